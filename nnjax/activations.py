@@ -1,0 +1,42 @@
+"""The activation functions σ, by name: the one registry for layers, configs, sweeps and flags."""
+
+from collections.abc import Callable
+
+import jax
+import jax.numpy as jnp
+
+from nnjax.errors import ConfigError
+
+Activation = Callable[[jax.Array], jax.Array]
+
+ACTIVATIONS: dict[str, Activation] = {
+    "sigmoid": jax.nn.sigmoid,  # the video's σ(z) = 1 / (1 + e^-z)
+    "relu": jax.nn.relu,  # max(0, z): the modern default
+    "tanh": jnp.tanh,
+    "gelu": jax.nn.gelu,
+    "silu": jax.nn.silu,
+    "softplus": jax.nn.softplus,
+    "leaky_relu": jax.nn.leaky_relu,  # slope 0.01 below zero
+    "identity": lambda z: z,  # no squashing: the whole network is then linear
+}
+
+# Initialisation that trains best with each activation (see nnjax/model.py INITS): variance-preserving
+# He init for the rectifier family, Glorot for the saturating ones.
+DEFAULT_INIT: dict[str, str] = {
+    "sigmoid": "glorot",
+    "relu": "he",
+    "tanh": "glorot",
+    "gelu": "he",
+    "silu": "he",
+    "softplus": "he",
+    "leaky_relu": "he",
+    "identity": "lecun",
+}
+
+
+def get_activation(name: str) -> Activation:
+    """Return the activation function called ``name``; unknown names list the valid ones."""
+    try:
+        return ACTIVATIONS[name]
+    except KeyError:
+        raise ConfigError(f"unknown activation {name!r}; valid: {', '.join(ACTIVATIONS)}") from None

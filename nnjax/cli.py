@@ -1,0 +1,196 @@
+"""The ``nnjax`` command line: ``nnjax VERB [options]``. Each verb is a thin layer over the library."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+from pathlib import Path
+
+from nnjax.config import FIELD_NAMES, Config, apply_overrides, load_json
+from nnjax.errors import NnjaxError
+
+
+def _flag(field: str) -> str:
+    return "--" + field.replace("_", "-")
+
+
+def add_config_flags(p: argparse.ArgumentParser) -> None:
+    """``--config NAME``, ``--config-file FILE`` and one ``--field VALUE`` flag per config field."""
+    from nnjax.configs import CONFIGS
+
+    p.add_argument("--config", default="video", help=f"named config to start from: {', '.join(CONFIGS)}")
+    p.add_argument("--config-file", metavar="FILE", help="JSON config to start from (e.g. a run's config.json)")
+    g = p.add_argument_group("config fields (override the named config)")
+    for f in dataclasses.fields(Config):
+        kw = {"nargs": "?", "const": "true"} if f.type in (bool, "bool") else {}
+        default = f.default if f.default is not None else "none"
+        if isinstance(default, tuple):
+            default = ",".join(map(str, default)) or "none"
+        g.add_argument(
+            _flag(f.name), dest=f"cfg_{f.name}", metavar="V", help=f"{f.metadata['help']} [video: {default}]", **kw
+        )
+
+
+def config_from_args(args: argparse.Namespace) -> Config:
+    """The named config (or config file) with the command line's field overrides applied."""
+    from nnjax.configs import get_config
+
+    cfg = load_json(args.config_file) if args.config_file else get_config(args.config)
+    overrides = {f: getattr(args, f"cfg_{f}") for f in FIELD_NAMES if getattr(args, f"cfg_{f}") is not None}
+    return apply_overrides(cfg, overrides)
+
+
+def _print_json(obj) -> None:
+    print(json.dumps(obj, indent=2))
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from nnjax.run import train_and_evaluate
+
+    if args.resume:
+        if args.out and Path(args.out) != Path(args.resume):
+            raise NnjaxError("--out and --resume name different folders; --resume continues in place")
+        saved = Path(args.resume) / "config.json"
+        if not saved.exists():
+            raise NnjaxError(f"{args.resume}: not a run folder (no config.json) to resume")
+        args.config_file = str(saved)
+    cfg = config_from_args(args)
+    result = train_and_evaluate(
+        cfg, args.resume or args.out, resume=bool(args.resume), force=args.force, progress=not args.no_progress
+    )
+    if args.json:
+        _print_json(result)
+    else:
+        print(f"run folder: {result['run_dir']}")
+        print(
+            f"epochs: {result['epochs']}, compile {result['compile_s']:.2f} s, "
+            f"median epoch {result['epoch_s_median']} s on {result['device']}"
+        )
+        print(f"test accuracy: {100 * result['test_accuracy']:.2f} % (official 10,000-image test split)")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from nnjax.run import eval_run
+
+    r = eval_run(args.run_dir)
+    if args.json:
+        _print_json(r)
+    else:
+        print(f"test accuracy: {100 * r['test_accuracy']:.2f} % (epoch {r['epoch']} parameters of {r['run_dir']})")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from nnjax.run import export_run
+
+    print(f"wrote {export_run(args.run_dir, args.file)}")
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from nnjax.sweep import cli_main
+
+    return cli_main(args)
+
+
+def cmd_viz(args: argparse.Namespace) -> int:
+    from nnjax.viz import cli_main
+
+    return cli_main(args)
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from nnjax.images import cli_main
+
+    return cli_main(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of every verb."""
+    parser = argparse.ArgumentParser(
+        prog="nnjax",
+        description="The 3Blue1Brown handwritten-digit network (784-16-16-10, a' = σ(W a + b)) in JAX.",
+    )
+    sub = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+
+    p = sub.add_parser("train", help="train a network into a run folder", description="Train a network.")
+    add_config_flags(p)
+    p.add_argument("--out", metavar="RUN_DIR", help="run folder to create (default: runs/NAME-ACTIVATION-TIME)")
+    p.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its newest good checkpoint")
+    p.add_argument("--force", action="store_true", help="with --resume: accept config changes that alter results")
+    p.add_argument("--json", action="store_true", help="print a JSON summary instead of text")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("eval", help="recompute a run's test accuracy", description="Recompute test accuracy.")
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser(
+        "export", help="write a run's weights and biases to .npz", description="Export W and b per layer."
+    )
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.add_argument("file", metavar="FILE.npz")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser(
+        "sweep",
+        help="train a grid of configs, each group of members as one vmapped ensemble",
+        description="Train every combination of --grid values; members that share a compiled program "
+        "train together as one ensemble.",
+    )
+    add_config_flags(p)
+    p.add_argument(
+        "--grid",
+        nargs="+",
+        default=[],
+        metavar="FIELD=V1,V2",
+        help="values per config field, e.g. activation=sigmoid,relu seed=0,1,2 lr=0.1,0.3 (hidden: 16x16,32x32)",
+    )
+    p.add_argument("--out", metavar="SWEEP_DIR", help="sweep folder to create (default: sweeps/NAME-TIME)")
+    p.add_argument("--resume", metavar="SWEEP_DIR", help="continue a sweep from its groups' newest checkpoints")
+    p.add_argument("--shard-members", action="store_true", help="split the ensemble axis across devices")
+    p.add_argument("--json", action="store_true", help="print a JSON summary instead of the table")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser("viz", help="draw figures of a run (or sweep) folder", description="Write PNG figures.")
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.add_argument(
+        "--digits", metavar="I,J,..", help="test-image indices for the activation flow (default: one per class)"
+    )
+    p.add_argument("--max-neurons", type=int, default=64, help="first-layer neurons to draw at most")
+    p.add_argument("--out", metavar="DIR", help="where to write the PNGs (default: RUN_DIR/figures)")
+    p.set_defaults(func=cmd_viz)
+
+    p = sub.add_parser(
+        "predict", help="read your own handwritten digits", description="Predict the digit in each image file."
+    )
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.add_argument("images", nargs="+", metavar="IMAGE")
+    p.add_argument("--json", action="store_true", help="print one JSON object per image")
+    p.set_defaults(func=cmd_predict)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``nnjax`` console script; bad input → one line on stderr, exit 1."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except NnjaxError as e:
+        print(f"nnjax: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("nnjax: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

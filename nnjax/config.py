@@ -1,0 +1,257 @@
+"""The one typed config of a run, its parsing from flags / JSON, and its validation.
+
+Every field is overridable from the command line (``--lr 0.1 --hidden 16,16``) and from a sweep grid
+(``lr=0.1,0.3``). Named starting points live in ``nnjax/configs.py``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from nnjax.errors import ConfigError
+
+CONFIG_FORMAT = 1  # bump when a saved config.json can no longer be read by this code
+
+OPTIMIZERS = ("sgd", "momentum", "adam", "adamw")
+SCHEDULES = ("constant", "cosine", "warmup_cosine")
+DATASETS = ("mnist", "fashion_mnist", "kmnist", "emnist/digits")
+
+
+def _f(default: Any, help: str) -> Any:
+    return dataclasses.field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Config:
+    """A training run. Defaults are the video's network: 784-16-16-10, sigmoid."""
+
+    name: str = _f("video", "name of the run (used in the run folder's name)")
+    # data
+    dataset: str = _f("mnist", "tfds data set: " + ", ".join(DATASETS))
+    data_dir: str | None = _f(None, "folder with the raw files to build from offline; else $NNJAX_DATA_DIR")
+    tfds_dir: str | None = _f(None, "where tfds keeps built data sets; else $TFDS_DATA_DIR or ~/tensorflow_datasets")
+    validation: bool = _f(False, "hold out the last 10,000 training images and report on them instead of test")
+    standardize: bool = _f(False, "standardise pixels with the MNIST mean 0.1307 / std 0.3081")
+    # model
+    hidden: tuple[int, ...] = _f((16, 16), "hidden layer sizes, e.g. 16,16 (the video) or 1024,1024")
+    activation: str = _f("sigmoid", "activation σ of the hidden layers (see nnjax/activations.py)")
+    init: str = _f("auto", "standard_normal, lecun, glorot, he, or auto (the best for the activation)")
+    cost: str = _f("cross_entropy", "cross_entropy (softmax outputs) or quadratic (the video's ½‖σ(z) − y‖²)")
+    # optimisation
+    optimizer: str = _f("adam", "one of " + ", ".join(OPTIMIZERS))
+    lr: float = _f(0.003, "peak learning rate")
+    momentum: float = _f(0.9, "momentum (optimizer momentum) or b1 (adam, adamw)")
+    weight_decay: float = _f(0.0, "weight decay (L2 for sgd/momentum/adam, decoupled for adamw)")
+    schedule: str = _f("cosine", "learning-rate schedule: " + ", ".join(SCHEDULES))
+    warmup_epochs: int = _f(0, "epochs of linear warm-up (schedule warmup_cosine)")
+    batch_size: int = _f(32, "images per mini-batch")
+    epochs: int = _f(30, "passes over the training images")
+    seed: int = _f(0, "seed of the initial parameters")
+    data_seed: int = _f(0, "seed of the mini-batch order (shared by all members of an ensemble)")
+    # run folder
+    checkpoint_every: int = _f(5, "epochs between checkpoints (0: only the final one)")
+    keep_checkpoints: int = _f(3, "how many of the newest checkpoints to keep")
+
+    def replace(self, **changes: Any) -> Config:
+        """A copy with some fields changed."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (tuples become lists)."""
+        d = dataclasses.asdict(self)
+        d["hidden"] = list(self.hidden)
+        return d
+
+    def resolved_init(self) -> str:
+        """The init scheme actually used ('auto' resolved for the activation)."""
+        if self.init != "auto":
+            return self.init
+        from nnjax.activations import DEFAULT_INIT
+
+        return DEFAULT_INIT.get(self.activation, "lecun")
+
+
+# Fields that never change a run's numbers: where data comes from and how often it is saved.
+NON_RESULT_FIELDS = ("name", "data_dir", "tfds_dir", "checkpoint_every", "keep_checkpoints")
+# Fields that change the compiled program: members of one ensemble must agree on all of these.
+PROGRAM_FIELDS = (
+    "dataset",
+    "validation",
+    "standardize",
+    "hidden",
+    "activation",
+    "cost",
+    "optimizer",
+    "schedule",
+    "warmup_epochs",
+    "batch_size",
+    "epochs",
+    "data_seed",
+)
+
+
+def _field_types() -> dict[str, Any]:
+    hints = typing.get_type_hints(Config)
+    return {f.name: hints[f.name] for f in fields(Config)}
+
+
+FIELD_NAMES = tuple(f.name for f in fields(Config))
+
+
+def parse_value(field: str, text: str, *, item_sep: str = ",") -> Any:
+    """Parse the text of a flag or grid value for ``field``; a bad value names field and value."""
+    types_ = _field_types()
+    if field not in types_:
+        raise ConfigError(f"unknown config field {field!r}; valid: {', '.join(FIELD_NAMES)}")
+    kind = types_[field]
+    optional = typing.get_origin(kind) in (typing.Union, types.UnionType) and type(None) in (typing.get_args(kind))
+    if optional:
+        if text.lower() in ("", "none", "null"):
+            return None
+        kind = next(a for a in typing.get_args(kind) if a is not type(None))
+    try:
+        if kind is bool:
+            low = text.lower()
+            if low in ("1", "true", "yes", "on"):
+                return True
+            if low in ("0", "false", "no", "off"):
+                return False
+            raise ValueError
+        if kind is int:
+            return int(text)
+        if kind is float:
+            return float(text)
+        if kind is str:
+            return text
+        if typing.get_origin(kind) is tuple:
+            if text.strip().lower() in ("", "none"):
+                return ()
+            parts = text.replace("x", item_sep).split(item_sep)
+            return tuple(int(p) for p in parts)
+    except ValueError:
+        expected = {bool: "true/false", int: "an integer", float: "a number", str: "text"}.get(
+            kind, "integers like 16,16"
+        )
+        raise ConfigError(f"config field {field!r}: cannot parse {text!r} as {expected}") from None
+    raise ConfigError(f"config field {field!r}: unsupported type {kind}")
+
+
+def from_dict(d: dict[str, Any], *, source: str = "config") -> Config:
+    """Build a Config from a dict (e.g. config.json); unknown or ill-typed fields are errors."""
+    if not isinstance(d, dict):
+        raise ConfigError(f"{source}: expected a JSON object of config fields")
+    unknown = sorted(set(d) - set(FIELD_NAMES))
+    if unknown:
+        raise ConfigError(f"{source}: unknown config field {unknown[0]!r}")
+    types_ = _field_types()
+    values = {}
+    for k, v in d.items():
+        if isinstance(v, str) and types_[k] not in (str, str | None):
+            v = parse_value(k, v)
+        elif k == "hidden":
+            if not isinstance(v, list | tuple) or not all(isinstance(n, int) and not isinstance(n, bool) for n in v):
+                raise ConfigError(f"{source}: field 'hidden' must be a list of integers, got {v!r}")
+            v = tuple(v)
+        else:
+            v = _check_json_type(k, v, types_[k], source)
+        values[k] = v
+    return Config(**values)
+
+
+def _check_json_type(field: str, v: Any, kind: Any, source: str) -> Any:
+    ok = {
+        bool: isinstance(v, bool),
+        int: isinstance(v, int) and not isinstance(v, bool),
+        float: isinstance(v, int | float) and not isinstance(v, bool),
+        str: isinstance(v, str),
+        str | None: v is None or isinstance(v, str),
+    }.get(kind, True)
+    if not ok:
+        raise ConfigError(f"{source}: field {field!r} has the wrong type: {v!r}")
+    return float(v) if kind is float else v
+
+
+def load_json(path: str | Path) -> Config:
+    """Read a config JSON file (as written into every run folder)."""
+    path = Path(path)
+    try:
+        d = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: cannot read config file ({e.__class__.__name__})") from None
+    except json.JSONDecodeError as e:
+        raise ConfigError(f"{path}: not valid JSON (line {e.lineno}: {e.msg})") from None
+    if isinstance(d, dict):
+        fmt = d.pop("config_format", CONFIG_FORMAT)
+        if fmt != CONFIG_FORMAT:
+            raise ConfigError(f"{path}: config_format {fmt!r} is not supported by this nnjax (expects {CONFIG_FORMAT})")
+        d.pop("nnjax_version", None)
+    return from_dict(d, source=str(path))
+
+
+def save_json(cfg: Config, path: str | Path) -> None:
+    """Write the resolved config (plus format/version markers) as JSON."""
+    from nnjax import __version__
+
+    d = {"config_format": CONFIG_FORMAT, "nnjax_version": __version__, **cfg.to_dict()}
+    d["init"] = cfg.resolved_init()
+    Path(path).write_text(json.dumps(d, indent=2) + "\n")
+
+
+def validate(cfg: Config) -> Config:
+    """Raise ConfigError naming the first bad field; return cfg unchanged when it is fine."""
+    from nnjax.activations import ACTIVATIONS
+    from nnjax.costs import COSTS
+    from nnjax.model import INITS
+
+    def bad(field: str, why: str) -> ConfigError:
+        return ConfigError(f"config field {field!r} = {getattr(cfg, field)!r}: {why}")
+
+    choices = {
+        "activation": tuple(ACTIVATIONS),
+        "cost": tuple(COSTS),
+        "optimizer": OPTIMIZERS,
+        "schedule": SCHEDULES,
+        "dataset": DATASETS,
+        "init": ("auto", *INITS),
+    }
+    for field, valid in choices.items():
+        if getattr(cfg, field) not in valid:
+            raise bad(field, f"unknown; valid: {', '.join(valid)}")
+    if any(n <= 0 for n in cfg.hidden):
+        raise bad("hidden", "layer sizes must be positive")
+    for field in ("lr",):
+        if not cfg.lr > 0 or cfg.lr != cfg.lr or cfg.lr == float("inf"):
+            raise bad(field, "must be a positive finite number")
+    for field in ("batch_size", "epochs", "keep_checkpoints"):
+        if getattr(cfg, field) <= 0:
+            raise bad(field, "must be positive")
+    for field in ("checkpoint_every", "warmup_epochs", "seed", "data_seed"):
+        if getattr(cfg, field) < 0:
+            raise bad(field, "must not be negative")
+    if not 0 <= cfg.weight_decay < float("inf"):
+        raise bad("weight_decay", "must be a non-negative finite number")
+    if not 0 <= cfg.momentum < 1:
+        raise bad("momentum", "must be in [0, 1)")
+    if cfg.schedule == "warmup_cosine" and cfg.warmup_epochs >= cfg.epochs:
+        raise bad("warmup_epochs", f"must be fewer than epochs ({cfg.epochs})")
+    return cfg
+
+
+def apply_overrides(cfg: Config, overrides: dict[str, str]) -> Config:
+    """Config with flag values (text) parsed and applied."""
+    return cfg.replace(**{k: parse_value(k, v) for k, v in overrides.items()})
+
+
+def result_fields(cfg: Config) -> dict[str, Any]:
+    """The fields that determine a run's numbers (for resume compatibility checks)."""
+    d = cfg.to_dict()
+    d["init"] = cfg.resolved_init()
+    return {k: v for k, v in d.items() if k not in NON_RESULT_FIELDS}

@@ -1,0 +1,41 @@
+"""Costs for one image, from the output layer's z_10 and the true digit."""
+
+from collections.abc import Callable
+
+import jax
+import jax.numpy as jnp
+
+from nnjax.errors import ConfigError
+
+Cost = Callable[[jax.Array, jax.Array], jax.Array]
+
+
+def cross_entropy(z_10: jax.Array, label: jax.Array) -> jax.Array:
+    """−log softmax(z)[label]: the cost of modern classifiers."""
+    return -jax.nn.log_softmax(z_10)[label]
+
+
+def quadratic(z_10: jax.Array, label: jax.Array) -> jax.Array:
+    """The video's cost: ½‖σ(z) − y‖² against the one-hot label y."""
+    a_10 = jax.nn.sigmoid(z_10)
+    y_10 = jax.nn.one_hot(label, z_10.shape[-1])
+    return 0.5 * jnp.sum((a_10 - y_10) ** 2)
+
+
+COSTS: dict[str, Cost] = {"cross_entropy": cross_entropy, "quadratic": quadratic}
+
+
+def get_cost(name: str) -> Cost:
+    """Return the cost called ``name``; unknown names list the valid ones."""
+    try:
+        return COSTS[name]
+    except KeyError:
+        raise ConfigError(f"unknown cost {name!r}; valid: {', '.join(COSTS)}") from None
+
+
+def probabilities(z_B10: jax.Array, cost: str) -> jax.Array:
+    """What the output layer says, as probabilities: softmax(z), or σ(z) normalised to sum 1."""
+    if cost == "quadratic":
+        a = jax.nn.sigmoid(z_B10)
+        return a / jnp.sum(a, axis=-1, keepdims=True)
+    return jax.nn.softmax(z_B10, axis=-1)

@@ -1,0 +1,174 @@
+"""The compiled training program: one call trains every ensemble member for one epoch.
+
+A single run is an ensemble of one. Members are stacked on a leading axis K (``params_K``) and the
+training step is ``jax.vmap``-ed over it; every member sees the same shuffled mini-batches, so the
+first layer of all K networks is one wide matrix product. Inside a member, the loss is the per-image
+cost of ``forward_one`` vmapped over the mini-batch and averaged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from nnjax.activations import get_activation
+from nnjax.config import PROGRAM_FIELDS, Config
+from nnjax.costs import get_cost
+from nnjax.data import prepare_images
+from nnjax.errors import ConfigError
+from nnjax.model import Params, forward, forward_one, init_params
+from nnjax.optim import make_optimizer
+
+EVAL_CHUNK = 2_000  # images per evaluation chunk (bounds memory for wide ensembles)
+
+
+class TrainState(NamedTuple):
+    """Parameters and optimiser states of K members, stacked on a leading axis."""
+
+    params: Params
+    opt_state: Any
+
+
+def stack(trees: Sequence[Any]) -> Any:
+    """Stack a list of identical pytrees on a new leading axis."""
+    return jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *trees)
+
+
+def unstack(tree: Any, k: int) -> Any:
+    """Member ``k`` of a stacked pytree."""
+    return jax.tree_util.tree_map(lambda x: x[k], tree)
+
+
+def check_same_program(configs: Sequence[Config]) -> Config:
+    """Configs trained as one ensemble must agree on every field that changes the program."""
+    first = configs[0]
+    for cfg in configs[1:]:
+        for field in PROGRAM_FIELDS:
+            if getattr(cfg, field) != getattr(first, field):
+                raise ConfigError(
+                    f"ensemble members differ in {field!r} ({getattr(first, field)!r} vs "
+                    f"{getattr(cfg, field)!r}): that needs separate compiled programs"
+                )
+        if cfg.resolved_init() != first.resolved_init():
+            raise ConfigError("ensemble members must share the init scheme")
+    return first
+
+
+def steps_per_epoch(cfg: Config, n_train: int) -> int:
+    """Full mini-batches per epoch (the last partial batch of a shuffle is dropped)."""
+    if cfg.batch_size > n_train:
+        raise ConfigError(f"config field 'batch_size' = {cfg.batch_size}: larger than the {n_train} training images")
+    return n_train // cfg.batch_size
+
+
+def init_state(configs: Sequence[Config], n_train: int) -> TrainState:
+    """Stacked initial parameters (from each member's ``seed``) and optimiser states."""
+    cfg0 = check_same_program(configs)
+    spe = steps_per_epoch(cfg0, n_train)
+    params = [init_params(jax.random.key(c.seed), c.hidden, c.resolved_init()) for c in configs]
+    opt = [make_optimizer(c, spe).init(p) for c, p in zip(configs, params)]
+    return TrainState(stack(params), stack(opt))
+
+
+def epoch_key(cfg: Config, epoch: int) -> jax.Array:
+    """The shuffle key of ``epoch`` (0-based): a pure function of data_seed and epoch, so resume
+    needs nothing but the epoch number to continue the same data order."""
+    return jax.random.fold_in(jax.random.key(cfg.data_seed), epoch)
+
+
+def _tree_finite(tree: Any) -> jax.Array:
+    return jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in jax.tree_util.tree_leaves(tree)]))
+
+
+def make_evaluate(cfg: Config):
+    """evaluate(params_K, x_Nx784 uint8, y_N) → (loss_K, accuracy_K) over the whole split."""
+    σ, cost = get_activation(cfg.activation), get_cost(cfg.cost)
+
+    def member(params: Params, x_CxNx784: jax.Array, y_CxN: jax.Array, w_CxN: jax.Array):
+        def chunk(carry, xyw):
+            x, y, w = xyw
+            z_Nx10 = forward(params, prepare_images(x, cfg.standardize), σ)
+            loss_N = jax.vmap(cost)(z_Nx10, y)
+            correct_N = jnp.argmax(z_Nx10, axis=-1) == y
+            return (carry[0] + jnp.sum(loss_N * w), carry[1] + jnp.sum(correct_N * w)), None
+
+        (loss, correct), _ = jax.lax.scan(chunk, (0.0, 0.0), (x_CxNx784, y_CxN, w_CxN))
+        n = jnp.sum(w_CxN)
+        return loss / n, correct / n
+
+    def evaluate(params_K: Params, x_Nx784: jax.Array, y_N: jax.Array):
+        n = x_Nx784.shape[0]
+        size = min(EVAL_CHUNK, n)
+        pad = -n % size
+        w_N = jnp.concatenate([jnp.ones(n), jnp.zeros(pad)])
+        x = jnp.pad(x_Nx784, ((0, pad), (0, 0))).reshape(-1, size, x_Nx784.shape[1])
+        y = jnp.pad(y_N, (0, pad)).reshape(-1, size)
+        return jax.vmap(member, in_axes=(0, None, None, None))(params_K, x, y, w_N.reshape(-1, size))
+
+    return evaluate
+
+
+def make_epoch(cfg: Config, n_train: int, batch_sharding=None):
+    """The jitted one-epoch program: keyed shuffle, ``lax.scan`` over mini-batches, evaluation.
+
+    epoch(state_K, key, x_train, y_train, x_eval, y_eval) → (state_K, metrics of K-vectors).
+    ``batch_sharding`` (a ``jax.sharding.Sharding``) splits each mini-batch across devices.
+    """
+    σ, cost = get_activation(cfg.activation), get_cost(cfg.cost)
+    spe = steps_per_epoch(cfg, n_train)
+    tx = make_optimizer(cfg, spe)  # the update reads each member's hyper-parameters from its state
+    evaluate = make_evaluate(cfg)
+
+    def per_image(params, image_784, label):
+        z_10 = forward_one(params, image_784, σ)
+        return cost(z_10, label), jnp.argmax(z_10) == label
+
+    def batch_loss(params, x_Bx784, y_B):
+        loss_B, correct_B = jax.vmap(per_image, in_axes=(None, 0, 0))(params, x_Bx784, y_B)
+        return jnp.mean(loss_B), jnp.mean(correct_B)
+
+    def member_step(params, opt_state, x_Bx784, y_B):
+        (loss, acc), grads = jax.value_and_grad(batch_loss, has_aux=True)(params, x_Bx784, y_B)
+        updates, opt_state = tx.update(grads, opt_state, params)
+        params = optax.apply_updates(params, updates)
+        return params, opt_state, (loss, acc, optax.global_norm(grads))
+
+    ensemble_step = jax.vmap(member_step, in_axes=(0, 0, None, None))
+
+    def epoch(state: TrainState, key, x_train, y_train, x_eval, y_eval):
+        batches_SxB = jax.random.permutation(key, n_train)[: spe * cfg.batch_size].reshape(spe, -1)
+
+        def step(state, idx_B):
+            x_Bx784 = prepare_images(x_train[idx_B], cfg.standardize)
+            y_B = y_train[idx_B]
+            if batch_sharding is not None:
+                x_Bx784 = jax.lax.with_sharding_constraint(x_Bx784, batch_sharding)
+                y_B = jax.lax.with_sharding_constraint(y_B, batch_sharding)
+            params, opt_state, stats = ensemble_step(*state, x_Bx784, y_B)
+            return TrainState(params, opt_state), stats
+
+        state, (loss_SxK, acc_SxK, gnorm_SxK) = jax.lax.scan(step, state, batches_SxB)
+        eval_loss_K, eval_acc_K = evaluate(state.params, x_eval, y_eval)
+        finite_K = jax.vmap(_tree_finite)(state.params) & jnp.all(jnp.isfinite(loss_SxK), axis=0)
+        metrics = {
+            "train_loss": jnp.mean(loss_SxK, axis=0),
+            "train_accuracy": jnp.mean(acc_SxK, axis=0),
+            "eval_loss": eval_loss_K,
+            "eval_accuracy": eval_acc_K,
+            "grad_norm": jnp.mean(gnorm_SxK, axis=0),
+            "param_norm": jax.vmap(optax.global_norm)(state.params),
+            "finite": finite_K,
+        }
+        return state, metrics
+
+    return jax.jit(epoch)
+
+
+def to_device(*arrays: np.ndarray) -> list[jax.Array]:
+    """Put host arrays on the default device once (the whole data set lives there)."""
+    return [jax.device_put(a) for a in arrays]

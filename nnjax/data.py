@@ -158,7 +158,10 @@ def load_arrays(
         raise DataError(f"cannot import tensorflow_datasets ({e})") from None
     except Exception as e:
         raise DataError(f"tfds cannot make a builder for {dataset!r}: {e}") from None
-    built = Path(str(builder.data_dir)).joinpath("dataset_info.json").exists()
+    # Under tfds.testing.mock_data the builder's folder is tfds's own metadata folder, not under root:
+    # mocked data needs no build (download_and_prepare is a no-op) and is never cached.
+    mocked = not Path(str(builder.data_dir)).resolve().is_relative_to(root.resolve())
+    built = mocked or Path(str(builder.data_dir)).joinpath("dataset_info.json").exists()
     if not built:
         if raw is not None:
             check_manual_dir(raw, dataset)
@@ -181,7 +184,7 @@ def load_arrays(
     except Exception as e:
         raise DataError(f"reading {dataset} from {builder.data_dir} failed: {e}") from None
     arrays = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
-    if Path(str(builder.data_dir)).resolve().is_relative_to(root.resolve()):  # not tfds mock data
+    if not mocked:
         _write_cache(cache, arrays)
     return arrays
 

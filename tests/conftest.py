@@ -1,0 +1,76 @@
+"""Shared test set-up: strict JAX broadcasting, isolated data folders, tiny mock data sets.
+
+Unit tests never touch the real MNIST files or ~/tensorflow_datasets: a session-wide fixture points
+$TFDS_DATA_DIR at a temporary folder and removes $NNJAX_DATA_DIR. The integration test reads
+$NNJAX_DATA_DIR through ``REAL_DATA_DIR`` below, captured when this file is imported (before any fixture
+runs).
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import struct
+from collections.abc import Iterator
+from pathlib import Path
+
+import jax
+import numpy as np
+import pytest
+
+REAL_DATA_DIR = os.environ.get("NNJAX_DATA_DIR")
+
+# Silent broadcasting between arrays of different rank is a classic shape bug: make it an error.
+jax.config.update("jax_numpy_rank_promotion", "raise")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_data_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """$TFDS_DATA_DIR → a fresh temporary folder; $NNJAX_DATA_DIR unset (no real data in unit tests)."""
+    root = tmp_path_factory.mktemp("tfds_session")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TFDS_DATA_DIR", str(root))
+        mp.delenv("NNJAX_DATA_DIR", raising=False)
+        yield root
+
+
+def mock_splits(num_examples: int, tfds_dir: Path):
+    """Splits of tfds's mock MNIST (random images and labels, ``num_examples`` per split)."""
+    import tensorflow_datasets as tfds
+
+    from nnjax.data import load_splits
+
+    with tfds.testing.mock_data(num_examples=num_examples):
+        return load_splits("mnist", None, str(tfds_dir))
+
+
+@pytest.fixture(scope="session")
+def splits_256(tmp_path_factory: pytest.TempPathFactory):
+    """Mock MNIST with 256 training and 256 test images (loaded once per session)."""
+    return mock_splits(256, tmp_path_factory.mktemp("tfds_mock"))
+
+
+# ---- raw IDX files -------------------------------------------------------------------------------------
+
+
+def write_idx(path: Path, magic: int, data: np.ndarray) -> Path:
+    """Write ``data`` (uint8) as a gzip'd IDX file with the given magic; the header's dims are data's shape."""
+    header = struct.pack(">I", magic) + struct.pack(f">{data.ndim}I", *data.shape)
+    with gzip.open(path, "wb", compresslevel=1) as f:
+        f.write(header + np.ascontiguousarray(data, np.uint8).tobytes())
+    return path
+
+
+def write_idx_folder(folder: Path) -> Path:
+    """A folder with the four MNIST IDX files at full size (all-zero pixels and labels: they gzip small)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, n in (("train", 60_000), ("t10k", 10_000)):
+        write_idx(folder / f"{name}-images-idx3-ubyte.gz", 0x803, np.zeros((n, 28, 28), np.uint8))
+        write_idx(folder / f"{name}-labels-idx1-ubyte.gz", 0x801, np.zeros((n,), np.uint8))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def idx_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A valid raw MNIST folder (synthetic), written once; copy it before damaging a file."""
+    return write_idx_folder(tmp_path_factory.mktemp("idx_template") / "mnist")

@@ -1,0 +1,214 @@
+"""The network itself: sizes, initialisation, the forward pass against NumPy, gradients against finite differences."""
+
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from jax.flatten_util import ravel_pytree
+
+from nnjax.activations import ACTIVATIONS, DEFAULT_INIT, get_activation
+from nnjax.costs import COSTS, get_cost, probabilities
+from nnjax.errors import ConfigError
+from nnjax.model import (
+    INITS,
+    activations_one,
+    count_params,
+    forward,
+    forward_jit,
+    forward_one,
+    init_params,
+    layer_sizes,
+)
+
+
+def test_video_network_has_13002_parameters_in_W_and_b_per_layer():
+    params = init_params(jax.random.key(0), (16, 16), "standard_normal")
+    assert count_params(params) == 13_002  # the video's "about 13,000"
+    assert [(layer["W"].shape, layer["b"].shape) for layer in params] == [
+        ((16, 784), (16,)),
+        ((16, 16), (16,)),
+        ((10, 16), (10,)),
+    ]
+    assert all(leaf.dtype == jnp.float32 for leaf in jax.tree_util.tree_leaves(params))
+
+
+@pytest.mark.parametrize(
+    "hidden, n_params",
+    [
+        ((), 784 * 10 + 10),
+        ((32,), 784 * 32 + 32 + 32 * 10 + 10),
+        ((64, 8, 4), 784 * 64 + 64 + 64 * 8 + 8 + 8 * 4 + 4 + 4 * 10 + 10),
+    ],
+)
+def test_other_sizes(hidden, n_params):
+    params = init_params(jax.random.key(1), hidden, "he")
+    sizes = layer_sizes(hidden)
+    assert sizes == [784, *hidden, 10]
+    assert [layer["W"].shape for layer in params] == list(zip(sizes[1:], sizes[:-1]))
+    assert count_params(params) == n_params
+
+
+@pytest.mark.parametrize(
+    "init, std",
+    [
+        ("standard_normal", 1.0),
+        ("lecun", math.sqrt(1 / 784)),
+        ("glorot", math.sqrt(2 / (784 + 256))),
+        ("he", math.sqrt(2 / 784)),
+    ],
+)
+def test_init_scale(init, std):
+    params = init_params(jax.random.key(2), (256, 16), init)
+    W = np.asarray(params[0]["W"])  # 256×784: 200,704 draws, so the sample std is within ~0.5 %
+    assert abs(W.mean()) < 0.01 * std
+    assert W.std() == pytest.approx(std, rel=0.02)
+    b = np.asarray(params[0]["b"])
+    if init == "standard_normal":  # the video's / Nielsen's: biases ~ N(0, 1) too
+        assert b.std() == pytest.approx(1.0, rel=0.3)
+    else:
+        assert not b.any()
+
+
+def test_init_is_a_pure_function_of_the_key():
+    a, b, c = (init_params(jax.random.key(k), (16, 16), "glorot") for k in (3, 3, 4))
+    assert all(np.array_equal(x, y) for x, y in zip(jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b)))
+    assert not np.array_equal(a[0]["W"], c[0]["W"])
+
+
+def test_every_activation_has_a_default_init():
+    assert set(DEFAULT_INIT) == set(ACTIVATIONS)
+    assert set(DEFAULT_INIT.values()) <= set(INITS)
+
+
+@pytest.mark.parametrize(
+    "lookup, registry",
+    [
+        (lambda name: init_params(jax.random.key(0), (16,), name), INITS),
+        (get_activation, ACTIVATIONS),
+        (get_cost, COSTS),
+    ],
+    ids=["init", "activation", "cost"],
+)
+def test_unknown_name_lists_the_valid_ones(lookup, registry):
+    with pytest.raises(ConfigError) as e:
+        lookup("sigmoidd")
+    assert "'sigmoidd'" in str(e.value)
+    assert all(name in str(e.value) for name in registry)
+
+
+# ---- forward pass against plain NumPy ----------------------------------------------------------------
+
+
+def _np_gelu(z):  # jax.nn.gelu's default: the tanh approximation
+    return 0.5 * z * (1 + np.tanh(np.sqrt(2 / np.pi) * (z + 0.044715 * z**3)))
+
+
+NUMPY_SIGMA = {
+    "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
+    "relu": lambda z: np.maximum(z, 0),
+    "tanh": np.tanh,
+    "gelu": _np_gelu,
+    "silu": lambda z: z / (1 + np.exp(-z)),
+    "softplus": lambda z: np.log1p(np.exp(z)),
+    "leaky_relu": lambda z: np.where(z >= 0, z, 0.01 * z),
+    "identity": lambda z: z,
+}
+
+
+def test_numpy_reference_covers_every_activation():
+    assert set(NUMPY_SIGMA) == set(ACTIVATIONS)
+
+
+def numpy_forward(params, images_Bx784: np.ndarray, σ) -> np.ndarray:
+    """The video's a' = σ(W a + b), one image at a time, in float64 NumPy."""
+    out = []
+    for a in images_Bx784.astype(np.float64):
+        for layer in params[:-1]:
+            a = σ(np.asarray(layer["W"], np.float64) @ a + np.asarray(layer["b"], np.float64))
+        out.append(np.asarray(params[-1]["W"], np.float64) @ a + np.asarray(params[-1]["b"], np.float64))
+    return np.stack(out)
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_batched_jitted_forward_equals_numpy(name):
+    key_p, key_x = jax.random.split(jax.random.key(5))
+    params = init_params(key_p, (16, 16), DEFAULT_INIT[name])
+    x_Bx784 = np.asarray(jax.random.uniform(key_x, (12, 784)))
+    z_Bx10 = forward_jit(params, jnp.asarray(x_Bx784), ACTIVATIONS[name])
+    assert z_Bx10.shape == (12, 10)
+    np.testing.assert_allclose(
+        np.asarray(z_Bx10), numpy_forward(params, x_Bx784, NUMPY_SIGMA[name]), rtol=1e-4, atol=1e-4
+    )
+
+
+def test_activations_one_ends_in_the_forward_logits():
+    params = init_params(jax.random.key(6), (16, 16), "standard_normal")
+    image_784 = jax.random.uniform(jax.random.key(7), (784,))
+    acts = activations_one(params, image_784, jax.nn.sigmoid)
+    assert [a.shape for a in acts] == [(784,), (16,), (16,), (10,)]
+    assert all(0 < float(a.min()) and float(a.max()) < 1 for a in acts[1:3])  # sigmoid outputs
+    np.testing.assert_allclose(acts[-1], forward_one(params, image_784, jax.nn.sigmoid), rtol=1e-6)
+    batched = forward(params, image_784[None], jax.nn.sigmoid)[0]
+    np.testing.assert_allclose(batched, acts[-1], rtol=1e-5, atol=1e-6)
+
+
+def test_probabilities_sum_to_one():
+    z_Bx10 = jax.random.normal(jax.random.key(8), (5, 10)) * 3
+    for cost in COSTS:
+        p = probabilities(z_Bx10, cost)
+        np.testing.assert_allclose(p.sum(axis=-1), 1.0, rtol=1e-5)
+        assert np.array_equal(np.argmax(p, -1), np.argmax(z_Bx10, -1))  # both are monotone in z
+
+
+def test_costs_of_a_confident_right_answer_are_small():
+    z_10 = jnp.full(10, -8.0).at[3].set(8.0)
+    for cost in COSTS.values():
+        assert float(cost(z_10, jnp.int32(3))) < 1e-3
+        assert float(cost(z_10, jnp.int32(4))) > 0.9
+
+
+def test_quadratic_cost_is_half_squared_distance_to_one_hot():
+    z_10 = jax.random.normal(jax.random.key(9), (10,))
+    a = 1 / (1 + np.exp(-np.asarray(z_10, np.float64)))
+    y = np.eye(10)[7]
+    assert float(get_cost("quadratic")(z_10, jnp.int32(7))) == pytest.approx(0.5 * np.sum((a - y) ** 2), rel=1e-5)
+
+
+# ---- gradients against finite differences -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cost_name", sorted(COSTS))
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "softplus"])
+def test_gradient_matches_finite_differences(cost_name, activation):
+    """d cost / d every W and b of a tiny 6-4-3-10 network, in float64, against central differences."""
+    with jax.enable_x64(True):
+        sizes = [6, 4, 3, 10]
+        keys = jax.random.split(jax.random.key(10), 2 * len(sizes))
+        params = [
+            {
+                "W": jax.random.normal(keys[2 * i], (n_out, n_in), jnp.float64),
+                "b": jax.random.normal(keys[2 * i + 1], (n_out,), jnp.float64),
+            }
+            for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]))
+        ]
+        image = jax.random.uniform(keys[-1], (6,), jnp.float64)
+        label = jnp.int32(2)
+        σ, cost = ACTIVATIONS[activation], COSTS[cost_name]
+
+        def per_image_cost(p):
+            return cost(forward_one(p, image, σ), label)
+
+        grads = jax.grad(per_image_cost)(params)
+        flat, unravel = ravel_pytree(params)
+        assert flat.dtype == jnp.float64 and flat.size == 6 * 4 + 4 + 4 * 3 + 3 + 3 * 10 + 10
+        f = jax.jit(lambda v: per_image_cost(unravel(v)))
+        eps = 1e-6
+        eye = np.eye(flat.size)
+        numeric = np.array([(f(flat + eps * e) - f(flat - eps * e)) / (2 * eps) for e in eye])
+        analytic = np.asarray(ravel_pytree(grads)[0])
+        assert np.abs(analytic).max() > 1e-3  # not a vacuous comparison of zeros
+        np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-8)

@@ -1,0 +1,212 @@
+"""Your own handwriting: image files made into MNIST digits, and the network's reading of them.
+
+MNIST's digits were made from scanned forms in a fixed way (LeCun et al.): the ink, grey-scale and
+anti-aliased, was cropped to its bounding box, scaled to fit a 20×20 box keeping the aspect ratio,
+and pasted into a 28×28 field so that its centre of mass sits at the field's centre. ``to_mnist``
+does the same to a photo or drawing of any size, colour, and polarity, so a digit written on paper
+reaches the network looking like the digits it was trained on.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import sys
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nnjax.errors import DataError
+
+FIELD = 28  # MNIST's image side
+BOX = 20  # the ink is scaled to fit a BOX × BOX square ...
+CENTRE = 14.0  # ... whose centre of mass lands here (the mean over MNIST's test digits is 13.99, 14.01)
+MIN_CONTRAST = 0.1  # ink must differ from the paper by 10 % of the grey range, or the image counts as blank
+INK_FLOOR = 0.15  # paper texture and JPEG ringing below 15 % of the ink's strength count as paper
+
+
+def percent(p: float) -> str:
+    """A probability as a percentage that never rounds a doubt away: 0.9996 → '> 99.9 %', not '100.0 %'."""
+    text = f"{100 * p:.1f}"
+    return "> 99.9 %" if text == "100.0" and p < 1 else f"{text} %"
+
+
+@dataclass(frozen=True)
+class Failure:
+    """An image file that could not be read as a digit, and why (one line that names the file)."""
+
+    file: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What the network reads in one image file."""
+
+    file: str
+    digit: int
+    probabilities_10: list[float]
+
+    def line(self) -> str:
+        """``FILE: 7 (98.2 %)  0:0.000 1:0.001 …`` — the predicted digit and all ten probabilities."""
+        probs = " ".join(f"{d}:{p:.3f}" for d, p in enumerate(self.probabilities_10))
+        return f"{self.file}: {self.digit} ({percent(self.probabilities_10[self.digit])})  {probs}"
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"file", "digit", "probability", "probabilities"}``."""
+        return {
+            "file": self.file,
+            "digit": self.digit,
+            "probability": self.probabilities_10[self.digit],
+            "probabilities": self.probabilities_10,
+        }
+
+
+def read_grey(path: str | Path) -> np.ndarray:
+    """The image file as grey levels grey_HxW in [0, 1] (float32); DataError naming the file if unreadable.
+
+    Colour is reduced to luma; a transparent background is filled with the colour opposite to the ink,
+    so a drawing on a transparent canvas reads like one on paper. Phone photos are turned upright.
+    """
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    path = Path(path)
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder, not an image file")
+    try:
+        with Image.open(path) as img:
+            img.load()
+            img = ImageOps.exif_transpose(img)
+    except FileNotFoundError:
+        raise DataError(f"{path}: file not found") from None
+    except PermissionError:
+        raise DataError(f"{path}: permission denied") from None
+    except UnidentifiedImageError:
+        raise DataError(f"{path}: not an image file (PNG or JPEG expected)") from None
+    except Image.DecompressionBombError as e:
+        raise DataError(f"{path}: image too large ({e})") from None
+    # Pillow reports damaged data with any of these, depending on the format and where the damage is.
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error, zlib.error) as e:
+        raise DataError(f"{path}: corrupt or truncated image ({e or type(e).__name__})") from None
+    if img.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
+        grey = np.asarray(img, dtype=np.float32)
+        top = 65535.0 if grey.max() > 255 else 255.0
+        return np.clip(grey / top, 0.0, 1.0)
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        alpha_HxW = np.asarray(rgba.getchannel("A"), dtype=np.float32) / 255.0
+        luma_HxW = np.asarray(rgba.convert("L"), dtype=np.float32) / 255.0
+        opaque = alpha_HxW > 0.5
+        # Dark strokes on a transparent canvas go onto white paper, light strokes onto black.
+        ink_is_dark = not opaque.any() or np.median(luma_HxW[opaque]) < 0.5
+        background = 1.0 if ink_is_dark else 0.0
+        return alpha_HxW * luma_HxW + (1.0 - alpha_HxW) * background
+    return np.asarray(img.convert("L"), dtype=np.float32) / 255.0
+
+
+def ink_map(grey_HxW: np.ndarray, name: str = "image") -> np.ndarray:
+    """Ink strength ink_HxW in [0, 1] (1: the strongest stroke, 0: paper) for either polarity.
+
+    The paper is what covers the image's border (its median), so dark ink on light paper and chalk on
+    a dark board both work. Raises DataError when nothing differs from the paper (a blank image).
+    """
+    h, w = grey_HxW.shape
+    ring = max(1, min(h, w) // 50)
+    border = np.concatenate(
+        [grey_HxW[:ring].ravel(), grey_HxW[-ring:].ravel(), grey_HxW[:, :ring].ravel(), grey_HxW[:, -ring:].ravel()]
+    )
+    paper = float(np.median(border))
+    darker, lighter = paper - float(grey_HxW.min()), float(grey_HxW.max()) - paper
+    contrast = max(darker, lighter)
+    if contrast < MIN_CONTRAST:
+        raise DataError(
+            f"{name}: no ink found (blank image: no pixel differs from the background by {MIN_CONTRAST:.0%} or more)"
+        )
+    ink = (paper - grey_HxW) / darker if darker >= lighter else (grey_HxW - paper) / lighter
+    return np.clip((ink - INK_FLOOR) / (1.0 - INK_FLOOR), 0.0, 1.0)
+
+
+def to_mnist(ink_HxW: np.ndarray, name: str = "image") -> np.ndarray:
+    """The MNIST recipe on an ink map: crop to the ink, fit in 20×20, centre of mass at the middle of 28×28.
+
+    Returns image_28x28 as uint8 (ink high), exactly like a row of the data set's x_Nx784 reshaped.
+    """
+    from PIL import Image
+
+    rows, cols = np.flatnonzero(ink_HxW.any(axis=1)), np.flatnonzero(ink_HxW.any(axis=0))
+    if rows.size == 0:
+        raise DataError(f"{name}: no ink found (blank image)")
+    crop = ink_HxW[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    scale = BOX / max(crop.shape)
+    h, w = max(1, round(crop.shape[0] * scale)), max(1, round(crop.shape[1] * scale))
+    box = np.asarray(Image.fromarray(crop.astype(np.float32)).resize((w, h), Image.LANCZOS))
+    box = np.clip(box, 0.0, 1.0)  # Lanczos overshoots a little at sharp edges
+    # A thin pen shrunk from a large photo comes out faint; MNIST's strokes reach full strength.
+    box = box / box.max()
+    yy, xx = np.mgrid[:h, :w]
+    mass = box.sum()
+    com_y, com_x = float((yy * box).sum() / mass), float((xx * box).sum() / mass)
+    # Whole-pixel shift, kept inside the field so that no ink is cut off.
+    top = min(max(round(CENTRE - com_y), 0), FIELD - h)
+    left = min(max(round(CENTRE - com_x), 0), FIELD - w)
+    image = np.zeros((FIELD, FIELD), np.float32)
+    image[top : top + h, left : left + w] = box
+    return np.round(255 * image).astype(np.uint8)
+
+
+def load_digit(path: str | Path) -> np.ndarray:
+    """An image file as an MNIST digit image_784 (uint8, ink high); DataError naming the file if it can't be."""
+    return to_mnist(ink_map(read_grey(path), str(path)), str(path)).reshape(FIELD * FIELD)
+
+
+def predict(params: list, cfg, x_Nx784: np.ndarray) -> np.ndarray:
+    """Probabilities p_Nx10 of one network (unstacked params) for uint8 images x_Nx784."""
+    import jax
+
+    from nnjax.activations import get_activation
+    from nnjax.costs import probabilities
+    from nnjax.data import prepare_images
+    from nnjax.model import forward_jit
+
+    z_Nx10 = forward_jit(params, prepare_images(np.asarray(x_Nx784), cfg.standardize), get_activation(cfg.activation))
+    return np.asarray(jax.device_get(probabilities(z_Nx10, cfg.cost)), dtype=np.float64)
+
+
+def predict_files(run_dir: str | Path, files: list[str]) -> list[Prediction | Failure]:
+    """One Prediction (or the Failure that stopped it) per file, in order, from a run's newest checkpoint."""
+    from nnjax.run import load_run
+    from nnjax.train import unstack
+
+    cfg, params_K, _ = load_run(run_dir)
+    params = unstack(params_K, 0)
+    results: list[Prediction | Failure | None] = []
+    digits = {}
+    for i, f in enumerate(files):
+        try:
+            digits[i] = load_digit(f)
+            results.append(None)  # filled in below, after one batched forward pass
+        except DataError as e:
+            results.append(Failure(f, str(e)))
+    if digits:
+        p_Nx10 = predict(params, cfg, np.stack(list(digits.values())))
+        for i, p_10 in zip(digits, p_Nx10):
+            results[i] = Prediction(files[i], int(np.argmax(p_10)), [round(float(p), 6) for p in p_10])
+    return results
+
+
+def cli_main(args) -> int:
+    """``nnjax predict RUN_DIR IMAGE... [--json]``: one line per image; exit 1 if any image failed."""
+    failed = 0
+    for r in predict_files(args.run_dir, args.images):
+        if isinstance(r, Failure):
+            failed += 1
+            sys.stdout.flush()
+            print(f"nnjax: error: {r.message}", file=sys.stderr, flush=True)
+            if args.json:  # every file gets its line, so a script can match them up
+                print(json.dumps({"file": r.file, "error": r.message}), flush=True)
+        else:
+            print(json.dumps(r.to_json()) if args.json else r.line(), flush=True)
+    return 1 if failed else 0

@@ -1,0 +1,541 @@
+"""Looking inside a trained network: PNG figures of a run (or sweep) folder.
+
+``nnjax viz RUN_DIR`` writes into ``RUN_DIR/figures``:
+  weights.png          the first layer's weights, one 28×28 image per neuron (green +, pink −, zero white)
+  activations.png      chosen test digits flowing through the network: input, every layer, prediction
+  confusion.png        the confusion matrix on the whole test split, with per-class accuracy
+  mistakes.png         the test digits the network gets wrong most confidently
+  learning_curves.png  loss and accuracy per epoch (metrics.jsonl)
+For a sweep folder only the learning curves apply: one curve per group of members (the grid fields
+other than seed), its mean over seeds with a min–max band.
+
+Every figure has a fixed size in pixels for a given network (no tight bounding box), so a figure in a
+document does not jump in size from run to run. matplotlib is imported only when drawing.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nnjax.errors import CheckpointError, ConfigError
+from nnjax.images import percent, predict
+
+DPI = 100
+N_CLASSES = 10
+CELLS_UP_TO = 32  # layers up to this wide are drawn as separate cells; wider ones as a heat strip
+N_MISTAKES = 32  # 4 rows × 8
+# Positive weights green and negative ones pink-red, as the video colours them; ColorBrewer's PiYG
+# keeps the two apart for red–green colour-blind readers too.
+WEIGHTS_CMAP = "PiYG"
+METRIC_COLUMNS = {"train": "train", "test": "test", "val": "validation"}
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig, path: Path) -> Path:
+    """Write the figure as PNG through a temporary name (a half-written figure never replaces a good one)."""
+    plt = _pyplot()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.tmp.png")
+    fig.savefig(tmp, dpi=DPI, format="png")
+    plt.close(fig)
+    os.replace(tmp, path)
+    return path
+
+
+def _grid_shape(n: int, max_cols: int = 8) -> tuple[int, int]:
+    """(rows, cols) of a near-square grid for n panels, at most ``max_cols`` wide."""
+    cols = min(max_cols, max(1, math.ceil(math.sqrt(n))))
+    return math.ceil(n / cols), cols
+
+
+# --------------------------------------------------------------------------------------------------
+# Numbers behind the figures
+# --------------------------------------------------------------------------------------------------
+
+
+def layer_activations(params: list, cfg, x_Dx784: np.ndarray) -> list[np.ndarray]:
+    """Every layer's activations for D uint8 images: [a_Dx784 (prepared input), a_DxH1, …, p_Dx10].
+
+    The last entry is the output layer as probabilities (softmax, or the video's σ normalised).
+    """
+    import jax
+
+    from nnjax.activations import get_activation
+    from nnjax.costs import probabilities
+    from nnjax.data import prepare_images
+    from nnjax.model import activations_one
+
+    σ = get_activation(cfg.activation)
+    acts = jax.vmap(activations_one, in_axes=(None, 0, None))(params, prepare_images(x_Dx784, cfg.standardize), σ)
+    acts = [*acts[:-1], probabilities(acts[-1], cfg.cost)]
+    return [np.asarray(a) for a in jax.device_get(acts)]
+
+
+def confusion_matrix(y_N: np.ndarray, pred_N: np.ndarray, n_classes: int = N_CLASSES) -> np.ndarray:
+    """counts_CxC: row = true class, column = predicted class."""
+    counts = np.zeros((n_classes, n_classes), np.int64)
+    np.add.at(counts, (np.asarray(y_N), np.asarray(pred_N)), 1)
+    return counts
+
+
+def confident_mistakes(y_N: np.ndarray, p_Nx10: np.ndarray, n: int = N_MISTAKES) -> np.ndarray:
+    """Indices of the ≤ n wrongly classified images, most confident (highest predicted probability) first."""
+    pred_N = np.argmax(p_Nx10, axis=1)
+    wrong = np.flatnonzero(pred_N != y_N)
+    order = np.argsort(-p_Nx10[wrong, pred_N[wrong]], kind="stable")
+    return wrong[order][:n]
+
+
+def default_digits(y_N: np.ndarray) -> list[int]:
+    """The index of the first test image of each class present (one of each digit, in class order)."""
+    return [int(np.flatnonzero(y_N == c)[0]) for c in range(N_CLASSES) if np.any(y_N == c)]
+
+
+# --------------------------------------------------------------------------------------------------
+# Figures
+# --------------------------------------------------------------------------------------------------
+
+
+def plot_weights(W_Nx784: np.ndarray, b_N: np.ndarray, path: Path, max_neurons: int = 64, title: str = "") -> Path:
+    """The first ``max_neurons`` first-layer neurons' weights as 28×28 images on one symmetric colour scale.
+
+    The scale is ±(99th percentile of |w|), so a few large weights do not wash out the rest.
+    Size: 1.45 in per column (+1.1 in for the colour bar) × 1.55 in per row (+0.8 in for the title).
+    """
+    plt = _pyplot()
+    n_total = W_Nx784.shape[0]
+    n = min(n_total, max_neurons)
+    W_Nx784, b_N = np.asarray(W_Nx784[:n]), np.asarray(b_N[:n])
+    rows, cols = _grid_shape(n)
+    vmax = float(np.percentile(np.abs(W_Nx784), 99)) or 1.0
+    fig = plt.figure(figsize=(1.45 * cols + 1.1, 1.55 * rows + 0.8), dpi=DPI)
+    top = 1 - 0.8 / fig.get_figheight()
+    grid = fig.add_gridspec(rows, cols, left=0.02, right=1 - 1.1 / fig.get_figwidth(), top=top, bottom=0.02)
+    grid.update(wspace=0.08, hspace=0.3)
+    image = None
+    for i in range(rows * cols):
+        ax = fig.add_subplot(grid[i // cols, i % cols])
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if i >= n:
+            ax.set_axis_off()
+            continue
+        image = ax.imshow(W_Nx784[i].reshape(28, 28), cmap=WEIGHTS_CMAP, vmin=-vmax, vmax=vmax)
+        ax.set_title(f"neuron {i}  b={b_N[i]:+.2f}", fontsize=8, pad=3)
+        for spine in ax.spines.values():
+            spine.set_color("0.75")
+    shown = f"all {n_total}" if n == n_total else f"the first {n} of {n_total}"
+    fig.suptitle(
+        title or f"First-layer weights: {shown} neurons (green +, pink −, white 0)",
+        fontsize=11,
+        y=1 - 0.25 / fig.get_figheight(),
+    )
+    cax = fig.add_axes((1 - 0.75 / fig.get_figwidth(), 0.1, 0.18 / fig.get_figwidth(), top - 0.2))
+    bar = fig.colorbar(image, cax=cax)
+    bar.set_label("weight (clipped at 99th pct of |w|)", fontsize=8)
+    bar.ax.tick_params(labelsize=7)
+    return _save(fig, path)
+
+
+def _layer_scale(a_DxH: np.ndarray, activation: str) -> tuple[str, float, float]:
+    """(colour map, vmin, vmax) shared by every digit's row of one layer."""
+    if activation == "sigmoid":
+        return "gray", 0.0, 1.0
+    lo, hi = float(a_DxH.min()), float(a_DxH.max())
+    if lo < 0:  # tanh and friends: a diverging map centred at zero
+        m = max(-lo, hi) or 1.0
+        return "RdBu_r", -m, m
+    return "gray", 0.0, hi or 1.0
+
+
+def plot_activation_flow(
+    params: list, cfg, x_Dx784: np.ndarray, y_D: np.ndarray, indices: Sequence[int], path: Path
+) -> Path:
+    """One row per test digit: the input image, every hidden layer's activations, the output probabilities.
+
+    Drawn like the video, light on dark: hidden layers up to ``CELLS_UP_TO`` wide are a row of neurons
+    (circles, brighter = more active); wider ones a continuous heat strip. The output is a bar per
+    digit, the prediction in green (right) or red (wrong), and its probability at the right.
+    Size: 1.3 + 1.0 + 3.2 per hidden layer + 2.6 + 0.9 in wide, 0.95 in per digit + 1.1 in tall.
+    """
+    plt = _pyplot()
+    acts = layer_activations(params, cfg, x_Dx784)
+    hidden, p_Dx10 = acts[1:-1], acts[-1]
+    d = len(x_Dx784)
+    widths = [1.0, *([3.2] * len(hidden)), 2.6, 0.9]
+    fig_w, fig_h = 1.3 + sum(widths), 0.95 * d + 1.1
+    ink, faint, green, red = "0.92", "0.45", "#4cc24c", "#ff5a4a"
+    with plt.style.context("dark_background"):
+        fig = plt.figure(figsize=(fig_w, fig_h), dpi=DPI, facecolor="black")
+        grid = fig.add_gridspec(
+            d,
+            len(widths),
+            width_ratios=widths,
+            left=1.25 / fig_w,
+            right=1 - 0.05 / fig_w,
+            top=1 - 0.8 / fig_h,
+            bottom=0.3 / fig_h,
+            wspace=0.12,
+            hspace=0.3,
+        )
+        scales = [_layer_scale(a, cfg.activation) for a in hidden]
+        for r in range(d):
+            pred, label = int(np.argmax(p_Dx10[r])), int(y_D[r])
+            verdict = green if pred == label else red
+            ax = fig.add_subplot(grid[r, 0])
+            ax.imshow(x_Dx784[r].reshape(28, 28), cmap="gray", vmin=0, vmax=255)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for spine in ax.spines.values():
+                spine.set_color(faint)
+            ax.set_ylabel(f"test #{indices[r]}\nlabel {label}", rotation=0, ha="right", va="center", fontsize=9)
+            if r == 0:
+                ax.set_title("input\n784 pixels", fontsize=9)
+            for j, (a_DxH, (cmap, lo, hi)) in enumerate(zip(hidden, scales)):
+                ax = fig.add_subplot(grid[r, 1 + j])
+                h = a_DxH.shape[1]
+                if h <= CELLS_UP_TO:  # one circle per neuron, as the video draws them
+                    width_pt = 72 * 3.2
+                    size = min(0.8 * width_pt / h, 16.0) ** 2
+                    ax.scatter(
+                        np.arange(h),
+                        np.zeros(h),
+                        s=size,
+                        c=a_DxH[r],
+                        cmap=cmap,
+                        vmin=lo,
+                        vmax=hi,
+                        edgecolors=ink,
+                        linewidths=0.8,
+                    )
+                    ax.set_xlim(-0.8, h - 0.2)
+                    ax.set_ylim(-1, 1)
+                    ax.set_axis_off()
+                else:  # too many neurons for circles: one pixel column each
+                    ax.imshow(a_DxH[r][None, :], cmap=cmap, vmin=lo, vmax=hi, aspect="auto", interpolation="nearest")
+                    ax.set_xticks([])
+                    ax.set_yticks([])
+                    for spine in ax.spines.values():
+                        spine.set_color(faint)
+                if r == 0:
+                    kind = "" if h <= CELLS_UP_TO else ", heat strip"
+                    ax.set_title(
+                        f"hidden layer {j + 1}: {h} neurons{kind}\n{cfg.activation}, {lo:g} … {hi:.3g}", fontsize=9
+                    )
+            ax = fig.add_subplot(grid[r, -2])
+            colours = ["0.6"] * N_CLASSES
+            colours[pred] = verdict
+            ax.bar(np.arange(N_CLASSES), p_Dx10[r], color=colours, width=0.75)
+            ax.set_ylim(0, 1.02)
+            ax.set_xlim(-0.6, N_CLASSES - 0.4)
+            ax.set_xticks(np.arange(N_CLASSES))
+            ax.set_yticks([])
+            ax.tick_params(labelsize=8, length=0, colors=ink)
+            for side in ("top", "right", "left"):
+                ax.spines[side].set_visible(False)
+            ax.spines["bottom"].set_color(faint)
+            if r == 0:
+                ax.set_title("output: probability\nof each digit", fontsize=9)
+            ax = fig.add_subplot(grid[r, -1])
+            ax.set_axis_off()
+            ax.text(0.5, 0.62, str(pred), ha="center", va="center", fontsize=20, fontweight="bold", color=verdict)
+            ax.text(0.5, 0.12, percent(p_Dx10[r, pred]), ha="center", va="center", fontsize=8, color=ink)
+            if r == 0:
+                ax.set_title("reads", fontsize=9)
+        fig.suptitle("Activation flow: layer after layer  a' = σ(W a + b)", fontsize=12, y=1 - 0.18 / fig_h)
+        return _save(fig, path)
+
+
+def plot_confusion(y_N: np.ndarray, pred_N: np.ndarray, path: Path, title: str = "") -> Path:
+    """Confusion matrix (counts) with per-class accuracy at the right; size 7.6 × 6.6 in.
+
+    Correct counts (the diagonal) are shaded green, mistakes red by their own scale so the rare
+    confusions stay visible next to diagonals a hundred times larger.
+    """
+    plt = _pyplot()
+    from matplotlib.colors import to_rgba
+
+    counts = confusion_matrix(y_N, pred_N)
+    row_total = counts.sum(axis=1)
+    off = counts * (1 - np.eye(N_CLASSES, dtype=np.int64))
+    off_max = max(int(off.max()), 1)
+    fig, ax = plt.subplots(figsize=(7.6, 6.6), dpi=DPI)
+    fig.subplots_adjust(left=0.1, right=0.84, top=0.88, bottom=0.1)
+    rgba = np.ones((N_CLASSES, N_CLASSES, 4))
+    green, red = np.array(to_rgba("tab:green")), np.array(to_rgba("tab:red"))
+    for t in range(N_CLASSES):
+        for p in range(N_CLASSES):
+            c = counts[t, p]
+            if t == p:
+                share = c / row_total[t] if row_total[t] else 0.0
+                colour, strength = green, 0.25 + 0.5 * share
+            else:
+                colour, strength = red, 0.75 * (c / off_max) ** 0.7 if c else 0.0
+            rgba[t, p] = (1 - strength) * np.ones(4) + strength * colour
+    ax.imshow(rgba, interpolation="nearest")
+    for t in range(N_CLASSES):
+        for p in range(N_CLASSES):
+            if counts[t, p]:
+                bold = t == p
+                ax.text(
+                    p,
+                    t,
+                    str(counts[t, p]),
+                    ha="center",
+                    va="center",
+                    fontsize=8 if bold else 7.5,
+                    fontweight="bold" if bold else "normal",
+                )
+        acc = counts[t, t] / row_total[t] if row_total[t] else float("nan")
+        ax.text(N_CLASSES - 0.3, t, f"{100 * acc:5.1f} %  of {row_total[t]}", ha="left", va="center", fontsize=8)
+    ax.text(N_CLASSES - 0.3, -0.85, "per-class accuracy", ha="left", va="center", fontsize=8, fontweight="bold")
+    ax.set_xticks(np.arange(N_CLASSES))
+    ax.set_yticks(np.arange(N_CLASSES))
+    ax.set_xlabel("predicted digit")
+    ax.set_ylabel("true digit")
+    ax.set_xticks(np.arange(-0.5, N_CLASSES, 1), minor=True)
+    ax.set_yticks(np.arange(-0.5, N_CLASSES, 1), minor=True)
+    ax.grid(which="minor", color="white", linewidth=1.5)
+    ax.tick_params(which="minor", length=0)
+    total = int(counts.sum())
+    accuracy = np.trace(counts) / total if total else float("nan")
+    ax.set_title(
+        title or f"Confusion matrix: {100 * accuracy:.2f} % of {total:,} test images right", fontsize=11, pad=22
+    )
+    return _save(fig, path)
+
+
+def plot_mistakes(x_Nx784: np.ndarray, y_N: np.ndarray, p_Nx10: np.ndarray, path: Path) -> Path:
+    """The ``N_MISTAKES`` most confident wrong answers on the test split, 4 rows × 8; size 12 × 7.4 in."""
+    plt = _pyplot()
+    idx = confident_mistakes(y_N, p_Nx10)
+    n_wrong = int(np.sum(np.argmax(p_Nx10, axis=1) != y_N))
+    rows, cols = 4, 8
+    fig, axes = plt.subplots(rows, cols, figsize=(12, 7.4), dpi=DPI)
+    fig.subplots_adjust(left=0.01, right=0.99, top=0.88, bottom=0.01, wspace=0.1, hspace=0.45)
+    for k, ax in enumerate(axes.ravel()):
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if k >= len(idx):
+            ax.set_axis_off()
+            continue
+        i = idx[k]
+        pred = int(np.argmax(p_Nx10[i]))
+        ax.imshow(x_Nx784[i].reshape(28, 28), cmap="gray", vmin=0, vmax=255)
+        ax.set_title(f"#{i}: {int(y_N[i])} → {pred}  ({percent(p_Nx10[i, pred])})", fontsize=9, color="tab:red")
+    if len(idx) == 0:
+        fig.text(0.5, 0.45, "no mistakes on the test split", ha="center", fontsize=14)
+    fig.suptitle(
+        f"The most confident mistakes ({len(idx)} of {n_wrong:,} wrong test images): true → predicted (probability)",
+        fontsize=11,
+    )
+    return _save(fig, path)
+
+
+def _series(lines: list[dict[str, Any]], column: str) -> tuple[list[int], list[float]]:
+    points = [(m["epoch"], m[column]) for m in lines if m.get(column) is not None and m.get("finite", True)]
+    return [e for e, _ in points], [v for _, v in points]
+
+
+def _eval_split(lines: list[dict[str, Any]]) -> str:
+    return "val" if any("val_accuracy" in m for m in lines) else "test"
+
+
+def _curve_axes(plt, title: str):
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4.4), dpi=DPI)
+    fig.subplots_adjust(left=0.07, right=0.95, top=0.85, bottom=0.13, wspace=0.25)
+    fig.suptitle(title, fontsize=11)
+    ax_loss.set_ylabel("loss (mean cost per image)")
+    ax_acc.set_ylabel("accuracy (%)")
+    for ax in (ax_loss, ax_acc):
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+    return fig, ax_loss, ax_acc
+
+
+def plot_learning_curves(lines: list[dict[str, Any]], path: Path, title: str = "") -> Path:
+    """Train and test (or validation) loss and accuracy per epoch of one run; size 11 × 4.4 in."""
+    plt = _pyplot()
+    split = _eval_split(lines)
+    fig, ax_loss, ax_acc = _curve_axes(plt, title or "Learning curves")
+    for part, colour in (("train", "tab:blue"), (split, "tab:orange")):
+        label = METRIC_COLUMNS[part]
+        e, loss = _series(lines, f"{part}_loss")
+        final = f" (last {loss[-1]:.4f})" if loss else ""
+        ax_loss.plot(e, loss, color=colour, marker=".", label=label + final)
+        e, acc = _series(lines, f"{part}_accuracy")
+        final = f" (last {100 * acc[-1]:.2f} %)" if acc else ""
+        ax_acc.plot(e, [100 * a for a in acc], color=colour, marker=".", label=label + final)
+        if acc and part == split:
+            best = int(np.argmax(acc))
+            best_label = f"best {label}: {100 * acc[best]:.2f} % (epoch {e[best]})"
+            ax_acc.plot(e[best], 100 * acc[best], "o", mfc="none", color=colour, ms=10, label=best_label)
+    for ax in (ax_loss, ax_acc):
+        ax.legend(fontsize=9)
+    return _save(fig, path)
+
+
+def _varied_fields(grid: dict[str, list]) -> list[str]:
+    """The grid fields that tell member groups apart: every field with several values except the seed."""
+    return [f for f, vs in grid.items() if len(vs) > 1 and f != "seed"]
+
+
+def _value_text(v: Any) -> str:
+    return "x".join(map(str, v)) if isinstance(v, list | tuple) else str(v)
+
+
+def plot_sweep_curves(lines: list[dict[str, Any]], varied: Sequence[str], path: Path, title: str = "") -> Path:
+    """Sweep learning curves: per group of members (same values of ``varied``) the mean over its members
+    with a min–max band; left the eval loss, right the eval accuracy. Size 11 × 4.4 in."""
+    plt = _pyplot()
+    split = _eval_split(lines)
+    groups: dict[tuple, dict[int, list[dict[str, Any]]]] = {}
+    for m in lines:
+        key = tuple(_value_text(m.get(f)) for f in varied)
+        groups.setdefault(key, {}).setdefault(m["member"], []).append(m)
+    name = METRIC_COLUMNS[split]
+    fig, ax_loss, ax_acc = _curve_axes(
+        plt, title or f"Sweep: {name} loss and accuracy per epoch (mean, band = min–max)"
+    )
+    for key, members in groups.items():
+        label = ", ".join(f"{f}={v}" for f, v in zip(varied, key)) or "all members"
+        colour = None
+        for ax, column, scale in ((ax_loss, f"{split}_loss", 1.0), (ax_acc, f"{split}_accuracy", 100.0)):
+            per_member = [dict(zip(*_series(ms, column))) for ms in members.values()]
+            per_member = [c for c in per_member if c]
+            if not per_member:
+                continue
+            epochs = sorted(set().union(*per_member))
+            v_MxE = scale * np.array([[c.get(e, np.nan) for e in epochs] for c in per_member])
+            (line,) = ax.plot(epochs, np.nanmean(v_MxE, axis=0), color=colour, label=f"{label} (n={len(per_member)})")
+            colour = line.get_color()
+            ax.fill_between(epochs, np.nanmin(v_MxE, axis=0), np.nanmax(v_MxE, axis=0), color=colour, alpha=0.2)
+    for ax in (ax_loss, ax_acc):
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+# --------------------------------------------------------------------------------------------------
+# Folders
+# --------------------------------------------------------------------------------------------------
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    from nnjax.run import read_metrics
+
+    return read_metrics(path)
+
+
+def render_sweep(sweep_dir: str | Path, out_dir: str | Path | None = None) -> list[Path]:
+    """Learning curves of a sweep folder (sweep.json + metrics.jsonl with a ``member`` column)."""
+    sweep_dir = Path(sweep_dir)
+    out = Path(out_dir) if out_dir is not None else sweep_dir / "figures"
+    lines = _read_jsonl(sweep_dir / "metrics.jsonl")
+    if not lines:
+        raise CheckpointError(f"{sweep_dir}: metrics.jsonl is empty or missing: nothing to plot yet")
+    try:
+        grid = json.loads((sweep_dir / "sweep.json").read_text())["grid"]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise CheckpointError(f"{sweep_dir / 'sweep.json'}: cannot read the grid ({type(e).__name__})") from None
+    title = f"Sweep {sweep_dir.name}: {METRIC_COLUMNS[_eval_split(lines)]} loss and accuracy (mean, band = min–max)"
+    return [plot_sweep_curves(lines, _varied_fields(grid), out / "learning_curves.png", title)]
+
+
+def parse_digits(text: str | None, n_test: int) -> list[int] | None:
+    """``"3,17,42"`` → [3, 17, 42] (None: the default digits); ConfigError on a bad index."""
+    if text is None:
+        return None
+    out = []
+    for part in text.split(","):
+        try:
+            i = int(part)
+        except ValueError:
+            raise ConfigError(f"--digits: {part.strip()!r} is not a test-image index (e.g. --digits 0,1,2)") from None
+        if not 0 <= i < n_test:
+            raise ConfigError(f"--digits: index {i} is outside the test split (0 … {n_test - 1})")
+        out.append(i)
+    return out
+
+
+def render_run(
+    run_dir: str | Path,
+    out_dir: str | Path | None = None,
+    *,
+    digits: str | Sequence[int] | None = None,
+    max_neurons: int = 64,
+    splits=None,
+    on_written: Callable[[Path], None] | None = None,
+) -> list[Path]:
+    """Every figure of a run folder, written into ``out_dir`` (default RUN_DIR/figures); returns their paths.
+
+    The weights and learning curves need only the run folder and are written first; the others read
+    the test split (``splits``, or the config's data set). ``on_written`` is called with each path as
+    soon as its figure is written (so a data error later still leaves the earlier figures reported).
+    """
+    from nnjax.data import load_splits
+    from nnjax.run import load_run
+    from nnjax.train import unstack
+
+    if max_neurons <= 0:
+        raise ConfigError(f"--max-neurons {max_neurons}: must be positive")
+    run_dir = Path(run_dir)
+    out = Path(out_dir) if out_dir is not None else run_dir / "figures"
+    cfg, params_K, epoch = load_run(run_dir)
+    params = [{k: np.asarray(v) for k, v in layer.items()} for layer in unstack(params_K, 0)]
+    sizes = "-".join(map(str, [784, *cfg.hidden, N_CLASSES]))
+    name = f"{run_dir.name} ({sizes}, {cfg.activation}, epoch {epoch})"
+    written: list[Path] = []
+
+    def done(path: Path) -> None:
+        written.append(path)
+        if on_written is not None:
+            on_written(path)
+
+    done(plot_weights(params[0]["W"], params[0]["b"], out / "weights.png", max_neurons))
+    lines = _read_jsonl(run_dir / "metrics.jsonl")
+    if lines:
+        done(plot_learning_curves(lines, out / "learning_curves.png", f"Learning curves of {name}"))
+
+    if splits is None:
+        splits = load_splits(cfg.dataset, cfg.data_dir, cfg.tfds_dir, validation=False)
+    x_Nx784, y_N = np.asarray(splits.x_test), np.asarray(splits.y_test)
+    if isinstance(digits, str) or digits is None:
+        digits = parse_digits(digits, len(y_N))
+    indices = list(digits) if digits is not None else default_digits(y_N)
+    done(plot_activation_flow(params, cfg, x_Nx784[indices], y_N[indices], indices, out / "activations.png"))
+    p_Nx10 = predict(params, cfg, x_Nx784)
+    done(plot_confusion(y_N, np.argmax(p_Nx10, axis=1), out / "confusion.png"))
+    done(plot_mistakes(x_Nx784, y_N, p_Nx10, out / "mistakes.png"))
+    return written
+
+
+def cli_main(args) -> int:
+    """``nnjax viz RUN_DIR [--digits I,J] [--max-neurons 64] [--out DIR]``: write the PNGs, print their paths."""
+    run_dir = Path(args.run_dir)
+    if (run_dir / "sweep.json").exists():
+        if args.digits is not None:
+            print(
+                "nnjax: warning: --digits applies to run folders; a sweep folder gets learning curves", file=sys.stderr
+            )
+        for p in render_sweep(run_dir, args.out):
+            print(p)
+    else:
+        render_run(run_dir, args.out, digits=args.digits, max_neurons=args.max_neurons, on_written=print)
+    return 0

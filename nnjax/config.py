@@ -153,7 +153,10 @@ def from_dict(d: dict[str, Any], *, source: str = "config") -> Config:
     values = {}
     for k, v in d.items():
         if isinstance(v, str) and types_[k] not in (str, str | None):
-            v = parse_value(k, v)
+            try:
+                v = parse_value(k, v)
+            except ConfigError as e:  # say which file held the bad value
+                raise ConfigError(f"{source}: {e}") from None
         elif k == "hidden":
             if not isinstance(v, list | tuple) or not all(isinstance(n, int) and not isinstance(n, bool) for n in v):
                 raise ConfigError(f"{source}: field 'hidden' must be a list of integers, got {v!r}")

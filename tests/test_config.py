@@ -1,0 +1,165 @@
+"""The typed config: flag parsing, JSON round-trips and validation (no JAX computation here)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from nnjax import config as C
+from nnjax.activations import ACTIVATIONS
+from nnjax.configs import CONFIGS, get_config
+from nnjax.errors import ConfigError
+
+
+def test_defaults_are_the_video_network():
+    cfg = C.Config()
+    assert (cfg.hidden, cfg.activation, cfg.dataset) == ((16, 16), "sigmoid", "mnist")
+    assert cfg.resolved_init() in ("standard_normal", "lecun", "glorot", "he")
+    assert C.validate(cfg) is cfg
+
+
+def test_every_field_documents_itself():
+    assert all(f.metadata.get("help") for f in dataclasses.fields(C.Config))
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_named_configs_are_valid(name):
+    C.validate(get_config(name))
+
+
+def test_unknown_named_config_lists_the_valid_ones():
+    with pytest.raises(ConfigError, match="video_relu"):
+        get_config("vide")
+
+
+@pytest.mark.parametrize(
+    "field, text, value",
+    [
+        ("hidden", "16,16", (16, 16)),
+        ("hidden", "16x16", (16, 16)),
+        ("hidden", "1024", (1024,)),
+        ("hidden", "none", ()),
+        ("lr", "0.1", 0.1),
+        ("lr", "1e-3", 1e-3),
+        ("epochs", "7", 7),
+        ("activation", "relu", "relu"),
+        ("data_dir", "none", None),
+        ("data_dir", "/some/where", "/some/where"),
+        ("standardize", "true", True),
+        ("standardize", "Yes", True),
+        ("standardize", "1", True),
+        ("validation", "false", False),
+        ("validation", "off", False),
+        ("validation", "0", False),
+    ],
+)
+def test_parse_value(field, text, value):
+    got = C.parse_value(field, text)
+    assert got == value and type(got) is type(value)
+
+
+@pytest.mark.parametrize(
+    "field, text",
+    [("hidden", "16,a"), ("hidden", "16,,16"), ("lr", "fast"), ("epochs", "2.5"), ("standardize", "maybe")],
+)
+def test_unparsable_value_names_field_and_value(field, text):
+    with pytest.raises(ConfigError) as e:
+        C.parse_value(field, text)
+    assert repr(field) in str(e.value) and repr(text) in str(e.value)
+
+
+def test_unknown_field_lists_the_valid_ones():
+    with pytest.raises(ConfigError, match="batch_size"):
+        C.parse_value("batchsize", "3")
+
+
+def test_apply_overrides():
+    cfg = C.apply_overrides(C.Config(), {"lr": "0.1", "hidden": "32x8", "activation": "relu", "standardize": "true"})
+    assert (cfg.lr, cfg.hidden, cfg.activation, cfg.standardize) == (0.1, (32, 8), "relu", True)
+    assert cfg.epochs == C.Config().epochs
+
+
+def test_json_round_trip(tmp_path):
+    cfg = C.Config(name="x", hidden=(32, 8), activation="tanh", lr=0.05, standardize=True, tfds_dir="/t", epochs=3)
+    C.save_json(cfg, tmp_path / "config.json")
+    saved = json.loads((tmp_path / "config.json").read_text())
+    assert saved["init"] == cfg.resolved_init() != "auto"  # the file records what was actually used
+    assert saved["hidden"] == [32, 8]
+    back = C.load_json(tmp_path / "config.json")
+    assert back == cfg.replace(init=cfg.resolved_init())
+    assert C.result_fields(back) == C.result_fields(cfg)
+
+
+def test_result_fields_ignore_where_data_lives():
+    a, b = C.Config(), C.Config(data_dir="/x", tfds_dir="/y", name="other", checkpoint_every=1)
+    assert C.result_fields(a) == C.result_fields(b)
+    assert C.result_fields(a) != C.result_fields(a.replace(lr=0.1))
+
+
+def _write(tmp_path, text: str):
+    path = tmp_path / "c.json"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('{"lr": 0.1, "learning_rate": 0.2}', "unknown config field 'learning_rate'"),
+        ('{"lr": 0.1,', "not valid JSON"),
+        ("[1, 2]", "expected a JSON object"),
+        ('{"epochs": "many"}', "cannot parse 'many'"),
+        ('{"epochs": 2.5}', "wrong type"),
+        ('{"hidden": [16, "a"]}', "list of integers"),
+        ('{"config_format": 99}', "config_format 99"),
+    ],
+)
+def test_bad_config_file_names_file_and_problem(tmp_path, text, message):
+    path = _write(tmp_path, text)
+    with pytest.raises(ConfigError) as e:
+        C.load_json(path)
+    assert message in str(e.value)
+    assert str(path) in str(e.value)
+
+
+def test_missing_config_file(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        C.load_json(tmp_path / "nope.json")
+
+
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"hidden": (16, 0)}, "hidden"),
+        ({"hidden": (-3,)}, "hidden"),
+        ({"lr": 0.0}, "lr"),
+        ({"lr": -0.1}, "lr"),
+        ({"lr": float("nan")}, "lr"),
+        ({"lr": float("inf")}, "lr"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"epochs": 0}, "epochs"),
+        ({"epochs": -1}, "epochs"),
+        ({"activation": "sigmod"}, "activation"),
+        ({"optimizer": "adamx"}, "optimizer"),
+        ({"cost": "hinge"}, "cost"),
+        ({"schedule": "linear"}, "schedule"),
+        ({"dataset": "cifar10"}, "dataset"),
+        ({"init": "xavier"}, "init"),
+        ({"momentum": 1.0}, "momentum"),
+        ({"weight_decay": -1.0}, "weight_decay"),
+        ({"seed": -1}, "seed"),
+        ({"schedule": "warmup_cosine", "warmup_epochs": 30}, "warmup_epochs"),
+    ],
+)
+def test_validate_names_the_bad_field(changes, field):
+    with pytest.raises(ConfigError) as e:
+        C.validate(C.Config().replace(**changes))
+    assert str(e.value).startswith(f"config field {field!r}")
+
+
+def test_unknown_activation_error_lists_the_registry():
+    with pytest.raises(ConfigError) as e:
+        C.validate(C.Config(activation="sigmod"))
+    assert all(name in str(e.value) for name in ACTIVATIONS)

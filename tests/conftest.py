@@ -74,3 +74,34 @@ def write_idx_folder(folder: Path) -> Path:
 def idx_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A valid raw MNIST folder (synthetic), written once; copy it before damaging a file."""
     return write_idx_folder(tmp_path_factory.mktemp("idx_template") / "mnist")
+
+
+# ---- the command line, in process ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture):
+    """cli(*argv) → (exit code, stdout, stderr) of ``nnjax argv`` run in this process."""
+    from nnjax.cli import main
+
+    def run(*argv) -> tuple[int, str, str]:
+        rc = main([str(a) for a in argv])
+        out, err = capsys.readouterr()
+        return rc, out, err
+
+    return run
+
+
+@pytest.fixture
+def cli_error(cli):
+    """cli_error(*argv) → the one stderr line of a command that must fail on bad input (exit 1, no traceback)."""
+
+    def run(*argv) -> str:
+        rc, out, err = cli(*argv)
+        assert rc == 1, f"exit {rc}; stdout: {out!r}; stderr: {err!r}"
+        assert "Traceback" not in err
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("nnjax: error: "), err
+        return lines[0]
+
+    return run

@@ -1,0 +1,209 @@
+"""Data: raw IDX checks (each bad file gives its one-line error), mock tfds loading, the npz cache, splits."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import mock_splits, write_idx
+
+from nnjax import data
+from nnjax.errors import DataError
+
+TRAIN_IMAGES = "train-images-idx3-ubyte.gz"
+TRAIN_LABELS = "train-labels-idx1-ubyte.gz"
+TEST_IMAGES = "t10k-images-idx3-ubyte.gz"
+TEST_LABELS = "t10k-labels-idx1-ubyte.gz"
+
+
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _flip_bits(path: Path) -> None:
+    raw = bytearray(path.read_bytes())
+    for i in range(len(raw) // 3, len(raw) // 3 + 16):  # in the deflate stream, past the 10-byte gzip header
+        raw[i] ^= 0xFF
+    path.write_bytes(bytes(raw))
+
+
+def _not_gzip(path: Path) -> None:
+    path.write_text("<html>404 Not Found</html>\n")
+
+
+def _wrong_magic(path: Path) -> None:  # an image file where the test labels belong
+    write_idx(path, 0x803, np.zeros((10_000, 28, 28), np.uint8))
+
+
+def _wrong_count(path: Path) -> None:
+    write_idx(path, 0x801, np.zeros((100,), np.uint8))
+
+
+def _short_payload(path: Path) -> None:  # header says 60,000 images, only 59,999 follow
+    payload = b"\x00\x00\x08\x03" + (60_000).to_bytes(4, "big") + (28).to_bytes(4, "big") * 2
+    with gzip.open(path, "wb", compresslevel=1) as f:
+        f.write(payload + bytes(59_999 * 784))
+
+
+def _bad_label(path: Path) -> None:
+    labels = np.zeros((60_000,), np.uint8)
+    labels[123] = 11
+    write_idx(path, 0x801, labels)
+
+
+def _header_only(path: Path) -> None:
+    with gzip.open(path, "wb") as f:
+        f.write(b"\x00\x00\x08")
+
+
+DAMAGES = {
+    "missing file": (TEST_LABELS, lambda p: p.unlink(), "file not found"),
+    "truncated gz": (TRAIN_IMAGES, _truncate, "truncated"),
+    "corrupt gz": (TRAIN_LABELS, _flip_bits, "corrupt gzip"),
+    "not gzip": (TEST_IMAGES, _not_gzip, "corrupt gzip"),
+    "wrong magic": (TEST_LABELS, _wrong_magic, "wrong IDX magic 0x00000803 (expected 0x00000801)"),
+    "wrong count": (TEST_LABELS, _wrong_count, "holds 100 items, expected 10000"),
+    "short payload": (TRAIN_IMAGES, _short_payload, "header says"),
+    "label out of range": (TRAIN_LABELS, _bad_label, "label 11 is outside 0-9"),
+    "too short": (TRAIN_LABELS, _header_only, "too short for an IDX header"),
+}
+
+
+@pytest.fixture
+def raw_dir(idx_template: Path, tmp_path: Path) -> Path:
+    """A fresh copy of a valid raw MNIST folder, free to damage."""
+    return Path(shutil.copytree(idx_template, tmp_path / "raw"))
+
+
+def test_valid_raw_folder_passes_the_checks(raw_dir):
+    data.check_manual_dir(raw_dir, "mnist")  # so every damage below is what the checker objects to
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGES))
+def test_damaged_raw_file_names_file_and_problem(raw_dir, damage):
+    name, hurt, message = DAMAGES[damage]
+    hurt(raw_dir / name)
+    with pytest.raises(DataError) as e:
+        data.check_manual_dir(raw_dir, "mnist")
+    assert str(e.value).startswith(f"{raw_dir / name}: ")
+    assert message in str(e.value)
+    assert "\n" not in str(e.value)
+
+
+def test_missing_data_folder(tmp_path):
+    with pytest.raises(DataError, match="data folder not found"):
+        data.check_manual_dir(tmp_path / "nowhere", "mnist")
+
+
+def test_check_idx_file_without_a_count(tmp_path):
+    path = write_idx(tmp_path / "small.gz", 0x803, np.zeros((5, 28, 28), np.uint8))
+    data.check_idx_file(path, 0x803)
+    with pytest.raises(DataError, match="holds 5 items"):
+        data.check_idx_file(path, 0x803, count=60_000)
+    with pytest.raises(DataError, match="28x28"):
+        data.check_idx_file(write_idx(tmp_path / "big.gz", 0x803, np.zeros((5, 32, 32), np.uint8)), 0x803)
+
+
+# ---- through the command line: one line on stderr, exit 1 -----------------------------------------------
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGES))
+def test_cli_damaged_data(raw_dir, tmp_path, cli_error, damage):
+    name, hurt, message = DAMAGES[damage]
+    hurt(raw_dir / name)
+    out = tmp_path / "run"
+    line = cli_error("train", "--data-dir", raw_dir, "--tfds-dir", tmp_path / "tfds", "--out", out, "--no-progress")
+    assert line.startswith(f"nnjax: error: {raw_dir / name}: ")
+    assert message in line
+    assert not out.exists()  # nothing is written before the data is known to be good
+
+
+def test_cli_missing_data_folder(tmp_path, cli_error):
+    line = cli_error(
+        "train", "--data-dir", tmp_path / "nowhere", "--tfds-dir", tmp_path / "tfds", "--out", tmp_path / "r"
+    )
+    assert line == f"nnjax: error: {tmp_path / 'nowhere'}: data folder not found"
+
+
+def test_cli_data_dir_from_environment(tmp_path, cli_error, monkeypatch):
+    monkeypatch.setenv("NNJAX_DATA_DIR", str(tmp_path / "from_env"))
+    line = cli_error("train", "--tfds-dir", tmp_path / "tfds", "--out", tmp_path / "r")
+    assert f"{tmp_path / 'from_env'}: data folder not found" in line
+
+
+def test_cli_no_data_and_no_network(tmp_path, cli_error, monkeypatch):
+    monkeypatch.setattr(data, "_network_reachable", lambda *a, **k: False)
+    line = cli_error("train", "--tfds-dir", tmp_path / "empty", "--out", tmp_path / "r", "--no-progress")
+    assert "no network" in line and "--data-dir" in line and str(tmp_path / "empty") in line
+
+
+# ---- loading -------------------------------------------------------------------------------------------
+
+
+def test_mock_data_loads_as_uint8_images_and_int32_labels(tmp_path):
+    s = mock_splits(40, tmp_path / "tfds")
+    assert s.x_train.shape == (40, 784) and s.x_train.dtype == np.uint8
+    assert s.y_train.shape == (40,) and s.y_train.dtype == np.int32
+    assert s.x_eval.shape == s.x_test.shape == (40, 784) and s.eval_split == "test"
+    assert np.array_equal(s.x_eval, s.x_test)
+    assert 0 <= s.y_train.min() and s.y_train.max() <= 9
+    assert not (tmp_path / "tfds" / "nnjax_cache").exists()  # mock data is never cached
+
+
+def test_cached_arrays_load_without_building(tmp_path, monkeypatch):
+    rng = np.random.default_rng(0)
+    arrays = {
+        "x_train": rng.integers(0, 256, (30, 784), dtype=np.uint8),
+        "y_train": rng.integers(0, 10, 30).astype(np.int32),
+        "x_test": rng.integers(0, 256, (20, 784), dtype=np.uint8),
+        "y_test": rng.integers(0, 10, 20).astype(np.int32),
+    }
+    data._write_cache(data._cache_path(tmp_path, "fashion_mnist"), arrays)
+    import tensorflow_datasets as tfds
+
+    monkeypatch.setattr(tfds, "builder", lambda *a, **k: pytest.fail("a cached data set must not be built"))
+    got = data.load_arrays("fashion_mnist", None, str(tmp_path))
+    assert set(got) == set(arrays)
+    assert all(np.array_equal(got[k], arrays[k]) and got[k].dtype == arrays[k].dtype for k in arrays)
+
+
+def test_damaged_cache_is_ignored(tmp_path):
+    path = data._cache_path(tmp_path, "mnist")
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"PK\x03\x04 not really a zip")
+    assert data._read_cache(path) is None
+
+
+def _fake_arrays(n_train: int):
+    return {
+        "x_train": np.arange(n_train * 784, dtype=np.int64).reshape(n_train, 784).astype(np.uint8),
+        "y_train": (np.arange(n_train) % 10).astype(np.int32),
+        "x_test": np.zeros((7, 784), np.uint8),
+        "y_test": np.zeros(7, np.int32),
+    }
+
+
+def test_validation_holds_out_the_last_10000_training_images(monkeypatch):
+    a = _fake_arrays(10_050)
+    monkeypatch.setattr(data, "load_arrays", lambda *args, **kw: a)
+    s = data.load_splits("mnist", validation=True)
+    assert s.eval_split == "val"
+    assert len(s.x_train) == 50 and len(s.x_eval) == 10_000
+    assert np.array_equal(s.x_eval, a["x_train"][50:]) and np.array_equal(s.y_train, a["y_train"][:50])
+    assert len(s.x_test) == 7  # the test split is still the official one
+
+
+def test_validation_needs_more_than_10000_images(monkeypatch):
+    monkeypatch.setattr(data, "load_arrays", lambda *args, **kw: _fake_arrays(10_000))
+    with pytest.raises(DataError, match="too few"):
+        data.load_splits("mnist", validation=True)
+
+
+def test_prepare_images():
+    x = np.array([[0, 255, 51]], np.uint8)
+    np.testing.assert_allclose(data.prepare_images(x, False), [[0.0, 1.0, 0.2]], rtol=1e-6)
+    np.testing.assert_allclose(data.prepare_images(x, True), (np.array([[0.0, 1.0, 0.2]]) - 0.1307) / 0.3081, rtol=1e-5)
+    assert data.prepare_images(x, False).dtype == np.float32

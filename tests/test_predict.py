@@ -1,0 +1,294 @@
+"""``nnjax predict``: image files of any size, colour and polarity become MNIST digits, and bad files fail alone.
+
+The digit under test is a real MNIST test digit when $NNJAX_DATA_DIR holds the raw files (read straight
+from the IDX gzip), otherwise a stroke digit drawn with Pillow. It is written the way a person would
+hand it in — 280×280, dark ink on white paper, PNG and JPEG — and must come back as (nearly) the same
+28×28 image and the same prediction.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import jax
+import numpy as np
+import pytest
+from conftest import REAL_DATA_DIR
+from PIL import Image, ImageDraw
+
+from nnjax import images
+from nnjax.cli import main as cli_main
+from nnjax.config import Config
+from nnjax.data import Splits
+from nnjax.model import init_params
+from nnjax.run import train_and_evaluate
+
+jax.config.update("jax_numpy_rank_promotion", "raise")
+
+# A hand-drawn "2" in unit coordinates of the page (x right, y down): an arc, the diagonal, the base.
+_T = np.linspace(np.pi * 1.05, np.pi * 2.25, 24)
+STROKE_2 = [
+    [(0.5 + 0.2 * np.cos(t), 0.33 + 0.17 * np.sin(t)) for t in _T] + [(0.27, 0.78), (0.74, 0.78)],
+]
+
+
+# --------------------------------------------------------------------------------------------------
+# Digits and scans (also used to make docs/digit.png)
+# --------------------------------------------------------------------------------------------------
+
+
+def mnist_test_digit(index: int, data_dir: str) -> tuple[np.ndarray, int]:
+    """(image_28x28 uint8, label) of MNIST test image ``index``, read directly from the raw IDX gzip files."""
+    with gzip.open(Path(data_dir) / "t10k-images-idx3-ubyte.gz", "rb") as f:
+        x = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 28, 28)
+    with gzip.open(Path(data_dir) / "t10k-labels-idx1-ubyte.gz", "rb") as f:
+        y = np.frombuffer(f.read(), np.uint8, offset=8)
+    return x[index].copy(), int(y[index])
+
+
+def draw_strokes(strokes: list[list[tuple[float, float]]], size: int = 280, width: float = 0.075) -> np.ndarray:
+    """ink_SxS uint8 (ink high) of pen strokes given in unit coordinates, anti-aliased (drawn 4× larger)."""
+    big = 4 * size
+    img = Image.new("L", (big, big), 0)
+    pen = ImageDraw.Draw(img)
+    for stroke in strokes:
+        points = [(x * big, y * big) for x, y in stroke]
+        pen.line(points, fill=255, width=round(width * big), joint="curve")
+        r = width * big / 2  # round pen tips
+        for x, y in (points[0], points[-1]):
+            pen.ellipse((x - r, y - r, x + r, y + r), fill=255)
+    return np.asarray(img.resize((size, size), Image.BOX))
+
+
+def mnist_like(ink_280: np.ndarray) -> np.ndarray:
+    """The 28×28 MNIST version of a 280×280 ink image whose ink already spans 200 px: box-average by 10,
+    then move the centre of mass to (14, 14) by whole pixels (an independent, simpler route than
+    ``images.to_mnist``: no crop and no resampling filter)."""
+    small = ink_280.reshape(28, 10, 28, 10).mean(axis=(1, 3))
+    yy, xx = np.mgrid[:28, :28]
+    com_y, com_x = (yy * small).sum() / small.sum(), (xx * small).sum() / small.sum()
+    small = np.roll(small, (round(14 - com_y), round(14 - com_x)), axis=(0, 1))
+    return np.round(small).astype(np.uint8)
+
+
+def fit_ink_to_200px(ink: np.ndarray) -> np.ndarray:
+    """Scale a drawn ink image so the ink's larger side is 200 px, on a 280×280 page (ink centred)."""
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    crop = Image.fromarray(ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1])
+    s = 200 / max(crop.size)
+    crop = crop.resize((max(1, round(crop.width * s)), max(1, round(crop.height * s))), Image.LANCZOS)
+    page = Image.new("L", (280, 280), 0)
+    page.paste(crop, ((280 - crop.width) // 2, (280 - crop.height) // 2))
+    return np.asarray(page)
+
+
+def sample_digit() -> tuple[np.ndarray, np.ndarray, str]:
+    """(raw image_28x28, ink_280x280, where from): a real MNIST test digit if available, else a drawn '2'."""
+    if REAL_DATA_DIR:
+        raw, label = mnist_test_digit(0, REAL_DATA_DIR)
+        return raw, np.asarray(Image.fromarray(raw).resize((280, 280), Image.LANCZOS)), f"MNIST test #0 ({label})"
+    ink = fit_ink_to_200px(draw_strokes(STROKE_2))
+    return mnist_like(ink), ink, "drawn 2"
+
+
+def write_scan(ink: np.ndarray, path: Path, **save_kw) -> Path:
+    """Save an ink image as a person's scan: dark ink on white paper (PNG or JPEG by the suffix)."""
+    Image.fromarray(255 - ink).save(path, **save_kw)
+    return path
+
+
+def corr(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.corrcoef(a.ravel().astype(float), b.ravel().astype(float))[0, 1])
+
+
+def corr_within_1px(a: np.ndarray, b: np.ndarray) -> float:
+    """The best correlation over whole-pixel shifts of at most one pixel: when the centre of mass lies
+    near a half pixel, two renditions of one digit may round to neighbouring placements."""
+    a, b = a.reshape(28, 28), b.reshape(28, 28)
+    return max(corr(np.roll(a, (dy, dx), axis=(0, 1)), b) for dy in (-1, 0, 1) for dx in (-1, 0, 1))
+
+
+def random_net(seed: int = 0) -> tuple[list, Config]:
+    cfg = Config(hidden=(16, 16), activation="sigmoid")
+    return init_params(jax.random.key(seed), cfg.hidden, "glorot"), cfg
+
+
+# --------------------------------------------------------------------------------------------------
+# Preprocessing
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", [".png", ".jpg"])
+def test_scan_of_a_digit_comes_back_as_the_same_28x28_and_prediction(tmp_path, suffix):
+    raw_28x28, ink, source = sample_digit()
+    path = write_scan(ink, tmp_path / f"digit{suffix}", **({"quality": 90} if suffix == ".jpg" else {}))
+    assert Image.open(path).size == (280, 280)
+    got = images.load_digit(path)
+    assert got.shape == (784,) and got.dtype == np.uint8
+    assert corr(got, raw_28x28) > 0.9, source
+    params, cfg = random_net()
+    p_2x10 = images.predict(params, cfg, np.stack([got, raw_28x28.ravel()]))
+    np.testing.assert_allclose(p_2x10.sum(axis=1), 1.0, rtol=1e-5)
+    assert np.argmax(p_2x10[0]) == np.argmax(p_2x10[1]), (source, p_2x10)
+    # The network must actually look at the image: another digit changes its output.
+    p_blank = images.predict(params, cfg, np.zeros((1, 784), np.uint8))
+    assert np.abs(p_blank[0] - p_2x10[1]).max() > 1e-3
+
+
+@pytest.mark.skipif(not REAL_DATA_DIR, reason="needs the real MNIST files ($NNJAX_DATA_DIR)")
+def test_trained_linear_network_reads_scans_like_the_raw_digits(tmp_path):
+    """A least-squares linear classifier (784-10, fit on 10,000 training digits) gives the same answer
+    for most of 30 test digits whether it sees the raw digit or its preprocessed 280×280 scan."""
+    with gzip.open(Path(REAL_DATA_DIR) / "train-images-idx3-ubyte.gz", "rb") as f:
+        x = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 784)[:10_000] / 255.0
+    with gzip.open(Path(REAL_DATA_DIR) / "train-labels-idx1-ubyte.gz", "rb") as f:
+        y = np.frombuffer(f.read(), np.uint8, offset=8)[:10_000]
+    x1 = np.hstack([x, np.ones((len(x), 1))])
+    w = np.linalg.solve(x1.T @ x1 + 1.0 * np.eye(785), x1.T @ np.eye(10)[y])
+    params = [{"W": jax.numpy.asarray(w[:784].T, "float32"), "b": jax.numpy.asarray(w[784], "float32")}]
+    cfg = Config(hidden=())
+    raws, scans, labels = [], [], []
+    for i in range(30):
+        raw, label = mnist_test_digit(i, REAL_DATA_DIR)
+        ink = np.asarray(Image.fromarray(raw).resize((280, 280), Image.LANCZOS))
+        scans.append(images.load_digit(write_scan(ink, tmp_path / f"{i}.png")))
+        raws.append(raw.ravel())
+        labels.append(label)
+    pred_raw = images.predict(params, cfg, np.stack(raws)).argmax(axis=1)
+    pred_scan = images.predict(params, cfg, np.stack(scans)).argmax(axis=1)
+    assert (pred_raw == np.array(labels)).mean() >= 0.8  # the linear network does read digits
+    assert (pred_scan == pred_raw).mean() >= 0.9
+
+
+def test_polarity_colour_transparency_and_size_do_not_matter(tmp_path):
+    _, ink, _ = sample_digit()
+    reference = images.load_digit(write_scan(ink, tmp_path / "ref.png"))
+    a = ink.astype(np.float32) / 255
+    # light chalk on a dark board
+    Image.fromarray(ink).save(tmp_path / "chalk.png")
+    # blue ink on yellowish paper, as a photo might be
+    paper, blue = np.array([240, 225, 170]), np.array([20, 30, 140])
+    rgb = (1 - a)[..., None] * paper + a[..., None] * blue
+    Image.fromarray(rgb.astype(np.uint8), "RGB").save(tmp_path / "blue.jpg", quality=85)
+    # black strokes on a transparent canvas (RGB under the transparency is black too, as apps save it)
+    rgba = np.zeros((280, 280, 4), np.uint8)
+    rgba[..., 3] = ink
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "transparent.png")
+    # a large page with a wide margin, the digit off to one side
+    page = np.zeros((900, 1300), np.uint8)
+    page[100:380, 700:980] = ink
+    big = Image.fromarray(255 - page).resize((1950, 1350), Image.LANCZOS)
+    big.save(tmp_path / "page.png")
+    # a thumbnail twice MNIST's size
+    Image.fromarray(255 - ink).resize((56, 56), Image.LANCZOS).save(tmp_path / "thumb.png")
+    for name in ("chalk.png", "blue.jpg", "transparent.png", "page.png", "thumb.png"):
+        got = images.load_digit(tmp_path / name)
+        assert corr_within_1px(got, reference) > 0.9, name
+
+
+def test_aspect_ratio_kept_and_centre_of_mass_centred():
+    """A tall thin '1' is 20 px tall and stays thin; a wide dash is 20 px wide; both are centred by mass."""
+    one = fit_ink_to_200px(draw_strokes([[(0.5, 0.1), (0.5, 0.9)]], width=0.06))
+    dash = draw_strokes([[(0.1, 0.5), (0.9, 0.5)]], width=0.1)
+    for ink, tall in ((one, True), (dash, False)):
+        got = images.to_mnist(ink.astype(np.float32) / 255).astype(float)
+        rows, cols = np.flatnonzero(got.any(axis=1)), np.flatnonzero(got.any(axis=0))
+        long_side, short_side = (len(rows), len(cols)) if tall else (len(cols), len(rows))
+        assert 20 <= long_side <= 21  # 20 px, plus Lanczos's faint fringe
+        assert short_side <= 5
+        yy, xx = np.mgrid[:28, :28]
+        com = ((yy * got).sum() / got.sum(), (xx * got).sum() / got.sum())
+        assert abs(com[0] - 14) <= 0.5 and abs(com[1] - 14) <= 0.5
+        assert got.max() == 255  # full-strength ink, as in MNIST
+
+
+def test_blank_and_almost_blank_images_are_refused(tmp_path):
+    Image.new("L", (100, 100), 255).save(tmp_path / "white.png")
+    noise = np.random.default_rng(0).integers(200, 215, (120, 90), dtype=np.uint8)  # paper grain only
+    Image.fromarray(noise).save(tmp_path / "grain.png")
+    for name in ("white.png", "grain.png"):
+        with pytest.raises(images.DataError, match="no ink found"):
+            images.load_digit(tmp_path / name)
+
+
+# --------------------------------------------------------------------------------------------------
+# The command line
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory) -> Path:
+    """A run folder of a (barely trained) 784-16-16-10 network: one epoch on 64 random images."""
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, (96, 784), dtype=np.uint8)
+    y = rng.integers(0, 10, 96).astype(np.int32)
+    splits = Splits(x[:64], y[:64], x[64:], y[64:], x[64:], y[64:], "test")
+    out = tmp_path_factory.mktemp("predict") / "run"
+    train_and_evaluate(Config(epochs=1, batch_size=32), out, progress=False, splits=splits)
+    return out
+
+
+def bad_files(folder: Path, good_png: Path) -> dict[str, Path]:
+    """A truncated PNG, a text file named .jpg, a blank page and a missing file."""
+    files = {
+        "corrupt": folder / "corrupt.png",
+        "not_image": folder / "notes.jpg",
+        "blank": folder / "blank.png",
+        "missing": folder / "missing.png",
+    }
+    files["corrupt"].write_bytes(good_png.read_bytes()[: len(good_png.read_bytes()) // 3])
+    files["not_image"].write_text("these are my notes, not a photo\n")
+    Image.new("RGB", (200, 200), (255, 255, 255)).save(files["blank"])
+    return files
+
+
+def test_cli_prediction_matches_the_library_and_each_bad_file_fails_alone(run_dir, tmp_path, capsys):
+    _, ink, _ = sample_digit()
+    good = write_scan(ink, tmp_path / "digit.png")
+    good_jpg = write_scan(ink, tmp_path / "digit.jpg", quality=90)
+    bad = bad_files(tmp_path, good)
+    argv = ["predict", str(run_dir), str(good), str(bad["corrupt"]), str(bad["not_image"])]
+    argv += [str(bad["blank"]), str(good_jpg), str(bad["missing"])]
+    rc = cli_main(argv)
+    out, err = capsys.readouterr()
+    assert rc == 1
+    lines = out.splitlines()
+    assert [line.split(":")[0] for line in lines] == [str(good), str(good_jpg)]
+    expected = images.predict_files(run_dir, [str(good)])[0]
+    assert lines[0] == expected.line()
+    digit = int(lines[0].split(": ")[1].split()[0])
+    probs = [float(p.split(":")[1]) for p in lines[0].split()[-10:]]
+    assert digit == int(np.argmax(probs)) and abs(sum(probs) - 1) < 0.01
+    errors = err.strip().splitlines()
+    assert len(errors) == 4 and all(e.startswith("nnjax: error: ") for e in errors)
+    assert f"{bad['corrupt']}: corrupt or truncated image" in errors[0]
+    assert f"{bad['not_image']}: not an image file" in errors[1]
+    assert f"{bad['blank']}: no ink found" in errors[2]
+    assert f"{bad['missing']}: file not found" in errors[3]
+    assert "Traceback" not in err
+
+
+def test_cli_json_one_object_per_file(run_dir, tmp_path, capsys):
+    _, ink, _ = sample_digit()
+    good = write_scan(ink, tmp_path / "digit.png")
+    bad = bad_files(tmp_path, good)
+    assert cli_main(["predict", str(run_dir), str(good), "--json"]) == 0
+    (obj,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert obj["file"] == str(good) and len(obj["probabilities"]) == 10
+    assert obj["digit"] == int(np.argmax(obj["probabilities"]))
+    assert obj["probability"] == obj["probabilities"][obj["digit"]]
+
+    assert cli_main(["predict", str(run_dir), str(bad["blank"]), str(good), "--json"]) == 1
+    out, err = capsys.readouterr()
+    first, second = [json.loads(line) for line in out.splitlines()]
+    assert first["file"] == str(bad["blank"]) and "no ink found" in first["error"]
+    assert second["digit"] == obj["digit"]
+    assert err.startswith(f"nnjax: error: {bad['blank']}: no ink found")
+
+
+def test_cli_missing_run_folder_is_one_line(tmp_path, capsys):
+    assert cli_main(["predict", str(tmp_path / "nope"), str(tmp_path / "x.png")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("nnjax: error: ") and "run folder not found" in err and len(err.splitlines()) == 1

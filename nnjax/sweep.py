@@ -1,0 +1,804 @@
+"""Sweeps: a grid of configs trained group by group, each group as one vmapped ensemble.
+
+A grid (``activation=sigmoid,relu seed=0,1,2 lr=0.1,0.3``) expands to one config per combination
+("member"). Members that agree on every field that changes the compiled program (``PROGRAM_FIELDS``
+and the resolved init) form a group; a group trains as ONE ensemble: ``train.init_state`` stacks the
+members' parameters and optimiser states on a leading axis K, and ``train.make_epoch`` runs one
+compiled program per epoch in which every member sees the same shuffled mini-batches. The init seed,
+learning rate, weight decay and momentum differ per member as data (in the optimiser state), so they
+never split a group. Groups run in turn.
+
+A sweep folder holds
+  sweep.json          the base config and the grid (what ``--resume`` continues)
+  members.csv         one row per member: id, group, grid fields, final test accuracy, best epoch, …
+  metrics.jsonl       one JSON line per member per epoch (member id, grid fields, losses, accuracies)
+  summary.md          the table, grouped by the grid fields other than seed, and the plot
+  accuracy.png        accuracy per epoch: mean over seeds with a min–max band
+  groups/<gid>/       group.json (its members), checkpoints/ (stacked ensemble state), result.json
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import json
+import math
+import os
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from nnjax.config import (
+    CONFIG_FORMAT,
+    FIELD_NAMES,
+    PROGRAM_FIELDS,
+    Config,
+    apply_overrides,
+    from_dict,
+    parse_value,
+    result_fields,
+    validate,
+)
+from nnjax.errors import CheckpointError, ConfigError
+
+SWEEPS_DIR = Path("sweeps")
+SWEEP_FORMAT = 1
+# Fields a grid may not vary: members are named by the grid, so a grid over "name" means nothing.
+NOT_GRIDDABLE = ("name",)
+# Besides the program, members of one group share where data comes from and how the group is saved.
+GROUP_FIELDS = (*PROGRAM_FIELDS, "data_dir", "tfds_dir", "checkpoint_every", "keep_checkpoints")
+# Images per split, to estimate memory before anything is loaded: (train, test).
+DATASET_SIZES = {
+    "mnist": (60_000, 10_000),
+    "fashion_mnist": (60_000, 10_000),
+    "kmnist": (60_000, 10_000),
+    "emnist/digits": (240_000, 40_000),
+}
+MEMORY_FRACTION = 0.8  # of the accelerator's (or the machine's) memory one group may plan to use
+
+
+# --------------------------------------------------------------------------------------------------
+# Grid: parsing, expansion, grouping, memory
+# --------------------------------------------------------------------------------------------------
+
+
+def parse_grid(items: Sequence[str]) -> dict[str, list]:
+    """``["activation=sigmoid,relu", "seed=0,1", "hidden=16x16,32x32"]`` → ``{field: [values]}``.
+
+    Values are separated by ',' (the layers of ``hidden`` by 'x') and parsed with the field's type;
+    anything wrong raises ConfigError naming the item.
+    """
+    if not items:
+        raise ConfigError("empty grid: give at least one FIELD=V1,V2 (e.g. --grid activation=sigmoid,relu seed=0,1,2)")
+    grid: dict[str, list] = {}
+    for item in items:
+        field, sep, text = item.partition("=")
+        field = field.strip().replace("-", "_")
+        if not sep or not field:
+            raise ConfigError(f"grid item {item!r}: expected FIELD=V1,V2,... (e.g. seed=0,1,2)")
+        if field not in FIELD_NAMES:
+            raise ConfigError(f"grid item {item!r}: unknown config field {field!r}; valid: {', '.join(FIELD_NAMES)}")
+        if field in NOT_GRIDDABLE:
+            raise ConfigError(f"grid item {item!r}: field {field!r} cannot be swept (members are named by the grid)")
+        if field in grid:
+            raise ConfigError(f"grid item {item!r}: field {field!r} is given twice")
+        texts = [t.strip() for t in text.split(",")]
+        if any(t == "" for t in texts):
+            raise ConfigError(f"grid item {item!r}: empty value (values are separated by ',')")
+        try:
+            grid[field] = [parse_value(field, t) for t in texts]
+        except ConfigError as e:
+            raise ConfigError(f"grid item {item!r}: {e}") from None
+    return normalize_grid(grid)
+
+
+def _coerce(field: str, value: Any) -> Any:
+    """One grid value checked against the field's type (text is parsed; JSON lists become tuples)."""
+    if isinstance(value, tuple):
+        value = list(value)
+    return getattr(from_dict({field: value}, source=f"grid field {field!r}"), field)
+
+
+def normalize_grid(grid: dict[str, Sequence[Any]]) -> dict[str, list]:
+    """Check a grid given as Python values (or read from sweep.json): known fields, non-empty value
+    lists of the right types, no duplicate values. Returns it with typed values."""
+    if not isinstance(grid, dict) or not grid:
+        raise ConfigError("empty grid: give at least one field with values, e.g. {'seed': [0, 1, 2]}")
+    out: dict[str, list] = {}
+    for field, values in grid.items():
+        if field not in FIELD_NAMES:
+            raise ConfigError(f"grid: unknown config field {field!r}; valid: {', '.join(FIELD_NAMES)}")
+        if field in NOT_GRIDDABLE:
+            raise ConfigError(f"grid: field {field!r} cannot be swept (members are named by the grid)")
+        if isinstance(values, str) or not isinstance(values, Sequence) or len(values) == 0:
+            raise ConfigError(f"grid field {field!r}: expected a non-empty list of values, got {values!r}")
+        typed = [_coerce(field, v) for v in values]
+        seen = set()
+        for v in typed:
+            if v in seen:
+                raise ConfigError(f"grid field {field!r}: value {format_value(v)} is given twice")
+            seen.add(v)
+        out[field] = typed
+    return out
+
+
+def format_value(v: Any) -> str:
+    """A grid value as the text that parses back to it (hidden layers joined by 'x')."""
+    if isinstance(v, tuple):
+        return "x".join(map(str, v)) or "none"
+    return str(v)
+
+
+def member_name(cfg: Config, fields: Sequence[str]) -> str:
+    """``activation=relu,seed=3``: the member's grid fields, in grid order."""
+    return ",".join(f"{f}={format_value(getattr(cfg, f))}" for f in fields)
+
+
+def expand(base: Config, grid: dict[str, Sequence[Any]]) -> list[Config]:
+    """Every combination of grid values applied to ``base`` (cartesian product, first field slowest),
+    each validated and named by its grid values."""
+    grid = normalize_grid(grid)
+    configs = []
+    for values in itertools.product(*grid.values()):
+        cfg = base.replace(**dict(zip(grid, values)))
+        cfg = cfg.replace(name=member_name(cfg, list(grid)))
+        try:
+            validate(cfg)
+        except ConfigError as e:
+            raise ConfigError(f"sweep member {cfg.name}: {e}") from None
+        configs.append(cfg)
+    return configs
+
+
+def group_key(cfg: Config) -> tuple:
+    """What members of one ensemble must share: the compiled program, init scheme, data and saving."""
+    return (*(getattr(cfg, f) for f in GROUP_FIELDS), cfg.resolved_init())
+
+
+def group(configs: Sequence[Config]) -> list[list[Config]]:
+    """Members split into groups that can train as one compiled ensemble, in order of first appearance."""
+    groups: dict[tuple, list[Config]] = {}
+    for cfg in configs:
+        groups.setdefault(group_key(cfg), []).append(cfg)
+    return list(groups.values())
+
+
+def estimate_bytes(group: Sequence[Config], n_train: int, n_eval: int) -> int:
+    """Rough peak memory in bytes of training ``group`` as one ensemble on ``n_train`` images with
+    ``n_eval`` evaluation (and as many test) images: per member parameters, optimiser state, gradients
+    and the activations of a mini-batch and an evaluation chunk (float32), times K, plus the data set
+    (uint8 images, int32 labels) held on the device."""
+    from nnjax.model import layer_sizes
+    from nnjax.train import EVAL_CHUNK
+
+    cfg = group[0]
+    sizes = layer_sizes(cfg.hidden)
+    n_params = sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+    units = sum(sizes[1:])
+    opt_copies = {"sgd": 0, "momentum": 1, "adam": 2, "adamw": 2}[cfg.optimizer]
+    # state in and out of the compiled epoch (×2), plus gradients and updates (2 more copies)
+    state_bytes = 4 * n_params * (2 * (1 + opt_copies) + 2)
+    # pre-activations, activations and their gradients of one mini-batch; logits of an eval chunk
+    act_bytes = 4 * units * (3 * cfg.batch_size + 2 * min(EVAL_CHUNK, max(n_eval, 1)))
+    per_member = state_bytes + act_bytes
+    batch_bytes = 4 * sizes[0] * (cfg.batch_size + EVAL_CHUNK)  # scaled input images, shared by members
+    data_bytes = (n_train + 2 * n_eval) * (sizes[0] + 4) + 4 * n_train  # images, labels, the permutation
+    return len(group) * per_member + batch_bytes + data_bytes
+
+
+def memory_limit_bytes() -> int:
+    """Bytes one group may plan to use: a fraction of the accelerator's memory when it reports it,
+    else of the machine's physical memory."""
+    import jax
+
+    try:
+        stats = jax.local_devices()[0].memory_stats() or {}
+    except Exception:  # some backends do not report memory
+        stats = {}
+    total = stats.get("bytes_limit")
+    if not total:
+        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    return int(MEMORY_FRACTION * total)
+
+
+def _split_sizes(cfg: Config, splits) -> tuple[int, int]:
+    if splits is not None:
+        return len(splits.x_train), len(splits.x_eval)
+    n_train, n_test = DATASET_SIZES.get(cfg.dataset, DATASET_SIZES["emnist/digits"])
+    return (n_train - 10_000, 10_000) if cfg.validation else (n_train, n_test)
+
+
+def check_memory(groups: Sequence[Sequence[Config]], splits=None, limit: int | None = None) -> None:
+    """ConfigError (before anything is compiled) if a group's estimated memory exceeds the limit."""
+    limit = memory_limit_bytes() if limit is None else limit
+    for g in groups:
+        need = estimate_bytes(g, *_split_sizes(g[0], splits))
+        if need > limit:
+            raise ConfigError(
+                f"sweep group of {len(g)} members with hidden={format_value(g[0].hidden)} needs about "
+                f"{need / 2**30:.1f} GiB, more than the {limit / 2**30:.1f} GiB available; "
+                "sweep fewer values per group (e.g. fewer seeds or learning rates) or smaller layers"
+            )
+
+
+# --------------------------------------------------------------------------------------------------
+# Sweep folder
+# --------------------------------------------------------------------------------------------------
+
+
+def default_sweep_dir(base: Config) -> Path:
+    """``sweeps/<config name>-<date-time>``."""
+    return SWEEPS_DIR / f"{base.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+
+def _grid_json(grid: dict[str, list]) -> dict[str, list]:
+    return {f: [list(v) if isinstance(v, tuple) else v for v in vs] for f, vs in grid.items()}
+
+
+def load_sweep_spec(sweep_dir: str | Path) -> tuple[Config, dict[str, list]]:
+    """(base config, grid) saved in a sweep folder's sweep.json."""
+    path = Path(sweep_dir) / "sweep.json"
+    if not path.exists():
+        raise CheckpointError(f"{sweep_dir}: not a sweep folder (no sweep.json)")
+    try:
+        spec = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise CheckpointError(f"{path}: cannot read ({type(e).__name__})") from None
+    if not isinstance(spec, dict) or "base" not in spec or "grid" not in spec:
+        raise CheckpointError(f"{path}: not an nnjax sweep file (needs 'base' and 'grid')")
+    if spec.get("sweep_format") != SWEEP_FORMAT:
+        raise CheckpointError(f"{path}: sweep_format {spec.get('sweep_format')!r} is not supported")
+    base = dict(spec["base"])
+    base.pop("config_format", None)
+    return from_dict(base, source=str(path)), normalize_grid(spec["grid"])
+
+
+def _clean(x: Any) -> Any:
+    """JSON-safe scalar: non-finite floats become null."""
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return x
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    out = []
+    for i, line in enumerate(path.read_text().splitlines(), 1):
+        if line.strip():
+            try:
+                out.append(json.loads(line))
+            except json.JSONDecodeError:
+                raise CheckpointError(f"{path}: line {i} is not valid JSON") from None
+    return out
+
+
+def _write_jsonl(path: Path, lines: list[dict[str, Any]]) -> None:
+    from nnjax import checkpoint
+
+    checkpoint.write_atomic(path, "".join(json.dumps(m) + "\n" for m in lines).encode())
+
+
+# --------------------------------------------------------------------------------------------------
+# Training
+# --------------------------------------------------------------------------------------------------
+
+
+class _Data:
+    """Splits loaded once per data source and shared by the groups that use it."""
+
+    def __init__(self, splits=None):
+        self.given = splits
+        self.cache: dict[tuple, Any] = {}
+
+    def get(self, cfg: Config):
+        if self.given is not None:
+            return self.given
+        from nnjax.data import load_splits
+
+        key = (cfg.dataset, cfg.data_dir, cfg.tfds_dir, cfg.validation)
+        if key not in self.cache:
+            self.cache[key] = load_splits(*key)
+        return self.cache[key]
+
+
+def _state_tree(state, cfg: Config, epoch: int, diverged_K) -> dict[str, Any]:
+    import jax
+
+    from nnjax.train import epoch_key
+
+    return {"train": state, "data_key": jax.random.key_data(epoch_key(cfg, epoch)), "diverged": diverged_K}
+
+
+def _run_group(
+    gid: str,
+    members: list[tuple[int, Config]],
+    grid_fields: list[str],
+    splits,
+    sweep_dir: Path,
+    *,
+    resume: bool,
+    progress: bool,
+    shard: bool,
+    label: str,
+) -> dict[str, Any]:
+    """Train one group as an ensemble (or continue it from its newest checkpoint); returns its result."""
+    import jax
+    import numpy as np
+
+    from nnjax import checkpoint
+    from nnjax.parallel import batch_sharding, make_mesh, replicate, shard_members
+    from nnjax.train import epoch_key, init_state, make_epoch, make_evaluate, to_device
+
+    gdir = sweep_dir / "groups" / gid
+    ckpt_dir = gdir / "checkpoints"
+    result_path = gdir / "result.json"
+    metrics_path = sweep_dir / "metrics.jsonl"
+    configs = [c for _, c in members]
+    ids = [i for i, _ in members]
+    cfg0, k = configs[0], len(configs)
+
+    if resume and result_path.exists():  # finished before the interruption: nothing to train
+        try:
+            done = json.loads(result_path.read_text())
+            if done.get("members") == ids:
+                return done
+        except (OSError, json.JSONDecodeError):
+            pass  # damaged: finish it again from its checkpoint
+
+    n_train = len(splits.x_train)
+    state = init_state(configs, n_train)
+    diverged_K = np.zeros(k, np.int32)  # epoch at which each member first went non-finite; 0 = never
+    start = 0
+    if resume:
+        found = checkpoint.restore_latest(
+            ckpt_dir, _state_tree(state, cfg0, 0, diverged_K), warn=lambda s: print(s, file=sys.stderr)
+        )
+        if found is not None:
+            start, tree, _ = found
+            state, diverged_K = tree["train"], np.array(tree["diverged"], np.int32)
+
+    mesh = make_mesh()
+    if shard:  # members split over devices, every device sees the whole mini-batch
+        epoch_fn = make_epoch(cfg0, n_train)
+        state = shard_members(state, mesh)
+    else:  # like a single run: each mini-batch split over devices, members replicated
+        epoch_fn = make_epoch(cfg0, n_train, batch_sharding(mesh, cfg0.batch_size))
+        state = replicate(state, mesh)
+    data = replicate(to_device(splits.x_train, splits.y_train, splits.x_eval, splits.y_eval), mesh)
+    t0 = time.perf_counter()
+    compiled = epoch_fn.lower(state, epoch_key(cfg0, start), *data).compile()
+    compile_s = time.perf_counter() - t0
+
+    gdir.mkdir(parents=True, exist_ok=True)
+    group_info = {"group": gid, "members": ids, "configs": [c.to_dict() for c in configs]}
+    checkpoint.write_atomic(gdir / "group.json", (json.dumps(group_info, indent=2) + "\n").encode())
+    # Lines past the checkpoint were trained again below: drop them so no epoch appears twice.
+    lines = [m for m in _read_jsonl(metrics_path) if m["group"] != gid or m["epoch"] <= start]
+    _write_jsonl(metrics_path, lines)
+
+    from tqdm import tqdm
+
+    split = splits.eval_split
+    meta = {"group": gid, "members": ids, "configs": [result_fields(c) for c in configs]}
+    bar = tqdm(
+        total=cfg0.epochs,
+        initial=start,
+        desc=label,
+        unit="epoch",
+        disable=not progress,
+        file=sys.stderr,
+        leave=True,
+        dynamic_ncols=True,
+    )
+    with bar, metrics_path.open("a") as log:
+        for epoch in range(start, cfg0.epochs):
+            t0 = time.perf_counter()
+            state, m = compiled(state, epoch_key(cfg0, epoch), *data)
+            m = {name: np.asarray(v) for name, v in jax.device_get(m).items()}
+            epoch_s = time.perf_counter() - t0
+            newly = (~m["finite"]) & (diverged_K == 0)
+            diverged_K = np.where(newly, epoch + 1, diverged_K).astype(np.int32)
+            for j, (mid, cfg) in enumerate(members):
+                line = {
+                    "member": mid,
+                    "group": gid,
+                    **{f: list(v) if isinstance(v := getattr(cfg, f), tuple) else v for f in grid_fields},
+                    "epoch": epoch + 1,
+                    "train_loss": _clean(float(m["train_loss"][j])),
+                    "train_accuracy": _clean(float(m["train_accuracy"][j])),
+                    f"{split}_loss": _clean(float(m["eval_loss"][j])),
+                    f"{split}_accuracy": _clean(float(m["eval_accuracy"][j])),
+                    "grad_norm": _clean(float(m["grad_norm"][j])),
+                    "param_norm": _clean(float(m["param_norm"][j])),
+                    "finite": bool(m["finite"][j]),
+                    "epoch_s": round(epoch_s, 4),
+                }
+                log.write(json.dumps(line) + "\n")
+            log.flush()
+            ok = diverged_K == 0
+            if ok.any():
+                bar.set_postfix(
+                    **{f"{split}_acc": f"{float(np.mean(m['eval_accuracy'][ok])):.4f}"},
+                    diverged=int((~ok).sum()),
+                )
+            bar.update(1)
+            done = epoch + 1
+            if done == cfg0.epochs or (cfg0.checkpoint_every and done % cfg0.checkpoint_every == 0):
+                tree = _state_tree(state, cfg0, done, diverged_K)
+                checkpoint.save(ckpt_dir, done, tree, meta, cfg0.keep_checkpoints)
+
+    x_test, y_test = to_device(splits.x_test, splits.y_test)
+    test_loss_K, test_acc_K = jax.device_get(jax.jit(make_evaluate(cfg0))(state.params, x_test, y_test))
+    group_lines = [m for m in _read_jsonl(metrics_path) if m["group"] == gid]
+    epoch_times = [m["epoch_s"] for m in group_lines if m["member"] == ids[0]]
+    result = {
+        "group": gid,
+        "members": ids,
+        "k": k,
+        "eval_split": split,
+        "test_accuracy": [None if d else _clean(float(a)) for a, d in zip(test_acc_K, diverged_K)],
+        "test_loss": [None if d else _clean(float(x)) for x, d in zip(test_loss_K, diverged_K)],
+        "diverged_epoch": [int(d) or None for d in diverged_K],
+        "compile_s": round(compile_s, 3),
+        "train_s": round(sum(epoch_times), 3),
+        "epoch_s_median": round(statistics.median(epoch_times), 4) if epoch_times else None,
+        "device": str(jax.devices()[0].device_kind),
+        "n_devices": mesh.size,
+    }
+    checkpoint.write_atomic(result_path, (json.dumps(result, indent=2) + "\n").encode())
+    return result
+
+
+def load_member(sweep_dir: str | Path, member: int):
+    """(config, parameters stacked as an ensemble of one, epoch) of one sweep member, from its group's
+    newest checkpoint: the same shape ``run.load_run`` returns, so a member can be viewed like a run."""
+    import jax
+    import numpy as np
+
+    from nnjax import checkpoint
+    from nnjax.train import init_state, unstack
+
+    sweep_dir = Path(sweep_dir)
+    for gdir in sorted((sweep_dir / "groups").glob("g*")):
+        try:
+            info = json.loads((gdir / "group.json").read_text())
+        except (OSError, json.JSONDecodeError):
+            raise CheckpointError(f"{gdir / 'group.json'}: missing or not valid JSON") from None
+        if member not in info["members"]:
+            continue
+        configs = [from_dict(c, source=str(gdir / "group.json")) for c in info["configs"]]
+        found = checkpoint.list_checkpoints(gdir / "checkpoints")
+        if not found:
+            raise CheckpointError(f"{gdir}: no checkpoint of member {member} yet")
+        # Shapes only: any n_train that holds one batch gives the same state layout.
+        target = _state_tree(
+            init_state(configs, configs[0].batch_size), configs[0], 0, np.zeros(len(configs), np.int32)
+        )
+        epoch, tree, _ = checkpoint.restore(found[-1][1], target)
+        j = info["members"].index(member)
+        params_1 = jax.tree_util.tree_map(lambda x: x[None], unstack(tree["train"].params, j))
+        return configs[j], params_1, epoch
+    raise CheckpointError(f"{sweep_dir}: no member {member} in this sweep folder")
+
+
+def _check_resume_spec(sweep_dir: Path, base: Config, grid: dict[str, list]) -> None:
+    saved_base, saved_grid = load_sweep_spec(sweep_dir)
+    if saved_grid != grid:
+        raise ConfigError(f"{sweep_dir}: --resume with a different grid than the sweep was started with")
+    old, new = result_fields(saved_base), result_fields(base)
+    changed = [f for f in new if f not in grid and old.get(f) != new[f]]
+    if changed:
+        f = changed[0]
+        raise ConfigError(
+            f"{sweep_dir}: --resume with {f}={new[f]!r} but the sweep used {f}={old[f]!r}; "
+            "that would change its results (start a new sweep instead)"
+        )
+
+
+def run_sweep(
+    base: Config,
+    grid: dict[str, Sequence[Any]],
+    out_dir: str | Path | None = None,
+    *,
+    resume: bool = False,
+    progress: bool = True,
+    shard_members: bool = False,
+    splits=None,
+) -> dict[str, Any]:
+    """Train every member of ``base`` × ``grid`` into a sweep folder; return the summary.
+
+    Each group of members that share a compiled program trains as one vmapped ensemble; groups run
+    in turn. ``resume`` continues each group from its newest good checkpoint (finished groups are
+    skipped). ``shard_members`` splits each ensemble's members over the local devices. ``splits``
+    (a ``data.Splits``) replaces the data set of every member (tests, notebooks). Bad input raises
+    ConfigError/CheckpointError before anything is compiled or written.
+    """
+    t_start = time.perf_counter()
+    grid = normalize_grid(grid)
+    configs = expand(base, grid)
+    groups = group(configs)
+    ids = {id(c): i for i, c in enumerate(configs)}
+    sweep_dir = Path(out_dir) if out_dir is not None else default_sweep_dir(base)
+
+    if resume:
+        _check_resume_spec(sweep_dir, base, grid)
+    elif sweep_dir.exists() and any(sweep_dir.iterdir()):
+        raise ConfigError(f"{sweep_dir}: sweep folder already exists; use --resume or another --out")
+    if shard_members:
+        from nnjax.parallel import make_mesh
+
+        n_dev = make_mesh().size
+        for g in groups:
+            if len(g) % n_dev:
+                raise ConfigError(
+                    f"--shard-members: a group of {len(g)} members ({g[0].name}, …) cannot be split evenly "
+                    f"over {n_dev} devices; sweep a multiple of {n_dev} values per group"
+                )
+    check_memory(groups, splits)
+
+    sweep_dir.mkdir(parents=True, exist_ok=True)
+    if not resume:
+        from nnjax import __version__, checkpoint
+
+        spec = {
+            "sweep_format": SWEEP_FORMAT,
+            "nnjax_version": __version__,
+            "base": {"config_format": CONFIG_FORMAT, **base.to_dict()},
+            "grid": _grid_json(grid),
+        }
+        checkpoint.write_atomic(sweep_dir / "sweep.json", (json.dumps(spec, indent=2) + "\n").encode())
+        (sweep_dir / "metrics.jsonl").write_text("")
+
+    data = _Data(splits)
+    grid_fields = list(grid)
+    results = []
+    for gi, g in enumerate(groups):
+        gid = f"g{gi:02d}"
+        label = f"{gid} ({gi + 1}/{len(groups)}) K={len(g)} {g[0].activation}"
+        members = [(ids[id(c)], c) for c in g]
+        results.append(
+            _run_group(
+                gid,
+                members,
+                grid_fields,
+                data.get(g[0]),
+                sweep_dir,
+                resume=resume,
+                progress=progress,
+                shard=shard_members,
+                label=label,
+            )
+        )
+    return write_summary(sweep_dir, base, configs, grid, results, wall_s=time.perf_counter() - t_start)
+
+
+# --------------------------------------------------------------------------------------------------
+# Results: members.csv, summary.md, the plot
+# --------------------------------------------------------------------------------------------------
+
+
+def _member_rows(configs, grid, results, lines) -> list[dict[str, Any]]:
+    by_member: dict[int, dict[str, Any]] = {}
+    for r in results:
+        for j, mid in enumerate(r["members"]):
+            by_member[mid] = {
+                "group": r["group"],
+                "k": r["k"],
+                "test_accuracy": r["test_accuracy"][j],
+                "diverged_epoch": r["diverged_epoch"][j],
+                "train_s": r["train_s"],
+                "split": r["eval_split"],
+            }
+    curves: dict[int, list[tuple[int, float | None]]] = {}
+    for m in lines:
+        split = "val" if "val_accuracy" in m else "test"
+        curves.setdefault(m["member"], []).append((m["epoch"], m[f"{split}_accuracy"]))
+    rows = []
+    for mid, cfg in enumerate(configs):
+        r = by_member[mid]
+        points = [(e, a) for e, a in sorted(curves.get(mid, [])) if a is not None]
+        best_epoch, best_acc = max(points, key=lambda p: (p[1], -p[0])) if points else (None, None)
+        rows.append(
+            {
+                "member": mid,
+                "group": r["group"],
+                "name": cfg.name,
+                **{f: format_value(getattr(cfg, f)) for f in grid},
+                "final_test_accuracy": r["test_accuracy"],
+                "best_epoch": best_epoch,
+                f"best_{r['split']}_accuracy": best_acc,
+                "train_s": r["train_s"],
+                "ensemble_k": r["k"],
+                "diverged_epoch": r["diverged_epoch"],
+            }
+        )
+    return rows
+
+
+def _table_rows(configs, grid, rows, results) -> tuple[list[str], list[dict[str, Any]]]:
+    """Members grouped by the varied grid fields other than seed (one table row each)."""
+    varied = [f for f, vs in grid.items() if len(vs) > 1 and f != "seed"]
+    train_s = {r["group"]: r["train_s"] for r in results}
+    table: dict[tuple, list[dict[str, Any]]] = {}
+    for row in rows:
+        table.setdefault(tuple(row[f] for f in varied), []).append(row)
+    out = []
+    for key, members in table.items():
+        ok = [m for m in members if m["diverged_epoch"] is None and m["final_test_accuracy"] is not None]
+        accs = [m["final_test_accuracy"] for m in ok]
+        best = [m["best_epoch"] for m in ok if m["best_epoch"] is not None]
+        out.append(
+            {
+                **dict(zip(varied, key)),
+                "members": [m["member"] for m in members],
+                "n": len(members),
+                "n_diverged": len(members) - len(ok),
+                "test_accuracy_mean": statistics.fmean(accs) if accs else None,
+                "test_accuracy_std": statistics.stdev(accs) if len(accs) > 1 else (0.0 if accs else None),
+                "best_epoch_median": statistics.median(best) if best else None,
+                "best_epoch_min": min(best) if best else None,
+                "best_epoch_max": max(best) if best else None,
+                # the wall time of the ensemble(s) these members trained in (shared with other rows)
+                "train_s": round(sum(train_s[g] for g in dict.fromkeys(m["group"] for m in members)), 3),
+            }
+        )
+    return varied, out
+
+
+def markdown_table(varied: list[str], table: list[dict[str, Any]]) -> str:
+    """The summary table in Markdown."""
+    head = [*varied, "members", "test accuracy (%) mean ± std", "best epoch", "train time (s)", "diverged"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in table:
+        if r["test_accuracy_mean"] is None:
+            acc = "—"
+        else:
+            acc = f"{100 * r['test_accuracy_mean']:.2f} ± {100 * r['test_accuracy_std']:.2f}"
+        if r["best_epoch_median"] is None:
+            best = "—"
+        else:
+            best = f"{r['best_epoch_median']:g} ({r['best_epoch_min']}–{r['best_epoch_max']})"
+        cells = [*(str(r[f]) for f in varied), str(r["n"]), acc, best, f"{r['train_s']:.1f}"]
+        cells.append(f"{r['n_diverged']}/{r['n']}")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def plot_accuracy(path: Path, varied: list[str], table, lines, split: str) -> None:
+    """PNG of accuracy per epoch per table row: mean line with a min–max band over its members."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    acc: dict[int, dict[int, float]] = {}
+    for m in lines:
+        a = m.get(f"{split}_accuracy")
+        if a is not None and m.get("finite", True):
+            acc.setdefault(m["member"], {})[m["epoch"]] = 100 * a
+    fig, ax = plt.subplots(figsize=(8, 5), dpi=120)
+    for r in table:
+        curves = [acc[mid] for mid in r["members"] if acc.get(mid)]
+        if not curves:
+            continue
+        epochs = sorted(set().union(*curves))
+        a_MxE = np.array([[c.get(e, np.nan) for e in epochs] for c in curves])
+        label = ", ".join(f"{f}={r[f]}" for f in varied) or "all members"
+        (line,) = ax.plot(epochs, np.nanmean(a_MxE, axis=0), label=f"{label} (n={len(curves)})")
+        ax.fill_between(epochs, np.nanmin(a_MxE, axis=0), np.nanmax(a_MxE, axis=0), color=line.get_color(), alpha=0.2)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(f"{split} accuracy (%)")
+    ax.set_title(f"{split} accuracy per epoch: mean over seeds, band = min–max")
+    ax.grid(alpha=0.3)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    tmp = path.with_name(f".{path.stem}.tmp.png")
+    fig.savefig(tmp)
+    plt.close(fig)
+    os.replace(tmp, path)
+
+
+def write_summary(
+    sweep_dir: Path,
+    base: Config,
+    configs: list[Config],
+    grid: dict[str, list],
+    results: list[dict[str, Any]],
+    wall_s: float,
+) -> dict[str, Any]:
+    """Write members.csv, summary.md and accuracy.png from the groups' results; return the summary."""
+    from nnjax import checkpoint
+
+    lines = _read_jsonl(sweep_dir / "metrics.jsonl")
+    rows = _member_rows(configs, grid, results, lines)
+    varied, table = _table_rows(configs, grid, rows, results)
+    split = results[0]["eval_split"]
+
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    checkpoint.write_atomic(sweep_dir / "members.csv", buf.getvalue().encode())
+
+    plot_accuracy(sweep_dir / "accuracy.png", varied, table, lines, split)
+    md = markdown_table(varied, table)
+    device = results[0]["device"]
+    train_total = sum(r["train_s"] for r in results)
+    compile_total = sum(r["compile_s"] for r in results)
+    grid_text = " ".join(f"{f}={','.join(format_value(v) for v in vs)}" for f, vs in grid.items())
+    doc = (
+        f"# Sweep {sweep_dir.name}\n\n"
+        f"Base config `{base.name}` with grid `{grid_text}`: {len(configs)} members in {len(results)} "
+        "groups (one compiled ensemble each).\n\n"
+        f"Base config fields: `{json.dumps(result_fields(base))}`\n\n"
+        + md
+        + "\nTest accuracy: final parameters on the official test split; mean ± sample std over the "
+        "members that did not diverge. Best epoch: median (min–max) of the epoch with the highest "
+        f"{split} accuracy. Train time: wall time of the ensemble the members trained in "
+        "(all members of a group train at once; compilation not included).\n\n"
+        f"Wall time {wall_s:.1f} s (training {train_total:.1f} s, compilation {compile_total:.1f} s) "
+        f"on {device} ({os.cpu_count()} CPU cores visible), {results[0]['n_devices']} device(s).\n\n"
+        "![accuracy per epoch](accuracy.png)\n"
+    )
+    checkpoint.write_atomic(sweep_dir / "summary.md", doc.encode())
+    return {
+        "sweep_dir": str(sweep_dir),
+        "n_members": len(configs),
+        "n_groups": len(results),
+        "wall_s": round(wall_s, 3),
+        "train_s": round(train_total, 3),
+        "compile_s": round(compile_total, 3),
+        "device": device,
+        "grid": _grid_json(grid),
+        "varied": varied,
+        "rows": table,
+        "members": rows,
+        "groups": results,
+        "table": md,
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------------------------------
+
+
+def cli_main(args) -> int:
+    """``nnjax sweep``: build the base config and grid from the flags (or the sweep folder), run it,
+    print the table (or JSON)."""
+    from nnjax.cli import config_from_args
+
+    if args.resume:
+        if args.out and Path(args.out) != Path(args.resume):
+            raise ConfigError("--out and --resume name different folders; --resume continues in place")
+        base, grid = load_sweep_spec(args.resume)
+        overrides = {f: getattr(args, f"cfg_{f}") for f in FIELD_NAMES if getattr(args, f"cfg_{f}") is not None}
+        base = apply_overrides(base, overrides)
+        if args.grid and parse_grid(args.grid) != grid:
+            raise ConfigError(f"{args.resume}: --resume with a different --grid than the sweep was started with")
+        out = args.resume
+    else:
+        base = config_from_args(args)
+        grid = parse_grid(args.grid)
+        out = args.out
+    summary = run_sweep(
+        base, grid, out, resume=bool(args.resume), progress=not args.no_progress, shard_members=args.shard_members
+    )
+    if args.json:
+        print(json.dumps({k: v for k, v in summary.items() if k != "table"}, indent=2))
+    else:
+        print(f"sweep folder: {summary['sweep_dir']}")
+        print(summary["table"], end="")
+        print(
+            f"{summary['n_members']} members in {summary['n_groups']} groups: wall {summary['wall_s']:.1f} s "
+            f"(training {summary['train_s']:.1f} s, compilation {summary['compile_s']:.1f} s) on {summary['device']}"
+        )
+    return 0

@@ -1,0 +1,339 @@
+"""Sweeps: grid parsing, grouping, the memory check, and the ensemble's promise — a member trained
+inside a vmapped ensemble ends where it would alone — plus divergence and resume of sweep folders.
+
+Everything trains tiny networks (784-8-10) on a few hundred synthetic images passed as ``splits``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jax
+import numpy as np
+import pytest
+
+from nnjax import checkpoint, sweep
+from nnjax.cli import main as cli_main
+from nnjax.config import Config
+from nnjax.data import Splits
+from nnjax.errors import ConfigError
+from nnjax.run import load_run, train_and_evaluate
+
+jax.config.update("jax_numpy_rank_promotion", "raise")
+
+N_TRAIN, N_EVAL = 256, 64
+
+
+def make_splits(seed: int = 0) -> Splits:
+    """Random uint8 images whose label is a function of the pixels (so accuracy can move)."""
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 256, (N_TRAIN + N_EVAL, 784), dtype=np.uint8)
+    y = (x[:, :10].argmax(axis=1)).astype(np.int32)
+    return Splits(x[:N_TRAIN], y[:N_TRAIN], x[N_TRAIN:], y[N_TRAIN:], x[N_TRAIN:], y[N_TRAIN:], "test")
+
+
+SPLITS = make_splits()
+TINY = Config(hidden=(8,), epochs=2, batch_size=32, checkpoint_every=1)
+
+
+def run_tiny(base: Config, grid: dict, out: Path, **kw) -> dict:
+    return sweep.run_sweep(base, grid, out, progress=False, splits=SPLITS, **kw)
+
+
+def without(d: dict, *keys: str) -> dict:
+    return {k: v for k, v in d.items() if k not in keys}
+
+
+# --------------------------------------------------------------------------------------------------
+# grid parsing
+# --------------------------------------------------------------------------------------------------
+
+
+def test_parse_grid_types_each_field():
+    grid = sweep.parse_grid(
+        ["activation=sigmoid,relu", "seed=0,1,2", "lr=0.1,3e-1", "hidden=16x16,32", "standardize=true,false"]
+    )
+    assert grid == {
+        "activation": ["sigmoid", "relu"],
+        "seed": [0, 1, 2],
+        "lr": [0.1, 0.3],
+        "hidden": [(16, 16), (32,)],
+        "standardize": [True, False],
+    }
+    assert isinstance(grid["lr"][0], float) and isinstance(grid["seed"][0], int)
+    assert sweep.parse_grid(["weight-decay=0,1e-4"]) == {"weight_decay": [0.0, 1e-4]}  # flag spelling works
+
+
+@pytest.mark.parametrize(
+    "items, needle",
+    [
+        ([], "empty grid"),
+        (["seed"], "expected FIELD=V1,V2"),
+        (["=1,2"], "expected FIELD=V1,V2"),
+        (["colour=red"], "unknown config field 'colour'"),
+        (["seed=a"], "cannot parse 'a' as an integer"),
+        (["lr=0.1,fast"], "cannot parse 'fast' as a number"),
+        (["hidden=16xa"], "'hidden'"),
+        (["standardize=maybe"], "true/false"),
+        (["lr=0.1,,0.3"], "empty value"),
+        (["seed="], "empty value"),
+        (["seed=1,1"], "given twice"),
+        (["seed=1", "seed=2"], "given twice"),
+        (["name=a,b"], "cannot be swept"),
+    ],
+)
+def test_parse_grid_rejects(items, needle):
+    with pytest.raises(ConfigError, match=needle.replace("(", r"\(")) as e:
+        sweep.parse_grid(items)
+    assert "\n" not in str(e.value)
+
+
+@pytest.mark.parametrize(
+    "grid, needle",
+    [
+        ({}, "empty grid"),
+        ({"seed": []}, "non-empty list"),
+        ({"seed": 3}, "non-empty list"),
+        ({"seed": [0.5]}, "wrong type"),
+        ({"lr": ["fast"]}, "cannot parse"),
+        ({"hidden": [[16, "a"]]}, "list of integers"),
+        ({"activation": ["sigmoid", "swish2"]}, "activation=swish2: config field 'activation'"),
+        ({"lr": [0.1, -1.0]}, "must be a positive"),
+    ],
+)
+def test_python_grid_rejects(grid, needle, tmp_path):
+    with pytest.raises(ConfigError, match=needle):
+        sweep.run_sweep(TINY, grid, tmp_path / "s", progress=False, splits=SPLITS)
+    assert not (tmp_path / "s").exists()  # nothing written by a failed start
+
+
+def test_cli_bad_grid_is_one_line_before_any_work(tmp_path, capsys):
+    out = tmp_path / "s"
+    assert cli_main(["sweep", "--out", str(out), "--grid", "seed=0,x", "--no-progress"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("nnjax: error: grid item 'seed=0,x'") and "\n" not in err
+    assert cli_main(["sweep", "--out", str(out), "--no-progress"]) == 1
+    assert "empty grid" in capsys.readouterr().err
+    assert not out.exists()
+
+
+# --------------------------------------------------------------------------------------------------
+# expansion and grouping
+# --------------------------------------------------------------------------------------------------
+
+
+def test_expand_names_members_and_groups_by_program():
+    grid = {"activation": ["relu", "tanh"], "seed": [0, 1], "lr": [0.1, 0.3], "weight_decay": [0.0, 1e-4]}
+    configs = sweep.expand(TINY, grid)
+    assert len(configs) == 16
+    assert configs[0].name == "activation=relu,seed=0,lr=0.1,weight_decay=0.0"
+    assert configs[-1].name == "activation=tanh,seed=1,lr=0.3,weight_decay=0.0001"
+    groups = sweep.group(configs)
+    # seed, lr and weight decay are data inside one program; the activation changes the program
+    assert [len(g) for g in groups] == [8, 8]
+    assert {c.activation for c in groups[0]} == {"relu"} and {c.activation for c in groups[1]} == {"tanh"}
+
+    hidden = sweep.group(sweep.expand(TINY, {"hidden": [(8,), (4, 4)], "seed": [0, 1]}))
+    assert [[c.hidden for c in g] for g in hidden] == [[(8,), (8,)], [(4, 4), (4, 4)]]
+    # init "auto" resolves to "he" for relu: the same program as an explicit "he"
+    same = sweep.group(sweep.expand(TINY.replace(activation="relu"), {"init": ["auto", "he", "lecun"]}))
+    assert [[c.init for c in g] for g in same] == [["auto", "he"], ["lecun"]]
+
+
+# --------------------------------------------------------------------------------------------------
+# memory estimate
+# --------------------------------------------------------------------------------------------------
+
+
+def test_memory_estimate_scales_with_members_and_layers():
+    one, two, four = (sweep.estimate_bytes([TINY] * k, N_TRAIN, N_EVAL) for k in (1, 2, 4))
+    per_member = two - one
+    assert four - one == 3 * per_member  # linear in K
+    assert per_member >= 4 * 6_370 * 3  # 784-8-10 has 6,370 float32 parameters; adam keeps 2 more copies
+    assert one - per_member >= (N_TRAIN + 2 * N_EVAL) * 784  # the shared uint8 images count once
+    wide = sweep.estimate_bytes([TINY.replace(hidden=(1024, 1024))], N_TRAIN, N_EVAL)
+    assert wide > 1.8e6 * 4 * 4  # 1.8 M parameters, float32, params + adam state (at least)
+
+
+def test_memory_refusal_before_compiling(tmp_path):
+    huge = TINY.replace(hidden=(200_000, 200_000))  # 40 G parameters per member
+    with pytest.raises(ConfigError, match=r"needs about .* GiB, more than the .* GiB available") as e:
+        sweep.run_sweep(huge, {"seed": [0, 1]}, tmp_path / "s", progress=False, splits=SPLITS)
+    assert "\n" not in str(e.value)
+    assert not (tmp_path / "s").exists()
+    with pytest.raises(ConfigError, match="available"):  # the limit is a parameter of the check
+        sweep.check_memory(sweep.group(sweep.expand(TINY, {"seed": [0, 1]})), SPLITS, limit=1000)
+
+
+# --------------------------------------------------------------------------------------------------
+# the ensemble promise
+# --------------------------------------------------------------------------------------------------
+
+
+def test_member_in_ensemble_equals_member_trained_alone(tmp_path):
+    base = TINY.replace(optimizer="momentum", lr=0.05, momentum=0.5)
+    grid = {"seed": [0, 1], "lr": [0.05, 0.2], "momentum": [0.5, 0.9]}  # K = 8 in one program
+    summary = run_tiny(base, grid, tmp_path / "sweep")
+    assert summary["n_groups"] == 1 and summary["groups"][0]["k"] == 8
+
+    members = [sweep.load_member(tmp_path / "sweep", i) for i in range(8)]
+    firsts = [np.asarray(p[0]["W"][0]) for _, p, _ in members]
+    assert all(not np.allclose(firsts[0], f) for f in firsts[1:])  # members really differ
+
+    for mid in (0, 7):  # (seed 0, lr .05, momentum .5) and (seed 1, lr .2, momentum .9)
+        cfg, params_in, epoch = members[mid]
+        assert epoch == base.epochs
+        alone = train_and_evaluate(cfg, tmp_path / f"alone{mid}", progress=False, splits=SPLITS)
+        _, params_alone, _ = load_run(tmp_path / f"alone{mid}")
+        for a, b in zip(jax.tree_util.tree_leaves(params_in), jax.tree_util.tree_leaves(params_alone)):
+            np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-6)
+        row = summary["members"][mid]
+        assert row["final_test_accuracy"] == pytest.approx(alone["test_accuracy"], abs=1e-6)
+
+
+# --------------------------------------------------------------------------------------------------
+# divergence
+# --------------------------------------------------------------------------------------------------
+
+
+def test_diverged_member_is_marked_while_others_finish(tmp_path):
+    # A linear network (identity σ) with plain SGD at lr 1e3 overflows in its first epoch.
+    base = TINY.replace(activation="identity", optimizer="sgd", schedule="constant", lr=0.01)
+    summary = run_tiny(base, {"lr": [0.01, 1000.0], "seed": [0, 1]}, tmp_path / "mixed")
+    rows = {r["name"]: r for r in summary["members"]}
+    for seed in (0, 1):
+        bad, good = rows[f"lr=1000.0,seed={seed}"], rows[f"lr=0.01,seed={seed}"]
+        assert bad["diverged_epoch"] == 1 and bad["final_test_accuracy"] is None
+        assert good["diverged_epoch"] is None and 0 <= good["final_test_accuracy"] <= 1
+    lines = [json.loads(s) for s in (tmp_path / "mixed" / "metrics.jsonl").read_text().splitlines()]
+    assert len(lines) == 4 * base.epochs
+    assert all(m["finite"] and m["train_loss"] is not None for m in lines if m["lr"] == 0.01)
+    assert any(not m["finite"] for m in lines if m["lr"] == 1000.0)
+
+    with open(tmp_path / "mixed" / "members.csv") as f:
+        csv_rows = {r["name"]: r for r in csv.DictReader(f)}
+    assert csv_rows["lr=1000.0,seed=0"]["diverged_epoch"] == "1"
+    assert csv_rows["lr=1000.0,seed=0"]["final_test_accuracy"] == ""
+    assert csv_rows["lr=0.01,seed=0"]["diverged_epoch"] == ""
+    table = {r["lr"]: r for r in summary["rows"]}
+    assert table["1000.0"]["n_diverged"] == 2 and table["1000.0"]["test_accuracy_mean"] is None
+    assert table["0.01"]["n_diverged"] == 0 and "| 1000.0 | 2 | — | — |" in summary["table"]
+
+    # the NaNs stayed in their own members: the good ones end exactly as in a sweep without them
+    clean = run_tiny(base, {"lr": [0.01], "seed": [0, 1]}, tmp_path / "clean")
+    for mid_mixed, mid_clean in ((0, 0), (1, 1)):
+        _, a, _ = sweep.load_member(tmp_path / "mixed", mid_mixed)
+        _, b, _ = sweep.load_member(tmp_path / "clean", mid_clean)
+        for x, y in zip(jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b)):
+            np.testing.assert_allclose(np.asarray(x), np.asarray(y), rtol=1e-5, atol=1e-6)
+    assert [r["final_test_accuracy"] for r in clean["members"]] == pytest.approx(
+        [rows["lr=0.01,seed=0"]["final_test_accuracy"], rows["lr=0.01,seed=1"]["final_test_accuracy"]], abs=1e-6
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# resume
+# --------------------------------------------------------------------------------------------------
+
+
+def _metric_lines(path: Path) -> list[dict]:
+    return [without(json.loads(s), "epoch_s") for s in (path / "metrics.jsonl").read_text().splitlines()]
+
+
+def test_resume_after_interruption_matches_uninterrupted(tmp_path, monkeypatch):
+    base = TINY.replace(epochs=4, checkpoint_every=2)
+    grid = {"activation": ["relu", "tanh"], "seed": [0, 1]}
+    full = run_tiny(base, grid, tmp_path / "full")
+
+    real_save = checkpoint.save
+
+    def dying_save(folder, epoch, *args, **kw):
+        if Path(folder).parent.name == "g01" and epoch == 4:  # after g01's epoch-3 and -4 lines
+            raise KeyboardInterrupt
+        return real_save(folder, epoch, *args, **kw)
+
+    monkeypatch.setattr(checkpoint, "save", dying_save)
+    with pytest.raises(KeyboardInterrupt):
+        run_tiny(base, grid, tmp_path / "cut")
+    monkeypatch.setattr(checkpoint, "save", real_save)
+    cut = tmp_path / "cut"
+    assert [e for e, _ in checkpoint.list_checkpoints(cut / "groups/g01/checkpoints")] == [2]
+    assert max(m["epoch"] for m in _metric_lines(cut) if m["group"] == "g01") == 4  # lines past the checkpoint
+    assert not (cut / "members.csv").exists()
+
+    finished = (cut / "groups/g00/result.json").stat().st_mtime_ns
+    with pytest.raises(ConfigError, match="different grid"):
+        sweep.run_sweep(base, {**grid, "seed": [0, 1, 2]}, cut, resume=True, progress=False, splits=SPLITS)
+    with pytest.raises(ConfigError, match="would change its results"):
+        sweep.run_sweep(base.replace(lr=0.1), grid, cut, resume=True, progress=False, splits=SPLITS)
+
+    resumed = run_tiny(base, grid, cut, resume=True)
+    assert (cut / "groups/g00/result.json").stat().st_mtime_ns == finished  # finished group skipped
+    assert _metric_lines(cut) == _metric_lines(tmp_path / "full")  # no duplicated or missing epochs
+    drop = ("train_s",)
+    assert [without(r, *drop) for r in resumed["members"]] == [without(r, *drop) for r in full["members"]]
+    for mid in range(4):
+        _, a, _ = sweep.load_member(cut, mid)
+        _, b, _ = sweep.load_member(tmp_path / "full", mid)
+        for x, y in zip(jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b)):
+            np.testing.assert_array_equal(np.asarray(x), np.asarray(y))
+
+
+def test_sweep_folder_files(tmp_path):
+    summary = run_tiny(TINY, {"activation": ["relu", "tanh"], "seed": [0, 1]}, tmp_path / "s")
+    s = tmp_path / "s"
+    spec = json.loads((s / "sweep.json").read_text())
+    assert spec["grid"] == {"activation": ["relu", "tanh"], "seed": [0, 1]} and spec["base"]["hidden"] == [8]
+    with open(s / "members.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["name"] for r in rows] == [
+        "activation=relu,seed=0",
+        "activation=relu,seed=1",
+        "activation=tanh,seed=0",
+        "activation=tanh,seed=1",
+    ]
+    assert {"member", "group", "activation", "seed", "final_test_accuracy", "best_epoch", "train_s"} <= set(rows[0])
+    md = (s / "summary.md").read_text()
+    assert "| activation | members | test accuracy (%) mean ± std |" in md and "| relu | 2 |" in md
+    assert (s / "accuracy.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    accs = [r["final_test_accuracy"] for r in summary["members"][:2]]
+    relu = summary["rows"][0]
+    assert relu["activation"] == "relu" and relu["test_accuracy_mean"] == pytest.approx(np.mean(accs))
+    with pytest.raises(ConfigError, match="already exists"):
+        run_tiny(TINY, {"seed": [0]}, s)
+
+
+def test_shard_members_over_two_devices(tmp_path):
+    """Two forced host devices: K=2 splits one member per device and matches the one-device result;
+    K=3 is refused before compiling."""
+    script = f"""
+import sys, json
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+import jax
+assert jax.device_count() == 2
+from test_sweep import SPLITS, TINY
+from nnjax import sweep
+from nnjax.errors import ConfigError
+try:
+    sweep.run_sweep(TINY, {{"seed": [0, 1, 2]}}, {str(tmp_path / "bad")!r}, shard_members=True, progress=False,
+                    splits=SPLITS)
+except ConfigError as e:
+    print("ERR", e)
+s = sweep.run_sweep(TINY, {{"seed": [0, 1]}}, {str(tmp_path / "two")!r}, shard_members=True, progress=False,
+                    splits=SPLITS)
+print("ACC", json.dumps([r["final_test_accuracy"] for r in s["members"]]))
+"""
+    env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=2", "JAX_PLATFORMS": "cpu"}
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    err = next(line for line in out.stdout.splitlines() if line.startswith("ERR"))
+    assert "3 members" in err and "2 devices" in err
+    assert not (tmp_path / "bad").exists()
+    sharded = json.loads(next(line for line in out.stdout.splitlines() if line.startswith("ACC"))[4:])
+    single = run_tiny(TINY, {"seed": [0, 1]}, tmp_path / "one")
+    assert sharded == pytest.approx([r["final_test_accuracy"] for r in single["members"]], abs=1e-6)

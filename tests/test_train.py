@@ -1,0 +1,195 @@
+"""Training: one compiled epoch lowers the loss, runs are reproducible, run folders hold what they promise."""
+
+from __future__ import annotations
+
+import json
+
+import jax
+import numpy as np
+import optax
+import pytest
+
+from nnjax import checkpoint
+from nnjax.config import OPTIMIZERS, SCHEDULES, Config, load_json
+from nnjax.errors import ConfigError
+from nnjax.model import init_params
+from nnjax.optim import make_optimizer
+from nnjax.run import eval_run, export_run, load_run, read_metrics, train_and_evaluate
+from nnjax.train import epoch_key, init_state, make_epoch, make_evaluate, steps_per_epoch, to_device, unstack
+
+TINY = Config(name="tiny", batch_size=16, epochs=3, lr=0.01, checkpoint_every=1, keep_checkpoints=2)
+
+
+def _train_one_epoch(cfg: Config, splits):
+    """Loss on the training images before and after one epoch, and the epoch's metrics."""
+    x, y = splits.x_train, splits.y_train
+    state = init_state([cfg], len(x))
+    data = to_device(x, y, x, y)  # evaluate on the training images themselves
+    loss_before, _ = jax.jit(make_evaluate(cfg))(state.params, x, y)
+    new_state, metrics = make_epoch(cfg, len(x))(state, epoch_key(cfg, 0), *data)
+    return float(loss_before[0]), {k: np.asarray(v) for k, v in metrics.items()}, new_state
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"cost": "quadratic", "lr": 0.03},
+        {"activation": "relu", "optimizer": "sgd", "lr": 0.1, "schedule": "constant"},
+    ],
+    ids=["video", "quadratic", "relu-sgd"],
+)
+def test_one_epoch_on_mock_data_lowers_the_loss(splits_256, changes):
+    cfg = TINY.replace(**changes)
+    loss_before, m, _ = _train_one_epoch(cfg, splits_256)
+    assert set(m) >= {"train_loss", "train_accuracy", "eval_loss", "eval_accuracy", "grad_norm", "param_norm", "finite"}
+    assert all(v.shape == (1,) for v in m.values())  # a single run is an ensemble of one
+    assert bool(m["finite"][0])
+    assert m["eval_loss"][0] < 0.95 * loss_before, (loss_before, m["eval_loss"][0])
+    assert 0 <= m["eval_accuracy"][0] <= 1 and m["grad_norm"][0] > 0
+
+
+def test_epoch_key_is_a_pure_function_of_data_seed_and_epoch():
+    k = jax.random.key_data
+    assert np.array_equal(k(epoch_key(TINY, 3)), k(epoch_key(TINY.replace(seed=9), 3)))
+    assert not np.array_equal(k(epoch_key(TINY, 3)), k(epoch_key(TINY, 4)))
+    assert not np.array_equal(k(epoch_key(TINY, 3)), k(epoch_key(TINY.replace(data_seed=1), 3)))
+
+
+def test_ensemble_member_equals_its_single_run(splits_256):
+    """K=2 vmapped members train exactly as each would alone (the sweep relies on this)."""
+    a, b = TINY, TINY.replace(seed=1, lr=0.003)
+    x, y = splits_256.x_train, splits_256.y_train
+    data = to_device(x, y, splits_256.x_test, splits_256.y_test)
+    both, m2 = make_epoch(a, len(x))(init_state([a, b], len(x)), epoch_key(a, 0), *data)
+    alone, m1 = make_epoch(b, len(x))(init_state([b], len(x)), epoch_key(b, 0), *data)
+    np.testing.assert_allclose(m2["train_loss"][1], m1["train_loss"][0], rtol=1e-5)
+    for got, want in zip(jax.tree_util.tree_leaves(unstack(both.params, 1)), jax.tree_util.tree_leaves(alone.params)):
+        np.testing.assert_allclose(got, want[0], rtol=1e-3, atol=2e-4)  # Adam amplifies round-off
+
+
+def test_batch_larger_than_the_data_is_an_error():
+    with pytest.raises(ConfigError, match="batch_size.*larger than the 100 training images"):
+        steps_per_epoch(TINY.replace(batch_size=101), 100)
+    assert steps_per_epoch(TINY.replace(batch_size=30), 100) == 3  # the partial batch is dropped
+
+
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+@pytest.mark.parametrize("schedule", SCHEDULES)
+def test_every_optimizer_and_schedule_steps_downhill(optimizer, schedule):
+    cfg = TINY.replace(optimizer=optimizer, schedule=schedule, warmup_epochs=1, weight_decay=1e-4, epochs=2)
+    params = init_params(jax.random.key(0), (4,), "lecun")
+    tx = make_optimizer(cfg, steps_per_epoch=5)
+    state = tx.init(params)
+    assert float(state.hyperparams["learning_rate"]) == pytest.approx(cfg.lr)  # per member, in the state
+
+    def loss(p):  # a bowl with its minimum at zero: every optimiser at lr 0.01 must go down it
+        return 0.5 * sum(jax.numpy.sum(leaf**2) for leaf in jax.tree_util.tree_leaves(p))
+
+    for _ in range(2):  # warmup_cosine starts at learning rate 0
+        before = loss(params)
+        updates, state = tx.update(jax.grad(loss)(params), state, params)
+        params = optax.apply_updates(params, updates)
+    assert loss(params) < before
+
+
+# ---- run folders ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def run_pair(splits_256, tmp_path_factory):
+    """Two runs of the same tiny config and one with another seed (3 epochs each)."""
+    root = tmp_path_factory.mktemp("runs")
+    results = {}
+    for name, cfg in {"a": TINY, "b": TINY, "seed1": TINY.replace(seed=1)}.items():
+        results[name] = train_and_evaluate(cfg, root / name, progress=False, splits=splits_256)
+    return root, results
+
+
+def _numbers(path):
+    """metrics.jsonl without the wall-clock field."""
+    return [{k: v for k, v in m.items() if k != "epoch_s"} for m in read_metrics(path)]
+
+
+def test_same_config_and_seed_give_identical_metrics(run_pair):
+    root, results = run_pair
+    a, b = _numbers(root / "a" / "metrics.jsonl"), _numbers(root / "b" / "metrics.jsonl")
+    assert len(a) == TINY.epochs and a == b
+    assert results["a"]["test_accuracy"] == results["b"]["test_accuracy"]
+
+
+def test_another_seed_gives_other_metrics(run_pair):
+    root, _ = run_pair
+    a, c = _numbers(root / "a" / "metrics.jsonl"), _numbers(root / "seed1" / "metrics.jsonl")
+    assert [m["train_loss"] for m in a] != [m["train_loss"] for m in c]
+
+
+def test_run_folder_contents(run_pair):
+    root, results = run_pair
+    run = root / "a"
+    assert load_json(run / "config.json") == TINY.replace(init=TINY.resolved_init())
+    metrics = read_metrics(run / "metrics.jsonl")
+    assert [m["epoch"] for m in metrics] == [1, 2, 3]
+    assert {"train_loss", "train_accuracy", "test_loss", "test_accuracy", "grad_norm", "param_norm"} <= set(metrics[0])
+    assert metrics[-1]["train_loss"] < metrics[0]["train_loss"]
+    assert [e for e, _ in checkpoint.list_checkpoints(run / "checkpoints")] == [2, 3]  # keep_checkpoints=2
+    saved = json.loads((run / "result.json").read_text())
+    assert saved["test_accuracy"] == results["a"]["test_accuracy"]
+    assert saved["n_params"] == 13_002 and saved["epochs"] == 3
+    assert all(p.suffix not in (".pkl", ".pickle") for p in run.rglob("*"))
+
+
+def test_eval_recomputes_the_saved_test_accuracy(run_pair, splits_256):
+    root, results = run_pair
+    r = eval_run(root / "a", splits=splits_256)
+    assert r["epoch"] == 3
+    assert r["test_accuracy"] == results["a"]["test_accuracy"]
+    assert r["test_loss"] == results["a"]["test_loss"]
+
+
+def test_load_run_gives_the_final_parameters(run_pair):
+    root, _ = run_pair
+    cfg, params_K, epoch = load_run(root / "a")
+    assert epoch == 3 and cfg.seed == 0
+    assert params_K[0]["W"].shape == (1, 16, 784)
+
+
+def test_export_then_plain_numpy_forward(run_pair, splits_256, tmp_path):
+    root, _ = run_pair
+    path = export_run(root / "a", tmp_path / "w.npz")
+    with np.load(path, allow_pickle=False) as z:
+        arrays = dict(z)
+    assert str(arrays["activation"]) == "sigmoid"
+    x = splits_256.x_test.astype(np.float64) / 255.0
+    a = x.T
+    for i in range(2):
+        a = 1 / (1 + np.exp(-(arrays[f"layer{i}_W"] @ a + arrays[f"layer{i}_b"][:, None])))
+    z_10xN = arrays["layer2_W"] @ a + arrays["layer2_b"][:, None]
+    acc = float(np.mean(np.argmax(z_10xN, axis=0) == splits_256.y_test))
+    assert acc == pytest.approx(eval_run(root / "a", splits=splits_256)["test_accuracy"], abs=1 / 256)
+
+
+def test_existing_run_folder_is_refused(run_pair, splits_256):
+    root, _ = run_pair
+    with pytest.raises(ConfigError, match="already exists"):
+        train_and_evaluate(TINY, root / "a", progress=False, splits=splits_256)
+
+
+def test_resume_continues_to_the_same_numbers(run_pair, splits_256, tmp_path):
+    """Train 2 of 3 epochs, then resume: the metrics equal an uninterrupted run's."""
+    root, results = run_pair
+    train_and_evaluate(TINY.replace(epochs=3), tmp_path / "r", progress=False, splits=splits_256)
+    ckpts = checkpoint.list_checkpoints(tmp_path / "r" / "checkpoints")
+    ckpts[-1][1].unlink()  # as if killed after epoch 2
+    resumed = train_and_evaluate(TINY, tmp_path / "r", resume=True, progress=False, splits=splits_256)
+    assert _numbers(tmp_path / "r" / "metrics.jsonl") == _numbers(root / "a" / "metrics.jsonl")
+    assert resumed["test_accuracy"] == results["a"]["test_accuracy"]
+
+
+def test_train_and_evaluate_loads_mock_data_itself(tmp_path):
+    import tensorflow_datasets as tfds
+
+    cfg = TINY.replace(epochs=1, tfds_dir=str(tmp_path / "tfds"))
+    with tfds.testing.mock_data(num_examples=64):
+        r = train_and_evaluate(cfg, tmp_path / "run", progress=False)
+    assert 0 <= r["test_accuracy"] <= 1 and (tmp_path / "run" / "result.json").exists()

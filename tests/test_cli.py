@@ -1,0 +1,231 @@
+"""The ``nnjax`` command line: help, bad input as one line on stderr, and train → eval → export on mock data."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import nnjax.run
+from nnjax.cli import build_parser
+from nnjax.config import Config
+
+VERBS = ("train", "eval", "export", "sweep", "viz", "predict")
+HEAVY = ("jax", "jaxlib", "tensorflow", "tensorflow_datasets", "optax", "flax")
+
+
+def _python(code: str, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, **kw)
+
+
+def test_help_imports_no_jax_or_tensorflow():
+    code = (
+        "import sys\n"
+        "from nnjax.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit as e:\n    assert e.code == 0, e.code\n"
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r}))\n"
+    )
+    r = _python(code)
+    assert r.returncode == 0, r.stderr
+    assert "train" in r.stdout and "eval" in r.stdout
+    assert r.stdout.strip().splitlines()[-1] == "[]", "nnjax --help imported: " + r.stdout.splitlines()[-1]
+
+
+def test_console_script_help():
+    script = Path(sys.executable).with_name("nnjax")
+    assert script.exists(), f"console script not installed beside {sys.executable}"
+    r = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and all(verb in r.stdout for verb in VERBS), r.stdout + r.stderr
+
+
+@pytest.mark.parametrize("verb", VERBS)
+def test_every_verb_has_help(verb, capsys):
+    with pytest.raises(SystemExit) as e:
+        build_parser().parse_args([verb, "--help"])
+    assert e.value.code == 0
+    assert capsys.readouterr().out.startswith(f"usage: nnjax {verb}")
+
+
+@pytest.mark.parametrize("verb", ["train", "sweep"])
+def test_every_config_field_is_a_documented_flag(verb, capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args([verb, "--help"])
+    text = capsys.readouterr().out
+    for f in dataclasses.fields(Config):
+        assert "--" + f.name.replace("_", "-") in text, f.name
+
+
+def test_flags_reach_the_config():
+    from nnjax.cli import config_from_args
+
+    args = build_parser().parse_args(["train", "--hidden", "32x8", "--lr", "0.1", "--standardize", "--epochs", "2"])
+    cfg = config_from_args(args)
+    assert (cfg.hidden, cfg.lr, cfg.standardize, cfg.epochs) == ((32, 8), 0.1, True, 2)
+    cfg = config_from_args(build_parser().parse_args(["train", "--config", "wide", "--validation", "false"]))
+    assert cfg.hidden == (1024, 1024) and cfg.validation is False
+
+
+# ---- bad config: an error before any data is loaded or anything compiled --------------------------------
+
+
+@pytest.fixture
+def no_data(monkeypatch):
+    """Fail the test if the command gets as far as loading data."""
+    monkeypatch.setattr(nnjax.run, "load_splits", lambda *a, **k: pytest.fail("loaded data despite bad input"))
+
+
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--hidden", "16,0"], "config field 'hidden' = (16, 0): layer sizes must be positive"),
+        (["--hidden", "-16"], "config field 'hidden'"),
+        (["--lr", "0"], "config field 'lr' = 0.0: must be a positive finite number"),
+        (["--lr", "-0.5"], "config field 'lr' = -0.5"),
+        (["--batch-size", "0"], "config field 'batch_size' = 0: must be positive"),
+        (["--epochs", "0"], "config field 'epochs' = 0: must be positive"),
+        (["--epochs", "-3"], "config field 'epochs' = -3"),
+        (["--activation", "sigmod"], "config field 'activation' = 'sigmod': unknown; valid: sigmoid, relu"),
+        (["--optimizer", "adamm"], "config field 'optimizer' = 'adamm': unknown; valid: sgd, momentum, adam, adamw"),
+        (["--cost", "mse"], "config field 'cost' = 'mse': unknown; valid: cross_entropy, quadratic"),
+        (["--lr", "fast"], "config field 'lr': cannot parse 'fast' as a number"),
+        (["--hidden", "16,a"], "config field 'hidden': cannot parse '16,a'"),
+        (["--epochs", "2.5"], "config field 'epochs': cannot parse '2.5' as an integer"),
+        (["--standardize", "maybe"], "config field 'standardize': cannot parse 'maybe' as true/false"),
+        (["--config", "huge"], "unknown config 'huge'"),
+    ],
+)
+def test_bad_config_flag(tmp_path, cli_error, no_data, flags, message):
+    out = tmp_path / "run"
+    line = cli_error("train", *flags, "--out", out)
+    assert line.startswith("nnjax: error: ") and message in line
+    assert not out.exists()
+
+
+def test_bad_config_file(tmp_path, cli_error, no_data):
+    bad = tmp_path / "c.json"
+    bad.write_text('{"lr": 0.1, "hiden": [16]}')
+    assert cli_error("train", "--config-file", bad) == f"nnjax: error: {bad}: unknown config field 'hiden'"
+    bad.write_text('{"lr": 0.1')
+    assert f"{bad}: not valid JSON" in cli_error("train", "--config-file", bad)
+
+
+def test_existing_run_folder(tmp_path, cli_error, no_data):
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "notes.txt").write_text("mine")
+    line = cli_error("train", "--out", tmp_path / "run")
+    assert line == f"nnjax: error: {tmp_path / 'run'}: run folder already exists; use --resume or another --out"
+    assert (tmp_path / "run" / "notes.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize("verb", ["eval", "export"])
+def test_verbs_on_a_missing_run_folder(tmp_path, cli_error, verb):
+    extra = [tmp_path / "w.npz"] if verb == "export" else []
+    assert cli_error(verb, tmp_path / "nope", *extra) == f"nnjax: error: {tmp_path / 'nope'}: run folder not found"
+    (tmp_path / "empty").mkdir()
+    assert "not a run folder" in cli_error(verb, tmp_path / "empty", *extra)
+
+
+def test_bad_input_in_a_real_process(tmp_path):
+    """The installed entry point: exit 1, exactly one stderr line, no traceback."""
+    env = {**os.environ, "NNJAX_DATA_DIR": str(tmp_path / "missing")}
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "nnjax.cli",
+            "train",
+            "--tfds-dir",
+            str(tmp_path / "tfds"),
+            "--out",
+            str(tmp_path / "r"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert r.returncode == 1
+    assert r.stderr.strip().splitlines() == [f"nnjax: error: {tmp_path / 'missing'}: data folder not found"]
+
+
+# ---- on mock data ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def mock64():
+    import tensorflow_datasets as tfds
+
+    with tfds.testing.mock_data(num_examples=64):
+        yield
+
+
+def test_batch_larger_than_the_data(tmp_path, cli_error, mock64):
+    out = tmp_path / "run"
+    line = cli_error("train", "--batch-size", "100", "--epochs", "1", "--tfds-dir", tmp_path / "tfds", "--out", out)
+    assert line == "nnjax: error: config field 'batch_size' = 100: larger than the 64 training images"
+    assert not out.exists()
+
+
+def test_train_eval_export(tmp_path, cli, cli_error, mock64):
+    run = tmp_path / "run"
+    flags = ["--epochs", "2", "--batch-size", "16", "--tfds-dir", tmp_path / "tfds", "--no-progress"]
+    rc, out, err = cli("train", *flags, "--out", run, "--json")
+    assert rc == 0, err
+    result = json.loads(out)
+    assert result["run_dir"] == str(run) and result["n_params"] == 13_002
+
+    rc, out, _ = cli("train", *flags, "--out", tmp_path / "run2")  # the text summary
+    assert rc == 0 and f"run folder: {tmp_path / 'run2'}" in out
+    assert f"test accuracy: {100 * result['test_accuracy']:.2f} %" in out  # same config, same numbers
+
+    rc, out, _ = cli("eval", run, "--json")
+    assert rc == 0 and json.loads(out)["test_accuracy"] == result["test_accuracy"]
+    rc, out, _ = cli("eval", run)
+    assert rc == 0 and f"test accuracy: {100 * result['test_accuracy']:.2f} %" in out
+
+    rc, out, _ = cli("export", run, tmp_path / "w.npz")
+    assert rc == 0 and str(tmp_path / "w.npz") in out
+    with np.load(tmp_path / "w.npz", allow_pickle=False) as z:
+        arrays = dict(z)
+    shapes = {k: v.shape for k, v in arrays.items() if k.startswith("layer")}
+    assert shapes == {
+        "layer0_W": (16, 784),
+        "layer0_b": (16,),
+        "layer1_W": (16, 16),
+        "layer1_b": (16,),
+        "layer2_W": (10, 16),
+        "layer2_b": (10,),
+    }
+    assert "must end in .npz" in cli_error("export", run, tmp_path / "w.pkl")
+
+    line = cli_error("train", *flags, "--resume", run, "--lr", "0.1")
+    assert "--resume with lr=0.1 but the run used lr=0.003" in line
+
+
+def test_exported_arrays_reproduce_the_forward_pass(tmp_path, cli, splits_256):
+    """Export a run and run its W and b through plain NumPy: the logits equal nnjax's forward pass."""
+    import jax
+
+    from nnjax.model import forward_jit
+    from nnjax.run import load_run, train_and_evaluate
+    from nnjax.train import unstack
+
+    cfg = Config(activation="tanh", hidden=(8,), epochs=1, batch_size=32)
+    train_and_evaluate(cfg, tmp_path / "run", progress=False, splits=splits_256)
+    rc, _, err = cli("export", tmp_path / "run", tmp_path / "w.npz")
+    assert rc == 0, err
+    with np.load(tmp_path / "w.npz", allow_pickle=False) as z:
+        arrays = dict(z)
+    assert str(arrays["activation"]) == "tanh" and str(arrays["cost"]) == "cross_entropy"
+    x_Nx784 = splits_256.x_test[:20].astype(np.float32) / 255.0
+    hidden_Nx8 = np.tanh(x_Nx784 @ arrays["layer0_W"].T + arrays["layer0_b"])
+    z_Nx10 = hidden_Nx8 @ arrays["layer1_W"].T + arrays["layer1_b"]
+    _, params_K, _ = load_run(tmp_path / "run")
+    want = forward_jit(unstack(params_K, 0), jax.numpy.asarray(x_Nx784), jax.numpy.tanh)
+    np.testing.assert_allclose(z_Nx10, np.asarray(want), rtol=1e-5, atol=1e-5)

@@ -1,0 +1,13 @@
+"""Train the video's network: 784-16-16-10, sigmoid (named config ``video``).
+
+    python experiments/train_video.py [--field value ...] [--out RUN_DIR]
+
+Any config flag of ``nnjax train`` can follow. The result it reaches is in the README's "Results".
+"""
+
+import sys
+
+from nnjax.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main(["train", "--config", "video", *sys.argv[1:]]))

@@ -1,0 +1,13 @@
+"""Train the video's network with ReLU (named config ``video_relu``).
+
+    python experiments/train_video_relu.py [--field value ...] [--out RUN_DIR]
+
+The result it reaches is in the README's "Results".
+"""
+
+import sys
+
+from nnjax.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main(["train", "--config", "video_relu", *sys.argv[1:]]))

@@ -45,13 +45,13 @@ class Config:
     cost: str = _f("cross_entropy", "cross_entropy (softmax outputs) or quadratic (the video's ½‖σ(z) − y‖²)")
     # optimisation
     optimizer: str = _f("adam", "one of " + ", ".join(OPTIMIZERS))
-    lr: float = _f(0.003, "peak learning rate")
+    lr: float = _f(0.01, "peak learning rate")
     momentum: float = _f(0.9, "momentum (optimizer momentum) or b1 (adam, adamw)")
-    weight_decay: float = _f(0.0, "weight decay (L2 for sgd/momentum/adam, decoupled for adamw)")
+    weight_decay: float = _f(2e-4, "weight decay (L2 for sgd/momentum/adam, decoupled for adamw)")
     schedule: str = _f("cosine", "learning-rate schedule: " + ", ".join(SCHEDULES))
     warmup_epochs: int = _f(0, "epochs of linear warm-up (schedule warmup_cosine)")
     batch_size: int = _f(32, "images per mini-batch")
-    epochs: int = _f(30, "passes over the training images")
+    epochs: int = _f(100, "passes over the training images")
     seed: int = _f(0, "seed of the initial parameters")
     data_seed: int = _f(0, "seed of the mini-batch order (shared by all members of an ensemble)")
     # run folder

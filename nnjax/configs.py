@@ -11,25 +11,32 @@ from nnjax.errors import ConfigError
 def video() -> Config:
     """The video's network: 784-16-16-10, sigmoid, cross-entropy (the default config).
 
-    Result: see README "Results" (recipe chosen on the validation split).
+    Adam (lr 0.01, cosine decay to 0) with L2 weight decay 2e-4, batch 32, 100 epochs, Glorot init;
+    chosen on the validation split (benchmarks/tuning/NOTES.md). Result: 96.4 % mean test accuracy
+    over seeds 0-2 (README "Results" has the command and exact figures); ~7 s of training on a
+    2-core CPU.
     """
     return Config()
 
 
 def video_relu() -> Config:
-    """The video's network with ReLU instead of sigmoid.
+    """The video's network with ReLU: 784-16-16-10, He init, standardised pixels.
 
-    Result: see README "Results".
+    Adam lr 0.003 with L2 weight decay 1e-3, 60 epochs. Result: 97.1 % mean test accuracy over
+    seeds 0-2 (README "Results").
     """
-    return Config(name="video_relu", activation="relu")
+    return Config(name="video_relu", activation="relu", standardize=True, lr=0.003, weight_decay=1e-3, epochs=60)
 
 
 def wide() -> Config:
-    """A wide MLP, 784-1024-1024-10 with ReLU.
+    """A wide MLP, 784-256-256-10 with ReLU: past 98 % in 10 epochs.
 
-    Result: see README "Results".
+    Adam lr 0.003, no weight decay, batch 128. Result: 98.5 % mean test accuracy over seeds 0-2
+    (README "Results"); ~4 s of training on a 2-core CPU.
     """
-    return Config(name="wide", hidden=(1024, 1024), activation="relu", batch_size=128, epochs=10)
+    return Config(
+        name="wide", hidden=(256, 256), activation="relu", lr=0.003, weight_decay=0.0, batch_size=128, epochs=10
+    )
 
 
 CONFIGS = {"video": video, "video_relu": video_relu, "wide": wide}

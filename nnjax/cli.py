@@ -48,8 +48,10 @@ def _print_json(obj) -> None:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from nnjax.parallel import maybe_initialize_distributed
     from nnjax.run import train_and_evaluate
 
+    maybe_initialize_distributed()  # multi-host: before anything touches a device
     if args.resume:
         if args.out and Path(args.out) != Path(args.resume):
             raise NnjaxError("--out and --resume name different folders; --resume continues in place")
@@ -92,8 +94,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    from nnjax.parallel import maybe_initialize_distributed
     from nnjax.sweep import cli_main
 
+    maybe_initialize_distributed()  # multi-host: before anything touches a device
     return cli_main(args)
 
 

@@ -24,7 +24,7 @@ from nnjax.config import Config, load_json, result_fields, save_json, validate
 from nnjax.data import Splits, load_splits
 from nnjax.errors import CheckpointError, ConfigError, DivergedError
 from nnjax.model import Params, count_params
-from nnjax.parallel import batch_sharding, make_mesh, replicate
+from nnjax.parallel import batch_sharding, make_mesh, process_run_dir, replicate
 from nnjax.train import (
     TrainState,
     epoch_key,
@@ -92,7 +92,8 @@ def train_and_evaluate(
     the folder is written.
     """
     validate(cfg)
-    run_dir = Path(out_dir) if out_dir is not None else default_run_dir(cfg)
+    # With several processes (multi-host), process p > 0 writes its identical copy beside process 0's.
+    run_dir = process_run_dir(Path(out_dir) if out_dir is not None else default_run_dir(cfg))
     if resume:
         if not (run_dir / "config.json").exists():
             raise CheckpointError(f"{run_dir}: not a run folder (no config.json) to resume")
@@ -194,6 +195,7 @@ def train_and_evaluate(
         "epoch_s_median": round(statistics.median(epoch_times), 4) if epoch_times else None,
         "train_s": round(sum(epoch_times), 3),
         "device": str(jax.devices()[0].device_kind),
+        "devices": jax.device_count(),
     }
     if split == "val":
         result["val_accuracy"] = read_metrics(metrics_path)[-1]["val_accuracy"]

@@ -122,13 +122,18 @@ def _tree_finite(tree: Any) -> jax.Array:
     return jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in jax.tree_util.tree_leaves(tree)]))
 
 
-def make_evaluate(cfg: Config):
-    """evaluate(params_K, x_Nx784 uint8, y_N) → (loss_K, accuracy_K) over the whole split."""
+def make_evaluate(cfg: Config, batch_sharding=None):
+    """evaluate(params_K, x_Nx784 uint8, y_N) → (loss_K, accuracy_K) over the whole split.
+
+    ``batch_sharding`` (as in ``make_epoch``) splits each chunk of images across devices.
+    """
     σ, cost = get_activation(cfg.activation), get_cost(cfg.cost)
 
     def member(params: Params, x_CxNx784: jax.Array, y_CxN: jax.Array, w_CxN: jax.Array):
         def chunk(carry, xyw):
             x, y, w = xyw
+            if batch_sharding is not None:
+                x, y, w = (jax.lax.with_sharding_constraint(a, batch_sharding) for a in (x, y, w))
             z_Nx10 = forward(params, prepare_images(x, cfg.standardize), σ)
             loss_N = jax.vmap(cost)(z_Nx10, y)
             correct_N = jnp.argmax(z_Nx10, axis=-1) == y
@@ -141,6 +146,8 @@ def make_evaluate(cfg: Config):
     def evaluate(params_K: Params, x_Nx784: jax.Array, y_N: jax.Array):
         n = x_Nx784.shape[0]
         size = min(EVAL_CHUNK, n)
+        if batch_sharding is not None:
+            size += -size % batch_sharding.num_devices  # an equal share of every chunk per device
         pad = -n % size
         w_N = jnp.concatenate([jnp.ones(n), jnp.zeros(pad)])
         x = jnp.pad(x_Nx784, ((0, pad), (0, 0))).reshape(-1, size, x_Nx784.shape[1])
@@ -159,7 +166,7 @@ def make_epoch(cfg: Config, n_train: int, batch_sharding=None):
     σ, cost = get_activation(cfg.activation), get_cost(cfg.cost)
     spe = steps_per_epoch(cfg, n_train)
     tx = make_optimizer(cfg, spe)  # the update reads each member's hyper-parameters from its state
-    evaluate = make_evaluate(cfg)
+    evaluate = make_evaluate(cfg, batch_sharding)
 
     def per_image(params, image_784, label):
         z_10 = forward_one(params, image_784, σ)

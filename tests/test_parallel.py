@@ -1,0 +1,380 @@
+"""Data-parallel training across devices, sharded ensembles and multi-process start-up.
+
+The device count of a JAX process is fixed when jax initialises, so every check that needs 8 devices
+runs in a fresh subprocess with ``XLA_FLAGS=--xla_force_host_platform_device_count=8``: this file is
+also the worker script (``python tests/test_parallel.py MODE ...`` prints one ``RESULT {json}`` line).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+N_TRAIN, N_EVAL, BATCH, EPOCHS = 512, 120, 32, 3
+RESULT = "RESULT "
+COLLECTIVES = ("all-reduce", "all-gather", "reduce-scatter", "all-to-all", "collective-permute")
+
+
+# ---------------------------------------------------------------- worker side (runs in the subprocess)
+
+
+def synthetic_splits():
+    """Learnable fake digits: one fixed random template per class plus noise (uint8 x_Nx784, int32 y_N)."""
+    from nnjax.data import Splits
+
+    rng = np.random.default_rng(0)
+    templates_10x784 = rng.random((10, 784)) < 0.2
+    y_N = rng.integers(0, 10, N_TRAIN + N_EVAL).astype(np.int32)
+    x_Nx784 = np.clip(templates_10x784[y_N] * 160 + rng.integers(0, 96, (len(y_N), 784)), 0, 255).astype(np.uint8)
+    x_tr, y_tr, x_ev, y_ev = x_Nx784[:N_TRAIN], y_N[:N_TRAIN], x_Nx784[N_TRAIN:], y_N[N_TRAIN:]
+    return Splits(x_tr, y_tr, x_ev, y_ev, x_ev, y_ev, "test")
+
+
+def small_config():
+    from nnjax.config import Config
+
+    return Config(name="par", epochs=EPOCHS, batch_size=BATCH, checkpoint_every=0)
+
+
+def _collectives(hlo: str) -> dict[str, int]:
+    return {op: len(re.findall(rf"\b{op}(?:-start)?\(", hlo)) for op in COLLECTIVES}
+
+
+def _flops(compiled) -> float:
+    cost = compiled.cost_analysis()
+    return float((cost[0] if isinstance(cost, list) else cost)["flops"])
+
+
+def _train(out_dir: str) -> dict:
+    """Train the small config through run.train_and_evaluate; metrics, final params, and the
+    shardings / collectives / per-device flops of the epoch program exactly as run.py builds it."""
+    import jax
+
+    from nnjax.parallel import batch_sharding, make_mesh, replicate
+    from nnjax.run import load_run, read_metrics, train_and_evaluate
+    from nnjax.train import epoch_key, init_state, make_epoch, to_device
+
+    cfg, splits = small_config(), synthetic_splits()
+    result = train_and_evaluate(cfg, out_dir, progress=False, splits=splits)
+    _, params_K, _ = load_run(result["run_dir"])  # this process's folder (process_run_dir)
+
+    mesh = make_mesh()
+    state = replicate(init_state([cfg], N_TRAIN), mesh)
+    data = replicate(to_device(splits.x_train, splits.y_train, splits.x_eval, splits.y_eval), mesh)
+    compiled = make_epoch(cfg, N_TRAIN, batch_sharding(mesh, BATCH)).lower(state, epoch_key(cfg, 0), *data).compile()
+    hlo = compiled.as_text()
+    new_state, _ = compiled(state, epoch_key(cfg, 0), *data)
+    leaves = jax.tree_util.tree_leaves(new_state) + data
+    grad_all_reduce = [
+        line for line in hlo.splitlines() if re.search(r"\ball-reduce(?:-start)?\(", line) and "transpose(jvp" in line
+    ]
+    return {
+        "devices": jax.device_count(),
+        "result": result,
+        "metrics": read_metrics(Path(result["run_dir"]) / "metrics.jsonl"),
+        "params": [np.asarray(leaf).tolist() for leaf in jax.tree_util.tree_leaves(jax.device_get(params_K))],
+        "collectives": _collectives(hlo),
+        "grad_all_reduce": len(grad_all_reduce),
+        "flops": _flops(compiled),
+        # Every state / data array placed by run.py's helpers, and every output of the program:
+        "array_device_counts": sorted({len(x.sharding.device_set) for x in leaves}),
+        "array_replicated": all(x.sharding.is_fully_replicated for x in leaves),
+        "output_device_counts": sorted(
+            {len(s.device_set) for s in jax.tree_util.tree_leaves(compiled.output_shardings)}
+        ),
+        "input_device_counts": sorted({len(s.device_set) for s in jax.tree_util.tree_leaves(compiled.input_shardings)}),
+    }
+
+
+def _batch_error(out_dir: str) -> dict:
+    from nnjax.errors import ConfigError
+    from nnjax.run import train_and_evaluate
+
+    try:
+        train_and_evaluate(small_config().replace(batch_size=12), out_dir, progress=False, splits=synthetic_splits())
+    except ConfigError as e:
+        return {"error": str(e), "folder_written": Path(out_dir).exists()}
+    return {"error": None, "folder_written": Path(out_dir).exists()}
+
+
+def _members() -> dict:
+    """An 8-member ensemble (different seeds and learning rates) trained twice: members sharded
+    over the 8 devices, and all on one device; plus how the sharded state is laid out."""
+    import jax
+
+    from nnjax.parallel import make_mesh, shard_members
+    from nnjax.train import epoch_key, init_state, make_epoch, to_device
+
+    cfg, splits = small_config(), synthetic_splits()
+    configs = [cfg.replace(seed=i, lr=0.001 * (i + 1)) for i in range(8)]
+    epoch_fn = make_epoch(cfg, N_TRAIN)  # no batch sharding: each device trains whole members
+    data = to_device(splits.x_train, splits.y_train, splits.x_eval, splits.y_eval)
+    mesh = make_mesh()
+
+    def train(state):
+        for epoch in range(2):
+            state, metrics = epoch_fn(state, epoch_key(cfg, epoch), *data)
+        return state, metrics
+
+    sharded0 = shard_members(init_state(configs, N_TRAIN), mesh)
+    w0 = jax.tree_util.tree_leaves(sharded0.params)[0]
+    layout = {
+        "device_set": len(w0.sharding.device_set),
+        "shard_shapes": sorted({tuple(s.data.shape) for s in w0.addressable_shards}),
+        "shard_devices": len({s.device for s in w0.addressable_shards}),
+    }
+    sharded, m_sharded = train(sharded0)
+    single, m_single = train(jax.device_put(init_state(configs, N_TRAIN), jax.devices()[0]))
+    hlo = epoch_fn.lower(sharded0, epoch_key(cfg, 0), *data).compile().as_text()
+    out_leaf = jax.tree_util.tree_leaves(sharded.params)[0]
+    diff = max(
+        float(np.max(np.abs(np.asarray(a) - np.asarray(b))))
+        for a, b in zip(jax.tree_util.tree_leaves(sharded), jax.tree_util.tree_leaves(single))
+    )
+    try:
+        shard_members(init_state(configs[:6], N_TRAIN), mesh)
+        uneven = None
+    except Exception as e:  # noqa: BLE001 — the test checks the type by name
+        uneven = f"{type(e).__name__}: {e}"
+    return {
+        **layout,
+        "out_device_set": len(out_leaf.sharding.device_set),
+        "out_spec": list(out_leaf.sharding.spec),
+        "max_param_diff": diff,
+        "eval_acc_sharded": np.asarray(m_sharded["eval_accuracy"]).tolist(),
+        "eval_acc_single": np.asarray(m_single["eval_accuracy"]).tolist(),
+        "collectives": _collectives(hlo),
+        "uneven": uneven,
+    }
+
+
+def _distributed(out_dir: str) -> dict:
+    """One of two processes (4 CPU devices each) started through the environment, training together."""
+    from nnjax.parallel import maybe_initialize_distributed
+
+    started = maybe_initialize_distributed()
+    import jax
+
+    info = {"started": started, "process_count": jax.process_count(), "device_count": jax.device_count()}
+    return {**info, **_train(out_dir)}
+
+
+def worker_main(argv: list[str]) -> None:
+    mode, *args = argv
+    out = {"train": _train, "batch_error": _batch_error, "members": _members, "dist": _distributed}[mode](*args)
+    print(RESULT + json.dumps(out), flush=True)
+
+
+# ---------------------------------------------------------------- test side
+
+
+def run_worker(mode: str, *args: str, devices: int, env: dict[str, str] | None = None, timeout: float = 180):
+    """Start this file as a worker on ``devices`` fake CPU devices; its parsed RESULT."""
+    proc = start_worker(mode, *args, devices=devices, env=env)
+    return finish_worker(proc, timeout)
+
+
+def start_worker(mode: str, *args: str, devices: int, env: dict[str, str] | None = None) -> subprocess.Popen:
+    full_env = {
+        **os.environ,
+        "XLA_FLAGS": f"--xla_force_host_platform_device_count={devices}",
+        "JAX_PLATFORMS": "cpu",
+        "NNJAX_DISTRIBUTED": "0",
+        **(env or {}),
+    }
+    # Output goes to files, not pipes: a worker blocked on a full pipe would stall its peer's collectives.
+    out, err = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
+    proc = subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve()), mode, *args], env=full_env, stdout=out, stderr=err, text=True
+    )
+    proc.output_files = (out, err)
+    return proc
+
+
+def finish_worker(proc: subprocess.Popen, timeout: float = 180) -> dict:
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    out, err = proc.output_files
+    out.seek(0), err.seek(0)
+    stdout, stderr = out.read(), err.read()
+    out.close(), err.close()
+    lines = [line for line in stdout.splitlines() if line.startswith(RESULT)]
+    assert proc.returncode == 0 and lines, f"worker failed (rc {proc.returncode}):\n{stderr[-3000:]}"
+    return json.loads(lines[-1][len(RESULT) :])
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """The same config trained on 1 and on 8 devices (two workers, started together)."""
+    root = tmp_path_factory.mktemp("parallel")
+    procs = {n: start_worker("train", str(root / f"run{n}"), devices=n) for n in (1, 8)}
+    return {n: finish_worker(p) for n, p in procs.items()}
+
+
+def test_eight_devices_give_the_single_device_metrics(trained):
+    one, eight = trained[1], trained[8]
+    assert (one["devices"], eight["devices"]) == (1, 8)
+    assert one["result"]["devices"] == 1 and eight["result"]["devices"] == 8
+    assert len(one["metrics"]) == len(eight["metrics"]) == EPOCHS
+    assert one["metrics"][-1]["test_accuracy"] > 0.5, "the synthetic task should be learnt, or equality means little"
+    for m1, m8 in zip(one["metrics"], eight["metrics"]):
+        for key in ("train_loss", "train_accuracy", "test_loss", "test_accuracy", "grad_norm", "param_norm"):
+            assert m8[key] == pytest.approx(m1[key], rel=1e-4, abs=1e-5), (m1["epoch"], key)
+    assert eight["result"]["test_accuracy"] == pytest.approx(one["result"]["test_accuracy"], abs=1e-6)
+    for p1, p8 in zip(one["params"], eight["params"]):
+        np.testing.assert_allclose(np.array(p8), np.array(p1), rtol=1e-4, atol=1e-5)
+
+
+def test_batch_is_split_across_eight_devices(trained):
+    one, eight = trained[1], trained[8]
+    # State, data and outputs live on all 8 devices, replicated (parameters and data are whole on each).
+    assert eight["array_device_counts"] == [8] and eight["array_replicated"]
+    assert eight["input_device_counts"] == [8] and eight["output_device_counts"] == [8]
+    # The compiler averages the gradients: an all-reduce of the backward pass, and no gathering of
+    # data (each device gathers only its own rows of each mini-batch from its copy).
+    assert eight["grad_all_reduce"] >= 1
+    assert eight["collectives"]["all-gather"] == eight["collectives"]["all-to-all"] == 0
+    assert sum(one["collectives"].values()) == 0
+    # Each device does about an eighth of the work (replicated optimiser updates make it a bit more).
+    assert eight["flops"] < one["flops"] / 4
+
+
+def test_batch_not_divisible_by_devices_is_a_clear_error(tmp_path):
+    r = run_worker("batch_error", str(tmp_path / "run"), devices=8)
+    assert r["error"] is not None, "batch size 12 on 8 devices must fail"
+    assert "batch_size" in r["error"] and "12" in r["error"] and "8 devices" in r["error"]
+    assert not r["folder_written"], "the error must come before the run folder is written"
+
+
+def test_shard_members_splits_the_ensemble_and_matches_unsharded():
+    r = run_worker("members", devices=8)
+    assert r["device_set"] == 8 and r["shard_devices"] == 8
+    assert r["shard_shapes"] == [[1, 16, 784]], "each device holds one member's first-layer W"
+    assert r["out_device_set"] == 8 and r["out_spec"] == ["data"], "members stay sharded"
+    assert sum(r["collectives"].values()) == 0, "independent members need no communication"
+    assert r["max_param_diff"] < 1e-5
+    np.testing.assert_allclose(r["eval_acc_sharded"], r["eval_acc_single"], atol=1e-6)
+    assert len(set(r["eval_acc_single"])) > 1, "members differ (seed, lr), so the comparison means something"
+    assert r["uneven"] is not None and r["uneven"].startswith("ConfigError") and "6 ensemble members" in r["uneven"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("localhost", 0))
+        return s.getsockname()[1]
+
+
+def test_two_processes_train_like_one_device(trained, tmp_path):
+    """jax.distributed on localhost: 2 processes × 4 CPU devices, started through the environment."""
+    port = _free_port()
+    out = tmp_path / "run"
+    procs = [
+        start_worker(
+            "dist",
+            str(out),
+            devices=4,
+            env={
+                "NNJAX_DISTRIBUTED": "",
+                "JAX_COORDINATOR_ADDRESS": f"localhost:{port}",
+                "JAX_NUM_PROCESSES": "2",
+                "JAX_PROCESS_ID": str(p),
+            },
+        )
+        for p in range(2)
+    ]
+    results = [finish_worker(p, timeout=240) for p in procs]
+    one = trained[1]
+    for p, r in enumerate(results):
+        assert r["started"] and r["process_count"] == 2 and r["device_count"] == 8
+        assert r["array_device_counts"] == [8] and r["grad_all_reduce"] >= 1
+        for m1, m in zip(one["metrics"], r["metrics"], strict=True):
+            for key in ("train_loss", "test_accuracy", "param_norm"):
+                assert m[key] == pytest.approx(m1[key], rel=1e-4, abs=1e-5), (p, m1["epoch"], key)
+    # Process 0 writes the run folder, process 1 its copy beside it: never the same file.
+    assert results[0]["result"]["run_dir"] == str(out)
+    assert results[1]["result"]["run_dir"] == str(out) + ".process1"
+    assert (out / "result.json").exists() and Path(str(out) + ".process1", "result.json").exists()
+
+
+# ---------------------------------------------------------------- in-process (one device)
+
+
+def test_distributed_request_reads_the_environment():
+    from nnjax.errors import ConfigError
+    from nnjax.parallel import distributed_request
+
+    slurm = {"SLURM_JOB_ID": "7", "SLURM_STEP_NODELIST": "n[1-2]", "SLURM_PROCID": "0", "SLURM_LOCALID": "0"}
+    assert distributed_request({}) is None  # a laptop or a single Colab host
+    assert distributed_request({"NNJAX_DISTRIBUTED": "1"}) == {}  # jax detects the cluster itself
+    assert distributed_request({"NNJAX_DISTRIBUTED": "true"}) == {}
+    assert distributed_request({**slurm, "SLURM_NTASKS": "2"}) == {}
+    assert distributed_request({**slurm, "SLURM_NTASKS": "1"}) is None  # one task: nothing to join
+    assert distributed_request({**slurm, "SLURM_NTASKS": "2", "NNJAX_DISTRIBUTED": "0"}) is None
+    assert distributed_request({"OMPI_MCA_orte_hnp_uri": "x", "OMPI_COMM_WORLD_SIZE": "4"}) == {}
+    assert distributed_request({"OMPI_MCA_orte_hnp_uri": "x", "OMPI_COMM_WORLD_SIZE": "1"}) is None
+    manual = {"JAX_COORDINATOR_ADDRESS": "10.0.0.1:1234", "JAX_NUM_PROCESSES": "4", "JAX_PROCESS_ID": "3"}
+    assert distributed_request(manual) == {"coordinator_address": "10.0.0.1:1234", "num_processes": 4, "process_id": 3}
+    assert distributed_request({**manual, "NNJAX_DISTRIBUTED": "off"}) is None
+    # A coordinator address alone is left to jax's own detection only when asked for.
+    assert distributed_request({"JAX_COORDINATOR_ADDRESS": "h:1"}) is None
+    assert distributed_request({"JAX_COORDINATOR_ADDRESS": "h:1", "NNJAX_DISTRIBUTED": "1"}) == {}
+    with pytest.raises(ConfigError, match="JAX_PROCESS_ID=4 is not in 0..3"):
+        distributed_request({**manual, "JAX_PROCESS_ID": "4"})
+    with pytest.raises(ConfigError, match="must both be integers"):
+        distributed_request({**manual, "JAX_NUM_PROCESSES": "four"})
+    with pytest.raises(ConfigError, match="NNJAX_DISTRIBUTED='maybe'"):
+        distributed_request({"NNJAX_DISTRIBUTED": "maybe"})
+
+
+def test_single_process_helpers():
+    import jax
+
+    from nnjax.errors import ConfigError
+    from nnjax.parallel import batch_sharding, make_mesh, maybe_initialize_distributed, process_run_dir
+
+    assert maybe_initialize_distributed({}) is False
+    assert process_run_dir("runs/x") == Path("runs/x")
+    mesh = make_mesh(jax.devices()[:1])
+    assert mesh.size == 1 and batch_sharding(mesh, 7) is None  # one device: today's program exactly
+    if jax.device_count() >= 2:  # only when this pytest process itself has several devices
+        with pytest.raises(ConfigError, match="not divisible"):
+            batch_sharding(make_mesh(jax.devices()[:2]), 7)
+
+
+def test_cli_train_reports_the_batch_error_in_one_line(tmp_path):
+    """Through the CLI on 8 devices: exit 1 and one ``nnjax: error:`` line, no traceback."""
+    code = (
+        "import sys, tests.test_parallel as t, nnjax.run as r\n"
+        "r.load_splits = lambda *a, **k: t.synthetic_splits()\n"
+        "from nnjax.cli import main\n"
+        f"sys.exit(main(['train', '--batch-size', '12', '--epochs', '1', '--out', {str(tmp_path / 'r')!r}]))\n"
+    )
+    env = {
+        **os.environ,
+        "XLA_FLAGS": "--xla_force_host_platform_device_count=8",
+        "JAX_PLATFORMS": "cpu",
+        "NNJAX_DISTRIBUTED": "0",
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+    }
+    p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 1, p.stderr[-2000:]
+    errors = [line for line in p.stderr.splitlines() if line.startswith("nnjax: error:")]
+    assert len(errors) == 1 and "not divisible by the 8 devices" in errors[0] and "Traceback" not in p.stderr
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    os.chdir(tempfile.gettempdir())  # workers write nothing outside their given folders
+    worker_main(sys.argv[1:])

@@ -9,10 +9,12 @@ beside tfds's copy, so later runs load in well under a second without importing 
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import os
 import socket
 import struct
+import sys
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -174,7 +176,9 @@ def load_arrays(
                 "pass --data-dir DIR (or set NNJAX_DATA_DIR) to a folder with its raw files"
             )
         try:
-            builder.download_and_prepare(download_config=config)
+            # tfds prints its progress to stdout: keep stdout for results (nnjax train --json).
+            with contextlib.redirect_stdout(sys.stderr):
+                builder.download_and_prepare(download_config=config)
         except Exception as e:
             first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             raise DataError(f"building {dataset} from {raw or 'the internet'} failed: {first}") from None

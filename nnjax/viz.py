@@ -31,6 +31,7 @@ from nnjax.images import percent, predict
 DPI = 100
 N_CLASSES = 10
 CELLS_UP_TO = 32  # layers up to this wide are drawn as separate cells; wider ones as a heat strip
+STRIP_COLS = 256  # a heat strip wraps onto more rows beyond this, so every neuron keeps its own pixel
 N_MISTAKES = 32  # 4 rows × 8
 # Positive weights green and negative ones pink-red, as the video colours them; ColorBrewer's PiYG
 # keeps the two apart for red–green colour-blind readers too.
@@ -153,6 +154,16 @@ def plot_weights(W_Nx784: np.ndarray, b_N: np.ndarray, path: Path, max_neurons: 
     return _save(fig, path)
 
 
+def heat_strip(a_H: np.ndarray) -> np.ndarray:
+    """A wide layer's activations as rows × cols (cols ≤ ``STRIP_COLS``, neuron order row by row); the
+    unused tail of the last row is NaN (drawn as background)."""
+    rows = math.ceil(len(a_H) / STRIP_COLS)
+    cols = math.ceil(len(a_H) / rows)
+    padded = np.full(rows * cols, np.nan, dtype=np.float32)
+    padded[: len(a_H)] = a_H
+    return padded.reshape(rows, cols)
+
+
 def _layer_scale(a_DxH: np.ndarray, activation: str) -> tuple[str, float, float]:
     """(colour map, vmin, vmax) shared by every digit's row of one layer."""
     if activation == "sigmoid":
@@ -227,16 +238,16 @@ def plot_activation_flow(
                     ax.set_xlim(-0.8, h - 0.2)
                     ax.set_ylim(-1, 1)
                     ax.set_axis_off()
-                else:  # too many neurons for circles: one pixel column each
-                    ax.imshow(a_DxH[r][None, :], cmap=cmap, vmin=lo, vmax=hi, aspect="auto", interpolation="nearest")
+                else:  # too many neurons for circles: a heat strip, wrapped onto rows of ≤ STRIP_COLS
+                    ax.imshow(heat_strip(a_DxH[r]), cmap=cmap, vmin=lo, vmax=hi, aspect="auto", interpolation="nearest")
                     ax.set_xticks([])
                     ax.set_yticks([])
                     for spine in ax.spines.values():
                         spine.set_color(faint)
                 if r == 0:
-                    kind = "" if h <= CELLS_UP_TO else ", heat strip"
+                    strip = "" if h <= CELLS_UP_TO else "  (rows of {1})".format(*heat_strip(a_DxH[r]).shape)
                     ax.set_title(
-                        f"hidden layer {j + 1}: {h} neurons{kind}\n{cfg.activation}, {lo:g} … {hi:.3g}", fontsize=9
+                        f"hidden layer {j + 1}: {h} neurons{strip}\n{cfg.activation}, {lo:g} … {hi:.3g}", fontsize=9
                     )
             ax = fig.add_subplot(grid[r, -2])
             colours = ["0.6"] * N_CLASSES
@@ -400,32 +411,46 @@ def _value_text(v: Any) -> str:
     return "x".join(map(str, v)) if isinstance(v, list | tuple) else str(v)
 
 
-def plot_sweep_curves(lines: list[dict[str, Any]], varied: Sequence[str], path: Path, title: str = "") -> Path:
-    """Sweep learning curves: per group of members (same values of ``varied``) the mean over its members
-    with a min–max band; left the eval loss, right the eval accuracy. Size 11 × 4.4 in."""
-    plt = _pyplot()
-    split = _eval_split(lines)
+def group_curves(
+    lines: list[dict[str, Any]], varied: Sequence[str], column: str
+) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]]:
+    """Per group of sweep members (same values of the ``varied`` fields): (epochs_E, mean_E, min_E,
+    max_E, n members) of one metrics column. Non-finite epochs of a diverged member are left out."""
     groups: dict[tuple, dict[int, list[dict[str, Any]]]] = {}
     for m in lines:
         key = tuple(_value_text(m.get(f)) for f in varied)
         groups.setdefault(key, {}).setdefault(m["member"], []).append(m)
-    name = METRIC_COLUMNS[split]
-    fig, ax_loss, ax_acc = _curve_axes(
-        plt, title or f"Sweep: {name} loss and accuracy per epoch (mean, band = min–max)"
-    )
+    out = {}
     for key, members in groups.items():
+        per_member = [c for c in (dict(zip(*_series(ms, column))) for ms in members.values()) if c]
+        if not per_member:
+            continue
+        epochs_E = np.array(sorted(set().union(*per_member)))
+        v_MxE = np.array([[c.get(e, np.nan) for e in epochs_E] for c in per_member], dtype=float)
         label = ", ".join(f"{f}={v}" for f, v in zip(varied, key)) or "all members"
-        colour = None
-        for ax, column, scale in ((ax_loss, f"{split}_loss", 1.0), (ax_acc, f"{split}_accuracy", 100.0)):
-            per_member = [dict(zip(*_series(ms, column))) for ms in members.values()]
-            per_member = [c for c in per_member if c]
-            if not per_member:
-                continue
-            epochs = sorted(set().union(*per_member))
-            v_MxE = scale * np.array([[c.get(e, np.nan) for e in epochs] for c in per_member])
-            (line,) = ax.plot(epochs, np.nanmean(v_MxE, axis=0), color=colour, label=f"{label} (n={len(per_member)})")
-            colour = line.get_color()
-            ax.fill_between(epochs, np.nanmin(v_MxE, axis=0), np.nanmax(v_MxE, axis=0), color=colour, alpha=0.2)
+        out[label] = (epochs_E, np.nanmean(v_MxE, 0), np.nanmin(v_MxE, 0), np.nanmax(v_MxE, 0), len(per_member))
+    return out
+
+
+def plot_sweep_curves(lines: list[dict[str, Any]], varied: Sequence[str], path: Path, title: str = "") -> Path:
+    """Sweep learning curves, one colour per group of members (same values of ``varied``): the eval
+    loss and accuracy as the mean over the group's members with a min–max band, the train ones as a
+    dashed mean. Size 11 × 4.4 in."""
+    plt = _pyplot()
+    split = _eval_split(lines)
+    name = METRIC_COLUMNS[split]
+    fig, ax_loss, ax_acc = _curve_axes(plt, title or f"Sweep: loss and accuracy per epoch ({name}: mean, min–max)")
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for ax, metric, scale in ((ax_loss, "loss", 1.0), (ax_acc, "accuracy", 100.0)):
+        train = group_curves(lines, varied, f"train_{metric}")
+        for g, (label, (e, mean, lo, hi, n)) in enumerate(group_curves(lines, varied, f"{split}_{metric}").items()):
+            colour = colours[g % len(colours)]
+            ax.plot(e, scale * mean, color=colour, label=f"{label} (n={n})")
+            ax.fill_between(e, scale * lo, scale * hi, color=colour, alpha=0.2, linewidth=0)
+            if label in train:
+                ax.plot(train[label][0], scale * train[label][1], "--", color=colour, linewidth=1, alpha=0.8)
+    ax_loss.plot([], [], "-", color="0.3", label=f"{name} (band: min–max)")
+    ax_loss.plot([], [], "--", color="0.3", label="train (mean)")
     for ax in (ax_loss, ax_acc):
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=8)

@@ -1,0 +1,189 @@
+"""``nnjax viz``: every figure is written, non-empty, at its documented pixel size — for the video's
+network, for a wide 784-1024-1024-10 one, and for a sweep folder — and bad input is one line.
+
+Run folders are trained for real (``run.train_and_evaluate``) on tfds's mock MNIST; the command line
+reads its test split under ``tfds.testing.mock_data`` like a real run would read MNIST.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jax
+import numpy as np
+import pytest
+from PIL import Image
+
+from nnjax import sweep, viz
+from nnjax.cli import main as cli_main
+from nnjax.config import Config
+from nnjax.run import train_and_evaluate
+
+jax.config.update("jax_numpy_rank_promotion", "raise")
+
+FIGURES = ("weights.png", "learning_curves.png", "activations.png", "confusion.png", "mistakes.png")
+
+
+def png(path: Path) -> np.ndarray:
+    """The RGB pixels of a PNG, after checking it is one."""
+    img = Image.open(path)
+    assert img.format == "PNG"
+    return np.asarray(img.convert("RGB")).astype(int)
+
+
+def assert_drawn(path: Path, size: tuple[int, int]) -> np.ndarray:
+    """The figure exists at ``size`` (width, height) pixels and is not a blank canvas."""
+    assert path.is_file() and path.stat().st_size > 5_000, path
+    assert Image.open(path).size == size, path
+    rgb = png(path)
+    assert rgb.std() > 20, f"{path} looks blank"
+    return rgb
+
+
+@pytest.fixture(scope="module")
+def mock_data():
+    """tfds's mock MNIST (256 images per split) for the command line's own data loading."""
+    import tensorflow_datasets as tfds
+
+    return lambda: tfds.testing.mock_data(num_examples=256)
+
+
+@pytest.fixture(scope="module")
+def video_run(tmp_path_factory, splits_256) -> Path:
+    """The video's 784-16-16-10 network trained 3 epochs on mock MNIST."""
+    out = tmp_path_factory.mktemp("viz") / "video"
+    train_and_evaluate(Config(epochs=3, batch_size=32, checkpoint_every=0), out, progress=False, splits=splits_256)
+    return out
+
+
+def test_every_figure_of_the_video_network(video_run, splits_256, tmp_path):
+    paths = viz.render_run(video_run, tmp_path, splits=splits_256)
+    assert [p.name for p in paths] == list(FIGURES)
+    n_digits = len(viz.default_digits(splits_256.y_test))
+    assert n_digits == 10  # 256 random labels hold every class
+    weights = assert_drawn(tmp_path / "weights.png", (690, 700))  # 16 neurons: a 4 × 4 grid
+    green = (weights[..., 1] > weights[..., 0] + 40).sum()
+    pink = (weights[..., 0] > weights[..., 1] + 40).sum()
+    assert green > 500 and pink > 500  # both signs of weight are drawn, in their colours
+    assert_drawn(tmp_path / "learning_curves.png", (1100, 440))
+    flow = assert_drawn(tmp_path / "activations.png", (1220, 1060))  # 10 digits, 2 hidden layers
+    assert (flow.mean(axis=2) < 40).mean() > 0.5  # drawn light on dark, like the video
+    assert_drawn(tmp_path / "confusion.png", (760, 660))
+    assert_drawn(tmp_path / "mistakes.png", (1200, 740))
+
+
+def test_cli_writes_into_the_run_folder_and_prints_the_paths(video_run, mock_data, capsys):
+    with mock_data():
+        assert cli_main(["viz", str(video_run), "--digits", "3,5", "--max-neurons", "9"]) == 0
+    printed = capsys.readouterr().out.split()
+    assert [Path(p).name for p in printed] == list(FIGURES)
+    assert all(Path(p).parent == video_run / "figures" for p in printed)
+    assert_drawn(video_run / "figures" / "weights.png", (545, 545))  # 9 of 16 neurons: 3 × 3
+    assert_drawn(video_run / "figures" / "activations.png", (1220, 300))  # 2 digits
+
+
+def test_wide_network_stays_readable(tmp_path, splits_256):
+    """784-1024-1024-10: the first 64 neurons in an 8 × 8 grid, heat strips for the wide layers."""
+    run = tmp_path / "wide"
+    cfg = Config(name="wide", hidden=(1024, 1024), activation="relu", epochs=1, batch_size=64, checkpoint_every=0)
+    train_and_evaluate(cfg, run, progress=False, splits=splits_256)
+    viz.render_run(run, run / "figures", digits=[0, 1, 2], splits=splits_256)
+    assert_drawn(run / "figures" / "weights.png", (1270, 1320))
+    assert_drawn(run / "figures" / "activations.png", (1220, 395))
+    assert_drawn(run / "figures" / "confusion.png", (760, 660))
+
+
+def test_sweep_folder_gets_group_curves_with_bands(tmp_path, splits_256, capsys):
+    base = Config(hidden=(8,), epochs=2, batch_size=32, checkpoint_every=0)
+    out = tmp_path / "sweep"
+    sweep.run_sweep(base, {"activation": ["sigmoid", "relu"], "seed": [0, 1]}, out, progress=False, splits=splits_256)
+    assert cli_main(["viz", str(out)]) == 0
+    (printed,) = capsys.readouterr().out.split()
+    assert Path(printed) == out / "figures" / "learning_curves.png"
+    assert_drawn(Path(printed), (1100, 440))
+
+    lines = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    curves = viz.group_curves(lines, ["activation"], "test_accuracy")
+    assert set(curves) == {"activation=sigmoid", "activation=relu"}
+    for act in ("sigmoid", "relu"):
+        epochs, mean, lo, hi, n = curves[f"activation={act}"]
+        assert n == 2 and list(epochs) == [1, 2]
+        acc_MxE = np.array(
+            [
+                [m["test_accuracy"] for m in lines if m["member"] == k]
+                for k in {m["member"] for m in lines if m["activation"] == act}
+            ]
+        )
+        np.testing.assert_allclose(mean, acc_MxE.mean(axis=0))
+        np.testing.assert_allclose(lo, acc_MxE.min(axis=0))
+        np.testing.assert_allclose(hi, acc_MxE.max(axis=0))
+
+
+def test_group_curves_from_the_documented_columns_only():
+    """member, epoch, test_accuracy and the varied fields are enough; a diverged epoch is left out."""
+    lines = []
+    for member, hidden, seed, accs in (
+        (0, [16, 16], 0, [0.5, 0.7]),
+        (1, [16, 16], 1, [0.6, 0.9]),
+        (2, [32, 32], 0, [0.8, None]),
+    ):
+        for epoch, a in enumerate(accs, 1):
+            lines.append({"member": member, "epoch": epoch, "hidden": hidden, "seed": seed, "test_accuracy": a})
+    lines[-1]["finite"] = False
+    assert viz._varied_fields({"hidden": [[16, 16], [32, 32]], "seed": [0, 1]}) == ["hidden"]
+    curves = viz.group_curves(lines, ["hidden"], "test_accuracy")
+    e, mean, lo, hi, n = curves["hidden=16x16"]
+    assert n == 2 and list(e) == [1, 2]
+    np.testing.assert_allclose(mean, [0.55, 0.8])
+    np.testing.assert_allclose(lo, [0.5, 0.7])
+    np.testing.assert_allclose(hi, [0.6, 0.9])
+    e, mean, _, _, n = curves["hidden=32x32"]
+    assert n == 1 and list(e) == [1] and mean[0] == 0.8
+
+
+def test_confusion_mistakes_and_default_digits():
+    y = np.array([0, 0, 1, 2, 2, 2])
+    p = np.full((6, 10), 0.01)
+    for i, (pred, conf) in enumerate([(0, 0.9), (1, 0.6), (1, 0.9), (2, 0.8), (0, 0.95), (1, 0.7)]):
+        p[i, pred] = conf
+    counts = viz.confusion_matrix(y, p.argmax(axis=1))
+    assert counts.shape == (10, 10) and counts.sum() == 6
+    assert counts[0, 0] == 1 and counts[0, 1] == 1 and counts[1, 1] == 1
+    assert counts[2, 2] == 1 and counts[2, 0] == 1 and counts[2, 1] == 1
+    assert list(viz.confident_mistakes(y, p)) == [4, 5, 1]  # wrong ones, most confident first
+    assert list(viz.confident_mistakes(y, p, n=2)) == [4, 5]
+    assert viz.default_digits(y) == [0, 2, 3]
+    assert viz.percent(0.9996) == "> 99.9 %" and viz.percent(1.0) == "100.0 %" and viz.percent(0.5) == "50.0 %"
+
+
+@pytest.mark.parametrize(
+    "extra, needle",
+    [
+        (["--digits", "3,x"], "--digits: 'x' is not a test-image index"),
+        (["--digits", "256"], "--digits: index 256 is outside the test split (0 … 255)"),
+        (["--max-neurons", "0"], "--max-neurons 0: must be positive"),
+    ],
+)
+def test_bad_options_are_one_line(video_run, mock_data, tmp_path, capsys, extra, needle):
+    with mock_data():
+        assert cli_main(["viz", str(video_run), "--out", str(tmp_path), *extra]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("nnjax: error: ") and needle in err and len(err.splitlines()) == 1
+
+
+def test_not_a_run_folder_is_one_line(tmp_path, capsys):
+    assert cli_main(["viz", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("nnjax: error: ") and "not a run folder" in err and len(err.splitlines()) == 1
+
+
+def test_heat_strip_keeps_every_neuron():
+    a = np.arange(1024, dtype=np.float32)
+    strip = viz.heat_strip(a)
+    assert strip.shape == (4, 256) and np.array_equal(strip.ravel(), a)
+    strip = viz.heat_strip(np.ones(300, np.float32))
+    assert strip.shape == (2, 150) and not np.isnan(strip).any()
+    strip = viz.heat_strip(np.ones(301, np.float32))
+    assert strip.shape == (2, 151) and np.isnan(strip).sum() == 1
+    assert viz.heat_strip(np.ones(100, np.float32)).shape == (1, 100)

@@ -523,7 +523,10 @@ def run_sweep(
     configs = expand(base, grid)
     groups = group(configs)
     ids = {id(c): i for i, c in enumerate(configs)}
-    sweep_dir = Path(out_dir) if out_dir is not None else default_sweep_dir(base)
+    from nnjax.parallel import process_run_dir
+
+    # With several processes (multi-host), process p > 0 writes its identical copy beside process 0's.
+    sweep_dir = process_run_dir(Path(out_dir) if out_dir is not None else default_sweep_dir(base))
 
     if resume:
         _check_resume_spec(sweep_dir, base, grid)

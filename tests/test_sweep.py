@@ -337,3 +337,21 @@ print("ACC", json.dumps([r["final_test_accuracy"] for r in s["members"]]))
     sharded = json.loads(next(line for line in out.stdout.splitlines() if line.startswith("ACC"))[4:])
     single = run_tiny(TINY, {"seed": [0, 1]}, tmp_path / "one")
     assert sharded == pytest.approx([r["final_test_accuracy"] for r in single["members"]], abs=1e-6)
+
+
+def test_activation_sweep_experiment_is_the_video_network_by_activation_and_seed():
+    import importlib.util
+
+    from nnjax.activations import ACTIVATIONS
+    from nnjax.configs import video
+
+    path = Path(__file__).parents[1] / "experiments" / "sweep_activations.py"
+    spec = importlib.util.spec_from_file_location("sweep_activations", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    base, grid = mod.sweep_spec()
+    assert base.replace(name="video") == video()
+    assert grid == {"activation": list(ACTIVATIONS), "seed": [0, 1, 2, 3, 4]}
+    groups = sweep.group(sweep.expand(base, grid))
+    assert [len(g) for g in groups] == [5] * len(ACTIVATIONS)  # one compiled ensemble per activation
+    assert mod.sweep_spec(epochs=3)[0].epochs == 3

@@ -15,6 +15,7 @@ import pytest
 import nnjax.run
 from nnjax.cli import build_parser
 from nnjax.config import Config
+from nnjax.configs import get_config
 
 VERBS = ("train", "eval", "export", "sweep", "viz", "predict")
 HEAVY = ("jax", "jaxlib", "tensorflow", "tensorflow_datasets", "optax", "flax")
@@ -68,7 +69,7 @@ def test_flags_reach_the_config():
     cfg = config_from_args(args)
     assert (cfg.hidden, cfg.lr, cfg.standardize, cfg.epochs) == ((32, 8), 0.1, True, 2)
     cfg = config_from_args(build_parser().parse_args(["train", "--config", "wide", "--validation", "false"]))
-    assert cfg.hidden == (1024, 1024) and cfg.validation is False
+    assert cfg == get_config("wide").replace(validation=False)
 
 
 # ---- bad config: an error before any data is loaded or anything compiled --------------------------------
@@ -204,8 +205,8 @@ def test_train_eval_export(tmp_path, cli, cli_error, mock64):
     }
     assert "must end in .npz" in cli_error("export", run, tmp_path / "w.pkl")
 
-    line = cli_error("train", *flags, "--resume", run, "--lr", "0.1")
-    assert "--resume with lr=0.1 but the run used lr=0.003" in line
+    line = cli_error("train", *flags, "--resume", run, "--lr", "0.123")
+    assert f"--resume with lr=0.123 but the run used lr={Config().lr!r}" in line
 
 
 def test_exported_arrays_reproduce_the_forward_pass(tmp_path, cli, splits_256):

@@ -150,7 +150,7 @@ def test_missing_config_file(tmp_path):
         ({"momentum": 1.0}, "momentum"),
         ({"weight_decay": -1.0}, "weight_decay"),
         ({"seed": -1}, "seed"),
-        ({"schedule": "warmup_cosine", "warmup_epochs": 30}, "warmup_epochs"),
+        ({"schedule": "warmup_cosine", "epochs": 10, "warmup_epochs": 10}, "warmup_epochs"),
     ],
 )
 def test_validate_names_the_bad_field(changes, field):

@@ -1,7 +1,7 @@
 """nnjax through its real entry point, ``nnjax.run.train_and_evaluate`` (a benchmark contender).
 
-The job's arrays are passed as ``splits=``; the config is the named nnjax config with the job's
-network / optimiser / batch size / epochs, a constant schedule and only the final checkpoint. The
+The job's arrays are passed as ``splits=``; the config sets the job's network / optimiser / batch
+size / epochs, a constant schedule, no weight decay, raw [0, 1] pixels and only the final checkpoint. The
 epoch times are the ``epoch_s`` that run.py writes to metrics.jsonl (one compiled epoch call plus
 fetching its metrics), and the compile time is run.py's ``compile_s`` from result.json.
 nnjax draws its own initial weights and batch order — the same ones compare.py exported for the
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from common import load_data, read_job, startup_s, write_result
 
-from nnjax.configs import get_config
+from nnjax.config import Config
 from nnjax.data import Splits
 from nnjax.run import read_metrics, train_and_evaluate
 
@@ -23,7 +23,13 @@ from nnjax.run import read_metrics, train_and_evaluate
 def main() -> None:
     job, out = read_job()
     data = load_data(job)
-    cfg = get_config(job["nnjax_config"]).replace(
+    # Every field that changes the numbers is set here (not inherited from a named config, whose
+    # recipe may carry weight decay, standardisation or a schedule the other contenders do not have).
+    cfg = Config(
+        name=job["nnjax_config"],
+        dataset="mnist",
+        validation=False,
+        standardize=False,
         hidden=tuple(job["hidden"]),
         activation=job["activation"],
         init=job["init"],
@@ -31,7 +37,9 @@ def main() -> None:
         optimizer=job["optimizer"],
         lr=job["lr"],
         momentum=job["momentum"],
+        weight_decay=0.0,
         schedule="constant",
+        warmup_epochs=0,
         batch_size=job["batch_size"],
         epochs=job["epochs"],
         seed=job["seed"],

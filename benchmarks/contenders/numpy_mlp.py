@@ -1,11 +1,14 @@
 """The network trained the way Nielsen's network.py does it, in NumPy (a benchmark contender).
 
 Nielsen's ``SGD`` / ``update_mini_batch`` / ``backprop``: shuffle, cut into mini-batches, backprop by
-hand, step each W and b. Two deliberate differences, both in NumPy's favour:
+hand, step each W and b. Two modes (the job's ``numpy_mode``):
 
-- backprop is vectorised over the mini-batch (one matrix product per layer for all B images, instead
-  of network.py's Python loop over the images of a mini-batch) — the same arithmetic, summed the same way;
-- float32 instead of network.py's float64, to match nnjax and PyTorch.
+- ``matrix`` (contender "numpy"): backprop vectorised over the mini-batch, one matrix product per layer
+  for all B images — the same arithmetic as network.py, without its Python loop over the images;
+- ``per_example`` (contender "nielsen"): network.py's own loop — ``backprop`` of one image at a time
+  (column vectors, ``np.outer`` for dW), the gradients summed over the mini-batch, then one step.
+
+Both use float32 instead of network.py's float64, to match nnjax and PyTorch.
 
 The cost is cross-entropy on softmax outputs (mean over the mini-batch), as in the other contenders
 (network.py uses the quadratic cost; network2.py the cross-entropy). SGD is ``W -= lr * dW``; Adam is
@@ -69,6 +72,39 @@ class Network:
                 delta = (delta @ self.W[layer]) * self.sigma_prime_from(acts[layer])
         return loss, dW, db
 
+    def backprop_one(self, x_784, y):
+        """network.py's ``backprop`` for one image: (cost, dW per layer, db per layer)."""
+        acts = [x_784]
+        for W, b in zip(self.W[:-1], self.b[:-1]):
+            acts.append(self.sigma(W @ acts[-1] + b))
+        z = self.W[-1] @ acts[-1] + self.b[-1]
+        p = np.exp(z - z.max())
+        p /= p.sum()
+        loss = -np.log(p[y] + 1e-30)
+        delta = p
+        delta[y] -= 1.0
+        dW, db = [None] * len(self.W), [None] * len(self.W)
+        for layer in range(len(self.W) - 1, -1, -1):
+            dW[layer] = np.outer(delta, acts[layer])
+            db[layer] = delta
+            if layer > 0:
+                delta = (self.W[layer].T @ delta) * self.sigma_prime_from(acts[layer])
+        return loss, dW, db
+
+    def backprop_loop(self, x_Bx784, y_B):
+        """network.py's ``update_mini_batch``: sum ``backprop_one`` over the images, then the mean."""
+        nabla_W = [np.zeros_like(W) for W in self.W]
+        nabla_b = [np.zeros_like(b) for b in self.b]
+        loss = 0.0
+        for x_784, y in zip(x_Bx784, y_B):
+            l, dW, db = self.backprop_one(x_784, y)
+            loss += l
+            for nw, nb, gw, gb in zip(nabla_W, nabla_b, dW, db):
+                nw += gw
+                nb += gb
+        B = np.float32(len(y_B))
+        return loss / len(y_B), [nw / B for nw in nabla_W], [nb / B for nb in nabla_b]
+
     def evaluate(self, x_Nx784, y_N) -> float:
         return float(np.mean(np.argmax(self.feedforward(x_Nx784), axis=1) == y_N))
 
@@ -120,6 +156,7 @@ def main() -> None:
     else:
         raise SystemExit(f"numpy contender: optimizer {job['optimizer']!r} not implemented")
 
+    backprop = net.backprop_loop if job.get("numpy_mode") == "per_example" else net.backprop
     B = job["batch_size"]
     spe = len(x_train) // B
     t_ready = startup_s(job)
@@ -130,13 +167,22 @@ def main() -> None:
         xs, ys = x_train[idx], y_train[idx]  # network.py: random.shuffle(training_data), then slices
         loss_sum = 0.0
         for s in range(spe):
-            loss, dW, db = net.backprop(xs[s * B : (s + 1) * B], ys[s * B : (s + 1) * B])
+            loss, dW, db = backprop(xs[s * B : (s + 1) * B], ys[s * B : (s + 1) * B])
             opt.step(params, dW + db)
             loss_sum += float(loss)
         accs.append(net.evaluate(x_test, y_test))
         losses.append(float(loss_sum) / spe)
         epoch_s.append(time.perf_counter() - t0)
-    write_result(out, job, epoch_s, accs[-1], startup_s=t_ready, train_loss=losses, test_accuracy_per_epoch=accs)
+    write_result(
+        out,
+        job,
+        epoch_s,
+        accs[-1],
+        startup_s=t_ready,
+        train_loss=losses,
+        test_accuracy_per_epoch=accs,
+        numpy_mode=job.get("numpy_mode", "matrix"),
+    )
 
 
 if __name__ == "__main__":

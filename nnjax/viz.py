@@ -238,6 +238,9 @@ def plot_activation_flow(
                     ax.set_xlim(-0.8, h - 0.2)
                     ax.set_ylim(-1, 1)
                     ax.set_axis_off()
+                    if r == d - 1:  # neuron numbers, as in the weights figure
+                        for k in range(h):
+                            ax.text(k, -1.15, str(k), ha="center", va="top", fontsize=6.5, color=faint)
                 else:  # too many neurons for circles: a heat strip, wrapped onto rows of ≤ STRIP_COLS
                     ax.imshow(heat_strip(a_DxH[r]), cmap=cmap, vmin=lo, vmax=hi, aspect="auto", interpolation="nearest")
                     ax.set_xticks([])

@@ -187,3 +187,19 @@ def test_heat_strip_keeps_every_neuron():
     strip = viz.heat_strip(np.ones(301, np.float32))
     assert strip.shape == (2, 151) and np.isnan(strip).sum() == 1
     assert viz.heat_strip(np.ones(100, np.float32)).shape == (1, 100)
+
+
+def test_learning_curves_of_a_validation_run(tmp_path):
+    lines = [
+        {
+            "epoch": e,
+            "train_loss": 1 / e,
+            "train_accuracy": 1 - 0.5 / e,
+            "val_loss": 1.2 / e,
+            "val_accuracy": 1 - 0.6 / e,
+        }
+        for e in range(1, 6)
+    ]
+    assert viz._eval_split(lines) == "val"
+    path = viz.plot_learning_curves(lines, tmp_path / "curves.png")
+    assert_drawn(path, (1100, 440))

@@ -169,6 +169,9 @@ def _distributed(out_dir: str) -> dict:
 
 
 def worker_main(argv: list[str]) -> None:
+    import jax
+
+    jax.config.update("jax_numpy_rank_promotion", "raise")  # as conftest.py does in the pytest process
     mode, *args = argv
     out = {"train": _train, "batch_error": _batch_error, "members": _members, "dist": _distributed}[mode](*args)
     print(RESULT + json.dumps(out), flush=True)

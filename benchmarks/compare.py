@@ -2,7 +2,7 @@
 
     python benchmarks/compare.py                   # full run: writes benchmarks/RESULTS.md
     python benchmarks/compare.py --quick           # tiny smoke run (6,000 images, 2 epochs, 1 rep)
-    python benchmarks/compare.py --configs a,b --reps 3 --epochs 3
+    python benchmarks/compare.py --configs a,b --reps 3 --epochs 5
 
 Every contender trains the same network with the same optimiser, batch size, constant learning rate,
 cross-entropy, initial weights (nnjax's ``init_params``, exported) and batch order (nnjax's
@@ -97,7 +97,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="comma-separated subset of " + ",".join(CONTENDER_SCRIPTS),
     )
     p.add_argument("--reps", type=int, default=3, help="repetitions of every (config, contender) [3]")
-    p.add_argument("--epochs", type=int, default=3, help="epochs per process; steady state = epochs 2.. [3]")
+    p.add_argument("--epochs", type=int, default=5, help="epochs per process; steady state = median of epochs 2.. [5]")
     p.add_argument("--train-limit", type=int, default=None, help="use only the first N training images")
     p.add_argument("--quick", action="store_true", help="smoke run: --train-limit 6000 --epochs 2 --reps 1, no extras")
     p.add_argument("--no-default-run", action="store_true", help="skip the default `nnjax train` memory/compile run")

@@ -8,7 +8,6 @@ import json
 import sys
 
 import numpy as np
-
 from harness import run_group
 from recipes import RECIPES
 

@@ -5,6 +5,7 @@ usage: python p1_init_lr.py sigmoid|relu
 import sys
 
 from harness import run_group, summarize
+
 from nnjax.config import Config
 
 act = sys.argv[1]

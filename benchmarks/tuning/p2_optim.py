@@ -5,6 +5,7 @@ usage: python p2_optim.py sigmoid|relu      (init 'auto', standardize False)
 import sys
 
 from harness import run_group, summarize
+
 from nnjax.config import Config
 
 act = sys.argv[1]

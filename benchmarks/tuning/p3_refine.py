@@ -5,6 +5,7 @@ usage: python p3_refine.py sigmoid|relu
 import sys
 
 from harness import run_group, summarize
+
 from nnjax.config import Config
 
 act = sys.argv[1]

@@ -5,6 +5,7 @@ usage: python p5_refine2.py sigmoid|relu|wide
 import sys
 
 from harness import run_group, summarize
+
 from nnjax.config import Config
 
 which = sys.argv[1]

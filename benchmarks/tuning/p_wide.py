@@ -1,5 +1,6 @@
 """Wide relu MLP (validation only): width x epochs x lr, adam + cosine, batch 128, seeds 0,1."""
 from harness import run_group, summarize
+
 from nnjax.config import Config
 
 rows = []

@@ -1,5 +1,6 @@
 """Quick timing probe: how long an epoch of the 16-16 net takes for various ensemble sizes."""
 from harness import run_group
+
 from nnjax.config import Config
 
 for K in (1, 12):

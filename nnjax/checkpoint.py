@@ -1,14 +1,22 @@
 """Checkpoints: msgpack files (flax.serialization) that load without executing code.
 
-A checkpoint holds a training state pytree plus the epoch it was taken after. Files are written to a
-temporary name and renamed, so a kill mid-write leaves the previous checkpoint intact; only the last
-``keep`` are kept.
+A checkpoint holds a training state pytree plus the epoch it was taken after. The file is
+
+    b"NNJAXCKP" | format (4 bytes, big-endian) | SHA-256 of the body (32 bytes) | body
+
+where the body is the msgpack of ``{"epoch", "nnjax_version", "meta", "state"}``. The checksum is
+checked before the body is parsed, so a truncated or bit-flipped file is always an error and never
+silently different parameters. Files are written to a temporary name, fsync-ed and renamed, so a
+kill mid-write leaves the previous checkpoint intact; only the last ``keep`` are kept.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import struct
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +26,11 @@ from flax import serialization
 
 from nnjax.errors import CheckpointError
 
-CHECKPOINT_FORMAT = 1
+CHECKPOINT_FORMAT = 2  # 1: bare msgpack without header or checksum (nnjax 0.1.0 development)
+MAGIC = b"NNJAXCKP"
+_HEADER = struct.Struct(">8sI32s")  # magic, format, sha256(body)
 _NAME = re.compile(r"^epoch_(\d{6})\.msgpack$")
+_TMP = re.compile(r"^\.epoch_\d{6}\.msgpack\.tmp$")
 
 
 def checkpoint_path(folder: Path, epoch: int) -> Path:
@@ -36,69 +47,160 @@ def list_checkpoints(folder: Path) -> list[tuple[int, Path]]:
     return sorted(found)
 
 
+def _fsync_dir(folder: Path) -> None:
+    # The rename itself lives in the directory: without this a power cut may lose it.
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # e.g. platforms that cannot open directories
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename."""
+    """Write ``data`` to ``path`` through a temporary file, fsync and a rename (never half a file)."""
+    path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
     with open(tmp, "wb") as f:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def encode(epoch: int, tree: Any, meta: dict[str, Any]) -> bytes:
+    """The bytes of a checkpoint file holding ``tree`` (any pytree of arrays) after ``epoch``."""
+    from nnjax import __version__
+
+    body = serialization.msgpack_serialize(
+        {
+            "epoch": int(epoch),
+            "nnjax_version": __version__,
+            "meta": meta,
+            "state": serialization.to_state_dict(jax.device_get(tree)),
+        }
+    )
+    return _HEADER.pack(MAGIC, CHECKPOINT_FORMAT, hashlib.sha256(body).digest()) + body
 
 
 def save(folder: Path, epoch: int, tree: Any, meta: dict[str, Any], keep: int = 3) -> Path:
     """Save ``tree`` (any pytree of arrays) as the checkpoint after ``epoch``; prune to ``keep``."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    payload = {
-        "format": CHECKPOINT_FORMAT,
-        "epoch": epoch,
-        "meta": meta,
-        "state": serialization.to_state_dict(jax.device_get(tree)),
-    }
     path = checkpoint_path(folder, epoch)
-    write_atomic(path, serialization.msgpack_serialize(payload))
+    write_atomic(path, encode(epoch, tree, meta))
     for _, old in list_checkpoints(folder)[:-keep]:
         old.unlink(missing_ok=True)
+    for p in folder.iterdir():  # temporaries left by a process killed mid-write
+        if _TMP.match(p.name):
+            p.unlink(missing_ok=True)
     return path
 
 
+def _old_format(data: bytes) -> Any:
+    """The ``format`` field of a header-less (format 1) checkpoint, or None."""
+    if not data or not 0x80 <= data[0] <= 0x8F:  # format 1 files start with a small msgpack map
+        return None
+    try:
+        payload = serialization.msgpack_restore(data)
+    except Exception:
+        return None
+    return payload.get("format") if isinstance(payload, dict) else None
+
+
+def decode(data: bytes, name: str = "checkpoint") -> dict[str, Any]:
+    """The checked body of checkpoint file bytes: {"epoch", "nnjax_version", "meta", "state"}."""
+    if len(data) < _HEADER.size or not data.startswith(MAGIC):
+        old = _old_format(data)
+        if old is not None:
+            raise CheckpointError(
+                f"{name}: checkpoint format {old!r} is not supported (this nnjax reads format "
+                f"{CHECKPOINT_FORMAT}); it was written by another nnjax version"
+            )
+        if data.startswith(MAGIC) or MAGIC.startswith(data[: len(MAGIC)]):
+            raise CheckpointError(f"{name}: truncated checkpoint ({len(data)} bytes)")
+        raise CheckpointError(f"{name}: not an nnjax checkpoint (no nnjax header)")
+    _, fmt, digest = _HEADER.unpack_from(data)
+    if fmt != CHECKPOINT_FORMAT:
+        raise CheckpointError(
+            f"{name}: checkpoint format {fmt} is not supported (this nnjax reads format "
+            f"{CHECKPOINT_FORMAT}); it was written by another nnjax version, or is damaged"
+        )
+    body = data[_HEADER.size :]
+    if hashlib.sha256(body).digest() != digest:
+        raise CheckpointError(f"{name}: corrupt or truncated checkpoint (checksum mismatch, {len(data)} bytes)")
+    try:
+        payload = serialization.msgpack_restore(body)
+    except Exception as e:  # only reachable if the writer itself was broken
+        raise CheckpointError(f"{name}: unreadable checkpoint body ({type(e).__name__})") from None
+    if (
+        not isinstance(payload, dict)
+        or not isinstance(payload.get("epoch"), int)
+        or not isinstance(payload.get("meta", {}), dict)
+        or not isinstance(payload.get("state"), dict)
+    ):
+        raise CheckpointError(f"{name}: not an nnjax checkpoint (unexpected contents)")
+    return payload
+
+
+def _one_line(e: Exception) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
+
+
 def restore(path: Path, target: Any) -> tuple[int, Any, dict[str, Any]]:
-    """(epoch, tree shaped like ``target``, meta) from one checkpoint file; CheckpointError if bad."""
+    """(epoch, tree shaped like ``target``, meta) from one checkpoint file; CheckpointError if bad.
+
+    Every array must have the shape and dtype of the corresponding leaf of ``target``.
+    """
     path = Path(path)
     try:
-        payload = serialization.msgpack_restore(path.read_bytes())
+        data = path.read_bytes()
     except FileNotFoundError:
         raise CheckpointError(f"{path}: checkpoint not found") from None
-    except Exception as e:
-        raise CheckpointError(f"{path}: corrupt or truncated checkpoint ({type(e).__name__})") from None
-    if not isinstance(payload, dict) or "state" not in payload:
-        raise CheckpointError(f"{path}: not an nnjax checkpoint")
-    if payload.get("format") != CHECKPOINT_FORMAT:
-        raise CheckpointError(
-            f"{path}: checkpoint format {payload.get('format')!r} is not supported "
-            f"(this nnjax reads format {CHECKPOINT_FORMAT})"
-        )
+    except OSError as e:
+        raise CheckpointError(f"{path}: cannot read checkpoint ({type(e).__name__})") from None
+    payload = decode(data, str(path))
     try:
         tree = serialization.from_state_dict(target, payload["state"])
     except Exception as e:
-        raise CheckpointError(f"{path}: does not match this config's network ({e})") from None
-    for want, got in zip(jax.tree_util.tree_leaves(target), jax.tree_util.tree_leaves(tree)):
+        raise CheckpointError(f"{path}: does not match this config's network ({_one_line(e)})") from None
+    want_leaves, got_leaves = jax.tree_util.tree_leaves(target), jax.tree_util.tree_leaves(tree)
+    if len(want_leaves) != len(got_leaves):
+        raise CheckpointError(f"{path}: holds {len(got_leaves)} arrays where this config needs {len(want_leaves)}")
+    for want, got in zip(want_leaves, got_leaves):
         if np.shape(want) != np.shape(got) or np.asarray(got).dtype != np.asarray(want).dtype:
-            raise CheckpointError(f"{path}: array of shape {np.shape(got)} where this config needs {np.shape(want)}")
-    return int(payload["epoch"]), tree, dict(payload.get("meta") or {})
+            raise CheckpointError(
+                f"{path}: array {np.asarray(got).dtype}{list(np.shape(got))} where this config needs "
+                f"{np.asarray(want).dtype}{list(np.shape(want))}"
+            )
+    return payload["epoch"], tree, dict(payload.get("meta") or {})
 
 
-def restore_latest(folder: Path, target: Any, warn=print) -> tuple[int, Any, dict[str, Any]] | None:
-    """The newest checkpoint in ``folder`` that loads; older ones are tried if newer are damaged."""
+def restore_latest(
+    folder: Path, target: Any, warn: Callable[[str], Any] = print
+) -> tuple[int, Any, dict[str, Any]] | None:
+    """The newest checkpoint in ``folder`` that loads; older ones are tried if newer are damaged.
+
+    None when there is no checkpoint at all; CheckpointError (one line) when there are some but none
+    loads. Each damaged checkpoint skipped on the way to a good one is reported through ``warn``.
+    """
     found = list_checkpoints(folder)
     errors = []
     for _, path in reversed(found):
         try:
-            return restore(path, target)
+            restored = restore(path, target)
         except CheckpointError as e:
             errors.append(str(e))
+            continue
+        for e in errors:
             warn(f"nnjax: warning: skipping {e}")
+        return restored
     if errors:
-        raise CheckpointError(f"{folder}: no checkpoint loads (newest: {errors[0]})")
+        raise CheckpointError(f"no checkpoint loads of the {len(errors)} in {folder}; the newest: {errors[0]}")
     return None

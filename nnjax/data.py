@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import math
 import os
 import socket
 import struct
@@ -83,8 +84,10 @@ def check_idx_file(path: Path, magic: int, count: int | None = None) -> None:
     if got != magic:
         raise DataError(f"{path}: wrong IDX magic 0x{got:08x} (expected 0x{magic:08x})")
     ndim = magic & 0xFF
+    if len(raw) < 4 + 4 * ndim:
+        raise DataError(f"{path}: truncated IDX header ({len(raw)} bytes, needs {4 + 4 * ndim})")
     dims = struct.unpack(f">{ndim}I", raw[4 : 4 + 4 * ndim])
-    expected = 4 + 4 * ndim + int(np.prod(dims))
+    expected = 4 + 4 * ndim + math.prod(dims)  # Python ints: no overflow for damaged huge dims
     if len(raw) != expected:
         raise DataError(f"{path}: {len(raw)} bytes after gunzip, header says {expected}")
     if count is not None and dims[0] != count:

@@ -1,0 +1,326 @@
+"""Fuzz-style tests: truncated and bit-flipped IDX files, checkpoints and config files.
+
+Each damaged input must give a clean NnjaxError (DataError / CheckpointError / ConfigError) or, where
+the damage leaves a valid file, load correctly — never another exception and never a hang (every case
+runs under a 10-second alarm). Seeded, so a failure reproduces.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import json
+import signal
+import struct
+from pathlib import Path
+
+import jax
+import numpy as np
+import pytest
+
+from nnjax import checkpoint
+from nnjax.config import Config, load_json, save_json, validate
+from nnjax.data import check_idx_file, check_manual_dir
+from nnjax.errors import CheckpointError, ConfigError, DataError, NnjaxError
+from nnjax.train import init_state
+
+CASES = 48  # per kind of damage
+CASE_SECONDS = 10
+
+
+class Hang(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def time_bound(seconds: float = CASE_SECONDS):
+    """Fail a case that runs longer than ``seconds`` (a hang) instead of blocking the suite."""
+
+    def alarm(signum, frame):
+        raise Hang(f"case ran longer than {seconds} s")
+
+    old = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def outcome(fn, *args):
+    """None if ``fn`` accepted the input, else the NnjaxError it raised (anything else fails the test)."""
+    with time_bound():
+        try:
+            fn(*args)
+        except NnjaxError as e:
+            assert "\n" not in str(e), f"error is not one line: {e!r}"
+            return e
+    return None
+
+
+def flip_bits(data: bytes, rng: np.random.Generator, n: int) -> tuple[bytes, list[int]]:
+    """``data`` with ``n`` random bits flipped, and the byte positions hit."""
+    b = bytearray(data)
+    positions = [int(p) for p in rng.integers(0, len(b), size=n)]
+    for p in positions:
+        b[p] ^= 1 << int(rng.integers(0, 8))
+    return bytes(b), positions
+
+
+# ---------------------------------------------------------------- IDX files
+
+
+def idx_bytes(rng: np.random.Generator, n: int = 12, labels: bool = False) -> bytes:
+    if labels:
+        return struct.pack(">II", 0x801, n) + rng.integers(0, 10, n, dtype=np.uint8).tobytes()
+    return struct.pack(">IIII", 0x803, n, 28, 28) + rng.integers(0, 256, n * 784, dtype=np.uint8).tobytes()
+
+
+@pytest.mark.parametrize("labels", [False, True], ids=["images", "labels"])
+def test_idx_valid_file_passes(tmp_path: Path, labels: bool):
+    # The fuzz cases below are only meaningful if the undamaged file is accepted.
+    path = tmp_path / "f.gz"
+    path.write_bytes(gzip.compress(idx_bytes(np.random.default_rng(0), labels=labels)))
+    check_idx_file(path, 0x801 if labels else 0x803, 12)
+
+
+@pytest.mark.parametrize("labels", [False, True], ids=["images", "labels"])
+def test_idx_truncated_gzip_is_a_data_error(tmp_path: Path, labels: bool):
+    rng = np.random.default_rng(1)
+    gz = gzip.compress(idx_bytes(rng, labels=labels))
+    path = tmp_path / "f.gz"
+    for n in sorted({0, 1, 9, len(gz) - 1, len(gz) - 4, *rng.integers(0, len(gz), CASES).tolist()}):
+        path.write_bytes(gz[:n])
+        assert isinstance(outcome(check_idx_file, path, 0x801 if labels else 0x803, 12), DataError), n
+
+
+@pytest.mark.parametrize("labels", [False, True], ids=["images", "labels"])
+def test_idx_truncated_content_is_a_data_error(tmp_path: Path, labels: bool):
+    # A valid gzip stream around an IDX file that is cut short (header or data).
+    rng = np.random.default_rng(2)
+    raw = idx_bytes(rng, labels=labels)
+    path = tmp_path / "f.gz"
+    for n in sorted({*range(0, 18), len(raw) - 1, *rng.integers(0, len(raw), CASES).tolist()}):
+        path.write_bytes(gzip.compress(raw[:n]))
+        assert isinstance(outcome(check_idx_file, path, 0x801 if labels else 0x803, 12), DataError), n
+
+
+@pytest.mark.parametrize("labels", [False, True], ids=["images", "labels"])
+def test_idx_bit_flipped_gzip_never_passes_different_data(tmp_path: Path, labels: bool):
+    rng = np.random.default_rng(3)
+    raw = idx_bytes(rng, labels=labels)
+    gz = gzip.compress(raw)
+    path = tmp_path / "f.gz"
+    errors = 0
+    for case in range(CASES):
+        damaged, _ = flip_bits(gz, rng, 1 + case % 3)
+        path.write_bytes(damaged)
+        err = outcome(check_idx_file, path, 0x801 if labels else 0x803, 12)
+        if err is None:  # only harmless flips (gzip header fields like the time stamp) may pass
+            assert gzip.decompress(damaged) == raw, f"case {case}: accepted a file with different contents"
+        errors += err is not None
+    assert errors > CASES // 2  # the CRC catches nearly every flip
+
+
+@pytest.mark.parametrize("labels", [False, True], ids=["images", "labels"])
+def test_idx_bit_flipped_content(tmp_path: Path, labels: bool):
+    # Flips inside a valid gzip: a damaged header or an out-of-range label is an error; a flipped
+    # pixel (or a label still in 0-9) is a valid file and may pass.
+    rng = np.random.default_rng(4)
+    raw = idx_bytes(rng, labels=labels)
+    header = 8 if labels else 16
+    path = tmp_path / "f.gz"
+    for case in range(CASES):
+        if case % 2:  # aim half of the cases at the header
+            b = bytearray(raw)
+            pos = int(rng.integers(0, header))
+            b[pos] ^= 1 << int(rng.integers(0, 8))
+            damaged, positions = bytes(b), [pos]
+        else:
+            damaged, positions = flip_bits(raw, rng, 1)
+        path.write_bytes(gzip.compress(damaged))
+        err = outcome(check_idx_file, path, 0x801 if labels else 0x803, 12)
+        in_header = any(p < header for p in positions)
+        bad_label = labels and max(damaged[header:]) > 9
+        assert (err is not None) == (in_header or bad_label), f"case {case}: positions {positions}, {err}"
+
+
+def test_idx_random_bytes_and_wrong_files(tmp_path: Path):
+    rng = np.random.default_rng(5)
+    path = tmp_path / "f.gz"
+    for case in range(CASES):
+        n = int(rng.integers(0, 4000))
+        data = rng.integers(0, 256, n, dtype=np.uint8).tobytes()
+        if case % 3 == 0:
+            data = b"\x1f\x8b" + data  # the gzip magic followed by garbage
+        elif case % 3 == 1:
+            data = gzip.compress(data)  # valid gzip, garbage inside
+        path.write_bytes(data)
+        assert isinstance(outcome(check_idx_file, path, 0x803, None), DataError), case
+    assert isinstance(outcome(check_idx_file, tmp_path / "missing.gz", 0x803, None), DataError)
+    assert isinstance(outcome(check_idx_file, tmp_path, 0x803, None), DataError)  # a folder
+
+
+def test_check_manual_dir_damaged_files(tmp_path: Path):
+    rng = np.random.default_rng(6)
+    assert isinstance(outcome(check_manual_dir, tmp_path / "nowhere", "mnist"), DataError)
+    raw = idx_bytes(rng)
+    for case in range(8):
+        folder = tmp_path / f"d{case}"
+        folder.mkdir()
+        damaged = (
+            gzip.compress(raw)[: int(rng.integers(0, 200))] if case % 2 else flip_bits(gzip.compress(raw), rng, 3)[0]
+        )
+        (folder / "train-images-idx3-ubyte.gz").write_bytes(damaged)
+        assert isinstance(outcome(check_manual_dir, folder, "mnist"), DataError), case
+
+
+# ---------------------------------------------------------------- checkpoints
+
+
+@pytest.fixture(scope="module")
+def ckpt_target():
+    cfg = Config(hidden=(5,), batch_size=4)
+    return {"train": init_state([cfg], 16), "data_key": jax.random.key_data(jax.random.key(0))}
+
+
+@pytest.fixture(scope="module")
+def ckpt_bytes(ckpt_target):
+    return checkpoint.encode(7, ckpt_target, {"config": {"lr": 0.1}})
+
+
+def test_checkpoint_roundtrip(tmp_path: Path, ckpt_target, ckpt_bytes):
+    path = tmp_path / "c.msgpack"
+    path.write_bytes(ckpt_bytes)
+    epoch, tree, meta = checkpoint.restore(path, ckpt_target)
+    assert epoch == 7 and meta == {"config": {"lr": 0.1}}
+    for want, got in zip(jax.tree_util.tree_leaves(ckpt_target), jax.tree_util.tree_leaves(tree)):
+        np.testing.assert_array_equal(np.asarray(want), got)
+
+
+def test_checkpoint_truncated(tmp_path: Path, ckpt_target, ckpt_bytes):
+    rng = np.random.default_rng(7)
+    path = tmp_path / "c.msgpack"
+    for n in sorted({0, 1, 8, 12, 43, 44, 45, len(ckpt_bytes) - 1, *rng.integers(0, len(ckpt_bytes), CASES).tolist()}):
+        path.write_bytes(ckpt_bytes[:n])
+        err = outcome(checkpoint.restore, path, ckpt_target)
+        assert isinstance(err, CheckpointError), n
+        assert "truncated" in str(err), str(err)
+
+
+def test_checkpoint_bit_flipped(tmp_path: Path, ckpt_target, ckpt_bytes):
+    # The checksum makes every flip an error: never silently different parameters.
+    rng = np.random.default_rng(8)
+    path = tmp_path / "c.msgpack"
+    for case in range(CASES):
+        damaged, positions = flip_bits(ckpt_bytes, rng, 1 + case % 4)
+        if damaged == ckpt_bytes:  # two flips of the same bit cancel
+            continue
+        path.write_bytes(damaged)
+        assert isinstance(outcome(checkpoint.restore, path, ckpt_target), CheckpointError), positions
+
+
+def test_checkpoint_garbage_and_other_versions(tmp_path: Path, ckpt_target, ckpt_bytes):
+    from flax import serialization
+
+    rng = np.random.default_rng(9)
+    path = tmp_path / "c.msgpack"
+    for case in range(CASES):
+        data = rng.integers(0, 256, int(rng.integers(0, 3000)), dtype=np.uint8).tobytes()
+        if case % 2:  # a valid header, garbage after it
+            data = ckpt_bytes[:44] + data
+        path.write_bytes(data)
+        assert isinstance(outcome(checkpoint.restore, path, ckpt_target), CheckpointError), case
+    # A checkpoint from another format version: one line that says so.
+    path.write_bytes(ckpt_bytes[:8] + struct.pack(">I", 99) + ckpt_bytes[12:])
+    assert "format 99 is not supported" in str(outcome(checkpoint.restore, path, ckpt_target))
+    old = {"format": 1, "epoch": 3, "meta": {}, "state": serialization.to_state_dict(jax.device_get(ckpt_target))}
+    path.write_bytes(serialization.msgpack_serialize(old))
+    assert "format 1 is not supported" in str(outcome(checkpoint.restore, path, ckpt_target))
+    # A checkpoint of another network: its arrays do not fit this config's.
+    path.write_bytes(ckpt_bytes)
+    other = {"train": init_state([Config(hidden=(6,), batch_size=4)], 16), "data_key": ckpt_target["data_key"]}
+    assert isinstance(outcome(checkpoint.restore, path, other), CheckpointError)
+    assert isinstance(outcome(checkpoint.restore, tmp_path / "missing.msgpack", ckpt_target), CheckpointError)
+    assert isinstance(outcome(checkpoint.restore, tmp_path, ckpt_target), CheckpointError)  # a folder
+
+
+def test_restore_latest_skips_damaged(tmp_path: Path, ckpt_target, capsys):
+    folder = tmp_path / "checkpoints"
+    checkpoint.save(folder, 1, ckpt_target, {}, keep=5)
+    newest = checkpoint.save(folder, 2, ckpt_target, {}, keep=5)
+    newest.write_bytes(newest.read_bytes()[:-10])
+    epoch, _, _ = checkpoint.restore_latest(folder, ckpt_target)
+    assert epoch == 1 and "skipping" in capsys.readouterr().out
+    checkpoint.checkpoint_path(folder, 1).write_bytes(b"")
+    assert isinstance(outcome(checkpoint.restore_latest, folder, ckpt_target), CheckpointError)
+
+
+# ---------------------------------------------------------------- config files
+
+
+@pytest.fixture(scope="module")
+def config_text(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("cfg") / "config.json"
+    save_json(Config(), path)
+    return path.read_text()
+
+
+def load_and_validate(path: Path) -> Config:
+    return validate(load_json(path))
+
+
+def test_config_truncated(tmp_path: Path, config_text: str):
+    rng = np.random.default_rng(10)
+    path = tmp_path / "config.json"
+    n_text = len(config_text.rstrip())
+    for n in sorted({0, 1, n_text - 1, *rng.integers(0, n_text, CASES).tolist()}):
+        path.write_text(config_text[:n])
+        assert isinstance(outcome(load_and_validate, path), ConfigError), n
+
+
+def test_config_bit_flipped(tmp_path: Path, config_text: str):
+    # A flip may leave valid JSON with a valid value (e.g. a digit of the seed): that may load.
+    # Anything else must be a ConfigError, including invalid UTF-8 and values of the wrong type.
+    rng = np.random.default_rng(11)
+    data = config_text.encode()
+    path = tmp_path / "config.json"
+    errors = 0
+    for case in range(CASES):
+        damaged, _ = flip_bits(data, rng, 1 + case % 3)
+        path.write_bytes(damaged)
+        errors += outcome(load_and_validate, path) is not None
+    assert errors > CASES // 2
+
+
+def test_config_wrong_values_and_versions(tmp_path: Path, config_text: str):
+    path = tmp_path / "config.json"
+    good = json.loads(config_text)
+    bad_values = [
+        ("hidden", "sixteen"),
+        ("hidden", [16, "a"]),
+        ("hidden", [16, True]),
+        ("epochs", 1.5),
+        ("epochs", "many"),
+        ("lr", None),
+        ("lr", "NaN"),
+        ("lr", -1),
+        ("validation", "perhaps"),
+        ("activation", 3),
+        ("activation", "sigmoidd"),
+        ("momentum", 1.5),
+        ("no_such_field", 1),
+        ("config_format", 99),
+        ("config_format", "1"),
+    ]
+    for field, value in bad_values:
+        path.write_text(json.dumps({**good, field: value}))
+        err = outcome(load_and_validate, path)
+        assert isinstance(err, ConfigError), (field, value)
+        assert field in str(err) or (field == "lr" and "lr" in str(err)), str(err)
+    for text in ["[]", "null", "42", '"config"', "{", "\x00\xff", '{"lr": NaN}', '{"lr": 1e999}']:
+        path.write_text(text)
+        assert isinstance(outcome(load_and_validate, path), ConfigError), text
+    assert isinstance(outcome(load_and_validate, tmp_path / "missing.json"), ConfigError)
+    assert isinstance(outcome(load_and_validate, tmp_path), ConfigError)  # a folder

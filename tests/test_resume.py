@@ -1,0 +1,396 @@
+"""Exact resume of a run folder, and failed starts that leave the folder untouched.
+
+The centre piece kills a real training process (``nnjax train`` in a subprocess) with SIGKILL after
+its first checkpoint, resumes it with ``nnjax train --resume``, and checks that the final checkpoint
+(parameters, optimiser state, data-order key) is bit-identical to an uninterrupted run's and that the
+metrics file has the same lines (timings aside). The data is a small synthetic, learnable set.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import inspect
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import jax
+import numpy as np
+import pytest
+
+from nnjax import checkpoint, run
+from nnjax.config import Config
+from nnjax.data import Splits
+from nnjax.errors import CheckpointError, ConfigError
+
+
+def synthetic_splits(n_train: int = 512, n_test: int = 256, seed: int = 0) -> Splits:
+    """Noisy copies of 10 random templates, one per class (a network learns it in a few epochs)."""
+    import numpy as np
+
+    from nnjax.data import Splits
+
+    rng = np.random.default_rng(seed)
+    templates_10x784 = rng.integers(0, 256, size=(10, 784))
+    y_N = rng.integers(0, 10, size=n_train + n_test).astype(np.int32)
+    x_Nx784 = np.clip(templates_10x784[y_N] + rng.normal(0, 60, size=(len(y_N), 784)), 0, 255).astype(np.uint8)
+    x_train, x_test, y_train, y_test = x_Nx784[:n_train], x_Nx784[n_train:], y_N[:n_train], y_N[n_train:]
+    return Splits(x_train, y_train, x_test, y_test, x_test, y_test, "test")
+
+
+SPLITS = synthetic_splits()
+CFG = Config(name="resume", batch_size=16, epochs=12, lr=0.01, checkpoint_every=2, keep_checkpoints=2)
+FLAGS = ["--batch-size", "16", "--epochs", "12", "--lr", "0.01", "--checkpoint-every", "2", "--keep-checkpoints", "2"]
+
+# `nnjax train` with the synthetic data in place of a tfds data set; EPOCH_DELAY slows every epoch
+# down (without changing a number) so that a kill lands mid-run.
+SCRIPT = f"""
+import os, sys, time
+from nnjax.data import Splits
+import nnjax.run as run
+from nnjax import cli
+
+{inspect.getsource(synthetic_splits)}
+SPLITS = synthetic_splits()
+run.load_splits = lambda *args, **kwargs: SPLITS
+delay = float(os.environ.get("EPOCH_DELAY", "0"))
+if delay:
+    real_epoch_key = run.epoch_key
+
+    def slow_epoch_key(cfg, epoch):
+        time.sleep(delay)
+        return real_epoch_key(cfg, epoch)
+
+    run.epoch_key = slow_epoch_key
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+def folder_digest(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file under ``folder`` by relative path (to prove nothing was written)."""
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def final_state(run_dir: Path) -> dict:
+    """The whole saved state of the newest checkpoint (parameters, optimiser state, data key)."""
+    epoch, path = checkpoint.list_checkpoints(run_dir / "checkpoints")[-1]
+    return {"epoch": epoch, **checkpoint.decode(path.read_bytes())}
+
+
+def assert_bit_identical(a: dict, b: dict, where: str = "") -> None:
+    assert a.keys() == b.keys(), where
+    for k in a:
+        if isinstance(a[k], dict):
+            assert_bit_identical(a[k], b[k], f"{where}/{k}")
+        else:
+            assert np.asarray(a[k]).dtype == np.asarray(b[k]).dtype, f"{where}/{k}"
+            assert np.array_equal(a[k], b[k]), f"{where}/{k} differs"
+
+
+def metric_lines(run_dir: Path) -> list[dict]:
+    """metrics.jsonl without the timing field."""
+    return [{k: v for k, v in m.items() if k != "epoch_s"} for m in run.read_metrics(run_dir / "metrics.jsonl")]
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> tuple[Path, dict]:
+    """An uninterrupted run of CFG (in this process) and its result."""
+    out = tmp_path_factory.mktemp("reference") / "run"
+    return out, run.train_and_evaluate(CFG, out, progress=False, splits=SPLITS)
+
+
+@pytest.fixture(scope="module")
+def interrupted(tmp_path_factory) -> Path:
+    """CFG stopped by Ctrl-C as epoch 8 starts: checkpoints 4 and 6, metrics lines up to epoch 7."""
+    out = tmp_path_factory.mktemp("interrupted") / "run"
+    real_epoch_key = run.epoch_key
+
+    def interrupting_epoch_key(cfg, epoch):
+        if epoch == 7:  # 0-based: the 8th epoch
+            raise KeyboardInterrupt
+        return real_epoch_key(cfg, epoch)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(run, "epoch_key", interrupting_epoch_key)
+        with pytest.raises(KeyboardInterrupt):
+            run.train_and_evaluate(CFG, out, progress=False, splits=SPLITS)
+    assert [e for e, _ in checkpoint.list_checkpoints(out / "checkpoints")] == [4, 6]
+    assert [m["epoch"] for m in run.read_metrics(out / "metrics.jsonl")] == list(range(1, 8))
+    assert not (out / "result.json").exists()
+    return out
+
+
+@pytest.fixture
+def cut(interrupted, tmp_path) -> Path:
+    """A fresh copy of the interrupted run folder."""
+    return Path(shutil.copytree(interrupted, tmp_path / "run"))
+
+
+@pytest.fixture
+def patched_data(monkeypatch):
+    """In-process `nnjax train/eval` read the synthetic splits."""
+    monkeypatch.setattr(run, "load_splits", lambda *args, **kwargs: SPLITS)
+
+
+def nnjax_process(script: Path, *argv, delay: float = 0.0) -> subprocess.Popen:
+    env = {**os.environ, "EPOCH_DELAY": str(delay)}
+    return subprocess.Popen(
+        [sys.executable, str(script), *map(str, argv)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_sigkill_then_resume_is_bit_identical(reference, tmp_path):
+    ref_dir, ref_result = reference
+    script = tmp_path / "nnjax_synthetic.py"
+    script.write_text(SCRIPT)
+    out = tmp_path / "killed"
+
+    proc = nnjax_process(script, "train", "--out", out, *FLAGS, "--no-progress", delay=0.08)
+    deadline = time.monotonic() + 120
+    while not checkpoint.list_checkpoints(out / "checkpoints"):
+        assert proc.poll() is None, f"training ended before its first checkpoint: {proc.communicate()}"
+        assert time.monotonic() < deadline, "no checkpoint within 120 s"
+        time.sleep(0.005)
+    time.sleep(0.12)  # into the epochs after the checkpoint: their metrics lines must be dropped on resume
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+    assert proc.returncode == -signal.SIGKILL
+    newest = checkpoint.list_checkpoints(out / "checkpoints")[-1][0]
+    assert newest < CFG.epochs and not (out / "result.json").exists(), "the kill came too late to test anything"
+
+    resumed = nnjax_process(script, "train", "--resume", out, "--no-progress", "--json")
+    stdout, stderr = resumed.communicate(timeout=300)
+    assert resumed.returncode == 0, stderr
+    result = json.loads(stdout)
+
+    assert_bit_identical(final_state(out), final_state(ref_dir))
+    assert metric_lines(out) == metric_lines(ref_dir)
+    assert [m["epoch"] for m in metric_lines(out)] == list(range(1, CFG.epochs + 1))
+    assert result["test_accuracy"] == ref_result["test_accuracy"]
+    assert result["test_loss"] == ref_result["test_loss"]
+    assert not list((out / "checkpoints").glob(".*.tmp"))
+
+
+def test_resume_in_process_matches_and_drops_lines_past_the_checkpoint(reference, cut):
+    ref_dir, ref_result = reference
+    # The interrupted run logged epochs 1-7 and checkpointed 6; a kill may also leave a line cut short.
+    with (cut / "metrics.jsonl").open("a") as f:
+        f.write(json.dumps({**run.read_metrics(ref_dir / "metrics.jsonl")[7], "epoch_s": 0.5}) + "\n")
+        f.write('{"epoch": 9, "train_lo')
+    result = run.train_and_evaluate(CFG, cut, resume=True, progress=False, splits=SPLITS)
+    assert_bit_identical(final_state(cut), final_state(ref_dir))
+    assert metric_lines(cut) == metric_lines(ref_dir)
+    assert result["test_accuracy"] == ref_result["test_accuracy"]
+
+
+def test_resume_falls_back_past_a_damaged_checkpoint(reference, cut, capsys):
+    ref_dir, _ = reference
+    newest = checkpoint.checkpoint_path(cut / "checkpoints", 6)
+    newest.write_bytes(newest.read_bytes()[:-100])
+    run.train_and_evaluate(CFG, cut, resume=True, progress=False, splits=SPLITS)
+    assert "skipping" in capsys.readouterr().err
+    assert (cut / "checkpoints" / "epoch_000006.msgpack.damaged").exists()  # set aside, not pruned as good
+    assert_bit_identical(final_state(cut), final_state(ref_dir))
+    assert metric_lines(cut) == metric_lines(ref_dir)
+
+
+def test_resume_with_a_result_changing_override_is_refused(cut, cli_error, patched_data):
+    before = folder_digest(cut)
+    line = cli_error("train", "--resume", cut, "--lr", "0.05", "--no-progress")
+    assert "--resume with lr=0.05 but the run used lr=0.01" in line and "--force" in line
+    assert folder_digest(cut) == before
+    with pytest.raises(ConfigError, match="epochs=20"):
+        run.train_and_evaluate(CFG.replace(epochs=20), cut, resume=True, progress=False, splits=SPLITS)
+    assert folder_digest(cut) == before
+
+
+def test_resume_with_force_continues_with_the_new_config(cut, cli, patched_data):
+    rc, out, err = cli("train", "--resume", cut, "--lr", "0.05", "--force", "--no-progress", "--json")
+    assert rc == 0, err
+    assert json.loads((cut / "config.json").read_text())["lr"] == 0.05
+    assert [m["epoch"] for m in run.read_metrics(cut / "metrics.jsonl")] == list(range(1, CFG.epochs + 1))
+    assert json.loads(out)["epochs"] == CFG.epochs
+
+
+def test_resume_with_a_non_result_override_needs_no_force(cut, reference, cli, patched_data):
+    rc, _, err = cli("train", "--resume", cut, "--checkpoint-every", "3", "--no-progress")
+    assert rc == 0, err
+    assert json.loads((cut / "config.json").read_text())["checkpoint_every"] == 3
+    assert_bit_identical(final_state(cut), final_state(reference[0]))
+
+
+def test_resume_of_a_finished_run_is_a_no_op(reference, tmp_path, cli, monkeypatch):
+    done = Path(shutil.copytree(reference[0], tmp_path / "done"))
+    before = folder_digest(done)
+
+    def no_data(*args, **kwargs):
+        raise AssertionError("a finished run needs no data")
+
+    monkeypatch.setattr(run, "load_splits", no_data)
+    rc, out, err = cli("train", "--resume", done, "--no-progress", "--json")
+    assert rc == 0, err
+    assert json.loads(out) == json.loads((done / "result.json").read_text())
+    assert folder_digest(done) == before
+
+
+def test_resume_of_a_run_killed_before_its_result_was_written(reference, tmp_path):
+    ref_dir, ref_result = reference
+    done = Path(shutil.copytree(ref_dir, tmp_path / "done"))
+    (done / "result.json").unlink()
+    result = run.train_and_evaluate(CFG, done, resume=True, progress=False, splits=SPLITS)
+    assert result["test_accuracy"] == ref_result["test_accuracy"]
+    assert metric_lines(done) == metric_lines(ref_dir)
+    assert json.loads((done / "result.json").read_text())["test_accuracy"] == ref_result["test_accuracy"]
+
+
+def test_resume_without_any_checkpoint_starts_over(reference, tmp_path):
+    ref_dir, _ = reference
+    early = tmp_path / "early"
+    early.mkdir()
+    shutil.copy(ref_dir / "config.json", early / "config.json")
+    (early / "metrics.jsonl").write_text((ref_dir / "metrics.jsonl").read_text().splitlines()[0] + "\n")
+    run.train_and_evaluate(CFG, early, resume=True, progress=False, splits=SPLITS)
+    assert_bit_identical(final_state(early), final_state(ref_dir))
+    assert metric_lines(early) == metric_lines(ref_dir)
+
+
+def _damage_config(d: Path) -> None:
+    (d / "config.json").write_text('{"lr": 0.01,')
+
+
+def _future_config(d: Path) -> None:
+    cfg = json.loads((d / "config.json").read_text())
+    (d / "config.json").write_text(json.dumps({**cfg, "config_format": 99}))
+
+
+def _damage_checkpoints(d: Path) -> None:
+    for _, p in checkpoint.list_checkpoints(d / "checkpoints"):
+        p.write_bytes(p.read_bytes()[:50])
+
+
+def _future_checkpoints(d: Path) -> None:
+    for _, p in checkpoint.list_checkpoints(d / "checkpoints"):
+        data = p.read_bytes()
+        p.write_bytes(data[:8] + (3).to_bytes(4, "big") + data[12:])
+
+
+def _foreign_checkpoints(d: Path) -> None:
+    # Checkpoints of the same network trained with another data order.
+    other = d.parent / "other"
+    run.train_and_evaluate(CFG.replace(data_seed=1, epochs=2, checkpoint_every=1), other, progress=False, splits=SPLITS)
+    for _, p in checkpoint.list_checkpoints(d / "checkpoints"):
+        p.unlink()
+    for _, p in checkpoint.list_checkpoints(other / "checkpoints"):
+        shutil.copy(p, d / "checkpoints" / p.name)
+
+
+def _drop_metrics_line(d: Path) -> None:
+    lines = (d / "metrics.jsonl").read_text().splitlines(keepends=True)
+    (d / "metrics.jsonl").write_text("".join(lines[:2] + lines[3:]))
+
+
+def _garble_metrics(d: Path) -> None:
+    lines = (d / "metrics.jsonl").read_text().splitlines(keepends=True)
+    (d / "metrics.jsonl").write_text("".join(lines[:2] + ["{not json\n"] + lines[2:]))
+
+
+@pytest.mark.parametrize(
+    ("damage", "expected"),
+    [
+        (_damage_config, "config.json: not valid JSON"),
+        (_future_config, "config_format 99 is not supported"),
+        (_damage_checkpoints, "no checkpoint loads"),
+        (_future_checkpoints, "checkpoint format 3 is not supported"),
+        (_foreign_checkpoints, "data-order key"),
+        (_drop_metrics_line, "lines missing or repeated"),
+        (_garble_metrics, "line 3 is not valid JSON"),
+    ],
+)
+def test_failed_start_leaves_the_folder_untouched(cut, cli_error, patched_data, damage, expected):
+    damage(cut)
+    before = folder_digest(cut)
+    line = cli_error("train", "--resume", cut, "--no-progress")
+    assert expected in line, line
+    assert folder_digest(cut) == before
+
+
+def test_bad_flags_on_resume_leave_the_folder_untouched(cut, cli_error, patched_data):
+    before = folder_digest(cut)
+    assert "cannot parse 'fast'" in cli_error("train", "--resume", cut, "--lr", "fast")
+    assert "'batch_size' = 0" in cli_error("train", "--resume", cut, "--batch-size", "0", "--force")
+    assert "different folders" in cli_error("train", "--resume", cut, "--out", cut.parent / "elsewhere")
+    assert folder_digest(cut) == before
+
+
+def test_a_second_process_cannot_train_in_the_same_folder(cut):
+    fd = os.open(cut, os.O_RDONLY)  # another holder of the folder's lock
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        before = folder_digest(cut)
+        with pytest.raises(CheckpointError, match="another nnjax process"):
+            run.train_and_evaluate(CFG, cut, resume=True, progress=False, splits=SPLITS)
+        assert folder_digest(cut) == before
+    finally:
+        os.close(fd)
+
+
+def test_a_kill_mid_write_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
+    tree = {"w": np.arange(6.0, dtype=np.float32)}
+    folder = tmp_path / "checkpoints"
+    checkpoint.save(folder, 1, tree, {})
+
+    def killed(*args):
+        raise KeyboardInterrupt  # stands in for the process dying between write and rename
+
+    monkeypatch.setattr(os, "replace", killed)
+    with pytest.raises(KeyboardInterrupt):
+        checkpoint.save(folder, 2, {"w": tree["w"] + 1}, {})
+    monkeypatch.undo()
+    assert [e for e, _ in checkpoint.list_checkpoints(folder)] == [1]
+    epoch, restored, _ = checkpoint.restore(checkpoint.checkpoint_path(folder, 1), tree)
+    assert epoch == 1 and np.array_equal(restored["w"], tree["w"])
+    checkpoint.save(folder, 2, tree, {})  # the next save clears the leftover temporary file
+    assert sorted(p.name for p in folder.iterdir()) == ["epoch_000001.msgpack", "epoch_000002.msgpack"]
+
+
+def test_eval_prints_the_accuracy_of_result_json(reference, cli, patched_data):
+    ref_dir, ref_result = reference
+    assert run.eval_run(ref_dir, splits=SPLITS)["test_accuracy"] == ref_result["test_accuracy"]
+    rc, out, err = cli("eval", ref_dir)
+    assert rc == 0, err
+    assert f"test accuracy: {100 * ref_result['test_accuracy']:.2f} %" in out
+    rc, out, _ = cli("eval", ref_dir, "--json")
+    assert json.loads(out)["test_accuracy"] == json.loads((ref_dir / "result.json").read_text())["test_accuracy"]
+
+
+@pytest.mark.parametrize("verb", ["eval", "export"])
+def test_eval_and_export_of_a_damaged_checkpoint_give_one_line(reference, tmp_path, cli_error, patched_data, verb):
+    d = Path(shutil.copytree(reference[0], tmp_path / "run"))
+    _, newest = checkpoint.list_checkpoints(d / "checkpoints")[-1]
+    newest.write_bytes(newest.read_bytes()[: len(newest.read_bytes()) // 2])
+    before = folder_digest(d)
+    argv = [verb, d] + ([tmp_path / "w.npz"] if verb == "export" else [])
+    line = cli_error(*argv)
+    assert str(newest) in line and "truncated" in line
+    assert folder_digest(d) == before and not (tmp_path / "w.npz").exists()
+
+
+def test_data_order_key_is_saved_with_the_epoch(reference):
+    # The data-order position is the epoch: the saved key is the next epoch's shuffle key.
+    state = final_state(reference[0])
+    want = jax.random.key_data(run.epoch_key(CFG, state["epoch"]))
+    assert np.array_equal(state["state"]["data_key"], want)

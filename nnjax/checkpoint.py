@@ -169,7 +169,7 @@ def restore(path: Path, target: Any) -> tuple[int, Any, dict[str, Any]]:
     try:
         tree = serialization.from_state_dict(target, payload["state"])
     except Exception as e:
-        raise CheckpointError(f"{path}: does not match this config's network ({_one_line(e)})") from None
+        raise CheckpointError(f"{path}: does not match this config's network and optimiser ({_one_line(e)})") from None
     want_leaves, got_leaves = jax.tree_util.tree_leaves(target), jax.tree_util.tree_leaves(tree)
     if len(want_leaves) != len(got_leaves):
         raise CheckpointError(f"{path}: holds {len(got_leaves)} arrays where this config needs {len(want_leaves)}")

@@ -121,6 +121,18 @@ def _shape_target(cfg: Config) -> dict[str, Any]:
     return _state_tree(init_state([cfg], max(cfg.batch_size, 1)), cfg, 0)
 
 
+def _with_hyperparams_of(restored: TrainState, fresh: TrainState) -> TrainState:
+    """``restored`` with the optimiser hyper-parameters (lr, weight decay, momentum) of ``fresh``.
+
+    They live in the optimiser state (see optim.py): without this a ``--resume --force --lr X`` would
+    go on with the checkpoint's learning rate while config.json says X. Unchanged values are a no-op.
+    """
+    opt = restored.opt_state
+    if hasattr(opt, "hyperparams"):
+        opt = opt._replace(hyperparams=fresh.opt_state.hyperparams)
+    return TrainState(restored.params, opt)
+
+
 def _finished_result(run_dir: Path, cfg: Config) -> dict[str, Any] | None:
     """The saved result of a run that already trained all ``cfg.epochs`` (None if not finished)."""
     found = checkpoint.list_checkpoints(run_dir / "checkpoints")
@@ -242,7 +254,7 @@ def _train(
                     f"{ckpt}: its data-order key is not that of data_seed={cfg.data_seed} at epoch {start} "
                     "(a checkpoint of another run?)"
                 )
-            state = tree["train"]
+            state = _with_hyperparams_of(tree["train"], state)
         history = _metrics_until(metrics_path, start)
 
     mesh = make_mesh()

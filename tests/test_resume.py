@@ -222,6 +222,9 @@ def test_resume_with_force_continues_with_the_new_config(cut, cli, patched_data)
     rc, out, err = cli("train", "--resume", cut, "--lr", "0.05", "--force", "--no-progress", "--json")
     assert rc == 0, err
     assert json.loads((cut / "config.json").read_text())["lr"] == 0.05
+    # The learning rate lives in the optimiser state: the checkpoint's 0.01 must not carry on.
+    hyperparams = final_state(cut)["state"]["train"]["opt_state"]["hyperparams"]
+    assert hyperparams["learning_rate"].tolist() == [np.float32(0.05)]
     assert [m["epoch"] for m in run.read_metrics(cut / "metrics.jsonl")] == list(range(1, CFG.epochs + 1))
     assert json.loads(out)["epochs"] == CFG.epochs
 

@@ -1,6 +1,6 @@
 """What one more ensemble member costs: epoch time of K members of the video's network trained at once.
 
-    python benchmarks/ensemble_scaling.py [--ks 1,4,16,64] [--epochs 3] [--data mnist|synthetic]
+    python benchmarks/ensemble_scaling.py [--ks 1,4,16,64] [--epochs 3] [--data mnist|synthetic] [--set F=V ...]
 
 For each K: one compiled epoch program (``train.make_epoch``: shuffle, lax.scan over the mini-batches,
 evaluation on the 10,000 test images) with K members of the video config (seeds 0..K-1, same batch
@@ -19,8 +19,20 @@ import time
 import jax
 import numpy as np
 
+from nnjax.config import apply_overrides
 from nnjax.configs import video
 from nnjax.train import epoch_key, init_state, make_epoch, to_device
+
+
+def cpu_name() -> str:
+    """The CPU model from /proc/cpuinfo (Linux), else platform.processor()."""
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
 
 
 def load_data(kind: str):
@@ -39,11 +51,9 @@ def load_data(kind: str):
     )
 
 
-def time_ensemble(k: int, epochs: int, data, batch_size: int | None) -> dict[str, float]:
+def time_ensemble(k: int, epochs: int, data, overrides: dict[str, str]) -> dict[str, float]:
     """Compile time and median epoch time (s) of a K-member ensemble of the video network."""
-    cfg = video()
-    if batch_size:
-        cfg = cfg.replace(batch_size=batch_size)
+    cfg = apply_overrides(video(), overrides)
     n_train = len(data[0])
     state = init_state([cfg.replace(seed=i) for i in range(k)], n_train)
     arrays = to_device(*data)
@@ -64,17 +74,25 @@ def main() -> None:
     p.add_argument("--ks", default="1,4,16,64", help="ensemble sizes K (comma-separated)")
     p.add_argument("--epochs", type=int, default=3, help="timed epochs per K (median reported)")
     p.add_argument("--data", choices=("mnist", "synthetic"), default="mnist", help="real MNIST or random arrays")
-    p.add_argument("--batch-size", type=int, help="mini-batch size (default: the video config's)")
+    p.add_argument(
+        "--set",
+        nargs="*",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="config overrides, e.g. batch_size=128 optimizer=sgd",
+    )
     args = p.parse_args()
+    overrides = dict(item.split("=", 1) for item in args.set)
     data = load_data(args.data)
-    rows = [time_ensemble(int(k), args.epochs, data, args.batch_size) for k in args.ks.split(",")]
+    rows = [time_ensemble(int(k), args.epochs, data, overrides) for k in args.ks.split(",")]
     ref = next((r for r in rows if r["k"] == 1), rows[0])  # a single run's epoch
     base = ref["epoch_s"] / ref["k"]
     device = jax.devices()[0]
     print(
-        f"Video network 784-16-16-10, batch {rows[0]['batch_size']}, {len(data[0]):,} training images "
+        f"Video network 784-16-16-10{' with ' + ' '.join(args.set) if args.set else ''}, "
+        f"batch {rows[0]['batch_size']}, {len(data[0]):,} training images "
         f"({args.data}), median of {args.epochs} epochs after compilation; "
-        f"{device.platform} {device.device_kind}, {os.cpu_count()} CPU cores visible ({platform.processor() or '?'}).\n"
+        f"{device.platform} {device.device_kind}, {os.cpu_count()} CPU cores visible ({cpu_name()}).\n"
     )
     print(f"| K | compile (s) | epoch, whole ensemble (s) | epoch per member (s) | per member ÷ K={ref['k']} |")
     print("|---|---|---|---|---|")

@@ -272,6 +272,8 @@ def test_resume_after_interruption_matches_uninterrupted(tmp_path, monkeypatch):
     with pytest.raises(ConfigError, match="would change its results"):
         sweep.run_sweep(base.replace(lr=0.1), grid, cut, resume=True, progress=False, splits=SPLITS)
 
+    with open(cut / "metrics.jsonl", "a") as f:  # a line cut short by the kill
+        f.write('{"member": 2, "group": "g01", "epo')
     resumed = run_tiny(base, grid, cut, resume=True)
     assert (cut / "groups/g00/result.json").stat().st_mtime_ns == finished  # finished group skipped
     assert _metric_lines(cut) == _metric_lines(tmp_path / "full")  # no duplicated or missing epochs

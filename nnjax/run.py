@@ -171,6 +171,9 @@ def _locked(run_dir: Path) -> Iterator[None]:
 EXPLODE_FACTOR = 100.0
 
 
+DIVERGENCE_METRICS = ("train_loss", "finite", "grad_norm", "param_norm")  # what divergence_cause reads
+
+
 def divergence_cause(m: Mapping[str, float], init_loss: float) -> str | None:
     """Why an epoch's metrics mean training diverged, or None.
 

@@ -336,6 +336,7 @@ def _run_group(
 
     from nnjax import checkpoint
     from nnjax.parallel import batch_sharding, make_mesh, replicate, shard_members
+    from nnjax.run import DIVERGENCE_METRICS, divergence_cause
     from nnjax.train import epoch_key, init_state, make_epoch, make_evaluate, to_device
 
     gdir = sweep_dir / "groups" / gid
@@ -356,7 +357,12 @@ def _run_group(
 
     n_train = len(splits.x_train)
     state = init_state(configs, n_train)
-    diverged_K = np.zeros(k, np.int32)  # epoch at which each member first went non-finite; 0 = never
+    diverged_K = np.zeros(k, np.int32)  # epoch at which each member first diverged; 0 = never
+    # Each untrained member's loss: the yardstick of a loss explosion, as for single runs.
+    n_ref = min(n_train, len(splits.x_test))
+    init_loss_K, _ = jax.device_get(
+        jax.jit(make_evaluate(cfg0))(state.params, splits.x_train[:n_ref], splits.y_train[:n_ref])
+    )
     start = 0
     if resume:
         found = checkpoint.restore_latest(
@@ -405,7 +411,13 @@ def _run_group(
             state, m = compiled(state, epoch_key(cfg0, epoch), *data)
             m = {name: np.asarray(v) for name, v in jax.device_get(m).items()}
             epoch_s = time.perf_counter() - t0
-            newly = (~m["finite"]) & (diverged_K == 0)
+            bad_K = np.array(
+                [
+                    divergence_cause({f: m[f][j] for f in DIVERGENCE_METRICS}, float(init_loss_K[j])) is not None
+                    for j in range(k)
+                ]
+            )
+            newly = bad_K & (diverged_K == 0)
             diverged_K = np.where(newly, epoch + 1, diverged_K).astype(np.int32)
             for j, (mid, cfg) in enumerate(members):
                 line = {

@@ -12,8 +12,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import sys
-import types
 from pathlib import Path
 
 import nbformat
@@ -79,20 +77,7 @@ def test_notebook_runs_on_cpu(tmp_path, monkeypatch):
         OUT=str(tmp_path / "colab"),
     )
     shown = []
-
-    # Colab has IPython; a test environment need not. A stand-in IPython.display records what is shown.
-    class Image:
-        def __init__(self, filename=None, **kwargs):
-            self.filename = filename
-
-    display_mod = types.ModuleType("IPython.display")
-    display_mod.Image = Image
-    display_mod.display = lambda obj, *a, **k: shown.append(obj)
-    ipython_mod = types.ModuleType("IPython")
-    ipython_mod.display = display_mod
-    ipython_mod.get_ipython = lambda: None  # matplotlib asks whether it runs inside IPython
-    monkeypatch.setitem(sys.modules, "IPython", ipython_mod)
-    monkeypatch.setitem(sys.modules, "IPython.display", display_mod)
+    monkeypatch.setattr("IPython.display.display", lambda obj, *a, **k: shown.append(obj))
     if REAL_DATA_DIR:
         monkeypatch.setenv("NNJAX_DATA_DIR", REAL_DATA_DIR)
         data = contextlib.nullcontext()

@@ -29,12 +29,12 @@ from nnjax.config import Config, load_json, result_fields, save_json, validate
 from nnjax.data import Splits, load_splits
 from nnjax.errors import CheckpointError, ConfigError, DivergedError
 from nnjax.model import Params, count_params
-from nnjax.parallel import batch_sharding, make_mesh, process_run_dir, replicate
+from nnjax.parallel import process_run_dir
 from nnjax.train import (
     TrainState,
+    compile_epoch,
     epoch_key,
     init_state,
-    make_epoch,
     make_evaluate,
     to_device,
     unstack,
@@ -260,13 +260,7 @@ def _train(
             state = _with_hyperparams_of(tree["train"], state)
         history = _metrics_until(metrics_path, start)
 
-    mesh = make_mesh()
-    epoch_fn = make_epoch(cfg, n_train, batch_sharding(mesh, cfg.batch_size))
-    state = replicate(state, mesh)
-    data = replicate(to_device(splits.x_train, splits.y_train, splits.x_eval, splits.y_eval), mesh)
-    t0 = time.perf_counter()
-    compiled = epoch_fn.lower(state, epoch_key(cfg, start), *data).compile()
-    compile_s = time.perf_counter() - t0
+    compiled, state, data, compile_s = compile_epoch(cfg, splits, state, start)
 
     # Every check has passed: from here on the folder is written.
     run_dir.mkdir(parents=True, exist_ok=True)

@@ -335,9 +335,8 @@ def _run_group(
     import numpy as np
 
     from nnjax import checkpoint
-    from nnjax.parallel import batch_sharding, make_mesh, replicate, shard_members
     from nnjax.run import DIVERGENCE_METRICS, divergence_cause
-    from nnjax.train import epoch_key, init_state, make_epoch, make_evaluate, to_device
+    from nnjax.train import compile_epoch, epoch_key, init_state, make_evaluate, to_device
 
     gdir = sweep_dir / "groups" / gid
     ckpt_dir = gdir / "checkpoints"
@@ -372,17 +371,7 @@ def _run_group(
             start, tree, _ = found
             state, diverged_K = tree["train"], np.array(tree["diverged"], np.int32)
 
-    mesh = make_mesh()
-    if shard:  # members split over devices, every device sees the whole mini-batch
-        epoch_fn = make_epoch(cfg0, n_train)
-        state = shard_members(state, mesh)
-    else:  # like a single run: each mini-batch split over devices, members replicated
-        epoch_fn = make_epoch(cfg0, n_train, batch_sharding(mesh, cfg0.batch_size))
-        state = replicate(state, mesh)
-    data = replicate(to_device(splits.x_train, splits.y_train, splits.x_eval, splits.y_eval), mesh)
-    t0 = time.perf_counter()
-    compiled = epoch_fn.lower(state, epoch_key(cfg0, start), *data).compile()
-    compile_s = time.perf_counter() - t0
+    compiled, state, data, compile_s = compile_epoch(cfg0, splits, state, start, shard_members=shard)
 
     gdir.mkdir(parents=True, exist_ok=True)
     group_info = {"group": gid, "members": ids, "configs": [c.to_dict() for c in configs]}
@@ -464,7 +453,7 @@ def _run_group(
         "train_s": round(sum(epoch_times), 3),
         "epoch_s_median": round(statistics.median(epoch_times), 4) if epoch_times else None,
         "device": str(jax.devices()[0].device_kind),
-        "n_devices": mesh.size,
+        "n_devices": jax.device_count(),
     }
     checkpoint.write_atomic(result_path, (json.dumps(result, indent=2) + "\n").encode())
     return result

@@ -152,7 +152,9 @@ def load_arrays(
     root = tfds_root(tfds_dir)
     raw = manual_dir(data_dir)
     cache = _cache_path(root, dataset)
-    arrays = _read_cache(cache)
+    # tfds.testing.mock_data needs tfds imported first; only then can the cache be shadowing mocked data.
+    maybe_mocked = "tensorflow_datasets" in sys.modules
+    arrays = None if maybe_mocked else _read_cache(cache)
     if arrays is not None:
         return arrays
     try:
@@ -166,6 +168,8 @@ def load_arrays(
     # Under tfds.testing.mock_data the builder's folder is tfds's own metadata folder, not under root:
     # mocked data needs no build (download_and_prepare is a no-op) and is never cached.
     mocked = not Path(str(builder.data_dir)).resolve().is_relative_to(root.resolve())
+    if not mocked and maybe_mocked and (arrays := _read_cache(cache)) is not None:
+        return arrays
     built = mocked or Path(str(builder.data_dir)).joinpath("dataset_info.json").exists()
     if not built:
         if raw is not None:

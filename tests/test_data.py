@@ -164,10 +164,28 @@ def test_cached_arrays_load_without_building(tmp_path, monkeypatch):
     data._write_cache(data._cache_path(tmp_path, "fashion_mnist"), arrays)
     import tensorflow_datasets as tfds
 
-    monkeypatch.setattr(tfds, "builder", lambda *a, **k: pytest.fail("a cached data set must not be built"))
+    for method in ("download_and_prepare", "as_dataset"):
+        monkeypatch.setattr(
+            tfds.core.DatasetBuilder, method, lambda *a, **k: pytest.fail("a cached data set must not be built")
+        )
     got = data.load_arrays("fashion_mnist", None, str(tmp_path))
     assert set(got) == set(arrays)
     assert all(np.array_equal(got[k], arrays[k]) and got[k].dtype == arrays[k].dtype for k in arrays)
+
+
+def test_mock_data_is_not_shadowed_by_a_real_cache(tmp_path):
+    import tensorflow_datasets as tfds
+
+    cached = {
+        "x_train": np.zeros((5, 784), np.uint8),
+        "y_train": np.zeros(5, np.int32),
+        "x_test": np.zeros((3, 784), np.uint8),
+        "y_test": np.zeros(3, np.int32),
+    }
+    data._write_cache(data._cache_path(tmp_path, "mnist"), cached)
+    assert len(data.load_arrays("mnist", None, str(tmp_path))["x_train"]) == 5  # outside mock: the cache
+    with tfds.testing.mock_data(num_examples=7):
+        assert len(data.load_arrays("mnist", None, str(tmp_path))["x_train"]) == 7  # inside: the mock
 
 
 def test_damaged_cache_is_ignored(tmp_path):

@@ -53,11 +53,15 @@ def _state_tree(state: TrainState, cfg: Config, epoch: int) -> dict[str, Any]:
 
 
 def read_metrics(path: Path) -> list[dict[str, Any]]:
-    """The JSON lines of a metrics file (missing file: none)."""
+    """The JSON lines of a metrics file (missing file: none; a last line cut short by a kill: dropped)."""
     if not Path(path).exists():
         return []
+    text = Path(path).read_text()
+    raw = text.splitlines()
+    if raw and not text.endswith("\n"):
+        raw.pop()  # cut short mid-write; its epoch is trained again from the checkpoint
     lines = []
-    for i, line in enumerate(Path(path).read_text().splitlines(), 1):
+    for i, line in enumerate(raw, 1):
         if line.strip():
             try:
                 lines.append(json.loads(line))

@@ -264,23 +264,6 @@ def _clean(x: Any) -> Any:
     return x
 
 
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    text = path.read_text()
-    lines = text.splitlines()
-    if lines and not text.endswith("\n"):
-        lines.pop()  # cut short by a kill mid-write; its epoch is trained again from the checkpoint
-    out = []
-    for i, line in enumerate(lines, 1):
-        if line.strip():
-            try:
-                out.append(json.loads(line))
-            except json.JSONDecodeError:
-                raise CheckpointError(f"{path}: line {i} is not valid JSON") from None
-    return out
-
-
 def _write_jsonl(path: Path, lines: list[dict[str, Any]]) -> None:
     from nnjax import checkpoint
 
@@ -335,7 +318,7 @@ def _run_group(
     import numpy as np
 
     from nnjax import checkpoint
-    from nnjax.run import DIVERGENCE_METRICS, divergence_cause
+    from nnjax.run import DIVERGENCE_METRICS, divergence_cause, read_metrics
     from nnjax.train import compile_epoch, epoch_key, init_state, make_evaluate, to_device
 
     gdir = sweep_dir / "groups" / gid
@@ -377,7 +360,7 @@ def _run_group(
     group_info = {"group": gid, "members": ids, "configs": [c.to_dict() for c in configs]}
     checkpoint.write_atomic(gdir / "group.json", (json.dumps(group_info, indent=2) + "\n").encode())
     # Lines past the checkpoint were trained again below: drop them so no epoch appears twice.
-    lines = [m for m in _read_jsonl(metrics_path) if m["group"] != gid or m["epoch"] <= start]
+    lines = [m for m in read_metrics(metrics_path) if m["group"] != gid or m["epoch"] <= start]
     _write_jsonl(metrics_path, lines)
 
     from tqdm import tqdm
@@ -439,7 +422,7 @@ def _run_group(
 
     x_test, y_test = to_device(splits.x_test, splits.y_test)
     test_loss_K, test_acc_K = jax.device_get(jax.jit(make_evaluate(cfg0))(state.params, x_test, y_test))
-    group_lines = [m for m in _read_jsonl(metrics_path) if m["group"] == gid]
+    group_lines = [m for m in read_metrics(metrics_path) if m["group"] == gid]
     epoch_times = [m["epoch_s"] for m in group_lines if m["member"] == ids[0]]
     result = {
         "group": gid,
@@ -723,8 +706,9 @@ def write_summary(
 ) -> dict[str, Any]:
     """Write members.csv, summary.md and accuracy.png from the groups' results; return the summary."""
     from nnjax import checkpoint
+    from nnjax.run import read_metrics
 
-    lines = _read_jsonl(sweep_dir / "metrics.jsonl")
+    lines = read_metrics(sweep_dir / "metrics.jsonl")
     rows = _member_rows(configs, grid, results, lines)
     varied, table = _table_rows(configs, grid, rows, results)
     split = results[0]["eval_split"]

@@ -465,17 +465,13 @@ def plot_sweep_curves(lines: list[dict[str, Any]], varied: Sequence[str], path: 
 # --------------------------------------------------------------------------------------------------
 
 
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    from nnjax.run import read_metrics
-
-    return read_metrics(path)
-
-
 def render_sweep(sweep_dir: str | Path, out_dir: str | Path | None = None) -> list[Path]:
     """Learning curves of a sweep folder (sweep.json + metrics.jsonl with a ``member`` column)."""
     sweep_dir = Path(sweep_dir)
     out = Path(out_dir) if out_dir is not None else sweep_dir / "figures"
-    lines = _read_jsonl(sweep_dir / "metrics.jsonl")
+    from nnjax.run import read_metrics
+
+    lines = read_metrics(sweep_dir / "metrics.jsonl")
     if not lines:
         raise CheckpointError(f"{sweep_dir}: metrics.jsonl is empty or missing: nothing to plot yet")
     try:
@@ -537,7 +533,9 @@ def render_run(
             on_written(path)
 
     done(plot_weights(params[0]["W"], params[0]["b"], out / "weights.png", max_neurons))
-    lines = _read_jsonl(run_dir / "metrics.jsonl")
+    from nnjax.run import read_metrics
+
+    lines = read_metrics(run_dir / "metrics.jsonl")
     if lines:
         done(plot_learning_curves(lines, out / "learning_curves.png", f"Learning curves of {name}"))
 

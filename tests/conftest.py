@@ -18,6 +18,8 @@ import jax
 import numpy as np
 import pytest
 
+from nnjax.data import Splits
+
 REAL_DATA_DIR = os.environ.get("NNJAX_DATA_DIR")
 
 # Silent broadcasting between arrays of different rank is a classic shape bug: make it an error.
@@ -105,3 +107,17 @@ def cli_error(cli):
         return lines[0]
 
     return run
+
+
+def synthetic_splits(n_train: int = 512, n_test: int = 256, seed: int = 0) -> Splits:
+    """Noisy copies of 10 random templates, one per class (a network learns it in a few epochs)."""
+    import numpy as np
+
+    from nnjax.data import Splits
+
+    rng = np.random.default_rng(seed)
+    templates_10x784 = rng.integers(0, 256, size=(10, 784))
+    y_N = rng.integers(0, 10, size=n_train + n_test).astype(np.int32)
+    x_Nx784 = np.clip(templates_10x784[y_N] + rng.normal(0, 60, size=(len(y_N), 784)), 0, 255).astype(np.uint8)
+    x_train, x_test, y_train, y_test = x_Nx784[:n_train], x_Nx784[n_train:], y_N[:n_train], y_N[n_train:]
+    return Splits(x_train, y_train, x_test, y_test, x_test, y_test, "test")

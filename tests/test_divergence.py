@@ -10,22 +10,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import synthetic_splits
 
 from nnjax import checkpoint, run
 from nnjax.config import Config
-from nnjax.data import Splits
 from nnjax.errors import DivergedError
-
-
-def synthetic_splits(n_train: int = 512, n_test: int = 256, seed: int = 0) -> Splits:
-    """Noisy copies of 10 random templates, one per class (a network learns it in a few epochs)."""
-    rng = np.random.default_rng(seed)
-    templates_10x784 = rng.integers(0, 256, size=(10, 784))
-    y_N = rng.integers(0, 10, size=n_train + n_test).astype(np.int32)
-    x_Nx784 = np.clip(templates_10x784[y_N] + rng.normal(0, 60, size=(len(y_N), 784)), 0, 255).astype(np.uint8)
-    x_train, x_test, y_train, y_test = x_Nx784[:n_train], x_Nx784[n_train:], y_N[:n_train], y_N[n_train:]
-    return Splits(x_train, y_train, x_test, y_test, x_test, y_test, "test")
-
 
 SPLITS = synthetic_splits()
 GOOD = Config(name="div", batch_size=16, epochs=6, lr=0.01, checkpoint_every=1)

@@ -4,6 +4,7 @@ epoch time is that of a plain run. Run only after selection; results are not use
 
 usage: python final_test.py [video video_relu wide]
 """
+
 import json
 import sys
 
@@ -19,6 +20,16 @@ for name in names:
         accs.append(row["final"])
         times.append(row["epoch_s_ensemble"])
     a = np.array(accs) * 100
-    print(json.dumps({"config": name, "test_mean": round(a.mean(), 2), "test_min": round(a.min(), 2),
-                      "test_max": round(a.max(), 2), "per_seed": [round(x, 2) for x in a],
-                      "epoch_s": round(float(np.median(times)), 3)}), flush=True)
+    print(
+        json.dumps(
+            {
+                "config": name,
+                "test_mean": round(a.mean(), 2),
+                "test_min": round(a.min(), 2),
+                "test_max": round(a.max(), 2),
+                "per_seed": [round(x, 2) for x in a],
+                "epoch_s": round(float(np.median(times)), 3),
+            }
+        ),
+        flush=True,
+    )

@@ -84,12 +84,16 @@ def run_group(tag: str, members: list[Config], *, quiet: bool = False) -> list[d
         for r in rows:
             f.write(json.dumps(r) + "\n")
     if not quiet:
-        print(f"== {tag}: K={len(members)} epochs={base.epochs} epoch={epoch_s:.3f}s "
-              f"total={t_end - t0:.1f}s", flush=True)
+        print(
+            f"== {tag}: K={len(members)} epochs={base.epochs} epoch={epoch_s:.3f}s total={t_end - t0:.1f}s", flush=True
+        )
         for r in rows:
             c = {k: v for k, v in r["cfg"].items() if k not in ("validation",)}
-            print(f"  {r['final']*100:6.2f} (best {r['best']*100:6.2f}@{r['best_epoch']}) "
-                  f"trainacc {r['train_acc']*100:6.2f}  {c}", flush=True)
+            print(
+                f"  {r['final'] * 100:6.2f} (best {r['best'] * 100:6.2f}@{r['best_epoch']}) "
+                f"trainacc {r['train_acc'] * 100:6.2f}  {c}",
+                flush=True,
+            )
     return rows
 
 
@@ -100,5 +104,8 @@ def summarize(rows: list[dict], keys: list[str]) -> None:
         key = tuple(str(r["cfg"].get(k, DEFAULTS.to_dict().get(k))) for k in keys)
         groups.setdefault(key, []).append(r["final"])
     for key, v in sorted(groups.items(), key=lambda kv: -np.mean(kv[1])):
-        print(f"  mean {np.mean(v)*100:6.2f} min {np.min(v)*100:6.2f} n={len(v)}  "
-              + ", ".join(f"{k}={x}" for k, x in zip(keys, key)), flush=True)
+        print(
+            f"  mean {np.mean(v) * 100:6.2f} min {np.min(v) * 100:6.2f} n={len(v)}  "
+            + ", ".join(f"{k}={x}" for k, x in zip(keys, key)),
+            flush=True,
+        )

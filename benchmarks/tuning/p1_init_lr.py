@@ -2,6 +2,7 @@
 
 usage: python p1_init_lr.py sigmoid|relu
 """
+
 import sys
 
 from harness import run_group, summarize
@@ -12,8 +13,16 @@ act = sys.argv[1]
 rows = []
 for init in ("glorot", "lecun", "he", "standard_normal"):
     for std in (False, True):
-        base = Config(activation=act, init=init, standardize=std, validation=True,
-                      optimizer="adam", schedule="cosine", batch_size=32, epochs=30)
+        base = Config(
+            activation=act,
+            init=init,
+            standardize=std,
+            validation=True,
+            optimizer="adam",
+            schedule="cosine",
+            batch_size=32,
+            epochs=30,
+        )
         lrs = (0.001, 0.003, 0.01, 0.03)
         rows += run_group(f"p1_{act}", [base.replace(lr=lr, seed=s) for lr in lrs for s in (0, 1)])
 print("summary (mean over seeds 0,1)")

@@ -2,6 +2,7 @@
 
 usage: python p2_optim.py sigmoid|relu      (init 'auto', standardize False)
 """
+
 import sys
 
 from harness import run_group, summarize
@@ -23,11 +24,11 @@ def grid(base, **axes):
 
 rows = []
 # A: adamw (decoupled wd)
-rows += run_group(f"p2A_{act}", grid(B.replace(optimizer="adamw"), lr=lo,
-                                     weight_decay=(0.0, 0.01, 0.03, 0.1, 0.3), seed=seeds))
+rows += run_group(
+    f"p2A_{act}", grid(B.replace(optimizer="adamw"), lr=lo, weight_decay=(0.0, 0.01, 0.03, 0.1, 0.3), seed=seeds)
+)
 # B: adam + L2
-rows += run_group(f"p2B_{act}", grid(B.replace(optimizer="adam"), lr=lo,
-                                     weight_decay=(1e-5, 1e-4, 1e-3), seed=seeds))
+rows += run_group(f"p2B_{act}", grid(B.replace(optimizer="adam"), lr=lo, weight_decay=(1e-5, 1e-4, 1e-3), seed=seeds))
 # C: sgd and momentum
 rows += run_group(f"p2C_{act}", grid(B.replace(optimizer="sgd"), lr=(0.1, 0.3, 1.0), seed=seeds))
 rows += run_group(f"p2C_{act}", grid(B.replace(optimizer="momentum"), lr=(0.01, 0.03, 0.1), seed=seeds))

@@ -2,6 +2,7 @@
 
 usage: python p5_refine2.py sigmoid|relu|wide
 """
+
 import sys
 
 from harness import run_group, summarize
@@ -23,26 +24,37 @@ rows = []
 if which == "sigmoid":
     B = Config(validation=True, optimizer="adam", batch_size=32, schedule="cosine")
     for ep in (60, 100):
-        rows += run_group("p5_sigmoid", grid(B.replace(epochs=ep), lr=(0.01, 0.02),
-                                             weight_decay=(2e-4, 3e-4), seed=seeds))
-    rows += run_group("p5_sigmoid", grid(B.replace(epochs=60, standardize=True), lr=(0.005, 0.01),
-                                         weight_decay=(2e-4, 5e-4), seed=seeds))
+        rows += run_group(
+            "p5_sigmoid", grid(B.replace(epochs=ep), lr=(0.01, 0.02), weight_decay=(2e-4, 3e-4), seed=seeds)
+        )
+    rows += run_group(
+        "p5_sigmoid",
+        grid(B.replace(epochs=60, standardize=True), lr=(0.005, 0.01), weight_decay=(2e-4, 5e-4), seed=seeds),
+    )
     keys = ["standardize", "epochs", "lr", "weight_decay"]
 elif which == "relu":
-    B = Config(activation="relu", validation=True, optimizer="adam", batch_size=32,
-               schedule="cosine", standardize=True)
-    rows += run_group("p5_relu", grid(B.replace(epochs=30), lr=(0.003, 0.005, 0.01),
-                                      weight_decay=(1e-3, 2e-3, 3e-3), seed=seeds))
-    rows += run_group("p5_relu", grid(B.replace(epochs=60), lr=(0.003, 0.005),
-                                      weight_decay=(1e-3, 2e-3), seed=seeds))
+    B = Config(activation="relu", validation=True, optimizer="adam", batch_size=32, schedule="cosine", standardize=True)
+    rows += run_group(
+        "p5_relu", grid(B.replace(epochs=30), lr=(0.003, 0.005, 0.01), weight_decay=(1e-3, 2e-3, 3e-3), seed=seeds)
+    )
+    rows += run_group("p5_relu", grid(B.replace(epochs=60), lr=(0.003, 0.005), weight_decay=(1e-3, 2e-3), seed=seeds))
     keys = ["standardize", "epochs", "lr", "weight_decay"]
 else:
     for hidden, epochs in (((128, 128), 20), ((256, 256), 10)):
-        B = Config(name="wide", hidden=hidden, activation="relu", validation=True,
-                   optimizer="adam", schedule="cosine", batch_size=128, epochs=epochs)
+        B = Config(
+            name="wide",
+            hidden=hidden,
+            activation="relu",
+            validation=True,
+            optimizer="adam",
+            schedule="cosine",
+            batch_size=128,
+            epochs=epochs,
+        )
         for std in (False, True):
-            rows += run_group("p5_wide", grid(B.replace(standardize=std), lr=(0.003, 0.005),
-                                              weight_decay=(0.0, 1e-4), seed=(0, 1)))
+            rows += run_group(
+                "p5_wide", grid(B.replace(standardize=std), lr=(0.003, 0.005), weight_decay=(0.0, 1e-4), seed=(0, 1))
+            )
     keys = ["hidden", "standardize", "epochs", "lr", "weight_decay"]
 print("summary (mean over seeds)")
 summarize(rows, keys)

@@ -2,6 +2,7 @@
 
 usage: python p6_init.py sigmoid|relu
 """
+
 import sys
 
 from harness import run_group, summarize

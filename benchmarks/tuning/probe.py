@@ -1,4 +1,5 @@
 """Quick timing probe: how long an epoch of the 16-16 net takes for various ensemble sizes."""
+
 from harness import run_group
 
 from nnjax.config import Config

@@ -168,7 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--digits", metavar="I,J,..", help="test-image indices for the activation flow (default: one per class)"
     )
-    p.add_argument("--max-neurons", type=int, default=64, help="first-layer neurons to draw at most")
+    p.add_argument(
+        "--max-neurons", type=int, default=64, help="first-layer neurons to draw at most (default: %(default)s)"
+    )
     p.add_argument("--out", metavar="DIR", help="where to write the PNGs (default: RUN_DIR/figures)")
     p.set_defaults(func=cmd_viz)
 

@@ -730,7 +730,8 @@ def write_summary(
         f"# Sweep {sweep_dir.name}\n\n"
         f"Base config `{base.name}` with grid `{grid_text}`: {len(configs)} members in {len(results)} "
         "groups (one compiled ensemble each).\n\n"
-        f"Base config fields: `{json.dumps(result_fields(base))}`\n\n"
+        # init unresolved: "auto" means each member's activation picks its own scheme
+        f"Base config fields: `{json.dumps({**result_fields(base), 'init': base.init})}`\n\n"
         + md
         + "\nTest accuracy: final parameters on the official test split; mean ± sample std over the "
         "members that did not diverge. Best epoch: median (min–max) of the epoch with the highest "

@@ -1,11 +1,18 @@
 """What one more ensemble member costs: epoch time of K members of the video's network trained at once.
 
-    python benchmarks/ensemble_scaling.py [--ks 1,4,16,64] [--epochs 3] [--data mnist|synthetic] [--set F=V ...]
+    python benchmarks/ensemble_scaling.py [--ks 1,4,16,64] [--rounds 7] [--data mnist|synthetic]
+                                          [--placement sweep|one-device|both] [--set F=V ...]
 
-For each K: one compiled epoch program (``train.make_epoch``: shuffle, lax.scan over the mini-batches,
+Each K is one compiled epoch program (``train.compile_epoch``: shuffle, lax.scan over the mini-batches,
 evaluation on the 10,000 test images) with K members of the video config (seeds 0..K-1, same batch
-size), compiled once, then ``--epochs`` timed epochs; the median is reported. Prints a Markdown table:
-ensemble epoch time, time per member, and per member relative to K = 1 (a single run's epoch).
+size), placed as ``nnjax sweep`` places it: with one JAX CPU device per core (``split_cpu_cores``) the
+members are split over the cores (``member_devices``, padded to an even split), and K = 1 — a single
+run — is one device. ``--placement one-device`` puts every K on one device instead (XLA's own threads
+over both cores, the placement before ``split_cpu_cores``); ``both`` measures both.
+
+All programs are compiled first, then timed round-robin — one epoch of each per round, ``--rounds``
+rounds — so a slow spell of a shared machine hits every K alike. Reported: the median epoch, and the
+median over rounds of each round's per-member ratio to that round's K = 1 epoch.
 """
 
 from __future__ import annotations
@@ -17,11 +24,17 @@ import statistics
 import time
 
 import jax
-import numpy as np
 
-from nnjax.config import apply_overrides
-from nnjax.configs import video
-from nnjax.train import epoch_key, init_state, make_epoch, to_device
+from nnjax.parallel import member_devices, padded_size, split_cpu_cores
+
+split_cpu_cores()  # before anything touches a device, as the sweep command does
+
+import numpy as np  # noqa: E402
+
+from nnjax.config import apply_overrides  # noqa: E402
+from nnjax.configs import video  # noqa: E402
+from nnjax.data import Splits  # noqa: E402
+from nnjax.train import compile_epoch, epoch_key, init_state  # noqa: E402
 
 
 def cpu_name() -> str:
@@ -35,70 +48,87 @@ def cpu_name() -> str:
     return platform.processor() or "unknown CPU"
 
 
-def load_data(kind: str):
-    """(x_train, y_train, x_test, y_test): real MNIST, or random arrays of the same shapes."""
+def load_data(kind: str) -> Splits:
+    """Real MNIST, or random arrays of the same shapes."""
     if kind == "mnist":
         from nnjax.data import load_splits
 
-        s = load_splits("mnist")
-        return s.x_train, s.y_train, s.x_test, s.y_test
+        return load_splits("mnist")
     rng = np.random.default_rng(0)
-    return (
-        rng.integers(0, 256, (60_000, 784), dtype=np.uint8),
-        rng.integers(0, 10, 60_000).astype(np.int32),
-        rng.integers(0, 256, (10_000, 784), dtype=np.uint8),
-        rng.integers(0, 10, 10_000).astype(np.int32),
-    )
+    x_tr, x_te = (rng.integers(0, 256, (n, 784), dtype=np.uint8) for n in (60_000, 10_000))
+    y_tr, y_te = (rng.integers(0, 10, n).astype(np.int32) for n in (60_000, 10_000))
+    return Splits(x_tr, y_tr, x_te, y_te, x_te, y_te, "test")
 
 
-def time_ensemble(k: int, epochs: int, data, overrides: dict[str, str]) -> dict[str, float]:
-    """Compile time and median epoch time (s) of a K-member ensemble of the video network."""
+def prepare(k: int, placement: str, data: Splits, overrides: dict[str, str]) -> dict:
+    """Compile the K-member epoch program under ``placement``; returns what ``time_epoch`` runs."""
     cfg = apply_overrides(video(), overrides)
-    n_train = len(data[0])
-    state = init_state([cfg.replace(seed=i) for i in range(k)], n_train)
-    arrays = to_device(*data)
+    devices = member_devices(k) if placement == "sweep" else None
+    k_run = k if devices is None else padded_size(k, len(devices))
+    state = init_state([cfg.replace(seed=i % k) for i in range(k_run)], len(data.x_train))
+    compiled, state, arrays, compile_s = compile_epoch(
+        cfg, data, state, 0, shard_members=devices is not None, devices=devices or jax.devices()[:1]
+    )
+    where = f"members over {len(devices)} devices" if devices and len(devices) > 1 else "one device"
+    return {
+        "k": k,
+        "placement": placement,
+        "where": where,
+        "cfg": cfg,
+        "fn": compiled,
+        "state": state,
+        "arrays": arrays,
+        "compile_s": compile_s,
+        "times": [],
+    }
+
+
+def time_epoch(job: dict, epoch: int) -> None:
+    """Run one epoch of ``job`` and append its wall time."""
     t0 = time.perf_counter()
-    step = make_epoch(cfg, n_train).lower(state, epoch_key(cfg, 0), *arrays).compile()
-    compile_s = time.perf_counter() - t0
-    times = []
-    for e in range(epochs):
-        t0 = time.perf_counter()
-        state, m = step(state, epoch_key(cfg, e), *arrays)
-        jax.block_until_ready((state, m))
-        times.append(time.perf_counter() - t0)
-    return {"k": k, "compile_s": compile_s, "epoch_s": statistics.median(times), "batch_size": cfg.batch_size}
+    out = job["fn"](job["state"], epoch_key(job["cfg"], epoch), *job["arrays"])
+    jax.block_until_ready(out)
+    job["times"].append(time.perf_counter() - t0)
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--ks", default="1,4,16,64", help="ensemble sizes K (comma-separated)")
-    p.add_argument("--epochs", type=int, default=3, help="timed epochs per K (median reported)")
+    p.add_argument("--rounds", type=int, default=7, help="timed epochs per K, interleaved (medians reported)")
     p.add_argument("--data", choices=("mnist", "synthetic"), default="mnist", help="real MNIST or random arrays")
-    p.add_argument(
-        "--set",
-        nargs="*",
-        default=[],
-        metavar="FIELD=VALUE",
-        help="config overrides, e.g. batch_size=128 optimizer=sgd",
-    )
+    p.add_argument("--placement", choices=("sweep", "one-device", "both"), default="sweep")
+    p.add_argument("--set", nargs="*", default=[], metavar="FIELD=VALUE", help="config overrides, e.g. optimizer=sgd")
     args = p.parse_args()
     overrides = dict(item.split("=", 1) for item in args.set)
+    ks = sorted({1, *(int(k) for k in args.ks.split(","))})
+    placements = ["sweep", "one-device"] if args.placement == "both" else [args.placement]
     data = load_data(args.data)
-    rows = [time_ensemble(int(k), args.epochs, data, overrides) for k in args.ks.split(",")]
-    ref = next((r for r in rows if r["k"] == 1), rows[0])  # a single run's epoch
-    base = ref["epoch_s"] / ref["k"]
-    device = jax.devices()[0]
+    jobs = [prepare(k, pl, data, overrides) for pl in placements for k in ks]
+    base = next(j for j in jobs if j["k"] == 1)  # a single run: one member on one device
+    for job in jobs:  # one untimed epoch each (first-call effects)
+        time_epoch(job, 0)
+        job["times"].clear()
+    for r in range(args.rounds):
+        for job in jobs:
+            time_epoch(job, r + 1)
+    n_dev = len(jax.devices())
     print(
-        f"Video network 784-16-16-10{' with ' + ' '.join(args.set) if args.set else ''}, "
-        f"batch {rows[0]['batch_size']}, {len(data[0]):,} training images "
-        f"({args.data}), median of {args.epochs} epochs after compilation; "
-        f"{device.platform} {device.device_kind}, {os.cpu_count()} CPU cores visible ({cpu_name()}).\n"
+        f"Video network 784-16-16-10{' with ' + ' '.join(args.set) if args.set else ''}, batch "
+        f"{base['cfg'].batch_size}, {len(data.x_train):,} training images ({args.data}); median of {args.rounds} "
+        f"interleaved epochs after compilation; {jax.devices()[0].platform}, {n_dev} JAX device(s), "
+        f"{os.cpu_count()} CPU cores visible ({cpu_name()}); jax {jax.__version__}.\n"
     )
-    print(f"| K | compile (s) | epoch, whole ensemble (s) | epoch per member (s) | per member ÷ K={ref['k']} |")
-    print("|---|---|---|---|---|")
-    for r in rows:
-        per = r["epoch_s"] / r["k"]
-        print(f"| {r['k']} | {r['compile_s']:.2f} | {r['epoch_s']:.3f} | {per:.4f} | {per / base:.3f}× |")
+    print("| K | placement | compile (s) | epoch, whole ensemble (s) | epoch per member (s) | per member ÷ K=1 |")
+    print("|---|---|---|---|---|---|")
+    for job in jobs:
+        if job["k"] == 1 and job is not base:
+            continue
+        ratios = [t / job["k"] / b for t, b in zip(job["times"], base["times"])]
+        med = statistics.median(job["times"])
+        print(
+            f"| {job['k']} | {job['where']} | {job['compile_s']:.2f} | {med:.3f} | {med / job['k']:.4f} | "
+            f"{statistics.median(ratios):.3f}× |"
+        )
 
 
 if __name__ == "__main__":

@@ -38,7 +38,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     args = p.parse_args(argv)
 
+    from nnjax.parallel import split_cpu_cores
     from nnjax.sweep import load_sweep_spec, run_sweep
+
+    split_cpu_cores()  # one CPU device per core: each ensemble's members are split over the cores
 
     try:
         if args.resume:

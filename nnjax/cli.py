@@ -94,10 +94,12 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from nnjax.parallel import maybe_initialize_distributed
+    from nnjax.parallel import maybe_initialize_distributed, split_cpu_cores
     from nnjax.sweep import cli_main
 
-    maybe_initialize_distributed()  # multi-host: before anything touches a device
+    # Before anything touches a device: multi-host start, or else one CPU device per core.
+    if not maybe_initialize_distributed():
+        split_cpu_cores()
     return cli_main(args)
 
 
@@ -158,7 +160,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", metavar="SWEEP_DIR", help="sweep folder to create (default: sweeps/NAME-TIME)")
     p.add_argument("--resume", metavar="SWEEP_DIR", help="continue a sweep from its groups' newest checkpoints")
-    p.add_argument("--shard-members", action="store_true", help="split the ensemble axis across devices")
+    p.add_argument(
+        "--shard-members",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="split each ensemble's members across devices (--no-shard-members: split each mini-batch); "
+        "default: members over one CPU device per core, mini-batches on accelerators",
+    )
     p.add_argument("--json", action="store_true", help="print a JSON summary instead of the table")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_sweep)

@@ -310,7 +310,7 @@ def _run_group(
     *,
     resume: bool,
     progress: bool,
-    shard: bool,
+    shard: bool | None,
     label: str,
 ) -> dict[str, Any]:
     """Train one group as an ensemble (or continue it from its newest checkpoint); returns its result."""
@@ -354,7 +354,17 @@ def _run_group(
             start, tree, _ = found
             state, diverged_K = tree["train"], np.array(tree["diverged"], np.int32)
 
-    compiled, state, data, compile_s = compile_epoch(cfg0, splits, state, start, shard_members=shard)
+    from nnjax.parallel import member_devices, padded_size
+
+    # Split over several devices, the members are padded with copies of member 0 to an even split;
+    # the copies train along and are dropped from every checkpoint, metric and result.
+    devices = member_devices(k, shard)
+    k_run = k if devices is None else padded_size(k, len(devices))
+    if k_run > k:
+        state = jax.tree_util.tree_map(lambda x: np.concatenate([x, np.repeat(x[:1], k_run - k, 0)]), state)
+    compiled, state, data, compile_s = compile_epoch(
+        cfg0, splits, state, start, shard_members=devices is not None, devices=devices
+    )
 
     gdir.mkdir(parents=True, exist_ok=True)
     group_info = {"group": gid, "members": ids, "configs": [c.to_dict() for c in configs]}
@@ -381,7 +391,7 @@ def _run_group(
         for epoch in range(start, cfg0.epochs):
             t0 = time.perf_counter()
             state, m = compiled(state, epoch_key(cfg0, epoch), *data)
-            m = {name: np.asarray(v) for name, v in jax.device_get(m).items()}
+            m = {name: np.asarray(v)[:k] for name, v in jax.device_get(m).items()}
             epoch_s = time.perf_counter() - t0
             bad_K = np.array(
                 [
@@ -417,11 +427,11 @@ def _run_group(
             bar.update(1)
             done = epoch + 1
             if done == cfg0.epochs or (cfg0.checkpoint_every and done % cfg0.checkpoint_every == 0):
-                tree = _state_tree(state, cfg0, done, diverged_K)
+                tree = _state_tree(_first(state, k), cfg0, done, diverged_K)
                 checkpoint.save(ckpt_dir, done, tree, meta, cfg0.keep_checkpoints)
 
     x_test, y_test = to_device(splits.x_test, splits.y_test)
-    test_loss_K, test_acc_K = jax.device_get(jax.jit(make_evaluate(cfg0))(state.params, x_test, y_test))
+    test_loss_K, test_acc_K = jax.device_get(jax.jit(make_evaluate(cfg0))(_first(state.params, k), x_test, y_test))
     group_lines = [m for m in read_metrics(metrics_path) if m["group"] == gid]
     epoch_times = [m["epoch_s"] for m in group_lines if m["member"] == ids[0]]
     result = {
@@ -436,10 +446,27 @@ def _run_group(
         "train_s": round(sum(epoch_times), 3),
         "epoch_s_median": round(statistics.median(epoch_times), 4) if epoch_times else None,
         "device": str(jax.devices()[0].device_kind),
-        "n_devices": jax.device_count(),
+        "n_devices": jax.device_count() if devices is None else len(devices),
+        "split": "batch" if devices is None else "members",
     }
     checkpoint.write_atomic(result_path, (json.dumps(result, indent=2) + "\n").encode())
     return result
+
+
+def _placement(results: list[dict[str, Any]]) -> str:
+    """How the groups used the devices, e.g. "members split over 2 devices"."""
+    n = max(r["n_devices"] for r in results)
+    if n == 1:
+        return "1 device"
+    how = "members split" if results[0].get("split") == "members" else "each mini-batch split"
+    return f"{how} over up to {n} devices"
+
+
+def _first(tree: Any, k: int) -> Any:
+    """The first ``k`` members of a stacked pytree (drops the padding copies)."""
+    import jax
+
+    return jax.tree_util.tree_map(lambda x: x[:k], tree)
 
 
 def load_member(sweep_dir: str | Path, member: int):
@@ -495,14 +522,15 @@ def run_sweep(
     *,
     resume: bool = False,
     progress: bool = True,
-    shard_members: bool = False,
+    shard_members: bool | None = None,
     splits=None,
 ) -> dict[str, Any]:
     """Train every member of ``base`` × ``grid`` into a sweep folder; return the summary.
 
     Each group of members that share a compiled program trains as one vmapped ensemble; groups run
     in turn. ``resume`` continues each group from its newest good checkpoint (finished groups are
-    skipped). ``shard_members`` splits each ensemble's members over the local devices. ``splits``
+    skipped). ``shard_members`` splits each ensemble's members over the devices (True), each mini-batch
+    (False), or — None — members on a CPU with several devices, else the batch (``parallel.member_devices``). ``splits``
     (a ``data.Splits``) replaces the data set of every member (tests, notebooks). Bad input raises
     ConfigError/CheckpointError before anything is compiled or written.
     """
@@ -520,16 +548,6 @@ def run_sweep(
         _check_resume_spec(sweep_dir, base, grid)
     elif sweep_dir.exists() and any(sweep_dir.iterdir()):
         raise ConfigError(f"{sweep_dir}: sweep folder already exists; use --resume or another --out")
-    if shard_members:
-        from nnjax.parallel import make_mesh
-
-        n_dev = make_mesh().size
-        for g in groups:
-            if len(g) % n_dev:
-                raise ConfigError(
-                    f"--shard-members: a group of {len(g)} members ({g[0].name}, …) cannot be split evenly "
-                    f"over {n_dev} devices; sweep a multiple of {n_dev} values per group"
-                )
     check_memory(groups, splits)
 
     sweep_dir.mkdir(parents=True, exist_ok=True)
@@ -738,7 +756,7 @@ def write_summary(
         f"{split} accuracy. Train time: wall time of the ensemble the members trained in "
         "(all members of a group train at once; compilation not included).\n\n"
         f"Wall time {wall_s:.1f} s (training {train_total:.1f} s, compilation {compile_total:.1f} s) "
-        f"on {device} ({os.cpu_count()} CPU cores visible), {results[0]['n_devices']} device(s).\n\n"
+        f"on {device} ({os.cpu_count()} CPU cores visible), {_placement(results)}.\n\n"
         "![accuracy per epoch](accuracy.png)\n"
     )
     checkpoint.write_atomic(sweep_dir / "summary.md", doc.encode())

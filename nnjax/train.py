@@ -118,6 +118,11 @@ def permutation(key: jax.Array, n: int) -> jax.Array:
     return x_N
 
 
+def _norm(tree: Any) -> jax.Array:
+    """Euclidean norm of all a pytree's numbers together (what optax.global_norm computed)."""
+    return jnp.sqrt(sum(jnp.sum(jnp.square(x)) for x in jax.tree_util.tree_leaves(tree)))
+
+
 def _tree_finite(tree: Any) -> jax.Array:
     return jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in jax.tree_util.tree_leaves(tree)]))
 
@@ -180,7 +185,7 @@ def make_epoch(cfg: Config, n_train: int, batch_sharding=None):
         (loss, acc), grads = jax.value_and_grad(batch_loss, has_aux=True)(params, x_Bx784, y_B)
         updates, opt_state = tx.update(grads, opt_state, params)
         params = optax.apply_updates(params, updates)
-        return params, opt_state, (loss, acc, optax.global_norm(grads))
+        return params, opt_state, (loss, acc, _norm(grads))
 
     ensemble_step = jax.vmap(member_step, in_axes=(0, 0, None, None))
 
@@ -205,7 +210,7 @@ def make_epoch(cfg: Config, n_train: int, batch_sharding=None):
             "eval_loss": eval_loss_K,
             "eval_accuracy": eval_acc_K,
             "grad_norm": jnp.mean(gnorm_SxK, axis=0),
-            "param_norm": jax.vmap(optax.global_norm)(state.params),
+            "param_norm": jax.vmap(_norm)(state.params),
             "finite": finite_K,
         }
         return state, metrics
@@ -218,19 +223,28 @@ def to_device(*arrays: np.ndarray) -> list[jax.Array]:
     return [jax.device_put(a) for a in arrays]
 
 
-def compile_epoch(cfg: Config, splits, state: TrainState, start_epoch: int, *, shard_members: bool = False):
+def compile_epoch(
+    cfg: Config,
+    splits,
+    state: TrainState,
+    start_epoch: int,
+    *,
+    shard_members: bool = False,
+    devices: Sequence | None = None,
+):
     """Place ``state`` and the data on the device mesh and compile the epoch program ahead of time.
 
     Returns (compiled epoch, placed state, placed [x_train, y_train, x_eval, y_eval], compile seconds).
     By default each mini-batch is split over the devices and the members are replicated; with
-    ``shard_members`` every device trains whole members on the whole mini-batch instead.
+    ``shard_members`` every device trains whole members on the whole mini-batch instead. ``devices``
+    (default: all) are the mesh's devices.
     """
     import time
 
     from nnjax.parallel import batch_sharding, make_mesh, replicate
     from nnjax.parallel import shard_members as shard
 
-    mesh = make_mesh()
+    mesh = make_mesh(None if devices is None else list(devices))
     if shard_members:
         epoch_fn = make_epoch(cfg, len(splits.x_train))
         state = shard(state, mesh)

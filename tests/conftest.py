@@ -24,6 +24,10 @@ REAL_DATA_DIR = os.environ.get("NNJAX_DATA_DIR")
 
 # Silent broadcasting between arrays of different rank is a classic shape bug: make it an error.
 jax.config.update("jax_numpy_rank_promotion", "raise")
+# Start the backend now, so the device count of this process is fixed for the whole session: an
+# in-process `nnjax sweep` (cli.main) would otherwise ask for one CPU device per core
+# (parallel.split_cpu_cores) and change how every later single run in this process is placed.
+jax.devices()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -356,6 +356,26 @@ def test_single_process_helpers():
             batch_sharding(make_mesh(jax.devices()[:2]), 7)
 
 
+def test_split_cpu_cores_sets_the_cpu_device_count_once():
+    """One CPU device per core on request; an XLA_FLAGS count wins; after start-up it is a no-op."""
+    code = (
+        "import jax\n"
+        "from nnjax.parallel import split_cpu_cores, member_devices, padded_size\n"
+        "n = split_cpu_cores(3)\n"
+        "print(n, jax.device_count(), split_cpu_cores(5), len(member_devices(5)), len(member_devices(2)),\n"
+        "      member_devices(4, False), padded_size(5, 3))\n"
+    )
+    env = {**os.environ, "JAX_PLATFORMS": "cpu"}
+    env.pop("XLA_FLAGS", None)
+    p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert p.stdout.split() == ["3", "3", "3", "3", "2", "None", "6"]
+    env["XLA_FLAGS"] = "--xla_force_host_platform_device_count=4"
+    p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert p.stdout.split()[:2] == ["4", "4"]
+
+
 def test_cli_train_reports_the_batch_error_in_one_line(tmp_path):
     """Through the CLI on 8 devices: exit 1 and one ``nnjax: error:`` line, no traceback."""
     code = (

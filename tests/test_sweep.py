@@ -310,35 +310,48 @@ def test_sweep_folder_files(tmp_path):
         run_tiny(TINY, {"seed": [0]}, s)
 
 
-def test_shard_members_over_two_devices(tmp_path):
-    """Two forced host devices: K=2 splits one member per device and matches the one-device result;
-    K=3 is refused before compiling."""
+def test_members_split_over_two_cpu_devices(tmp_path):
+    """One CPU device per core (split_cpu_cores(2)): by default a group's members are split over the
+    devices, K=3 padded to 4 with a copy that appears nowhere; the results match one device's, and
+    --no-shard-members (False) splits each mini-batch instead."""
     script = f"""
 import sys, json
 sys.path.insert(0, {str(Path(__file__).parent)!r})
+from nnjax.parallel import split_cpu_cores
+assert split_cpu_cores(2) == 2
 import jax
 assert jax.device_count() == 2
 from test_sweep import SPLITS, TINY
-from nnjax import sweep
-from nnjax.errors import ConfigError
-try:
-    sweep.run_sweep(TINY, {{"seed": [0, 1, 2]}}, {str(tmp_path / "bad")!r}, shard_members=True, progress=False,
-                    splits=SPLITS)
-except ConfigError as e:
-    print("ERR", e)
-s = sweep.run_sweep(TINY, {{"seed": [0, 1]}}, {str(tmp_path / "two")!r}, shard_members=True, progress=False,
-                    splits=SPLITS)
-print("ACC", json.dumps([r["final_test_accuracy"] for r in s["members"]]))
+from nnjax import sweep, checkpoint
+s = sweep.run_sweep(TINY, {{"seed": [0, 1, 2]}}, {str(tmp_path / "auto")!r}, progress=False, splits=SPLITS)
+g = json.load(open({str(tmp_path / "auto" / "groups" / "g00" / "result.json")!r}))
+print("AUTO", json.dumps([[r["final_test_accuracy"] for r in s["members"]], g["n_devices"], g["split"]]))
+import os
+os.remove({str(tmp_path / "auto" / "groups" / "g00" / "result.json")!r})  # resume restores the K=3 checkpoint
+r = sweep.run_sweep(TINY, {{"seed": [0, 1, 2]}}, {str(tmp_path / "auto")!r}, progress=False, splits=SPLITS,
+                    resume=True)
+print("RESUMED", json.dumps([m["final_test_accuracy"] for m in r["members"]]))
+b = sweep.run_sweep(TINY, {{"seed": [0, 1]}}, {str(tmp_path / "batch")!r}, progress=False, splits=SPLITS,
+                    shard_members=False)
+g = json.load(open({str(tmp_path / "batch" / "groups" / "g00" / "result.json")!r}))
+print("BATCH", json.dumps([[r["final_test_accuracy"] for r in b["members"]], g["n_devices"], g["split"]]))
 """
-    env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=2", "JAX_PLATFORMS": "cpu"}
+    env = {**os.environ, "JAX_PLATFORMS": "cpu"}
+    env.pop("XLA_FLAGS", None)
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
-    err = next(line for line in out.stdout.splitlines() if line.startswith("ERR"))
-    assert "3 members" in err and "2 devices" in err
-    assert not (tmp_path / "bad").exists()
-    sharded = json.loads(next(line for line in out.stdout.splitlines() if line.startswith("ACC"))[4:])
-    single = run_tiny(TINY, {"seed": [0, 1]}, tmp_path / "one")
-    assert sharded == pytest.approx([r["final_test_accuracy"] for r in single["members"]], abs=1e-6)
+    lines = dict(line.split(" ", 1) for line in out.stdout.splitlines() if line[:4] in ("AUTO", "BATC", "RESU"))
+    auto_acc, auto_n, auto_split = json.loads(lines["AUTO"])
+    batch_acc, batch_n, batch_split = json.loads(lines["BATCH"])
+    assert (auto_n, auto_split) == (2, "members") and (batch_n, batch_split) == (2, "batch")
+    single = run_tiny(TINY, {"seed": [0, 1, 2]}, tmp_path / "one")  # this process: one device
+    single_acc = [r["final_test_accuracy"] for r in single["members"]]
+    assert auto_acc == pytest.approx(single_acc, abs=1e-6)
+    assert batch_acc == pytest.approx(single_acc[:2], abs=1e-6)
+    # The padding copy is in no checkpoint (resume restores 3 members), metric line or result.
+    assert json.loads(lines["RESUMED"]) == auto_acc
+    metrics = [json.loads(x) for x in (tmp_path / "auto" / "metrics.jsonl").read_text().splitlines()]
+    assert sorted({m["member"] for m in metrics}) == [0, 1, 2] and len(metrics) == 3 * TINY.epochs
 
 
 def test_activation_sweep_experiment_is_the_video_network_by_activation_and_seed():

@@ -215,12 +215,13 @@ def default_run(tmp: Path) -> dict[str, Any]:
 
 
 def ensemble_scaling(tmp: Path) -> str | None:
-    """Output of benchmarks/ensemble_scaling.py (another helper's), or None when it does not exist."""
+    """Output of ``benchmarks/ensemble_scaling.py --placement both`` (members split over the cores, as
+    ``nnjax sweep`` does, and all members on one device), or None when the script does not exist."""
     script = HERE / "ensemble_scaling.py"
     if not script.exists():
         return None
     log = tmp / "ensemble_scaling.log"
-    rc, wall_s, rss_mb = run_child([sys.executable, str(script)], log)
+    rc, wall_s, rss_mb = run_child([sys.executable, str(script), "--placement", "both"], log)
     text = log.read_text().strip()
     return f"{text}\n\n(exit {rc}, {wall_s:.0f} s wall, peak RSS {rss_mb:.0f} MB)"
 

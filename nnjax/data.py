@@ -5,6 +5,12 @@ points at a folder with the raw files (for MNIST the four IDX ``.gz`` files) and
 through ``DownloadConfig(manual_dir=DIR)``. The raw files are checked first, so a corrupt file gives
 one clear line rather than a TensorFlow traceback. Once built, the splits are cached as ``.npz``
 beside tfds's copy, so later runs load in well under a second without importing TensorFlow.
+
+With several processes (multi-host), ``load_splits(..., rows=...)`` gives each process only its own
+block of rows of every split. The ``.npz`` cache is written uncompressed, so each array lies whole
+inside the file: the block is read with one seek and one read of exactly its bytes, and the split
+sizes come from the arrays' ``.npy`` headers — the other processes' rows are never read. (A process
+that finds no cache builds it through tfds first, holding the whole set once, as a single process does.)
 """
 
 from __future__ import annotations
@@ -49,6 +55,37 @@ class Splits:
     x_test: np.ndarray
     y_test: np.ndarray
     eval_split: str  # "test" or "val"
+    # When the arrays above hold only one block of rows of their splits (``load_splits(rows=...)``):
+    # the first row of each block and each split's full size, for (train, eval, test). None: whole splits.
+    starts: tuple[int, int, int] = (0, 0, 0)
+    sizes: tuple[int, int, int] | None = None
+
+    @property
+    def is_block(self) -> bool:
+        """Whether the arrays are blocks of rows (one process's share), not whole splits."""
+        return self.sizes is not None
+
+    @property
+    def n_train(self) -> int:
+        """Images in the whole training split (not just the rows held here)."""
+        return self.rows("train")[3]
+
+    @property
+    def n_eval(self) -> int:
+        """Images in the whole evaluation split."""
+        return self.rows("eval")[3]
+
+    @property
+    def n_test(self) -> int:
+        """Images in the whole test split."""
+        return self.rows("test")[3]
+
+    def rows(self, split: str) -> tuple[np.ndarray, np.ndarray, int, int]:
+        """(x, y, start, n) of ``split`` ("train", "eval" or "test"): x and y hold its rows
+        [start, start + len(x)) of n."""
+        i = ("train", "eval", "test").index(split)
+        x, y = getattr(self, f"x_{split}"), getattr(self, f"y_{split}")
+        return x, y, self.starts[i], len(x) if self.sizes is None else self.sizes[i]
 
 
 def prepare_images(x_uint8, standardize: bool):
@@ -200,20 +237,129 @@ def load_arrays(
     return arrays
 
 
+def _npz_layout(path: Path) -> dict[str, tuple[int, np.dtype, tuple[int, ...]]] | None:
+    """Where each array of an uncompressed ``.npz`` lies in the file: name → (byte offset of its
+    data, dtype, shape), read from the zip's local headers and the ``.npy`` headers alone.
+
+    None if the file is missing or is not a plain uncompressed, C-ordered npz (it is then read whole).
+    """
+    import zipfile
+
+    layout = {}
+    try:
+        with zipfile.ZipFile(path) as z, open(path, "rb") as f:
+            for info in z.infolist():
+                if info.compress_type != zipfile.ZIP_STORED or not info.filename.endswith(".npy"):
+                    return None
+                f.seek(info.header_offset)
+                local = f.read(30)  # the local file header: its name and extra field lengths vary
+                if local[:4] != b"PK\x03\x04":
+                    return None
+                name_len, extra_len = struct.unpack("<HH", local[26:30])
+                f.seek(info.header_offset + 30 + name_len + extra_len)
+                fmt = np.lib.format
+                read_header = {(1, 0): fmt.read_array_header_1_0, (2, 0): fmt.read_array_header_2_0}.get(
+                    fmt.read_magic(f)
+                )
+                if read_header is None:
+                    return None
+                shape, fortran, dtype = read_header(f)
+                if fortran or dtype.hasobject:
+                    return None
+                layout[info.filename[: -len(".npy")]] = (f.tell(), dtype, tuple(shape))
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, struct.error):
+        return None
+    return layout
+
+
+def _read_rows(path: Path, layout, name: str, lo: int, hi: int) -> np.ndarray:
+    """Rows [lo, hi) of array ``name`` of an npz with ``layout``: one seek, one read of their bytes."""
+    offset, dtype, shape = layout[name]
+    row = math.prod(shape[1:])
+    with open(path, "rb") as f:
+        f.seek(offset + lo * row * dtype.itemsize)
+        out = np.fromfile(f, dtype, count=(hi - lo) * row)
+    if out.size != (hi - lo) * row:
+        raise OSError(f"{path}: {name} is cut short")
+    return out.reshape(hi - lo, *shape[1:])
+
+
+def _check_validation(dataset: str, n: int) -> None:
+    if n <= N_VALIDATION:
+        raise DataError(f"{dataset}: {n} training images are too few to hold out {N_VALIDATION} for validation")
+
+
+def _blocks_of(whole: Splits, rows) -> Splits:
+    """The block ``rows(n)`` of every split of ``whole`` (copied, so the whole arrays can be freed)."""
+    parts = {name: whole.rows(name) for name in ("train", "eval", "test")}
+    bounds = {name: _bounds(rows, n) for name, (_, _, _, n) in parts.items()}
+    arrays = []
+    for name, (x, y, _, _) in parts.items():
+        lo, hi = bounds[name]
+        arrays += [np.array(x[lo:hi]), np.array(y[lo:hi])]
+    starts = tuple(bounds[name][0] for name in parts)
+    return Splits(*arrays, whole.eval_split, starts, tuple(n for _, _, _, n in parts.values()))
+
+
+def _bounds(rows, n: int) -> tuple[int, int]:
+    lo, hi = (int(i) for i in rows(n))
+    if not 0 <= lo <= hi <= n:
+        raise ValueError(f"rows({n}) gave [{lo}, {hi}): not a block of the {n} rows")
+    return lo, hi
+
+
+def _load_blocks(dataset: str, data_dir: str | None, tfds_dir: str | None, validation: bool, rows) -> Splits:
+    path = _cache_path(tfds_root(tfds_dir), dataset)
+    # As in load_arrays: once tfds is imported, mock data may be active and the cache must not shadow it.
+    layout = None if "tensorflow_datasets" in sys.modules else _npz_layout(path)
+    names = ("x_train", "y_train", "x_test", "y_test")
+    try:
+        if layout is None or not all(k in layout for k in (*names, "format")):
+            raise OSError("no usable cache")
+        with np.load(path, allow_pickle=False) as z:  # reads this one member only
+            if int(z["format"]) != CACHE_FORMAT:
+                raise OSError("stale cache")
+        n_all, n_test = layout["x_train"][2][0], layout["x_test"][2][0]
+        if layout["y_train"][2][0] != n_all or layout["y_test"][2][0] != n_test:
+            raise OSError("damaged cache")
+        if validation:
+            _check_validation(dataset, n_all)
+        n_train = n_all - N_VALIDATION if validation else n_all
+        tr, te = _bounds(rows, n_train), _bounds(rows, n_test)
+        x_train, y_train = (_read_rows(path, layout, k, *tr) for k in ("x_train", "y_train"))
+        x_test, y_test = (_read_rows(path, layout, k, *te) for k in ("x_test", "y_test"))
+    except (OSError, ValueError):  # no cache, or a damaged one: load_splits builds (or rebuilds) it
+        return _blocks_of(load_splits(dataset, data_dir, tfds_dir, validation), rows)
+    if not validation:
+        return Splits(
+            x_train, y_train, x_test, y_test, x_test, y_test, "test", (tr[0], te[0], te[0]), (n_all,) + (n_test,) * 2
+        )
+    ev = _bounds(rows, N_VALIDATION)  # the held-out images are the last rows of the cached train split
+    x_eval, y_eval = (_read_rows(path, layout, k, n_train + ev[0], n_train + ev[1]) for k in ("x_train", "y_train"))
+    return Splits(
+        x_train, y_train, x_eval, y_eval, x_test, y_test, "val", (tr[0], ev[0], te[0]), (n_train, N_VALIDATION, n_test)
+    )
+
+
 def load_splits(
     dataset: str = "mnist",
     data_dir: str | None = None,
     tfds_dir: str | None = None,
     validation: bool = False,
+    rows=None,
 ) -> Splits:
-    """The train / eval / test splits of a run (eval = last 10,000 train images with validation)."""
+    """The train / eval / test splits of a run (eval = last 10,000 train images with validation).
+
+    ``rows``: a function n → (lo, hi); each split of n images is then loaded as its rows [lo, hi)
+    only (one process's block, see ``parallel.local_rows``), read from the cache without reading the
+    other rows (module docstring), and the Splits record each block's start and each split's size.
+    """
+    if rows is not None:
+        return _load_blocks(dataset, data_dir, tfds_dir, validation, rows)
     a = load_arrays(dataset, data_dir, tfds_dir)
     x_train, y_train = a["x_train"], a["y_train"]
     if validation:
-        if len(x_train) <= N_VALIDATION:
-            raise DataError(
-                f"{dataset}: {len(x_train)} training images are too few to hold out {N_VALIDATION} for validation"
-            )
+        _check_validation(dataset, len(x_train))
         x_eval, y_eval = x_train[-N_VALIDATION:], y_train[-N_VALIDATION:]
         x_train, y_train = x_train[:-N_VALIDATION], y_train[:-N_VALIDATION]
         split = "val"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -218,6 +219,63 @@ def test_validation_needs_more_than_10000_images(monkeypatch):
     monkeypatch.setattr(data, "load_arrays", lambda *args, **kw: _fake_arrays(10_000))
     with pytest.raises(DataError, match="too few"):
         data.load_splits("mnist", validation=True)
+
+
+def _halves(p: int):
+    """rows(n) of process p of 2: the first or second half (rounded up), as parallel.local_rows gives."""
+    return lambda n: (min(n, p * -(-n // 2)), min(n, (p + 1) * -(-n // 2)))
+
+
+def _overwrite_rows_except(path: Path, name: str, keep: list[tuple[int, int]]) -> None:
+    """Overwrite, inside the npz file, every row of array ``name`` outside the ``keep`` ranges with 0xFF bytes."""
+    offset, dtype, shape = data._npz_layout(path)[name]
+    row = dtype.itemsize * int(np.prod(shape[1:]))
+    raw = bytearray(path.read_bytes())
+    for r in range(shape[0]):
+        if not any(lo <= r < hi for lo, hi in keep):
+            raw[offset + r * row : offset + (r + 1) * row] = b"\xff" * row
+    path.write_bytes(bytes(raw))
+
+
+@pytest.mark.parametrize("validation", [False, True])
+@pytest.mark.parametrize("process", [0, 1])
+def test_a_process_reads_only_its_block_of_the_cache(tmp_path, monkeypatch, validation, process):
+    """load_splits(rows=...) reads each split's block from the npz cache and never the other rows:
+    with every other row of the file overwritten it still returns the true rows."""
+    monkeypatch.delitem(sys.modules, "tensorflow_datasets", raising=False)  # as in a fresh process: no mock data
+    a = _fake_arrays(10_050)
+    a["x_test"] = np.arange(7 * 784).reshape(7, 784).astype(np.uint8)
+    a["y_test"] = np.arange(7, dtype=np.int32)
+    path = data._cache_path(tmp_path, "mnist")
+    data._write_cache(path, a)
+    whole = data.load_splits("mnist", tfds_dir=str(tmp_path), validation=validation)
+    rows = _halves(process)
+    n_train = 50 if validation else 10_050
+    tr, te = rows(n_train), rows(7)
+    keep = [tr] + ([tuple(n_train + i for i in rows(10_000))] if validation else [])
+    for name in ("x_train", "y_train"):
+        _overwrite_rows_except(path, name, keep)
+    for name in ("x_test", "y_test"):
+        _overwrite_rows_except(path, name, [te])
+
+    monkeypatch.setattr(data, "load_arrays", lambda *args, **kw: pytest.fail("read the whole cache"))
+    block = data.load_splits("mnist", tfds_dir=str(tmp_path), validation=validation, rows=rows)
+    assert block.is_block and not whole.is_block and block.eval_split == whole.eval_split
+    assert (block.n_train, block.n_eval, block.n_test) == (whole.n_train, whole.n_eval, whole.n_test)
+    for split in ("train", "eval", "test"):
+        x, y, start, n = block.rows(split)
+        assert (start, start + len(x)) == rows(n), split
+        assert np.array_equal(x, whole.rows(split)[0][start : start + len(x)]), split
+        assert np.array_equal(y, whole.rows(split)[1][start : start + len(y)]), split
+
+
+def test_blocks_without_a_cache_come_from_the_whole_set(tmp_path, monkeypatch):
+    a = _fake_arrays(10_050)
+    monkeypatch.setattr(data, "load_arrays", lambda *args, **kw: a)
+    block = data.load_splits("mnist", tfds_dir=str(tmp_path), validation=True, rows=_halves(1))
+    assert block.starts == (25, 5_000, 4) and block.sizes == (50, 10_000, 7)
+    assert np.array_equal(block.x_train, a["x_train"][25:50]) and np.array_equal(block.y_eval, a["y_train"][5_050:])
+    assert len(block.x_test) == 3 and block.x_train.base is None, "a copy: the whole arrays can be freed"
 
 
 def test_prepare_images():

@@ -6,12 +6,22 @@ state are replicated, and the compiler (GSPMD) inserts one all-reduce of the gra
 exactly the single-device program. For sweeps, ``shard_members`` splits the ensemble axis across
 devices instead (every device trains whole members on the whole batch; no communication at all).
 
-Why the training images are replicated, not sharded: every epoch draws one global random
-permutation, and each device gathers *its own* B/n rows of every mini-batch from its copy of the
-data inside the compiled program (no data moves between devices during an epoch). A data set
-sharded by rows would need an all-to-all per step to serve a global shuffle, and a per-device
-shuffle would make the data order — and so the results — depend on the number of devices. MNIST-
-sized sets (47 MB of uint8 pixels) fit on every device many times over.
+Where the data live. Every epoch draws one global random permutation of the n training rows (a
+per-device shuffle would make the data order, and so the results, depend on the device count).
+With one process the training and evaluation images are replicated: each device gathers *its own*
+B/D rows of every mini-batch from its copy inside the compiled program, and no data move between
+devices during an epoch (MNIST-sized sets, 47 MB of uint8 pixels, fit on every device many times
+over). With several processes (or ``shard_data=True`` in ``train.compile_epoch``) they are sharded
+by rows instead (``shard_rows``): each device holds N/D rows, zero-padded to a multiple of D (the
+shuffle never draws padding; evaluation weighs it 0). The mesh orders devices by process, so each
+process's devices hold one contiguous block of N/P rows and the process loads only that block from
+disk (``local_rows``, ``data.load_splits(rows=...)``). Each step every device then gathers the rows
+of the whole mini-batch that it holds (the others are zeros) and one reduce-scatter
+(``lax.psum_scatter``) hands each device its B/D rows: the same rows in the same places as the
+replicated program, exactly (every sum is one value and zeros), so the results do not depend on
+the number of devices or processes. Evaluation sums each device's own rows (a psum). That costs one
+reduce-scatter of a B×784 batch per step, which is why one process keeps the replicated program.
+Member-sharded ensembles keep replicated data: every device there trains on the whole batch.
 
 CPU cores: XLA runs one CPU device's small matrix products poorly across cores, so for ensembles
 ``split_cpu_cores`` exposes one JAX CPU device per core and sweeps split each ensemble's members
@@ -22,11 +32,11 @@ on the 2-core dev machine 16 members train ~1.5× faster than on one device usin
 over CPU "devices" costs more in synchronisation than it gains.
 
 Several processes (TPU pods, multi-node GPU): ``maybe_initialize_distributed`` starts
-``jax.distributed`` when the environment asks for it. Every process then loads the (small) data set
-into its own host memory and places it on its own devices only (``put`` builds the global arrays
-from process-local data, nothing crosses hosts); inside the program each device still gathers only
-its share of each batch. Process 0 writes the run folder; process p > 0 writes an identical copy
-to ``RUN_DIR.process<p>`` (see ``process_run_dir``) so processes never race on one file.
+``jax.distributed`` when the environment asks for it. Every process then loads only its block of
+rows of each split and places it on its own devices (``shard_rows`` builds the global arrays from
+process-local data, so no data cross hosts when placing; ``put`` does the same for replicated
+state). Process 0 writes the run folder; process p > 0 writes an identical copy to
+``RUN_DIR.process<p>`` (see ``process_run_dir``) so processes never race on one file.
 """
 
 from __future__ import annotations
@@ -86,8 +96,11 @@ def padded_size(k: int, n_devices: int) -> int:
 
 
 def make_mesh(devices: list | None = None) -> Mesh:
-    """A 1-D mesh named "data" over ``devices`` (default: every device of every process)."""
-    return Mesh(np.array(devices if devices is not None else jax.devices()), (AXIS,))
+    """A 1-D mesh named "data" over ``devices`` (default: every device of every process, ordered by
+    process, so each process's devices hold one contiguous block of a row-sharded array)."""
+    if devices is None:
+        devices = sorted(jax.devices(), key=lambda d: d.process_index)  # stable: id order within a process
+    return Mesh(np.array(devices), (AXIS,))
 
 
 def batch_sharding(mesh: Mesh, batch_size: int) -> NamedSharding | None:
@@ -122,6 +135,69 @@ def put(tree: Any, sharding: NamedSharding) -> Any:
         return jax.make_array_from_callback(x_host.shape, sharding, lambda index: x_host[index])
 
     return jax.tree_util.tree_map(one, tree)
+
+
+def row_sharding(mesh: Mesh) -> NamedSharding:
+    """Rows of a data array split over the mesh: device i holds the i-th block of N/D rows."""
+    return NamedSharding(mesh, PartitionSpec(AXIS))
+
+
+def _padded_block(n: int, mesh: Mesh) -> tuple[int, int]:
+    """Rows [lo, hi) of ``n`` rows zero-padded to a multiple of the mesh size that this process's
+    devices hold when row-sharded (``hi`` may pass ``n``: the padding)."""
+    n_pad = padded_size(n, mesh.size)
+    per = n_pad // mesh.size
+    starts = sorted(idx[0].start or 0 for idx in row_sharding(mesh).addressable_devices_indices_map((n_pad,)).values())
+    lo, hi = starts[0], starts[-1] + per
+    if hi - lo != per * len(starts):
+        raise ConfigError(
+            f"process {jax.process_index()}'s devices are not adjacent in the device mesh, so they cannot hold "
+            "one block of rows of the data (build the mesh with parallel.make_mesh(), which orders them by process)"
+        )
+    return lo, hi
+
+
+def local_rows(n: int, mesh: Mesh | None = None) -> tuple[int, int]:
+    """The real rows [lo, hi) of an ``n``-row split that this process's devices hold when it is
+    row-sharded over ``mesh`` (default ``make_mesh()``): the only rows this process needs to load."""
+    lo, hi = _padded_block(n, make_mesh() if mesh is None else mesh)
+    return min(lo, n), min(hi, n)
+
+
+def shard_rows(block: np.ndarray, start: int, n: int, mesh: Mesh) -> jax.Array:
+    """An ``n``-row split as one global array sharded by rows over ``mesh`` (``row_sharding``), its
+    rows zero-padded to a multiple of the device count.
+
+    ``block`` holds the split's rows [start, start + len(block)) on this process (the whole split, or
+    this process's ``local_rows``); only the rows of this process's own devices are passed on
+    (``jax.make_array_from_process_local_data``), so no rows cross hosts.
+    """
+    lo, hi = _padded_block(n, mesh)
+    real_lo, real_hi = min(lo, n), min(hi, n)
+    if not start <= real_lo <= real_hi <= start + len(block):
+        raise ValueError(
+            f"this process holds rows [{start}, {start + len(block)}) of the {n}-row split; "
+            f"its devices need rows [{real_lo}, {real_hi})"
+        )
+    local = np.asarray(block[real_lo - start : real_hi - start])
+    if hi - real_hi:
+        local = np.concatenate([local, np.zeros((hi - real_hi, *local.shape[1:]), local.dtype)])
+    global_shape = (padded_size(n, mesh.size), *local.shape[1:])
+    return jax.make_array_from_process_local_data(row_sharding(mesh), local, global_shape)
+
+
+def shard_map(f, mesh: Mesh, in_specs, out_specs):
+    """``jax.shard_map`` (``jax.experimental.shard_map`` before jax 0.6): ``f`` runs once per device
+    on that device's shards, with collectives over the mesh axis "data".
+
+    The replication check is off: it would need every ``lax.scan`` carry inside ``f`` marked as
+    varying per device; ``f``'s outputs with an unsplit spec are psum-ed, so truly replicated.
+    """
+    if hasattr(jax, "shard_map"):
+        return jax.shard_map(f, mesh=mesh, in_specs=in_specs, out_specs=out_specs, check_vma=False)
+    from jax.experimental.shard_map import shard_map as experimental_shard_map
+
+    return experimental_shard_map(f, mesh=mesh, in_specs=in_specs, out_specs=out_specs, check_rep=False)
 
 
 def replicate(tree: Any, mesh: Mesh) -> Any:

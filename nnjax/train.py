@@ -8,6 +8,7 @@ cost of ``forward_one`` vmapped over the mini-batch and averaged.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -23,6 +24,7 @@ from nnjax.data import prepare_images
 from nnjax.errors import ConfigError
 from nnjax.model import Params, forward, forward_one, init_params
 from nnjax.optim import make_optimizer
+from nnjax.parallel import AXIS, make_mesh, replicate, row_sharding, shard_map, shard_rows
 
 EVAL_CHUNK = 2_000  # images per evaluation chunk (bounds memory for wide ensembles)
 
@@ -127,26 +129,37 @@ def _tree_finite(tree: Any) -> jax.Array:
     return jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in jax.tree_util.tree_leaves(tree)]))
 
 
-def make_evaluate(cfg: Config, batch_sharding=None):
+def make_evaluate(cfg: Config, batch_sharding=None, *, shard_data: bool = False, n: int | None = None):
     """evaluate(params_K, x_Nx784 uint8, y_N) → (loss_K, accuracy_K) over the whole split.
 
-    ``batch_sharding`` (as in ``make_epoch``) splits each chunk of images across devices.
+    ``batch_sharding`` (as in ``make_epoch``) splits each chunk of images across devices. With
+    ``shard_data`` the arrays are instead sharded by rows over ``batch_sharding``'s mesh and padded
+    (``parallel.shard_rows``): each device evaluates the rows it holds, in chunks, and the sums are
+    added across devices; only the first ``n`` rows count (the split's real rows, or fewer).
     """
     σ, cost = get_activation(cfg.activation), get_cost(cfg.cost)
+    constrain = None if shard_data else batch_sharding  # inside shard_map every array is already one device's
 
-    def member(params: Params, x_CxNx784: jax.Array, y_CxN: jax.Array, w_CxN: jax.Array):
+    def member_sums(params: Params, x_CxNx784: jax.Array, y_CxN: jax.Array, w_CxN: jax.Array):
         def chunk(carry, xyw):
             x, y, w = xyw
-            if batch_sharding is not None:
-                x, y, w = (jax.lax.with_sharding_constraint(a, batch_sharding) for a in (x, y, w))
+            if constrain is not None:
+                x, y, w = (jax.lax.with_sharding_constraint(a, constrain) for a in (x, y, w))
             z_Nx10 = forward(params, prepare_images(x, cfg.standardize), σ)
             loss_N = jax.vmap(cost)(z_Nx10, y)
             correct_N = jnp.argmax(z_Nx10, axis=-1) == y
             return (carry[0] + jnp.sum(loss_N * w), carry[1] + jnp.sum(correct_N * w)), None
 
         (loss, correct), _ = jax.lax.scan(chunk, (0.0, 0.0), (x_CxNx784, y_CxN, w_CxN))
+        return loss, correct
+
+    def member(params: Params, x_CxNx784: jax.Array, y_CxN: jax.Array, w_CxN: jax.Array):
+        loss, correct = member_sums(params, x_CxNx784, y_CxN, w_CxN)
         n = jnp.sum(w_CxN)
         return loss / n, correct / n
+
+    if shard_data:
+        return _row_sharded_evaluate(member_sums, batch_sharding.mesh, n)
 
     def evaluate(params_K: Params, x_Nx784: jax.Array, y_N: jax.Array):
         n = x_Nx784.shape[0]
@@ -162,16 +175,71 @@ def make_evaluate(cfg: Config, batch_sharding=None):
     return evaluate
 
 
-def make_epoch(cfg: Config, n_train: int, batch_sharding=None):
+def _row_sharded_evaluate(member_sums, mesh, n: int):
+    """evaluate(params_K, x_Nx784, y_N) of row-sharded, padded arrays: on every device, the weighted
+    loss and correct sums of the rows it holds (weight 1 for the first ``n`` global rows, 0 after),
+    then one psum across devices."""
+    P = jax.sharding.PartitionSpec
+
+    def local(params_K: Params, x_Rx784: jax.Array, y_R: jax.Array):
+        r = x_Rx784.shape[0]
+        w_R = (jax.lax.axis_index(AXIS) * r + jnp.arange(r) < n).astype(jnp.float32)
+        size = min(EVAL_CHUNK, r)
+        pad = -r % size
+        x = jnp.pad(x_Rx784, ((0, pad), (0, 0))).reshape(-1, size, x_Rx784.shape[1])
+        y, w = (jnp.pad(a, (0, pad)).reshape(-1, size) for a in (y_R, w_R))
+        loss_K, correct_K = jax.vmap(member_sums, in_axes=(0, None, None, None))(params_K, x, y, w)
+        return jax.lax.psum(loss_K, AXIS), jax.lax.psum(correct_K, AXIS)
+
+    summed = shard_map(local, mesh, in_specs=(P(), P(AXIS), P(AXIS)), out_specs=(P(), P()))
+
+    def evaluate(params_K: Params, x_Nx784: jax.Array, y_N: jax.Array):
+        loss_K, correct_K = summed(params_K, x_Nx784, y_N)
+        return loss_K / n, correct_K / n
+
+    return evaluate
+
+
+def _row_sharded_gather(mesh, standardize: bool):
+    """gather(x_train, y_train, idx_B) of row-sharded training arrays → (x_Bx784, y_B) split over the
+    mesh exactly as ``with_sharding_constraint`` splits a replicated gather: device i gets rows
+    [i·B/D, (i+1)·B/D) of the mini-batch.
+
+    Every device takes the whole index vector, gathers the batch rows it holds (the others are zeros,
+    set after ``prepare_images`` so standardisation leaves them zero) and one reduce-scatter sums the
+    D partial batches and hands each device its B/D rows: each sum is one value and zeros, so exact.
+    """
+    P = jax.sharding.PartitionSpec
+
+    def local(x_Rx784: jax.Array, y_R: jax.Array, idx_B: jax.Array):
+        r = x_Rx784.shape[0]
+        i_B = idx_B - jax.lax.axis_index(AXIS) * r
+        mine_B = (i_B >= 0) & (i_B < r)
+        i_B = jnp.where(mine_B, i_B, 0)
+        x_Bx784 = jnp.where(mine_B[:, None], prepare_images(x_Rx784[i_B], standardize), 0.0)
+        y_B = jnp.where(mine_B, y_R[i_B], 0)
+        scatter = functools.partial(jax.lax.psum_scatter, axis_name=AXIS, scatter_dimension=0, tiled=True)
+        return scatter(x_Bx784), scatter(y_B)
+
+    return shard_map(local, mesh, in_specs=(P(AXIS), P(AXIS), P()), out_specs=(P(AXIS), P(AXIS)))
+
+
+def make_epoch(cfg: Config, n_train: int, batch_sharding=None, *, shard_data: bool = False, n_eval: int | None = None):
     """The jitted one-epoch program: keyed shuffle, ``lax.scan`` over mini-batches, evaluation.
 
     epoch(state_K, key, x_train, y_train, x_eval, y_eval) → (state_K, metrics of K-vectors).
-    ``batch_sharding`` (a ``jax.sharding.Sharding``) splits each mini-batch across devices.
+    ``batch_sharding`` (a ``jax.sharding.NamedSharding``) splits each mini-batch across devices.
+    ``shard_data``: the data arrays are sharded by rows over its mesh and padded (``parallel.shard_rows``;
+    ``n_train`` and ``n_eval`` are the real rows), and each mini-batch is gathered from the devices
+    that hold its rows (``_row_sharded_gather``) — the same batches on the same devices, so the same results.
     """
+    if shard_data and (batch_sharding is None or n_eval is None):
+        raise ValueError("make_epoch(shard_data=True) needs a batch_sharding (its mesh) and n_eval")
     σ, cost = get_activation(cfg.activation), get_cost(cfg.cost)
     spe = steps_per_epoch(cfg, n_train)
     tx = make_optimizer(cfg, spe)  # the update reads each member's hyper-parameters from its state
-    evaluate = make_evaluate(cfg, batch_sharding)
+    evaluate = make_evaluate(cfg, batch_sharding, shard_data=shard_data, n=n_eval)
+    gather = _row_sharded_gather(batch_sharding.mesh, cfg.standardize) if shard_data else None
 
     def per_image(params, image_784, label):
         z_10 = forward_one(params, image_784, σ)
@@ -193,8 +261,11 @@ def make_epoch(cfg: Config, n_train: int, batch_sharding=None):
         batches_SxB = permutation(key, n_train)[: spe * cfg.batch_size].reshape(spe, -1)
 
         def step(state, idx_B):
-            x_Bx784 = prepare_images(x_train[idx_B], cfg.standardize)
-            y_B = y_train[idx_B]
+            if gather is not None:
+                x_Bx784, y_B = gather(x_train, y_train, idx_B)
+            else:
+                x_Bx784 = prepare_images(x_train[idx_B], cfg.standardize)
+                y_B = y_train[idx_B]
             if batch_sharding is not None:
                 x_Bx784 = jax.lax.with_sharding_constraint(x_Bx784, batch_sharding)
                 y_B = jax.lax.with_sharding_constraint(y_B, batch_sharding)
@@ -223,6 +294,14 @@ def to_device(*arrays: np.ndarray) -> list[jax.Array]:
     return [jax.device_put(a) for a in arrays]
 
 
+def data_sharded(shard_data: bool | None, n_devices: int, shard_members: bool = False) -> bool:
+    """Whether the data arrays are sharded by rows: with several processes (``shard_data`` None)
+    or when asked; never on one device, nor when members are split (each device needs every row)."""
+    if shard_data is None:
+        shard_data = jax.process_count() > 1
+    return shard_data and n_devices > 1 and not shard_members
+
+
 def compile_epoch(
     cfg: Config,
     splits,
@@ -231,27 +310,72 @@ def compile_epoch(
     *,
     shard_members: bool = False,
     devices: Sequence | None = None,
+    shard_data: bool | None = None,
 ):
     """Place ``state`` and the data on the device mesh and compile the epoch program ahead of time.
 
     Returns (compiled epoch, placed state, placed [x_train, y_train, x_eval, y_eval], compile seconds).
     By default each mini-batch is split over the devices and the members are replicated; with
     ``shard_members`` every device trains whole members on the whole mini-batch instead. ``devices``
-    (default: all) are the mesh's devices.
+    (default: all) are the mesh's devices. The data are replicated on every device, or sharded by
+    rows (see ``data_sharded``; ``shard_data`` None = when there are several processes) — then
+    ``splits`` may be this process's blocks of rows (``data.load_splits(rows=parallel.local_rows)``).
     """
     import time
 
-    from nnjax.parallel import batch_sharding, make_mesh, replicate
+    from nnjax.parallel import batch_sharding
     from nnjax.parallel import shard_members as shard
 
     mesh = make_mesh(None if devices is None else list(devices))
+    rows = data_sharded(shard_data, mesh.size, shard_members)
+    if splits.is_block and not rows:
+        how = "members split over devices" if shard_members else "a replicated data set"
+        raise ConfigError(
+            f"this process loaded only its block of {len(splits.x_train)} of the {splits.n_train} training "
+            f"images, but {how} needs every image on every device (load the data set whole)"
+        )
     if shard_members:
-        epoch_fn = make_epoch(cfg, len(splits.x_train))
+        epoch_fn = make_epoch(cfg, splits.n_train)
         state = shard(state, mesh)
     else:
-        epoch_fn = make_epoch(cfg, len(splits.x_train), batch_sharding(mesh, cfg.batch_size))
+        sharding = batch_sharding(mesh, cfg.batch_size)
+        epoch_fn = make_epoch(cfg, splits.n_train, sharding, shard_data=rows, n_eval=splits.n_eval)
         state = replicate(state, mesh)
-    data = replicate(to_device(splits.x_train, splits.y_train, splits.x_eval, splits.y_eval), mesh)
+    if rows:
+        data = []
+        for split in ("train", "eval"):
+            x, y, start, n = splits.rows(split)
+            data += [shard_rows(x, start, n, mesh), shard_rows(y, start, n, mesh)]
+    else:
+        data = replicate(to_device(splits.x_train, splits.y_train, splits.x_eval, splits.y_eval), mesh)
     t0 = time.perf_counter()
     compiled = epoch_fn.lower(state, epoch_key(cfg, start_epoch), *data).compile()
     return compiled, state, data, time.perf_counter() - t0
+
+
+@functools.lru_cache(maxsize=16)
+def evaluator(cfg: Config):
+    """The jitted ``make_evaluate(cfg)``: one compiled evaluation per config, so training and
+    ``nnjax eval`` run the very same program."""
+    return jax.jit(make_evaluate(cfg))
+
+
+@functools.lru_cache(maxsize=16)
+def _row_evaluator(cfg: Config, mesh, n: int):
+    return jax.jit(make_evaluate(cfg, row_sharding(mesh), shard_data=True, n=n))
+
+
+def evaluate_split(cfg: Config, params_K: Params, splits, split: str, first: int | None = None):
+    """(loss_K, accuracy_K) as NumPy arrays: every member on the first ``first`` images (default
+    all) of ``split`` ("train", "eval" or "test") of ``splits``.
+
+    Whole splits are evaluated on the default device (``evaluator``). When this process holds only
+    its block of the split (multi-host), the split is sharded by rows over every device, each device
+    evaluates its own rows and the sums are added across devices.
+    """
+    x, y, start, n = splits.rows(split)
+    if not splits.is_block:
+        return jax.device_get(evaluator(cfg)(params_K, *to_device(x[:first], y[:first])))
+    mesh = make_mesh()
+    placed = [shard_rows(a, start, n, mesh) for a in (x, y)]
+    return jax.device_get(_row_evaluator(cfg, mesh, n if first is None else first)(replicate(params_K, mesh), *placed))

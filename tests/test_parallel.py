@@ -157,6 +157,60 @@ def _members() -> dict:
     }
 
 
+def _rows() -> dict:
+    """shard_data=True on the 8 devices of one process: the data sharded by rows (500 training and 117
+    evaluation images, so both are padded), trained beside the 1-device program in the same process;
+    the row-sharded evaluation of a split held as a block; the error where a block cannot be used."""
+    import dataclasses
+
+    import jax
+
+    from nnjax.errors import ConfigError
+    from nnjax.train import compile_epoch, epoch_key, evaluate_split, init_state
+
+    cfg, full = small_config(), synthetic_splits()
+    x_tr, y_tr, x_ev, y_ev = full.x_train[:500], full.y_train[:500], full.x_eval[:117], full.y_eval[:117]
+    splits = dataclasses.replace(full, x_train=x_tr, y_train=y_tr, x_eval=x_ev, y_eval=y_ev)
+
+    def train(**kwargs):
+        compiled, state, data, _ = compile_epoch(cfg, splits, init_state([cfg], 500), 0, **kwargs)
+        metrics = []
+        for epoch in range(EPOCHS):
+            state, m = compiled(state, epoch_key(cfg, epoch), *data)
+            metrics.append({k: float(v[0]) for k, v in jax.device_get(m).items()})
+        return compiled, state, data, metrics
+
+    compiled, state, data, m_rows = train(shard_data=True)
+    _, state_one, _, m_one = train(devices=jax.devices()[:1])
+    hlo = compiled.as_text()
+    # One process holds everything, so its block of every split is the whole split.
+    block = dataclasses.replace(splits, sizes=(500, 117, 120))
+    params = jax.device_get(state_one.params)
+    errors = []
+    for kwargs in ({"shard_members": True}, {"shard_data": False}, {"devices": jax.devices()[:1]}):
+        try:
+            compile_epoch(cfg, block, init_state([cfg], 500), 0, **kwargs)
+        except ConfigError as e:
+            errors.append(str(e))
+    return {
+        "data_shapes": [list(a.shape) for a in data],
+        "shard_shapes": [sorted({tuple(s.data.shape) for s in a.addressable_shards}) for a in data],
+        "shard_devices": [len({s.device for s in a.addressable_shards}) for a in data],
+        "specs": [list(a.sharding.spec) for a in data],
+        "collectives": _collectives(hlo),
+        "reduce_scatter_shapes": re.findall(r"= (\w+\[[\d,]*\])\S* reduce-scatter(?:-start)?\(", hlo),
+        "metrics_rows": m_rows,
+        "metrics_one": m_one,
+        "max_param_diff": max(
+            float(np.max(np.abs(np.asarray(a) - np.asarray(b))))
+            for a, b in zip(jax.tree_util.tree_leaves(state), jax.tree_util.tree_leaves(state_one))
+        ),
+        "eval_block": [float(v[0]) for v in evaluate_split(cfg, params, block, "train", 100)],
+        "eval_whole": [float(v[0]) for v in evaluate_split(cfg, params, splits, "train", 100)],
+        "errors": errors,
+    }
+
+
 def _distributed(out_dir: str) -> dict:
     """One of two processes (4 CPU devices each) started through the environment, training together."""
     from nnjax.parallel import maybe_initialize_distributed
@@ -173,7 +227,8 @@ def worker_main(argv: list[str]) -> None:
 
     jax.config.update("jax_numpy_rank_promotion", "raise")  # as conftest.py does in the pytest process
     mode, *args = argv
-    out = {"train": _train, "batch_error": _batch_error, "members": _members, "dist": _distributed}[mode](*args)
+    modes = {"train": _train, "batch_error": _batch_error, "members": _members, "rows": _rows, "dist": _distributed}
+    out = modes[mode](*args)
     print(RESULT + json.dumps(out), flush=True)
 
 
@@ -271,6 +326,28 @@ def test_shard_members_splits_the_ensemble_and_matches_unsharded():
     np.testing.assert_allclose(r["eval_acc_sharded"], r["eval_acc_single"], atol=1e-6)
     assert len(set(r["eval_acc_single"])) > 1, "members differ (seed, lr), so the comparison means something"
     assert r["uneven"] is not None and r["uneven"].startswith("ConfigError") and "6 ensemble members" in r["uneven"]
+
+
+def test_shard_data_splits_the_rows_and_matches_one_device():
+    """shard_data=True on 8 devices: every device holds N/8 rows, each batch is gathered by a
+    reduce-scatter (no all-gather of the data), and training gives the 1-device metrics."""
+    r = run_worker("rows", devices=8)
+    assert r["data_shapes"] == [[504, 784], [504], [120, 784], [120]], "rows zero-padded to a multiple of 8"
+    assert r["shard_shapes"] == [[[63, 784]], [[63]], [[15, 784]], [[15]]], "each device holds N/8 rows"
+    assert r["shard_devices"] == [8] * 4 and r["specs"] == [["data"]] * 4
+    assert r["collectives"]["reduce-scatter"] >= 1
+    assert r["collectives"]["all-gather"] == r["collectives"]["all-to-all"] == 0
+    # Each device receives exactly its B/8 = 4 images (and labels) of every mini-batch.
+    assert {"f32[4,784]", "s32[4]"} <= set(r["reduce_scatter_shapes"]), r["reduce_scatter_shapes"]
+    assert r["metrics_one"][-1]["eval_accuracy"] > 0.5, "the synthetic task should be learnt"
+    for m1, m8 in zip(r["metrics_one"], r["metrics_rows"], strict=True):
+        for key, v1 in m1.items():
+            assert m8[key] == pytest.approx(v1, rel=1e-5, abs=1e-6), key
+    assert r["max_param_diff"] < 1e-5
+    # Row-sharded evaluation of the first 100 training images (the rest weigh 0) = evaluation on one device.
+    np.testing.assert_allclose(r["eval_block"], r["eval_whole"], rtol=1e-5)
+    assert len(r["errors"]) == 3, "a block of rows where every device needs every row must be refused"
+    assert all("only its block of 500 of the 500 training images" in e for e in r["errors"]), r["errors"]
 
 
 def _free_port() -> int:

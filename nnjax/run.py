@@ -10,7 +10,6 @@ A run folder holds
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import math
 import os
@@ -29,13 +28,14 @@ from nnjax.config import Config, load_json, result_fields, save_json, validate
 from nnjax.data import Splits, load_splits
 from nnjax.errors import CheckpointError, ConfigError, DivergedError
 from nnjax.model import Params, count_params
-from nnjax.parallel import process_run_dir
+from nnjax.parallel import local_rows, process_run_dir
 from nnjax.train import (
     TrainState,
     compile_epoch,
     epoch_key,
+    evaluate_split,
+    evaluator,
     init_state,
-    make_evaluate,
     to_device,
     unstack,
 )
@@ -236,13 +236,15 @@ def _train(
     cfg: Config, run_dir: Path, resume: bool, progress: bool, splits: Splits | None, stack: contextlib.ExitStack
 ) -> dict[str, Any]:
     if splits is None:
-        splits = load_splits(cfg.dataset, cfg.data_dir, cfg.tfds_dir, cfg.validation)
-    n_train = len(splits.x_train)
+        # With several processes each one loads only the rows its own devices hold (multi-host).
+        rows = local_rows if jax.process_count() > 1 else None
+        splits = load_splits(cfg.dataset, cfg.data_dir, cfg.tfds_dir, cfg.validation, rows=rows)
+    n_train = splits.n_train
     state = init_state([cfg], n_train)
     # The untrained network's loss: the yardstick of divergence (same image count as the test split,
     # so the final evaluation reuses this compiled program).
-    n_ref = min(n_train, len(splits.x_test))
-    init_loss, _ = evaluate_params(cfg, state.params, splits.x_train[:n_ref], splits.y_train[:n_ref])
+    n_ref = min(n_train, splits.n_test)
+    init_loss = float(evaluate_split(cfg, state.params, splits, "train", n_ref)[0][0])
     start, history = 0, []
     ckpt_dir = run_dir / "checkpoints"
     metrics_path = run_dir / "metrics.jsonl"
@@ -339,7 +341,8 @@ def _train(
                 os.fsync(log.fileno())  # a checkpoint after epoch e implies metrics lines 1..e on disk
                 checkpoint.save(ckpt_dir, done, _state_tree(state, cfg, done), meta, cfg.keep_checkpoints)
 
-    test_loss, test_acc = evaluate_params(cfg, state.params, splits.x_test, splits.y_test)
+    test_loss_K, test_acc_K = evaluate_split(cfg, state.params, splits, "test")
+    test_loss, test_acc = float(test_loss_K[0]), float(test_acc_K[0])
     result = {
         "run_dir": str(run_dir),
         "test_accuracy": test_acc,
@@ -359,15 +362,9 @@ def _train(
     return result
 
 
-@functools.lru_cache(maxsize=16)
-def _evaluator(cfg: Config):
-    # One compiled evaluation per config: training and `nnjax eval` run the very same program.
-    return jax.jit(make_evaluate(cfg))
-
-
 def evaluate_params(cfg: Config, params_K: Params, x_Nx784: np.ndarray, y_N: np.ndarray) -> tuple[float, float]:
     """(loss, accuracy) of member 0 of stacked parameters on a split."""
-    loss_K, acc_K = _evaluator(cfg)(params_K, *to_device(x_Nx784, y_N))
+    loss_K, acc_K = evaluator(cfg)(params_K, *to_device(x_Nx784, y_N))
     return float(loss_K[0]), float(acc_K[0])
 
 

@@ -276,20 +276,29 @@ def _write_jsonl(path: Path, lines: list[dict[str, Any]]) -> None:
 
 
 class _Data:
-    """Splits loaded once per data source and shared by the groups that use it."""
+    """Splits loaded once per data source and shared by the groups that use it.
 
-    def __init__(self, splits=None):
+    With several processes and data-parallel groups (``shard_members`` not True), each process loads
+    only the rows its own devices hold (``parallel.local_rows``); split members need every row.
+    """
+
+    def __init__(self, splits=None, shard_members: bool | None = None):
         self.given = splits
+        self.shard_members = shard_members
         self.cache: dict[tuple, Any] = {}
 
     def get(self, cfg: Config):
         if self.given is not None:
             return self.given
+        import jax
+
         from nnjax.data import load_splits
+        from nnjax.parallel import local_rows
 
         key = (cfg.dataset, cfg.data_dir, cfg.tfds_dir, cfg.validation)
         if key not in self.cache:
-            self.cache[key] = load_splits(*key)
+            blocks = jax.process_count() > 1 and self.shard_members is not True
+            self.cache[key] = load_splits(*key, rows=local_rows if blocks else None)
         return self.cache[key]
 
 
@@ -319,7 +328,7 @@ def _run_group(
 
     from nnjax import checkpoint
     from nnjax.run import DIVERGENCE_METRICS, divergence_cause, read_metrics
-    from nnjax.train import compile_epoch, epoch_key, init_state, make_evaluate, to_device
+    from nnjax.train import compile_epoch, epoch_key, evaluate_split, init_state
 
     gdir = sweep_dir / "groups" / gid
     ckpt_dir = gdir / "checkpoints"
@@ -337,14 +346,12 @@ def _run_group(
         except (OSError, json.JSONDecodeError):
             pass  # damaged: finish it again from its checkpoint
 
-    n_train = len(splits.x_train)
+    n_train = splits.n_train
     state = init_state(configs, n_train)
     diverged_K = np.zeros(k, np.int32)  # epoch at which each member first diverged; 0 = never
     # Each untrained member's loss: the yardstick of a loss explosion, as for single runs.
-    n_ref = min(n_train, len(splits.x_test))
-    init_loss_K, _ = jax.device_get(
-        jax.jit(make_evaluate(cfg0))(state.params, splits.x_train[:n_ref], splits.y_train[:n_ref])
-    )
+    n_ref = min(n_train, splits.n_test)
+    init_loss_K, _ = evaluate_split(cfg0, state.params, splits, "train", n_ref)
     start = 0
     if resume:
         found = checkpoint.restore_latest(
@@ -430,8 +437,7 @@ def _run_group(
                 tree = _state_tree(_first(state, k), cfg0, done, diverged_K)
                 checkpoint.save(ckpt_dir, done, tree, meta, cfg0.keep_checkpoints)
 
-    x_test, y_test = to_device(splits.x_test, splits.y_test)
-    test_loss_K, test_acc_K = jax.device_get(jax.jit(make_evaluate(cfg0))(_first(state.params, k), x_test, y_test))
+    test_loss_K, test_acc_K = evaluate_split(cfg0, _first(state.params, k), splits, "test")
     group_lines = [m for m in read_metrics(metrics_path) if m["group"] == gid]
     epoch_times = [m["epoch_s"] for m in group_lines if m["member"] == ids[0]]
     result = {
@@ -563,7 +569,7 @@ def run_sweep(
         checkpoint.write_atomic(sweep_dir / "sweep.json", (json.dumps(spec, indent=2) + "\n").encode())
         (sweep_dir / "metrics.jsonl").write_text("")
 
-    data = _Data(splits)
+    data = _Data(splits, shard_members)
     grid_fields = list(grid)
     results = []
     for gi, g in enumerate(groups):

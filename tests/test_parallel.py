@@ -54,33 +54,54 @@ def _flops(compiled) -> float:
     return float((cost[0] if isinstance(cost, list) else cost)["flops"])
 
 
-def _train(out_dir: str) -> dict:
-    """Train the small config through run.train_and_evaluate; metrics, final params, and the
-    shardings / collectives / per-device flops of the epoch program exactly as run.py builds it."""
+def _train(out_dir: str, from_cache: str = "") -> dict:
+    """Train the small config through run.train_and_evaluate (on synthetic_splits, or with
+    ``from_cache`` loading them from the npz cache in $TFDS_DATA_DIR as run.py loads data); metrics,
+    final params, the splits run.py loaded, and the placement / collectives / per-device flops of the
+    epoch program run.py compiled."""
     import jax
 
-    from nnjax.parallel import batch_sharding, make_mesh, replicate
-    from nnjax.run import load_run, read_metrics, train_and_evaluate
-    from nnjax.train import epoch_key, init_state, make_epoch, to_device
+    import nnjax.run as run
+    from nnjax.train import epoch_key
 
-    cfg, splits = small_config(), synthetic_splits()
-    result = train_and_evaluate(cfg, out_dir, progress=False, splits=splits)
-    _, params_K, _ = load_run(result["run_dir"])  # this process's folder (process_run_dir)
+    seen = {}
 
-    mesh = make_mesh()
-    state = replicate(init_state([cfg], N_TRAIN), mesh)
-    data = replicate(to_device(splits.x_train, splits.y_train, splits.x_eval, splits.y_eval), mesh)
-    compiled = make_epoch(cfg, N_TRAIN, batch_sharding(mesh, BATCH)).lower(state, epoch_key(cfg, 0), *data).compile()
+    def spy(name, fn):
+        def wrapped(*args, **kwargs):
+            seen[name] = fn(*args, **kwargs)
+            return seen[name]
+
+        return wrapped
+
+    run.load_splits, run.compile_epoch = spy("splits", run.load_splits), spy("compiled", run.compile_epoch)
+    cfg = small_config()
+    result = run.train_and_evaluate(cfg, out_dir, progress=False, splits=None if from_cache else synthetic_splits())
+    _, params_K, _ = run.load_run(result["run_dir"])  # this process's folder (process_run_dir)
+
+    compiled, state, data, _ = seen["compiled"]
     hlo = compiled.as_text()
     new_state, _ = compiled(state, epoch_key(cfg, 0), *data)
     leaves = jax.tree_util.tree_leaves(new_state) + data
     grad_all_reduce = [
         line for line in hlo.splitlines() if re.search(r"\ball-reduce(?:-start)?\(", line) and "transpose(jvp" in line
     ]
+    loaded = seen.get("splits")
     return {
         "devices": jax.device_count(),
         "result": result,
-        "metrics": read_metrics(Path(result["run_dir"]) / "metrics.jsonl"),
+        # What this process's loader returned: the rows it holds of (train, eval, test), and the sizes.
+        "loaded": loaded
+        and {
+            "starts": list(loaded.starts),
+            "rows": [len(loaded.x_train), len(loaded.x_eval), len(loaded.x_test)],
+            "sizes": loaded.sizes and list(loaded.sizes),
+        },
+        # Per placed data array: its global shape and the rows [lo, hi) this process's devices hold.
+        "data_shapes": [list(a.shape) for a in data],
+        "data_local_rows": [
+            sorted({(s.index[0].start or 0, s.index[0].stop or a.shape[0]) for s in a.addressable_shards}) for a in data
+        ],
+        "metrics": run.read_metrics(Path(result["run_dir"]) / "metrics.jsonl"),
         "params": [np.asarray(leaf).tolist() for leaf in jax.tree_util.tree_leaves(jax.device_get(params_K))],
         "collectives": _collectives(hlo),
         "grad_all_reduce": len(grad_all_reduce),
@@ -212,14 +233,43 @@ def _rows() -> dict:
 
 
 def _distributed(out_dir: str) -> dict:
-    """One of two processes (4 CPU devices each) started through the environment, training together."""
+    """One of two processes (4 CPU devices each) started through the environment, training together
+    on the data set that run.py loads from the npz cache in $TFDS_DATA_DIR (each process its block)."""
     from nnjax.parallel import maybe_initialize_distributed
 
     started = maybe_initialize_distributed()
     import jax
 
     info = {"started": started, "process_count": jax.process_count(), "device_count": jax.device_count()}
-    return {**info, **_train(out_dir)}
+    return {**info, **_train(out_dir, from_cache="yes")}
+
+
+SWEEP_GRID = {"seed": [0, 1], "lr": [0.001, 0.003]}
+
+
+def _group_results(sweep_dir: Path) -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted(Path(sweep_dir).glob("groups/*/result.json"))]
+
+
+def _distributed_sweep(out_dir: str) -> dict:
+    """One of two processes running a small sweep (each mini-batch split) on the npz-cache data set."""
+    from nnjax.parallel import maybe_initialize_distributed, process_run_dir
+
+    maybe_initialize_distributed()
+    import jax
+
+    import nnjax.data
+    from nnjax.sweep import run_sweep
+
+    loaded, real = [], nnjax.data.load_splits
+    nnjax.data.load_splits = lambda *args, **kwargs: loaded.append(real(*args, **kwargs)) or loaded[-1]
+    run_sweep(small_config(), SWEEP_GRID, out_dir, progress=False)
+    return {
+        "process_count": jax.process_count(),
+        "loaded_train_rows": [len(s.x_train) for s in loaded],
+        "loaded_starts": [list(s.starts) for s in loaded],
+        "groups": _group_results(process_run_dir(out_dir)),
+    }
 
 
 def worker_main(argv: list[str]) -> None:
@@ -227,7 +277,14 @@ def worker_main(argv: list[str]) -> None:
 
     jax.config.update("jax_numpy_rank_promotion", "raise")  # as conftest.py does in the pytest process
     mode, *args = argv
-    modes = {"train": _train, "batch_error": _batch_error, "members": _members, "rows": _rows, "dist": _distributed}
+    modes = {
+        "train": _train,
+        "batch_error": _batch_error,
+        "members": _members,
+        "rows": _rows,
+        "dist": _distributed,
+        "dist_sweep": _distributed_sweep,
+    }
     out = modes[mode](*args)
     print(RESULT + json.dumps(out), flush=True)
 
@@ -356,13 +413,20 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_two_processes_train_like_one_device(trained, tmp_path):
-    """jax.distributed on localhost: 2 processes × 4 CPU devices, started through the environment."""
+def run_two_processes(mode: str, out: Path, tmp_path: Path) -> list[dict]:
+    """jax.distributed on localhost: 2 worker processes × 4 CPU devices, started through the
+    environment, with synthetic_splits as the mnist npz cache in their $TFDS_DATA_DIR."""
+    from nnjax.data import _cache_path, _write_cache
+
+    s = synthetic_splits()
+    _write_cache(
+        _cache_path(tmp_path / "tfds", "mnist"),
+        {"x_train": s.x_train, "y_train": s.y_train, "x_test": s.x_test, "y_test": s.y_test},
+    )
     port = _free_port()
-    out = tmp_path / "run"
     procs = [
         start_worker(
-            "dist",
+            mode,
             str(out),
             devices=4,
             env={
@@ -370,22 +434,63 @@ def test_two_processes_train_like_one_device(trained, tmp_path):
                 "JAX_COORDINATOR_ADDRESS": f"localhost:{port}",
                 "JAX_NUM_PROCESSES": "2",
                 "JAX_PROCESS_ID": str(p),
+                "TFDS_DATA_DIR": str(tmp_path / "tfds"),
             },
         )
         for p in range(2)
     ]
-    results = [finish_worker(p, timeout=240) for p in procs]
+    return [finish_worker(p, timeout=240) for p in procs]
+
+
+def test_two_processes_train_like_one_device(trained, tmp_path):
+    """2 processes × 4 CPU devices, each loading only its half of the data set (from the npz cache)
+    and holding only that half on its devices."""
+    out = tmp_path / "run"
+    results = run_two_processes("dist", out, tmp_path)
     one = trained[1]
+    half, per_device = N_TRAIN // 2, N_TRAIN // 8
     for p, r in enumerate(results):
         assert r["started"] and r["process_count"] == 2 and r["device_count"] == 8
         assert r["array_device_counts"] == [8] and r["grad_all_reduce"] >= 1
+        # The loader read only this process's rows of each split (train 512, test 120 = eval).
+        assert r["loaded"] == {
+            "starts": [half * p, 60 * p, 60 * p],
+            "rows": [half, 60, 60],
+            "sizes": [N_TRAIN, 120, 120],
+        }
+        # Its 4 devices hold 4 consecutive blocks of N/8 rows of its half, and nothing else.
+        assert r["data_shapes"] == [[N_TRAIN, 784], [N_TRAIN], [N_EVAL, 784], [N_EVAL]]
+        train_rows = [[half * p + per_device * i, half * p + per_device * (i + 1)] for i in range(4)]
+        assert r["data_local_rows"][0] == r["data_local_rows"][1] == train_rows
+        assert r["data_local_rows"][2] == [[60 * p + 15 * i, 60 * p + 15 * (i + 1)] for i in range(4)]
+        assert r["collectives"]["reduce-scatter"] >= 1 and r["collectives"]["all-gather"] == 0
         for m1, m in zip(one["metrics"], r["metrics"], strict=True):
-            for key in ("train_loss", "test_accuracy", "param_norm"):
+            for key in ("train_loss", "train_accuracy", "test_loss", "test_accuracy", "grad_norm", "param_norm"):
                 assert m[key] == pytest.approx(m1[key], rel=1e-4, abs=1e-5), (p, m1["epoch"], key)
+        assert r["result"]["test_accuracy"] == pytest.approx(one["result"]["test_accuracy"], abs=1e-6)
+        assert r["result"]["test_loss"] == pytest.approx(one["result"]["test_loss"], rel=1e-5)
     # Process 0 writes the run folder, process 1 its copy beside it: never the same file.
     assert results[0]["result"]["run_dir"] == str(out)
     assert results[1]["result"]["run_dir"] == str(out) + ".process1"
     assert (out / "result.json").exists() and Path(str(out) + ".process1", "result.json").exists()
+
+
+def test_two_processes_sweep_like_one_device(tmp_path):
+    """A data-parallel sweep over 2 processes loads each process's half and gives one device's results."""
+    from nnjax.sweep import run_sweep
+
+    results = run_two_processes("dist_sweep", tmp_path / "sweep", tmp_path)
+    run_sweep(
+        small_config(), SWEEP_GRID, tmp_path / "one", progress=False, shard_members=False, splits=synthetic_splits()
+    )
+    one = _group_results(tmp_path / "one")
+    assert len(one) == 1 and len(one[0]["test_accuracy"]) == 4
+    for p, r in enumerate(results):
+        assert r["process_count"] == 2 and r["loaded_train_rows"] == [N_TRAIN // 2]
+        assert r["loaded_starts"] == [[N_TRAIN // 2 * p, 60 * p, 60 * p]], "its own half of every split"
+        assert [(g["split"], g["n_devices"]) for g in r["groups"]] == [("batch", 8)]
+        np.testing.assert_allclose(r["groups"][0]["test_accuracy"], one[0]["test_accuracy"], atol=1e-6)
+        np.testing.assert_allclose(r["groups"][0]["test_loss"], one[0]["test_loss"], rtol=1e-5)
 
 
 # ---------------------------------------------------------------- in-process (one device)

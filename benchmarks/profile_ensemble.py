@@ -1,0 +1,74 @@
+"""Where a K-member ensemble's epoch goes: the XLA operations of one traced epoch, by total time.
+
+    python benchmarks/profile_ensemble.py [--k 16] [--top 25] [--placement sweep|one-device]
+
+Compiles the K-member epoch of the video network placed as ``nnjax sweep`` places it (members split
+over one JAX CPU device per core) or on one device, runs one epoch, then traces a second with
+``jax.profiler`` and sums each XLA operation's time over the steps (and devices). Each row names the
+operation and what it computes (its shape and the jax op it came from, from the compiled HLO), so the
+matrix products, the optimiser's fusions and the metrics can be told apart. Times include the
+tracer's own overhead: compare rows with each other, not with untraced epochs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import gzip
+import json
+import re
+import tempfile
+from pathlib import Path
+
+import jax
+
+from nnjax.parallel import member_devices, padded_size, split_cpu_cores
+
+split_cpu_cores()
+
+from nnjax.configs import video  # noqa: E402
+from nnjax.data import load_splits  # noqa: E402
+from nnjax.train import compile_epoch, epoch_key, init_state  # noqa: E402
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--k", type=int, default=16, help="ensemble members")
+    p.add_argument("--top", type=int, default=25, help="operations to list")
+    p.add_argument("--placement", choices=("sweep", "one-device"), default="sweep")
+    args = p.parse_args()
+    cfg, splits = video(), load_splits("mnist")
+    devices = member_devices(args.k) if args.placement == "sweep" else jax.devices()[:1]
+    k_run = padded_size(args.k, len(devices))
+    state = init_state([cfg.replace(seed=i % args.k) for i in range(k_run)], len(splits.x_train))
+    compiled, state, data, _ = compile_epoch(
+        cfg, splits, state, 0, shard_members=args.placement == "sweep", devices=devices
+    )
+    jax.block_until_ready(compiled(state, epoch_key(cfg, 0), *data))
+    # What each operation is: "name = shape op(...), ... op_name=..." lines of the compiled HLO.
+    what = {}
+    for line in compiled.as_text().splitlines():
+        m = re.match(r"\s*(?:ROOT )?%?([\w.\-]+) = (\S+) .*?op_name=\"([^\"]+)\"", line)
+        if m:
+            what[m.group(1)] = f"{m.group(2)} {m.group(3).split('/')[-1]}"
+    with tempfile.TemporaryDirectory() as tmp:
+        with jax.profiler.trace(tmp):
+            jax.block_until_ready(compiled(state, epoch_key(cfg, 1), *data))
+        trace = next(Path(tmp).rglob("*.trace.json.gz"))
+        events = json.load(gzip.open(trace))["traceEvents"]
+    total, count = collections.Counter(), collections.Counter()
+    for e in events:
+        if e.get("ph") == "X" and e["name"] in what:
+            total[e["name"]] += e["dur"]
+            count[e["name"]] += 1
+    all_us = sum(total.values())
+    where = f"{len(devices)} device(s)" if args.placement == "sweep" else "one device"
+    print(f"K={args.k} video networks on {where}; XLA operations of one traced epoch, {all_us / 1e3:.0f} ms in all\n")
+    print("| share | ms | calls | operation | shape and source |")
+    print("|---:|---:|---:|---|---|")
+    for name, us in total.most_common(args.top):
+        print(f"| {100 * us / all_us:.1f} % | {us / 1e3:.1f} | {count[name]} | {name} | {what[name]} |")
+
+
+if __name__ == "__main__":
+    main()

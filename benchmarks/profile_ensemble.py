@@ -38,12 +38,10 @@ def main() -> None:
     p.add_argument("--placement", choices=("sweep", "one-device"), default="sweep")
     args = p.parse_args()
     cfg, splits = video(), load_splits("mnist")
-    devices = member_devices(args.k) if args.placement == "sweep" else jax.devices()[:1]
+    devices = (member_devices(args.k) if args.placement == "sweep" else None) or jax.devices()[:1]
     k_run = padded_size(args.k, len(devices))
     state = init_state([cfg.replace(seed=i % args.k) for i in range(k_run)], len(splits.x_train))
-    compiled, state, data, _ = compile_epoch(
-        cfg, splits, state, 0, shard_members=args.placement == "sweep", devices=devices
-    )
+    compiled, state, data, _ = compile_epoch(cfg, splits, state, 0, shard_members=len(devices) > 1, devices=devices)
     jax.block_until_ready(compiled(state, epoch_key(cfg, 0), *data))
     # What each operation is: "name = shape op(...), ... op_name=..." lines of the compiled HLO.
     what = {}
@@ -62,7 +60,7 @@ def main() -> None:
             total[e["name"]] += e["dur"]
             count[e["name"]] += 1
     all_us = sum(total.values())
-    where = f"{len(devices)} device(s)" if args.placement == "sweep" else "one device"
+    where = f"members split over {len(devices)} devices" if len(devices) > 1 else "one device"
     print(f"K={args.k} video networks on {where}; XLA operations of one traced epoch, {all_us / 1e3:.0f} ms in all\n")
     print("| share | ms | calls | operation | shape and source |")
     print("|---:|---:|---:|---|---|")

@@ -28,8 +28,9 @@ CPU cores: XLA runs one CPU device's small matrix products poorly across cores, 
 over them (``member_devices``; members are padded with copies of member 0 to an even split, and the
 copies are dropped from every result). Each core then trains whole members with no communication;
 on the 2-core dev machine 16 members train ~1.5× faster than on one device using both cores
-(benchmarks/RESULTS.md). Single runs stay on one device: splitting one small network's mini-batch
-over CPU "devices" costs more in synchronisation than it gains.
+(benchmarks/RESULTS.md). Single runs, and sweep groups split by mini-batch, then use the first of
+those devices only (``batch_devices``): splitting one small network's mini-batch over CPU "devices"
+costs more in synchronisation than it gains.
 
 Several processes (TPU pods, multi-node GPU): ``maybe_initialize_distributed`` starts
 ``jax.distributed`` when the environment asks for it. Every process then loads only its block of
@@ -56,38 +57,65 @@ from nnjax.errors import ConfigError
 AXIS = "data"
 
 
-def split_cpu_cores(n: int | None = None) -> int:
-    """Ask jax for one CPU device per core (``jax_num_cpu_devices``, default ``os.cpu_count()``).
+def usable_cores() -> int:
+    """CPU cores this process may run on (its affinity mask where the OS has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
-    Call before anything touches a device (a later call, or an ``XLA_FLAGS`` that already sets
-    ``--xla_force_host_platform_device_count``, leaves the count alone). Accelerators are unaffected.
-    Returns the number of CPU devices jax will have (as far as this call decides it).
+
+def split_cpu_cores(n: int | None = None) -> int:
+    """Ask jax for one CPU device per core (``jax_num_cpu_devices``, default ``usable_cores()``).
+
+    Call before anything touches a device: once jax has started, or when ``XLA_FLAGS`` already sets
+    ``--xla_force_host_platform_device_count``, the count is left alone. Accelerators are unaffected.
+    Returns the number of CPU devices jax has (or will have).
     """
     from jax._src import xla_bridge  # no public "are the backends up?" query
 
+    if xla_bridge.backends_are_initialized():
+        return len(jax.devices("cpu"))
     forced = re.search(r"xla_force_host_platform_device_count=(\d+)", os.environ.get("XLA_FLAGS", ""))
     if forced:
         return int(forced.group(1))
-    if xla_bridge.backends_are_initialized() or jax.config.jax_num_cpu_devices > 0:
-        return max(1, jax.config.jax_num_cpu_devices)
-    n = n or os.cpu_count() or 1
+    if jax.config.jax_num_cpu_devices > 0:
+        return jax.config.jax_num_cpu_devices
+    n = n or usable_cores()
     jax.config.update("jax_num_cpu_devices", n)
     return n
 
 
-def member_devices(k: int, shard_members: bool | None = None) -> list | None:
-    """The devices an ensemble of ``k`` members is split over, or None for data parallel.
+def batch_devices() -> list | None:
+    """The devices that split each mini-batch (a single run, or a sweep group split by batch): None =
+    every device. On a one-process CPU whose devices are its cores (``jax_num_cpu_devices``, as
+    ``split_cpu_cores`` sets it) only the first: one small network's mini-batch split over CPU
+    "devices" costs more in synchronisation than it gains. CPU devices forced with ``XLA_FLAGS``
+    (the tests' stand-in for an accelerator's devices) are all used.
+    """
+    if jax.default_backend() == "cpu" and jax.process_count() == 1 and jax.config.jax_num_cpu_devices > 1:
+        return jax.devices()[:1]
+    return None
 
-    ``shard_members``: True = split the members over every device (with one process: over at most
-    ``k``); False = data parallel over every device; None (auto) = split on a one-process CPU
-    backend with several devices (see ``split_cpu_cores``), data parallel elsewhere.
+
+def member_devices(k: int, shard_members: bool | None = None) -> list | None:
+    """The devices an ensemble of ``k`` members is split over (at most ``k``), or None: split each
+    mini-batch instead (over ``batch_devices()``).
+
+    ``shard_members``: True = split the members; False = split the mini-batches; None (auto) = split
+    the members on a one-process CPU backend with several devices (see ``split_cpu_cores``), the
+    mini-batches elsewhere. Splitting members across several processes is not supported.
     """
     n = jax.device_count()
+    if shard_members and jax.process_count() > 1:
+        raise ConfigError(
+            f"--shard-members with {jax.process_count()} processes is not supported: each process could "
+            "fetch only its own members' metrics (leave it off: each mini-batch is split over all devices)"
+        )
     if shard_members is None:
         shard_members = jax.default_backend() == "cpu" and n > 1 and jax.process_count() == 1
     if not shard_members:
         return None
-    return jax.devices() if jax.process_count() > 1 else jax.devices()[: min(n, k)]
+    return jax.devices()[: min(n, k)]
 
 
 def padded_size(k: int, n_devices: int) -> int:
@@ -164,6 +192,21 @@ def local_rows(n: int, mesh: Mesh | None = None) -> tuple[int, int]:
     return min(lo, n), min(hi, n)
 
 
+def padded_rows(block: np.ndarray, start: int, n: int, lo: int, hi: int) -> np.ndarray:
+    """Rows [lo, hi) of an ``n``-row split zero-padded past row n, from ``block`` = its rows
+    [start, start + len(block)): the real rows, then zeros (only zeros when lo ≥ n — a process whose
+    devices lie wholly in the padding, as the last of many hosts can with a small split)."""
+    real_lo, real_hi = min(lo, n), min(hi, n)
+    if not start <= real_lo <= real_hi <= start + len(block):
+        raise ValueError(
+            f"this process holds rows [{start}, {start + len(block)}) of the {n}-row split; "
+            f"its devices need rows [{real_lo}, {real_hi})"
+        )
+    local = np.zeros((hi - lo, *block.shape[1:]), block.dtype)
+    local[: real_hi - real_lo] = block[real_lo - start : real_hi - start]
+    return local
+
+
 def shard_rows(block: np.ndarray, start: int, n: int, mesh: Mesh) -> jax.Array:
     """An ``n``-row split as one global array sharded by rows over ``mesh`` (``row_sharding``), its
     rows zero-padded to a multiple of the device count.
@@ -173,15 +216,7 @@ def shard_rows(block: np.ndarray, start: int, n: int, mesh: Mesh) -> jax.Array:
     (``jax.make_array_from_process_local_data``), so no rows cross hosts.
     """
     lo, hi = _padded_block(n, mesh)
-    real_lo, real_hi = min(lo, n), min(hi, n)
-    if not start <= real_lo <= real_hi <= start + len(block):
-        raise ValueError(
-            f"this process holds rows [{start}, {start + len(block)}) of the {n}-row split; "
-            f"its devices need rows [{real_lo}, {real_hi})"
-        )
-    local = np.asarray(block[real_lo - start : real_hi - start])
-    if hi - real_hi:
-        local = np.concatenate([local, np.zeros((hi - real_hi, *local.shape[1:]), local.dtype)])
+    local = padded_rows(block, start, n, lo, hi)
     global_shape = (padded_size(n, mesh.size), *local.shape[1:])
     return jax.make_array_from_process_local_data(row_sharding(mesh), local, global_shape)
 

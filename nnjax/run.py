@@ -28,7 +28,7 @@ from nnjax.config import Config, load_json, result_fields, save_json, validate
 from nnjax.data import Splits, load_splits
 from nnjax.errors import CheckpointError, ConfigError, DivergedError
 from nnjax.model import Params, count_params
-from nnjax.parallel import local_rows, process_run_dir
+from nnjax.parallel import batch_devices, local_rows, process_run_dir
 from nnjax.train import (
     TrainState,
     compile_epoch,
@@ -266,7 +266,8 @@ def _train(
             state = _with_hyperparams_of(tree["train"], state)
         history = _metrics_until(metrics_path, start)
 
-    compiled, state, data, compile_s = compile_epoch(cfg, splits, state, start)
+    devices = batch_devices()  # None: every device; one on a CPU split into cores (see parallel.py)
+    compiled, state, data, compile_s = compile_epoch(cfg, splits, state, start, devices=devices)
 
     # Every check has passed: from here on the folder is written.
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -354,7 +355,7 @@ def _train(
         "epoch_s_median": round(statistics.median(epoch_times), 4) if epoch_times else None,
         "train_s": round(sum(epoch_times), 3),
         "device": str(jax.devices()[0].device_kind),
-        "devices": jax.device_count(),
+        "devices": jax.device_count() if devices is None else len(devices),
     }
     if split == "val":
         result["val_accuracy"] = history[-1]["val_accuracy"]

@@ -167,11 +167,12 @@ def group(configs: Sequence[Config]) -> list[list[Config]]:
     return list(groups.values())
 
 
-def estimate_bytes(group: Sequence[Config], n_train: int, n_eval: int) -> int:
+def estimate_bytes(group: Sequence[Config], n_train: int, n_eval: int, cpu_devices: int = 1) -> int:
     """Rough peak memory in bytes of training ``group`` as one ensemble on ``n_train`` images with
     ``n_eval`` evaluation (and as many test) images: per member parameters, optimiser state, gradients
     and the activations of a mini-batch and an evaluation chunk (float32), times K, plus the data set
-    (uint8 images, int32 labels) held on the device."""
+    (uint8 images, int32 labels) held on the device. ``cpu_devices`` > 1: the members are split over
+    that many CPU devices in one host memory (padded to an even split), each with its own data copy."""
     from nnjax.model import layer_sizes
     from nnjax.train import EVAL_CHUNK
 
@@ -187,7 +188,9 @@ def estimate_bytes(group: Sequence[Config], n_train: int, n_eval: int) -> int:
     per_member = state_bytes + act_bytes
     batch_bytes = 4 * sizes[0] * (cfg.batch_size + EVAL_CHUNK)  # scaled input images, shared by members
     data_bytes = (n_train + 2 * n_eval) * (sizes[0] + 4) + 4 * n_train  # images, labels, the permutation
-    return len(group) * per_member + batch_bytes + data_bytes
+    k = len(group) + (-len(group) % cpu_devices if len(group) > cpu_devices else 0)
+    copies = min(cpu_devices, len(group))
+    return k * per_member + copies * (batch_bytes + data_bytes)
 
 
 def memory_limit_bytes() -> int:
@@ -212,11 +215,14 @@ def _split_sizes(cfg: Config, splits) -> tuple[int, int]:
     return (n_train - 10_000, 10_000) if cfg.validation else (n_train, n_test)
 
 
-def check_memory(groups: Sequence[Sequence[Config]], splits=None, limit: int | None = None) -> None:
-    """ConfigError (before anything is compiled) if a group's estimated memory exceeds the limit."""
+def check_memory(
+    groups: Sequence[Sequence[Config]], splits=None, limit: int | None = None, cpu_devices: int = 1
+) -> None:
+    """ConfigError (before anything is compiled) if a group's estimated memory exceeds the limit
+    (``cpu_devices``: as in ``estimate_bytes``)."""
     limit = memory_limit_bytes() if limit is None else limit
     for g in groups:
-        need = estimate_bytes(g, *_split_sizes(g[0], splits))
+        need = estimate_bytes(g, *_split_sizes(g[0], splits), cpu_devices)
         if need > limit:
             raise ConfigError(
                 f"sweep group of {len(g)} members with hidden={format_value(g[0].hidden)} needs about "
@@ -361,7 +367,7 @@ def _run_group(
             start, tree, _ = found
             state, diverged_K = tree["train"], np.array(tree["diverged"], np.int32)
 
-    from nnjax.parallel import member_devices, padded_size
+    from nnjax.parallel import batch_devices, member_devices, padded_size
 
     # Split over several devices, the members are padded with copies of member 0 to an even split;
     # the copies train along and are dropped from every checkpoint, metric and result.
@@ -369,8 +375,11 @@ def _run_group(
     k_run = k if devices is None else padded_size(k, len(devices))
     if k_run > k:
         state = jax.tree_util.tree_map(lambda x: np.concatenate([x, np.repeat(x[:1], k_run - k, 0)]), state)
+    by_members = devices is not None
+    if not by_members:
+        devices = batch_devices()  # None: every device
     compiled, state, data, compile_s = compile_epoch(
-        cfg0, splits, state, start, shard_members=devices is not None, devices=devices
+        cfg0, splits, state, start, shard_members=by_members, devices=devices
     )
 
     gdir.mkdir(parents=True, exist_ok=True)
@@ -453,7 +462,7 @@ def _run_group(
         "epoch_s_median": round(statistics.median(epoch_times), 4) if epoch_times else None,
         "device": str(jax.devices()[0].device_kind),
         "n_devices": jax.device_count() if devices is None else len(devices),
-        "split": "batch" if devices is None else "members",
+        "split": "members" if by_members else "batch",
     }
     checkpoint.write_atomic(result_path, (json.dumps(result, indent=2) + "\n").encode())
     return result
@@ -554,7 +563,14 @@ def run_sweep(
         _check_resume_spec(sweep_dir, base, grid)
     elif sweep_dir.exists() and any(sweep_dir.iterdir()):
         raise ConfigError(f"{sweep_dir}: sweep folder already exists; use --resume or another --out")
-    check_memory(groups, splits)
+    if shard_members:
+        from nnjax.parallel import member_devices
+
+        member_devices(1, shard_members)  # several processes: a clear error now, before anything is written
+    import jax
+
+    split_on_cpu = jax.default_backend() == "cpu" and shard_members is not False
+    check_memory(groups, splits, cpu_devices=jax.local_device_count() if split_on_cpu else 1)
 
     sweep_dir.mkdir(parents=True, exist_ok=True)
     if not resume:

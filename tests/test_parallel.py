@@ -558,6 +558,41 @@ def test_split_cpu_cores_sets_the_cpu_device_count_once():
     assert p.stdout.split()[:2] == ["4", "4"]
 
 
+def test_padded_rows_of_a_process_block():
+    """A process's rows of a zero-padded split, also when its devices hold padding only."""
+    from nnjax.parallel import padded_rows
+
+    x = np.arange(11 * 2).reshape(11, 2)  # an 11-row split; 4 processes × 2 devices pad it to 16
+    np.testing.assert_array_equal(padded_rows(x, 0, 11, 4, 8), x[4:8])
+    np.testing.assert_array_equal(padded_rows(x[8:], 8, 11, 8, 12), np.r_[x[8:11], np.zeros((1, 2), int)])
+    np.testing.assert_array_equal(padded_rows(x[11:], 11, 11, 12, 16), np.zeros((4, 2), int))  # lo ≥ n
+    with pytest.raises(ValueError, match="holds rows"):
+        padded_rows(x[:4], 0, 11, 4, 8)
+
+
+def test_member_split_across_processes_is_refused_before_writing(monkeypatch, tmp_path):
+    import jax
+
+    from nnjax import sweep
+    from nnjax.errors import ConfigError
+    from nnjax.parallel import member_devices
+
+    monkeypatch.setattr(jax, "process_count", lambda: 2)
+    with pytest.raises(ConfigError, match="--shard-members with 2 processes is not supported"):
+        member_devices(4, True)
+    assert member_devices(4, None) is None  # auto: each mini-batch split over all devices
+    with pytest.raises(ConfigError, match="not supported"):
+        sweep.run_sweep(
+            small_config(),
+            {"seed": [0, 1]},
+            tmp_path / "s",
+            shard_members=True,
+            progress=False,
+            splits=synthetic_splits(),
+        )
+    assert not (tmp_path / "s").exists()
+
+
 def test_cli_train_reports_the_batch_error_in_one_line(tmp_path):
     """Through the CLI on 8 devices: exit 1 and one ``nnjax: error:`` line, no traceback."""
     code = (

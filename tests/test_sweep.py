@@ -158,6 +158,10 @@ def test_memory_estimate_scales_with_members_and_layers():
     assert one - per_member >= (N_TRAIN + 2 * N_EVAL) * 784  # the shared uint8 images count once
     wide = sweep.estimate_bytes([TINY.replace(hidden=(1024, 1024))], N_TRAIN, N_EVAL)
     assert wide > 1.8e6 * 4 * 4  # 1.8 M parameters, float32, params + adam state (at least)
+    # Split over 2 CPU devices: 3 members pad to 4, and each device holds its own copy of the data.
+    shared = one - per_member
+    assert sweep.estimate_bytes([TINY] * 3, N_TRAIN, N_EVAL, cpu_devices=2) == 4 * per_member + 2 * shared
+    assert sweep.estimate_bytes([TINY], N_TRAIN, N_EVAL, cpu_devices=2) == one  # one member: one device
 
 
 def test_memory_refusal_before_compiling(tmp_path):
@@ -312,8 +316,8 @@ def test_sweep_folder_files(tmp_path):
 
 def test_members_split_over_two_cpu_devices(tmp_path):
     """One CPU device per core (split_cpu_cores(2)): by default a group's members are split over the
-    devices, K=3 padded to 4 with a copy that appears nowhere; the results match one device's, and
-    --no-shard-members (False) splits each mini-batch instead."""
+    devices, K=3 padded to 4 with a copy that appears nowhere; the results match one device's.
+    --no-shard-members (False) and single runs use one device: a CPU core split is for ensembles."""
     script = f"""
 import sys, json
 sys.path.insert(0, {str(Path(__file__).parent)!r})
@@ -335,15 +339,19 @@ b = sweep.run_sweep(TINY, {{"seed": [0, 1]}}, {str(tmp_path / "batch")!r}, progr
                     shard_members=False)
 g = json.load(open({str(tmp_path / "batch" / "groups" / "g00" / "result.json")!r}))
 print("BATCH", json.dumps([[r["final_test_accuracy"] for r in b["members"]], g["n_devices"], g["split"]]))
+from nnjax.run import train_and_evaluate
+r = train_and_evaluate(TINY, {str(tmp_path / "single")!r}, progress=False, splits=SPLITS)
+print("SINGLE", json.dumps(r["devices"]))
 """
     env = {**os.environ, "JAX_PLATFORMS": "cpu"}
     env.pop("XLA_FLAGS", None)
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
-    lines = dict(line.split(" ", 1) for line in out.stdout.splitlines() if line[:4] in ("AUTO", "BATC", "RESU"))
+    lines = dict(line.split(" ", 1) for line in out.stdout.splitlines() if line[:4] in ("AUTO", "BATC", "RESU", "SING"))
     auto_acc, auto_n, auto_split = json.loads(lines["AUTO"])
     batch_acc, batch_n, batch_split = json.loads(lines["BATCH"])
-    assert (auto_n, auto_split) == (2, "members") and (batch_n, batch_split) == (2, "batch")
+    assert (auto_n, auto_split) == (2, "members") and (batch_n, batch_split) == (1, "batch")
+    assert json.loads(lines["SINGLE"]) == 1
     single = run_tiny(TINY, {"seed": [0, 1, 2]}, tmp_path / "one")  # this process: one device
     single_acc = [r["final_test_accuracy"] for r in single["members"]]
     assert auto_acc == pytest.approx(single_acc, abs=1e-6)

@@ -1,7 +1,8 @@
 """What one more ensemble member costs: epoch time of K members of the video's network trained at once.
 
-    python benchmarks/ensemble_scaling.py [--ks 1,4,16,64] [--rounds 7] [--data mnist|synthetic]
-                                          [--placement sweep|one-device|both] [--set F=V ...]
+    python benchmarks/ensemble_scaling.py [--ks 1,4,16,64] [--rounds 7] [--processes 3]
+                                          [--data mnist|synthetic] [--placement sweep|one-device|both]
+                                          [--set F=V ...]
 
 Each K is one compiled epoch program (``train.compile_epoch``: shuffle, lax.scan over the mini-batches,
 evaluation on the 10,000 test images) with K members of the video config (seeds 0..K-1, same batch
@@ -11,16 +12,22 @@ run — is one device. ``--placement one-device`` puts every K on one device ins
 over both cores, the placement before ``split_cpu_cores``); ``both`` measures both.
 
 All programs are compiled first, then timed round-robin — one epoch of each per round, ``--rounds``
-rounds — so a slow spell of a shared machine hits every K alike. Reported: the median epoch, and the
-median over rounds of each round's per-member ratio to that round's K = 1 epoch.
+rounds — so a slow spell of a shared machine hits every K alike; all of that in ``--processes`` fresh
+processes, because on the dev VM a process's single-run epoch is either ~0.065 s or ~0.095 s for its
+whole life. Reported: per K the median over processes of the median epoch, and of the per-member
+ratio to K = 1 within the process (itself the median over rounds of each round's ratio), with each
+process's ratio and K = 1 epoch listed.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import time
 
 import jax
@@ -91,14 +98,8 @@ def time_epoch(job: dict, epoch: int) -> None:
     job["times"].append(time.perf_counter() - t0)
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--ks", default="1,4,16,64", help="ensemble sizes K (comma-separated)")
-    p.add_argument("--rounds", type=int, default=7, help="timed epochs per K, interleaved (medians reported)")
-    p.add_argument("--data", choices=("mnist", "synthetic"), default="mnist", help="real MNIST or random arrays")
-    p.add_argument("--placement", choices=("sweep", "one-device", "both"), default="sweep")
-    p.add_argument("--set", nargs="*", default=[], metavar="FIELD=VALUE", help="config overrides, e.g. optimizer=sgd")
-    args = p.parse_args()
+def measure(args: argparse.Namespace) -> tuple[str, list[dict]]:
+    """In this process: compile every (placement, K), time them round-robin; (header, rows)."""
     overrides = dict(item.split("=", 1) for item in args.set)
     ks = sorted({1, *(int(k) for k in args.ks.split(","))})
     placements = ["sweep", "one-device"] if args.placement == "both" else [args.placement]
@@ -111,24 +112,72 @@ def main() -> None:
     for r in range(args.rounds):
         for job in jobs:
             time_epoch(job, r + 1)
-    n_dev = len(jax.devices())
-    print(
+    header = (
         f"Video network 784-16-16-10{' with ' + ' '.join(args.set) if args.set else ''}, batch "
-        f"{base['cfg'].batch_size}, {len(data.x_train):,} training images ({args.data}); median of {args.rounds} "
-        f"interleaved epochs after compilation; {jax.devices()[0].platform}, {n_dev} JAX device(s), "
-        f"{os.cpu_count()} CPU cores visible ({cpu_name()}); jax {jax.__version__}.\n"
+        f"{base['cfg'].batch_size}, {len(data.x_train):,} training images ({args.data}); {args.rounds} interleaved "
+        f"epochs per K after compilation in each of {args.processes} process(es); {jax.devices()[0].platform}, "
+        f"{len(jax.devices())} JAX device(s), {os.cpu_count()} CPU cores visible ({cpu_name()}); jax {jax.__version__}."
     )
-    print("| K | placement | compile (s) | epoch, whole ensemble (s) | epoch per member (s) | per member ÷ K=1 |")
-    print("|---|---|---|---|---|---|")
-    for job in jobs:
-        if job["k"] == 1 and job is not base:
-            continue
-        ratios = [t / job["k"] / b for t, b in zip(job["times"], base["times"])]
-        med = statistics.median(job["times"])
+    rows = [
+        {
+            "k": job["k"],
+            "where": job["where"],
+            "compile_s": job["compile_s"],
+            "epoch_s": statistics.median(job["times"]),
+            "ratio": statistics.median(t / job["k"] / b for t, b in zip(job["times"], base["times"])),
+        }
+        for job in jobs
+        if job["k"] > 1 or job is base
+    ]
+    return header, rows
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--ks", default="1,4,16,64", help="ensemble sizes K (comma-separated)")
+    p.add_argument("--rounds", type=int, default=7, help="timed epochs per K and process, interleaved")
+    p.add_argument("--processes", type=int, default=3, help="fresh processes to measure in (medians over them)")
+    p.add_argument("--data", choices=("mnist", "synthetic"), default="mnist", help="real MNIST or random arrays")
+    p.add_argument("--placement", choices=("sweep", "one-device", "both"), default="sweep")
+    p.add_argument("--set", nargs="*", default=[], metavar="FIELD=VALUE", help="config overrides, e.g. optimizer=sgd")
+    p.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # one process's rows (the parent reads them)
+    args = p.parse_args()
+    if args.json or args.processes == 1:
+        header, rows = measure(args)
+        runs = [rows]
+        if args.json:
+            print(json.dumps({"header": header, "rows": rows}))
+            return
+    else:
+        argv = ["--ks", args.ks, "--rounds", str(args.rounds), "--processes", str(args.processes)]
+        argv += ["--data", args.data, "--placement", args.placement]
+        argv += ["--set", *args.set, "--json"] if args.set else ["--json"]
+        runs = []
+        for _ in range(args.processes):
+            out = subprocess.run([sys.executable, __file__, *argv], capture_output=True, text=True, check=True)
+            got = json.loads(out.stdout.strip().splitlines()[-1])
+            header, rows = got["header"], got["rows"]
+            runs.append(rows)
+    print(header + "\n")
+    print(
+        "| K | placement | compile (s) | epoch, whole ensemble (s) | epoch per member (s) | per member ÷ K=1 "
+        "| ÷ K=1 in each process |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for i, row in enumerate(runs[0]):
+        per_process = [rows[i] for rows in runs]
+        epoch = statistics.median(r["epoch_s"] for r in per_process)
         print(
-            f"| {job['k']} | {job['where']} | {job['compile_s']:.2f} | {med:.3f} | {med / job['k']:.4f} | "
-            f"{statistics.median(ratios):.3f}× |"
+            f"| {row['k']} | {row['where']} | {statistics.median(r['compile_s'] for r in per_process):.2f} | "
+            f"{epoch:.3f} | {epoch / row['k']:.4f} | {statistics.median(r['ratio'] for r in per_process):.3f}× | "
+            + ", ".join(f"{r['ratio']:.3f}" for r in per_process)
+            + " |"
         )
+    print(
+        "\nA single run's epoch (K = 1) in each process: "
+        + ", ".join(f"{rows[0]['epoch_s']:.3f} s" for rows in runs)
+        + ". The ratios are taken within each process (its K = 1), then the median over processes."
+    )
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@
 Each K is one compiled epoch program (``train.compile_epoch``: shuffle, lax.scan over the mini-batches,
 evaluation on the 10,000 test images) with K members of the video config (seeds 0..K-1, same batch
 size), placed as ``nnjax sweep`` places it: with one JAX CPU device per core (``split_cpu_cores``) the
-members are split over the cores (``member_devices``, padded to an even split), and K = 1 — a single
+members are split over the cores (``train.compile_ensemble``, padded to an even split), and K = 1 — a single
 run — is one device. ``--placement one-device`` puts every K on one device instead (XLA's own threads
 over both cores, the placement before ``split_cpu_cores``); ``both`` measures both.
 
@@ -32,7 +32,7 @@ import time
 
 import jax
 
-from nnjax.parallel import member_devices, padded_size, split_cpu_cores
+from nnjax.parallel import split_cpu_cores
 
 split_cpu_cores()  # before anything touches a device, as the sweep command does
 
@@ -41,7 +41,7 @@ import numpy as np  # noqa: E402
 from nnjax.config import apply_overrides  # noqa: E402
 from nnjax.configs import video  # noqa: E402
 from nnjax.data import Splits  # noqa: E402
-from nnjax.train import compile_epoch, epoch_key, init_state  # noqa: E402
+from nnjax.train import compile_ensemble, epoch_key, init_state  # noqa: E402
 
 
 def cpu_name() -> str:
@@ -70,13 +70,13 @@ def load_data(kind: str) -> Splits:
 def prepare(k: int, placement: str, data: Splits, overrides: dict[str, str]) -> dict:
     """Compile the K-member epoch program under ``placement``; returns what ``time_epoch`` runs."""
     cfg = apply_overrides(video(), overrides)
-    devices = member_devices(k) if placement == "sweep" else None
-    k_run = k if devices is None else padded_size(k, len(devices))
-    state = init_state([cfg.replace(seed=i % k) for i in range(k_run)], len(data.x_train))
-    compiled, state, arrays, compile_s = compile_epoch(
-        cfg, data, state, 0, shard_members=devices is not None, devices=devices or jax.devices()[:1]
+    state = init_state([cfg.replace(seed=i) for i in range(k)], len(data.x_train))
+    # "one-device": each mini-batch split over parallel.batch_devices(), one device on a core-split CPU
+    compiled, state, arrays, compile_s, placed = compile_ensemble(
+        cfg, data, state, 0, shard_members=None if placement == "sweep" else False
     )
-    where = f"members over {len(devices)} devices" if devices and len(devices) > 1 else "one device"
+    n = placed["n_devices"]
+    where = "one device" if n == 1 else f"{'members' if placed['split'] == 'members' else 'batch'} over {n} devices"
     return {
         "k": k,
         "placement": placement,

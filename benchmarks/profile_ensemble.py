@@ -22,13 +22,13 @@ from pathlib import Path
 
 import jax
 
-from nnjax.parallel import member_devices, padded_size, split_cpu_cores
+from nnjax.parallel import split_cpu_cores
 
 split_cpu_cores()
 
 from nnjax.configs import video  # noqa: E402
 from nnjax.data import load_splits  # noqa: E402
-from nnjax.train import compile_epoch, epoch_key, init_state  # noqa: E402
+from nnjax.train import compile_ensemble, epoch_key, init_state  # noqa: E402
 
 
 def main() -> None:
@@ -38,10 +38,10 @@ def main() -> None:
     p.add_argument("--placement", choices=("sweep", "one-device"), default="sweep")
     args = p.parse_args()
     cfg, splits = video(), load_splits("mnist")
-    devices = (member_devices(args.k) if args.placement == "sweep" else None) or jax.devices()[:1]
-    k_run = padded_size(args.k, len(devices))
-    state = init_state([cfg.replace(seed=i % args.k) for i in range(k_run)], len(splits.x_train))
-    compiled, state, data, _ = compile_epoch(cfg, splits, state, 0, shard_members=len(devices) > 1, devices=devices)
+    state = init_state([cfg.replace(seed=i) for i in range(args.k)], len(splits.x_train))
+    compiled, state, data, _, placed = compile_ensemble(
+        cfg, splits, state, 0, shard_members=None if args.placement == "sweep" else False
+    )
     jax.block_until_ready(compiled(state, epoch_key(cfg, 0), *data))
     # What each operation is: "name = shape op(...), ... op_name=..." lines of the compiled HLO.
     what = {}
@@ -60,7 +60,8 @@ def main() -> None:
             total[e["name"]] += e["dur"]
             count[e["name"]] += 1
     all_us = sum(total.values())
-    where = f"members split over {len(devices)} devices" if len(devices) > 1 else "one device"
+    n = placed["n_devices"]
+    where = f"members split over {n} devices" if placed["split"] == "members" and n > 1 else f"{n} device(s)"
     print(f"K={args.k} video networks on {where}; XLA operations of one traced epoch, {all_us / 1e3:.0f} ms in all\n")
     print("| share | ms | calls | operation | shape and source |")
     print("|---:|---:|---:|---|---|")

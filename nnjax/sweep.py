@@ -334,7 +334,7 @@ def _run_group(
 
     from nnjax import checkpoint
     from nnjax.run import DIVERGENCE_METRICS, divergence_cause, read_metrics
-    from nnjax.train import compile_epoch, epoch_key, evaluate_split, init_state
+    from nnjax.train import compile_ensemble, epoch_key, evaluate_split, init_state
 
     gdir = sweep_dir / "groups" / gid
     ckpt_dir = gdir / "checkpoints"
@@ -367,20 +367,9 @@ def _run_group(
             start, tree, _ = found
             state, diverged_K = tree["train"], np.array(tree["diverged"], np.int32)
 
-    from nnjax.parallel import batch_devices, member_devices, padded_size
-
     # Split over several devices, the members are padded with copies of member 0 to an even split;
     # the copies train along and are dropped from every checkpoint, metric and result.
-    devices = member_devices(k, shard)
-    k_run = k if devices is None else padded_size(k, len(devices))
-    if k_run > k:
-        state = jax.tree_util.tree_map(lambda x: np.concatenate([x, np.repeat(x[:1], k_run - k, 0)]), state)
-    by_members = devices is not None
-    if not by_members:
-        devices = batch_devices()  # None: every device
-    compiled, state, data, compile_s = compile_epoch(
-        cfg0, splits, state, start, shard_members=by_members, devices=devices
-    )
+    compiled, state, data, compile_s, placement = compile_ensemble(cfg0, splits, state, start, shard)
 
     gdir.mkdir(parents=True, exist_ok=True)
     group_info = {"group": gid, "members": ids, "configs": [c.to_dict() for c in configs]}
@@ -461,8 +450,8 @@ def _run_group(
         "train_s": round(sum(epoch_times), 3),
         "epoch_s_median": round(statistics.median(epoch_times), 4) if epoch_times else None,
         "device": str(jax.devices()[0].device_kind),
-        "n_devices": jax.device_count() if devices is None else len(devices),
-        "split": "members" if by_members else "batch",
+        "n_devices": placement["n_devices"],
+        "split": placement["split"],
     }
     checkpoint.write_atomic(result_path, (json.dumps(result, indent=2) + "\n").encode())
     return result

@@ -353,6 +353,36 @@ def compile_epoch(
     return compiled, state, data, time.perf_counter() - t0
 
 
+def compile_ensemble(cfg: Config, splits, state: TrainState, start_epoch: int, shard_members: bool | None = None):
+    """``compile_epoch`` for ``state``'s K members placed as sweeps place them.
+
+    ``parallel.member_devices`` decides: the members split over devices — padded with copies of
+    member 0 to an even split, which the caller drops (the first K rows of every result are the
+    members) — or each mini-batch split over ``parallel.batch_devices()``. Returns (compiled epoch,
+    placed state, placed data, compile seconds, placement: {"split": "members" | "batch",
+    "n_devices", "k_run"}).
+    """
+    from nnjax.parallel import batch_devices, member_devices, padded_size
+
+    k = jax.tree_util.tree_leaves(state)[0].shape[0]
+    devices = member_devices(k, shard_members)
+    by_members = devices is not None
+    k_run = padded_size(k, len(devices)) if by_members else k
+    if k_run > k:
+        state = jax.tree_util.tree_map(lambda x: np.concatenate([x, np.repeat(x[:1], k_run - k, 0)]), state)
+    if not by_members:
+        devices = batch_devices()  # None: every device
+    compiled, state, data, compile_s = compile_epoch(
+        cfg, splits, state, start_epoch, shard_members=by_members, devices=devices
+    )
+    placement = {
+        "split": "members" if by_members else "batch",
+        "n_devices": jax.device_count() if devices is None else len(devices),
+        "k_run": k_run,
+    }
+    return compiled, state, data, compile_s, placement
+
+
 @functools.lru_cache(maxsize=16)
 def evaluator(cfg: Config):
     """The jitted ``make_evaluate(cfg)``: one compiled evaluation per config, so training and

@@ -11,6 +11,9 @@ members are split over the cores (``train.compile_ensemble``, padded to an even 
 run — is one device. ``--placement one-device`` puts every K on one device instead (XLA's own threads
 over both cores, the placement before ``split_cpu_cores``); ``both`` measures both.
 
+Under ``taskset -c 0`` (one usable core) every K runs on one device on that core: the per-member cost of
+the arithmetic itself, without any splitting (benchmarks/README.md, "The floor").
+
 All programs are compiled first, then timed round-robin — one epoch of each per round, ``--rounds``
 rounds — so a slow spell of a shared machine hits every K alike; all of that in ``--processes`` fresh
 processes, because on the dev VM a process's single-run epoch is either ~0.065 s or ~0.095 s for its
@@ -32,7 +35,7 @@ import time
 
 import jax
 
-from nnjax.parallel import split_cpu_cores
+from nnjax.parallel import split_cpu_cores, usable_cores
 
 split_cpu_cores()  # before anything touches a device, as the sweep command does
 
@@ -116,7 +119,8 @@ def measure(args: argparse.Namespace) -> tuple[str, list[dict]]:
         f"Video network 784-16-16-10{' with ' + ' '.join(args.set) if args.set else ''}, batch "
         f"{base['cfg'].batch_size}, {len(data.x_train):,} training images ({args.data}); {args.rounds} interleaved "
         f"epochs per K after compilation in each of {args.processes} process(es); {jax.devices()[0].platform}, "
-        f"{len(jax.devices())} JAX device(s), {os.cpu_count()} CPU cores visible ({cpu_name()}); jax {jax.__version__}."
+        f"{len(jax.devices())} JAX device(s), {usable_cores()} of {os.cpu_count()} CPU cores usable "
+        f"({cpu_name()}); jax {jax.__version__}."
     )
     rows = [
         {

@@ -32,6 +32,20 @@ def splits(validation: bool):
 DEFAULTS = Config()
 
 
+def wide_base(hidden: tuple[int, ...], epochs: int) -> Config:
+    """The wide ReLU MLP's tuning base: Adam + cosine, batch 128, selected on validation only."""
+    return Config(
+        name="wide",
+        hidden=hidden,
+        activation="relu",
+        validation=True,
+        optimizer="adam",
+        schedule="cosine",
+        batch_size=128,
+        epochs=epochs,
+    )
+
+
 def diff(cfg: Config) -> dict:
     """Config fields that differ from the defaults (excluding name/tfds_dir)."""
     out = {}

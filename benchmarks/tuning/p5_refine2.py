@@ -5,7 +5,7 @@ usage: python p5_refine2.py sigmoid|relu|wide
 
 import sys
 
-from harness import run_group, summarize
+from harness import run_group, summarize, wide_base
 
 from nnjax.config import Config
 
@@ -41,16 +41,7 @@ elif which == "relu":
     keys = ["standardize", "epochs", "lr", "weight_decay"]
 else:
     for hidden, epochs in (((128, 128), 20), ((256, 256), 10)):
-        B = Config(
-            name="wide",
-            hidden=hidden,
-            activation="relu",
-            validation=True,
-            optimizer="adam",
-            schedule="cosine",
-            batch_size=128,
-            epochs=epochs,
-        )
+        B = wide_base(hidden, epochs)
         for std in (False, True):
             rows += run_group(
                 "p5_wide", grid(B.replace(standardize=std), lr=(0.003, 0.005), weight_decay=(0.0, 1e-4), seed=(0, 1))

@@ -3,6 +3,7 @@
     python benchmarks/compare.py                   # full run: writes benchmarks/RESULTS.md
     python benchmarks/compare.py --quick           # tiny smoke run (6,000 images, 2 epochs, 1 rep)
     python benchmarks/compare.py --configs a,b --reps 3 --epochs 5
+    python benchmarks/compare.py --device cuda     # on a GPU: nnjax vs PyTorch on CUDA, RESULTS_gpu.md
 
 Every contender trains the same network with the same optimiser, batch size, constant learning rate,
 cross-entropy, initial weights (nnjax's ``init_params``, exported) and batch order (nnjax's
@@ -13,6 +14,9 @@ run interleaved (A B C A B C ...) so that drifting load on a shared machine hits
 Steady-state epoch time: the median over epochs 2..E of one process (epoch 1 carries warm-up), then
 the median over repetitions. An epoch is: shuffle, every full mini-batch, evaluation on the 10,000
 test images. nnjax's compile time is reported separately (run.py's compile_s).
+
+With ``--device cuda`` both nnjax (jax for CUDA) and PyTorch train on the GPU; the NumPy contenders are
+CPU-only and left out unless named, and the issue's speed targets (set for the 2-core CPU) are not checked.
 
 Needs torch (``pip install -e ".[bench]"``); the library itself never imports it.
 """
@@ -90,11 +94,17 @@ DATA_SEED = 0
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument(
+        "--device",
+        choices=("cpu", "cuda"),
+        default="cpu",
+        help="where nnjax and PyTorch train: cpu, or cuda (jax for CUDA and a CUDA PyTorch) [cpu]",
+    )
     p.add_argument("--configs", default="a,b,c", help="comma-separated subset of: " + ", ".join(CONFIGS))
     p.add_argument(
         "--contenders",
-        default="nnjax,torch,numpy,nielsen",
-        help="comma-separated subset of " + ",".join(CONTENDER_SCRIPTS),
+        default=None,
+        help="comma-separated subset of " + ",".join(CONTENDER_SCRIPTS) + " [cpu: all; cuda: nnjax,torch]",
     )
     p.add_argument("--reps", type=int, default=3, help="repetitions of every (config, contender) [3]")
     p.add_argument("--epochs", type=int, default=5, help="epochs per process; steady state = median of epochs 2.. [5]")
@@ -102,15 +112,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="smoke run: --train-limit 6000 --epochs 2 --reps 1, no extras")
     p.add_argument("--no-default-run", action="store_true", help="skip the default `nnjax train` memory/compile run")
     p.add_argument("--no-ensemble", action="store_true", help="skip benchmarks/ensemble_scaling.py")
-    p.add_argument("--out", default=None, help="Markdown output [benchmarks/RESULTS.md; --quick: none]")
+    p.add_argument(
+        "--out", default=None, help="Markdown output [benchmarks/RESULTS.md, cuda: RESULTS_gpu.md; --quick: none]"
+    )
     p.add_argument("--threads", type=int, default=os.cpu_count(), help="torch.set_num_threads [all cores]")
     args = p.parse_args(argv)
+    if args.contenders is None:
+        args.contenders = "nnjax,torch" if args.device == "cuda" else "nnjax,torch,numpy,nielsen"
+    if args.device == "cuda":
+        args.no_ensemble = True  # ensemble_scaling.py measures the CPU's cores; gpu.sh times a GPU ensemble
     if args.quick:
         args.train_limit = args.train_limit or 6000
         args.epochs, args.reps = 2, 1
         args.no_default_run = args.no_ensemble = True
     elif args.out is None:
-        args.out = str(HERE / "RESULTS.md")
+        args.out = str(HERE / ("RESULTS_gpu.md" if args.device == "cuda" else "RESULTS.md"))
     args.configs = args.configs.split(",")
     args.contenders = args.contenders.split(",")
     for c in args.configs:
@@ -180,6 +196,7 @@ def run_contender(contender: str, config: str, rep: int, tmp: Path, paths: dict[
         "seed": SEED,
         "data_seed": DATA_SEED,
         "threads": args.threads,
+        "device": args.device,
         "data": str(paths["data"]),
         "start": str(paths[config]),
         "run_dir": str(tmp / f"run_{config}_{rep}"),
@@ -192,6 +209,8 @@ def run_contender(contender: str, config: str, rep: int, tmp: Path, paths: dict[
     if rc != 0:
         sys.exit(f"{contender} on config {config} failed (exit {rc}); its output:\n{Path(f'{stem}.log').read_text()}")
     result = json.loads(Path(f"{stem}.result.json").read_text())
+    if args.device == "cuda" and contender == "nnjax" and "cpu" in str(result.get("device", "")).lower():
+        sys.exit(f"--device cuda, but nnjax trained on {result['device']}: install jax for CUDA")
     result.update(rep=rep, wall_s=round(wall_s, 3), peak_rss_mb=round(rss_mb, 1))
     result["steady_epoch_s"] = statistics.median(result["epoch_s"][1:] or result["epoch_s"])
     return result
@@ -224,6 +243,21 @@ def ensemble_scaling(tmp: Path) -> str | None:
     rc, wall_s, rss_mb = run_child([sys.executable, str(script), "--placement", "both"], log)
     text = log.read_text().strip()
     return f"{text}\n\n(exit {rc}, {wall_s:.0f} s wall, peak RSS {rss_mb:.0f} MB)"
+
+
+def gpu_name() -> str:
+    """The first GPU's name as nvidia-smi gives it, or a note that there is none."""
+    try:
+        out = subprocess.run(
+            ["nvidia-smi", "--query-gpu=name,driver_version", "--format=csv,noheader"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        name, driver = out.stdout.strip().splitlines()[0].split(", ")
+        return f"{name} (driver {driver})"
+    except (OSError, subprocess.CalledProcessError, ValueError, IndexError):
+        return "no GPU found by nvidia-smi"
 
 
 def machine() -> dict[str, Any]:
@@ -279,18 +313,40 @@ def summarise(results: list[dict[str, Any]], configs: list[str], contenders: lis
     return rows
 
 
+def contender_name(contender: str, device: str) -> str:
+    """The table's name for a contender; PyTorch's says where it ran."""
+    if contender == "torch" and device == "cuda":
+        return "PyTorch eager (CUDA)"
+    return CONTENDER_NAMES[contender]
+
+
 def markdown(rows: list[dict[str, Any]], extras: dict[str, Any], info: dict[str, Any], args: argparse.Namespace) -> str:
     v = info["versions"]
+    if args.device == "cuda":
+        head = [
+            "# nnjax vs PyTorch on a GPU: measured side by side",
+            "",
+            f"- Date: {info['date']}",
+            f"- GPU: **{info['gpu']}**; host: {info['cpu']}, {info['cores']} cores; {info['os']}, "
+            f"Python {info['python']}",
+            f"- Libraries: jax {v['jax']}, jaxlib {v['jaxlib']}, optax {v['optax']}, torch {v['torch']}, "
+            f"numpy {v['numpy']}",
+            f"- Command: `{info['command']}` (data: {info['data_env']})",
+        ]
+    else:
+        head = [
+            "# nnjax vs PyTorch vs NumPy: measured side by side",
+            "",
+            f"- Date: {info['date']}",
+            f"- Machine: {info['cpu']}, {info['cores']} cores (`os.cpu_count()`), the 2-core CPU dev machine; "
+            f"{info['os']}, Python {info['python']}",
+            f"- Libraries: jax {v['jax']}, jaxlib {v['jaxlib']}, optax {v['optax']}, torch {v['torch']}, "
+            f"numpy {v['numpy']}",
+            f"- Command: `{info['command']}` (data: {info['data_env']}; the final run was wrapped in "
+            "`flock /tmp/nnjax-cpu.lock`, which keeps out only the other cooperating jobs)",
+        ]
     lines = [
-        "# nnjax vs PyTorch vs NumPy: measured side by side",
-        "",
-        f"- Date: {info['date']}",
-        f"- Machine: {info['cpu']}, {info['cores']} cores (`os.cpu_count()`), the 2-core CPU dev machine; "
-        f"{info['os']}, Python {info['python']}",
-        f"- Libraries: jax {v['jax']}, jaxlib {v['jaxlib']}, optax {v['optax']}, torch {v['torch']}, "
-        f"numpy {v['numpy']}",
-        f"- Command: `{info['command']}` (data: {info['data_env']}; the final run was wrapped in "
-        "`flock /tmp/nnjax-cpu.lock`, which keeps out only the other cooperating jobs)",
+        *head,
         f"- {args.epochs} epochs per process, {args.reps} repetitions, contenders interleaved "
         f"({' '.join(args.contenders)}) within every repetition; "
         f"{info['n_train']} training images, 10,000 test images (real MNIST, `nnjax.data.load_splits`).",
@@ -315,7 +371,7 @@ def markdown(rows: list[dict[str, Any]], extras: dict[str, Any], info: dict[str,
         )
         comp = f"{r['compile_s']:.2f}" if r["compile_s"] is not None else "—"
         lines.append(
-            f"| {r['config']}: {CONFIGS[r['config']]['title']} | {CONTENDER_NAMES[r['contender']]} | "
+            f"| {r['config']}: {CONFIGS[r['config']]['title']} | {contender_name(r['contender'], args.device)} | "
             f"{r['epoch_s']:.3f} | {sp} | {comp} | {r['startup_s']:.1f} | {r['peak_rss_mb']:.0f} | "
             f"{100 * r['test_accuracy']:.2f} |"
         )
@@ -348,7 +404,9 @@ def markdown(rows: list[dict[str, Any]], extras: dict[str, Any], info: dict[str,
         lines.append("")
     lines += ["## Ensemble scaling (benchmarks/ensemble_scaling.py)", ""]
     ens = extras.get("ensemble")
-    if ens is None:
+    if args.device == "cuda":
+        lines.append("Not part of the GPU run: benchmarks/gpu.sh times a 1,024-member ensemble on the GPU.")
+    elif ens is None:
         lines.append(
             "TODO: not run — benchmarks/ensemble_scaling.py did not exist (or --no-ensemble was given) "
             "when this file was written."
@@ -383,6 +441,8 @@ def targets(rows: list[dict[str, Any]], extras: dict[str, Any]) -> list[tuple[st
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     info = machine()
+    if args.device == "cuda":
+        info["gpu"] = gpu_name()
     info["date"] = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     cli = sys.argv[1:] if argv is None else argv
     info["command"] = "python benchmarks/compare.py " + " ".join(map(shlex.quote, cli))
@@ -415,7 +475,8 @@ def main(argv: list[str] | None = None) -> int:
             extras["ensemble"] = ensemble_scaling(tmp)
     info["load_after"] = " / ".join(f"{x:.2f}" for x in os.getloadavg())
     rows = summarise(results, args.configs, args.contenders)
-    extras["targets"] = targets(rows, extras)
+    # The issue's targets are set for the 2-core CPU (RESULTS.md); a GPU run reports its ratios only.
+    extras["targets"] = targets(rows, extras) if args.device == "cpu" else []
     text = markdown(rows, extras, info, args)
     print(text)
     if args.out:

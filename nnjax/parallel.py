@@ -71,9 +71,11 @@ def split_cpu_cores(n: int | None = None) -> int:
     ``--xla_force_host_platform_device_count``, the count is left alone. Accelerators are unaffected.
     Returns the number of CPU devices jax has (or will have).
     """
-    from jax._src import xla_bridge  # no public "are the backends up?" query
-
-    if xla_bridge.backends_are_initialized():
+    try:  # no public "are the backends up?" query
+        from jax._src.xla_bridge import backends_are_initialized
+    except ImportError:  # a jax whose internals moved: ask jax how many CPU devices it has
+        return len(jax.devices("cpu"))
+    if backends_are_initialized():
         return len(jax.devices("cpu"))
     forced = re.search(r"xla_force_host_platform_device_count=(\d+)", os.environ.get("XLA_FLAGS", ""))
     if forced:

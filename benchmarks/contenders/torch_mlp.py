@@ -1,4 +1,4 @@
-"""PyTorch eager on the CPU in its fastest plain form (a benchmark contender; see common.py).
+"""PyTorch eager in its fastest plain form, on the CPU or a CUDA GPU (a benchmark contender; see common.py).
 
 - ``torch.set_num_threads`` = the job's thread count (all cores), no autograd outside training;
 - the whole data set pre-loaded as one float32 tensor (pixels / 255, as nnjax's prepare_images), no
@@ -6,7 +6,9 @@
 - the model is ``nn.Sequential`` of ``nn.Linear`` + activation, started from nnjax's initial weights;
 - ``torch.optim.SGD`` / ``torch.optim.Adam`` (betas (momentum, 0.999), eps 1e-8: optax's defaults),
   ``F.cross_entropy`` (mean over the mini-batch), constant learning rate;
-- the epoch time includes the shuffle and the test-set evaluation, as nnjax's epoch does.
+- the epoch time includes the shuffle and the test-set evaluation, as nnjax's epoch does;
+- job "device" "cuda": model, data and batch order live on the GPU; the test accuracy's ``.item()``
+  waits for the GPU, so every epoch time covers its work. TF32 stays off (PyTorch's default).
 """
 
 from __future__ import annotations
@@ -37,14 +39,15 @@ def build_model(layers, activation: str) -> nn.Sequential:
 def main() -> None:
     job, out = read_job()
     torch.set_num_threads(job["threads"])
+    device = torch.device(job.get("device", "cpu"))
     data = load_data(job)
     layers, perm_ExN = load_start(job)
-    x_train = torch.from_numpy(data["x_train"]).float().div_(255.0)
-    y_train = torch.from_numpy(data["y_train"]).long()
-    x_test = torch.from_numpy(data["x_test"]).float().div_(255.0)
-    y_test = torch.from_numpy(data["y_test"]).long()
+    x_train = torch.from_numpy(data["x_train"]).to(device).float().div_(255.0)
+    y_train = torch.from_numpy(data["y_train"]).to(device).long()
+    x_test = torch.from_numpy(data["x_test"]).to(device).float().div_(255.0)
+    y_test = torch.from_numpy(data["y_test"]).to(device).long()
 
-    model = build_model(layers, job["activation"])
+    model = build_model(layers, job["activation"]).to(device)
     if job["optimizer"] == "sgd":
         opt = torch.optim.SGD(model.parameters(), lr=job["lr"])
     elif job["optimizer"] == "adam":
@@ -58,9 +61,9 @@ def main() -> None:
     epoch_s, accs, losses = [], [], []
     for e in range(job["epochs"]):
         t0 = time.perf_counter()
-        idx = torch.from_numpy(perm_ExN[e, : spe * B])
+        idx = torch.from_numpy(perm_ExN[e, : spe * B]).to(device)
         xs, ys = x_train[idx], y_train[idx]
-        loss_sum = torch.zeros(())
+        loss_sum = torch.zeros((), device=device)
         for s in range(spe):
             xb, yb = xs[s * B : (s + 1) * B], ys[s * B : (s + 1) * B]
             loss = F.cross_entropy(model(xb), yb)
@@ -82,6 +85,7 @@ def main() -> None:
         train_loss=losses,
         test_accuracy_per_epoch=accs,
         torch_threads=torch.get_num_threads(),
+        device=str(device) if device.type == "cpu" else torch.cuda.get_device_name(device),
     )
 
 

@@ -54,6 +54,7 @@ class Config:
     epochs: int = _f(100, "passes over the training images")
     seed: int = _f(0, "seed of the initial parameters")
     data_seed: int = _f(0, "seed of the mini-batch order (shared by all members of an ensemble)")
+    scan_unroll: int = _f(0, "mini-batch steps per iteration of the epoch's loop (0: auto, 1 on CPU; see README)")
     # run folder
     checkpoint_every: int = _f(5, "epochs between checkpoints (0: only the final one)")
     keep_checkpoints: int = _f(3, "how many of the newest checkpoints to keep")
@@ -93,6 +94,7 @@ PROGRAM_FIELDS = (
     "batch_size",
     "epochs",
     "data_seed",
+    "scan_unroll",
 )
 
 
@@ -236,7 +238,7 @@ def validate(cfg: Config) -> Config:
     for field in ("batch_size", "epochs", "keep_checkpoints"):
         if getattr(cfg, field) <= 0:
             raise bad(field, "must be positive")
-    for field in ("checkpoint_every", "warmup_epochs", "seed", "data_seed"):
+    for field in ("checkpoint_every", "warmup_epochs", "seed", "data_seed", "scan_unroll"):
         if getattr(cfg, field) < 0:
             raise bad(field, "must not be negative")
     if not 0 <= cfg.weight_decay < float("inf"):

@@ -1,0 +1,111 @@
+"""Epoch time against the epoch loop's unroll (config field ``scan_unroll``), and XLA flag variants.
+
+    python benchmarks/scan_unroll.py                                  # video and wide 1024, unroll 1 2 4 8 16
+    python benchmarks/scan_unroll.py --runs wide1024 --unrolls 1,8 --epochs 5 \\
+        --xla cmdbuf_off=--xla_gpu_enable_command_buffer=
+
+Each (run, XLA variant, unroll) trains in its own process through ``nnjax train`` (the real entry point)
+and reports run.py's compile time, median epoch time and final test accuracy, as a Markdown table with
+the device. An accelerator pays a fixed cost per iteration of the epoch's ``lax.scan`` (launching the
+step's kernels, the loop's own bookkeeping); unrolling the loop shares it among several mini-batch steps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS = {
+    "video": ["--config", "video"],
+    "video_relu": ["--config", "video_relu"],
+    "wide": ["--config", "wide"],
+    "wide1024": ["--config", "wide", "--hidden", "1024,1024"],
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--runs", default="video,wide1024", help="comma-separated subset of " + ",".join(RUNS))
+    p.add_argument("--unrolls", default="1,2,4,8,16", help="scan_unroll values [1,2,4,8,16]")
+    p.add_argument("--epochs", type=int, default=10, help="epochs per process [10]")
+    p.add_argument(
+        "--xla", action="append", default=[], metavar="NAME=FLAGS", help="an extra XLA_FLAGS variant (repeatable)"
+    )
+    p.add_argument("--timeout", type=float, default=300, help="seconds allowed per process [300]")
+    args = p.parse_args(argv)
+    runs = args.runs.split(",")
+    for r in runs:
+        if r not in RUNS:
+            p.error(f"unknown run {r!r}; valid: {', '.join(RUNS)}")
+    unrolls = [int(u) for u in args.unrolls.split(",")]
+    variants = {"default": os.environ.get("XLA_FLAGS", "")}
+    for v in args.xla:
+        name, _, flags = v.partition("=")
+        variants[name] = f"{variants['default']} {flags}".strip()
+
+    import jax
+
+    device = f"{jax.device_count()} × {jax.devices()[0].device_kind}"
+    print(
+        f"Epoch loop unroll on {device}, jax {jax.__version__}; {args.epochs} epochs per process; "
+        f"`python benchmarks/scan_unroll.py {' '.join(sys.argv[1:] if argv is None else argv)}`\n"
+    )
+    print(
+        "| run | XLA variant | scan_unroll | compile s | median epoch s | epoch ÷ steps (ms) | test accuracy | wall s |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|", flush=True)
+    with tempfile.TemporaryDirectory(prefix="nnjax-unroll-") as tmp:
+        for run in runs:
+            for variant, flags in variants.items():
+                for u in unrolls:
+                    out = Path(tmp) / f"{run}-{variant}-{u}"
+                    cmd = [
+                        sys.executable,
+                        "-m",
+                        "nnjax.cli",
+                        "train",
+                        *RUNS[run],
+                        "--scan-unroll",
+                        str(u),
+                        "--epochs",
+                        str(args.epochs),
+                        "--checkpoint-every",
+                        "0",
+                        "--out",
+                        str(out),
+                        "--json",
+                        "--no-progress",
+                    ]
+                    env = {**os.environ, "XLA_FLAGS": flags, "PYTHONPATH": str(ROOT)}
+                    t0 = time.perf_counter()
+                    try:
+                        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=args.timeout)
+                        rc = proc.returncode
+                    except subprocess.TimeoutExpired:
+                        rc, proc = "timeout", None
+                    wall = time.perf_counter() - t0
+                    if rc != 0:
+                        why = proc.stderr.strip().splitlines()[-1][:120] if proc and proc.stderr.strip() else rc
+                        print(f"| {run} | {variant} | {u} | failed: {why} | | | | {wall:.0f} |", flush=True)
+                        continue
+                    r = json.loads(proc.stdout)
+                    cfg = json.loads((out / "config.json").read_text())
+                    steps = 60000 // cfg["batch_size"]
+                    print(
+                        f"| {run} | {variant} | {u} | {r['compile_s']:.2f} | {r['epoch_s_median']:.4f} "
+                        f"| {1000 * r['epoch_s_median'] / steps:.4f} | {100 * r['test_accuracy']:.2f} % "
+                        f"| {wall:.0f} |",
+                        flush=True,
+                    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -27,6 +27,7 @@ import argparse
 import datetime
 import importlib.metadata
 import json
+import multiprocessing
 import os
 import platform
 import shlex
@@ -138,9 +139,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def export_inputs(tmp: Path, args: argparse.Namespace) -> dict[str, Path]:
+def export_inputs(tmp: Path, args: argparse.Namespace) -> tuple[dict[str, Path], dict[str, str]]:
     """Write data.npz (the arrays every contender trains on) and start_<config>.npz (nnjax's initial
-    weights and per-epoch batch order) into ``tmp``; return their paths."""
+    weights and per-epoch batch order) into ``tmp``; return their paths and each config's init scheme.
+
+    Run in a child process (``main``): this loads JAX and the data set, and every later child inherits
+    its parent's resident-set high-water mark across fork + exec, so a heavy parent would inflate every
+    contender's peak RSS (on a GPU host, to the CUDA runtime's 2.7 GB)."""
     import jax
 
     from nnjax.config import Config
@@ -158,6 +163,7 @@ def export_inputs(tmp: Path, args: argparse.Namespace) -> dict[str, Path]:
         x_test=splits.x_test,
         y_test=splits.y_test,
     )
+    inits = {}
     for name in args.configs:
         spec = CONFIGS[name]
         cfg = Config(activation=spec["activation"], seed=SEED, data_seed=DATA_SEED)
@@ -170,8 +176,8 @@ def export_inputs(tmp: Path, args: argparse.Namespace) -> dict[str, Path]:
         )
         paths[name] = tmp / f"start_{name}.npz"
         np.savez(paths[name], **arrays)
-        spec["init"] = cfg.resolved_init()
-    return paths
+        inits[name] = cfg.resolved_init()
+    return paths, inits
 
 
 def run_child(cmd: list[str], log: Path) -> tuple[int, float, float]:
@@ -452,7 +458,10 @@ def main(argv: list[str] | None = None) -> int:
     results, extras = [], {}
     with tempfile.TemporaryDirectory(prefix="nnjax-compare-") as tmp_name:
         tmp = Path(tmp_name)
-        paths = export_inputs(tmp, args)
+        with multiprocessing.get_context("spawn").Pool(1) as pool:  # keeps JAX and the data out of this process
+            paths, inits = pool.apply(export_inputs, (tmp, args))
+        for name, init in inits.items():
+            CONFIGS[name]["init"] = init
         with np.load(paths["data"]) as f:
             info["n_train"] = len(f["y_train"])
         for rep in range(args.reps):

@@ -37,8 +37,9 @@ class TrainState(NamedTuple):
 
 
 def stack(trees: Sequence[Any]) -> Any:
-    """Stack a list of identical pytrees on a new leading axis."""
-    return jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *trees)
+    """Stack a list of identical pytrees on a new leading axis (on the host: one transfer per leaf)."""
+    host = jax.device_get(list(trees))
+    return jax.tree_util.tree_map(lambda *xs: jnp.asarray(np.stack(xs)), *host)
 
 
 def unstack(tree: Any, k: int) -> Any:
@@ -72,9 +73,13 @@ def init_state(configs: Sequence[Config], n_train: int) -> TrainState:
     """Stacked initial parameters (from each member's ``seed``) and optimiser states."""
     cfg0 = check_same_program(configs)
     spe = steps_per_epoch(cfg0, n_train)
-    params = [init_params(jax.random.key(c.seed), c.hidden, c.resolved_init()) for c in configs]
-    opt = [make_optimizer(c, spe).init(p) for c, p in zip(configs, params)]
-    return TrainState(stack(params), stack(opt))
+    params_K = stack([init_params(jax.random.key(c.seed), c.hidden, c.resolved_init()) for c in configs])
+
+    def member_opt_state(params, lr, weight_decay, momentum):  # the hyper-parameters that may differ
+        return make_optimizer(cfg0.replace(lr=lr, weight_decay=weight_decay, momentum=momentum), spe).init(params)
+
+    hyper_K = [np.array([getattr(c, f) for c in configs], np.float32) for f in ("lr", "weight_decay", "momentum")]
+    return TrainState(params_K, jax.jit(jax.vmap(member_opt_state))(params_K, *hyper_K))
 
 
 def epoch_key(cfg: Config, epoch: int) -> jax.Array:

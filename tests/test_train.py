@@ -68,6 +68,25 @@ def test_ensemble_member_equals_its_single_run(splits_256):
         np.testing.assert_allclose(got, want[0], rtol=1e-3, atol=2e-4)  # Adam amplifies round-off
 
 
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+def test_init_state_is_each_members_own_start_bit_for_bit(optimizer):
+    """The stacked start of K members is exactly what each member's seed and hyper-parameters give alone
+    (the same seed gives the same numbers, inside an ensemble or not)."""
+    configs = [
+        TINY.replace(optimizer=optimizer, seed=s, lr=lr, weight_decay=wd, momentum=m)
+        for s, lr, wd, m in ((0, 0.1, 0.0, 0.9), (7, 0.003, 1e-3, 0.5), (2**32 - 1, 1.0, 2e-4, 0.0))
+    ]
+    state = init_state(configs, 100)
+    for k, cfg in enumerate(configs):
+        params = init_params(jax.random.key(cfg.seed), cfg.hidden, cfg.resolved_init())
+        want = (params, make_optimizer(cfg, steps_per_epoch(cfg, 100)).init(params))
+        got = unstack(tuple(state), k)
+        assert jax.tree_util.tree_structure(got) == jax.tree_util.tree_structure(want)
+        for g, w in zip(jax.tree_util.tree_leaves(got), jax.tree_util.tree_leaves(want)):
+            assert g.dtype == w.dtype and g.shape == w.shape
+            np.testing.assert_array_equal(g, w)
+
+
 def test_batch_larger_than_the_data_is_an_error():
     with pytest.raises(ConfigError, match="batch_size.*larger than the 100 training images"):
         steps_per_epoch(TINY.replace(batch_size=101), 100)

@@ -10,6 +10,7 @@
 #
 # Each step runs on its own: one that fails or runs out of time is marked so in the table and the others
 # still run. Every number it prints is measured by the run that prints it.
+# Last run: 2026-11-28 on a lent NVIDIA H100 80GB HBM3, all six steps; its table and notes: benchmarks/GPU.md.
 #
 # Needs on the GPU machine (the script downloads and installs nothing):
 #   - python with jax for CUDA (e.g. installed beforehand with `pip install -U "jax[cuda12]"`) and nnjax's

@@ -54,7 +54,9 @@ class Config:
     epochs: int = _f(100, "passes over the training images")
     seed: int = _f(0, "seed of the initial parameters")
     data_seed: int = _f(0, "seed of the mini-batch order (shared by all members of an ensemble)")
-    scan_unroll: int = _f(0, "mini-batch steps per iteration of the epoch's loop (0: auto, 1 on CPU; see README)")
+    scan_unroll: int = _f(
+        0, "mini-batch steps per iteration of the epoch's loop (0: auto, now 1 everywhere; benchmarks/GPU.md)"
+    )
     # run folder
     checkpoint_every: int = _f(5, "epochs between checkpoints (0: only the final one)")
     keep_checkpoints: int = _f(3, "how many of the newest checkpoints to keep")

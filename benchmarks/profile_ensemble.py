@@ -1,13 +1,16 @@
 """Where a K-member ensemble's epoch goes: the XLA operations of one traced epoch, by total time.
 
     python benchmarks/profile_ensemble.py [--k 16] [--top 25] [--placement sweep|one-device]
+    python benchmarks/profile_ensemble.py --config wide --set hidden=1024,1024 --k 1   # any config, K = 1 too
 
 Compiles the K-member epoch of the video network placed as ``nnjax sweep`` places it (members split
 over one JAX CPU device per core) or on one device, runs one epoch, then traces a second with
 ``jax.profiler`` and sums each XLA operation's time over the steps (and devices). Each row names the
 operation and what it computes (its shape and the jax op it came from, from the compiled HLO), so the
 matrix products, the optimiser's fusions and the metrics can be told apart. Times include the
-tracer's own overhead: compare rows with each other, not with untraced epochs.
+tracer's own overhead: compare rows with each other, not with untraced epochs. Trace events that are
+no operation of the HLO (on a GPU: the kernels, cuBLAS's among them, and the runtime's own work) are
+listed after, by name, so an accelerator's step can be taken apart too.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ from nnjax.parallel import split_cpu_cores
 
 split_cpu_cores()
 
-from nnjax.configs import video  # noqa: E402
+from nnjax.config import apply_overrides  # noqa: E402
+from nnjax.configs import CONFIGS, get_config  # noqa: E402
 from nnjax.data import load_splits  # noqa: E402
 from nnjax.train import compile_ensemble, epoch_key, init_state  # noqa: E402
 
@@ -36,8 +40,11 @@ def main() -> None:
     p.add_argument("--k", type=int, default=16, help="ensemble members")
     p.add_argument("--top", type=int, default=25, help="operations to list")
     p.add_argument("--placement", choices=("sweep", "one-device"), default="sweep")
+    p.add_argument("--config", default="video", choices=sorted(CONFIGS), help="named config [video]")
+    p.add_argument("--set", nargs="*", default=[], metavar="FIELD=VALUE", help="config overrides")
     args = p.parse_args()
-    cfg, splits = video(), load_splits("mnist")
+    cfg = apply_overrides(get_config(args.config), dict(item.split("=", 1) for item in args.set))
+    splits = load_splits("mnist")
     state = init_state([cfg.replace(seed=i) for i in range(args.k)], len(splits.x_train))
     compiled, state, data, _, placed = compile_ensemble(
         cfg, splits, state, 0, shard_members=None if args.placement == "sweep" else False
@@ -54,19 +61,32 @@ def main() -> None:
             jax.block_until_ready(compiled(state, epoch_key(cfg, 1), *data))
         trace = next(Path(tmp).rglob("*.trace.json.gz"))
         events = json.load(gzip.open(trace))["traceEvents"]
-    total, count = collections.Counter(), collections.Counter()
+    total, count, other = collections.Counter(), collections.Counter(), collections.Counter()
     for e in events:
-        if e.get("ph") == "X" and e["name"] in what:
+        if e.get("ph") != "X":
+            continue
+        if e["name"] in what:
             total[e["name"]] += e["dur"]
             count[e["name"]] += 1
+        else:
+            other[e["name"][:90]] += e["dur"]
     all_us = sum(total.values())
     n = placed["n_devices"]
     where = f"members split over {n} devices" if placed["split"] == "members" and n > 1 else f"{n} device(s)"
-    print(f"K={args.k} video networks on {where}; XLA operations of one traced epoch, {all_us / 1e3:.0f} ms in all\n")
+    net = "-".join(map(str, (784, *cfg.hidden, 10)))
+    print(
+        f"K={args.k} × {cfg.name} ({net} {cfg.activation}, {cfg.optimizer}, batch {cfg.batch_size}) on {where} "
+        f"({jax.devices()[0].device_kind}); XLA operations of one traced epoch, {all_us / 1e3:.0f} ms in all\n"
+    )
     print("| share | ms | calls | operation | shape and source |")
     print("|---:|---:|---:|---|---|")
     for name, us in total.most_common(args.top):
         print(f"| {100 * us / all_us:.1f} % | {us / 1e3:.1f} | {count[name]} | {name} | {what[name]} |")
+    print("\nOther trace events (not an HLO operation's name; they overlap the rows above and each other):\n")
+    print("| ms | event |")
+    print("|---:|---|")
+    for name, us in other.most_common(args.top):
+        print(f"| {us / 1e3:.1f} | {name} |")
 
 
 if __name__ == "__main__":

@@ -180,11 +180,13 @@ def export_inputs(tmp: Path, args: argparse.Namespace) -> tuple[dict[str, Path],
     return paths, inits
 
 
-def run_child(cmd: list[str], log: Path) -> tuple[int, float, float]:
-    """Run ``cmd`` in its own process; (exit code, wall seconds, peak RSS in MB of that process)."""
+def run_child(cmd: list[str], log: Path, device: str = "cpu") -> tuple[int, float, float]:
+    """Run ``cmd`` in its own process; (exit code, wall seconds, peak RSS in MB of that process).
+    With ``device`` "cpu" the child's JAX sees only the CPU, even on a host with jax for CUDA."""
+    env = {**os.environ, "JAX_PLATFORMS": "cpu"} if device == "cpu" else None
     t0 = time.perf_counter()
     with log.open("w") as f:
-        proc = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=ROOT)
+        proc = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
         _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4; tell Popen
     return proc.returncode, time.perf_counter() - t0, usage.ru_maxrss / 1024  # Linux: ru_maxrss in KiB
@@ -211,7 +213,7 @@ def run_contender(contender: str, config: str, rep: int, tmp: Path, paths: dict[
     job["t_launch"] = time.time()  # the child's startup time is measured from here
     Path(f"{stem}.job.json").write_text(json.dumps(job))
     cmd = [sys.executable, str(CONTENDER_SCRIPTS[contender]), f"{stem}.job.json", f"{stem}.result.json"]
-    rc, wall_s, rss_mb = run_child(cmd, Path(f"{stem}.log"))
+    rc, wall_s, rss_mb = run_child(cmd, Path(f"{stem}.log"), args.device)
     if rc != 0:
         sys.exit(f"{contender} on config {config} failed (exit {rc}); its output:\n{Path(f'{stem}.log').read_text()}")
     result = json.loads(Path(f"{stem}.result.json").read_text())
@@ -222,11 +224,11 @@ def run_contender(contender: str, config: str, rep: int, tmp: Path, paths: dict[
     return result
 
 
-def default_run(tmp: Path) -> dict[str, Any]:
+def default_run(tmp: Path, device: str) -> dict[str, Any]:
     """`nnjax train` with the default config (video): its peak RSS, compile time and result."""
     out = tmp / "default_run"
     cmd = [sys.executable, "-m", "nnjax.cli", "train", "--out", str(out), "--no-progress", "--json"]
-    rc, wall_s, rss_mb = run_child(cmd, tmp / "default_run.log")
+    rc, wall_s, rss_mb = run_child(cmd, tmp / "default_run.log", device)
     text = (tmp / "default_run.log").read_text()
     if rc != 0:
         sys.exit(f"default `nnjax train` failed (exit {rc}):\n{text}")
@@ -478,7 +480,7 @@ def main(argv: list[str] | None = None) -> int:
                         flush=True,
                     )
         if not args.no_default_run:
-            extras["default_run"] = default_run(tmp)
+            extras["default_run"] = default_run(tmp, args.device)
             print("default run:", extras["default_run"], flush=True)
         if not args.no_ensemble:
             extras["ensemble"] = ensemble_scaling(tmp)

@@ -8,13 +8,13 @@
 #   6. benchmarks/compare.py --device cuda: nnjax vs PyTorch eager on the same GPU (RESULTS_gpu.md),
 # then a Markdown table with the card's name (nvidia-smi) for the README.
 #
-# Each step runs on its own: one that fails or runs out of time is marked so in the table and the others
-# still run. Every number it prints is measured by the run that prints it.
+# Each step runs on its own: once the data are ready, a step that fails or runs out of time is marked so
+# in the table and the others still run. Every number it prints is measured by the run that prints it.
 # Last run: 2026-11-28 on a lent NVIDIA H100 80GB HBM3, all six steps; its table and notes: benchmarks/GPU.md.
 #
 # Needs on the GPU machine (the script downloads and installs nothing):
 #   - python with jax for CUDA (e.g. installed beforehand with `pip install -U "jax[cuda12]"`) and nnjax's
-#     other dependencies: optax numpy tqdm matplotlib pillow, and a CUDA PyTorch for step 5. nnjax itself runs
+#     other dependencies: optax numpy tqdm matplotlib pillow, and a CUDA PyTorch for step 6. nnjax itself runs
 #     from this checkout (PYTHONPATH); tensorflow-datasets is optional (below).
 #   - the data, one of: nnjax's array cache in $TFDS_DATA_DIR/nnjax_cache/mnist.npz (copied from a machine
 #     that built it with tfds: the same image order as every CPU run), or NNJAX_DATA_DIR, a folder with the
@@ -113,7 +113,7 @@ step() {  # step NAME COMMAND...: run it (stdout to NAME.json, stderr to the log
   fi
   echo "gpu.sh: $name (at most $left s)" >&2
   local t0=$SECONDS rc=0
-  timeout "$left" "$@" >"$OUT/$name.json" || rc=$?
+  timeout -k 10 "$left" "$@" >"$OUT/$name.json" || rc=$?
   printf '%s\t%s\t%s\n' "$name" "$rc" "$((SECONDS - t0))" >>"$OUT/steps.tsv"
   ((rc == 0)) || echo "gpu.sh: $name failed (exit $rc; 124 = stopped at the deadline)" >&2
 }
@@ -123,7 +123,7 @@ step wide1024 "${NNJAX[@]}" train --config wide --hidden 1024,1024 "${EPOCHS_FLA
   --no-progress
 step ensemble "${NNJAX[@]}" sweep --config video --name ensemble --epochs "$ENSEMBLE_EPOCHS" --checkpoint-every 0 \
   --grid "seed=$(seq -s, 0 $((ENSEMBLE - 1)))" --out "$OUT/ensemble" --json --no-progress
-ACTIVATIONS=$("$PY" -c "from nnjax.activations import ACTIVATIONS; print(','.join(ACTIVATIONS))")
+ACTIVATIONS=$("$PY" -c "from nnjax.activations import ACTIVATIONS; print(','.join(ACTIVATIONS))") || ACTIVATIONS=""
 step activations "${NNJAX[@]}" sweep --config video --name activations "${SWEEP_FLAGS[@]}" \
   --grid "activation=$ACTIVATIONS" "seed=$(seq -s, 0 $((SEEDS - 1)))" --out "$OUT/activations" --json \
   --no-progress

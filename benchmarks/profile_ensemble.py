@@ -3,7 +3,7 @@
     python benchmarks/profile_ensemble.py [--k 16] [--top 25] [--placement sweep|one-device]
     python benchmarks/profile_ensemble.py --config wide --set hidden=1024,1024 --k 1   # any config, K = 1 too
 
-Compiles the K-member epoch of the video network placed as ``nnjax sweep`` places it (members split
+Compiles the K-member epoch of the video network (or ``--config``) placed as ``nnjax sweep`` places it (members split
 over one JAX CPU device per core) or on one device, runs one epoch, then traces a second with
 ``jax.profiler`` and sums each XLA operation's time over the steps (and devices). Each row names the
 operation and what it computes (its shape and the jax op it came from, from the compiled HLO), so the
@@ -29,7 +29,7 @@ from nnjax.parallel import split_cpu_cores
 
 split_cpu_cores()
 
-from nnjax.config import apply_overrides  # noqa: E402
+from nnjax.config import apply_overrides, validate  # noqa: E402
 from nnjax.configs import CONFIGS, get_config  # noqa: E402
 from nnjax.data import load_splits  # noqa: E402
 from nnjax.train import compile_ensemble, epoch_key, init_state  # noqa: E402
@@ -43,7 +43,10 @@ def main() -> None:
     p.add_argument("--config", default="video", choices=sorted(CONFIGS), help="named config [video]")
     p.add_argument("--set", nargs="*", default=[], metavar="FIELD=VALUE", help="config overrides")
     args = p.parse_args()
-    cfg = apply_overrides(get_config(args.config), dict(item.split("=", 1) for item in args.set))
+    bad = [item for item in args.set if "=" not in item]
+    if bad:
+        p.error(f"--set {bad[0]!r}: expected FIELD=VALUE")
+    cfg = validate(apply_overrides(get_config(args.config), dict(item.split("=", 1) for item in args.set)))
     splits = load_splits("mnist")
     state = init_state([cfg.replace(seed=i) for i in range(args.k)], len(splits.x_train))
     compiled, state, data, _, placed = compile_ensemble(

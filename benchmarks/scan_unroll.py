@@ -50,11 +50,11 @@ def main(argv: list[str] | None = None) -> int:
         name, _, flags = v.partition("=")
         variants[name] = f"{variants['default']} {flags}".strip()
 
-    import jax
-
-    device = f"{jax.device_count()} × {jax.devices()[0].device_kind}"
+    # Asked in a child: JAX in this process would hold the accelerator (and most of its memory) meanwhile.
+    probe = "import jax; print(f'{jax.device_count()} × {jax.devices()[0].device_kind}, jax {jax.__version__}')"
+    device = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip()
     print(
-        f"Epoch loop unroll on {device}, jax {jax.__version__}; {args.epochs} epochs per process; "
+        f"Epoch loop unroll on {device}; {args.epochs} epochs per process; "
         f"`python benchmarks/scan_unroll.py {' '.join(sys.argv[1:] if argv is None else argv)}`\n"
     )
     print(

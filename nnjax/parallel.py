@@ -71,19 +71,23 @@ def split_cpu_cores(n: int | None = None) -> int:
     ``--xla_force_host_platform_device_count``, the count is left alone. Accelerators are unaffected.
     Returns the number of CPU devices jax has (or will have).
     """
-    try:  # no public "are the backends up?" query
+    try:  # no public "are the backends up?" query; without it, jax's own refusal below says so
         from jax._src.xla_bridge import backends_are_initialized
-    except ImportError:  # a jax whose internals moved: ask jax how many CPU devices it has
-        return len(jax.devices("cpu"))
-    if backends_are_initialized():
-        return len(jax.devices("cpu"))
+
+        if backends_are_initialized():
+            return len(jax.devices("cpu"))
+    except ImportError:
+        pass
     forced = re.search(r"xla_force_host_platform_device_count=(\d+)", os.environ.get("XLA_FLAGS", ""))
     if forced:
         return int(forced.group(1))
     if jax.config.jax_num_cpu_devices > 0:
         return jax.config.jax_num_cpu_devices
     n = n or usable_cores()
-    jax.config.update("jax_num_cpu_devices", n)
+    try:
+        jax.config.update("jax_num_cpu_devices", n)
+    except RuntimeError:  # the backends are already up: the count is what it is
+        return len(jax.devices("cpu"))
     return n
 
 

@@ -37,7 +37,11 @@ class TrainState(NamedTuple):
 
 
 def stack(trees: Sequence[Any]) -> Any:
-    """Stack a list of identical pytrees on a new leading axis (on the host: one transfer per leaf)."""
+    """Stack a list of identical pytrees on a new leading axis (on the host: one transfer per leaf).
+
+    For plain arrays (parameters, optimiser states): the result is uncommitted to any device, and weak
+    types become strong; typed PRNG keys are not supported.
+    """
     host = jax.device_get(list(trees))
     return jax.tree_util.tree_map(lambda *xs: jnp.asarray(np.stack(xs)), *host)
 

@@ -34,9 +34,7 @@ from nnjax.train import (
     compile_epoch,
     epoch_key,
     evaluate_split,
-    evaluator,
     init_state,
-    to_device,
     unstack,
 )
 
@@ -363,12 +361,6 @@ def _train(
     return result
 
 
-def evaluate_params(cfg: Config, params_K: Params, x_Nx784: np.ndarray, y_N: np.ndarray) -> tuple[float, float]:
-    """(loss, accuracy) of member 0 of stacked parameters on a split."""
-    loss_K, acc_K = evaluator(cfg)(params_K, *to_device(x_Nx784, y_N))
-    return float(loss_K[0]), float(acc_K[0])
-
-
 def load_run(run_dir: str | Path) -> tuple[Config, Params, int]:
     """(config, parameters of the newest checkpoint, its epoch) of a run folder."""
     run_dir = Path(run_dir)
@@ -390,8 +382,8 @@ def eval_run(run_dir: str | Path, splits: Splits | None = None) -> dict[str, Any
     cfg, params_K, epoch = load_run(run_dir)
     if splits is None:
         splits = load_splits(cfg.dataset, cfg.data_dir, cfg.tfds_dir, validation=False)
-    loss, acc = evaluate_params(cfg, params_K, splits.x_test, splits.y_test)
-    return {"run_dir": str(run_dir), "epoch": epoch, "test_accuracy": acc, "test_loss": loss}
+    loss_K, acc_K = evaluate_split(cfg, params_K, splits, "test")
+    return {"run_dir": str(run_dir), "epoch": epoch, "test_accuracy": float(acc_K[0]), "test_loss": float(loss_K[0])}
 
 
 def export_run(run_dir: str | Path, out_file: str | Path) -> Path:

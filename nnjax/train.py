@@ -234,12 +234,10 @@ def _row_sharded_gather(mesh, standardize: bool):
 
 
 def scan_unroll(cfg: Config) -> int:
-    """Mini-batch steps per iteration of the epoch's ``lax.scan``: the config's, or for 0 the backend's
-    default. Each loop iteration costs an accelerator a fixed overhead that unrolling shares out; a CPU
-    gains nothing from it and compiles longer."""
-    if cfg.scan_unroll:
-        return cfg.scan_unroll
-    return 1
+    """Mini-batch steps per iteration of the epoch's ``lax.scan``: the config's, or 1 for 0 (auto).
+    Unrolling shares out a loop iteration's fixed cost but compiles longer; measured on an H100 it
+    gained 6–14 % for 1.3–3× the compile time (benchmarks/GPU.md), so auto is 1 on every backend."""
+    return cfg.scan_unroll or 1
 
 
 def make_epoch(cfg: Config, n_train: int, batch_sharding=None, *, shard_data: bool = False, n_eval: int | None = None):

@@ -240,9 +240,12 @@ def validate(cfg: Config) -> Config:
     for field in ("batch_size", "epochs", "keep_checkpoints"):
         if getattr(cfg, field) <= 0:
             raise bad(field, "must be positive")
-    for field in ("checkpoint_every", "warmup_epochs", "seed", "data_seed", "scan_unroll"):
+    for field in ("checkpoint_every", "warmup_epochs", "scan_unroll"):
         if getattr(cfg, field) < 0:
             raise bad(field, "must not be negative")
+    for field in ("seed", "data_seed"):  # jax.random.key keeps 32 bits: 2**32 would repeat seed 0
+        if not 0 <= getattr(cfg, field) < 2**32:
+            raise bad(field, "must be in [0, 2**32)")
     if not 0 <= cfg.weight_decay < float("inf"):
         raise bad("weight_decay", "must be a non-negative finite number")
     if not 0 <= cfg.momentum < 1:

@@ -150,6 +150,8 @@ def test_missing_config_file(tmp_path):
         ({"momentum": 1.0}, "momentum"),
         ({"weight_decay": -1.0}, "weight_decay"),
         ({"seed": -1}, "seed"),
+        ({"seed": 2**32}, "seed"),  # jax.random.key would wrap it to seed 0
+        ({"data_seed": 2**63}, "data_seed"),
         ({"schedule": "warmup_cosine", "epochs": 10, "warmup_epochs": 10}, "warmup_epochs"),
     ],
 )
@@ -157,6 +159,11 @@ def test_validate_names_the_bad_field(changes, field):
     with pytest.raises(ConfigError) as e:
         C.validate(C.Config().replace(**changes))
     assert str(e.value).startswith(f"config field {field!r}")
+
+
+def test_seeds_up_to_2_pow_32_minus_1_are_accepted():
+    cfg = C.Config(seed=2**32 - 1, data_seed=2**32 - 1)
+    assert C.validate(cfg) is cfg
 
 
 def test_unknown_activation_error_lists_the_registry():

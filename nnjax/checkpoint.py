@@ -61,6 +61,18 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def check_writable_folder(folder: Path) -> None:
+    """Raise CheckpointError unless ``folder`` is, or can be created as, a folder this process may write."""
+    folder = Path(folder)
+    for q in (folder, *folder.absolute().parents):
+        if q.exists():
+            if not q.is_dir():
+                raise CheckpointError(f"{q}: is a file, not a folder; cannot write {folder} there")
+            if not os.access(q, os.W_OK | os.X_OK):
+                raise CheckpointError(f"{q}: not writable; cannot write {folder} there")
+            return
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file, fsync and a rename (never half a file)."""
     path = Path(path)

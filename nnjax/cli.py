@@ -201,6 +201,10 @@ def main(argv: list[str] | None = None) -> int:
     except NnjaxError as e:
         print(f"nnjax: error: {e}", file=sys.stderr)
         return 1
+    except OSError as e:  # a file system refusal not caught earlier: still one line, not a traceback
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"nnjax: error: {where}{e.strerror or e}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("nnjax: interrupted", file=sys.stderr)
         return 130

@@ -50,11 +50,16 @@ def _state_tree(state: TrainState, cfg: Config, epoch: int) -> dict[str, Any]:
     return {"train": state, "data_key": jax.random.key_data(epoch_key(cfg, epoch))}
 
 
-def read_metrics(path: Path) -> list[dict[str, Any]]:
-    """The JSON lines of a metrics file (missing file: none; a last line cut short by a kill: dropped)."""
+def read_metrics(path: Path, require: dict[str, type] | None = None) -> list[dict[str, Any]]:
+    """The JSON lines of a metrics file (missing file: none; a last line cut short by a kill: dropped).
+
+    Every line must be an object whose ``require`` keys (default: ``epoch``) hold values of the given
+    types; otherwise CheckpointError.
+    """
+    require = {"epoch": int} if require is None else require
     if not Path(path).exists():
         return []
-    text = Path(path).read_text()
+    text = Path(path).read_bytes().decode("utf-8", errors="replace")
     raw = text.splitlines()
     if raw and not text.endswith("\n"):
         raw.pop()  # cut short mid-write; its epoch is trained again from the checkpoint
@@ -62,9 +67,13 @@ def read_metrics(path: Path) -> list[dict[str, Any]]:
     for i, line in enumerate(raw, 1):
         if line.strip():
             try:
-                lines.append(json.loads(line))
+                m = json.loads(line)
             except json.JSONDecodeError:
                 raise CheckpointError(f"{path}: line {i} is not valid JSON") from None
+            bad = [(k, t) for k, t in require.items() if not isinstance(m, dict) or type(m.get(k)) is not t]
+            if bad:
+                raise CheckpointError(f"{path}: line {i}: {bad[0][0]!r} missing or not {bad[0][1].__name__}")
+            lines.append(m)
     return lines
 
 
@@ -227,6 +236,7 @@ def train_and_evaluate(
                 return finished
         elif run_dir.exists() and (not run_dir.is_dir() or any(run_dir.iterdir())):
             raise ConfigError(f"{run_dir}: run folder already exists; use --resume or another --out")
+        checkpoint.check_writable_folder(run_dir)  # now, not after loading the data and compiling
         return _train(cfg, run_dir, resume, progress, splits, stack)
 
 
@@ -404,6 +414,7 @@ def export_run(run_dir: str | Path, out_file: str | Path) -> Path:
     out_file = Path(out_file)
     if out_file.suffix != ".npz":
         raise ConfigError(f"{out_file}: export file must end in .npz")
+    checkpoint.check_writable_folder(out_file.parent)
     out_file.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_file.with_name(f".{out_file.stem}.tmp.npz")
     np.savez(tmp, **arrays)

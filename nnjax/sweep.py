@@ -47,6 +47,7 @@ from nnjax.errors import CheckpointError, ConfigError
 
 SWEEPS_DIR = Path("sweeps")
 SWEEP_FORMAT = 1
+SWEEP_KEYS = {"group": str, "member": int, "epoch": int}  # in every line of a sweep's metrics.jsonl
 # Fields a grid may not vary: members are named by the grid, so a grid over "name" means nothing.
 NOT_GRIDDABLE = ("name",)
 # Besides the program, members of one group share where data comes from and how the group is saved.
@@ -258,6 +259,8 @@ def load_sweep_spec(sweep_dir: str | Path) -> tuple[Config, dict[str, list]]:
         raise CheckpointError(f"{path}: not an nnjax sweep file (needs 'base' and 'grid')")
     if spec.get("sweep_format") != SWEEP_FORMAT:
         raise CheckpointError(f"{path}: sweep_format {spec.get('sweep_format')!r} is not supported")
+    if not isinstance(spec["base"], dict) or not isinstance(spec["grid"], dict):
+        raise CheckpointError(f"{path}: 'base' and 'grid' must be JSON objects")
     base = dict(spec["base"])
     base.pop("config_format", None)
     return from_dict(base, source=str(path)), normalize_grid(spec["grid"])
@@ -375,7 +378,7 @@ def _run_group(
     group_info = {"group": gid, "members": ids, "configs": [c.to_dict() for c in configs]}
     checkpoint.write_atomic(gdir / "group.json", (json.dumps(group_info, indent=2) + "\n").encode())
     # Lines past the checkpoint were trained again below: drop them so no epoch appears twice.
-    lines = [m for m in read_metrics(metrics_path) if m["group"] != gid or m["epoch"] <= start]
+    lines = [m for m in read_metrics(metrics_path, SWEEP_KEYS) if m["group"] != gid or m["epoch"] <= start]
     _write_jsonl(metrics_path, lines)
 
     from tqdm import tqdm
@@ -436,7 +439,7 @@ def _run_group(
                 checkpoint.save(ckpt_dir, done, tree, meta, cfg0.keep_checkpoints)
 
     test_loss_K, test_acc_K = evaluate_split(cfg0, _first(state.params, k), splits, "test")
-    group_lines = [m for m in read_metrics(metrics_path) if m["group"] == gid]
+    group_lines = [m for m in read_metrics(metrics_path, SWEEP_KEYS) if m["group"] == gid]
     epoch_times = [m["epoch_s"] for m in group_lines if m["member"] == ids[0]]
     result = {
         "group": gid,
@@ -550,8 +553,11 @@ def run_sweep(
 
     if resume:
         _check_resume_spec(sweep_dir, base, grid)
-    elif sweep_dir.exists() and any(sweep_dir.iterdir()):
+    elif sweep_dir.exists() and (not sweep_dir.is_dir() or any(sweep_dir.iterdir())):
         raise ConfigError(f"{sweep_dir}: sweep folder already exists; use --resume or another --out")
+    from nnjax import checkpoint
+
+    checkpoint.check_writable_folder(sweep_dir)
     if shard_members:
         from nnjax.parallel import member_devices
 
@@ -737,7 +743,7 @@ def write_summary(
     from nnjax import checkpoint
     from nnjax.run import read_metrics
 
-    lines = read_metrics(sweep_dir / "metrics.jsonl")
+    lines = read_metrics(sweep_dir / "metrics.jsonl", SWEEP_KEYS)
     rows = _member_rows(configs, grid, results, lines)
     varied, table = _table_rows(configs, grid, rows, results)
     split = results[0]["eval_split"]

@@ -470,8 +470,9 @@ def render_sweep(sweep_dir: str | Path, out_dir: str | Path | None = None) -> li
     sweep_dir = Path(sweep_dir)
     out = Path(out_dir) if out_dir is not None else sweep_dir / "figures"
     from nnjax.run import read_metrics
+    from nnjax.sweep import SWEEP_KEYS
 
-    lines = read_metrics(sweep_dir / "metrics.jsonl")
+    lines = read_metrics(sweep_dir / "metrics.jsonl", SWEEP_KEYS)
     if not lines:
         raise CheckpointError(f"{sweep_dir}: metrics.jsonl is empty or missing: nothing to plot yet")
     try:

@@ -116,6 +116,14 @@ def test_bad_config_file(tmp_path, cli_error, no_data):
     assert f"{bad}: not valid JSON" in cli_error("train", "--config-file", bad)
 
 
+def test_out_under_a_file_fails_before_loading_data(tmp_path, cli_error, no_data):
+    (tmp_path / "afile").write_text("mine")
+    line = cli_error("train", "--out", tmp_path / "afile" / "run")
+    afile = tmp_path / "afile"
+    assert line == f"nnjax: error: {afile}: is a file, not a folder; cannot write {afile / 'run'} there"
+    assert (tmp_path / "afile").read_text() == "mine"
+
+
 def test_existing_run_folder(tmp_path, cli_error, no_data):
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "notes.txt").write_text("mine")

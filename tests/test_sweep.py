@@ -21,7 +21,7 @@ from nnjax import checkpoint, sweep
 from nnjax.cli import main as cli_main
 from nnjax.config import Config
 from nnjax.data import Splits
-from nnjax.errors import ConfigError
+from nnjax.errors import CheckpointError, ConfigError
 from nnjax.run import load_run, train_and_evaluate
 
 jax.config.update("jax_numpy_rank_promotion", "raise")
@@ -312,6 +312,37 @@ def test_sweep_folder_files(tmp_path):
     assert relu["activation"] == "relu" and relu["test_accuracy_mean"] == pytest.approx(np.mean(accs))
     with pytest.raises(ConfigError, match="already exists"):
         run_tiny(TINY, {"seed": [0]}, s)
+
+
+def test_damaged_sweep_folder_files_are_one_line_errors(tmp_path):
+    s = tmp_path / "s"
+    run_tiny(TINY, {"seed": [0, 1]}, s)
+    spec_text = (s / "sweep.json").read_text()
+    spec = json.loads(spec_text)
+    for base in ([1], "video", None):
+        (s / "sweep.json").write_text(json.dumps({**spec, "base": base}))
+        with pytest.raises(CheckpointError, match="'base' and 'grid' must be JSON objects"):
+            sweep.load_sweep_spec(s)
+    (s / "sweep.json").write_text(spec_text)
+
+    lines = (s / "metrics.jsonl").read_text().splitlines()
+    first = json.loads(lines[0])
+    for key, damaged in (
+        ("group", {k: v for k, v in first.items() if k != "group"}),
+        ("member", {**first, "member": "0"}),
+    ):
+        (s / "metrics.jsonl").write_text("\n".join([json.dumps(damaged), *lines[1:]]) + "\n")
+        with pytest.raises(CheckpointError, match=f"metrics.jsonl: line 1: '{key}' missing or not"):
+            run_tiny(TINY, {"seed": [0, 1]}, s, resume=True)
+
+
+def test_out_that_is_a_file_is_refused_before_training(tmp_path):
+    (tmp_path / "afile").write_text("keep me")
+    with pytest.raises(ConfigError, match="already exists"):
+        run_tiny(TINY, {"seed": [0]}, tmp_path / "afile")
+    with pytest.raises(CheckpointError, match="is a file, not a folder"):
+        run_tiny(TINY, {"seed": [0]}, tmp_path / "afile" / "sweep")
+    assert (tmp_path / "afile").read_text() == "keep me"
 
 
 def test_members_split_over_two_cpu_devices(tmp_path):

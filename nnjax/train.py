@@ -9,7 +9,7 @@ cost of ``forward_one`` vmapped over the mini-batch and averaged.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import jax
@@ -400,15 +400,24 @@ def compile_ensemble(cfg: Config, splits, state: TrainState, start_epoch: int, s
     return compiled, state, data, compile_s, placement
 
 
+def _eval_program(cfg: Config) -> Config:
+    """The fields an evaluation program depends on (so members differing in seed or lr share one)."""
+    return Config(activation=cfg.activation, cost=cfg.cost, standardize=cfg.standardize)
+
+
+def evaluator(cfg: Config) -> Callable:
+    """The jitted ``make_evaluate(cfg)``: one compiled evaluation per activation, cost and input scaling,
+    so training and ``nnjax eval`` run the very same program."""
+    return _evaluator(_eval_program(cfg))
+
+
 @functools.lru_cache(maxsize=16)
-def evaluator(cfg: Config):
-    """The jitted ``make_evaluate(cfg)``: one compiled evaluation per config, so training and
-    ``nnjax eval`` run the very same program."""
+def _evaluator(cfg: Config) -> Callable:
     return jax.jit(make_evaluate(cfg))
 
 
 @functools.lru_cache(maxsize=16)
-def _row_evaluator(cfg: Config, mesh, n: int):
+def _row_evaluator(cfg: Config, mesh, n: int) -> Callable:
     return jax.jit(make_evaluate(cfg, row_sharding(mesh), shard_data=True, n=n))
 
 
@@ -425,4 +434,6 @@ def evaluate_split(cfg: Config, params_K: Params, splits, split: str, first: int
         return jax.device_get(evaluator(cfg)(params_K, *to_device(x[:first], y[:first])))
     mesh = make_mesh()
     placed = [shard_rows(a, start, n, mesh) for a in (x, y)]
-    return jax.device_get(_row_evaluator(cfg, mesh, n if first is None else first)(replicate(params_K, mesh), *placed))
+    return jax.device_get(
+        _row_evaluator(_eval_program(cfg), mesh, n if first is None else first)(replicate(params_K, mesh), *placed)
+    )

@@ -212,3 +212,12 @@ def test_train_and_evaluate_loads_mock_data_itself(tmp_path):
     with tfds.testing.mock_data(num_examples=64):
         r = train_and_evaluate(cfg, tmp_path / "run", progress=False)
     assert 0 <= r["test_accuracy"] <= 1 and (tmp_path / "run" / "result.json").exists()
+
+
+def test_members_differing_only_in_seed_or_lr_share_one_compiled_evaluation():
+    from nnjax.train import evaluator
+
+    a = Config(seed=0, lr=0.01, name="a")
+    assert evaluator(a) is evaluator(a.replace(seed=7, lr=0.3, name="b", epochs=3))
+    assert evaluator(a) is not evaluator(a.replace(activation="relu"))
+    assert evaluator(a) is not evaluator(a.replace(standardize=True))

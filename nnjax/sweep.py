@@ -129,9 +129,14 @@ def normalize_grid(grid: dict[str, Sequence[Any]]) -> dict[str, list]:
 
 def format_value(v: Any) -> str:
     """A grid value as the text that parses back to it (hidden layers joined by 'x')."""
-    if isinstance(v, tuple):
+    if isinstance(v, list | tuple):  # hidden: a tuple in a Config, a list in JSON
         return "x".join(map(str, v)) or "none"
     return str(v)
+
+
+def varied_fields(grid: dict[str, list]) -> list[str]:
+    """The grid fields that tell member groups apart: every field with several values except the seed."""
+    return [f for f, vs in grid.items() if len(vs) > 1 and f != "seed"]
 
 
 def member_name(cfg: Config, fields: Sequence[str]) -> str:
@@ -646,9 +651,11 @@ def _member_rows(configs, grid, results, lines) -> list[dict[str, Any]]:
     return rows
 
 
-def _table_rows(configs, grid, rows, results) -> tuple[list[str], list[dict[str, Any]]]:
+def _table_rows(
+    grid: dict[str, list], rows: list[dict[str, Any]], results: list[dict[str, Any]]
+) -> tuple[list[str], list[dict[str, Any]]]:
     """Members grouped by the varied grid fields other than seed (one table row each)."""
-    varied = [f for f, vs in grid.items() if len(vs) > 1 and f != "seed"]
+    varied = varied_fields(grid)
     train_s = {r["group"]: r["train_s"] for r in results}
     table: dict[tuple, list[dict[str, Any]]] = {}
     for row in rows:
@@ -695,42 +702,6 @@ def markdown_table(varied: list[str], table: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def plot_accuracy(path: Path, varied: list[str], table, lines, split: str) -> None:
-    """PNG of accuracy per epoch per table row: mean line with a min–max band over its members."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    acc: dict[int, dict[int, float]] = {}
-    for m in lines:
-        a = m.get(f"{split}_accuracy")
-        if a is not None and m.get("finite", True):
-            acc.setdefault(m["member"], {})[m["epoch"]] = 100 * a
-    fig, ax = plt.subplots(figsize=(8, 5), dpi=120)
-    for r in table:
-        curves = [acc[mid] for mid in r["members"] if acc.get(mid)]
-        if not curves:
-            continue
-        epochs = sorted(set().union(*curves))
-        a_MxE = np.array([[c.get(e, np.nan) for e in epochs] for c in curves])
-        label = ", ".join(f"{f}={r[f]}" for f in varied) or "all members"
-        (line,) = ax.plot(epochs, np.nanmean(a_MxE, axis=0), label=f"{label} (n={len(curves)})")
-        ax.fill_between(epochs, np.nanmin(a_MxE, axis=0), np.nanmax(a_MxE, axis=0), color=line.get_color(), alpha=0.2)
-    ax.set_xlabel("epoch")
-    ax.set_ylabel(f"{split} accuracy (%)")
-    ax.set_title(f"{split} accuracy per epoch: mean over seeds, band = min–max")
-    ax.grid(alpha=0.3)
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=8)
-    fig.tight_layout()
-    tmp = path.with_name(f".{path.stem}.tmp.png")
-    fig.savefig(tmp)
-    plt.close(fig)
-    os.replace(tmp, path)
-
-
 def write_summary(
     sweep_dir: Path,
     base: Config,
@@ -745,7 +716,7 @@ def write_summary(
 
     lines = read_metrics(sweep_dir / "metrics.jsonl", SWEEP_KEYS)
     rows = _member_rows(configs, grid, results, lines)
-    varied, table = _table_rows(configs, grid, rows, results)
+    varied, table = _table_rows(grid, rows, results)
     split = results[0]["eval_split"]
 
     buf = io.StringIO()
@@ -755,7 +726,9 @@ def write_summary(
         writer.writerow({k: "" if v is None else v for k, v in row.items()})
     checkpoint.write_atomic(sweep_dir / "members.csv", buf.getvalue().encode())
 
-    plot_accuracy(sweep_dir / "accuracy.png", varied, table, lines, split)
+    from nnjax.viz import plot_sweep_accuracy
+
+    plot_sweep_accuracy(lines, varied, sweep_dir / "accuracy.png", split)
     md = markdown_table(varied, table)
     device = results[0]["device"]
     train_total = sum(r["train_s"] for r in results)

@@ -39,22 +39,24 @@ WEIGHTS_CMAP = "PiYG"
 METRIC_COLUMNS = {"train": "train", "test": "test", "val": "validation"}
 
 
-def _pyplot():
-    import matplotlib
+def _figure(**kw: Any):
+    """A matplotlib Figure drawn with Agg, without pyplot (so the process's backend stays as it was)."""
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    return Figure(**kw)
 
-    return plt
+
+def _subplots(rows: int = 1, cols: int = 1, **kw: Any):
+    """(figure, axes) like ``pyplot.subplots``, without pyplot."""
+    fig = _figure(**kw)
+    return fig, fig.subplots(rows, cols)
 
 
 def _save(fig, path: Path) -> Path:
     """Write the figure as PNG through a temporary name (a half-written figure never replaces a good one)."""
-    plt = _pyplot()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.tmp.png")
-    fig.savefig(tmp, dpi=DPI, format="png")
-    plt.close(fig)
+    fig.savefig(tmp, dpi=fig.dpi, format="png")
     os.replace(tmp, path)
     return path
 
@@ -119,13 +121,12 @@ def plot_weights(W_Nx784: np.ndarray, b_N: np.ndarray, path: Path, max_neurons: 
     The scale is ±(99th percentile of |w|), so a few large weights do not wash out the rest.
     Size: 1.45 in per column (+1.1 in for the colour bar) × 1.55 in per row (+0.8 in for the title).
     """
-    plt = _pyplot()
     n_total = W_Nx784.shape[0]
     n = min(n_total, max_neurons)
     W_Nx784, b_N = np.asarray(W_Nx784[:n]), np.asarray(b_N[:n])
     rows, cols = _grid_shape(n)
     vmax = float(np.percentile(np.abs(W_Nx784), 99)) or 1.0
-    fig = plt.figure(figsize=(1.45 * cols + 1.1, 1.55 * rows + 0.8), dpi=DPI)
+    fig = _figure(figsize=(1.45 * cols + 1.1, 1.55 * rows + 0.8), dpi=DPI)
     top = 1 - 0.8 / fig.get_figheight()
     grid = fig.add_gridspec(rows, cols, left=0.02, right=1 - 1.1 / fig.get_figwidth(), top=top, bottom=0.02)
     grid.update(wspace=0.08, hspace=0.3)
@@ -185,15 +186,16 @@ def plot_activation_flow(
     digit, the prediction in green (right) or red (wrong), and its probability at the right.
     Size: 1.3 + 1.0 + 3.2 per hidden layer + 2.6 + 0.9 in wide, 0.95 in per digit + 1.1 in tall.
     """
-    plt = _pyplot()
+    import matplotlib.style
+
     acts = layer_activations(params, cfg, x_Dx784)
     hidden, p_Dx10 = acts[1:-1], acts[-1]
     d = len(x_Dx784)
     widths = [1.0, *([3.2] * len(hidden)), 2.6, 0.9]
     fig_w, fig_h = 1.3 + sum(widths), 0.95 * d + 1.1
     ink, faint, green, red = "0.92", "0.45", "#4cc24c", "#ff5a4a"
-    with plt.style.context("dark_background"):
-        fig = plt.figure(figsize=(fig_w, fig_h), dpi=DPI, facecolor="black")
+    with matplotlib.style.context("dark_background"):
+        fig = _figure(figsize=(fig_w, fig_h), dpi=DPI, facecolor="black")
         grid = fig.add_gridspec(
             d,
             len(widths),
@@ -282,14 +284,13 @@ def plot_confusion(y_N: np.ndarray, pred_N: np.ndarray, path: Path, title: str =
     Correct counts (the diagonal) are shaded green, mistakes red by their own scale so the rare
     confusions stay visible next to diagonals a hundred times larger.
     """
-    plt = _pyplot()
     from matplotlib.colors import to_rgba
 
     counts = confusion_matrix(y_N, pred_N)
     row_total = counts.sum(axis=1)
     off = counts * (1 - np.eye(N_CLASSES, dtype=np.int64))
     off_max = max(int(off.max()), 1)
-    fig, ax = plt.subplots(figsize=(7.6, 6.6), dpi=DPI)
+    fig, ax = _subplots(figsize=(7.6, 6.6), dpi=DPI)
     fig.subplots_adjust(left=0.1, right=0.84, top=0.88, bottom=0.1)
     rgba = np.ones((N_CLASSES, N_CLASSES, 4))
     green, red = np.array(to_rgba("tab:green")), np.array(to_rgba("tab:red"))
@@ -337,11 +338,10 @@ def plot_confusion(y_N: np.ndarray, pred_N: np.ndarray, path: Path, title: str =
 
 def plot_mistakes(x_Nx784: np.ndarray, y_N: np.ndarray, p_Nx10: np.ndarray, path: Path) -> Path:
     """The ``N_MISTAKES`` most confident wrong answers on the test split, 4 rows × 8; size 12 × 7.4 in."""
-    plt = _pyplot()
     idx = confident_mistakes(y_N, p_Nx10)
     n_wrong = int(np.sum(np.argmax(p_Nx10, axis=1) != y_N))
     rows, cols = 4, 8
-    fig, axes = plt.subplots(rows, cols, figsize=(12, 7.4), dpi=DPI)
+    fig, axes = _subplots(rows, cols, figsize=(12, 7.4), dpi=DPI)
     fig.subplots_adjust(left=0.01, right=0.99, top=0.88, bottom=0.01, wspace=0.1, hspace=0.45)
     for k, ax in enumerate(axes.ravel()):
         ax.set_xticks([])
@@ -371,8 +371,8 @@ def _eval_split(lines: list[dict[str, Any]]) -> str:
     return "val" if any("val_accuracy" in m for m in lines) else "test"
 
 
-def _curve_axes(plt, title: str):
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4.4), dpi=DPI)
+def _curve_axes(title: str):
+    fig, (ax_loss, ax_acc) = _subplots(1, 2, figsize=(11, 4.4), dpi=DPI)
     fig.subplots_adjust(left=0.07, right=0.95, top=0.85, bottom=0.13, wspace=0.25)
     fig.suptitle(title, fontsize=11)
     ax_loss.set_ylabel("loss (mean cost per image)")
@@ -385,9 +385,8 @@ def _curve_axes(plt, title: str):
 
 def plot_learning_curves(lines: list[dict[str, Any]], path: Path, title: str = "") -> Path:
     """Train and test (or validation) loss and accuracy per epoch of one run; size 11 × 4.4 in."""
-    plt = _pyplot()
     split = _eval_split(lines)
-    fig, ax_loss, ax_acc = _curve_axes(plt, title or "Learning curves")
+    fig, ax_loss, ax_acc = _curve_axes(title or "Learning curves")
     for part, colour in (("train", "tab:blue"), (split, "tab:orange")):
         label = METRIC_COLUMNS[part]
         e, loss = _series(lines, f"{part}_loss")
@@ -405,23 +404,16 @@ def plot_learning_curves(lines: list[dict[str, Any]], path: Path, title: str = "
     return _save(fig, path)
 
 
-def _varied_fields(grid: dict[str, list]) -> list[str]:
-    """The grid fields that tell member groups apart: every field with several values except the seed."""
-    return [f for f, vs in grid.items() if len(vs) > 1 and f != "seed"]
-
-
-def _value_text(v: Any) -> str:
-    return "x".join(map(str, v)) if isinstance(v, list | tuple) else str(v)
-
-
 def group_curves(
     lines: list[dict[str, Any]], varied: Sequence[str], column: str
 ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]]:
     """Per group of sweep members (same values of the ``varied`` fields): (epochs_E, mean_E, min_E,
     max_E, n members) of one metrics column. Non-finite epochs of a diverged member are left out."""
+    from nnjax.sweep import format_value
+
     groups: dict[tuple, dict[int, list[dict[str, Any]]]] = {}
     for m in lines:
-        key = tuple(_value_text(m.get(f)) for f in varied)
+        key = tuple(format_value(m.get(f)) for f in varied)
         groups.setdefault(key, {}).setdefault(m["member"], []).append(m)
     out = {}
     for key, members in groups.items():
@@ -439,11 +431,12 @@ def plot_sweep_curves(lines: list[dict[str, Any]], varied: Sequence[str], path: 
     """Sweep learning curves, one colour per group of members (same values of ``varied``): the eval
     loss and accuracy as the mean over the group's members with a min–max band, the train ones as a
     dashed mean. Size 11 × 4.4 in."""
-    plt = _pyplot()
+    import matplotlib
+
     split = _eval_split(lines)
     name = METRIC_COLUMNS[split]
-    fig, ax_loss, ax_acc = _curve_axes(plt, title or f"Sweep: loss and accuracy per epoch ({name}: mean, min–max)")
-    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    fig, ax_loss, ax_acc = _curve_axes(title or f"Sweep: loss and accuracy per epoch ({name}: mean, min–max)")
+    colours = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
     for ax, metric, scale in ((ax_loss, "loss", 1.0), (ax_acc, "accuracy", 100.0)):
         train = group_curves(lines, varied, f"train_{metric}")
         for g, (label, (e, mean, lo, hi, n)) in enumerate(group_curves(lines, varied, f"{split}_{metric}").items()):
@@ -460,6 +453,23 @@ def plot_sweep_curves(lines: list[dict[str, Any]], varied: Sequence[str], path: 
     return _save(fig, path)
 
 
+def plot_sweep_accuracy(lines: list[dict[str, Any]], varied: Sequence[str], path: Path, split: str) -> Path:
+    """A sweep's ``split`` accuracy per epoch, one line per group of members (same values of ``varied``):
+    the mean over its members (seeds) with a min–max band. Size 8 × 5 in (the sweep folder's accuracy.png)."""
+    fig, ax = _subplots(figsize=(8, 5), dpi=120)
+    for label, (e, mean, lo, hi, n) in group_curves(lines, varied, f"{split}_accuracy").items():
+        (line,) = ax.plot(e, 100 * mean, label=f"{label} (n={n})")
+        ax.fill_between(e, 100 * lo, 100 * hi, color=line.get_color(), alpha=0.2)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(f"{split} accuracy (%)")
+    ax.set_title(f"{split} accuracy per epoch: mean over seeds, band = min–max")
+    ax.grid(alpha=0.3)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
 # --------------------------------------------------------------------------------------------------
 # Folders
 # --------------------------------------------------------------------------------------------------
@@ -470,7 +480,7 @@ def render_sweep(sweep_dir: str | Path, out_dir: str | Path | None = None) -> li
     sweep_dir = Path(sweep_dir)
     out = Path(out_dir) if out_dir is not None else sweep_dir / "figures"
     from nnjax.run import read_metrics
-    from nnjax.sweep import SWEEP_KEYS
+    from nnjax.sweep import SWEEP_KEYS, varied_fields
 
     lines = read_metrics(sweep_dir / "metrics.jsonl", SWEEP_KEYS)
     if not lines:
@@ -480,7 +490,7 @@ def render_sweep(sweep_dir: str | Path, out_dir: str | Path | None = None) -> li
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise CheckpointError(f"{sweep_dir / 'sweep.json'}: cannot read the grid ({type(e).__name__})") from None
     title = f"Sweep {sweep_dir.name}: {METRIC_COLUMNS[_eval_split(lines)]} loss and accuracy (mean, band = min–max)"
-    return [plot_sweep_curves(lines, _varied_fields(grid), out / "learning_curves.png", title)]
+    return [plot_sweep_curves(lines, varied_fields(grid), out / "learning_curves.png", title)]
 
 
 def parse_digits(text: str | None, n_test: int) -> list[int] | None:

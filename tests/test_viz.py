@@ -131,7 +131,7 @@ def test_group_curves_from_the_documented_columns_only():
         for epoch, a in enumerate(accs, 1):
             lines.append({"member": member, "epoch": epoch, "hidden": hidden, "seed": seed, "test_accuracy": a})
     lines[-1]["finite"] = False
-    assert viz._varied_fields({"hidden": [[16, 16], [32, 32]], "seed": [0, 1]}) == ["hidden"]
+    assert sweep.varied_fields({"hidden": [[16, 16], [32, 32]], "seed": [0, 1]}) == ["hidden"]
     curves = viz.group_curves(lines, ["hidden"], "test_accuracy")
     e, mean, lo, hi, n = curves["hidden=16x16"]
     assert n == 2 and list(e) == [1, 2]
@@ -140,6 +140,21 @@ def test_group_curves_from_the_documented_columns_only():
     np.testing.assert_allclose(hi, [0.6, 0.9])
     e, mean, _, _, n = curves["hidden=32x32"]
     assert n == 1 and list(e) == [1] and mean[0] == 0.8
+
+
+def test_drawing_leaves_the_matplotlib_backend_alone(tmp_path):
+    """Figures are drawn without pyplot, so a notebook's inline backend is not switched to Agg."""
+    import matplotlib
+
+    before = matplotlib.get_backend()
+    matplotlib.use("svg")
+    try:
+        lines = [{"member": 0, "epoch": e, "test_accuracy": 0.5 + 0.1 * e} for e in (1, 2, 3)]
+        path = viz.plot_sweep_accuracy(lines, [], tmp_path / "a.png", "test")
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert matplotlib.get_backend() == "svg"
+    finally:
+        matplotlib.use(before)
 
 
 def test_confusion_mistakes_and_default_digits():

@@ -1,6 +1,6 @@
 """The README's results table: each named config trained with seeds 0, 1, 2 as one ensemble.
 
-    python experiments/seeds.py [--configs video,video_relu,wide] [--out-root sweeps]
+    python experiments/seeds.py [--configs video,video_relu,wide] [--out-root sweeps] [--no-shard-members]
 
 Each config becomes a sweep over ``seed=0,1,2`` (one compiled program, three members sharing the
 data order); the mean, min and max final test accuracy are printed as a Markdown table.
@@ -19,12 +19,20 @@ def main() -> None:
     p.add_argument("--configs", default="video,video_relu,wide")
     p.add_argument("--seeds", default="0,1,2")
     p.add_argument("--out-root", default="sweeps")
+    p.add_argument(
+        "--no-shard-members", action="store_true", help="keep each config's members on one device (not split per core)"
+    )
     args = p.parse_args()
     split_cpu_cores()  # as `nnjax sweep`: on a CPU the members are split over one device per core
     seeds = [int(s) for s in args.seeds.split(",")]
     rows = []
     for name in args.configs.split(","):
-        summary = run_sweep(get_config(name), {"seed": seeds}, f"{args.out_root}/seeds-{name}")
+        summary = run_sweep(
+            get_config(name),
+            {"seed": seeds},
+            f"{args.out_root}/seeds-{name}",
+            shard_members=False if args.no_shard_members else None,
+        )
         accs = [m["final_test_accuracy"] for m in summary["members"]]
         rows.append((name, statistics.mean(accs), min(accs), max(accs), summary["train_s"]))
     print("| config | mean test accuracy | min | max | training time (all seeds at once) |")

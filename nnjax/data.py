@@ -182,6 +182,14 @@ def _split_to_numpy(builder, split: str) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(xs).astype(np.uint8), np.concatenate(ys).astype(np.int32)
 
 
+def _warn_if_missing(raw: Path | None, root: Path) -> None:
+    """Say so on stderr when a named raw-files folder does not exist but the built data set is used anyway."""
+    if raw is not None and not raw.is_dir():
+        print(
+            f"nnjax: warning: data folder {raw} not found; using the data set already built in {root}", file=sys.stderr
+        )
+
+
 def load_arrays(
     dataset: str = "mnist", data_dir: str | None = None, tfds_dir: str | None = None
 ) -> dict[str, np.ndarray]:
@@ -193,6 +201,7 @@ def load_arrays(
     maybe_mocked = "tensorflow_datasets" in sys.modules
     arrays = None if maybe_mocked else _read_cache(cache)
     if arrays is not None:
+        _warn_if_missing(raw, root)
         return arrays
     try:
         import tensorflow_datasets as tfds
@@ -206,8 +215,11 @@ def load_arrays(
     # mocked data needs no build (download_and_prepare is a no-op) and is never cached.
     mocked = not Path(str(builder.data_dir)).resolve().is_relative_to(root.resolve())
     if not mocked and maybe_mocked and (arrays := _read_cache(cache)) is not None:
+        _warn_if_missing(raw, root)
         return arrays
     built = mocked or Path(str(builder.data_dir)).joinpath("dataset_info.json").exists()
+    if built and not mocked:
+        _warn_if_missing(raw, root)
     if not built:
         if raw is not None:
             check_manual_dir(raw, dataset)

@@ -189,6 +189,22 @@ def test_mock_data_is_not_shadowed_by_a_real_cache(tmp_path):
         assert len(data.load_arrays("mnist", None, str(tmp_path))["x_train"]) == 7  # inside: the mock
 
 
+def test_missing_data_folder_with_a_built_set_is_named_in_a_warning(tmp_path, capsys):
+    cached = {
+        "x_train": np.zeros((5, 784), np.uint8),
+        "y_train": np.zeros(5, np.int32),
+        "x_test": np.zeros((3, 784), np.uint8),
+        "y_test": np.zeros(3, np.int32),
+    }
+    data._write_cache(data._cache_path(tmp_path, "mnist"), cached)
+    assert len(data.load_arrays("mnist", str(tmp_path), str(tmp_path))["x_train"]) == 5  # a folder that exists
+    assert capsys.readouterr().err == ""
+    typo = tmp_path / "nmist"
+    assert len(data.load_arrays("mnist", str(typo), str(tmp_path))["x_train"]) == 5
+    err = capsys.readouterr().err
+    assert err == f"nnjax: warning: data folder {typo} not found; using the data set already built in {tmp_path}\n"
+
+
 def test_damaged_cache_is_ignored(tmp_path):
     path = data._cache_path(tmp_path, "mnist")
     path.parent.mkdir(parents=True)

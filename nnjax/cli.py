@@ -56,6 +56,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         if args.out and Path(args.out) != Path(args.resume):
             raise NnjaxError("--out and --resume name different folders; --resume continues in place")
         saved = Path(args.resume) / "config.json"
+        if not Path(args.resume).is_dir():
+            raise NnjaxError(f"{args.resume}: run folder not found")
         if not saved.exists():
             raise NnjaxError(f"{args.resume}: not a run folder (no config.json) to resume")
         args.config_file = str(saved)

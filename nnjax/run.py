@@ -233,6 +233,7 @@ def train_and_evaluate(
             _check_resumable(load_json(run_dir / "config.json"), cfg, force, run_dir)
             finished = _finished_result(run_dir, cfg)
             if finished is not None:
+                print(f"nnjax: {run_dir} already trained all {cfg.epochs} epochs; nothing to resume", file=sys.stderr)
                 return finished
         elif run_dir.exists() and (not run_dir.is_dir() or any(run_dir.iterdir())):
             raise ConfigError(f"{run_dir}: run folder already exists; use --resume or another --out")
@@ -368,6 +369,9 @@ def _train(
     if split == "val":
         result["val_accuracy"] = history[-1]["val_accuracy"]
     checkpoint.write_atomic(run_dir / "result.json", (json.dumps(result, indent=2) + "\n").encode())
+    if resume:  # said at the end, so that a failure above stays one line
+        where = f"after epoch {start} ({checkpoint.checkpoint_path(ckpt_dir, start).name})" if start else "from scratch"
+        print(f"nnjax: resumed {run_dir} {where}", file=sys.stderr)
     return result
 
 

@@ -132,12 +132,13 @@ def test_existing_run_folder(tmp_path, cli_error, no_data):
     assert (tmp_path / "run" / "notes.txt").read_text() == "mine"
 
 
-@pytest.mark.parametrize("verb", ["eval", "export"])
+@pytest.mark.parametrize("verb", [["eval"], ["export"], ["train", "--resume"]])
 def test_verbs_on_a_missing_run_folder(tmp_path, cli_error, verb):
-    extra = [tmp_path / "w.npz"] if verb == "export" else []
-    assert cli_error(verb, tmp_path / "nope", *extra) == f"nnjax: error: {tmp_path / 'nope'}: run folder not found"
+    extra = [tmp_path / "w.npz"] if verb == ["export"] else []
+    line = cli_error(*verb, tmp_path / "nope", *extra)
+    assert line == f"nnjax: error: {tmp_path / 'nope'}: run folder not found"
     (tmp_path / "empty").mkdir()
-    assert "not a run folder" in cli_error(verb, tmp_path / "empty", *extra)
+    assert "not a run folder" in cli_error(*verb, tmp_path / "empty", *extra)
 
 
 def test_bad_input_in_a_real_process(tmp_path):

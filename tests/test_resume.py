@@ -187,7 +187,9 @@ def test_resume_falls_back_past_a_damaged_checkpoint(reference, cut, capsys):
     newest = checkpoint.checkpoint_path(cut / "checkpoints", 6)
     newest.write_bytes(newest.read_bytes()[:-100])
     run.train_and_evaluate(CFG, cut, resume=True, progress=False, splits=SPLITS)
-    assert "skipping" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "skipping" in err
+    assert f"nnjax: resumed {cut} after epoch 4 (epoch_000004.msgpack)" in err.splitlines()
     assert (cut / "checkpoints" / "epoch_000006.msgpack.damaged").exists()  # set aside, not pruned as good
     assert_bit_identical(final_state(cut), final_state(ref_dir))
     assert metric_lines(cut) == metric_lines(ref_dir)
@@ -231,6 +233,7 @@ def test_resume_of_a_finished_run_is_a_no_op(reference, tmp_path, cli, monkeypat
     monkeypatch.setattr(run, "load_splits", no_data)
     rc, out, err = cli("train", "--resume", done, "--no-progress", "--json")
     assert rc == 0, err
+    assert err == f"nnjax: {done} already trained all {CFG.epochs} epochs; nothing to resume\n"
     assert json.loads(out) == json.loads((done / "result.json").read_text())
     assert folder_digest(done) == before
 

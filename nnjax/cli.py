@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from nnjax.config import FIELD_NAMES, Config, apply_overrides, load_json
-from nnjax.errors import NnjaxError
+from nnjax.errors import ConfigError, NnjaxError
 
 
 def _flag(field: str) -> str:
@@ -21,7 +21,7 @@ def add_config_flags(p: argparse.ArgumentParser) -> None:
     """``--config NAME``, ``--config-file FILE`` and one ``--field VALUE`` flag per config field."""
     from nnjax.configs import CONFIGS
 
-    p.add_argument("--config", default="video", help=f"named config to start from: {', '.join(CONFIGS)}")
+    p.add_argument("--config", help=f"named config to start from: {', '.join(CONFIGS)} (default: video)")
     p.add_argument("--config-file", metavar="FILE", help="JSON config to start from (e.g. a run's config.json)")
     g = p.add_argument_group("config fields (override the named config)")
     for f in dataclasses.fields(Config):
@@ -38,9 +38,26 @@ def config_from_args(args: argparse.Namespace) -> Config:
     """The named config (or config file) with the command line's field overrides applied."""
     from nnjax.configs import get_config
 
-    cfg = load_json(args.config_file) if args.config_file else get_config(args.config)
-    overrides = {f: getattr(args, f"cfg_{f}") for f in FIELD_NAMES if getattr(args, f"cfg_{f}") is not None}
-    return apply_overrides(cfg, overrides)
+    if args.config_file and args.config:
+        raise ConfigError("--config and --config-file both name a starting config; give one")
+    cfg = load_json(args.config_file) if args.config_file else get_config(args.config or "video")
+    return apply_overrides(cfg, field_overrides(args))
+
+
+def field_overrides(args: argparse.Namespace) -> dict[str, str]:
+    """The config fields given on the command line (as text), by field name."""
+    return {f: getattr(args, f"cfg_{f}") for f in FIELD_NAMES if getattr(args, f"cfg_{f}") is not None}
+
+
+def check_resume_flags(args: argparse.Namespace, what: str) -> None:
+    """Refuse flags that a ``--resume`` of a ``what`` ("run" or "sweep") folder cannot honour."""
+    if args.out and Path(args.out) != Path(args.resume):
+        raise ConfigError("--out and --resume name different folders; --resume continues in place")
+    if args.config or args.config_file:
+        raise ConfigError(
+            f"--config/--config-file with --resume: a {what} continues with its saved config "
+            "(override single fields instead, e.g. --epochs)"
+        )
 
 
 def _print_json(obj) -> None:
@@ -53,8 +70,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     maybe_initialize_distributed()  # multi-host: before anything touches a device
     if args.resume:
-        if args.out and Path(args.out) != Path(args.resume):
-            raise NnjaxError("--out and --resume name different folders; --resume continues in place")
+        check_resume_flags(args, "run")
         saved = Path(args.resume) / "config.json"
         if not Path(args.resume).is_dir():
             raise NnjaxError(f"{args.resume}: run folder not found")

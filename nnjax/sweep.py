@@ -775,14 +775,12 @@ def write_summary(
 def cli_main(args) -> int:
     """``nnjax sweep``: build the base config and grid from the flags (or the sweep folder), run it,
     print the table (or JSON)."""
-    from nnjax.cli import config_from_args
+    from nnjax.cli import check_resume_flags, config_from_args, field_overrides
 
     if args.resume:
-        if args.out and Path(args.out) != Path(args.resume):
-            raise ConfigError("--out and --resume name different folders; --resume continues in place")
+        check_resume_flags(args, "sweep")
         base, grid = load_sweep_spec(args.resume)
-        overrides = {f: getattr(args, f"cfg_{f}") for f in FIELD_NAMES if getattr(args, f"cfg_{f}") is not None}
-        base = apply_overrides(base, overrides)
+        base = apply_overrides(base, field_overrides(args))
         if args.grid and parse_grid(args.grid) != grid:
             raise ConfigError(f"{args.resume}: --resume with a different --grid than the sweep was started with")
         out = args.resume

@@ -124,6 +124,13 @@ def test_out_under_a_file_fails_before_loading_data(tmp_path, cli_error, no_data
     assert (tmp_path / "afile").read_text() == "mine"
 
 
+def test_config_and_config_file_together_are_refused(tmp_path, cli_error, no_data):
+    f = tmp_path / "c.json"
+    f.write_text("{}")
+    line = cli_error("train", "--config", "wide", "--config-file", f, "--out", tmp_path / "run")
+    assert line == "nnjax: error: --config and --config-file both name a starting config; give one"
+
+
 def test_existing_run_folder(tmp_path, cli_error, no_data):
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "notes.txt").write_text("mine")

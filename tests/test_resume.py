@@ -324,6 +324,8 @@ def test_bad_flags_on_resume_leave_the_folder_untouched(cut, cli_error, patched_
     assert "cannot parse 'fast'" in cli_error("train", "--resume", cut, "--lr", "fast")
     assert "'batch_size' = 0" in cli_error("train", "--resume", cut, "--batch-size", "0", "--force")
     assert "different folders" in cli_error("train", "--resume", cut, "--out", cut.parent / "elsewhere")
+    assert "continues with its saved config" in cli_error("train", "--resume", cut, "--config", "wide")
+    assert "continues with its saved config" in cli_error("train", "--resume", cut, "--config-file", cut / "x.json")
     assert folder_digest(cut) == before
 
 

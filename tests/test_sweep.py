@@ -336,6 +336,18 @@ def test_damaged_sweep_folder_files_are_one_line_errors(tmp_path):
             run_tiny(TINY, {"seed": [0, 1]}, s, resume=True)
 
 
+def test_cli_resume_refuses_a_new_starting_config(tmp_path, capsys):
+    s = tmp_path / "s"
+    run_tiny(TINY, {"seed": [0]}, s)
+    before = {p: p.read_bytes() for p in s.rglob("*") if p.is_file()}
+    assert cli_main(["sweep", "--resume", str(s), "--config", "wide"]) == 1
+    err = capsys.readouterr().err
+    assert (
+        err.startswith("nnjax: error: --config/--config-file with --resume: a sweep continues") and err.count("\n") == 1
+    )
+    assert {p: p.read_bytes() for p in s.rglob("*") if p.is_file()} == before
+
+
 def test_out_that_is_a_file_is_refused_before_training(tmp_path):
     (tmp_path / "afile").write_text("keep me")
     with pytest.raises(ConfigError, match="already exists"):

@@ -12,11 +12,12 @@ kill mid-write leaves the previous checkpoint intact; only the last ``keep`` are
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,25 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+@contextlib.contextmanager
+def locked(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on a run or sweep folder (two processes writing one folder would interleave)."""
+    try:
+        import fcntl
+    except ImportError:  # no flock (Windows): unguarded
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise CheckpointError(f"{folder}: another nnjax process is training in this folder") from None
+        yield
+    finally:
+        os.close(fd)  # also releases the lock (as does the process dying)
 
 
 def check_writable_folder(folder: Path) -> None:

@@ -16,7 +16,7 @@ import os
 import statistics
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -157,25 +157,6 @@ def _finished_result(run_dir: Path, cfg: Config) -> dict[str, Any] | None:
     return result if isinstance(result, dict) and result.get("epochs") == cfg.epochs else None
 
 
-@contextlib.contextmanager
-def _locked(run_dir: Path) -> Iterator[None]:
-    """Hold an exclusive lock on the run folder (two processes writing one folder would interleave)."""
-    try:
-        import fcntl
-    except ImportError:  # no flock (Windows): unguarded
-        yield
-        return
-    fd = os.open(run_dir, os.O_RDONLY)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise CheckpointError(f"{run_dir}: another nnjax process is training in this run folder") from None
-        yield
-    finally:
-        os.close(fd)  # also releases the lock (as does the process dying)
-
-
 # An epoch whose mean training loss is this many times the untrained network's loss has diverged.
 # Measured on MNIST (2-core CPU, 3 epochs): lr 1e3 with sigmoid stays finite but reaches 670x (sgd)
 # and 870x (adam); lr 100 sgd peaks at 15x and recovers; sane learning rates stay below 1x.
@@ -229,7 +210,7 @@ def train_and_evaluate(
                 raise CheckpointError(f"{run_dir}: run folder not found")
             if not (run_dir / "config.json").exists():
                 raise CheckpointError(f"{run_dir}: not a run folder (no config.json) to resume")
-            stack.enter_context(_locked(run_dir))
+            stack.enter_context(checkpoint.locked(run_dir))
             _check_resumable(load_json(run_dir / "config.json"), cfg, force, run_dir)
             finished = _finished_result(run_dir, cfg)
             if finished is not None:
@@ -291,7 +272,7 @@ def _train(
         if load_json(config_path) != cfg.replace(init=cfg.resolved_init()):  # --force, or e.g. a new data_dir
             _save_config(cfg, config_path)
     else:
-        stack.enter_context(_locked(run_dir))
+        stack.enter_context(checkpoint.locked(run_dir))
         if config_path.exists():
             raise ConfigError(f"{run_dir}: another process started a run in this folder")
         _save_config(cfg, config_path)

@@ -573,39 +573,40 @@ def run_sweep(
     check_memory(groups, splits, cpu_devices=jax.local_device_count() if split_on_cpu else 1)
 
     sweep_dir.mkdir(parents=True, exist_ok=True)
-    if not resume:
-        from nnjax import __version__, checkpoint
+    with checkpoint.locked(sweep_dir):  # a second process on this folder would interleave its writes
+        if not resume:
+            from nnjax import __version__
 
-        spec = {
-            "sweep_format": SWEEP_FORMAT,
-            "nnjax_version": __version__,
-            "base": {"config_format": CONFIG_FORMAT, **base.to_dict()},
-            "grid": _grid_json(grid),
-        }
-        checkpoint.write_atomic(sweep_dir / "sweep.json", (json.dumps(spec, indent=2) + "\n").encode())
-        (sweep_dir / "metrics.jsonl").write_text("")
+            spec = {
+                "sweep_format": SWEEP_FORMAT,
+                "nnjax_version": __version__,
+                "base": {"config_format": CONFIG_FORMAT, **base.to_dict()},
+                "grid": _grid_json(grid),
+            }
+            checkpoint.write_atomic(sweep_dir / "sweep.json", (json.dumps(spec, indent=2) + "\n").encode())
+            (sweep_dir / "metrics.jsonl").write_text("")
 
-    data = _Data(splits, shard_members)
-    grid_fields = list(grid)
-    results = []
-    for gi, g in enumerate(groups):
-        gid = f"g{gi:02d}"
-        label = f"{gid} ({gi + 1}/{len(groups)}) K={len(g)} {g[0].activation}"
-        members = [(ids[id(c)], c) for c in g]
-        results.append(
-            _run_group(
-                gid,
-                members,
-                grid_fields,
-                data.get(g[0]),
-                sweep_dir,
-                resume=resume,
-                progress=progress,
-                shard=shard_members,
-                label=label,
+        data = _Data(splits, shard_members)
+        grid_fields = list(grid)
+        results = []
+        for gi, g in enumerate(groups):
+            gid = f"g{gi:02d}"
+            label = f"{gid} ({gi + 1}/{len(groups)}) K={len(g)} {g[0].activation}"
+            members = [(ids[id(c)], c) for c in g]
+            results.append(
+                _run_group(
+                    gid,
+                    members,
+                    grid_fields,
+                    data.get(g[0]),
+                    sweep_dir,
+                    resume=resume,
+                    progress=progress,
+                    shard=shard_members,
+                    label=label,
+                )
             )
-        )
-    return write_summary(sweep_dir, base, configs, grid, results, wall_s=time.perf_counter() - t_start)
+        return write_summary(sweep_dir, base, configs, grid, results, wall_s=time.perf_counter() - t_start)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -348,6 +348,22 @@ def test_cli_resume_refuses_a_new_starting_config(tmp_path, capsys):
     assert {p: p.read_bytes() for p in s.rglob("*") if p.is_file()} == before
 
 
+def test_a_second_process_cannot_write_the_same_sweep_folder(tmp_path):
+    import fcntl
+
+    s = tmp_path / "s"
+    run_tiny(TINY, {"seed": [0, 1]}, s)
+    fd = os.open(s, os.O_RDONLY)  # another holder of the folder's lock
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        before = {p: p.read_bytes() for p in s.rglob("*") if p.is_file()}
+        with pytest.raises(CheckpointError, match="another nnjax process"):
+            run_tiny(TINY, {"seed": [0, 1]}, s, resume=True)
+        assert {p: p.read_bytes() for p in s.rglob("*") if p.is_file()} == before
+    finally:
+        os.close(fd)
+
+
 def test_out_that_is_a_file_is_refused_before_training(tmp_path):
     (tmp_path / "afile").write_text("keep me")
     with pytest.raises(ConfigError, match="already exists"):

@@ -65,6 +65,7 @@ def _print_json(obj) -> None:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    """``nnjax train``: train (or resume) one run into a run folder; print its summary."""
     from nnjax.parallel import maybe_initialize_distributed
     from nnjax.run import train_and_evaluate
 
@@ -94,6 +95,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    """``nnjax eval RUN_DIR``: test accuracy of a run folder's newest checkpoint."""
     from nnjax.run import eval_run
 
     r = eval_run(args.run_dir)
@@ -105,6 +107,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    """``nnjax export RUN_DIR FILE.npz``: the trained weights as plain NumPy arrays."""
     from nnjax.run import export_run
 
     print(f"wrote {export_run(args.run_dir, args.file)}")
@@ -112,6 +115,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    """``nnjax sweep``: see ``sweep.cli_main``."""
     from nnjax.parallel import maybe_initialize_distributed, split_cpu_cores
     from nnjax.sweep import cli_main
 
@@ -122,12 +126,14 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_viz(args: argparse.Namespace) -> int:
+    """``nnjax viz``: see ``viz.cli_main``."""
     from nnjax.viz import cli_main
 
     return cli_main(args)
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
+    """``nnjax predict``: see ``images.cli_main``."""
     from nnjax.images import cli_main
 
     return cli_main(args)

@@ -108,7 +108,7 @@ def _field_types() -> dict[str, Any]:
 FIELD_NAMES = tuple(f.name for f in fields(Config))
 
 
-def parse_value(field: str, text: str, *, item_sep: str = ",") -> Any:
+def parse_value(field: str, text: str) -> Any:
     """Parse the text of a flag or grid value for ``field``; a bad value names field and value."""
     types_ = _field_types()
     if field not in types_:
@@ -136,7 +136,7 @@ def parse_value(field: str, text: str, *, item_sep: str = ",") -> Any:
         if typing.get_origin(kind) is tuple:
             if text.strip().lower() in ("", "none"):
                 return ()
-            parts = text.replace("x", item_sep).split(item_sep)
+            parts = text.replace("x", ",").split(",")  # hidden: 16,16 or 16x16
             return tuple(int(p) for p in parts)
     except ValueError:
         expected = {bool: "true/false", int: "an integer", float: "a number", str: "text"}.get(

@@ -23,12 +23,17 @@ import socket
 import struct
 import sys
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from nnjax.errors import DataError
+
+if TYPE_CHECKING:
+    import jax
 
 MEAN, STD = 0.1307, 0.3081  # MNIST train-set pixel statistics on the [0, 1] scale
 N_VALIDATION = 10_000  # --validation holds out the last 10,000 training images
@@ -88,7 +93,7 @@ class Splits:
         return x, y, self.starts[i], len(x) if self.sizes is None else self.sizes[i]
 
 
-def prepare_images(x_uint8, standardize: bool):
+def prepare_images(x_uint8: np.ndarray | jax.Array, standardize: bool) -> np.ndarray | jax.Array:
     """uint8 pixels → float32 in [0, 1], or standardised with the MNIST mean/std (jnp or np)."""
     x = x_uint8.astype("float32") / 255.0
     return (x - MEAN) / STD if standardize else x
@@ -358,7 +363,7 @@ def load_splits(
     data_dir: str | None = None,
     tfds_dir: str | None = None,
     validation: bool = False,
-    rows=None,
+    rows: Callable[[int], tuple[int, int]] | None = None,
 ) -> Splits:
     """The train / eval / test splits of a run (eval = last 10,000 train images with validation).
 

@@ -15,11 +15,16 @@ import sys
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from nnjax.errors import DataError
+
+if TYPE_CHECKING:
+    import argparse
+
+    from nnjax.config import Config
 
 FIELD = 28  # MNIST's image side
 BOX = 20  # the ink is scaled to fit a BOX × BOX square ...
@@ -162,7 +167,7 @@ def load_digit(path: str | Path) -> np.ndarray:
     return to_mnist(ink_map(read_grey(path), str(path)), str(path)).reshape(FIELD * FIELD)
 
 
-def predict(params: list, cfg, x_Nx784: np.ndarray) -> np.ndarray:
+def predict(params: list, cfg: Config, x_Nx784: np.ndarray) -> np.ndarray:
     """Probabilities p_Nx10 of one network (unstacked params) for uint8 images x_Nx784."""
     import jax
 
@@ -197,7 +202,7 @@ def predict_files(run_dir: str | Path, files: list[str]) -> list[Prediction | Fa
     return results
 
 
-def cli_main(args) -> int:
+def cli_main(args: argparse.Namespace) -> int:
     """``nnjax predict RUN_DIR IMAGE... [--json]``: one line per image; exit 1 if any image failed."""
     failed = 0
     for r in predict_files(args.run_dir, args.images):

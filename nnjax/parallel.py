@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -227,7 +227,7 @@ def shard_rows(block: np.ndarray, start: int, n: int, mesh: Mesh) -> jax.Array:
     return jax.make_array_from_process_local_data(row_sharding(mesh), local, global_shape)
 
 
-def shard_map(f, mesh: Mesh, in_specs, out_specs):
+def shard_map(f: Callable, mesh: Mesh, in_specs: Any, out_specs: Any) -> Callable:
     """``jax.shard_map`` (``jax.experimental.shard_map`` before jax 0.6): ``f`` runs once per device
     on that device's shards, with collectives over the mesh axis "data".
 

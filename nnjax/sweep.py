@@ -30,7 +30,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nnjax.config import (
     CONFIG_FORMAT,
@@ -44,6 +44,12 @@ from nnjax.config import (
     validate,
 )
 from nnjax.errors import CheckpointError, ConfigError
+
+if TYPE_CHECKING:
+    import argparse
+
+    from nnjax.data import Splits
+    from nnjax.model import Params
 
 SWEEPS_DIR = Path("sweeps")
 SWEEP_FORMAT = 1
@@ -222,7 +228,7 @@ def _split_sizes(cfg: Config, splits) -> tuple[int, int]:
 
 
 def check_memory(
-    groups: Sequence[Sequence[Config]], splits=None, limit: int | None = None, cpu_devices: int = 1
+    groups: Sequence[Sequence[Config]], splits: Splits | None = None, limit: int | None = None, cpu_devices: int = 1
 ) -> None:
     """ConfigError (before anything is compiled) if a group's estimated memory exceeds the limit
     (``cpu_devices``: as in ``estimate_bytes``)."""
@@ -481,7 +487,7 @@ def _first(tree: Any, k: int) -> Any:
     return jax.tree_util.tree_map(lambda x: x[:k], tree)
 
 
-def load_member(sweep_dir: str | Path, member: int):
+def load_member(sweep_dir: str | Path, member: int) -> tuple[Config, Params, int]:
     """(config, parameters stacked as an ensemble of one, epoch) of one sweep member, from its group's
     newest checkpoint: the same shape ``run.load_run`` returns, so a member can be viewed like a run."""
     import jax
@@ -535,7 +541,7 @@ def run_sweep(
     resume: bool = False,
     progress: bool = True,
     shard_members: bool | None = None,
-    splits=None,
+    splits: Splits | None = None,
 ) -> dict[str, Any]:
     """Train every member of ``base`` × ``grid`` into a sweep folder; return the summary.
 
@@ -773,7 +779,7 @@ def write_summary(
 # --------------------------------------------------------------------------------------------------
 
 
-def cli_main(args) -> int:
+def cli_main(args: argparse.Namespace) -> int:
     """``nnjax sweep``: build the base config and grid from the flags (or the sweep folder), run it,
     print the table (or JSON)."""
     from nnjax.cli import check_resume_flags, config_from_args, field_overrides

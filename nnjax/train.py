@@ -20,7 +20,7 @@ import optax
 from nnjax.activations import get_activation
 from nnjax.config import PROGRAM_FIELDS, Config
 from nnjax.costs import get_cost
-from nnjax.data import prepare_images
+from nnjax.data import Splits, prepare_images
 from nnjax.errors import ConfigError
 from nnjax.model import Params, forward, forward_one, init_params
 from nnjax.optim import make_optimizer
@@ -138,7 +138,13 @@ def _tree_finite(tree: Any) -> jax.Array:
     return jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in jax.tree_util.tree_leaves(tree)]))
 
 
-def make_evaluate(cfg: Config, batch_sharding=None, *, shard_data: bool = False, n: int | None = None):
+def make_evaluate(
+    cfg: Config,
+    batch_sharding: jax.sharding.NamedSharding | None = None,
+    *,
+    shard_data: bool = False,
+    n: int | None = None,
+) -> Callable:
     """evaluate(params_K, x_Nx784 uint8, y_N) → (loss_K, accuracy_K) over the whole split.
 
     ``batch_sharding`` (as in ``make_epoch``) splits each chunk of images across devices. With
@@ -240,7 +246,14 @@ def scan_unroll(cfg: Config) -> int:
     return cfg.scan_unroll or 1
 
 
-def make_epoch(cfg: Config, n_train: int, batch_sharding=None, *, shard_data: bool = False, n_eval: int | None = None):
+def make_epoch(
+    cfg: Config,
+    n_train: int,
+    batch_sharding: jax.sharding.NamedSharding | None = None,
+    *,
+    shard_data: bool = False,
+    n_eval: int | None = None,
+) -> Callable:
     """The jitted one-epoch program: keyed shuffle, ``lax.scan`` over mini-batches, evaluation.
 
     epoch(state_K, key, x_train, y_train, x_eval, y_eval) → (state_K, metrics of K-vectors).
@@ -321,14 +334,14 @@ def data_sharded(shard_data: bool | None, n_devices: int, shard_members: bool = 
 
 def compile_epoch(
     cfg: Config,
-    splits,
+    splits: Splits,
     state: TrainState,
     start_epoch: int,
     *,
     shard_members: bool = False,
     devices: Sequence | None = None,
     shard_data: bool | None = None,
-):
+) -> tuple[Any, TrainState, list[jax.Array], float]:
     """Place ``state`` and the data on the device mesh and compile the epoch program ahead of time.
 
     Returns (compiled epoch, placed state, placed [x_train, y_train, x_eval, y_eval], compile seconds).
@@ -370,7 +383,9 @@ def compile_epoch(
     return compiled, state, data, time.perf_counter() - t0
 
 
-def compile_ensemble(cfg: Config, splits, state: TrainState, start_epoch: int, shard_members: bool | None = None):
+def compile_ensemble(
+    cfg: Config, splits: Splits, state: TrainState, start_epoch: int, shard_members: bool | None = None
+) -> tuple[Any, TrainState, list[jax.Array], float, dict[str, Any]]:
     """``compile_epoch`` for ``state``'s K members placed as sweeps place them.
 
     ``parallel.member_devices`` decides: the members split over devices — padded with copies of
@@ -421,7 +436,9 @@ def _row_evaluator(cfg: Config, mesh, n: int) -> Callable:
     return jax.jit(make_evaluate(cfg, row_sharding(mesh), shard_data=True, n=n))
 
 
-def evaluate_split(cfg: Config, params_K: Params, splits, split: str, first: int | None = None):
+def evaluate_split(
+    cfg: Config, params_K: Params, splits: Splits, split: str, first: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """(loss_K, accuracy_K) as NumPy arrays: every member on the first ``first`` images (default
     all) of ``split`` ("train", "eval" or "test") of ``splits``.
 

@@ -21,12 +21,18 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from nnjax.errors import CheckpointError, ConfigError
 from nnjax.images import percent, predict
+
+if TYPE_CHECKING:
+    import argparse
+
+    from nnjax.config import Config
+    from nnjax.data import Splits
 
 DPI = 100
 N_CLASSES = 10
@@ -72,7 +78,7 @@ def _grid_shape(n: int, max_cols: int = 8) -> tuple[int, int]:
 # --------------------------------------------------------------------------------------------------
 
 
-def layer_activations(params: list, cfg, x_Dx784: np.ndarray) -> list[np.ndarray]:
+def layer_activations(params: list, cfg: Config, x_Dx784: np.ndarray) -> list[np.ndarray]:
     """Every layer's activations for D uint8 images: [a_Dx784 (prepared input), a_DxH1, …, p_Dx10].
 
     The last entry is the output layer as probabilities (softmax, or the video's σ normalised).
@@ -177,7 +183,7 @@ def _layer_scale(a_DxH: np.ndarray, activation: str) -> tuple[str, float, float]
 
 
 def plot_activation_flow(
-    params: list, cfg, x_Dx784: np.ndarray, y_D: np.ndarray, indices: Sequence[int], path: Path
+    params: list, cfg: Config, x_Dx784: np.ndarray, y_D: np.ndarray, indices: Sequence[int], path: Path
 ) -> Path:
     """One row per test digit: the input image, every hidden layer's activations, the output probabilities.
 
@@ -515,7 +521,7 @@ def render_run(
     *,
     digits: str | Sequence[int] | None = None,
     max_neurons: int = 64,
-    splits=None,
+    splits: Splits | None = None,
     on_written: Callable[[Path], None] | None = None,
 ) -> list[Path]:
     """Every figure of a run folder, written into ``out_dir`` (default RUN_DIR/figures); returns their paths.
@@ -563,7 +569,7 @@ def render_run(
     return written
 
 
-def cli_main(args) -> int:
+def cli_main(args: argparse.Namespace) -> int:
     """``nnjax viz RUN_DIR [--digits I,J] [--max-neurons 64] [--out DIR]``: write the PNGs, print their paths."""
     run_dir = Path(args.run_dir)
     if (run_dir / "sweep.json").exists():

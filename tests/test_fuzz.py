@@ -318,7 +318,7 @@ def test_config_wrong_values_and_versions(tmp_path: Path, config_text: str):
         path.write_text(json.dumps({**good, field: value}))
         err = outcome(load_and_validate, path)
         assert isinstance(err, ConfigError), (field, value)
-        assert field in str(err) or (field == "lr" and "lr" in str(err)), str(err)
+        assert field in str(err), str(err)
     for text in ["[]", "null", "42", '"config"', "{", "\x00\xff", '{"lr": NaN}', '{"lr": 1e999}']:
         path.write_text(text)
         assert isinstance(outcome(load_and_validate, path), ConfigError), text

@@ -31,7 +31,7 @@ EPOCHS = 5  # ~93-94 % with the default config; 1 epoch alone is barely 90 %
 
 @pytest.fixture(scope="module")
 def real_run(tmp_path_factory):
-    """One real run, shared by the tests below: (tfds dir, run dir, parsed --json output, text output)."""
+    """One real run, shared by the tests below: (tfds dir, run dir, parsed --json output)."""
     from nnjax.cli import main
 
     root = tmp_path_factory.mktemp("real")

@@ -526,16 +526,13 @@ def test_distributed_request_reads_the_environment():
 def test_single_process_helpers():
     import jax
 
-    from nnjax.errors import ConfigError
     from nnjax.parallel import batch_sharding, make_mesh, maybe_initialize_distributed, process_run_dir
 
     assert maybe_initialize_distributed({}) is False
     assert process_run_dir("runs/x") == Path("runs/x")
     mesh = make_mesh(jax.devices()[:1])
     assert mesh.size == 1 and batch_sharding(mesh, 7) is None  # one device: today's program exactly
-    if jax.device_count() >= 2:  # only when this pytest process itself has several devices
-        with pytest.raises(ConfigError, match="not divisible"):
-            batch_sharding(make_mesh(jax.devices()[:2]), 7)
+    # (a batch not divisible by several devices: test_batch_not_divisible_by_devices_is_a_clear_error, 8 devices)
 
 
 def test_split_cpu_cores_sets_the_cpu_device_count_once():

@@ -211,7 +211,10 @@ def test_train_and_evaluate_loads_mock_data_itself(tmp_path):
     cfg = TINY.replace(epochs=1, tfds_dir=str(tmp_path / "tfds"))
     with tfds.testing.mock_data(num_examples=64):
         r = train_and_evaluate(cfg, tmp_path / "run", progress=False)
-    assert 0 <= r["test_accuracy"] <= 1 and (tmp_path / "run" / "result.json").exists()
+        again = eval_run(tmp_path / "run")  # the same mock split, evaluated from the saved checkpoint
+    assert json.loads((tmp_path / "run" / "result.json").read_text()) == r
+    assert r["epochs"] == 1 and [m["epoch"] for m in read_metrics(tmp_path / "run" / "metrics.jsonl")] == [1]
+    assert 0 <= r["test_accuracy"] <= 1 and r["test_accuracy"] == again["test_accuracy"]
 
 
 def test_members_differing_only_in_seed_or_lr_share_one_compiled_evaluation():

@@ -204,12 +204,13 @@ def load_json(path: str | Path) -> Config:
 
 
 def save_json(cfg: Config, path: str | Path) -> None:
-    """Write the resolved config (plus format/version markers) as JSON."""
+    """Write the resolved config (plus format/version markers) as JSON (atomically: never half a file)."""
     from nnjax import __version__
+    from nnjax.checkpoint import write_atomic
 
     d = {"config_format": CONFIG_FORMAT, "nnjax_version": __version__, **cfg.to_dict()}
     d["init"] = cfg.resolved_init()
-    Path(path).write_text(json.dumps(d, indent=2) + "\n")
+    write_atomic(Path(path), (json.dumps(d, indent=2) + "\n").encode())
 
 
 def validate(cfg: Config) -> Config:

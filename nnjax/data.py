@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import io
 import math
 import os
 import socket
@@ -171,10 +172,12 @@ def _read_cache(path: Path) -> dict[str, np.ndarray] | None:
 
 
 def _write_cache(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    from nnjax.checkpoint import write_atomic
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp.npz")
-    np.savez(tmp, format=np.int64(CACHE_FORMAT), **arrays)
-    os.replace(tmp, path)
+    buf = io.BytesIO()
+    np.savez(buf, format=np.int64(CACHE_FORMAT), **arrays)
+    write_atomic(path, buf.getvalue())
 
 
 def _split_to_numpy(builder, split: str) -> tuple[np.ndarray, np.ndarray]:

@@ -10,6 +10,7 @@ A run folder holds
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import math
 import os
@@ -118,13 +119,6 @@ def _check_resumable(saved: Config, cfg: Config, force: bool, run_dir: Path) -> 
             f"{run_dir}: --resume with {k}={new[k]!r} but the run used {k}={old[k]!r}; "
             "that would change its results (add --force to continue anyway)"
         )
-
-
-def _save_config(cfg: Config, path: Path) -> None:
-    # save_json writes in place; a temporary file and a rename keep config.json whole if killed.
-    tmp = path.with_name(f".{path.name}.tmp")
-    save_json(cfg, tmp)
-    tmp.replace(path)
 
 
 def _shape_target(cfg: Config) -> dict[str, Any]:
@@ -270,12 +264,12 @@ def _train(
         if not metrics_path.exists() or metrics_path.read_bytes() != kept:
             checkpoint.write_atomic(metrics_path, kept)
         if load_json(config_path) != cfg.replace(init=cfg.resolved_init()):  # --force, or e.g. a new data_dir
-            _save_config(cfg, config_path)
+            save_json(cfg, config_path)
     else:
         stack.enter_context(checkpoint.locked(run_dir))
         if config_path.exists():
             raise ConfigError(f"{run_dir}: another process started a run in this folder")
-        _save_config(cfg, config_path)
+        save_json(cfg, config_path)
         checkpoint.write_atomic(metrics_path, b"")
 
     from tqdm import tqdm
@@ -401,7 +395,7 @@ def export_run(run_dir: str | Path, out_file: str | Path) -> Path:
         raise ConfigError(f"{out_file}: export file must end in .npz")
     checkpoint.check_writable_folder(out_file.parent)
     out_file.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_file.with_name(f".{out_file.stem}.tmp.npz")
-    np.savez(tmp, **arrays)
-    tmp.replace(out_file)
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    checkpoint.write_atomic(out_file, buf.getvalue())
     return out_file

@@ -15,9 +15,9 @@ document does not jump in size from run to run. matplotlib is imported only when
 
 from __future__ import annotations
 
+import io
 import json
 import math
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -60,10 +60,12 @@ def _subplots(rows: int = 1, cols: int = 1, **kw: Any):
 
 def _save(fig, path: Path) -> Path:
     """Write the figure as PNG through a temporary name (a half-written figure never replaces a good one)."""
+    from nnjax.checkpoint import write_atomic
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.tmp.png")
-    fig.savefig(tmp, dpi=fig.dpi, format="png")
-    os.replace(tmp, path)
+    buf = io.BytesIO()
+    fig.savefig(buf, dpi=fig.dpi, format="png")
+    write_atomic(path, buf.getvalue())
     return path
 
 

@@ -47,8 +47,20 @@ def default_run_dir(cfg: Config) -> Path:
     return RUNS_DIR / f"{cfg.name}-{cfg.activation}-{time.strftime('%Y%m%d-%H%M%S')}"
 
 
-def _state_tree(state: TrainState, cfg: Config, epoch: int) -> dict[str, Any]:
+def state_tree(state: TrainState, cfg: Config, epoch: int) -> dict[str, Any]:
+    """What a checkpoint after ``epoch`` holds: the training state and the data-order key of that epoch."""
     return {"train": state, "data_key": jax.random.key_data(epoch_key(cfg, epoch))}
+
+
+def check_data_key(tree: dict[str, Any], cfg: Config, epoch: int, path: Path) -> None:
+    """CheckpointError unless the checkpoint ``tree`` (read from ``path``) holds the data-order key of
+    ``cfg.data_seed`` at ``epoch``: the data order is a pure function of the two, so a checkpoint of
+    another run or sweep is caught here."""
+    if not np.array_equal(tree["data_key"], jax.random.key_data(epoch_key(cfg, epoch))):
+        raise CheckpointError(
+            f"{path}: its data-order key is not that of data_seed={cfg.data_seed} at epoch {epoch} "
+            "(a checkpoint of another run?)"
+        )
 
 
 def read_metrics(path: Path, require: dict[str, type] | None = None) -> list[dict[str, Any]]:
@@ -123,7 +135,7 @@ def _check_resumable(saved: Config, cfg: Config, force: bool, run_dir: Path) -> 
 
 def _shape_target(cfg: Config) -> dict[str, Any]:
     # Shapes only: the optimiser state's shapes do not depend on the training-set size.
-    return _state_tree(init_state([cfg], max(cfg.batch_size, 1)), cfg, 0)
+    return state_tree(init_state([cfg], max(cfg.batch_size, 1)), cfg, 0)
 
 
 def _with_hyperparams_of(restored: TrainState, fresh: TrainState) -> TrainState:
@@ -233,20 +245,13 @@ def _train(
     ckpt_dir = run_dir / "checkpoints"
     metrics_path = run_dir / "metrics.jsonl"
     if resume:
-        found = checkpoint.restore_latest(
-            ckpt_dir, _state_tree(state, cfg, 0), warn=lambda s: print(s, file=sys.stderr)
-        )
+        found = checkpoint.restore_latest(ckpt_dir, state_tree(state, cfg, 0), warn=lambda s: print(s, file=sys.stderr))
         if found is not None:
             start, tree, _ = found
             ckpt = checkpoint.checkpoint_path(ckpt_dir, start)
             if start > cfg.epochs:
                 raise ConfigError(f"{ckpt}: the run is already past epochs={cfg.epochs}")
-            # The data order is a pure function of (data_seed, epoch); the saved key must agree.
-            if not np.array_equal(tree["data_key"], jax.random.key_data(epoch_key(cfg, start))):
-                raise CheckpointError(
-                    f"{ckpt}: its data-order key is not that of data_seed={cfg.data_seed} at epoch {start} "
-                    "(a checkpoint of another run?)"
-                )
+            check_data_key(tree, cfg, start, ckpt)
             state = _with_hyperparams_of(tree["train"], state)
         history = _metrics_until(metrics_path, start)
 
@@ -324,7 +329,7 @@ def _train(
             done = epoch + 1
             if done == cfg.epochs or (cfg.checkpoint_every and done % cfg.checkpoint_every == 0):
                 os.fsync(log.fileno())  # a checkpoint after epoch e implies metrics lines 1..e on disk
-                checkpoint.save(ckpt_dir, done, _state_tree(state, cfg, done), meta, cfg.keep_checkpoints)
+                checkpoint.save(ckpt_dir, done, state_tree(state, cfg, done), meta, cfg.keep_checkpoints)
 
     test_loss_K, test_acc_K = evaluate_split(cfg, state.params, splits, "test")
     test_loss, test_acc = float(test_loss_K[0]), float(test_acc_K[0])

@@ -323,11 +323,10 @@ class _Data:
 
 
 def _state_tree(state, cfg: Config, epoch: int, diverged_K) -> dict[str, Any]:
-    import jax
+    """A single run's checkpoint (``run.state_tree``) plus which members have diverged."""
+    from nnjax.run import state_tree
 
-    from nnjax.train import epoch_key
-
-    return {"train": state, "data_key": jax.random.key_data(epoch_key(cfg, epoch)), "diverged": diverged_K}
+    return {**state_tree(state, cfg, epoch), "diverged": diverged_K}
 
 
 def _run_group(
@@ -347,7 +346,7 @@ def _run_group(
     import numpy as np
 
     from nnjax import checkpoint
-    from nnjax.run import DIVERGENCE_METRICS, divergence_cause, read_metrics
+    from nnjax.run import DIVERGENCE_METRICS, check_data_key, divergence_cause, read_metrics
     from nnjax.train import compile_ensemble, epoch_key, evaluate_split, init_state
 
     gdir = sweep_dir / "groups" / gid
@@ -379,6 +378,7 @@ def _run_group(
         )
         if found is not None:
             start, tree, _ = found
+            check_data_key(tree, cfg0, start, checkpoint.checkpoint_path(ckpt_dir, start))
             state, diverged_K = tree["train"], np.array(tree["diverged"], np.int32)
 
     # Split over several devices, the members are padded with copies of member 0 to an even split;

@@ -364,6 +364,20 @@ def test_a_second_process_cannot_write_the_same_sweep_folder(tmp_path):
         os.close(fd)
 
 
+def test_resume_refuses_a_group_checkpoint_of_another_data_order(tmp_path):
+    s, other = tmp_path / "s", tmp_path / "other"
+    run_tiny(TINY, {"seed": [0, 1]}, s)
+    run_tiny(TINY.replace(data_seed=1), {"seed": [0, 1]}, other)
+    ckpts = s / "groups" / "g00" / "checkpoints"
+    for _, p in checkpoint.list_checkpoints(ckpts):
+        p.unlink()
+    for _, p in checkpoint.list_checkpoints(other / "groups" / "g00" / "checkpoints"):
+        (ckpts / p.name).write_bytes(p.read_bytes())
+    (s / "groups" / "g00" / "result.json").unlink()  # unfinished: the group resumes from its checkpoint
+    with pytest.raises(CheckpointError, match="data-order key is not that of data_seed=0"):
+        run_tiny(TINY, {"seed": [0, 1]}, s, resume=True)
+
+
 def test_out_that_is_a_file_is_refused_before_training(tmp_path):
     (tmp_path / "afile").write_text("keep me")
     with pytest.raises(ConfigError, match="already exists"):

@@ -16,9 +16,11 @@ from nnjax.sweep import run_sweep
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--configs", default="video,video_relu,wide")
-    p.add_argument("--seeds", default="0,1,2")
-    p.add_argument("--out-root", default="sweeps")
+    p.add_argument("--configs", default="video,video_relu,wide", help="named configs (default: %(default)s)")
+    p.add_argument("--seeds", default="0,1,2", help="seeds, one ensemble member each (default: %(default)s)")
+    p.add_argument(
+        "--out-root", default="sweeps", help="sweep folders go to OUT_ROOT/seeds-NAME (default: %(default)s)"
+    )
     p.add_argument(
         "--no-shard-members", action="store_true", help="keep each config's members on one device (not split per core)"
     )

@@ -7,6 +7,7 @@ import dataclasses
 import json
 import os
 import sys
+import typing
 from pathlib import Path
 
 from nnjax.config import FIELD_NAMES, Config, apply_overrides, load_json
@@ -139,9 +140,16 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return cli_main(args)
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (exit 2) that points at the verb's --help."""
+
+    def error(self, message: str) -> typing.NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every verb."""
-    parser = argparse.ArgumentParser(
+    parser = _OneLineParser(
         prog="nnjax",
         description="The 3Blue1Brown handwritten-digit network (784-16-16-10, a' = σ(W a + b)) in JAX.",
     )
@@ -219,7 +227,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``nnjax`` console script; bad input → one line on stderr, exit 1."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # name the verb's own --help, not the top-level one
+        parser.exit(
+            2, f"nnjax {args.verb}: error: unrecognized arguments: {' '.join(extra)} (see nnjax {args.verb} --help)\n"
+        )
     try:
         return args.func(args)
     except NnjaxError as e:

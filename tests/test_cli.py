@@ -131,6 +131,23 @@ def test_config_and_config_file_together_are_refused(tmp_path, cli_error, no_dat
     assert line == "nnjax: error: --config and --config-file both name a starting config; give one"
 
 
+@pytest.mark.parametrize(
+    "argv, line",
+    [
+        (["train", "--foo", "1"], "nnjax train: error: unrecognized arguments: --foo 1 (see nnjax train --help)"),
+        (["train", "--out"], "nnjax train: error: argument --out: expected one argument (see nnjax train --help)"),
+        ([], "nnjax: error: the following arguments are required: VERB (see nnjax --help)"),
+    ],
+)
+def test_usage_errors_are_one_line_naming_the_verb(argv, line, capsys):
+    from nnjax.cli import main
+
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    assert e.value.code == 2
+    assert capsys.readouterr().err == line + "\n"
+
+
 def test_existing_run_folder(tmp_path, cli_error, no_data):
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "notes.txt").write_text("mine")

@@ -283,7 +283,7 @@ def _train(
     bar = tqdm(
         total=cfg.epochs,
         initial=start,
-        desc=cfg.name,
+        desc=f"{cfg.name} {cfg.activation}",  # as the run folder: the name alone hides an override
         unit="epoch",
         disable=not progress,
         file=sys.stderr,

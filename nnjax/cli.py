@@ -211,6 +211,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--max-neurons", type=int, default=64, help="first-layer neurons to draw at most (default: %(default)s)"
     )
+    p.add_argument(
+        "--member", type=int, metavar="N", help="in a sweep folder: every figure of member N's network (members.csv)"
+    )
     p.add_argument("--out", metavar="DIR", help="where to write the PNGs (default: RUN_DIR/figures)")
     p.set_defaults(func=cmd_viz)
 

@@ -489,7 +489,8 @@ def _first(tree: Any, k: int) -> Any:
 
 def load_member(sweep_dir: str | Path, member: int) -> tuple[Config, Params, int]:
     """(config, parameters stacked as an ensemble of one, epoch) of one sweep member, from its group's
-    newest checkpoint: the same shape ``run.load_run`` returns, so a member can be viewed like a run."""
+    newest checkpoint: the same shape ``run.load_run`` returns, so a member can be viewed like a run
+    (``nnjax viz SWEEP_DIR --member N``)."""
     import jax
     import numpy as np
 

@@ -523,27 +523,39 @@ def render_run(
     *,
     digits: str | Sequence[int] | None = None,
     max_neurons: int = 64,
+    member: int | None = None,
     splits: Splits | None = None,
     on_written: Callable[[Path], None] | None = None,
 ) -> list[Path]:
     """Every figure of a run folder, written into ``out_dir`` (default RUN_DIR/figures); returns their paths.
+    With ``member``, ``run_dir`` is a sweep folder and the figures are those of that member's network
+    (default folder SWEEP_DIR/figures/member-N).
 
     The weights and learning curves need only the run folder and are written first; the others read
     the test split (``splits``, or the config's data set). ``on_written`` is called with each path as
     soon as its figure is written (so a data error later still leaves the earlier figures reported).
     """
     from nnjax.data import load_splits
-    from nnjax.run import load_run
+    from nnjax.run import load_run, read_metrics
+    from nnjax.sweep import SWEEP_KEYS, load_member
     from nnjax.train import unstack
 
     if max_neurons <= 0:
         raise ConfigError(f"--max-neurons {max_neurons}: must be positive")
     run_dir = Path(run_dir)
-    out = Path(out_dir) if out_dir is not None else run_dir / "figures"
-    cfg, params_K, epoch = load_run(run_dir)
+    if member is None:
+        out = Path(out_dir) if out_dir is not None else run_dir / "figures"
+        cfg, params_K, epoch = load_run(run_dir)
+        lines = read_metrics(run_dir / "metrics.jsonl")
+        title = run_dir.name
+    else:
+        out = Path(out_dir) if out_dir is not None else run_dir / "figures" / f"member-{member}"
+        cfg, params_K, epoch = load_member(run_dir, member)
+        lines = [m for m in read_metrics(run_dir / "metrics.jsonl", SWEEP_KEYS) if m["member"] == member]
+        title = f"{run_dir.name} member {member}"
     params = [{k: np.asarray(v) for k, v in layer.items()} for layer in unstack(params_K, 0)]
     sizes = "-".join(map(str, [784, *cfg.hidden, N_CLASSES]))
-    name = f"{run_dir.name} ({sizes}, {cfg.activation}, epoch {epoch})"
+    name = f"{title} ({sizes}, {cfg.activation}, epoch {epoch})"
     written: list[Path] = []
 
     def done(path: Path) -> None:
@@ -552,9 +564,6 @@ def render_run(
             on_written(path)
 
     done(plot_weights(params[0]["W"], params[0]["b"], out / "weights.png", max_neurons))
-    from nnjax.run import read_metrics
-
-    lines = read_metrics(run_dir / "metrics.jsonl")
     if lines:
         done(plot_learning_curves(lines, out / "learning_curves.png", f"Learning curves of {name}"))
 
@@ -572,9 +581,13 @@ def render_run(
 
 
 def cli_main(args: argparse.Namespace) -> int:
-    """``nnjax viz RUN_DIR [--digits I,J] [--max-neurons 64] [--out DIR]``: write the PNGs, print their paths."""
+    """``nnjax viz RUN_DIR [--digits I,J] [--max-neurons 64] [--out DIR]`` (or ``SWEEP_DIR [--member N]``):
+    write the PNGs, print their paths."""
     run_dir = Path(args.run_dir)
-    if (run_dir / "sweep.json").exists():
+    is_sweep = (run_dir / "sweep.json").exists()
+    if args.member is not None and not is_sweep:
+        raise ConfigError(f"--member {args.member}: {run_dir} is not a sweep folder (no sweep.json)")
+    if is_sweep and args.member is None:
         if args.digits is not None:
             print(
                 "nnjax: warning: --digits applies to run folders; a sweep folder gets learning curves", file=sys.stderr
@@ -582,5 +595,6 @@ def cli_main(args: argparse.Namespace) -> int:
         for p in render_sweep(run_dir, args.out):
             print(p)
     else:
-        render_run(run_dir, args.out, digits=args.digits, max_neurons=args.max_neurons, on_written=print)
+        kw = {"digits": args.digits, "max_neurons": args.max_neurons, "member": args.member}
+        render_run(run_dir, args.out, **kw, on_written=print)
     return 0

@@ -119,6 +119,17 @@ def test_sweep_folder_gets_group_curves_with_bands(tmp_path, splits_256, capsys)
         np.testing.assert_allclose(lo, acc_MxE.min(axis=0))
         np.testing.assert_allclose(hi, acc_MxE.max(axis=0))
 
+    # One member's network, drawn like a run's: member 3 is relu, seed 1.
+    m3 = viz.render_run(out, member=3, splits=splits_256)
+    assert [p.name for p in m3] == list(FIGURES) and m3[0].parent == out / "figures" / "member-3"
+    m0 = viz.render_run(out, tmp_path / "m0", member=0, splits=splits_256)
+    assert png(m3[0]).shape == png(m0[0]).shape and not np.array_equal(png(m3[0]), png(m0[0]))
+    cfg3, params3, _ = sweep.load_member(out, 3)
+    assert (cfg3.activation, cfg3.seed) == ("relu", 1)
+    assert capsys.readouterr().err == ""
+    assert cli_main(["viz", str(out), "--member", "9"]) == 1
+    assert capsys.readouterr().err == f"nnjax: error: {out}: no member 9 in this sweep folder\n"
+
 
 def test_group_curves_from_the_documented_columns_only():
     """member, epoch, test_accuracy and the varied fields are enough; a diverged epoch is left out."""
@@ -178,6 +189,7 @@ def test_confusion_mistakes_and_default_digits():
         (["--digits", "3,x"], "--digits: 'x' is not a test-image index"),
         (["--digits", "256"], "--digits: index 256 is outside the test split (0 … 255)"),
         (["--max-neurons", "0"], "--max-neurons 0: must be positive"),
+        (["--member", "0"], "is not a sweep folder (no sweep.json)"),
     ],
 )
 def test_bad_options_are_one_line(video_run, mock_data, tmp_path, capsys, extra, needle):

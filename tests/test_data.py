@@ -174,29 +174,28 @@ def test_cached_arrays_load_without_building(tmp_path, monkeypatch):
     assert all(np.array_equal(got[k], arrays[k]) and got[k].dtype == arrays[k].dtype for k in arrays)
 
 
-def test_mock_data_is_not_shadowed_by_a_real_cache(tmp_path):
-    import tensorflow_datasets as tfds
-
+def _write_small_cache(root: Path) -> None:
+    """A 5-image MNIST cache under ``root`` (as a finished build leaves it)."""
     cached = {
         "x_train": np.zeros((5, 784), np.uint8),
         "y_train": np.zeros(5, np.int32),
         "x_test": np.zeros((3, 784), np.uint8),
         "y_test": np.zeros(3, np.int32),
     }
-    data._write_cache(data._cache_path(tmp_path, "mnist"), cached)
+    data._write_cache(data._cache_path(root, "mnist"), cached)
+
+
+def test_mock_data_is_not_shadowed_by_a_real_cache(tmp_path):
+    import tensorflow_datasets as tfds
+
+    _write_small_cache(tmp_path)
     assert len(data.load_arrays("mnist", None, str(tmp_path))["x_train"]) == 5  # outside mock: the cache
     with tfds.testing.mock_data(num_examples=7):
         assert len(data.load_arrays("mnist", None, str(tmp_path))["x_train"]) == 7  # inside: the mock
 
 
 def test_missing_data_folder_with_a_built_set_is_named_in_a_warning(tmp_path, capsys):
-    cached = {
-        "x_train": np.zeros((5, 784), np.uint8),
-        "y_train": np.zeros(5, np.int32),
-        "x_test": np.zeros((3, 784), np.uint8),
-        "y_test": np.zeros(3, np.int32),
-    }
-    data._write_cache(data._cache_path(tmp_path, "mnist"), cached)
+    _write_small_cache(tmp_path)
     assert len(data.load_arrays("mnist", str(tmp_path), str(tmp_path))["x_train"]) == 5  # a folder that exists
     assert capsys.readouterr().err == ""
     typo = tmp_path / "nmist"

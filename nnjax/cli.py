@@ -227,6 +227,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def train_named(name: str, argv: list[str]) -> int:
+    """``nnjax train --config NAME ARGV`` for the experiment scripts; ``--config`` is left out when ARGV
+    resumes a run or starts from a config file (those start from their own saved config)."""
+    own = ("--resume", "--config-file", "--config")
+    starts_elsewhere = any(a in own or a.startswith(tuple(f"{o}=" for o in own)) for a in argv)
+    return main(["train", *([] if starts_elsewhere else ["--config", name]), *argv])
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``nnjax`` console script; bad input → one line on stderr, exit 1."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

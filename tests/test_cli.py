@@ -148,6 +148,27 @@ def test_usage_errors_are_one_line_naming_the_verb(argv, line, capsys):
     assert capsys.readouterr().err == line + "\n"
 
 
+def test_experiment_scripts_name_their_config_unless_resuming(tmp_path, monkeypatch, capsys):
+    import nnjax.cli
+    from nnjax.cli import train_named
+
+    seen = []
+
+    def capture(args):
+        seen.append((args.config, args.config_file))
+        raise nnjax.cli.NnjaxError("stop here")
+
+    monkeypatch.setattr(nnjax.cli, "config_from_args", capture)
+    assert train_named("wide", ["--epochs", "1"]) == 1
+    f = tmp_path / "c.json"
+    assert train_named("wide", ["--config-file", str(f)]) == 1
+    assert train_named("wide", [f"--config-file={f}"]) == 1
+    assert seen == [("wide", None), (None, str(f)), (None, str(f))]
+    capsys.readouterr()
+    assert train_named("wide", ["--resume", str(tmp_path / "nope")]) == 1  # not refused for --config
+    assert capsys.readouterr().err == f"nnjax: error: {tmp_path / 'nope'}: run folder not found\n"
+
+
 def test_existing_run_folder(tmp_path, cli_error, no_data):
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "notes.txt").write_text("mine")

@@ -8,8 +8,10 @@ data order); the mean, min and max final test accuracy are printed as a Markdown
 
 import argparse
 import statistics
+import sys
 
 from nnjax.configs import get_config
+from nnjax.errors import NnjaxError
 from nnjax.parallel import split_cpu_cores
 from nnjax.sweep import run_sweep
 
@@ -26,17 +28,23 @@ def main() -> None:
     )
     args = p.parse_args()
     split_cpu_cores()  # as `nnjax sweep`: on a CPU the members are split over one device per core
-    seeds = [int(s) for s in args.seeds.split(",")]
+    try:
+        seeds = [int(s) for s in args.seeds.split(",")]
+    except ValueError:
+        sys.exit(f"seeds: error: --seeds {args.seeds!r}: expected integers separated by commas")
     rows = []
-    for name in args.configs.split(","):
-        summary = run_sweep(
-            get_config(name),
-            {"seed": seeds},
-            f"{args.out_root}/seeds-{name}",
-            shard_members=False if args.no_shard_members else None,
-        )
-        accs = [m["final_test_accuracy"] for m in summary["members"]]
-        rows.append((name, statistics.mean(accs), min(accs), max(accs), summary["train_s"]))
+    try:
+        for name in args.configs.split(","):
+            summary = run_sweep(
+                get_config(name),
+                {"seed": seeds},
+                f"{args.out_root}/seeds-{name}",
+                shard_members=False if args.no_shard_members else None,
+            )
+            accs = [m["final_test_accuracy"] for m in summary["members"]]
+            rows.append((name, statistics.mean(accs), min(accs), max(accs), summary["train_s"]))
+    except NnjaxError as e:
+        sys.exit(f"seeds: error: {e}")
     print("| config | mean test accuracy | min | max | training time (all seeds at once) |")
     print("|---|---|---|---|---|")
     for name, mean, lo, hi, train_s in rows:

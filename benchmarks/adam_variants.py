@@ -7,7 +7,8 @@ Variants of the video config, each compiled for K = 1 and K = 16 (placed as ``nn
 - ``stock``: nnjax as shipped (``scan_unroll`` 1, ``optax.scale_by_adam``);
 - ``recip``: Adam's two bias corrections applied as multiplications by reciprocals (one scalar division
   per step instead of two per weight; not bit-equal to optax's Adam);
-- ``…+no-norm``: and no per-step gradient-norm metric (``train._norm`` returns 0);
+- ``…+no-norm``: and no per-step gradient-norm metric (``train._norm`` returns 0, which also zeroes the
+  once-per-epoch ``param_norm``);
 - ``unroll2+…``: and the epoch loop unrolled 2× (``scan_unroll=2``).
 
 The changes are patched in only while their programs are traced; nothing in ``nnjax`` is changed. All ten

@@ -96,7 +96,7 @@ def check_writable_folder(folder: Path) -> None:
 def write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file, fsync and a rename (never half a file)."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # per process: two writers never share one
     with open(tmp, "wb") as f:
         f.write(data)
         f.flush()

@@ -350,6 +350,7 @@ def _load_blocks(dataset: str, data_dir: str | None, tfds_dir: str | None, valid
         x_test, y_test = (_read_rows(path, layout, k, *te) for k in ("x_test", "y_test"))
     except (OSError, ValueError):  # no cache, or a damaged one: load_splits builds (or rebuilds) it
         return _blocks_of(load_splits(dataset, data_dir, tfds_dir, validation), rows)
+    _warn_if_missing(manual_dir(data_dir), tfds_root(tfds_dir))  # read from the cache, as load_arrays says
     if not validation:
         return Splits(
             x_train, y_train, x_test, y_test, x_test, y_test, "test", (tr[0], te[0], te[0]), (n_all,) + (n_test,) * 2

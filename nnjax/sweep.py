@@ -501,8 +501,15 @@ def load_member(sweep_dir: str | Path, member: int) -> tuple[Config, Params, int
     for gdir in sorted((sweep_dir / "groups").glob("g*")):
         try:
             info = json.loads((gdir / "group.json").read_text())
-        except (OSError, json.JSONDecodeError):
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
             raise CheckpointError(f"{gdir / 'group.json'}: missing or not valid JSON") from None
+        if (
+            not isinstance(info, dict)
+            or not isinstance(info.get("members"), list)
+            or not isinstance(info.get("configs"), list)
+            or len(info["members"]) != len(info["configs"])
+        ):
+            raise CheckpointError(f"{gdir / 'group.json'}: not an nnjax group file (needs 'members' and 'configs')")
         if member not in info["members"]:
             continue
         configs = [from_dict(c, source=str(gdir / "group.json")) for c in info["configs"]]
@@ -581,6 +588,8 @@ def run_sweep(
 
     sweep_dir.mkdir(parents=True, exist_ok=True)
     with checkpoint.locked(sweep_dir):  # a second process on this folder would interleave its writes
+        if not resume and any(sweep_dir.iterdir()):  # another process filled it since the check above
+            raise ConfigError(f"{sweep_dir}: sweep folder already exists; use --resume or another --out")
         if not resume:
             from nnjax import __version__
 

@@ -202,6 +202,8 @@ def test_missing_data_folder_with_a_built_set_is_named_in_a_warning(tmp_path, ca
     assert len(data.load_arrays("mnist", str(typo), str(tmp_path))["x_train"]) == 5
     err = capsys.readouterr().err
     assert err == f"nnjax: warning: data folder {typo} not found; using the data set already built in {tmp_path}\n"
+    data.load_splits("mnist", str(typo), str(tmp_path), rows=lambda n: (0, n))  # one process's block: same
+    assert capsys.readouterr().err == err
 
 
 def test_damaged_cache_is_ignored(tmp_path):

@@ -378,6 +378,30 @@ def test_resume_refuses_a_group_checkpoint_of_another_data_order(tmp_path):
         run_tiny(TINY, {"seed": [0, 1]}, s, resume=True)
 
 
+def test_a_sweep_folder_filled_while_waiting_for_the_lock_is_not_overwritten(tmp_path, monkeypatch):
+    s = tmp_path / "s"
+    real_locked = checkpoint.locked
+
+    def locked_after_another_process_wrote(folder):
+        (Path(folder) / "sweep.json").write_text("another process's sweep")
+        return real_locked(folder)
+
+    monkeypatch.setattr(checkpoint, "locked", locked_after_another_process_wrote)
+    with pytest.raises(ConfigError, match="sweep folder already exists"):
+        run_tiny(TINY, {"seed": [0]}, s)
+    assert [p.name for p in s.iterdir()] == ["sweep.json"]
+    assert (s / "sweep.json").read_text() == "another process's sweep"
+
+
+def test_load_member_of_a_damaged_group_file_is_one_line(tmp_path):
+    s = tmp_path / "s"
+    run_tiny(TINY, {"seed": [0, 1]}, s)
+    for text in ("[1, 2]", '{"members": [0, 1]}', '{"members": 0, "configs": []}'):
+        (s / "groups" / "g00" / "group.json").write_text(text)
+        with pytest.raises(CheckpointError, match="not an nnjax group file"):
+            sweep.load_member(s, 1)
+
+
 def test_out_that_is_a_file_is_refused_before_training(tmp_path):
     (tmp_path / "afile").write_text("keep me")
     with pytest.raises(ConfigError, match="already exists"):

@@ -588,9 +588,9 @@ def run_sweep(
 
     sweep_dir.mkdir(parents=True, exist_ok=True)
     with checkpoint.locked(sweep_dir):  # a second process on this folder would interleave its writes
-        if not resume and any(sweep_dir.iterdir()):  # another process filled it since the check above
-            raise ConfigError(f"{sweep_dir}: sweep folder already exists; use --resume or another --out")
         if not resume:
+            if any(sweep_dir.iterdir()):  # another process filled it since the check above
+                raise ConfigError(f"{sweep_dir}: sweep folder already exists; use --resume or another --out")
             from nnjax import __version__
 
             spec = {

@@ -253,6 +253,8 @@ def validate(cfg: Config) -> Config:
         raise bad("momentum", "must be in [0, 1)")
     if cfg.schedule == "warmup_cosine" and cfg.warmup_epochs >= cfg.epochs:
         raise bad("warmup_epochs", f"must be fewer than epochs ({cfg.epochs})")
+    if cfg.warmup_epochs and cfg.schedule != "warmup_cosine":  # it would silently do nothing
+        raise bad("warmup_epochs", f"only schedule warmup_cosine uses it (schedule is {cfg.schedule})")
     return cfg
 
 

@@ -154,6 +154,7 @@ def test_missing_config_file(tmp_path):
         ({"seed": 2**32}, "seed"),  # jax.random.key would wrap it to seed 0
         ({"data_seed": 2**63}, "data_seed"),
         ({"schedule": "warmup_cosine", "epochs": 10, "warmup_epochs": 10}, "warmup_epochs"),
+        ({"schedule": "cosine", "warmup_epochs": 2}, "warmup_epochs"),  # ignored by cosine: refused, not silent
     ],
 )
 def test_validate_names_the_bad_field(changes, field):

@@ -31,7 +31,7 @@ CHECKPOINT_FORMAT = 2  # 1: bare msgpack without header or checksum (nnjax 0.1.0
 MAGIC = b"NNJAXCKP"
 _HEADER = struct.Struct(">8sI32s")  # magic, format, sha256(body)
 _NAME = re.compile(r"^epoch_(\d{6})\.msgpack$")
-_TMP = re.compile(r"^\.epoch_\d{6}\.msgpack\.tmp$")
+_TMP = re.compile(r"^\.epoch_\d{6}\.msgpack(\.\d+)?\.tmp$")  # write_atomic's temp names (with a pid)
 
 
 def checkpoint_path(folder: Path, epoch: int) -> Path:
@@ -97,11 +97,18 @@ def write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file, fsync and a rename (never half a file)."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # per process: two writers never share one
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException as e:  # a failed or interrupted write leaves no temp file behind
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        if isinstance(e, OSError):  # name the file being written, not the temp file
+            raise OSError(e.errno, e.strerror or str(e), str(path)) from e
+        raise
     _fsync_dir(path.parent)
 
 

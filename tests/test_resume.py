@@ -353,11 +353,21 @@ def test_a_kill_mid_write_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         checkpoint.save(folder, 2, {"w": tree["w"] + 1}, {})
     monkeypatch.undo()
-    assert [e for e, _ in checkpoint.list_checkpoints(folder)] == [1]
+    assert sorted(p.name for p in folder.iterdir()) == ["epoch_000001.msgpack"]  # nor a temporary file
     epoch, restored, _ = checkpoint.restore(checkpoint.checkpoint_path(folder, 1), tree)
     assert epoch == 1 and np.array_equal(restored["w"], tree["w"])
-    checkpoint.save(folder, 2, tree, {})  # the next save clears the leftover temporary file
+    (folder / ".epoch_000002.msgpack.4242.tmp").write_bytes(b"half")  # another process's, killed mid-write
+    checkpoint.save(folder, 2, tree, {})  # the next save clears it
     assert sorted(p.name for p in folder.iterdir()) == ["epoch_000001.msgpack", "epoch_000002.msgpack"]
+
+
+def test_a_failed_write_names_its_target_and_leaves_no_temporary_file(tmp_path):
+    target = tmp_path / "out.npz"
+    target.mkdir()  # os.replace cannot put a file there
+    with pytest.raises(OSError) as e:
+        checkpoint.write_atomic(target, b"data")
+    assert e.value.filename == str(target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.npz"]
 
 
 def test_eval_prints_the_accuracy_of_result_json(reference, cli, patched_data):

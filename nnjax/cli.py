@@ -55,10 +55,12 @@ def check_resume_flags(args: argparse.Namespace, what: str) -> None:
     if args.out and Path(args.out) != Path(args.resume):
         raise ConfigError("--out and --resume name different folders; --resume continues in place")
     if args.config or args.config_file:
-        raise ConfigError(
-            f"--config/--config-file with --resume: a {what} continues with its saved config "
-            "(override single fields instead, e.g. --epochs)"
+        fields = (
+            "give single field flags instead; those that change results need --force"
+            if what == "run"
+            else "only flags of fields that do not change results, e.g. --checkpoint-every, may be given"
         )
+        raise ConfigError(f"--config/--config-file with --resume: a {what} continues with its saved config ({fields})")
 
 
 def _print_json(obj) -> None:
@@ -214,7 +216,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--member", type=int, metavar="N", help="in a sweep folder: every figure of member N's network (members.csv)"
     )
-    p.add_argument("--out", metavar="DIR", help="where to write the PNGs (default: RUN_DIR/figures)")
+    p.add_argument(
+        "--out", metavar="DIR", help="where to write the PNGs (default: RUN_DIR/figures, or SWEEP_DIR/figures/member-N)"
+    )
     p.set_defaults(func=cmd_viz)
 
     p = sub.add_parser(
@@ -230,8 +234,8 @@ def build_parser() -> argparse.ArgumentParser:
 def train_named(name: str, argv: list[str]) -> int:
     """``nnjax train --config NAME ARGV`` for the experiment scripts; ``--config`` is left out when ARGV
     resumes a run or starts from a config file (those start from their own saved config)."""
-    own = ("--resume", "--config-file", "--config")
-    starts_elsewhere = any(a in own or a.startswith(tuple(f"{o}=" for o in own)) for a in argv)
+    args, _ = build_parser().parse_known_args(["train", *argv])  # as main reads them, abbreviations too
+    starts_elsewhere = bool(args.resume or args.config or args.config_file)
     return main(["train", *([] if starts_elsewhere else ["--config", name]), *argv])
 
 

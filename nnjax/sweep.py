@@ -601,6 +601,10 @@ def run_sweep(
             }
             checkpoint.write_atomic(sweep_dir / "sweep.json", (json.dumps(spec, indent=2) + "\n").encode())
             (sweep_dir / "metrics.jsonl").write_text("")
+        else:  # a damaged metrics file: one line now, not after the first group has compiled
+            from nnjax.run import read_metrics
+
+            read_metrics(sweep_dir / "metrics.jsonl", SWEEP_KEYS)
 
         data = _Data(splits, shard_members)
         grid_fields = list(grid)

@@ -163,10 +163,12 @@ def test_experiment_scripts_name_their_config_unless_resuming(tmp_path, monkeypa
     f = tmp_path / "c.json"
     assert train_named("wide", ["--config-file", str(f)]) == 1
     assert train_named("wide", [f"--config-file={f}"]) == 1
-    assert seen == [("wide", None), (None, str(f)), (None, str(f))]
+    assert train_named("wide", ["--config-f", str(f)]) == 1  # argparse's abbreviations, too
+    assert seen == [("wide", None), (None, str(f)), (None, str(f)), (None, str(f))]
     capsys.readouterr()
-    assert train_named("wide", ["--resume", str(tmp_path / "nope")]) == 1  # not refused for --config
-    assert capsys.readouterr().err == f"nnjax: error: {tmp_path / 'nope'}: run folder not found\n"
+    for flag in ("--resume", "--resu"):
+        assert train_named("wide", [flag, str(tmp_path / "nope")]) == 1  # not refused for --config
+        assert capsys.readouterr().err == f"nnjax: error: {tmp_path / 'nope'}: run folder not found\n"
 
 
 def test_existing_run_folder(tmp_path, cli_error, no_data):

@@ -314,7 +314,7 @@ def test_sweep_folder_files(tmp_path):
         run_tiny(TINY, {"seed": [0]}, s)
 
 
-def test_damaged_sweep_folder_files_are_one_line_errors(tmp_path):
+def test_damaged_sweep_folder_files_are_one_line_errors(tmp_path, monkeypatch):
     s = tmp_path / "s"
     run_tiny(TINY, {"seed": [0, 1]}, s)
     spec_text = (s / "sweep.json").read_text()
@@ -327,13 +327,21 @@ def test_damaged_sweep_folder_files_are_one_line_errors(tmp_path):
 
     lines = (s / "metrics.jsonl").read_text().splitlines()
     first = json.loads(lines[0])
+
+    def compiled(*args, **kw):
+        raise AssertionError("compiled before the damaged metrics file was refused")
+
+    monkeypatch.setattr("nnjax.train.compile_ensemble", compiled)
+    (s / "groups" / "g00" / "result.json").unlink()  # as if killed after the last checkpoint: g00 trains on
     for key, damaged in (
         ("group", {k: v for k, v in first.items() if k != "group"}),
         ("member", {**first, "member": "0"}),
     ):
         (s / "metrics.jsonl").write_text("\n".join([json.dumps(damaged), *lines[1:]]) + "\n")
+        before = {p: p.read_bytes() for p in s.rglob("*") if p.is_file()}
         with pytest.raises(CheckpointError, match=f"metrics.jsonl: line 1: '{key}' missing or not"):
             run_tiny(TINY, {"seed": [0, 1]}, s, resume=True)
+        assert {p: p.read_bytes() for p in s.rglob("*") if p.is_file()} == before  # refused before any write
 
 
 def test_cli_resume_refuses_a_new_starting_config(tmp_path, capsys):

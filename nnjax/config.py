@@ -146,13 +146,25 @@ def parse_value(field: str, text: str) -> Any:
     raise ConfigError(f"config field {field!r}: unsupported type {kind}")
 
 
-def from_dict(d: dict[str, Any], *, source: str = "config") -> Config:
-    """Build a Config from a dict (e.g. config.json); unknown or ill-typed fields are errors."""
+# Fields added after config_format 1 was fixed: a saved config from before them may lack them, and
+# their defaults reproduce those runs (scan_unroll 0 is the loop nnjax ran then).
+ADDED_LATER = ("scan_unroll",)
+
+
+def from_dict(d: dict[str, Any], *, source: str = "config", complete: bool = False) -> Config:
+    """Build a Config from a dict (e.g. config.json); unknown or ill-typed fields are errors.
+
+    ``complete``: the dict is a config nnjax saved (a run's config.json, a sweep's base), so a missing
+    field is an error too: its default could silently differ from what the run used.
+    """
     if not isinstance(d, dict):
         raise ConfigError(f"{source}: expected a JSON object of config fields")
     unknown = sorted(set(d) - set(FIELD_NAMES))
     if unknown:
         raise ConfigError(f"{source}: unknown config field {unknown[0]!r}")
+    missing = [f for f in FIELD_NAMES if f not in d and f not in ADDED_LATER] if complete else []
+    if missing:
+        raise ConfigError(f"{source}: config field {missing[0]!r} missing (a saved config holds every field)")
     types_ = _field_types()
     values = {}
     for k, v in d.items():
@@ -185,7 +197,8 @@ def _check_json_type(field: str, v: Any, kind: Any, source: str) -> Any:
 
 
 def load_json(path: str | Path) -> Config:
-    """Read a config JSON file (as written into every run folder)."""
+    """Read a config JSON file: one nnjax saved (with ``config_format``, as in every run folder; every
+    field must be there) or one written by hand (fields left out take their defaults)."""
     path = Path(path)
     try:
         d = json.loads(path.read_text())
@@ -195,12 +208,13 @@ def load_json(path: str | Path) -> Config:
         raise ConfigError(f"{path}: cannot read config file ({e.__class__.__name__})") from None
     except json.JSONDecodeError as e:
         raise ConfigError(f"{path}: not valid JSON (line {e.lineno}: {e.msg})") from None
+    saved = isinstance(d, dict) and "config_format" in d
     if isinstance(d, dict):
         fmt = d.pop("config_format", CONFIG_FORMAT)
         if fmt != CONFIG_FORMAT:
             raise ConfigError(f"{path}: config_format {fmt!r} is not supported by this nnjax (expects {CONFIG_FORMAT})")
         d.pop("nnjax_version", None)
-    return from_dict(d, source=str(path))
+    return from_dict(d, source=str(path), complete=saved)
 
 
 def save_json(cfg: Config, path: str | Path) -> None:

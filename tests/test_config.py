@@ -93,6 +93,28 @@ def test_json_round_trip(tmp_path):
     assert C.result_fields(back) == C.result_fields(cfg)
 
 
+def test_a_saved_config_missing_a_field_is_refused_not_defaulted(tmp_path):
+    C.save_json(C.Config(activation="relu"), tmp_path / "config.json")
+    saved = json.loads((tmp_path / "config.json").read_text())
+    del saved["activation"]  # its default (sigmoid) would evaluate ReLU weights as sigmoid
+    (tmp_path / "config.json").write_text(json.dumps(saved))
+    with pytest.raises(ConfigError) as e:
+        C.load_json(tmp_path / "config.json")
+    assert (
+        str(e.value)
+        == f"{tmp_path / 'config.json'}: config field 'activation' missing (a saved config holds every field)"
+    )
+    saved["activation"] = "relu"
+    del saved["scan_unroll"]  # added after config_format 1: configs saved before it still load
+    (tmp_path / "config.json").write_text(json.dumps(saved))
+    assert C.load_json(tmp_path / "config.json").activation == "relu"
+
+
+def test_a_hand_written_config_file_may_leave_fields_out(tmp_path):
+    path = _write(tmp_path, '{"activation": "relu", "lr": 0.1}')
+    assert C.load_json(path) == C.Config(activation="relu", lr=0.1)
+
+
 def test_result_fields_ignore_where_data_lives():
     a, b = C.Config(), C.Config(data_dir="/x", tfds_dir="/y", name="other", checkpoint_every=1)
     assert C.result_fields(a) == C.result_fields(b)

@@ -264,7 +264,9 @@ def load_sweep_spec(sweep_dir: str | Path) -> tuple[Config, dict[str, list]]:
         raise CheckpointError(f"{sweep_dir}: not a sweep folder (no sweep.json)")
     try:
         spec = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+    except json.JSONDecodeError as e:
+        raise CheckpointError(f"{path}: not valid JSON (line {e.lineno}: {e.msg})") from None
+    except (OSError, UnicodeDecodeError) as e:
         raise CheckpointError(f"{path}: cannot read ({type(e).__name__})") from None
     if not isinstance(spec, dict) or "base" not in spec or "grid" not in spec:
         raise CheckpointError(f"{path}: not an nnjax sweep file (needs 'base' and 'grid')")
@@ -274,7 +276,7 @@ def load_sweep_spec(sweep_dir: str | Path) -> tuple[Config, dict[str, list]]:
         raise CheckpointError(f"{path}: 'base' and 'grid' must be JSON objects")
     base = dict(spec["base"])
     base.pop("config_format", None)
-    return from_dict(base, source=str(path)), normalize_grid(spec["grid"])
+    return from_dict(base, source=str(path), complete=True), normalize_grid(spec["grid"])
 
 
 def _clean(x: Any) -> Any:
@@ -626,7 +628,9 @@ def run_sweep(
                     label=label,
                 )
             )
-        return write_summary(sweep_dir, base, configs, grid, results, wall_s=time.perf_counter() - t_start)
+        return write_summary(
+            sweep_dir, base, configs, grid, results, wall_s=time.perf_counter() - t_start, resumed=resume
+        )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -723,6 +727,21 @@ def markdown_table(varied: list[str], table: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def timing_text(wall_s: float, train_s: float, compile_s: float, resumed: bool = False) -> str:
+    """``wall 8.0 s (training 7.0 s, compilation 1.2 s)``; after a resume, wall is this session's only."""
+    if resumed:
+        return (
+            f"wall {wall_s:.1f} s for this --resume (training {train_s:.1f} s, compilation {compile_s:.1f} s, "
+            "summed over the sessions that trained the groups)"
+        )
+    return f"wall {wall_s:.1f} s (training {train_s:.1f} s, compilation {compile_s:.1f} s)"
+
+
+def summary_timing(summary: dict[str, Any]) -> str:
+    """``timing_text`` of a ``run_sweep`` summary."""
+    return timing_text(summary["wall_s"], summary["train_s"], summary["compile_s"], summary.get("resumed", False))
+
+
 def write_summary(
     sweep_dir: Path,
     base: Config,
@@ -730,8 +749,12 @@ def write_summary(
     grid: dict[str, list],
     results: list[dict[str, Any]],
     wall_s: float,
+    resumed: bool = False,
 ) -> dict[str, Any]:
-    """Write members.csv, summary.md and accuracy.png from the groups' results; return the summary."""
+    """Write members.csv, summary.md and accuracy.png from the groups' results; return the summary.
+
+    ``wall_s`` is this call's; with ``resumed`` the training and compilation times also hold earlier
+    sessions', so the text says which is which."""
     from nnjax import checkpoint
     from nnjax.run import read_metrics
 
@@ -766,7 +789,7 @@ def write_summary(
         "members that did not diverge. Best epoch: median (min–max) of the epoch with the highest "
         f"{split} accuracy. Train time: wall time of the ensemble the members trained in "
         "(all members of a group train at once; compilation not included).\n\n"
-        f"Wall time {wall_s:.1f} s (training {train_total:.1f} s, compilation {compile_total:.1f} s) "
+        f"Wall time: {timing_text(wall_s, train_total, compile_total, resumed).removeprefix('wall ')} "
         f"on {device} ({os.cpu_count()} CPU cores visible), {_placement(results)}.\n\n"
         "![accuracy per epoch](accuracy.png)\n"
     )
@@ -776,6 +799,7 @@ def write_summary(
         "n_members": len(configs),
         "n_groups": len(results),
         "wall_s": round(wall_s, 3),
+        "resumed": resumed,
         "train_s": round(train_total, 3),
         "compile_s": round(compile_total, 3),
         "device": device,
@@ -818,7 +842,7 @@ def cli_main(args: argparse.Namespace) -> int:
         print(f"sweep folder: {summary['sweep_dir']}")
         print(summary["table"], end="")
         print(
-            f"{summary['n_members']} members in {summary['n_groups']} groups: wall {summary['wall_s']:.1f} s "
-            f"(training {summary['train_s']:.1f} s, compilation {summary['compile_s']:.1f} s) on {summary['device']}"
+            f"{summary['n_members']} members in {summary['n_groups']} groups: {summary_timing(summary)} "
+            f"on {summary['device']}"
         )
     return 0

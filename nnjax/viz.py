@@ -17,7 +17,6 @@ document does not jump in size from run to run. matplotlib is imported only when
 from __future__ import annotations
 
 import io
-import json
 import math
 import sys
 from collections.abc import Callable, Sequence
@@ -489,15 +488,12 @@ def render_sweep(sweep_dir: str | Path, out_dir: str | Path | None = None) -> li
     sweep_dir = Path(sweep_dir)
     out = Path(out_dir) if out_dir is not None else sweep_dir / "figures"
     from nnjax.run import read_metrics
-    from nnjax.sweep import SWEEP_KEYS, varied_fields
+    from nnjax.sweep import SWEEP_KEYS, load_sweep_spec, varied_fields
 
+    _, grid = load_sweep_spec(sweep_dir)
     lines = read_metrics(sweep_dir / "metrics.jsonl", SWEEP_KEYS)
     if not lines:
         raise CheckpointError(f"{sweep_dir}: metrics.jsonl is empty or missing: nothing to plot yet")
-    try:
-        grid = json.loads((sweep_dir / "sweep.json").read_text())["grid"]
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        raise CheckpointError(f"{sweep_dir / 'sweep.json'}: cannot read the grid ({type(e).__name__})") from None
     title = f"Sweep {sweep_dir.name}: {METRIC_COLUMNS[_eval_split(lines)]} loss and accuracy (mean, band = min–max)"
     return [plot_sweep_curves(lines, varied_fields(grid), out / "learning_curves.png", title)]
 

@@ -280,6 +280,9 @@ def test_resume_after_interruption_matches_uninterrupted(tmp_path, monkeypatch):
         f.write('{"member": 2, "group": "g01", "epo')
     resumed = run_tiny(base, grid, cut, resume=True)
     assert (cut / "groups/g00/result.json").stat().st_mtime_ns == finished  # finished group skipped
+    assert resumed["resumed"] and not full["resumed"]  # wall time is this session's; training times are all
+    assert "for this --resume" in (cut / "summary.md").read_text()
+    assert "for this --resume" not in (tmp_path / "full" / "summary.md").read_text()
     assert _metric_lines(cut) == _metric_lines(tmp_path / "full")  # no duplicated or missing epochs
     drop = ("train_s",)
     assert [without(r, *drop) for r in resumed["members"]] == [without(r, *drop) for r in full["members"]]
@@ -323,6 +326,12 @@ def test_damaged_sweep_folder_files_are_one_line_errors(tmp_path, monkeypatch):
         (s / "sweep.json").write_text(json.dumps({**spec, "base": base}))
         with pytest.raises(CheckpointError, match="'base' and 'grid' must be JSON objects"):
             sweep.load_sweep_spec(s)
+    (s / "sweep.json").write_text(json.dumps({**spec, "base": without(spec["base"], "activation")}))
+    with pytest.raises(ConfigError, match="config field 'activation' missing"):  # not silently sigmoid
+        sweep.load_sweep_spec(s)
+    (s / "sweep.json").write_text(spec_text.replace('"grid"', '"grid",', 1))
+    with pytest.raises(CheckpointError, match=r"sweep.json: not valid JSON \(line \d+"):
+        sweep.load_sweep_spec(s)
     (s / "sweep.json").write_text(spec_text)
 
     lines = (s / "metrics.jsonl").read_text().splitlines()

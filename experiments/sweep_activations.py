@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     from nnjax.parallel import split_cpu_cores
-    from nnjax.sweep import load_sweep_spec, run_sweep
+    from nnjax.sweep import load_sweep_spec, run_sweep, summary_timing
 
     split_cpu_cores()  # one CPU device per core: each ensemble's members are split over the cores
 
@@ -58,8 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     print(summary["table"], end="")
     print(
         f"{summary['n_members']} members in {summary['n_groups']} ensembles, {base.epochs} epochs: "
-        f"wall {summary['wall_s']:.1f} s (training {summary['train_s']:.1f} s, "
-        f"compilation {summary['compile_s']:.1f} s) on {summary['device']}"
+        f"{summary_timing(summary)} on {summary['device']}"
     )
     return 0
 

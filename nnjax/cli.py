@@ -75,12 +75,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     maybe_initialize_distributed()  # multi-host: before anything touches a device
     if args.resume:
         check_resume_flags(args, "run")
-        saved = Path(args.resume) / "config.json"
-        if not Path(args.resume).is_dir():
-            raise NnjaxError(f"{args.resume}: run folder not found")
-        if not saved.exists():
-            raise NnjaxError(f"{args.resume}: not a run folder (no config.json) to resume")
-        args.config_file = str(saved)
+        from nnjax.run import check_run_folder
+
+        check_run_folder(Path(args.resume), " to resume")
+        args.config_file = str(Path(args.resume) / "config.json")
     cfg = config_from_args(args)
     result = train_and_evaluate(
         cfg, args.resume or args.out, resume=bool(args.resume), force=args.force, progress=not args.no_progress
@@ -143,7 +141,13 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 
 class _OneLineParser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr (exit 2) that points at the verb's --help."""
+    """argparse, but a usage error is one line on stderr (exit 2) that points at the verb's --help, and
+    flags are never abbreviated (``--epoch 2`` is an error, not ``--epochs 2``: a flag added later
+    would change what an abbreviation means)."""
+
+    def __init__(self, *args: typing.Any, **kwargs: typing.Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> typing.NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
@@ -258,7 +262,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"nnjax: error: {where}{e.strerror or e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("nnjax: interrupted", file=sys.stderr)
+        resumable = args.verb in ("train", "sweep")
+        print(f"nnjax: interrupted{' (--resume continues from the newest checkpoint)' * resumable}", file=sys.stderr)
         return 130
 
 

@@ -150,6 +150,21 @@ def _with_hyperparams_of(restored: TrainState, fresh: TrainState) -> TrainState:
     return TrainState(restored.params, opt)
 
 
+def check_run_folder(run_dir: Path, doing: str = "") -> None:
+    """CheckpointError naming what ``run_dir`` is, unless it is a run folder (``doing``: e.g. " to resume")."""
+    if not run_dir.exists():
+        raise CheckpointError(f"{run_dir}: run folder not found")
+    if not run_dir.is_dir():
+        raise CheckpointError(f"{run_dir}: is a file, not a run folder")
+    if not (run_dir / "config.json").exists():
+        if (run_dir / "sweep.json").exists():
+            raise CheckpointError(
+                f"{run_dir}: a sweep folder, not a run folder{doing} (its members: members.csv, summary.md; "
+                "figures: nnjax viz SWEEP_DIR --member N; continue it: nnjax sweep --resume)"
+            )
+        raise CheckpointError(f"{run_dir}: not a run folder (no config.json){doing}")
+
+
 def _finished_result(run_dir: Path, cfg: Config) -> dict[str, Any] | None:
     """The saved result of a run that already trained all ``cfg.epochs`` (None if not finished)."""
     found = checkpoint.list_checkpoints(run_dir / "checkpoints")
@@ -212,17 +227,16 @@ def train_and_evaluate(
     run_dir = process_run_dir(Path(out_dir) if out_dir is not None else default_run_dir(cfg))
     with contextlib.ExitStack() as stack:
         if resume:
-            if not run_dir.is_dir():
-                raise CheckpointError(f"{run_dir}: run folder not found")
-            if not (run_dir / "config.json").exists():
-                raise CheckpointError(f"{run_dir}: not a run folder (no config.json) to resume")
+            check_run_folder(run_dir, " to resume")
             stack.enter_context(checkpoint.locked(run_dir))
             _check_resumable(load_json(run_dir / "config.json"), cfg, force, run_dir)
             finished = _finished_result(run_dir, cfg)
             if finished is not None:
                 print(f"nnjax: {run_dir} already trained all {cfg.epochs} epochs; nothing to resume", file=sys.stderr)
-                return finished
-        elif run_dir.exists() and (not run_dir.is_dir() or any(run_dir.iterdir())):
+                return {**finished, "run_dir": str(run_dir)}  # where it is now (the folder may have moved)
+        elif run_dir.exists() and not run_dir.is_dir():
+            raise ConfigError(f"{run_dir}: is a file; --out names the run folder to create")
+        elif run_dir.exists() and any(run_dir.iterdir()):
             raise ConfigError(f"{run_dir}: run folder already exists; use --resume or another --out")
         checkpoint.check_writable_folder(run_dir)  # now, not after loading the data and compiling
         return _train(cfg, run_dir, resume, progress, splits, stack)
@@ -358,10 +372,7 @@ def _train(
 def load_run(run_dir: str | Path) -> tuple[Config, Params, int]:
     """(config, parameters of the newest checkpoint, its epoch) of a run folder."""
     run_dir = Path(run_dir)
-    if not run_dir.is_dir():
-        raise CheckpointError(f"{run_dir}: run folder not found")
-    if not (run_dir / "config.json").exists():
-        raise CheckpointError(f"{run_dir}: not a run folder (no config.json)")
+    check_run_folder(run_dir)
     cfg = validate(load_json(run_dir / "config.json"))
     found = checkpoint.list_checkpoints(run_dir / "checkpoints")
     if not found:

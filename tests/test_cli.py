@@ -136,6 +136,7 @@ def test_config_and_config_file_together_are_refused(tmp_path, cli_error, no_dat
     [
         (["train", "--foo", "1"], "nnjax train: error: unrecognized arguments: --foo 1 (see nnjax train --help)"),
         (["train", "--out"], "nnjax train: error: argument --out: expected one argument (see nnjax train --help)"),
+        (["train", "--epoch", "2"], "nnjax train: error: unrecognized arguments: --epoch 2 (see nnjax train --help)"),
         ([], "nnjax: error: the following arguments are required: VERB (see nnjax --help)"),
     ],
 )
@@ -163,12 +164,10 @@ def test_experiment_scripts_name_their_config_unless_resuming(tmp_path, monkeypa
     f = tmp_path / "c.json"
     assert train_named("wide", ["--config-file", str(f)]) == 1
     assert train_named("wide", [f"--config-file={f}"]) == 1
-    assert train_named("wide", ["--config-f", str(f)]) == 1  # argparse's abbreviations, too
-    assert seen == [("wide", None), (None, str(f)), (None, str(f)), (None, str(f))]
+    assert seen == [("wide", None), (None, str(f)), (None, str(f))]
     capsys.readouterr()
-    for flag in ("--resume", "--resu"):
-        assert train_named("wide", [flag, str(tmp_path / "nope")]) == 1  # not refused for --config
-        assert capsys.readouterr().err == f"nnjax: error: {tmp_path / 'nope'}: run folder not found\n"
+    assert train_named("wide", ["--resume", str(tmp_path / "nope")]) == 1  # not refused for --config
+    assert capsys.readouterr().err == f"nnjax: error: {tmp_path / 'nope'}: run folder not found\n"
 
 
 def test_existing_run_folder(tmp_path, cli_error, no_data):
@@ -186,6 +185,40 @@ def test_verbs_on_a_missing_run_folder(tmp_path, cli_error, verb):
     assert line == f"nnjax: error: {tmp_path / 'nope'}: run folder not found"
     (tmp_path / "empty").mkdir()
     assert "not a run folder" in cli_error(*verb, tmp_path / "empty", *extra)
+    (tmp_path / "f.txt").write_text("x")
+    assert (
+        cli_error(*verb, tmp_path / "f.txt", *extra)
+        == f"nnjax: error: {tmp_path / 'f.txt'}: is a file, not a run folder"
+    )
+    (tmp_path / "sweep").mkdir()
+    (tmp_path / "sweep" / "sweep.json").write_text("{}")
+    line = cli_error(*verb, tmp_path / "sweep", *extra)
+    assert (
+        line.startswith(f"nnjax: error: {tmp_path / 'sweep'}: a sweep folder, not a run folder") and "--member" in line
+    )
+
+
+def test_out_that_is_a_file_is_named_as_such(tmp_path, cli_error, no_data):
+    (tmp_path / "notes.txt").write_text("mine")
+    line = cli_error("train", "--out", tmp_path / "notes.txt")
+    assert line == f"nnjax: error: {tmp_path / 'notes.txt'}: is a file; --out names the run folder to create"
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize("verb, hint", [("train", True), ("eval", False)])
+def test_an_interrupt_is_one_line_and_says_how_to_continue(tmp_path, monkeypatch, capsys, verb, hint):
+    import nnjax.cli
+    import nnjax.run
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(nnjax.cli, "config_from_args", interrupted)
+    monkeypatch.setattr(nnjax.run, "load_run", interrupted)
+    argv = ["train", "--out", str(tmp_path / "run")] if verb == "train" else ["eval", str(tmp_path)]
+    assert nnjax.cli.main(argv) == 130
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("nnjax: interrupted") and ("--resume" in err) == hint
 
 
 def test_bad_input_in_a_real_process(tmp_path):

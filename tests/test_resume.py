@@ -234,7 +234,9 @@ def test_resume_of_a_finished_run_is_a_no_op(reference, tmp_path, cli, monkeypat
     rc, out, err = cli("train", "--resume", done, "--no-progress", "--json")
     assert rc == 0, err
     assert err == f"nnjax: {done} already trained all {CFG.epochs} epochs; nothing to resume\n"
-    assert json.loads(out) == json.loads((done / "result.json").read_text())
+    saved = json.loads((done / "result.json").read_text())
+    assert json.loads(out) == {**saved, "run_dir": str(done)}  # the folder it is in now, not where it trained
+    assert saved["run_dir"] != str(done)
     assert folder_digest(done) == before
 
 

@@ -111,7 +111,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     """``nnjax export RUN_DIR FILE.npz``: the trained weights as plain NumPy arrays."""
     from nnjax.run import export_run
 
-    print(f"wrote {export_run(args.run_dir, args.file)}")
+    print(f"wrote {export_run(args.run_dir, args.file, overwrite=args.overwrite)}")
     return 0
 
 
@@ -180,6 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("run_dir", metavar="RUN_DIR")
     p.add_argument("file", metavar="FILE.npz")
+    p.add_argument("--overwrite", action="store_true", help="replace FILE.npz if it exists")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser(

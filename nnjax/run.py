@@ -391,12 +391,20 @@ def eval_run(run_dir: str | Path, splits: Splits | None = None) -> dict[str, Any
     return {"run_dir": str(run_dir), "epoch": epoch, "test_accuracy": float(acc_K[0]), "test_loss": float(loss_K[0])}
 
 
-def export_run(run_dir: str | Path, out_file: str | Path) -> Path:
+def export_run(run_dir: str | Path, out_file: str | Path, *, overwrite: bool = False) -> Path:
     """Write the trained W and b of every layer as plain named arrays in an ``.npz`` file.
 
     Keys: ``layer0_W`` (16×784), ``layer0_b`` (16), …, and ``activation`` / ``cost`` as strings;
-    loads with ``numpy.load(FILE, allow_pickle=False)``.
+    loads with ``numpy.load(FILE, allow_pickle=False)``. An existing ``out_file`` is replaced only
+    with ``overwrite`` (it may hold another run's weights).
     """
+    out_file = Path(out_file)
+    if out_file.suffix != ".npz":
+        raise ConfigError(f"{out_file}: export file must end in .npz")
+    if out_file.is_dir():
+        raise ConfigError(f"{out_file}: is a folder; name the .npz file to write")
+    if out_file.exists() and not overwrite:
+        raise ConfigError(f"{out_file}: already exists (--overwrite replaces it)")
     cfg, params_K, _ = load_run(run_dir)
     params = jax.device_get(unstack(params_K, 0))
     arrays = {}
@@ -406,9 +414,6 @@ def export_run(run_dir: str | Path, out_file: str | Path) -> Path:
     arrays["activation"] = np.array(cfg.activation)
     arrays["cost"] = np.array(cfg.cost)
     arrays["standardize"] = np.array(cfg.standardize)
-    out_file = Path(out_file)
-    if out_file.suffix != ".npz":
-        raise ConfigError(f"{out_file}: export file must end in .npz")
     checkpoint.check_writable_folder(out_file.parent)
     out_file.parent.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()

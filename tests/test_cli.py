@@ -293,6 +293,14 @@ def test_train_eval_export(tmp_path, cli, cli_error, mock64):
         "layer2_b": (10,),
     }
     assert "must end in .npz" in cli_error("export", run, tmp_path / "w.pkl")
+    before = (tmp_path / "w.npz").read_bytes()
+    line = cli_error("export", tmp_path / "run2", tmp_path / "w.npz")  # another run's weights are there
+    assert line == f"nnjax: error: {tmp_path / 'w.npz'}: already exists (--overwrite replaces it)"
+    assert (tmp_path / "w.npz").read_bytes() == before
+    rc, _, err = cli("export", tmp_path / "run2", tmp_path / "w.npz", "--overwrite")
+    assert rc == 0, err
+    (tmp_path / "dir.npz").mkdir()
+    assert "dir.npz: is a folder" in cli_error("export", run, tmp_path / "dir.npz")
 
     line = cli_error("train", *flags, "--resume", run, "--lr", "0.123")
     assert f"--resume with lr=0.123 but the run used lr={Config().lr!r}" in line

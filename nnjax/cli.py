@@ -263,8 +263,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"nnjax: error: {where}{e.strerror or e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        resumable = args.verb in ("train", "sweep")
-        print(f"nnjax: interrupted{' (--resume continues from the newest checkpoint)' * resumable}", file=sys.stderr)
+        folder = (args.resume or args.out) if args.verb in ("train", "sweep") else None
+        started = folder and any((Path(folder) / f).exists() for f in ("config.json", "sweep.json"))
+        hint = f" (continue with: nnjax {args.verb} --resume {folder})" if started else ""
+        print(f"nnjax: interrupted{hint}", file=sys.stderr)
         return 130
 
 

@@ -227,8 +227,12 @@ def save_json(cfg: Config, path: str | Path) -> None:
     write_atomic(Path(path), (json.dumps(d, indent=2) + "\n").encode())
 
 
-def validate(cfg: Config) -> Config:
-    """Raise ConfigError naming the first bad field; return cfg unchanged when it is fine."""
+def validate(cfg: Config, new: bool = True) -> Config:
+    """Raise ConfigError naming the first bad field; return cfg unchanged when it is fine.
+
+    ``new``: the config starts a run, so settings that would be silently ignored are refused too; a
+    saved config (``new=False``) is read as it trained (older nnjax accepted them).
+    """
     from nnjax.activations import ACTIVATIONS
     from nnjax.costs import COSTS
     from nnjax.model import INITS
@@ -267,7 +271,7 @@ def validate(cfg: Config) -> Config:
         raise bad("momentum", "must be in [0, 1)")
     if cfg.schedule == "warmup_cosine" and cfg.warmup_epochs >= cfg.epochs:
         raise bad("warmup_epochs", f"must be fewer than epochs ({cfg.epochs})")
-    if cfg.warmup_epochs and cfg.schedule != "warmup_cosine":  # it would silently do nothing
+    if new and cfg.warmup_epochs and cfg.schedule != "warmup_cosine":  # it would silently do nothing
         raise bad("warmup_epochs", f"only schedule warmup_cosine uses it (schedule is {cfg.schedule})")
     return cfg
 

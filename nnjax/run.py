@@ -222,7 +222,7 @@ def train_and_evaluate(
     finished run returns its saved result and writes nothing. Raises DivergedError (keeping the
     checkpoints written so far) when an epoch diverges (see ``divergence_cause``).
     """
-    validate(cfg)
+    validate(cfg, new=not resume)
     # With several processes (multi-host), process p > 0 writes its identical copy beside process 0's.
     run_dir = process_run_dir(Path(out_dir) if out_dir is not None else default_run_dir(cfg))
     with contextlib.ExitStack() as stack:
@@ -373,7 +373,7 @@ def load_run(run_dir: str | Path) -> tuple[Config, Params, int]:
     """(config, parameters of the newest checkpoint, its epoch) of a run folder."""
     run_dir = Path(run_dir)
     check_run_folder(run_dir)
-    cfg = validate(load_json(run_dir / "config.json"))
+    cfg = validate(load_json(run_dir / "config.json"), new=False)
     found = checkpoint.list_checkpoints(run_dir / "checkpoints")
     if not found:
         raise CheckpointError(f"{run_dir}: no checkpoint in {run_dir / 'checkpoints'}")

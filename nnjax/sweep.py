@@ -150,16 +150,16 @@ def member_name(cfg: Config, fields: Sequence[str]) -> str:
     return ",".join(f"{f}={format_value(getattr(cfg, f))}" for f in fields)
 
 
-def expand(base: Config, grid: dict[str, Sequence[Any]]) -> list[Config]:
+def expand(base: Config, grid: dict[str, Sequence[Any]], new: bool = True) -> list[Config]:
     """Every combination of grid values applied to ``base`` (cartesian product, first field slowest),
-    each validated and named by its grid values."""
+    each validated (``config.validate(new=)``: False for a saved sweep) and named by its grid values."""
     grid = normalize_grid(grid)
     configs = []
     for values in itertools.product(*grid.values()):
         cfg = base.replace(**dict(zip(grid, values)))
         cfg = cfg.replace(name=member_name(cfg, list(grid)))
         try:
-            validate(cfg)
+            validate(cfg, new=new)
         except ConfigError as e:
             raise ConfigError(f"sweep member {cfg.name}: {e}") from None
         configs.append(cfg)
@@ -514,7 +514,7 @@ def load_member(sweep_dir: str | Path, member: int) -> tuple[Config, Params, int
             raise CheckpointError(f"{gdir / 'group.json'}: not an nnjax group file (needs 'members' and 'configs')")
         if member not in info["members"]:
             continue
-        configs = [from_dict(c, source=str(gdir / "group.json")) for c in info["configs"]]
+        configs = [from_dict(c, source=str(gdir / "group.json"), complete=True) for c in info["configs"]]
         found = checkpoint.list_checkpoints(gdir / "checkpoints")
         if not found:
             raise CheckpointError(f"{gdir}: no checkpoint of member {member} yet")
@@ -564,7 +564,7 @@ def run_sweep(
     """
     t_start = time.perf_counter()
     grid = normalize_grid(grid)
-    configs = expand(base, grid)
+    configs = expand(base, grid, new=not resume)
     groups = group(configs)
     ids = {id(c): i for i, c in enumerate(configs)}
     from nnjax.parallel import process_run_dir
@@ -731,8 +731,8 @@ def timing_text(wall_s: float, train_s: float, compile_s: float, resumed: bool =
     """``wall 8.0 s (training 7.0 s, compilation 1.2 s)``; after a resume, wall is this session's only."""
     if resumed:
         return (
-            f"wall {wall_s:.1f} s for this --resume (training {train_s:.1f} s, compilation {compile_s:.1f} s, "
-            "summed over the sessions that trained the groups)"
+            f"wall {wall_s:.1f} s for this --resume (training {train_s:.1f} s over every session, "
+            f"compilation {compile_s:.1f} s at each group's last start)"
         )
     return f"wall {wall_s:.1f} s (training {train_s:.1f} s, compilation {compile_s:.1f} s)"
 

@@ -205,20 +205,24 @@ def test_out_that_is_a_file_is_named_as_such(tmp_path, cli_error, no_data):
     assert (tmp_path / "notes.txt").read_text() == "mine"
 
 
-@pytest.mark.parametrize("verb, hint", [("train", True), ("eval", False)])
-def test_an_interrupt_is_one_line_and_says_how_to_continue(tmp_path, monkeypatch, capsys, verb, hint):
+def test_an_interrupt_is_one_line_and_says_how_to_continue(tmp_path, monkeypatch, capsys):
     import nnjax.cli
     import nnjax.run
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(nnjax.cli, "config_from_args", interrupted)
+    monkeypatch.setattr(nnjax.run, "train_and_evaluate", interrupted)
     monkeypatch.setattr(nnjax.run, "load_run", interrupted)
-    argv = ["train", "--out", str(tmp_path / "run")] if verb == "train" else ["eval", str(tmp_path)]
-    assert nnjax.cli.main(argv) == 130
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith("nnjax: interrupted") and ("--resume" in err) == hint
+    run = tmp_path / "run"
+    assert nnjax.cli.main(["train", "--out", str(run)]) == 130
+    assert capsys.readouterr().err == "nnjax: interrupted\n"  # before the folder was started: nothing to resume
+    run.mkdir()
+    (run / "config.json").write_text("{}")  # started
+    assert nnjax.cli.main(["train", "--out", str(run)]) == 130
+    assert capsys.readouterr().err == f"nnjax: interrupted (continue with: nnjax train --resume {run})\n"
+    assert nnjax.cli.main(["eval", str(run)]) == 130
+    assert capsys.readouterr().err == "nnjax: interrupted\n"
 
 
 def test_bad_input_in_a_real_process(tmp_path):
@@ -278,6 +282,10 @@ def test_train_eval_export(tmp_path, cli, cli_error, mock64):
     assert rc == 0 and json.loads(out)["test_accuracy"] == result["test_accuracy"]
     rc, out, _ = cli("eval", run)
     assert rc == 0 and f"test accuracy: {100 * result['test_accuracy']:.2f} %" in out
+    saved = json.loads((tmp_path / "run2" / "config.json").read_text())
+    (tmp_path / "run2" / "config.json").write_text(json.dumps({**saved, "warmup_epochs": 1}))
+    rc, out, err = cli("eval", tmp_path / "run2")  # saved by an older nnjax that ignored it: still reads
+    assert rc == 0 and f"test accuracy: {100 * result['test_accuracy']:.2f} %" in out, err
 
     rc, out, _ = cli("export", run, tmp_path / "w.npz")
     assert rc == 0 and str(tmp_path / "w.npz") in out
@@ -293,12 +301,14 @@ def test_train_eval_export(tmp_path, cli, cli_error, mock64):
         "layer2_b": (10,),
     }
     assert "must end in .npz" in cli_error("export", run, tmp_path / "w.pkl")
-    before = (tmp_path / "w.npz").read_bytes()
-    line = cli_error("export", tmp_path / "run2", tmp_path / "w.npz")  # another run's weights are there
+    (tmp_path / "w.npz").write_bytes(b"someone's file")
+    line = cli_error("export", run, tmp_path / "w.npz")
     assert line == f"nnjax: error: {tmp_path / 'w.npz'}: already exists (--overwrite replaces it)"
-    assert (tmp_path / "w.npz").read_bytes() == before
-    rc, _, err = cli("export", tmp_path / "run2", tmp_path / "w.npz", "--overwrite")
+    assert (tmp_path / "w.npz").read_bytes() == b"someone's file"
+    rc, _, err = cli("export", run, tmp_path / "w.npz", "--overwrite")
     assert rc == 0, err
+    with np.load(tmp_path / "w.npz", allow_pickle=False) as z:
+        assert np.array_equal(z["layer0_W"], arrays["layer0_W"])
     (tmp_path / "dir.npz").mkdir()
     assert "dir.npz: is a folder" in cli_error("export", run, tmp_path / "dir.npz")
 

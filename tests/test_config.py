@@ -185,6 +185,13 @@ def test_validate_names_the_bad_field(changes, field):
     assert str(e.value).startswith(f"config field {field!r}")
 
 
+def test_a_saved_config_with_an_ignored_warmup_still_loads():
+    cfg = C.Config(schedule="cosine", warmup_epochs=2)  # older nnjax trained it (warm-up ignored)
+    with pytest.raises(ConfigError, match="warmup_epochs"):
+        C.validate(cfg)  # a new run: refused
+    assert C.validate(cfg, new=False) is cfg  # a saved one: read as it trained
+
+
 def test_seeds_up_to_2_pow_32_minus_1_are_accepted():
     cfg = C.Config(seed=2**32 - 1, data_seed=2**32 - 1)
     assert C.validate(cfg) is cfg

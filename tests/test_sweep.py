@@ -413,10 +413,15 @@ def test_a_sweep_folder_filled_while_waiting_for_the_lock_is_not_overwritten(tmp
 def test_load_member_of_a_damaged_group_file_is_one_line(tmp_path):
     s = tmp_path / "s"
     run_tiny(TINY, {"seed": [0, 1]}, s)
+    info = json.loads((s / "groups" / "g00" / "group.json").read_text())
     for text in ("[1, 2]", '{"members": [0, 1]}', '{"members": 0, "configs": []}'):
         (s / "groups" / "g00" / "group.json").write_text(text)
         with pytest.raises(CheckpointError, match="not an nnjax group file"):
             sweep.load_member(s, 1)
+    info["configs"][1] = without(info["configs"][1], "activation")  # not silently drawn as sigmoid
+    (s / "groups" / "g00" / "group.json").write_text(json.dumps(info))
+    with pytest.raises(ConfigError, match="config field 'activation' missing"):
+        sweep.load_member(s, 1)
 
 
 def test_out_that_is_a_file_is_refused_before_training(tmp_path):

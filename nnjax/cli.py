@@ -18,21 +18,36 @@ def _flag(field: str) -> str:
     return "--" + field.replace("_", "-")
 
 
-def add_config_flags(p: argparse.ArgumentParser) -> None:
-    """``--config NAME``, ``--config-file FILE`` and one ``--field VALUE`` flag per config field."""
-    from nnjax.configs import CONFIGS
+def add_config_flags(p: argparse.ArgumentParser, named: str | None = None) -> None:
+    """``--config NAME`` (unless the parser trains the ``named`` config), ``--config-file FILE`` and one
+    ``--field VALUE`` flag per config field, its help showing the starting config's value."""
+    from nnjax.configs import CONFIGS, get_config
 
-    p.add_argument("--config", help=f"named config to start from: {', '.join(CONFIGS)} (default: video)")
+    if named is None:
+        p.add_argument("--config", help=f"named config to start from: {', '.join(CONFIGS)} (default: video)")
     p.add_argument("--config-file", metavar="FILE", help="JSON config to start from (e.g. a run's config.json)")
-    g = p.add_argument_group("config fields (override the named config)")
+    start = named or "video"
+    values = get_config(start)
+    g = p.add_argument_group(f"config fields (override the named config {start!r})")
     for f in dataclasses.fields(Config):
         kw = {"nargs": "?", "const": "true"} if f.type in (bool, "bool") else {}
-        default = f.default if f.default is not None else "none"
+        default = getattr(values, f.name)
+        default = "none" if default is None else default
         if isinstance(default, tuple):
             default = ",".join(map(str, default)) or "none"
         g.add_argument(
-            _flag(f.name), dest=f"cfg_{f.name}", metavar="V", help=f"{f.metadata['help']} [video: {default}]", **kw
+            _flag(f.name), dest=f"cfg_{f.name}", metavar="V", help=f"{f.metadata['help']} [{start}: {default}]", **kw
         )
+
+
+def add_train_flags(p: argparse.ArgumentParser, named: str | None = None) -> None:
+    """Every flag of ``nnjax train`` (without ``--config`` for a script that trains the ``named`` config)."""
+    add_config_flags(p, named)
+    p.add_argument("--out", metavar="RUN_DIR", help="run folder to create (default: runs/NAME-ACTIVATION-TIME)")
+    p.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its newest good checkpoint")
+    p.add_argument("--force", action="store_true", help="with --resume: accept config changes that alter results")
+    p.add_argument("--json", action="store_true", help="print a JSON summary instead of text")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def config_from_args(args: argparse.Namespace) -> Config:
@@ -162,12 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
 
     p = sub.add_parser("train", help="train a network into a run folder", description="Train a network.")
-    add_config_flags(p)
-    p.add_argument("--out", metavar="RUN_DIR", help="run folder to create (default: runs/NAME-ACTIVATION-TIME)")
-    p.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its newest good checkpoint")
-    p.add_argument("--force", action="store_true", help="with --resume: accept config changes that alter results")
-    p.add_argument("--json", action="store_true", help="print a JSON summary instead of text")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_train_flags(p)
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("eval", help="recompute a run's test accuracy", description="Recompute test accuracy.")
@@ -236,12 +246,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def train_named(name: str, argv: list[str]) -> int:
-    """``nnjax train --config NAME ARGV`` for the experiment scripts; ``--config`` is left out when ARGV
-    resumes a run or starts from a config file (those start from their own saved config)."""
-    args, _ = build_parser().parse_known_args(["train", *argv])  # as main reads them, abbreviations too
-    starts_elsewhere = bool(args.resume or args.config or args.config_file)
-    return main(["train", *([] if starts_elsewhere else ["--config", name]), *argv])
+def train_named(name: str, argv: list[str], prog: str | None = None) -> int:
+    """``nnjax train --config NAME ARGV`` as its own command (``prog``, default the script's name) for the
+    experiment scripts: no ``--config`` flag, help showing NAME's values. A ``--resume`` or ``--config-file``
+    starts from that saved config instead."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    parser = _OneLineParser(prog=prog, description=f"Train the named config {name!r} (nnjax train --config {name}).")
+    add_train_flags(parser, named=name)
+    args = parser.parse_args(argv)
+    args.verb, args.func = "train", cmd_train
+    args.config = None if (args.resume or args.config_file) else name
+    return _run(args)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -253,6 +268,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.exit(
             2, f"nnjax {args.verb}: error: unrecognized arguments: {' '.join(extra)} (see nnjax {args.verb} --help)\n"
         )
+    return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run a parsed verb: its bad input is one line on stderr and exit 1, an interrupt exit 130."""
     try:
         return args.func(args)
     except NnjaxError as e:

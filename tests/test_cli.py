@@ -168,6 +168,14 @@ def test_experiment_scripts_name_their_config_unless_resuming(tmp_path, monkeypa
     capsys.readouterr()
     assert train_named("wide", ["--resume", str(tmp_path / "nope")]) == 1  # not refused for --config
     assert capsys.readouterr().err == f"nnjax: error: {tmp_path / 'nope'}: run folder not found\n"
+    with pytest.raises(SystemExit) as e:  # a script trains its own config: --config is no flag of it
+        train_named("wide", ["--config", "video"], prog="train_wide.py")
+    assert e.value.code == 2
+    assert capsys.readouterr().err.startswith("train_wide.py: error: unrecognized arguments: --config video")
+    with pytest.raises(SystemExit):
+        train_named("wide", ["--help"], prog="train_wide.py")
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "usage: train_wide.py" in help_text and "[wide: 0.003]" in help_text and "[wide: 256,256]" in help_text
 
 
 def test_existing_run_folder(tmp_path, cli_error, no_data):

@@ -1,14 +1,17 @@
 """The README's results table: each named config trained with seeds 0, 1, 2 as one ensemble.
 
     python experiments/seeds.py [--configs video,video_relu,wide] [--out-root sweeps] [--no-shard-members]
+                                [--epochs N] [--data-dir DIR] [--resume] [--no-progress]
 
 Each config becomes a sweep over ``seed=0,1,2`` (one compiled program, three members sharing the
-data order); the mean, min and max final test accuracy are printed as a Markdown table.
+data order) in OUT_ROOT/seeds-NAME; the mean, min and max final test accuracy are printed as a
+Markdown table (on an error, the rows of the configs that finished).
 """
 
 import argparse
 import statistics
 import sys
+from pathlib import Path
 
 from nnjax.configs import get_config
 from nnjax.errors import NnjaxError
@@ -17,7 +20,7 @@ from nnjax.sweep import run_sweep
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     p.add_argument("--configs", default="video,video_relu,wide", help="named configs (default: %(default)s)")
     p.add_argument("--seeds", default="0,1,2", help="seeds, one ensemble member each (default: %(default)s)")
     p.add_argument(
@@ -26,29 +29,45 @@ def main() -> None:
     p.add_argument(
         "--no-shard-members", action="store_true", help="keep each config's members on one device (not split per core)"
     )
+    p.add_argument("--epochs", type=int, help="epochs for every config (default: each config's own; the README's)")
+    p.add_argument("--data-dir", metavar="DIR", help="raw MNIST files to build from offline (or NNJAX_DATA_DIR)")
+    p.add_argument("--resume", action="store_true", help="continue the OUT_ROOT/seeds-NAME folders that exist")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
     args = p.parse_args()
     split_cpu_cores()  # as `nnjax sweep`: on a CPU the members are split over one device per core
     try:
         seeds = [int(s) for s in args.seeds.split(",")]
     except ValueError:
         sys.exit(f"seeds: error: --seeds {args.seeds!r}: expected integers separated by commas")
-    rows = []
+    table = ["| config | mean test accuracy | min | max | training time (all seeds at once) | sweep folder |"]
+    table.append("|---|---|---|---|---|---|")
     try:
         for name in args.configs.split(","):
+            base = get_config(name)
+            if args.epochs is not None:
+                base = base.replace(epochs=args.epochs)
+            if args.data_dir:
+                base = base.replace(data_dir=args.data_dir)
+            out = Path(args.out_root) / f"seeds-{name}"
             summary = run_sweep(
-                get_config(name),
+                base,
                 {"seed": seeds},
-                f"{args.out_root}/seeds-{name}",
+                out,
+                resume=args.resume and out.exists(),
+                progress=not args.no_progress,
                 shard_members=False if args.no_shard_members else None,
             )
             accs = [m["final_test_accuracy"] for m in summary["members"]]
-            rows.append((name, statistics.mean(accs), min(accs), max(accs), summary["train_s"]))
+            mean, lo, hi = statistics.mean(accs), min(accs), max(accs)
+            table.append(
+                f"| {name} | {100 * mean:.2f} % | {100 * lo:.2f} % | {100 * hi:.2f} % | {summary['train_s']:.1f} s "
+                f"| {summary['sweep_dir']} |"
+            )
     except NnjaxError as e:
+        if len(table) > 2:  # the configs that finished before the error
+            print("\n".join(table))
         sys.exit(f"seeds: error: {e}")
-    print("| config | mean test accuracy | min | max | training time (all seeds at once) |")
-    print("|---|---|---|---|---|")
-    for name, mean, lo, hi, train_s in rows:
-        print(f"| {name} | {100 * mean:.2f} % | {100 * lo:.2f} % | {100 * hi:.2f} % | {train_s:.1f} s |")
+    print("\n".join(table))
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 5 seeds on real MNIST. Each activation is one compiled program that trains its 5 seeds at once as a
 vmapped ensemble on one shared data stream; the activations run in turn.
 
-    python experiments/sweep_activations.py --out sweeps/activations [--epochs N] [--seeds 5]
+    python experiments/sweep_activations.py --out sweeps/activations [--epochs N] [--seeds 5] [--data-dir DIR]
     python experiments/sweep_activations.py --resume sweeps/activations
 
 Writes the sweep folder (members.csv, metrics.jsonl, summary.md, accuracy.png; see nnjax/sweep.py)
@@ -30,13 +30,16 @@ def sweep_spec(epochs: int | None = None, seeds: int = 5) -> tuple[Config, dict[
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], allow_abbrev=False)
     p.add_argument("--out", metavar="SWEEP_DIR", help="sweep folder to create (default: sweeps/activations-TIME)")
-    p.add_argument("--resume", metavar="SWEEP_DIR", help="continue an interrupted sweep folder")
+    p.add_argument("--resume", metavar="SWEEP_DIR", help="continue an interrupted sweep folder as it was started")
     p.add_argument("--epochs", type=int, help=f"epochs per member (default: the video config's, {video().epochs})")
-    p.add_argument("--seeds", type=int, default=5, help="seeds per activation (default 5)")
+    p.add_argument("--seeds", type=int, help="seeds per activation (default 5)")
+    p.add_argument("--data-dir", metavar="DIR", help="raw MNIST files to build from offline (or NNJAX_DATA_DIR)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     args = p.parse_args(argv)
+    if args.resume and (args.out or args.epochs is not None or args.seeds is not None):
+        p.error("--resume continues the sweep as it was started; --out, --epochs and --seeds cannot change it")
 
     from nnjax.parallel import split_cpu_cores
     from nnjax.sweep import load_sweep_spec, run_sweep, summary_timing
@@ -47,7 +50,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.resume:
             base, grid = load_sweep_spec(args.resume)
         else:
-            base, grid = sweep_spec(args.epochs, args.seeds)
+            base, grid = sweep_spec(args.epochs, 5 if args.seeds is None else args.seeds)
+        if args.data_dir:
+            base = base.replace(data_dir=args.data_dir)  # where the data come from: not a result field
         summary = run_sweep(
             base, grid, args.resume or args.out, resume=bool(args.resume), progress=not args.no_progress
         )

@@ -52,10 +52,10 @@ def _figure(**kw: Any):
     return Figure(**kw)
 
 
-def _subplots(rows: int = 1, cols: int = 1, **kw: Any):
+def _subplots(rows: int = 1, cols: int = 1, gridspec_kw: dict[str, Any] | None = None, **kw: Any):
     """(figure, axes) like ``pyplot.subplots``, without pyplot."""
     fig = _figure(**kw)
-    return fig, fig.subplots(rows, cols)
+    return fig, fig.subplots(rows, cols, gridspec_kw=gridspec_kw)
 
 
 def _save(fig, path: Path) -> Path:
@@ -123,7 +123,9 @@ def default_digits(y_N: np.ndarray) -> list[int]:
 # --------------------------------------------------------------------------------------------------
 
 
-def plot_weights(W_Nx784: np.ndarray, b_N: np.ndarray, path: Path, max_neurons: int = 64, title: str = "") -> Path:
+def plot_weights(
+    W_Nx784: np.ndarray, b_N: np.ndarray, path: Path, max_neurons: int = 64, title: str = "", subject: str = ""
+) -> Path:
     """The first ``max_neurons`` first-layer neurons' weights as 28×28 images on one symmetric colour scale.
 
     The scale is ±(99th percentile of |w|), so a few large weights do not wash out the rest.
@@ -152,7 +154,7 @@ def plot_weights(W_Nx784: np.ndarray, b_N: np.ndarray, path: Path, max_neurons: 
             spine.set_color("0.75")
     shown = f"all {n_total}" if n == n_total else f"the first {n} of {n_total}"
     fig.suptitle(
-        title or f"First-layer weights: {shown} neurons (green +, pink −, white 0)",
+        title or f"First-layer weights{' of ' * bool(subject)}{subject}: {shown} neurons (green +, pink −, white 0)",
         fontsize=11,
         y=1 - 0.25 / fig.get_figheight(),
     )
@@ -350,7 +352,7 @@ def plot_mistakes(x_Nx784: np.ndarray, y_N: np.ndarray, p_Nx10: np.ndarray, path
     n_wrong = int(np.sum(np.argmax(p_Nx10, axis=1) != y_N))
     rows, cols = 4, 8
     fig, axes = _subplots(rows, cols, figsize=(12, 7.4), dpi=DPI)
-    fig.subplots_adjust(left=0.01, right=0.99, top=0.88, bottom=0.01, wspace=0.1, hspace=0.45)
+    fig.subplots_adjust(left=0.01, right=0.99, top=0.86, bottom=0.01, wspace=0.1, hspace=0.6)
     for k, ax in enumerate(axes.ravel()):
         ax.set_xticks([])
         ax.set_yticks([])
@@ -360,7 +362,7 @@ def plot_mistakes(x_Nx784: np.ndarray, y_N: np.ndarray, p_Nx10: np.ndarray, path
         i = idx[k]
         pred = int(np.argmax(p_Nx10[i]))
         ax.imshow(x_Nx784[i].reshape(28, 28), cmap="gray", vmin=0, vmax=255)
-        ax.set_title(f"#{i}: {int(y_N[i])} → {pred}  ({percent(p_Nx10[i, pred])})", fontsize=9, color="tab:red")
+        ax.set_title(f"#{i}\n{int(y_N[i])} → {pred} ({percent(p_Nx10[i, pred])})", fontsize=9, color="tab:red")
     if len(idx) == 0:
         fig.text(0.5, 0.45, "no mistakes on the test split", ha="center", fontsize=14)
     fig.suptitle(
@@ -386,9 +388,17 @@ def _curve_axes(title: str):
     ax_loss.set_ylabel("loss (mean cost per image)")
     ax_acc.set_ylabel("accuracy (%)")
     for ax in (ax_loss, ax_acc):
-        ax.set_xlabel("epoch")
-        ax.grid(alpha=0.3)
+        _epoch_axis(ax)
     return fig, ax_loss, ax_acc
+
+
+def _epoch_axis(ax) -> None:
+    """x axis labelled "epoch", with whole-epoch ticks only."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.grid(alpha=0.3)
 
 
 def plot_learning_curves(lines: list[dict[str, Any]], path: Path, title: str = "") -> Path:
@@ -462,18 +472,49 @@ def plot_sweep_curves(lines: list[dict[str, Any]], varied: Sequence[str], path: 
 
 
 def plot_sweep_accuracy(lines: list[dict[str, Any]], varied: Sequence[str], path: Path, split: str) -> Path:
-    """A sweep's ``split`` accuracy per epoch, one line per group of members (same values of ``varied``):
-    the mean over its members (seeds) with a min–max band. Size 8 × 5 in (the sweep folder's accuracy.png)."""
-    fig, ax = _subplots(figsize=(8, 5), dpi=120)
+    """A sweep's ``split`` accuracy, one colour per group of members (same values of ``varied``): left, per
+    epoch, the mean over its members (seeds) with a min–max band; right, each group's last epoch (mean
+    and min–max), best at the top, on its own scale so that close groups can be told apart (a group far
+    below the rest, under Q1 − 3 IQR of the groups' means, is an arrow at the left edge with its value).
+    Size 12 × 5 in (the sweep folder's accuracy.png)."""
+    from matplotlib.ticker import MaxNLocator
+
+    fig, (ax, ax_end) = _subplots(1, 2, figsize=(12, 5), dpi=120, gridspec_kw={"width_ratios": [2.3, 1]})
+    ends = []
     for label, (e, mean, lo, hi, n) in group_curves(lines, varied, f"{split}_accuracy").items():
         (line,) = ax.plot(e, 100 * mean, label=f"{label} (n={n})")
         ax.fill_between(e, 100 * lo, 100 * hi, color=line.get_color(), alpha=0.2)
-    ax.set_xlabel("epoch")
+        short = label.split("=", 1)[1] if len(varied) == 1 else label
+        ends.append((100 * mean[-1], 100 * lo[-1], 100 * hi[-1], short, line.get_color()))
+    _epoch_axis(ax)
     ax.set_ylabel(f"{split} accuracy (%)")
-    ax.set_title(f"{split} accuracy per epoch: mean over seeds, band = min–max")
-    ax.grid(alpha=0.3)
+    ax.set_title(f"{split} accuracy per epoch: mean over seeds, band = min–max", fontsize=10)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=8)
+    ends.sort(key=lambda t: t[0])  # best last: at the top
+    means = np.array([t[0] for t in ends])
+    inside = np.ones(len(ends), bool)
+    if len(ends) >= 4:  # far below the rest (under Q1 − 3 IQR): marked at the left edge, not scaled in
+        q1, q3 = np.percentile(means, [25, 75])
+        inside = means >= q1 - 3 * max(q3 - q1, 0.05)
+    left = min(t[1] for t, i in zip(ends, inside) if i)
+    right = max(t[2] for t, i in zip(ends, inside) if i)
+    pad = max(0.1 * (right - left), 0.05)
+    ax_end.set_xlim(left - 2 * pad, right + 3 * pad)
+    ax_end.xaxis.set_major_locator(MaxNLocator(5))
+    for y, ((mean, lo, hi, _, colour), i) in enumerate(zip(ends, inside)):
+        if i:
+            ax_end.errorbar(mean, y, xerr=[[mean - lo], [hi - mean]], fmt="o", color=colour, capsize=3)
+            where, text = hi, f"{mean:.2f}"
+        else:
+            where, text = left - 1.5 * pad, f"{mean:.2f} (off scale)"
+            ax_end.plot(where, y, "<", color=colour)
+        ax_end.annotate(text, (where, y), xytext=(5, 0), textcoords="offset points", va="center", fontsize=8)
+    ax_end.set_yticks(range(len(ends)), [t[3] for t in ends], fontsize=8)
+    ax_end.set_ylim(-0.6, len(ends) - 0.4)
+    ax_end.set_xlabel(f"{split} accuracy at the last epoch (%)")
+    ax_end.set_title("last epoch: mean, min–max over seeds", fontsize=10)
+    ax_end.grid(alpha=0.3, axis="x")
     fig.tight_layout()
     return _save(fig, path)
 
@@ -560,15 +601,20 @@ def render_run(
         if on_written is not None:
             on_written(path)
 
-    done(plot_weights(params[0]["W"], params[0]["b"], out / "weights.png", max_neurons))
+    def test_split() -> Splits:
+        nonlocal splits
+        if splits is None:
+            splits = load_splits(cfg.dataset, cfg.data_dir, cfg.tfds_dir, validation=False)
+        return splits
+
+    if isinstance(digits, str):  # a bad index is refused before any figure is written
+        digits = parse_digits(digits, test_split().n_test)
+    subject = f"member {member} ({cfg.activation})" if member is not None else ""
+    done(plot_weights(params[0]["W"], params[0]["b"], out / "weights.png", max_neurons, subject=subject))
     if lines:
         done(plot_learning_curves(lines, out / "learning_curves.png", f"Learning curves of {name}"))
 
-    if splits is None:
-        splits = load_splits(cfg.dataset, cfg.data_dir, cfg.tfds_dir, validation=False)
-    x_Nx784, y_N = np.asarray(splits.x_test), np.asarray(splits.y_test)
-    if isinstance(digits, str) or digits is None:
-        digits = parse_digits(digits, len(y_N))
+    x_Nx784, y_N = np.asarray(test_split().x_test), np.asarray(test_split().y_test)
     indices = list(digits) if digits is not None else default_digits(y_N)
     done(plot_activation_flow(params, cfg, x_Nx784[indices], y_N[indices], indices, out / "activations.png"))
     p_Nx10 = predict(params, cfg, x_Nx784)

@@ -18,6 +18,7 @@ from PIL import Image
 from nnjax import sweep, viz
 from nnjax.cli import main as cli_main
 from nnjax.config import Config
+from nnjax.errors import ConfigError
 from nnjax.run import train_and_evaluate
 
 jax.config.update("jax_numpy_rank_promotion", "raise")
@@ -83,6 +84,12 @@ def test_cli_writes_into_the_run_folder_and_prints_the_paths(video_run, mock_dat
     assert_drawn(video_run / "figures" / "activations.png", (1220, 300))  # 2 digits
 
 
+def test_a_bad_digit_index_writes_no_figure(video_run, splits_256, tmp_path):
+    with pytest.raises(ConfigError, match="index 256 is outside the test split"):
+        viz.render_run(video_run, tmp_path / "figs", digits="0,256", splits=splits_256)
+    assert not (tmp_path / "figs").exists()
+
+
 def test_wide_network_stays_readable(tmp_path, splits_256):
     """784-1024-1024-10: the first 64 neurons in an 8 × 8 grid, heat strips for the wide layers."""
     run = tmp_path / "wide"
@@ -102,6 +109,7 @@ def test_sweep_folder_gets_group_curves_with_bands(tmp_path, splits_256, capsys)
     (printed,) = capsys.readouterr().out.split()
     assert Path(printed) == out / "figures" / "learning_curves.png"
     assert_drawn(Path(printed), (1100, 440))
+    assert_drawn(out / "accuracy.png", (1440, 600))  # per epoch, and the last epoch on its own scale
 
     lines = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     curves = viz.group_curves(lines, ["activation"], "test_accuracy")

@@ -114,11 +114,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
     """``nnjax eval RUN_DIR``: test accuracy of a run folder's newest checkpoint."""
     from nnjax.run import eval_run
 
-    r = eval_run(args.run_dir)
+    r = eval_run(args.run_dir, member=args.member)
     if args.json:
         _print_json(r)
     else:
-        print(f"test accuracy: {100 * r['test_accuracy']:.2f} % (epoch {r['epoch']} parameters of {r['run_dir']})")
+        whose = r["run_dir"] if args.member is None else f"{r['sweep_dir']} member {args.member}"
+        print(f"test accuracy: {100 * r['test_accuracy']:.2f} % (epoch {r['epoch']} parameters of {whose})")
     return 0
 
 
@@ -126,7 +127,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     """``nnjax export RUN_DIR FILE.npz``: the trained weights as plain NumPy arrays."""
     from nnjax.run import export_run
 
-    print(f"wrote {export_run(args.run_dir, args.file, overwrite=args.overwrite)}")
+    print(f"wrote {export_run(args.run_dir, args.file, overwrite=args.overwrite, member=args.member)}")
     return 0
 
 
@@ -168,6 +169,9 @@ class _OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+MEMBER_HELP = "RUN_DIR is a sweep folder: use its member N (members.csv)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every verb."""
     parser = _OneLineParser(
@@ -183,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="recompute a run's test accuracy", description="Recompute test accuracy.")
     p.add_argument("run_dir", metavar="RUN_DIR")
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--member", type=int, metavar="N", help=MEMBER_HELP)
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser(
@@ -191,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_dir", metavar="RUN_DIR")
     p.add_argument("file", metavar="FILE.npz")
     p.add_argument("--overwrite", action="store_true", help="replace FILE.npz if it exists")
+    p.add_argument("--member", type=int, metavar="N", help=MEMBER_HELP)
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser(
@@ -242,6 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_dir", metavar="RUN_DIR")
     p.add_argument("images", nargs="+", metavar="IMAGE")
     p.add_argument("--json", action="store_true", help="print one JSON object per image")
+    p.add_argument("--member", type=int, metavar="N", help=MEMBER_HELP)
     p.set_defaults(func=cmd_predict)
     return parser
 

@@ -180,12 +180,13 @@ def predict(params: list, cfg: Config, x_Nx784: np.ndarray) -> np.ndarray:
     return np.asarray(jax.device_get(probabilities(z_Nx10, cfg.cost)), dtype=np.float64)
 
 
-def predict_files(run_dir: str | Path, files: list[str]) -> list[Prediction | Failure]:
-    """One Prediction (or the Failure that stopped it) per file, in order, from a run's newest checkpoint."""
-    from nnjax.run import load_run
+def predict_files(run_dir: str | Path, files: list[str], member: int | None = None) -> list[Prediction | Failure]:
+    """One Prediction (or the Failure that stopped it) per file, in order, from a run's newest checkpoint
+    (or a sweep ``member``'s)."""
+    from nnjax.run import load_network
     from nnjax.train import unstack
 
-    cfg, params_K, _ = load_run(run_dir)
+    cfg, params_K, _ = load_network(run_dir, member)
     params = unstack(params_K, 0)
     results: list[Prediction | Failure | None] = []
     digits = {}
@@ -203,9 +204,9 @@ def predict_files(run_dir: str | Path, files: list[str]) -> list[Prediction | Fa
 
 
 def cli_main(args: argparse.Namespace) -> int:
-    """``nnjax predict RUN_DIR IMAGE... [--json]``: one line per image; exit 1 if any image failed."""
+    """``nnjax predict RUN_DIR IMAGE... [--json] [--member N]``: one line per image; exit 1 if any image failed."""
     failed = 0
-    for r in predict_files(args.run_dir, args.images):
+    for r in predict_files(args.run_dir, args.images, args.member):
         if isinstance(r, Failure):
             failed += 1
             sys.stdout.flush()

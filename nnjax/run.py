@@ -159,8 +159,8 @@ def check_run_folder(run_dir: Path, doing: str = "") -> None:
     if not (run_dir / "config.json").exists():
         if (run_dir / "sweep.json").exists():
             raise CheckpointError(
-                f"{run_dir}: a sweep folder, not a run folder{doing} (its members: members.csv, summary.md; "
-                "figures: nnjax viz SWEEP_DIR --member N; continue it: nnjax sweep --resume)"
+                f"{run_dir}: a sweep folder, not a run folder{doing} (one member of it: --member N, "
+                "see members.csv; continue the sweep: nnjax sweep --resume)"
             )
         raise CheckpointError(f"{run_dir}: not a run folder (no config.json){doing}")
 
@@ -382,21 +382,36 @@ def load_run(run_dir: str | Path) -> tuple[Config, Params, int]:
     return cfg, tree["train"].params, epoch
 
 
-def eval_run(run_dir: str | Path, splits: Splits | None = None) -> dict[str, Any]:
-    """Recompute test loss and accuracy from a run folder's saved parameters."""
-    cfg, params_K, epoch = load_run(run_dir)
+def load_network(folder: str | Path, member: int | None = None) -> tuple[Config, Params, int]:
+    """(config, parameters stacked as an ensemble of one, epoch): a run folder's newest checkpoint, or
+    with ``member`` that member of a sweep folder (``sweep.load_member``)."""
+    if member is None:
+        return load_run(folder)
+    if not (Path(folder) / "sweep.json").exists():
+        raise CheckpointError(f"--member {member}: {folder} is not a sweep folder (no sweep.json)")
+    from nnjax.sweep import load_member
+
+    return load_member(folder, member)
+
+
+def eval_run(run_dir: str | Path, splits: Splits | None = None, member: int | None = None) -> dict[str, Any]:
+    """Recompute test loss and accuracy from a run folder's saved parameters (or a sweep ``member``'s)."""
+    cfg, params_K, epoch = load_network(run_dir, member)
     if splits is None:
         splits = load_splits(cfg.dataset, cfg.data_dir, cfg.tfds_dir, validation=False)
     loss_K, acc_K = evaluate_split(cfg, params_K, splits, "test")
-    return {"run_dir": str(run_dir), "epoch": epoch, "test_accuracy": float(acc_K[0]), "test_loss": float(loss_K[0])}
+    where = {"run_dir": str(run_dir)} if member is None else {"sweep_dir": str(run_dir), "member": member}
+    return {**where, "epoch": epoch, "test_accuracy": float(acc_K[0]), "test_loss": float(loss_K[0])}
 
 
-def export_run(run_dir: str | Path, out_file: str | Path, *, overwrite: bool = False) -> Path:
+def export_run(
+    run_dir: str | Path, out_file: str | Path, *, overwrite: bool = False, member: int | None = None
+) -> Path:
     """Write the trained W and b of every layer as plain named arrays in an ``.npz`` file.
 
     Keys: ``layer0_W`` (16×784), ``layer0_b`` (16), …, and ``activation`` / ``cost`` as strings;
     loads with ``numpy.load(FILE, allow_pickle=False)``. An existing ``out_file`` is replaced only
-    with ``overwrite`` (it may hold another run's weights).
+    with ``overwrite`` (it may hold another run's weights). ``member``: that member of a sweep folder.
     """
     out_file = Path(out_file)
     if out_file.suffix != ".npz":
@@ -405,7 +420,7 @@ def export_run(run_dir: str | Path, out_file: str | Path, *, overwrite: bool = F
         raise ConfigError(f"{out_file}: is a folder; name the .npz file to write")
     if out_file.exists() and not overwrite:
         raise ConfigError(f"{out_file}: already exists (--overwrite replaces it)")
-    cfg, params_K, _ = load_run(run_dir)
+    cfg, params_K, _ = load_network(run_dir, member)
     params = jax.device_get(unstack(params_K, 0))
     arrays = {}
     for i, layer in enumerate(params):

@@ -410,6 +410,36 @@ def test_a_sweep_folder_filled_while_waiting_for_the_lock_is_not_overwritten(tmp
     assert (s / "sweep.json").read_text() == "another process's sweep"
 
 
+def test_eval_export_and_predict_take_a_sweep_member(tmp_path, capsys):
+    from nnjax import images
+    from nnjax.run import eval_run, export_run
+
+    s = tmp_path / "s"
+    summary = run_tiny(TINY, {"activation": ["relu", "tanh"], "seed": [0, 1]}, s)
+    for member in (1, 3):
+        r = eval_run(s, splits=SPLITS, member=member)
+        assert r["test_accuracy"] == summary["members"][member]["final_test_accuracy"]
+        assert (r["sweep_dir"], r["member"], r["epoch"]) == (str(s), member, TINY.epochs)
+        export_run(s, tmp_path / f"m{member}.npz", member=member)
+        cfg, params_K, _ = sweep.load_member(s, member)
+        with np.load(tmp_path / f"m{member}.npz", allow_pickle=False) as z:
+            assert str(z["activation"]) == cfg.activation
+            np.testing.assert_array_equal(z["layer0_W"], np.asarray(params_K[0]["W"][0]))
+    digit = tmp_path / "digit.png"
+    from PIL import Image
+
+    one = np.full((28, 28), 255, np.uint8)
+    one[4:24, 12:16] = 0  # a dark "1" on white paper
+    Image.fromarray(one).save(digit)
+    (p1,) = images.predict_files(s, [str(digit)], member=1)
+    (p3,) = images.predict_files(s, [str(digit)], member=3)
+    assert p1.probabilities_10 != p3.probabilities_10  # two members, two networks
+    with pytest.raises(CheckpointError, match="is not a sweep folder"):
+        eval_run(tmp_path, splits=SPLITS, member=0)
+    assert cli_main(["eval", str(s)]) == 1  # a sweep folder without --member: says how
+    assert "--member N" in capsys.readouterr().err
+
+
 def test_load_member_of_a_damaged_group_file_is_one_line(tmp_path):
     s = tmp_path / "s"
     run_tiny(TINY, {"seed": [0, 1]}, s)

@@ -24,10 +24,10 @@ import socket
 import struct
 import sys
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -190,6 +190,28 @@ def _split_to_numpy(builder, split: str) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(xs).astype(np.uint8), np.concatenate(ys).astype(np.int32)
 
 
+@contextlib.contextmanager
+def _quiet_tfds(tfds: Any, quiet: bool) -> Iterator[None]:
+    """tfds's build output on stderr (stdout stays for results, e.g. nnjax train --json); while ``quiet``,
+    none of it: its lines ("Downloading and preparing dataset…", "Dl Completed") claim a download that an
+    offline build from raw files never makes. Errors still arrive as exceptions."""
+    if not quiet:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+        return
+    from absl import logging as absl_logging
+
+    verbosity = absl_logging.get_verbosity()
+    absl_logging.set_verbosity(absl_logging.WARNING)
+    tfds.disable_progress_bar()
+    try:
+        with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
+            yield
+    finally:
+        tfds.enable_progress_bar()
+        absl_logging.set_verbosity(verbosity)
+
+
 def _warn_if_missing(raw: Path | None, root: Path) -> None:
     """Say so on stderr when a named raw-files folder does not exist but the built data set is used anyway."""
     if raw is not None and not raw.is_dir():
@@ -211,6 +233,9 @@ def load_arrays(
     if arrays is not None:
         _warn_if_missing(raw, root)
         return arrays
+    # TensorFlow only builds the data set here; its oneDNN kernels never touch nnjax's numbers, and
+    # their start-up notice would be printed before TF's logging is set up.
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     try:
         import tensorflow_datasets as tfds
 
@@ -239,9 +264,11 @@ def load_arrays(
                 f"{dataset} is not built in {root} and there is no network to download it: "
                 "pass --data-dir DIR (or set NNJAX_DATA_DIR) to a folder with its raw files"
             )
+        source = f"the raw files in {raw} (nothing is downloaded)" if raw is not None else "a download"
+        print(f"nnjax: building {dataset} into {root} from {source}; first use only", file=sys.stderr)
         try:
             # tfds prints its progress to stdout: keep stdout for results (nnjax train --json).
-            with contextlib.redirect_stdout(sys.stderr):
+            with _quiet_tfds(tfds, quiet=raw is not None):
                 builder.download_and_prepare(download_config=config)
         except Exception as e:
             first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__

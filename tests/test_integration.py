@@ -31,22 +31,25 @@ EPOCHS = 5  # ~93-94 % with the default config; 1 epoch alone is barely 90 %
 
 @pytest.fixture(scope="module")
 def real_run(tmp_path_factory):
-    """One real run, shared by the tests below: (tfds dir, run dir, parsed --json output)."""
+    """One real run, shared by the tests below: (tfds dir, run dir, parsed --json output, its stderr)."""
     from nnjax.cli import main
 
     root = tmp_path_factory.mktemp("real")
     tfds_dir, run_dir = root / "tfds", root / "run"
     argv = ["train", "--data-dir", REAL_DATA_DIR, "--tfds-dir", str(tfds_dir), "--epochs", str(EPOCHS)]
-    stdout = io.StringIO()
-    with contextlib.redirect_stdout(stdout):
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
         rc = main([*argv, "--out", str(run_dir), "--json", "--no-progress"])
-    assert rc == 0, stdout.getvalue()
-    return tfds_dir, run_dir, json.loads(stdout.getvalue())
+    assert rc == 0, stdout.getvalue() + stderr.getvalue()
+    return tfds_dir, run_dir, json.loads(stdout.getvalue()), stderr.getvalue()
 
 
 def test_mnist_is_built_offline_from_the_raw_files(real_run):
-    tfds_dir, _, _ = real_run
+    tfds_dir, _, _, stderr = real_run
     assert list(tfds_dir.glob("mnist/*/dataset_info.json")), "tfds did not build mnist into the given folder"
+    # It says what it does, and not tfds's "Downloading and preparing dataset…" (nothing is downloaded).
+    assert f"nnjax: building mnist into {tfds_dir} from the raw files in {Path(REAL_DATA_DIR).expanduser()}" in stderr
+    assert "Downloading" not in stderr and "Dl Completed" not in stderr, stderr
     with np.load(tfds_dir / "nnjax_cache" / "mnist.npz", allow_pickle=False) as z:
         x_train, x_test, y_test = z["x_train"], z["x_test"], z["y_test"]
     assert x_train.shape == (60_000, 784) and x_test.shape == (10_000, 784)
@@ -57,13 +60,13 @@ def test_mnist_is_built_offline_from_the_raw_files(real_run):
 def test_validation_split_holds_out_the_last_10000(real_run):
     from nnjax.data import load_splits
 
-    tfds_dir, _, _ = real_run
+    tfds_dir, _, _, _ = real_run
     s = load_splits("mnist", REAL_DATA_DIR, str(tfds_dir), validation=True)
     assert (len(s.x_train), len(s.x_eval), len(s.x_test), s.eval_split) == (50_000, 10_000, 10_000, "val")
 
 
 def test_short_real_run_passes_90_percent(real_run):
-    _, run_dir, result = real_run
+    _, run_dir, result, _ = real_run
     assert result["test_accuracy"] > 0.90, result
     assert result["n_params"] == 13_002 and result["epochs"] == EPOCHS
     metrics = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
@@ -73,7 +76,7 @@ def test_short_real_run_passes_90_percent(real_run):
 
 def test_eval_reproduces_the_test_accuracy(real_run, cli):
     """``nnjax eval RUN_DIR`` in a fresh process gives exactly the figure training ended with."""
-    _, run_dir, result = real_run
+    _, run_dir, result, _ = real_run
     env = {k: v for k, v in os.environ.items() if k != "NNJAX_DATA_DIR"}  # config.json says where the data is
     cmd = [sys.executable, "-m", "nnjax.cli", "eval", str(run_dir), "--json"]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)

@@ -14,9 +14,9 @@ import sys
 from pathlib import Path
 
 from nnjax.configs import get_config
-from nnjax.errors import NnjaxError
+from nnjax.errors import ConfigError, NnjaxError
 from nnjax.parallel import split_cpu_cores
-from nnjax.sweep import run_sweep
+from nnjax.sweep import load_sweep_spec, run_sweep
 
 
 def main() -> None:
@@ -31,7 +31,11 @@ def main() -> None:
     )
     p.add_argument("--epochs", type=int, help="epochs for every config (default: each config's own; the README's)")
     p.add_argument("--data-dir", metavar="DIR", help="raw MNIST files to build from offline (or NNJAX_DATA_DIR)")
-    p.add_argument("--resume", action="store_true", help="continue the OUT_ROOT/seeds-NAME folders that exist")
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the OUT_ROOT/seeds-NAME sweeps that exist (as they were started); start the others",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     args = p.parse_args()
     split_cpu_cores()  # as `nnjax sweep`: on a CPU the members are split over one device per core
@@ -43,21 +47,33 @@ def main() -> None:
     table.append("|---|---|---|---|---|---|")
     try:
         for name in args.configs.split(","):
-            base = get_config(name)
-            if args.epochs is not None:
-                base = base.replace(epochs=args.epochs)
-            if args.data_dir:
-                base = base.replace(data_dir=args.data_dir)
             out = Path(args.out_root) / f"seeds-{name}"
+            resume = args.resume and (out / "sweep.json").exists()
+            if resume:  # as it was started: its own epochs and seeds
+                base, grid = load_sweep_spec(out)
+                if (args.epochs is not None and args.epochs != base.epochs) or grid != {"seed": seeds}:
+                    raise ConfigError(
+                        f"{out}: --resume continues it as it was started: pass --seeds "
+                        f"{','.join(map(str, grid.get('seed', [])))} (its epochs, {base.epochs}, need no --epochs)"
+                    )
+            else:
+                base, grid = get_config(name), {"seed": seeds}
+                if args.epochs is not None:
+                    base = base.replace(epochs=args.epochs)
+            if args.data_dir:
+                base = base.replace(data_dir=args.data_dir)  # where the data come from: not a result field
             summary = run_sweep(
                 base,
-                {"seed": seeds},
+                grid,
                 out,
-                resume=args.resume and out.exists(),
+                resume=resume,
                 progress=not args.no_progress,
                 shard_members=False if args.no_shard_members else None,
             )
-            accs = [m["final_test_accuracy"] for m in summary["members"]]
+            accs = [m["final_test_accuracy"] for m in summary["members"] if m["final_test_accuracy"] is not None]
+            if not accs:
+                table.append(f"| {name} | every member diverged | | | {summary['train_s']:.1f} s | {out} |")
+                continue
             mean, lo, hi = statistics.mean(accs), min(accs), max(accs)
             table.append(
                 f"| {name} | {100 * mean:.2f} % | {100 * lo:.2f} % | {100 * hi:.2f} % | {summary['train_s']:.1f} s "

@@ -253,11 +253,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _quiet_tensorflow() -> None:
+    """For a command's own process: TensorFlow (imported only to build a data set) logs nothing below a
+    warning, and without its oneDNN kernels, whose start-up notice comes before its logging is set up
+    (they never touch nnjax's numbers: JAX computes those)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+
 def train_named(name: str, argv: list[str], prog: str | None = None) -> int:
     """``nnjax train --config NAME ARGV`` as its own command (``prog``, default the script's name) for the
     experiment scripts: no ``--config`` flag, help showing NAME's values. A ``--resume`` or ``--config-file``
     starts from that saved config instead."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    _quiet_tensorflow()
     parser = _OneLineParser(prog=prog, description=f"Train the named config {name!r} (nnjax train --config {name}).")
     add_train_flags(parser, named=name)
     args = parser.parse_args(argv)
@@ -268,7 +276,7 @@ def train_named(name: str, argv: list[str], prog: str | None = None) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``nnjax`` console script; bad input → one line on stderr, exit 1."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    _quiet_tensorflow()
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if extra:  # name the verb's own --help, not the top-level one

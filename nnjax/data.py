@@ -200,15 +200,17 @@ def _quiet_tfds(tfds: Any, quiet: bool) -> Iterator[None]:
             yield
         return
     from absl import logging as absl_logging
+    from tensorflow_datasets.core.utils import tqdm_utils
 
     verbosity = absl_logging.get_verbosity()
+    bars = getattr(tqdm_utils, "_active", True)  # the caller's choice (a notebook may have turned them off)
     absl_logging.set_verbosity(absl_logging.WARNING)
     tfds.disable_progress_bar()
     try:
         with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
             yield
     finally:
-        tfds.enable_progress_bar()
+        (tfds.enable_progress_bar if bars else tfds.disable_progress_bar)()
         absl_logging.set_verbosity(verbosity)
 
 
@@ -233,9 +235,6 @@ def load_arrays(
     if arrays is not None:
         _warn_if_missing(raw, root)
         return arrays
-    # TensorFlow only builds the data set here; its oneDNN kernels never touch nnjax's numbers, and
-    # their start-up notice would be printed before TF's logging is set up.
-    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     try:
         import tensorflow_datasets as tfds
 

@@ -772,7 +772,8 @@ def write_summary(
 
     from nnjax.viz import plot_sweep_accuracy
 
-    plot_sweep_accuracy(lines, varied, sweep_dir / "accuracy.png", split)
+    diverged = {r["member"] for r in rows if r["diverged_epoch"] is not None}  # left out, as in the table
+    plot_sweep_accuracy([m for m in lines if m["member"] not in diverged], varied, sweep_dir / "accuracy.png", split)
     md = markdown_table(varied, table)
     device = results[0]["device"]
     train_total = sum(r["train_s"] for r in results)

@@ -491,6 +491,11 @@ def plot_sweep_accuracy(lines: list[dict[str, Any]], varied: Sequence[str], path
     ax.set_title(f"{split} accuracy per epoch: mean over seeds, band = min–max", fontsize=10)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=8)
+    if not ends:  # every member diverged (or nothing was logged yet)
+        ax_end.text(0.5, 0.5, f"no finite {split} accuracy", ha="center", va="center", transform=ax_end.transAxes)
+        ax_end.set_axis_off()
+        fig.tight_layout()
+        return _save(fig, path)
     ends.sort(key=lambda t: t[0])  # best last: at the top
     means = np.array([t[0] for t in ends])
     inside = np.ones(len(ends), bool)
@@ -572,6 +577,7 @@ def render_run(
     The weights and learning curves need only the run folder and are written first; the others read
     the test split (``splits``, or the config's data set). ``on_written`` is called with each path as
     soon as its figure is written (so a data error later still leaves the earlier figures reported).
+    Given ``digits`` as text, the test split is read first, so that a bad index writes no figure.
     """
     from nnjax.data import load_splits
     from nnjax.run import load_run, read_metrics

@@ -300,3 +300,18 @@ def test_prepare_images():
     np.testing.assert_allclose(data.prepare_images(x, False), [[0.0, 1.0, 0.2]], rtol=1e-6)
     np.testing.assert_allclose(data.prepare_images(x, True), (np.array([[0.0, 1.0, 0.2]]) - 0.1307) / 0.3081, rtol=1e-5)
     assert data.prepare_images(x, False).dtype == np.float32
+
+
+def test_a_quiet_build_restores_the_callers_progress_bar_setting():
+    import tensorflow_datasets as tfds
+    from tensorflow_datasets.core.utils import tqdm_utils
+
+    from nnjax.data import _quiet_tfds
+
+    for before in (False, True):
+        (tfds.enable_progress_bar if before else tfds.disable_progress_bar)()
+        with pytest.raises(RuntimeError), _quiet_tfds(tfds, quiet=True):
+            assert not tqdm_utils._active  # off while building
+            raise RuntimeError("the build failed")
+        assert tqdm_utils._active == before
+    tfds.enable_progress_bar()

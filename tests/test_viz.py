@@ -176,6 +176,12 @@ def test_drawing_leaves_the_matplotlib_backend_alone(tmp_path):
         matplotlib.use(before)
 
 
+def test_sweep_accuracy_with_no_finite_point_still_draws(tmp_path):
+    """Every member diverged in epoch 1: the sweep's summary still gets its figure, not a traceback."""
+    lines = [{"member": k, "epoch": 1, "test_accuracy": None, "finite": False} for k in range(2)]
+    assert_drawn(viz.plot_sweep_accuracy(lines, [], tmp_path / "a.png", "test"), (1440, 600))
+
+
 def test_confusion_mistakes_and_default_digits():
     y = np.array([0, 0, 1, 2, 2, 2])
     p = np.full((6, 10), 0.01)

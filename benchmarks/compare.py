@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import importlib.metadata
+import importlib.util
 import json
 import multiprocessing
 import os
@@ -136,6 +137,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     for c in args.contenders:
         if c not in CONTENDER_SCRIPTS:
             p.error(f"unknown contender {c!r}; valid: {', '.join(CONTENDER_SCRIPTS)}")
+    if "torch" in args.contenders and importlib.util.find_spec("torch") is None:
+        print('compare: torch is not installed (pip install -e ".[bench]"); skipping its contender', file=sys.stderr)
+        args.contenders.remove("torch")
     return args
 
 
@@ -350,8 +354,7 @@ def markdown(rows: list[dict[str, Any]], extras: dict[str, Any], info: dict[str,
             f"{info['os']}, Python {info['python']}",
             f"- Libraries: jax {v['jax']}, jaxlib {v['jaxlib']}, optax {v['optax']}, torch {v['torch']}, "
             f"numpy {v['numpy']}",
-            f"- Command: `{info['command']}` (data: {info['data_env']}; the final run was wrapped in "
-            "`flock /tmp/nnjax-cpu.lock`, which keeps out only the other cooperating jobs)",
+            f"- Command: `{info['command']}` (data: {info['data_env']})",
         ]
     lines = [
         *head,
@@ -416,8 +419,7 @@ def markdown(rows: list[dict[str, Any]], extras: dict[str, Any], info: dict[str,
         lines.append("Not part of the GPU run: benchmarks/gpu.sh times a 1,024-member ensemble on the GPU.")
     elif ens is None:
         lines.append(
-            "TODO: not run — benchmarks/ensemble_scaling.py did not exist (or --no-ensemble was given) "
-            "when this file was written."
+            "Not run in this command (--quick or --no-ensemble): `python benchmarks/ensemble_scaling.py` measures it."
         )
     else:
         lines += ["```", ens, "```"]

@@ -137,12 +137,19 @@ def measure(args: argparse.Namespace) -> tuple[str, list[dict]]:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
     p.add_argument("--ks", default="1,4,16,64", help="ensemble sizes K (comma-separated)")
     p.add_argument("--rounds", type=int, default=7, help="timed epochs per K and process, interleaved")
     p.add_argument("--processes", type=int, default=3, help="fresh processes to measure in (medians over them)")
     p.add_argument("--data", choices=("mnist", "synthetic"), default="mnist", help="real MNIST or random arrays")
-    p.add_argument("--placement", choices=("sweep", "one-device", "both"), default="sweep")
+    p.add_argument(
+        "--placement",
+        choices=("sweep", "one-device", "both"),
+        default="sweep",
+        help="members split over the cores as nnjax sweep does, all on one device, or both",
+    )
     p.add_argument("--set", nargs="*", default=[], metavar="FIELD=VALUE", help="config overrides, e.g. optimizer=sgd")
     p.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # one process's rows (the parent reads them)
     args = p.parse_args()

@@ -13,7 +13,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from nnjax.configs import get_config
+from nnjax.configs import CONFIGS, get_config
 from nnjax.errors import ConfigError, NnjaxError
 from nnjax.parallel import split_cpu_cores
 from nnjax.sweep import load_sweep_spec, run_sweep
@@ -21,7 +21,7 @@ from nnjax.sweep import load_sweep_spec, run_sweep
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
-    p.add_argument("--configs", default="video,video_relu,wide", help="named configs (default: %(default)s)")
+    p.add_argument("--configs", default=",".join(CONFIGS), help="named configs (default: all, %(default)s)")
     p.add_argument("--seeds", default="0,1,2", help="seeds, one ensemble member each (default: %(default)s)")
     p.add_argument(
         "--out-root", default="sweeps", help="sweep folders go to OUT_ROOT/seeds-NAME (default: %(default)s)"

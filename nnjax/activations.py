@@ -9,6 +9,8 @@ from nnjax.errors import ConfigError
 
 Activation = Callable[[jax.Array], jax.Array]
 
+# A new activation is one entry here and one in DEFAULT_INIT below (tests/test_model.py checks both,
+# and compares each against a NumPy reference there).
 ACTIVATIONS: dict[str, Activation] = {
     "sigmoid": jax.nn.sigmoid,  # the video's σ(z) = 1 / (1 + e^-z)
     "relu": jax.nn.relu,  # max(0, z): the modern default

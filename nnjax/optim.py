@@ -19,8 +19,10 @@ def schedule_shape(cfg: Config, steps_per_epoch: int) -> optax.Schedule:
         return optax.constant_schedule(1.0)
     if cfg.schedule == "cosine":
         return optax.cosine_decay_schedule(1.0, decay_steps=total)
-    warmup = cfg.warmup_epochs * steps_per_epoch
-    return optax.warmup_cosine_decay_schedule(0.0, 1.0, warmup_steps=warmup, decay_steps=total)
+    if cfg.schedule == "warmup_cosine":
+        warmup = cfg.warmup_epochs * steps_per_epoch
+        return optax.warmup_cosine_decay_schedule(0.0, 1.0, warmup_steps=warmup, decay_steps=total)
+    raise ValueError(f"schedule {cfg.schedule!r} has no shape in optim.schedule_shape")  # a new SCHEDULES entry
 
 
 def _chain(

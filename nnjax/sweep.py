@@ -13,7 +13,7 @@ A sweep folder holds
   members.csv         one row per member: id, group, grid fields, final test accuracy, best epoch, …
   metrics.jsonl       one JSON line per member per epoch (member id, grid fields, losses, accuracies)
   summary.md          the table, grouped by the grid fields other than seed, and the plot
-  accuracy.png        accuracy per epoch: mean over seeds with a min–max band
+  accuracy.png        accuracy per epoch (mean over seeds, min–max band) and each group's last epoch
   groups/<gid>/       group.json (its members), checkpoints/ (stacked ensemble state), result.json
 """
 
@@ -179,6 +179,19 @@ def group(configs: Sequence[Config]) -> list[list[Config]]:
     return list(groups.values())
 
 
+def optimizer_copies(cfg: Config) -> int:
+    """How many copies of the parameters ``cfg``'s optimiser keeps as state (sgd 0, momentum 1, adam 2),
+    read off optax's own ``init`` by shape, so a new optimiser needs no entry here."""
+    import jax
+    import numpy as np
+
+    from nnjax.optim import make_optimizer
+
+    n = 1000
+    state = jax.eval_shape(make_optimizer(cfg, 1).init, {"w": jax.ShapeDtypeStruct((n,), np.float32)})
+    return sum(int(np.prod(x.shape)) for x in jax.tree_util.tree_leaves(state)) // n
+
+
 def estimate_bytes(group: Sequence[Config], n_train: int, n_eval: int, cpu_devices: int = 1) -> int:
     """Rough peak memory in bytes of training ``group`` as one ensemble on ``n_train`` images with
     ``n_eval`` evaluation (and as many test) images: per member parameters, optimiser state, gradients
@@ -192,7 +205,7 @@ def estimate_bytes(group: Sequence[Config], n_train: int, n_eval: int, cpu_devic
     sizes = layer_sizes(cfg.hidden)
     n_params = sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
     units = sum(sizes[1:])
-    opt_copies = {"sgd": 0, "momentum": 1, "adam": 2, "adamw": 2}[cfg.optimizer]
+    opt_copies = optimizer_copies(cfg)
     # state in and out of the compiled epoch (×2), plus gradients and updates (2 more copies)
     state_bytes = 4 * n_params * (2 * (1 + opt_copies) + 2)
     # pre-activations, activations and their gradients of one mini-batch; logits of an eval chunk
@@ -610,10 +623,11 @@ def run_sweep(
 
         data = _Data(splits, shard_members)
         grid_fields = list(grid)
+        group_fields = [f for f in grid_fields if f in (*GROUP_FIELDS, "init")]  # what tells the groups apart
         results = []
         for gi, g in enumerate(groups):
             gid = f"g{gi:02d}"
-            label = f"{gid} ({gi + 1}/{len(groups)}) K={len(g)} {g[0].activation}"
+            label = f"{gid} ({gi + 1}/{len(groups)}) K={len(g)} {member_name(g[0], group_fields) or g[0].activation}"
             members = [(ids[id(c)], c) for c in g]
             results.append(
                 _run_group(

@@ -130,7 +130,7 @@ def permutation(key: jax.Array, n: int) -> jax.Array:
 
 
 def _norm(tree: Any) -> jax.Array:
-    """Euclidean norm of all a pytree's numbers together (what optax.global_norm computed)."""
+    """Euclidean norm of all a pytree's numbers together (the same as optax.global_norm)."""
     return jnp.sqrt(sum(jnp.sum(jnp.square(x)) for x in jax.tree_util.tree_leaves(tree)))
 
 
@@ -170,19 +170,19 @@ def make_evaluate(
 
     def member(params: Params, x_CxNx784: jax.Array, y_CxN: jax.Array, w_CxN: jax.Array):
         loss, correct = member_sums(params, x_CxNx784, y_CxN, w_CxN)
-        n = jnp.sum(w_CxN)
-        return loss / n, correct / n
+        counted = jnp.sum(w_CxN)  # the real images, not the padding
+        return loss / counted, correct / counted
 
     if shard_data:
         return _row_sharded_evaluate(member_sums, batch_sharding.mesh, n)
 
     def evaluate(params_K: Params, x_Nx784: jax.Array, y_N: jax.Array):
-        n = x_Nx784.shape[0]
-        size = min(EVAL_CHUNK, n)
+        rows = x_Nx784.shape[0]
+        size = min(EVAL_CHUNK, rows)
         if batch_sharding is not None:
             size += -size % batch_sharding.num_devices  # an equal share of every chunk per device
-        pad = -n % size
-        w_N = jnp.concatenate([jnp.ones(n), jnp.zeros(pad)])
+        pad = -rows % size
+        w_N = jnp.concatenate([jnp.ones(rows), jnp.zeros(pad)])
         x = jnp.pad(x_Nx784, ((0, pad), (0, 0))).reshape(-1, size, x_Nx784.shape[1])
         y = jnp.pad(y_N, (0, pad)).reshape(-1, size)
         return jax.vmap(member, in_axes=(0, None, None, None))(params_K, x, y, w_N.reshape(-1, size))

@@ -440,6 +440,12 @@ def test_eval_export_and_predict_take_a_sweep_member(tmp_path, capsys):
     assert "--member N" in capsys.readouterr().err
 
 
+def test_the_memory_estimate_reads_optimizer_state_off_optax():
+    """No table of optimisers to forget: a new one in optim.py is estimated from its own init."""
+    copies = [sweep.optimizer_copies(TINY.replace(optimizer=o)) for o in ("sgd", "momentum", "adam", "adamw")]
+    assert copies == [0, 1, 2, 2]
+
+
 def test_load_member_of_a_damaged_group_file_is_one_line(tmp_path):
     s = tmp_path / "s"
     run_tiny(TINY, {"seed": [0, 1]}, s)

@@ -93,6 +93,13 @@ def test_batch_larger_than_the_data_is_an_error():
     assert steps_per_epoch(TINY.replace(batch_size=30), 100) == 3  # the partial batch is dropped
 
 
+def test_a_schedule_without_a_shape_is_an_error_not_silently_cosine():
+    from nnjax.optim import schedule_shape
+
+    with pytest.raises(ValueError, match="'linear' has no shape"):
+        schedule_shape(TINY.replace(schedule="linear"), 10)
+
+
 @pytest.mark.parametrize("optimizer", OPTIMIZERS)
 @pytest.mark.parametrize("schedule", SCHEDULES)
 def test_every_optimizer_and_schedule_steps_downhill(optimizer, schedule):

@@ -580,21 +580,20 @@ def render_run(
     Given ``digits`` as text, the test split is read first, so that a bad index writes no figure.
     """
     from nnjax.data import load_splits
-    from nnjax.run import load_run, read_metrics
-    from nnjax.sweep import SWEEP_KEYS, load_member
+    from nnjax.run import load_network, read_metrics
+    from nnjax.sweep import SWEEP_KEYS
     from nnjax.train import unstack
 
     if max_neurons <= 0:
         raise ConfigError(f"--max-neurons {max_neurons}: must be positive")
     run_dir = Path(run_dir)
+    cfg, params_K, epoch = load_network(run_dir, member)
     if member is None:
         out = Path(out_dir) if out_dir is not None else run_dir / "figures"
-        cfg, params_K, epoch = load_run(run_dir)
         lines = read_metrics(run_dir / "metrics.jsonl")
         title = run_dir.name
     else:
         out = Path(out_dir) if out_dir is not None else run_dir / "figures" / f"member-{member}"
-        cfg, params_K, epoch = load_member(run_dir, member)
         lines = [m for m in read_metrics(run_dir / "metrics.jsonl", SWEEP_KEYS) if m["member"] == member]
         title = f"{run_dir.name} member {member}"
     params = [{k: np.asarray(v) for k, v in layer.items()} for layer in unstack(params_K, 0)]
@@ -634,8 +633,6 @@ def cli_main(args: argparse.Namespace) -> int:
     write the PNGs, print their paths."""
     run_dir = Path(args.run_dir)
     is_sweep = (run_dir / "sweep.json").exists()
-    if args.member is not None and not is_sweep:
-        raise ConfigError(f"--member {args.member}: {run_dir} is not a sweep folder (no sweep.json)")
     if is_sweep and args.member is None:
         if args.digits is not None:
             print(

@@ -1,12 +1,12 @@
 """Sweeps: a grid of configs trained group by group, each group as one vmapped ensemble.
 
 A grid (``activation=sigmoid,relu seed=0,1,2 lr=0.1,0.3``) expands to one config per combination
-("member"). Members that agree on every field that changes the compiled program (``PROGRAM_FIELDS``
-and the resolved init) form a group; a group trains as ONE ensemble: ``train.init_state`` stacks the
+("member"). Members that agree on every field that changes the compiled program (``PROGRAM_FIELDS``)
+form a group; a group trains as ONE ensemble: ``train.init_state`` stacks the
 members' parameters and optimiser states on a leading axis K, and ``train.make_epoch`` runs one
-compiled program per epoch in which every member sees the same shuffled mini-batches. The init seed,
-learning rate, weight decay and momentum differ per member as data (in the optimiser state), so they
-never split a group. Groups run in turn.
+compiled program per epoch in which every member sees the same shuffled mini-batches. The init seed
+and scheme (the starting parameters), learning rate, weight decay and momentum (in the optimiser state)
+differ per member as data, so they never split a group. Groups run in turn.
 
 A sweep folder holds
   sweep.json          the base config and the grid (what ``--resume`` continues)
@@ -167,8 +167,8 @@ def expand(base: Config, grid: dict[str, Sequence[Any]], new: bool = True) -> li
 
 
 def group_key(cfg: Config) -> tuple:
-    """What members of one ensemble must share: the compiled program, init scheme, data and saving."""
-    return (*(getattr(cfg, f) for f in GROUP_FIELDS), cfg.resolved_init())
+    """What members of one ensemble must share: the compiled program, data and saving."""
+    return tuple(getattr(cfg, f) for f in GROUP_FIELDS)
 
 
 def group(configs: Sequence[Config]) -> list[list[Config]]:
@@ -379,6 +379,16 @@ def _run_group(
                 return done
         except (OSError, json.JSONDecodeError):
             pass  # damaged: finish it again from its checkpoint
+    if resume and (gdir / "group.json").exists():
+        try:
+            saved_ids = json.loads((gdir / "group.json").read_text()).get("members")
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+            saved_ids = ids  # damaged: written again below; the checkpoint's shapes are checked on restore
+        if saved_ids != ids:  # e.g. grouped by an nnjax that split groups by other fields
+            raise CheckpointError(
+                f"{gdir / 'group.json'}: holds members {saved_ids}, but this grid groups members {ids} "
+                "here (the sweep was started by another version of nnjax); start a new sweep"
+            )
 
     n_train = splits.n_train
     state = init_state(configs, n_train)
@@ -623,7 +633,7 @@ def run_sweep(
 
         data = _Data(splits, shard_members)
         grid_fields = list(grid)
-        group_fields = [f for f in grid_fields if f in (*GROUP_FIELDS, "init")]  # what tells the groups apart
+        group_fields = [f for f in grid_fields if f in GROUP_FIELDS]  # what tells the groups apart
         results = []
         for gi, g in enumerate(groups):
             gid = f"g{gi:02d}"

@@ -61,8 +61,6 @@ def check_same_program(configs: Sequence[Config]) -> Config:
                     f"ensemble members differ in {field!r} ({getattr(first, field)!r} vs "
                     f"{getattr(cfg, field)!r}): that needs separate compiled programs"
                 )
-        if cfg.resolved_init() != first.resolved_init():
-            raise ConfigError("ensemble members must share the init scheme")
     return first
 
 

@@ -140,9 +140,9 @@ def test_expand_names_members_and_groups_by_program():
 
     hidden = sweep.group(sweep.expand(TINY, {"hidden": [(8,), (4, 4)], "seed": [0, 1]}))
     assert [[c.hidden for c in g] for g in hidden] == [[(8,), (8,)], [(4, 4), (4, 4)]]
-    # init "auto" resolves to "he" for relu: the same program as an explicit "he"
+    # the init scheme only sets the starting parameters (data): one program for all three
     same = sweep.group(sweep.expand(TINY.replace(activation="relu"), {"init": ["auto", "he", "lecun"]}))
-    assert [[c.init for c in g] for g in same] == [["auto", "he"], ["lecun"]]
+    assert [[c.init for c in g] for g in same] == [["auto", "he", "lecun"]]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -393,6 +393,22 @@ def test_resume_refuses_a_group_checkpoint_of_another_data_order(tmp_path):
     (s / "groups" / "g00" / "result.json").unlink()  # unfinished: the group resumes from its checkpoint
     with pytest.raises(CheckpointError, match="data-order key is not that of data_seed=0"):
         run_tiny(TINY, {"seed": [0, 1]}, s, resume=True)
+
+
+def test_resume_refuses_a_group_folder_that_holds_other_members(tmp_path):
+    """A sweep grouped differently (e.g. by an nnjax that split groups by init scheme) is not continued
+    from the wrong checkpoint."""
+    s = tmp_path / "s"
+    grid = {"init": ["lecun", "he"], "seed": [0]}
+    summary = run_tiny(TINY, grid, s)
+    assert summary["n_groups"] == 1  # the init scheme is data: one program
+    gdir = s / "groups" / "g00"
+    info = json.loads((gdir / "group.json").read_text())
+    assert info["members"] == [0, 1]
+    (gdir / "group.json").write_text(json.dumps({**info, "members": [0], "configs": info["configs"][:1]}))
+    (gdir / "result.json").unlink()
+    with pytest.raises(CheckpointError, match=r"holds members \[0\], but this grid groups members \[0, 1\]"):
+        run_tiny(TINY, grid, s, resume=True)
 
 
 def test_a_sweep_folder_filled_while_waiting_for_the_lock_is_not_overwritten(tmp_path, monkeypatch):

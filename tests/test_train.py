@@ -70,11 +70,15 @@ def test_ensemble_member_equals_its_single_run(splits_256):
 
 @pytest.mark.parametrize("optimizer", OPTIMIZERS)
 def test_init_state_is_each_members_own_start_bit_for_bit(optimizer):
-    """The stacked start of K members is exactly what each member's seed and hyper-parameters give alone
-    (the same seed gives the same numbers, inside an ensemble or not)."""
+    """The stacked start of K members is exactly what each member's seed, init scheme and hyper-parameters
+    give alone (the same seed gives the same numbers, inside an ensemble or not)."""
     configs = [
-        TINY.replace(optimizer=optimizer, seed=s, lr=lr, weight_decay=wd, momentum=m)
-        for s, lr, wd, m in ((0, 0.1, 0.0, 0.9), (7, 0.003, 1e-3, 0.5), (2**32 - 1, 1.0, 2e-4, 0.0))
+        TINY.replace(optimizer=optimizer, seed=s, init=i, lr=lr, weight_decay=wd, momentum=m)
+        for s, i, lr, wd, m in (
+            (0, "auto", 0.1, 0.0, 0.9),
+            (7, "lecun", 0.003, 1e-3, 0.5),
+            (2**32 - 1, "he", 1.0, 2e-4, 0.0),
+        )
     ]
     state = init_state(configs, 100)
     for k, cfg in enumerate(configs):

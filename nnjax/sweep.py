@@ -196,8 +196,9 @@ def estimate_bytes(group: Sequence[Config], n_train: int, n_eval: int, cpu_devic
     """Rough peak memory in bytes of training ``group`` as one ensemble on ``n_train`` images with
     ``n_eval`` evaluation (and as many test) images: per member parameters, optimiser state, gradients
     and the activations of a mini-batch and an evaluation chunk (float32), times K, plus the data set
-    (uint8 images, int32 labels) held on the device. ``cpu_devices`` > 1: the members are split over
-    that many CPU devices in one host memory (padded to an even split), each with its own data copy."""
+    (uint8 images, int32 labels) held on the device and the epoch's copy of it in batch order.
+    ``cpu_devices`` > 1: the members are split over that many CPU devices in one host memory (padded
+    to an even split), each with its own data copy."""
     from nnjax.model import layer_sizes
     from nnjax.train import EVAL_CHUNK
 
@@ -212,7 +213,8 @@ def estimate_bytes(group: Sequence[Config], n_train: int, n_eval: int, cpu_devic
     act_bytes = 4 * units * (3 * cfg.batch_size + 2 * min(EVAL_CHUNK, max(n_eval, 1)))
     per_member = state_bytes + act_bytes
     batch_bytes = 4 * sizes[0] * (cfg.batch_size + EVAL_CHUNK)  # scaled input images, shared by members
-    data_bytes = (n_train + 2 * n_eval) * (sizes[0] + 4) + 4 * n_train  # images, labels, the permutation
+    # images and labels, the permutation, and the epoch's images and labels gathered in batch order
+    data_bytes = (n_train + 2 * n_eval) * (sizes[0] + 4) + 4 * n_train + n_train * (sizes[0] + 4)
     k = len(group) + (-len(group) % cpu_devices if len(group) > cpu_devices else 0)
     copies = min(cpu_devices, len(group))
     return k * per_member + copies * (batch_bytes + data_bytes)

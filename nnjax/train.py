@@ -288,19 +288,22 @@ def make_epoch(
     def epoch(state: TrainState, key, x_train, y_train, x_eval, y_eval):
         batches_SxB = permutation(key, n_train)[: spe * cfg.batch_size].reshape(spe, -1)
 
-        def step(state, idx_B):
+        def step(state, batch):
             if gather is not None:
-                x_Bx784, y_B = gather(x_train, y_train, idx_B)
+                x_Bx784, y_B = gather(x_train, y_train, batch)
             else:
-                x_Bx784 = prepare_images(x_train[idx_B], cfg.standardize)
-                y_B = y_train[idx_B]
+                x_Bx784, y_B = prepare_images(batch[0], cfg.standardize), batch[1]
             if batch_sharding is not None:
                 x_Bx784 = jax.lax.with_sharding_constraint(x_Bx784, batch_sharding)
                 y_B = jax.lax.with_sharding_constraint(y_B, batch_sharding)
             params, opt_state, stats = ensemble_step(*state, x_Bx784, y_B)
             return TrainState(params, opt_state), stats
 
-        state, (loss_SxK, acc_SxK, gnorm_SxK) = jax.lax.scan(step, state, batches_SxB, unroll=unroll)
+        # Replicated data: the epoch's images are gathered in batch order once, before the loop (one
+        # uint8 copy of the training set); random rows fetched one mini-batch per step cost a third of a
+        # small network's step in memory latency (benchmarks/README.md). Row-sharded data gather per step.
+        batches = batches_SxB if gather is not None else (x_train[batches_SxB], y_train[batches_SxB])
+        state, (loss_SxK, acc_SxK, gnorm_SxK) = jax.lax.scan(step, state, batches, unroll=unroll)
         eval_loss_K, eval_acc_K = evaluate(state.params, x_eval, y_eval)
         finite_K = jax.vmap(_tree_finite)(state.params) & jnp.all(jnp.isfinite(loss_SxK), axis=0)
         metrics = {

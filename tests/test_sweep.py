@@ -155,7 +155,8 @@ def test_memory_estimate_scales_with_members_and_layers():
     per_member = two - one
     assert four - one == 3 * per_member  # linear in K
     assert per_member >= 4 * 6_370 * 3  # 784-8-10 has 6,370 float32 parameters; adam keeps 2 more copies
-    assert one - per_member >= (N_TRAIN + 2 * N_EVAL) * 784  # the shared uint8 images count once
+    # the shared uint8 images count once, and so does the epoch's copy of the training images in batch order
+    assert one - per_member >= (2 * N_TRAIN + 2 * N_EVAL) * 784
     wide = sweep.estimate_bytes([TINY.replace(hidden=(1024, 1024))], N_TRAIN, N_EVAL)
     assert wide > 1.8e6 * 4 * 4  # 1.8 M parameters, float32, params + adam state (at least)
     # Split over 2 CPU devices: 3 members pad to 4, and each device holds its own copy of the data.

@@ -124,15 +124,24 @@ def default_digits(y_N: np.ndarray) -> list[int]:
 
 
 def plot_weights(
-    W_Nx784: np.ndarray, b_N: np.ndarray, path: Path, max_neurons: int = 64, title: str = "", subject: str = ""
+    W_Nx784: np.ndarray,
+    b_N: np.ndarray,
+    path: Path,
+    max_neurons: int = 64,
+    title: str = "",
+    subject: str = "",
+    output_layer: bool = False,
 ) -> Path:
-    """The first ``max_neurons`` first-layer neurons' weights as 28×28 images on one symmetric colour scale.
+    """The first ``max_neurons`` first-layer neurons' weights as 28×28 images on one symmetric colour scale
+    (``output_layer``: the network has no hidden layer, so they are the 10 digits' output neurons).
 
     The scale is ±(99th percentile of |w|), so a few large weights do not wash out the rest.
     Size: 1.45 in per column (+1.1 in for the colour bar) × 1.55 in per row (+0.8 in for the title).
     """
     n_total = W_Nx784.shape[0]
     n = min(n_total, max_neurons)
+    # no hidden layer: the first layer is the output layer, one neuron per digit
+    unit = "digit" if output_layer else "neuron"
     W_Nx784, b_N = np.asarray(W_Nx784[:n]), np.asarray(b_N[:n])
     rows, cols = _grid_shape(n)
     vmax = float(np.percentile(np.abs(W_Nx784), 99)) or 1.0
@@ -149,12 +158,14 @@ def plot_weights(
             ax.set_axis_off()
             continue
         image = ax.imshow(W_Nx784[i].reshape(28, 28), cmap=WEIGHTS_CMAP, vmin=-vmax, vmax=vmax)
-        ax.set_title(f"neuron {i}  b={b_N[i]:+.2f}", fontsize=8, pad=3)
+        ax.set_title(f"{unit} {i}  b={b_N[i]:+.2f}", fontsize=8, pad=3)
         for spine in ax.spines.values():
             spine.set_color("0.75")
     shown = f"all {n_total}" if n == n_total else f"the first {n} of {n_total}"
     fig.suptitle(
-        title or f"First-layer weights{' of ' * bool(subject)}{subject}: {shown} neurons (green +, pink −, white 0)",
+        title
+        or f"{'Output' if unit == 'digit' else 'First-layer'} weights{' of ' * bool(subject)}{subject}: "
+        f"{shown} {unit}s (green +, pink −, white 0)",
         fontsize=11,
         y=1 - 0.25 / fig.get_figheight(),
     )
@@ -251,7 +262,8 @@ def plot_activation_flow(
                     ax.set_ylim(-1, 1)
                     ax.set_axis_off()
                     if r == d - 1:  # neuron numbers, as in the weights figure
-                        for k in range(h):
+                        step = 1 if h <= 20 else 4  # wider layers: every 4th number, so they stay apart
+                        for k in [*range(0, h - 1, step), h - 1]:
                             ax.text(k, -1.15, str(k), ha="center", va="top", fontsize=6.5, color=faint)
                 else:  # too many neurons for circles: a heat strip, wrapped onto rows of ≤ STRIP_COLS
                     ax.imshow(heat_strip(a_DxH[r]), cmap=cmap, vmin=lo, vmax=hi, aspect="auto", interpolation="nearest")
@@ -260,7 +272,8 @@ def plot_activation_flow(
                     for spine in ax.spines.values():
                         spine.set_color(faint)
                 if r == 0:
-                    strip = "" if h <= CELLS_UP_TO else "  (rows of {1})".format(*heat_strip(a_DxH[r]).shape)
+                    n_rows, n_cols = heat_strip(a_DxH[r]).shape
+                    strip = f"  ({n_rows} rows of {n_cols})" if h > CELLS_UP_TO and n_rows > 1 else ""
                     ax.set_title(
                         f"hidden layer {j + 1}: {h} neurons{strip}\n{cfg.activation}, {lo:g} … {hi:.3g}", fontsize=9
                     )
@@ -615,7 +628,16 @@ def render_run(
     if isinstance(digits, str):  # a bad index is refused before any figure is written
         digits = parse_digits(digits, test_split().n_test)
     subject = f"member {member} ({cfg.activation})" if member is not None else ""
-    done(plot_weights(params[0]["W"], params[0]["b"], out / "weights.png", max_neurons, subject=subject))
+    done(
+        plot_weights(
+            params[0]["W"],
+            params[0]["b"],
+            out / "weights.png",
+            max_neurons,
+            subject=subject,
+            output_layer=len(params) == 1,
+        )
+    )
     if lines:
         done(plot_learning_curves(lines, out / "learning_curves.png", f"Learning curves of {name}"))
 

@@ -244,3 +244,43 @@ def test_learning_curves_of_a_validation_run(tmp_path):
     assert viz._eval_split(lines) == "val"
     path = viz.plot_learning_curves(lines, tmp_path / "curves.png")
     assert_drawn(path, (1100, 440))
+
+
+def _capture_texts(monkeypatch) -> list[list[str]]:
+    """Every text of every figure viz saves, figure by figure."""
+    import matplotlib.text
+
+    seen: list[list[str]] = []
+    real_save = viz._save
+
+    def save(fig, path):
+        seen.append([t.get_text() for t in fig.findobj(matplotlib.text.Text)])
+        return real_save(fig, path)
+
+    monkeypatch.setattr(viz, "_save", save)
+    return seen
+
+
+def test_labels_stay_apart_and_say_what_they_show(monkeypatch, tmp_path):
+    seen = _capture_texts(monkeypatch)
+    rng = np.random.default_rng(0)
+    x, y = rng.random((2, 784), np.float32), np.array([3, 5])
+    for hidden in ((32,), (256,), (1024,)):
+        cfg = Config(hidden=hidden, activation="relu")
+        params = [
+            {"W": rng.normal(size=(o, i)).astype(np.float32), "b": np.zeros(o, np.float32)}
+            for i, o in zip((784, *hidden), (*hidden, 10))
+        ]
+        viz.plot_activation_flow(params, cfg, x, y, [0, 1], tmp_path / f"a{hidden[0]}.png")
+    thirty_two, two_fifty_six, wide = seen
+    # (0–9 are also the output bars' ticks) every 4th neuron number, and the last
+    assert {t for t in thirty_two if t.isdigit() and 10 <= int(t) < 32} == {"12", "16", "20", "24", "28", "31"}
+    assert any(t.startswith("hidden layer 1: 256 neurons\n") for t in two_fifty_six)  # one strip: no "rows of"
+    assert any(t.startswith("hidden layer 1: 1024 neurons  (4 rows of 256)") for t in wide)
+
+    W, b = rng.normal(size=(10, 784)).astype(np.float32), np.zeros(10, np.float32)
+    viz.plot_weights(W, b, tmp_path / "w.png", output_layer=True)  # no hidden layer: the digits' weights
+    viz.plot_weights(W, b, tmp_path / "w2.png")
+    digits, neurons = seen[3:]
+    assert "digit 0  b=+0.00" in digits and any(t.startswith("Output weights: all 10 digits") for t in digits)
+    assert "neuron 0  b=+0.00" in neurons and any(t.startswith("First-layer weights: all 10 neurons") for t in neurons)

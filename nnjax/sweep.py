@@ -723,7 +723,7 @@ def _table_rows(
                 "n": len(members),
                 "n_diverged": len(members) - len(ok),
                 "test_accuracy_mean": statistics.fmean(accs) if accs else None,
-                "test_accuracy_std": statistics.stdev(accs) if len(accs) > 1 else (0.0 if accs else None),
+                "test_accuracy_std": statistics.stdev(accs) if len(accs) > 1 else None,  # none of one value
                 "best_epoch_median": statistics.median(best) if best else None,
                 "best_epoch_min": min(best) if best else None,
                 "best_epoch_max": max(best) if best else None,
@@ -734,6 +734,11 @@ def _table_rows(
     return varied, out
 
 
+def plural(n: int, noun: str) -> str:
+    """``1 group``, ``2 groups``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def markdown_table(varied: list[str], table: list[dict[str, Any]]) -> str:
     """The summary table in Markdown."""
     head = [*varied, "members", "test accuracy (%) mean ± std", "best epoch", "train time (s)", "diverged"]
@@ -742,7 +747,8 @@ def markdown_table(varied: list[str], table: list[dict[str, Any]]) -> str:
         if r["test_accuracy_mean"] is None:
             acc = "—"
         else:
-            acc = f"{100 * r['test_accuracy_mean']:.2f} ± {100 * r['test_accuracy_std']:.2f}"
+            std = r["test_accuracy_std"]
+            acc = f"{100 * r['test_accuracy_mean']:.2f} ± {'—' if std is None else f'{100 * std:.2f}'}"
         if r["best_epoch_median"] is None:
             best = "—"
         else:
@@ -807,8 +813,8 @@ def write_summary(
     grid_text = " ".join(f"{f}={','.join(format_value(v) for v in vs)}" for f, vs in grid.items())
     doc = (
         f"# Sweep {sweep_dir.name}\n\n"
-        f"Base config `{base.name}` with grid `{grid_text}`: {len(configs)} members in {len(results)} "
-        "groups (one compiled ensemble each).\n\n"
+        f"Base config `{base.name}` with grid `{grid_text}`: {plural(len(configs), 'member')} in "
+        f"{plural(len(results), 'group')} (one compiled ensemble each).\n\n"
         # init unresolved: "auto" means each member's activation picks its own scheme
         f"Base config fields: `{json.dumps({**result_fields(base), 'init': base.init})}`\n\n"
         + md
@@ -869,7 +875,8 @@ def cli_main(args: argparse.Namespace) -> int:
         print(f"sweep folder: {summary['sweep_dir']}")
         print(summary["table"], end="")
         print(
-            f"{summary['n_members']} members in {summary['n_groups']} groups: {summary_timing(summary)} "
+            f"{plural(summary['n_members'], 'member')} in {plural(summary['n_groups'], 'group')}: "
+            f"{summary_timing(summary)} "
             f"on {summary['device']}"
         )
     return 0

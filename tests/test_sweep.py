@@ -316,6 +316,14 @@ def test_sweep_folder_files(tmp_path):
     assert relu["activation"] == "relu" and relu["test_accuracy_mean"] == pytest.approx(np.mean(accs))
     with pytest.raises(ConfigError, match="already exists"):
         run_tiny(TINY, {"seed": [0]}, s)
+    assert "4 members in 2 groups" in md
+
+
+def test_one_member_has_no_spread_and_one_group_is_singular(tmp_path):
+    summary = run_tiny(TINY, {"lr": [0.01, 0.02]}, tmp_path / "s")
+    assert [r["test_accuracy_std"] for r in summary["rows"]] == [None, None]  # one member each: no std
+    md = (tmp_path / "s" / "summary.md").read_text()
+    assert md.count(" ± — |") == 2 and "2 members in 1 group (" in md
 
 
 def test_damaged_sweep_folder_files_are_one_line_errors(tmp_path, monkeypatch):

@@ -2,7 +2,7 @@
 5 seeds on real MNIST. Each activation is one compiled program that trains its 5 seeds at once as a
 vmapped ensemble on one shared data stream; the activations run in turn.
 
-    python experiments/sweep_activations.py --out sweeps/activations [--epochs N] [--seeds 5] [--data-dir DIR]
+    python experiments/sweep_activations.py --out sweeps/activations [--epochs N] [--seeds 0,1,2,3,4] [--data-dir DIR]
     python experiments/sweep_activations.py --resume sweeps/activations
 
 Writes the sweep folder (members.csv, metrics.jsonl, summary.md, accuracy.png; see nnjax/sweep.py)
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 
 from nnjax.activations import ACTIVATIONS
 from nnjax.config import Config
@@ -21,12 +22,20 @@ from nnjax.configs import video
 from nnjax.errors import NnjaxError
 
 
-def sweep_spec(epochs: int | None = None, seeds: int = 5) -> tuple[Config, dict[str, list]]:
+def sweep_spec(epochs: int | None = None, seeds: Sequence[int] = range(5)) -> tuple[Config, dict[str, list]]:
     """(base config, grid): the video config (its epochs unless ``epochs``) × activations × seeds."""
     base = video()
     if epochs is not None:
         base = base.replace(epochs=epochs)
-    return base.replace(name="activations"), {"activation": list(ACTIVATIONS), "seed": list(range(seeds))}
+    return base.replace(name="activations"), {"activation": list(ACTIVATIONS), "seed": list(seeds)}
+
+
+def parse_seeds(text: str) -> list[int]:
+    """``"0,1,2"`` → [0, 1, 2]; anything else is a one-line error."""
+    try:
+        return [int(s) for s in text.split(",")]
+    except ValueError:
+        raise NnjaxError(f"--seeds {text!r}: expected integers separated by commas, e.g. 0,1,2,3,4") from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", metavar="SWEEP_DIR", help="sweep folder to create (default: sweeps/activations-TIME)")
     p.add_argument("--resume", metavar="SWEEP_DIR", help="continue an interrupted sweep folder as it was started")
     p.add_argument("--epochs", type=int, help=f"epochs per member (default: the video config's, {video().epochs})")
-    p.add_argument("--seeds", type=int, help="seeds per activation (default 5)")
+    p.add_argument("--seeds", help="seeds, one member each, as in experiments/seeds.py (default 0,1,2,3,4)")
     p.add_argument("--data-dir", metavar="DIR", help="raw MNIST files to build from offline (or NNJAX_DATA_DIR)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     args = p.parse_args(argv)
@@ -50,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.resume:
             base, grid = load_sweep_spec(args.resume)
         else:
-            base, grid = sweep_spec(args.epochs, 5 if args.seeds is None else args.seeds)
+            base, grid = sweep_spec(args.epochs, range(5) if args.seeds is None else parse_seeds(args.seeds))
         if args.data_dir:
             base = base.replace(data_dir=args.data_dir)  # where the data come from: not a result field
         summary = run_sweep(

@@ -21,7 +21,7 @@ from nnjax import checkpoint, sweep
 from nnjax.cli import main as cli_main
 from nnjax.config import Config
 from nnjax.data import Splits
-from nnjax.errors import CheckpointError, ConfigError
+from nnjax.errors import CheckpointError, ConfigError, NnjaxError
 from nnjax.run import load_run, train_and_evaluate
 
 jax.config.update("jax_numpy_rank_promotion", "raise")
@@ -558,3 +558,7 @@ def test_activation_sweep_experiment_is_the_video_network_by_activation_and_seed
     groups = sweep.group(sweep.expand(base, grid))
     assert [len(g) for g in groups] == [5] * len(ACTIVATIONS)  # one compiled ensemble per activation
     assert mod.sweep_spec(epochs=3)[0].epochs == 3
+    # --seeds is a list, as in experiments/seeds.py
+    assert mod.sweep_spec(seeds=mod.parse_seeds("0,7"))[1]["seed"] == [0, 7]
+    with pytest.raises(NnjaxError, match="--seeds '5,x': expected integers separated by commas"):
+        mod.parse_seeds("5,x")

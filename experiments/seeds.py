@@ -13,6 +13,7 @@ import statistics
 import sys
 from pathlib import Path
 
+from nnjax.config import apply_overrides
 from nnjax.configs import CONFIGS, get_config
 from nnjax.errors import ConfigError, NnjaxError
 from nnjax.parallel import split_cpu_cores
@@ -61,7 +62,7 @@ def main() -> None:
                 if args.epochs is not None:
                     base = base.replace(epochs=args.epochs)
             if args.data_dir:
-                base = base.replace(data_dir=args.data_dir)  # where the data come from: not a result field
+                base = apply_overrides(base, {"data_dir": args.data_dir})  # not a result field
             summary = run_sweep(
                 base,
                 grid,

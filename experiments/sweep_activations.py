@@ -17,7 +17,7 @@ import sys
 from collections.abc import Sequence
 
 from nnjax.activations import ACTIVATIONS
-from nnjax.config import Config
+from nnjax.config import Config, apply_overrides
 from nnjax.configs import video
 from nnjax.errors import NnjaxError
 
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             base, grid = sweep_spec(args.epochs, range(5) if args.seeds is None else parse_seeds(args.seeds))
         if args.data_dir:
-            base = base.replace(data_dir=args.data_dir)  # where the data come from: not a result field
+            base = apply_overrides(base, {"data_dir": args.data_dir})  # where the data come from: not a result field
         summary = run_sweep(
             base, grid, args.resume or args.out, resume=bool(args.resume), progress=not args.no_progress
         )

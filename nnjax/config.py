@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import types
 import typing
 from dataclasses import dataclass, fields
@@ -80,6 +81,8 @@ class Config:
         return DEFAULT_INIT.get(self.activation, "lecun")
 
 
+# Fields that name folders (stored absolute).
+PATH_FIELDS = ("data_dir", "tfds_dir")
 # Fields that never change a run's numbers: where data comes from and how often it is saved.
 NON_RESULT_FIELDS = ("name", "data_dir", "tfds_dir", "checkpoint_every", "keep_checkpoints")
 # Fields that change the compiled program: members of one ensemble must agree on all of these.
@@ -132,7 +135,8 @@ def parse_value(field: str, text: str) -> Any:
         if kind is float:
             return float(text)
         if kind is str:
-            return text
+            # a folder typed relative to here is saved as the folder it names, valid from anywhere
+            return os.path.abspath(os.path.expanduser(text)) if field in PATH_FIELDS else text
         if typing.get_origin(kind) is tuple:
             if text.strip().lower() in ("", "none"):
                 return ()
@@ -140,7 +144,7 @@ def parse_value(field: str, text: str) -> Any:
             return tuple(int(p) for p in parts)
     except ValueError:
         expected = {bool: "true/false", int: "an integer", float: "a number", str: "text"}.get(
-            kind, "integers like 16,16"
+            kind, "layer sizes like 16,16 or 16x16 (in a grid: 16x16), or none"
         )
         raise ConfigError(f"config field {field!r}: cannot parse {text!r} as {expected}") from None
     raise ConfigError(f"config field {field!r}: unsupported type {kind}")

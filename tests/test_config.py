@@ -35,6 +35,14 @@ def test_unknown_named_config_lists_the_valid_ones():
         get_config("vide")
 
 
+def test_a_folder_typed_relative_is_stored_as_the_folder_it_names(tmp_path, monkeypatch):
+    """config.json keeps meaning the same data folder when read from elsewhere (nnjax eval from another cwd)."""
+    monkeypatch.chdir(tmp_path)
+    assert C.parse_value("data_dir", "../shared/data/mnist") == str(tmp_path.parent / "shared" / "data" / "mnist")
+    assert C.parse_value("tfds_dir", "cache") == str(tmp_path / "cache")
+    assert C.parse_value("name", "runs") == "runs"  # other text fields are left as typed
+
+
 @pytest.mark.parametrize(
     "field, text, value",
     [

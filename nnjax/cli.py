@@ -106,6 +106,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             f"epochs: {result['epochs']}, compile {result['compile_s']:.2f} s, "
             f"median epoch {result['epoch_s_median']} s on {result['device']}"
         )
+        if "val_accuracy" in result:  # --validation: the figure the run reported each epoch
+            print(f"validation accuracy: {100 * result['val_accuracy']:.2f} % (last epoch, held-out training images)")
         print(f"test accuracy: {100 * result['test_accuracy']:.2f} % (official 10,000-image test split)")
     return 0
 

@@ -345,3 +345,22 @@ def test_exported_arrays_reproduce_the_forward_pass(tmp_path, cli, splits_256):
     _, params_K, _ = load_run(tmp_path / "run")
     want = forward_jit(unstack(params_K, 0), jax.numpy.asarray(x_Nx784), jax.numpy.tanh)
     np.testing.assert_allclose(z_Nx10, np.asarray(want), rtol=1e-5, atol=1e-5)
+
+
+def test_a_validation_run_prints_its_validation_accuracy(tmp_path, cli, monkeypatch):
+    """With --validation the summary shows the held-out figure the run reported, above the test figure."""
+    from nnjax import run as run_module
+
+    seen = {}
+
+    def fake_train(cfg, out, **kw):
+        seen["validation"] = cfg.validation
+        base = {"run_dir": str(out), "epochs": 1, "compile_s": 0.1, "epoch_s_median": 0.01, "device": "cpu"}
+        return {**base, "test_accuracy": 0.9, **({"val_accuracy": 0.8512} if cfg.validation else {})}
+
+    monkeypatch.setattr(run_module, "train_and_evaluate", fake_train)
+    rc, out, _ = cli("train", "--validation", "--out", tmp_path / "r", "--no-progress")
+    assert rc == 0 and seen["validation"] is True
+    assert "validation accuracy: 85.12 % (last epoch, held-out training images)\ntest accuracy: 90.00 %" in out
+    rc, out, _ = cli("train", "--out", tmp_path / "r2", "--no-progress")
+    assert rc == 0 and "validation accuracy" not in out

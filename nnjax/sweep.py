@@ -381,16 +381,6 @@ def _run_group(
                 return done
         except (OSError, json.JSONDecodeError):
             pass  # damaged: finish it again from its checkpoint
-    if resume and (gdir / "group.json").exists():
-        try:
-            saved_ids = json.loads((gdir / "group.json").read_text()).get("members")
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError):
-            saved_ids = ids  # damaged: written again below; the checkpoint's shapes are checked on restore
-        if saved_ids != ids:  # e.g. grouped by an nnjax that split groups by other fields
-            raise CheckpointError(
-                f"{gdir / 'group.json'}: holds members {saved_ids}, but this grid groups members {ids} "
-                "here (the sweep was started by another version of nnjax); start a new sweep"
-            )
 
     n_train = splits.n_train
     state = init_state(configs, n_train)
@@ -554,6 +544,23 @@ def load_member(sweep_dir: str | Path, member: int) -> tuple[Config, Params, int
     raise CheckpointError(f"{sweep_dir}: no member {member} in this sweep folder")
 
 
+def _check_resume_groups(sweep_dir: Path, member_ids: list[list[int]]) -> None:
+    """Each group folder a resumed sweep finds must hold the members this grid puts in that group (a
+    sweep grouped otherwise, e.g. by an nnjax that split groups by init scheme, is not continued)."""
+    expected = {f"g{gi:02d}": ids for gi, ids in enumerate(member_ids)}
+    for gdir in sorted((sweep_dir / "groups").glob("g*")):
+        try:
+            saved = json.loads((gdir / "group.json").read_text()).get("members")
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+            continue  # missing or damaged: written again when the group runs; the checkpoint's shapes are checked
+        if saved != expected.get(gdir.name):
+            raise CheckpointError(
+                f"{gdir / 'group.json'}: holds members {saved}, but this grid groups members "
+                f"{expected.get(gdir.name, [])} there (the sweep was started by another version of nnjax); "
+                "start a new sweep"
+            )
+
+
 def _check_resume_spec(sweep_dir: Path, base: Config, grid: dict[str, list]) -> None:
     saved_base, saved_grid = load_sweep_spec(sweep_dir)
     if saved_grid != grid:
@@ -628,10 +635,11 @@ def run_sweep(
             }
             checkpoint.write_atomic(sweep_dir / "sweep.json", (json.dumps(spec, indent=2) + "\n").encode())
             (sweep_dir / "metrics.jsonl").write_text("")
-        else:  # a damaged metrics file: one line now, not after the first group has compiled
+        else:  # a damaged metrics file or other groups: one line now, before any group trains
             from nnjax.run import read_metrics
 
             read_metrics(sweep_dir / "metrics.jsonl", SWEEP_KEYS)
+            _check_resume_groups(sweep_dir, [[ids[id(c)] for c in g] for g in groups])
 
         data = _Data(splits, shard_members)
         grid_fields = list(grid)

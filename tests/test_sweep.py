@@ -419,6 +419,17 @@ def test_resume_refuses_a_group_folder_that_holds_other_members(tmp_path):
     with pytest.raises(CheckpointError, match=r"holds members \[0\], but this grid groups members \[0, 1\]"):
         run_tiny(TINY, grid, s, resume=True)
 
+    # g00 right, but a second group folder this grid does not make: refused before g00 trains again
+    (gdir / "group.json").write_text(json.dumps(info))
+    (s / "groups" / "g01").mkdir()
+    (s / "groups" / "g01" / "group.json").write_text(json.dumps({**info, "members": [1]}))
+    metrics = (s / "metrics.jsonl").read_text()
+    with pytest.raises(
+        CheckpointError, match=r"g01/group.json: holds members \[1\], but this grid groups members \[\]"
+    ):
+        run_tiny(TINY, grid, s, resume=True)
+    assert (s / "metrics.jsonl").read_text() == metrics and not (gdir / "result.json").exists()
+
 
 def test_a_sweep_folder_filled_while_waiting_for_the_lock_is_not_overwritten(tmp_path, monkeypatch):
     s = tmp_path / "s"

@@ -18,6 +18,12 @@ def _flag(field: str) -> str:
     return "--" + field.replace("_", "-")
 
 
+# Fields whose names live in registries that import jax: their flags' help lists the names only when it is
+# shown, so building the parser (and `nnjax --help`) never imports jax.
+REGISTRY_FIELDS = ("activation", "init", "cost")
+REGISTRY_NAMES = "(one of: {names})"
+
+
 def add_config_flags(p: argparse.ArgumentParser, named: str | None = None) -> None:
     """``--config NAME`` (unless the parser trains the ``named`` config), ``--config-file FILE`` and one
     ``--field VALUE`` flag per config field, its help showing the starting config's value."""
@@ -35,8 +41,13 @@ def add_config_flags(p: argparse.ArgumentParser, named: str | None = None) -> No
         default = "none" if default is None else default
         if isinstance(default, tuple):
             default = ",".join(map(str, default)) or "none"
+        names = f" {REGISTRY_NAMES}" if f.name in REGISTRY_FIELDS else ""  # filled in when help is shown
         g.add_argument(
-            _flag(f.name), dest=f"cfg_{f.name}", metavar="V", help=f"{f.metadata['help']} [{start}: {default}]", **kw
+            _flag(f.name),
+            dest=f"cfg_{f.name}",
+            metavar="V",
+            help=f"{f.metadata['help']}{names} [{start}: {default}]",
+            **kw,
         )
 
 
@@ -169,6 +180,17 @@ class _OneLineParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> typing.NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+    def format_help(self) -> str:
+        slots = [a for a in self._actions if a.help and REGISTRY_NAMES in a.help]
+        if slots:
+            from nnjax.config import field_choices
+
+            choices = field_choices()
+            for a in slots:
+                names = ", ".join(choices[a.dest.removeprefix("cfg_")])
+                a.help = a.help.replace(REGISTRY_NAMES, REGISTRY_NAMES.format(names=names))
+        return super().format_help()
 
 
 MEMBER_HELP = "RUN_DIR is a sweep folder: use its member N (members.csv)"

@@ -41,9 +41,9 @@ class Config:
     standardize: bool = _f(False, "standardise pixels with the MNIST mean 0.1307 / std 0.3081")
     # model
     hidden: tuple[int, ...] = _f((16, 16), "hidden layer sizes, e.g. 16,16 (the video) or 1024,1024")
-    activation: str = _f("sigmoid", "activation σ of the hidden layers (see nnjax/activations.py)")
-    init: str = _f("auto", "standard_normal, lecun, glorot, he, or auto (the best for the activation)")
-    cost: str = _f("cross_entropy", "cross_entropy (softmax outputs) or quadratic (the video's ½‖σ(z) − y‖²)")
+    activation: str = _f("sigmoid", "activation σ of the hidden layers")
+    init: str = _f("auto", "scale of the initial weights; auto: the best for the activation")
+    cost: str = _f("cross_entropy", "cross_entropy: softmax outputs; quadratic: the video's ½‖σ(z) − y‖²")
     # optimisation
     optimizer: str = _f("adam", "one of " + ", ".join(OPTIMIZERS))
     lr: float = _f(0.01, "peak learning rate")
@@ -231,20 +231,13 @@ def save_json(cfg: Config, path: str | Path) -> None:
     write_atomic(Path(path), (json.dumps(d, indent=2) + "\n").encode())
 
 
-def validate(cfg: Config, new: bool = True) -> Config:
-    """Raise ConfigError naming the first bad field; return cfg unchanged when it is fine.
-
-    ``new``: the config starts a run, so settings that would be silently ignored are refused too; a
-    saved config (``new=False``) is read as it trained (older nnjax accepted them).
-    """
+def field_choices() -> dict[str, tuple[str, ...]]:
+    """The valid values of every field that takes a name, read from the registries (imports jax)."""
     from nnjax.activations import ACTIVATIONS
     from nnjax.costs import COSTS
     from nnjax.model import INITS
 
-    def bad(field: str, why: str) -> ConfigError:
-        return ConfigError(f"config field {field!r} = {getattr(cfg, field)!r}: {why}")
-
-    choices = {
+    return {
         "activation": tuple(ACTIVATIONS),
         "cost": tuple(COSTS),
         "optimizer": OPTIMIZERS,
@@ -252,7 +245,19 @@ def validate(cfg: Config, new: bool = True) -> Config:
         "dataset": DATASETS,
         "init": ("auto", *INITS),
     }
-    for field, valid in choices.items():
+
+
+def validate(cfg: Config, new: bool = True) -> Config:
+    """Raise ConfigError naming the first bad field; return cfg unchanged when it is fine.
+
+    ``new``: the config starts a run, so settings that would be silently ignored are refused too; a
+    saved config (``new=False``) is read as it trained (older nnjax accepted them).
+    """
+
+    def bad(field: str, why: str) -> ConfigError:
+        return ConfigError(f"config field {field!r} = {getattr(cfg, field)!r}: {why}")
+
+    for field, valid in field_choices().items():
         if getattr(cfg, field) not in valid:
             raise bad(field, f"unknown; valid: {', '.join(valid)}")
     if any(n <= 0 for n in cfg.hidden):

@@ -45,6 +45,21 @@ def test_console_script_help():
     assert r.returncode == 0 and all(verb in r.stdout for verb in VERBS), r.stdout + r.stderr
 
 
+@pytest.mark.parametrize("verb", ["train", "sweep"])
+def test_help_lists_every_registered_activation_init_and_cost(verb, capsys):
+    """The names come from the registries when help is shown (a new activation needs no help edit)."""
+    from nnjax.activations import ACTIVATIONS
+    from nnjax.costs import COSTS
+    from nnjax.model import INITS
+
+    with pytest.raises(SystemExit):
+        build_parser().parse_args([verb, "--help"])
+    text = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+    for field, names in (("activation", ACTIVATIONS), ("init", ("auto", *INITS)), ("cost", COSTS)):
+        assert f"(one of: {', '.join(names)})" in text, field
+    assert "{names}" not in text
+
+
 @pytest.mark.parametrize("verb", VERBS)
 def test_every_verb_has_help(verb, capsys):
     with pytest.raises(SystemExit) as e:

@@ -539,6 +539,13 @@ def load_member(sweep_dir: str | Path, member: int) -> tuple[Config, Params, int
         )
         epoch, tree, _ = checkpoint.restore(found[-1][1], target)
         j = info["members"].index(member)
+        diverged = int(np.asarray(tree["diverged"])[j])
+        if diverged:  # it trained on inside its ensemble: say so wherever it is used
+            print(
+                f"nnjax: warning: sweep member {member} diverged at epoch {diverged}; these are its epoch-{epoch} "
+                "parameters, trained on after that",
+                file=sys.stderr,
+            )
         params_1 = jax.tree_util.tree_map(lambda x: x[None], unstack(tree["train"].params, j))
         return configs[j], params_1, epoch
     raise CheckpointError(f"{sweep_dir}: no member {member} in this sweep folder")
@@ -691,7 +698,9 @@ def _member_rows(configs, grid, results, lines) -> list[dict[str, Any]]:
     rows = []
     for mid, cfg in enumerate(configs):
         r = by_member[mid]
-        points = [(e, a) for e, a in sorted(curves.get(mid, [])) if a is not None]
+        # a diverged member trains on inside its ensemble: only its epochs before the divergence count
+        last_good = r["diverged_epoch"] - 1 if r["diverged_epoch"] else math.inf
+        points = [(e, a) for e, a in sorted(curves.get(mid, [])) if a is not None and e <= last_good]
         best_epoch, best_acc = max(points, key=lambda p: (p[1], -p[0])) if points else (None, None)
         rows.append(
             {
@@ -708,6 +717,17 @@ def _member_rows(configs, grid, results, lines) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def members_csv(rows: list[dict[str, Any]]) -> str:
+    """members.csv: one line per member; None is empty. The columns are every row's (a grid over
+    ``validation`` has best_val_accuracy in some rows and best_test_accuracy in others)."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(dict.fromkeys(k for r in rows for k in r)), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    return buf.getvalue()
 
 
 def _table_rows(
@@ -803,12 +823,7 @@ def write_summary(
     varied, table = _table_rows(grid, rows, results)
     split = results[0]["eval_split"]
 
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
-    checkpoint.write_atomic(sweep_dir / "members.csv", buf.getvalue().encode())
+    checkpoint.write_atomic(sweep_dir / "members.csv", members_csv(rows).encode())
 
     from nnjax.viz import plot_sweep_accuracy
 

@@ -573,3 +573,33 @@ def test_activation_sweep_experiment_is_the_video_network_by_activation_and_seed
     assert mod.sweep_spec(seeds=mod.parse_seeds("0,7"))[1]["seed"] == [0, 7]
     with pytest.raises(NnjaxError, match="--seeds '5,x': expected integers separated by commas"):
         mod.parse_seeds("5,x")
+
+
+def test_a_diverged_members_best_epoch_comes_from_before_it_diverged(tmp_path, capsys):
+    """Sigmoid at lr 1000 explodes its loss without reaching inf: the member trains on inside its ensemble
+    with finite accuracies, which must not become its 'best' epoch; using its parameters warns."""
+    base = TINY.replace(epochs=4, lr=1000.0, schedule="constant")
+    summary = run_tiny(base, {"seed": [0, 1]}, tmp_path / "s")
+    diverged = [r for r in summary["members"] if r["diverged_epoch"] is not None]
+    assert diverged, "the recipe no longer diverges: pick a harsher one"
+    lines = [json.loads(s) for s in (tmp_path / "s" / "metrics.jsonl").read_text().splitlines()]
+    for r in diverged:
+        later = [m for m in lines if m["member"] == r["member"] and m["epoch"] >= r["diverged_epoch"]]
+        assert any(m["test_accuracy"] is not None for m in later)  # finite numbers after the divergence
+        assert r["best_epoch"] is None or r["best_epoch"] < r["diverged_epoch"]
+    capsys.readouterr()
+    sweep.load_member(tmp_path / "s", diverged[0]["member"])
+    assert f"sweep member {diverged[0]['member']} diverged at epoch {diverged[0]['diverged_epoch']}" in (
+        capsys.readouterr().err
+    )
+
+
+def test_a_grid_over_the_evaluation_split_writes_both_best_columns(tmp_path):
+    """validation=false,true: members report best_test_accuracy or best_val_accuracy; members.csv has both."""
+    rows = [
+        {"member": 0, "best_test_accuracy": 0.9, "diverged_epoch": None},
+        {"member": 1, "best_val_accuracy": 0.8, "diverged_epoch": None},
+    ]
+    text = sweep.members_csv(rows)
+    assert text.splitlines()[0] == "member,best_test_accuracy,diverged_epoch,best_val_accuracy"
+    assert text.splitlines()[1:] == ["0,0.9,,", "1,,,0.8"]

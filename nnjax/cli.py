@@ -106,6 +106,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         check_run_folder(Path(args.resume), " to resume")
         args.config_file = str(Path(args.resume) / "config.json")
     cfg = config_from_args(args)
+    if not args.resume and args.out is None:  # chosen here, so that an interrupt can name it
+        from nnjax.run import default_run_dir
+
+        args.out = str(default_run_dir(cfg))
     result = train_and_evaluate(
         cfg, args.resume or args.out, resume=bool(args.resume), force=args.force, progress=not args.no_progress
     )

@@ -888,7 +888,7 @@ def cli_main(args: argparse.Namespace) -> int:
     else:
         base = config_from_args(args)
         grid = parse_grid(args.grid)
-        out = args.out
+        out = args.out = args.out or str(default_sweep_dir(base))  # chosen here, so that an interrupt can name it
     summary = run_sweep(
         base, grid, out, resume=bool(args.resume), progress=not args.no_progress, shard_members=args.shard_members
     )

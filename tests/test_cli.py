@@ -247,6 +247,30 @@ def test_an_interrupt_is_one_line_and_says_how_to_continue(tmp_path, monkeypatch
     assert nnjax.cli.main(["eval", str(run)]) == 130
     assert capsys.readouterr().err == "nnjax: interrupted\n"
 
+    # without --out: the default folder is chosen before training, so the hint can name it
+    def interrupted_once_started(cfg, out, **kwargs):
+        Path(out).mkdir(parents=True)
+        (Path(out) / "config.json").write_text("{}")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(nnjax.run, "train_and_evaluate", interrupted_once_started)
+    monkeypatch.chdir(tmp_path)
+    assert nnjax.cli.main(["train"]) == 130
+    (folder,) = (tmp_path / "runs").iterdir()
+    assert capsys.readouterr().err == f"nnjax: interrupted (continue with: nnjax train --resume runs/{folder.name})\n"
+
+    import nnjax.sweep
+
+    def sweep_interrupted_once_started(base, grid, out, **kwargs):
+        Path(out).mkdir(parents=True)
+        (Path(out) / "sweep.json").write_text("{}")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(nnjax.sweep, "run_sweep", sweep_interrupted_once_started)
+    assert nnjax.cli.main(["sweep", "--grid", "seed=0,1"]) == 130
+    (folder,) = (tmp_path / "sweeps").iterdir()
+    assert capsys.readouterr().err == f"nnjax: interrupted (continue with: nnjax sweep --resume sweeps/{folder.name})\n"
+
 
 def test_bad_input_in_a_real_process(tmp_path):
     """The installed entry point: exit 1, exactly one stderr line, no traceback."""

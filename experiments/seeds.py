@@ -58,6 +58,8 @@ def main() -> None:
                         f"{','.join(map(str, grid.get('seed', [])))} (its epochs, {base.epochs}, need no --epochs)"
                     )
             else:
+                if out.exists() and any(out.iterdir()):  # run_sweep would suggest --out, which this script lacks
+                    raise ConfigError(f"{out}: sweep folder already exists; use --resume or another --out-root")
                 base, grid = get_config(name), {"seed": seeds}
                 if args.epochs is not None:
                     base = base.replace(epochs=args.epochs)

@@ -403,3 +403,17 @@ def test_a_validation_run_prints_its_validation_accuracy(tmp_path, cli, monkeypa
     assert "validation accuracy: 85.12 % (last epoch, held-out training images)\ntest accuracy: 90.00 %" in out
     rc, out, _ = cli("train", "--out", tmp_path / "r2", "--no-progress")
     assert rc == 0 and "validation accuracy" not in out
+
+
+def test_every_import_in_the_readme_exists():
+    """The README's Python examples import names that exist (the examples themselves train on MNIST)."""
+    import importlib
+    import re
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    imports = re.findall(r"^from (nnjax[\w.]*) import ([\w, ]+)$", readme, flags=re.M)
+    assert len(imports) >= 8
+    for module, names in imports:
+        mod = importlib.import_module(module)
+        for name in names.split(","):
+            assert hasattr(mod, name.strip()), f"README: from {module} import {name.strip()}"

@@ -402,8 +402,18 @@ def _run_group(
     # the copies train along and are dropped from every checkpoint, metric and result.
     compiled, state, data, compile_s, placement = compile_ensemble(cfg0, splits, state, start, shard)
 
+    if start > 0:  # continuing from a checkpoint: on another placement the members would round differently
+        try:
+            saved = json.loads((gdir / "group.json").read_text()).get("placement")
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+            saved = None  # damaged or written by an nnjax that did not record it
+        if saved is not None and saved != placement:
+            raise ConfigError(
+                f"{gdir}: trained with {_placement_text(saved)}, and resuming with {_placement_text(placement)} "
+                "would change its results; resume with the --shard-members/--no-shard-members it started with"
+            )
     gdir.mkdir(parents=True, exist_ok=True)
-    group_info = {"group": gid, "members": ids, "configs": [c.to_dict() for c in configs]}
+    group_info = {"group": gid, "members": ids, "configs": [c.to_dict() for c in configs], "placement": placement}
     checkpoint.write_atomic(gdir / "group.json", (json.dumps(group_info, indent=2) + "\n").encode())
     # Lines past the checkpoint were trained again below: drop them so no epoch appears twice.
     lines = [m for m in read_metrics(metrics_path, SWEEP_KEYS) if m["group"] != gid or m["epoch"] <= start]
@@ -486,6 +496,14 @@ def _run_group(
     }
     checkpoint.write_atomic(result_path, (json.dumps(result, indent=2) + "\n").encode())
     return result
+
+
+def _placement_text(placement: dict[str, Any]) -> str:
+    """``members split over 2 devices (4 copies)`` or ``each mini-batch split over 8 devices``."""
+    n = placement["n_devices"]
+    if placement["split"] == "members":
+        return f"its members split over {n} device{'s' * (n > 1)} ({placement['k_run']} with padding)"
+    return f"each mini-batch split over {n} device{'s' * (n > 1)}"
 
 
 def _placement(results: list[dict[str, Any]]) -> str:

@@ -390,6 +390,25 @@ def test_a_second_process_cannot_write_the_same_sweep_folder(tmp_path):
         os.close(fd)
 
 
+def test_resume_refuses_another_placement(tmp_path):
+    """Members split over devices and mini-batches split over devices round differently: a group continued
+    on another placement would not end as it would have. (One device here: the group.json of a group
+    that trained split over 2 devices stands in for the other placement.)"""
+    s = tmp_path / "s"
+    run_tiny(TINY, {"seed": [0, 1]}, s)
+    gdir = s / "groups" / "g00"
+    info = json.loads((gdir / "group.json").read_text())
+    here = info["placement"]
+    assert set(here) == {"split", "n_devices", "k_run"} and here["k_run"] == 2
+    (gdir / "result.json").unlink()  # unfinished: it continues from its last checkpoint
+    other = {"split": "members", "n_devices": 2, "k_run": 2}
+    (gdir / "group.json").write_text(json.dumps({**info, "placement": other}))
+    with pytest.raises(ConfigError, match="trained with its members split over 2 devices .* would change its results"):
+        run_tiny(TINY, {"seed": [0, 1]}, s, resume=True)
+    (gdir / "group.json").write_text(json.dumps(info))
+    assert run_tiny(TINY, {"seed": [0, 1]}, s, resume=True)["n_members"] == 2  # as it started: fine
+
+
 def test_resume_refuses_a_group_checkpoint_of_another_data_order(tmp_path):
     s, other = tmp_path / "s", tmp_path / "other"
     run_tiny(TINY, {"seed": [0, 1]}, s)

@@ -268,6 +268,11 @@ def default_sweep_dir(base: Config) -> Path:
     return SWEEPS_DIR / f"{base.name}-{time.strftime('%Y%m%d-%H%M%S')}"
 
 
+def grid_text(grid: dict[str, list]) -> str:
+    """``activation=sigmoid,relu seed=0,1``: the grid as --grid takes it."""
+    return " ".join(f"{f}={','.join(format_value(v) for v in vs)}" for f, vs in grid.items())
+
+
 def _grid_json(grid: dict[str, list]) -> dict[str, list]:
     return {f: [list(v) if isinstance(v, tuple) else v for v in vs] for f, vs in grid.items()}
 
@@ -589,7 +594,9 @@ def _check_resume_groups(sweep_dir: Path, member_ids: list[list[int]]) -> None:
 def _check_resume_spec(sweep_dir: Path, base: Config, grid: dict[str, list]) -> None:
     saved_base, saved_grid = load_sweep_spec(sweep_dir)
     if saved_grid != grid:
-        raise ConfigError(f"{sweep_dir}: --resume with a different grid than the sweep was started with")
+        raise ConfigError(
+            f"{sweep_dir}: --resume with a different grid than the sweep was started with ({grid_text(saved_grid)})"
+        )
     old, new = result_fields(saved_base), result_fields(base)
     changed = [f for f in new if f not in grid and old.get(f) != new[f]]
     if changed:
@@ -851,10 +858,10 @@ def write_summary(
     device = results[0]["device"]
     train_total = sum(r["train_s"] for r in results)
     compile_total = sum(r["compile_s"] for r in results)
-    grid_text = " ".join(f"{f}={','.join(format_value(v) for v in vs)}" for f, vs in grid.items())
+    grid_str = grid_text(grid)
     doc = (
         f"# Sweep {sweep_dir.name}\n\n"
-        f"Base config `{base.name}` with grid `{grid_text}`: {plural(len(configs), 'member')} in "
+        f"Base config `{base.name}` with grid `{grid_str}`: {plural(len(configs), 'member')} in "
         f"{plural(len(results), 'group')} (one compiled ensemble each).\n\n"
         # init unresolved: "auto" means each member's activation picks its own scheme
         f"Base config fields: `{json.dumps({**result_fields(base), 'init': base.init})}`\n\n"
@@ -901,7 +908,10 @@ def cli_main(args: argparse.Namespace) -> int:
         base, grid = load_sweep_spec(args.resume)
         base = apply_overrides(base, field_overrides(args))
         if args.grid and parse_grid(args.grid) != grid:
-            raise ConfigError(f"{args.resume}: --resume with a different --grid than the sweep was started with")
+            raise ConfigError(
+                f"{args.resume}: --resume with a different --grid than the sweep was started with ({grid_text(grid)}; "
+                "leave --grid out to continue it)"
+            )
         out = args.resume
     else:
         base = config_from_args(args)

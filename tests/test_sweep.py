@@ -272,7 +272,7 @@ def test_resume_after_interruption_matches_uninterrupted(tmp_path, monkeypatch):
     assert not (cut / "members.csv").exists()
 
     finished = (cut / "groups/g00/result.json").stat().st_mtime_ns
-    with pytest.raises(ConfigError, match="different grid"):
+    with pytest.raises(ConfigError, match=r"started with \(activation=relu,tanh seed=0,1\)"):
         sweep.run_sweep(base, {**grid, "seed": [0, 1, 2]}, cut, resume=True, progress=False, splits=SPLITS)
     with pytest.raises(ConfigError, match="would change its results"):
         sweep.run_sweep(base.replace(lr=0.1), grid, cut, resume=True, progress=False, splits=SPLITS)

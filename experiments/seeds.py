@@ -58,8 +58,9 @@ def main() -> None:
                         f"{','.join(map(str, grid.get('seed', [])))} (its epochs, {base.epochs}, need no --epochs)"
                     )
             else:
-                if out.exists() and any(out.iterdir()):  # run_sweep would suggest --out, which this script lacks
-                    raise ConfigError(f"{out}: sweep folder already exists; use --resume or another --out-root")
+                if out.exists() and (not out.is_dir() or any(out.iterdir())):  # run_sweep would say --out
+                    what = "--resume or " if (out / "sweep.json").exists() else ""
+                    raise ConfigError(f"{out}: already exists and is not empty; use {what}another --out-root")
                 base, grid = get_config(name), {"seed": seeds}
                 if args.epochs is not None:
                     base = base.replace(epochs=args.epochs)

@@ -407,18 +407,22 @@ def _run_group(
     # the copies train along and are dropped from every checkpoint, metric and result.
     compiled, state, data, compile_s, placement = compile_ensemble(cfg0, splits, state, start, shard)
 
+    recorded: dict[str, Any] | None = placement
     if start > 0:  # continuing from a checkpoint: on another placement the members would round differently
         try:
             saved = json.loads((gdir / "group.json").read_text()).get("placement")
         except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError):
-            saved = None  # damaged or written by an nnjax that did not record it
-        if saved is not None and saved != placement:
+            saved = None
+        if not (isinstance(saved, dict) and set(saved) == set(placement)):
+            recorded = None  # damaged, or from an nnjax that did not record it: unknown, and not guessed
+        elif not _same_placement(saved, placement):
             raise ConfigError(
-                f"{gdir}: trained with {_placement_text(saved)}, and resuming with {_placement_text(placement)} "
-                "would change its results; resume with the --shard-members/--no-shard-members it started with"
+                f"{gdir}: trained with {_placement_text(saved, k)}, and resuming with "
+                f"{_placement_text(placement, k)} would change its results; resume it with the same "
+                "--shard-members/--no-shard-members and as many devices"
             )
     gdir.mkdir(parents=True, exist_ok=True)
-    group_info = {"group": gid, "members": ids, "configs": [c.to_dict() for c in configs], "placement": placement}
+    group_info = {"group": gid, "members": ids, "configs": [c.to_dict() for c in configs], "placement": recorded}
     checkpoint.write_atomic(gdir / "group.json", (json.dumps(group_info, indent=2) + "\n").encode())
     # Lines past the checkpoint were trained again below: drop them so no epoch appears twice.
     lines = [m for m in read_metrics(metrics_path, SWEEP_KEYS) if m["group"] != gid or m["epoch"] <= start]
@@ -503,12 +507,24 @@ def _run_group(
     return result
 
 
-def _placement_text(placement: dict[str, Any]) -> str:
-    """``members split over 2 devices (4 copies)`` or ``each mini-batch split over 8 devices``."""
+def _same_placement(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether two placements (``train.compile_ensemble``'s) run the same program: on one device the split
+    is moot."""
+    if a["n_devices"] == b["n_devices"] == 1:
+        return a["k_run"] == b["k_run"]
+    return a == b
+
+
+def _placement_text(placement: dict[str, Any], k: int) -> str:
+    """``its 5 members split over 2 devices (padded to 6)``, ``each mini-batch split over 8 devices``,
+    ``one device``."""
     n = placement["n_devices"]
+    if n == 1:
+        return "one device"
     if placement["split"] == "members":
-        return f"its members split over {n} device{'s' * (n > 1)} ({placement['k_run']} with padding)"
-    return f"each mini-batch split over {n} device{'s' * (n > 1)}"
+        pad = f" (padded to {placement['k_run']})" if placement["k_run"] > k else ""
+        return f"its {k} members split over {n} devices{pad}"
+    return f"each mini-batch split over {n} devices"
 
 
 def _placement(results: list[dict[str, Any]]) -> str:
@@ -566,7 +582,7 @@ def load_member(sweep_dir: str | Path, member: int) -> tuple[Config, Params, int
         if diverged:  # it trained on inside its ensemble: say so wherever it is used
             print(
                 f"nnjax: warning: sweep member {member} diverged at epoch {diverged}; these are its epoch-{epoch} "
-                "parameters, trained on after that",
+                "parameters, not from before the divergence",
                 file=sys.stderr,
             )
         params_1 = jax.tree_util.tree_map(lambda x: x[None], unstack(tree["train"].params, j))

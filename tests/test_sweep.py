@@ -403,10 +403,17 @@ def test_resume_refuses_another_placement(tmp_path):
     (gdir / "result.json").unlink()  # unfinished: it continues from its last checkpoint
     other = {"split": "members", "n_devices": 2, "k_run": 2}
     (gdir / "group.json").write_text(json.dumps({**info, "placement": other}))
-    with pytest.raises(ConfigError, match="trained with its members split over 2 devices .* would change its results"):
+    with pytest.raises(ConfigError, match="trained with its 2 members split over 2 devices, and resuming with one"):
         run_tiny(TINY, {"seed": [0, 1]}, s, resume=True)
-    (gdir / "group.json").write_text(json.dumps(info))
-    assert run_tiny(TINY, {"seed": [0, 1]}, s, resume=True)["n_members"] == 2  # as it started: fine
+    # on one device the split is moot: members or mini-batches, the same program
+    moot = {**here, "split": "members" if here["split"] == "batch" else "batch"}
+    (gdir / "group.json").write_text(json.dumps({**info, "placement": moot}))
+    assert run_tiny(TINY, {"seed": [0, 1]}, s, resume=True)["n_members"] == 2
+    # an older group.json without a placement: resumed, and the placement stays unknown rather than guessed
+    (gdir / "result.json").unlink()
+    (gdir / "group.json").write_text(json.dumps(without(info, "placement")))
+    assert run_tiny(TINY, {"seed": [0, 1]}, s, resume=True)["n_members"] == 2
+    assert json.loads((gdir / "group.json").read_text())["placement"] is None
 
 
 def test_resume_refuses_a_group_checkpoint_of_another_data_order(tmp_path):

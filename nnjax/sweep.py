@@ -130,6 +130,11 @@ def normalize_grid(grid: dict[str, Sequence[Any]]) -> dict[str, list]:
                 raise ConfigError(f"grid field {field!r}: value {format_value(v)} is given twice")
             seen.add(v)
         out[field] = typed
+    if len(out.get("validation", [])) > 1:
+        raise ConfigError(
+            "grid field 'validation': a sweep reports every member on one split (its table, curves and best "
+            "epochs); sweep validation=false and validation=true separately"
+        )
     return out
 
 

@@ -620,8 +620,14 @@ def test_a_diverged_members_best_epoch_comes_from_before_it_diverged(tmp_path, c
     )
 
 
-def test_a_grid_over_the_evaluation_split_writes_both_best_columns(tmp_path):
-    """validation=false,true: members report best_test_accuracy or best_val_accuracy; members.csv has both."""
+def test_a_grid_over_the_evaluation_split_is_refused_before_training():
+    with pytest.raises(ConfigError, match="grid field 'validation': a sweep reports every member on one split"):
+        sweep.normalize_grid({"validation": [False, True], "seed": [0]})
+    assert sweep.normalize_grid({"validation": [True]}) == {"validation": [True]}
+
+
+def test_members_csv_has_every_rows_columns():
+    """Rows need not share columns (a member without a value leaves its cell empty)."""
     rows = [
         {"member": 0, "best_test_accuracy": 0.9, "diverged_epoch": None},
         {"member": 1, "best_val_accuracy": 0.8, "diverged_epoch": None},

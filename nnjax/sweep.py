@@ -766,8 +766,8 @@ def _member_rows(configs, grid, results, lines) -> list[dict[str, Any]]:
 
 
 def members_csv(rows: list[dict[str, Any]]) -> str:
-    """members.csv: one line per member; None is empty. The columns are every row's (a grid over
-    ``validation`` has best_val_accuracy in some rows and best_test_accuracy in others)."""
+    """members.csv: one line per member; None is empty. The columns are every row's, in the order first
+    seen, so rows need not share them."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(dict.fromkeys(k for r in rows for k in r)), lineterminator="\n")
     writer.writeheader()

@@ -299,8 +299,8 @@ def make_epoch(
             params, opt_state, stats = ensemble_step(*state, x_Bx784, y_B)
             return TrainState(params, opt_state), stats
 
-        # Replicated data: the epoch's images are gathered in batch order once, before the loop (one
-        # uint8 copy of the training set); random rows fetched one mini-batch per step cost a third of a
+        # Replicated data: the epoch's images are gathered in batch order once, before the loop (up to
+        # one uint8 copy of the training set per device); random rows fetched one mini-batch per step cost a third of a
         # small network's step in memory latency (benchmarks/README.md). Row-sharded data gather per step.
         batches = batches_SxB if gather is not None else (x_train[batches_SxB], y_train[batches_SxB])
         state, (loss_SxK, acc_SxK, gnorm_SxK) = jax.lax.scan(step, state, batches, unroll=unroll)

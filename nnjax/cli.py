@@ -96,7 +96,7 @@ def _print_json(obj) -> None:
 def cmd_train(args: argparse.Namespace) -> int:
     """``nnjax train``: train (or resume) one run into a run folder; print its summary."""
     from nnjax.parallel import maybe_initialize_distributed
-    from nnjax.run import train_and_evaluate
+    from nnjax.run import default_run_dir, train_and_evaluate
 
     maybe_initialize_distributed()  # multi-host: before anything touches a device
     if args.resume:
@@ -107,8 +107,6 @@ def cmd_train(args: argparse.Namespace) -> int:
         args.config_file = str(Path(args.resume) / "config.json")
     cfg = config_from_args(args)
     if not args.resume and args.out is None:  # chosen here, so that an interrupt can name it
-        from nnjax.run import default_run_dir
-
         args.out = str(default_run_dir(cfg))
     result = train_and_evaluate(
         cfg, args.resume or args.out, resume=bool(args.resume), force=args.force, progress=not args.no_progress

@@ -414,10 +414,7 @@ def _run_group(
 
     recorded: dict[str, Any] | None = placement
     if start > 0:  # continuing from a checkpoint: on another placement the members would round differently
-        try:
-            saved = json.loads((gdir / "group.json").read_text()).get("placement")
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError):
-            saved = None
+        saved = _saved_group_info(gdir).get("placement")
         if not (isinstance(saved, dict) and set(saved) == set(placement)):
             recorded = None  # damaged, or from an nnjax that did not record it: unknown, and not guessed
         elif not _same_placement(saved, placement):
@@ -595,15 +592,24 @@ def load_member(sweep_dir: str | Path, member: int) -> tuple[Config, Params, int
     raise CheckpointError(f"{sweep_dir}: no member {member} in this sweep folder")
 
 
+def _saved_group_info(gdir: Path) -> dict[str, Any]:
+    """A group folder's group.json as written, or {} when it is missing or damaged (a resume writes it again)."""
+    try:
+        info = json.loads((gdir / "group.json").read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return {}
+    return info if isinstance(info, dict) else {}
+
+
 def _check_resume_groups(sweep_dir: Path, member_ids: list[list[int]]) -> None:
     """Each group folder a resumed sweep finds must hold the members this grid puts in that group (a
     sweep grouped otherwise, e.g. by an nnjax that split groups by init scheme, is not continued)."""
     expected = {f"g{gi:02d}": ids for gi, ids in enumerate(member_ids)}
     for gdir in sorted((sweep_dir / "groups").glob("g*")):
-        try:
-            saved = json.loads((gdir / "group.json").read_text()).get("members")
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+        info = _saved_group_info(gdir)
+        if not info:
             continue  # missing or damaged: written again when the group runs; the checkpoint's shapes are checked
+        saved = info.get("members")
         if saved != expected.get(gdir.name):
             raise CheckpointError(
                 f"{gdir / 'group.json'}: holds members {saved}, but this grid groups members "

@@ -14,7 +14,8 @@ from nnjax.config import FIELD_NAMES, Config, apply_overrides, load_json
 from nnjax.errors import ConfigError, NnjaxError
 
 
-def _flag(field: str) -> str:
+def flag_name(field: str) -> str:
+    """The command-line flag of a config field: weight_decay → --weight-decay."""
     return "--" + field.replace("_", "-")
 
 
@@ -43,7 +44,7 @@ def add_config_flags(p: argparse.ArgumentParser, named: str | None = None) -> No
             default = ",".join(map(str, default)) or "none"
         names = f" {REGISTRY_NAMES}" if f.name in REGISTRY_FIELDS else ""  # filled in when help is shown
         g.add_argument(
-            _flag(f.name),
+            flag_name(f.name),
             dest=f"cfg_{f.name}",
             metavar="V",
             help=f"{f.metadata['help']}{names} [{start}: {default}]",

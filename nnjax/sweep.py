@@ -928,16 +928,22 @@ def write_summary(
 def cli_main(args: argparse.Namespace) -> int:
     """``nnjax sweep``: build the base config and grid from the flags (or the sweep folder), run it,
     print the table (or JSON)."""
-    from nnjax.cli import check_resume_flags, config_from_args, field_overrides
+    from nnjax.cli import check_resume_flags, config_from_args, field_overrides, flag_name
 
     if args.resume:
         check_resume_flags(args, "sweep")
         base, grid = load_sweep_spec(args.resume)
-        base = apply_overrides(base, field_overrides(args))
+        base = apply_overrides(base, flags)
         if args.grid and parse_grid(args.grid) != grid:
             raise ConfigError(
                 f"{args.resume}: --resume with a different --grid than the sweep was started with ({grid_text(grid)}; "
                 "leave --grid out to continue it)"
+    flags = field_overrides(args)
+    if args.grid and (both := [f for f in parse_grid(args.grid) if f in flags]):
+        f = both[0]
+        raise ConfigError(
+            f"{flag_name(f)} {flags[f]} and --grid {f}=...: the grid's values would replace the flag's; give {f} once"
+        )
             )
         out = args.resume
     else:

@@ -122,6 +122,17 @@ def test_cli_bad_grid_is_one_line_before_any_work(tmp_path, capsys):
     assert not out.exists()
 
 
+def test_cli_refuses_a_field_given_as_flag_and_in_the_grid(tmp_path, capsys):
+    out = tmp_path / "s"
+    assert cli_main(["sweep", "--out", str(out), "--weight-decay", "0.1", "--grid", "weight_decay=0,0.01"]) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        "nnjax: error: --weight-decay 0.1 and --grid weight_decay=...: the grid's values would replace the flag's; "
+        "give weight_decay once\n"
+    )
+    assert not out.exists()
+
+
 # --------------------------------------------------------------------------------------------------
 # expansion and grouping
 # --------------------------------------------------------------------------------------------------

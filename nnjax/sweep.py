@@ -374,7 +374,7 @@ def _run_group(
 
     from nnjax import checkpoint
     from nnjax.run import DIVERGENCE_METRICS, check_data_key, divergence_cause, read_metrics
-    from nnjax.train import compile_ensemble, epoch_key, evaluate_split, init_state
+    from nnjax.train import compile_ensemble, ensemble_placement, epoch_key, evaluate_split, init_state
 
     gdir = sweep_dir / "groups" / gid
     ckpt_dir = gdir / "checkpoints"
@@ -408,10 +408,7 @@ def _run_group(
             check_data_key(tree, cfg0, start, checkpoint.checkpoint_path(ckpt_dir, start))
             state, diverged_K = tree["train"], np.array(tree["diverged"], np.int32)
 
-    # Split over several devices, the members are padded with copies of member 0 to an even split;
-    # the copies train along and are dropped from every checkpoint, metric and result.
-    compiled, state, data, compile_s, placement = compile_ensemble(cfg0, splits, state, start, shard)
-
+    _, placement = ensemble_placement(k, shard)
     recorded: dict[str, Any] | None = placement
     if start > 0:  # continuing from a checkpoint: on another placement the members would round differently
         saved = _saved_group_info(gdir).get("placement")
@@ -428,6 +425,9 @@ def _run_group(
     checkpoint.write_atomic(gdir / "group.json", (json.dumps(group_info, indent=2) + "\n").encode())
     # Lines past the checkpoint were trained again below: drop them so no epoch appears twice.
     lines = [m for m in read_metrics(metrics_path, SWEEP_KEYS) if m["group"] != gid or m["epoch"] <= start]
+    # Split over several devices, the members are padded with copies of member 0 to an even split;
+    # the copies train along and are dropped from every checkpoint, metric and result.
+    compiled, state, data, compile_s, _ = compile_ensemble(cfg0, splits, state, start, shard)
     _write_jsonl(metrics_path, lines)
 
     from tqdm import tqdm

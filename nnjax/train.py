@@ -395,25 +395,32 @@ def compile_ensemble(
     placed state, placed data, compile seconds, placement: {"split": "members" | "batch",
     "n_devices", "k_run"}).
     """
-    from nnjax.parallel import batch_devices, member_devices, padded_size
-
     k = jax.tree_util.tree_leaves(state)[0].shape[0]
-    devices = member_devices(k, shard_members)
-    by_members = devices is not None
-    k_run = padded_size(k, len(devices)) if by_members else k
+    devices, placement = ensemble_placement(k, shard_members)
+    k_run = placement["k_run"]
     if k_run > k:
         state = jax.tree_util.tree_map(lambda x: np.concatenate([x, np.repeat(x[:1], k_run - k, 0)]), state)
+    compiled, state, data, compile_s = compile_epoch(
+        cfg, splits, state, start_epoch, shard_members=placement["split"] == "members", devices=devices
+    )
+    return compiled, state, data, compile_s, placement
+
+
+def ensemble_placement(k: int, shard_members: bool | None = None) -> tuple[list | None, dict[str, Any]]:
+    """Where ``compile_ensemble`` puts K members, decided before anything compiles: (devices — None for
+    every device —, placement {"split": "members" | "batch", "n_devices", "k_run"})."""
+    from nnjax.parallel import batch_devices, member_devices, padded_size
+
+    devices = member_devices(k, shard_members)
+    by_members = devices is not None
     if not by_members:
         devices = batch_devices()  # None: every device
-    compiled, state, data, compile_s = compile_epoch(
-        cfg, splits, state, start_epoch, shard_members=by_members, devices=devices
-    )
     placement = {
         "split": "members" if by_members else "batch",
         "n_devices": jax.device_count() if devices is None else len(devices),
-        "k_run": k_run,
+        "k_run": padded_size(k, len(devices)) if by_members else k,
     }
-    return compiled, state, data, compile_s, placement
+    return devices, placement
 
 
 def _eval_program(cfg: Config) -> Config:

@@ -401,7 +401,7 @@ def test_a_second_process_cannot_write_the_same_sweep_folder(tmp_path):
         os.close(fd)
 
 
-def test_resume_refuses_another_placement(tmp_path):
+def test_resume_refuses_another_placement(tmp_path, monkeypatch):
     """Members split over devices and mini-batches split over devices round differently: a group continued
     on another placement would not end as it would have. (One device here: the group.json of a group
     that trained split over 2 devices stands in for the other placement.)"""
@@ -414,8 +414,10 @@ def test_resume_refuses_another_placement(tmp_path):
     (gdir / "result.json").unlink()  # unfinished: it continues from its last checkpoint
     other = {"split": "members", "n_devices": 2, "k_run": 2}
     (gdir / "group.json").write_text(json.dumps({**info, "placement": other}))
-    with pytest.raises(ConfigError, match="trained with its 2 members split over 2 devices, and resuming with one"):
-        run_tiny(TINY, {"seed": [0, 1]}, s, resume=True)
+    with monkeypatch.context() as m:  # refused before compiling
+        m.setattr("nnjax.train.compile_ensemble", lambda *a, **k: pytest.fail("compiled"))
+        with pytest.raises(ConfigError, match="trained with its 2 members split over 2 devices, and resuming with one"):
+            run_tiny(TINY, {"seed": [0, 1]}, s, resume=True)
     # on one device the split is moot: members or mini-batches, the same program
     moot = {**here, "split": "members" if here["split"] == "batch" else "batch"}
     (gdir / "group.json").write_text(json.dumps({**info, "placement": moot}))

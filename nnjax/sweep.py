@@ -278,8 +278,13 @@ def grid_text(grid: dict[str, list]) -> str:
     return " ".join(f"{f}={','.join(format_value(v) for v in vs)}" for f, vs in grid.items())
 
 
+def _json_value(v: Any) -> Any:
+    """A config value as JSON holds it (hidden layers: a list)."""
+    return list(v) if isinstance(v, tuple) else v
+
+
 def _grid_json(grid: dict[str, list]) -> dict[str, list]:
-    return {f: [list(v) if isinstance(v, tuple) else v for v in vs] for f, vs in grid.items()}
+    return {f: [_json_value(v) for v in vs] for f, vs in grid.items()}
 
 
 def load_sweep_spec(sweep_dir: str | Path) -> tuple[Config, dict[str, list]]:
@@ -420,14 +425,14 @@ def _run_group(
                 f"{_placement_text(placement, k)} would change its results; resume it with the same "
                 "--shard-members/--no-shard-members and as many devices"
             )
+    # Split over several devices, the members are padded with copies of member 0 to an even split;
+    # the copies train along and are dropped from every checkpoint, metric and result.
+    compiled, state, data, compile_s, _ = compile_ensemble(cfg0, splits, state, start, shard)
     gdir.mkdir(parents=True, exist_ok=True)
     group_info = {"group": gid, "members": ids, "configs": [c.to_dict() for c in configs], "placement": recorded}
     checkpoint.write_atomic(gdir / "group.json", (json.dumps(group_info, indent=2) + "\n").encode())
     # Lines past the checkpoint were trained again below: drop them so no epoch appears twice.
     lines = [m for m in read_metrics(metrics_path, SWEEP_KEYS) if m["group"] != gid or m["epoch"] <= start]
-    # Split over several devices, the members are padded with copies of member 0 to an even split;
-    # the copies train along and are dropped from every checkpoint, metric and result.
-    compiled, state, data, compile_s, _ = compile_ensemble(cfg0, splits, state, start, shard)
     _write_jsonl(metrics_path, lines)
 
     from tqdm import tqdm
@@ -462,7 +467,7 @@ def _run_group(
                 line = {
                     "member": mid,
                     "group": gid,
-                    **{f: list(v) if isinstance(v := getattr(cfg, f), tuple) else v for f in grid_fields},
+                    **{f: _json_value(getattr(cfg, f)) for f in grid_fields},
                     "epoch": epoch + 1,
                     "train_loss": _clean(float(m["train_loss"][j])),
                     "train_accuracy": _clean(float(m["train_accuracy"][j])),
@@ -651,7 +656,8 @@ def run_sweep(
     skipped). ``shard_members`` splits each ensemble's members over the devices (True), each mini-batch
     (False), or — None — members on a CPU with several devices, else the batch (``parallel.member_devices``). ``splits``
     (a ``data.Splits``) replaces the data set of every member (tests, notebooks). Bad input raises
-    ConfigError/CheckpointError before anything is compiled or written.
+    ConfigError/CheckpointError, and a data set that cannot be loaded DataError, before anything is
+    compiled or written.
     """
     t_start = time.perf_counter()
     grid = normalize_grid(grid)
@@ -678,6 +684,9 @@ def run_sweep(
 
     split_on_cpu = jax.default_backend() == "cpu" and shard_members is not False
     check_memory(groups, splits, cpu_devices=jax.local_device_count() if split_on_cpu else 1)
+    data = _Data(splits, shard_members)
+    for g in groups:  # every data set of the grid is loaded now: one that cannot be fails before any group trains
+        data.get(g[0])
 
     sweep_dir.mkdir(parents=True, exist_ok=True)
     with checkpoint.locked(sweep_dir):  # a second process on this folder would interleave its writes
@@ -700,7 +709,6 @@ def run_sweep(
             read_metrics(sweep_dir / "metrics.jsonl", SWEEP_KEYS)
             _check_resume_groups(sweep_dir, [[ids[id(c)] for c in g] for g in groups])
 
-        data = _Data(splits, shard_members)
         grid_fields = list(grid)
         group_fields = [f for f in grid_fields if f in GROUP_FIELDS]  # what tells the groups apart
         results = []
@@ -759,7 +767,7 @@ def _member_rows(configs, grid, results, lines) -> list[dict[str, Any]]:
                 "member": mid,
                 "group": r["group"],
                 "name": cfg.name,
-                **{f: format_value(getattr(cfg, f)) for f in grid},
+                **{f: _json_value(getattr(cfg, f)) for f in grid},
                 "final_test_accuracy": r["test_accuracy"],
                 "best_epoch": best_epoch,
                 f"best_{r['split']}_accuracy": best_acc,
@@ -772,13 +780,13 @@ def _member_rows(configs, grid, results, lines) -> list[dict[str, Any]]:
 
 
 def members_csv(rows: list[dict[str, Any]]) -> str:
-    """members.csv: one line per member; None is empty. The columns are every row's, in the order first
-    seen, so rows need not share them."""
+    """members.csv: one line per member; None is empty, grid values as --grid takes them. The columns are
+    every row's, in the order first seen, so rows need not share them."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(dict.fromkeys(k for r in rows for k in r)), lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+        writer.writerow({k: "" if v is None else format_value(v) for k, v in row.items()})
     return buf.getvalue()
 
 
@@ -790,15 +798,15 @@ def _table_rows(
     train_s = {r["group"]: r["train_s"] for r in results}
     table: dict[tuple, list[dict[str, Any]]] = {}
     for row in rows:
-        table.setdefault(tuple(row[f] for f in varied), []).append(row)
+        table.setdefault(tuple(format_value(row[f]) for f in varied), []).append(row)
     out = []
-    for key, members in table.items():
+    for members in table.values():
         ok = [m for m in members if m["diverged_epoch"] is None and m["final_test_accuracy"] is not None]
         accs = [m["final_test_accuracy"] for m in ok]
         best = [m["best_epoch"] for m in ok if m["best_epoch"] is not None]
         out.append(
             {
-                **dict(zip(varied, key)),
+                **{f: members[0][f] for f in varied},
                 "members": [m["member"] for m in members],
                 "n": len(members),
                 "n_diverged": len(members) - len(ok),
@@ -833,7 +841,7 @@ def markdown_table(varied: list[str], table: list[dict[str, Any]]) -> str:
             best = "—"
         else:
             best = f"{r['best_epoch_median']:g} ({r['best_epoch_min']}–{r['best_epoch_max']})"
-        cells = [*(str(r[f]) for f in varied), str(r["n"]), acc, best, f"{r['train_s']:.1f}"]
+        cells = [*(format_value(r[f]) for f in varied), str(r["n"]), acc, best, f"{r['train_s']:.1f}"]
         cells.append(f"{r['n_diverged']}/{r['n']}")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
@@ -930,6 +938,12 @@ def cli_main(args: argparse.Namespace) -> int:
     print the table (or JSON)."""
     from nnjax.cli import check_resume_flags, config_from_args, field_overrides, flag_name
 
+    flags = field_overrides(args)
+    if args.grid and (both := [f for f in parse_grid(args.grid) if f in flags]):
+        f = both[0]
+        raise ConfigError(
+            f"{flag_name(f)} {flags[f]} and --grid {f}=...: the grid's values would replace the flag's; give {f} once"
+        )
     if args.resume:
         check_resume_flags(args, "sweep")
         base, grid = load_sweep_spec(args.resume)
@@ -938,12 +952,6 @@ def cli_main(args: argparse.Namespace) -> int:
             raise ConfigError(
                 f"{args.resume}: --resume with a different --grid than the sweep was started with ({grid_text(grid)}; "
                 "leave --grid out to continue it)"
-    flags = field_overrides(args)
-    if args.grid and (both := [f for f in parse_grid(args.grid) if f in flags]):
-        f = both[0]
-        raise ConfigError(
-            f"{flag_name(f)} {flags[f]} and --grid {f}=...: the grid's values would replace the flag's; give {f} once"
-        )
             )
         out = args.resume
     else:

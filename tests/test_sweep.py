@@ -237,8 +237,8 @@ def test_diverged_member_is_marked_while_others_finish(tmp_path):
     assert csv_rows["lr=1000.0,seed=0"]["final_test_accuracy"] == ""
     assert csv_rows["lr=0.01,seed=0"]["diverged_epoch"] == ""
     table = {r["lr"]: r for r in summary["rows"]}
-    assert table["1000.0"]["n_diverged"] == 2 and table["1000.0"]["test_accuracy_mean"] is None
-    assert table["0.01"]["n_diverged"] == 0 and "| 1000.0 | 2 | — | — |" in summary["table"]
+    assert table[1000.0]["n_diverged"] == 2 and table[1000.0]["test_accuracy_mean"] is None
+    assert table[0.01]["n_diverged"] == 0 and "| 1000.0 | 2 | — | — |" in summary["table"]
 
     # the NaNs stayed in their own members: the good ones end exactly as in a sweep without them
     clean = run_tiny(base, {"lr": [0.01], "seed": [0, 1]}, tmp_path / "clean")
@@ -328,6 +328,32 @@ def test_sweep_folder_files(tmp_path):
     with pytest.raises(ConfigError, match="already exists"):
         run_tiny(TINY, {"seed": [0]}, s)
     assert "4 members in 2 groups" in md
+
+
+def test_a_data_set_that_cannot_load_fails_before_any_group_trains(tmp_path, monkeypatch):
+    import nnjax.data
+    from nnjax.errors import DataError
+
+    def load_splits(dataset, *args, **kwargs):
+        if dataset == "fashion_mnist":
+            raise DataError("building fashion_mnist from /raw failed: checksum")
+        return SPLITS
+
+    monkeypatch.setattr(nnjax.data, "load_splits", load_splits)
+    monkeypatch.setattr(sweep, "_run_group", lambda *a, **k: pytest.fail("a group trained"))
+    with pytest.raises(DataError, match="fashion_mnist"):
+        sweep.run_sweep(TINY, {"dataset": ["mnist", "fashion_mnist"]}, tmp_path / "s", progress=False)
+    assert not (tmp_path / "s").exists()
+
+
+def test_summary_holds_grid_values_typed_and_files_as_the_grid_writes_them(tmp_path):
+    summary = run_tiny(TINY.replace(epochs=1), {"hidden": [(8,), (4, 4)], "lr": [0.01]}, tmp_path / "s")
+    assert [(r["hidden"], r["lr"]) for r in summary["members"]] == [([8], 0.01), ([4, 4], 0.01)]
+    assert [r["hidden"] for r in summary["rows"]] == [[8], [4, 4]]
+    assert "| 8 | 1 |" in summary["table"] and "| 4x4 | 1 |" in summary["table"]
+    with open(tmp_path / "s" / "members.csv") as f:
+        assert [(r["hidden"], r["lr"]) for r in csv.DictReader(f)] == [("8", "0.01"), ("4x4", "0.01")]
+    json.dumps(summary["members"])  # as nnjax sweep --json prints it
 
 
 def test_one_member_has_no_spread_and_one_group_is_singular(tmp_path):

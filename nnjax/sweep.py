@@ -397,6 +397,18 @@ def _run_group(
         except (OSError, json.JSONDecodeError):
             pass  # damaged: finish it again from its checkpoint
 
+    # A group continued from a checkpoint must keep its placement: on another one the members would round
+    # differently. Checked before anything compiles; a group.json without one (older nnjax) is not guessed.
+    _, placement = ensemble_placement(k, shard)
+    saved = _saved_group_info(gdir).get("placement") if resume and checkpoint.list_checkpoints(ckpt_dir) else None
+    known = isinstance(saved, dict) and set(saved) == set(placement)
+    if known and not _same_placement(saved, placement):
+        raise ConfigError(
+            f"{gdir}: trained with {_placement_text(saved, k)}, and resuming with "
+            f"{_placement_text(placement, k)} would change its results; resume it with the same "
+            "--shard-members/--no-shard-members and as many devices"
+        )
+
     n_train = splits.n_train
     state = init_state(configs, n_train)
     diverged_K = np.zeros(k, np.int32)  # epoch at which each member first diverged; 0 = never
@@ -413,18 +425,7 @@ def _run_group(
             check_data_key(tree, cfg0, start, checkpoint.checkpoint_path(ckpt_dir, start))
             state, diverged_K = tree["train"], np.array(tree["diverged"], np.int32)
 
-    _, placement = ensemble_placement(k, shard)
-    recorded: dict[str, Any] | None = placement
-    if start > 0:  # continuing from a checkpoint: on another placement the members would round differently
-        saved = _saved_group_info(gdir).get("placement")
-        if not (isinstance(saved, dict) and set(saved) == set(placement)):
-            recorded = None  # damaged, or from an nnjax that did not record it: unknown, and not guessed
-        elif not _same_placement(saved, placement):
-            raise ConfigError(
-                f"{gdir}: trained with {_placement_text(saved, k)}, and resuming with "
-                f"{_placement_text(placement, k)} would change its results; resume it with the same "
-                "--shard-members/--no-shard-members and as many devices"
-            )
+    recorded = placement if start == 0 or known else None  # the placement of every epoch trained, if known
     # Split over several devices, the members are padded with copies of member 0 to an even split;
     # the copies train along and are dropped from every checkpoint, metric and result.
     compiled, state, data, compile_s, _ = compile_ensemble(cfg0, splits, state, start, shard)
@@ -684,15 +685,21 @@ def run_sweep(
 
     split_on_cpu = jax.default_backend() == "cpu" and shard_members is not False
     check_memory(groups, splits, cpu_devices=jax.local_device_count() if split_on_cpu else 1)
-    data = _Data(splits, shard_members)
-    for g in groups:  # every data set of the grid is loaded now: one that cannot be fails before any group trains
-        data.get(g[0])
 
     sweep_dir.mkdir(parents=True, exist_ok=True)
     with checkpoint.locked(sweep_dir):  # a second process on this folder would interleave its writes
         if not resume:
             if any(sweep_dir.iterdir()):  # another process filled it since the check above
                 raise ConfigError(f"{sweep_dir}: sweep folder already exists; use --resume or another --out")
+        else:  # a damaged metrics file or other groups: one line now, before any group trains
+            from nnjax.run import read_metrics
+
+            read_metrics(sweep_dir / "metrics.jsonl", SWEEP_KEYS)
+            _check_resume_groups(sweep_dir, [[ids[id(c)] for c in g] for g in groups])
+        data = _Data(splits, shard_members)
+        for g in groups:  # every data set of the grid, now: one that cannot load fails before a file is written
+            data.get(g[0])
+        if not resume:
             from nnjax import __version__
 
             spec = {
@@ -703,11 +710,6 @@ def run_sweep(
             }
             checkpoint.write_atomic(sweep_dir / "sweep.json", (json.dumps(spec, indent=2) + "\n").encode())
             (sweep_dir / "metrics.jsonl").write_text("")
-        else:  # a damaged metrics file or other groups: one line now, before any group trains
-            from nnjax.run import read_metrics
-
-            read_metrics(sweep_dir / "metrics.jsonl", SWEEP_KEYS)
-            _check_resume_groups(sweep_dir, [[ids[id(c)] for c in g] for g in groups])
 
         grid_fields = list(grid)
         group_fields = [f for f in grid_fields if f in GROUP_FIELDS]  # what tells the groups apart
@@ -780,8 +782,9 @@ def _member_rows(configs, grid, results, lines) -> list[dict[str, Any]]:
 
 
 def members_csv(rows: list[dict[str, Any]]) -> str:
-    """members.csv: one line per member; None is empty, grid values as --grid takes them. The columns are
-    every row's, in the order first seen, so rows need not share them."""
+    """members.csv: one line per member; None (also a grid's ``none``) is an empty cell, other grid values
+    are written as --grid takes them. The columns are every row's, in the order first seen, so rows need
+    not share them."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(dict.fromkeys(k for r in rows for k in r)), lineterminator="\n")
     writer.writeheader()
@@ -938,25 +941,29 @@ def cli_main(args: argparse.Namespace) -> int:
     print the table (or JSON)."""
     from nnjax.cli import check_resume_flags, config_from_args, field_overrides, flag_name
 
-    flags = field_overrides(args)
-    if args.grid and (both := [f for f in parse_grid(args.grid) if f in flags]):
-        f = both[0]
-        raise ConfigError(
-            f"{flag_name(f)} {flags[f]} and --grid {f}=...: the grid's values would replace the flag's; give {f} once"
-        )
     if args.resume:
         check_resume_flags(args, "sweep")
         base, grid = load_sweep_spec(args.resume)
-        base = apply_overrides(base, flags)
         if args.grid and parse_grid(args.grid) != grid:
             raise ConfigError(
                 f"{args.resume}: --resume with a different --grid than the sweep was started with ({grid_text(grid)}; "
                 "leave --grid out to continue it)"
             )
+    else:
+        grid = parse_grid(args.grid)
+    flags = field_overrides(args)
+    if both := [f for f in grid if f in flags]:
+        f = both[0]
+        fix = f"leave out {flag_name(f)} (a resumed sweep keeps its grid)" if args.resume else f"give {f} once"
+        raise ConfigError(
+            f"{flag_name(f)} {flags[f]}: {f} is swept by the grid ({f}={','.join(map(format_value, grid[f]))}), "
+            f"whose values would replace the flag's; {fix}"
+        )
+    if args.resume:
+        base = apply_overrides(base, flags)
         out = args.resume
     else:
         base = config_from_args(args)
-        grid = parse_grid(args.grid)
         out = args.out = args.out or str(default_sweep_dir(base))  # chosen here, so that an interrupt can name it
     summary = run_sweep(
         base, grid, out, resume=bool(args.resume), progress=not args.no_progress, shard_members=args.shard_members

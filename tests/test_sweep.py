@@ -127,10 +127,18 @@ def test_cli_refuses_a_field_given_as_flag_and_in_the_grid(tmp_path, capsys):
     assert cli_main(["sweep", "--out", str(out), "--weight-decay", "0.1", "--grid", "weight_decay=0,0.01"]) == 1
     err = capsys.readouterr().err
     assert err == (
-        "nnjax: error: --weight-decay 0.1 and --grid weight_decay=...: the grid's values would replace the flag's; "
-        "give weight_decay once\n"
+        "nnjax: error: --weight-decay 0.1: weight_decay is swept by the grid (weight_decay=0.0,0.01), whose values "
+        "would replace the flag's; give weight_decay once\n"
     )
     assert not out.exists()
+    # a resumed sweep keeps its grid: the same flag is refused without --grid too, and nothing is touched
+    run_tiny(TINY, {"seed": [0, 1]}, out)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert cli_main(["sweep", "--resume", str(out), "--seed", "5"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("nnjax: error: --seed 5: seed is swept by the grid (seed=0,1)") and err.count("\n") == 1
+    assert "leave out --seed" in err
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
 
 
 # --------------------------------------------------------------------------------------------------
@@ -343,7 +351,7 @@ def test_a_data_set_that_cannot_load_fails_before_any_group_trains(tmp_path, mon
     monkeypatch.setattr(sweep, "_run_group", lambda *a, **k: pytest.fail("a group trained"))
     with pytest.raises(DataError, match="fashion_mnist"):
         sweep.run_sweep(TINY, {"dataset": ["mnist", "fashion_mnist"]}, tmp_path / "s", progress=False)
-    assert not (tmp_path / "s").exists()
+    assert list((tmp_path / "s").iterdir()) == []  # an empty folder, which a new start accepts
 
 
 def test_summary_holds_grid_values_typed_and_files_as_the_grid_writes_them(tmp_path):
@@ -440,7 +448,8 @@ def test_resume_refuses_another_placement(tmp_path, monkeypatch):
     (gdir / "result.json").unlink()  # unfinished: it continues from its last checkpoint
     other = {"split": "members", "n_devices": 2, "k_run": 2}
     (gdir / "group.json").write_text(json.dumps({**info, "placement": other}))
-    with monkeypatch.context() as m:  # refused before compiling
+    with monkeypatch.context() as m:  # refused before anything of the group is built or compiled
+        m.setattr("nnjax.train.init_state", lambda *a, **k: pytest.fail("initialised"))
         m.setattr("nnjax.train.compile_ensemble", lambda *a, **k: pytest.fail("compiled"))
         with pytest.raises(ConfigError, match="trained with its 2 members split over 2 devices, and resuming with one"):
             run_tiny(TINY, {"seed": [0, 1]}, s, resume=True)

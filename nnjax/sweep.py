@@ -764,6 +764,8 @@ def _member_rows(configs, grid, results, lines) -> list[dict[str, Any]]:
         last_good = r["diverged_epoch"] - 1 if r["diverged_epoch"] else math.inf
         points = [(e, a) for e, a in sorted(curves.get(mid, [])) if a is not None and e <= last_good]
         best_epoch, best_acc = max(points, key=lambda p: (p[1], -p[0])) if points else (None, None)
+        # --validation: the final parameters' validation accuracy (their last epoch's), which the table reports
+        final_val = {"final_val_accuracy": dict(points).get(cfg.epochs)} if r["split"] == "val" else {}
         rows.append(
             {
                 "member": mid,
@@ -771,6 +773,7 @@ def _member_rows(configs, grid, results, lines) -> list[dict[str, Any]]:
                 "name": cfg.name,
                 **{f: _json_value(getattr(cfg, f)) for f in grid},
                 "final_test_accuracy": r["test_accuracy"],
+                **final_val,
                 "best_epoch": best_epoch,
                 f"best_{r['split']}_accuracy": best_acc,
                 "train_s": r["train_s"],
@@ -796,16 +799,18 @@ def members_csv(rows: list[dict[str, Any]]) -> str:
 def _table_rows(
     grid: dict[str, list], rows: list[dict[str, Any]], results: list[dict[str, Any]]
 ) -> tuple[list[str], list[dict[str, Any]]]:
-    """Members grouped by the varied grid fields other than seed (one table row each)."""
+    """Members grouped by the varied grid fields other than seed (one table row each), with the mean and
+    std of their final accuracy on the split they were evaluated on each epoch (``{split}_accuracy_mean``)."""
     varied = varied_fields(grid)
+    split = results[0]["eval_split"]
     train_s = {r["group"]: r["train_s"] for r in results}
     table: dict[tuple, list[dict[str, Any]]] = {}
     for row in rows:
         table.setdefault(tuple(format_value(row[f]) for f in varied), []).append(row)
     out = []
     for members in table.values():
-        ok = [m for m in members if m["diverged_epoch"] is None and m["final_test_accuracy"] is not None]
-        accs = [m["final_test_accuracy"] for m in ok]
+        ok = [m for m in members if m["diverged_epoch"] is None and m[f"final_{split}_accuracy"] is not None]
+        accs = [m[f"final_{split}_accuracy"] for m in ok]
         best = [m["best_epoch"] for m in ok if m["best_epoch"] is not None]
         out.append(
             {
@@ -813,8 +818,8 @@ def _table_rows(
                 "members": [m["member"] for m in members],
                 "n": len(members),
                 "n_diverged": len(members) - len(ok),
-                "test_accuracy_mean": statistics.fmean(accs) if accs else None,
-                "test_accuracy_std": statistics.stdev(accs) if len(accs) > 1 else None,  # none of one value
+                f"{split}_accuracy_mean": statistics.fmean(accs) if accs else None,
+                f"{split}_accuracy_std": statistics.stdev(accs) if len(accs) > 1 else None,  # none of one value
                 "best_epoch_median": statistics.median(best) if best else None,
                 "best_epoch_min": min(best) if best else None,
                 "best_epoch_max": max(best) if best else None,
@@ -830,16 +835,20 @@ def plural(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-def markdown_table(varied: list[str], table: list[dict[str, Any]]) -> str:
-    """The summary table in Markdown."""
-    head = [*varied, "members", "test accuracy (%) mean ± std", "best epoch", "train time (s)", "diverged"]
+SPLIT_NAMES = {"test": "test", "val": "validation"}
+
+
+def markdown_table(varied: list[str], table: list[dict[str, Any]], split: str = "test") -> str:
+    """The summary table in Markdown; accuracy on ``split`` ("test" or "val")."""
+    head = [*varied, "members", f"{SPLIT_NAMES[split]} accuracy (%) mean ± std", "best epoch", "train time (s)"]
+    head.append("diverged")
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in table:
-        if r["test_accuracy_mean"] is None:
+        if r[f"{split}_accuracy_mean"] is None:
             acc = "—"
         else:
-            std = r["test_accuracy_std"]
-            acc = f"{100 * r['test_accuracy_mean']:.2f} ± {'—' if std is None else f'{100 * std:.2f}'}"
+            std = r[f"{split}_accuracy_std"]
+            acc = f"{100 * r[f'{split}_accuracy_mean']:.2f} ± {'—' if std is None else f'{100 * std:.2f}'}"
         if r["best_epoch_median"] is None:
             best = "—"
         else:
@@ -879,6 +888,7 @@ def write_summary(
     ``wall_s`` is this call's; with ``resumed`` the training and compilation times also hold earlier
     sessions', so the text says which is which."""
     from nnjax import checkpoint
+    from nnjax.data import N_VALIDATION
     from nnjax.run import read_metrics
 
     lines = read_metrics(sweep_dir / "metrics.jsonl", SWEEP_KEYS)
@@ -892,7 +902,7 @@ def write_summary(
 
     diverged = {r["member"] for r in rows if r["diverged_epoch"] is not None}  # left out, as in the table
     plot_sweep_accuracy([m for m in lines if m["member"] not in diverged], varied, sweep_dir / "accuracy.png", split)
-    md = markdown_table(varied, table)
+    md = markdown_table(varied, table, split)
     device = results[0]["device"]
     train_total = sum(r["train_s"] for r in results)
     compile_total = sum(r["compile_s"] for r in results)
@@ -904,9 +914,15 @@ def write_summary(
         # init unresolved: "auto" means each member's activation picks its own scheme
         f"Base config fields: `{json.dumps({**result_fields(base), 'init': base.init})}`\n\n"
         + md
-        + "\nTest accuracy: final parameters on the official test split; mean ± sample std over the "
-        "members that did not diverge. Best epoch: median (min–max) of the epoch with the highest "
-        f"{split} accuracy. Train time: wall time of the ensemble the members trained in "
+        + (
+            "\nTest accuracy: final parameters on the official test split"
+            if split == "test"
+            else f"\nValidation accuracy: final parameters on the {N_VALIDATION:,} held-out training images "
+            "(--validation; members.csv also has each member's final test accuracy)"
+        )
+        + "; mean ± sample std over the members that did not diverge. "
+        "Best epoch: median (min–max) of the epoch with the highest "
+        f"{SPLIT_NAMES[split]} accuracy. Train time: wall time of the ensemble the members trained in "
         "(all members of a group train at once; compilation not included).\n\n"
         f"Wall time: {timing_text(wall_s, train_total, compile_total, resumed).removeprefix('wall ')} "
         f"on {device} ({os.cpu_count()} CPU cores visible), {_placement(results)}.\n\n"

@@ -364,6 +364,27 @@ def test_summary_holds_grid_values_typed_and_files_as_the_grid_writes_them(tmp_p
     json.dumps(summary["members"])  # as nnjax sweep --json prints it
 
 
+def test_a_validation_sweep_reports_the_validation_split_in_its_table(tmp_path):
+    rng = np.random.default_rng(1)
+    x_val = rng.integers(0, 256, (N_EVAL, 784), dtype=np.uint8)
+    val = Splits(SPLITS.x_train, SPLITS.y_train, x_val, x_val[:, :10].argmax(1).astype(np.int32),
+                 SPLITS.x_test, SPLITS.y_test, "val")  # fmt: skip
+    summary = sweep.run_sweep(
+        TINY.replace(validation=True), {"seed": [0, 1]}, tmp_path / "s", progress=False, splits=val
+    )
+    last = {m["member"]: m["val_accuracy"] for m in _metric_lines(tmp_path / "s") if m["epoch"] == TINY.epochs}
+    members = summary["members"]
+    assert [m["final_val_accuracy"] for m in members] == [last[0], last[1]]
+    assert all(m["final_test_accuracy"] is not None for m in members)  # still there, as in a single run's result
+    (row,) = summary["rows"]
+    assert "test_accuracy_mean" not in row
+    assert row["val_accuracy_mean"] == pytest.approx((last[0] + last[1]) / 2)
+    assert summary["table"].startswith("| members | validation accuracy (%) mean ± std |")
+    assert "Validation accuracy: final parameters on the 10,000 held-out" in (tmp_path / "s" / "summary.md").read_text()
+    with open(tmp_path / "s" / "members.csv") as f:
+        assert float(next(csv.DictReader(f))["final_val_accuracy"]) == last[0]
+
+
 def test_one_member_has_no_spread_and_one_group_is_singular(tmp_path):
     summary = run_tiny(TINY, {"lr": [0.01, 0.02]}, tmp_path / "s")
     assert [r["test_accuracy_std"] for r in summary["rows"]] == [None, None]  # one member each: no std

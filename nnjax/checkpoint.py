@@ -221,6 +221,22 @@ def restore(path: Path, target: Any) -> tuple[int, Any, dict[str, Any]]:
     return payload["epoch"], tree, dict(payload.get("meta") or {})
 
 
+def restore_newest(folder: Path, target: Any, what: str) -> tuple[int, Any, dict[str, Any]] | None:
+    """The newest checkpoint in ``folder`` (None if there is none), never an older one: a damaged newest is
+    a CheckpointError. A newest file that a training process pruned between listing and reading (it keeps
+    ``keep`` files) is followed to the newer one. ``what`` names the folder's owner in errors."""
+    for _ in range(10):
+        found = list_checkpoints(folder)
+        if not found:
+            return None
+        try:
+            return restore(found[-1][1], target)
+        except CheckpointError:
+            if found[-1][1].exists() or list_checkpoints(folder)[-1:] == found[-1:]:
+                raise
+    raise CheckpointError(f"{what}: its newest checkpoint kept being replaced while being read; try again")
+
+
 def restore_latest(
     folder: Path, target: Any, warn: Callable[[str], Any] = print
 ) -> tuple[int, Any, dict[str, Any]] | None:

@@ -374,11 +374,11 @@ def load_run(run_dir: str | Path) -> tuple[Config, Params, int]:
     run_dir = Path(run_dir)
     check_run_folder(run_dir)
     cfg = validate(load_json(run_dir / "config.json"), new=False)
-    found = checkpoint.list_checkpoints(run_dir / "checkpoints")
-    if not found:
-        raise CheckpointError(f"{run_dir}: no checkpoint in {run_dir / 'checkpoints'}")
     # The newest only: falling back to an older one would report other parameters as the run's.
-    epoch, tree, _ = checkpoint.restore(found[-1][1], _shape_target(cfg))
+    found = checkpoint.restore_newest(run_dir / "checkpoints", _shape_target(cfg), str(run_dir))
+    if found is None:
+        raise CheckpointError(f"{run_dir}: no checkpoint in {run_dir / 'checkpoints'}")
+    epoch, tree, _ = found
     return cfg, tree["train"].params, epoch
 
 

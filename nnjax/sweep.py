@@ -577,14 +577,16 @@ def load_member(sweep_dir: str | Path, member: int) -> tuple[Config, Params, int
         if member not in info["members"]:
             continue
         configs = [from_dict(c, source=str(gdir / "group.json"), complete=True) for c in info["configs"]]
-        found = checkpoint.list_checkpoints(gdir / "checkpoints")
-        if not found:
+        if not checkpoint.list_checkpoints(gdir / "checkpoints"):
             raise CheckpointError(f"{gdir}: no checkpoint of member {member} yet")
         # Shapes only: any n_train that holds one batch gives the same state layout.
         target = _state_tree(
             init_state(configs, configs[0].batch_size), configs[0], 0, np.zeros(len(configs), np.int32)
         )
-        epoch, tree, _ = checkpoint.restore(found[-1][1], target)
+        found = checkpoint.restore_newest(gdir / "checkpoints", target, str(gdir))
+        if found is None:
+            raise CheckpointError(f"{gdir}: no checkpoint of member {member} yet")
+        epoch, tree, _ = found
         j = info["members"].index(member)
         diverged = int(np.asarray(tree["diverged"])[j])
         if diverged:  # it trained on inside its ensemble: say so wherever it is used

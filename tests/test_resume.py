@@ -399,3 +399,30 @@ def test_data_order_key_is_saved_with_the_epoch(reference):
     state = final_state(reference[0])
     want = jax.random.key_data(run.epoch_key(CFG, state["epoch"]))
     assert np.array_equal(state["state"]["data_key"], want)
+
+
+def test_load_run_follows_a_newest_checkpoint_pruned_while_it_is_read(tmp_path, monkeypatch):
+    """A run still training prunes old checkpoints: the file listed as newest may be gone when it is read
+    (nnjax eval/viz on a running run). load_run then reads the newer one, never an older one."""
+    d = tmp_path / "r"
+    run.train_and_evaluate(CFG.replace(epochs=2, checkpoint_every=1), d, progress=False, splits=SPLITS)
+    ckpts = d / "checkpoints"
+    _, want, _ = run.load_run(d)
+    real_restore, calls = checkpoint.restore, []
+
+    def restore_while_training(path, target):
+        if not calls:  # the training process saves epoch 3 and prunes epoch 2 just before this read
+            os.replace(path, checkpoint.checkpoint_path(ckpts, 3))
+        calls.append(Path(path).name)
+        return real_restore(path, target)
+
+    monkeypatch.setattr(checkpoint, "restore", restore_while_training)
+    _, got, _ = run.load_run(d)
+    assert calls == ["epoch_000002.msgpack", "epoch_000003.msgpack"]
+    for a, b in zip(jax.tree_util.tree_leaves(got), jax.tree_util.tree_leaves(want)):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    # a damaged newest checkpoint is still an error, not a silent fall-back to an older one
+    monkeypatch.setattr(checkpoint, "restore", real_restore)
+    checkpoint.checkpoint_path(ckpts, 3).write_bytes(b"damaged")
+    with pytest.raises(CheckpointError, match="epoch_000003.msgpack"):
+        run.load_run(d)

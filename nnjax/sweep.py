@@ -392,10 +392,17 @@ def _run_group(
     if resume and result_path.exists():  # finished before the interruption: nothing to train
         try:
             done = json.loads(result_path.read_text())
-            if done.get("members") == ids:
-                return done
         except (OSError, json.JSONDecodeError):
-            pass  # damaged: finish it again from its checkpoint
+            done = None  # damaged: finish it again from its checkpoint
+        if isinstance(done, dict) and done.get("members") == ids:
+            final = checkpoint.list_checkpoints(ckpt_dir)[-1:]
+            try:  # its final parameters are what eval/viz/export read: a damaged file is trained again
+                if not final:
+                    raise CheckpointError(f"{ckpt_dir}: no checkpoint")
+                checkpoint.decode(final[0][1].read_bytes(), str(final[0][1]))
+                return done
+            except (CheckpointError, OSError) as e:
+                print(f"nnjax: warning: {gdir} had finished, but {e}; training it again", file=sys.stderr)
 
     # A group continued from a checkpoint must keep its placement: on another one the members would round
     # differently. Checked before anything compiles; a group.json without one (older nnjax) is not guessed.

@@ -428,6 +428,24 @@ def test_damaged_sweep_folder_files_are_one_line_errors(tmp_path, monkeypatch):
         assert {p: p.read_bytes() for p in s.rglob("*") if p.is_file()} == before  # refused before any write
 
 
+def test_resume_trains_again_a_finished_group_whose_final_checkpoint_is_damaged(tmp_path, capsys):
+    s = tmp_path / "s"
+    full = run_tiny(TINY, {"seed": [0, 1]}, s)
+    final = s / "groups" / "g00" / "checkpoints" / "epoch_000002.msgpack"
+    good = final.read_bytes()
+    final.write_bytes(good[:500])
+    resumed = run_tiny(TINY, {"seed": [0, 1]}, s, resume=True)  # from epoch 1's checkpoint
+    err = capsys.readouterr().err
+    assert "g00 had finished, but" in err and "truncated checkpoint" in err and "training it again" in err
+    assert final.read_bytes() == good
+    assert [m["final_test_accuracy"] for m in resumed["members"]] == [m["final_test_accuracy"] for m in full["members"]]
+    # with no good checkpoint left, one line and nothing trained
+    for p in final.parent.iterdir():
+        p.write_bytes(b"damaged")
+    with pytest.raises(CheckpointError, match="no checkpoint loads of the 2"):
+        run_tiny(TINY, {"seed": [0, 1]}, s, resume=True)
+
+
 def test_cli_resume_refuses_a_new_starting_config(tmp_path, capsys):
     s = tmp_path / "s"
     run_tiny(TINY, {"seed": [0]}, s)

@@ -81,6 +81,30 @@ def locked(folder: Path) -> Iterator[None]:
         os.close(fd)  # also releases the lock (as does the process dying)
 
 
+def new_folder(path: Path) -> Path:
+    """``path``, or ``path-2``, ``path-3``, …: the first name this call creates as an empty folder, so two
+    processes choosing the same default name (same config, same second) never share a folder. Returns
+    ``path`` uncreated when its parent cannot be written (the caller's checks then name the problem), and
+    with several JAX processes (multi-host: each names its own copy of the folder; pass --out there)."""
+    path = Path(path)
+    if jax.process_count() > 1:
+        return path
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return path
+    for n in range(1, 1000):
+        candidate = path if n == 1 else path.with_name(f"{path.name}-{n}")
+        try:
+            candidate.mkdir()
+            return candidate
+        except FileExistsError:
+            continue
+        except OSError:
+            return path
+    return path
+
+
 def check_writable_folder(folder: Path) -> None:
     """Raise CheckpointError unless ``folder`` is, or can be created as, a folder this process may write."""
     folder = Path(folder)

@@ -43,8 +43,8 @@ RUNS_DIR = Path("runs")
 
 
 def default_run_dir(cfg: Config) -> Path:
-    """``runs/<config name>-<activation>-<date-time>``."""
-    return RUNS_DIR / f"{cfg.name}-{cfg.activation}-{time.strftime('%Y%m%d-%H%M%S')}"
+    """``runs/<config name>-<activation>-<date-time>``, created empty (``-2``, ``-3``, … if taken)."""
+    return checkpoint.new_folder(RUNS_DIR / f"{cfg.name}-{cfg.activation}-{time.strftime('%Y%m%d-%H%M%S')}")
 
 
 def state_tree(state: TrainState, cfg: Config, epoch: int) -> dict[str, Any]:

@@ -269,8 +269,10 @@ def check_memory(
 
 
 def default_sweep_dir(base: Config) -> Path:
-    """``sweeps/<config name>-<date-time>``."""
-    return SWEEPS_DIR / f"{base.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    """``sweeps/<config name>-<date-time>``, created empty (``-2``, ``-3``, … if taken)."""
+    from nnjax import checkpoint
+
+    return checkpoint.new_folder(SWEEPS_DIR / f"{base.name}-{time.strftime('%Y%m%d-%H%M%S')}")
 
 
 def grid_text(grid: dict[str, list]) -> str:

@@ -249,7 +249,7 @@ def test_an_interrupt_is_one_line_and_says_how_to_continue(tmp_path, monkeypatch
 
     # without --out: the default folder is chosen before training, so the hint can name it
     def interrupted_once_started(cfg, out, **kwargs):
-        Path(out).mkdir(parents=True)
+        Path(out).mkdir(parents=True, exist_ok=True)  # the default folder is created when chosen
         (Path(out) / "config.json").write_text("{}")
         raise KeyboardInterrupt
 
@@ -262,7 +262,7 @@ def test_an_interrupt_is_one_line_and_says_how_to_continue(tmp_path, monkeypatch
     import nnjax.sweep
 
     def sweep_interrupted_once_started(base, grid, out, **kwargs):
-        Path(out).mkdir(parents=True)
+        Path(out).mkdir(parents=True, exist_ok=True)  # the default folder is created when chosen
         (Path(out) / "sweep.json").write_text("{}")
         raise KeyboardInterrupt
 
@@ -417,3 +417,25 @@ def test_every_import_in_the_readme_exists():
         mod = importlib.import_module(module)
         for name in names.split(","):
             assert hasattr(mod, name.strip()), f"README: from {module} import {name.strip()}"
+
+
+def test_default_folders_started_in_the_same_second_differ(tmp_path, monkeypatch):
+    """Two runs (or sweeps) of one config started in the same second, e.g. seeds launched in parallel, get
+    their own folders: the default name is created when chosen, the second one with a suffix."""
+    import time
+
+    from nnjax.config import Config
+    from nnjax.run import default_run_dir
+    from nnjax.sweep import default_sweep_dir
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(time, "strftime", lambda fmt: "20261202-081016")
+    runs = [default_run_dir(Config()) for _ in range(3)]
+    assert [str(r) for r in runs] == [
+        "runs/video-sigmoid-20261202-081016",
+        "runs/video-sigmoid-20261202-081016-2",
+        "runs/video-sigmoid-20261202-081016-3",
+    ]
+    assert all(r.is_dir() and not any(r.iterdir()) for r in runs)
+    assert str(default_sweep_dir(Config())) == "sweeps/video-20261202-081016"
+    assert str(default_sweep_dir(Config())) == "sweeps/video-20261202-081016-2"

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nnjax.errors import DataError
+from nnjax.errors import CheckpointError, DataError
 
 if TYPE_CHECKING:
     import jax
@@ -144,10 +144,23 @@ def check_idx_file(path: Path, magic: int, count: int | None = None) -> None:
 def check_manual_dir(folder: Path, dataset: str) -> None:
     """Check the raw files tfds will build from (full IDX checks for MNIST-format sets)."""
     if not folder.is_dir():
-        raise DataError(f"{folder}: data folder not found")
+        raise DataError(
+            f"{folder}: is a file, not a data folder" if folder.exists() else f"{folder}: data folder not found"
+        )
     if dataset in IDX_DATASETS:
         for name, (magic, count) in IDX_FILES.items():
             check_idx_file(folder / name, magic, count)
+
+
+def check_tfds_root(root: Path) -> None:
+    """Raise DataError unless tfds can build into ``root``: an existing or creatable folder this process
+    may write (not a file, nor under one). Checked before a build, so a bad --tfds-dir is one line."""
+    from nnjax.checkpoint import check_writable_folder
+
+    try:
+        check_writable_folder(root)
+    except CheckpointError as e:
+        raise DataError(f"{e} (--tfds-dir / TFDS_DATA_DIR)") from None
 
 
 def _network_reachable(host: str = "storage.googleapis.com", timeout: float = 5.0) -> bool:
@@ -217,9 +230,8 @@ def _quiet_tfds(tfds: Any, quiet: bool) -> Iterator[None]:
 def _warn_if_missing(raw: Path | None, root: Path) -> None:
     """Say so on stderr when a named raw-files folder does not exist but the built data set is used anyway."""
     if raw is not None and not raw.is_dir():
-        print(
-            f"nnjax: warning: data folder {raw} not found; using the data set already built in {root}", file=sys.stderr
-        )
+        why = f"{raw}: is a file, not a data folder" if raw.exists() else f"data folder {raw} not found"
+        print(f"nnjax: warning: {why}; using the data set already built in {root}", file=sys.stderr)
 
 
 def load_arrays(
@@ -253,6 +265,7 @@ def load_arrays(
     if built and not mocked:
         _warn_if_missing(raw, root)
     if not built:
+        check_tfds_root(root)  # before the raw files are read or the network is tried
         if raw is not None:
             check_manual_dir(raw, dataset)
             config = tfds.download.DownloadConfig(manual_dir=str(raw))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -99,6 +100,13 @@ def test_missing_data_folder(tmp_path):
         data.check_manual_dir(tmp_path / "nowhere", "mnist")
 
 
+def test_data_folder_that_is_a_file(tmp_path):
+    (tmp_path / "README.md").write_text("# not data\n")
+    with pytest.raises(DataError) as e:
+        data.check_manual_dir(tmp_path / "README.md", "mnist")
+    assert str(e.value) == f"{tmp_path / 'README.md'}: is a file, not a data folder"
+
+
 def test_check_idx_file_without_a_count(tmp_path):
     path = write_idx(tmp_path / "small.gz", 0x803, np.zeros((5, 28, 28), np.uint8))
     data.check_idx_file(path, 0x803)
@@ -127,6 +135,55 @@ def test_cli_missing_data_folder(tmp_path, cli_error):
         "train", "--data-dir", tmp_path / "nowhere", "--tfds-dir", tmp_path / "tfds", "--out", tmp_path / "r"
     )
     assert line == f"nnjax: error: {tmp_path / 'nowhere'}: data folder not found"
+
+
+def test_cli_data_folder_that_is_a_file(tmp_path, cli_error):
+    (tmp_path / "README.md").write_text("# not data\n")
+    argv = ("--data-dir", tmp_path / "README.md", "--tfds-dir", tmp_path / "tfds", "--out", tmp_path / "r")
+    line = cli_error("train", "--epochs", "1", *argv)
+    assert line == f"nnjax: error: {tmp_path / 'README.md'}: is a file, not a data folder"
+
+
+def _tfds_dir_cases(tmp_path: Path) -> dict[str, tuple[Path, Path, str]]:
+    """A bad --tfds-dir → (the path, the path the error names, what it says)."""
+    (tmp_path / "README.md").write_text("# not a folder\n")
+    ro = tmp_path / "read_only"
+    ro.mkdir()
+    return {
+        "a file": (tmp_path / "README.md", tmp_path / "README.md", "is a file, not a folder"),
+        "under a file": (tmp_path / "README.md" / "tfds", tmp_path / "README.md", "is a file, not a folder"),
+        "not writable": (ro / "tfds", ro, "not writable"),
+    }
+
+
+def _deny_writes_to(monkeypatch, folder: Path) -> None:
+    """os.access says ``folder`` is not writable (chmod alone cannot: the tests may run as root)."""
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: Path(p) != folder and real(p, mode, **kw))
+
+
+@pytest.mark.parametrize("case", ["a file", "under a file", "not writable"])
+def test_cli_bad_tfds_folder_is_one_line_before_any_build(raw_dir, tmp_path, cli, monkeypatch, case):
+    tfds_dir, named, message = _tfds_dir_cases(tmp_path)[case]
+    _deny_writes_to(monkeypatch, tmp_path / "read_only")
+    monkeypatch.setattr(data, "check_manual_dir", lambda *a: pytest.fail("raw files read before the tfds folder check"))
+    monkeypatch.setenv("NNJAX_DATA_DIR", str(raw_dir))
+    out = tmp_path / "r"
+    rc, stdout, err = cli("train", "--epochs", "1", "--tfds-dir", tfds_dir, "--out", out, "--no-progress")
+    assert rc == 1 and stdout == "" and "building" not in err, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith(f"nnjax: error: {named}: {message}")
+    assert lines[0].endswith("(--tfds-dir / TFDS_DATA_DIR)")
+    assert not out.exists()
+
+
+def test_cli_bad_tfds_folder_from_environment(tmp_path, cli_error, monkeypatch):
+    tfds_dir, named, message = _tfds_dir_cases(tmp_path)["a file"]
+    monkeypatch.setenv("TFDS_DATA_DIR", str(tfds_dir))
+    monkeypatch.setattr(data, "_network_reachable", lambda *a, **k: pytest.fail("network tried before the check"))
+    line = cli_error("train", "--epochs", "1", "--out", tmp_path / "r", "--no-progress")
+    assert line.startswith(f"nnjax: error: {named}: {message}") and line.endswith("(--tfds-dir / TFDS_DATA_DIR)")
 
 
 def test_cli_data_dir_from_environment(tmp_path, cli_error, monkeypatch):
@@ -204,6 +261,48 @@ def test_missing_data_folder_with_a_built_set_is_named_in_a_warning(tmp_path, ca
     assert err == f"nnjax: warning: data folder {typo} not found; using the data set already built in {tmp_path}\n"
     data.load_splits("mnist", str(typo), str(tmp_path), rows=lambda n: (0, n))  # one process's block: same
     assert capsys.readouterr().err == err
+
+
+def test_a_data_folder_that_is_a_file_is_named_in_the_warning(tmp_path, capsys):
+    _write_small_cache(tmp_path)
+    (tmp_path / "README.md").write_text("# not data\n")
+    assert len(data.load_arrays("mnist", str(tmp_path / "README.md"), str(tmp_path))["x_train"]) == 5
+    err = capsys.readouterr().err
+    assert err == (
+        f"nnjax: warning: {tmp_path / 'README.md'}: is a file, not a data folder; "
+        f"using the data set already built in {tmp_path}\n"
+    )
+
+
+def test_a_read_only_tfds_folder_with_a_built_set_still_loads(tmp_path, monkeypatch):
+    """The writable check is for builds only: a built set (nnjax cache, or tfds's own copy) in a folder
+    this process may not write still loads, under mock data too."""
+    import tensorflow_datasets as tfds
+
+    _write_small_cache(tmp_path)
+    _deny_writes_to(monkeypatch, tmp_path)
+    with pytest.raises(DataError, match="not writable"):
+        data.check_tfds_root(tmp_path)  # so the loads below do pass a folder the check refuses
+    assert len(data.load_arrays("mnist", None, str(tmp_path))["x_train"]) == 5
+    with tfds.testing.mock_data(num_examples=4):
+        assert len(data.load_arrays("mnist", None, str(tmp_path))["x_train"]) == 4
+
+
+def test_tfds_folder_checks_only_before_a_build(tmp_path, monkeypatch):
+    """An unbuilt set has its tfds folder checked first; a built one loads without the check."""
+    import tensorflow_datasets  # noqa: F401  (imported: load_arrays asks tfds before the cache)
+
+    calls = []
+    monkeypatch.setattr(data, "check_tfds_root", lambda root: calls.append(root))
+    monkeypatch.setattr(data, "_network_reachable", lambda *a, **k: False)
+    with pytest.raises(DataError, match="no network"):
+        data.load_arrays("mnist", None, str(tmp_path / "empty"))
+    assert calls == [tmp_path / "empty"]
+    _write_small_cache(tmp_path)
+    data.load_arrays("mnist", None, str(tmp_path))
+    monkeypatch.delitem(sys.modules, "tensorflow_datasets")  # as in a fresh process: the cache first
+    data.load_arrays("mnist", None, str(tmp_path))
+    assert calls == [tmp_path / "empty"]
 
 
 def test_damaged_cache_is_ignored(tmp_path):

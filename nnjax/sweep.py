@@ -683,7 +683,9 @@ def run_sweep(
 
     if resume:
         _check_resume_spec(sweep_dir, base, grid)
-    elif sweep_dir.exists() and (not sweep_dir.is_dir() or any(sweep_dir.iterdir())):
+    elif sweep_dir.exists() and not sweep_dir.is_dir():
+        raise ConfigError(f"{sweep_dir}: is a file; --out names the sweep folder to create")
+    elif sweep_dir.exists() and any(sweep_dir.iterdir()):
         raise ConfigError(f"{sweep_dir}: sweep folder already exists; use --resume or another --out")
     from nnjax import checkpoint
 

@@ -611,7 +611,7 @@ def test_load_member_of_a_damaged_group_file_is_one_line(tmp_path):
 
 def test_out_that_is_a_file_is_refused_before_training(tmp_path):
     (tmp_path / "afile").write_text("keep me")
-    with pytest.raises(ConfigError, match="already exists"):
+    with pytest.raises(ConfigError, match="afile: is a file; --out names the sweep folder to create"):
         run_tiny(TINY, {"seed": [0]}, tmp_path / "afile")
     with pytest.raises(CheckpointError, match="is a file, not a folder"):
         run_tiny(TINY, {"seed": [0]}, tmp_path / "afile" / "sweep")

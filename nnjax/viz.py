@@ -406,11 +406,11 @@ def _curve_axes(title: str):
 
 
 def _epoch_axis(ax) -> None:
-    """x axis labelled "epoch", with whole-epoch ticks only."""
+    """x axis labelled "epoch", with whole-epoch ticks only (a single one for a 1-epoch run)."""
     from matplotlib.ticker import MaxNLocator
 
     ax.set_xlabel("epoch")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
     ax.grid(alpha=0.3)
 
 
@@ -544,17 +544,45 @@ def plot_sweep_accuracy(lines: list[dict[str, Any]], varied: Sequence[str], path
 
 def render_sweep(sweep_dir: str | Path, out_dir: str | Path | None = None) -> list[Path]:
     """Learning curves of a sweep folder (sweep.json + metrics.jsonl with a ``member`` column)."""
-    sweep_dir = Path(sweep_dir)
-    out = Path(out_dir) if out_dir is not None else sweep_dir / "figures"
+    from nnjax.checkpoint import check_writable_folder
     from nnjax.run import read_metrics
     from nnjax.sweep import SWEEP_KEYS, load_sweep_spec, varied_fields
 
+    sweep_dir = Path(sweep_dir)
+    out = Path(out_dir) if out_dir is not None else sweep_dir / "figures"
+    check_writable_folder(out)
     _, grid = load_sweep_spec(sweep_dir)
     lines = read_metrics(sweep_dir / "metrics.jsonl", SWEEP_KEYS)
     if not lines:
         raise CheckpointError(f"{sweep_dir}: metrics.jsonl is empty or missing: nothing to plot yet")
     title = f"Sweep {sweep_dir.name}: {METRIC_COLUMNS[_eval_split(lines)]} loss and accuracy (mean, band = min–max)"
     return [plot_sweep_curves(lines, varied_fields(grid), out / "learning_curves.png", title)]
+
+
+def _curve_lines(path: Path, member: int | None = None) -> tuple[list[dict[str, Any]], str]:
+    """The lines of a metrics file to draw learning curves from (only ``member``'s of a sweep's file) and,
+    when there are none, why: one line naming the file (missing, empty, cut short, damaged)."""
+    from nnjax.run import read_metrics
+    from nnjax.sweep import SWEEP_KEYS
+
+    path = Path(path)
+    if not path.exists():
+        return [], f"{path}: not found"
+    try:
+        lines = read_metrics(path, SWEEP_KEYS if member is not None else None)
+    except CheckpointError as e:
+        return [], str(e)
+    if member is not None:
+        lines = [m for m in lines if m["member"] == member]
+        if not lines:
+            return [], f"{path}: no line of member {member}"
+    if lines:
+        return lines, ""
+    text = path.read_bytes().decode("utf-8", errors="replace")
+    if not text.strip():
+        return [], f"{path}: empty, no epoch logged"
+    # every complete line is blank, so the text left is a last line cut short mid-write
+    return [], f"{path}: line {len(text.splitlines())}: cut short (no newline at its end), no complete epoch"
 
 
 def parse_digits(text: str | None, n_test: int) -> list[int] | None:
@@ -591,10 +619,13 @@ def render_run(
     the test split (``splits``, or the config's data set). ``on_written`` is called with each path as
     soon as its figure is written (so a data error later still leaves the earlier figures reported).
     Given ``digits`` as text, the test split is read first, so that a bad index writes no figure.
+    An ``out_dir`` that cannot be a writable folder is a CheckpointError before anything is written; a
+    metrics file with no line to draw (missing, empty, damaged) is one warning line on stderr, and the
+    other figures are still written.
     """
+    from nnjax.checkpoint import check_writable_folder
     from nnjax.data import load_splits
-    from nnjax.run import load_network, read_metrics
-    from nnjax.sweep import SWEEP_KEYS
+    from nnjax.run import load_network
     from nnjax.train import unstack
 
     if max_neurons <= 0:
@@ -603,12 +634,12 @@ def render_run(
     cfg, params_K, epoch = load_network(run_dir, member)
     if member is None:
         out = Path(out_dir) if out_dir is not None else run_dir / "figures"
-        lines = read_metrics(run_dir / "metrics.jsonl")
         title = run_dir.name
     else:
         out = Path(out_dir) if out_dir is not None else run_dir / "figures" / f"member-{member}"
-        lines = [m for m in read_metrics(run_dir / "metrics.jsonl", SWEEP_KEYS) if m["member"] == member]
         title = f"{run_dir.name} member {member}"
+    check_writable_folder(out)
+    lines, no_curves = _curve_lines(run_dir / "metrics.jsonl", member)
     params = [{k: np.asarray(v) for k, v in layer.items()} for layer in unstack(params_K, 0)]
     sizes = "-".join(map(str, [784, *cfg.hidden, N_CLASSES]))
     name = f"{title} ({sizes}, {cfg.activation}, epoch {epoch})"
@@ -640,6 +671,8 @@ def render_run(
     )
     if lines:
         done(plot_learning_curves(lines, out / "learning_curves.png", f"Learning curves of {name}"))
+    else:
+        print(f"nnjax: warning: {no_curves}; learning_curves.png not drawn", file=sys.stderr)
 
     x_Nx784, y_N = np.asarray(test_split().x_test), np.asarray(test_split().y_test)
     indices = list(digits) if digits is not None else default_digits(y_N)

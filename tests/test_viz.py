@@ -8,6 +8,7 @@ reads its test split under ``tfds.testing.mock_data`` like a real run would read
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import jax
@@ -137,6 +138,11 @@ def test_sweep_folder_gets_group_curves_with_bands(tmp_path, splits_256, capsys)
     assert capsys.readouterr().err == ""
     assert cli_main(["viz", str(out), "--member", "9"]) == 1
     assert capsys.readouterr().err == f"nnjax: error: {out}: no member 9 in this sweep folder\n"
+    spec = (out / "sweep.json").read_bytes()
+    assert cli_main(["viz", str(out), "--out", str(out / "sweep.json")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"nnjax: error: {out / 'sweep.json'}: is a file, not a folder") and len(err.splitlines()) == 1
+    assert (out / "sweep.json").read_bytes() == spec
 
 
 def test_group_curves_from_the_documented_columns_only():
@@ -211,6 +217,67 @@ def test_bad_options_are_one_line(video_run, mock_data, tmp_path, capsys, extra,
         assert cli_main(["viz", str(video_run), "--out", str(tmp_path), *extra]) == 1
     err = capsys.readouterr().err
     assert err.startswith("nnjax: error: ") and needle in err and len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("below", ["", "figs"])
+def test_out_that_is_a_file_is_one_line_and_writes_nothing(video_run, mock_data, tmp_path, capsys, below):
+    """``--out README.md`` (or a folder under it): one line naming the file; the file and folder stay as they were."""
+    readme = tmp_path / "README.md"
+    readme.write_text("# my notes\n")
+    out = readme / below if below else readme
+    with mock_data():
+        assert cli_main(["viz", str(video_run), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    there = f"; cannot write {out} there" if below else ""  # the path is said once when it is the file itself
+    assert err == f"nnjax: error: {readme}: is a file, not a folder{there}\n"
+    assert readme.read_text() == "# my notes\n" and list(tmp_path.iterdir()) == [readme]
+
+
+@pytest.mark.parametrize(
+    "damage, why",
+    [
+        (lambda text: text[:40], "line 1: cut short (no newline at its end), no complete epoch"),
+        (lambda text: text.splitlines(keepends=True)[0] + "{not json\n", "line 2 is not valid JSON"),
+        (lambda text: "", "empty, no epoch logged"),
+        (None, "not found"),
+    ],
+    ids=["partial-first-line", "bad-json", "empty", "missing"],
+)
+def test_damaged_metrics_warn_and_the_other_figures_are_written(video_run, mock_data, tmp_path, capsys, damage, why):
+    run = tmp_path / "run"
+    shutil.copytree(video_run, run, ignore=shutil.ignore_patterns("figures"))
+    metrics = run / "metrics.jsonl"
+    if damage is None:
+        metrics.unlink()
+    else:
+        metrics.write_text(damage(metrics.read_text()))
+    with mock_data():
+        assert cli_main(["viz", str(run), "--digits", "0"]) == 0
+    captured = capsys.readouterr()
+    assert [Path(p).name for p in captured.out.split()] == [f for f in FIGURES if f != "learning_curves.png"]
+    assert captured.err == f"nnjax: warning: {metrics}: {why}; learning_curves.png not drawn\n"
+    assert sorted(p.name for p in (run / "figures").iterdir()) == sorted(set(FIGURES) - {"learning_curves.png"})
+
+
+@pytest.mark.parametrize("n_epochs", [1, 2, 7])
+def test_epoch_axes_tick_whole_epochs_only(monkeypatch, tmp_path, n_epochs):
+    """Learning curves, sweep curves and sweep accuracy: whole epochs on the x axis, even for one epoch."""
+    figures = []
+    real_save = viz._save
+    monkeypatch.setattr(viz, "_save", lambda fig, path: figures.append(fig) or real_save(fig, path))
+    metrics = {"train_loss": 0.5, "train_accuracy": 0.8, "test_loss": 0.4, "test_accuracy": 0.9}
+    lines = [{"member": 0, "epoch": e, "seed": 0, **metrics} for e in range(1, n_epochs + 1)]
+    viz.plot_learning_curves(lines, tmp_path / "curves.png")
+    viz.plot_sweep_curves(lines, [], tmp_path / "sweep.png")
+    viz.plot_sweep_accuracy(lines, [], tmp_path / "accuracy.png", "test")
+    epoch_axes = [ax for fig in figures for ax in fig.axes if ax.get_xlabel() == "epoch"]
+    assert len(epoch_axes) == 5  # loss and accuracy of each curves figure, the accuracy figure's left
+    for ax in epoch_axes:
+        lo, hi = ax.get_xlim()
+        ticks = [t for t in ax.get_xticks() if lo <= t <= hi]
+        assert ticks and all(t == round(t) for t in ticks), ticks
+        if n_epochs == 1:
+            assert ticks == [1]
 
 
 def test_not_a_run_folder_is_one_line(tmp_path, capsys):

@@ -110,10 +110,11 @@ def check_writable_folder(folder: Path) -> None:
     folder = Path(folder)
     for q in (folder, *folder.absolute().parents):
         if q.exists():
+            there = "" if q == folder else f"; cannot write {folder} there"
             if not q.is_dir():
-                raise CheckpointError(f"{q}: is a file, not a folder; cannot write {folder} there")
+                raise CheckpointError(f"{q}: is a file, not a folder{there}")
             if not os.access(q, os.W_OK | os.X_OK):
-                raise CheckpointError(f"{q}: not writable; cannot write {folder} there")
+                raise CheckpointError(f"{q}: not writable{there}")
             return
 
 

@@ -105,6 +105,13 @@ def new_folder(path: Path) -> Path:
     return path
 
 
+def remove_if_empty(folder: Path) -> None:
+    """Remove ``folder`` if it is an empty folder (a default one made by ``new_folder`` for a start that
+    failed before writing anything)."""
+    with contextlib.suppress(OSError):
+        Path(folder).rmdir()
+
+
 def check_writable_folder(folder: Path) -> None:
     """Raise CheckpointError unless ``folder`` is, or can be created as, a folder this process may write."""
     folder = Path(folder)
@@ -257,7 +264,8 @@ def restore_newest(folder: Path, target: Any, what: str) -> tuple[int, Any, dict
         try:
             return restore(found[-1][1], target)
         except CheckpointError:
-            if found[-1][1].exists() or list_checkpoints(folder)[-1:] == found[-1:]:
+            now = list_checkpoints(folder)
+            if found[-1][1].exists() or not now or now[-1][0] <= found[-1][0]:
                 raise
     raise CheckpointError(f"{what}: its newest checkpoint kept being replaced while being read; try again")
 

@@ -107,11 +107,19 @@ def cmd_train(args: argparse.Namespace) -> int:
         check_run_folder(Path(args.resume), " to resume")
         args.config_file = str(Path(args.resume) / "config.json")
     cfg = config_from_args(args)
-    if not args.resume and args.out is None:  # chosen here, so that an interrupt can name it
+    default = not args.resume and args.out is None
+    if default:  # chosen here, so that an interrupt can name it
         args.out = str(default_run_dir(cfg))
-    result = train_and_evaluate(
-        cfg, args.resume or args.out, resume=bool(args.resume), force=args.force, progress=not args.no_progress
-    )
+    try:
+        result = train_and_evaluate(
+            cfg, args.resume or args.out, resume=bool(args.resume), force=args.force, progress=not args.no_progress
+        )
+    except BaseException:
+        if default:  # a default folder refused or interrupted before a file was written
+            from nnjax.checkpoint import remove_if_empty
+
+            remove_if_empty(Path(args.out))
+        raise
     if args.json:
         _print_json(result)
     else:

@@ -399,8 +399,8 @@ def _run_group(
         if isinstance(done, dict) and done.get("members") == ids:
             final = checkpoint.list_checkpoints(ckpt_dir)[-1:]
             try:  # its final parameters are what eval/viz/export read: a damaged file is trained again
-                if not final:
-                    raise CheckpointError(f"{ckpt_dir}: no checkpoint")
+                if not final or final[0][0] != cfg0.epochs:
+                    raise CheckpointError(f"{ckpt_dir}: no checkpoint of its last epoch ({cfg0.epochs})")
                 checkpoint.decode(final[0][1].read_bytes(), str(final[0][1]))
                 return done
             except (CheckpointError, OSError) as e:
@@ -426,9 +426,12 @@ def _run_group(
     init_loss_K, _ = evaluate_split(cfg0, state.params, splits, "train", n_ref)
     start = 0
     if resume:
-        found = checkpoint.restore_latest(
-            ckpt_dir, _state_tree(state, cfg0, 0, diverged_K), warn=lambda s: print(s, file=sys.stderr)
-        )
+        try:
+            found = checkpoint.restore_latest(
+                ckpt_dir, _state_tree(state, cfg0, 0, diverged_K), warn=lambda s: print(s, file=sys.stderr)
+            )
+        except CheckpointError as e:
+            raise CheckpointError(f"{e} (delete {ckpt_dir} to train group {gid} again from the start)") from None
         if found is not None:
             start, tree, _ = found
             check_data_key(tree, cfg0, start, checkpoint.checkpoint_path(ckpt_dir, start))
@@ -968,8 +971,10 @@ def write_summary(
 def cli_main(args: argparse.Namespace) -> int:
     """``nnjax sweep``: build the base config and grid from the flags (or the sweep folder), run it,
     print the table (or JSON)."""
+    from nnjax import checkpoint
     from nnjax.cli import check_resume_flags, config_from_args, field_overrides, flag_name
 
+    default = not args.resume and args.out is None
     if args.resume:
         check_resume_flags(args, "sweep")
         base, grid = load_sweep_spec(args.resume)
@@ -994,9 +999,14 @@ def cli_main(args: argparse.Namespace) -> int:
     else:
         base = config_from_args(args)
         out = args.out = args.out or str(default_sweep_dir(base))  # chosen here, so that an interrupt can name it
-    summary = run_sweep(
-        base, grid, out, resume=bool(args.resume), progress=not args.no_progress, shard_members=args.shard_members
-    )
+    try:
+        summary = run_sweep(
+            base, grid, out, resume=bool(args.resume), progress=not args.no_progress, shard_members=args.shard_members
+        )
+    except BaseException:
+        if default:  # a default folder refused or interrupted before a file was written
+            checkpoint.remove_if_empty(Path(out))
+        raise
     if args.json:
         print(json.dumps({k: v for k, v in summary.items() if k != "table"}, indent=2))
     else:

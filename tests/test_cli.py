@@ -439,3 +439,14 @@ def test_default_folders_started_in_the_same_second_differ(tmp_path, monkeypatch
     assert all(r.is_dir() and not any(r.iterdir()) for r in runs)
     assert str(default_sweep_dir(Config())) == "sweeps/video-20261202-081016"
     assert str(default_sweep_dir(Config())) == "sweeps/video-20261202-081016-2"
+
+
+def test_a_start_refused_after_its_default_folder_was_made_leaves_no_folder(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NNJAX_DATA_DIR", raising=False)
+    missing = ["--data-dir", str(tmp_path / "missing"), "--tfds-dir", str(tmp_path / "tfds")]
+    assert nnjax.cli.main(["train", *missing]) == 1
+    assert "missing: data folder not found" in capsys.readouterr().err
+    assert nnjax.cli.main(["sweep", "--grid", "hidden=60000x60000,16", *missing]) == 1
+    assert "GiB available" in capsys.readouterr().err
+    assert list(tmp_path.glob("runs/*")) == [] and list(tmp_path.glob("sweeps/*")) == []

@@ -439,10 +439,14 @@ def test_resume_trains_again_a_finished_group_whose_final_checkpoint_is_damaged(
     assert "g00 had finished, but" in err and "truncated checkpoint" in err and "training it again" in err
     assert final.read_bytes() == good
     assert [m["final_test_accuracy"] for m in resumed["members"]] == [m["final_test_accuracy"] for m in full["members"]]
-    # with no good checkpoint left, one line and nothing trained
+    # a final checkpoint deleted (older ones kept) is not finished either: eval would read epoch 1's parameters
+    final.unlink()
+    run_tiny(TINY, {"seed": [0, 1]}, s, resume=True)
+    assert "no checkpoint of its last epoch (2)" in capsys.readouterr().err and final.read_bytes() == good
+    # with no good checkpoint left, one line that says how to start the group again
     for p in final.parent.iterdir():
         p.write_bytes(b"damaged")
-    with pytest.raises(CheckpointError, match="no checkpoint loads of the 2"):
+    with pytest.raises(CheckpointError, match=r"no checkpoint loads of the 2 .* \(delete .* to train group g00 again"):
         run_tiny(TINY, {"seed": [0, 1]}, s, resume=True)
 
 

@@ -105,11 +105,17 @@ def new_folder(path: Path) -> Path:
     return path
 
 
-def remove_if_empty(folder: Path) -> None:
-    """Remove ``folder`` if it is an empty folder (a default one made by ``new_folder`` for a start that
-    failed before writing anything)."""
-    with contextlib.suppress(OSError):
-        Path(folder).rmdir()
+@contextlib.contextmanager
+def removed_if_left_empty(folder: Path | None) -> Iterator[None]:
+    """Run the block; if it fails (or is interrupted) and ``folder`` (a default one made by ``new_folder``;
+    None: nothing) is still an empty folder, remove it, so a refused start leaves nothing behind."""
+    try:
+        yield
+    except BaseException:
+        if folder is not None:
+            with contextlib.suppress(OSError):
+                Path(folder).rmdir()
+        raise
 
 
 def check_writable_folder(folder: Path) -> None:

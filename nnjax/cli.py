@@ -110,16 +110,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     default = not args.resume and args.out is None
     if default:  # chosen here, so that an interrupt can name it
         args.out = str(default_run_dir(cfg))
-    try:
+    from nnjax.checkpoint import removed_if_left_empty
+
+    with removed_if_left_empty(Path(args.out) if default else None):
         result = train_and_evaluate(
             cfg, args.resume or args.out, resume=bool(args.resume), force=args.force, progress=not args.no_progress
         )
-    except BaseException:
-        if default:  # a default folder refused or interrupted before a file was written
-            from nnjax.checkpoint import remove_if_empty
-
-            remove_if_empty(Path(args.out))
-        raise
     if args.json:
         _print_json(result)
     else:

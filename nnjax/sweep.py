@@ -999,14 +999,10 @@ def cli_main(args: argparse.Namespace) -> int:
     else:
         base = config_from_args(args)
         out = args.out = args.out or str(default_sweep_dir(base))  # chosen here, so that an interrupt can name it
-    try:
+    with checkpoint.removed_if_left_empty(Path(out) if default else None):
         summary = run_sweep(
             base, grid, out, resume=bool(args.resume), progress=not args.no_progress, shard_members=args.shard_members
         )
-    except BaseException:
-        if default:  # a default folder refused or interrupted before a file was written
-            checkpoint.remove_if_empty(Path(out))
-        raise
     if args.json:
         print(json.dumps({k: v for k, v in summary.items() if k != "table"}, indent=2))
     else:

@@ -232,6 +232,9 @@ def train_and_evaluate(
             _check_resumable(load_json(run_dir / "config.json"), cfg, force, run_dir)
             finished = _finished_result(run_dir, cfg)
             if finished is not None:
+                # Its metrics are part of the result (viz, sweeps of runs): lines lost or edited are an
+                # error, not a success that hides them; they cannot be rebuilt without training again.
+                _metrics_until(run_dir / "metrics.jsonl", cfg.epochs)
                 print(f"nnjax: {run_dir} already trained all {cfg.epochs} epochs; nothing to resume", file=sys.stderr)
                 return {**finished, "run_dir": str(run_dir)}  # where it is now (the folder may have moved)
         elif run_dir.exists() and not run_dir.is_dir():

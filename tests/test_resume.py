@@ -426,3 +426,23 @@ def test_load_run_follows_a_newest_checkpoint_pruned_while_it_is_read(tmp_path, 
     checkpoint.checkpoint_path(ckpts, 3).write_bytes(b"damaged")
     with pytest.raises(CheckpointError, match="epoch_000003.msgpack"):
         run.load_run(d)
+
+
+@pytest.mark.parametrize("damage", ["missing", "repeated", "not json", "deleted"])
+def test_resume_of_a_finished_run_with_damaged_metrics_is_an_error(reference, tmp_path, cli_error, damage):
+    """A finished run whose metrics.jsonl lost or repeated lines is not reported as a success."""
+    done = Path(shutil.copytree(reference[0], tmp_path / "done"))
+    path = done / "metrics.jsonl"
+    lines = path.read_text().splitlines(keepends=True)
+    if damage == "missing":
+        path.write_text("".join(lines[:3] + lines[4:]))
+    elif damage == "repeated":
+        path.write_text("".join(lines + lines[-1:]))
+    elif damage == "not json":
+        path.write_text("".join(lines[:5] + ["{oops\n"] + lines[6:]))
+    else:
+        path.unlink()
+    before = folder_digest(done)
+    line = cli_error("train", "--resume", done, "--no-progress")
+    assert str(path) in line and ("missing or repeated" in line or "not valid JSON" in line), line
+    assert folder_digest(done) == before

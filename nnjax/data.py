@@ -185,12 +185,21 @@ def _read_cache(path: Path) -> dict[str, np.ndarray] | None:
 
 
 def _write_cache(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Save the arrays as the cache; where that cannot be written (e.g. a read-only tfds folder),
+    say so on stderr and go on: the data still loads, from tfds, each time."""
     from nnjax.checkpoint import write_atomic
 
-    path.parent.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
     np.savez(buf, format=np.int64(CACHE_FORMAT), **arrays)
-    write_atomic(path, buf.getvalue())
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, buf.getvalue())
+    except OSError as e:
+        why = e.strerror or str(e)
+        print(
+            f"nnjax: warning: cannot write the array cache {path} ({why}); the data set loads through tfds each time",
+            file=sys.stderr,
+        )
 
 
 def _split_to_numpy(builder, split: str) -> tuple[np.ndarray, np.ndarray]:

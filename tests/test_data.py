@@ -288,6 +288,26 @@ def test_a_read_only_tfds_folder_with_a_built_set_still_loads(tmp_path, monkeypa
         assert len(data.load_arrays("mnist", None, str(tmp_path))["x_train"]) == 4
 
 
+def test_a_built_set_whose_cache_cannot_be_written_still_loads(tmp_path, monkeypatch, capsys):
+    """A set tfds has built, in a folder where the nnjax cache cannot be written: one warning naming the
+    cache file, and the arrays (here a path blocked by a file, which even root cannot write through)."""
+    import tensorflow_datasets as tfds
+
+    builder = tfds.builder("mnist", data_dir=str(tmp_path))
+    Path(str(builder.data_dir)).mkdir(parents=True)
+    builder.info.write_to_directory(builder.data_dir)  # dataset_info.json: what tfds checks to call a set built
+    images = {"train": np.ones((6, 784), np.uint8), "test": np.zeros((3, 784), np.uint8)}
+    monkeypatch.setattr(
+        data, "_split_to_numpy", lambda builder, split: (images[split], np.arange(len(images[split]), dtype=np.int32))
+    )
+    (tmp_path / "nnjax_cache").write_text("not a folder")
+    arrays = data.load_arrays("mnist", None, str(tmp_path))
+    assert arrays["x_train"].shape == (6, 784) and arrays["y_test"].tolist() == [0, 1, 2]
+    err = capsys.readouterr().err
+    cache = data._cache_path(tmp_path, "mnist")
+    assert err.startswith(f"nnjax: warning: cannot write the array cache {cache} (") and err.count("\n") == 1, err
+
+
 def test_tfds_folder_checks_only_before_a_build(tmp_path, monkeypatch):
     """An unbuilt set has its tfds folder checked first; a built one loads without the check."""
     import tensorflow_datasets  # noqa: F401  (imported: load_arrays asks tfds before the cache)

@@ -308,7 +308,13 @@ def load_sweep_spec(sweep_dir: str | Path) -> tuple[Config, dict[str, list]]:
         raise CheckpointError(f"{path}: 'base' and 'grid' must be JSON objects")
     base = dict(spec["base"])
     base.pop("config_format", None)
-    return from_dict(base, source=str(path), complete=True), normalize_grid(spec["grid"])
+    base_cfg = from_dict(base, source=str(path), complete=True)
+    try:  # an edited file: its grid, and every member it makes, named as this file's
+        grid = normalize_grid(spec["grid"])
+        expand(base_cfg, grid, new=False)
+    except ConfigError as e:
+        raise ConfigError(f"{path}: {e}") from None
+    return base_cfg, grid
 
 
 def _clean(x: Any) -> Any:
@@ -381,7 +387,7 @@ def _run_group(
 
     from nnjax import checkpoint
     from nnjax.run import DIVERGENCE_METRICS, check_data_key, divergence_cause, read_metrics
-    from nnjax.train import compile_ensemble, ensemble_placement, epoch_key, evaluate_split, init_state
+    from nnjax.train import compile_ensemble, epoch_key, evaluate_split, init_state
 
     gdir = sweep_dir / "groups" / gid
     ckpt_dir = gdir / "checkpoints"
@@ -391,32 +397,14 @@ def _run_group(
     ids = [i for i, _ in members]
     cfg0, k = configs[0], len(configs)
 
-    if resume and result_path.exists():  # finished before the interruption: nothing to train
-        try:
-            done = json.loads(result_path.read_text())
-        except (OSError, json.JSONDecodeError):
-            done = None  # damaged: finish it again from its checkpoint
-        if isinstance(done, dict) and done.get("members") == ids:
-            final = checkpoint.list_checkpoints(ckpt_dir)[-1:]
-            try:  # its final parameters are what eval/viz/export read: a damaged file is trained again
-                if not final or final[0][0] != cfg0.epochs:
-                    raise CheckpointError(f"{ckpt_dir}: no checkpoint of its last epoch ({cfg0.epochs})")
-                checkpoint.decode(final[0][1].read_bytes(), str(final[0][1]))
-                return done
-            except (CheckpointError, OSError) as e:
-                print(f"nnjax: warning: {gdir} had finished, but {e}; training it again", file=sys.stderr)
+    if resume:
+        done, why = _finished_group(gdir, ids, cfg0.epochs)
+        if done is not None:  # finished before the interruption: nothing to train
+            return done
+        if why is not None:
+            print(f"nnjax: warning: {gdir} had finished, but {why}; training it again", file=sys.stderr)
 
-    # A group continued from a checkpoint must keep its placement: on another one the members would round
-    # differently. Checked before anything compiles; a group.json without one (older nnjax) is not guessed.
-    _, placement = ensemble_placement(k, shard)
-    saved = _saved_group_info(gdir).get("placement") if resume and checkpoint.list_checkpoints(ckpt_dir) else None
-    known = isinstance(saved, dict) and set(saved) == set(placement)
-    if known and not _same_placement(saved, placement):
-        raise ConfigError(
-            f"{gdir}: trained with {_placement_text(saved, k)}, and resuming with "
-            f"{_placement_text(placement, k)} would change its results; resume it with the same "
-            "--shard-members/--no-shard-members and as many devices"
-        )
+    placement, known = _group_placement(gdir, k, shard, resume)  # checked before anything compiles
 
     n_train = splits.n_train
     state = init_state(configs, n_train)
@@ -502,6 +490,7 @@ def _run_group(
             bar.update(1)
             done = epoch + 1
             if done == cfg0.epochs or (cfg0.checkpoint_every and done % cfg0.checkpoint_every == 0):
+                os.fsync(log.fileno())  # a checkpoint after epoch e implies every member's lines 1..e on disk
                 tree = _state_tree(_first(state, k), cfg0, done, diverged_K)
                 checkpoint.save(ckpt_dir, done, tree, meta, cfg0.keep_checkpoints)
 
@@ -525,6 +514,72 @@ def _run_group(
     }
     checkpoint.write_atomic(result_path, (json.dumps(result, indent=2) + "\n").encode())
     return result
+
+
+# What a group's result.json must hold (write_summary reads them): name → type, or the length-K lists.
+GROUP_RESULT_KEYS = {"group": str, "eval_split": str, "device": str, "n_devices": int, "split": str, "k": int}
+GROUP_RESULT_LISTS = ("test_accuracy", "test_loss", "diverged_epoch")
+
+
+def _group_result(path: Path, ids: list[int]) -> dict[str, Any] | None:
+    """A group's result.json, or None when it is missing, damaged or not of these members."""
+    try:
+        done = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    ok = (
+        isinstance(done, dict)
+        and done.get("members") == ids
+        and all(type(done.get(k)) is t for k, t in GROUP_RESULT_KEYS.items())
+        and done["eval_split"] in SPLIT_NAMES
+        and all(isinstance(done.get(k), list) and len(done[k]) == len(ids) for k in GROUP_RESULT_LISTS)
+        and all(
+            isinstance(done.get(k), int | float) and not isinstance(done[k], bool) for k in ("train_s", "compile_s")
+        )
+    )
+    return done if ok else None
+
+
+def _finished_group(gdir: Path, ids: list[int], epochs: int) -> tuple[dict[str, Any] | None, str | None]:
+    """(its result, None) for a group that finished; (None, why not) for one whose result.json says it
+    finished but whose final checkpoint is missing or damaged; (None, None) otherwise (no result, or a
+    damaged one: the group is finished again from its checkpoints)."""
+    from nnjax import checkpoint
+
+    done = _group_result(gdir / "result.json", ids)
+    if done is None:
+        return None, None
+    ckpt_dir = gdir / "checkpoints"
+    final = checkpoint.list_checkpoints(ckpt_dir)[-1:]
+    try:  # its final parameters are what eval/viz/export read: a damaged file is trained again
+        if not final or final[0][0] != epochs:
+            raise CheckpointError(f"{ckpt_dir}: no checkpoint of its last epoch ({epochs})")
+        checkpoint.decode(final[0][1].read_bytes(), str(final[0][1]))
+    except (CheckpointError, OSError) as e:
+        return None, str(e)
+    return done, None
+
+
+def _group_placement(gdir: Path, k: int, shard: bool | None, resume: bool) -> tuple[dict[str, Any], bool]:
+    """(how a group of ``k`` members is placed now, whether its saved placement is known).
+
+    A group continued from a checkpoint must keep its placement: on another one the members would round
+    differently (ConfigError). A group.json without one (older nnjax) is not guessed.
+    """
+    from nnjax import checkpoint
+    from nnjax.train import ensemble_placement
+
+    _, placement = ensemble_placement(k, shard)
+    started = resume and checkpoint.list_checkpoints(gdir / "checkpoints")
+    saved = _saved_group_info(gdir).get("placement") if started else None
+    known = isinstance(saved, dict) and set(saved) == set(placement)
+    if known and not _same_placement(saved, placement):
+        raise ConfigError(
+            f"{gdir}: trained with {_placement_text(saved, k)}, and resuming with "
+            f"{_placement_text(placement, k)} would change its results; resume it with the same "
+            "--shard-members/--no-shard-members and as many devices"
+        )
+    return placement, known
 
 
 def _same_placement(a: dict[str, Any], b: dict[str, Any]) -> bool:
@@ -621,21 +676,89 @@ def _saved_group_info(gdir: Path) -> dict[str, Any]:
     return info if isinstance(info, dict) else {}
 
 
-def _check_resume_groups(sweep_dir: Path, member_ids: list[list[int]]) -> None:
-    """Each group folder a resumed sweep finds must hold the members this grid puts in that group (a
-    sweep grouped otherwise, e.g. by an nnjax that split groups by init scheme, is not continued)."""
-    expected = {f"g{gi:02d}": ids for gi, ids in enumerate(member_ids)}
+def _newest_decodable(ckpt_dir: Path, gid: str) -> tuple[int, dict[str, Any]] | None:
+    """(epoch, meta) of the newest checkpoint of a group that reads back whole; None without checkpoints;
+    CheckpointError when there are some and none reads (what resuming the group would meet)."""
+    from nnjax import checkpoint
+
+    found = checkpoint.list_checkpoints(ckpt_dir)
+    errors = []
+    for epoch, path in reversed(found):
+        try:
+            payload = checkpoint.decode(path.read_bytes(), str(path))
+        except (CheckpointError, OSError) as e:
+            errors.append(str(e))
+            continue
+        return epoch, payload.get("meta") or {}
+    if errors:
+        raise CheckpointError(
+            f"no checkpoint loads of the {len(errors)} in {ckpt_dir}; the newest: {errors[0]} "
+            f"(delete {ckpt_dir} to train group {gid} again from the start)"
+        )
+    return None
+
+
+def _epochs_text(epochs: list[int]) -> str:
+    return str(epochs if len(epochs) <= 8 else [*epochs[:4], "...", *epochs[-3:]])
+
+
+def _check_resume_groups(sweep_dir: Path, groups: list[list[tuple[int, Config]]]) -> None:
+    """What a resumed sweep checks before any group trains, so that a bad group fails in one line before
+    the groups ahead of it are trained again:
+
+    - each group folder holds the members this grid puts in that group (a sweep grouped otherwise, e.g.
+      by an nnjax that split groups by init scheme, is not continued), trained with the configs the
+      grid now gives them (an edited sweep.json, or grid fields in another order, would label one
+      member's results with another's values);
+    - every line of metrics.jsonl has an accuracy and an epoch time, and each member's lines are its
+      epochs 1, 2, … up to the group's newest checkpoint (all its epochs when the group finished): the
+      summary's best epochs and times are read from them;
+    - a group with checkpoints has one that reads back whole.
+    """
+    from nnjax.run import read_metrics
+
+    metrics_path = sweep_dir / "metrics.jsonl"
+    epochs_of: dict[int, list[int]] = {}
+    for i, m in enumerate(read_metrics(metrics_path, SWEEP_KEYS), 1):
+        acc = m.get("val_accuracy", m.get("test_accuracy", "missing"))
+        if not (acc is None or type(acc) in (float, int)) or type(m.get("epoch_s")) not in (float, int):
+            raise CheckpointError(f"{metrics_path}: line {i}: no accuracy or epoch time (edited or damaged?)")
+        epochs_of.setdefault(m["member"], []).append(m["epoch"])
+    planned = {f"g{gi:02d}": g for gi, g in enumerate(groups)}
     for gdir in sorted((sweep_dir / "groups").glob("g*")):
-        info = _saved_group_info(gdir)
-        if not info:
-            continue  # missing or damaged: written again when the group runs; the checkpoint's shapes are checked
-        saved = info.get("members")
-        if saved != expected.get(gdir.name):
+        members = planned.get(gdir.name, [])
+        ids = [i for i, _ in members]
+        info = _saved_group_info(gdir)  # {} when missing or damaged: written again when the group runs
+        if info and info.get("members") != ids:
             raise CheckpointError(
-                f"{gdir / 'group.json'}: holds members {saved}, but this grid groups members "
-                f"{expected.get(gdir.name, [])} there (the sweep was started by another version of nnjax); "
-                "start a new sweep"
+                f"{gdir / 'group.json'}: holds members {info.get('members')}, but this grid groups members "
+                f"{ids} there (the sweep was started by another version of nnjax); start a new sweep"
             )
+        if not members:
+            continue
+        epochs = members[0][1].epochs
+        done, _ = _finished_group(gdir, ids, epochs)
+        newest = _newest_decodable(gdir / "checkpoints", gdir.name)
+        if newest is not None and isinstance(newest[1].get("configs"), list):
+            for (mid, cfg), saved in zip(members, newest[1]["configs"]):
+                now = json.loads(json.dumps(result_fields(cfg)))
+                changed = [f for f in now if isinstance(saved, dict) and saved.get(f) != now[f]]
+                if changed:
+                    f = changed[0]
+                    raise CheckpointError(
+                        f"{gdir}: member {mid} was trained with {f}={saved.get(f)!r}, but the sweep now gives it "
+                        f"{f}={now[f]!r} (sweep.json edited, or the grid's fields in another order?); "
+                        "start a new sweep"
+                    )
+        need = epochs if done is not None else (newest[0] if newest is not None else 0)
+        for mid in ids:
+            got = [e for e in epochs_of.get(mid, []) if e <= need]
+            if got != list(range(1, need + 1)):
+                why = f"group {gdir.name} finished" if done is not None else f"{gdir.name}'s checkpoint is after"
+                raise CheckpointError(
+                    f"{metrics_path}: {why} epoch {need}, but member {mid}'s lines up to it are for epochs "
+                    f"{_epochs_text(got)} (lines missing or repeated: edited or damaged?)"
+                )
 
 
 def _check_resume_spec(sweep_dir: Path, base: Config, grid: dict[str, list]) -> None:
@@ -643,6 +766,11 @@ def _check_resume_spec(sweep_dir: Path, base: Config, grid: dict[str, list]) -> 
     if saved_grid != grid:
         raise ConfigError(
             f"{sweep_dir}: --resume with a different grid than the sweep was started with ({grid_text(saved_grid)})"
+        )
+    if list(saved_grid) != list(grid):  # the order numbers the members: another one relabels their results
+        raise ConfigError(
+            f"{sweep_dir}: --resume with the grid's fields in another order than the sweep was started with "
+            f"({', '.join(saved_grid)}): that numbers the members differently"
         )
     old, new = result_fields(saved_base), result_fields(base)
     changed = [f for f in new if f not in grid and old.get(f) != new[f]]
@@ -708,13 +836,17 @@ def run_sweep(
             if any(sweep_dir.iterdir()):  # another process filled it since the check above
                 raise ConfigError(f"{sweep_dir}: sweep folder already exists; use --resume or another --out")
         else:  # a damaged metrics file or other groups: one line now, before any group trains
-            from nnjax.run import read_metrics
-
-            read_metrics(sweep_dir / "metrics.jsonl", SWEEP_KEYS)
-            _check_resume_groups(sweep_dir, [[ids[id(c)] for c in g] for g in groups])
+            _check_resume_groups(sweep_dir, [[(ids[id(c)], c) for c in g] for g in groups])
         data = _Data(splits, shard_members)
-        for g in groups:  # every data set of the grid, now: one that cannot load fails before a file is written
-            data.get(g[0])
+        from nnjax.train import steps_per_epoch
+
+        for gi, g in enumerate(groups):  # every group, now: one that cannot start fails before any trains
+            try:  # its data set loads, and holds one mini-batch
+                steps_per_epoch(g[0], data.get(g[0]).n_train)
+            except ConfigError as e:
+                raise ConfigError(f"sweep member {g[0].name}: {e}") from None
+            if resume:
+                _group_placement(sweep_dir / "groups" / f"g{gi:02d}", len(g), shard_members, resume)
         if not resume:
             from nnjax import __version__
 

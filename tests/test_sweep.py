@@ -517,7 +517,7 @@ def test_resume_refuses_a_group_checkpoint_of_another_data_order(tmp_path):
     for _, p in checkpoint.list_checkpoints(other / "groups" / "g00" / "checkpoints"):
         (ckpts / p.name).write_bytes(p.read_bytes())
     (s / "groups" / "g00" / "result.json").unlink()  # unfinished: the group resumes from its checkpoint
-    with pytest.raises(CheckpointError, match="data-order key is not that of data_seed=0"):
+    with pytest.raises(CheckpointError, match="member 0 was trained with data_seed=1, but the sweep now gives it"):
         run_tiny(TINY, {"seed": [0, 1]}, s, resume=True)
 
 
@@ -546,6 +546,134 @@ def test_resume_refuses_a_group_folder_that_holds_other_members(tmp_path):
     ):
         run_tiny(TINY, grid, s, resume=True)
     assert (s / "metrics.jsonl").read_text() == metrics and not (gdir / "result.json").exists()
+
+
+def folder_bytes(folder: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def refused_before_training(monkeypatch, s: Path, grid: dict, error, match: str) -> None:
+    """A resume of ``s`` with ``grid`` fails with ``error`` before anything compiles or is written."""
+    before = folder_bytes(s)
+    with monkeypatch.context() as m:
+        m.setattr("nnjax.train.compile_ensemble", lambda *a, **k: pytest.fail("compiled before the refusal"))
+        with pytest.raises(error, match=match):
+            run_tiny(TINY, grid, s, resume=True)
+    assert folder_bytes(s) == before
+
+
+@pytest.mark.parametrize("finished", [True, False])
+def test_resume_refuses_to_label_members_with_values_they_did_not_train_with(tmp_path, monkeypatch, finished):
+    """The grid's field order numbers the members, and sweep.json states their values: a resume with
+    the fields in another order, or after sweep.json was edited, would put one member's results under
+    another's label (or train an epoch with one learning rate and report another)."""
+    s = tmp_path / "s"
+    grid = {"seed": [0, 1], "lr": [0.01, 0.1]}
+    run_tiny(TINY, grid, s)
+    if not finished:
+        (s / "groups" / "g00" / "result.json").unlink()
+    refused_before_training(monkeypatch, s, {"lr": [0.01, 0.1], "seed": [0, 1]}, ConfigError, "another order")
+    spec = json.loads((s / "sweep.json").read_text())
+    spec["grid"]["lr"] = [0.01, 0.3]
+    (s / "sweep.json").write_text(json.dumps(spec))
+    edited = {"seed": [0, 1], "lr": [0.01, 0.3]}
+    match = "g00: member 1 was trained with lr=0.1, but the sweep now gives it lr=0.3"
+    refused_before_training(monkeypatch, s, edited, CheckpointError, match)
+
+
+def lines_of(s: Path) -> list[dict]:
+    return [json.loads(line) for line in (s / "metrics.jsonl").read_text().splitlines()]
+
+
+def write_lines(s: Path, lines: list[dict]) -> None:
+    (s / "metrics.jsonl").write_text("".join(json.dumps(m) + "\n" for m in lines))
+
+
+def test_resume_refuses_lost_repeated_or_edited_metrics_lines(tmp_path, monkeypatch):
+    """members.csv and summary.md are rebuilt from metrics.jsonl (best epochs, times): a resume that
+    finds lines missing, repeated or without their numbers refuses in one line, as a single run does,
+    instead of reporting a best epoch or training time the members never had."""
+    s = tmp_path / "s"
+    grid = {"seed": [0, 1]}
+    full = run_tiny(TINY, grid, s)
+    good = lines_of(s)
+    assert [(m["member"], m["epoch"]) for m in good] == [(0, 1), (1, 1), (0, 2), (1, 2)]
+    # a finished group needs every member's every epoch
+    write_lines(s, good[1:])
+    refused_before_training(
+        monkeypatch,
+        s,
+        grid,
+        CheckpointError,
+        r"group g00 finished epoch 2, but member 0's lines up to it are for epochs \[2\]",
+    )
+    (s / "metrics.jsonl").unlink()
+    refused_before_training(monkeypatch, s, grid, CheckpointError, r"member 0's lines up to it are for epochs \[\]")
+    write_lines(s, good + good[3:])
+    refused_before_training(
+        monkeypatch, s, grid, CheckpointError, r"member 1's lines up to it are for epochs \[1, 2, 2\]"
+    )
+    write_lines(s, [*good[:2], {**good[2], "test_accuracy": "0.5"}, good[3]])
+    refused_before_training(monkeypatch, s, grid, CheckpointError, "line 3: no accuracy or epoch time")
+    write_lines(s, [*good[:2], without(good[2], "epoch_s"), good[3]])
+    refused_before_training(monkeypatch, s, grid, CheckpointError, "line 3: no accuracy or epoch time")
+    # an unfinished group needs the lines up to its newest checkpoint; later ones are trained again
+    gdir = s / "groups" / "g00"
+    (gdir / "result.json").unlink()
+    (gdir / "checkpoints" / "epoch_000002.msgpack").unlink()
+    write_lines(s, [good[1], good[2]])  # member 0 lost epoch 1 (its epoch-2 line is past the checkpoint)
+    refused_before_training(
+        monkeypatch, s, grid, CheckpointError, r"g00's checkpoint is after epoch 1, but member 0's lines up to it"
+    )
+    write_lines(s, good[:3])  # lines past the checkpoint, for some members only: a kill between them
+    resumed = run_tiny(TINY, grid, s, resume=True)
+    assert [m["final_test_accuracy"] for m in resumed["members"]] == [m["final_test_accuracy"] for m in full["members"]]
+    assert [(m["member"], m["epoch"]) for m in lines_of(s)] == [(0, 1), (1, 1), (0, 2), (1, 2)]
+
+
+def test_a_later_group_that_cannot_start_is_refused_before_the_first_trains(tmp_path, monkeypatch):
+    """Every group's mini-batch size, and on resume every group's checkpoints, are checked before any
+    group trains: else a sweep fails hours in, and one whose grid cannot change could never finish."""
+    grid = {"batch_size": [32, N_TRAIN + 1]}
+    with pytest.raises(ConfigError, match=rf"sweep member batch_size={N_TRAIN + 1}: .* larger than the {N_TRAIN}"):
+        run_tiny(TINY, grid, tmp_path / "big")
+    assert not (tmp_path / "big" / "groups").exists()
+
+    s, grid = tmp_path / "s", {"activation": ["sigmoid", "relu"]}
+    run_tiny(TINY, grid, s)
+    (s / "groups" / "g00" / "result.json").unlink()  # g00 would train on first
+    for p in (s / "groups" / "g01" / "checkpoints").iterdir():
+        p.write_bytes(b"damaged")
+    refused_before_training(monkeypatch, s, grid, CheckpointError, r"no checkpoint loads of the 2 .*g01/checkpoints")
+
+
+def test_a_damaged_group_result_is_finished_again(tmp_path, capsys):
+    """A group result.json without the numbers the summary reads is finished again from the group's final
+    checkpoint (no training), as an unreadable one is: never a KeyError."""
+    s = tmp_path / "s"
+    full = run_tiny(TINY, {"seed": [0, 1]}, s)
+    path = s / "groups" / "g00" / "result.json"
+    good = json.loads(path.read_text())
+    for damaged in ({"group": "g00", "members": [0, 1], "k": 2}, {**good, "test_accuracy": [0.5]}):
+        path.write_text(json.dumps(damaged))
+        again = run_tiny(TINY, {"seed": [0, 1]}, s, resume=True)
+        assert again["members"] == full["members"]
+        assert without(json.loads(path.read_text()), "compile_s") == without(good, "compile_s")
+
+
+def test_an_edited_sweep_json_is_named_in_its_errors(tmp_path):
+    s = tmp_path / "s"
+    run_tiny(TINY, {"seed": [0, 1]}, s)
+    spec = json.loads((s / "sweep.json").read_text())
+    for key, value, needle in (
+        ("grid", {"seed": "x"}, "grid field 'seed': expected a non-empty list"),
+        ("grid", {"hidden": [[8], [8]]}, "grid field 'hidden': value 8 is given twice"),
+        ("base", {**spec["base"], "batch_size": 0}, "config field 'batch_size' = 0: must be positive"),
+    ):
+        (s / "sweep.json").write_text(json.dumps({**spec, key: value}))
+        with pytest.raises(ConfigError) as e:
+            sweep.load_sweep_spec(s)
+        assert str(e.value).startswith(f"{s / 'sweep.json'}: ") and needle in str(e.value), e.value
 
 
 def test_a_sweep_folder_filled_while_waiting_for_the_lock_is_not_overwritten(tmp_path, monkeypatch):

@@ -175,7 +175,21 @@ def _finished_result(run_dir: Path, cfg: Config) -> dict[str, Any] | None:
         checkpoint.restore(found[-1][1], _shape_target(cfg))
     except (OSError, ValueError, CheckpointError):  # no/damaged result or final checkpoint: finish again
         return None
-    return result if isinstance(result, dict) and result.get("epochs") == cfg.epochs else None
+    return result if _is_result(result, cfg) else None
+
+
+def _is_result(result: Any, cfg: Config) -> bool:
+    """Whether ``result`` holds what a finished run of ``cfg`` reports (else it is finished again)."""
+    number = (int, float)
+    return (
+        isinstance(result, dict)
+        and result.get("epochs") == cfg.epochs
+        and type(result.get("test_accuracy")) in number
+        and type(result.get("compile_s")) in number
+        and type(result.get("epoch_s_median", "missing")) in (*number, type(None))
+        and isinstance(result.get("device"), str)
+        and (not cfg.validation or type(result.get("val_accuracy")) in number)
+    )
 
 
 # An epoch whose mean training loss is this many times the untrained network's loss has diverged.
@@ -229,7 +243,8 @@ def train_and_evaluate(
         if resume:
             check_run_folder(run_dir, " to resume")
             stack.enter_context(checkpoint.locked(run_dir))
-            _check_resumable(load_json(run_dir / "config.json"), cfg, force, run_dir)
+            saved = load_json(run_dir / "config.json")
+            _check_resumable(saved, cfg, force, run_dir)
             finished = _finished_result(run_dir, cfg)
             if finished is not None:
                 # Its metrics are part of the result (viz, sweeps of runs): lines lost or edited are an
@@ -242,11 +257,19 @@ def train_and_evaluate(
         elif run_dir.exists() and any(run_dir.iterdir()):
             raise ConfigError(f"{run_dir}: run folder already exists; use --resume or another --out")
         checkpoint.check_writable_folder(run_dir)  # now, not after loading the data and compiling
-        return _train(cfg, run_dir, resume, progress, splits, stack)
+        # A checkpoint holds the data order it was trained with: that of the saved data_seed (--force may change it).
+        trained = saved if resume else cfg
+        return _train(cfg, run_dir, resume, progress, splits, stack, trained)
 
 
 def _train(
-    cfg: Config, run_dir: Path, resume: bool, progress: bool, splits: Splits | None, stack: contextlib.ExitStack
+    cfg: Config,
+    run_dir: Path,
+    resume: bool,
+    progress: bool,
+    splits: Splits | None,
+    stack: contextlib.ExitStack,
+    trained: Config,
 ) -> dict[str, Any]:
     if splits is None:
         # With several processes each one loads only the rows its own devices hold (multi-host).
@@ -268,7 +291,7 @@ def _train(
             ckpt = checkpoint.checkpoint_path(ckpt_dir, start)
             if start > cfg.epochs:
                 raise ConfigError(f"{ckpt}: the run is already past epochs={cfg.epochs}")
-            check_data_key(tree, cfg, start, ckpt)
+            check_data_key(tree, trained, start, ckpt)
             state = _with_hyperparams_of(tree["train"], state)
         history = _metrics_until(metrics_path, start)
 

@@ -216,6 +216,34 @@ def test_resume_with_force_continues_with_the_new_config(cut, cli, patched_data)
     assert json.loads(out)["epochs"] == CFG.epochs
 
 
+def test_resume_with_force_continues_in_a_new_data_order(cut, reference, cli, patched_data):
+    """--force --data-seed: the checkpoint is checked against the data order it was trained in (the saved
+    data_seed), and the epochs after it are shuffled by the new one."""
+    ref_dir, _ = reference
+    start = checkpoint.list_checkpoints(cut / "checkpoints")[-1][0]
+    rc, _, err = cli("train", "--resume", cut, "--data-seed", "1", "--force", "--no-progress")
+    assert rc == 0, err
+    assert json.loads((cut / "config.json").read_text())["data_seed"] == 1
+    assert (
+        final_state(cut)["state"]["data_key"].tolist()
+        == jax.random.key_data(run.epoch_key(CFG.replace(data_seed=1), CFG.epochs)).tolist()
+    )
+    ours, ref = metric_lines(cut), metric_lines(ref_dir)
+    assert ours[:start] == ref[:start] and ours[start] != ref[start]
+
+
+def test_a_finished_run_with_a_damaged_result_is_finished_again(reference, tmp_path, cli, patched_data):
+    """A result.json that lacks what a finished run reports is rewritten from the final checkpoint (no
+    epoch trains again), as an unreadable one is: never a KeyError."""
+    ref_dir, ref_result = reference
+    done = Path(shutil.copytree(ref_dir, tmp_path / "done"))
+    (done / "result.json").write_text(json.dumps({"epochs": CFG.epochs, "test_accuracy": 0.9}))
+    rc, out, err = cli("train", "--resume", done, "--no-progress", "--json")
+    assert rc == 0, err
+    assert json.loads(out)["test_accuracy"] == ref_result["test_accuracy"]
+    assert metric_lines(done) == metric_lines(ref_dir)
+
+
 def test_resume_with_a_non_result_override_needs_no_force(cut, reference, cli, patched_data):
     rc, _, err = cli("train", "--resume", cut, "--checkpoint-every", "3", "--no-progress")
     assert rc == 0, err

@@ -15,8 +15,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from nnjax.activations import ACTIVATIONS
+from nnjax.cli import exit_process
 from nnjax.config import Config, apply_overrides
 from nnjax.configs import video
 from nnjax.errors import NnjaxError
@@ -68,6 +70,12 @@ def main(argv: list[str] | None = None) -> int:
     except NnjaxError as e:
         print(f"sweep_activations: error: {e}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        folder = args.resume or args.out
+        started = folder is not None and (Path(folder) / "sweep.json").exists()
+        hint = f" (continue with: python experiments/sweep_activations.py --resume {folder})" if started else ""
+        print(f"sweep_activations: interrupted{hint}", file=sys.stderr)
+        return 130
     print(f"sweep folder: {summary['sweep_dir']}")
     print(summary["table"], end="")
     print(
@@ -78,4 +86,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_process(main())

@@ -9,6 +9,7 @@ import os
 import sys
 import typing
 from pathlib import Path
+from typing import NoReturn
 
 from nnjax.config import FIELD_NAMES, Config, apply_overrides, load_json
 from nnjax.errors import ConfigError, NnjaxError
@@ -305,6 +306,22 @@ def train_named(name: str, argv: list[str], prog: str | None = None) -> int:
     return _run(args)
 
 
+def exit_process(rc: int) -> NoReturn:
+    """End a command-line process with exit status ``rc``. After an interrupt (130) the interpreter's
+    shutdown is skipped: XLA threads still compiling can crash it (SIGSEGV), and every file nnjax
+    writes is already complete (atomic writes, flushed logs)."""
+    if rc == 130:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
+    sys.exit(rc)
+
+
+def entry() -> NoReturn:
+    """The ``nnjax`` console script."""
+    exit_process(main())
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``nnjax`` console script; bad input → one line on stderr, exit 1."""
     _quiet_tensorflow()
@@ -337,4 +354,4 @@ def _run(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_process(main())

@@ -272,6 +272,31 @@ def test_an_interrupt_is_one_line_and_says_how_to_continue(tmp_path, monkeypatch
     assert capsys.readouterr().err == f"nnjax: interrupted (continue with: nnjax sweep --resume sweeps/{folder.name})\n"
 
 
+def test_an_interrupted_process_ends_without_the_interpreters_shutdown(monkeypatch, capsys):
+    """After Ctrl-C the console script leaves through os._exit(130): Python's shutdown, with XLA threads
+    still compiling, crashed a sweep interrupted while it compiled (SIGSEGV, not 130) about half the time."""
+    from importlib.metadata import entry_points
+
+    import nnjax.cli
+
+    assert entry_points(group="console_scripts")["nnjax"].value == "nnjax.cli:entry"
+    exits = []
+
+    def fake_exit(rc):
+        exits.append(rc)
+        raise SystemExit(rc)
+
+    monkeypatch.setattr(os, "_exit", fake_exit)
+    monkeypatch.setattr(nnjax.cli, "main", lambda: 130)
+    with pytest.raises(SystemExit):
+        nnjax.cli.entry()
+    assert exits == [130]
+    monkeypatch.setattr(nnjax.cli, "main", lambda: 1)
+    with pytest.raises(SystemExit) as e:
+        nnjax.cli.entry()
+    assert e.value.code == 1 and exits == [130]  # any other status: the normal exit
+
+
 def test_bad_input_in_a_real_process(tmp_path):
     """The installed entry point: exit 1, exactly one stderr line, no traceback."""
     env = {**os.environ, "NNJAX_DATA_DIR": str(tmp_path / "missing")}

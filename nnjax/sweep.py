@@ -742,11 +742,11 @@ def _check_resume_groups(sweep_dir: Path, groups: list[list[tuple[int, Config]]]
         if newest is not None and isinstance(newest[1].get("configs"), list):
             for (mid, cfg), saved in zip(members, newest[1]["configs"]):
                 now = json.loads(json.dumps(result_fields(cfg)))
-                changed = [f for f in now if isinstance(saved, dict) and saved.get(f) != now[f]]
+                changed = [f for f in now if isinstance(saved, dict) and f in saved and saved[f] != now[f]]
                 if changed:
                     f = changed[0]
                     raise CheckpointError(
-                        f"{gdir}: member {mid} was trained with {f}={saved.get(f)!r}, but the sweep now gives it "
+                        f"{gdir}: member {mid} was trained with {f}={saved[f]!r}, but the sweep now gives it "
                         f"{f}={now[f]!r} (sweep.json edited, or the grid's fields in another order?); "
                         "start a new sweep"
                     )

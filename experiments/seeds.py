@@ -13,10 +13,10 @@ import statistics
 import sys
 from pathlib import Path
 
+from nnjax.cli import exit_at_once_on_interrupt
 from nnjax.config import apply_overrides
 from nnjax.configs import CONFIGS, get_config
 from nnjax.errors import ConfigError, NnjaxError
-from nnjax.parallel import split_cpu_cores
 from nnjax.sweep import load_sweep_spec, run_sweep
 
 
@@ -39,6 +39,14 @@ def main() -> None:
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     args = p.parse_args()
+
+    def interrupt_line() -> str:
+        started = any((Path(args.out_root) / f"seeds-{n}" / "sweep.json").exists() for n in args.configs.split(","))
+        return "seeds: interrupted" + (" (continue with: the same command and --resume)" if started else "")
+
+    exit_at_once_on_interrupt(interrupt_line)  # one line and exit 130, never a traceback
+    from nnjax.parallel import split_cpu_cores  # loads JAX: after the interrupt handler
+
     split_cpu_cores()  # as `nnjax sweep`: on a CPU the members are split over one device per core
     try:
         seeds = [int(s) for s in args.seeds.split(",")]

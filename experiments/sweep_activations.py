@@ -17,8 +17,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from nnjax.activations import ACTIVATIONS
-from nnjax.cli import exit_process
+from nnjax.cli import exit_at_once_on_interrupt
 from nnjax.config import Config, apply_overrides
 from nnjax.configs import video
 from nnjax.errors import NnjaxError
@@ -26,6 +25,8 @@ from nnjax.errors import NnjaxError
 
 def sweep_spec(epochs: int | None = None, seeds: Sequence[int] = range(5)) -> tuple[Config, dict[str, list]]:
     """(base config, grid): the video config (its epochs unless ``epochs``) × activations × seeds."""
+    from nnjax.activations import ACTIVATIONS  # loads JAX: not at import, so Ctrl-C is handled from the start
+
     base = video()
     if epochs is not None:
         base = base.replace(epochs=epochs)
@@ -40,7 +41,8 @@ def parse_seeds(text: str) -> list[int]:
         raise NnjaxError(f"--seeds {text!r}: expected integers separated by commas, e.g. 0,1,2,3,4") from None
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, process: bool = False) -> int:
+    """The script; ``process``: it is its own process (Ctrl-C: ``cli.exit_at_once_on_interrupt``)."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], allow_abbrev=False)
     p.add_argument("--out", metavar="SWEEP_DIR", help="sweep folder to create (default: sweeps/activations-TIME)")
     p.add_argument("--resume", metavar="SWEEP_DIR", help="continue an interrupted sweep folder as it was started")
@@ -52,6 +54,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.resume and (args.out or args.epochs is not None or args.seeds is not None):
         p.error("--resume continues the sweep as it was started; --out, --epochs and --seeds cannot change it")
 
+    def interrupt_line() -> str:
+        folder = args.resume or args.out
+        started = folder is not None and (Path(folder) / "sweep.json").exists()
+        hint = f" (continue with: python experiments/sweep_activations.py --resume {folder})" if started else ""
+        return f"sweep_activations: interrupted{hint}"
+
+    if process:
+        exit_at_once_on_interrupt(interrupt_line)
     from nnjax.parallel import split_cpu_cores
     from nnjax.sweep import load_sweep_spec, run_sweep, summary_timing
 
@@ -70,11 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     except NnjaxError as e:
         print(f"sweep_activations: error: {e}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        folder = args.resume or args.out
-        started = folder is not None and (Path(folder) / "sweep.json").exists()
-        hint = f" (continue with: python experiments/sweep_activations.py --resume {folder})" if started else ""
-        print(f"sweep_activations: interrupted{hint}", file=sys.stderr)
+    except KeyboardInterrupt:  # in-process callers
+        print(interrupt_line(), file=sys.stderr)
         return 130
     print(f"sweep folder: {summary['sweep_dir']}")
     print(summary["table"], end="")
@@ -86,4 +93,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    exit_process(main())
+    sys.exit(main(process=True))

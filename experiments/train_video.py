@@ -7,7 +7,7 @@ Any config flag of ``nnjax train`` can follow. The result it reaches is in the R
 
 import sys
 
-from nnjax.cli import exit_process, train_named
+from nnjax.cli import train_named
 
 if __name__ == "__main__":
-    exit_process(train_named("video", sys.argv[1:]))
+    sys.exit(train_named("video", sys.argv[1:], process=True))

@@ -7,7 +7,7 @@ The result it reaches is in the README's "Results".
 
 import sys
 
-from nnjax.cli import exit_process, train_named
+from nnjax.cli import train_named
 
 if __name__ == "__main__":
-    exit_process(train_named("wide", sys.argv[1:]))
+    sys.exit(train_named("wide", sys.argv[1:], process=True))

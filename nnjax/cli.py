@@ -6,10 +6,12 @@ import argparse
 import dataclasses
 import json
 import os
+import signal
 import sys
 import typing
+from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from nnjax.config import FIELD_NAMES, Config, apply_overrides, load_json
 from nnjax.errors import ConfigError, NnjaxError
@@ -293,37 +295,61 @@ def _quiet_tensorflow() -> None:
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 
-def train_named(name: str, argv: list[str], prog: str | None = None) -> int:
+def train_named(name: str, argv: list[str], prog: str | None = None, *, process: bool = False) -> int:
     """``nnjax train --config NAME ARGV`` as its own command (``prog``, default the script's name) for the
     experiment scripts: no ``--config`` flag, help showing NAME's values. A ``--resume`` or ``--config-file``
-    starts from that saved config instead."""
+    starts from that saved config instead. ``process``: this is the script's own process (Ctrl-C:
+    ``exit_at_once_on_interrupt``)."""
     _quiet_tensorflow()
     parser = _OneLineParser(prog=prog, description=f"Train the named config {name!r} (nnjax train --config {name}).")
     add_train_flags(parser, named=name)
     args = parser.parse_args(argv)
     args.verb, args.func = "train", cmd_train
     args.config = None if (args.resume or args.config_file) else name
+    if process:
+        exit_at_once_on_interrupt(lambda: _interrupt_line(args))
     return _run(args)
 
 
-def exit_process(rc: int) -> NoReturn:
-    """End a command-line process with exit status ``rc``. After an interrupt (130) the interpreter's
-    shutdown is skipped: XLA threads still compiling can crash it (SIGSEGV), and every file nnjax
-    writes is already complete (atomic writes, flushed logs)."""
-    if rc == 130:
-        sys.stdout.flush()
-        sys.stderr.flush()
+def exit_at_once_on_interrupt(line: Callable[[], str]) -> None:
+    """For a command-line process only (in-process callers such as notebooks keep their KeyboardInterrupt):
+    Ctrl-C writes ``line()`` to stderr and ends the process at once with status 130, as a kill would.
+
+    That is safe at any moment: nnjax writes every file atomically and a run killed mid-epoch resumes
+    bit-identical (tests/test_resume.py). A KeyboardInterrupt is not: raised inside JAX's garbage-collector
+    hook it is ignored (the run trained on to the end and exited 0), during start-up imports it becomes an
+    ImportError traceback, and after it Python's shutdown crashed XLA threads still compiling (SIGSEGV).
+    """
+
+    def handler(signum: int, frame: Any) -> None:
+        lead = "\n" if sys.stderr.isatty() else ""  # off a progress bar's line
+        os.write(2, f"{lead}{line()}\n".encode())
         os._exit(130)
-    sys.exit(rc)
+
+    signal.signal(signal.SIGINT, handler)
+
+
+def _interrupt_line(args: argparse.Namespace) -> str:
+    """``nnjax: interrupted``, with the command that continues a run or sweep folder already started."""
+    folder = (args.resume or args.out) if args.verb in ("train", "sweep") else None
+    started = folder and any((Path(folder) / f).exists() for f in ("config.json", "sweep.json"))
+    hint = f" (continue with: nnjax {args.verb} --resume {folder})" if started else ""
+    return f"nnjax: interrupted{hint}"
 
 
 def entry() -> NoReturn:
-    """The ``nnjax`` console script."""
-    exit_process(main())
+    """The ``nnjax`` console script: ``main`` in its own process (Ctrl-C: ``exit_at_once_on_interrupt``)."""
+    args = _parse(None)
+    exit_at_once_on_interrupt(lambda: _interrupt_line(args))
+    sys.exit(_run(args))
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``nnjax`` console script; bad input → one line on stderr, exit 1."""
+    """``nnjax ARGV`` in this process (the console script is ``entry``); bad input → one line on stderr, exit 1."""
+    return _run(_parse(argv))
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
     _quiet_tensorflow()
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
@@ -331,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.exit(
             2, f"nnjax {args.verb}: error: unrecognized arguments: {' '.join(extra)} (see nnjax {args.verb} --help)\n"
         )
-    return _run(args)
+    return args
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -345,13 +371,10 @@ def _run(args: argparse.Namespace) -> int:
         where = f"{e.filename}: " if e.filename else ""
         print(f"nnjax: error: {where}{e.strerror or e}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        folder = (args.resume or args.out) if args.verb in ("train", "sweep") else None
-        started = folder and any((Path(folder) / f).exists() for f in ("config.json", "sweep.json"))
-        hint = f" (continue with: nnjax {args.verb} --resume {folder})" if started else ""
-        print(f"nnjax: interrupted{hint}", file=sys.stderr)
+    except KeyboardInterrupt:  # in-process callers; a command-line process ends in exit_at_once_on_interrupt
+        print(_interrupt_line(args), file=sys.stderr)
         return 130
 
 
 if __name__ == "__main__":
-    exit_process(main())
+    entry()

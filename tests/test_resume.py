@@ -170,6 +170,31 @@ def test_sigkill_then_resume_is_bit_identical(reference, tmp_path):
     assert not list((out / "checkpoints").glob(".*.tmp"))
 
 
+def test_ctrl_c_is_one_line_exit_130_and_the_run_resumes(reference, tmp_path):
+    """The console script (cli.entry) on Ctrl-C: one line saying how to continue, exit status 130 — never a
+    traceback, an ignored interrupt or a crash in Python's shutdown — and the run resumes bit-identical."""
+    ref_dir, _ = reference
+    script = tmp_path / "nnjax_entry.py"
+    script.write_text(SCRIPT.replace("sys.exit(cli.main(sys.argv[1:]))", "cli.entry()"))
+    out = tmp_path / "interrupted"
+    proc = nnjax_process(script, "train", "--out", out, *FLAGS, "--no-progress", delay=0.08)
+    deadline = time.monotonic() + 120
+    while len(run.read_metrics(out / "metrics.jsonl")) < 3:
+        assert proc.poll() is None, f"training ended before its third epoch: {proc.communicate()}"
+        assert time.monotonic() < deadline, "no third epoch within 120 s"
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert stderr.splitlines() == [f"nnjax: interrupted (continue with: nnjax train --resume {out})"]
+    assert not (out / "result.json").exists(), "the interrupt came too late to test anything"
+    resumed = nnjax_process(script, "train", "--resume", out, "--no-progress")
+    _, stderr = resumed.communicate(timeout=300)
+    assert resumed.returncode == 0, stderr
+    assert_bit_identical(final_state(out), final_state(ref_dir))
+    assert metric_lines(out) == metric_lines(ref_dir)
+
+
 def test_resume_in_process_matches_and_drops_lines_past_the_checkpoint(reference, cut):
     ref_dir, ref_result = reference
     # The interrupted run logged epochs 1-7 and checkpointed 6; a kill may also leave a line cut short.

@@ -263,7 +263,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("viz", help="draw figures of a run (or sweep) folder", description="Write PNG figures.")
     p.add_argument("run_dir", metavar="RUN_DIR")
     p.add_argument(
-        "--digits", metavar="I,J,..", help="test-image indices for the activation flow (default: one per class)"
+        "--digits",
+        metavar="I,J,..",
+        help="test images for the activation flow, by position in tfds's test split (not the IDX file order; "
+        "default: one per class)",
     )
     p.add_argument(
         "--max-neurons", type=int, default=64, help="first-layer neurons to draw at most (default: %(default)s)"

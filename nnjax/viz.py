@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -618,7 +619,8 @@ def render_run(
     The weights and learning curves need only the run folder and are written first; the others read
     the test split (``splits``, or the config's data set). ``on_written`` is called with each path as
     soon as its figure is written (so a data error later still leaves the earlier figures reported).
-    Given ``digits`` as text, the test split is read first, so that a bad index writes no figure.
+    ``digits``: positions in the test split as tfds orders it (not the IDX file's order), as a list or
+    as text ("3,17"); the test split is read first, so that a bad index writes no figure.
     An ``out_dir`` that cannot be a writable folder is a CheckpointError before anything is written; a
     metrics file with no line to draw (missing, empty, damaged) is one warning line on stderr, and the
     other figures are still written.
@@ -656,8 +658,9 @@ def render_run(
             splits = load_splits(cfg.dataset, cfg.data_dir, cfg.tfds_dir, validation=False)
         return splits
 
-    if isinstance(digits, str):  # a bad index is refused before any figure is written
-        digits = parse_digits(digits, test_split().n_test)
+    if digits is not None:  # a bad index is refused before any figure is written
+        text = digits if isinstance(digits, str) else ",".join(str(i) for i in digits)
+        digits = parse_digits(text, test_split().n_test)
     subject = f"member {member} ({cfg.activation})" if member is not None else ""
     done(
         plot_weights(
@@ -694,8 +697,17 @@ def cli_main(args: argparse.Namespace) -> int:
                 "nnjax: warning: --digits applies to run folders; a sweep folder gets learning curves", file=sys.stderr
             )
         for p in render_sweep(run_dir, args.out):
-            print(p)
+            _print_path(p)
     else:
         kw = {"digits": args.digits, "max_neurons": args.max_neurons, "member": args.member}
-        render_run(run_dir, args.out, **kw, on_written=print)
+        render_run(run_dir, args.out, **kw, on_written=_print_path)
     return 0
+
+
+def _print_path(path: Path) -> None:
+    """Print a written figure's path; a reader that stops reading (``nnjax viz RUN | head -1``) does not
+    stop the figures: the rest of the output goes to /dev/null."""
+    try:
+        print(path, flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -85,10 +85,34 @@ def test_cli_writes_into_the_run_folder_and_prints_the_paths(video_run, mock_dat
     assert_drawn(video_run / "figures" / "activations.png", (1220, 300))  # 2 digits
 
 
-def test_a_bad_digit_index_writes_no_figure(video_run, splits_256, tmp_path):
-    with pytest.raises(ConfigError, match="index 256 is outside the test split"):
-        viz.render_run(video_run, tmp_path / "figs", digits="0,256", splits=splits_256)
+@pytest.mark.parametrize("digits", ["0,256", [0, 256], [-1, 5], (2.5,)])
+def test_a_bad_digit_index_writes_no_figure(video_run, splits_256, tmp_path, digits):
+    """As text (the CLI) or as a list (Python): an index outside the test split is refused first."""
+    with pytest.raises(ConfigError, match="outside the test split|is not a test-image index"):
+        viz.render_run(video_run, tmp_path / "figs", digits=digits, splits=splits_256)
     assert not (tmp_path / "figs").exists()
+
+
+def test_a_reader_that_stops_reading_does_not_stop_the_figures(video_run, tmp_path):
+    """``nnjax viz RUN | head -1``: every figure is still written (a broken pipe stopped it after two)."""
+    import shlex
+    import subprocess
+    import sys
+
+    out = tmp_path / "figs"
+    code = (
+        "import sys; from conftest import mock_splits; from pathlib import Path; "
+        f"s = mock_splits(256, Path({str(tmp_path / 'tfds')!r})); "
+        "import nnjax.data; nnjax.data.load_splits = lambda *a, **k: s; "
+        "from nnjax.cli import main; sys.exit(main(sys.argv[1:]))"
+    )
+    cmd = [sys.executable, "-c", code, "viz", str(video_run), "--out", str(out)]
+    head = subprocess.run(
+        f"{shlex.join(cmd)} | head -1", shell=True, capture_output=True, text=True, cwd=Path(__file__).parent
+    )
+    assert head.stdout.strip() == str(out / "weights.png"), head.stderr
+    assert sorted(p.name for p in out.iterdir()) == sorted(FIGURES), head.stderr
+    assert "Broken pipe" not in head.stderr and "Error" not in head.stderr, head.stderr
 
 
 def test_wide_network_stays_readable(tmp_path, splits_256):

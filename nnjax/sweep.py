@@ -54,6 +54,7 @@ if TYPE_CHECKING:
 SWEEPS_DIR = Path("sweeps")
 SWEEP_FORMAT = 1
 SWEEP_KEYS = {"group": str, "member": int, "epoch": int}  # in every line of a sweep's metrics.jsonl
+SUMMARY_FILES = ("members.csv", "summary.md", "accuracy.png")
 # Fields a grid may not vary: members are named by the grid, so a grid over "name" means nothing.
 NOT_GRIDDABLE = ("name",)
 # Besides the program, members of one group share where data comes from and how the group is saved.
@@ -381,7 +382,8 @@ def _run_group(
     shard: bool | None,
     label: str,
 ) -> dict[str, Any]:
-    """Train one group as an ensemble (or continue it from its newest checkpoint); returns its result."""
+    """Train one group as an ensemble (or continue it from its newest checkpoint); returns its result and
+    whether this call trained it (False: it had finished)."""
     import jax
     import numpy as np
 
@@ -400,7 +402,7 @@ def _run_group(
     if resume:
         done, why = _finished_group(gdir, ids, cfg0.epochs)
         if done is not None:  # finished before the interruption: nothing to train
-            return done
+            return done, False
         if why is not None:
             print(f"nnjax: warning: {gdir} had finished, but {why}; training it again", file=sys.stderr)
 
@@ -513,7 +515,7 @@ def _run_group(
         "split": placement["split"],
     }
     checkpoint.write_atomic(result_path, (json.dumps(result, indent=2) + "\n").encode())
-    return result
+    return result, True
 
 
 # What a group's result.json must hold (write_summary reads them): name → type, or the length-K lists.
@@ -861,27 +863,31 @@ def run_sweep(
 
         grid_fields = list(grid)
         group_fields = [f for f in grid_fields if f in GROUP_FIELDS]  # what tells the groups apart
-        results = []
+        results, trained = [], []
         for gi, g in enumerate(groups):
             gid = f"g{gi:02d}"
             label = f"{gid} ({gi + 1}/{len(groups)}) K={len(g)} {member_name(g[0], group_fields) or g[0].activation}"
             members = [(ids[id(c)], c) for c in g]
-            results.append(
-                _run_group(
-                    gid,
-                    members,
-                    grid_fields,
-                    data.get(g[0]),
-                    sweep_dir,
-                    resume=resume,
-                    progress=progress,
-                    shard=shard_members,
-                    label=label,
-                )
+            result, did_train = _run_group(
+                gid,
+                members,
+                grid_fields,
+                data.get(g[0]),
+                sweep_dir,
+                resume=resume,
+                progress=progress,
+                shard=shard_members,
+                label=label,
             )
-        return write_summary(
-            sweep_dir, base, configs, grid, results, wall_s=time.perf_counter() - t_start, resumed=resume
-        )
+            results.append(result)
+            trained.append(did_train)
+        # A resume that found every group finished keeps the summary files of the session that trained them
+        # (their wall time is the sweep's); missing ones are written.
+        kept = not any(trained) and all((sweep_dir / f).exists() for f in SUMMARY_FILES)
+        if kept:
+            print(f"nnjax: {sweep_dir} already trained every group; nothing to resume", file=sys.stderr)
+        wall_s = time.perf_counter() - t_start
+        return write_summary(sweep_dir, base, configs, grid, results, wall_s=wall_s, resumed=resume, write=not kept)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1030,8 +1036,10 @@ def write_summary(
     results: list[dict[str, Any]],
     wall_s: float,
     resumed: bool = False,
+    write: bool = True,
 ) -> dict[str, Any]:
-    """Write members.csv, summary.md and accuracy.png from the groups' results; return the summary.
+    """Write members.csv, summary.md and accuracy.png (``SUMMARY_FILES``; not with ``write=False``) from
+    the groups' results; return the summary.
 
     ``wall_s`` is this call's; with ``resumed`` the training and compilation times also hold earlier
     sessions', so the text says which is which."""
@@ -1044,12 +1052,15 @@ def write_summary(
     varied, table = _table_rows(grid, rows, results)
     split = results[0]["eval_split"]
 
-    checkpoint.write_atomic(sweep_dir / "members.csv", members_csv(rows).encode())
+    if write:
+        checkpoint.write_atomic(sweep_dir / "members.csv", members_csv(rows).encode())
 
     from nnjax.viz import plot_sweep_accuracy
 
     diverged = {r["member"] for r in rows if r["diverged_epoch"] is not None}  # left out, as in the table
-    plot_sweep_accuracy([m for m in lines if m["member"] not in diverged], varied, sweep_dir / "accuracy.png", split)
+    if write:
+        curves = [m for m in lines if m["member"] not in diverged]
+        plot_sweep_accuracy(curves, varied, sweep_dir / "accuracy.png", split)
     md = markdown_table(varied, table, split)
     device = results[0]["device"]
     train_total = sum(r["train_s"] for r in results)
@@ -1076,7 +1087,8 @@ def write_summary(
         f"on {device} ({os.cpu_count()} CPU cores visible), {_placement(results)}.\n\n"
         "![accuracy per epoch](accuracy.png)\n"
     )
-    checkpoint.write_atomic(sweep_dir / "summary.md", doc.encode())
+    if write:
+        checkpoint.write_atomic(sweep_dir / "summary.md", doc.encode())
     return {
         "sweep_dir": str(sweep_dir),
         "n_members": len(configs),

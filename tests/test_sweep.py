@@ -661,6 +661,22 @@ def test_a_damaged_group_result_is_finished_again(tmp_path, capsys):
         assert without(json.loads(path.read_text()), "compile_s") == without(good, "compile_s")
 
 
+def test_resume_of_a_finished_sweep_keeps_its_summary(tmp_path, capsys):
+    """Resuming a sweep whose groups all finished writes nothing (its summary.md keeps the wall time of the
+    session that trained it, not the no-op resume's), as for runs; a summary file lost is written again."""
+    s = tmp_path / "s"
+    full = run_tiny(TINY, {"activation": ["sigmoid", "relu"]}, s)
+    before = folder_bytes(s)
+    capsys.readouterr()
+    again = run_tiny(TINY, {"activation": ["sigmoid", "relu"]}, s, resume=True)
+    assert capsys.readouterr().err == f"nnjax: {s} already trained every group; nothing to resume\n"
+    assert folder_bytes(s) == before
+    assert again["members"] == full["members"] and again["table"] == full["table"]
+    (s / "summary.md").unlink()
+    run_tiny(TINY, {"activation": ["sigmoid", "relu"]}, s, resume=True)
+    assert "for this --resume" in (s / "summary.md").read_text()
+
+
 def test_an_edited_sweep_json_is_named_in_its_errors(tmp_path):
     s = tmp_path / "s"
     run_tiny(TINY, {"seed": [0, 1]}, s)

@@ -410,14 +410,24 @@ def load_run(run_dir: str | Path) -> tuple[Config, Params, int]:
 
 def load_network(folder: str | Path, member: int | None = None) -> tuple[Config, Params, int]:
     """(config, parameters stacked as an ensemble of one, epoch): a run folder's newest checkpoint, or
-    with ``member`` that member of a sweep folder (``sweep.load_member``)."""
+    with ``member`` that member of a sweep folder (``sweep.load_member``). Parameters from before the last
+    epoch (a run interrupted or still training) come with a warning on stderr naming their epoch."""
     if member is None:
-        return load_run(folder)
-    if not (Path(folder) / "sweep.json").exists():
+        cfg, params, epoch = load_run(folder)
+    elif not (Path(folder) / "sweep.json").exists():
         raise CheckpointError(f"--member {member}: {folder} is not a sweep folder (no sweep.json)")
-    from nnjax.sweep import load_member
+    else:
+        from nnjax.sweep import load_member
 
-    return load_member(folder, member)
+        cfg, params, epoch = load_member(folder, member)
+    if epoch < cfg.epochs:
+        which = f"{folder}" if member is None else f"{folder} member {member}"
+        print(
+            f"nnjax: warning: {which} has trained {epoch} of its {cfg.epochs} epochs; "
+            f"these are its epoch-{epoch} parameters",
+            file=sys.stderr,
+        )
+    return cfg, params, epoch
 
 
 def eval_run(run_dir: str | Path, splits: Splits | None = None, member: int | None = None) -> dict[str, Any]:
@@ -435,8 +445,9 @@ def export_run(
 ) -> Path:
     """Write the trained W and b of every layer as plain named arrays in an ``.npz`` file.
 
-    Keys: ``layer0_W`` (16×784), ``layer0_b`` (16), …, and ``activation`` / ``cost`` as strings;
-    loads with ``numpy.load(FILE, allow_pickle=False)``. An existing ``out_file`` is replaced only
+    Keys: ``layer0_W`` (16×784), ``layer0_b`` (16), …, ``activation`` / ``cost`` as strings,
+    ``standardize`` and ``epoch`` (of the parameters: the newest checkpoint's); loads with
+    ``numpy.load(FILE, allow_pickle=False)``. An existing ``out_file`` is replaced only
     with ``overwrite`` (it may hold another run's weights). ``member``: that member of a sweep folder.
     """
     out_file = Path(out_file)
@@ -446,7 +457,7 @@ def export_run(
         raise ConfigError(f"{out_file}: is a folder; name the .npz file to write")
     if out_file.exists() and not overwrite:
         raise ConfigError(f"{out_file}: already exists (--overwrite replaces it)")
-    cfg, params_K, _ = load_network(run_dir, member)
+    cfg, params_K, epoch = load_network(run_dir, member)
     params = jax.device_get(unstack(params_K, 0))
     arrays = {}
     for i, layer in enumerate(params):
@@ -455,6 +466,7 @@ def export_run(
     arrays["activation"] = np.array(cfg.activation)
     arrays["cost"] = np.array(cfg.cost)
     arrays["standardize"] = np.array(cfg.standardize)
+    arrays["epoch"] = np.array(epoch)
     checkpoint.check_writable_folder(out_file.parent)
     out_file.parent.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()

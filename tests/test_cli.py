@@ -364,6 +364,7 @@ def test_train_eval_export(tmp_path, cli, cli_error, mock64):
     with np.load(tmp_path / "w.npz", allow_pickle=False) as z:
         arrays = dict(z)
     shapes = {k: v.shape for k, v in arrays.items() if k.startswith("layer")}
+    assert int(arrays["epoch"]) == result["epochs"]
     assert shapes == {
         "layer0_W": (16, 784),
         "layer0_b": (16,),

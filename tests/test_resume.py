@@ -195,6 +195,18 @@ def test_ctrl_c_is_one_line_exit_130_and_the_run_resumes(reference, tmp_path):
     assert metric_lines(out) == metric_lines(ref_dir)
 
 
+def test_parameters_of_an_unfinished_run_are_named_by_their_epoch(cut, cli, patched_data, tmp_path):
+    """export/eval of a run interrupted after its epoch-6 checkpoint (of 12): a warning says so, and the
+    exported file records the epoch (it could otherwise be shared as the run's trained weights)."""
+    rc, out, err = cli("export", cut, tmp_path / "w.npz")
+    assert rc == 0, err
+    assert err == f"nnjax: warning: {cut} has trained 6 of its 12 epochs; these are its epoch-6 parameters\n"
+    with np.load(tmp_path / "w.npz", allow_pickle=False) as z:
+        assert int(z["epoch"]) == 6
+    rc, out, err = cli("eval", cut)
+    assert rc == 0 and "has trained 6 of its 12 epochs" in err and "epoch 6 parameters" in out
+
+
 def test_resume_in_process_matches_and_drops_lines_past_the_checkpoint(reference, cut):
     ref_dir, ref_result = reference
     # The interrupted run logged epochs 1-7 and checkpointed 6; a kill may also leave a line cut short.

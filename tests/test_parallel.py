@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -326,7 +327,12 @@ def finish_worker(proc: subprocess.Popen, timeout: float = 180) -> dict:
     stdout, stderr = out.read(), err.read()
     out.close(), err.close()
     lines = [line for line in stdout.splitlines() if line.startswith(RESULT)]
-    assert proc.returncode == 0 and lines, f"worker failed (rc {proc.returncode}):\n{stderr[-3000:]}"
+    # jax.distributed's shutdown at exit can abort inside grpc after the worker printed its result
+    # (seen once in three full test runs: "Check failed: queue.Pop() == nullptr" under
+    # DistributedRuntimeService::Shutdown): JAX's own exit, not the work under test, which is checked.
+    shutdown_abort = proc.returncode == -signal.SIGABRT and "DistributedRuntimeService::Shutdown" in stderr
+    ok = proc.returncode == 0 or shutdown_abort
+    assert ok and lines, f"worker failed (rc {proc.returncode}):\n{stderr[-3000:]}"
     return json.loads(lines[-1][len(RESULT) :])
 
 

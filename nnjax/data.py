@@ -20,6 +20,7 @@ import gzip
 import io
 import math
 import os
+import re
 import socket
 import struct
 import sys
@@ -292,8 +293,7 @@ def load_arrays(
             with _quiet_tfds(tfds, quiet=raw is not None):
                 builder.download_and_prepare(download_config=config)
         except Exception as e:
-            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            raise DataError(f"building {dataset} from {raw or 'the internet'} failed: {first}") from None
+            raise DataError(_build_failure(e, dataset, raw)) from None
     try:
         x_train, y_train = _split_to_numpy(builder, "train")
         x_test, y_test = _split_to_numpy(builder, "test")
@@ -303,6 +303,20 @@ def load_arrays(
     if not mocked:
         _write_cache(cache, arrays)
     return arrays
+
+
+def _build_failure(e: Exception, dataset: str, raw: Path | None) -> str:
+    """One line for a failed tfds build: its first line, or for a raw file that is not the data set's own
+    (tfds's checksum check, e.g. MNIST files given for fashion_mnist: the same names) the file and why."""
+    text = str(e).strip()
+    wrong = re.search(r"downloaded to (.+?), has wrong checksum", text)
+    if wrong and raw is not None:
+        return (
+            f"building {dataset} from {raw} failed: {wrong.group(1)} is not the {dataset} release's file "
+            "(its checksum differs: a file of another data set?)"
+        )
+    first = text.splitlines()[0] if text else type(e).__name__
+    return f"building {dataset} from {raw or 'the internet'} failed: {first}"
 
 
 def _npz_layout(path: Path) -> dict[str, tuple[int, np.dtype, tuple[int, ...]]] | None:

@@ -201,6 +201,16 @@ def test_cli_no_data_and_no_network(tmp_path, cli_error, monkeypatch):
 # ---- loading -------------------------------------------------------------------------------------------
 
 
+def test_raw_files_of_another_data_set_are_named_as_such(idx_template, tmp_path):
+    """MNIST-format files given for fashion_mnist (the same four names) fail tfds's checksum: one line
+    naming the file and the likely cause, not tfds's cut-off 'downloaded to …, has wrong checksum:'."""
+    with pytest.raises(DataError) as e:
+        data.load_arrays("fashion_mnist", str(idx_template), str(tmp_path / "tfds"))
+    line = str(e.value)
+    assert line.startswith(f"building fashion_mnist from {idx_template} failed: {idx_template}/") and "\n" not in line
+    assert line.endswith("is not the fashion_mnist release's file (its checksum differs: a file of another data set?)")
+
+
 def test_mock_data_loads_as_uint8_images_and_int32_labels(tmp_path):
     s = mock_splits(40, tmp_path / "tfds")
     assert s.x_train.shape == (40, 784) and s.x_train.dtype == np.uint8

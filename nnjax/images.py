@@ -31,6 +31,9 @@ BOX = 20  # the ink is scaled to fit a BOX × BOX square ...
 CENTRE = 14.0  # ... whose centre of mass lands here (the mean over MNIST's test digits is 13.99, 14.01)
 MIN_CONTRAST = 0.1  # ink must differ from the paper by 10 % of the grey range, or the image counts as blank
 INK_FLOOR = 0.15  # paper texture and JPEG ringing below 15 % of the ink's strength count as paper
+# Fewer strong ink pixels than this is a speck (dust, a stray dot), not a digit: 4, or 1 in 100,000 of a
+# large photo's pixels (a digit written in a 2000×2000 photo covers thousands).
+MIN_INK_PIXELS, MIN_INK_FRACTION = 4, 1e-5
 
 
 def percent(p: float) -> str:
@@ -99,6 +102,8 @@ def read_grey(path: str | Path) -> np.ndarray:
     if img.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
         grey = np.asarray(img, dtype=np.float32)
         top = 65535.0 if grey.max() > 255 else 255.0
+        if img.mode == "F" and grey.max() <= 1.0:  # floating-point grey levels: 0 to 1, as usual
+            top = 1.0
         return np.clip(grey / top, 0.0, 1.0)
     if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
         rgba = img.convert("RGBA")
@@ -144,6 +149,9 @@ def to_mnist(ink_HxW: np.ndarray, name: str = "image") -> np.ndarray:
     rows, cols = np.flatnonzero(ink_HxW.any(axis=1)), np.flatnonzero(ink_HxW.any(axis=0))
     if rows.size == 0:
         raise DataError(f"{name}: no ink found (blank image)")
+    strong = int((ink_HxW > 0.5).sum())
+    if strong < max(MIN_INK_PIXELS, MIN_INK_FRACTION * ink_HxW.size):
+        raise DataError(f"{name}: no digit found (only a speck of ink: {strong} pixel{'s' * (strong != 1)})")
     crop = ink_HxW[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
     scale = BOX / max(crop.shape)
     h, w = max(1, round(crop.shape[0] * scale)), max(1, round(crop.shape[1] * scale))

@@ -213,6 +213,30 @@ def test_blank_and_almost_blank_images_are_refused(tmp_path):
             images.load_digit(tmp_path / name)
 
 
+def test_a_speck_is_not_read_as_a_digit(tmp_path):
+    """One or two dark pixels on a large white page were cropped, blown up to 20×20 and read as a
+    confident 8; a tiny image of a real stroke still reads."""
+    page = np.full((2000, 2000), 255, np.uint8)
+    page[700, 900] = page[701, 900] = 0
+    Image.fromarray(page).save(tmp_path / "specks.png")
+    with pytest.raises(images.DataError, match=r"specks.png: no digit found \(only a speck of ink: 2 pixels\)"):
+        images.load_digit(tmp_path / "specks.png")
+    one = np.full((5, 5), 255, np.uint8)
+    one[:, 2] = 0  # a 5×5 image of a '1'
+    Image.fromarray(one).save(tmp_path / "one.png")
+    assert images.load_digit(tmp_path / "one.png").max() == 255
+
+
+def test_floating_point_grey_levels_from_0_to_1(tmp_path):
+    """A float TIFF (Pillow mode F) with grey levels in [0, 1] reads like the same 8-bit image, not blank."""
+    _, ink, _ = sample_digit()
+    grey = 1.0 - ink.astype(np.float32) / 255
+    Image.fromarray(grey, "F").save(tmp_path / "digit.tiff")
+    Image.fromarray(255 - ink).save(tmp_path / "digit.png")
+    got, want = images.load_digit(tmp_path / "digit.tiff"), images.load_digit(tmp_path / "digit.png")
+    assert np.abs(got.astype(int) - want.astype(int)).max() <= 1
+
+
 # --------------------------------------------------------------------------------------------------
 # The command line
 # --------------------------------------------------------------------------------------------------

@@ -60,7 +60,11 @@ def add_train_flags(p: argparse.ArgumentParser, named: str | None = None) -> Non
     add_config_flags(p, named)
     p.add_argument("--out", metavar="RUN_DIR", help="run folder to create (default: runs/NAME-ACTIVATION-TIME)")
     p.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its newest good checkpoint")
-    p.add_argument("--force", action="store_true", help="with --resume: accept config changes that alter results")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="with --resume: accept config changes that alter results (not --data-seed or --validation)",
+    )
     p.add_argument("--json", action="store_true", help="print a JSON summary instead of text")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 

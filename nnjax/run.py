@@ -122,8 +122,22 @@ def _metrics_until(path: Path, epoch: int) -> list[dict[str, Any]]:
     return kept
 
 
+# Fields a resume cannot change, even with --force: the checkpoints and metrics hold their data order and
+# the split they evaluated on.
+FIXED_ON_RESUME = {
+    "data_seed": "its checkpoints hold the data order of the other",
+    "validation": "it changes the training images and the split every metrics line reports",
+}
+
+
 def _check_resumable(saved: Config, cfg: Config, force: bool, run_dir: Path) -> None:
     old, new = result_fields(saved), result_fields(cfg)
+    for k, why in FIXED_ON_RESUME.items():
+        if old.get(k) != new[k]:
+            raise ConfigError(
+                f"{run_dir}: --resume with {k}={new[k]!r} but the run used {k}={old.get(k)!r}; not even --force "
+                f"changes it ({why}): start a new run"
+            )
     changed = [k for k in new if old.get(k) != new[k]]
     if changed and not force:
         k = changed[0]
@@ -243,8 +257,7 @@ def train_and_evaluate(
         if resume:
             check_run_folder(run_dir, " to resume")
             stack.enter_context(checkpoint.locked(run_dir))
-            saved = load_json(run_dir / "config.json")
-            _check_resumable(saved, cfg, force, run_dir)
+            _check_resumable(load_json(run_dir / "config.json"), cfg, force, run_dir)
             finished = _finished_result(run_dir, cfg)
             if finished is not None:
                 # Its metrics are part of the result (viz, sweeps of runs): lines lost or edited are an
@@ -257,9 +270,7 @@ def train_and_evaluate(
         elif run_dir.exists() and any(run_dir.iterdir()):
             raise ConfigError(f"{run_dir}: run folder already exists; use --resume or another --out")
         checkpoint.check_writable_folder(run_dir)  # now, not after loading the data and compiling
-        # A checkpoint holds the data order it was trained with: that of the saved data_seed (--force may change it).
-        trained = saved if resume else cfg
-        return _train(cfg, run_dir, resume, progress, splits, stack, trained)
+        return _train(cfg, run_dir, resume, progress, splits, stack)
 
 
 def _train(
@@ -269,7 +280,6 @@ def _train(
     progress: bool,
     splits: Splits | None,
     stack: contextlib.ExitStack,
-    trained: Config,
 ) -> dict[str, Any]:
     if splits is None:
         # With several processes each one loads only the rows its own devices hold (multi-host).
@@ -291,7 +301,7 @@ def _train(
             ckpt = checkpoint.checkpoint_path(ckpt_dir, start)
             if start > cfg.epochs:
                 raise ConfigError(f"{ckpt}: the run is already past epochs={cfg.epochs}")
-            check_data_key(tree, trained, start, ckpt)
+            check_data_key(tree, cfg, start, ckpt)
             state = _with_hyperparams_of(tree["train"], state)
         history = _metrics_until(metrics_path, start)
 

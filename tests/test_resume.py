@@ -253,20 +253,20 @@ def test_resume_with_force_continues_with_the_new_config(cut, cli, patched_data)
     assert json.loads(out)["epochs"] == CFG.epochs
 
 
-def test_resume_with_force_continues_in_a_new_data_order(cut, reference, cli, patched_data):
-    """--force --data-seed: the checkpoint is checked against the data order it was trained in (the saved
-    data_seed), and the epochs after it are shuffled by the new one."""
-    ref_dir, _ = reference
-    start = checkpoint.list_checkpoints(cut / "checkpoints")[-1][0]
-    rc, _, err = cli("train", "--resume", cut, "--data-seed", "1", "--force", "--no-progress")
-    assert rc == 0, err
-    assert json.loads((cut / "config.json").read_text())["data_seed"] == 1
-    assert (
-        final_state(cut)["state"]["data_key"].tolist()
-        == jax.random.key_data(run.epoch_key(CFG.replace(data_seed=1), CFG.epochs)).tolist()
-    )
-    ours, ref = metric_lines(cut), metric_lines(ref_dir)
-    assert ours[:start] == ref[:start] and ours[start] != ref[start]
+@pytest.mark.parametrize("flag, value", [("--data-seed", "1"), ("--validation", None)])
+def test_resume_never_changes_the_data_order_or_the_split(
+    reference, tmp_path, cut, cli_error, patched_data, flag, value
+):
+    """Not even --force continues with another data_seed or --validation: the checkpoints hold the old data
+    order (a forced new seed, once interrupted, left a run no resume could load) and the metrics lines the
+    old split (a finished run resumed with --validation crashed on its lines)."""
+    done = Path(shutil.copytree(reference[0], tmp_path / "done"))
+    for folder in (cut, done):
+        before = folder_digest(folder)
+        line = cli_error("train", "--resume", folder, flag, *([value] if value else []), "--force", "--no-progress")
+        field = flag[2:].replace("-", "_")
+        assert f"--resume with {field}=" in line and "not even --force changes it" in line, line
+        assert folder_digest(folder) == before
 
 
 def test_a_finished_run_with_a_damaged_result_is_finished_again(reference, tmp_path, cli, patched_data):

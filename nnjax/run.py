@@ -63,11 +63,11 @@ def check_data_key(tree: dict[str, Any], cfg: Config, epoch: int, path: Path) ->
         )
 
 
-def read_metrics(path: Path, require: dict[str, type] | None = None) -> list[dict[str, Any]]:
+def read_metrics(path: Path, require: dict[str, type | tuple[type, ...]] | None = None) -> list[dict[str, Any]]:
     """The JSON lines of a metrics file (missing file: none; a last line cut short by a kill: dropped).
 
     Every line must be an object whose ``require`` keys (default: ``epoch``) hold values of the given
-    types; otherwise CheckpointError.
+    type (or one of a tuple of types); otherwise CheckpointError naming the file's line and the key.
     """
     require = {"epoch": int} if require is None else require
     if not Path(path).exists():
@@ -83,9 +83,16 @@ def read_metrics(path: Path, require: dict[str, type] | None = None) -> list[dic
                 m = json.loads(line)
             except json.JSONDecodeError:
                 raise CheckpointError(f"{path}: line {i} is not valid JSON") from None
-            bad = [(k, t) for k, t in require.items() if not isinstance(m, dict) or type(m.get(k)) is not t]
+            bad = [
+                (k, t if isinstance(t, tuple) else (t,))
+                for k, t in require.items()
+                if not isinstance(m, dict) or type(m.get(k, ...)) not in (t if isinstance(t, tuple) else (t,))
+            ]
             if bad:
-                raise CheckpointError(f"{path}: line {i}: {bad[0][0]!r} missing or not {bad[0][1].__name__}")
+                k, types = bad[0]
+                got = "missing" if not isinstance(m, dict) or k not in m else f"{m[k]!r}"
+                want = " or ".join("null" if t is type(None) else t.__name__ for t in types)
+                raise CheckpointError(f"{path}: line {i}: {k!r} missing or not {want} ({got})")
             lines.append(m)
     return lines
 

@@ -381,7 +381,7 @@ def _run_group(
     progress: bool,
     shard: bool | None,
     label: str,
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], bool]:
     """Train one group as an ensemble (or continue it from its newest checkpoint); returns its result and
     whether this call trained it (False: it had finished)."""
     import jax
@@ -720,11 +720,10 @@ def _check_resume_groups(sweep_dir: Path, groups: list[list[tuple[int, Config]]]
     from nnjax.run import read_metrics
 
     metrics_path = sweep_dir / "metrics.jsonl"
+    split = "val" if groups and groups[0][0][1].validation else "test"
+    numbers = {f"{split}_accuracy": (float, int, type(None)), "epoch_s": (float, int)}  # what the summary reads
     epochs_of: dict[int, list[int]] = {}
-    for i, m in enumerate(read_metrics(metrics_path, SWEEP_KEYS), 1):
-        acc = m.get("val_accuracy", m.get("test_accuracy", "missing"))
-        if not (acc is None or type(acc) in (float, int)) or type(m.get("epoch_s")) not in (float, int):
-            raise CheckpointError(f"{metrics_path}: line {i}: no accuracy or epoch time (edited or damaged?)")
+    for m in read_metrics(metrics_path, {**SWEEP_KEYS, **numbers}):
         epochs_of.setdefault(m["member"], []).append(m["epoch"])
     planned = {f"g{gi:02d}": g for gi, g in enumerate(groups)}
     for gdir in sorted((sweep_dir / "groups").glob("g*")):
@@ -847,8 +846,9 @@ def run_sweep(
                 steps_per_epoch(g[0], data.get(g[0]).n_train)
             except ConfigError as e:
                 raise ConfigError(f"sweep member {g[0].name}: {e}") from None
-            if resume:
-                _group_placement(sweep_dir / "groups" / f"g{gi:02d}", len(g), shard_members, resume)
+            gdir = sweep_dir / "groups" / f"g{gi:02d}"
+            if resume and _finished_group(gdir, [ids[id(c)] for c in g], g[0].epochs)[0] is None:
+                _group_placement(gdir, len(g), shard_members, resume)  # a finished group never trains again
         if not resume:
             from nnjax import __version__
 

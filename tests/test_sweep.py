@@ -488,9 +488,10 @@ def test_resume_refuses_another_placement(tmp_path, monkeypatch):
     info = json.loads((gdir / "group.json").read_text())
     here = info["placement"]
     assert set(here) == {"split", "n_devices", "k_run"} and here["k_run"] == 2
-    (gdir / "result.json").unlink()  # unfinished: it continues from its last checkpoint
     other = {"split": "members", "n_devices": 2, "k_run": 2}
     (gdir / "group.json").write_text(json.dumps({**info, "placement": other}))
+    assert run_tiny(TINY, {"seed": [0, 1]}, s, resume=True)["n_members"] == 2  # finished: it never trains again
+    (gdir / "result.json").unlink()  # unfinished: it continues from its last checkpoint
     with monkeypatch.context() as m:  # refused before anything of the group is built or compiled
         m.setattr("nnjax.train.init_state", lambda *a, **k: pytest.fail("initialised"))
         m.setattr("nnjax.train.compile_ensemble", lambda *a, **k: pytest.fail("compiled"))
@@ -614,9 +615,12 @@ def test_resume_refuses_lost_repeated_or_edited_metrics_lines(tmp_path, monkeypa
         monkeypatch, s, grid, CheckpointError, r"member 1's lines up to it are for epochs \[1, 2, 2\]"
     )
     write_lines(s, [*good[:2], {**good[2], "test_accuracy": "0.5"}, good[3]])
-    refused_before_training(monkeypatch, s, grid, CheckpointError, "line 3: no accuracy or epoch time")
+    match = r"line 3: 'test_accuracy' missing or not float or int or null \('0.5'\)"
+    refused_before_training(monkeypatch, s, grid, CheckpointError, match)
     write_lines(s, [*good[:2], without(good[2], "epoch_s"), good[3]])
-    refused_before_training(monkeypatch, s, grid, CheckpointError, "line 3: no accuracy or epoch time")
+    (s / "metrics.jsonl").write_text("\n" + (s / "metrics.jsonl").read_text())  # numbered as the file's lines
+    match = r"line 4: 'epoch_s' missing or not float or int \(missing\)"
+    refused_before_training(monkeypatch, s, grid, CheckpointError, match)
     # an unfinished group needs the lines up to its newest checkpoint; later ones are trained again
     gdir = s / "groups" / "g00"
     (gdir / "result.json").unlink()

@@ -13,6 +13,7 @@ epochs and the machine.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -54,16 +55,22 @@ def main(argv: list[str] | None = None, *, process: bool = False) -> int:
     if args.resume and (args.out or args.epochs is not None or args.seeds is not None):
         p.error("--resume continues the sweep as it was started; --out, --epochs and --seeds cannot change it")
 
+    default = not args.resume and args.out is None
+
     def interrupt_line() -> str:
         folder = args.resume or args.out
+        if folder is not None and default:  # its default folder, made for it and still empty: removed
+            with contextlib.suppress(OSError):
+                Path(folder).rmdir()
         started = folder is not None and (Path(folder) / "sweep.json").exists()
         hint = f" (continue with: python experiments/sweep_activations.py --resume {folder})" if started else ""
         return f"sweep_activations: interrupted{hint}"
 
     if process:
         exit_at_once_on_interrupt(interrupt_line)
+    from nnjax.checkpoint import removed_if_left_empty
     from nnjax.parallel import split_cpu_cores
-    from nnjax.sweep import load_sweep_spec, run_sweep, summary_timing
+    from nnjax.sweep import default_sweep_dir, load_sweep_spec, run_sweep, summary_timing
 
     split_cpu_cores()  # one CPU device per core: each ensemble's members are split over the cores
 
@@ -74,9 +81,12 @@ def main(argv: list[str] | None = None, *, process: bool = False) -> int:
             base, grid = sweep_spec(args.epochs, range(5) if args.seeds is None else parse_seeds(args.seeds))
         if args.data_dir:
             base = apply_overrides(base, {"data_dir": args.data_dir})  # where the data come from: not a result field
-        summary = run_sweep(
-            base, grid, args.resume or args.out, resume=bool(args.resume), progress=not args.no_progress
-        )
+        if default:  # chosen here, so that an interrupt can name it
+            args.out = str(default_sweep_dir(base))
+        with removed_if_left_empty(Path(args.out) if default else None):
+            summary = run_sweep(
+                base, grid, args.resume or args.out, resume=bool(args.resume), progress=not args.no_progress
+            )
     except NnjaxError as e:
         print(f"sweep_activations: error: {e}", file=sys.stderr)
         return 1

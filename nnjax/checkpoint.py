@@ -13,6 +13,7 @@ kill mid-write leaves the previous checkpoint intact; only the last ``keep`` are
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import os
 import re
@@ -131,9 +132,27 @@ def check_writable_folder(folder: Path) -> None:
             return
 
 
+def _remove_stale_temps(path: Path) -> None:
+    """Remove the temporaries of ``path`` that processes no longer alive here left mid-write (a kill, or
+    Ctrl-C in a command-line process, which exits at once)."""
+    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        pid = tmp.name[len(path.name) + 2 : -len(".tmp")]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:  # no such process: its write will never finish
+            tmp.unlink(missing_ok=True)
+        except OSError:  # a process of another user: alive
+            pass
+
+
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file, fsync and a rename (never half a file)."""
+    """Write ``data`` to ``path`` through a temporary file, fsync and a rename (never half a file); a
+    temporary of ``path`` that a process ended mid-write left behind is removed first."""
     path = Path(path)
+    with contextlib.suppress(OSError):
+        _remove_stale_temps(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # per process: two writers never share one
     try:
         with open(tmp, "wb") as f:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import os
@@ -114,7 +115,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         check_run_folder(Path(args.resume), " to resume")
         args.config_file = str(Path(args.resume) / "config.json")
     cfg = config_from_args(args)
-    default = not args.resume and args.out is None
+    default = args.default_out = not args.resume and args.out is None
     if default:  # chosen here, so that an interrupt can name it
         args.out = str(default_run_dir(cfg))
     from nnjax.checkpoint import removed_if_left_empty
@@ -320,13 +321,18 @@ def train_named(name: str, argv: list[str], prog: str | None = None, *, process:
 
 def exit_at_once_on_interrupt(line: Callable[[], str]) -> None:
     """For a command-line process only (in-process callers such as notebooks keep their KeyboardInterrupt):
-    Ctrl-C writes ``line()`` to stderr and ends the process at once with status 130, as a kill would.
+    Ctrl-C writes ``line()`` to stderr and ends the process at once with status 130, as a kill would
+    (``line`` may first tidy up, e.g. remove a default folder still empty). A process started with
+    SIGINT ignored keeps ignoring it.
 
     That is safe at any moment: nnjax writes every file atomically and a run killed mid-epoch resumes
     bit-identical (tests/test_resume.py). A KeyboardInterrupt is not: raised inside JAX's garbage-collector
     hook it is ignored (the run trained on to the end and exited 0), during start-up imports it becomes an
     ImportError traceback, and after it Python's shutdown crashed XLA threads still compiling (SIGSEGV).
     """
+
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:  # started with Ctrl-C ignored (nohup, `cmd &`): kept
+        return
 
     def handler(signum: int, frame: Any) -> None:
         lead = "\n" if sys.stderr.isatty() else ""  # off a progress bar's line
@@ -339,6 +345,9 @@ def exit_at_once_on_interrupt(line: Callable[[], str]) -> None:
 def _interrupt_line(args: argparse.Namespace) -> str:
     """``nnjax: interrupted``, with the command that continues a run or sweep folder already started."""
     folder = (args.resume or args.out) if args.verb in ("train", "sweep") else None
+    if folder and getattr(args, "default_out", False):  # a default folder made for it, still empty: removed
+        with contextlib.suppress(OSError):
+            Path(folder).rmdir()
     started = folder and any((Path(folder) / f).exists() for f in ("config.json", "sweep.json"))
     hint = f" (continue with: nnjax {args.verb} --resume {folder})" if started else ""
     return f"nnjax: interrupted{hint}"
@@ -346,9 +355,10 @@ def _interrupt_line(args: argparse.Namespace) -> str:
 
 def entry() -> NoReturn:
     """The ``nnjax`` console script: ``main`` in its own process (Ctrl-C: ``exit_at_once_on_interrupt``)."""
-    args = _parse(None)
-    exit_at_once_on_interrupt(lambda: _interrupt_line(args))
-    sys.exit(_run(args))
+    parsed: list[argparse.Namespace] = []  # the handler is set first: Ctrl-C while parsing is one line too
+    exit_at_once_on_interrupt(lambda: _interrupt_line(parsed[0]) if parsed else "nnjax: interrupted")
+    parsed.append(_parse(None))
+    sys.exit(_run(parsed[0]))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1118,7 +1118,7 @@ def cli_main(args: argparse.Namespace) -> int:
     from nnjax import checkpoint
     from nnjax.cli import check_resume_flags, config_from_args, field_overrides, flag_name
 
-    default = not args.resume and args.out is None
+    default = args.default_out = not args.resume and args.out is None
     if args.resume:
         check_resume_flags(args, "sweep")
         base, grid = load_sweep_spec(args.resume)

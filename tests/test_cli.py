@@ -297,6 +297,53 @@ def test_ctrl_c_while_starting_is_one_line_and_exit_130(tmp_path):
     assert not out.exists()
 
 
+def _interrupt_at(tmp_path, delay: float, argv: list[str], ignored: bool = False) -> subprocess.CompletedProcess:
+    """``nnjax ARGV`` sent SIGINT after ``delay`` s (``ignored``: started with SIGINT ignored, as by nohup)."""
+    env = {**os.environ, "TFDS_DATA_DIR": str(tmp_path / "tfds")}
+    ignore = "import signal; signal.signal(signal.SIGINT, signal.SIG_IGN); " if ignored else ""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", f"{ignore}from nnjax.cli import entry; entry()", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    time.sleep(delay)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=120)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+
+
+def test_ctrl_c_before_and_while_parsing_is_one_line(tmp_path):
+    """The handler is set before the command line is parsed (~0.1 s after start) and before JAX loads."""
+    for delay in (0.2, 0.4):
+        done = _interrupt_at(tmp_path, delay, ["train", "--epochs", "1", "--data-dir", str(tmp_path / "none")])
+        assert (done.returncode, done.stdout, done.stderr) == (130, "", "nnjax: interrupted\n"), delay
+
+
+def test_ctrl_c_removes_an_empty_default_folder_and_names_a_started_one(tmp_path):
+    """What the interrupt line does for the command line's folder: a default one still empty is removed
+    (os._exit skips removed_if_left_empty), one with a run in it is named in the --resume hint."""
+    from nnjax.cli import _interrupt_line
+
+    folder = tmp_path / "runs" / "video-sigmoid-1"
+    folder.mkdir(parents=True)
+    args = build_parser().parse_args(["train"])
+    args.out, args.default_out = str(folder), True
+    assert _interrupt_line(args) == "nnjax: interrupted" and not folder.exists()
+    folder.mkdir()
+    (folder / "config.json").write_text("{}")
+    assert _interrupt_line(args) == f"nnjax: interrupted (continue with: nnjax train --resume {folder})"
+    assert folder.exists()
+
+
+def test_a_process_started_with_ctrl_c_ignored_keeps_ignoring_it(tmp_path):
+    """nohup or `cmd &` in a script start a process with SIGINT ignored; the handler does not undo that."""
+    done = _interrupt_at(tmp_path, 0.5, ["train", "--epochs", "1", "--out", "r", "--data-dir", "nowhere"], True)
+    assert done.returncode == 1 and "data folder" in done.stderr and "interrupted" not in done.stderr, done.stderr
+
+
 def test_bad_input_in_a_real_process(tmp_path):
     """The installed entry point: exit 1, exactly one stderr line, no traceback."""
     env = {**os.environ, "NNJAX_DATA_DIR": str(tmp_path / "missing")}

@@ -437,6 +437,21 @@ def test_a_failed_write_names_its_target_and_leaves_no_temporary_file(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.npz"]
 
 
+def test_a_write_removes_temporaries_of_its_file_left_by_ended_processes(tmp_path):
+    """A process ended mid-write (a kill, or Ctrl-C: the command line exits at once) leaves .NAME.PID.tmp;
+    the next write of NAME removes it, but never one of a live process or of another file."""
+    dead = subprocess.Popen([sys.executable, "-c", ""])
+    dead.wait()
+    target = tmp_path / "metrics.jsonl"
+    stale = tmp_path / f".metrics.jsonl.{dead.pid}.tmp"
+    live = tmp_path / f".metrics.jsonl.{os.getppid()}.tmp"  # pytest's parent: alive
+    other = tmp_path / f".result.json.{dead.pid}.tmp"
+    for p in (stale, live, other):
+        p.write_bytes(b"half")
+    checkpoint.write_atomic(target, b"lines\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["metrics.jsonl", live.name, other.name])
+
+
 def test_eval_prints_the_accuracy_of_result_json(reference, cli, patched_data):
     ref_dir, ref_result = reference
     assert run.eval_run(ref_dir, splits=SPLITS)["test_accuracy"] == ref_result["test_accuracy"]

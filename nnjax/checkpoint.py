@@ -13,10 +13,10 @@ kill mid-write leaves the previous checkpoint intact; only the last ``keep`` are
 from __future__ import annotations
 
 import contextlib
-import glob
 import hashlib
 import os
 import re
+import socket
 import struct
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -32,7 +32,7 @@ CHECKPOINT_FORMAT = 2  # 1: bare msgpack without header or checksum (nnjax 0.1.0
 MAGIC = b"NNJAXCKP"
 _HEADER = struct.Struct(">8sI32s")  # magic, format, sha256(body)
 _NAME = re.compile(r"^epoch_(\d{6})\.msgpack$")
-_TMP = re.compile(r"^\.epoch_\d{6}\.msgpack(\.\d+)?\.tmp$")  # write_atomic's temp names (with a pid)
+_TMP = re.compile(r"^\.epoch_\d{6}\.msgpack\..*\.tmp$")  # write_atomic's temp names (host and pid)
 
 
 def checkpoint_path(folder: Path, epoch: int) -> Path:
@@ -132,16 +132,26 @@ def check_writable_folder(folder: Path) -> None:
             return
 
 
+def _temp_name(path: Path, pid: int) -> str:
+    """``.NAME.HOST.PID.tmp``: per process and machine, so two writers never share one, and a temporary
+    can be told to be this machine's (``_remove_stale_temps``)."""
+    return f".{path.name}.{socket.gethostname()}.{pid}.tmp"
+
+
 def _remove_stale_temps(path: Path) -> None:
-    """Remove the temporaries of ``path`` that processes no longer alive here left mid-write (a kill, or
-    Ctrl-C in a command-line process, which exits at once)."""
-    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
-        pid = tmp.name[len(path.name) + 2 : -len(".tmp")]
-        if not pid.isdigit() or int(pid) == os.getpid():
+    """Remove the temporaries of ``path`` that processes of this machine no longer alive left mid-write
+    (a kill, or Ctrl-C in a command-line process, which exits at once). Other machines' temporaries (a
+    shared folder), live processes' and names of any other form are left alone."""
+    if os.name != "posix":  # os.kill(pid, 0) probes a process only on POSIX
+        return
+    mine = re.compile(re.escape(_temp_name(path, 0)).replace(r"\.0\.tmp", r"\.([0-9]{1,7})\.tmp") + "$")
+    for tmp in path.parent.iterdir():
+        found = mine.match(tmp.name)
+        if found is None or int(found.group(1)) == os.getpid():
             continue
         try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:  # no such process: its write will never finish
+            os.kill(int(found.group(1)), 0)
+        except ProcessLookupError:  # no such process here: its write will never finish
             tmp.unlink(missing_ok=True)
         except OSError:  # a process of another user: alive
             pass
@@ -151,9 +161,9 @@ def write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file, fsync and a rename (never half a file); a
     temporary of ``path`` that a process ended mid-write left behind is removed first."""
     path = Path(path)
-    with contextlib.suppress(OSError):
+    with contextlib.suppress(Exception):  # tidying up never stops the write
         _remove_stale_temps(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # per process: two writers never share one
+    tmp = path.with_name(_temp_name(path, os.getpid()))
     try:
         with open(tmp, "wb") as f:
             f.write(data)

@@ -443,13 +443,18 @@ def test_a_write_removes_temporaries_of_its_file_left_by_ended_processes(tmp_pat
     dead = subprocess.Popen([sys.executable, "-c", ""])
     dead.wait()
     target = tmp_path / "metrics.jsonl"
-    stale = tmp_path / f".metrics.jsonl.{dead.pid}.tmp"
-    live = tmp_path / f".metrics.jsonl.{os.getppid()}.tmp"  # pytest's parent: alive
-    other = tmp_path / f".result.json.{dead.pid}.tmp"
-    for p in (stale, live, other):
+    stale = tmp_path / checkpoint._temp_name(target, dead.pid)
+    kept = [
+        tmp_path / checkpoint._temp_name(target, os.getppid()),  # pytest's parent: alive
+        tmp_path / checkpoint._temp_name(tmp_path / "result.json", dead.pid),  # another file's
+        tmp_path / f".metrics.jsonl.another-host.{dead.pid}.tmp",  # a shared folder: not this machine's
+        tmp_path / ".metrics.jsonl.1700000000000.tmp",  # names of other forms: never a failed write
+        tmp_path / f".metrics.jsonl.{checkpoint.socket.gethostname()}.\u00b2.tmp",
+    ]
+    for p in (stale, *kept):
         p.write_bytes(b"half")
     checkpoint.write_atomic(target, b"lines\n")
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["metrics.jsonl", live.name, other.name])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["metrics.jsonl", *(p.name for p in kept)])
 
 
 def test_eval_prints_the_accuracy_of_result_json(reference, cli, patched_data):

@@ -70,6 +70,7 @@ def read_metrics(path: Path, require: dict[str, type | tuple[type, ...]] | None 
     type (or one of a tuple of types); otherwise CheckpointError naming the file's line and the key.
     """
     require = {"epoch": int} if require is None else require
+    allowed = {k: t if isinstance(t, tuple) else (t,) for k, t in require.items()}
     if not Path(path).exists():
         return []
     text = Path(path).read_bytes().decode("utf-8", errors="replace")
@@ -83,11 +84,7 @@ def read_metrics(path: Path, require: dict[str, type | tuple[type, ...]] | None 
                 m = json.loads(line)
             except json.JSONDecodeError:
                 raise CheckpointError(f"{path}: line {i} is not valid JSON") from None
-            bad = [
-                (k, t if isinstance(t, tuple) else (t,))
-                for k, t in require.items()
-                if not isinstance(m, dict) or type(m.get(k, ...)) not in (t if isinstance(t, tuple) else (t,))
-            ]
+            bad = [(k, ts) for k, ts in allowed.items() if not isinstance(m, dict) or type(m.get(k, ...)) not in ts]
             if bad:
                 k, types = bad[0]
                 got = "missing" if not isinstance(m, dict) or k not in m else f"{m[k]!r}"

@@ -704,7 +704,7 @@ def _epochs_text(epochs: list[int]) -> str:
     return str(epochs if len(epochs) <= 8 else [*epochs[:4], "...", *epochs[-3:]])
 
 
-def _check_resume_groups(sweep_dir: Path, groups: list[list[tuple[int, Config]]]) -> None:
+def _check_resume_groups(sweep_dir: Path, groups: list[list[tuple[int, Config]]], shard: bool | None) -> None:
     """What a resumed sweep checks before any group trains, so that a bad group fails in one line before
     the groups ahead of it are trained again:
 
@@ -715,7 +715,8 @@ def _check_resume_groups(sweep_dir: Path, groups: list[list[tuple[int, Config]]]
     - every line of metrics.jsonl has an accuracy and an epoch time, and each member's lines are its
       epochs 1, 2, … up to the group's newest checkpoint (all its epochs when the group finished): the
       summary's best epochs and times are read from them;
-    - a group with checkpoints has one that reads back whole.
+    - a group with checkpoints has one that reads back whole, and an unfinished one keeps its placement
+      (``_group_placement``; a finished group never trains again).
     """
     from nnjax.run import read_metrics
 
@@ -739,6 +740,8 @@ def _check_resume_groups(sweep_dir: Path, groups: list[list[tuple[int, Config]]]
             continue
         epochs = members[0][1].epochs
         done, _ = _finished_group(gdir, ids, epochs)
+        if done is None:
+            _group_placement(gdir, len(ids), shard, resume=True)
         newest = _newest_decodable(gdir / "checkpoints", gdir.name)
         if newest is not None and isinstance(newest[1].get("configs"), list):
             for (mid, cfg), saved in zip(members, newest[1]["configs"]):
@@ -837,18 +840,15 @@ def run_sweep(
             if any(sweep_dir.iterdir()):  # another process filled it since the check above
                 raise ConfigError(f"{sweep_dir}: sweep folder already exists; use --resume or another --out")
         else:  # a damaged metrics file or other groups: one line now, before any group trains
-            _check_resume_groups(sweep_dir, [[(ids[id(c)], c) for c in g] for g in groups])
+            _check_resume_groups(sweep_dir, [[(ids[id(c)], c) for c in g] for g in groups], shard_members)
         data = _Data(splits, shard_members)
         from nnjax.train import steps_per_epoch
 
-        for gi, g in enumerate(groups):  # every group, now: one that cannot start fails before any trains
+        for g in groups:  # every group, now: one that cannot start fails before any trains
             try:  # its data set loads, and holds one mini-batch
                 steps_per_epoch(g[0], data.get(g[0]).n_train)
             except ConfigError as e:
                 raise ConfigError(f"sweep member {g[0].name}: {e}") from None
-            gdir = sweep_dir / "groups" / f"g{gi:02d}"
-            if resume and _finished_group(gdir, [ids[id(c)] for c in g], g[0].epochs)[0] is None:
-                _group_placement(gdir, len(g), shard_members, resume)  # a finished group never trains again
         if not resume:
             from nnjax import __version__
 

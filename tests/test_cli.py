@@ -275,41 +275,54 @@ def test_an_interrupt_is_one_line_and_says_how_to_continue(tmp_path, monkeypatch
 
 
 def test_ctrl_c_while_starting_is_one_line_and_exit_130(tmp_path):
-    """Ctrl-C during the console script's first second (importing JAX) is one line and exit 130, not an
+    """Ctrl-C during the console script's start (importing JAX) is one line and exit 130, not an
     ImportError traceback or an interrupt that JAX's garbage-collector hook swallows (the run then
     trained to the end and exited 0)."""
     from importlib.metadata import entry_points
 
     assert entry_points(group="console_scripts")["nnjax"].value == "nnjax.cli:entry"
-    out = tmp_path / "run"
-    env = {**os.environ, "TFDS_DATA_DIR": str(tmp_path / "tfds")}
-    proc = subprocess.Popen(
-        [sys.executable, "-c", "from nnjax.cli import entry; entry()", "train", "--out", str(out), "--epochs", "1"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    time.sleep(0.8)  # the handler is set within ~0.1 s; loading JAX and failing to find data takes seconds
-    proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=60)
-    assert (proc.returncode, stdout, stderr) == (130, "", "nnjax: interrupted\n")
-    assert not out.exists()
+    done = _interrupt_at(tmp_path, ["train", "--out", "run", "--epochs", "1"])
+    assert (done.returncode, done.stdout, done.stderr) == (130, "", "nnjax: interrupted\n")
+    assert not (tmp_path / "run").exists()
 
 
-def _interrupt_at(tmp_path, delay: float, argv: list[str], ignored: bool = False) -> subprocess.CompletedProcess:
-    """``nnjax ARGV`` sent SIGINT after ``delay`` s (``ignored``: started with SIGINT ignored, as by nohup)."""
+# The console script, with a mark written once ``entry`` has set (or, SIGINT being ignored, kept) its
+# handler: the interrupt is sent then, not after a fixed sleep that a loaded machine's start-up outlasts.
+ENTRY_MARKED = """
+import pathlib, sys
+import nnjax.cli as cli
+set_handler = cli.exit_at_once_on_interrupt
+
+def set_and_mark(line):
+    set_handler(line)
+    pathlib.Path(sys.argv.pop(1)).touch()
+
+cli.exit_at_once_on_interrupt = set_and_mark
+cli.entry()
+"""
+
+
+def _interrupt_at(tmp_path, argv: list[str], ignored: bool = False) -> subprocess.CompletedProcess:
+    """``nnjax ARGV`` sent SIGINT as soon as its handler is set (``ignored``: started with SIGINT ignored,
+    as by nohup). Loading JAX and failing to find data (the tests' $TFDS_DATA_DIR is empty) takes seconds."""
     env = {**os.environ, "TFDS_DATA_DIR": str(tmp_path / "tfds")}
-    ignore = "import signal; signal.signal(signal.SIGINT, signal.SIG_IGN); " if ignored else ""
+    # SIGINT ignored as nohup leaves it, or as an interactive shell does not (pytest may run with it ignored)
+    start = "SIG_IGN" if ignored else "default_int_handler"
+    start = f"import signal; signal.signal(signal.SIGINT, signal.{start})\n"
+    mark = tmp_path / "handler-set"
     proc = subprocess.Popen(
-        [sys.executable, "-c", f"{ignore}from nnjax.cli import entry; entry()", *argv],
+        [sys.executable, "-c", start + ENTRY_MARKED, str(mark), *argv],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=env,
         cwd=tmp_path,
     )
-    time.sleep(delay)
+    deadline = time.monotonic() + 120
+    while not mark.exists():
+        assert proc.poll() is None, f"ended before its handler was set: {proc.communicate()}"
+        assert time.monotonic() < deadline, "no handler within 120 s"
+        time.sleep(0.005)
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=120)
     return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
@@ -327,7 +340,7 @@ def test_the_console_script_sets_its_handler_before_parsing(monkeypatch):
         raise SystemExit(2)
 
     monkeypatch.setattr(nnjax.cli, "_parse", parse)
-    before = signal.getsignal(signal.SIGINT)
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)  # not ignored, even if pytest's is
     try:
         with pytest.raises(SystemExit):
             nnjax.cli.entry()
@@ -355,7 +368,7 @@ def test_ctrl_c_removes_an_empty_default_folder_and_names_a_started_one(tmp_path
 
 def test_a_process_started_with_ctrl_c_ignored_keeps_ignoring_it(tmp_path):
     """nohup or `cmd &` in a script start a process with SIGINT ignored; the handler does not undo that."""
-    done = _interrupt_at(tmp_path, 0.5, ["train", "--epochs", "1", "--out", "r", "--data-dir", "nowhere"], True)
+    done = _interrupt_at(tmp_path, ["train", "--epochs", "1", "--out", "r", "--data-dir", "nowhere"], True)
     assert done.returncode == 1 and "data folder" in done.stderr and "interrupted" not in done.stderr, done.stderr
 
 

@@ -175,7 +175,9 @@ def test_ctrl_c_is_one_line_exit_130_and_the_run_resumes(reference, tmp_path):
     traceback, an ignored interrupt or a crash in Python's shutdown — and the run resumes bit-identical."""
     ref_dir, _ = reference
     script = tmp_path / "nnjax_entry.py"
-    script.write_text(SCRIPT.replace("sys.exit(cli.main(sys.argv[1:]))", "cli.entry()"))
+    # SIGINT as an interactive shell leaves it (pytest may itself run with it ignored, e.g. started with `&`)
+    start = "import signal\nsignal.signal(signal.SIGINT, signal.default_int_handler)\ncli.entry()"
+    script.write_text(SCRIPT.replace("sys.exit(cli.main(sys.argv[1:]))", start))
     out = tmp_path / "interrupted"
     proc = nnjax_process(script, "train", "--out", out, *FLAGS, "--no-progress", delay=0.08)
     deadline = time.monotonic() + 120

@@ -26,7 +26,7 @@ import jax
 import numpy as np
 from flax import serialization
 
-from nnjax.errors import CheckpointError
+from nnjax.errors import CheckpointError, ConfigError
 
 CHECKPOINT_FORMAT = 2  # 1: bare msgpack without header or checksum (nnjax 0.1.0 development)
 MAGIC = b"NNJAXCKP"
@@ -80,6 +80,14 @@ def locked(folder: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # also releases the lock (as does the process dying)
+
+
+def default_folder(parent: Path, name: str, stem: str) -> Path:
+    """``parent/<name>-<stem>`` made by ``new_folder``; ConfigError if the config field ``name`` is not
+    one plain part of a folder name (a '/' in it would nest folders)."""
+    if not name or name in (".", "..") or "/" in name or (os.altsep and os.altsep in name) or "\0" in name:
+        raise ConfigError(f"config field 'name' = {name!r}: must be a plain folder name (no '/')")
+    return new_folder(Path(parent) / f"{name}-{stem}")
 
 
 def new_folder(path: Path) -> Path:

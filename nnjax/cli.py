@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
-from nnjax.config import FIELD_NAMES, Config, apply_overrides, load_json
+from nnjax.config import FIELD_NAMES, Config, apply_overrides, check_given, load_json
 from nnjax.errors import ConfigError, NnjaxError
 
 
@@ -87,7 +87,7 @@ def field_overrides(args: argparse.Namespace) -> dict[str, str]:
 
 def check_resume_flags(args: argparse.Namespace, what: str) -> None:
     """Refuse flags that a ``--resume`` of a ``what`` ("run" or "sweep") folder cannot honour."""
-    if args.out and Path(args.out) != Path(args.resume):
+    if args.out and Path(args.out).resolve() != Path(args.resume).resolve():  # the same folder however typed
         raise ConfigError("--out and --resume name different folders; --resume continues in place")
     if args.config or args.config_file:
         fields = (
@@ -105,7 +105,7 @@ def _print_json(obj) -> None:
 def cmd_train(args: argparse.Namespace) -> int:
     """``nnjax train``: train (or resume) one run into a run folder; print its summary."""
     from nnjax.parallel import maybe_initialize_distributed
-    from nnjax.run import default_run_dir, train_and_evaluate
+    from nnjax.run import check_config, default_run_dir, train_and_evaluate
 
     maybe_initialize_distributed()  # multi-host: before anything touches a device
     if args.resume:
@@ -114,7 +114,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
         check_run_folder(Path(args.resume), " to resume")
         args.config_file = str(Path(args.resume) / "config.json")
-    cfg = config_from_args(args)
+    cfg = check_config(config_from_args(args), new=not args.resume)  # before a default folder is made
+    check_given(cfg, field_overrides(args))
     default = args.default_out = not args.resume and args.out is None
     if default:  # chosen here, so that an interrupt can name it
         args.out = str(default_run_dir(cfg))
@@ -134,7 +135,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         )
         if "val_accuracy" in result:  # --validation: the figure the run reported each epoch
             print(f"validation accuracy: {100 * result['val_accuracy']:.2f} % (last epoch, held-out training images)")
-        print(f"test accuracy: {100 * result['test_accuracy']:.2f} % (official 10,000-image test split)")
+        n = result.get("n_test")  # not in the result.json of runs trained before nnjax recorded it
+        split = f"official {n:,}-image test split" if n else "official test split"
+        print(f"test accuracy: {100 * result['test_accuracy']:.2f} % ({split})")
     return 0
 
 
@@ -184,7 +187,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return cli_main(args)
 
 
-class _OneLineParser(argparse.ArgumentParser):
+class OneLineParser(argparse.ArgumentParser):
     """argparse, but a usage error is one line on stderr (exit 2) that points at the verb's --help, and
     flags are never abbreviated (``--epoch 2`` is an error, not ``--epochs 2``: a flag added later
     would change what an abbreviation means)."""
@@ -213,7 +216,7 @@ MEMBER_HELP = "RUN_DIR is a sweep folder: use its member N (members.csv)"
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every verb."""
-    parser = _OneLineParser(
+    parser = OneLineParser(
         prog="nnjax",
         description="The 3Blue1Brown handwritten-digit network (784-16-16-10, a' = σ(W a + b)) in JAX.",
     )
@@ -309,7 +312,7 @@ def train_named(name: str, argv: list[str], prog: str | None = None, *, process:
     starts from that saved config instead. ``process``: this is the script's own process (Ctrl-C:
     ``exit_at_once_on_interrupt``)."""
     _quiet_tensorflow()
-    parser = _OneLineParser(prog=prog, description=f"Train the named config {name!r} (nnjax train --config {name}).")
+    parser = OneLineParser(prog=prog, description=f"Train the named config {name!r} (nnjax train --config {name}).")
     add_train_flags(parser, named=name)
     args = parser.parse_args(argv)
     args.verb, args.func = "train", cmd_train
@@ -340,6 +343,14 @@ def exit_at_once_on_interrupt(line: Callable[[], str]) -> None:
         os._exit(130)
 
     signal.signal(signal.SIGINT, handler)
+
+
+def error_text(e: NnjaxError | OSError) -> str:
+    """The one line that bad input (an NnjaxError) or a file system refusal not caught earlier (an
+    OSError: the file it names and why) is reported as, never a traceback."""
+    if isinstance(e, NnjaxError):
+        return str(e)
+    return f"{e.filename}: {e.strerror or e}" if e.filename else str(e.strerror or e)
 
 
 def _interrupt_line(args: argparse.Namespace) -> str:
@@ -381,12 +392,8 @@ def _run(args: argparse.Namespace) -> int:
     """Run a parsed verb: its bad input is one line on stderr and exit 1, an interrupt exit 130."""
     try:
         return args.func(args)
-    except NnjaxError as e:
-        print(f"nnjax: error: {e}", file=sys.stderr)
-        return 1
-    except OSError as e:  # a file system refusal not caught earlier: still one line, not a traceback
-        where = f"{e.filename}: " if e.filename else ""
-        print(f"nnjax: error: {where}{e.strerror or e}", file=sys.stderr)
+    except (NnjaxError, OSError) as e:
+        print(f"nnjax: error: {error_text(e)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:  # in-process callers; a command-line process ends in exit_at_once_on_interrupt
         print(_interrupt_line(args), file=sys.stderr)

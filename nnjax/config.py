@@ -183,6 +183,8 @@ def from_dict(d: dict[str, Any], *, source: str = "config", complete: bool = Fal
             v = tuple(v)
         else:
             v = _check_json_type(k, v, types_[k], source)
+            if k in PATH_FIELDS and v:  # as from a flag: the folder it names from here, valid from anywhere
+                v = os.path.abspath(os.path.expanduser(v))
         values[k] = v
     return Config(**values)
 
@@ -280,9 +282,26 @@ def validate(cfg: Config, new: bool = True) -> Config:
         raise bad("momentum", "must be in [0, 1)")
     if cfg.schedule == "warmup_cosine" and cfg.warmup_epochs >= cfg.epochs:
         raise bad("warmup_epochs", f"must be fewer than epochs ({cfg.epochs})")
-    if new and cfg.warmup_epochs and cfg.schedule != "warmup_cosine":  # it would silently do nothing
-        raise bad("warmup_epochs", f"only schedule warmup_cosine uses it (schedule is {cfg.schedule})")
+    if new and cfg.warmup_epochs and "warmup_epochs" in unused_fields(cfg):  # it would silently do nothing
+        raise bad("warmup_epochs", unused_fields(cfg)["warmup_epochs"])
     return cfg
+
+
+def unused_fields(cfg: Config) -> dict[str, str]:
+    """The fields whose value changes nothing in ``cfg``'s training, each with the reason."""
+    unused = {}
+    if cfg.optimizer == "sgd":
+        unused["momentum"] = "optimizer sgd does not use it (--optimizer momentum does)"
+    if cfg.schedule != "warmup_cosine":
+        unused["warmup_epochs"] = f"only schedule warmup_cosine uses it (schedule is {cfg.schedule})"
+    return unused
+
+
+def check_given(cfg: Config, given: typing.Iterable[str]) -> None:
+    """ConfigError if a field set explicitly (a flag) does nothing in ``cfg`` (see ``unused_fields``)."""
+    for field, why in unused_fields(cfg).items():
+        if field in given:
+            raise ConfigError(f"config field {field!r} = {getattr(cfg, field)!r}: {why}")
 
 
 def apply_overrides(cfg: Config, overrides: dict[str, str]) -> Config:
@@ -291,7 +310,8 @@ def apply_overrides(cfg: Config, overrides: dict[str, str]) -> Config:
 
 
 def result_fields(cfg: Config) -> dict[str, Any]:
-    """The fields that determine a run's numbers (for resume compatibility checks)."""
+    """The fields that determine a run's numbers (for resume compatibility checks): not where the data
+    live or how the run is saved, nor the fields its optimiser and schedule do not use."""
     d = cfg.to_dict()
     d["init"] = cfg.resolved_init()
-    return {k: v for k, v in d.items() if k not in NON_RESULT_FIELDS}
+    return {k: v for k, v in d.items() if k not in NON_RESULT_FIELDS and k not in unused_fields(cfg)}

@@ -4,7 +4,7 @@ A run folder holds
   config.json      the resolved config
   metrics.jsonl    one JSON line per epoch (train and test/validation loss and accuracy, norms, time)
   checkpoints/     epoch_NNNNNN.msgpack: parameters, optimiser state, data-order key, epoch
-  result.json      the final test accuracy on the official 10,000-image test split, and timings
+  result.json      the final test accuracy on the data set's official test split, and timings
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from nnjax import checkpoint
 from nnjax.config import Config, load_json, result_fields, save_json, validate
 from nnjax.data import Splits, load_splits
 from nnjax.errors import CheckpointError, ConfigError, DivergedError
+from nnjax.memory import check_memory
 from nnjax.model import Params, count_params
 from nnjax.parallel import batch_devices, local_rows, process_run_dir
 from nnjax.train import (
@@ -44,7 +45,7 @@ RUNS_DIR = Path("runs")
 
 def default_run_dir(cfg: Config) -> Path:
     """``runs/<config name>-<activation>-<date-time>``, created empty (``-2``, ``-3``, … if taken)."""
-    return checkpoint.new_folder(RUNS_DIR / f"{cfg.name}-{cfg.activation}-{time.strftime('%Y%m%d-%H%M%S')}")
+    return checkpoint.default_folder(RUNS_DIR, cfg.name, f"{cfg.activation}-{time.strftime('%Y%m%d-%H%M%S')}")
 
 
 def state_tree(state: TrainState, cfg: Config, epoch: int) -> dict[str, Any]:
@@ -237,6 +238,15 @@ def divergence_cause(m: Mapping[str, float], init_loss: float) -> str | None:
     return None
 
 
+def check_config(cfg: Config, new: bool = True, splits: Splits | None = None) -> Config:
+    """ConfigError naming the first bad field (``config.validate``), or a network that would not fit in
+    memory (``memory.check_memory``: estimated for ``splits``, or the data set's known size); ``cfg``
+    when it is fine. Cheap: nothing is loaded or compiled."""
+    validate(cfg, new=new)
+    check_memory([[cfg]], splits)
+    return cfg
+
+
 def train_and_evaluate(
     cfg: Config,
     out_dir: str | Path | None = None,
@@ -254,7 +264,7 @@ def train_and_evaluate(
     finished run returns its saved result and writes nothing. Raises DivergedError (keeping the
     checkpoints written so far) when an epoch diverges (see ``divergence_cause``).
     """
-    validate(cfg, new=not resume)
+    check_config(cfg, new=not resume, splits=splits)
     # With several processes (multi-host), process p > 0 writes its identical copy beside process 0's.
     run_dir = process_run_dir(Path(out_dir) if out_dir is not None else default_run_dir(cfg))
     with contextlib.ExitStack() as stack:
@@ -391,6 +401,7 @@ def _train(
         "run_dir": str(run_dir),
         "test_accuracy": test_acc,
         "test_loss": test_loss,
+        "n_test": splits.n_test,  # the data set's official test split (10,000 images for MNIST)
         "epochs": cfg.epochs,
         "n_params": count_params(unstack(state.params, 0)),
         "compile_s": round(compile_s, 3),

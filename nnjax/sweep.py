@@ -41,9 +41,11 @@ from nnjax.config import (
     from_dict,
     parse_value,
     result_fields,
+    unused_fields,
     validate,
 )
 from nnjax.errors import CheckpointError, ConfigError
+from nnjax.memory import check_memory
 
 if TYPE_CHECKING:
     import argparse
@@ -59,18 +61,10 @@ SUMMARY_FILES = ("members.csv", "summary.md", "accuracy.png")
 NOT_GRIDDABLE = ("name",)
 # Besides the program, members of one group share where data comes from and how the group is saved.
 GROUP_FIELDS = (*PROGRAM_FIELDS, "data_dir", "tfds_dir", "checkpoint_every", "keep_checkpoints")
-# Images per split, to estimate memory before anything is loaded: (train, test).
-DATASET_SIZES = {
-    "mnist": (60_000, 10_000),
-    "fashion_mnist": (60_000, 10_000),
-    "kmnist": (60_000, 10_000),
-    "emnist/digits": (240_000, 40_000),
-}
-MEMORY_FRACTION = 0.8  # of the accelerator's (or the machine's) memory one group may plan to use
 
 
 # --------------------------------------------------------------------------------------------------
-# Grid: parsing, expansion, grouping, memory
+# Grid: parsing, expansion, grouping
 # --------------------------------------------------------------------------------------------------
 
 
@@ -169,6 +163,13 @@ def expand(base: Config, grid: dict[str, Sequence[Any]], new: bool = True) -> li
         except ConfigError as e:
             raise ConfigError(f"sweep member {cfg.name}: {e}") from None
         configs.append(cfg)
+    for field in grid if new else ():  # its values would train identical networks, told apart as if they differed
+        for cfg in configs:
+            if field in unused_fields(cfg):
+                raise ConfigError(
+                    f"grid field {field!r}: {unused_fields(cfg)[field]} (member {cfg.name}), so its {field} values "
+                    "would train identical networks"
+                )
     return configs
 
 
@@ -185,85 +186,6 @@ def group(configs: Sequence[Config]) -> list[list[Config]]:
     return list(groups.values())
 
 
-def optimizer_copies(cfg: Config) -> int:
-    """How many copies of the parameters ``cfg``'s optimiser keeps as state (sgd 0, momentum 1, adam 2),
-    read off optax's own ``init`` by shape, so a new optimiser needs no entry here."""
-    import jax
-    import numpy as np
-
-    from nnjax.optim import make_optimizer
-
-    n = 1000
-    state = jax.eval_shape(make_optimizer(cfg, 1).init, {"w": jax.ShapeDtypeStruct((n,), np.float32)})
-    return sum(int(np.prod(x.shape)) for x in jax.tree_util.tree_leaves(state)) // n
-
-
-def estimate_bytes(group: Sequence[Config], n_train: int, n_eval: int, cpu_devices: int = 1) -> int:
-    """Rough peak memory in bytes of training ``group`` as one ensemble on ``n_train`` images with
-    ``n_eval`` evaluation (and as many test) images: per member parameters, optimiser state, gradients
-    and the activations of a mini-batch and an evaluation chunk (float32), times K, plus the data set
-    (uint8 images, int32 labels) held on the device and the epoch's copy of it in batch order.
-    ``cpu_devices`` > 1: the members are split over that many CPU devices in one host memory (padded
-    to an even split), each with its own data copy."""
-    from nnjax.model import layer_sizes
-    from nnjax.train import EVAL_CHUNK
-
-    cfg = group[0]
-    sizes = layer_sizes(cfg.hidden)
-    n_params = sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
-    units = sum(sizes[1:])
-    opt_copies = optimizer_copies(cfg)
-    # state in and out of the compiled epoch (×2), plus gradients and updates (2 more copies)
-    state_bytes = 4 * n_params * (2 * (1 + opt_copies) + 2)
-    # pre-activations, activations and their gradients of one mini-batch; logits of an eval chunk
-    act_bytes = 4 * units * (3 * cfg.batch_size + 2 * min(EVAL_CHUNK, max(n_eval, 1)))
-    per_member = state_bytes + act_bytes
-    batch_bytes = 4 * sizes[0] * (cfg.batch_size + EVAL_CHUNK)  # scaled input images, shared by members
-    # images and labels, the permutation, and the epoch's images and labels gathered in batch order
-    data_bytes = (n_train + 2 * n_eval) * (sizes[0] + 4) + 4 * n_train + n_train * (sizes[0] + 4)
-    k = len(group) + (-len(group) % cpu_devices if len(group) > cpu_devices else 0)
-    copies = min(cpu_devices, len(group))
-    return k * per_member + copies * (batch_bytes + data_bytes)
-
-
-def memory_limit_bytes() -> int:
-    """Bytes one group may plan to use: a fraction of the accelerator's memory when it reports it,
-    else of the machine's physical memory."""
-    import jax
-
-    try:
-        stats = jax.local_devices()[0].memory_stats() or {}
-    except Exception:  # some backends do not report memory
-        stats = {}
-    total = stats.get("bytes_limit")
-    if not total:
-        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    return int(MEMORY_FRACTION * total)
-
-
-def _split_sizes(cfg: Config, splits) -> tuple[int, int]:
-    if splits is not None:
-        return len(splits.x_train), len(splits.x_eval)
-    n_train, n_test = DATASET_SIZES.get(cfg.dataset, DATASET_SIZES["emnist/digits"])
-    return (n_train - 10_000, 10_000) if cfg.validation else (n_train, n_test)
-
-
-def check_memory(
-    groups: Sequence[Sequence[Config]], splits: Splits | None = None, limit: int | None = None, cpu_devices: int = 1
-) -> None:
-    """ConfigError (before anything is compiled) if a group's estimated memory exceeds the limit
-    (``cpu_devices``: as in ``estimate_bytes``)."""
-    limit = memory_limit_bytes() if limit is None else limit
-    for g in groups:
-        need = estimate_bytes(g, *_split_sizes(g[0], splits), cpu_devices)
-        if need > limit:
-            raise ConfigError(
-                f"sweep group of {len(g)} members with hidden={format_value(g[0].hidden)} needs about "
-                f"{need / 2**30:.1f} GiB, more than the {limit / 2**30:.1f} GiB available; "
-                "sweep fewer values per group (e.g. fewer seeds or learning rates) or smaller layers"
-            )
-
-
 # --------------------------------------------------------------------------------------------------
 # Sweep folder
 # --------------------------------------------------------------------------------------------------
@@ -273,7 +195,7 @@ def default_sweep_dir(base: Config) -> Path:
     """``sweeps/<config name>-<date-time>``, created empty (``-2``, ``-3``, … if taken)."""
     from nnjax import checkpoint
 
-    return checkpoint.new_folder(SWEEPS_DIR / f"{base.name}-{time.strftime('%Y%m%d-%H%M%S')}")
+    return checkpoint.default_folder(SWEEPS_DIR, base.name, time.strftime("%Y%m%d-%H%M%S"))
 
 
 def grid_text(grid: dict[str, list]) -> str:
@@ -1142,6 +1064,11 @@ def cli_main(args: argparse.Namespace) -> int:
         out = args.resume
     else:
         base = config_from_args(args)
+        members = expand(base, grid)  # a bad member is refused before a default folder is made
+        for field in flags:  # a flag no member uses
+            whys = {unused_fields(c).get(field) for c in members}
+            if None not in whys:
+                raise ConfigError(f"{flag_name(field)} {flags[field]}: {whys.pop()}")
         out = args.out = args.out or str(default_sweep_dir(base))  # chosen here, so that an interrupt can name it
     with checkpoint.removed_if_left_empty(Path(out) if default else None):
         summary = run_sweep(

@@ -18,6 +18,7 @@ import nnjax.run
 from nnjax.cli import build_parser
 from nnjax.config import Config
 from nnjax.configs import get_config
+from nnjax.errors import ConfigError
 
 VERBS = ("train", "eval", "export", "sweep", "viz", "predict")
 HEAVY = ("jax", "jaxlib", "tensorflow", "tensorflow_datasets", "optax", "flax")
@@ -123,6 +124,48 @@ def test_bad_config_flag(tmp_path, cli_error, no_data, flags, message):
     line = cli_error("train", *flags, "--out", out)
     assert line.startswith("nnjax: error: ") and message in line
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--lr", "-1"], "config field 'lr' = -1.0"),
+        (["--name", "a/b"], "config field 'name' = 'a/b': must be a plain folder name (no '/')"),
+        (["--name", ".."], "config field 'name' = '..'"),
+        (["--hidden", "100000000"], "a network with hidden=100000000 and batch_size=32 needs about "),
+        (["--optimizer", "sgd", "--momentum", "0.5"], "config field 'momentum' = 0.5: optimizer sgd does not use it"),
+    ],
+)
+def test_a_refused_start_leaves_no_default_folder(tmp_path, monkeypatch, cli_error, no_data, flags, message):
+    """Checked before the default runs/NAME-... folder (and runs/ itself) is made; a network too large for
+    memory is refused as sweeps refuse it (it aborted in XLA with a C++ stack trace)."""
+    monkeypatch.chdir(tmp_path)
+    line = cli_error("train", *flags)
+    assert message in line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_out_and_resume_may_name_one_folder_in_two_ways(tmp_path, monkeypatch):
+    from nnjax.cli import check_resume_flags
+
+    monkeypatch.chdir(tmp_path)
+    args = build_parser().parse_args(["train", "--resume", str(tmp_path / "run"), "--out", "run"])
+    check_resume_flags(args, "run")  # the same folder, typed relative and absolute
+    args.out = "other"
+    with pytest.raises(ConfigError, match="--out and --resume name different folders"):
+        check_resume_flags(args, "run")
+
+
+def test_a_config_files_relative_folders_are_kept_as_the_folders_they_name(tmp_path, monkeypatch):
+    """As flags do: a run's config.json then names them from anywhere (it named them from the start folder)."""
+    from nnjax.config import load_json
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "c.json").write_text('{"tfds_dir": "tfds_rel", "data_dir": "~/raw", "epochs": 2}')
+    cfg = load_json("c.json")
+    assert cfg.tfds_dir == str(tmp_path / "tfds_rel") and cfg.data_dir == str(Path.home() / "raw")
+    (tmp_path / "d.json").write_text('{"tfds_dir": null}')
+    assert load_json("d.json").tfds_dir is None
 
 
 def test_bad_config_file(tmp_path, cli_error, no_data):
@@ -423,7 +466,9 @@ def test_train_eval_export(tmp_path, cli, cli_error, mock64):
 
     rc, out, _ = cli("train", *flags, "--out", tmp_path / "run2")  # the text summary
     assert rc == 0 and f"run folder: {tmp_path / 'run2'}" in out
-    assert f"test accuracy: {100 * result['test_accuracy']:.2f} %" in out  # same config, same numbers
+    # same config, same numbers; the test split as large as it is (tfds's mock: 64 images)
+    assert f"test accuracy: {100 * result['test_accuracy']:.2f} % (official 64-image test split)" in out
+    assert result["n_test"] == 64
 
     rc, out, _ = cli("eval", run, "--json")
     assert rc == 0 and json.loads(out)["test_accuracy"] == result["test_accuracy"]

@@ -129,6 +129,18 @@ def test_result_fields_ignore_where_data_lives():
     assert C.result_fields(a) != C.result_fields(a.replace(lr=0.1))
 
 
+def test_result_fields_leave_out_what_the_optimiser_and_schedule_do_not_use():
+    """sgd has no momentum and only warmup_cosine warms up: a resume may not call them result changes."""
+    sgd = C.Config(optimizer="sgd", schedule="constant")
+    assert "momentum" not in C.result_fields(sgd) and "warmup_epochs" not in C.result_fields(sgd)
+    assert C.result_fields(sgd) == C.result_fields(sgd.replace(momentum=0.5, warmup_epochs=3))
+    assert C.result_fields(sgd.replace(optimizer="momentum"))["momentum"] == 0.9
+    assert C.result_fields(sgd.replace(schedule="warmup_cosine"))["warmup_epochs"] == 0
+    C.check_given(sgd, ["lr", "weight_decay"])
+    with pytest.raises(ConfigError, match="config field 'momentum' = 0.9: optimizer sgd does not use it"):
+        C.check_given(sgd, ["lr", "momentum"])
+
+
 def _write(tmp_path, text: str):
     path = tmp_path / "c.json"
     path.write_text(text)

@@ -122,6 +122,26 @@ def test_cli_bad_grid_is_one_line_before_any_work(tmp_path, capsys):
     assert not out.exists()
 
 
+def test_a_field_that_members_do_not_use_is_refused_in_the_grid_and_as_a_flag(tmp_path, capsys):
+    """Momentum under sgd: its grid values would train identical networks, reported as a comparison."""
+    sgd = TINY.replace(optimizer="sgd")
+    with pytest.raises(
+        ConfigError,
+        match=r"grid field 'momentum': optimizer sgd does not use it \(--optimizer momentum does\) \(member momentum=0.0\)",
+    ):
+        sweep.run_sweep(sgd, {"momentum": [0.0, 0.9]}, tmp_path / "s", progress=False, splits=SPLITS)
+    with pytest.raises(ConfigError, match="grid field 'momentum'"):  # one sgd member is enough
+        sweep.expand(TINY, {"optimizer": ["momentum", "sgd"], "momentum": [0.5, 0.9]})
+    assert not (tmp_path / "s").exists()
+    out = tmp_path / "s2"
+    assert cli_main(["sweep", "--out", str(out), "--optimizer", "sgd", "--momentum", "0.5", "--grid", "seed=0,1"]) == 1
+    assert (
+        capsys.readouterr().err
+        == "nnjax: error: --momentum 0.5: optimizer sgd does not use it (--optimizer momentum does)\n"
+    )
+    assert not out.exists()
+
+
 def test_cli_refuses_a_field_given_as_flag_and_in_the_grid(tmp_path, capsys):
     out = tmp_path / "s"
     assert cli_main(["sweep", "--out", str(out), "--weight-decay", "0.1", "--grid", "weight_decay=0,0.01"]) == 1
@@ -162,36 +182,6 @@ def test_expand_names_members_and_groups_by_program():
     # the init scheme only sets the starting parameters (data): one program for all three
     same = sweep.group(sweep.expand(TINY.replace(activation="relu"), {"init": ["auto", "he", "lecun"]}))
     assert [[c.init for c in g] for g in same] == [["auto", "he", "lecun"]]
-
-
-# --------------------------------------------------------------------------------------------------
-# memory estimate
-# --------------------------------------------------------------------------------------------------
-
-
-def test_memory_estimate_scales_with_members_and_layers():
-    one, two, four = (sweep.estimate_bytes([TINY] * k, N_TRAIN, N_EVAL) for k in (1, 2, 4))
-    per_member = two - one
-    assert four - one == 3 * per_member  # linear in K
-    assert per_member >= 4 * 6_370 * 3  # 784-8-10 has 6,370 float32 parameters; adam keeps 2 more copies
-    # the shared uint8 images count once, and so does the epoch's copy of the training images in batch order
-    assert one - per_member >= (2 * N_TRAIN + 2 * N_EVAL) * 784
-    wide = sweep.estimate_bytes([TINY.replace(hidden=(1024, 1024))], N_TRAIN, N_EVAL)
-    assert wide > 1.8e6 * 4 * 4  # 1.8 M parameters, float32, params + adam state (at least)
-    # Split over 2 CPU devices: 3 members pad to 4, and each device holds its own copy of the data.
-    shared = one - per_member
-    assert sweep.estimate_bytes([TINY] * 3, N_TRAIN, N_EVAL, cpu_devices=2) == 4 * per_member + 2 * shared
-    assert sweep.estimate_bytes([TINY], N_TRAIN, N_EVAL, cpu_devices=2) == one  # one member: one device
-
-
-def test_memory_refusal_before_compiling(tmp_path):
-    huge = TINY.replace(hidden=(200_000, 200_000))  # 40 G parameters per member
-    with pytest.raises(ConfigError, match=r"needs about .* GiB, more than the .* GiB available") as e:
-        sweep.run_sweep(huge, {"seed": [0, 1]}, tmp_path / "s", progress=False, splits=SPLITS)
-    assert "\n" not in str(e.value)
-    assert not (tmp_path / "s").exists()
-    with pytest.raises(ConfigError, match="available"):  # the limit is a parameter of the check
-        sweep.check_memory(sweep.group(sweep.expand(TINY, {"seed": [0, 1]})), SPLITS, limit=1000)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -739,12 +729,6 @@ def test_eval_export_and_predict_take_a_sweep_member(tmp_path, capsys):
         eval_run(tmp_path, splits=SPLITS, member=0)
     assert cli_main(["eval", str(s)]) == 1  # a sweep folder without --member: says how
     assert "--member N" in capsys.readouterr().err
-
-
-def test_the_memory_estimate_reads_optimizer_state_off_optax():
-    """No table of optimisers to forget: a new one in optim.py is estimated from its own init."""
-    copies = [sweep.optimizer_copies(TINY.replace(optimizer=o)) for o in ("sgd", "momentum", "adam", "adamw")]
-    assert copies == [0, 1, 2, 2]
 
 
 def test_load_member_of_a_damaged_group_file_is_one_line(tmp_path):

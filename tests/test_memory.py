@@ -1,0 +1,57 @@
+"""The memory estimate that refuses, before anything is compiled, a network or ensemble too large."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import synthetic_splits
+
+from nnjax import memory, sweep
+from nnjax.config import Config
+from nnjax.errors import ConfigError
+from nnjax.run import train_and_evaluate
+
+N_TRAIN, N_EVAL = 256, 64
+SPLITS = synthetic_splits(N_TRAIN, N_EVAL)
+TINY = Config(hidden=(8,), epochs=2, batch_size=32, checkpoint_every=1)
+
+
+def test_memory_estimate_scales_with_members_and_layers():
+    one, two, four = (memory.estimate_bytes([TINY] * k, N_TRAIN, N_EVAL) for k in (1, 2, 4))
+    per_member = two - one
+    assert four - one == 3 * per_member  # linear in K
+    assert per_member >= 4 * 6_370 * 3  # 784-8-10 has 6,370 float32 parameters; adam keeps 2 more copies
+    # the shared uint8 images count once, and so does the epoch's copy of the training images in batch order
+    assert one - per_member >= (2 * N_TRAIN + 2 * N_EVAL) * 784
+    wide = memory.estimate_bytes([TINY.replace(hidden=(1024, 1024))], N_TRAIN, N_EVAL)
+    assert wide > 1.8e6 * 4 * 4  # 1.8 M parameters, float32, params + adam state (at least)
+    # Split over 2 CPU devices: 3 members pad to 4, and each device holds its own copy of the data.
+    shared = one - per_member
+    assert memory.estimate_bytes([TINY] * 3, N_TRAIN, N_EVAL, cpu_devices=2) == 4 * per_member + 2 * shared
+    assert memory.estimate_bytes([TINY], N_TRAIN, N_EVAL, cpu_devices=2) == one  # one member: one device
+
+
+def test_memory_refusal_before_compiling(tmp_path):
+    huge = TINY.replace(hidden=(200_000, 200_000))  # 40 G parameters per member
+    with pytest.raises(ConfigError, match=r"needs about .* GiB, more than the .* GiB available") as e:
+        sweep.run_sweep(huge, {"seed": [0, 1]}, tmp_path / "s", progress=False, splits=SPLITS)
+    assert "\n" not in str(e.value)
+    assert not (tmp_path / "s").exists()
+    with pytest.raises(ConfigError, match="available"):  # the limit is a parameter of the check
+        memory.check_memory(sweep.group(sweep.expand(TINY, {"seed": [0, 1]})), SPLITS, limit=1000)
+
+
+def test_the_memory_estimate_reads_optimizer_state_off_optax():
+    """No table of optimisers to forget: a new one in optim.py is estimated from its own init."""
+    copies = [memory.optimizer_copies(TINY.replace(optimizer=o)) for o in ("sgd", "momentum", "adam", "adamw")]
+    assert copies == [0, 1, 2, 2]
+
+
+def test_a_single_run_too_large_is_refused_before_anything_is_written(tmp_path):
+    """As a sweep group of one: it used to abort inside XLA with a C++ stack trace."""
+    huge = TINY.replace(hidden=(200_000, 200_000))
+    with pytest.raises(ConfigError, match=r"^a network with hidden=200000,200000 and batch_size=32 needs about .* GiB"):
+        train_and_evaluate(huge, tmp_path / "r", progress=False, splits=SPLITS)
+    assert not (tmp_path / "r").exists()
+    with pytest.raises(ConfigError, match="use smaller layers or a smaller batch"):
+        memory.check_memory([[TINY]], SPLITS, limit=1000)
+    memory.check_memory([[TINY]], SPLITS)  # the video-sized network fits

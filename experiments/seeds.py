@@ -8,20 +8,32 @@ data order) in OUT_ROOT/seeds-NAME; the mean, min and max final test accuracy ar
 Markdown table (on an error, the rows of the configs that finished).
 """
 
-import argparse
 import statistics
 import sys
 from pathlib import Path
 
-from nnjax.cli import exit_at_once_on_interrupt
-from nnjax.config import apply_overrides
+from nnjax.cli import OneLineParser, error_text, exit_at_once_on_interrupt
+from nnjax.config import apply_overrides, result_fields
 from nnjax.configs import CONFIGS, get_config
 from nnjax.errors import ConfigError, NnjaxError
 from nnjax.sweep import load_sweep_spec, run_sweep
 
 
+def table_row(name: str, summary: dict) -> str:
+    """The table's row of config ``name`` from its sweep's summary: mean, min and max final test accuracy
+    of the members that did not diverge, and how many did."""
+    accs = [m["final_test_accuracy"] for m in summary["members"] if m["final_test_accuracy"] is not None]
+    time_and_folder = f"{summary['train_s']:.1f} s | {summary['sweep_dir']} |"
+    if not accs:
+        return f"| {name} | every member diverged | | | {time_and_folder}"
+    mean, lo, hi = statistics.mean(accs), min(accs), max(accs)
+    n_div = len(summary["members"]) - len(accs)  # left out of the figures, and said so
+    of = f" ({n_div} of {len(summary['members'])} seeds diverged: the other {len(accs)})" if n_div else ""
+    return f"| {name} | {100 * mean:.2f} %{of} | {100 * lo:.2f} % | {100 * hi:.2f} % | {time_and_folder}"
+
+
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
+    p = OneLineParser(description=__doc__.splitlines()[0])
     p.add_argument("--configs", default=",".join(CONFIGS), help="named configs (default: all, %(default)s)")
     p.add_argument("--seeds", default="0,1,2", help="seeds, one ensemble member each (default: %(default)s)")
     p.add_argument(
@@ -65,6 +77,14 @@ def main() -> None:
                         f"{out}: --resume continues it as it was started: pass --seeds "
                         f"{','.join(map(str, grid.get('seed', [])))} (its epochs, {base.epochs}, need no --epochs)"
                     )
+                named = result_fields(get_config(name).replace(epochs=base.epochs))
+                saved = result_fields(base)
+                if other := [f for f in named if f != "seed" and saved.get(f) != named[f]]:
+                    f = other[0]
+                    raise ConfigError(
+                        f"{out}: a sweep of another config ({f}={saved.get(f)!r}, where {name} has {named[f]!r}); "
+                        "its row would not be the named config's: use another --out-root"
+                    )
             else:
                 if out.exists() and (not out.is_dir() or any(out.iterdir())):  # run_sweep would say --out
                     what = "--resume or " if (out / "sweep.json").exists() else ""
@@ -82,19 +102,11 @@ def main() -> None:
                 progress=not args.no_progress,
                 shard_members=False if args.no_shard_members else None,
             )
-            accs = [m["final_test_accuracy"] for m in summary["members"] if m["final_test_accuracy"] is not None]
-            if not accs:
-                table.append(f"| {name} | every member diverged | | | {summary['train_s']:.1f} s | {out} |")
-                continue
-            mean, lo, hi = statistics.mean(accs), min(accs), max(accs)
-            table.append(
-                f"| {name} | {100 * mean:.2f} % | {100 * lo:.2f} % | {100 * hi:.2f} % | {summary['train_s']:.1f} s "
-                f"| {summary['sweep_dir']} |"
-            )
-    except NnjaxError as e:
+            table.append(table_row(name, summary))
+    except (NnjaxError, OSError) as e:
         if len(table) > 2:  # the configs that finished before the error
             print("\n".join(table))
-        sys.exit(f"seeds: error: {e}")
+        sys.exit(f"seeds: error: {error_text(e)}")
     print("\n".join(table))
 
 

@@ -12,13 +12,12 @@ epochs and the machine.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from nnjax.cli import exit_at_once_on_interrupt
+from nnjax.cli import OneLineParser, error_text, exit_at_once_on_interrupt
 from nnjax.config import Config, apply_overrides
 from nnjax.configs import video
 from nnjax.errors import NnjaxError
@@ -44,7 +43,7 @@ def parse_seeds(text: str) -> list[int]:
 
 def main(argv: list[str] | None = None, *, process: bool = False) -> int:
     """The script; ``process``: it is its own process (Ctrl-C: ``cli.exit_at_once_on_interrupt``)."""
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], allow_abbrev=False)
+    p = OneLineParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--out", metavar="SWEEP_DIR", help="sweep folder to create (default: sweeps/activations-TIME)")
     p.add_argument("--resume", metavar="SWEEP_DIR", help="continue an interrupted sweep folder as it was started")
     p.add_argument("--epochs", type=int, help=f"epochs per member (default: the video config's, {video().epochs})")
@@ -87,8 +86,8 @@ def main(argv: list[str] | None = None, *, process: bool = False) -> int:
             summary = run_sweep(
                 base, grid, args.resume or args.out, resume=bool(args.resume), progress=not args.no_progress
             )
-    except NnjaxError as e:
-        print(f"sweep_activations: error: {e}", file=sys.stderr)
+    except (NnjaxError, OSError) as e:
+        print(f"sweep_activations: error: {error_text(e)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:  # in-process callers
         print(interrupt_line(), file=sys.stderr)

@@ -1,0 +1,75 @@
+"""The experiment scripts: bad input is one line, and seeds.py's table says what its sweeps hold."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import synthetic_splits
+
+from nnjax import sweep
+from nnjax.configs import video
+
+EXPERIMENTS = Path(__file__).parents[1] / "experiments"
+
+
+def script(name: str, *argv, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(EXPERIMENTS / name), *map(str, argv)], capture_output=True, text=True, cwd=cwd
+    )
+
+
+def load(name: str):
+    spec = importlib.util.spec_from_file_location(name, EXPERIMENTS / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.mark.parametrize(
+    "name, argv, line",
+    [
+        ("seeds.py", ["--epochs", "abc"], "seeds.py: error: argument --epochs: invalid int value: 'abc'"),
+        ("seeds.py", ["--epoch", "1"], "seeds.py: error: unrecognized arguments: --epoch 1"),
+        (
+            "sweep_activations.py",
+            ["--resume", "s", "--epochs", "3"],
+            "sweep_activations.py: error: --resume continues the sweep as it was started",
+        ),
+        ("seeds.py", ["--configs", "video", "--epochs", "1", "--out-root", "x" * 300], "File name too long"),
+        ("sweep_activations.py", ["--epochs", "1", "--out", "x" * 300], "File name too long"),
+    ],
+)
+def test_bad_input_is_one_line(tmp_path, name, argv, line):
+    """Usage errors and file-system refusals alike: one line, no usage block or traceback."""
+    done = script(name, *argv, cwd=tmp_path)
+    assert done.returncode in (1, 2) and done.stderr.count("\n") == 1, done.stderr
+    assert line in done.stderr and "Traceback" not in done.stderr
+
+
+def test_seeds_resume_refuses_a_sweep_of_another_config(tmp_path):
+    """Its row would be labelled with the named config while holding other networks."""
+    out = tmp_path / "seeds-video"
+    other = video().replace(lr=0.5, hidden=(8,), epochs=1, checkpoint_every=0)
+    sweep.run_sweep(other, {"seed": [0, 1, 2]}, out, progress=False, splits=synthetic_splits(64, 32))
+    done = script("seeds.py", "--resume", "--configs", "video", "--out-root", tmp_path, "--no-progress", cwd=tmp_path)
+    assert done.returncode == 1 and done.stderr.count("\n") == 1, done.stderr
+    assert f"seeds: error: {out}: a sweep of another config (hidden=[8], where video has [16, 16])" in done.stderr
+
+
+def test_seeds_row_says_how_many_seeds_diverged():
+    """Diverged members are left out of mean, min and max, and the row says so."""
+    row = load("seeds").table_row
+    members = [{"final_test_accuracy": a} for a in (0.9, None, 0.8)]
+    summary = {"members": members, "train_s": 1.0, "sweep_dir": "s"}
+    assert (
+        row("video", summary)
+        == "| video | 85.00 % (1 of 3 seeds diverged: the other 2) | 80.00 % | 90.00 % | 1.0 s | s |"
+    )
+    summary["members"] = [members[0], members[2]]
+    assert row("video", summary) == "| video | 85.00 % | 80.00 % | 90.00 % | 1.0 s | s |"
+    summary["members"] = [members[1]]
+    assert row("video", summary) == "| video | every member diverged | | | 1.0 s | s |"

@@ -25,7 +25,7 @@ import jax
 import numpy as np
 
 from nnjax import checkpoint
-from nnjax.config import Config, load_json, result_fields, save_json, validate
+from nnjax.config import Config, from_dict, load_json, result_fields, save_json, validate
 from nnjax.data import Splits, load_splits
 from nnjax.errors import CheckpointError, ConfigError, DivergedError
 from nnjax.memory import check_memory
@@ -429,8 +429,33 @@ def load_run(run_dir: str | Path) -> tuple[Config, Params, int]:
     found = checkpoint.restore_newest(run_dir / "checkpoints", _shape_target(cfg), str(run_dir))
     if found is None:
         raise CheckpointError(f"{run_dir}: no checkpoint in {run_dir / 'checkpoints'}")
-    epoch, tree, _ = found
-    return cfg, tree["train"].params, epoch
+    epoch, tree, meta = found
+    return _as_trained(cfg, meta, run_dir, epoch), tree["train"].params, epoch
+
+
+# The fields that say how trained parameters are used (forward pass, input scaling, data set): eval,
+# predict, viz and export must use the ones the parameters were trained with.
+USE_FIELDS = ("dataset", "standardize", "activation", "cost")
+
+
+def _as_trained(cfg: Config, meta: Any, run_dir: Path, epoch: int) -> Config:
+    """``cfg`` (config.json) with the USE_FIELDS its epoch-``epoch`` checkpoint records (``meta``), if they
+    differ: a ``--resume --force`` rewrites config.json before its first checkpoint, so a run stopped
+    then holds parameters trained under the config before it. Warns on stderr when they differ."""
+    trained = meta.get("config") if isinstance(meta, dict) else None
+    if not isinstance(trained, dict):
+        return cfg
+    now = cfg.to_dict()
+    changed = [f for f in USE_FIELDS if f in trained and trained[f] != now[f]]
+    if not changed:
+        return cfg
+    what = ", ".join(f"{f}={trained[f]!r}" for f in changed)
+    print(
+        f"nnjax: warning: {run_dir}'s epoch-{epoch} parameters were trained with {what}, which config.json no "
+        "longer says (a --resume --force that has not saved a checkpoint yet); they are used as trained",
+        file=sys.stderr,
+    )
+    return from_dict({**now, **{f: trained[f] for f in changed}}, source=f"{run_dir}: checkpoint meta", complete=True)
 
 
 def load_network(folder: str | Path, member: int | None = None) -> tuple[Config, Params, int]:

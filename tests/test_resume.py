@@ -388,6 +388,22 @@ def test_failed_start_leaves_the_folder_untouched(cut, cli_error, patched_data, 
     assert folder_digest(cut) == before
 
 
+def test_parameters_are_used_with_the_config_they_were_trained_with(cut, cli, patched_data):
+    """A --resume --force rewrites config.json before its first checkpoint: stopped then (diverged, Ctrl-C),
+    the folder holds sigmoid parameters under a relu config.json. eval (and predict, viz, export) use the
+    checkpoint's recorded activation, and say so; relu on them reported another accuracy as the run's."""
+    rc, out, _ = cli("eval", cut, "--json")
+    assert rc == 0
+    trained = json.loads(out)["test_accuracy"]
+    saved = json.loads((cut / "config.json").read_text())
+    (cut / "config.json").write_text(json.dumps({**saved, "activation": "relu", "lr": 1e5}))
+    rc, out, err = cli("eval", cut, "--json")
+    assert rc == 0 and json.loads(out)["test_accuracy"] == trained
+    assert "parameters were trained with activation='sigmoid', which config.json no longer says" in err
+    cfg, _, _ = run.load_run(cut)
+    assert (cfg.activation, cfg.lr) == ("sigmoid", 1e5)  # lr does not change how parameters are used
+
+
 def test_bad_flags_on_resume_leave_the_folder_untouched(cut, cli_error, patched_data):
     before = folder_digest(cut)
     assert "cannot parse 'fast'" in cli_error("train", "--resume", cut, "--lr", "fast")

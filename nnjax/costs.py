@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from nnjax.errors import ConfigError
 
@@ -33,8 +34,19 @@ def get_cost(name: str) -> Cost:
         raise ConfigError(f"unknown cost {name!r}; valid: {', '.join(COSTS)}") from None
 
 
-def probabilities(z_B10: jax.Array, cost: str) -> jax.Array:
-    """What the output layer says, as probabilities: softmax(z), or σ(z) normalised to sum 1."""
+def probabilities(z_B10: jax.Array | np.ndarray, cost: str) -> jax.Array | np.ndarray:
+    """What the output layer says, as probabilities: softmax(z), or σ(z) normalised to sum 1.
+
+    NumPy logits give float64 NumPy probabilities (what is shown to people: float32 rounds a runner-up
+    of 1e-8 away and says exactly 1); JAX arrays stay JAX arrays, for use inside compiled code.
+    """
+    if isinstance(z_B10, np.ndarray):
+        z = z_B10.astype(np.float64)
+        if cost == "quadratic":
+            a = 1.0 / (1.0 + np.exp(-z))
+            return a / np.sum(a, axis=-1, keepdims=True)
+        e = np.exp(z - np.max(z, axis=-1, keepdims=True))
+        return e / np.sum(e, axis=-1, keepdims=True)
     if cost == "quadratic":
         a = jax.nn.sigmoid(z_B10)
         return a / jnp.sum(a, axis=-1, keepdims=True)

@@ -114,7 +114,12 @@ def read_grey(path: str | Path) -> np.ndarray:
         ink_is_dark = not opaque.any() or np.median(luma_HxW[opaque]) < 0.5
         background = 1.0 if ink_is_dark else 0.0
         return alpha_HxW * luma_HxW + (1.0 - alpha_HxW) * background
-    return np.asarray(img.convert("L"), dtype=np.float32) / 255.0
+    try:
+        return np.asarray(img.convert("L"), dtype=np.float32) / 255.0
+    except ValueError:  # a mode Pillow cannot turn into grey levels (e.g. a CIELab TIFF)
+        raise DataError(
+            f"{path}: unsupported image mode {img.mode} (grey, RGB, CMYK, palette or alpha expected)"
+        ) from None
 
 
 def ink_map(grey_HxW: np.ndarray, name: str = "image") -> np.ndarray:
@@ -185,7 +190,7 @@ def predict(params: list, cfg: Config, x_Nx784: np.ndarray) -> np.ndarray:
     from nnjax.model import forward_jit
 
     z_Nx10 = forward_jit(params, prepare_images(np.asarray(x_Nx784), cfg.standardize), get_activation(cfg.activation))
-    return np.asarray(jax.device_get(probabilities(z_Nx10, cfg.cost)), dtype=np.float64)
+    return probabilities(np.asarray(jax.device_get(z_Nx10)), cfg.cost)  # float64: a doubt is not rounded to 1
 
 
 def predict_files(run_dir: str | Path, files: list[str], member: int | None = None) -> list[Prediction | Failure]:
@@ -207,7 +212,7 @@ def predict_files(run_dir: str | Path, files: list[str], member: int | None = No
     if digits:
         p_Nx10 = predict(params, cfg, np.stack(list(digits.values())))
         for i, p_10 in zip(digits, p_Nx10):
-            results[i] = Prediction(files[i], int(np.argmax(p_10)), [round(float(p), 6) for p in p_10])
+            results[i] = Prediction(files[i], int(np.argmax(p_10)), [float(p) for p in p_10])  # unrounded
     return results
 
 

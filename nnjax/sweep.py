@@ -591,6 +591,35 @@ def load_member(sweep_dir: str | Path, member: int) -> tuple[Config, Params, int
     raise CheckpointError(f"{sweep_dir}: no member {member} in this sweep folder")
 
 
+def diverged_epochs(sweep_dir: str | Path) -> dict[int, int]:
+    """Member → the epoch it diverged at, for every member known to have diverged: from each finished
+    group's result.json, else from its newest checkpoint that reads (a group still training). Groups
+    without either are left out."""
+    import numpy as np
+
+    from nnjax import checkpoint
+
+    out = {}
+    for gdir in sorted(Path(sweep_dir).glob("groups/g*")):
+        ids = _saved_group_info(gdir).get("members")
+        if not isinstance(ids, list):
+            continue
+        done = _group_result(gdir / "result.json", ids)
+        if done is not None:
+            epochs = done["diverged_epoch"]
+        else:
+            epochs = []
+            for _, path in reversed(checkpoint.list_checkpoints(gdir / "checkpoints")):
+                try:
+                    state = checkpoint.decode(path.read_bytes(), str(path))["state"]
+                    epochs = [int(d) for d in np.asarray(state["diverged"])[: len(ids)]]
+                    break
+                except (CheckpointError, OSError, KeyError, TypeError, ValueError):
+                    continue
+        out.update({mid: int(d) for mid, d in zip(ids, epochs) if d})
+    return out
+
+
 def _saved_group_info(gdir: Path) -> dict[str, Any]:
     """A group folder's group.json as written, or {} when it is missing or damaged (a resume writes it again)."""
     try:

@@ -95,8 +95,8 @@ def layer_activations(params: list, cfg: Config, x_Dx784: np.ndarray) -> list[np
 
     σ = get_activation(cfg.activation)
     acts = jax.vmap(activations_one, in_axes=(None, 0, None))(params, prepare_images(x_Dx784, cfg.standardize), σ)
-    acts = [*acts[:-1], probabilities(acts[-1], cfg.cost)]
-    return [np.asarray(a) for a in jax.device_get(acts)]
+    acts = [np.asarray(a) for a in jax.device_get(acts)]
+    return [*acts[:-1], probabilities(acts[-1], cfg.cost)]  # in float64: a doubt is not rounded away
 
 
 def confusion_matrix(y_N: np.ndarray, pred_N: np.ndarray, n_classes: int = N_CLASSES) -> np.ndarray:
@@ -473,10 +473,19 @@ def plot_sweep_curves(lines: list[dict[str, Any]], varied: Sequence[str], path: 
         train = group_curves(lines, varied, f"train_{metric}")
         for g, (label, (e, mean, lo, hi, n)) in enumerate(group_curves(lines, varied, f"{split}_{metric}").items()):
             colour = colours[g % len(colours)]
-            ax.plot(e, scale * mean, color=colour, label=f"{label} (n={n})")
+            ax.plot(e, scale * mean, ".-", color=colour, label=f"{label} (n={n})")  # a 1-epoch sweep: dots
             ax.fill_between(e, scale * lo, scale * hi, color=colour, alpha=0.2, linewidth=0)
             if label in train:
-                ax.plot(train[label][0], scale * train[label][1], "--", color=colour, linewidth=1, alpha=0.8)
+                one = len(train[label][0]) == 1  # a single epoch: a dot, or nothing would show
+                ax.plot(
+                    train[label][0],
+                    scale * train[label][1],
+                    "--",
+                    marker="." if one else None,
+                    color=colour,
+                    linewidth=1,
+                    alpha=0.8,
+                )
     ax_loss.plot([], [], "-", color="0.3", label=f"{name} (band: min–max)")
     ax_loss.plot([], [], "--", color="0.3", label="train (mean)")
     for ax in (ax_loss, ax_acc):
@@ -547,7 +556,7 @@ def render_sweep(sweep_dir: str | Path, out_dir: str | Path | None = None) -> li
     """Learning curves of a sweep folder (sweep.json + metrics.jsonl with a ``member`` column)."""
     from nnjax.checkpoint import check_writable_folder
     from nnjax.run import read_metrics
-    from nnjax.sweep import SWEEP_KEYS, load_sweep_spec, varied_fields
+    from nnjax.sweep import SWEEP_KEYS, diverged_epochs, load_sweep_spec, varied_fields
 
     sweep_dir = Path(sweep_dir)
     out = Path(out_dir) if out_dir is not None else sweep_dir / "figures"
@@ -556,8 +565,16 @@ def render_sweep(sweep_dir: str | Path, out_dir: str | Path | None = None) -> li
     lines = read_metrics(sweep_dir / "metrics.jsonl", SWEEP_KEYS)
     if not lines:
         raise CheckpointError(f"{sweep_dir}: metrics.jsonl is empty or missing: nothing to plot yet")
-    title = f"Sweep {sweep_dir.name}: {METRIC_COLUMNS[_eval_split(lines)]} loss and accuracy (mean, band = min–max)"
-    return [plot_sweep_curves(lines, varied_fields(grid), out / "learning_curves.png", title)]
+    split = METRIC_COLUMNS[_eval_split(lines)]
+    # A diverged member trains on inside its ensemble: left out, as the sweep's table and accuracy.png leave it
+    diverged = diverged_epochs(sweep_dir)
+    kept = [m for m in lines if m["member"] not in diverged]
+    left_out = f"; {len(diverged)} diverged members left out" if diverged else ""
+    if not kept:
+        print(f"nnjax: warning: {sweep_dir}: every member diverged; no learning curves drawn", file=sys.stderr)
+        return []
+    title = f"Sweep {sweep_dir.name}: {split} loss and accuracy (mean, band = min–max{left_out})"
+    return [plot_sweep_curves(kept, varied_fields(grid), out / "learning_curves.png", title)]
 
 
 def _curve_lines(path: Path, member: int | None = None) -> tuple[list[dict[str, Any]], str]:

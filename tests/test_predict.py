@@ -294,6 +294,33 @@ def test_cli_prediction_matches_the_library_and_each_bad_file_fails_alone(run_di
     assert "Traceback" not in err
 
 
+def test_an_image_mode_without_grey_levels_fails_alone(run_dir, tmp_path):
+    """A CIELab TIFF: one failure naming it (it was a traceback, and the other files' answers were lost)."""
+    _, ink, _ = sample_digit()
+    good = write_scan(ink, tmp_path / "digit.png")
+    lab = tmp_path / "digit.tiff"
+    Image.open(good).convert("RGB").convert("LAB").save(lab)
+    assert Image.open(lab).mode == "LAB"
+    read, failed = images.predict_files(run_dir, [str(good), str(lab)])
+    assert isinstance(read, images.Prediction)
+    assert failed.message == f"{lab}: unsupported image mode LAB (grey, RGB, CMYK, palette or alpha expected)"
+
+
+def test_a_near_certainty_is_not_rounded_to_certainty():
+    """float32 softmax says exactly 1 for a runner-up 20 logits behind (e^-20 = 2e-9); shown to people, the
+    probabilities are float64 and unrounded, so the answer reads '> 99.9 %', never '100.0 %'."""
+    from nnjax.costs import probabilities
+
+    z = np.array([[0.0, 20.0, -5.0] + [-30.0] * 7], np.float32)
+    assert float(probabilities(jax.numpy.asarray(z), "cross_entropy")[0, 1]) == 1.0  # why: float32
+    for cost in ("cross_entropy", "quadratic"):
+        p = probabilities(z, cost)
+        assert p.dtype == np.float64 and np.isclose(p.sum(), 1.0) and p[0, 1] < 1.0
+    p = probabilities(z, "cross_entropy")[0]
+    assert images.percent(p[1]) == "> 99.9 %"
+    assert images.Prediction("f.png", 1, [float(x) for x in p]).to_json()["probability"] < 1.0
+
+
 def test_cli_json_one_object_per_file(run_dir, tmp_path, capsys):
     _, ink, _ = sample_digit()
     good = write_scan(ink, tmp_path / "digit.png")

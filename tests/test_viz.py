@@ -115,6 +115,33 @@ def test_a_reader_that_stops_reading_does_not_stop_the_figures(video_run, tmp_pa
     assert "Broken pipe" not in head.stderr and "Error" not in head.stderr, head.stderr
 
 
+def test_sweep_curves_leave_out_diverged_members_and_show_a_single_epoch(tmp_path, splits_256, monkeypatch):
+    """As the sweep's own table and accuracy.png: a diverged member (which trains on inside its ensemble,
+    its loss exploded but finite) is not averaged into its group's curves; one epoch is drawn as dots."""
+    out = tmp_path / "sweep"
+    base = Config(hidden=(8,), epochs=1, batch_size=32, checkpoint_every=0, schedule="constant")
+    summary = sweep.run_sweep(base, {"lr": [0.01, 1000.0], "seed": [0, 1]}, out, progress=False, splits=splits_256)
+    diverged = {r["member"]: r["diverged_epoch"] for r in summary["members"] if r["diverged_epoch"]}
+    assert diverged == {2: 1, 3: 1}, "the recipe no longer diverges: pick a harsher one"
+    assert sweep.diverged_epochs(out) == diverged
+    drawn = {}
+    real = viz.plot_sweep_curves
+
+    def spy(lines, varied, path, title=""):
+        drawn.update(lines=lines, title=title)
+        return real(lines, varied, path, title)
+
+    monkeypatch.setattr(viz, "plot_sweep_curves", spy)
+    (path,) = viz.render_sweep(out)
+    assert {m["member"] for m in drawn["lines"]} == {0, 1} and "2 diverged members left out" in drawn["title"]
+    # one epoch: the mean line's dots are drawn in the plot area, not only in the legend
+    rgb = png(path)
+    blue = (np.abs(rgb - np.array([31, 119, 180])).sum(axis=2) < 60).nonzero()
+    assert len(set(blue[1] // 100)) >= 2, "blue only in one place: the legend"
+    monkeypatch.setattr(sweep, "diverged_epochs", lambda d: {0: 1, 1: 1, 2: 1, 3: 1})
+    assert viz.render_sweep(out, tmp_path / "none") == []
+
+
 def test_wide_network_stays_readable(tmp_path, splits_256):
     """784-1024-1024-10: the first 64 neurons in an 8 × 8 grid, heat strips for the wide layers."""
     run = tmp_path / "wide"

@@ -287,20 +287,25 @@ def validate(cfg: Config, new: bool = True) -> Config:
     return cfg
 
 
+# Fields that some configs do not use, and the value that means "none of it" (which is what those configs do).
+NEUTRAL = {"momentum": 0.0, "warmup_epochs": 0}
+
+
 def unused_fields(cfg: Config) -> dict[str, str]:
     """The fields whose value changes nothing in ``cfg``'s training, each with the reason."""
     unused = {}
     if cfg.optimizer == "sgd":
-        unused["momentum"] = "optimizer sgd does not use it (--optimizer momentum does)"
+        unused["momentum"] = "optimizer sgd does not use it (momentum, adam and adamw do)"
     if cfg.schedule != "warmup_cosine":
         unused["warmup_epochs"] = f"only schedule warmup_cosine uses it (schedule is {cfg.schedule})"
     return unused
 
 
 def check_given(cfg: Config, given: typing.Iterable[str]) -> None:
-    """ConfigError if a field set explicitly (a flag) does nothing in ``cfg`` (see ``unused_fields``)."""
+    """ConfigError if a field set explicitly (a flag) to anything but its ``NEUTRAL`` value does nothing in
+    ``cfg`` (see ``unused_fields``): ``--momentum 0.5`` with sgd, but not ``--momentum 0``."""
     for field, why in unused_fields(cfg).items():
-        if field in given:
+        if field in given and getattr(cfg, field) != NEUTRAL[field]:
             raise ConfigError(f"config field {field!r} = {getattr(cfg, field)!r}: {why}")
 
 

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 from nnjax.config import (
     CONFIG_FORMAT,
     FIELD_NAMES,
+    NEUTRAL,
     PROGRAM_FIELDS,
     Config,
     apply_overrides,
@@ -164,13 +165,29 @@ def expand(base: Config, grid: dict[str, Sequence[Any]], new: bool = True) -> li
             raise ConfigError(f"sweep member {cfg.name}: {e}") from None
         configs.append(cfg)
     for field in grid if new else ():  # its values would train identical networks, told apart as if they differed
-        for cfg in configs:
-            if field in unused_fields(cfg):
-                raise ConfigError(
-                    f"grid field {field!r}: {unused_fields(cfg)[field]} (member {cfg.name}), so its {field} values "
-                    "would train identical networks"
-                )
+        whys = {unused_fields(c).get(field) for c in configs}
+        if len(grid[field]) > 1 and None not in whys:
+            raise ConfigError(f"grid field {field!r}: {whys.pop()}, so its values would train identical networks")
     return configs
+
+
+def ignored_by(configs: Sequence[Config], grid: dict[str, list]) -> list[str]:
+    """One line per grid field with several values that some members do not use (the others do): those
+    members train identical networks under different values (a cross-product such as
+    ``optimizer=sgd,momentum momentum=0.5,0.9``), which a reader of the table should be told."""
+    lines = []
+    for field, values in grid.items():
+        ignoring = [c for c in configs if field in unused_fields(c)]
+        if len(values) > 1 and ignoring:
+            twins: dict[tuple, list[Config]] = {}
+            for c in ignoring:  # the members that differ only in this field
+                twins.setdefault(tuple(getattr(c, f) for f in grid if f != field), []).append(c)
+            a, b = next(ts for ts in twins.values() if len(ts) > 1)[:2]
+            lines.append(
+                f"{len(ignoring)} members ignore grid field {field!r} ({unused_fields(a)[field]}): "
+                f"e.g. {a.name} and {b.name} train the same network"
+            )
+    return lines
 
 
 def group_key(cfg: Config) -> tuple:
@@ -811,6 +828,8 @@ def run_sweep(
             }
             checkpoint.write_atomic(sweep_dir / "sweep.json", (json.dumps(spec, indent=2) + "\n").encode())
             (sweep_dir / "metrics.jsonl").write_text("")
+            for line in ignored_by(configs, grid):
+                print(f"nnjax: warning: {line}", file=sys.stderr)
 
         grid_fields = list(grid)
         group_fields = [f for f in grid_fields if f in GROUP_FIELDS]  # what tells the groups apart
@@ -1094,9 +1113,9 @@ def cli_main(args: argparse.Namespace) -> int:
     else:
         base = config_from_args(args)
         members = expand(base, grid)  # a bad member is refused before a default folder is made
-        for field in flags:  # a flag no member uses
+        for field in flags:  # a flag no member uses, set to something else than "none of it"
             whys = {unused_fields(c).get(field) for c in members}
-            if None not in whys:
+            if None not in whys and getattr(base, field) != NEUTRAL[field]:
                 raise ConfigError(f"{flag_name(field)} {flags[field]}: {whys.pop()}")
         out = args.out = args.out or str(default_sweep_dir(base))  # chosen here, so that an interrupt can name it
     with checkpoint.removed_if_left_empty(Path(out) if default else None):

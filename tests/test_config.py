@@ -137,6 +137,7 @@ def test_result_fields_leave_out_what_the_optimiser_and_schedule_do_not_use():
     assert C.result_fields(sgd.replace(optimizer="momentum"))["momentum"] == 0.9
     assert C.result_fields(sgd.replace(schedule="warmup_cosine"))["warmup_epochs"] == 0
     C.check_given(sgd, ["lr", "weight_decay"])
+    C.check_given(sgd.replace(momentum=0.0, warmup_epochs=0), ["momentum", "warmup_epochs"])  # "none": what it does
     with pytest.raises(ConfigError, match="config field 'momentum' = 0.9: optimizer sgd does not use it"):
         C.check_given(sgd, ["lr", "momentum"])
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -122,24 +123,31 @@ def test_cli_bad_grid_is_one_line_before_any_work(tmp_path, capsys):
     assert not out.exists()
 
 
-def test_a_field_that_members_do_not_use_is_refused_in_the_grid_and_as_a_flag(tmp_path, capsys):
+def test_a_field_that_no_member_uses_is_refused_in_the_grid_and_as_a_flag(tmp_path, capsys):
     """Momentum under sgd: its grid values would train identical networks, reported as a comparison."""
     sgd = TINY.replace(optimizer="sgd")
-    with pytest.raises(
-        ConfigError,
-        match=r"grid field 'momentum': optimizer sgd does not use it \(--optimizer momentum does\) \(member mom",
-    ):
+    why = "optimizer sgd does not use it (momentum, adam and adamw do)"
+    with pytest.raises(ConfigError, match=rf"^grid field 'momentum': {re.escape(why)}, so its values would train"):
         sweep.run_sweep(sgd, {"momentum": [0.0, 0.9]}, tmp_path / "s", progress=False, splits=SPLITS)
-    with pytest.raises(ConfigError, match="grid field 'momentum'"):  # one sgd member is enough
-        sweep.expand(TINY, {"optimizer": ["momentum", "sgd"], "momentum": [0.5, 0.9]})
     assert not (tmp_path / "s").exists()
     out = tmp_path / "s2"
     assert cli_main(["sweep", "--out", str(out), "--optimizer", "sgd", "--momentum", "0.5", "--grid", "seed=0,1"]) == 1
-    assert (
-        capsys.readouterr().err
-        == "nnjax: error: --momentum 0.5: optimizer sgd does not use it (--optimizer momentum does)\n"
-    )
+    assert capsys.readouterr().err == f"nnjax: error: --momentum 0.5: {why}\n"
     assert not out.exists()
+
+
+def test_a_field_that_only_some_members_use_is_a_warning():
+    """optimizer=sgd,momentum momentum=0.5,0.9 is a fair cross-product; its two sgd members are one network.
+    One momentum value for several optimizers makes no twins at all."""
+    mixed = sweep.expand(TINY, {"optimizer": ["momentum", "sgd"], "momentum": [0.5, 0.9]})
+    assert sweep.ignored_by(mixed, {"optimizer": ["momentum", "sgd"], "momentum": [0.5, 0.9]}) == [
+        "2 members ignore grid field 'momentum' (optimizer sgd does not use it (momentum, adam and adamw do)): "
+        "e.g. optimizer=sgd,momentum=0.5 and optimizer=sgd,momentum=0.9 train the same network"
+    ]
+    one = {"optimizer": ["sgd", "momentum", "adam"], "momentum": [0.9]}
+    assert sweep.ignored_by(sweep.expand(TINY, one), one) == []
+    warm = {"schedule": ["cosine", "warmup_cosine"], "warmup_epochs": [0]}
+    assert len(sweep.expand(TINY, warm)) == 2
 
 
 def test_cli_refuses_a_field_given_as_flag_and_in_the_grid(tmp_path, capsys):

@@ -614,8 +614,6 @@ def diverged_epochs(sweep_dir: str | Path) -> dict[int, int]:
     without either are left out."""
     import numpy as np
 
-    from nnjax import checkpoint
-
     out = {}
     for gdir in sorted(Path(sweep_dir).glob("groups/g*")):
         ids = _saved_group_info(gdir).get("members")
@@ -625,14 +623,13 @@ def diverged_epochs(sweep_dir: str | Path) -> dict[int, int]:
         if done is not None:
             epochs = done["diverged_epoch"]
         else:
-            epochs = []
-            for _, path in reversed(checkpoint.list_checkpoints(gdir / "checkpoints")):
-                try:
-                    state = checkpoint.decode(path.read_bytes(), str(path))["state"]
-                    epochs = [int(d) for d in np.asarray(state["diverged"])[: len(ids)]]
-                    break
-                except (CheckpointError, OSError, KeyError, TypeError, ValueError):
-                    continue
+            try:
+                newest = _newest_decodable(gdir / "checkpoints", gdir.name)
+                epochs = (
+                    [] if newest is None else [int(d) for d in np.asarray(newest[1]["state"]["diverged"])[: len(ids)]]
+                )
+            except (CheckpointError, KeyError, TypeError, ValueError):  # none reads, or not a group's state
+                epochs = []
         out.update({mid: int(d) for mid, d in zip(ids, epochs) if d})
     return out
 
@@ -647,8 +644,9 @@ def _saved_group_info(gdir: Path) -> dict[str, Any]:
 
 
 def _newest_decodable(ckpt_dir: Path, gid: str) -> tuple[int, dict[str, Any]] | None:
-    """(epoch, meta) of the newest checkpoint of a group that reads back whole; None without checkpoints;
-    CheckpointError when there are some and none reads (what resuming the group would meet)."""
+    """(epoch, decoded body: "meta", "state", …) of the newest checkpoint of a group that reads back whole;
+    None without checkpoints; CheckpointError when there are some and none reads (what resuming the group
+    would meet)."""
     from nnjax import checkpoint
 
     found = checkpoint.list_checkpoints(ckpt_dir)
@@ -659,7 +657,7 @@ def _newest_decodable(ckpt_dir: Path, gid: str) -> tuple[int, dict[str, Any]] | 
         except (CheckpointError, OSError) as e:
             errors.append(str(e))
             continue
-        return epoch, payload.get("meta") or {}
+        return epoch, payload
     if errors:
         raise CheckpointError(
             f"no checkpoint loads of the {len(errors)} in {ckpt_dir}; the newest: {errors[0]} "
@@ -711,8 +709,9 @@ def _check_resume_groups(sweep_dir: Path, groups: list[list[tuple[int, Config]]]
         if done is None:
             _group_placement(gdir, len(ids), shard, resume=True)
         newest = _newest_decodable(gdir / "checkpoints", gdir.name)
-        if newest is not None and isinstance(newest[1].get("configs"), list):
-            for (mid, cfg), saved in zip(members, newest[1]["configs"]):
+        meta = (newest[1].get("meta") or {}) if newest is not None else {}
+        if isinstance(meta.get("configs"), list):
+            for (mid, cfg), saved in zip(members, meta["configs"]):
                 now = json.loads(json.dumps(result_fields(cfg)))
                 changed = [f for f in now if isinstance(saved, dict) and f in saved and saved[f] != now[f]]
                 if changed:

@@ -12,7 +12,6 @@ epochs and the machine.
 
 from __future__ import annotations
 
-import contextlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -54,22 +53,23 @@ def main(argv: list[str] | None = None, *, process: bool = False) -> int:
     if args.resume and (args.out or args.epochs is not None or args.seeds is not None):
         p.error("--resume continues the sweep as it was started; --out, --epochs and --seeds cannot change it")
 
-    default = not args.resume and args.out is None
+    made: list[Path] = []  # a default folder and the parents made for it: removed again while still empty
 
     def interrupt_line() -> str:
         folder = args.resume or args.out
-        if folder is not None and default:  # its default folder, made for it and still empty: removed
-            with contextlib.suppress(OSError):
-                Path(folder).rmdir()
+        if made:  # its default folder (and parents), made for it and still empty: removed
+            from nnjax.checkpoint import remove_empty
+
+            remove_empty(made)
         started = folder is not None and (Path(folder) / "sweep.json").exists()
         hint = f" (continue with: python experiments/sweep_activations.py --resume {folder})" if started else ""
         return f"sweep_activations: interrupted{hint}"
 
     if process:
         exit_at_once_on_interrupt(interrupt_line)
-    from nnjax.checkpoint import removed_if_left_empty
+    from nnjax.checkpoint import missing_folders, removed_if_left_empty
     from nnjax.parallel import split_cpu_cores
-    from nnjax.sweep import default_sweep_dir, load_sweep_spec, run_sweep, summary_timing
+    from nnjax.sweep import SWEEPS_DIR, default_sweep_dir, load_sweep_spec, plural, run_sweep, summary_timing
 
     split_cpu_cores()  # one CPU device per core: each ensemble's members are split over the cores
 
@@ -80,9 +80,11 @@ def main(argv: list[str] | None = None, *, process: bool = False) -> int:
             base, grid = sweep_spec(args.epochs, range(5) if args.seeds is None else parse_seeds(args.seeds))
         if args.data_dir:
             base = apply_overrides(base, {"data_dir": args.data_dir})  # where the data come from: not a result field
-        if default:  # chosen here, so that an interrupt can name it
+        if not args.resume and args.out is None:  # chosen here, so that an interrupt can name it
+            new = missing_folders(SWEEPS_DIR)
             args.out = str(default_sweep_dir(base))
-        with removed_if_left_empty(Path(args.out) if default else None):
+            made[:] = [Path(args.out), *new]
+        with removed_if_left_empty(made):
             summary = run_sweep(
                 base, grid, args.resume or args.out, resume=bool(args.resume), progress=not args.no_progress
             )
@@ -95,7 +97,8 @@ def main(argv: list[str] | None = None, *, process: bool = False) -> int:
     print(f"sweep folder: {summary['sweep_dir']}")
     print(summary["table"], end="")
     print(
-        f"{summary['n_members']} members in {summary['n_groups']} ensembles, {base.epochs} epochs: "
+        f"{plural(summary['n_members'], 'member')} in {plural(summary['n_groups'], 'ensemble')}, "
+        f"{plural(base.epochs, 'epoch')}: "
         f"{summary_timing(summary)} on {summary['device']}"
     )
     return 0

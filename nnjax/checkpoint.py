@@ -18,7 +18,7 @@ import os
 import re
 import socket
 import struct
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -114,16 +114,31 @@ def new_folder(path: Path) -> Path:
     return path
 
 
+def missing_folders(path: Path) -> list[Path]:
+    """``path`` and those of its parents that do not exist yet, innermost first: the folders that making
+    ``path`` (or a folder in it) creates."""
+    path = Path(path)
+    return [q for q in (path, *path.parents) if not q.exists()]
+
+
+def remove_empty(folders: Iterable[Path]) -> None:
+    """Remove each of ``folders`` in turn (a default folder, then the parents made for it) while it is an
+    empty folder; stop at the first that is not."""
+    for folder in folders:
+        try:
+            Path(folder).rmdir()
+        except OSError:
+            return
+
+
 @contextlib.contextmanager
-def removed_if_left_empty(folder: Path | None) -> Iterator[None]:
-    """Run the block; if it fails (or is interrupted) and ``folder`` (a default one made by ``new_folder``;
-    None: nothing) is still an empty folder, remove it, so a refused start leaves nothing behind."""
+def removed_if_left_empty(folders: Sequence[Path]) -> Iterator[None]:
+    """Run the block; if it fails (or is interrupted), ``remove_empty(folders)`` (a default folder made by
+    ``new_folder`` and the parents made for it; none: nothing), so a refused start leaves nothing behind."""
     try:
         yield
     except BaseException:
-        if folder is not None:
-            with contextlib.suppress(OSError):
-                Path(folder).rmdir()
+        remove_empty(folders)
         raise
 
 

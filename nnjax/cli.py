@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import json
 import os
@@ -105,7 +104,7 @@ def _print_json(obj) -> None:
 def cmd_train(args: argparse.Namespace) -> int:
     """``nnjax train``: train (or resume) one run into a run folder; print its summary."""
     from nnjax.parallel import maybe_initialize_distributed
-    from nnjax.run import check_config, default_run_dir, train_and_evaluate
+    from nnjax.run import RUNS_DIR, check_config, default_run_dir, train_and_evaluate
 
     maybe_initialize_distributed()  # multi-host: before anything touches a device
     if args.resume:
@@ -116,12 +115,14 @@ def cmd_train(args: argparse.Namespace) -> int:
         args.config_file = str(Path(args.resume) / "config.json")
     cfg = check_config(config_from_args(args), new=not args.resume)  # before a default folder is made
     check_given(cfg, field_overrides(args))
-    default = args.default_out = not args.resume and args.out is None
-    if default:  # chosen here, so that an interrupt can name it
-        args.out = str(default_run_dir(cfg))
-    from nnjax.checkpoint import removed_if_left_empty
+    from nnjax.checkpoint import missing_folders, removed_if_left_empty
 
-    with removed_if_left_empty(Path(args.out) if default else None):
+    args.default_out = []  # a default folder and the parents made for it: removed again while still empty
+    if not args.resume and args.out is None:  # chosen here, so that an interrupt can name it
+        made = missing_folders(RUNS_DIR)
+        args.out = str(default_run_dir(cfg))
+        args.default_out = [Path(args.out), *made]
+    with removed_if_left_empty(args.default_out):
         result = train_and_evaluate(
             cfg, args.resume or args.out, resume=bool(args.resume), force=args.force, progress=not args.no_progress
         )
@@ -356,9 +357,10 @@ def error_text(e: NnjaxError | OSError) -> str:
 def _interrupt_line(args: argparse.Namespace) -> str:
     """``nnjax: interrupted``, with the command that continues a run or sweep folder already started."""
     folder = (args.resume or args.out) if args.verb in ("train", "sweep") else None
-    if folder and getattr(args, "default_out", False):  # a default folder made for it, still empty: removed
-        with contextlib.suppress(OSError):
-            Path(folder).rmdir()
+    if made := getattr(args, "default_out", []):  # a default folder made for it (and parents), still empty: removed
+        from nnjax.checkpoint import remove_empty
+
+        remove_empty(made)
     started = folder and any((Path(folder) / f).exists() for f in ("config.json", "sweep.json"))
     hint = f" (continue with: nnjax {args.verb} --resume {folder})" if started else ""
     return f"nnjax: interrupted{hint}"

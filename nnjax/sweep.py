@@ -1087,7 +1087,7 @@ def cli_main(args: argparse.Namespace) -> int:
     from nnjax import checkpoint
     from nnjax.cli import check_resume_flags, config_from_args, field_overrides, flag_name
 
-    default = args.default_out = not args.resume and args.out is None
+    args.default_out = []  # a default folder and the parents made for it: removed again while still empty
     if args.resume:
         check_resume_flags(args, "sweep")
         base, grid = load_sweep_spec(args.resume)
@@ -1116,8 +1116,12 @@ def cli_main(args: argparse.Namespace) -> int:
             whys = {unused_fields(c).get(field) for c in members}
             if None not in whys and getattr(base, field) != NEUTRAL[field]:
                 raise ConfigError(f"{flag_name(field)} {flags[field]}: {whys.pop()}")
-        out = args.out = args.out or str(default_sweep_dir(base))  # chosen here, so that an interrupt can name it
-    with checkpoint.removed_if_left_empty(Path(out) if default else None):
+        if args.out is None:  # chosen here, so that an interrupt can name it
+            made = checkpoint.missing_folders(SWEEPS_DIR)
+            args.out = str(default_sweep_dir(base))
+            args.default_out = [Path(args.out), *made]
+        out = args.out
+    with checkpoint.removed_if_left_empty(args.default_out):
         summary = run_sweep(
             base, grid, out, resume=bool(args.resume), progress=not args.no_progress, shard_members=args.shard_members
         )

@@ -401,9 +401,9 @@ def test_ctrl_c_removes_an_empty_default_folder_and_names_a_started_one(tmp_path
     folder = tmp_path / "runs" / "video-sigmoid-1"
     folder.mkdir(parents=True)
     args = build_parser().parse_args(["train"])
-    args.out, args.default_out = str(folder), True
-    assert _interrupt_line(args) == "nnjax: interrupted" and not folder.exists()
-    folder.mkdir()
+    args.out, args.default_out = str(folder), [folder, folder.parent]  # runs/ made for it too
+    assert _interrupt_line(args) == "nnjax: interrupted" and list(tmp_path.iterdir()) == []
+    folder.mkdir(parents=True)
     (folder / "config.json").write_text("{}")
     assert _interrupt_line(args) == f"nnjax: interrupted (continue with: nnjax train --resume {folder})"
     assert folder.exists()
@@ -595,4 +595,7 @@ def test_a_start_refused_after_its_default_folder_was_made_leaves_no_folder(tmp_
     assert "missing: data folder not found" in capsys.readouterr().err
     assert nnjax.cli.main(["sweep", "--grid", "hidden=60000x60000,16", *missing]) == 1
     assert "GiB available" in capsys.readouterr().err
-    assert list(tmp_path.glob("runs/*")) == [] and list(tmp_path.glob("sweeps/*")) == []
+    assert list(tmp_path.iterdir()) == []  # runs/ and sweeps/ too: made for the refused start
+    (tmp_path / "runs").mkdir()  # made before: kept, empty as it is
+    assert nnjax.cli.main(["train", *missing]) == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["runs"] and list(tmp_path.glob("runs/*")) == []

@@ -73,3 +73,30 @@ def test_seeds_row_says_how_many_seeds_diverged():
     assert row("video", summary) == "| video | 85.00 % | 80.00 % | 90.00 % | 1.0 s | s |"
     summary["members"] = [members[1]]
     assert row("video", summary) == "| video | every member diverged | | | 1.0 s | s |"
+
+
+def test_activation_sweep_leaves_no_folder_when_refused_and_counts_in_words(tmp_path, monkeypatch, capsys):
+    """A start refused inside run_sweep (e.g. for memory) removes the default folder and the sweeps/ made for
+    it; the closing line says "1 member", not "1 members"."""
+    import nnjax.parallel
+    from nnjax.errors import ConfigError
+
+    mod = load("sweep_activations")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(nnjax.parallel, "split_cpu_cores", lambda: 1)  # this process's devices stay as they are
+
+    def refused(base, grid, out, **kwargs):
+        assert Path(out).is_dir() and Path(out).parent.name == "sweeps"
+        raise ConfigError("sweep group of 8 members needs about 9 GiB")
+
+    monkeypatch.setattr(sweep, "run_sweep", refused)
+    assert mod.main(["--seeds", "0", "--no-progress"]) == 1
+    assert capsys.readouterr().err == "sweep_activations: error: sweep group of 8 members needs about 9 GiB\n"
+    assert list(tmp_path.iterdir()) == []
+
+    timing = {"wall_s": 2.0, "train_s": 1.0, "compile_s": 0.5}
+    summary = {"sweep_dir": "s", "table": "| t |\n", "n_members": 1, "n_groups": 1, "device": "cpu", **timing}
+    monkeypatch.setattr(sweep, "run_sweep", lambda *args, **kwargs: summary)
+    assert mod.main(["--seeds", "0", "--epochs", "1", "--no-progress"]) == 0
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last.startswith("1 member in 1 ensemble, 1 epoch: wall 2.0 s") and last.endswith(" on cpu"), last

@@ -249,15 +249,17 @@ def field_choices() -> dict[str, tuple[str, ...]]:
     }
 
 
-def validate(cfg: Config, new: bool = True) -> Config:
-    """Raise ConfigError naming the first bad field; return cfg unchanged when it is fine.
+def validate(cfg: Config, new: bool = True, source: str | None = None) -> Config:
+    """Raise ConfigError naming the first bad field (and the file ``source`` it came from, if given);
+    return cfg unchanged when it is fine.
 
     ``new``: the config starts a run, so settings that would be silently ignored are refused too; a
     saved config (``new=False``) is read as it trained (older nnjax accepted them).
     """
+    where = f"{source}: " if source else ""
 
     def bad(field: str, why: str) -> ConfigError:
-        return ConfigError(f"config field {field!r} = {getattr(cfg, field)!r}: {why}")
+        return ConfigError(f"{where}config field {field!r} = {getattr(cfg, field)!r}: {why}")
 
     for field, valid in field_choices().items():
         if getattr(cfg, field) not in valid:

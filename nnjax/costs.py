@@ -42,12 +42,10 @@ def probabilities(z_B10: jax.Array | np.ndarray, cost: str) -> jax.Array | np.nd
     """
     if isinstance(z_B10, np.ndarray):
         z = z_B10.astype(np.float64)
-        if cost == "quadratic":
-            a = 1.0 / (1.0 + np.exp(-z))
-            return a / np.sum(a, axis=-1, keepdims=True)
+        if cost == "quadratic":  # σ(z) = exp(log σ(z)), normalised: finite for any z (σ(-800) underflows to 0)
+            z = -np.logaddexp(0.0, -z)
         e = np.exp(z - np.max(z, axis=-1, keepdims=True))
         return e / np.sum(e, axis=-1, keepdims=True)
     if cost == "quadratic":
-        a = jax.nn.sigmoid(z_B10)
-        return a / jnp.sum(a, axis=-1, keepdims=True)
+        return jax.nn.softmax(jax.nn.log_sigmoid(z_B10), axis=-1)
     return jax.nn.softmax(z_B10, axis=-1)

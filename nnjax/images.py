@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import struct
 import sys
+import warnings
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,7 @@ BOX = 20  # the ink is scaled to fit a BOX × BOX square ...
 CENTRE = 14.0  # ... whose centre of mass lands here (the mean over MNIST's test digits is 13.99, 14.01)
 MIN_CONTRAST = 0.1  # ink must differ from the paper by 10 % of the grey range, or the image counts as blank
 INK_FLOOR = 0.15  # paper texture and JPEG ringing below 15 % of the ink's strength count as paper
+INK_PERCENTILE = 99  # the ink's full strength: this percentile of the pixels that differ from the paper
 # Fewer strong ink pixels than this is a speck (dust, a stray dot), not a digit: 4, or 1 in 100,000 of a
 # large photo's pixels (a digit written in a 2000×2000 photo covers thousands).
 MIN_INK_PIXELS, MIN_INK_FRACTION = 4, 1e-5
@@ -84,10 +86,12 @@ def read_grey(path: str | Path) -> np.ndarray:
     path = Path(path)
     if path.is_dir():
         raise DataError(f"{path}: is a folder, not an image file")
-    try:
-        with Image.open(path) as img:
-            img.load()
-            img = ImageOps.exif_transpose(img)
+    try:  # a page of 90 to 179 megapixels is read (Pillow's two-line warning left out); larger is refused
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                img.load()
+                img = ImageOps.exif_transpose(img)
     except FileNotFoundError:
         raise DataError(f"{path}: file not found") from None
     except PermissionError:
@@ -123,10 +127,13 @@ def read_grey(path: str | Path) -> np.ndarray:
 
 
 def ink_map(grey_HxW: np.ndarray, name: str = "image") -> np.ndarray:
-    """Ink strength ink_HxW in [0, 1] (1: the strongest stroke, 0: paper) for either polarity.
+    """Ink strength ink_HxW in [0, 1] (1: a full-strength stroke, 0: paper) for either polarity.
 
     The paper is what covers the image's border (its median), so dark ink on light paper and chalk on
-    a dark board both work. Raises DataError when nothing differs from the paper (a blank image).
+    a dark board both work. The ink is the side of the paper with more of it (a small glare spot on
+    dark-on-grey paper is not the digit), and full strength is its 99th percentile, so one stray pixel
+    darker than the strokes does not make a light pencil digit faint. Raises DataError when nothing
+    differs from the paper (a blank image).
     """
     h, w = grey_HxW.shape
     ring = max(1, min(h, w) // 50)
@@ -134,14 +141,16 @@ def ink_map(grey_HxW: np.ndarray, name: str = "image") -> np.ndarray:
         [grey_HxW[:ring].ravel(), grey_HxW[-ring:].ravel(), grey_HxW[:, :ring].ravel(), grey_HxW[:, -ring:].ravel()]
     )
     paper = float(np.median(border))
-    darker, lighter = paper - float(grey_HxW.min()), float(grey_HxW.max()) - paper
-    contrast = max(darker, lighter)
-    if contrast < MIN_CONTRAST:
+    darker_HxW, lighter_HxW = paper - grey_HxW, grey_HxW - paper
+    dark_mass = float(darker_HxW[darker_HxW >= MIN_CONTRAST].sum())
+    light_mass = float(lighter_HxW[lighter_HxW >= MIN_CONTRAST].sum())
+    if dark_mass == 0 and light_mass == 0:
         raise DataError(
             f"{name}: no ink found (blank image: no pixel differs from the background by {MIN_CONTRAST:.0%} or more)"
         )
-    ink = (paper - grey_HxW) / darker if darker >= lighter else (grey_HxW - paper) / lighter
-    return np.clip((ink - INK_FLOOR) / (1.0 - INK_FLOOR), 0.0, 1.0)
+    ink = darker_HxW if dark_mass >= light_mass else lighter_HxW
+    strength = float(np.percentile(ink[ink >= MIN_CONTRAST], INK_PERCENTILE))
+    return np.clip((ink / strength - INK_FLOOR) / (1.0 - INK_FLOOR), 0.0, 1.0)
 
 
 def to_mnist(ink_HxW: np.ndarray, name: str = "image") -> np.ndarray:
@@ -201,18 +210,17 @@ def predict_files(run_dir: str | Path, files: list[str], member: int | None = No
 
     cfg, params_K, _ = load_network(run_dir, member)
     params = unstack(params_K, 0)
-    results: list[Prediction | Failure | None] = []
-    digits = {}
-    for i, f in enumerate(files):
+    results: list[Prediction | Failure] = []
+    for f in files:
         try:
-            digits[i] = load_digit(f)
-            results.append(None)  # filled in below, after one batched forward pass
+            digit_784 = load_digit(f)
         except DataError as e:
             results.append(Failure(f, str(e)))
-    if digits:
-        p_Nx10 = predict(params, cfg, np.stack(list(digits.values())))
-        for i, p_10 in zip(digits, p_Nx10):
-            results[i] = Prediction(files[i], int(np.argmax(p_10)), [float(p) for p in p_10])  # unrounded
+            continue
+        # One image per forward pass: a file's numbers do not depend on which other files came with it
+        # (a batch of N may sum in another order than a batch of 1).
+        (p_10,) = predict(params, cfg, digit_784[None])
+        results.append(Prediction(f, int(np.argmax(p_10)), [float(p) for p in p_10]))  # unrounded
     return results
 
 

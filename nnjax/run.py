@@ -424,7 +424,7 @@ def load_run(run_dir: str | Path) -> tuple[Config, Params, int]:
     """(config, parameters of the newest checkpoint, its epoch) of a run folder."""
     run_dir = Path(run_dir)
     check_run_folder(run_dir)
-    cfg = validate(load_json(run_dir / "config.json"), new=False)
+    cfg = validate(load_json(run_dir / "config.json"), new=False, source=str(run_dir / "config.json"))
     # The newest only: falling back to an older one would report other parameters as the run's.
     found = checkpoint.restore_newest(run_dir / "checkpoints", _shape_target(cfg), str(run_dir))
     if found is None:

@@ -584,7 +584,10 @@ def load_member(sweep_dir: str | Path, member: int) -> tuple[Config, Params, int
             raise CheckpointError(f"{gdir / 'group.json'}: not an nnjax group file (needs 'members' and 'configs')")
         if member not in info["members"]:
             continue
-        configs = [from_dict(c, source=str(gdir / "group.json"), complete=True) for c in info["configs"]]
+        source = str(gdir / "group.json")
+        configs = [
+            validate(from_dict(c, source=source, complete=True), new=False, source=source) for c in info["configs"]
+        ]
         if not checkpoint.list_checkpoints(gdir / "checkpoints"):
             raise CheckpointError(f"{gdir}: no checkpoint of member {member} yet")
         # Shapes only: any n_train that holds one batch gives the same state layout.

@@ -43,6 +43,8 @@ N_MISTAKES = 32  # 4 rows × 8
 # Positive weights green and negative ones pink-red, as the video colours them; ColorBrewer's PiYG
 # keeps the two apart for red–green colour-blind readers too.
 WEIGHTS_CMAP = "PiYG"
+TRAIN_MARKER = "x"  # a sweep's single-epoch train mean, told apart from the evaluation's dot
+MARKED_EPOCHS = 30  # sweep mean curves up to this many epochs mark each epoch with a dot
 METRIC_COLUMNS = {"train": "train", "test": "test", "val": "validation"}
 
 
@@ -104,6 +106,14 @@ def confusion_matrix(y_N: np.ndarray, pred_N: np.ndarray, n_classes: int = N_CLA
     counts = np.zeros((n_classes, n_classes), np.int64)
     np.add.at(counts, (np.asarray(y_N), np.asarray(pred_N)), 1)
     return counts
+
+
+def per_class_accuracy(counts_CxC: np.ndarray) -> np.ndarray:
+    """acc_C: the share of each true class (row) that was predicted right; NaN for a class with no image."""
+    counts_CxC = np.asarray(counts_CxC)
+    row_total = counts_CxC.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(row_total > 0, np.diag(counts_CxC) / row_total, np.nan)
 
 
 def confident_mistakes(y_N: np.ndarray, p_Nx10: np.ndarray, n: int = N_MISTAKES) -> np.ndarray:
@@ -187,6 +197,19 @@ def heat_strip(a_H: np.ndarray) -> np.ndarray:
     return padded.reshape(rows, cols)
 
 
+def _short(v: float, a: np.ndarray) -> str:
+    """``v`` to 3 significant digits of the largest magnitude in ``a``: sigmoid's 4.4e-06 … 1 reads 0 … 1."""
+    return "0" if abs(v) < 5e-4 * float(np.abs(a).max()) else f"{v:.3g}"
+
+
+def neuron_ticks(h: int) -> list[int]:
+    """The neurons numbered under a row of h circles: every one up to 20 neurons; beyond, every 4th and
+    the last, none within 2 of the last (so that no two numbers run together)."""
+    if h <= 20:
+        return list(range(h))
+    return [*range(0, h - 2, 4), h - 1]
+
+
 def _layer_scale(a_DxH: np.ndarray, activation: str) -> tuple[str, float, float]:
     """(colour map, vmin, vmax) shared by every digit's row of one layer."""
     if activation == "sigmoid":
@@ -205,7 +228,8 @@ def plot_activation_flow(
 
     Drawn like the video, light on dark: hidden layers up to ``CELLS_UP_TO`` wide are a row of neurons
     (circles, brighter = more active); wider ones a continuous heat strip. The output is a bar per
-    digit, the prediction in green (right) or red (wrong), and its probability at the right.
+    digit, the prediction in green (right) or red (wrong), and its probability at the right. A hidden
+    layer's title gives its activations' min … max over the digits shown.
     Size: 1.3 + 1.0 + 3.2 per hidden layer + 2.6 + 0.9 in wide, 0.95 in per digit + 1.1 in tall.
     """
     import matplotlib.style
@@ -263,8 +287,7 @@ def plot_activation_flow(
                     ax.set_ylim(-1, 1)
                     ax.set_axis_off()
                     if r == d - 1:  # neuron numbers, as in the weights figure
-                        step = 1 if h <= 20 else 4  # wider layers: every 4th number, so they stay apart
-                        for k in [*range(0, h - 1, step), h - 1]:
+                        for k in neuron_ticks(h):
                             ax.text(k, -1.15, str(k), ha="center", va="top", fontsize=6.5, color=faint)
                 else:  # too many neurons for circles: a heat strip, wrapped onto rows of ≤ STRIP_COLS
                     ax.imshow(heat_strip(a_DxH[r]), cmap=cmap, vmin=lo, vmax=hi, aspect="auto", interpolation="nearest")
@@ -275,9 +298,8 @@ def plot_activation_flow(
                 if r == 0:
                     n_rows, n_cols = heat_strip(a_DxH[r]).shape
                     strip = f"  ({n_rows} rows of {n_cols})" if h > CELLS_UP_TO and n_rows > 1 else ""
-                    ax.set_title(
-                        f"hidden layer {j + 1}: {h} neurons{strip}\n{cfg.activation}, {lo:g} … {hi:.3g}", fontsize=9
-                    )
+                    values = f"{_short(a_DxH.min(), a_DxH)} … {_short(a_DxH.max(), a_DxH)}"  # scale may be wider
+                    ax.set_title(f"hidden layer {j + 1}: {h} neurons{strip}\n{cfg.activation}, {values}", fontsize=9)
             ax = fig.add_subplot(grid[r, -2])
             colours = ["0.6"] * N_CLASSES
             colours[pred] = verdict
@@ -312,6 +334,7 @@ def plot_confusion(y_N: np.ndarray, pred_N: np.ndarray, path: Path, title: str =
 
     counts = confusion_matrix(y_N, pred_N)
     row_total = counts.sum(axis=1)
+    acc_C = per_class_accuracy(counts)
     off = counts * (1 - np.eye(N_CLASSES, dtype=np.int64))
     off_max = max(int(off.max()), 1)
     fig, ax = _subplots(figsize=(7.6, 6.6), dpi=DPI)
@@ -322,8 +345,7 @@ def plot_confusion(y_N: np.ndarray, pred_N: np.ndarray, path: Path, title: str =
         for p in range(N_CLASSES):
             c = counts[t, p]
             if t == p:
-                share = c / row_total[t] if row_total[t] else 0.0
-                colour, strength = green, 0.25 + 0.5 * share
+                colour, strength = green, 0.25 + 0.5 * np.nan_to_num(acc_C[t])
             else:
                 colour, strength = red, 0.75 * (c / off_max) ** 0.7 if c else 0.0
             rgba[t, p] = (1 - strength) * np.ones(4) + strength * colour
@@ -341,8 +363,7 @@ def plot_confusion(y_N: np.ndarray, pred_N: np.ndarray, path: Path, title: str =
                     fontsize=8 if bold else 7.5,
                     fontweight="bold" if bold else "normal",
                 )
-        acc = counts[t, t] / row_total[t] if row_total[t] else float("nan")
-        ax.text(N_CLASSES - 0.3, t, f"{100 * acc:5.1f} %  of {row_total[t]}", ha="left", va="center", fontsize=8)
+        ax.text(N_CLASSES - 0.3, t, f"{100 * acc_C[t]:5.1f} %  of {row_total[t]}", ha="left", va="center", fontsize=8)
     ax.text(N_CLASSES - 0.3, -0.85, "per-class accuracy", ha="left", va="center", fontsize=8, fontweight="bold")
     ax.set_xticks(np.arange(N_CLASSES))
     ax.set_yticks(np.arange(N_CLASSES))
@@ -436,6 +457,20 @@ def plot_learning_curves(lines: list[dict[str, Any]], path: Path, title: str = "
     return _save(fig, path)
 
 
+def _mean_marker(n_epochs: int) -> str | None:
+    """The marker of a mean curve over ``n_epochs`` epochs: a large dot for a single epoch (which has no
+    line to show it), a dot per epoch up to ``MARKED_EPOCHS``, none on a longer (dense) curve."""
+    return "o" if n_epochs == 1 else "." if n_epochs <= MARKED_EPOCHS else None
+
+
+def _min_max_band(ax, e_E: np.ndarray, lo_E: np.ndarray, hi_E: np.ndarray, colour: str) -> None:
+    """The min–max band of a group's curve; for a single epoch, where a band has no width, a capped bar."""
+    if len(e_E) == 1:
+        ax.errorbar(e_E, (lo_E + hi_E) / 2, yerr=(hi_E - lo_E) / 2, fmt="none", ecolor=colour, alpha=0.5, capsize=5)
+    else:
+        ax.fill_between(e_E, lo_E, hi_E, color=colour, alpha=0.2, linewidth=0)
+
+
 def group_curves(
     lines: list[dict[str, Any]], varied: Sequence[str], column: str
 ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]]:
@@ -462,32 +497,36 @@ def group_curves(
 def plot_sweep_curves(lines: list[dict[str, Any]], varied: Sequence[str], path: Path, title: str = "") -> Path:
     """Sweep learning curves, one colour per group of members (same values of ``varied``): the eval
     loss and accuracy as the mean over the group's members with a min–max band, the train ones as a
-    dashed mean. Size 11 × 4.4 in."""
+    dashed mean. A single epoch is a dot with a capped min–max bar, its train mean a cross.
+    Size 11 × 4.4 in."""
     import matplotlib
 
     split = _eval_split(lines)
     name = METRIC_COLUMNS[split]
     fig, ax_loss, ax_acc = _curve_axes(title or f"Sweep: loss and accuracy per epoch ({name}: mean, min–max)")
     colours = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
+    single = False  # some curve is a single epoch: drawn as marks, which the legend must tell apart
     for ax, metric, scale in ((ax_loss, "loss", 1.0), (ax_acc, "accuracy", 100.0)):
         train = group_curves(lines, varied, f"train_{metric}")
         for g, (label, (e, mean, lo, hi, n)) in enumerate(group_curves(lines, varied, f"{split}_{metric}").items()):
             colour = colours[g % len(colours)]
-            ax.plot(e, scale * mean, ".-", color=colour, label=f"{label} (n={n})")  # a 1-epoch sweep: dots
-            ax.fill_between(e, scale * lo, scale * hi, color=colour, alpha=0.2, linewidth=0)
+            ax.plot(e, scale * mean, "-", marker=_mean_marker(len(e)), color=colour, label=f"{label} (n={n})")
+            _min_max_band(ax, e, scale * lo, scale * hi, colour)
+            single |= len(e) == 1
             if label in train:
-                one = len(train[label][0]) == 1  # a single epoch: a dot, or nothing would show
+                one = len(train[label][0]) == 1  # a single epoch: a cross, or nothing would show
+                single |= one
                 ax.plot(
                     train[label][0],
                     scale * train[label][1],
                     "--",
-                    marker="." if one else None,
+                    marker=TRAIN_MARKER if one else None,
                     color=colour,
                     linewidth=1,
                     alpha=0.8,
                 )
-    ax_loss.plot([], [], "-", color="0.3", label=f"{name} (band: min–max)")
-    ax_loss.plot([], [], "--", color="0.3", label="train (mean)")
+    ax_loss.plot([], [], "-", marker=_mean_marker(1) if single else None, color="0.3", label=f"{name} (band: min–max)")
+    ax_loss.plot([], [], "--", marker=TRAIN_MARKER if single else None, color="0.3", label="train (mean)")
     for ax in (ax_loss, ax_acc):
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=8)
@@ -496,17 +535,17 @@ def plot_sweep_curves(lines: list[dict[str, Any]], varied: Sequence[str], path: 
 
 def plot_sweep_accuracy(lines: list[dict[str, Any]], varied: Sequence[str], path: Path, split: str) -> Path:
     """A sweep's ``split`` accuracy, one colour per group of members (same values of ``varied``): left, per
-    epoch, the mean over its members (seeds) with a min–max band; right, each group's last epoch (mean
-    and min–max), best at the top, on its own scale so that close groups can be told apart (a group far
-    below the rest, under Q1 − 3 IQR of the groups' means, is an arrow at the left edge with its value).
-    Size 12 × 5 in (the sweep folder's accuracy.png)."""
+    epoch, the mean over its members (seeds) with a min–max band (a single epoch: a dot with a capped
+    min–max bar); right, each group's last epoch (mean and min–max), best at the top, on its own scale so
+    that close groups can be told apart (a group far below the rest, under Q1 − 3 IQR of the groups'
+    means, is an arrow at the left edge with its value). Size 12 × 5 in (the sweep folder's accuracy.png)."""
     from matplotlib.ticker import MaxNLocator
 
     fig, (ax, ax_end) = _subplots(1, 2, figsize=(12, 5), dpi=120, gridspec_kw={"width_ratios": [2.3, 1]})
     ends = []
     for label, (e, mean, lo, hi, n) in group_curves(lines, varied, f"{split}_accuracy").items():
-        (line,) = ax.plot(e, 100 * mean, label=f"{label} (n={n})")
-        ax.fill_between(e, 100 * lo, 100 * hi, color=line.get_color(), alpha=0.2)
+        (line,) = ax.plot(e, 100 * mean, marker=_mean_marker(len(e)), label=f"{label} (n={n})")
+        _min_max_band(ax, e, 100 * lo, 100 * hi, line.get_color())
         short = label.split("=", 1)[1] if len(varied) == 1 else label
         ends.append((100 * mean[-1], 100 * lo[-1], 100 * hi[-1], short, line.get_color()))
     _epoch_axis(ax)

@@ -34,6 +34,28 @@ def png(path: Path) -> np.ndarray:
     return np.asarray(img.convert("RGB")).astype(int)
 
 
+def pixels_near(rgb: np.ndarray, ax, xy: tuple[float, float], colour: str, dx=range(-3, 4), opacity=0.9) -> int:
+    """How many pixels of ``rgb`` (the saved figure of ``ax``) show ``colour`` drawn on white with at least
+    ``opacity``, on data point ``xy``'s row and 2 either side, ``dx`` columns off it."""
+    from matplotlib.colors import to_rgb
+
+    x, y = ax.transData.transform(xy)
+    row, col = round(rgb.shape[0] - y), round(x)
+    ink = 255 - rgb[row - 2 : row + 3, [col + d for d in dx]]  # how far from white, per channel
+    full = 255 - 255 * np.array(to_rgb(colour))
+    t = ink @ full / (full @ full)  # the opacity that explains the pixel best
+    off = np.linalg.norm(ink - t[..., None] * full, axis=-1)
+    return int(((t >= opacity) & (off < 25)).sum())
+
+
+def capture_figures(monkeypatch) -> list:
+    """Every figure viz saves, in order (still drawable: its artists say where everything went)."""
+    figures = []
+    real_save = viz._save
+    monkeypatch.setattr(viz, "_save", lambda fig, path: figures.append(fig) or real_save(fig, path))
+    return figures
+
+
 def assert_drawn(path: Path, size: tuple[int, int]) -> np.ndarray:
     """The figure exists at ``size`` (width, height) pixels and is not a blank canvas."""
     assert path.is_file() and path.stat().st_size > 5_000, path
@@ -117,7 +139,8 @@ def test_a_reader_that_stops_reading_does_not_stop_the_figures(video_run, tmp_pa
 
 def test_sweep_curves_leave_out_diverged_members_and_show_a_single_epoch(tmp_path, splits_256, monkeypatch):
     """As the sweep's own table and accuracy.png: a diverged member (which trains on inside its ensemble,
-    its loss exploded but finite) is not averaged into its group's curves; one epoch is drawn as dots."""
+    its loss exploded but finite) is not averaged into its group's curves; one epoch is drawn as marks, the
+    train mean's told apart from the test mean's."""
     out = tmp_path / "sweep"
     base = Config(hidden=(8,), epochs=1, batch_size=32, checkpoint_every=0, schedule="constant")
     summary = sweep.run_sweep(base, {"lr": [0.01, 1000.0], "seed": [0, 1]}, out, progress=False, splits=splits_256)
@@ -132,12 +155,23 @@ def test_sweep_curves_leave_out_diverged_members_and_show_a_single_epoch(tmp_pat
         return real(lines, varied, path, title)
 
     monkeypatch.setattr(viz, "plot_sweep_curves", spy)
+    figures = capture_figures(monkeypatch)
     (path,) = viz.render_sweep(out)
     assert {m["member"] for m in drawn["lines"]} == {0, 1} and "2 diverged members left out" in drawn["title"]
-    # one epoch: the mean line's dots are drawn in the plot area, not only in the legend
+    # one epoch: each mean is a mark at its place in the plot area (not only in the legend) ...
     rgb = png(path)
-    blue = (np.abs(rgb - np.array([31, 119, 180])).sum(axis=2) < 60).nonzero()
-    assert len(set(blue[1] // 100)) >= 2, "blue only in one place: the legend"
+    (fig,) = figures
+    for ax, column, scale in zip(fig.axes, ("test_loss", "test_accuracy"), (1, 100)):
+        mean = np.mean([m[column] for m in drawn["lines"]])
+        assert pixels_near(rgb, ax, (1, scale * mean), "tab:blue") >= 6, f"no mark at the mean {column}"
+        # ... and the train mean's mark differs from the test mean's, in the plot and in the legend
+        (test,) = [line for line in ax.get_lines() if line.get_label() == "lr=0.01 (n=2)"]
+        (train,) = [line for line in ax.get_lines() if line.get_linestyle() == "--" and len(line.get_xdata())]
+        assert test.get_marker() not in ("None", "", None) and train.get_marker() not in ("None", "", None)
+        assert train.get_marker() != test.get_marker()
+    keys = dict(zip(*reversed(fig.axes[0].get_legend_handles_labels())))
+    assert keys["test (band: min–max)"].get_marker() == test.get_marker()
+    assert keys["train (mean)"].get_marker() == train.get_marker()
     monkeypatch.setattr(sweep, "diverged_epochs", lambda d: {0: 1, 1: 1, 2: 1, 3: 1})
     assert viz.render_sweep(out, tmp_path / "none") == []
 
@@ -233,10 +267,86 @@ def test_drawing_leaves_the_matplotlib_backend_alone(tmp_path):
         matplotlib.use(before)
 
 
+def test_sweep_accuracy_of_a_single_epoch_is_a_mark_with_its_min_max(monkeypatch, tmp_path):
+    """A 1-epoch sweep's accuracy.png: each group's mean is a mark, and its min–max (a band of no width)
+    a capped bar, in the group's colour."""
+    figures = capture_figures(monkeypatch)
+    accs = {("sigmoid", 0): 0.90, ("sigmoid", 1): 0.92, ("relu", 0): 0.80, ("relu", 1): 0.84}
+    lines = [
+        {"member": k, "epoch": 1, "activation": act, "seed": seed, "test_accuracy": a}
+        for k, ((act, seed), a) in enumerate(accs.items())
+    ]
+    rgb = png(viz.plot_sweep_accuracy(lines, ["activation"], tmp_path / "a.png", "test"))
+    ax = figures[0].axes[0]  # the left panel: per epoch
+    for act, colour, (lo, hi) in (("sigmoid", "tab:blue", (90, 92)), ("relu", "tab:orange", (80, 84))):
+        assert pixels_near(rgb, ax, (1, (lo + hi) / 2), colour) >= 6, f"{act}: no mark at the mean"
+        for end in (lo, hi):  # the bar may be paler; its caps reach out on both sides of the epoch
+            for side in (range(-7, -2), range(3, 8)):
+                assert pixels_near(rgb, ax, (1, end), colour, side, opacity=0.3) >= 3, f"{act}: no cap at {end} %"
+
+
 def test_sweep_accuracy_with_no_finite_point_still_draws(tmp_path):
     """Every member diverged in epoch 1: the sweep's summary still gets its figure, not a traceback."""
     lines = [{"member": k, "epoch": 1, "test_accuracy": None, "finite": False} for k in range(2)]
     assert_drawn(viz.plot_sweep_accuracy(lines, [], tmp_path / "a.png", "test"), (1440, 600))
+
+
+def test_per_class_accuracy_is_over_the_true_class_and_is_what_the_confusion_plot_says(monkeypatch, tmp_path):
+    """Row = true digit: of the 2 true 0s one is right (50 %), of the 3 true 2s one (33.3 %); the column
+    totals (2 predicted 0s, 3 predicted 1s, 1 predicted 2) would say otherwise."""
+    y = np.array([0, 0, 1, 2, 2, 2])
+    pred = np.array([0, 1, 1, 2, 0, 1])
+    acc = viz.per_class_accuracy(viz.confusion_matrix(y, pred))
+    np.testing.assert_allclose(acc[:3], [1 / 2, 1 / 1, 1 / 3])
+    assert np.isnan(acc[3:]).all()  # no true 3–9: no accuracy, not 0 %
+    figures = capture_figures(monkeypatch)
+    viz.plot_confusion(y, pred, tmp_path / "c.png")
+    shown = texts(figures[0])
+    assert {" 50.0 %  of 2", "100.0 %  of 1", " 33.3 %  of 3"} <= set(shown)
+    assert any(t.startswith("Confusion matrix: 50.00 % of 6 test images right") for t in shown)
+
+
+def test_layer_activations_of_standardized_pixels_by_hand():
+    """784 → 5 (tanh) → 10, with and without --standardize, against NumPy: pixels / 255, then (− 0.1307) / 0.3081."""
+    rng = np.random.default_rng(1)
+    x = rng.integers(0, 256, (3, 784)).astype(np.uint8)
+    params = [
+        {"W": rng.normal(0, 0.05, (5, 784)).astype(np.float32), "b": rng.normal(0, 1, 5).astype(np.float32)},
+        {"W": rng.normal(0, 1, (10, 5)).astype(np.float32), "b": rng.normal(0, 1, 10).astype(np.float32)},
+    ]
+    for standardize in (False, True):
+        a0 = x / 255.0
+        if standardize:
+            a0 = (a0 - 0.1307) / 0.3081
+        a1 = np.tanh(a0 @ params[0]["W"].T.astype(float) + params[0]["b"])
+        z = a1 @ params[1]["W"].T.astype(float) + params[1]["b"]
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        cfg = Config(hidden=(5,), activation="tanh", standardize=standardize)
+        got = viz.layer_activations(params, cfg, x)
+        for name, want, have in zip(("input", "hidden", "output"), (a0, a1, p), got):
+            np.testing.assert_allclose(have, want, rtol=1e-4, atol=1e-5, err_msg=f"{standardize=}: {name}")
+
+
+@pytest.mark.parametrize("activation", ["gelu", "leaky_relu", "tanh"])
+def test_activation_flow_titles_give_each_layers_own_range(monkeypatch, tmp_path, activation):
+    """The colour scale of an activation that goes negative is symmetric about 0; the title still gives the
+    values' own min … max (of the standardised input's activations), both to 3 significant digits."""
+    rng = np.random.default_rng(2)
+    x, y = rng.integers(0, 256, (2, 784)).astype(np.uint8), np.array([3, 5])
+    params = [
+        {"W": rng.normal(0, 0.03, (12, 784)).astype(np.float32), "b": rng.normal(0.5, 0.5, 12).astype(np.float32)},
+        {"W": rng.normal(0, 0.3, (10, 12)).astype(np.float32), "b": np.zeros(10, np.float32)},
+    ]
+    cfg = Config(hidden=(12,), activation=activation, standardize=True)
+    a = viz.layer_activations(params, cfg, x)[1]
+    assert a.min() < 0 < a.max() and -a.min() != a.max()  # a symmetric scale would show other limits
+    figures = capture_figures(monkeypatch)
+    viz.plot_activation_flow(params, cfg, x, y, [0, 1], tmp_path / "a.png")
+    title = f"hidden layer 1: 12 neurons\n{activation}, {a.min():.3g} … {a.max():.3g}"
+    assert title in texts(figures[0]), [t for t in texts(figures[0]) if t.startswith("hidden")]
+    unstandardized = viz.layer_activations(params, cfg.replace(standardize=False), x)[1]
+    assert f"{unstandardized.min():.3g} … {unstandardized.max():.3g}" not in title  # the check can tell
 
 
 def test_confusion_mistakes_and_default_digits():
@@ -364,41 +474,54 @@ def test_learning_curves_of_a_validation_run(tmp_path):
     assert_drawn(path, (1100, 440))
 
 
-def _capture_texts(monkeypatch) -> list[list[str]]:
-    """Every text of every figure viz saves, figure by figure."""
+def texts(fig) -> list[str]:
+    """Every text of a figure."""
     import matplotlib.text
 
-    seen: list[list[str]] = []
-    real_save = viz._save
+    return [t.get_text() for t in fig.findobj(matplotlib.text.Text)]
 
-    def save(fig, path):
-        seen.append([t.get_text() for t in fig.findobj(matplotlib.text.Text)])
-        return real_save(fig, path)
 
-    monkeypatch.setattr(viz, "_save", save)
-    return seen
+@pytest.mark.parametrize("h", range(21, 33))
+def test_neuron_numbers_of_a_wide_row_are_every_4th_and_the_last_kept_apart(h):
+    ticks = viz.neuron_ticks(h)
+    assert ticks[0] == 0 and ticks[-1] == h - 1 and all(k % 4 == 0 for k in ticks[:-1])
+    assert min(b - a for a, b in zip(ticks, ticks[1:])) >= 2  # 20, 21 ran together as "2021"
+    assert h - 1 - ticks[-2] < 6  # none left out that fits: the last regular one is within 4 + 2 of the end
 
 
 def test_labels_stay_apart_and_say_what_they_show(monkeypatch, tmp_path):
-    seen = _capture_texts(monkeypatch)
+    figures = capture_figures(monkeypatch)
     rng = np.random.default_rng(0)
     x, y = rng.random((2, 784), np.float32), np.array([3, 5])
-    for hidden in ((32,), (256,), (1024,)):
+    widths = (22, 26, 30, 32)
+    for hidden in (*((h,) for h in widths), (256,), (1024,)):
         cfg = Config(hidden=hidden, activation="relu")
         params = [
             {"W": rng.normal(size=(o, i)).astype(np.float32), "b": np.zeros(o, np.float32)}
             for i, o in zip((784, *hidden), (*hidden, 10))
         ]
         viz.plot_activation_flow(params, cfg, x, y, [0, 1], tmp_path / f"a{hidden[0]}.png")
-    thirty_two, two_fifty_six, wide = seen
-    # (0–9 are also the output bars' ticks) every 4th neuron number, and the last
-    assert {t for t in thirty_two if t.isdigit() and 10 <= int(t) < 32} == {"12", "16", "20", "24", "28", "31"}
+    # (0–9 are also the output bars' ticks) every 4th neuron number and the last, none too close to it
+    expected = {
+        22: {"12", "16", "21"},
+        26: {"12", "16", "20", "25"},
+        30: {"12", "16", "20", "24", "29"},
+        32: {"12", "16", "20", "24", "28", "31"},
+    }
+    for h, fig in zip(widths, figures):
+        assert {t for t in texts(fig) if t.isdigit() and 10 <= int(t) < h} == expected[h], h
+        numbers = [t for t in fig.axes[-3].texts if t.get_text().isdigit()]  # the last digit's hidden layer
+        assert [int(t.get_text()) for t in numbers] == sorted(int(e) for e in expected[h] | {"0", "4", "8"})
+        boxes = [t.get_window_extent() for t in numbers]
+        gaps = [b.x0 - a.x1 for a, b in zip(boxes, boxes[1:])]
+        assert min(gaps) >= 3, f"{h} neurons: numbers {min(gaps):.1f} px apart"  # "2021": 1 px
+    two_fifty_six, wide = (texts(fig) for fig in figures[len(widths) :])
     assert any(t.startswith("hidden layer 1: 256 neurons\n") for t in two_fifty_six)  # one strip: no "rows of"
     assert any(t.startswith("hidden layer 1: 1024 neurons  (4 rows of 256)") for t in wide)
 
     W, b = rng.normal(size=(10, 784)).astype(np.float32), np.zeros(10, np.float32)
     viz.plot_weights(W, b, tmp_path / "w.png", output_layer=True)  # no hidden layer: the digits' weights
     viz.plot_weights(W, b, tmp_path / "w2.png")
-    digits, neurons = seen[3:]
+    digits, neurons = (texts(fig) for fig in figures[len(widths) + 2 :])
     assert "digit 0  b=+0.00" in digits and any(t.startswith("Output weights: all 10 digits") for t in digits)
     assert "neuron 0  b=+0.00" in neurons and any(t.startswith("First-layer weights: all 10 neurons") for t in neurons)

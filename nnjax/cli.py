@@ -107,6 +107,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     from nnjax.run import RUNS_DIR, check_config, default_run_dir, train_and_evaluate
 
     maybe_initialize_distributed()  # multi-host: before anything touches a device
+    if args.force and not args.resume:
+        raise ConfigError("--force without --resume: it accepts config changes to a run being continued")
     if args.resume:
         check_resume_flags(args, "run")
         from nnjax.run import check_run_folder
@@ -126,6 +128,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         result = train_and_evaluate(
             cfg, args.resume or args.out, resume=bool(args.resume), force=args.force, progress=not args.no_progress
         )
+    args.finished = True  # a Ctrl-C from here on (printing, exiting) says the run is complete
     if args.json:
         _print_json(result)
     else:
@@ -361,6 +364,8 @@ def _interrupt_line(args: argparse.Namespace) -> str:
         from nnjax.checkpoint import remove_empty
 
         remove_empty(made)
+    if getattr(args, "finished", False):
+        return f"nnjax: interrupted after the {'run' if args.verb == 'train' else args.verb} finished (in {folder})"
     started = folder and any((Path(folder) / f).exists() for f in ("config.json", "sweep.json"))
     hint = f" (continue with: nnjax {args.verb} --resume {folder})" if started else ""
     return f"nnjax: interrupted{hint}"

@@ -249,6 +249,11 @@ def field_choices() -> dict[str, tuple[str, ...]]:
     }
 
 
+FLOAT32_MAX = 3.4028234663852886e38  # numpy.finfo(numpy.float32).max: lr and weight decay are float32 in training
+INT32_MAX = 2**31 - 1
+MAX_UNROLL = 64  # scan_unroll: an unroll of 2,000 compiled for minutes and ran out of memory
+
+
 def validate(cfg: Config, new: bool = True, source: str | None = None) -> Config:
     """Raise ConfigError naming the first bad field (and the file ``source`` it came from, if given);
     return cfg unchanged when it is fine.
@@ -266,20 +271,24 @@ def validate(cfg: Config, new: bool = True, source: str | None = None) -> Config
             raise bad(field, f"unknown; valid: {', '.join(valid)}")
     if any(n <= 0 for n in cfg.hidden):
         raise bad("hidden", "layer sizes must be positive")
-    for field in ("lr",):
-        if not cfg.lr > 0 or cfg.lr != cfg.lr or cfg.lr == float("inf"):
-            raise bad(field, "must be a positive finite number")
+    if not 0 < cfg.lr <= FLOAT32_MAX:  # also refuses nan; the optimiser keeps it in float32
+        raise bad("lr", f"must be a positive finite number (at most {FLOAT32_MAX:.3g}, float32's max)")
     for field in ("batch_size", "epochs", "keep_checkpoints"):
         if getattr(cfg, field) <= 0:
             raise bad(field, "must be positive")
     for field in ("checkpoint_every", "warmup_epochs", "scan_unroll"):
         if getattr(cfg, field) < 0:
             raise bad(field, "must not be negative")
+    for field in ("epochs", "batch_size", "keep_checkpoints", "checkpoint_every", "warmup_epochs"):
+        if getattr(cfg, field) > INT32_MAX:  # counted in int32 by JAX and Optax
+            raise bad(field, f"must be at most {INT32_MAX:,} (2**31 - 1)")
+    if cfg.scan_unroll > MAX_UNROLL:
+        raise bad("scan_unroll", f"must be at most {MAX_UNROLL} (the compiled program grows with it)")
     for field in ("seed", "data_seed"):  # jax.random.key keeps 32 bits: 2**32 would repeat seed 0
         if not 0 <= getattr(cfg, field) < 2**32:
             raise bad(field, "must be in [0, 2**32)")
-    if not 0 <= cfg.weight_decay < float("inf"):
-        raise bad("weight_decay", "must be a non-negative finite number")
+    if not 0 <= cfg.weight_decay <= FLOAT32_MAX:
+        raise bad("weight_decay", f"must be a non-negative finite number (at most {FLOAT32_MAX:.3g}, float32's max)")
     if not 0 <= cfg.momentum < 1:
         raise bad("momentum", "must be in [0, 1)")
     if cfg.schedule == "warmup_cosine" and cfg.warmup_epochs >= cfg.epochs:

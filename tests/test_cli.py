@@ -117,6 +117,9 @@ def no_data(monkeypatch):
         (["--epochs", "2.5"], "config field 'epochs': cannot parse '2.5' as an integer"),
         (["--standardize", "maybe"], "config field 'standardize': cannot parse 'maybe' as true/false"),
         (["--config", "huge"], "unknown config 'huge'"),
+        (["--epochs", "99999999999999999999"], "config field 'epochs' = 99999999999999999999: must be at most"),
+        (["--scan-unroll", "2000"], "config field 'scan_unroll' = 2000: must be at most 64"),
+        (["--force"], "--force without --resume: it accepts config changes to a run being continued"),
     ],
 )
 def test_bad_config_flag(tmp_path, cli_error, no_data, flags, message):
@@ -407,6 +410,26 @@ def test_ctrl_c_removes_an_empty_default_folder_and_names_a_started_one(tmp_path
     (folder / "config.json").write_text("{}")
     assert _interrupt_line(args) == f"nnjax: interrupted (continue with: nnjax train --resume {folder})"
     assert folder.exists()
+
+
+def test_ctrl_c_after_a_run_finished_says_so(tmp_path, monkeypatch):
+    """Between the result and the process's end (printing, JAX's teardown) there is nothing to resume."""
+    from nnjax.cli import _interrupt_line
+
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / "config.json").write_text("{}")
+    args = build_parser().parse_args(["train", "--out", str(folder)])
+    assert _interrupt_line(args) == f"nnjax: interrupted (continue with: nnjax train --resume {folder})"
+
+    def finished(cfg, out, **kwargs):
+        assert _interrupt_line(args).startswith("nnjax: interrupted (continue with")  # still training
+        return {"run_dir": str(out), "epochs": 1, "compile_s": 0.1, "epoch_s_median": 0.1, "device": "cpu",
+                "test_accuracy": 0.5}  # fmt: skip
+
+    monkeypatch.setattr(nnjax.run, "train_and_evaluate", finished)
+    assert nnjax.cli._run(args) == 0
+    assert _interrupt_line(args) == f"nnjax: interrupted after the run finished (in {folder})"
 
 
 def test_a_process_started_with_ctrl_c_ignored_keeps_ignoring_it(tmp_path):

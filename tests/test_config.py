@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
+import numpy as np
 import pytest
 
 from nnjax import config as C
@@ -198,6 +199,14 @@ def test_missing_config_file(tmp_path):
         ({"data_seed": 2**63}, "data_seed"),
         ({"schedule": "warmup_cosine", "epochs": 10, "warmup_epochs": 10}, "warmup_epochs"),
         ({"schedule": "cosine", "warmup_epochs": 2}, "warmup_epochs"),  # ignored by cosine: refused, not silent
+        # beyond what training can hold: a msgpack OverflowError traceback after 5 epochs, float32 overflow
+        # warnings and a divergence blamed on the learning rate, or minutes of compiling and no memory
+        ({"epochs": 10**20}, "epochs"),
+        ({"batch_size": 2**31}, "batch_size"),
+        ({"lr": 1e39}, "lr"),
+        ({"weight_decay": 1e300}, "weight_decay"),
+        ({"weight_decay": float("inf")}, "weight_decay"),
+        ({"scan_unroll": 2000}, "scan_unroll"),
     ],
 )
 def test_validate_names_the_bad_field(changes, field):
@@ -216,6 +225,17 @@ def test_a_saved_config_with_an_ignored_warmup_still_loads():
 def test_seeds_up_to_2_pow_32_minus_1_are_accepted():
     cfg = C.Config(seed=2**32 - 1, data_seed=2**32 - 1)
     assert C.validate(cfg) is cfg
+
+
+def test_the_largest_accepted_values():
+    cfg = C.Config(epochs=2**31 - 1, lr=C.FLOAT32_MAX, weight_decay=C.FLOAT32_MAX, scan_unroll=C.MAX_UNROLL)
+    assert C.validate(cfg) is cfg
+    assert C.FLOAT32_MAX == float(np.finfo(np.float32).max)
+
+
+def test_a_bad_field_names_the_file_it_came_from():
+    with pytest.raises(ConfigError, match=r"^run/config.json: config field 'lr' = -1.0: "):
+        C.validate(C.Config(lr=-1.0), source="run/config.json")
 
 
 def test_unknown_activation_error_lists_the_registry():

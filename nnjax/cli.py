@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
-from nnjax.config import FIELD_NAMES, Config, apply_overrides, check_given, load_json
+from nnjax.config import FIELD_NAMES, Config, apply_overrides, check_given, load_json, without_unused
 from nnjax.errors import ConfigError, NnjaxError
 
 
@@ -117,6 +117,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         args.config_file = str(Path(args.resume) / "config.json")
     cfg = check_config(config_from_args(args), new=not args.resume)  # before a default folder is made
     check_given(cfg, field_overrides(args))
+    if not args.resume:
+        cfg = without_unused(cfg)  # config.json: momentum 0 for sgd, not the default 0.9 it ignores
     from nnjax.checkpoint import missing_folders, removed_if_left_empty
 
     args.default_out = []  # a default folder and the parents made for it: removed again while still empty
@@ -149,7 +151,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     """``nnjax eval RUN_DIR``: test accuracy of a run folder's newest checkpoint."""
     from nnjax.run import eval_run
 
-    r = eval_run(args.run_dir, member=args.member)
+    r = eval_run(args.run_dir, member=args.member, data_dir=args.data_dir, tfds_dir=args.tfds_dir)
     if args.json:
         _print_json(r)
     else:
@@ -218,6 +220,21 @@ class OneLineParser(argparse.ArgumentParser):
 MEMBER_HELP = "RUN_DIR is a sweep folder: use its member N (members.csv)"
 
 
+def add_data_flags(p: argparse.ArgumentParser) -> None:
+    """``--data-dir`` and ``--tfds-dir`` of a verb that reads a trained run's test split: where its data set
+    is found on this machine when the run's own folders (its config.json) do not hold it."""
+    p.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="raw files to build the data set from offline if it is not built (default: the run's, $NNJAX_DATA_DIR)",
+    )
+    p.add_argument(
+        "--tfds-dir",
+        metavar="DIR",
+        help="where tfds keeps built data sets (default: the run's, or $TFDS_DATA_DIR, or ~/tensorflow_datasets)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every verb."""
     parser = OneLineParser(
@@ -234,6 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_dir", metavar="RUN_DIR")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--member", type=int, metavar="N", help=MEMBER_HELP)
+    add_data_flags(p)
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser(
@@ -289,6 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--out", metavar="DIR", help="where to write the PNGs (default: RUN_DIR/figures, or SWEEP_DIR/figures/member-N)"
     )
+    add_data_flags(p)
     p.set_defaults(func=cmd_viz)
 
     p = sub.add_parser(

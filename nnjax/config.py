@@ -320,6 +320,12 @@ def check_given(cfg: Config, given: typing.Iterable[str]) -> None:
             raise ConfigError(f"config field {field!r} = {getattr(cfg, field)!r}: {why}")
 
 
+def without_unused(cfg: Config) -> Config:
+    """``cfg`` with each field it does not use (``unused_fields``) set to its ``NEUTRAL`` value, so that a
+    new run's config.json does not record, say, the default momentum 0.9 for sgd."""
+    return cfg.replace(**{f: NEUTRAL[f] for f in unused_fields(cfg)})
+
+
 def apply_overrides(cfg: Config, overrides: dict[str, str]) -> Config:
     """Config with flag values (text) parsed and applied."""
     return cfg.replace(**{k: parse_value(k, v) for k, v in overrides.items()})

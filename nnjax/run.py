@@ -99,11 +99,13 @@ def _metrics_until(path: Path, epoch: int) -> list[dict[str, Any]]:
     """The metrics lines of epochs 1..``epoch`` that a run resumed after ``epoch`` keeps.
 
     Lines after ``epoch`` (trained after the checkpoint, then lost to a kill) are dropped, as is a
-    last line cut short mid-write; a line missing or repeated before ``epoch`` is an error.
+    last line cut short mid-write; a line missing or repeated before ``epoch`` is an error naming the
+    first line out of place and what it holds against what was expected there ("line 6 is epoch 5,
+    expected 6"), or the first epoch without a line.
     """
     text = Path(path).read_bytes().decode("utf-8", errors="replace") if Path(path).exists() else ""
     chunks = text.split("\n")
-    kept = []
+    kept, numbers = [], []  # the lines up to ``epoch``, and their line numbers in the file
     for i, line in enumerate(chunks, 1):
         if not line.strip():
             continue
@@ -117,12 +119,19 @@ def _metrics_until(path: Path, epoch: int) -> list[dict[str, Any]]:
             raise CheckpointError(f"{path}: line {i} has no integer 'epoch'")
         if m["epoch"] <= epoch:
             kept.append(m)
-    got = [m["epoch"] for m in kept]
-    if got != list(range(1, epoch + 1)):
-        shown = got if len(got) <= 8 else [*got[:4], "...", *got[-3:]]
+            numbers.append(i)
+    wrong = None  # the first line whose epoch is not its place among the kept ones, else the first epoch missing
+    for k, (m, i) in enumerate(zip(kept, numbers), 1):
+        if m["epoch"] != k:
+            wrong = f"line {i} is epoch {m['epoch']}, expected {k}"
+            break
+    if wrong is None and len(kept) < epoch:
+        last = f" (the last before it, line {numbers[-1]}, is epoch {len(kept)})" if kept else ""
+        wrong = f"no line for epoch {len(kept) + 1}{last}"
+    if wrong is not None:
         raise CheckpointError(
-            f"{path}: the checkpoint is after epoch {epoch} but the file's lines up to it are for epochs "
-            f"{shown} (lines missing or repeated: edited or damaged?)"
+            f"{path}: {wrong}; the checkpoint is after epoch {epoch}, so the lines up to it must be epochs 1 to "
+            f"{epoch} in order (lines missing or repeated: edited or damaged?)"
         )
     return kept
 
@@ -480,11 +489,19 @@ def load_network(folder: str | Path, member: int | None = None) -> tuple[Config,
     return cfg, params, epoch
 
 
-def eval_run(run_dir: str | Path, splits: Splits | None = None, member: int | None = None) -> dict[str, Any]:
-    """Recompute test loss and accuracy from a run folder's saved parameters (or a sweep ``member``'s)."""
+def eval_run(
+    run_dir: str | Path,
+    splits: Splits | None = None,
+    member: int | None = None,
+    *,
+    data_dir: str | None = None,
+    tfds_dir: str | None = None,
+) -> dict[str, Any]:
+    """Recompute test loss and accuracy from a run folder's saved parameters (or a sweep ``member``'s).
+    ``data_dir`` / ``tfds_dir``: where the data set is on this machine, if not in the run's folders."""
     cfg, params_K, epoch = load_network(run_dir, member)
     if splits is None:
-        splits = load_splits(cfg.dataset, cfg.data_dir, cfg.tfds_dir, validation=False)
+        splits = load_splits(cfg.dataset, data_dir or cfg.data_dir, tfds_dir or cfg.tfds_dir, validation=False)
     loss_K, acc_K = evaluate_split(cfg, params_K, splits, "test")
     where = {"run_dir": str(run_dir)} if member is None else {"sweep_dir": str(run_dir), "member": member}
     return {**where, "epoch": epoch, "test_accuracy": float(acc_K[0]), "test_loss": float(loss_K[0])}

@@ -36,6 +36,7 @@ from nnjax.config import (
     CONFIG_FORMAT,
     FIELD_NAMES,
     NEUTRAL,
+    NON_RESULT_FIELDS,
     PROGRAM_FIELDS,
     Config,
     apply_overrides,
@@ -60,6 +61,14 @@ SWEEP_KEYS = {"group": str, "member": int, "epoch": int}  # in every line of a s
 SUMMARY_FILES = ("members.csv", "summary.md", "accuracy.png")
 # Fields a grid may not vary: members are named by the grid, so a grid over "name" means nothing.
 NOT_GRIDDABLE = ("name",)
+# Why a new sweep refuses a grid over each other field that changes no number (config.NON_RESULT_FIELDS):
+# its members would train identical networks, told apart in the table as if they differed.
+NO_RESULT_GRID = {
+    "data_dir": "where the raw files are read from",
+    "tfds_dir": "where tfds keeps the built data set",
+    "checkpoint_every": "how often a group is checkpointed",
+    "keep_checkpoints": "how many checkpoints a group keeps",
+}
 # Besides the program, members of one group share where data comes from and how the group is saved.
 GROUP_FIELDS = (*PROGRAM_FIELDS, "data_dir", "tfds_dir", "checkpoint_every", "keep_checkpoints")
 
@@ -153,8 +162,18 @@ def member_name(cfg: Config, fields: Sequence[str]) -> str:
 
 def expand(base: Config, grid: dict[str, Sequence[Any]], new: bool = True) -> list[Config]:
     """Every combination of grid values applied to ``base`` (cartesian product, first field slowest),
-    each validated (``config.validate(new=)``: False for a saved sweep) and named by its grid values."""
+    each validated (``config.validate(new=)``: False for a saved sweep) and named by its grid values.
+
+    A new sweep (``new``) refuses a grid over a field that changes no result (``NO_RESULT_GRID``) or that
+    no member uses (``config.unused_fields``): its values would train identical networks."""
     grid = normalize_grid(grid)
+    for field in grid if new else ():  # a saved sweep (made by an older nnjax) is read as it was made
+        if field in NON_RESULT_FIELDS:
+            why = NO_RESULT_GRID.get(field, "it")
+            raise ConfigError(
+                f"grid field {field!r}: {why} changes no result (a grid over it trains identical networks); "
+                f"give it once for the whole sweep (--{field.replace('_', '-')})"
+            )
     configs = []
     for values in itertools.product(*grid.values()):
         cfg = base.replace(**dict(zip(grid, values)))
@@ -341,6 +360,7 @@ def _run_group(
     if resume:
         done, why = _finished_group(gdir, ids, cfg0.epochs)
         if done is not None:  # finished before the interruption: nothing to train
+            _repair_group_info(gdir, ids, configs)
             return done, False
         if why is not None:
             print(f"nnjax: warning: {gdir} had finished, but {why}; training it again", file=sys.stderr)
@@ -501,6 +521,50 @@ def _finished_group(gdir: Path, ids: list[int], epochs: int) -> tuple[dict[str, 
     return done, None
 
 
+def _group_info_damage(gdir: Path, ids: list[int], configs: list[Config]) -> str | None:
+    """Why a group's group.json is not what ``load_member`` reads as these members trained with these
+    configs (missing, not JSON, not a group file, a config that does not load or that differs from the
+    sweep's in a field that changes results); None when it is."""
+    path = gdir / "group.json"
+    try:
+        info = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return "missing or not valid JSON"
+    if not isinstance(info, dict) or info.get("members") != ids or not isinstance(info.get("configs"), list):
+        return "not an nnjax group file of these members"
+    if len(info["configs"]) != len(ids):
+        return f"{len(info['configs'])} configs for {len(ids)} members"
+    for mid, saved, cfg in zip(ids, info["configs"], configs):
+        try:
+            loaded = validate(from_dict(saved, source=str(path), complete=True), new=False)
+        except ConfigError as e:
+            return f"member {mid}'s config does not load ({str(e).removeprefix(f'{path}: ')})"
+        old, now = result_fields(loaded), result_fields(cfg)
+        if old != now:
+            f = next(f for f in {**now, **old} if old.get(f) != now.get(f))
+            return f"member {mid}'s config says {f}={old.get(f)!r}, but it trained with {f}={now.get(f)!r}"
+    return None
+
+
+def _repair_group_info(gdir: Path, ids: list[int], configs: list[Config]) -> None:
+    """Write a finished group's group.json again when it is damaged (``_group_info_damage``), from what the
+    sweep knows, as a resume writes an unfinished group's: its members and their configs from sweep.json,
+    which the resume checks found to match its result.json, final checkpoint and metrics lines. Its
+    placement is then unknown (null, as from an older nnjax: never guessed). Says so in one warning."""
+    from nnjax import checkpoint
+
+    why = _group_info_damage(gdir, ids, configs)
+    if why is None:
+        return
+    info = {"group": gdir.name, "members": ids, "configs": [c.to_dict() for c in configs], "placement": None}
+    checkpoint.write_atomic(gdir / "group.json", (json.dumps(info, indent=2) + "\n").encode())
+    print(
+        f"nnjax: warning: {gdir / 'group.json'}: {why}; written again from sweep.json "
+        "(the group's result, final checkpoint and metrics are intact)",
+        file=sys.stderr,
+    )
+
+
 def _group_placement(gdir: Path, k: int, shard: bool | None, resume: bool) -> tuple[dict[str, Any], bool]:
     """(how a group of ``k`` members is placed now, whether its saved placement is known).
 
@@ -574,14 +638,19 @@ def load_member(sweep_dir: str | Path, member: int) -> tuple[Config, Params, int
         try:
             info = json.loads((gdir / "group.json").read_text())
         except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-            raise CheckpointError(f"{gdir / 'group.json'}: missing or not valid JSON") from None
+            raise CheckpointError(
+                f"{gdir / 'group.json'}: missing or not valid JSON (nnjax sweep --resume {sweep_dir} writes it again)"
+            ) from None
         if (
             not isinstance(info, dict)
             or not isinstance(info.get("members"), list)
             or not isinstance(info.get("configs"), list)
             or len(info["members"]) != len(info["configs"])
         ):
-            raise CheckpointError(f"{gdir / 'group.json'}: not an nnjax group file (needs 'members' and 'configs')")
+            raise CheckpointError(
+                f"{gdir / 'group.json'}: not an nnjax group file (needs 'members' and 'configs'; "
+                f"nnjax sweep --resume {sweep_dir} writes it again)"
+            )
         if member not in info["members"]:
             continue
         source = str(gdir / "group.json")
@@ -669,8 +738,29 @@ def _newest_decodable(ckpt_dir: Path, gid: str) -> tuple[int, dict[str, Any]] | 
     return None
 
 
-def _epochs_text(epochs: list[int]) -> str:
-    return str(epochs if len(epochs) <= 8 else [*epochs[:4], "...", *epochs[-3:]])
+def _line_numbers(path: Path) -> list[int]:
+    """The numbers, in the file, of the lines ``run.read_metrics`` returns (read the same way: blank lines
+    and a last line cut short mid-write are skipped), so that an error can name a line."""
+    if not path.exists():
+        return []
+    text = path.read_bytes().decode("utf-8", errors="replace")
+    raw = text.splitlines()
+    if raw and not text.endswith("\n"):
+        raw.pop()
+    return [i for i, line in enumerate(raw, 1) if line.strip()]
+
+
+def _member_lines_out_of_place(mid: int, lines: list[tuple[int, int]], last: int) -> str | None:
+    """Where member ``mid``'s (epoch, line number) ``lines`` first differ from its epochs 1, 2, …, ``last``:
+    ``line 9 is member 1's epoch 2, expected its epoch 3``, or ``no line for member 0's epoch 2 (its last
+    before it, line 1, is epoch 1)``; None when they do not."""
+    for k, (epoch, line) in enumerate(lines, 1):
+        if epoch != k:
+            return f"line {line} is member {mid}'s epoch {epoch}, expected its epoch {k}"
+    if len(lines) < last:
+        before = f" (its last before it, line {lines[-1][1]}, is epoch {len(lines)})" if lines else ""
+        return f"no line for member {mid}'s epoch {len(lines) + 1}{before}"
+    return None
 
 
 def _check_resume_groups(sweep_dir: Path, groups: list[list[tuple[int, Config]]], shard: bool | None) -> None:
@@ -686,21 +776,27 @@ def _check_resume_groups(sweep_dir: Path, groups: list[list[tuple[int, Config]]]
       summary's best epochs and times are read from them;
     - a group with checkpoints has one that reads back whole, and an unfinished one keeps its placement
       (``_group_placement``; a finished group never trains again).
+
+    A group.json that is damaged (not JSON, no list of members) is no reason to refuse: the resume writes
+    an unfinished group's again as it trains it, and a finished group's from sweep.json
+    (``_repair_group_info``) once these checks have passed.
     """
     from nnjax.run import read_metrics
 
     metrics_path = sweep_dir / "metrics.jsonl"
     split = "val" if groups and groups[0][0][1].validation else "test"
     numbers = {f"{split}_accuracy": (float, int, type(None)), "epoch_s": (float, int)}  # what the summary reads
-    epochs_of: dict[int, list[int]] = {}
-    for m in read_metrics(metrics_path, {**SWEEP_KEYS, **numbers}):
-        epochs_of.setdefault(m["member"], []).append(m["epoch"])
+    epochs_of: dict[int, list[tuple[int, int]]] = {}  # member → (epoch, line number) of each of its lines
+    for m, line in zip(read_metrics(metrics_path, {**SWEEP_KEYS, **numbers}), _line_numbers(metrics_path)):
+        epochs_of.setdefault(m["member"], []).append((m["epoch"], line))
     planned = {f"g{gi:02d}": g for gi, g in enumerate(groups)}
     for gdir in sorted((sweep_dir / "groups").glob("g*")):
         members = planned.get(gdir.name, [])
         ids = [i for i, _ in members]
-        info = _saved_group_info(gdir)  # {} when missing or damaged: written again when the group runs
-        if info and info.get("members") != ids:
+        # {} when missing or damaged, as is one without a list of members: written again by the resume
+        info = _saved_group_info(gdir)
+        saved_ids = info.get("members")
+        if info and saved_ids != ids and (isinstance(saved_ids, list) or not members):
             raise CheckpointError(
                 f"{gdir / 'group.json'}: holds members {info.get('members')}, but this grid groups members "
                 f"{ids} there (the sweep was started by another version of nnjax); start a new sweep"
@@ -725,13 +821,13 @@ def _check_resume_groups(sweep_dir: Path, groups: list[list[tuple[int, Config]]]
                         "start a new sweep"
                     )
         need = epochs if done is not None else (newest[0] if newest is not None else 0)
-        for mid in ids:
-            got = [e for e in epochs_of.get(mid, []) if e <= need]
-            if got != list(range(1, need + 1)):
+        for mid in ids:  # lines past ``need`` (trained after the checkpoint, then interrupted) are dropped
+            wrong = _member_lines_out_of_place(mid, [(e, n) for e, n in epochs_of.get(mid, []) if e <= need], need)
+            if wrong is not None:
                 why = f"group {gdir.name} finished" if done is not None else f"{gdir.name}'s checkpoint is after"
                 raise CheckpointError(
-                    f"{metrics_path}: {why} epoch {need}, but member {mid}'s lines up to it are for epochs "
-                    f"{_epochs_text(got)} (lines missing or repeated: edited or damaged?)"
+                    f"{metrics_path}: {wrong}; {why} epoch {need}, so member {mid}'s lines up to it must be its "
+                    f"epochs 1 to {need} in order (lines missing or repeated: edited or damaged?)"
                 )
 
 
@@ -1030,9 +1126,8 @@ def write_summary(
     from nnjax.viz import plot_sweep_accuracy
 
     diverged = {r["member"] for r in rows if r["diverged_epoch"] is not None}  # left out, as in the table
-    if write:
-        curves = [m for m in lines if m["member"] not in diverged]
-        plot_sweep_accuracy(curves, varied, sweep_dir / "accuracy.png", split)
+    if write:  # the figure's title says how many were left out, and which groups lost every member
+        plot_sweep_accuracy(lines, varied, sweep_dir / "accuracy.png", split, diverged=diverged)
     md = markdown_table(varied, table, split)
     device = results[0]["device"]
     train_total = sum(r["train_s"] for r in results)
@@ -1128,6 +1223,7 @@ def cli_main(args: argparse.Namespace) -> int:
         summary = run_sweep(
             base, grid, out, resume=bool(args.resume), progress=not args.no_progress, shard_members=args.shard_members
         )
+    args.finished = True  # a Ctrl-C from here on (printing, exiting) says the sweep is complete
     if args.json:
         print(json.dumps({k: v for k, v in summary.items() if k != "table"}, indent=2))
     else:

@@ -20,7 +20,7 @@ import io
 import math
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +46,7 @@ WEIGHTS_CMAP = "PiYG"
 TRAIN_MARKER = "x"  # a sweep's single-epoch train mean, told apart from the evaluation's dot
 MARKED_EPOCHS = 30  # sweep mean curves up to this many epochs mark each epoch with a dot
 METRIC_COLUMNS = {"train": "train", "test": "test", "val": "validation"}
+LEGEND_DROP_IN = 0.45  # a legend below an axes starts this many inches under it (past tick labels and x label)
 
 
 def _figure(**kw: Any):
@@ -476,22 +477,47 @@ def group_curves(
 ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]]:
     """Per group of sweep members (same values of the ``varied`` fields): (epochs_E, mean_E, min_E,
     max_E, n members) of one metrics column. Non-finite epochs of a diverged member are left out."""
-    from nnjax.sweep import format_value
-
-    groups: dict[tuple, dict[int, list[dict[str, Any]]]] = {}
+    groups: dict[str, dict[int, list[dict[str, Any]]]] = {}
     for m in lines:
-        key = tuple(format_value(m.get(f)) for f in varied)
-        groups.setdefault(key, {}).setdefault(m["member"], []).append(m)
+        groups.setdefault(group_label(m, varied), {}).setdefault(m["member"], []).append(m)
     out = {}
-    for key, members in groups.items():
+    for label, members in groups.items():
         per_member = [c for c in (dict(zip(*_series(ms, column))) for ms in members.values()) if c]
         if not per_member:
             continue
         epochs_E = np.array(sorted(set().union(*per_member)))
         v_MxE = np.array([[c.get(e, np.nan) for e in epochs_E] for c in per_member], dtype=float)
-        label = ", ".join(f"{f}={v}" for f, v in zip(varied, key)) or "all members"
         out[label] = (epochs_E, np.nanmean(v_MxE, 0), np.nanmin(v_MxE, 0), np.nanmax(v_MxE, 0), len(per_member))
     return out
+
+
+def group_label(line: dict[str, Any], varied: Sequence[str]) -> str:
+    """``activation=relu, lr=0.1``: the group of a sweep's metrics line (its values of the ``varied``
+    fields), as the curves' legends name it; "all members" when nothing is varied."""
+    from nnjax.sweep import format_value
+
+    return ", ".join(f"{f}={format_value(line.get(f))}" for f in varied) or "all members"
+
+
+def diverged_note(lines: list[dict[str, Any]], varied: Sequence[str], diverged: Collection[int]) -> str:
+    """What a sweep figure that leaves out the ``diverged`` members says about them ("" for none):
+    ``2 diverged members left out; no curve for lr=1000.0 (all its members diverged)``, naming every group
+    (of ``lines``, by ``varied``) that has no member left."""
+    from nnjax.sweep import plural
+
+    if not diverged:
+        return ""
+    note = f"{plural(len(diverged), 'diverged member')} left out"
+    members: dict[str, set[int]] = {}
+    for m in lines:
+        members.setdefault(group_label(m, varied), set()).add(m["member"])
+    gone = [label for label, ids in members.items() if ids <= set(diverged)]
+    if gone and not varied:
+        return f"{note}: every member diverged"
+    if gone:
+        whose = "its" if len(gone) == 1 else "their"
+        note += f"; no curve for {' and '.join(gone)} (all {whose} members diverged)"
+    return note
 
 
 def plot_sweep_curves(lines: list[dict[str, Any]], varied: Sequence[str], path: Path, title: str = "") -> Path:
@@ -533,15 +559,23 @@ def plot_sweep_curves(lines: list[dict[str, Any]], varied: Sequence[str], path: 
     return _save(fig, path)
 
 
-def plot_sweep_accuracy(lines: list[dict[str, Any]], varied: Sequence[str], path: Path, split: str) -> Path:
+def plot_sweep_accuracy(
+    lines: list[dict[str, Any]], varied: Sequence[str], path: Path, split: str, diverged: Collection[int] = ()
+) -> Path:
     """A sweep's ``split`` accuracy, one colour per group of members (same values of ``varied``): left, per
     epoch, the mean over its members (seeds) with a min–max band (a single epoch: a dot with a capped
-    min–max bar); right, each group's last epoch (mean and min–max), best at the top, on its own scale so
-    that close groups can be told apart (a group far below the rest, under Q1 − 3 IQR of the groups'
-    means, is an arrow at the left edge with its value). Size 12 × 5 in (the sweep folder's accuracy.png)."""
+    min–max bar), the legend below the axes (never over a curve); right, each group's last epoch (mean and
+    min–max), best at the top, on its own scale so that close groups can be told apart (a group far below
+    the rest, under Q1 − 3 IQR of the groups' means, is an arrow at the left edge with its value). The
+    members in ``diverged`` are left out, and the figure's title says how many and which groups lost every
+    member (``diverged_note``). Size 12 × 5 in (the sweep folder's accuracy.png)."""
     from matplotlib.ticker import MaxNLocator
+    from matplotlib.transforms import ScaledTranslation
 
     fig, (ax, ax_end) = _subplots(1, 2, figsize=(12, 5), dpi=120, gridspec_kw={"width_ratios": [2.3, 1]})
+    if note := diverged_note(lines, varied, diverged):
+        fig.suptitle(note, fontsize=10)
+    lines = [m for m in lines if m["member"] not in diverged]
     ends = []
     for label, (e, mean, lo, hi, n) in group_curves(lines, varied, f"{split}_accuracy").items():
         (line,) = ax.plot(e, 100 * mean, marker=_mean_marker(len(e)), label=f"{label} (n={n})")
@@ -551,8 +585,10 @@ def plot_sweep_accuracy(lines: list[dict[str, Any]], varied: Sequence[str], path
     _epoch_axis(ax)
     ax.set_ylabel(f"{split} accuracy (%)")
     ax.set_title(f"{split} accuracy per epoch: mean over seeds, band = min–max", fontsize=10)
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=8)
+    if handles := ax.get_legend_handles_labels()[0]:  # below the axes and their "epoch" label: on no curve
+        below = ax.transAxes + ScaledTranslation(0, -LEGEND_DROP_IN, fig.dpi_scale_trans)
+        ncol = min(len(handles), 3 if len(varied) > 1 else 4)
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, 0), bbox_transform=below, ncol=ncol)
     if not ends:  # every member diverged (or nothing was logged yet)
         ax_end.text(0.5, 0.5, f"no finite {split} accuracy", ha="center", va="center", transform=ax_end.transAxes)
         ax_end.set_axis_off()
@@ -608,12 +644,13 @@ def render_sweep(sweep_dir: str | Path, out_dir: str | Path | None = None) -> li
     # A diverged member trains on inside its ensemble: left out, as the sweep's table and accuracy.png leave it
     diverged = diverged_epochs(sweep_dir)
     kept = [m for m in lines if m["member"] not in diverged]
-    left_out = f"; {len(diverged)} diverged members left out" if diverged else ""
     if not kept:
         print(f"nnjax: warning: {sweep_dir}: every member diverged; no learning curves drawn", file=sys.stderr)
         return []
-    title = f"Sweep {sweep_dir.name}: {split} loss and accuracy (mean, band = min–max{left_out})"
-    return [plot_sweep_curves(kept, varied_fields(grid), out / "learning_curves.png", title)]
+    varied = varied_fields(grid)
+    note = diverged_note(lines, varied, diverged)
+    title = f"Sweep {sweep_dir.name}: {split} loss and accuracy (mean, band = min–max)" + (f"\n{note}" if note else "")
+    return [plot_sweep_curves(kept, varied, out / "learning_curves.png", title)]
 
 
 def _curve_lines(path: Path, member: int | None = None) -> tuple[list[dict[str, Any]], str]:
@@ -667,13 +704,16 @@ def render_run(
     member: int | None = None,
     splits: Splits | None = None,
     on_written: Callable[[Path], None] | None = None,
+    data_dir: str | None = None,
+    tfds_dir: str | None = None,
 ) -> list[Path]:
     """Every figure of a run folder, written into ``out_dir`` (default RUN_DIR/figures); returns their paths.
     With ``member``, ``run_dir`` is a sweep folder and the figures are those of that member's network
     (default folder SWEEP_DIR/figures/member-N).
 
     The weights and learning curves need only the run folder and are written first; the others read
-    the test split (``splits``, or the config's data set). ``on_written`` is called with each path as
+    the test split (``splits``, or the config's data set, found in ``data_dir`` / ``tfds_dir`` if given,
+    else in the run's folders). ``on_written`` is called with each path as
     soon as its figure is written (so a data error later still leaves the earlier figures reported).
     ``digits``: positions in the test split as tfds orders it (not the IDX file's order), as a list or
     as text ("3,17"); the test split is read first, so that a bad index writes no figure.
@@ -711,7 +751,7 @@ def render_run(
     def test_split() -> Splits:
         nonlocal splits
         if splits is None:
-            splits = load_splits(cfg.dataset, cfg.data_dir, cfg.tfds_dir, validation=False)
+            splits = load_splits(cfg.dataset, data_dir or cfg.data_dir, tfds_dir or cfg.tfds_dir, validation=False)
         return splits
 
     if digits is not None:  # a bad index is refused before any figure is written
@@ -756,6 +796,7 @@ def cli_main(args: argparse.Namespace) -> int:
             _print_path(p)
     else:
         kw = {"digits": args.digits, "max_neurons": args.max_neurons, "member": args.member}
+        kw |= {"data_dir": args.data_dir, "tfds_dir": args.tfds_dir}
         render_run(run_dir, args.out, **kw, on_written=_print_path)
     return 0
 

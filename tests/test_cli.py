@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import nnjax.run
+import nnjax.sweep
 from nnjax.cli import build_parser
 from nnjax.config import Config
 from nnjax.configs import get_config
@@ -412,6 +413,22 @@ def test_ctrl_c_removes_an_empty_default_folder_and_names_a_started_one(tmp_path
     assert folder.exists()
 
 
+def test_a_new_run_records_no_value_for_a_field_it_does_not_use(tmp_path, monkeypatch):
+    """--optimizer sgd kept the default momentum 0.9 in config.json although sgd has none (and an explicit
+    --momentum 0.9 with sgd is refused); a resumed run keeps its saved config as it is."""
+    trained = []
+
+    def train(cfg, out, **kwargs):
+        trained.append(cfg)
+        return {"run_dir": str(out), "epochs": 1, "compile_s": 0.1, "epoch_s_median": 0.1, "device": "cpu",
+                "test_accuracy": 0.5}  # fmt: skip
+
+    monkeypatch.setattr(nnjax.run, "train_and_evaluate", train)
+    assert nnjax.cli.main(["train", "--optimizer", "sgd", "--out", str(tmp_path / "a")]) == 0
+    assert nnjax.cli.main(["train", "--out", str(tmp_path / "b")]) == 0
+    assert [(c.optimizer, c.momentum) for c in trained] == [("sgd", 0.0), ("adam", 0.9)]
+
+
 def test_ctrl_c_after_a_run_finished_says_so(tmp_path, monkeypatch):
     """Between the result and the process's end (printing, JAX's teardown) there is nothing to resume."""
     from nnjax.cli import _interrupt_line
@@ -430,6 +447,13 @@ def test_ctrl_c_after_a_run_finished_says_so(tmp_path, monkeypatch):
     monkeypatch.setattr(nnjax.run, "train_and_evaluate", finished)
     assert nnjax.cli._run(args) == 0
     assert _interrupt_line(args) == f"nnjax: interrupted after the run finished (in {folder})"
+
+    summary = {"sweep_dir": "s", "table": "", "n_members": 2, "n_groups": 1, "device": "cpu", "wall_s": 1.0}
+    summary |= {"train_s": 0.5, "compile_s": 0.2}
+    monkeypatch.setattr(nnjax.sweep, "run_sweep", lambda *args, **kwargs: summary)
+    args = build_parser().parse_args(["sweep", "--grid", "seed=0,1", "--out", str(tmp_path / "s")])
+    assert nnjax.cli._run(args) == 0
+    assert _interrupt_line(args) == f"nnjax: interrupted after the sweep finished (in {tmp_path / 's'})"
 
 
 def test_a_process_started_with_ctrl_c_ignored_keeps_ignoring_it(tmp_path):

@@ -363,6 +363,17 @@ def _drop_metrics_line(d: Path) -> None:
     (d / "metrics.jsonl").write_text("".join(lines[:2] + lines[3:]))
 
 
+def _repeat_metrics_line(d: Path) -> None:
+    lines = (d / "metrics.jsonl").read_text().splitlines(keepends=True)
+    (d / "metrics.jsonl").write_text("".join(lines[:5] + lines[4:]))
+
+
+def _drop_checkpoints_metrics_line(d: Path) -> None:
+    # the line of epoch 6, the checkpoint's (epoch 7's, past it, is trained again anyway)
+    lines = (d / "metrics.jsonl").read_text().splitlines(keepends=True)
+    (d / "metrics.jsonl").write_text("".join(lines[:5] + lines[6:]))
+
+
 def _garble_metrics(d: Path) -> None:
     lines = (d / "metrics.jsonl").read_text().splitlines(keepends=True)
     (d / "metrics.jsonl").write_text("".join(lines[:2] + ["{not json\n"] + lines[2:]))
@@ -376,7 +387,10 @@ def _garble_metrics(d: Path) -> None:
         (_damage_checkpoints, "no checkpoint loads"),
         (_future_checkpoints, "checkpoint format 3 is not supported"),
         (_foreign_checkpoints, "data-order key"),
-        (_drop_metrics_line, "lines missing or repeated"),
+        # the first line out of place, what it holds and what was expected there (not a list of epochs)
+        (_drop_metrics_line, "metrics.jsonl: line 3 is epoch 4, expected 3; the checkpoint is after epoch 6, so"),
+        (_repeat_metrics_line, "metrics.jsonl: line 6 is epoch 5, expected 6; the checkpoint is after epoch 6, so"),
+        (_drop_checkpoints_metrics_line, "metrics.jsonl: no line for epoch 6 (the last before it, line 5, is epoch 5)"),
         (_garble_metrics, "line 3 is not valid JSON"),
     ],
 )
@@ -485,6 +499,29 @@ def test_eval_prints_the_accuracy_of_result_json(reference, cli, patched_data):
     assert json.loads(out)["test_accuracy"] == json.loads((ref_dir / "result.json").read_text())["test_accuracy"]
 
 
+def test_eval_and_viz_read_the_data_where_their_flags_say(reference, cli, monkeypatch, tmp_path):
+    """A run copied to another machine: its config.json's data folders are not there. The error says to
+    pass --data-dir, which eval and viz did not accept (only NNJAX_DATA_DIR worked)."""
+    import nnjax.data
+
+    asked = []
+
+    def load_splits(dataset, data_dir=None, tfds_dir=None, **kwargs):
+        asked.append((data_dir, tfds_dir))
+        return SPLITS
+
+    monkeypatch.setattr(run, "load_splits", load_splits)
+    monkeypatch.setattr(nnjax.data, "load_splits", load_splits)
+    cfg = json.loads((reference[0] / "config.json").read_text())
+    rc, _, err = cli("eval", reference[0], "--data-dir", "/raw/here", "--tfds-dir", "/built/here")
+    assert rc == 0, err
+    rc, _, err = cli("viz", reference[0], "--out", tmp_path / "figs", "--tfds-dir", "/built/here")
+    assert rc == 0, err
+    rc, _, err = cli("eval", reference[0])
+    assert rc == 0, err
+    assert asked == [("/raw/here", "/built/here"), (cfg["data_dir"], "/built/here"), (cfg["data_dir"], cfg["tfds_dir"])]
+
+
 @pytest.mark.parametrize("verb", ["eval", "export"])
 def test_eval_and_export_of_a_damaged_checkpoint_give_one_line(reference, tmp_path, cli_error, patched_data, verb):
     d = Path(shutil.copytree(reference[0], tmp_path / "run"))
@@ -539,13 +576,17 @@ def test_resume_of_a_finished_run_with_damaged_metrics_is_an_error(reference, tm
     lines = path.read_text().splitlines(keepends=True)
     if damage == "missing":
         path.write_text("".join(lines[:3] + lines[4:]))
+        why = "line 4 is epoch 5, expected 4; the checkpoint is after epoch 12"
     elif damage == "repeated":
         path.write_text("".join(lines + lines[-1:]))
+        why = "line 13 is epoch 12, expected 13; the checkpoint is after epoch 12"
     elif damage == "not json":
         path.write_text("".join(lines[:5] + ["{oops\n"] + lines[6:]))
+        why = "line 6 is not valid JSON"
     else:
         path.unlink()
+        why = "no line for epoch 1; the checkpoint is after epoch 12, so the lines up to it must be epochs 1 to 12"
     before = folder_digest(done)
     line = cli_error("train", "--resume", done, "--no-progress")
-    assert str(path) in line and ("missing or repeated" in line or "not valid JSON" in line), line
+    assert line.startswith(f"nnjax: error: {path}: {why}"), line
     assert folder_digest(done) == before

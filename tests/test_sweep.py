@@ -598,20 +598,25 @@ def test_resume_refuses_lost_repeated_or_edited_metrics_lines(tmp_path, monkeypa
     good = lines_of(s)
     assert [(m["member"], m["epoch"]) for m in good] == [(0, 1), (1, 1), (0, 2), (1, 2)]
     # a finished group needs every member's every epoch
+    # the error names the first line out of place, what it holds and what was expected there
     write_lines(s, good[1:])
-    refused_before_training(
-        monkeypatch,
-        s,
-        grid,
-        CheckpointError,
-        r"group g00 finished epoch 2, but member 0's lines up to it are for epochs \[2\]",
+    match = (
+        r"metrics.jsonl: line 2 is member 0's epoch 2, expected its epoch 1; group g00 finished epoch 2, so "
+        r"member 0's lines up to it must be its epochs 1 to 2 in order \(lines missing or repeated"
     )
+    refused_before_training(monkeypatch, s, grid, CheckpointError, match)
     (s / "metrics.jsonl").unlink()
-    refused_before_training(monkeypatch, s, grid, CheckpointError, r"member 0's lines up to it are for epochs \[\]")
+    refused_before_training(monkeypatch, s, grid, CheckpointError, r"jsonl: no line for member 0's epoch 1; group")
     write_lines(s, good + good[3:])
-    refused_before_training(
-        monkeypatch, s, grid, CheckpointError, r"member 1's lines up to it are for epochs \[1, 2, 2\]"
-    )
+    match = r"jsonl: line 5 is member 1's epoch 2, expected its epoch 3; group g00 finished epoch 2"
+    refused_before_training(monkeypatch, s, grid, CheckpointError, match)
+    write_lines(s, good[:3])  # member 1's epoch-2 line lost at the end
+    match = r"jsonl: no line for member 1's epoch 2 \(its last before it, line 2, is epoch 1\); group g00 finished"
+    refused_before_training(monkeypatch, s, grid, CheckpointError, match)
+    # numbered as the file's lines (blank ones too), not as the member's or the JSON lines' count
+    (s / "metrics.jsonl").write_text("\n" + "".join(json.dumps(m) + "\n\n" for m in [good[0], *good]))
+    match = r"jsonl: line 4 is member 0's epoch 1, expected its epoch 2"
+    refused_before_training(monkeypatch, s, grid, CheckpointError, match)
     write_lines(s, [*good[:2], {**good[2], "test_accuracy": "0.5"}, good[3]])
     match = r"line 3: 'test_accuracy' missing or not float or int or null \('0.5'\)"
     refused_before_training(monkeypatch, s, grid, CheckpointError, match)
@@ -624,9 +629,8 @@ def test_resume_refuses_lost_repeated_or_edited_metrics_lines(tmp_path, monkeypa
     (gdir / "result.json").unlink()
     (gdir / "checkpoints" / "epoch_000002.msgpack").unlink()
     write_lines(s, [good[1], good[2]])  # member 0 lost epoch 1 (its epoch-2 line is past the checkpoint)
-    refused_before_training(
-        monkeypatch, s, grid, CheckpointError, r"g00's checkpoint is after epoch 1, but member 0's lines up to it"
-    )
+    match = r"no line for member 0's epoch 1; g00's checkpoint is after epoch 1, so member 0's lines up to it"
+    refused_before_training(monkeypatch, s, grid, CheckpointError, match)
     write_lines(s, good[:3])  # lines past the checkpoint, for some members only: a kill between them
     resumed = run_tiny(TINY, grid, s, resume=True)
     assert [m["final_test_accuracy"] for m in resumed["members"]] == [m["final_test_accuracy"] for m in full["members"]]
@@ -751,6 +755,104 @@ def test_load_member_of_a_damaged_group_file_is_one_line(tmp_path):
     (s / "groups" / "g00" / "group.json").write_text(json.dumps(info))
     with pytest.raises(ConfigError, match="config field 'activation' missing"):
         sweep.load_member(s, 1)
+
+
+def assert_same_params(a, b) -> None:
+    for x, y in zip(jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b), strict=True):
+        np.testing.assert_array_equal(np.asarray(x), np.asarray(y))
+
+
+def test_resume_writes_again_a_finished_groups_damaged_group_json(tmp_path, capsys):
+    """A finished group is not trained again, but its group.json is what eval, export, predict and viz read
+    (``load_member``): a damaged one is written again from sweep.json, whose members and configs the resume
+    checks found in its result, final checkpoint and metrics lines (as an unfinished group's is written
+    again when it trains), with a warning naming the file; not left for ``eval --member`` to fail on after
+    a resume that reported success. An intact one is left as it is."""
+    s = tmp_path / "s"
+    grid = {"activation": ["relu", "tanh"], "seed": [0, 1]}
+    run_tiny(TINY, grid, s)
+    path = s / "groups" / "g00" / "group.json"
+    good = json.loads(path.read_text())
+    _, params, _ = sweep.load_member(s, 1)
+    edited = {**good, "configs": [{**good["configs"][0], "activation": "tanh"}, good["configs"][1]]}
+    for damage, why in (
+        ("[]", "not an nnjax group file of these members"),
+        ('{"group": "g00", "members": [0', "missing or not valid JSON"),
+        (None, "missing or not valid JSON"),
+        ('{"group": "g00"}', "not an nnjax group file of these members"),
+        (json.dumps(without(good, "configs")), "not an nnjax group file of these members"),
+        (json.dumps({**good, "configs": good["configs"][:1]}), "1 configs for 2 members"),
+        (json.dumps(edited), "member 0's config says activation='tanh', but it trained with activation='relu'"),
+    ):
+        if damage is None:
+            path.unlink()
+        else:
+            path.write_text(damage)
+        capsys.readouterr()
+        run_tiny(TINY, grid, s, resume=True)
+        err = capsys.readouterr().err
+        assert err == (
+            f"nnjax: warning: {path}: {why}; written again from sweep.json (the group's result, final checkpoint "
+            f"and metrics are intact)\nnnjax: {s} already trained every group; nothing to resume\n"
+        ), damage
+        assert json.loads(path.read_text()) == {**good, "placement": None}  # where it ran is not guessed
+        cfg, again, epoch = sweep.load_member(s, 1)
+        assert (cfg.activation, cfg.seed, epoch) == ("relu", 1, 2)
+        assert_same_params(again, params)
+    written = path.read_bytes()
+    run_tiny(TINY, grid, s, resume=True)
+    assert "warning" not in capsys.readouterr().err and path.read_bytes() == written
+
+
+def test_an_interrupted_resume_writes_again_a_finished_groups_damaged_group_json(tmp_path, capsys):
+    """As above while a later group still trains: g00 finished, g01 was stopped after its epoch-1 checkpoint."""
+    s = tmp_path / "s"
+    grid = {"activation": ["relu", "tanh"], "seed": [0, 1]}
+    full = run_tiny(TINY, grid, s)
+    _, params, _ = sweep.load_member(s, 0)
+    good = json.loads((s / "groups" / "g00" / "group.json").read_text())
+    (s / "groups" / "g01" / "result.json").unlink()
+    (s / "groups" / "g01" / "checkpoints" / "epoch_000002.msgpack").unlink()
+    (s / "groups" / "g00" / "group.json").write_text("[]")
+    capsys.readouterr()
+    resumed = run_tiny(TINY, grid, s, resume=True)
+    assert "g00/group.json: not an nnjax group file of these members; written again" in capsys.readouterr().err
+    assert json.loads((s / "groups" / "g00" / "group.json").read_text()) == {**good, "placement": None}
+    assert_same_params(sweep.load_member(s, 0)[1], params)
+    assert [m["final_test_accuracy"] for m in resumed["members"]] == [m["final_test_accuracy"] for m in full["members"]]
+
+
+@pytest.mark.parametrize(
+    "field, values, flag",
+    [
+        ("data_dir", ["/x", "/y"], "--data-dir"),
+        ("tfds_dir", ["/x"], "--tfds-dir"),
+        ("checkpoint_every", [1, 2], "--checkpoint-every"),
+        ("keep_checkpoints", [1, 2], "--keep-checkpoints"),
+    ],
+)
+def test_a_grid_over_a_field_that_changes_no_result_is_refused_before_training(tmp_path, field, values, flag):
+    """Where the data are read from and how a sweep is saved change no number: a grid over them would train
+    identical networks and report them as a comparison."""
+    match = rf"^grid field '{field}': .* changes no result \(a grid over it trains identical networks\); give it once"
+    with pytest.raises(ConfigError, match=rf"{match} for the whole sweep \({flag}\)$"):
+        run_tiny(TINY, {field: values, "seed": [0, 1]}, tmp_path / "s")
+    assert not (tmp_path / "s").exists()
+
+
+def test_cli_grid_over_a_field_that_changes_no_result_is_one_line(tmp_path, capsys):
+    out = tmp_path / "s"
+    argv = ["sweep", "--hidden", "8", "--epochs", "1", "--grid", "data_dir=/x,/y", "--out", str(out), "--no-progress"]
+    assert cli_main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("nnjax: error: grid field 'data_dir': where the raw files are read from changes no result")
+    assert err.count("\n") == 1 and not out.exists()
+    # a sweep.json with such a grid (made by an older nnjax) still reads, as it was made
+    s = tmp_path / "old"
+    run_tiny(TINY, {"seed": [0]}, s)
+    spec = json.loads((s / "sweep.json").read_text())
+    (s / "sweep.json").write_text(json.dumps({**spec, "grid": {"keep_checkpoints": [1, 2]}}))
+    assert sweep.load_sweep_spec(s)[1] == {"keep_checkpoints": [1, 2]}
 
 
 def test_out_that_is_a_file_is_refused_before_training(tmp_path):

@@ -143,10 +143,19 @@ def test_sweep_curves_leave_out_diverged_members_and_show_a_single_epoch(tmp_pat
     train mean's told apart from the test mean's."""
     out = tmp_path / "sweep"
     base = Config(hidden=(8,), epochs=1, batch_size=32, checkpoint_every=0, schedule="constant")
+    figures = capture_figures(monkeypatch)
     summary = sweep.run_sweep(base, {"lr": [0.01, 1000.0], "seed": [0, 1]}, out, progress=False, splits=splits_256)
     diverged = {r["member"]: r["diverged_epoch"] for r in summary["members"] if r["diverged_epoch"]}
     assert diverged == {2: 1, 3: 1}, "the recipe no longer diverges: pick a harsher one"
     assert sweep.diverged_epochs(out) == diverged
+    # the sweep's accuracy.png says what it leaves out, naming the group of which no curve is left
+    (accuracy,) = figures
+    note = "2 diverged members left out; no curve for lr=1000.0 (all its members diverged)"
+    assert [t for t in texts(accuracy) if "diverged" in t] == [note]
+    assert [line.get_label() for line in accuracy.axes[0].get_lines() if line.get_label()[0] != "_"] == [
+        "lr=0.01 (n=2)"
+    ]
+    figures.clear()
     drawn = {}
     real = viz.plot_sweep_curves
 
@@ -155,9 +164,8 @@ def test_sweep_curves_leave_out_diverged_members_and_show_a_single_epoch(tmp_pat
         return real(lines, varied, path, title)
 
     monkeypatch.setattr(viz, "plot_sweep_curves", spy)
-    figures = capture_figures(monkeypatch)
     (path,) = viz.render_sweep(out)
-    assert {m["member"] for m in drawn["lines"]} == {0, 1} and "2 diverged members left out" in drawn["title"]
+    assert {m["member"] for m in drawn["lines"]} == {0, 1} and drawn["title"].endswith(f"\n{note}")
     # one epoch: each mean is a mark at its place in the plot area (not only in the legend) ...
     rgb = png(path)
     (fig,) = figures
@@ -172,6 +180,9 @@ def test_sweep_curves_leave_out_diverged_members_and_show_a_single_epoch(tmp_pat
     keys = dict(zip(*reversed(fig.axes[0].get_legend_handles_labels())))
     assert keys["test (band: min–max)"].get_marker() == test.get_marker()
     assert keys["train (mean)"].get_marker() == train.get_marker()
+    monkeypatch.setattr(sweep, "diverged_epochs", lambda d: {3: 1})  # one member: singular, no group gone
+    viz.render_sweep(out, tmp_path / "one")
+    assert drawn["title"].endswith("\n1 diverged member left out")
     monkeypatch.setattr(sweep, "diverged_epochs", lambda d: {0: 1, 1: 1, 2: 1, 3: 1})
     assert viz.render_sweep(out, tmp_path / "none") == []
 
@@ -283,6 +294,69 @@ def test_sweep_accuracy_of_a_single_epoch_is_a_mark_with_its_min_max(monkeypatch
         for end in (lo, hi):  # the bar may be paler; its caps reach out on both sides of the epoch
             for side in (range(-7, -2), range(3, 8)):
                 assert pixels_near(rgb, ax, (1, end), colour, side, opacity=0.3) >= 3, f"{act}: no cap at {end} %"
+
+
+def sweep_lines(groups: dict[str, list[float]], n_epochs: int = 2, seeds: int = 2) -> list[dict]:
+    """Metrics lines of a sweep over ``activation`` × seed: each activation's final accuracies are rising from
+    its value in ``groups`` (one per seed) so the curves spread over the axes."""
+    lines, k = [], 0
+    for act, accs in groups.items():
+        for seed in range(seeds):
+            for e in range(1, n_epochs + 1):
+                a = accs[seed] - 0.02 * (n_epochs - e)
+                lines.append({"member": k, "epoch": e, "activation": act, "seed": seed, "test_accuracy": a})
+            k += 1
+    return lines
+
+
+def test_sweep_accuracy_says_which_diverged_members_it_leaves_out(monkeypatch, tmp_path):
+    """Diverged members are left out of accuracy.png, and its title says how many (1 member, 2 members) and
+    which groups have no curve left: a group gone without a word looked as if it had never been swept."""
+    figures = capture_figures(monkeypatch)
+    lines = sweep_lines({"sigmoid": [0.9, 0.91], "relu": [0.92, 0.93], "tanh": [0.5, 0.6]})
+    cases = (
+        (
+            {2},
+            "1 diverged member left out",
+            {"activation=sigmoid (n=2)", "activation=relu (n=1)", "activation=tanh (n=2)"},
+        ),
+        ({4, 5}, "2 diverged members left out; no curve for activation=tanh (all its members diverged)", None),
+        (
+            {0, 1, 4, 5},
+            "4 diverged members left out; no curve for activation=sigmoid and activation=tanh "
+            "(all their members diverged)",
+            {"activation=relu (n=2)"},
+        ),
+    )
+    for diverged, note, curves in cases:
+        viz.plot_sweep_accuracy(lines, ["activation"], tmp_path / "a.png", "test", diverged=diverged)
+        fig = figures.pop()
+        assert [t for t in texts(fig) if "diverged" in t] == [note]
+        if curves is not None:
+            assert {line.get_label() for line in fig.axes[0].get_lines()} == curves
+    one = [{"member": k, "epoch": 1, "test_accuracy": 0.5} for k in range(2)]  # nothing varied: every member
+    viz.plot_sweep_accuracy(one, [], tmp_path / "a.png", "test", diverged={0, 1})
+    assert "2 diverged members left out: every member diverged" in texts(figures.pop())
+    viz.plot_sweep_accuracy(one, [], tmp_path / "a.png", "test")
+    assert not any("diverged" in t for t in texts(figures.pop()))
+
+
+def test_sweep_accuracy_legend_covers_no_curve(monkeypatch, tmp_path):
+    """The activation sweep's 8 groups: the legend sat on the identity line and the tanh band; it now sits
+    below the axes, under their "epoch" label, inside the figure (whose size stays 1440 × 600)."""
+    figures = capture_figures(monkeypatch)
+    acts = ("sigmoid", "relu", "tanh", "gelu", "silu", "softplus", "leaky_relu", "identity")
+    lines = sweep_lines(
+        {a: [0.93 + 0.003 * i, 0.935 + 0.003 * i] for i, a in enumerate(acts)} | {"identity": [0.92, 0.921]}
+    )
+    path = viz.plot_sweep_accuracy(lines, ["activation"], tmp_path / "a.png", "test")
+    assert_drawn(path, (1440, 600))
+    (fig,) = figures
+    ax = fig.axes[0]
+    legend = ax.get_legend().get_window_extent()
+    assert len(ax.get_legend().get_texts()) == len(acts)
+    assert legend.y1 <= ax.xaxis.label.get_window_extent().y0  # below the axes, their ticks and "epoch"
+    assert legend.y0 >= 0 and legend.x0 >= 0 and legend.x1 <= fig.axes[1].get_window_extent().x0
 
 
 def test_sweep_accuracy_with_no_finite_point_still_draws(tmp_path):

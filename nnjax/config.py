@@ -271,7 +271,7 @@ def validate(cfg: Config, new: bool = True, source: str | None = None) -> Config
             raise bad(field, f"unknown; valid: {', '.join(valid)}")
     if any(n <= 0 for n in cfg.hidden):
         raise bad("hidden", "layer sizes must be positive")
-    if not 0 < cfg.lr <= FLOAT32_MAX:  # also refuses nan; the optimiser keeps it in float32
+    if not 0 < cfg.lr < float("inf") or (new and cfg.lr > FLOAT32_MAX):  # also nan; float32 in the optimiser
         raise bad("lr", f"must be a positive finite number (at most {FLOAT32_MAX:.3g}, float32's max)")
     for field in ("batch_size", "epochs", "keep_checkpoints"):
         if getattr(cfg, field) <= 0:
@@ -279,15 +279,15 @@ def validate(cfg: Config, new: bool = True, source: str | None = None) -> Config
     for field in ("checkpoint_every", "warmup_epochs", "scan_unroll"):
         if getattr(cfg, field) < 0:
             raise bad(field, "must not be negative")
-    for field in ("epochs", "batch_size", "keep_checkpoints", "checkpoint_every", "warmup_epochs"):
-        if getattr(cfg, field) > INT32_MAX:  # counted in int32 by JAX and Optax
+    for field in ("epochs", "batch_size", "warmup_epochs") if new else ():  # counted in int32 by JAX and Optax
+        if getattr(cfg, field) > INT32_MAX:
             raise bad(field, f"must be at most {INT32_MAX:,} (2**31 - 1)")
-    if cfg.scan_unroll > MAX_UNROLL:
+    if new and cfg.scan_unroll > MAX_UNROLL:  # a saved run that compiled a larger one still loads
         raise bad("scan_unroll", f"must be at most {MAX_UNROLL} (the compiled program grows with it)")
     for field in ("seed", "data_seed"):  # jax.random.key keeps 32 bits: 2**32 would repeat seed 0
         if not 0 <= getattr(cfg, field) < 2**32:
             raise bad(field, "must be in [0, 2**32)")
-    if not 0 <= cfg.weight_decay <= FLOAT32_MAX:
+    if not 0 <= cfg.weight_decay < float("inf") or (new and cfg.weight_decay > FLOAT32_MAX):
         raise bad("weight_decay", f"must be a non-negative finite number (at most {FLOAT32_MAX:.3g}, float32's max)")
     if not 0 <= cfg.momentum < 1:
         raise bad("momentum", "must be in [0, 1)")

@@ -130,10 +130,11 @@ def ink_map(grey_HxW: np.ndarray, name: str = "image") -> np.ndarray:
     """Ink strength ink_HxW in [0, 1] (1: a full-strength stroke, 0: paper) for either polarity.
 
     The paper is what covers the image's border (its median), so dark ink on light paper and chalk on
-    a dark board both work. The ink is the side of the paper with more of it (a small glare spot on
-    dark-on-grey paper is not the digit), and full strength is its 99th percentile, so one stray pixel
-    darker than the strokes does not make a light pencil digit faint. Raises DataError when nothing
-    differs from the paper (a blank image).
+    a dark board both work. The ink is the side of the paper with more strong pixels (at least half as
+    far from the paper as the farthest one: a small glare spot on dark-on-grey paper is not the digit,
+    nor is paper lit brighter towards the middle), and full strength is its 99th percentile, so one stray
+    pixel darker than the strokes does not make a light pencil digit faint. Raises DataError when
+    nothing differs from the paper (a blank image).
     """
     h, w = grey_HxW.shape
     ring = max(1, min(h, w) // 50)
@@ -142,13 +143,15 @@ def ink_map(grey_HxW: np.ndarray, name: str = "image") -> np.ndarray:
     )
     paper = float(np.median(border))
     darker_HxW, lighter_HxW = paper - grey_HxW, grey_HxW - paper
-    dark_mass = float(darker_HxW[darker_HxW >= MIN_CONTRAST].sum())
-    light_mass = float(lighter_HxW[lighter_HxW >= MIN_CONTRAST].sum())
-    if dark_mass == 0 and light_mass == 0:
+    farthest = max(float(darker_HxW.max()), float(lighter_HxW.max()))
+    if farthest < MIN_CONTRAST:
         raise DataError(
             f"{name}: no ink found (blank image: no pixel differs from the background by {MIN_CONTRAST:.0%} or more)"
         )
-    ink = darker_HxW if dark_mass >= light_mass else lighter_HxW
+    # Strong pixels: at least half as far from the paper as the farthest. Paper lit brighter in the middle
+    # is weak (not half as far as the strokes); a glare spot is strong but small.
+    strong = max(MIN_CONTRAST, farthest / 2)
+    ink = darker_HxW if (darker_HxW >= strong).sum() >= (lighter_HxW >= strong).sum() else lighter_HxW
     strength = float(np.percentile(ink[ink >= MIN_CONTRAST], INK_PERCENTILE))
     return np.clip((ink / strength - INK_FLOOR) / (1.0 - INK_FLOOR), 0.0, 1.0)
 

@@ -100,8 +100,8 @@ def _metrics_until(path: Path, epoch: int) -> list[dict[str, Any]]:
 
     Lines after ``epoch`` (trained after the checkpoint, then lost to a kill) are dropped, as is a
     last line cut short mid-write; a line missing or repeated before ``epoch`` is an error naming the
-    first line out of place and what it holds against what was expected there ("line 6 is epoch 5,
-    expected 6"), or the first epoch without a line.
+    first line out of place ("line 6 repeats epoch 5", "line 6 is epoch 7, expected 6"), or the first
+    epoch without a line.
     """
     text = Path(path).read_bytes().decode("utf-8", errors="replace") if Path(path).exists() else ""
     chunks = text.split("\n")
@@ -122,8 +122,12 @@ def _metrics_until(path: Path, epoch: int) -> list[dict[str, Any]]:
             numbers.append(i)
     wrong = None  # the first line whose epoch is not its place among the kept ones, else the first epoch missing
     for k, (m, i) in enumerate(zip(kept, numbers), 1):
-        if m["epoch"] != k:
-            wrong = f"line {i} is epoch {m['epoch']}, expected {k}"
+        if m["epoch"] != k:  # an earlier epoch again: a repeat; a later one: lines lost before it
+            wrong = (
+                f"line {i} repeats epoch {m['epoch']}"
+                if m["epoch"] < k
+                else f"line {i} is epoch {m['epoch']}, expected {k}"
+            )
             break
     if wrong is None and len(kept) < epoch:
         last = f" (the last before it, line {numbers[-1]}, is epoch {len(kept)})" if kept else ""

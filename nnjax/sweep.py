@@ -755,7 +755,9 @@ def _member_lines_out_of_place(mid: int, lines: list[tuple[int, int]], last: int
     ``line 9 is member 1's epoch 2, expected its epoch 3``, or ``no line for member 0's epoch 2 (its last
     before it, line 1, is epoch 1)``; None when they do not."""
     for k, (epoch, line) in enumerate(lines, 1):
-        if epoch != k:
+        if epoch != k:  # an earlier epoch again: a repeat; a later one: lines lost before it
+            if epoch < k:
+                return f"line {line} repeats member {mid}'s epoch {epoch}"
             return f"line {line} is member {mid}'s epoch {epoch}, expected its epoch {k}"
     if len(lines) < last:
         before = f" (its last before it, line {lines[-1][1]}, is epoch {len(lines)})" if lines else ""

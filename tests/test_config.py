@@ -233,6 +233,14 @@ def test_the_largest_accepted_values():
     assert C.FLOAT32_MAX == float(np.finfo(np.float32).max)
 
 
+def test_a_saved_config_beyond_the_new_limits_still_loads():
+    """An older nnjax trained with them: eval, predict, viz and export still read such a run."""
+    cfg = C.Config(scan_unroll=100, keep_checkpoints=10**12, epochs=2**31)
+    with pytest.raises(ConfigError, match="epochs"):
+        C.validate(cfg)  # a new run: refused
+    assert C.validate(cfg, new=False) is cfg
+
+
 def test_a_bad_field_names_the_file_it_came_from():
     with pytest.raises(ConfigError, match=r"^run/config.json: config field 'lr' = -1.0: "):
         C.validate(C.Config(lr=-1.0), source="run/config.json")

@@ -193,7 +193,8 @@ def test_polarity_colour_transparency_and_size_do_not_matter(tmp_path):
 def test_a_glare_spot_or_a_stray_dark_pixel_does_not_change_the_digit(tmp_path):
     """The ink's side and full strength come from the whole image, not its two extreme pixels: a white
     glare spot on dark ink on grey paper was read as the digit (a solid square); one black pixel on a
-    light pencil digit made the strokes faint and the image was refused as a speck."""
+    light pencil digit made the strokes faint and the image was refused as a speck. Nor may brightly lit
+    paper count as ink by its area."""
     _, ink, _ = sample_digit()
     reference = images.load_digit(write_scan(ink, tmp_path / "ref.png"))
     a = ink.astype(np.float32) / 255
@@ -205,6 +206,14 @@ def test_a_glare_spot_or_a_stray_dark_pixel_does_not_change_the_digit(tmp_path):
     Image.fromarray(pencil).save(tmp_path / "pencil.png")
     for name in ("glare.png", "pencil.png"):
         assert corr_within_1px(images.load_digit(tmp_path / name), reference) > 0.9, name
+    # A thin '1' on paper lit brighter towards the middle (a lamp or flash: 0.65 in the corners, 0.85 in the
+    # middle): the wide bright area must not outweigh the strokes and come out as a solid disc.
+    yy, xx = np.mgrid[:1000, :1000]
+    lit = 0.65 + 0.2 * np.clip(1 - (np.hypot(yy - 500, xx - 500) / 707) ** 2, 0, 1)
+    lit[250:750, 500:506] = lit[250:256, 420:506] = 0.15
+    Image.fromarray(np.round(255 * lit).astype(np.uint8)).save(tmp_path / "lit.png")
+    one = images.load_digit(tmp_path / "lit.png").reshape(28, 28)
+    assert (one > 128).any(axis=0).sum() <= 6 and (one > 128).sum() < 80, one  # a stroke, not a 20×20 disc
 
 
 def test_aspect_ratio_kept_and_centre_of_mass_centred():

@@ -389,7 +389,7 @@ def _garble_metrics(d: Path) -> None:
         (_foreign_checkpoints, "data-order key"),
         # the first line out of place, what it holds and what was expected there (not a list of epochs)
         (_drop_metrics_line, "metrics.jsonl: line 3 is epoch 4, expected 3; the checkpoint is after epoch 6, so"),
-        (_repeat_metrics_line, "metrics.jsonl: line 6 is epoch 5, expected 6; the checkpoint is after epoch 6, so"),
+        (_repeat_metrics_line, "metrics.jsonl: line 6 repeats epoch 5; the checkpoint is after epoch 6, so"),
         (_drop_checkpoints_metrics_line, "metrics.jsonl: no line for epoch 6 (the last before it, line 5, is epoch 5)"),
         (_garble_metrics, "line 3 is not valid JSON"),
     ],
@@ -579,7 +579,7 @@ def test_resume_of_a_finished_run_with_damaged_metrics_is_an_error(reference, tm
         why = "line 4 is epoch 5, expected 4; the checkpoint is after epoch 12"
     elif damage == "repeated":
         path.write_text("".join(lines + lines[-1:]))
-        why = "line 13 is epoch 12, expected 13; the checkpoint is after epoch 12"
+        why = "line 13 repeats epoch 12; the checkpoint is after epoch 12"
     elif damage == "not json":
         path.write_text("".join(lines[:5] + ["{oops\n"] + lines[6:]))
         why = "line 6 is not valid JSON"

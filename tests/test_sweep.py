@@ -608,14 +608,14 @@ def test_resume_refuses_lost_repeated_or_edited_metrics_lines(tmp_path, monkeypa
     (s / "metrics.jsonl").unlink()
     refused_before_training(monkeypatch, s, grid, CheckpointError, r"jsonl: no line for member 0's epoch 1; group")
     write_lines(s, good + good[3:])
-    match = r"jsonl: line 5 is member 1's epoch 2, expected its epoch 3; group g00 finished epoch 2"
+    match = r"jsonl: line 5 repeats member 1's epoch 2; group g00 finished epoch 2"
     refused_before_training(monkeypatch, s, grid, CheckpointError, match)
     write_lines(s, good[:3])  # member 1's epoch-2 line lost at the end
     match = r"jsonl: no line for member 1's epoch 2 \(its last before it, line 2, is epoch 1\); group g00 finished"
     refused_before_training(monkeypatch, s, grid, CheckpointError, match)
     # numbered as the file's lines (blank ones too), not as the member's or the JSON lines' count
     (s / "metrics.jsonl").write_text("\n" + "".join(json.dumps(m) + "\n\n" for m in [good[0], *good]))
-    match = r"jsonl: line 4 is member 0's epoch 1, expected its epoch 2"
+    match = r"jsonl: line 4 repeats member 0's epoch 1"
     refused_before_training(monkeypatch, s, grid, CheckpointError, match)
     write_lines(s, [*good[:2], {**good[2], "test_accuracy": "0.5"}, good[3]])
     match = r"line 3: 'test_accuracy' missing or not float or int or null \('0.5'\)"

@@ -33,6 +33,7 @@ CENTRE = 14.0  # ... whose centre of mass lands here (the mean over MNIST's test
 MIN_CONTRAST = 0.1  # ink must differ from the paper by 10 % of the grey range, or the image counts as blank
 INK_FLOOR = 0.15  # paper texture and JPEG ringing below 15 % of the ink's strength count as paper
 INK_PERCENTILE = 99  # the ink's full strength: this percentile of the pixels that differ from the paper
+SPOT_FRACTION = 0.05  # a side with fewer strong pixels than this fraction of the other's is a spot, not ink
 # Fewer strong ink pixels than this is a speck (dust, a stray dot), not a digit: 4, or 1 in 100,000 of a
 # large photo's pixels (a digit written in a 2000×2000 photo covers thousands).
 MIN_INK_PIXELS, MIN_INK_FRACTION = 4, 1e-5
@@ -130,11 +131,11 @@ def ink_map(grey_HxW: np.ndarray, name: str = "image") -> np.ndarray:
     """Ink strength ink_HxW in [0, 1] (1: a full-strength stroke, 0: paper) for either polarity.
 
     The paper is what covers the image's border (its median), so dark ink on light paper and chalk on
-    a dark board both work. The ink is the side of the paper with more strong pixels (at least half as
-    far from the paper as the farthest one: a small glare spot on dark-on-grey paper is not the digit,
-    nor is paper lit brighter towards the middle), and full strength is its 99th percentile, so one stray
-    pixel darker than the strokes does not make a light pencil digit faint. Raises DataError when
-    nothing differs from the paper (a blank image).
+    a dark board both work. The ink is the side of the paper that reaches farther from it, unless that
+    side is only a spot beside the other's strokes (a small glare spot on dark ink on grey paper is not
+    the digit), and full strength is its 99th percentile, so one stray pixel darker than the strokes
+    does not make a light pencil digit faint. Raises DataError when nothing differs from the paper (a
+    blank image).
     """
     h, w = grey_HxW.shape
     ring = max(1, min(h, w) // 50)
@@ -148,10 +149,15 @@ def ink_map(grey_HxW: np.ndarray, name: str = "image") -> np.ndarray:
         raise DataError(
             f"{name}: no ink found (blank image: no pixel differs from the background by {MIN_CONTRAST:.0%} or more)"
         )
-    # Strong pixels: at least half as far from the paper as the farthest. Paper lit brighter in the middle
-    # is weak (not half as far as the strokes); a glare spot is strong but small.
+    # The ink is the side that reaches farther from the paper (paper lit brighter in places is not the
+    # digit) unless that side is only a spot: fewer strong pixels (at least half as far as the farthest)
+    # than SPOT_FRACTION of the other side's (a glare spot on dark ink).
     strong = max(MIN_CONTRAST, farthest / 2)
-    ink = darker_HxW if (darker_HxW >= strong).sum() >= (lighter_HxW >= strong).sum() else lighter_HxW
+    n_dark, n_light = int((darker_HxW >= strong).sum()), int((lighter_HxW >= strong).sum())
+    dark = float(darker_HxW.max()) >= float(lighter_HxW.max())
+    if (n_dark < SPOT_FRACTION * n_light) if dark else (n_light < SPOT_FRACTION * n_dark):
+        dark = not dark
+    ink = darker_HxW if dark else lighter_HxW
     strength = float(np.percentile(ink[ink >= MIN_CONTRAST], INK_PERCENTILE))
     return np.clip((ink / strength - INK_FLOOR) / (1.0 - INK_FLOOR), 0.0, 1.0)
 

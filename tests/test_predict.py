@@ -194,7 +194,7 @@ def test_a_glare_spot_or_a_stray_dark_pixel_does_not_change_the_digit(tmp_path):
     """The ink's side and full strength come from the whole image, not its two extreme pixels: a white
     glare spot on dark ink on grey paper was read as the digit (a solid square); one black pixel on a
     light pencil digit made the strokes faint and the image was refused as a speck. Nor may brightly lit
-    paper count as ink by its area."""
+    paper count as ink by its area (as it did when the side with more strong pixels was taken)."""
     _, ink, _ = sample_digit()
     reference = images.load_digit(write_scan(ink, tmp_path / "ref.png"))
     a = ink.astype(np.float32) / 255
@@ -204,7 +204,12 @@ def test_a_glare_spot_or_a_stray_dark_pixel_does_not_change_the_digit(tmp_path):
     pencil = np.round(255 * (1 - 0.4 * a)).astype(np.uint8)  # 40 % dark strokes
     pencil[150, 265] = 0  # a stray black pixel, away from the strokes
     Image.fromarray(pencil).save(tmp_path / "pencil.png")
-    for name in ("glare.png", "pencil.png"):
+    # dark ink (20) on paper lit from grey 150 at the edge to 230 over all but a 50-pixel margin: more of
+    # the paper is strongly lighter than there are strokes, yet the strokes reach farther from it
+    yy, xx = np.mgrid[:280, :280]
+    lit = 150 + 80 * np.clip((np.minimum.reduce([yy, xx, 279 - yy, 279 - xx]) - 10) / 40, 0, 1)
+    Image.fromarray(np.round(lit * (1 - a) + 20 * a).astype(np.uint8)).save(tmp_path / "lit_middle.png")
+    for name in ("glare.png", "pencil.png", "lit_middle.png"):
         assert corr_within_1px(images.load_digit(tmp_path / name), reference) > 0.9, name
     # A thin '1' on paper lit brighter towards the middle (a lamp or flash: 0.65 in the corners, 0.85 in the
     # middle): the wide bright area must not outweigh the strokes and come out as a solid disc.

@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None, *, process: bool = False) -> int:
 
     if process:
         exit_at_once_on_interrupt(interrupt_line)
-    from nnjax.checkpoint import missing_folders, removed_if_left_empty
+    from nnjax.checkpoint import made_default_folder, removed_if_left_empty
     from nnjax.parallel import split_cpu_cores
     from nnjax.sweep import SWEEPS_DIR, default_sweep_dir, load_sweep_spec, plural, run_sweep, summary_timing
 
@@ -81,9 +81,8 @@ def main(argv: list[str] | None = None, *, process: bool = False) -> int:
         if args.data_dir:
             base = apply_overrides(base, {"data_dir": args.data_dir})  # where the data come from: not a result field
         if not args.resume and args.out is None:  # chosen here, so that an interrupt can name it
-            new = missing_folders(SWEEPS_DIR)
-            args.out = str(default_sweep_dir(base))
-            made[:] = [Path(args.out), *new]
+            made[:] = made_default_folder(lambda: default_sweep_dir(base), SWEEPS_DIR)
+            args.out = str(made[0])
         with removed_if_left_empty(made):
             summary = run_sweep(
                 base, grid, args.resume or args.out, resume=bool(args.resume), progress=not args.no_progress

@@ -114,11 +114,13 @@ def new_folder(path: Path) -> Path:
     return path
 
 
-def missing_folders(path: Path) -> list[Path]:
-    """``path`` and those of its parents that do not exist yet, innermost first: the folders that making
-    ``path`` (or a folder in it) creates."""
-    path = Path(path)
-    return [q for q in (path, *path.parents) if not q.exists()]
+def made_default_folder(choose: Callable[[], Path], parent: Path) -> list[Path]:
+    """``[choose(), …]``: the default folder that ``choose`` makes in ``parent`` (e.g. ``run.default_run_dir``),
+    then the folders up to ``parent`` that it created, innermost first: what ``removed_if_left_empty``
+    removes again if the start is refused."""
+    parent = Path(parent)
+    missing = [q for q in (parent, *parent.parents) if not q.exists()]
+    return [Path(choose()), *missing]
 
 
 def remove_empty(folders: Iterable[Path]) -> None:

@@ -119,13 +119,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     check_given(cfg, field_overrides(args))
     if not args.resume:
         cfg = without_unused(cfg)  # config.json: momentum 0 for sgd, not the default 0.9 it ignores
-    from nnjax.checkpoint import missing_folders, removed_if_left_empty
+    from nnjax.checkpoint import made_default_folder, removed_if_left_empty
 
     args.default_out = []  # a default folder and the parents made for it: removed again while still empty
     if not args.resume and args.out is None:  # chosen here, so that an interrupt can name it
-        made = missing_folders(RUNS_DIR)
-        args.out = str(default_run_dir(cfg))
-        args.default_out = [Path(args.out), *made]
+        args.default_out = made_default_folder(lambda: default_run_dir(cfg), RUNS_DIR)
+        args.out = str(args.default_out[0])
     with removed_if_left_empty(args.default_out):
         result = train_and_evaluate(
             cfg, args.resume or args.out, resume=bool(args.resume), force=args.force, progress=not args.no_progress

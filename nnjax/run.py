@@ -70,6 +70,14 @@ def read_metrics(path: Path, require: dict[str, type | tuple[type, ...]] | None 
     Every line must be an object whose ``require`` keys (default: ``epoch``) hold values of the given
     type (or one of a tuple of types); otherwise CheckpointError naming the file's line and the key.
     """
+    return [m for _, m in read_numbered_metrics(path, require)]
+
+
+def read_numbered_metrics(
+    path: Path, require: dict[str, type | tuple[type, ...]] | None = None
+) -> list[tuple[int, dict[str, Any]]]:
+    """``read_metrics``, each line with its number in the file (blank lines count), so that an error
+    about a line's content can name it."""
     require = {"epoch": int} if require is None else require
     allowed = {k: t if isinstance(t, tuple) else (t,) for k, t in require.items()}
     if not Path(path).exists():
@@ -91,7 +99,7 @@ def read_metrics(path: Path, require: dict[str, type | tuple[type, ...]] | None 
                 got = "missing" if not isinstance(m, dict) or k not in m else f"{m[k]!r}"
                 want = " or ".join("null" if t is type(None) else t.__name__ for t in types)
                 raise CheckpointError(f"{path}: line {i}: {k!r} missing or not {want} ({got})")
-            lines.append(m)
+            lines.append((i, m))
     return lines
 
 

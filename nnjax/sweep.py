@@ -738,18 +738,6 @@ def _newest_decodable(ckpt_dir: Path, gid: str) -> tuple[int, dict[str, Any]] | 
     return None
 
 
-def _line_numbers(path: Path) -> list[int]:
-    """The numbers, in the file, of the lines ``run.read_metrics`` returns (read the same way: blank lines
-    and a last line cut short mid-write are skipped), so that an error can name a line."""
-    if not path.exists():
-        return []
-    text = path.read_bytes().decode("utf-8", errors="replace")
-    raw = text.splitlines()
-    if raw and not text.endswith("\n"):
-        raw.pop()
-    return [i for i, line in enumerate(raw, 1) if line.strip()]
-
-
 def _member_lines_out_of_place(mid: int, lines: list[tuple[int, int]], last: int) -> str | None:
     """Where member ``mid``'s (epoch, line number) ``lines`` first differ from its epochs 1, 2, …, ``last``:
     ``line 9 is member 1's epoch 2, expected its epoch 3``, or ``no line for member 0's epoch 2 (its last
@@ -783,13 +771,13 @@ def _check_resume_groups(sweep_dir: Path, groups: list[list[tuple[int, Config]]]
     an unfinished group's again as it trains it, and a finished group's from sweep.json
     (``_repair_group_info``) once these checks have passed.
     """
-    from nnjax.run import read_metrics
+    from nnjax.run import read_numbered_metrics
 
     metrics_path = sweep_dir / "metrics.jsonl"
     split = "val" if groups and groups[0][0][1].validation else "test"
     numbers = {f"{split}_accuracy": (float, int, type(None)), "epoch_s": (float, int)}  # what the summary reads
     epochs_of: dict[int, list[tuple[int, int]]] = {}  # member → (epoch, line number) of each of its lines
-    for m, line in zip(read_metrics(metrics_path, {**SWEEP_KEYS, **numbers}), _line_numbers(metrics_path)):
+    for line, m in read_numbered_metrics(metrics_path, {**SWEEP_KEYS, **numbers}):
         epochs_of.setdefault(m["member"], []).append((m["epoch"], line))
     planned = {f"g{gi:02d}": g for gi, g in enumerate(groups)}
     for gdir in sorted((sweep_dir / "groups").glob("g*")):
@@ -1217,9 +1205,8 @@ def cli_main(args: argparse.Namespace) -> int:
             if None not in whys and getattr(base, field) != NEUTRAL[field]:
                 raise ConfigError(f"{flag_name(field)} {flags[field]}: {whys.pop()}")
         if args.out is None:  # chosen here, so that an interrupt can name it
-            made = checkpoint.missing_folders(SWEEPS_DIR)
-            args.out = str(default_sweep_dir(base))
-            args.default_out = [Path(args.out), *made]
+            args.default_out = checkpoint.made_default_folder(lambda: default_sweep_dir(base), SWEEPS_DIR)
+            args.out = str(args.default_out[0])
         out = args.out
     with checkpoint.removed_if_left_empty(args.default_out):
         summary = run_sweep(

@@ -49,6 +49,36 @@ def test_one_epoch_on_mock_data_lowers_the_loss(splits_256, changes):
     assert 0 <= m["eval_accuracy"][0] <= 1 and m["grad_norm"][0] > 0
 
 
+@pytest.mark.parametrize("cost", ["cross_entropy", "quadratic"])
+def test_a_one_step_epochs_metrics_are_that_steps_loss_accuracy_and_norms(splits_256, cost):
+    """With one mini-batch of all the training images, the epoch's train_* metrics are the start's loss and
+    accuracy on them, grad_norm is the norm of that step's gradient and param_norm the norm of the result."""
+    from nnjax.activations import get_activation
+    from nnjax.costs import get_cost
+    from nnjax.model import forward
+    from nnjax.train import prepare_images
+
+    x, y = splits_256.x_train, splits_256.y_train
+    cfg = TINY.replace(batch_size=len(x), cost=cost)
+    state = init_state([cfg], len(x))
+    loss_0, acc_0 = jax.jit(make_evaluate(cfg))(state.params, x, y)
+    new_state, m = make_epoch(cfg, len(x))(state, epoch_key(cfg, 0), *to_device(x, y, x, y))
+    params_0 = unstack(state.params, 0)
+
+    def mean_cost(params):
+        z_Nx10 = forward(params, prepare_images(jax.numpy.asarray(x), cfg.standardize), get_activation(cfg.activation))
+        return jax.numpy.mean(jax.vmap(get_cost(cost))(z_Nx10, y))
+
+    assert 0.02 < float(acc_0[0]) < 0.5  # an untrained network: the accuracy and its complement differ
+    assert float(m["train_accuracy"][0]) == pytest.approx(float(acc_0[0]), abs=1e-6)
+    assert float(m["train_loss"][0]) == pytest.approx(float(loss_0[0]), rel=1e-5)
+    assert float(m["train_loss"][0]) == pytest.approx(float(mean_cost(params_0)), rel=1e-5)
+    grad_norm = float(optax.tree.norm(jax.grad(mean_cost)(params_0)))
+    assert float(m["grad_norm"][0]) == pytest.approx(grad_norm, rel=1e-4)
+    assert float(m["param_norm"][0]) == pytest.approx(float(optax.tree.norm(unstack(new_state.params, 0))), rel=1e-6)
+    assert float(m["param_norm"][0]) != pytest.approx(float(optax.tree.norm(params_0)), rel=1e-6)  # one step moved it
+
+
 def test_epoch_key_is_a_pure_function_of_data_seed_and_epoch():
     k = jax.random.key_data
     assert np.array_equal(k(epoch_key(TINY, 3)), k(epoch_key(TINY.replace(seed=9), 3)))
@@ -177,11 +207,17 @@ def test_eval_recomputes_the_saved_test_accuracy(run_pair, splits_256):
     assert r["test_loss"] == results["a"]["test_loss"]
 
 
-def test_load_run_gives_the_final_parameters(run_pair):
+def test_load_run_gives_the_final_parameters(run_pair, splits_256):
     root, _ = run_pair
     cfg, params_K, epoch = load_run(root / "a")
     assert epoch == 3 and cfg.seed == 0
     assert params_K[0]["W"].shape == (1, 16, 784)
+    x, y = splits_256.x_train, splits_256.y_train  # the same 3 epochs, in process: the same parameters
+    state, epoch_fn, data = init_state([TINY], len(x)), make_epoch(TINY, len(x)), to_device(x, y, x, y)
+    for e in range(3):
+        state, _ = epoch_fn(state, epoch_key(TINY, e), *data)
+    for got, want in zip(jax.tree_util.tree_leaves(params_K), jax.tree_util.tree_leaves(state.params)):
+        np.testing.assert_array_equal(got, want)
 
 
 def test_export_then_plain_numpy_forward(run_pair, splits_256, tmp_path):

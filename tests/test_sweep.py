@@ -331,6 +331,17 @@ def test_sweep_folder_files(tmp_path):
     accs = [r["final_test_accuracy"] for r in summary["members"][:2]]
     relu = summary["rows"][0]
     assert relu["activation"] == "relu" and relu["test_accuracy_mean"] == pytest.approx(np.mean(accs))
+    assert accs[0] != accs[1] and relu["test_accuracy_std"] == pytest.approx(np.std(accs, ddof=1))  # sample std
+    assert f"| relu | 2 | {100 * np.mean(accs):.2f} ± {100 * np.std(accs, ddof=1):.2f} |" in md
+    lines = [json.loads(line) for line in (s / "metrics.jsonl").read_text().splitlines()]
+    for m in summary["members"]:  # the best epoch: the highest test accuracy, the earliest of ties
+        curve = [(line["epoch"], line["test_accuracy"]) for line in lines if line["member"] == m["member"]]
+        assert [e for e, _ in curve] == [1, 2]
+        best = max(a for _, a in curve)
+        assert (m["best_epoch"], m["best_test_accuracy"]) == (min(e for e, a in curve if a == best), best)
+    relu_best = [m["best_epoch"] for m in summary["members"][:2]]
+    assert (relu["best_epoch_min"], relu["best_epoch_max"]) == (min(relu_best), max(relu_best))
+    assert relu["best_epoch_median"] == np.median(relu_best)
     with pytest.raises(ConfigError, match="already exists"):
         run_tiny(TINY, {"seed": [0]}, s)
     assert "4 members in 2 groups" in md

@@ -494,11 +494,15 @@ def _group_result(path: Path, ids: list[int]) -> dict[str, Any] | None:
         and all(type(done.get(k)) is t for k, t in GROUP_RESULT_KEYS.items())
         and done["eval_split"] in SPLIT_NAMES
         and all(isinstance(done.get(k), list) and len(done[k]) == len(ids) for k in GROUP_RESULT_LISTS)
-        and all(
-            isinstance(done.get(k), int | float) and not isinstance(done[k], bool) for k in ("train_s", "compile_s")
-        )
+        and all(v is None or _is_number(v) for k in ("test_accuracy", "test_loss") for v in done[k])
+        and all(v is None or (type(v) is int and v > 0) for v in done["diverged_epoch"])
+        and all(_is_number(done.get(k)) for k in ("train_s", "compile_s"))
     )
     return done if ok else None
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
 
 
 def _finished_group(gdir: Path, ids: list[int], epochs: int) -> tuple[dict[str, Any] | None, str | None]:

@@ -671,7 +671,14 @@ def test_a_damaged_group_result_is_finished_again(tmp_path, capsys):
     full = run_tiny(TINY, {"seed": [0, 1]}, s)
     path = s / "groups" / "g00" / "result.json"
     good = json.loads(path.read_text())
-    for damaged in ({"group": "g00", "members": [0, 1], "k": 2}, {**good, "test_accuracy": [0.5]}):
+    for damaged in (
+        {"group": "g00", "members": [0, 1], "k": 2},
+        {**good, "test_accuracy": [0.5]},
+        {**good, "diverged_epoch": ["2", None]},
+        {**good, "diverged_epoch": [True, None]},
+        {**good, "test_accuracy": ["0.5", 0.5]},
+        {**good, "test_loss": [[1.0], 0.5]},
+    ):
         path.write_text(json.dumps(damaged))
         again = run_tiny(TINY, {"seed": [0, 1]}, s, resume=True)
         assert again["members"] == full["members"]

@@ -836,14 +836,17 @@ def _check_resume_spec(sweep_dir: Path, base: Config, grid: dict[str, list]) -> 
             f"{sweep_dir}: --resume with the grid's fields in another order than the sweep was started with "
             f"({', '.join(saved_grid)}): that numbers the members differently"
         )
-    old, new = result_fields(saved_base), result_fields(base)
-    changed = [f for f in new if f not in grid and old.get(f) != new[f]]
-    if changed:
-        f = changed[0]
-        raise ConfigError(
-            f"{sweep_dir}: --resume with {f}={new[f]!r} but the sweep used {f}={old[f]!r}; "
-            "that would change its results (start a new sweep instead)"
-        )
+    # member by member: a field the base itself does not use (warmup_epochs with schedule cosine) or an init
+    # that resolves alike for the base's activation can still change the members that use it
+    for was, now in zip(expand(saved_base, grid, new=False), expand(base, grid, new=False)):
+        old, new = result_fields(was), result_fields(now)
+        changed = [f for f in FIELD_NAMES if f in old.keys() | new.keys() and old.get(f) != new.get(f)]
+        if changed:
+            f = changed[0]
+            raise ConfigError(
+                f"{sweep_dir}: --resume with {f}={getattr(base, f)!r} but the sweep used {f}={getattr(saved_base, f)!r}"
+                f" (member {now.name}); that would change its results (start a new sweep instead)"
+            )
 
 
 def run_sweep(

@@ -293,6 +293,9 @@ def test_resume_after_interruption_matches_uninterrupted(tmp_path, monkeypatch):
         sweep.run_sweep(base, {**grid, "seed": [0, 1, 2]}, cut, resume=True, progress=False, splits=SPLITS)
     with pytest.raises(ConfigError, match="would change its results"):
         sweep.run_sweep(base.replace(lr=0.1), grid, cut, resume=True, progress=False, splits=SPLITS)
+    # "auto" is glorot for the base's sigmoid, but he for the relu members: glorot changes them
+    with pytest.raises(ConfigError, match=r"init='glorot' but the sweep used init='auto' \(member activation=relu,"):
+        sweep.run_sweep(base.replace(init="glorot"), grid, cut, resume=True, progress=False, splits=SPLITS)
 
     with open(cut / "metrics.jsonl", "a") as f:  # a line cut short by the kill
         f.write('{"member": 2, "group": "g01", "epo')
@@ -699,6 +702,17 @@ def test_resume_of_a_finished_sweep_keeps_its_summary(tmp_path, capsys):
     (s / "summary.md").unlink()
     run_tiny(TINY, {"activation": ["sigmoid", "relu"]}, s, resume=True)
     assert "for this --resume" in (s / "summary.md").read_text()
+
+
+def test_resume_refuses_a_base_field_that_only_some_members_use(tmp_path):
+    """The base (schedule cosine) ignores warmup_epochs, but the warmup_cosine member of the grid uses it."""
+    grid = {"schedule": ["cosine", "warmup_cosine"]}
+    spec = {"sweep_format": sweep.SWEEP_FORMAT, "base": TINY.to_dict(), "grid": grid}
+    (tmp_path / "sweep.json").write_text(json.dumps(spec))
+    sweep._check_resume_spec(tmp_path, TINY, sweep.normalize_grid(grid))  # unchanged: accepted
+    sweep._check_resume_spec(tmp_path, TINY.replace(keep_checkpoints=9), sweep.normalize_grid(grid))  # no result
+    with pytest.raises(ConfigError, match=r"warmup_epochs=1 but the sweep used warmup_epochs=0 \(member schedule=warm"):
+        sweep._check_resume_spec(tmp_path, TINY.replace(warmup_epochs=1), sweep.normalize_grid(grid))
 
 
 def test_an_edited_sweep_json_is_named_in_its_errors(tmp_path):

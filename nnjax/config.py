@@ -254,12 +254,15 @@ INT32_MAX = 2**31 - 1
 MAX_UNROLL = 64  # scan_unroll: an unroll of 2,000 compiled for minutes and ran out of memory
 
 
-def validate(cfg: Config, new: bool = True, source: str | None = None) -> Config:
+def validate(
+    cfg: Config, new: bool = True, source: str | None = None, used_elsewhere: typing.Collection[str] = ()
+) -> Config:
     """Raise ConfigError naming the first bad field (and the file ``source`` it came from, if given);
     return cfg unchanged when it is fine.
 
-    ``new``: the config starts a run, so settings that would be silently ignored are refused too; a
-    saved config (``new=False``) is read as it trained (older nnjax accepted them).
+    ``new``: the config starts a run, so settings that would be silently ignored are refused too, except
+    the fields in ``used_elsewhere`` (a sweep member ignoring what other members use); a saved config
+    (``new=False``) is read as it trained (older nnjax accepted them).
     """
     where = f"{source}: " if source else ""
 
@@ -293,7 +296,7 @@ def validate(cfg: Config, new: bool = True, source: str | None = None) -> Config
         raise bad("momentum", "must be in [0, 1)")
     if cfg.schedule == "warmup_cosine" and cfg.warmup_epochs >= cfg.epochs:
         raise bad("warmup_epochs", f"must be fewer than epochs ({cfg.epochs})")
-    if new and cfg.warmup_epochs and "warmup_epochs" in unused_fields(cfg):  # it would silently do nothing
+    if new and cfg.warmup_epochs and "warmup_epochs" in unused_fields(cfg) and "warmup_epochs" not in used_elsewhere:
         raise bad("warmup_epochs", unused_fields(cfg)["warmup_epochs"])
     return cfg
 

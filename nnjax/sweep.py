@@ -165,7 +165,8 @@ def expand(base: Config, grid: dict[str, Sequence[Any]], new: bool = True) -> li
     each validated (``config.validate(new=)``: False for a saved sweep) and named by its grid values.
 
     A new sweep (``new``) refuses a grid over a field that changes no result (``NO_RESULT_GRID``) or that
-    no member uses (``config.unused_fields``): its values would train identical networks."""
+    no member uses (``config.unused_fields``): its values would train identical networks. A field set (in
+    the base or the grid) that only some members use is accepted; ``ignored_by`` names the others."""
     grid = normalize_grid(grid)
     for field in grid if new else ():  # a saved sweep (made by an older nnjax) is read as it was made
         if field in NON_RESULT_FIELDS:
@@ -177,12 +178,13 @@ def expand(base: Config, grid: dict[str, Sequence[Any]], new: bool = True) -> li
     configs = []
     for values in itertools.product(*grid.values()):
         cfg = base.replace(**dict(zip(grid, values)))
-        cfg = cfg.replace(name=member_name(cfg, list(grid)))
+        configs.append(cfg.replace(name=member_name(cfg, list(grid))))
+    used = {f for c in configs for f in NEUTRAL if f not in unused_fields(c)}  # by some member
+    for cfg in configs:
         try:
-            validate(cfg, new=new)
+            validate(cfg, new=new, used_elsewhere=used)
         except ConfigError as e:
             raise ConfigError(f"sweep member {cfg.name}: {e}") from None
-        configs.append(cfg)
     for field in grid if new else ():  # its values would train identical networks, told apart as if they differed
         whys = {unused_fields(c).get(field) for c in configs}
         if len(grid[field]) > 1 and None not in whys:

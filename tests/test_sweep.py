@@ -150,6 +150,24 @@ def test_a_field_that_only_some_members_use_is_a_warning():
     assert len(sweep.expand(TINY, warm)) == 2
 
 
+def test_a_warmup_only_some_members_use_is_accepted_and_one_none_uses_refused():
+    """A warm-up set for a grid over schedules is used by its warmup_cosine members (the others ignore it, as
+    sgd members ignore momentum); set where no member warms up, it would do nothing and is refused."""
+    base = TINY.replace(epochs=3, warmup_epochs=1)
+    mixed = sweep.expand(base, {"schedule": ["cosine", "warmup_cosine"]})
+    assert [(c.schedule, c.warmup_epochs) for c in mixed] == [("cosine", 1), ("warmup_cosine", 1)]
+    grid = {"schedule": ["cosine", "warmup_cosine"], "warmup_epochs": [0, 1]}
+    assert len(sweep.expand(TINY.replace(epochs=3), grid)) == 4
+    assert (
+        "e.g. schedule=cosine,warmup_epochs=0 and schedule=cosine,warmup_epochs=1 train the same network"
+        in (sweep.ignored_by(sweep.expand(TINY.replace(epochs=3), grid), grid)[0])
+    )
+    with pytest.raises(ConfigError, match=r"^sweep member schedule=cosine: config field 'warmup_epochs' = 1: only"):
+        sweep.expand(base, {"schedule": ["cosine", "constant"]})
+    with pytest.raises(ConfigError, match="must be fewer than epochs"):  # the members that use it are checked
+        sweep.expand(base.replace(warmup_epochs=3), {"schedule": ["cosine", "warmup_cosine"]})
+
+
 def test_cli_refuses_a_field_given_as_flag_and_in_the_grid(tmp_path, capsys):
     out = tmp_path / "s"
     assert cli_main(["sweep", "--out", str(out), "--weight-decay", "0.1", "--grid", "weight_decay=0,0.01"]) == 1

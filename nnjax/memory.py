@@ -90,18 +90,26 @@ def _split_sizes(cfg: Config, splits) -> tuple[int, int]:
 
 
 def check_memory(
-    groups: Sequence[Sequence[Config]], splits: Splits | None = None, limit: int | None = None, cpu_devices: int = 1
+    groups: Sequence[Sequence[Config]],
+    splits: Splits | None = None,
+    limit: int | None = None,
+    cpu_devices: int = 1,
+    member_devices: int = 1,
 ) -> None:
     """ConfigError (before anything is compiled) if a group's estimated memory exceeds the limit
-    (``cpu_devices``: as in ``estimate_bytes``). A single run is a group of one."""
+    (``cpu_devices``: as in ``estimate_bytes``). A single run is a group of one. ``member_devices`` > 1:
+    the members are split over that many accelerators, each with its own memory (the limit is one
+    device's), so one device's share of them (padded to an even split) is what must fit."""
     limit = memory_limit_bytes() if limit is None else limit
     for g in groups:
-        need = estimate_bytes(g, *_split_sizes(g[0], splits), cpu_devices)
+        share = list(g[: -(-len(g) // member_devices)])
+        need = estimate_bytes(share, *_split_sizes(g[0], splits), cpu_devices)
         if need > limit:
             hidden = ",".join(map(str, g[0].hidden)) or "none"
+            per_device = f" ({len(share)} on each of {member_devices} devices)" if member_devices > 1 else ""
             what, fix = (
                 (
-                    f"sweep group of {len(g)} members",
+                    f"sweep group of {len(g)} members{per_device}",
                     "sweep fewer values per group (e.g. fewer seeds or learning rates) or smaller layers",
                 )
                 if len(g) > 1

@@ -851,6 +851,28 @@ def _check_resume_spec(sweep_dir: Path, base: Config, grid: dict[str, list]) -> 
             )
 
 
+def _check_placement(members: Sequence[Config], splits: Splits | None, shard_members: bool | None) -> None:
+    """ConfigError, before anything is written, if a group placed as ``train.ensemble_placement`` places it
+    would not fit in memory (members split over CPU devices share the host's memory; split over
+    accelerators, each device holds its share) or splits a mini-batch over devices that do not divide it."""
+    import jax
+
+    from nnjax.parallel import batch_sharding, make_mesh
+    from nnjax.train import ensemble_placement
+
+    devices, placement = ensemble_placement(len(members), shard_members)
+    n = placement["n_devices"]
+    if placement["split"] == "members":
+        on_cpu = jax.default_backend() == "cpu"
+        check_memory([members], splits, cpu_devices=n if on_cpu else 1, member_devices=1 if on_cpu else n)
+    else:
+        check_memory([members], splits)
+        try:
+            batch_sharding(make_mesh(None if devices is None else list(devices)), members[0].batch_size)
+        except ConfigError as e:
+            raise ConfigError(f"sweep member {members[0].name}: {e}") from None
+
+
 def run_sweep(
     base: Config,
     grid: dict[str, Sequence[Any]],
@@ -894,10 +916,8 @@ def run_sweep(
         from nnjax.parallel import member_devices
 
         member_devices(1, shard_members)  # several processes: a clear error now, before anything is written
-    import jax
-
-    split_on_cpu = jax.default_backend() == "cpu" and shard_members is not False
-    check_memory(groups, splits, cpu_devices=jax.local_device_count() if split_on_cpu else 1)
+    for g in groups:  # as each group will be placed: its memory, and a mini-batch its devices can split
+        _check_placement(g, splits, shard_members)
 
     sweep_dir.mkdir(parents=True, exist_ok=True)
     with checkpoint.locked(sweep_dir):  # a second process on this folder would interleave its writes

@@ -55,3 +55,31 @@ def test_a_single_run_too_large_is_refused_before_anything_is_written(tmp_path):
     with pytest.raises(ConfigError, match="use smaller layers or a smaller batch"):
         memory.check_memory([[TINY]], SPLITS, limit=1000)
     memory.check_memory([[TINY]], SPLITS)  # the video-sized network fits
+
+
+def test_members_split_over_accelerators_count_one_devices_share():
+    """Each accelerator has its own memory: with members split over 8 of them, one device's share (padded
+    to an even split) must fit its limit, not all K members."""
+    wide = TINY.replace(hidden=(1024, 1024))
+    one_device = memory.estimate_bytes([wide] * 128, N_TRAIN, N_EVAL)
+    memory.check_memory([[wide] * 1024], SPLITS, limit=one_device, member_devices=8)
+    with pytest.raises(ConfigError, match=r"^sweep group of 1024 members with hidden=1024,1024 and"):
+        memory.check_memory([[wide] * 1024], SPLITS, limit=one_device)
+    with pytest.raises(ConfigError, match=r"^sweep group of 1025 members \(129 on each of 8 devices\) with hidden"):
+        memory.check_memory([[wide] * 1025], SPLITS, limit=one_device, member_devices=8)
+
+
+def test_a_sweep_checks_each_group_as_it_will_be_placed(monkeypatch):
+    """Members split over CPU devices share the host's memory; split over accelerators, each holds its share."""
+    import jax
+
+    import nnjax.train
+
+    calls = []
+    monkeypatch.setattr(memory, "check_memory", lambda groups, splits, **kw: calls.append((len(groups[0]), kw)))
+    monkeypatch.setattr(sweep, "check_memory", memory.check_memory)
+    monkeypatch.setattr(nnjax.train, "ensemble_placement", lambda k, shard: ([], {"split": "members", "n_devices": 8}))
+    for backend in ("cpu", "gpu"):
+        monkeypatch.setattr(jax, "default_backend", lambda backend=backend: backend)
+        sweep._check_placement([TINY] * 20, SPLITS, True)
+    assert calls == [(20, {"cpu_devices": 8, "member_devices": 1}), (20, {"cpu_devices": 1, "member_devices": 8})]

@@ -118,14 +118,38 @@ def _train(out_dir: str, from_cache: str = "") -> dict:
 
 
 def _batch_error(out_dir: str) -> dict:
+    """A run, and sweeps split by mini-batch (one with a grid whose second group is the bad one), with
+    a batch of 12 on 8 devices: their errors and whether their folders were written."""
     from nnjax.errors import ConfigError
     from nnjax.run import train_and_evaluate
+    from nnjax.sweep import run_sweep
 
-    try:
-        train_and_evaluate(small_config().replace(batch_size=12), out_dir, progress=False, splits=synthetic_splits())
-    except ConfigError as e:
-        return {"error": str(e), "folder_written": Path(out_dir).exists()}
-    return {"error": None, "folder_written": Path(out_dir).exists()}
+    out = {}
+    attempts = {
+        "run": lambda d: train_and_evaluate(
+            small_config().replace(batch_size=12), d, progress=False, splits=synthetic_splits()
+        ),
+        "sweep": lambda d: run_sweep(
+            small_config().replace(batch_size=12),
+            {"seed": [0, 1]},
+            d,
+            progress=False,
+            splits=synthetic_splits(),
+            shard_members=False,
+        ),
+        "grid": lambda d: run_sweep(
+            small_config(), {"batch_size": [32, 12]}, d, progress=False, splits=synthetic_splits(), shard_members=False
+        ),
+    }
+    for name, attempt in attempts.items():
+        folder = f"{out_dir}_{name}"
+        try:
+            attempt(folder)
+            out[name] = {"error": None}
+        except ConfigError as e:
+            out[name] = {"error": str(e)}
+        out[name]["folder_written"] = Path(folder).exists()
+    return out
 
 
 def _members() -> dict:
@@ -373,10 +397,15 @@ def test_batch_is_split_across_eight_devices(trained):
 
 
 def test_batch_not_divisible_by_devices_is_a_clear_error(tmp_path):
-    r = run_worker("batch_error", str(tmp_path / "run"), devices=8)
-    assert r["error"] is not None, "batch size 12 on 8 devices must fail"
-    assert "batch_size" in r["error"] and "12" in r["error"] and "8 devices" in r["error"]
-    assert not r["folder_written"], "the error must come before the run folder is written"
+    r = run_worker("batch_error", str(tmp_path / "b"), devices=8)
+    assert (
+        r["run"]["error"]
+        == "config field 'batch_size' = 12: not divisible by the 8 devices (use a multiple of 8, e.g. 16)"
+    )
+    assert r["sweep"]["error"] == "sweep member seed=0: " + r["run"]["error"]
+    assert r["grid"]["error"] == "sweep member batch_size=12: " + r["run"]["error"]
+    for name in r:  # before a folder is written (the grid's first group, batch 32, did not train)
+        assert not r[name]["folder_written"], name
 
 
 def test_shard_members_splits_the_ensemble_and_matches_unsharded():

@@ -195,7 +195,8 @@ def expand(base: Config, grid: dict[str, Sequence[Any]], new: bool = True) -> li
 def ignored_by(configs: Sequence[Config], grid: dict[str, list]) -> list[str]:
     """One line per grid field with several values that some members do not use (the others do): those
     members train identical networks under different values (a cross-product such as
-    ``optimizer=sgd,momentum momentum=0.5,0.9``), which a reader of the table should be told."""
+    ``optimizer=sgd,momentum momentum=0.5,0.9``), which a reader of the table should be told. Likewise a
+    grid over init whose "auto" is, for some activation, another of its values."""
     lines = []
     for field, values in grid.items():
         ignoring = [c for c in configs if field in unused_fields(c)]
@@ -208,6 +209,19 @@ def ignored_by(configs: Sequence[Config], grid: dict[str, list]) -> list[str]:
                 f"{len(ignoring)} members ignore grid field {field!r} ({unused_fields(a)[field]}): "
                 f"e.g. {a.name} and {b.name} train the same network"
             )
+    if "init" in grid and len(grid["init"]) > 1:  # "auto" is one of the schemes for each activation
+        seen: dict[str, Config] = {}
+        for c in configs:
+            key = json.dumps({k: v for k, v in result_fields(c).items() if k != "name"}, sort_keys=True)
+            if key in seen and seen[key].init != c.init:
+                a = seen[key]
+                auto = a if a.init == "auto" else c
+                lines.append(
+                    f"grid field 'init': {a.name} and {c.name} train the same network "
+                    f"(init auto is {auto.resolved_init()} for activation {auto.activation})"
+                )
+                break
+            seen.setdefault(key, c)
     return lines
 
 

@@ -150,6 +150,18 @@ def test_a_field_that_only_some_members_use_is_a_warning():
     assert len(sweep.expand(TINY, warm)) == 2
 
 
+def test_a_grid_over_init_warns_where_auto_is_one_of_its_values():
+    grid = {"activation": ["sigmoid", "relu"], "init": ["auto", "glorot"]}
+    assert sweep.ignored_by(sweep.expand(TINY, grid), grid) == [
+        "grid field 'init': activation=sigmoid,init=auto and activation=sigmoid,init=glorot train the same "
+        "network (init auto is glorot for activation sigmoid)"
+    ]
+    grid = {"activation": ["relu"], "init": ["glorot", "auto"]}
+    assert sweep.ignored_by(sweep.expand(TINY, grid), grid) == []  # auto is he for relu: two networks
+    grid = {"activation": ["relu"], "init": ["he", "auto"]}
+    assert sweep.ignored_by(sweep.expand(TINY, grid), grid)[0].endswith("(init auto is he for activation relu)")
+
+
 def test_a_warmup_only_some_members_use_is_accepted_and_one_none_uses_refused():
     """A warm-up set for a grid over schedules is used by its warmup_cosine members (the others ignore it, as
     sgd members ignore momentum); set where no member warms up, it would do nothing and is refused."""

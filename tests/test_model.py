@@ -156,12 +156,20 @@ def test_activations_one_ends_in_the_forward_logits():
     np.testing.assert_allclose(batched, acts[-1], rtol=1e-5, atol=1e-6)
 
 
-def test_probabilities_sum_to_one():
+def test_probabilities_are_each_costs_definition_and_sum_to_one():
     z_Bx10 = jax.random.normal(jax.random.key(8), (5, 10)) * 3
     for cost in COSTS:
         p = probabilities(z_Bx10, cost)
         np.testing.assert_allclose(p.sum(axis=-1), 1.0, rtol=1e-5)
         assert np.array_equal(np.argmax(p, -1), np.argmax(z_Bx10, -1))  # both are monotone in z
+    z = np.asarray(z_Bx10, np.float64)  # what each says, by its definition, for JAX and NumPy logits
+    e, s = np.exp(z), 1 / (1 + np.exp(-z))
+    for cost, want in {
+        "cross_entropy": e / e.sum(-1, keepdims=True),
+        "quadratic": s / s.sum(-1, keepdims=True),
+    }.items():
+        np.testing.assert_allclose(probabilities(z_Bx10, cost), want, rtol=1e-5)
+        np.testing.assert_allclose(probabilities(z, cost), want, rtol=1e-12)
 
 
 def test_costs_of_a_confident_right_answer_are_small():

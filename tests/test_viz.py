@@ -97,6 +97,27 @@ def test_every_figure_of_the_video_network(video_run, splits_256, tmp_path):
     assert_drawn(tmp_path / "mistakes.png", (1200, 740))
 
 
+def test_the_figures_show_this_runs_answers_on_the_digits_asked_for(video_run, splits_256, tmp_path, monkeypatch):
+    """What render_run hands each figure: the requested test images with their labels, the run's own
+    accuracy, and mistakes that are mistakes of the labels they show."""
+    import re
+
+    from nnjax.run import eval_run
+
+    figures = capture_figures(monkeypatch)
+    viz.render_run(video_run, tmp_path, digits=[3, 5], splits=splits_256)
+    assert len(figures) == len(FIGURES)
+    shown = dict(zip(FIGURES, figures))
+    y = splits_256.y_test
+    assert {f"test #3\nlabel {y[3]}", f"test #5\nlabel {y[5]}"} <= set(texts(shown["activations.png"]))
+    accuracy = eval_run(video_run, splits=splits_256)["test_accuracy"]
+    assert f"Confusion matrix: {100 * accuracy:.2f} % of 256 test images right" in texts(shown["confusion.png"])
+    titles = [re.fullmatch(r"#(\d+)\n(\d) → (\d) \(.*\)", t) for t in texts(shown["mistakes.png"])]
+    mistakes = [tuple(map(int, m.groups())) for m in titles if m]
+    assert len(mistakes) == min(viz.N_MISTAKES, round((1 - accuracy) * 256)) > 0
+    assert all(y[i] == true != pred for i, true, pred in mistakes)
+
+
 def test_cli_writes_into_the_run_folder_and_prints_the_paths(video_run, mock_data, capsys):
     with mock_data():
         assert cli_main(["viz", str(video_run), "--digits", "3,5", "--max-neurons", "9"]) == 0

@@ -347,17 +347,47 @@ def test_predict_uses_the_runs_pixel_scaling_activation_and_cost(activation, sta
     cfg = Config(activation=activation, standardize=standardize, cost=cost)
     params = init_params(jax.random.key(1), cfg.hidden, "glorot")
     x = np.random.default_rng(0).integers(0, 256, (3, 784), dtype=np.uint8)
-    a = x / 255.0
-    if standardize:
+    np.testing.assert_allclose(images.predict(params, cfg, x), numpy_probabilities(params, cfg, x), atol=1e-5)
+
+
+def numpy_probabilities(params: list, cfg: Config, x_Nx784: np.ndarray) -> np.ndarray:
+    """The network's probabilities written out in NumPy, in float64."""
+    a = x_Nx784 / 255.0
+    if cfg.standardize:
         a = (a - 0.1307) / 0.3081
-    σ = {"relu": lambda z: np.maximum(z, 0.0), "tanh": np.tanh}[activation]
+    σ = {"relu": lambda z: np.maximum(z, 0.0), "tanh": np.tanh, "sigmoid": lambda z: 1 / (1 + np.exp(-z))}
     W = [np.asarray(layer["W"], np.float64) for layer in params]
     b = [np.asarray(layer["b"], np.float64) for layer in params]
     for W_l, b_l in zip(W[:-1], b[:-1]):
-        a = σ(a @ W_l.T + b_l)
+        a = σ[cfg.activation](a @ W_l.T + b_l)
     z = a @ W[-1].T + b[-1]
-    e = 1.0 / (1.0 + np.exp(-z)) if cost == "quadratic" else np.exp(z - z.max(axis=1, keepdims=True))
-    np.testing.assert_allclose(images.predict(params, cfg, x), e / e.sum(axis=1, keepdims=True), atol=1e-5)
+    e = 1.0 / (1.0 + np.exp(-z)) if cfg.cost == "quadratic" else np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def test_predict_files_answers_with_the_runs_parameters_scaling_activation_and_cost(tmp_path):
+    """nnjax predict reads all of it from the run folder: a relu, standardised, quadratic-cost run."""
+    from nnjax.run import load_run
+    from nnjax.train import unstack
+
+    rng = np.random.default_rng(1)
+    x, y = rng.integers(0, 256, (96, 784), dtype=np.uint8), rng.integers(0, 10, 96).astype(np.int32)
+    cfg = Config(activation="relu", standardize=True, cost="quadratic", epochs=1, batch_size=32, seed=3)
+    train_and_evaluate(
+        cfg, tmp_path / "run", progress=False, splits=Splits(x[:64], y[:64], *[x[64:], y[64:]] * 2, "test")
+    )
+    _, ink, _ = sample_digit()
+    digit_784 = images.load_digit(write_scan(ink, tmp_path / "digit.png"))
+    (got,) = images.predict_files(tmp_path / "run", [str(tmp_path / "digit.png")])
+    saved_cfg, params_K, _ = load_run(tmp_path / "run")
+    want = numpy_probabilities(unstack(params_K, 0), saved_cfg, digit_784[None])[0]
+    np.testing.assert_allclose(got.probabilities_10, want, atol=1e-6)
+    for other in (
+        saved_cfg.replace(activation="sigmoid"),
+        saved_cfg.replace(standardize=False),
+        saved_cfg.replace(cost="cross_entropy"),
+    ):
+        assert np.abs(numpy_probabilities(unstack(params_K, 0), other, digit_784[None])[0] - want).max() > 1e-4
 
 
 def test_quadratic_probabilities_are_finite_for_any_logits():

@@ -12,6 +12,7 @@ import gzip
 import json
 import signal
 import struct
+import zlib
 from pathlib import Path
 
 import jax
@@ -162,18 +163,27 @@ def test_idx_random_bytes_and_wrong_files(tmp_path: Path):
     assert isinstance(outcome(check_idx_file, tmp_path, 0x803, None), DataError)  # a folder
 
 
-def test_check_manual_dir_damaged_files(tmp_path: Path):
+def test_check_manual_dir_damaged_files(tmp_path: Path, idx_template: Path):
+    """A complete folder passes; one damaged file in it is the error, and the error names that file."""
+    import shutil
+
     rng = np.random.default_rng(6)
     assert isinstance(outcome(check_manual_dir, tmp_path / "nowhere", "mnist"), DataError)
-    raw = idx_bytes(rng)
+    assert outcome(check_manual_dir, idx_template, "mnist") is None
+    names = sorted(p.name for p in idx_template.iterdir())
     for case in range(8):
-        folder = tmp_path / f"d{case}"
-        folder.mkdir()
-        damaged = (
-            gzip.compress(raw)[: int(rng.integers(0, 200))] if case % 2 else flip_bits(gzip.compress(raw), rng, 3)[0]
-        )
-        (folder / "train-images-idx3-ubyte.gz").write_bytes(damaged)
-        assert isinstance(outcome(check_manual_dir, folder, "mnist"), DataError), case
+        folder = shutil.copytree(idx_template, tmp_path / f"d{case}")
+        name = names[case % len(names)]
+        good = (folder / name).read_bytes()
+        cut = good[: int(rng.integers(0, len(good)))]
+        damaged = cut if case % 2 else flip_bits(good, rng, 3)[0]
+        (folder / name).write_bytes(damaged)
+        error = outcome(check_manual_dir, folder, "mnist")
+        with contextlib.suppress(OSError, EOFError, zlib.error):
+            if gzip.decompress(damaged) == gzip.decompress(good):  # a flip in the gzip header's time stamp
+                assert error is None, case
+                continue
+        assert isinstance(error, DataError) and str(error).startswith(f"{folder / name}: "), (case, error)
 
 
 # ---------------------------------------------------------------- checkpoints
@@ -286,11 +296,20 @@ def test_config_bit_flipped(tmp_path: Path, config_text: str):
     rng = np.random.default_rng(11)
     data = config_text.encode()
     path = tmp_path / "config.json"
+    original = json.loads(config_text)
     errors = 0
     for case in range(CASES):
         damaged, _ = flip_bits(data, rng, 1 + case % 3)
         path.write_bytes(damaged)
-        errors += outcome(load_and_validate, path) is not None
+        error = outcome(load_and_validate, path)
+        errors += error is not None
+        if error is None:  # only what a valid config says: every field named as saved, each value read as written
+            d = json.loads(damaged)
+            assert d.keys() == original.keys(), (case, damaged)
+            loaded = load_and_validate(path)
+            for k, v in d.items():
+                if k not in ("config_format", "nnjax_version"):
+                    assert getattr(loaded, k) == (tuple(v) if k == "hidden" else v), (case, k)
     assert errors > CASES // 2
 
 

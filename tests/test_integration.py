@@ -66,6 +66,10 @@ def test_validation_split_holds_out_the_last_10000(real_run):
     tfds_dir, _, _, _ = real_run
     s = load_splits("mnist", REAL_DATA_DIR, str(tfds_dir), validation=True)
     assert (len(s.x_train), len(s.x_eval), len(s.x_test), s.eval_split) == (50_000, 10_000, 10_000, "val")
+    whole = load_splits("mnist", REAL_DATA_DIR, str(tfds_dir))
+    assert np.array_equal(s.x_train, whole.x_train[:50_000]) and np.array_equal(s.y_train, whole.y_train[:50_000])
+    assert np.array_equal(s.x_eval, whole.x_train[50_000:]) and np.array_equal(s.y_eval, whole.y_train[50_000:])
+    assert np.array_equal(s.x_test, whole.x_test) and np.array_equal(s.y_test, whole.y_test)
 
 
 def test_short_real_run_passes_90_percent(real_run):

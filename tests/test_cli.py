@@ -556,26 +556,33 @@ def test_train_eval_export(tmp_path, cli, cli_error, mock64):
     assert f"--resume with lr=0.123 but the run used lr={Config().lr!r}" in line
 
 
-def test_exported_arrays_reproduce_the_forward_pass(tmp_path, cli, splits_256):
-    """Export a run and run its W and b through plain NumPy: the logits equal nnjax's forward pass."""
+@pytest.mark.parametrize("standardize", [False, True])
+def test_exported_arrays_reproduce_the_forward_pass(tmp_path, cli, splits_256, standardize):
+    """Export a run and run its W and b through plain NumPy, scaling the pixels as the file says: the logits
+    equal nnjax's forward pass on the pixels scaled as the run trained."""
     import jax
 
+    from nnjax.data import prepare_images
     from nnjax.model import forward_jit
     from nnjax.run import load_run, train_and_evaluate
     from nnjax.train import unstack
 
-    cfg = Config(activation="tanh", hidden=(8,), epochs=1, batch_size=32)
+    cfg = Config(activation="tanh", hidden=(8,), epochs=1, batch_size=32, standardize=standardize)
     train_and_evaluate(cfg, tmp_path / "run", progress=False, splits=splits_256)
     rc, _, err = cli("export", tmp_path / "run", tmp_path / "w.npz")
     assert rc == 0, err
     with np.load(tmp_path / "w.npz", allow_pickle=False) as z:
         arrays = dict(z)
     assert str(arrays["activation"]) == "tanh" and str(arrays["cost"]) == "cross_entropy"
+    assert arrays["standardize"].dtype == bool and bool(arrays["standardize"]) is standardize
     x_Nx784 = splits_256.x_test[:20].astype(np.float32) / 255.0
+    if arrays["standardize"]:
+        x_Nx784 = (x_Nx784 - 0.1307) / 0.3081
     hidden_Nx8 = np.tanh(x_Nx784 @ arrays["layer0_W"].T + arrays["layer0_b"])
     z_Nx10 = hidden_Nx8 @ arrays["layer1_W"].T + arrays["layer1_b"]
     _, params_K, _ = load_run(tmp_path / "run")
-    want = forward_jit(unstack(params_K, 0), jax.numpy.asarray(x_Nx784), jax.numpy.tanh)
+    pixels = prepare_images(jax.numpy.asarray(splits_256.x_test[:20]), standardize)
+    want = forward_jit(unstack(params_K, 0), pixels, jax.numpy.tanh)
     np.testing.assert_allclose(z_Nx10, np.asarray(want), rtol=1e-5, atol=1e-5)
 
 

@@ -9,8 +9,8 @@ from nnjax.errors import ConfigError
 
 Activation = Callable[[jax.Array], jax.Array]
 
-# A new activation is one entry here and one in DEFAULT_INIT below (tests/test_model.py checks both,
-# and compares each against a NumPy reference there).
+# A new activation is one entry here, one in FORMULAS and one in DEFAULT_INIT below (tests/test_model.py
+# checks all three, and compares each function with its formula in NumPy).
 ACTIVATIONS: dict[str, Activation] = {
     "sigmoid": jax.nn.sigmoid,  # the video's σ(z) = 1 / (1 + e^-z)
     "relu": jax.nn.relu,  # max(0, z): the modern default
@@ -20,6 +20,19 @@ ACTIVATIONS: dict[str, Activation] = {
     "softplus": jax.nn.softplus,
     "leaky_relu": jax.nn.leaky_relu,  # slope 0.01 below zero
     "identity": lambda z: z,  # no squashing: the whole network is then linear
+}
+
+# Each activation as a NumPy expression of z (``np`` is numpy): what an exported network (``nnjax export``)
+# computes, for readers of its .npz file outside JAX.
+FORMULAS: dict[str, str] = {
+    "sigmoid": "1 / (1 + np.exp(-z))",
+    "relu": "np.maximum(z, 0)",
+    "tanh": "np.tanh(z)",
+    "gelu": "0.5 * z * (1 + np.tanh(np.sqrt(2 / np.pi) * (z + 0.044715 * z**3)))",  # jax.nn.gelu: the tanh form
+    "silu": "z / (1 + np.exp(-z))",
+    "softplus": "np.logaddexp(z, 0)",
+    "leaky_relu": "np.where(z >= 0, z, 0.01 * z)",
+    "identity": "z",
 }
 
 # Initialisation that trains best with each activation (see nnjax/model.py INITS): variance-preserving

@@ -25,8 +25,9 @@ import jax
 import numpy as np
 
 from nnjax import checkpoint
+from nnjax.activations import FORMULAS
 from nnjax.config import Config, from_dict, load_json, result_fields, save_json, validate
-from nnjax.data import Splits, load_splits
+from nnjax.data import MEAN, STD, Splits, load_splits
 from nnjax.errors import CheckpointError, ConfigError, DivergedError
 from nnjax.memory import check_memory
 from nnjax.model import Params, count_params
@@ -525,9 +526,11 @@ def export_run(
     """Write the trained W and b of every layer as plain named arrays in an ``.npz`` file.
 
     Keys: ``layer0_W`` (16×784), ``layer0_b`` (16), …, ``activation`` / ``cost`` as strings,
-    ``standardize`` and ``epoch`` (of the parameters: the newest checkpoint's); loads with
-    ``numpy.load(FILE, allow_pickle=False)``. An existing ``out_file`` is replaced only
-    with ``overwrite`` (it may hold another run's weights). ``member``: that member of a sweep folder.
+    ``standardize`` and ``epoch`` (of the parameters: the newest checkpoint's), and as NumPy expressions
+    ``activation_formula`` (of ``z``, e.g. ``1 / (1 + np.exp(-z))``) and ``pixels_formula`` (of the uint8
+    image ``x``, e.g. ``x / 255``); loads with ``numpy.load(FILE, allow_pickle=False)``. An existing
+    ``out_file`` is replaced only with ``overwrite`` (it may hold another run's weights). ``member``: that
+    member of a sweep folder.
     """
     out_file = Path(out_file)
     if out_file.suffix != ".npz":
@@ -546,6 +549,8 @@ def export_run(
     arrays["cost"] = np.array(cfg.cost)
     arrays["standardize"] = np.array(cfg.standardize)
     arrays["epoch"] = np.array(epoch)
+    arrays["activation_formula"] = np.array(FORMULAS[cfg.activation])
+    arrays["pixels_formula"] = np.array(f"(x / 255 - {MEAN}) / {STD}" if cfg.standardize else "x / 255")
     checkpoint.check_writable_folder(out_file.parent)
     out_file.parent.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()

@@ -578,6 +578,10 @@ def test_exported_arrays_reproduce_the_forward_pass(tmp_path, cli, splits_256, s
     x_Nx784 = splits_256.x_test[:20].astype(np.float32) / 255.0
     if arrays["standardize"]:
         x_Nx784 = (x_Nx784 - 0.1307) / 0.3081
+    # the file's own formulas say the same (what a reader outside JAX follows)
+    x_uint8 = splits_256.x_test[:20].astype(np.float64)
+    np.testing.assert_allclose(eval(str(arrays["pixels_formula"]), {"x": x_uint8}), x_Nx784, rtol=1e-6, atol=1e-6)
+    assert str(arrays["activation_formula"]) == "np.tanh(z)"
     hidden_Nx8 = np.tanh(x_Nx784 @ arrays["layer0_W"].T + arrays["layer0_b"])
     z_Nx10 = hidden_Nx8 @ arrays["layer1_W"].T + arrays["layer1_b"]
     _, params_K, _ = load_run(tmp_path / "run")

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from jax.flatten_util import ravel_pytree
 
-from nnjax.activations import ACTIVATIONS, DEFAULT_INIT, get_activation
+from nnjax.activations import ACTIVATIONS, DEFAULT_INIT, FORMULAS, get_activation
 from nnjax.costs import COSTS, get_cost, probabilities
 from nnjax.errors import ConfigError
 from nnjax.model import (
@@ -103,24 +103,18 @@ def test_unknown_name_lists_the_valid_ones(lookup, registry):
 # ---- forward pass against plain NumPy ----------------------------------------------------------------
 
 
-def _np_gelu(z):  # jax.nn.gelu's default: the tanh approximation
-    return 0.5 * z * (1 + np.tanh(np.sqrt(2 / np.pi) * (z + 0.044715 * z**3)))
+def numpy_sigma(name: str):
+    """The activation as its FORMULAS entry says, evaluated in NumPy (what an exported network computes)."""
+    return lambda z: eval(FORMULAS[name], {"np": np, "z": z})
 
 
-NUMPY_SIGMA = {
-    "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
-    "relu": lambda z: np.maximum(z, 0),
-    "tanh": np.tanh,
-    "gelu": _np_gelu,
-    "silu": lambda z: z / (1 + np.exp(-z)),
-    "softplus": lambda z: np.log1p(np.exp(z)),
-    "leaky_relu": lambda z: np.where(z >= 0, z, 0.01 * z),
-    "identity": lambda z: z,
-}
-
-
-def test_numpy_reference_covers_every_activation():
-    assert set(NUMPY_SIGMA) == set(ACTIVATIONS)
+def test_every_activation_has_a_formula_that_matches_it():
+    assert set(FORMULAS) == set(ACTIVATIONS)
+    z = np.linspace(-6, 6, 241)
+    for name, σ in ACTIVATIONS.items():
+        np.testing.assert_allclose(numpy_sigma(name)(z), np.asarray(σ(jnp.asarray(z, jnp.float32))), atol=2e-6)
+    exact_gelu = z * 0.5 * (1 + np.vectorize(math.erf)(z / np.sqrt(2)))  # not what jax.nn.gelu computes
+    assert np.abs(numpy_sigma("gelu")(z) - exact_gelu).max() > 1e-4
 
 
 def numpy_forward(params, images_Bx784: np.ndarray, σ) -> np.ndarray:
@@ -141,7 +135,7 @@ def test_batched_jitted_forward_equals_numpy(name):
     z_Bx10 = forward_jit(params, jnp.asarray(x_Bx784), ACTIVATIONS[name])
     assert z_Bx10.shape == (12, 10)
     np.testing.assert_allclose(
-        np.asarray(z_Bx10), numpy_forward(params, x_Bx784, NUMPY_SIGMA[name]), rtol=1e-4, atol=1e-4
+        np.asarray(z_Bx10), numpy_forward(params, x_Bx784, numpy_sigma(name)), rtol=1e-4, atol=1e-4
     )
 
 

@@ -104,6 +104,13 @@ def read_numbered_metrics(
     return lines
 
 
+def _keep_metrics(path: Path, history: list[dict[str, Any]]) -> None:
+    """Make ``path`` hold exactly the lines of ``history`` (written only if it differs)."""
+    kept = "".join(json.dumps(m) + "\n" for m in history).encode()
+    if not path.exists() or path.read_bytes() != kept:
+        checkpoint.write_atomic(path, kept)
+
+
 def _metrics_until(path: Path, epoch: int) -> list[dict[str, Any]]:
     """The metrics lines of epochs 1..``epoch`` that a run resumed after ``epoch`` keeps.
 
@@ -206,17 +213,32 @@ def check_run_folder(run_dir: Path, doing: str = "") -> None:
         raise CheckpointError(f"{run_dir}: not a run folder (no config.json){doing}")
 
 
-def _finished_result(run_dir: Path, cfg: Config) -> dict[str, Any] | None:
-    """The saved result of a run that already trained all ``cfg.epochs`` (None if not finished)."""
+def _finished_result(run_dir: Path, cfg: Config, force: bool = False) -> dict[str, Any] | None:
+    """The saved result of a run that already trained all ``cfg.epochs`` (None if not finished).
+
+    With ``force``, a config that asks a finished run for other results than its final checkpoint records
+    is a ConfigError: no epoch is left to train with them."""
     found = checkpoint.list_checkpoints(run_dir / "checkpoints")
     if not found or found[-1][0] != cfg.epochs:
         return None
     try:
         result = json.loads((run_dir / "result.json").read_text())
-        checkpoint.restore(found[-1][1], _shape_target(cfg))
+        _, _, meta = checkpoint.restore(found[-1][1], _shape_target(cfg))
     except (OSError, ValueError, CheckpointError):  # no/damaged result or final checkpoint: finish again
         return None
-    return result if _is_result(result, cfg) else None
+    if not _is_result(result, cfg):
+        return None
+    trained = meta.get("config") if isinstance(meta, dict) else None
+    if force and isinstance(trained, dict):  # (without --force, config.json's result fields are cfg's)
+        new = result_fields(cfg)
+        changed = [k for k in new if k in trained and trained[k] != new[k]]
+        if changed:
+            k = changed[0]
+            raise ConfigError(
+                f"{run_dir}: already trained all {cfg.epochs} epochs with {k}={trained[k]!r}; --resume --force "
+                f"changes only epochs still to train (start a new run for {k}={new[k]!r})"
+            )
+    return result
 
 
 def _is_result(result: Any, cfg: Config) -> bool:
@@ -294,11 +316,16 @@ def train_and_evaluate(
             check_run_folder(run_dir, " to resume")
             stack.enter_context(checkpoint.locked(run_dir))
             _check_resumable(load_json(run_dir / "config.json"), cfg, force, run_dir)
-            finished = _finished_result(run_dir, cfg)
+            finished = _finished_result(run_dir, cfg, force)
             if finished is not None:
                 # Its metrics are part of the result (viz, sweeps of runs): lines lost or edited are an
                 # error, not a success that hides them; they cannot be rebuilt without training again.
-                _metrics_until(run_dir / "metrics.jsonl", cfg.epochs)
+                history = _metrics_until(run_dir / "metrics.jsonl", cfg.epochs)
+                # A --force extension stopped before its first checkpoint (killed, diverged) and taken back
+                # (--epochs as before) leaves its config.json and epochs past the end: tidied as a resume does.
+                _keep_metrics(run_dir / "metrics.jsonl", history)
+                if load_json(run_dir / "config.json") != cfg.replace(init=cfg.resolved_init()):
+                    save_json(cfg, run_dir / "config.json")
                 print(f"nnjax: {run_dir} already trained all {cfg.epochs} epochs; nothing to resume", file=sys.stderr)
                 return {**finished, "run_dir": str(run_dir)}  # where it is now (the folder may have moved)
         elif run_dir.exists() and not run_dir.is_dir():
@@ -351,9 +378,7 @@ def _train(
         for epoch, path in checkpoint.list_checkpoints(ckpt_dir):
             if epoch > start:  # newer than the one restored, so it did not load: keep it out of the way
                 path.replace(path.with_name(path.name + ".damaged"))
-        kept = "".join(json.dumps(m) + "\n" for m in history).encode()
-        if not metrics_path.exists() or metrics_path.read_bytes() != kept:
-            checkpoint.write_atomic(metrics_path, kept)
+        _keep_metrics(metrics_path, history)
         if load_json(config_path) != cfg.replace(init=cfg.resolved_init()):  # --force, or e.g. a new data_dir
             save_json(cfg, config_path)
     else:

@@ -310,6 +310,28 @@ def test_resume_of_a_finished_run_is_a_no_op(reference, tmp_path, cli, monkeypat
     assert folder_digest(done) == before
 
 
+def test_a_force_extension_taken_back_leaves_the_finished_run_as_it_was(reference, tmp_path, monkeypatch):
+    """--resume --force --epochs 40 --lr 1000 diverged (or was killed) before its first checkpoint, leaving
+    its config.json and two epochs past the end; --resume --force back to the run's own settings finishes
+    nothing, but tidies both. Other results for a finished run are refused: no epoch is left to train."""
+    from nnjax.config import save_json
+
+    ref_dir, ref_result = reference
+    done = Path(shutil.copytree(ref_dir, tmp_path / "done"))
+    metrics, checkpoints = (done / "metrics.jsonl").read_bytes(), folder_digest(done / "checkpoints")
+    last = json.loads(metrics.decode().splitlines()[-1])
+    with open(done / "metrics.jsonl", "a") as f:
+        f.writelines(json.dumps({**last, "epoch": e}) + "\n" for e in (13, 14))
+    save_json(CFG.replace(epochs=40, lr=1000.0), done / "config.json")
+    monkeypatch.setattr(run, "load_splits", lambda *a, **k: pytest.fail("a finished run needs no data"))
+    with pytest.raises(ConfigError, match=r"already trained all 12 epochs with lr=0.01; --resume --force changes only"):
+        run.train_and_evaluate(CFG.replace(lr=0.5), done, resume=True, force=True, progress=False)
+    result = run.train_and_evaluate(CFG, done, resume=True, force=True, progress=False)
+    assert result["test_accuracy"] == ref_result["test_accuracy"]
+    assert (done / "metrics.jsonl").read_bytes() == metrics and folder_digest(done / "checkpoints") == checkpoints
+    assert (done / "config.json").read_bytes() == (ref_dir / "config.json").read_bytes()
+
+
 def test_resume_of_a_run_killed_before_its_result_was_written(reference, tmp_path):
     ref_dir, ref_result = reference
     done = Path(shutil.copytree(ref_dir, tmp_path / "done"))

@@ -24,6 +24,7 @@ import re
 import socket
 import struct
 import sys
+import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -48,7 +49,8 @@ IDX_FILES = {
     "t10k-labels-idx1-ubyte.gz": (0x801, 10_000),
 }
 IDX_DATASETS = ("mnist", "fashion_mnist")
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: a CRC-32 per row of each array (``{name}_crc``), for blocks read by offset
+CACHE_ARRAYS = ("x_train", "y_train", "x_test", "y_test")
 
 
 @dataclass(frozen=True)
@@ -179,7 +181,7 @@ def _cache_path(root: Path, dataset: str) -> Path:
 def _read_cache(path: Path) -> dict[str, np.ndarray] | None:
     try:
         with np.load(path, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in ("x_train", "y_train", "x_test", "y_test", "format")}
+            arrays = {k: z[k] for k in (*CACHE_ARRAYS, "format")}
     except Exception:  # missing, partial or stale: rebuild it from tfds
         return None
     return arrays if int(arrays.pop("format")) == CACHE_FORMAT else None
@@ -191,7 +193,8 @@ def _write_cache(path: Path, arrays: dict[str, np.ndarray]) -> None:
     from nnjax.checkpoint import write_atomic
 
     buf = io.BytesIO()
-    np.savez(buf, format=np.int64(CACHE_FORMAT), **arrays)
+    crcs = {f"{k}_crc": _row_crcs(arrays[k]) for k in CACHE_ARRAYS}
+    np.savez(buf, format=np.int64(CACHE_FORMAT), **arrays, **crcs)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, buf.getvalue())
@@ -201,6 +204,12 @@ def _write_cache(path: Path, arrays: dict[str, np.ndarray]) -> None:
             f"nnjax: warning: cannot write the array cache {path} ({why}); the data set loads through tfds each time",
             file=sys.stderr,
         )
+
+
+def _row_crcs(a: np.ndarray) -> np.ndarray:
+    """The CRC-32 of each row's bytes: a block of rows read by offset (``_read_rows``) is checked against
+    them, as the zip's own CRC checks a whole array."""
+    return np.array([zlib.crc32(row.tobytes()) for row in np.ascontiguousarray(a).reshape(len(a), -1)], np.uint32)
 
 
 def _split_to_numpy(builder, split: str) -> tuple[np.ndarray, np.ndarray]:
@@ -325,7 +334,6 @@ def _npz_layout(path: Path) -> dict[str, tuple[int, np.dtype, tuple[int, ...]]] 
 
     None if the file is missing or is not a plain uncompressed, C-ordered npz (it is then read whole).
     """
-    import zipfile
 
     layout = {}
     try:
@@ -354,8 +362,9 @@ def _npz_layout(path: Path) -> dict[str, tuple[int, np.dtype, tuple[int, ...]]] 
     return layout
 
 
-def _read_rows(path: Path, layout, name: str, lo: int, hi: int) -> np.ndarray:
-    """Rows [lo, hi) of array ``name`` of an npz with ``layout``: one seek, one read of their bytes."""
+def _read_rows(path: Path, layout, name: str, lo: int, hi: int, crcs: np.ndarray) -> np.ndarray:
+    """Rows [lo, hi) of array ``name`` of an npz with ``layout``: one seek, one read of their bytes, checked
+    against the rows' CRC-32s ``crcs`` (OSError if one differs)."""
     offset, dtype, shape = layout[name]
     row = math.prod(shape[1:])
     with open(path, "rb") as f:
@@ -363,7 +372,10 @@ def _read_rows(path: Path, layout, name: str, lo: int, hi: int) -> np.ndarray:
         out = np.fromfile(f, dtype, count=(hi - lo) * row)
     if out.size != (hi - lo) * row:
         raise OSError(f"{path}: {name} is cut short")
-    return out.reshape(hi - lo, *shape[1:])
+    out = out.reshape(hi - lo, *shape[1:])
+    if not np.array_equal(_row_crcs(out), crcs[lo:hi]):
+        raise OSError(f"{path}: {name} is damaged")
+    return out
 
 
 def _check_validation(dataset: str, n: int) -> None:
@@ -394,13 +406,13 @@ def _load_blocks(dataset: str, data_dir: str | None, tfds_dir: str | None, valid
     path = _cache_path(tfds_root(tfds_dir), dataset)
     # As in load_arrays: once tfds is imported, mock data may be active and the cache must not shadow it.
     layout = None if "tensorflow_datasets" in sys.modules else _npz_layout(path)
-    names = ("x_train", "y_train", "x_test", "y_test")
     try:
-        if layout is None or not all(k in layout for k in (*names, "format")):
+        if layout is None or not all(k in layout for k in (*CACHE_ARRAYS, "format")):
             raise OSError("no usable cache")
-        with np.load(path, allow_pickle=False) as z:  # reads this one member only
+        with np.load(path, allow_pickle=False) as z:  # reads these members only
             if int(z["format"]) != CACHE_FORMAT:
                 raise OSError("stale cache")
+            crcs = {k: z[f"{k}_crc"] for k in CACHE_ARRAYS}
         n_all, n_test = layout["x_train"][2][0], layout["x_test"][2][0]
         if layout["y_train"][2][0] != n_all or layout["y_test"][2][0] != n_test:
             raise OSError("damaged cache")
@@ -408,17 +420,20 @@ def _load_blocks(dataset: str, data_dir: str | None, tfds_dir: str | None, valid
             _check_validation(dataset, n_all)
         n_train = n_all - N_VALIDATION if validation else n_all
         tr, te = _bounds(rows, n_train), _bounds(rows, n_test)
-        x_train, y_train = (_read_rows(path, layout, k, *tr) for k in ("x_train", "y_train"))
-        x_test, y_test = (_read_rows(path, layout, k, *te) for k in ("x_test", "y_test"))
-    except (OSError, ValueError):  # no cache, or a damaged one: load_splits builds (or rebuilds) it
+        x_train, y_train = (_read_rows(path, layout, k, *tr, crcs[k]) for k in ("x_train", "y_train"))
+        x_test, y_test = (_read_rows(path, layout, k, *te, crcs[k]) for k in ("x_test", "y_test"))
+        if validation:  # the held-out images are the last rows of the cached train split
+            ev = _bounds(rows, N_VALIDATION)
+            x_eval, y_eval = (
+                _read_rows(path, layout, k, n_train + ev[0], n_train + ev[1], crcs[k]) for k in ("x_train", "y_train")
+            )
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):  # no cache, or a damaged one: rebuilt
         return _blocks_of(load_splits(dataset, data_dir, tfds_dir, validation), rows)
     _warn_if_missing(manual_dir(data_dir), tfds_root(tfds_dir))  # read from the cache, as load_arrays says
     if not validation:
         return Splits(
             x_train, y_train, x_test, y_test, x_test, y_test, "test", (tr[0], te[0], te[0]), (n_all,) + (n_test,) * 2
         )
-    ev = _bounds(rows, N_VALIDATION)  # the held-out images are the last rows of the cached train split
-    x_eval, y_eval = (_read_rows(path, layout, k, n_train + ev[0], n_train + ev[1]) for k in ("x_train", "y_train"))
     return Splits(
         x_train, y_train, x_eval, y_eval, x_test, y_test, "val", (tr[0], ev[0], te[0]), (n_train, N_VALIDATION, n_test)
     )

@@ -430,6 +430,29 @@ def test_a_process_reads_only_its_block_of_the_cache(tmp_path, monkeypatch, vali
         assert np.array_equal(y, whole.rows(split)[1][start : start + len(y)]), split
 
 
+@pytest.mark.parametrize("name", ["x_train", "y_test"])
+def test_a_damaged_block_of_the_cache_is_never_trained_on(tmp_path, monkeypatch, name):
+    """A byte flipped inside a process's block (its rows are read by offset, past the zip's CRC) is caught
+    by the rows' own CRC-32s: the data come from a rebuild instead."""
+    monkeypatch.delitem(sys.modules, "tensorflow_datasets", raising=False)
+    a = _fake_arrays(10_050)
+    path = data._cache_path(tmp_path, "mnist")
+    data._write_cache(path, a)
+    offset, dtype, shape = data._npz_layout(path)[name]
+    raw = bytearray(path.read_bytes())
+    raw[offset + 3 * dtype.itemsize * int(np.prod(shape[1:])) + 1] ^= 0x10  # row 3, in process 0's block
+    path.write_bytes(bytes(raw))
+    rebuilt = []
+    monkeypatch.setattr(data, "load_arrays", lambda *args, **kw: rebuilt.append(1) or a)
+    block = data.load_splits("mnist", tfds_dir=str(tmp_path), rows=_halves(0))
+    assert (
+        rebuilt and np.array_equal(block.x_train, a["x_train"][:5025]) and np.array_equal(block.y_test, a["y_test"][:4])
+    )
+    rebuilt.clear()  # the other process's block is intact: read from the cache
+    block = data.load_splits("mnist", tfds_dir=str(tmp_path), rows=_halves(1))
+    assert not rebuilt and np.array_equal(block.x_train, a["x_train"][5025:])
+
+
 def test_blocks_without_a_cache_come_from_the_whole_set(tmp_path, monkeypatch):
     a = _fake_arrays(10_050)
     monkeypatch.setattr(data, "load_arrays", lambda *args, **kw: a)

@@ -213,11 +213,9 @@ def check_run_folder(run_dir: Path, doing: str = "") -> None:
         raise CheckpointError(f"{run_dir}: not a run folder (no config.json){doing}")
 
 
-def _finished_result(run_dir: Path, cfg: Config, force: bool = False) -> dict[str, Any] | None:
-    """The saved result of a run that already trained all ``cfg.epochs`` (None if not finished).
-
-    With ``force``, a config that asks a finished run for other results than its final checkpoint records
-    is a ConfigError: no epoch is left to train with them."""
+def _finished_result(run_dir: Path, cfg: Config) -> tuple[dict[str, Any], Any] | None:
+    """(saved result, final checkpoint's meta) of a run that already trained all ``cfg.epochs`` (None if
+    not finished)."""
     found = checkpoint.list_checkpoints(run_dir / "checkpoints")
     if not found or found[-1][0] != cfg.epochs:
         return None
@@ -226,19 +224,24 @@ def _finished_result(run_dir: Path, cfg: Config, force: bool = False) -> dict[st
         _, _, meta = checkpoint.restore(found[-1][1], _shape_target(cfg))
     except (OSError, ValueError, CheckpointError):  # no/damaged result or final checkpoint: finish again
         return None
-    if not _is_result(result, cfg):
-        return None
+    return (result, meta) if _is_result(result, cfg) else None
+
+
+def _check_no_epoch_left(run_dir: Path, cfg: Config, meta: Any) -> None:
+    """For ``--resume --force`` of a run whose newest checkpoint is of its last epoch: ConfigError if
+    ``cfg`` asks for other results than that checkpoint records (config.json's, where an older one records
+    none), as no epoch is left to train with them. ``epochs`` is not compared: a run may be ended early."""
     trained = meta.get("config") if isinstance(meta, dict) else None
-    if force and isinstance(trained, dict):  # (without --force, config.json's result fields are cfg's)
-        new = result_fields(cfg)
-        changed = [k for k in new if k in trained and trained[k] != new[k]]
-        if changed:
-            k = changed[0]
-            raise ConfigError(
-                f"{run_dir}: already trained all {cfg.epochs} epochs with {k}={trained[k]!r}; --resume --force "
-                f"changes only epochs still to train (start a new run for {k}={new[k]!r})"
-            )
-    return result
+    if not isinstance(trained, dict):
+        trained = result_fields(load_json(run_dir / "config.json"))
+    new = result_fields(cfg)
+    changed = [k for k in new if k != "epochs" and k in trained and trained[k] != new[k]]
+    if changed:
+        k = changed[0]
+        raise ConfigError(
+            f"{run_dir}: already trained all {cfg.epochs} epochs with {k}={trained[k]!r}; --resume --force "
+            f"changes only epochs still to train (start a new run for {k}={new[k]!r})"
+        )
 
 
 def _is_result(result: Any, cfg: Config) -> bool:
@@ -316,8 +319,10 @@ def train_and_evaluate(
             check_run_folder(run_dir, " to resume")
             stack.enter_context(checkpoint.locked(run_dir))
             _check_resumable(load_json(run_dir / "config.json"), cfg, force, run_dir)
-            finished = _finished_result(run_dir, cfg, force)
+            finished = _finished_result(run_dir, cfg)
             if finished is not None:
+                if force:
+                    _check_no_epoch_left(run_dir, cfg, finished[1])
                 # Its metrics are part of the result (viz, sweeps of runs): lines lost or edited are an
                 # error, not a success that hides them; they cannot be rebuilt without training again.
                 history = _metrics_until(run_dir / "metrics.jsonl", cfg.epochs)
@@ -327,13 +332,13 @@ def train_and_evaluate(
                 if load_json(run_dir / "config.json") != cfg.replace(init=cfg.resolved_init()):
                     save_json(cfg, run_dir / "config.json")
                 print(f"nnjax: {run_dir} already trained all {cfg.epochs} epochs; nothing to resume", file=sys.stderr)
-                return {**finished, "run_dir": str(run_dir)}  # where it is now (the folder may have moved)
+                return {**finished[0], "run_dir": str(run_dir)}  # where it is now (the folder may have moved)
         elif run_dir.exists() and not run_dir.is_dir():
             raise ConfigError(f"{run_dir}: is a file; --out names the run folder to create")
         elif run_dir.exists() and any(run_dir.iterdir()):
             raise ConfigError(f"{run_dir}: run folder already exists; use --resume or another --out")
         checkpoint.check_writable_folder(run_dir)  # now, not after loading the data and compiling
-        return _train(cfg, run_dir, resume, progress, splits, stack)
+        return _train(cfg, run_dir, resume, progress, splits, stack, force)
 
 
 def _train(
@@ -343,6 +348,7 @@ def _train(
     progress: bool,
     splits: Splits | None,
     stack: contextlib.ExitStack,
+    force: bool = False,
 ) -> dict[str, Any]:
     if splits is None:
         # With several processes each one loads only the rows its own devices hold (multi-host).
@@ -360,10 +366,12 @@ def _train(
     if resume:
         found = checkpoint.restore_latest(ckpt_dir, state_tree(state, cfg, 0), warn=lambda s: print(s, file=sys.stderr))
         if found is not None:
-            start, tree, _ = found
+            start, tree, meta = found
             ckpt = checkpoint.checkpoint_path(ckpt_dir, start)
             if start > cfg.epochs:
                 raise ConfigError(f"{ckpt}: the run is already past epochs={cfg.epochs}")
+            if force and start == cfg.epochs:  # e.g. its result.json lost: finished again, nothing trained
+                _check_no_epoch_left(run_dir, cfg, meta)
             check_data_key(tree, cfg, start, ckpt)
             state = _with_hyperparams_of(tree["train"], state)
         history = _metrics_until(metrics_path, start)

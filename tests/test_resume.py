@@ -26,7 +26,7 @@ import pytest
 from conftest import synthetic_splits
 
 from nnjax import checkpoint, run
-from nnjax.config import Config
+from nnjax.config import Config, load_json
 from nnjax.errors import CheckpointError, ConfigError
 
 SPLITS = synthetic_splits()
@@ -330,6 +330,35 @@ def test_a_force_extension_taken_back_leaves_the_finished_run_as_it_was(referenc
     assert result["test_accuracy"] == ref_result["test_accuracy"]
     assert (done / "metrics.jsonl").read_bytes() == metrics and folder_digest(done / "checkpoints") == checkpoints
     assert (done / "config.json").read_bytes() == (ref_dir / "config.json").read_bytes()
+
+
+def test_a_run_ended_early_with_force_can_be_resumed_again_but_not_given_other_results(reference, tmp_path):
+    """A 12-epoch run stopped at its epoch-10 checkpoint and ended there (--force --epochs 10): repeating
+    that is a no-op, although the checkpoint's own config says 12 epochs. Another lr is refused for it
+    whether or not its result.json is intact, and where its checkpoint records no config (older nnjax),
+    against config.json."""
+    ref_dir, _ = reference
+    done = Path(shutil.copytree(ref_dir, tmp_path / "done"))
+    (done / "checkpoints" / "epoch_000012.msgpack").unlink()
+    (done / "result.json").unlink()
+    ten = CFG.replace(epochs=10)
+    ended = run.train_and_evaluate(ten, done, resume=True, force=True, progress=False, splits=SPLITS)
+    assert ended["epochs"] == 10 and load_json(done / "config.json").epochs == 10
+    again = run.train_and_evaluate(ten, done, resume=True, force=True, progress=False, splits=SPLITS)
+    assert again == {**ended, "run_dir": str(done)}
+    refusal = r"already trained all 10 epochs with lr=0.01; --resume --force changes only epochs still to train"
+    for result_json in ("intact", "damaged"):
+        if result_json == "damaged":
+            (done / "result.json").write_text("{}")
+        with pytest.raises(ConfigError, match=refusal):
+            run.train_and_evaluate(ten.replace(lr=0.5), done, resume=True, force=True, progress=False, splits=SPLITS)
+    path = done / "checkpoints" / "epoch_000010.msgpack"  # as an older nnjax wrote it: no config in its meta
+    _, tree, _ = checkpoint.restore(path, run._shape_target(ten))
+    path.write_bytes(checkpoint.encode(10, tree, {}))
+    before = folder_digest(done)
+    with pytest.raises(ConfigError, match=refusal):
+        run.train_and_evaluate(ten.replace(lr=0.5), done, resume=True, force=True, progress=False, splits=SPLITS)
+    assert folder_digest(done) == before
 
 
 def test_resume_of_a_run_killed_before_its_result_was_written(reference, tmp_path):

@@ -209,7 +209,8 @@ def _write_cache(path: Path, arrays: dict[str, np.ndarray]) -> None:
 def _row_crcs(a: np.ndarray) -> np.ndarray:
     """The CRC-32 of each row's bytes: a block of rows read by offset (``_read_rows``) is checked against
     them, as the zip's own CRC checks a whole array."""
-    return np.array([zlib.crc32(row.tobytes()) for row in np.ascontiguousarray(a).reshape(len(a), -1)], np.uint32)
+    rows = np.ascontiguousarray(a).reshape(len(a), math.prod(a.shape[1:]))  # also 0 rows (an empty block)
+    return np.array([zlib.crc32(row.tobytes()) for row in rows], np.uint32)
 
 
 def _split_to_numpy(builder, split: str) -> tuple[np.ndarray, np.ndarray]:

@@ -166,7 +166,8 @@ def expand(base: Config, grid: dict[str, Sequence[Any]], new: bool = True) -> li
 
     A new sweep (``new``) refuses a grid over a field that changes no result (``NO_RESULT_GRID``) or that
     no member uses (``config.unused_fields``): its values would train identical networks. A field set (in
-    the base or the grid) that only some members use is accepted; ``ignored_by`` names the others."""
+    the base or the grid) that only some members use is accepted; for a grid field, ``ignored_by`` names
+    the members that ignore it."""
     grid = normalize_grid(grid)
     for field in grid if new else ():  # a saved sweep (made by an older nnjax) is read as it was made
         if field in NON_RESULT_FIELDS:

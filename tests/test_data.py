@@ -451,6 +451,8 @@ def test_a_damaged_block_of_the_cache_is_never_trained_on(tmp_path, monkeypatch,
     rebuilt.clear()  # the other process's block is intact: read from the cache
     block = data.load_splits("mnist", tfds_dir=str(tmp_path), rows=_halves(1))
     assert not rebuilt and np.array_equal(block.x_train, a["x_train"][5025:])
+    block = data.load_splits("mnist", tfds_dir=str(tmp_path), validation=True, rows=lambda n: (n, n))  # no rows
+    assert not rebuilt and block.x_train.shape == (0, 784) and block.y_eval.shape == (0,) and block.n_train == 50
 
 
 def test_blocks_without_a_cache_come_from_the_whole_set(tmp_path, monkeypatch):

@@ -190,6 +190,9 @@ def expand(base: Config, grid: dict[str, Sequence[Any]], new: bool = True) -> li
         whys = {unused_fields(c).get(field) for c in configs}
         if len(grid[field]) > 1 and None not in whys:
             raise ConfigError(f"grid field {field!r}: {whys.pop()}, so its values would train identical networks")
+    twins = _init_twins(configs) if new and len(grid.get("init", [])) > 1 else []
+    if sum(map(len, twins)) == len(configs) > 0:  # every member has a twin
+        raise ConfigError(f"grid field 'init': {_auto_is(twins)}, so its values would train identical networks")
     return configs
 
 
@@ -210,20 +213,30 @@ def ignored_by(configs: Sequence[Config], grid: dict[str, list]) -> list[str]:
                 f"{len(ignoring)} members ignore grid field {field!r} ({unused_fields(a)[field]}): "
                 f"e.g. {a.name} and {b.name} train the same network"
             )
-    if "init" in grid and len(grid["init"]) > 1:  # "auto" is one of the schemes for each activation
-        seen: dict[str, Config] = {}
-        for c in configs:
-            key = json.dumps({k: v for k, v in result_fields(c).items() if k != "name"}, sort_keys=True)
-            if key in seen and seen[key].init != c.init:
-                a = seen[key]
-                auto = a if a.init == "auto" else c
-                lines.append(
-                    f"grid field 'init': {a.name} and {c.name} train the same network "
-                    f"(init auto is {auto.resolved_init()} for activation {auto.activation})"
-                )
-                break
-            seen.setdefault(key, c)
+    twins = _init_twins(configs) if len(grid.get("init", [])) > 1 else []
+    if twins:
+        a, b = twins[0][:2]
+        lines.append(f"grid field 'init': {_auto_is(twins)}: e.g. {a.name} and {b.name} train the same network")
     return lines
+
+
+def _init_twins(configs: Sequence[Config]) -> list[list[Config]]:
+    """The groups of members that differ only in init, by name: "auto" and the scheme it is for their
+    activation (``Config.resolved_init``)."""
+    same: dict[str, list[Config]] = {}
+    for c in configs:
+        key = json.dumps({k: v for k, v in result_fields(c).items() if k != "name"}, sort_keys=True)
+        same.setdefault(key, []).append(c)
+    return [g for g in same.values() if len(g) > 1 and len({c.init for c in g}) > 1]
+
+
+def _auto_is(twins: list[list[Config]]) -> str:
+    """``auto is glorot for sigmoid and tanh, he for relu``: what "auto" means for the twins' activations."""
+    acts: dict[str, list[str]] = {}
+    for c in (c for g in twins for c in g if c.init == "auto"):
+        if c.activation not in acts.setdefault(c.resolved_init(), []):
+            acts[c.resolved_init()].append(c.activation)
+    return "auto is " + ", ".join(f"{init} for {' and '.join(a)}" for init, a in acts.items())
 
 
 def group_key(cfg: Config) -> tuple:

@@ -151,15 +151,25 @@ def test_a_field_that_only_some_members_use_is_a_warning():
 
 
 def test_a_grid_over_init_warns_where_auto_is_one_of_its_values():
-    grid = {"activation": ["sigmoid", "relu"], "init": ["auto", "glorot"]}
+    grid = {"activation": ["sigmoid", "relu", "tanh"], "init": ["auto", "glorot"]}
     assert sweep.ignored_by(sweep.expand(TINY, grid), grid) == [
-        "grid field 'init': activation=sigmoid,init=auto and activation=sigmoid,init=glorot train the same "
-        "network (init auto is glorot for activation sigmoid)"
+        "grid field 'init': auto is glorot for sigmoid and tanh: e.g. activation=sigmoid,init=auto and "
+        "activation=sigmoid,init=glorot train the same network"
     ]
     grid = {"activation": ["relu"], "init": ["glorot", "auto"]}
     assert sweep.ignored_by(sweep.expand(TINY, grid), grid) == []  # auto is he for relu: two networks
-    grid = {"activation": ["relu"], "init": ["he", "auto"]}
-    assert sweep.ignored_by(sweep.expand(TINY, grid), grid)[0].endswith("(init auto is he for activation relu)")
+    grid = {"activation": ["relu", "tanh"], "init": ["he", "glorot", "auto"]}
+    assert sweep.ignored_by(sweep.expand(TINY, grid), grid)[0].startswith(
+        "grid field 'init': auto is he for relu, glorot for tanh: e.g. activation=relu,init=he and"
+    )
+    # every member with a twin: refused, as a grid over a field no member uses is
+    for grid, why in (
+        ({"init": ["auto", "glorot"], "seed": [0, 1]}, "auto is glorot for sigmoid"),
+        ({"activation": ["sigmoid", "tanh"], "init": ["glorot", "auto"]}, "auto is glorot for sigmoid and tanh"),
+    ):
+        with pytest.raises(ConfigError, match=rf"^grid field 'init': {why}, so its values would train identical"):
+            sweep.expand(TINY, grid)
+    assert len(sweep.expand(TINY, {"init": ["auto", "glorot"]}, new=False)) == 2  # a saved sweep still reads
 
 
 def test_a_warmup_only_some_members_use_is_accepted_and_one_none_uses_refused():

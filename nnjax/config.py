@@ -189,11 +189,16 @@ def from_dict(d: dict[str, Any], *, source: str = "config", complete: bool = Fal
     return Config(**values)
 
 
+def is_number(v: Any) -> bool:
+    """An int or float as JSON gives them (not a bool)."""
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
 def _check_json_type(field: str, v: Any, kind: Any, source: str) -> Any:
     ok = {
         bool: isinstance(v, bool),
         int: isinstance(v, int) and not isinstance(v, bool),
-        float: isinstance(v, int | float) and not isinstance(v, bool),
+        float: is_number(v),
         str: isinstance(v, str),
         str | None: v is None or isinstance(v, str),
     }.get(kind, True)

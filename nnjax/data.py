@@ -103,6 +103,11 @@ def prepare_images(x_uint8: np.ndarray | jax.Array, standardize: bool) -> np.nda
     return (x - MEAN) / STD if standardize else x
 
 
+def pixels_formula(standardize: bool) -> str:
+    """What ``prepare_images`` computes, as a NumPy expression of the uint8 image ``x`` (for exports)."""
+    return f"(x / 255 - {MEAN}) / {STD}" if standardize else "x / 255"
+
+
 def tfds_root(tfds_dir: str | None = None) -> Path:
     """Where tfds keeps built data sets: the argument, $TFDS_DATA_DIR, or ~/tensorflow_datasets."""
     return Path(tfds_dir or os.environ.get("TFDS_DATA_DIR") or Path.home() / "tensorflow_datasets").expanduser()

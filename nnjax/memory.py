@@ -93,20 +93,20 @@ def check_memory(
     groups: Sequence[Sequence[Config]],
     splits: Splits | None = None,
     limit: int | None = None,
-    cpu_devices: int = 1,
-    member_devices: int = 1,
+    devices: int = 1,
+    shared_memory: bool = True,
 ) -> None:
-    """ConfigError (before anything is compiled) if a group's estimated memory exceeds the limit
-    (``cpu_devices``: as in ``estimate_bytes``). A single run is a group of one. ``member_devices`` > 1:
-    the members are split over that many accelerators, each with its own memory (the limit is one
-    device's), so one device's share of them (padded to an even split) is what must fit."""
+    """ConfigError (before anything is compiled) if a group's estimated memory exceeds the limit. A single
+    run is a group of one. ``devices`` > 1: the members are split over that many devices, which either
+    share one memory (CPU devices of one host: ``estimate_bytes``' ``cpu_devices``) or each have their own
+    (accelerators: one device's share of the members, padded to an even split, must fit the limit)."""
     limit = memory_limit_bytes() if limit is None else limit
     for g in groups:
-        share = list(g[: -(-len(g) // member_devices)])
-        need = estimate_bytes(share, *_split_sizes(g[0], splits), cpu_devices)
+        share = list(g) if shared_memory else list(g[: -(-len(g) // devices)])
+        need = estimate_bytes(share, *_split_sizes(g[0], splits), devices if shared_memory else 1)
         if need > limit:
             hidden = ",".join(map(str, g[0].hidden)) or "none"
-            per_device = f" ({len(share)} on each of {member_devices} devices)" if member_devices > 1 else ""
+            per_device = f" ({len(share)} on each of {devices} devices)" if not shared_memory and devices > 1 else ""
             what, fix = (
                 (
                     f"sweep group of {len(g)} members{per_device}",

@@ -26,8 +26,8 @@ import numpy as np
 
 from nnjax import checkpoint
 from nnjax.activations import FORMULAS
-from nnjax.config import Config, from_dict, load_json, result_fields, save_json, validate
-from nnjax.data import MEAN, STD, Splits, load_splits
+from nnjax.config import Config, from_dict, is_number, load_json, result_fields, save_json, validate
+from nnjax.data import Splits, load_splits, pixels_formula
 from nnjax.errors import CheckpointError, ConfigError, DivergedError
 from nnjax.memory import check_memory
 from nnjax.model import Params, count_params
@@ -109,6 +109,12 @@ def _keep_metrics(path: Path, history: list[dict[str, Any]]) -> None:
     kept = "".join(json.dumps(m) + "\n" for m in history).encode()
     if not path.exists() or path.read_bytes() != kept:
         checkpoint.write_atomic(path, kept)
+
+
+def _keep_config(path: Path, cfg: Config) -> None:
+    """Make config.json at ``path`` say ``cfg`` (written only if it differs)."""
+    if load_json(path) != cfg.replace(init=cfg.resolved_init()):
+        save_json(cfg, path)
 
 
 def _metrics_until(path: Path, epoch: int) -> list[dict[str, Any]]:
@@ -246,15 +252,14 @@ def _check_no_epoch_left(run_dir: Path, cfg: Config, meta: Any) -> None:
 
 def _is_result(result: Any, cfg: Config) -> bool:
     """Whether ``result`` holds what a finished run of ``cfg`` reports (else it is finished again)."""
-    number = (int, float)
     return (
         isinstance(result, dict)
         and result.get("epochs") == cfg.epochs
-        and type(result.get("test_accuracy")) in number
-        and type(result.get("compile_s")) in number
-        and type(result.get("epoch_s_median", "missing")) in (*number, type(None))
+        and is_number(result.get("test_accuracy"))
+        and is_number(result.get("compile_s"))
+        and (result.get("epoch_s_median", "missing") is None or is_number(result.get("epoch_s_median")))
         and isinstance(result.get("device"), str)
-        and (not cfg.validation or type(result.get("val_accuracy")) in number)
+        and (not cfg.validation or is_number(result.get("val_accuracy")))
     )
 
 
@@ -329,8 +334,7 @@ def train_and_evaluate(
                 # A --force extension stopped before its first checkpoint (killed, diverged) and taken back
                 # (--epochs as before) leaves its config.json and epochs past the end: tidied as a resume does.
                 _keep_metrics(run_dir / "metrics.jsonl", history)
-                if load_json(run_dir / "config.json") != cfg.replace(init=cfg.resolved_init()):
-                    save_json(cfg, run_dir / "config.json")
+                _keep_config(run_dir / "config.json", cfg)
                 print(f"nnjax: {run_dir} already trained all {cfg.epochs} epochs; nothing to resume", file=sys.stderr)
                 return {**finished[0], "run_dir": str(run_dir)}  # where it is now (the folder may have moved)
         elif run_dir.exists() and not run_dir.is_dir():
@@ -387,8 +391,7 @@ def _train(
             if epoch > start:  # newer than the one restored, so it did not load: keep it out of the way
                 path.replace(path.with_name(path.name + ".damaged"))
         _keep_metrics(metrics_path, history)
-        if load_json(config_path) != cfg.replace(init=cfg.resolved_init()):  # --force, or e.g. a new data_dir
-            save_json(cfg, config_path)
+        _keep_config(config_path, cfg)  # --force, or e.g. a new data_dir
     else:
         stack.enter_context(checkpoint.locked(run_dir))
         if config_path.exists():
@@ -583,7 +586,7 @@ def export_run(
     arrays["standardize"] = np.array(cfg.standardize)
     arrays["epoch"] = np.array(epoch)
     arrays["activation_formula"] = np.array(FORMULAS[cfg.activation])
-    arrays["pixels_formula"] = np.array(f"(x / 255 - {MEAN}) / {STD}" if cfg.standardize else "x / 255")
+    arrays["pixels_formula"] = np.array(pixels_formula(cfg.standardize))
     checkpoint.check_writable_folder(out_file.parent)
     out_file.parent.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()

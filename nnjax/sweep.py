@@ -41,6 +41,7 @@ from nnjax.config import (
     Config,
     apply_overrides,
     from_dict,
+    is_number,
     parse_value,
     result_fields,
     unused_fields,
@@ -524,15 +525,11 @@ def _group_result(path: Path, ids: list[int]) -> dict[str, Any] | None:
         and all(type(done.get(k)) is t for k, t in GROUP_RESULT_KEYS.items())
         and done["eval_split"] in SPLIT_NAMES
         and all(isinstance(done.get(k), list) and len(done[k]) == len(ids) for k in GROUP_RESULT_LISTS)
-        and all(v is None or _is_number(v) for k in ("test_accuracy", "test_loss") for v in done[k])
+        and all(v is None or is_number(v) for k in ("test_accuracy", "test_loss") for v in done[k])
         and all(v is None or (type(v) is int and v > 0) for v in done["diverged_epoch"])
-        and all(_is_number(done.get(k)) for k in ("train_s", "compile_s"))
+        and all(is_number(done.get(k)) for k in ("train_s", "compile_s"))
     )
     return done if ok else None
-
-
-def _is_number(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
 
 
 def _finished_group(gdir: Path, ids: list[int], epochs: int) -> tuple[dict[str, Any] | None, str | None]:
@@ -855,7 +852,9 @@ def _check_resume_groups(sweep_dir: Path, groups: list[list[tuple[int, Config]]]
                 )
 
 
-def _check_resume_spec(sweep_dir: Path, base: Config, grid: dict[str, list]) -> None:
+def _check_resume_spec(sweep_dir: Path, base: Config, grid: dict[str, list], configs: Sequence[Config]) -> None:
+    """ConfigError unless ``base`` × ``grid`` (whose members are ``configs``) is the saved sweep's, but for
+    fields that change no result."""
     saved_base, saved_grid = load_sweep_spec(sweep_dir)
     if saved_grid != grid:
         raise ConfigError(
@@ -868,7 +867,7 @@ def _check_resume_spec(sweep_dir: Path, base: Config, grid: dict[str, list]) -> 
         )
     # member by member: a field the base itself does not use (warmup_epochs with schedule cosine) or an init
     # that resolves alike for the base's activation can still change the members that use it
-    for was, now in zip(expand(saved_base, grid, new=False), expand(base, grid, new=False)):
+    for was, now in zip(expand(saved_base, grid, new=False), configs):
         old, new = result_fields(was), result_fields(now)
         changed = [f for f in FIELD_NAMES if f in old.keys() | new.keys() and old.get(f) != new.get(f)]
         if changed:
@@ -892,7 +891,7 @@ def _check_placement(members: Sequence[Config], splits: Splits | None, shard_mem
     n = placement["n_devices"]
     if placement["split"] == "members":
         on_cpu = jax.default_backend() == "cpu"
-        check_memory([members], splits, cpu_devices=n if on_cpu else 1, member_devices=1 if on_cpu else n)
+        check_memory([members], splits, devices=n, shared_memory=on_cpu)
     else:
         check_memory([members], splits)
         try:
@@ -932,7 +931,7 @@ def run_sweep(
     sweep_dir = process_run_dir(Path(out_dir) if out_dir is not None else default_sweep_dir(base))
 
     if resume:
-        _check_resume_spec(sweep_dir, base, grid)
+        _check_resume_spec(sweep_dir, base, grid, configs)
     elif sweep_dir.exists() and not sweep_dir.is_dir():
         raise ConfigError(f"{sweep_dir}: is a file; --out names the sweep folder to create")
     elif sweep_dir.exists() and any(sweep_dir.iterdir()):

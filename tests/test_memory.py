@@ -62,11 +62,13 @@ def test_members_split_over_accelerators_count_one_devices_share():
     to an even split) must fit its limit, not all K members."""
     wide = TINY.replace(hidden=(1024, 1024))
     one_device = memory.estimate_bytes([wide] * 128, N_TRAIN, N_EVAL)
-    memory.check_memory([[wide] * 1024], SPLITS, limit=one_device, member_devices=8)
+    memory.check_memory([[wide] * 1024], SPLITS, limit=one_device, devices=8, shared_memory=False)
     with pytest.raises(ConfigError, match=r"^sweep group of 1024 members with hidden=1024,1024 and"):
         memory.check_memory([[wide] * 1024], SPLITS, limit=one_device)
+    with pytest.raises(ConfigError, match=r"^sweep group of 1024 members with hidden=1024,1024 and"):
+        memory.check_memory([[wide] * 1024], SPLITS, limit=one_device, devices=8)  # 8 CPU devices: one memory
     with pytest.raises(ConfigError, match=r"^sweep group of 1025 members \(129 on each of 8 devices\) with hidden"):
-        memory.check_memory([[wide] * 1025], SPLITS, limit=one_device, member_devices=8)
+        memory.check_memory([[wide] * 1025], SPLITS, limit=one_device, devices=8, shared_memory=False)
 
 
 def test_a_sweep_checks_each_group_as_it_will_be_placed(monkeypatch):
@@ -82,4 +84,4 @@ def test_a_sweep_checks_each_group_as_it_will_be_placed(monkeypatch):
     for backend in ("cpu", "gpu"):
         monkeypatch.setattr(jax, "default_backend", lambda backend=backend: backend)
         sweep._check_placement([TINY] * 20, SPLITS, True)
-    assert calls == [(20, {"cpu_devices": 8, "member_devices": 1}), (20, {"cpu_devices": 1, "member_devices": 8})]
+    assert calls == [(20, {"devices": 8, "shared_memory": True}), (20, {"devices": 8, "shared_memory": False})]

@@ -749,10 +749,14 @@ def test_resume_refuses_a_base_field_that_only_some_members_use(tmp_path):
     grid = {"schedule": ["cosine", "warmup_cosine"]}
     spec = {"sweep_format": sweep.SWEEP_FORMAT, "base": TINY.to_dict(), "grid": grid}
     (tmp_path / "sweep.json").write_text(json.dumps(spec))
-    sweep._check_resume_spec(tmp_path, TINY, sweep.normalize_grid(grid))  # unchanged: accepted
-    sweep._check_resume_spec(tmp_path, TINY.replace(keep_checkpoints=9), sweep.normalize_grid(grid))  # no result
+
+    def check(base):
+        sweep._check_resume_spec(tmp_path, base, grid, sweep.expand(base, grid, new=False))
+
+    check(TINY)  # unchanged: accepted
+    check(TINY.replace(keep_checkpoints=9))  # changes no result
     with pytest.raises(ConfigError, match=r"warmup_epochs=1 but the sweep used warmup_epochs=0 \(member schedule=warm"):
-        sweep._check_resume_spec(tmp_path, TINY.replace(warmup_epochs=1), sweep.normalize_grid(grid))
+        check(TINY.replace(warmup_epochs=1))
 
 
 def test_an_edited_sweep_json_is_named_in_its_errors(tmp_path):

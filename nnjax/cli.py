@@ -272,6 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--grid",
         nargs="+",
+        action="extend",  # --grid a=1,2 --grid b=3: both (their check for a field given twice sees all)
         default=[],
         metavar="FIELD=V1,V2",
         help="values per config field, e.g. activation=sigmoid,relu seed=0,1,2 lr=0.1,0.3 (hidden: 16x16,32x32)",
@@ -416,6 +417,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 def _run(args: argparse.Namespace) -> int:
     """Run a parsed verb: its bad input is one line on stderr and exit 1, an interrupt exit 130."""
     try:
+        for name in ("out", "resume", "config_file", "run_dir"):  # '' would mean the current folder
+            if getattr(args, name, None) == "":
+                raise ConfigError(f"{'RUN_DIR' if name == 'run_dir' else flag_name(name)} is empty: name a path")
         return args.func(args)
     except (NnjaxError, OSError) as e:
         print(f"nnjax: error: {error_text(e)}", file=sys.stderr)

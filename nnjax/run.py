@@ -216,7 +216,7 @@ def check_run_folder(run_dir: Path, doing: str = "") -> None:
                 f"{run_dir}: a sweep folder, not a run folder{doing} (one member of it: --member N, "
                 "see members.csv; continue the sweep: nnjax sweep --resume)"
             )
-        raise CheckpointError(f"{run_dir}: not a run folder (no config.json){doing}")
+        raise CheckpointError(f"{run_dir}: not a run folder (no config.json) nor a sweep folder (no sweep.json){doing}")
 
 
 def _finished_result(run_dir: Path, cfg: Config) -> tuple[dict[str, Any], Any] | None:

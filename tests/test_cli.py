@@ -256,7 +256,10 @@ def test_verbs_on_a_missing_run_folder(tmp_path, cli_error, verb):
     line = cli_error(*verb, tmp_path / "nope", *extra)
     assert line == f"nnjax: error: {tmp_path / 'nope'}: run folder not found"
     (tmp_path / "empty").mkdir()
-    assert "not a run folder" in cli_error(*verb, tmp_path / "empty", *extra)
+    assert cli_error(*verb, tmp_path / "empty", *extra) == (
+        f"nnjax: error: {tmp_path / 'empty'}: not a run folder (no config.json) nor a sweep folder (no sweep.json)"
+        + (" to resume" if verb[0] == "train" else "")
+    )
     (tmp_path / "f.txt").write_text("x")
     assert (
         cli_error(*verb, tmp_path / "f.txt", *extra)
@@ -657,3 +660,36 @@ def test_a_start_refused_after_its_default_folder_was_made_leaves_no_folder(tmp_
     (tmp_path / "runs").mkdir()  # made before: kept, empty as it is
     assert nnjax.cli.main(["train", *missing]) == 1
     assert [p.name for p in tmp_path.iterdir()] == ["runs"] and list(tmp_path.glob("runs/*")) == []
+
+
+@pytest.mark.parametrize(
+    "argv, flag",
+    [
+        (["train", "--out", ""], "--out"),
+        (["sweep", "--grid", "seed=0,1", "--out", ""], "--out"),
+        (["train", "--resume", ""], "--resume"),
+        (["train", "--config-file", ""], "--config-file"),
+        (["eval", ""], "RUN_DIR"),
+        (["viz", ""], "RUN_DIR"),
+    ],
+)
+def test_an_empty_path_is_refused_not_read_as_the_current_folder(tmp_path, monkeypatch, cli_error, argv, flag):
+    monkeypatch.chdir(tmp_path)  # an empty folder: '' would have been it
+    assert cli_error(*argv) == f"nnjax: error: {flag} is empty: name a path"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_grid_given_twice_sweeps_both(monkeypatch, tmp_path, cli_error):
+    from nnjax import sweep
+
+    seen = {}
+
+    def fake_run_sweep(base, grid, out, **kw):
+        seen["grid"] = grid
+        raise ConfigError("stopped before training")
+
+    monkeypatch.setattr(sweep, "run_sweep", fake_run_sweep)
+    assert cli_error("sweep", "--grid", "seed=0,1", "--grid", "activation=sigmoid,relu", "--out", tmp_path / "s")
+    assert seen["grid"] == {"seed": [0, 1], "activation": ["sigmoid", "relu"]}
+    line = cli_error("sweep", "--grid", "seed=0,1", "--grid", "seed=2", "--out", tmp_path / "s")
+    assert "field 'seed' is given twice" in line

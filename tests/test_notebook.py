@@ -56,14 +56,59 @@ def test_notebook_parameters_are_at_the_top():
     assert any("!pip install" in s and "git+{REPO_URL}" in s for s in sources), "installs from the repository"
 
 
-def test_notebook_stops_without_a_tpu():
-    """On this CPU machine the device cell, with REQUIRE_TPU as shipped, stops with a clear message."""
+@pytest.fixture(autouse=True)
+def matmul_precision():
+    """The device cell sets jax_default_matmul_precision for the process: put back after each test."""
+    import jax
+
+    before = jax.config.jax_default_matmul_precision
+    yield
+    jax.config.update("jax_default_matmul_precision", before)
+
+
+def test_notebook_stops_without_a_tpu(monkeypatch):
+    """On this CPU machine the device cell, with REQUIRE_TPU as shipped, stops with a clear message; where a
+    TPU is attached (/dev/accel*) but JAX runs on the CPU, the message says jax and libtpu do not match."""
+    import pathlib
+
     cells = code_cells()
     ns: dict = {}
     run_cell(cells[0], ns, 0)
     device_cell = next(i for i, c in enumerate(cells) if "REQUIRE_TPU and" in c)
     with pytest.raises(SystemExit, match=r"No TPU here: JAX sees \d+ cpu device.*Change runtime type → TPU"):
         run_cell(cells[device_cell], ns, device_cell)
+    import jax
+
+    assert jax.config.jax_default_matmul_precision == "highest"  # float32 products on a TPU too
+    real_glob = pathlib.Path.glob
+    monkeypatch.setattr(pathlib.Path, "glob", lambda p, pat: [p / "accel0"] if pat == "accel*" else real_glob(p, pat))
+    with pytest.raises(SystemExit, match=r"A TPU is attached but JAX runs on cpu: this jax does not match"):
+        run_cell(cells[device_cell], ns, device_cell)
+
+
+def test_install_cell_keeps_the_runtimes_jax_and_adds_tensorflow_only_where_missing(monkeypatch):
+    import importlib.metadata
+    import importlib.util
+
+    cells = code_cells()
+    ns: dict = {}
+    run_cell(cells[0], ns, 0)
+    install = next(i for i, c in enumerate(cells) if "pip_constraints" in c)
+    assert (
+        '!pip install -q -c {CONSTRAINTS} "nnjax{EXTRA} @ git+{REPO_URL}@{REF}"'
+        in nbformat.read(NOTEBOOK, as_version=4)
+        .cells[[c.cell_type for c in nbformat.read(NOTEBOOK, as_version=4).cells].index("code") + install]
+        .source
+    )
+    run_cell(cells[install], ns, install)  # nnjax is importable here: nothing is installed
+    assert ns["EXTRA"] == ""  # this machine has TensorFlow
+    pins = Path(ns["pip_constraints"]()).read_text().split()
+    for name in ("jax", "jaxlib", "numpy", "ml_dtypes"):
+        assert f"{name}=={importlib.metadata.version(name)}" in pins
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda n, *a: None if n == "tensorflow" else real_find_spec(n, *a))
+    run_cell(cells[install], ns, install)
+    assert ns["EXTRA"] == "[tf]"  # a Colab TPU runtime: tensorflow-cpu comes with nnjax
 
 
 def test_notebook_runs_on_cpu(tmp_path, monkeypatch):

@@ -94,12 +94,8 @@ def test_install_cell_keeps_the_runtimes_jax_and_adds_tensorflow_only_where_miss
     ns: dict = {}
     run_cell(cells[0], ns, 0)
     install = next(i for i, c in enumerate(cells) if "pip_constraints" in c)
-    assert (
-        '!pip install -q -c {CONSTRAINTS} "nnjax{EXTRA} @ git+{REPO_URL}@{REF}"'
-        in nbformat.read(NOTEBOOK, as_version=4)
-        .cells[[c.cell_type for c in nbformat.read(NOTEBOOK, as_version=4).cells].index("code") + install]
-        .source
-    )
+    code_sources = [c.source for c in nbformat.read(NOTEBOOK, as_version=4).cells if c.cell_type == "code"]
+    assert '!pip install -q -c {CONSTRAINTS} "nnjax{EXTRA} @ git+{REPO_URL}@{REF}"' in code_sources[install]
     run_cell(cells[install], ns, install)  # nnjax is importable here: nothing is installed
     assert ns["EXTRA"] == ""  # this machine has TensorFlow
     pins = Path(ns["pip_constraints"]()).read_text().split()

@@ -23,7 +23,6 @@ import argparse
 import contextlib
 import json
 import statistics
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 import optax  # noqa: E402
-from ensemble_scaling import cpu_name, load_data, prepare, time_epoch  # noqa: E402 (splits the CPU first)
+from ensemble_scaling import cpu_name, load_data, prepare, run_json_child, time_epoch  # noqa: E402 (splits the CPU first)
 
 from nnjax import train  # noqa: E402
 
@@ -109,8 +108,7 @@ def main() -> None:
     runs = []
     for _ in range(args.processes):
         cmd = [sys.executable, __file__, "--rounds", str(args.rounds), "--json"]
-        out = subprocess.run(cmd, capture_output=True, text=True, check=True)
-        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        runs.append(run_json_child(cmd))
     print(
         f"Video network 784-16-16-10, K = 16 placed as `nnjax sweep` places it; {args.rounds} interleaved epochs "
         f"per program in each of {args.processes} fresh process(es); {cpu_name()}; jax {jax.__version__}.\n"

@@ -119,6 +119,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--threads", type=int, default=os.cpu_count(), help="torch.set_num_threads [all cores]")
     args = p.parse_args(argv)
+    if args.epochs < 2:
+        p.error("--epochs must be at least 2: the steady state is the median of epochs 2..")
     if args.contenders is None:
         args.contenders = "nnjax,torch" if args.device == "cuda" else "nnjax,torch,numpy,nielsen"
     if args.device == "cuda":
@@ -254,7 +256,9 @@ def ensemble_scaling(tmp: Path) -> str | None:
     log = tmp / "ensemble_scaling.log"
     rc, wall_s, rss_mb = run_child([sys.executable, str(script), "--placement", "both"], log)
     text = log.read_text().strip()
-    return f"{text}\n\n(exit {rc}, {wall_s:.0f} s wall, peak RSS {rss_mb:.0f} MB)"
+    if rc != 0:  # not into RESULTS.md as if it were a result
+        sys.exit(f"ensemble_scaling.py failed (exit {rc}); its output:\n{text}")
+    return f"{text}\n\n({wall_s:.0f} s wall, peak RSS {rss_mb:.0f} MB)"
 
 
 def gpu_name() -> str:

@@ -41,9 +41,10 @@ split_cpu_cores()  # before anything touches a device, as the sweep command does
 
 import numpy as np  # noqa: E402
 
-from nnjax.config import apply_overrides  # noqa: E402
+from nnjax.config import apply_overrides, validate  # noqa: E402
 from nnjax.configs import video  # noqa: E402
 from nnjax.data import Splits  # noqa: E402
+from nnjax.errors import NnjaxError  # noqa: E402
 from nnjax.train import compile_ensemble, epoch_key, init_state  # noqa: E402
 
 
@@ -136,6 +137,14 @@ def measure(args: argparse.Namespace) -> tuple[str, list[dict]]:
     return header, rows
 
 
+def run_json_child(cmd: list[str]) -> dict:
+    """The last stdout line of ``cmd`` as JSON; a child that fails ends this script with its own error output."""
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f"{' '.join(cmd[1:])} failed (exit {out.returncode}):\n{out.stderr.strip()}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     p = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
@@ -153,6 +162,13 @@ def main() -> None:
     p.add_argument("--set", nargs="*", default=[], metavar="FIELD=VALUE", help="config overrides, e.g. optimizer=sgd")
     p.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # one process's rows (the parent reads them)
     args = p.parse_args()
+    bad = [item for item in args.set if "=" not in item]
+    if bad:
+        p.error(f"--set {bad[0]!r}: expected FIELD=VALUE")
+    try:  # a bad value: one line here, not a traceback from each child
+        validate(apply_overrides(video(), dict(item.split("=", 1) for item in args.set)))
+    except NnjaxError as e:
+        p.error(f"--set: {e}")
     if args.json or args.processes == 1:
         header, rows = measure(args)
         runs = [rows]
@@ -165,8 +181,7 @@ def main() -> None:
         argv += ["--set", *args.set, "--json"] if args.set else ["--json"]
         runs = []
         for _ in range(args.processes):
-            out = subprocess.run([sys.executable, __file__, *argv], capture_output=True, text=True, check=True)
-            got = json.loads(out.stdout.strip().splitlines()[-1])
+            got = run_json_child([sys.executable, __file__, *argv])
             header, rows = got["header"], got["rows"]
             runs.append(rows)
     print(header + "\n")

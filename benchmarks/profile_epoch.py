@@ -1,4 +1,4 @@
-"""Where an nnjax epoch's time goes, for the video networks on this CPU (profiling notes in README.md).
+"""Where an nnjax epoch's time goes, for the video networks on this CPU (profiling notes in benchmarks/README.md).
 
     python benchmarks/profile_epoch.py            # config b: 784-16-16-10 ReLU, Adam, batch 32
 
@@ -17,6 +17,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from nnjax.activations import get_activation
 from nnjax.config import Config
 from nnjax.data import load_splits, prepare_images
 from nnjax.train import epoch_key, init_state, make_epoch, make_evaluate, permutation, to_device
@@ -57,6 +58,9 @@ def main() -> None:
     W_16x784 = state.params[0]["W"][0]
     idx_SxB = jnp.arange(steps * B).reshape(steps, B)
     flop = 2 * B * 784 * W_16x784.shape[0]  # one 784→16 matrix product of a mini-batch
+    σ = get_activation(cfg.activation)
+    # The first-layer rows fetch each mini-batch's rows per step (in plain order) and scale them; the epoch
+    # program gathers the epoch's images once before its loop (profiling note 6), so they are an upper bound.
 
     def first_layer_fwd(W, x):
         def step(c, idx):
@@ -67,7 +71,7 @@ def main() -> None:
     def first_layer_fwd_bwd(W, x):
         def step(W, idx):
             x_Bx784 = prepare_images(x[idx], False)
-            g = jax.grad(lambda W: jnp.sum(jax.nn.relu(x_Bx784 @ W.T)))(W)
+            g = jax.grad(lambda W: jnp.sum(σ(x_Bx784 @ W.T)))(W)
             return W - 1e-6 * g, None
 
         return jax.lax.scan(step, W, idx_SxB)[0]

@@ -1,9 +1,9 @@
 """The README's results table: each named config trained with seeds 0, 1, 2 as one ensemble.
 
-    python experiments/seeds.py [--configs video,video_relu,wide] [--out-root sweeps] [--no-shard-members]
-                                [--epochs N] [--data-dir DIR] [--resume] [--no-progress]
+    python experiments/seeds.py [--configs video,video_relu,wide] [--seeds 0,1,2] [--out-root sweeps]
+                                [--no-shard-members] [--epochs N] [--data-dir DIR] [--resume] [--no-progress]
 
-Each config becomes a sweep over ``seed=0,1,2`` (one compiled program, three members sharing the
+Each config becomes a sweep over ``seed=0,1,2`` (or ``--seeds``; one compiled program, members sharing the
 data order) in OUT_ROOT/seeds-NAME; the mean, min and max final test accuracy are printed as a
 Markdown table (on an error, the rows of the configs that finished).
 """

@@ -56,9 +56,10 @@ def main() -> None:
     # What each operation is: "name = shape op(...), ... op_name=..." lines of the compiled HLO.
     what = {}
     for line in compiled.as_text().splitlines():
-        m = re.match(r"\s*(?:ROOT )?%?([\w.\-]+) = (\S+) .*?op_name=\"([^\"]+)\"", line)
+        m = re.match(r"\s*(?:ROOT )?%?([\w.\-]+) = (\S+) ([\w\-]+)\(", line)
         if m:
-            what[m.group(1)] = f"{m.group(2)} {m.group(3).split('/')[-1]}"
+            source = re.search(r"op_name=\"([^\"]+)\"", line)
+            what[m.group(1)] = f"{m.group(2)} {source.group(1).split('/')[-1] if source else m.group(3)}"
     with tempfile.TemporaryDirectory() as tmp:
         with jax.profiler.trace(tmp):
             jax.block_until_ready(compiled(state, epoch_key(cfg, 1), *data))
@@ -67,27 +68,26 @@ def main() -> None:
     total, count, other = collections.Counter(), collections.Counter(), collections.Counter()
     threads: dict[tuple, list] = collections.defaultdict(list)
     for e in events:
-        if e.get("ph") != "X":
-            continue
-        if e["name"] in what:
+        if e.get("ph") == "X":
             threads[e.get("pid"), e.get("tid")].append(e)
-            count[e["name"]] += 1
-        else:
-            other[e["name"][:90]] += e["dur"]
-    # Each operation's own time: an operation that contains others (the epoch's while loop spans every
-    # step's operations on its thread) counts without them, so nothing is counted twice.
+    # Each event's own time: without the part of it that other events on its thread cover (the epoch's
+    # while loop spans every step's operations), so nothing is counted twice.
     for evs in threads.values():
         evs.sort(key=lambda e: (e["ts"], -e["dur"]))
-        own = [e["dur"] for e in evs]
-        stack: list[tuple[float, int]] = []  # (end, index) of the operations enclosing the current one
+        own = [float(e["dur"]) for e in evs]
+        stack: list[tuple[float, int]] = []  # (end, index) of the events enclosing the current one
         for i, e in enumerate(evs):
             while stack and stack[-1][0] <= e["ts"]:
                 stack.pop()
-            if stack:
-                own[stack[-1][1]] -= e["dur"]
+            if stack:  # only the overlap: an event may outlast the one it started in
+                own[stack[-1][1]] -= min(e["ts"] + e["dur"], stack[-1][0]) - e["ts"]
             stack.append((e["ts"] + e["dur"], i))
         for e, us in zip(evs, own):
-            total[e["name"]] += max(us, 0)
+            if e["name"] in what:
+                total[e["name"]] += max(us, 0.0)
+                count[e["name"]] += 1
+            else:
+                other[e["name"][:90]] += e["dur"]
     all_us = sum(total.values())
     n = placed["n_devices"]
     where = f"members split over {n} devices" if placed["split"] == "members" and n > 1 else f"{n} device(s)"

@@ -117,6 +117,24 @@ def _keep_config(path: Path, cfg: Config) -> None:
         save_json(cfg, path)
 
 
+def epochs_out_of_place(lines: list[tuple[int, int]], last: int, member: int | None = None) -> str | None:
+    """Where the (epoch, line number) ``lines`` of a run (or of a sweep ``member``) first differ from its
+    epochs 1, 2, …, ``last``: ``line 6 repeats epoch 5``, ``line 6 is epoch 7, expected 6``, ``no line for
+    epoch 2 (the last before it, line 1, is epoch 1)`` (for a member: ``line 9 is member 1's epoch 2,
+    expected its epoch 3``); None when they do not."""
+    whose = "" if member is None else f"member {member}'s "
+    for k, (epoch, line) in enumerate(lines, 1):
+        if epoch != k:  # an earlier epoch again: a repeat; a later one: lines lost before it
+            if epoch < k:
+                return f"line {line} repeats {whose}epoch {epoch}"
+            return f"line {line} is {whose}epoch {epoch}, expected {k if member is None else f'its epoch {k}'}"
+    if len(lines) < last:
+        the = "the" if member is None else "its"
+        before = f" ({the} last before it, line {lines[-1][1]}, is epoch {len(lines)})" if lines else ""
+        return f"no line for {whose}epoch {len(lines) + 1}{before}"
+    return None
+
+
 def _metrics_until(path: Path, epoch: int) -> list[dict[str, Any]]:
     """The metrics lines of epochs 1..``epoch`` that a run resumed after ``epoch`` keeps.
 
@@ -142,18 +160,7 @@ def _metrics_until(path: Path, epoch: int) -> list[dict[str, Any]]:
         if m["epoch"] <= epoch:
             kept.append(m)
             numbers.append(i)
-    wrong = None  # the first line whose epoch is not its place among the kept ones, else the first epoch missing
-    for k, (m, i) in enumerate(zip(kept, numbers), 1):
-        if m["epoch"] != k:  # an earlier epoch again: a repeat; a later one: lines lost before it
-            wrong = (
-                f"line {i} repeats epoch {m['epoch']}"
-                if m["epoch"] < k
-                else f"line {i} is epoch {m['epoch']}, expected {k}"
-            )
-            break
-    if wrong is None and len(kept) < epoch:
-        last = f" (the last before it, line {numbers[-1]}, is epoch {len(kept)})" if kept else ""
-        wrong = f"no line for epoch {len(kept) + 1}{last}"
+    wrong = epochs_out_of_place([(m["epoch"], i) for m, i in zip(kept, numbers)], epoch)
     if wrong is not None:
         raise CheckpointError(
             f"{path}: {wrong}; the checkpoint is after epoch {epoch}, so the lines up to it must be epochs 1 to "

@@ -769,21 +769,6 @@ def _newest_decodable(ckpt_dir: Path, gid: str) -> tuple[int, dict[str, Any]] | 
     return None
 
 
-def _member_lines_out_of_place(mid: int, lines: list[tuple[int, int]], last: int) -> str | None:
-    """Where member ``mid``'s (epoch, line number) ``lines`` first differ from its epochs 1, 2, …, ``last``:
-    ``line 9 is member 1's epoch 2, expected its epoch 3``, or ``no line for member 0's epoch 2 (its last
-    before it, line 1, is epoch 1)``; None when they do not."""
-    for k, (epoch, line) in enumerate(lines, 1):
-        if epoch != k:  # an earlier epoch again: a repeat; a later one: lines lost before it
-            if epoch < k:
-                return f"line {line} repeats member {mid}'s epoch {epoch}"
-            return f"line {line} is member {mid}'s epoch {epoch}, expected its epoch {k}"
-    if len(lines) < last:
-        before = f" (its last before it, line {lines[-1][1]}, is epoch {len(lines)})" if lines else ""
-        return f"no line for member {mid}'s epoch {len(lines) + 1}{before}"
-    return None
-
-
 def _check_resume_groups(sweep_dir: Path, groups: list[list[tuple[int, Config]]], shard: bool | None) -> None:
     """What a resumed sweep checks before any group trains, so that a bad group fails in one line before
     the groups ahead of it are trained again:
@@ -802,7 +787,7 @@ def _check_resume_groups(sweep_dir: Path, groups: list[list[tuple[int, Config]]]
     an unfinished group's again as it trains it, and a finished group's from sweep.json
     (``_repair_group_info``) once these checks have passed.
     """
-    from nnjax.run import read_numbered_metrics
+    from nnjax.run import epochs_out_of_place, read_numbered_metrics
 
     metrics_path = sweep_dir / "metrics.jsonl"
     split = "val" if groups and groups[0][0][1].validation else "test"
@@ -843,7 +828,7 @@ def _check_resume_groups(sweep_dir: Path, groups: list[list[tuple[int, Config]]]
                     )
         need = epochs if done is not None else (newest[0] if newest is not None else 0)
         for mid in ids:  # lines past ``need`` (trained after the checkpoint, then interrupted) are dropped
-            wrong = _member_lines_out_of_place(mid, [(e, n) for e, n in epochs_of.get(mid, []) if e <= need], need)
+            wrong = epochs_out_of_place([(e, n) for e, n in epochs_of.get(mid, []) if e <= need], need, mid)
             if wrong is not None:
                 why = f"group {gdir.name} finished" if done is not None else f"{gdir.name}'s checkpoint is after"
                 raise CheckpointError(

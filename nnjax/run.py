@@ -169,11 +169,14 @@ def _metrics_until(path: Path, epoch: int) -> list[dict[str, Any]]:
     return kept
 
 
-# Fields a resume cannot change, even with --force: the checkpoints and metrics hold their data order and
-# the split they evaluated on.
+# Fields a resume cannot change, even with --force: the checkpoints and metrics hold their data order, the
+# split they evaluated on, and an optimiser step count that the learning-rate schedule reads in steps of
+# the old batch size (a larger batch continued with the schedule already at its end: learning rate 0).
 FIXED_ON_RESUME = {
     "data_seed": "its checkpoints hold the data order of the other",
     "validation": "it changes the training images and the split every metrics line reports",
+    "batch_size": "its optimiser state counts steps of the old batch size, which the learning-rate schedule reads",
+    "dataset": "its checkpoints and metrics are another data set's",
 }
 
 

@@ -255,13 +255,17 @@ def test_resume_with_force_continues_with_the_new_config(cut, cli, patched_data)
     assert json.loads(out)["epochs"] == CFG.epochs
 
 
-@pytest.mark.parametrize("flag, value", [("--data-seed", "1"), ("--validation", None)])
+@pytest.mark.parametrize(
+    "flag, value",
+    [("--data-seed", "1"), ("--validation", None), ("--batch-size", "32"), ("--dataset", "fashion_mnist")],
+)
 def test_resume_never_changes_the_data_order_or_the_split(
     reference, tmp_path, cut, cli_error, patched_data, flag, value
 ):
     """Not even --force continues with another data_seed or --validation: the checkpoints hold the old data
     order (a forced new seed, once interrupted, left a run no resume could load) and the metrics lines the
-    old split (a finished run resumed with --validation crashed on its lines)."""
+    old split (a finished run resumed with --validation crashed on its lines). Nor another batch size, whose
+    steps the schedule would misread (a larger batch trained on at learning rate 0), or another data set."""
     done = Path(shutil.copytree(reference[0], tmp_path / "done"))
     for folder in (cut, done):
         before = folder_digest(folder)

@@ -344,7 +344,8 @@ def train_and_evaluate(
                 # A --force extension stopped before its first checkpoint (killed, diverged) and taken back
                 # (--epochs as before) leaves its config.json and epochs past the end: tidied as a resume does.
                 _keep_metrics(run_dir / "metrics.jsonl", history)
-                _keep_config(run_dir / "config.json", cfg)
+                if result_fields(load_json(run_dir / "config.json")) != result_fields(cfg):
+                    _keep_config(run_dir / "config.json", cfg)  # not for flags that only say how to save
                 print(f"nnjax: {run_dir} already trained all {cfg.epochs} epochs; nothing to resume", file=sys.stderr)
                 return {**finished[0], "run_dir": str(run_dir)}  # where it is now (the folder may have moved)
         elif run_dir.exists() and not run_dir.is_dir():

@@ -20,6 +20,7 @@ import io
 import math
 import os
 import sys
+import textwrap
 from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -148,7 +149,8 @@ def plot_weights(
     (``output_layer``: the network has no hidden layer, so they are the 10 digits' output neurons).
 
     The scale is ±(99th percentile of |w|), so a few large weights do not wash out the rest.
-    Size: 1.45 in per column (+1.1 in for the colour bar) × 1.55 in per row (+0.8 in for the title).
+    Size: 1.45 in per column (+1.1 in for the colour bar), at least 5.5 in for the title's two lines, × 1.55 in
+    per row (+1 in for the title), at least 3.4 in for the colour bar's label.
     """
     n_total = W_Nx784.shape[0]
     n = min(n_total, max_neurons)
@@ -157,8 +159,15 @@ def plot_weights(
     W_Nx784, b_N = np.asarray(W_Nx784[:n]), np.asarray(b_N[:n])
     rows, cols = _grid_shape(n)
     vmax = float(np.percentile(np.abs(W_Nx784), 99)) or 1.0
-    fig = _figure(figsize=(1.45 * cols + 1.1, 1.55 * rows + 0.8), dpi=DPI)
-    top = 1 - 0.8 / fig.get_figheight()
+    shown = f"all {n_total}" if n == n_total else f"the first {n} of {n_total}"
+    title = title or (
+        f"{'Output' if unit == 'digit' else 'First-layer'} weights{' of ' * bool(subject)}{subject}: "
+        f"{shown} {unit}s (green +, pink −, white 0)"
+    )
+    width = max(1.45 * cols + 1.1, 5.5)
+    lines = textwrap.wrap(title, int(width * 10), max_lines=2, placeholder=" …")  # ~10 characters per inch
+    fig = _figure(figsize=(width, max(1.55 * rows + 1.0, 3.4)), dpi=DPI)
+    top = 1 - 1.0 / fig.get_figheight()
     grid = fig.add_gridspec(rows, cols, left=0.02, right=1 - 1.1 / fig.get_figwidth(), top=top, bottom=0.02)
     grid.update(wspace=0.08, hspace=0.3)
     image = None
@@ -173,11 +182,8 @@ def plot_weights(
         ax.set_title(f"{unit} {i}  b={b_N[i]:+.2f}", fontsize=8, pad=3)
         for spine in ax.spines.values():
             spine.set_color("0.75")
-    shown = f"all {n_total}" if n == n_total else f"the first {n} of {n_total}"
     fig.suptitle(
-        title
-        or f"{'Output' if unit == 'digit' else 'First-layer'} weights{' of ' * bool(subject)}{subject}: "
-        f"{shown} {unit}s (green +, pink −, white 0)",
+        "\n".join(lines),
         fontsize=11,
         y=1 - 0.25 / fig.get_figheight(),
     )

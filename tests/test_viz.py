@@ -86,7 +86,7 @@ def test_every_figure_of_the_video_network(video_run, splits_256, tmp_path):
     assert [p.name for p in paths] == list(FIGURES)
     n_digits = len(viz.default_digits(splits_256.y_test))
     assert n_digits == 10  # 256 random labels hold every class
-    weights = assert_drawn(tmp_path / "weights.png", (690, 700))  # 16 neurons: a 4 × 4 grid
+    weights = assert_drawn(tmp_path / "weights.png", (690, 720))  # 16 neurons: a 4 × 4 grid
     green = (weights[..., 1] > weights[..., 0] + 40).sum()
     pink = (weights[..., 0] > weights[..., 1] + 40).sum()
     assert green > 500 and pink > 500  # both signs of weight are drawn, in their colours
@@ -124,7 +124,7 @@ def test_cli_writes_into_the_run_folder_and_prints_the_paths(video_run, mock_dat
     printed = capsys.readouterr().out.split()
     assert [Path(p).name for p in printed] == list(FIGURES)
     assert all(Path(p).parent == video_run / "figures" for p in printed)
-    assert_drawn(video_run / "figures" / "weights.png", (545, 545))  # 9 of 16 neurons: 3 × 3
+    assert_drawn(video_run / "figures" / "weights.png", (550, 565))  # 9 of 16 neurons: 3 × 3
     assert_drawn(video_run / "figures" / "activations.png", (1220, 300))  # 2 digits
 
 
@@ -214,7 +214,7 @@ def test_wide_network_stays_readable(tmp_path, splits_256):
     cfg = Config(name="wide", hidden=(1024, 1024), activation="relu", epochs=1, batch_size=64, checkpoint_every=0)
     train_and_evaluate(cfg, run, progress=False, splits=splits_256)
     viz.render_run(run, run / "figures", digits=[0, 1, 2], splits=splits_256)
-    assert_drawn(run / "figures" / "weights.png", (1270, 1320))
+    assert_drawn(run / "figures" / "weights.png", (1270, 1340))
     assert_drawn(run / "figures" / "activations.png", (1220, 395))
     assert_drawn(run / "figures" / "confusion.png", (760, 660))
 
@@ -620,3 +620,24 @@ def test_labels_stay_apart_and_say_what_they_show(monkeypatch, tmp_path):
     digits, neurons = (texts(fig) for fig in figures[len(widths) + 2 :])
     assert "digit 0  b=+0.00" in digits and any(t.startswith("Output weights: all 10 digits") for t in digits)
     assert "neuron 0  b=+0.00" in neurons and any(t.startswith("First-layer weights: all 10 neurons") for t in neurons)
+
+
+@pytest.mark.parametrize("n, size", [(1, (550, 340)), (2, (550, 340)), (4, (550, 410)), (16, (690, 720))])
+def test_weights_title_and_colour_bar_label_fit_for_few_neurons(monkeypatch, tmp_path, n, size):
+    """``--max-neurons 1`` (or 4) drew a figure narrower than its title and shorter than its colour bar's label,
+    cutting both off at the edges."""
+    import matplotlib.text
+
+    figures = capture_figures(monkeypatch)
+    rng = np.random.default_rng(0)
+    W, b = rng.normal(size=(16, 784)).astype(np.float32), np.zeros(16, np.float32)
+    viz.plot_weights(W, b, tmp_path / "w.png", max_neurons=n, subject="member 123 (leaky_relu)")
+    assert Image.open(tmp_path / "w.png").size == size  # the same for every member number and activation
+    fig = figures[0]
+    width, height = fig.bbox.width, fig.bbox.height
+    shown = [t for t in fig.findobj(matplotlib.text.Text) if t.get_text() and t.get_visible()]
+    assert any("First-layer weights" in t.get_text() for t in shown)
+    assert any(t.get_text().startswith("weight (clipped") for t in shown)
+    for t in shown:
+        box = t.get_window_extent()
+        assert box.x0 >= 0 and box.y0 >= 0 and box.x1 <= width and box.y1 <= height, (n, t.get_text(), box)

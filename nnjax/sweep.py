@@ -13,7 +13,7 @@ A sweep folder holds
   members.csv         one row per member: id, group, grid fields, final test accuracy, best epoch, …
   metrics.jsonl       one JSON line per member per epoch (member id, grid fields, losses, accuracies)
   summary.md          the table, grouped by the grid fields other than seed, and the plot
-  accuracy.png        accuracy per epoch (mean over seeds, min–max band) and each group's last epoch
+  accuracy.png        accuracy per epoch (mean over seeds, min–max band) and each setting's last epoch
   groups/<gid>/       group.json (its members), checkpoints/ (stacked ensemble state), result.json
 """
 
@@ -1169,7 +1169,8 @@ def write_summary(
         f"Base config `{base.name}` with grid `{grid_str}`: {plural(len(configs), 'member')} in "
         f"{plural(len(results), 'group')} (one compiled ensemble each).\n\n"
         # init unresolved: "auto" means each member's activation picks its own scheme
-        f"Base config fields: `{json.dumps({**result_fields(base), 'init': base.init})}`\n\n"
+        f"Base config fields (the grid's own left out): "
+        f"`{json.dumps({k: v for k, v in {**result_fields(base), 'init': base.init}.items() if k not in grid})}`\n\n"
         + md
         + (
             "\nTest accuracy: final parameters on the official test split"

@@ -6,8 +6,8 @@
   confusion.png        the confusion matrix on the whole test split, with per-class accuracy
   mistakes.png         the test digits the network gets wrong most confidently
   learning_curves.png  loss and accuracy per epoch (metrics.jsonl)
-For a sweep folder, ``nnjax viz SWEEP_DIR`` draws the learning curves: one curve per group of members
-(the grid fields other than seed), its mean over seeds with a min–max band; ``--member N`` draws all the
+For a sweep folder, ``nnjax viz SWEEP_DIR`` draws the learning curves: one curve per setting of
+the grid fields other than seed, its mean over seeds with a min–max band; ``--member N`` draws all the
 figures above for member N's network into ``SWEEP_DIR/figures/member-N``.
 
 Every figure has a fixed size in pixels for a given network (no tight bounding box), so a figure in a

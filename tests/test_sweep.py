@@ -370,6 +370,10 @@ def test_sweep_folder_files(tmp_path):
     assert {"member", "group", "activation", "seed", "final_test_accuracy", "best_epoch", "train_s"} <= set(rows[0])
     md = (s / "summary.md").read_text()
     assert "| activation | members | test accuracy (%) mean ± std |" in md and "| relu | 2 |" in md
+    base_line = next(line for line in md.splitlines() if line.startswith("Base config fields"))
+    base_fields = json.loads(base_line.split("`")[1])
+    assert "activation" not in base_fields and "seed" not in base_fields  # the grid's values, not the base's
+    assert base_fields["hidden"] == [8] and base_fields["lr"] == TINY.lr
     assert (s / "accuracy.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     accs = [r["final_test_accuracy"] for r in summary["members"][:2]]
     relu = summary["rows"][0]

@@ -226,6 +226,11 @@ def check_run_folder(run_dir: Path, doing: str = "") -> None:
                 f"{run_dir}: a sweep folder, not a run folder{doing} (one member of it: --member N, "
                 "see members.csv; continue the sweep: nnjax sweep --resume)"
             )
+        if (run_dir / "group.json").exists() and (run_dir.parent.parent / "sweep.json").exists():
+            raise CheckpointError(
+                f"{run_dir}: a compiled group of the sweep {run_dir.parent.parent}, not a run folder{doing} (one "
+                f"member: {run_dir.parent.parent} --member N, see its members.csv)"
+            )
         raise CheckpointError(f"{run_dir}: not a run folder (no config.json) nor a sweep folder (no sweep.json){doing}")
 
 

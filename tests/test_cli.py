@@ -271,6 +271,12 @@ def test_verbs_on_a_missing_run_folder(tmp_path, cli_error, verb):
     assert (
         line.startswith(f"nnjax: error: {tmp_path / 'sweep'}: a sweep folder, not a run folder") and "--member" in line
     )
+    group = tmp_path / "sweep" / "groups" / "g00"
+    group.mkdir(parents=True)
+    (group / "group.json").write_text("{}")
+    line = cli_error(*verb, group, *extra)
+    assert line.startswith(f"nnjax: error: {group}: a compiled group of the sweep {tmp_path / 'sweep'}, not a run")
+    assert f"{tmp_path / 'sweep'} --member N" in line
 
 
 def test_out_that_is_a_file_is_named_as_such(tmp_path, cli_error, no_data):

@@ -361,11 +361,18 @@ def exit_at_once_on_interrupt(line: Callable[[], str]) -> None:
         return
 
     def handler(signum: int, frame: Any) -> None:
-        lead = "\n" if sys.stderr.isatty() else ""  # off a progress bar's line
-        os.write(2, f"{lead}{line()}\n".encode())
+        os.write(2, f"{interrupt_lead()}{line()}\n".encode())
         os._exit(130)
 
     signal.signal(signal.SIGINT, handler)
+
+
+def interrupt_lead() -> str:
+    """A newline when the interrupt line would otherwise follow a progress bar on its line: stderr is a
+    terminal, or a progress bar is open (it ends its line only when closed, also in a log file)."""
+    tqdm = sys.modules.get("tqdm")
+    bar_open = tqdm is not None and len(getattr(tqdm.tqdm, "_instances", ())) > 0
+    return "\n" if bar_open or sys.stderr.isatty() else ""
 
 
 def error_text(e: NnjaxError | OSError) -> str:

@@ -422,6 +422,23 @@ def test_ctrl_c_removes_an_empty_default_folder_and_names_a_started_one(tmp_path
     assert folder.exists()
 
 
+def test_the_interrupt_line_starts_a_line_of_its_own_after_a_progress_bar():
+    """stderr redirected to a log: a bar still open has not ended its line, so the interrupt line must
+    (it was appended to the bar's last update: `...test_acc=0.9433]nnjax: interrupted`)."""
+    import io
+
+    from tqdm import tqdm
+
+    from nnjax.cli import interrupt_lead
+
+    assert interrupt_lead() == ""  # pytest's stderr is no terminal, and no bar is open
+    bar = tqdm(total=3, file=io.StringIO())
+    bar.update(1)
+    assert interrupt_lead() == "\n"
+    bar.close()
+    assert interrupt_lead() == ""
+
+
 def test_a_new_run_records_no_value_for_a_field_it_does_not_use(tmp_path, monkeypatch):
     """--optimizer sgd kept the default momentum 0.9 in config.json although sgd has none (and an explicit
     --momentum 0.9 with sgd is refused); a resumed run keeps its saved config as it is."""

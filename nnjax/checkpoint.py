@@ -144,6 +144,17 @@ def removed_if_left_empty(folders: Sequence[Path]) -> Iterator[None]:
         raise
 
 
+def occupied(folder: Path, kind: str) -> str:
+    """Why ``--out folder`` cannot start a new ``kind`` ("run" or "sweep") there, by what the folder holds:
+    only a folder of the same kind can be resumed."""
+    for held, marker in (("run", "config.json"), ("sweep", "sweep.json")):
+        if (folder / marker).exists():
+            if held == kind:
+                return f"{folder}: {kind} folder already exists; use --resume or another --out"
+            return f"{folder}: already holds a {held}, not a {kind}; use another --out"
+    return f"{folder}: folder already exists and is not empty; use another --out"
+
+
 def check_writable_folder(folder: Path) -> None:
     """Raise CheckpointError unless ``folder`` is, or can be created as, a folder this process may write."""
     folder = Path(folder)

@@ -356,7 +356,7 @@ def train_and_evaluate(
         elif run_dir.exists() and not run_dir.is_dir():
             raise ConfigError(f"{run_dir}: is a file; --out names the run folder to create")
         elif run_dir.exists() and any(run_dir.iterdir()):
-            raise ConfigError(f"{run_dir}: run folder already exists; use --resume or another --out")
+            raise ConfigError(checkpoint.occupied(run_dir, "run"))
         checkpoint.check_writable_folder(run_dir)  # now, not after loading the data and compiling
         return _train(cfg, run_dir, resume, progress, splits, stack, force)
 

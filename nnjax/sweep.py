@@ -915,14 +915,14 @@ def run_sweep(
     # With several processes (multi-host), process p > 0 writes its identical copy beside process 0's.
     sweep_dir = process_run_dir(Path(out_dir) if out_dir is not None else default_sweep_dir(base))
 
+    from nnjax import checkpoint
+
     if resume:
         _check_resume_spec(sweep_dir, base, grid, configs)
     elif sweep_dir.exists() and not sweep_dir.is_dir():
         raise ConfigError(f"{sweep_dir}: is a file; --out names the sweep folder to create")
     elif sweep_dir.exists() and any(sweep_dir.iterdir()):
-        raise ConfigError(f"{sweep_dir}: sweep folder already exists; use --resume or another --out")
-    from nnjax import checkpoint
-
+        raise ConfigError(checkpoint.occupied(sweep_dir, "sweep"))
     checkpoint.check_writable_folder(sweep_dir)
     if shard_members:
         from nnjax.parallel import member_devices
@@ -935,7 +935,7 @@ def run_sweep(
     with checkpoint.locked(sweep_dir):  # a second process on this folder would interleave its writes
         if not resume:
             if any(sweep_dir.iterdir()):  # another process filled it since the check above
-                raise ConfigError(f"{sweep_dir}: sweep folder already exists; use --resume or another --out")
+                raise ConfigError(checkpoint.occupied(sweep_dir, "sweep"))
         else:  # a damaged metrics file or other groups: one line now, before any group trains
             _check_resume_groups(sweep_dir, [[(ids[id(c)], c) for c in g] for g in groups], shard_members)
         data = _Data(splits, shard_members)

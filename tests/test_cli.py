@@ -246,7 +246,18 @@ def test_existing_run_folder(tmp_path, cli_error, no_data):
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "notes.txt").write_text("mine")
     line = cli_error("train", "--out", tmp_path / "run")
+    assert line == f"nnjax: error: {tmp_path / 'run'}: folder already exists and is not empty; use another --out"
+    assert (tmp_path / "run" / "notes.txt").read_text() == "mine"
+    # what it holds decides the advice: only a folder of the same kind can be resumed
+    (tmp_path / "run" / "config.json").write_text("{}")
+    line = cli_error("train", "--out", tmp_path / "run")
     assert line == f"nnjax: error: {tmp_path / 'run'}: run folder already exists; use --resume or another --out"
+    line = cli_error("sweep", "--grid", "seed=0,1", "--out", tmp_path / "run")
+    assert line == f"nnjax: error: {tmp_path / 'run'}: already holds a run, not a sweep; use another --out"
+    (tmp_path / "sweep").mkdir()
+    (tmp_path / "sweep" / "sweep.json").write_text("{}")
+    line = cli_error("train", "--out", tmp_path / "sweep")
+    assert line == f"nnjax: error: {tmp_path / 'sweep'}: already holds a sweep, not a run; use another --out"
     assert (tmp_path / "run" / "notes.txt").read_text() == "mine"
 
 

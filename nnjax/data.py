@@ -299,7 +299,8 @@ def load_arrays(
         else:
             raise DataError(
                 f"{dataset} is not built in {root} and there is no network to download it: "
-                "pass --data-dir DIR (or set NNJAX_DATA_DIR) to a folder with its raw files"
+                "pass --data-dir DIR (or set NNJAX_DATA_DIR) to a folder with its raw files, or --tfds-dir DIR "
+                "(or set TFDS_DATA_DIR) to the folder it was built in"
             )
         source = f"the raw files in {raw} (nothing is downloaded)" if raw is not None else "a download"
         print(f"nnjax: building {dataset} into {root} from {source}; first use only", file=sys.stderr)

@@ -196,6 +196,7 @@ def test_cli_no_data_and_no_network(tmp_path, cli_error, monkeypatch):
     monkeypatch.setattr(data, "_network_reachable", lambda *a, **k: False)
     line = cli_error("train", "--tfds-dir", tmp_path / "empty", "--out", tmp_path / "r", "--no-progress")
     assert "no network" in line and "--data-dir" in line and str(tmp_path / "empty") in line
+    assert "--tfds-dir" in line  # built elsewhere (a run trained with $TFDS_DATA_DIR set, evaluated without)
 
 
 # ---- loading -------------------------------------------------------------------------------------------

@@ -185,9 +185,36 @@ def test_polarity_colour_transparency_and_size_do_not_matter(tmp_path):
     big.save(tmp_path / "page.png")
     # a thumbnail twice MNIST's size
     Image.fromarray(255 - ink).resize((56, 56), Image.LANCZOS).save(tmp_path / "thumb.png")
-    for name in ("chalk.png", "blue.jpg", "transparent.png", "page.png", "thumb.png"):
+    # white strokes on a transparent canvas, black RGB under the transparency
+    rgba = np.zeros((280, 280, 4), np.uint8)
+    rgba[..., :3], rgba[..., 3] = 255, ink
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "white_on_transparent.png")
+    # a 16-bit greyscale scan (grey levels 0-65535) of a pencil digit, its darkest stroke at 40 % of white
+    Image.fromarray(np.round(65535 * (1 - 0.6 * a)).astype(np.uint16)).save(tmp_path / "scan16.png")
+    # a phone photo stored sideways, with the EXIF orientation tag that says to turn it upright
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise to display
+    sideways = Image.fromarray(255 - ink).rotate(90, expand=True).convert("RGB")
+    sideways.save(tmp_path / "phone.jpg", exif=exif, quality=95)
+    for name in (
+        "chalk.png", "blue.jpg", "transparent.png", "page.png", "thumb.png", "white_on_transparent.png",
+        "scan16.png", "phone.jpg",
+    ):  # fmt: skip
         got = images.load_digit(tmp_path / name)
         assert corr_within_1px(got, reference) > 0.9, name
+
+
+def test_a_digit_heavy_at_the_top_is_centred_without_losing_ink(tmp_path):
+    """A 7 with a thick bar: centring its mass at (14, 14) would push the 20×20 box off the bottom of the
+    28×28 field (a broadcast error, not a digit); the box stays inside, whole."""
+    seven = np.zeros((280, 280), np.uint8)
+    seven[40:90, 40:240] = 255  # the bar
+    seven[90:240, 180:190] = 255  # a thin stem
+    Image.fromarray(255 - seven).save(tmp_path / "seven.png")
+    got = images.load_digit(tmp_path / "seven.png").reshape(28, 28)
+    assert got.max() == 255
+    rows = np.flatnonzero(got.any(axis=1))
+    assert rows[-1] - rows[0] + 1 >= 19  # the whole 20-row box: bar and stem, none cut off
 
 
 def test_a_glare_spot_or_a_stray_dark_pixel_does_not_change_the_digit(tmp_path):

@@ -30,6 +30,28 @@ def test_memory_estimate_scales_with_members_and_layers():
     assert memory.estimate_bytes([TINY], N_TRAIN, N_EVAL, cpu_devices=2) == one  # one member: one device
 
 
+def test_memory_estimate_counts_the_optimizer_state_and_the_batch():
+    """Adam's two copies of the parameters and a larger mini-batch's activations are in the estimate (a full
+    batch of 60,000 images was estimated as if it were 32)."""
+    n_params, units = 6_370, 8 + 10  # 784-8-10
+    adam, sgd = (memory.estimate_bytes([TINY.replace(optimizer=o)], N_TRAIN, N_EVAL) for o in ("adam", "sgd"))
+    assert adam - sgd >= 4 * n_params * 2 * 2  # 2 more copies, in and out of the epoch
+    big = memory.estimate_bytes([TINY.replace(batch_size=4096)], N_TRAIN, N_EVAL)
+    one = memory.estimate_bytes([TINY], N_TRAIN, N_EVAL)
+    assert big - one >= 4 * units * 3 * (4096 - 32) + 4 * 784 * (4096 - 32)  # activations, scaled images
+
+
+def test_the_memory_limit_is_the_accelerators_own_when_it_reports_one(monkeypatch):
+    import jax
+
+    class Device:
+        def memory_stats(self):
+            return {"bytes_limit": 10 * 2**30, "bytes_in_use": 0}
+
+    monkeypatch.setattr(jax, "local_devices", lambda *a, **k: [Device()])
+    assert memory.memory_limit_bytes() == int(memory.MEMORY_FRACTION * 10 * 2**30)
+
+
 def test_memory_refusal_before_compiling(tmp_path):
     huge = TINY.replace(hidden=(200_000, 200_000))  # 40 G parameters per member
     with pytest.raises(ConfigError, match=r"needs about .* GiB, more than the .* GiB available") as e:

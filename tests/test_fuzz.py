@@ -216,7 +216,8 @@ def test_checkpoint_truncated(tmp_path: Path, ckpt_target, ckpt_bytes):
         path.write_bytes(ckpt_bytes[:n])
         err = outcome(checkpoint.restore, path, ckpt_target)
         assert isinstance(err, CheckpointError), n
-        assert "truncated" in str(err), str(err)
+        # after the path, which holds "truncated" too (pytest's folder is named after this test)
+        assert str(err).startswith(f"{path}: ") and "truncated" in str(err)[len(str(path)) :], str(err)
 
 
 def test_checkpoint_bit_flipped(tmp_path: Path, ckpt_target, ckpt_bytes):

@@ -209,6 +209,15 @@ def test_checkpoint_roundtrip(tmp_path: Path, ckpt_target, ckpt_bytes):
         np.testing.assert_array_equal(np.asarray(want), got)
 
 
+def test_checkpoint_of_another_dtype_is_refused(tmp_path: Path, ckpt_target):
+    """float64 parameters (saved with x64 on, say) do not load silently into a float32 network."""
+    wide = jax.tree_util.tree_map(lambda a: np.asarray(a, np.float64) if np.asarray(a).dtype == np.float32 else a,
+                                  ckpt_target)  # fmt: skip
+    path = checkpoint.save(tmp_path, 3, wide, {})
+    with pytest.raises(CheckpointError, match=r"array float64\[.*\] where this config needs float32"):
+        checkpoint.restore(path, ckpt_target)
+
+
 def test_checkpoint_truncated(tmp_path: Path, ckpt_target, ckpt_bytes):
     rng = np.random.default_rng(7)
     path = tmp_path / "c.msgpack"

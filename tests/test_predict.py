@@ -281,6 +281,10 @@ def test_a_speck_is_not_read_as_a_digit(tmp_path):
     Image.fromarray(page).save(tmp_path / "specks.png")
     with pytest.raises(images.DataError, match=r"specks.png: no digit found \(only a speck of ink: 2 pixels\)"):
         images.load_digit(tmp_path / "specks.png")
+    page[1000:1004, 1000:1004] = 0  # a 4×4 dot: more than two pixels, but a speck on a page this size
+    Image.fromarray(page).save(tmp_path / "dot.png")
+    with pytest.raises(images.DataError, match=r"dot.png: no digit found \(only a speck of ink: 18 pixels\)"):
+        images.load_digit(tmp_path / "dot.png")
     one = np.full((5, 5), 255, np.uint8)
     one[:, 2] = 0  # a 5×5 image of a '1'
     Image.fromarray(one).save(tmp_path / "one.png")

@@ -159,6 +159,7 @@ def _write(tmp_path, text: str):
         ('{"epochs": 2.5}', "wrong type"),
         ('{"hidden": [16, "a"]}', "list of integers"),
         ('{"config_format": 99}', "config_format 99"),
+        ('{"epochs": true}', "wrong type"),  # a bool is no integer (JSON true is not 1 epoch)
     ],
 )
 def test_bad_config_file_names_file_and_problem(tmp_path, text, message):
@@ -186,6 +187,8 @@ def test_missing_config_file(tmp_path):
         ({"batch_size": 0}, "batch_size"),
         ({"epochs": 0}, "epochs"),
         ({"epochs": -1}, "epochs"),
+        ({"keep_checkpoints": 0}, "keep_checkpoints"),  # would keep every checkpoint ([:-0] prunes none)
+        ({"checkpoint_every": -1}, "checkpoint_every"),
         ({"activation": "sigmod"}, "activation"),
         ({"optimizer": "adamx"}, "optimizer"),
         ({"cost": "hinge"}, "cost"),

@@ -229,7 +229,8 @@ def test_resume_falls_back_past_a_damaged_checkpoint(reference, cut, capsys):
     err = capsys.readouterr().err
     assert "skipping" in err
     assert f"nnjax: resumed {cut} after epoch 4 (epoch_000004.msgpack)" in err.splitlines()
-    assert (cut / "checkpoints" / "epoch_000006.msgpack.damaged").exists()  # set aside, not pruned as good
+    # set aside, not pruned as good; the checkpoint the run resumed from is kept as it is
+    assert [p.name for p in (cut / "checkpoints").glob("*.damaged")] == ["epoch_000006.msgpack.damaged"]
     assert_bit_identical(final_state(cut), final_state(ref_dir))
     assert metric_lines(cut) == metric_lines(ref_dir)
 
@@ -241,6 +242,14 @@ def test_resume_with_a_result_changing_override_is_refused(cut, cli_error, patch
     assert folder_digest(cut) == before
     with pytest.raises(ConfigError, match="epochs=20"):
         run.train_and_evaluate(CFG.replace(epochs=20), cut, resume=True, progress=False, splits=SPLITS)
+    assert folder_digest(cut) == before
+
+
+def test_resume_to_fewer_epochs_than_its_newest_checkpoint_is_refused(cut, cli_error, patched_data):
+    newest = checkpoint.list_checkpoints(cut / "checkpoints")[-1][0]
+    before = folder_digest(cut)
+    line = cli_error("train", "--resume", cut, "--force", "--epochs", newest - 1, "--no-progress")
+    assert line.endswith(f"epoch_{newest:06d}.msgpack: the run is already past epochs={newest - 1}")
     assert folder_digest(cut) == before
 
 

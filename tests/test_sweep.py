@@ -693,6 +693,11 @@ def test_resume_refuses_lost_repeated_or_edited_metrics_lines(tmp_path, monkeypa
     resumed = run_tiny(TINY, grid, s, resume=True)
     assert [m["final_test_accuracy"] for m in resumed["members"]] == [m["final_test_accuracy"] for m in full["members"]]
     assert [(m["member"], m["epoch"]) for m in lines_of(s)] == [(0, 1), (1, 1), (0, 2), (1, 2)]
+    # checkpoints of epochs 1 and 2 but no result: the lines up to the NEWEST checkpoint are needed
+    (gdir / "result.json").unlink()
+    write_lines(s, good[:3])
+    match = r"no line for member 1's epoch 2 \(its last .*, is epoch 1\); g00's checkpoint is after epoch 2"
+    refused_before_training(monkeypatch, s, grid, CheckpointError, match)
 
 
 def test_a_later_group_that_cannot_start_is_refused_before_the_first_trains(tmp_path, monkeypatch):
@@ -725,11 +730,16 @@ def test_a_damaged_group_result_is_finished_again(tmp_path, capsys):
         {**good, "diverged_epoch": [True, None]},
         {**good, "test_accuracy": ["0.5", 0.5]},
         {**good, "test_loss": [[1.0], 0.5]},
+        {**good, "members": [1, 0]},  # another group's result (a sweep grouped otherwise)
     ):
         path.write_text(json.dumps(damaged))
+        capsys.readouterr()
         again = run_tiny(TINY, {"seed": [0, 1]}, s, resume=True)
         assert again["members"] == full["members"]
         assert without(json.loads(path.read_text()), "compile_s") == without(good, "compile_s")
+        # a group finished again is a resume that did something: the summary is this session's
+        assert "nothing to resume" not in capsys.readouterr().err
+        assert "for this --resume" in (s / "summary.md").read_text()
 
 
 def test_resume_of_a_finished_sweep_keeps_its_summary(tmp_path, capsys):
@@ -1048,3 +1058,75 @@ def test_members_csv_has_every_rows_columns():
     text = sweep.members_csv(rows)
     assert text.splitlines()[0] == "member,best_test_accuracy,diverged_epoch,best_val_accuracy"
     assert text.splitlines()[1:] == ["0,0.9,,", "1,,,0.8"]
+
+
+# --------------------------------------------------------------------------------------------------
+# added after a mutation audit (mutants of sweep.py and config.py that no test killed)
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", [sweep.SWEEP_FORMAT + 1, None])
+def test_a_sweep_json_of_another_format_is_refused(tmp_path, fmt):
+    spec = {"sweep_format": fmt, "base": TINY.to_dict(), "grid": {"seed": [0, 1]}}
+    (tmp_path / "sweep.json").write_text(json.dumps({k: v for k, v in spec.items() if v is not None}))
+    with pytest.raises(CheckpointError, match=rf"sweep.json: sweep_format {fmt!r} is not supported"):
+        sweep.load_sweep_spec(tmp_path)
+
+
+def test_every_field_of_the_compiled_program_splits_the_groups():
+    """Members that differ in a PROGRAM_FIELDS field cannot share one compiled ensemble: put together, the
+    group would train every member with its first member's epochs, optimizer, batch size, …"""
+    other = {"dataset": "fashion_mnist", "standardize": True, "hidden": (4,), "activation": "relu",
+             "cost": "quadratic", "optimizer": "sgd", "schedule": "constant", "batch_size": 16, "epochs": 3,
+             "data_seed": 1, "scan_unroll": 2}  # fmt: skip
+    assert set(other) | {"validation", "warmup_epochs"} == set(sweep.PROGRAM_FIELDS)
+    for field, value in other.items():
+        groups = sweep.group(sweep.expand(TINY, {field: [getattr(TINY, field), value], "seed": [0, 1]}))
+        assert [[getattr(c, field) for c in g] for g in groups] == [[getattr(TINY, field)] * 2, [value] * 2], field
+    warm = sweep.expand(TINY.replace(schedule="warmup_cosine", epochs=3), {"warmup_epochs": [0, 1]})
+    assert len(sweep.group(warm)) == 2
+
+
+def test_a_group_saves_its_last_epoch_and_is_timed_once(tmp_path):
+    """epochs=3, checkpoint_every=2: the final epoch is checkpointed too (eval, export and a resume read it).
+    A group's train_s is the ensemble's wall time (its epoch times once, not once per member), and a table
+    row of members from one group reports that time once."""
+    s = tmp_path / "s"
+    summary = run_tiny(TINY.replace(epochs=3, checkpoint_every=2), {"seed": [0, 1]}, s)
+    assert [e for e, _ in checkpoint.list_checkpoints(s / "groups" / "g00" / "checkpoints")] == [2, 3]
+    assert sweep.load_member(s, 1)[2] == 3
+    (group,) = summary["groups"]
+    assert group["train_s"] == round(sum(m["epoch_s"] for m in lines_of(s) if m["member"] == 0), 3)
+    (row,) = summary["rows"]
+    assert row["members"] == [0, 1] and row["train_s"] == group["train_s"]
+    assert [m["train_s"] for m in summary["members"]] == [group["train_s"]] * 2
+
+
+def test_a_new_sweep_warns_of_members_that_ignore_a_grid_field(tmp_path, capsys):
+    grid = {"optimizer": ["momentum", "sgd"], "momentum": [0.5, 0.9]}
+    run_tiny(TINY.replace(epochs=1), grid, tmp_path / "s")
+    assert capsys.readouterr().err == (
+        "nnjax: warning: 2 members ignore grid field 'momentum' (optimizer sgd does not use it (momentum, adam and "
+        "adamw do)): e.g. optimizer=sgd,momentum=0.5 and optimizer=sgd,momentum=0.9 train the same network\n"
+    )
+
+
+def test_cli_accepts_a_flag_no_member_uses_set_to_none_of_it(tmp_path, capsys):
+    """--momentum 0 with sgd says "no momentum", which is what sgd does: not refused (as by nnjax train)."""
+    (tmp_path / "afile").write_text("")
+    argv = ["sweep", "--out", tmp_path / "afile", "--optimizer", "sgd", "--momentum", "0", "--grid", "seed=0,1"]
+    assert cli_main([str(a) for a in argv]) == 1
+    assert capsys.readouterr().err == (
+        f"nnjax: error: {tmp_path / 'afile'}: is a file; --out names the sweep folder to create\n"
+    )  # refused for the folder only, after the flags were accepted
+
+
+def test_cli_resume_with_another_grid_says_to_leave_it_out(tmp_path, capsys):
+    spec = {"sweep_format": sweep.SWEEP_FORMAT, "base": TINY.to_dict(), "grid": {"seed": [0, 1]}}
+    (tmp_path / "sweep.json").write_text(json.dumps(spec))
+    assert cli_main(["sweep", "--resume", str(tmp_path), "--grid", "seed=0,1,2"]) == 1
+    assert capsys.readouterr().err == (
+        f"nnjax: error: {tmp_path}: --resume with a different --grid than the sweep was started with (seed=0,1; "
+        "leave --grid out to continue it)\n"
+    )
+    assert [p.name for p in tmp_path.iterdir()] == ["sweep.json"]

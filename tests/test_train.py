@@ -271,3 +271,41 @@ def test_members_differing_only_in_seed_or_lr_share_one_compiled_evaluation():
     assert evaluator(a) is evaluator(a.replace(seed=7, lr=0.3, name="b", epochs=3))
     assert evaluator(a) is not evaluator(a.replace(activation="relu"))
     assert evaluator(a) is not evaluator(a.replace(standardize=True))
+
+
+def test_a_run_checkpoints_its_last_epoch_and_reports_its_last_validation_accuracy(tmp_path):
+    """epochs=3, checkpoint_every=2: the final epoch is checkpointed too (eval, export and a resume read the
+    newest); with --validation the result holds the last epoch's validation accuracy, the final parameters'."""
+    from conftest import synthetic_splits
+
+    from nnjax.data import Splits
+
+    s = synthetic_splits(n_train=512, n_test=128)
+    val = Splits(s.x_train[:384], s.y_train[:384], s.x_train[384:], s.y_train[384:], s.x_test, s.y_test, "val")
+    cfg = TINY.replace(validation=True, checkpoint_every=2, keep_checkpoints=3)
+    result = train_and_evaluate(cfg, tmp_path / "run", progress=False, splits=val)
+    assert [e for e, _ in checkpoint.list_checkpoints(tmp_path / "run" / "checkpoints")] == [2, 3]
+    accs = [m["val_accuracy"] for m in read_metrics(tmp_path / "run" / "metrics.jsonl")]
+    assert len(accs) == 3 and accs[0] != accs[-1]  # (else the check below could not tell them apart)
+    assert result["val_accuracy"] == accs[-1]
+
+
+def test_resume_refuses_a_checkpoint_of_another_data_order(run_pair, splits_256, tmp_path):
+    """Checkpoints copied from a run of another data_seed (its config.json otherwise alike) would continue
+    with another run's state: their saved data-order key tells them apart."""
+    import shutil
+
+    from nnjax.errors import CheckpointError
+
+    root, _ = run_pair
+    train_and_evaluate(TINY.replace(data_seed=1), tmp_path / "other", progress=False, splits=splits_256)
+    run = tmp_path / "a"
+    shutil.copytree(root / "a", run)
+    (run / "result.json").unlink()  # unfinished: it resumes from its newest checkpoint
+    for p in (run / "checkpoints").iterdir():
+        p.unlink()
+    for p in (tmp_path / "other" / "checkpoints").iterdir():
+        shutil.copy(p, run / "checkpoints" / p.name)
+    with pytest.raises(CheckpointError, match="its data-order key is not that of data_seed=0 at epoch 3"):
+        train_and_evaluate(TINY, run, resume=True, progress=False, splits=splits_256)
+    assert not (run / "result.json").exists()

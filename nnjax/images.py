@@ -198,8 +198,12 @@ def load_digit(path: str | Path) -> np.ndarray:
     return to_mnist(ink_map(read_grey(path), str(path)), str(path)).reshape(FIELD * FIELD)
 
 
-def predict(params: list, cfg: Config, x_Nx784: np.ndarray) -> np.ndarray:
-    """Probabilities p_Nx10 of one network (unstacked params) for uint8 images x_Nx784."""
+def predict(params: list, cfg: Config, x_Nx784: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Answers digit_N and probabilities p_Nx10 of one network (unstacked params) for uint8 images x_Nx784.
+
+    The answer is the most active output (argmax of z), as training's accuracy counts it: with the quadratic
+    cost, outputs whose σ(z) is 1 to float64's precision tie as probabilities, but not as z.
+    """
     import jax
 
     from nnjax.activations import get_activation
@@ -208,7 +212,8 @@ def predict(params: list, cfg: Config, x_Nx784: np.ndarray) -> np.ndarray:
     from nnjax.model import forward_jit
 
     z_Nx10 = forward_jit(params, prepare_images(np.asarray(x_Nx784), cfg.standardize), get_activation(cfg.activation))
-    return probabilities(np.asarray(jax.device_get(z_Nx10)), cfg.cost)  # float64: a doubt is not rounded to 1
+    z_Nx10 = np.asarray(jax.device_get(z_Nx10))
+    return np.argmax(z_Nx10, axis=-1), probabilities(z_Nx10, cfg.cost)  # float64: a doubt is not rounded to 1
 
 
 def predict_files(run_dir: str | Path, files: list[str], member: int | None = None) -> list[Prediction | Failure]:
@@ -228,8 +233,8 @@ def predict_files(run_dir: str | Path, files: list[str], member: int | None = No
             continue
         # One image per forward pass: a file's numbers do not depend on which other files came with it
         # (a batch of N may sum in another order than a batch of 1).
-        (p_10,) = predict(params, cfg, digit_784[None])
-        results.append(Prediction(f, int(np.argmax(p_10)), [float(p) for p in p_10]))  # unrounded
+        (digit,), (p_10,) = predict(params, cfg, digit_784[None])
+        results.append(Prediction(f, int(digit), [float(p) for p in p_10]))  # unrounded
     return results
 
 

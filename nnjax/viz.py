@@ -86,21 +86,19 @@ def _grid_shape(n: int, max_cols: int = 8) -> tuple[int, int]:
 
 
 def layer_activations(params: list, cfg: Config, x_Dx784: np.ndarray) -> list[np.ndarray]:
-    """Every layer's activations for D uint8 images: [a_Dx784 (prepared input), a_DxH1, …, p_Dx10].
+    """Every layer's values for D uint8 images: [a_Dx784 (prepared input), a_DxH1, …, z_Dx10 (the outputs)].
 
-    The last entry is the output layer as probabilities (softmax, or the video's σ normalised).
+    The outputs are the last layer's z; ``costs.probabilities`` turns them into what the figures show.
     """
     import jax
 
     from nnjax.activations import get_activation
-    from nnjax.costs import probabilities
     from nnjax.data import prepare_images
     from nnjax.model import activations_one
 
     σ = get_activation(cfg.activation)
     acts = jax.vmap(activations_one, in_axes=(None, 0, None))(params, prepare_images(x_Dx784, cfg.standardize), σ)
-    acts = [np.asarray(a) for a in jax.device_get(acts)]
-    return [*acts[:-1], probabilities(acts[-1], cfg.cost)]  # in float64: a doubt is not rounded away
+    return [np.asarray(a) for a in jax.device_get(acts)]
 
 
 def confusion_matrix(y_N: np.ndarray, pred_N: np.ndarray, n_classes: int = N_CLASSES) -> np.ndarray:
@@ -118,9 +116,9 @@ def per_class_accuracy(counts_CxC: np.ndarray) -> np.ndarray:
         return np.where(row_total > 0, np.diag(counts_CxC) / row_total, np.nan)
 
 
-def confident_mistakes(y_N: np.ndarray, p_Nx10: np.ndarray, n: int = N_MISTAKES) -> np.ndarray:
-    """Indices of the ≤ n wrongly classified images, most confident (highest predicted probability) first."""
-    pred_N = np.argmax(p_Nx10, axis=1)
+def confident_mistakes(y_N: np.ndarray, pred_N: np.ndarray, p_Nx10: np.ndarray, n: int = N_MISTAKES) -> np.ndarray:
+    """Indices of the ≤ n wrongly answered images (answer ``pred_N``), most confident (highest probability of
+    the answer) first."""
     wrong = np.flatnonzero(pred_N != y_N)
     order = np.argsort(-p_Nx10[wrong, pred_N[wrong]], kind="stable")
     return wrong[order][:n]
@@ -241,8 +239,11 @@ def plot_activation_flow(
     """
     import matplotlib.style
 
+    from nnjax.costs import probabilities
+
     acts = layer_activations(params, cfg, x_Dx784)
-    hidden, p_Dx10 = acts[1:-1], acts[-1]
+    hidden, z_Dx10 = acts[1:-1], acts[-1]
+    p_Dx10 = probabilities(z_Dx10, cfg.cost)  # in float64: a doubt is not rounded away
     d = len(x_Dx784)
     widths = [1.0, *([3.2] * len(hidden)), 2.6, 0.9]
     fig_w, fig_h = 1.3 + sum(widths), 0.95 * d + 1.1
@@ -262,7 +263,7 @@ def plot_activation_flow(
         )
         scales = [_layer_scale(a, cfg.activation) for a in hidden]
         for r in range(d):
-            pred, label = int(np.argmax(p_Dx10[r])), int(y_D[r])
+            pred, label = int(np.argmax(z_Dx10[r])), int(y_D[r])  # the most active output, as eval counts
             verdict = green if pred == label else red
             ax = fig.add_subplot(grid[r, 0])
             ax.imshow(x_Dx784[r].reshape(28, 28), cmap="gray", vmin=0, vmax=255)
@@ -388,10 +389,10 @@ def plot_confusion(y_N: np.ndarray, pred_N: np.ndarray, path: Path, title: str =
     return _save(fig, path)
 
 
-def plot_mistakes(x_Nx784: np.ndarray, y_N: np.ndarray, p_Nx10: np.ndarray, path: Path) -> Path:
-    """The ``N_MISTAKES`` most confident wrong answers on the test split, 4 rows × 8; size 12 × 7.4 in."""
-    idx = confident_mistakes(y_N, p_Nx10)
-    n_wrong = int(np.sum(np.argmax(p_Nx10, axis=1) != y_N))
+def plot_mistakes(x_Nx784: np.ndarray, y_N: np.ndarray, pred_N: np.ndarray, p_Nx10: np.ndarray, path: Path) -> Path:
+    """The ``N_MISTAKES`` most confident wrong answers ``pred_N`` on the test split, 4 rows × 8; size 12 × 7.4 in."""
+    idx = confident_mistakes(y_N, pred_N, p_Nx10)
+    n_wrong = int(np.sum(pred_N != y_N))
     rows, cols = 4, 8
     fig, axes = _subplots(rows, cols, figsize=(12, 7.4), dpi=DPI)
     fig.subplots_adjust(left=0.01, right=0.99, top=0.86, bottom=0.01, wspace=0.1, hspace=0.6)
@@ -402,7 +403,7 @@ def plot_mistakes(x_Nx784: np.ndarray, y_N: np.ndarray, p_Nx10: np.ndarray, path
             ax.set_axis_off()
             continue
         i = idx[k]
-        pred = int(np.argmax(p_Nx10[i]))
+        pred = int(pred_N[i])
         ax.imshow(x_Nx784[i].reshape(28, 28), cmap="gray", vmin=0, vmax=255)
         ax.set_title(f"#{i}\n{int(y_N[i])} → {pred} ({percent(p_Nx10[i, pred])})", fontsize=9, color="tab:red")
     if len(idx) == 0:
@@ -782,9 +783,9 @@ def render_run(
     x_Nx784, y_N = np.asarray(test_split().x_test), np.asarray(test_split().y_test)
     indices = list(digits) if digits is not None else default_digits(y_N)
     done(plot_activation_flow(params, cfg, x_Nx784[indices], y_N[indices], indices, out / "activations.png"))
-    p_Nx10 = predict(params, cfg, x_Nx784)
-    done(plot_confusion(y_N, np.argmax(p_Nx10, axis=1), out / "confusion.png"))
-    done(plot_mistakes(x_Nx784, y_N, p_Nx10, out / "mistakes.png"))
+    pred_N, p_Nx10 = predict(params, cfg, x_Nx784)
+    done(plot_confusion(y_N, pred_N, out / "confusion.png"))
+    done(plot_mistakes(x_Nx784, y_N, pred_N, p_Nx10, out / "mistakes.png"))
     return written
 
 

@@ -131,11 +131,11 @@ def test_scan_of_a_digit_comes_back_as_the_same_28x28_and_prediction(tmp_path, s
     assert got.shape == (784,) and got.dtype == np.uint8
     assert corr(got, raw_28x28) > 0.9, source
     params, cfg = random_net()
-    p_2x10 = images.predict(params, cfg, np.stack([got, raw_28x28.ravel()]))
+    _, p_2x10 = images.predict(params, cfg, np.stack([got, raw_28x28.ravel()]))
     np.testing.assert_allclose(p_2x10.sum(axis=1), 1.0, rtol=1e-5)
     # An untrained network gives every input the same argmax, so compare its outputs: the scan's are
     # far nearer the raw digit's than a blank image's are (the prediction itself: the next test).
-    p_blank = images.predict(params, cfg, np.zeros((1, 784), np.uint8))
+    _, p_blank = images.predict(params, cfg, np.zeros((1, 784), np.uint8))
     assert np.abs(p_2x10[0] - p_2x10[1]).max() < 0.25 * np.abs(p_blank[0] - p_2x10[1]).max(), (source, p_2x10)
 
 
@@ -158,8 +158,8 @@ def test_trained_linear_network_reads_scans_like_the_raw_digits(tmp_path):
         scans.append(images.load_digit(write_scan(ink, tmp_path / f"{i}.png")))
         raws.append(raw.ravel())
         labels.append(label)
-    pred_raw = images.predict(params, cfg, np.stack(raws)).argmax(axis=1)
-    pred_scan = images.predict(params, cfg, np.stack(scans)).argmax(axis=1)
+    pred_raw, _ = images.predict(params, cfg, np.stack(raws))
+    pred_scan, _ = images.predict(params, cfg, np.stack(scans))
     assert (pred_raw == np.array(labels)).mean() >= 0.8  # the linear network does read digits
     assert (pred_scan == pred_raw).mean() >= 0.9
 
@@ -378,7 +378,9 @@ def test_predict_uses_the_runs_pixel_scaling_activation_and_cost(activation, sta
     cfg = Config(activation=activation, standardize=standardize, cost=cost)
     params = init_params(jax.random.key(1), cfg.hidden, "glorot")
     x = np.random.default_rng(0).integers(0, 256, (3, 784), dtype=np.uint8)
-    np.testing.assert_allclose(images.predict(params, cfg, x), numpy_probabilities(params, cfg, x), atol=1e-5)
+    digits, p = images.predict(params, cfg, x)
+    np.testing.assert_allclose(p, numpy_probabilities(params, cfg, x), atol=1e-5)
+    assert list(digits) == list(p.argmax(axis=1))
 
 
 def numpy_probabilities(params: list, cfg: Config, x_Nx784: np.ndarray) -> np.ndarray:
@@ -513,3 +515,18 @@ def test_cli_missing_run_folder_is_one_line(tmp_path, capsys):
     assert cli_main(["predict", str(tmp_path / "nope"), str(tmp_path / "x.png")]) == 1
     err = capsys.readouterr().err
     assert err.startswith("nnjax: error: ") and "run folder not found" in err and len(err.splitlines()) == 1
+
+
+def saturated_quadratic_net() -> tuple[list, Config]:
+    """784 → 10 under the quadratic cost with outputs z = 40 (digit 0) and 45 (digit 1) for every image:
+    σ(z) is 1 to float64's precision for both, so their probabilities tie, while z says 1."""
+    b = np.full(10, -5.0, np.float32)
+    b[:2] = 40.0, 45.0
+    return [{"W": jax.numpy.zeros((10, 784)), "b": jax.numpy.asarray(b)}], Config(hidden=(), cost="quadratic")
+
+
+def test_the_answer_is_the_most_active_output_even_where_probabilities_tie():
+    params, cfg = saturated_quadratic_net()
+    digits, p = images.predict(params, cfg, np.zeros((2, 784), np.uint8))
+    assert p[0, 0] == p[0, 1]  # (else this test could not tell argmax z from argmax p)
+    assert list(digits) == [1, 1]  # as training's accuracy counts it: argmax z

@@ -415,12 +415,28 @@ def test_layer_activations_of_standardized_pixels_by_hand():
             a0 = (a0 - 0.1307) / 0.3081
         a1 = np.tanh(a0 @ params[0]["W"].T.astype(float) + params[0]["b"])
         z = a1 @ params[1]["W"].T.astype(float) + params[1]["b"]
-        p = np.exp(z - z.max(axis=1, keepdims=True))
-        p /= p.sum(axis=1, keepdims=True)
         cfg = Config(hidden=(5,), activation="tanh", standardize=standardize)
         got = viz.layer_activations(params, cfg, x)
-        for name, want, have in zip(("input", "hidden", "output"), (a0, a1, p), got):
+        for name, want, have in zip(("input", "hidden", "output"), (a0, a1, z), got):
             np.testing.assert_allclose(have, want, rtol=1e-4, atol=1e-5, err_msg=f"{standardize=}: {name}")
+
+
+def test_activation_flow_reads_the_most_active_output_where_probabilities_tie(monkeypatch, tmp_path):
+    """Quadratic cost, outputs z = 40 (digit 0) and 45 (digit 1): σ(z) ties at 1 in float64, z does not. The
+    flow reads 1, as eval counts it, and (label 1) marks it right."""
+    b = np.full(10, -5.0, np.float32)
+    b[:2] = 40.0, 45.0
+    params = [
+        {"W": np.zeros((4, 784), np.float32), "b": np.zeros(4, np.float32)},
+        {"W": np.zeros((10, 4), np.float32), "b": b},
+    ]
+    cfg = Config(hidden=(4,), cost="quadratic")
+    figures = capture_figures(monkeypatch)
+    viz.plot_activation_flow(params, cfg, np.zeros((1, 784), np.uint8), np.array([1]), [0], tmp_path / "a.png")
+    import matplotlib.text
+
+    (read,) = [t for t in figures[0].findobj(matplotlib.text.Text) if t.get_fontsize() == 20]
+    assert read.get_text() == "1" and read.get_color() == "#4cc24c"  # green: right
 
 
 @pytest.mark.parametrize("activation", ["gelu", "leaky_relu", "tanh"])
@@ -453,8 +469,8 @@ def test_confusion_mistakes_and_default_digits():
     assert counts.shape == (10, 10) and counts.sum() == 6
     assert counts[0, 0] == 1 and counts[0, 1] == 1 and counts[1, 1] == 1
     assert counts[2, 2] == 1 and counts[2, 0] == 1 and counts[2, 1] == 1
-    assert list(viz.confident_mistakes(y, p)) == [4, 5, 1]  # wrong ones, most confident first
-    assert list(viz.confident_mistakes(y, p, n=2)) == [4, 5]
+    assert list(viz.confident_mistakes(y, p.argmax(axis=1), p)) == [4, 5, 1]  # wrong ones, most confident first
+    assert list(viz.confident_mistakes(y, p.argmax(axis=1), p, n=2)) == [4, 5]
     assert viz.default_digits(y) == [0, 2, 3]
     assert viz.percent(0.9996) == "> 99.9 %" and viz.percent(1.0) == "100.0 %" and viz.percent(0.5) == "50.0 %"
 

@@ -22,6 +22,14 @@ CONFIG_FORMAT = 1  # bump when a saved config.json can no longer be read by this
 OPTIMIZERS = ("sgd", "momentum", "adam", "adamw")
 SCHEDULES = ("constant", "cosine", "warmup_cosine")
 DATASETS = ("mnist", "fashion_mnist", "kmnist", "emnist/digits")
+# Images per split, for checks and estimates before anything is loaded: (train, test).
+DATASET_SIZES = {
+    "mnist": (60_000, 10_000),
+    "fashion_mnist": (60_000, 10_000),
+    "kmnist": (60_000, 10_000),
+    "emnist/digits": (240_000, 40_000),
+}
+N_VALIDATION = 10_000  # training images held out by --validation
 
 
 def _f(default: Any, help: str) -> Any:
@@ -290,6 +298,15 @@ def validate(
     for field in ("epochs", "batch_size", "warmup_epochs") if new else ():  # counted in int32 by JAX and Optax
         if getattr(cfg, field) > INT32_MAX:
             raise bad(field, f"must be at most {INT32_MAX:,} (2**31 - 1)")
+    if new and cfg.dataset in DATASET_SIZES and cfg.batch_size <= INT32_MAX:  # Optax counts steps in int32 too
+        n_train = DATASET_SIZES[cfg.dataset][0] - N_VALIDATION * cfg.validation
+        steps = cfg.epochs * (n_train // cfg.batch_size)
+        if steps > INT32_MAX:
+            raise bad(
+                "epochs",
+                f"{cfg.epochs:,} epochs of {n_train // cfg.batch_size:,} mini-batches are {steps:,} steps, more "
+                f"than the optimiser's step count holds ({INT32_MAX:,}, 2**31 - 1)",
+            )
     if new and cfg.scan_unroll > MAX_UNROLL:  # a saved run that compiled a larger one still loads
         raise bad("scan_unroll", f"must be at most {MAX_UNROLL} (the compiled program grows with it)")
     for field in ("seed", "data_seed"):  # jax.random.key keeps 32 bits: 2**32 would repeat seed 0

@@ -33,13 +33,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from nnjax.config import N_VALIDATION
 from nnjax.errors import CheckpointError, DataError
 
 if TYPE_CHECKING:
     import jax
 
 MEAN, STD = 0.1307, 0.3081  # MNIST train-set pixel statistics on the [0, 1] scale
-N_VALIDATION = 10_000  # --validation holds out the last 10,000 training images
 
 # Raw file names of the IDX-format sets (MNIST and Fashion-MNIST use the same four names).
 IDX_FILES = {

@@ -10,19 +10,12 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from nnjax.config import Config
+from nnjax.config import DATASET_SIZES, N_VALIDATION, Config
 from nnjax.errors import ConfigError
 
 if TYPE_CHECKING:
     from nnjax.data import Splits
 
-# Images per split, to estimate memory before anything is loaded: (train, test).
-DATASET_SIZES = {
-    "mnist": (60_000, 10_000),
-    "fashion_mnist": (60_000, 10_000),
-    "kmnist": (60_000, 10_000),
-    "emnist/digits": (240_000, 40_000),
-}
 MEMORY_FRACTION = 0.8  # of the accelerator's (or the machine's) memory one group may plan to use
 
 
@@ -86,7 +79,7 @@ def _split_sizes(cfg: Config, splits) -> tuple[int, int]:
     if splits is not None:
         return len(splits.x_train), len(splits.x_eval)
     n_train, n_test = DATASET_SIZES.get(cfg.dataset, DATASET_SIZES["emnist/digits"])
-    return (n_train - 10_000, 10_000) if cfg.validation else (n_train, n_test)
+    return (n_train - N_VALIDATION, N_VALIDATION) if cfg.validation else (n_train, n_test)
 
 
 def check_memory(

@@ -205,6 +205,11 @@ def test_missing_config_file(tmp_path):
         # beyond what training can hold: a msgpack OverflowError traceback after 5 epochs, float32 overflow
         # warnings and a divergence blamed on the learning rate, or minutes of compiling and no memory
         ({"epochs": 10**20}, "epochs"),
+        # Optax counts steps in int32: past 2**31 - 1 the cosine schedule would stop (at 0.716 of the peak)
+        ({"epochs": 2**31 // 1875 + 1}, "epochs"),
+        ({"batch_size": 1, "epochs": 35_792}, "epochs"),  # 60,000 steps an epoch
+        ({"batch_size": 1, "epochs": 42_950, "validation": True}, "epochs"),  # 50,000
+        ({"batch_size": 1, "epochs": 8_948, "dataset": "emnist/digits"}, "epochs"),  # 240,000
         ({"batch_size": 2**31}, "batch_size"),
         ({"lr": 1e39}, "lr"),
         ({"weight_decay": 1e300}, "weight_decay"),
@@ -225,13 +230,20 @@ def test_a_saved_config_with_an_ignored_warmup_still_loads():
     assert C.validate(cfg, new=False) is cfg  # a saved one: read as it trained
 
 
+def test_the_most_optimiser_steps_are_accepted():
+    for changes in ({"batch_size": 1, "epochs": 35_791}, {"batch_size": 1, "epochs": 42_949, "validation": True}):
+        cfg = C.Config(**changes)
+        assert C.validate(cfg) is cfg
+
+
 def test_seeds_up_to_2_pow_32_minus_1_are_accepted():
     cfg = C.Config(seed=2**32 - 1, data_seed=2**32 - 1)
     assert C.validate(cfg) is cfg
 
 
 def test_the_largest_accepted_values():
-    cfg = C.Config(epochs=2**31 - 1, lr=C.FLOAT32_MAX, weight_decay=C.FLOAT32_MAX, scan_unroll=C.MAX_UNROLL)
+    steps = 60_000 // 32  # of MNIST at the default batch size
+    cfg = C.Config(epochs=C.INT32_MAX // steps, lr=C.FLOAT32_MAX, weight_decay=C.FLOAT32_MAX, scan_unroll=C.MAX_UNROLL)
     assert C.validate(cfg) is cfg
     assert C.FLOAT32_MAX == float(np.finfo(np.float32).max)
 

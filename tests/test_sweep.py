@@ -970,7 +970,14 @@ from nnjax import sweep, checkpoint
 s = sweep.run_sweep(TINY, {{"seed": [0, 1, 2]}}, {str(tmp_path / "auto")!r}, progress=False, splits=SPLITS)
 g = json.load(open({str(tmp_path / "auto" / "groups" / "g00" / "result.json")!r}))
 print("AUTO", json.dumps([[r["final_test_accuracy"] for r in s["members"]], g["n_devices"], g["split"]]))
-import os
+import os, shutil
+cut = {str(tmp_path / "cut")!r}  # stopped after epoch 1: resume rebuilds the padding copy and trains epoch 2
+shutil.copytree({str(tmp_path / "auto")!r}, cut)
+os.remove(cut + "/groups/g00/checkpoints/epoch_000002.msgpack")
+os.remove(cut + "/groups/g00/result.json")
+lines = open(cut + "/metrics.jsonl").read().splitlines(keepends=True)
+open(cut + "/metrics.jsonl", "w").writelines(x for x in lines if json.loads(x)["epoch"] == 1)
+sweep.run_sweep(TINY, {{"seed": [0, 1, 2]}}, cut, progress=False, splits=SPLITS, resume=True)
 os.remove({str(tmp_path / "auto" / "groups" / "g00" / "result.json")!r})  # resume restores the K=3 checkpoint
 r = sweep.run_sweep(TINY, {{"seed": [0, 1, 2]}}, {str(tmp_path / "auto")!r}, progress=False, splits=SPLITS,
                     resume=True)
@@ -1000,6 +1007,9 @@ print("SINGLE", json.dumps(r["devices"]))
     assert json.loads(lines["RESUMED"]) == auto_acc
     metrics = [json.loads(x) for x in (tmp_path / "auto" / "metrics.jsonl").read_text().splitlines()]
     assert sorted({m["member"] for m in metrics}) == [0, 1, 2] and len(metrics) == 3 * TINY.epochs
+    # Resumed mid-group, the split ensemble continues exactly as it ran uninterrupted.
+    cut = [json.loads(x) for x in (tmp_path / "cut" / "metrics.jsonl").read_text().splitlines()]
+    assert [without(m, "epoch_s") for m in cut] == [without(m, "epoch_s") for m in metrics]
 
 
 def test_activation_sweep_experiment_is_the_video_network_by_activation_and_seed():

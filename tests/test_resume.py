@@ -306,6 +306,17 @@ def test_resume_with_a_non_result_override_needs_no_force(cut, reference, cli, p
     assert_bit_identical(final_state(cut), final_state(reference[0]))
 
 
+def test_a_run_saved_by_an_older_nnjax_resumes_as_it_was_saved(cut, reference, cli, patched_data):
+    """An older nnjax saved warmup_epochs 2 with schedule cosine (which ignores it); a new run is refused
+    that (test_config), but the saved one resumes, bit for bit."""
+    saved = json.loads((cut / "config.json").read_text())
+    assert saved["schedule"] == "cosine"
+    (cut / "config.json").write_text(json.dumps({**saved, "warmup_epochs": 2}))
+    rc, _, err = cli("train", "--resume", cut, "--no-progress")
+    assert rc == 0, err
+    assert_bit_identical(final_state(cut), final_state(reference[0]))
+
+
 def test_resume_of_a_finished_run_is_a_no_op(reference, tmp_path, cli, monkeypatch):
     done = Path(shutil.copytree(reference[0], tmp_path / "done"))
     before = folder_digest(done)

@@ -309,3 +309,20 @@ def test_resume_refuses_a_checkpoint_of_another_data_order(run_pair, splits_256,
     with pytest.raises(CheckpointError, match="its data-order key is not that of data_seed=0 at epoch 3"):
         train_and_evaluate(TINY, run, resume=True, progress=False, splits=splits_256)
     assert not (run / "result.json").exists()
+
+
+def test_a_run_folder_started_by_another_process_while_waiting_for_the_lock_is_not_overwritten(
+    tmp_path, monkeypatch, splits_256
+):
+    run_dir = tmp_path / "run"
+    real_locked = checkpoint.locked
+
+    def locked_after_another_process_wrote(folder):
+        (run_dir / "config.json").write_text("another process's run")
+        return real_locked(folder)
+
+    monkeypatch.setattr(checkpoint, "locked", locked_after_another_process_wrote)
+    with pytest.raises(ConfigError, match="another process started a run in this folder"):
+        train_and_evaluate(TINY, run_dir, progress=False, splits=splits_256)
+    assert (run_dir / "config.json").read_text() == "another process's run"
+    assert sorted(p.name for p in run_dir.iterdir() if not p.name.startswith(".")) == ["config.json"]

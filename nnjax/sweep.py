@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 from nnjax.config import (
     CONFIG_FORMAT,
     FIELD_NAMES,
+    N_VALIDATION,
     NEUTRAL,
     NON_RESULT_FIELDS,
     PROGRAM_FIELDS,
@@ -1143,7 +1144,6 @@ def write_summary(
     ``wall_s`` is this call's; with ``resumed`` the training and compilation times also hold earlier
     sessions', so the text says which is which."""
     from nnjax import checkpoint
-    from nnjax.data import N_VALIDATION
     from nnjax.run import read_metrics
 
     lines = read_metrics(sweep_dir / "metrics.jsonl", SWEEP_KEYS)

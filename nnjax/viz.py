@@ -47,7 +47,8 @@ WEIGHTS_CMAP = "PiYG"
 TRAIN_MARKER = "x"  # a sweep's single-epoch train mean, told apart from the evaluation's dot
 MARKED_EPOCHS = 30  # sweep mean curves up to this many epochs mark each epoch with a dot
 METRIC_COLUMNS = {"train": "train", "test": "test", "val": "validation"}
-LEGEND_DROP_IN = 0.45  # a legend below an axes starts this many inches under it (past tick labels and x label)
+LEGEND_ROW_IN = 0.19  # height of one row of a legend at fontsize 8
+LEGEND_CHAR_IN = 0.062  # width of one character of a legend label at fontsize 8, with room to spare
 
 
 def _figure(**kw: Any):
@@ -72,6 +73,30 @@ def _save(fig, path: Path) -> Path:
     fig.savefig(buf, dpi=fig.dpi, format="png")
     write_atomic(path, buf.getvalue())
     return path
+
+
+def setting_colours(n: int) -> list:
+    """One colour per curve of ``n``, all different: matplotlib's 10 for up to 10 curves, then its 20 (the
+    dark ten first, then their light partners), then evenly spaced along a rainbow."""
+    import matplotlib
+
+    if n <= 10:
+        return list(matplotlib.colormaps["tab10"].colors[:n])
+    if n <= 20:
+        tab20 = matplotlib.colormaps["tab20"].colors
+        return [*tab20[0::2], *tab20[1::2]][:n]
+    return [matplotlib.colormaps["turbo"](0.05 + 0.9 * i / (n - 1)) for i in range(n)]
+
+
+def _legend_below(fig, handles: list, labels: list[str]) -> float:
+    """A figure legend of ``labels`` at the bottom of ``fig``, as many columns (up to 4) as its width holds,
+    taller figures for more rows; returns the height (inches) it takes, to keep the axes above it."""
+    width = fig.get_figwidth()
+    column = LEGEND_CHAR_IN * max(len(label) for label in labels) + 0.7  # + the line sample and gaps
+    ncol = max(1, min(len(labels), 4, int((width - 0.3) / column)))
+    band = 0.2 + LEGEND_ROW_IN * math.ceil(len(labels) / ncol)
+    fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 0.02), fontsize=8, ncol=ncol, frameon=False)
+    return band
 
 
 def _grid_shape(n: int, max_cols: int = 8) -> tuple[int, int]:
@@ -528,21 +553,18 @@ def diverged_note(lines: list[dict[str, Any]], varied: Sequence[str], diverged: 
 
 
 def plot_sweep_curves(lines: list[dict[str, Any]], varied: Sequence[str], path: Path, title: str = "") -> Path:
-    """Sweep learning curves, one colour per group of members (same values of ``varied``): the eval
-    loss and accuracy as the mean over the group's members with a min–max band, the train ones as a
-    dashed mean. A single epoch is a dot with a capped min–max bar, its train mean a cross.
-    Size 11 × 4.4 in."""
-    import matplotlib
-
+    """Sweep learning curves, one colour per setting (members with the same values of ``varied``): the
+    eval loss and accuracy as the mean over the setting's members with a min–max band, the train ones as a
+    dashed mean. A single epoch is a dot with a capped min–max bar, its train mean a cross. The settings'
+    legend is below both panels (never over a curve). Size 11 × 4.4 in, taller for its legend."""
     split = _eval_split(lines)
     name = METRIC_COLUMNS[split]
     fig, ax_loss, ax_acc = _curve_axes(title or f"Sweep: loss and accuracy per epoch ({name}: mean, min–max)")
-    colours = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
     single = False  # some curve is a single epoch: drawn as marks, which the legend must tell apart
     for ax, metric, scale in ((ax_loss, "loss", 1.0), (ax_acc, "accuracy", 100.0)):
         train = group_curves(lines, varied, f"train_{metric}")
-        for g, (label, (e, mean, lo, hi, n)) in enumerate(group_curves(lines, varied, f"{split}_{metric}").items()):
-            colour = colours[g % len(colours)]
+        curves = group_curves(lines, varied, f"{split}_{metric}")
+        for (label, (e, mean, lo, hi, n)), colour in zip(curves.items(), setting_colours(len(curves))):
             ax.plot(e, scale * mean, "-", marker=_mean_marker(len(e)), color=colour, label=f"{label} (n={n})")
             _min_max_band(ax, e, scale * lo, scale * hi, colour)
             single |= len(e) == 1
@@ -558,48 +580,64 @@ def plot_sweep_curves(lines: list[dict[str, Any]], varied: Sequence[str], path: 
                     linewidth=1,
                     alpha=0.8,
                 )
+    handles, labels = ax_acc.get_legend_handles_labels()
+    height = fig.get_figheight()
+    if handles:
+        band = _legend_below(fig, handles, labels)
+        fig.set_figheight(height + band)
+        inches = fig.get_figheight()  # the axes keep their own height, above the legend
+        fig.subplots_adjust(top=1 - 0.15 * height / inches, bottom=(band + 0.13 * height) / inches)
     ax_loss.plot([], [], "-", marker=_mean_marker(1) if single else None, color="0.3", label=f"{name} (band: min–max)")
     ax_loss.plot([], [], "--", marker=TRAIN_MARKER if single else None, color="0.3", label="train (mean)")
-    for ax in (ax_loss, ax_acc):
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(fontsize=8)
+    ax_loss.legend(handles=ax_loss.get_lines()[-2:], fontsize=8)  # what the line styles mean
     return _save(fig, path)
 
 
 def plot_sweep_accuracy(
     lines: list[dict[str, Any]], varied: Sequence[str], path: Path, split: str, diverged: Collection[int] = ()
 ) -> Path:
-    """A sweep's ``split`` accuracy, one colour per group of members (same values of ``varied``): left, per
-    epoch, the mean over its members (seeds) with a min–max band (a single epoch: a dot with a capped
-    min–max bar), the legend below the axes (never over a curve); right, each group's last epoch (mean and
-    min–max), best at the top, on its own scale so that close groups can be told apart (a group far below
-    the rest, under Q1 − 3 IQR of the groups' means, is an arrow at the left edge with its value). The
-    members in ``diverged`` are left out, and the figure's title says how many and which groups lost every
-    member (``diverged_note``). Size 12 × 5 in (the sweep folder's accuracy.png)."""
+    """A sweep's ``split`` accuracy, one colour per setting (members with the same values of ``varied``):
+    left, per epoch, the mean over its members (seeds) with a min–max band (a single epoch: a dot with a
+    capped min–max bar), the legend below both panels (never over a curve); right, each setting's last epoch
+    (mean and min–max), best at the top, on its own scale so that close settings can be told apart (one far
+    below the rest, under Q1 − 3 IQR of the means and more than the others' whole range below them, is an
+    arrow at the left edge with its value). The members in ``diverged`` are left out, and the figure's title
+    says how many and which settings lost every member (``diverged_note``). Size 12 × 5 in (the sweep
+    folder's accuracy.png), wider for long setting names and taller for a legend of more than two rows."""
     from matplotlib.ticker import MaxNLocator
-    from matplotlib.transforms import ScaledTranslation
 
-    fig, (ax, ax_end) = _subplots(1, 2, figsize=(12, 5), dpi=120, gridspec_kw={"width_ratios": [2.3, 1]})
+    curves = group_curves([m for m in lines if m["member"] not in diverged], varied, f"{split}_accuracy")
+    shorts = {label: label.split("=", 1)[1] if len(varied) == 1 else label for label in curves}
+    longest = max((len(t) for t in shorts.values()), default=0)  # the right panel's tick labels
+    fig, (ax, ax_end) = _subplots(
+        1,
+        2,
+        figsize=(12 + max(0.0, LEGEND_CHAR_IN * longest - 1.5), 5),
+        dpi=120,
+        gridspec_kw={"width_ratios": [2.3, 1]},
+    )
     if note := diverged_note(lines, varied, diverged):
         fig.suptitle(note, fontsize=10)
-    lines = [m for m in lines if m["member"] not in diverged]
+    # several members per setting (seeds), or none drawn at all; else one member each
+    seeds = any(n > 1 for *_, n in curves.values()) or not curves
     ends = []
-    for label, (e, mean, lo, hi, n) in group_curves(lines, varied, f"{split}_accuracy").items():
-        (line,) = ax.plot(e, 100 * mean, marker=_mean_marker(len(e)), label=f"{label} (n={n})")
-        _min_max_band(ax, e, 100 * lo, 100 * hi, line.get_color())
-        short = label.split("=", 1)[1] if len(varied) == 1 else label
-        ends.append((100 * mean[-1], 100 * lo[-1], 100 * hi[-1], short, line.get_color()))
+    for (label, (e, mean, lo, hi, n)), colour in zip(curves.items(), setting_colours(len(curves))):
+        ax.plot(e, 100 * mean, marker=_mean_marker(len(e)), color=colour, label=f"{label} (n={n})")
+        _min_max_band(ax, e, 100 * lo, 100 * hi, colour)
+        ends.append((100 * mean[-1], 100 * lo[-1], 100 * hi[-1], shorts[label], colour))
     _epoch_axis(ax)
     ax.set_ylabel(f"{split} accuracy (%)")
-    ax.set_title(f"{split} accuracy per epoch: mean over seeds, band = min–max", fontsize=10)
-    if handles := ax.get_legend_handles_labels()[0]:  # below the axes and their "epoch" label: on no curve
-        below = ax.transAxes + ScaledTranslation(0, -LEGEND_DROP_IN, fig.dpi_scale_trans)
-        ncol = min(len(handles), 3 if len(varied) > 1 else 4)
-        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, 0), bbox_transform=below, ncol=ncol)
+    per = "mean over seeds, band = min–max" if seeds else "one member per setting"
+    ax.set_title(f"{split} accuracy per epoch: {per}", fontsize=10)
+    band = 0.0
+    if curves:  # below both panels: on no curve
+        band = _legend_below(fig, *ax.get_legend_handles_labels())
+        fig.set_figheight(max(5.0, 4.4 + band))
+    layout = {"rect": (0, band / fig.get_figheight(), 1, 1)}
     if not ends:  # every member diverged (or nothing was logged yet)
         ax_end.text(0.5, 0.5, f"no finite {split} accuracy", ha="center", va="center", transform=ax_end.transAxes)
         ax_end.set_axis_off()
-        fig.tight_layout()
+        fig.tight_layout(**layout)
         return _save(fig, path)
     ends.sort(key=lambda t: t[0])  # best last: at the top
     means = np.array([t[0] for t in ends])
@@ -607,6 +645,10 @@ def plot_sweep_accuracy(
     if len(ends) >= 4:  # far below the rest (under Q1 − 3 IQR): marked at the left edge, not scaled in
         q1, q3 = np.percentile(means, [25, 75])
         inside = means >= q1 - 3 * max(q3 - q1, 0.05)
+        if not inside.all():  # ... unless the others' own range would reach it: then it costs little room
+            left = min(t[1] for t, i in zip(ends, inside) if i)
+            right = max(t[2] for t, i in zip(ends, inside) if i)
+            inside |= np.array([t[1] >= left - (right - left) for t in ends])
     left = min(t[1] for t, i in zip(ends, inside) if i)
     right = max(t[2] for t, i in zip(ends, inside) if i)
     pad = max(0.1 * (right - left), 0.05)
@@ -622,10 +664,12 @@ def plot_sweep_accuracy(
         ax_end.annotate(text, (where, y), xytext=(5, 0), textcoords="offset points", va="center", fontsize=8)
     ax_end.set_yticks(range(len(ends)), [t[3] for t in ends], fontsize=8)
     ax_end.set_ylim(-0.6, len(ends) - 0.4)
-    ax_end.set_xlabel(f"{split} accuracy at the last epoch (%)")
-    ax_end.set_title("last epoch: mean, min–max over seeds", fontsize=10)
+    if len(varied) == 1:  # the ticks are its values
+        ax_end.set_ylabel(varied[0])
+    ax_end.set_xlabel(f"{split} accuracy (%)")
+    ax_end.set_title("last epoch" + ("\nmean, min–max over seeds" if seeds else ""), fontsize=10)
     ax_end.grid(alpha=0.3, axis="x")
-    fig.tight_layout()
+    fig.tight_layout(**layout)
     return _save(fig, path)
 
 

@@ -226,7 +226,7 @@ def test_sweep_folder_gets_group_curves_with_bands(tmp_path, splits_256, capsys)
     assert cli_main(["viz", str(out)]) == 0
     (printed,) = capsys.readouterr().out.split()
     assert Path(printed) == out / "figures" / "learning_curves.png"
-    assert_drawn(Path(printed), (1100, 440))
+    assert_drawn(Path(printed), (1100, 479))  # 11 × 4.4 in and a row of legend below
     assert_drawn(out / "accuracy.png", (1440, 600))  # per epoch, and the last epoch on its own scale
 
     lines = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
@@ -364,7 +364,7 @@ def test_sweep_accuracy_says_which_diverged_members_it_leaves_out(monkeypatch, t
 
 def test_sweep_accuracy_legend_covers_no_curve(monkeypatch, tmp_path):
     """The activation sweep's 8 groups: the legend sat on the identity line and the tanh band; it now sits
-    below the axes, under their "epoch" label, inside the figure (whose size stays 1440 × 600)."""
+    below both panels, under their x labels, inside the figure (whose size stays 1440 × 600)."""
     figures = capture_figures(monkeypatch)
     acts = ("sigmoid", "relu", "tanh", "gelu", "silu", "softplus", "leaky_relu", "identity")
     lines = sweep_lines(
@@ -373,11 +373,57 @@ def test_sweep_accuracy_legend_covers_no_curve(monkeypatch, tmp_path):
     path = viz.plot_sweep_accuracy(lines, ["activation"], tmp_path / "a.png", "test")
     assert_drawn(path, (1440, 600))
     (fig,) = figures
-    ax = fig.axes[0]
-    legend = ax.get_legend().get_window_extent()
-    assert len(ax.get_legend().get_texts()) == len(acts)
-    assert legend.y1 <= ax.xaxis.label.get_window_extent().y0  # below the axes, their ticks and "epoch"
-    assert legend.y0 >= 0 and legend.x0 >= 0 and legend.x1 <= fig.axes[1].get_window_extent().x0
+    (legend,) = fig.legends
+    box = legend.get_window_extent()
+    assert len(legend.get_texts()) == len(acts)
+    for panel in fig.axes:  # below both panels, their ticks and x labels
+        assert box.y1 <= panel.xaxis.label.get_window_extent().y0
+    assert box.y0 >= 0 and box.x0 >= 0 and box.x1 <= fig.bbox.x1
+
+
+def test_sweep_figures_of_many_long_settings_keep_every_curve_apart_and_inside(monkeypatch, tmp_path):
+    """16 settings of three fields: each curve has its own colour (matplotlib's cycle has 10), and both
+    figures' legends sit below the panels, inside the figure, which grows for them; no title is cut."""
+    figures = capture_figures(monkeypatch)
+    lines, k = [], 0
+    for act in ("sigmoid", "relu", "tanh", "gelu"):
+        for hidden in ("8", "16"):
+            for lr in (0.01, 0.03):
+                acc = 0.88 + 0.004 * k
+                for e in (1, 2):
+                    lines.append({"member": k, "epoch": e, "activation": act, "hidden": hidden, "lr": lr,
+                                  "test_accuracy": acc - 0.01 * (2 - e), "test_loss": 1 - acc,
+                                  "train_accuracy": acc, "train_loss": 1 - acc})  # fmt: skip
+                k += 1
+    varied = ["activation", "hidden", "lr"]
+    viz.plot_sweep_accuracy(lines, varied, tmp_path / "a.png", "test")
+    viz.plot_sweep_curves(lines, varied, tmp_path / "c.png")
+    assert png(tmp_path / "a.png").shape[0] > 600 and png(tmp_path / "c.png").shape[0] > 440
+    for fig in figures:
+        fig.canvas.draw()
+        curves = [line for line in fig.axes[0].get_lines() if line.get_label().startswith("activation=")]
+        assert len(curves) == 16 and len({tuple(line.get_color()) for line in curves}) == 16
+        (legend,) = fig.legends
+        box = legend.get_window_extent()
+        assert len(legend.get_texts()) == 16 and box.x0 >= 0 and box.x1 <= fig.bbox.x1 and box.y0 >= 0
+        for panel in fig.axes:
+            assert box.y1 <= panel.xaxis.label.get_window_extent().y0  # under every panel
+            title = panel.title.get_window_extent()
+            assert title.x0 >= 0 and title.x1 <= fig.bbox.x1, panel.get_title()
+
+
+def test_a_setting_just_below_the_others_is_scaled_in_and_a_far_one_is_off_scale(monkeypatch, tmp_path):
+    """The last-epoch panel: five settings within 0.04 points of each other (min–max 0.14 wide) and one below
+    Q1 − 3 IQR but within one such width of them is drawn on the scale (it was an arrow "(off scale)"); one
+    5 points below still is an arrow at the edge."""
+    figures = capture_figures(monkeypatch)
+    close = {f"s{i}": [0.944 + 0.0001 * i, 0.945 + 0.0001 * i] for i in range(5)}
+    for low, off in ((0.9428, False), (0.89, True)):
+        viz.plot_sweep_accuracy(
+            sweep_lines({**close, "low": [low, low + 0.0004]}), ["activation"], tmp_path / "a.png", "test"
+        )
+        shown = texts(figures.pop())
+        assert any(t.endswith("(off scale)") for t in shown) == off, shown
 
 
 def test_sweep_accuracy_with_no_finite_point_still_draws(tmp_path):

@@ -86,7 +86,8 @@ def default_folder(parent: Path, name: str, stem: str) -> Path:
     """``parent/<name>-<stem>`` made by ``new_folder``; ConfigError if the config field ``name`` is not
     one plain part of a folder name (a '/' in it would nest folders)."""
     if not name or name in (".", "..") or "/" in name or (os.altsep and os.altsep in name) or "\0" in name:
-        raise ConfigError(f"config field 'name' = {name!r}: must be a plain folder name (no '/')")
+        why = "must not be empty" if not name else "must be a plain folder name (no '/', not '.' or '..')"
+        raise ConfigError(f"config field 'name' = {name!r}: {why}")
     return new_folder(Path(parent) / f"{name}-{stem}")
 
 

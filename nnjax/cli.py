@@ -63,7 +63,8 @@ def add_train_flags(p: argparse.ArgumentParser, named: str | None = None) -> Non
     p.add_argument(
         "--force",
         action="store_true",
-        help="with --resume: accept config changes that alter results (not --data-seed or --validation)",
+        help="with --resume: accept config changes that alter results (not --data-seed, --validation, "
+        "--batch-size or --dataset)",
     )
     p.add_argument("--json", action="store_true", help="print a JSON summary instead of text")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -115,7 +116,12 @@ def cmd_train(args: argparse.Namespace) -> int:
 
         check_run_folder(Path(args.resume), " to resume")
         args.config_file = str(Path(args.resume) / "config.json")
-    cfg = check_config(config_from_args(args), new=not args.resume)  # before a default folder is made
+    try:
+        cfg = check_config(config_from_args(args), new=not args.resume)  # before a default folder is made
+    except ConfigError as e:  # a bad field read from a config file (not set by a flag): name the file
+        if getattr(e, "field", None) in (set(FIELD_NAMES) - set(field_overrides(args))) and args.config_file:
+            raise ConfigError(f"{args.config_file}: {e}") from None
+        raise
     check_given(cfg, field_overrides(args))
     if not args.resume:
         cfg = without_unused(cfg)  # config.json: momentum 0 for sgd, not the default 0.9 it ignores

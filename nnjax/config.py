@@ -211,7 +211,8 @@ def _check_json_type(field: str, v: Any, kind: Any, source: str) -> Any:
         str | None: v is None or isinstance(v, str),
     }.get(kind, True)
     if not ok:
-        raise ConfigError(f"{source}: field {field!r} has the wrong type: {v!r}")
+        expected = {bool: "true or false", int: "an integer", float: "a number", str: "text"}.get(kind, "text or null")
+        raise ConfigError(f"{source}: field {field!r} has the wrong type: {v!r} (expected {expected})")
     return float(v) if kind is float else v
 
 
@@ -280,7 +281,9 @@ def validate(
     where = f"{source}: " if source else ""
 
     def bad(field: str, why: str) -> ConfigError:
-        return ConfigError(f"{where}config field {field!r} = {getattr(cfg, field)!r}: {why}")
+        error = ConfigError(f"{where}config field {field!r} = {getattr(cfg, field)!r}: {why}")
+        error.field = field  # which field, for a caller that knows where each came from
+        return error
 
     for field, valid in field_choices().items():
         if getattr(cfg, field) not in valid:

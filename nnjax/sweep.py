@@ -284,6 +284,8 @@ def load_sweep_spec(sweep_dir: str | Path) -> tuple[Config, dict[str, list]]:
     """(base config, grid) saved in a sweep folder's sweep.json."""
     path = Path(sweep_dir) / "sweep.json"
     if not path.exists():
+        if not Path(sweep_dir).exists():
+            raise CheckpointError(f"{sweep_dir}: sweep folder not found")
         raise CheckpointError(f"{sweep_dir}: not a sweep folder (no sweep.json)")
     try:
         spec = json.loads(path.read_text())
@@ -666,6 +668,7 @@ def load_member(sweep_dir: str | Path, member: int) -> tuple[Config, Params, int
     from nnjax.train import init_state, unstack
 
     sweep_dir = Path(sweep_dir)
+    seen: list[int] = []  # every member of the groups read, to name them if ``member`` is not one
     for gdir in sorted((sweep_dir / "groups").glob("g*")):
         try:
             info = json.loads((gdir / "group.json").read_text())
@@ -684,6 +687,7 @@ def load_member(sweep_dir: str | Path, member: int) -> tuple[Config, Params, int
                 f"nnjax sweep --resume {sweep_dir} writes it again)"
             )
         if member not in info["members"]:
+            seen += [m for m in info["members"] if isinstance(m, int)]
             continue
         source = str(gdir / "group.json")
         configs = [
@@ -709,7 +713,8 @@ def load_member(sweep_dir: str | Path, member: int) -> tuple[Config, Params, int
             )
         params_1 = jax.tree_util.tree_map(lambda x: x[None], unstack(tree["train"].params, j))
         return configs[j], params_1, epoch
-    raise CheckpointError(f"{sweep_dir}: no member {member} in this sweep folder")
+    members = f" (its members: {min(seen)}–{max(seen)}, as in members.csv)" if seen else ""
+    raise CheckpointError(f"{sweep_dir}: no member {member} in this sweep folder{members}")
 
 
 def diverged_epochs(sweep_dir: str | Path) -> dict[int, int]:

@@ -134,7 +134,8 @@ def test_bad_config_flag(tmp_path, cli_error, no_data, flags, message):
     "flags, message",
     [
         (["--lr", "-1"], "config field 'lr' = -1.0"),
-        (["--name", "a/b"], "config field 'name' = 'a/b': must be a plain folder name (no '/')"),
+        (["--name", "a/b"], "config field 'name' = 'a/b': must be a plain folder name (no '/', not '.' or '..')"),
+        (["--name", ""], "config field 'name' = '': must not be empty"),
         (["--name", ".."], "config field 'name' = '..'"),
         (["--hidden", "100000000"], "a network with hidden=100000000 and batch_size=32 needs about "),
         (["--optimizer", "sgd", "--momentum", "0.5"], "config field 'momentum' = 0.5: optimizer sgd does not use it"),
@@ -178,6 +179,12 @@ def test_bad_config_file(tmp_path, cli_error, no_data):
     assert cli_error("train", "--config-file", bad) == f"nnjax: error: {bad}: unknown config field 'hiden'"
     bad.write_text('{"lr": 0.1')
     assert f"{bad}: not valid JSON" in cli_error("train", "--config-file", bad)
+    # a value the file holds is named with the file; one a flag overrides, by the flag alone
+    bad.write_text('{"seed": -1, "lr": 0.1}')
+    line = cli_error("train", "--config-file", bad)
+    assert line == f"nnjax: error: {bad}: config field 'seed' = -1: must be in [0, 2**32)"
+    line = cli_error("train", "--config-file", bad, "--seed", "-2")
+    assert line == "nnjax: error: config field 'seed' = -2: must be in [0, 2**32)"
 
 
 def test_out_under_a_file_fails_before_loading_data(tmp_path, cli_error, no_data):

@@ -156,7 +156,7 @@ def _write(tmp_path, text: str):
         ('{"lr": 0.1,', "not valid JSON"),
         ("[1, 2]", "expected a JSON object"),
         ('{"epochs": "many"}', "cannot parse 'many'"),
-        ('{"epochs": 2.5}', "wrong type"),
+        ('{"epochs": 2.5}', "wrong type: 2.5 (expected an integer)"),
         ('{"hidden": [16, "a"]}', "list of integers"),
         ('{"config_format": 99}', "config_format 99"),
         ('{"epochs": true}', "wrong type"),  # a bool is no integer (JSON true is not 1 epoch)

@@ -1140,3 +1140,9 @@ def test_cli_resume_with_another_grid_says_to_leave_it_out(tmp_path, capsys):
         "leave --grid out to continue it)\n"
     )
     assert [p.name for p in tmp_path.iterdir()] == ["sweep.json"]
+
+
+def test_cli_resume_of_a_missing_folder_says_it_is_not_found(tmp_path, capsys):
+    assert cli_main(["sweep", "--resume", str(tmp_path / "nosuch")]) == 1
+    assert capsys.readouterr().err == f"nnjax: error: {tmp_path / 'nosuch'}: sweep folder not found\n"
+    assert not (tmp_path / "nosuch").exists()

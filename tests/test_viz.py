@@ -254,7 +254,8 @@ def test_sweep_folder_gets_group_curves_with_bands(tmp_path, splits_256, capsys)
     assert (cfg3.activation, cfg3.seed) == ("relu", 1)
     assert capsys.readouterr().err == ""
     assert cli_main(["viz", str(out), "--member", "9"]) == 1
-    assert capsys.readouterr().err == f"nnjax: error: {out}: no member 9 in this sweep folder\n"
+    err = capsys.readouterr().err
+    assert err == f"nnjax: error: {out}: no member 9 in this sweep folder (its members: 0–3, as in members.csv)\n"
     spec = (out / "sweep.json").read_bytes()
     assert cli_main(["viz", str(out), "--out", str(out / "sweep.json")]) == 1
     err = capsys.readouterr().err

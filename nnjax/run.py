@@ -500,7 +500,12 @@ def load_run(run_dir: str | Path) -> tuple[Config, Params, int]:
     check_run_folder(run_dir)
     cfg = validate(load_json(run_dir / "config.json"), new=False, source=str(run_dir / "config.json"))
     # The newest only: falling back to an older one would report other parameters as the run's.
-    found = checkpoint.restore_newest(run_dir / "checkpoints", _shape_target(cfg), str(run_dir))
+    try:
+        found = checkpoint.restore_newest(run_dir / "checkpoints", _shape_target(cfg), str(run_dir))
+    except CheckpointError as e:  # say what would mend it
+        raise CheckpointError(
+            f"{e} (nnjax train --resume {run_dir} goes back to the newest checkpoint that loads and trains on from it)"
+        ) from None
     if found is None:
         raise CheckpointError(f"{run_dir}: no checkpoint in {run_dir / 'checkpoints'}")
     epoch, tree, meta = found

@@ -699,7 +699,13 @@ def load_member(sweep_dir: str | Path, member: int) -> tuple[Config, Params, int
         target = _state_tree(
             init_state(configs, configs[0].batch_size), configs[0], 0, np.zeros(len(configs), np.int32)
         )
-        found = checkpoint.restore_newest(gdir / "checkpoints", target, str(gdir))
+        try:
+            found = checkpoint.restore_newest(gdir / "checkpoints", target, str(gdir))
+        except CheckpointError as e:  # say what would mend it
+            raise CheckpointError(
+                f"{e} (nnjax sweep --resume {sweep_dir} goes back to the newest checkpoint that loads and trains on "
+                "from it)"
+            ) from None
         if found is None:
             raise CheckpointError(f"{gdir}: no checkpoint of member {member} yet")
         epoch, tree, _ = found

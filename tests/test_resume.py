@@ -317,6 +317,19 @@ def test_a_run_saved_by_an_older_nnjax_resumes_as_it_was_saved(cut, reference, c
     assert_bit_identical(final_state(cut), final_state(reference[0]))
 
 
+def test_eval_of_a_damaged_newest_checkpoint_says_resume_would_mend_it(reference, tmp_path, cli_error, patched_data):
+    """eval reads the newest checkpoint only (an older one is not the run's result), so a damaged newest is
+    an error; the line says that --resume goes back to the newest that loads."""
+    done = Path(shutil.copytree(reference[0], tmp_path / "done"))
+    newest = checkpoint.list_checkpoints(done / "checkpoints")[-1][1]
+    newest.write_bytes(newest.read_bytes()[:1000])
+    line = cli_error("eval", done)
+    assert line.startswith(f"nnjax: error: {newest}") and "truncated" in line
+    assert line.endswith(
+        f"(nnjax train --resume {done} goes back to the newest checkpoint that loads and trains on from it)"
+    )
+
+
 def test_resume_of_a_finished_run_is_a_no_op(reference, tmp_path, cli, monkeypatch):
     done = Path(shutil.copytree(reference[0], tmp_path / "done"))
     before = folder_digest(done)

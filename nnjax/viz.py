@@ -707,22 +707,25 @@ def render_sweep(sweep_dir: str | Path, out_dir: str | Path | None = None) -> li
 def _curve_lines(path: Path, member: int | None = None) -> tuple[list[dict[str, Any]], str]:
     """The lines of a metrics file to draw learning curves from (only ``member``'s of a sweep's file) and,
     when there are none, why: one line naming the file (missing, empty, cut short, damaged)."""
-    from nnjax.run import read_metrics
+    from nnjax.run import epochs_out_of_place, read_numbered_metrics
     from nnjax.sweep import SWEEP_KEYS
 
     path = Path(path)
     if not path.exists():
         return [], f"{path}: not found"
     try:
-        lines = read_metrics(path, SWEEP_KEYS if member is not None else None)
+        numbered = read_numbered_metrics(path, SWEEP_KEYS if member is not None else None)
     except CheckpointError as e:
         return [], str(e)
     if member is not None:
-        lines = [m for m in lines if m["member"] == member]
-        if not lines:
+        numbered = [(i, m) for i, m in numbered if m["member"] == member]
+        if not numbered:
             return [], f"{path}: no line of member {member}"
-    if lines:
-        return lines, ""
+    # epochs 1, 2, … once each, as training wrote them (a line repeated or lost would draw a false curve)
+    if wrong := epochs_out_of_place([(m["epoch"], i) for i, m in numbered], len(numbered), member):
+        return [], f"{path}: {wrong}"
+    if numbered:
+        return [m for _, m in numbered], ""
     text = path.read_bytes().decode("utf-8", errors="replace")
     if not text.strip():
         return [], f"{path}: empty, no epoch logged"

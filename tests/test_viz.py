@@ -559,8 +559,11 @@ def test_out_that_is_a_file_is_one_line_and_writes_nothing(video_run, mock_data,
         (lambda text: text.splitlines(keepends=True)[0] + "{not json\n", "line 2 is not valid JSON"),
         (lambda text: "", "empty, no epoch logged"),
         (None, "not found"),
+        # a line repeated or lost would draw a false curve: refused, as --resume refuses it
+        (lambda text: text.splitlines(keepends=True)[0] + text, "line 2 repeats epoch 1"),
+        (lambda text: "".join(text.splitlines(keepends=True)[1:]), "line 1 is epoch 2, expected 1"),
     ],
-    ids=["partial-first-line", "bad-json", "empty", "missing"],
+    ids=["partial-first-line", "bad-json", "empty", "missing", "repeated-line", "lost-line"],
 )
 def test_damaged_metrics_warn_and_the_other_figures_are_written(video_run, mock_data, tmp_path, capsys, damage, why):
     run = tmp_path / "run"

@@ -121,6 +121,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.epochs < 2:
         p.error("--epochs must be at least 2: the steady state is the median of epochs 2..")
+    chosen = args.contenders is not None  # named on the command line: each one must run
     if args.contenders is None:
         args.contenders = "nnjax,torch" if args.device == "cuda" else "nnjax,torch,numpy,nielsen"
     if args.device == "cuda":
@@ -140,6 +141,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         if c not in CONTENDER_SCRIPTS:
             p.error(f"unknown contender {c!r}; valid: {', '.join(CONTENDER_SCRIPTS)}")
     if "torch" in args.contenders and importlib.util.find_spec("torch") is None:
+        if chosen:
+            p.error('--contenders names torch, which is not installed (pip install -e ".[bench]")')
         print('compare: torch is not installed (pip install -e ".[bench]"); skipping its contender', file=sys.stderr)
         args.contenders.remove("torch")
     return args
@@ -359,7 +362,7 @@ def markdown(rows: list[dict[str, Any]], extras: dict[str, Any], info: dict[str,
             "# nnjax vs PyTorch vs NumPy: measured side by side",
             "",
             f"- Date: {info['date']}",
-            f"- Machine: {info['cpu']}, {info['cores']} cores (`os.cpu_count()`), the 2-core CPU dev machine; "
+            f"- Machine: {info['cpu']}, {info['cores']} cores (`os.cpu_count()`); "
             f"{info['os']}, Python {info['python']}",
             f"- Libraries: jax {v['jax']}, jaxlib {v['jaxlib']}, optax {v['optax']}, torch {v['torch']}, "
             f"numpy {v['numpy']}",

@@ -116,6 +116,25 @@ def test_check_idx_file_without_a_count(tmp_path):
         data.check_idx_file(write_idx(tmp_path / "big.gz", 0x803, np.zeros((5, 32, 32), np.uint8)), 0x803)
 
 
+def test_an_idx_file_longer_than_its_header_says_is_refused(tmp_path):
+    """Bytes past the header's 100 labels (another file appended, or a wrong count) are an error too."""
+    path = tmp_path / "labels.gz"
+    with gzip.open(path, "wb") as f:
+        f.write(b"\x00\x00\x08\x01" + (100).to_bytes(4, "big") + bytes(101))
+    with pytest.raises(DataError, match="109 bytes after gunzip, header says 108"):
+        data.check_idx_file(path, 0x801, count=100)
+
+
+@pytest.mark.parametrize("where", [0, 99])
+def test_every_label_is_checked_down_to_10(tmp_path, where):
+    """A label of 10 (one past the digits), as the first or the last of the file, is refused; 9 passes."""
+    labels = np.full(100, 9, np.uint8)
+    data.check_idx_file(write_idx(tmp_path / "ok.gz", 0x801, labels), 0x801, count=100)
+    labels[where] = 10
+    with pytest.raises(DataError, match="label 10 is outside 0-9"):
+        data.check_idx_file(write_idx(tmp_path / "bad.gz", 0x801, labels), 0x801, count=100)
+
+
 # ---- through the command line: one line on stderr, exit 1 -----------------------------------------------
 
 
@@ -352,6 +371,25 @@ def test_tfds_folder_checks_only_before_a_build(tmp_path, monkeypatch):
     monkeypatch.delitem(sys.modules, "tensorflow_datasets")  # as in a fresh process: the cache first
     data.load_arrays("mnist", None, str(tmp_path))
     assert calls == [tmp_path / "empty"]
+
+
+def test_a_cache_of_another_format_is_ignored(tmp_path):
+    """A cache written by another nnjax (its ``format`` differs) is rebuilt rather than read."""
+    path = data._cache_path(tmp_path, "mnist")
+    _write_small_cache(tmp_path)
+    assert data._read_cache(path) is not None
+    with np.load(path) as z:
+        arrays = dict(z)
+    np.savez(path, **{**arrays, "format": np.int64(data.CACHE_FORMAT - 1)})
+    assert data._read_cache(path) is None
+
+
+def test_raw_files_of_fashion_mnist_are_checked_too(raw_dir):
+    """Fashion-MNIST has MNIST's four IDX files: a damaged one is named before tfds builds."""
+    data.check_manual_dir(raw_dir, "fashion_mnist")
+    _wrong_count(raw_dir / TEST_LABELS)
+    with pytest.raises(DataError, match="holds 100 items, expected 10000"):
+        data.check_manual_dir(raw_dir, "fashion_mnist")
 
 
 def test_damaged_cache_is_ignored(tmp_path):

@@ -84,6 +84,15 @@ def test_every_activation_has_a_default_init():
     assert set(DEFAULT_INIT.values()) <= set(INITS)
 
 
+def test_default_init_is_he_for_rectifiers_glorot_for_saturating_ones_lecun_for_identity():
+    """The rule DEFAULT_INIT documents (what ``init: auto`` trains with): variance-preserving He init for the
+    rectifier family, Glorot for sigmoid and tanh, LeCun for the linear network."""
+    rectifiers = {"relu", "gelu", "silu", "softplus", "leaky_relu"}
+    assert {name for name, init in DEFAULT_INIT.items() if init == "he"} == rectifiers
+    assert {name for name, init in DEFAULT_INIT.items() if init == "glorot"} == {"sigmoid", "tanh"}
+    assert DEFAULT_INIT["identity"] == "lecun"
+
+
 @pytest.mark.parametrize(
     "lookup, registry",
     [
@@ -171,6 +180,15 @@ def test_costs_of_a_confident_right_answer_are_small():
     for cost in COSTS.values():
         assert float(cost(z_10, jnp.int32(3))) < 1e-3
         assert float(cost(z_10, jnp.int32(4))) > 0.9
+
+
+def test_cross_entropy_is_minus_log_softmax_of_the_label():
+    """−log(e^z_y / Σ e^z) in float64 NumPy, for every label of one random z."""
+    z_10 = jax.random.normal(jax.random.key(11), (10,)) * 3
+    z = np.asarray(z_10, np.float64)
+    for label in range(10):
+        want = -(z[label] - np.log(np.sum(np.exp(z))))
+        assert float(get_cost("cross_entropy")(z_10, jnp.int32(label))) == pytest.approx(want, rel=1e-5)
 
 
 def test_quadratic_cost_is_half_squared_distance_to_one_hot():

@@ -254,6 +254,25 @@ def _rows() -> dict:
         "eval_block": [float(v[0]) for v in evaluate_split(cfg, params, block, "train", 100)],
         "eval_whole": [float(v[0]) for v in evaluate_split(cfg, params, splits, "train", 100)],
         "errors": errors,
+        "standardized_gather": _standardized_gather(x_tr, y_tr),
+    }
+
+
+def _standardized_gather(x_tr: np.ndarray, y_tr: np.ndarray) -> dict:
+    """A mini-batch of standardised images gathered from rows sharded over the 8 devices, against the
+    same rows standardised on the host: the largest difference, and whether the labels are the same."""
+    import jax
+
+    from nnjax.data import prepare_images
+    from nnjax.parallel import make_mesh, shard_rows
+    from nnjax.train import _row_sharded_gather
+
+    mesh = make_mesh()
+    idx = np.asarray(jax.random.permutation(jax.random.key(1), len(x_tr))[:32])
+    x_B, y_B = jax.jit(_row_sharded_gather(mesh, True))(*(shard_rows(a, 0, len(x_tr), mesh) for a in (x_tr, y_tr)), idx)
+    return {
+        "max_diff": float(np.max(np.abs(np.asarray(x_B) - prepare_images(x_tr[idx], True)))),
+        "labels_equal": bool(np.array_equal(np.asarray(y_B), y_tr[idx])),
     }
 
 
@@ -440,6 +459,9 @@ def test_shard_data_splits_the_rows_and_matches_one_device():
     np.testing.assert_allclose(r["eval_block"], r["eval_whole"], rtol=1e-5)
     assert len(r["errors"]) == 3, "a block of rows where every device needs every row must be refused"
     assert all("only its block of 500 of the 500 training images" in e for e in r["errors"]), r["errors"]
+    # A standardised batch gathered from the row shards: the pixels of rows a device does not hold are
+    # zeroed after standardising (a zero pixel standardises to −0.42, which the reduce-scatter would add in).
+    assert r["standardized_gather"]["max_diff"] < 1e-5 and r["standardized_gather"]["labels_equal"]
 
 
 def _free_port() -> int:
@@ -562,11 +584,15 @@ def test_single_process_helpers():
     import jax
 
     from nnjax.parallel import batch_sharding, make_mesh, maybe_initialize_distributed, process_run_dir
+    from nnjax.train import data_sharded
 
     assert maybe_initialize_distributed({}) is False
     assert process_run_dir("runs/x") == Path("runs/x")
     mesh = make_mesh(jax.devices()[:1])
     assert mesh.size == 1 and batch_sharding(mesh, 7) is None  # one device: today's program exactly
+    # rows are sharded only when asked (or with several processes), on several devices, with members unsplit
+    assert data_sharded(True, 8) and not data_sharded(None, 8) and not data_sharded(True, 1)
+    assert not data_sharded(True, 8, shard_members=True)  # each device trains whole members on every row
     # (a batch not divisible by several devices: test_batch_not_divisible_by_devices_is_a_clear_error, 8 devices)
 
 

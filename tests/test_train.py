@@ -86,6 +86,16 @@ def test_epoch_key_is_a_pure_function_of_data_seed_and_epoch():
     assert not np.array_equal(k(epoch_key(TINY, 3)), k(epoch_key(TINY.replace(data_seed=1), 3)))
 
 
+def test_epoch_e_shuffles_with_the_documented_fold_in_of_data_seed():
+    """Epoch e's key is fold_in(key(data_seed), e), the data order every measured figure was trained in
+    (the same key as split(key(data_seed), n)[e], as epoch_key's docstring says)."""
+    k = jax.random.key_data
+    for e in (0, 1, 5):
+        want = jax.random.fold_in(jax.random.key(3), e)
+        assert np.array_equal(k(epoch_key(TINY.replace(data_seed=3), e)), k(want))
+        assert np.array_equal(k(want), k(jax.random.split(jax.random.key(3), 6)[e]))
+
+
 def test_ensemble_member_equals_its_single_run(splits_256):
     """K=2 vmapped members train exactly as each would alone (the sweep relies on this)."""
     a, b = TINY, TINY.replace(seed=1, lr=0.003)
@@ -119,6 +129,14 @@ def test_init_state_is_each_members_own_start_bit_for_bit(optimizer):
         for g, w in zip(jax.tree_util.tree_leaves(got), jax.tree_util.tree_leaves(want)):
             assert g.dtype == w.dtype and g.shape == w.shape
             np.testing.assert_array_equal(g, w)
+
+
+def test_an_ensemble_of_different_programs_is_refused():
+    """Members that differ in a field that changes the compiled program (here the layer sizes) cannot be
+    stacked into one ensemble; a different seed or lr can."""
+    init_state([TINY, TINY.replace(seed=1, lr=0.3)], 100)
+    with pytest.raises(ConfigError, match="ensemble members differ in 'hidden'"):
+        init_state([TINY, TINY.replace(hidden=(8,))], 100)
 
 
 def test_batch_larger_than_the_data_is_an_error():
@@ -326,3 +344,142 @@ def test_a_run_folder_started_by_another_process_while_waiting_for_the_lock_is_n
         train_and_evaluate(TINY, run_dir, progress=False, splits=splits_256)
     assert (run_dir / "config.json").read_text() == "another process's run"
     assert sorted(p.name for p in run_dir.iterdir() if not p.name.startswith(".")) == ["config.json"]
+
+
+def test_an_epoch_is_sgd_over_the_shuffled_full_batches_and_reports_their_means(splits_256):
+    """One epoch, written out by hand: the rows of ``jax.random.permutation(epoch_key)`` in full batches (the
+    partial last one dropped), one SGD step (L2 weight decay) on each batch's mean cost of the standardised pixels; the
+    train_* metrics and grad_norm are the means over the steps, and eval_* the final parameters' on the eval
+    split."""
+    from nnjax.activations import get_activation
+    from nnjax.costs import get_cost
+    from nnjax.data import prepare_images
+    from nnjax.model import forward
+
+    jnp = jax.numpy
+    x, y, x_ev, y_ev = splits_256.x_train, splits_256.y_train, splits_256.x_test, splits_256.y_test
+    cfg = TINY.replace(optimizer="sgd", momentum=0.0, schedule="constant", lr=0.5, batch_size=96, standardize=True)
+    σ, cost = get_activation(cfg.activation), get_cost(cfg.cost)
+    state = init_state([cfg], len(x))
+    new_state, m = make_epoch(cfg, len(x))(state, epoch_key(cfg, 0), *to_device(x, y, x_ev, y_ev))
+
+    def loss_acc(params, xb, yb):
+        z = forward(params, prepare_images(jnp.asarray(xb), True), σ)
+        return jnp.mean(jax.vmap(cost)(z, yb)), jnp.mean(jnp.argmax(z, -1) == yb)
+
+    params = unstack(state.params, 0)
+    order = np.asarray(jax.random.permutation(epoch_key(cfg, 0), len(x)))
+    losses, accs, norms = [], [], []
+    for step in range(len(x) // 96):  # 2 steps; the last 64 rows are not drawn this epoch
+        idx = order[96 * step : 96 * (step + 1)]
+        (loss, acc), grads = jax.value_and_grad(loss_acc, has_aux=True)(params, x[idx], y[idx])
+        params = jax.tree_util.tree_map(lambda p, g: p - cfg.lr * (g + cfg.weight_decay * p), params, grads)
+        losses, accs, norms = losses + [float(loss)], accs + [float(acc)], norms + [float(optax.tree.norm(grads))]
+    assert losses[0] != pytest.approx(losses[1], rel=1e-3) and norms[0] != pytest.approx(norms[1], rel=1e-3)
+    for got, want in zip(jax.tree_util.tree_leaves(unstack(new_state.params, 0)), jax.tree_util.tree_leaves(params)):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+    assert float(m["train_loss"][0]) == pytest.approx(np.mean(losses), rel=1e-5)
+    assert float(m["train_accuracy"][0]) == pytest.approx(np.mean(accs), abs=1e-6)
+    assert float(m["grad_norm"][0]) == pytest.approx(np.mean(norms), rel=1e-4)
+    eval_loss, eval_acc = loss_acc(params, x_ev, y_ev)
+    assert float(m["eval_loss"][0]) == pytest.approx(float(eval_loss), rel=1e-4)
+    assert float(m["eval_accuracy"][0]) == pytest.approx(float(eval_acc), abs=1e-6)
+
+
+def test_evaluation_in_chunks_weighs_the_padding_of_the_last_chunk_zero(monkeypatch):
+    """256 images evaluated in chunks of 100 (the last padded with 44 blank images of label 0, which this
+    network reads as 0): loss and accuracy are those of the 256 real images, computed at once."""
+    import nnjax.train as train
+    from nnjax.activations import get_activation
+    from nnjax.costs import get_cost
+    from nnjax.data import prepare_images
+    from nnjax.model import forward
+
+    rng = np.random.default_rng(3)
+    x = rng.integers(0, 256, (256, 784)).astype(np.uint8)
+    y = rng.integers(0, 10, 256).astype(np.int32)
+    cfg = TINY.replace(activation="relu")
+    params = init_params(jax.random.key(4), cfg.hidden, "he")
+    params[-1]["b"] = params[-1]["b"].at[0].add(2.0)
+    z = forward(params, prepare_images(jax.numpy.asarray(x), False), get_activation("relu"))
+    want_loss = float(jax.numpy.mean(jax.vmap(get_cost(cfg.cost))(z, y)))
+    want_acc = float(np.mean(np.argmax(z, -1) == y))
+    z_blank = forward(params, jax.numpy.zeros((1, 784)), get_activation("relu"))
+    assert int(np.argmax(z_blank)) == 0 and 0.05 < want_acc < 0.95  # padding would count as right
+    monkeypatch.setattr(train, "EVAL_CHUNK", 100)
+    params_K = jax.tree_util.tree_map(lambda a: a[None], params)
+    loss_K, acc_K = jax.jit(make_evaluate(cfg))(params_K, x, y)
+    assert float(loss_K[0]) == pytest.approx(want_loss, rel=1e-5)
+    assert float(acc_K[0]) == pytest.approx(want_acc, abs=1e-6)
+
+
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+def test_each_optimizer_is_its_textbook_update_with_the_members_hyper_parameters(optimizer):
+    """Three steps of make_optimizer (a one-epoch cosine schedule of 5 steps, non-default lr, momentum / b1 and
+    weight decay) equal optax's own: L2 decay added to the gradient for sgd, momentum and adam; decoupled decay
+    after the Adam direction for adamw; the learning rate lr times the schedule at each step."""
+    lr, wd, mom = 0.05, 0.1, 0.5
+    cfg = TINY.replace(optimizer=optimizer, schedule="cosine", epochs=1, lr=lr, weight_decay=wd, momentum=mom)
+    lr_t = optax.cosine_decay_schedule(lr, decay_steps=5)
+    want_tx = {
+        "sgd": optax.chain(optax.add_decayed_weights(wd), optax.sgd(lr_t)),
+        "momentum": optax.chain(optax.add_decayed_weights(wd), optax.sgd(lr_t, momentum=mom)),
+        "adam": optax.chain(optax.add_decayed_weights(wd), optax.adam(lr_t, b1=mom)),
+        "adamw": optax.adamw(lr_t, b1=mom, weight_decay=wd),
+    }[optimizer]
+    params = init_params(jax.random.key(0), (4,), "lecun")
+    tx = make_optimizer(cfg, steps_per_epoch=5)
+    got, want = params, params
+    got_state, want_state = tx.init(params), want_tx.init(params)
+    for step in range(3):
+        leaves, tree = jax.tree_util.tree_flatten(params)
+        grads = tree.unflatten(jax.random.normal(jax.random.key(10 * step + i), g.shape) for i, g in enumerate(leaves))
+        updates, got_state = tx.update(grads, got_state, got)
+        got = optax.apply_updates(got, updates)
+        updates, want_state = want_tx.update(grads, want_state, want)
+        want = optax.apply_updates(want, updates)
+    for g, w in zip(jax.tree_util.tree_leaves(got), jax.tree_util.tree_leaves(want)):
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
+
+
+def test_schedules_peak_at_1_and_decay_to_0_at_the_last_step():
+    """The learning-rate multiplier over a 4-epoch run of 10 steps an epoch: cosine from 1 at step 0 to 0.5
+    halfway and 0 at step 40; warmup_cosine rises from 0 to 1 over the warm-up epoch (10 steps), then decays
+    to 0 at step 40."""
+    from nnjax.optim import schedule_shape
+
+    cfg = TINY.replace(epochs=4)
+    constant = schedule_shape(cfg.replace(schedule="constant"), 10)
+    assert [float(constant(s)) for s in (0, 20, 40)] == [1.0, 1.0, 1.0]
+    cosine = schedule_shape(cfg.replace(schedule="cosine"), 10)
+    np.testing.assert_allclose([float(cosine(s)) for s in (0, 20, 40)], [1.0, 0.5, 0.0], atol=1e-6)
+    warm = schedule_shape(cfg.replace(schedule="warmup_cosine", warmup_epochs=1), 10)
+    np.testing.assert_allclose([float(warm(s)) for s in (0, 5, 10, 25, 40)], [0.0, 0.5, 1.0, 0.5, 0.0], atol=1e-6)
+
+
+def test_an_epoch_whose_last_step_overflows_the_parameters_is_not_finite(splits_256):
+    """One step (the whole set as one batch) with a learning rate and weight decay that send the weights to
+    ±inf: the step's own loss, computed before the update, is finite, but the epoch's parameters are not, and
+    ``finite`` says so."""
+    x, y = splits_256.x_train, splits_256.y_train
+    cfg = TINY.replace(
+        optimizer="sgd", momentum=0.0, schedule="constant", lr=1e38, weight_decay=1e10, batch_size=len(x)
+    )
+    new_state, m = make_epoch(cfg, len(x))(init_state([cfg], len(x)), epoch_key(cfg, 0), *to_device(x, y, x, y))
+    assert np.isfinite(float(m["train_loss"][0]))
+    assert not all(np.isfinite(leaf).all() for leaf in jax.tree_util.tree_leaves(new_state.params))
+    assert not bool(m["finite"][0])
+
+
+def test_evaluate_split_of_the_first_images_evaluates_those_only(splits_256):
+    """evaluate_split(..., first=n): the loss and accuracy of the split's first n images, not of all of them."""
+    from nnjax.train import evaluate_split
+
+    params_K = init_state([TINY], 256).params
+    x, y = splits_256.x_train, splits_256.y_train
+    loss_K, acc_K = evaluate_split(TINY, params_K, splits_256, "train", 10)
+    want_loss, want_acc = jax.jit(make_evaluate(TINY))(params_K, x[:10], y[:10])
+    all_loss, _ = jax.jit(make_evaluate(TINY))(params_K, x, y)
+    assert loss_K.shape == acc_K.shape == (1,) and float(loss_K[0]) != pytest.approx(float(all_loss[0]), rel=1e-4)
+    assert float(loss_K[0]) == pytest.approx(float(want_loss[0]), rel=1e-6)
+    assert float(acc_K[0]) == pytest.approx(float(want_acc[0]), abs=1e-7)

@@ -707,3 +707,101 @@ def test_weights_title_and_colour_bar_label_fit_for_few_neurons(monkeypatch, tmp
     for t in shown:
         box = t.get_window_extent()
         assert box.x0 >= 0 and box.y0 >= 0 and box.x1 <= width and box.y1 <= height, (n, t.get_text(), box)
+
+
+def test_each_weights_panel_is_its_own_neurons_weights_on_the_99th_percentile_scale(monkeypatch, tmp_path):
+    """Panel i shows row i of W as 28×28 with its own bias in the title, every panel on ±(99th percentile
+    of |w| of the neurons shown)."""
+    figures = capture_figures(monkeypatch)
+    rng = np.random.default_rng(4)
+    W, b = rng.normal(size=(6, 784)).astype(np.float32), rng.normal(size=6).astype(np.float32)
+    W[0, 0] = 50.0  # one large weight: clipped, not the scale
+    viz.plot_weights(W, b, tmp_path / "w.png", max_neurons=5)
+    panels = [ax for ax in figures[0].axes if ax.images and ax.get_title()]
+    assert len(panels) == 5
+    vmax = np.percentile(np.abs(W[:5]), 99)
+    for i, ax in enumerate(panels):
+        np.testing.assert_array_equal(ax.images[0].get_array(), W[i].reshape(28, 28))
+        assert ax.get_title() == f"neuron {i}  b={b[i]:+.2f}"
+        assert ax.images[0].get_clim() == pytest.approx((-vmax, vmax))
+
+
+def test_each_row_of_the_activation_flow_is_its_own_digit(monkeypatch, tmp_path):
+    """Row r draws image r, the hidden activations of image r (one circle each) and the probabilities of
+    image r; the mistakes figure draws each mistake's own image."""
+    from nnjax.costs import probabilities
+
+    figures = capture_figures(monkeypatch)
+    rng = np.random.default_rng(5)
+    x, y = rng.integers(0, 256, (3, 784)).astype(np.uint8), np.array([1, 2, 3])
+    params = [
+        {"W": rng.normal(0, 0.05, (6, 784)).astype(np.float32), "b": rng.normal(0, 1, 6).astype(np.float32)},
+        {"W": rng.normal(0, 1, (10, 6)).astype(np.float32), "b": rng.normal(0, 1, 10).astype(np.float32)},
+    ]
+    cfg = Config(hidden=(6,), activation="tanh")
+    viz.plot_activation_flow(params, cfg, x, y, [7, 8, 9], tmp_path / "a.png")
+    a_Dx6, z_Dx10 = viz.layer_activations(params, cfg, x)[1:]
+    p_Dx10 = probabilities(z_Dx10, cfg.cost)
+    axes = figures[0].axes  # per row: input, hidden layer, output bars, the answer
+    assert len(axes) == 3 * 4
+    for r in range(3):
+        image, hidden, bars = axes[4 * r : 4 * r + 3]
+        np.testing.assert_array_equal(image.images[0].get_array(), x[r].reshape(28, 28))
+        np.testing.assert_allclose(hidden.collections[0].get_array(), a_Dx6[r], rtol=1e-6)
+        np.testing.assert_allclose([bar.get_height() for bar in bars.patches], p_Dx10[r], rtol=1e-6)
+    pred = np.array([0, 1, 1, 4, 4])
+    p = np.full((5, 10), 0.05)
+    p[np.arange(5), pred] = [0.5, 0.6, 0.7, 0.8, 0.9]
+    xs = rng.integers(0, 256, (5, 784)).astype(np.uint8)
+    viz.plot_mistakes(xs, np.array([0, 0, 0, 0, 0]), pred, p, tmp_path / "m.png")
+    shown = [ax for ax in figures[1].axes if ax.images]
+    assert [ax.get_title().split("\n")[0] for ax in shown] == ["#4", "#3", "#2", "#1"]
+    for ax, i in zip(shown, (4, 3, 2, 1)):
+        np.testing.assert_array_equal(ax.images[0].get_array(), xs[i].reshape(28, 28))
+
+
+def test_learning_curves_say_the_last_values_and_mark_the_best_epoch(monkeypatch, tmp_path):
+    """A run whose test accuracy peaks at epoch 2 of 3: the legends give each curve's last value and the best
+    epoch's accuracy, and each curve draws its own column (a diverged epoch left out)."""
+    figures = capture_figures(monkeypatch)
+    lines = [
+        {"epoch": 1, "train_loss": 0.9, "train_accuracy": 0.6, "test_loss": 0.8, "test_accuracy": 0.7},
+        {"epoch": 2, "train_loss": 0.5, "train_accuracy": 0.8, "test_loss": 0.4, "test_accuracy": 0.9},
+        {"epoch": 3, "train_loss": 0.3, "train_accuracy": 0.9, "test_loss": 0.6, "test_accuracy": 0.85},
+        {
+            "epoch": 4,
+            "train_loss": 1e30,
+            "train_accuracy": 0.1,
+            "test_loss": 1e30,
+            "test_accuracy": 0.1,
+            "finite": False,
+        },
+    ]
+    viz.plot_learning_curves(lines, tmp_path / "c.png")
+    ax_loss, ax_acc = figures[0].axes
+    labels = ax_loss.get_legend_handles_labels()[1] + ax_acc.get_legend_handles_labels()[1]
+    assert labels == [
+        "train (last 0.3000)",
+        "test (last 0.6000)",
+        "train (last 90.00 %)",
+        "test (last 85.00 %)",
+        "best test: 90.00 % (epoch 2)",
+    ]
+    drawn = {line.get_label(): list(line.get_ydata()) for line in ax_loss.get_lines() + ax_acc.get_lines()}
+    assert drawn["train (last 0.3000)"] == [0.9, 0.5, 0.3] and drawn["test (last 0.6000)"] == [0.8, 0.4, 0.6]
+    assert drawn["test (last 85.00 %)"] == pytest.approx([70, 90, 85])
+    assert drawn["best test: 90.00 % (epoch 2)"] == pytest.approx([90])
+
+
+def test_group_curves_are_the_mean_of_three_seeds_and_a_members_curves_its_own(tmp_path):
+    """Three members: the mean, not the median; a sweep member's learning curves are its own lines only."""
+    lines = [
+        {"group": "g", "member": k, "epoch": 1, "seed": k, "test_accuracy": a} for k, a in enumerate((0.5, 0.6, 0.91))
+    ]
+    e, mean, lo, hi, n = viz.group_curves(lines, [], "test_accuracy")["all members"]
+    assert n == 3 and list(e) == [1] and list(lo) == [0.5] and list(hi) == [0.91]
+    np.testing.assert_allclose(mean, [(0.5 + 0.6 + 0.91) / 3])
+    path = tmp_path / "metrics.jsonl"
+    path.write_text("".join(json.dumps(m) + "\n" for m in lines))
+    assert viz._curve_lines(path, member=1) == ([lines[1]], "")
+    assert viz._curve_lines(path, member=5) == ([], f"{path}: no line of member 5")

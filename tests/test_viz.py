@@ -805,3 +805,18 @@ def test_group_curves_are_the_mean_of_three_seeds_and_a_members_curves_its_own(t
     path.write_text("".join(json.dumps(m) + "\n" for m in lines))
     assert viz._curve_lines(path, member=1) == ([lines[1]], "")
     assert viz._curve_lines(path, member=5) == ([], f"{path}: no line of member 5")
+
+
+def test_sweep_curves_train_line_is_the_mean_over_the_members(monkeypatch, tmp_path):
+    """The dashed train curve of a setting is the mean of its members' train metrics (not their max)."""
+    figures = capture_figures(monkeypatch)
+    lines = [
+        {"member": k, "epoch": e, "seed": k, "train_loss": 0.5 + 0.2 * k / e, "train_accuracy": 0.8 + 0.1 * k / e,
+         "test_loss": 0.4, "test_accuracy": 0.9}
+        for k in (0, 1) for e in (1, 2)
+    ]  # fmt: skip
+    viz.plot_sweep_curves(lines, [], tmp_path / "c.png")
+    for ax, column, scale in zip(figures[0].axes, ("train_loss", "train_accuracy"), (1, 100)):
+        (train,) = [line for line in ax.get_lines() if line.get_linestyle() == "--" and len(line.get_xdata())]
+        want = [scale * np.mean([m[column] for m in lines if m["epoch"] == e]) for e in (1, 2)]
+        np.testing.assert_allclose(train.get_ydata(), want)

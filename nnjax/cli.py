@@ -119,7 +119,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     try:
         cfg = check_config(config_from_args(args), new=not args.resume)  # before a default folder is made
     except ConfigError as e:  # a bad field read from a config file (not set by a flag): name the file
-        if getattr(e, "field", None) in (set(FIELD_NAMES) - set(field_overrides(args))) and args.config_file:
+        fields = set(getattr(e, "fields", ()))  # the fields the error depends on: none of them from a flag
+        if fields and not fields & set(field_overrides(args)) and args.config_file:
             raise ConfigError(f"{args.config_file}: {e}") from None
         raise
     check_given(cfg, field_overrides(args))

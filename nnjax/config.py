@@ -212,7 +212,7 @@ def _check_json_type(field: str, v: Any, kind: Any, source: str) -> Any:
     }.get(kind, True)
     if not ok:
         expected = {bool: "true or false", int: "an integer", float: "a number", str: "text"}.get(kind, "text or null")
-        raise ConfigError(f"{source}: field {field!r} has the wrong type: {v!r} (expected {expected})")
+        raise ConfigError(f"{source}: field {field!r} has the wrong type: {json.dumps(v)} (expected {expected})")
     return float(v) if kind is float else v
 
 
@@ -280,9 +280,9 @@ def validate(
     """
     where = f"{source}: " if source else ""
 
-    def bad(field: str, why: str) -> ConfigError:
+    def bad(field: str, why: str, also: tuple[str, ...] = ()) -> ConfigError:
         error = ConfigError(f"{where}config field {field!r} = {getattr(cfg, field)!r}: {why}")
-        error.field = field  # which field, for a caller that knows where each came from
+        error.fields = (field, *also)  # every field it depends on, for a caller that knows where each came from
         return error
 
     for field, valid in field_choices().items():
@@ -309,6 +309,7 @@ def validate(
                 "epochs",
                 f"{cfg.epochs:,} epochs of {n_train // cfg.batch_size:,} mini-batches are {steps:,} steps, more "
                 f"than the optimiser's step count holds ({INT32_MAX:,}, 2**31 - 1)",
+                also=("batch_size", "dataset", "validation"),
             )
     if new and cfg.scan_unroll > MAX_UNROLL:  # a saved run that compiled a larger one still loads
         raise bad("scan_unroll", f"must be at most {MAX_UNROLL} (the compiled program grows with it)")
@@ -320,7 +321,7 @@ def validate(
     if not 0 <= cfg.momentum < 1:
         raise bad("momentum", "must be in [0, 1)")
     if cfg.schedule == "warmup_cosine" and cfg.warmup_epochs >= cfg.epochs:
-        raise bad("warmup_epochs", f"must be fewer than epochs ({cfg.epochs})")
+        raise bad("warmup_epochs", f"must be fewer than epochs ({cfg.epochs})", also=("epochs", "schedule"))
     if new and cfg.warmup_epochs and "warmup_epochs" in unused_fields(cfg) and "warmup_epochs" not in used_elsewhere:
         raise bad("warmup_epochs", unused_fields(cfg)["warmup_epochs"])
     return cfg

@@ -48,7 +48,7 @@ from nnjax.config import (
     unused_fields,
     validate,
 )
-from nnjax.errors import CheckpointError, ConfigError
+from nnjax.errors import CheckpointError, ConfigError, NnjaxError
 from nnjax.memory import check_memory
 
 if TYPE_CHECKING:
@@ -701,7 +701,9 @@ def load_member(sweep_dir: str | Path, member: int) -> tuple[Config, Params, int
         )
         try:
             found = checkpoint.restore_newest(gdir / "checkpoints", target, str(gdir))
-        except CheckpointError as e:  # say what would mend it
+        except CheckpointError as e:  # a damaged newest with an older one beside it: say what would mend it
+            if len(checkpoint.list_checkpoints(gdir / "checkpoints")) < 2 or "kept being replaced" in str(e):
+                raise
             raise CheckpointError(
                 f"{e} (nnjax sweep --resume {sweep_dir} goes back to the newest checkpoint that loads and trains on "
                 "from it)"
@@ -719,7 +721,13 @@ def load_member(sweep_dir: str | Path, member: int) -> tuple[Config, Params, int
             )
         params_1 = jax.tree_util.tree_map(lambda x: x[None], unstack(tree["train"].params, j))
         return configs[j], params_1, epoch
-    members = f" (its members: {min(seen)}–{max(seen)}, as in members.csv)" if seen else ""
+    try:  # the sweep's members, also those of groups not started yet
+        n = len(expand(*load_sweep_spec(sweep_dir), new=False))
+    except NnjaxError:
+        n = max(seen, default=-1) + 1
+    if 0 <= member < n:
+        raise CheckpointError(f"{sweep_dir}: member {member} is not trained yet (its group has not started)")
+    members = f" (its members: 0–{n - 1}, as in members.csv)" if n else ""
     raise CheckpointError(f"{sweep_dir}: no member {member} in this sweep folder{members}")
 
 

@@ -185,6 +185,9 @@ def test_bad_config_file(tmp_path, cli_error, no_data):
     assert line == f"nnjax: error: {bad}: config field 'seed' = -1: must be in [0, 2**32)"
     line = cli_error("train", "--config-file", bad, "--seed", "-2")
     assert line == "nnjax: error: config field 'seed' = -2: must be in [0, 2**32)"
+    bad.write_text('{"epochs": 40000, "batch_size": 10}')  # fine; with the flag, too many steps: not the file's
+    line = cli_error("train", "--config-file", bad, "--batch-size", "1")
+    assert line.startswith("nnjax: error: config field 'epochs' = 40000: 40,000 epochs of 60,000 mini-batches")
 
 
 def test_out_under_a_file_fails_before_loading_data(tmp_path, cli_error, no_data):

@@ -253,6 +253,13 @@ def test_resume_to_fewer_epochs_than_its_newest_checkpoint_is_refused(cut, cli_e
     assert folder_digest(cut) == before
 
 
+def test_resume_cannot_extend_a_run_past_the_optimisers_step_count(cut, cli_error, patched_data):
+    before = folder_digest(cut)
+    line = cli_error("train", "--resume", cut, "--force", "--epochs", 2**31, "--no-progress")
+    assert line.startswith(f"nnjax: error: config field 'epochs' = {2**31}: ") and "optimiser's step count" in line
+    assert folder_digest(cut) == before
+
+
 def test_resume_with_force_continues_with_the_new_config(cut, cli, patched_data):
     rc, out, err = cli("train", "--resume", cut, "--lr", "0.05", "--force", "--no-progress", "--json")
     assert rc == 0, err
@@ -325,6 +332,9 @@ def test_eval_of_a_damaged_newest_checkpoint_says_resume_would_mend_it(reference
     newest.write_bytes(newest.read_bytes()[:1000])
     line = cli_error("eval", done)
     assert line.startswith(f"nnjax: error: {newest}") and "truncated" in line
+    for older in checkpoint.list_checkpoints(done / "checkpoints")[:-1]:  # nothing to go back to: no such hint
+        older[1].unlink()
+    assert "--resume" not in cli_error("eval", done)
     assert line.endswith(
         f"(nnjax train --resume {done} goes back to the newest checkpoint that loads and trains on from it)"
     )

@@ -10,6 +10,7 @@ import csv
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -1146,3 +1147,15 @@ def test_cli_resume_of_a_missing_folder_says_it_is_not_found(tmp_path, capsys):
     assert cli_main(["sweep", "--resume", str(tmp_path / "nosuch")]) == 1
     assert capsys.readouterr().err == f"nnjax: error: {tmp_path / 'nosuch'}: sweep folder not found\n"
     assert not (tmp_path / "nosuch").exists()
+
+
+def test_a_member_of_a_group_not_started_yet_is_named_so(tmp_path, cli_error):
+    s = tmp_path / "s"
+    run_tiny(TINY.replace(epochs=1), {"activation": ["relu", "tanh"]}, s)
+    shutil.rmtree(s / "groups" / "g01")  # as a sweep interrupted during its first group leaves it
+    with pytest.raises(CheckpointError, match=r"member 1 is not trained yet \(its group has not started\)$"):
+        sweep.load_member(s, 1)
+    with pytest.raises(CheckpointError, match=r"no member 2 in this sweep folder \(its members: 0–1, as in"):
+        sweep.load_member(s, 2)
+    line = cli_error("eval", tmp_path / "nosuch", "--member", "1")
+    assert line == f"nnjax: error: --member 1: {tmp_path / 'nosuch'}: sweep folder not found"

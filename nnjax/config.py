@@ -302,15 +302,8 @@ def validate(
         if getattr(cfg, field) > INT32_MAX:
             raise bad(field, f"must be at most {INT32_MAX:,} (2**31 - 1)")
     if new and cfg.dataset in DATASET_SIZES and cfg.batch_size <= INT32_MAX:  # Optax counts steps in int32 too
-        n_train = DATASET_SIZES[cfg.dataset][0] - N_VALIDATION * cfg.validation
-        steps = cfg.epochs * (n_train // cfg.batch_size)
-        if steps > INT32_MAX:
-            raise bad(
-                "epochs",
-                f"{cfg.epochs:,} epochs of {n_train // cfg.batch_size:,} mini-batches are {steps:,} steps, more "
-                f"than the optimiser's step count holds ({INT32_MAX:,}, 2**31 - 1)",
-                also=("batch_size", "dataset", "validation"),
-            )
+        if why := too_many_steps(cfg, DATASET_SIZES[cfg.dataset][0] - N_VALIDATION * cfg.validation):
+            raise bad("epochs", why, also=("batch_size", "dataset", "validation"))
     if new and cfg.scan_unroll > MAX_UNROLL:  # a saved run that compiled a larger one still loads
         raise bad("scan_unroll", f"must be at most {MAX_UNROLL} (the compiled program grows with it)")
     for field in ("seed", "data_seed"):  # jax.random.key keeps 32 bits: 2**32 would repeat seed 0
@@ -325,6 +318,17 @@ def validate(
     if new and cfg.warmup_epochs and "warmup_epochs" in unused_fields(cfg) and "warmup_epochs" not in used_elsewhere:
         raise bad("warmup_epochs", unused_fields(cfg)["warmup_epochs"])
     return cfg
+
+
+def too_many_steps(cfg: Config, n_train: int) -> str | None:
+    """Why ``cfg`` on ``n_train`` images needs more optimiser steps than Optax's int32 count holds, or None."""
+    steps = cfg.epochs * (n_train // max(cfg.batch_size, 1))
+    if steps <= INT32_MAX:
+        return None
+    return (
+        f"{cfg.epochs:,} epochs of {n_train // cfg.batch_size:,} mini-batches are {steps:,} steps, more than the "
+        f"optimiser's step count holds ({INT32_MAX:,}, 2**31 - 1)"
+    )
 
 
 # Fields that some configs do not use, and the value that means "none of it" (which is what those configs do).

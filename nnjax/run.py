@@ -26,7 +26,7 @@ import numpy as np
 
 from nnjax import checkpoint
 from nnjax.activations import FORMULAS
-from nnjax.config import INT32_MAX, Config, from_dict, is_number, load_json, result_fields, save_json, validate
+from nnjax.config import Config, from_dict, is_number, load_json, result_fields, save_json, too_many_steps, validate
 from nnjax.data import Splits, load_splits, pixels_formula
 from nnjax.errors import CheckpointError, ConfigError, DivergedError
 from nnjax.memory import check_memory
@@ -375,12 +375,8 @@ def _train(
         rows = local_rows if jax.process_count() > 1 else None
         splits = load_splits(cfg.dataset, cfg.data_dir, cfg.tfds_dir, cfg.validation, rows=rows)
     n_train = splits.n_train
-    steps = cfg.epochs * (n_train // max(cfg.batch_size, 1))
-    if steps > INT32_MAX:  # also for a --resume --force that extends a run (validate checks only new runs)
-        raise ConfigError(
-            f"config field 'epochs' = {cfg.epochs}: {cfg.epochs:,} epochs of {n_train // cfg.batch_size:,} "
-            f"mini-batches are {steps:,} steps, more than the optimiser's step count holds ({INT32_MAX:,}, 2**31 - 1)"
-        )
+    if why := too_many_steps(cfg, n_train):  # also for a --resume --force that extends a run (validate: new only)
+        raise ConfigError(f"config field 'epochs' = {cfg.epochs}: {why}")
     state = init_state([cfg], n_train)
     # The untrained network's loss: the yardstick of divergence (same image count as the test split,
     # so the final evaluation reuses this compiled program).
@@ -506,14 +502,8 @@ def load_run(run_dir: str | Path) -> tuple[Config, Params, int]:
     check_run_folder(run_dir)
     cfg = validate(load_json(run_dir / "config.json"), new=False, source=str(run_dir / "config.json"))
     # The newest only: falling back to an older one would report other parameters as the run's.
-    try:
-        found = checkpoint.restore_newest(run_dir / "checkpoints", _shape_target(cfg), str(run_dir))
-    except CheckpointError as e:  # a damaged newest with an older one beside it: say what would mend it
-        if len(checkpoint.list_checkpoints(run_dir / "checkpoints")) < 2 or "kept being replaced" in str(e):
-            raise
-        raise CheckpointError(
-            f"{e} (nnjax train --resume {run_dir} goes back to the newest checkpoint that loads and trains on from it)"
-        ) from None
+    mend = f"nnjax train --resume {run_dir} goes back to the newest checkpoint that loads and trains on from it"
+    found = checkpoint.restore_newest(run_dir / "checkpoints", _shape_target(cfg), str(run_dir), mend)
     if found is None:
         raise CheckpointError(f"{run_dir}: no checkpoint in {run_dir / 'checkpoints'}")
     epoch, tree, meta = found

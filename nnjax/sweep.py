@@ -699,15 +699,8 @@ def load_member(sweep_dir: str | Path, member: int) -> tuple[Config, Params, int
         target = _state_tree(
             init_state(configs, configs[0].batch_size), configs[0], 0, np.zeros(len(configs), np.int32)
         )
-        try:
-            found = checkpoint.restore_newest(gdir / "checkpoints", target, str(gdir))
-        except CheckpointError as e:  # a damaged newest with an older one beside it: say what would mend it
-            if len(checkpoint.list_checkpoints(gdir / "checkpoints")) < 2 or "kept being replaced" in str(e):
-                raise
-            raise CheckpointError(
-                f"{e} (nnjax sweep --resume {sweep_dir} goes back to the newest checkpoint that loads and trains on "
-                "from it)"
-            ) from None
+        mend = f"nnjax sweep --resume {sweep_dir} goes back to the newest checkpoint that loads and trains on from it"
+        found = checkpoint.restore_newest(gdir / "checkpoints", target, str(gdir), mend)
         if found is None:
             raise CheckpointError(f"{gdir}: no checkpoint of member {member} yet")
         epoch, tree, _ = found

@@ -262,6 +262,23 @@ def test_sweep_folder_gets_group_curves_with_bands(tmp_path, splits_256, capsys)
     assert err.startswith(f"nnjax: error: {out / 'sweep.json'}: is a file, not a folder") and len(err.splitlines()) == 1
     assert (out / "sweep.json").read_bytes() == spec
 
+    # A member's line repeated or lost would draw a false mean: one line naming it, no figure (as --member refuses)
+    metrics = out / "metrics.jsonl"
+    text = metrics.read_text().splitlines(keepends=True)
+    first = json.loads(text[0])
+    (lost,) = [i for i, line in enumerate(text) if json.loads(line)["member"] == 3 and json.loads(line)["epoch"] == 1]
+    # member 3's next line: index i of the file, so line i once the line before it is gone
+    later = next(i for i in range(lost + 1, len(text)) if json.loads(text[i])["member"] == 3)
+    for damaged, why in [
+        (text + text[:1], f"line {len(text) + 1} repeats member {first['member']}'s epoch {first['epoch']}"),
+        (text[:lost] + text[lost + 1 :], f"line {later} is member 3's epoch 2, expected its epoch 1"),
+    ]:
+        metrics.write_text("".join(damaged))
+        assert cli_main(["viz", str(out), "--out", str(tmp_path / "damaged")]) == 1
+        err = capsys.readouterr().err
+        assert err == f"nnjax: error: {metrics}: {why} (edited or damaged?); no learning curves drawn\n"
+        assert not (tmp_path / "damaged" / "learning_curves.png").exists()
+
 
 def test_group_curves_from_the_documented_columns_only():
     """member, epoch, test_accuracy and the varied fields are enough; a diverged epoch is left out."""

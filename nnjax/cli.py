@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import os
 import signal
 import sys
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -102,6 +103,19 @@ def _print_json(obj) -> None:
     print(json.dumps(obj, indent=2))
 
 
+@contextlib.contextmanager
+def blame_config_file(args: argparse.Namespace, also_set: Collection[str] = ()) -> Iterator[None]:
+    """A ConfigError about fields that all came from ``--config-file`` (none of them set by a flag, nor in
+    ``also_set``: a sweep's grid fields) names the file."""
+    try:
+        yield
+    except ConfigError as e:
+        fields = set(getattr(e, "fields", ()))  # every field the error depends on (config.validate sets them)
+        if fields and args.config_file and not fields & (set(field_overrides(args)) | set(also_set)):
+            raise ConfigError(f"{args.config_file}: {getattr(e, 'shared', e)}") from None
+        raise
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     """``nnjax train``: train (or resume) one run into a run folder; print its summary."""
     from nnjax.parallel import maybe_initialize_distributed
@@ -116,22 +130,17 @@ def cmd_train(args: argparse.Namespace) -> int:
 
         check_run_folder(Path(args.resume), " to resume")
         args.config_file = str(Path(args.resume) / "config.json")
-    try:
-        cfg = check_config(config_from_args(args), new=not args.resume)  # before a default folder is made
-    except ConfigError as e:  # a bad field read from a config file (not set by a flag): name the file
-        fields = set(getattr(e, "fields", ()))  # the fields the error depends on: none of them from a flag
-        if fields and not fields & set(field_overrides(args)) and args.config_file:
-            raise ConfigError(f"{args.config_file}: {e}") from None
-        raise
-    check_given(cfg, field_overrides(args))
-    if not args.resume:
-        cfg = without_unused(cfg)  # config.json: momentum 0 for sgd, not the default 0.9 it ignores
     from nnjax.checkpoint import made_default_folder, removed_if_left_empty
 
     args.default_out = []  # a default folder and the parents made for it: removed again while still empty
-    if not args.resume and args.out is None:  # chosen here, so that an interrupt can name it
-        args.default_out = made_default_folder(lambda: default_run_dir(cfg), RUNS_DIR)
-        args.out = str(args.default_out[0])
+    with blame_config_file(args):
+        cfg = check_config(config_from_args(args), new=not args.resume)  # before a default folder is made
+        check_given(cfg, field_overrides(args))
+        if not args.resume:
+            cfg = without_unused(cfg)  # config.json: momentum 0 for sgd, not the default 0.9 it ignores
+        if not args.resume and args.out is None:  # chosen here, so that an interrupt can name it
+            args.default_out = made_default_folder(lambda: default_run_dir(cfg), RUNS_DIR)
+            args.out = str(args.default_out[0])
     with removed_if_left_empty(args.default_out):
         result = train_and_evaluate(
             cfg, args.resume or args.out, resume=bool(args.resume), force=args.force, progress=not args.no_progress

@@ -301,8 +301,11 @@ def validate(
     for field in ("epochs", "batch_size", "warmup_epochs") if new else ():  # counted in int32 by JAX and Optax
         if getattr(cfg, field) > INT32_MAX:
             raise bad(field, f"must be at most {INT32_MAX:,} (2**31 - 1)")
-    if new and cfg.dataset in DATASET_SIZES and cfg.batch_size <= INT32_MAX:  # Optax counts steps in int32 too
-        if why := too_many_steps(cfg, DATASET_SIZES[cfg.dataset][0] - N_VALIDATION * cfg.validation):
+    if new and cfg.dataset in DATASET_SIZES and cfg.batch_size <= INT32_MAX:
+        n_train = DATASET_SIZES[cfg.dataset][0] - N_VALIDATION * cfg.validation
+        if cfg.batch_size > n_train:  # as training says it once the data set is read, but before any folder
+            raise bad("batch_size", f"larger than the {n_train} training images", also=("dataset", "validation"))
+        if why := too_many_steps(cfg, n_train):  # Optax counts steps in int32 too
             raise bad("epochs", why, also=("batch_size", "dataset", "validation"))
     if new and cfg.scan_unroll > MAX_UNROLL:  # a saved run that compiled a larger one still loads
         raise bad("scan_unroll", f"must be at most {MAX_UNROLL} (the compiled program grows with it)")

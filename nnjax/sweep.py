@@ -187,7 +187,11 @@ def expand(base: Config, grid: dict[str, Sequence[Any]], new: bool = True) -> li
         try:
             validate(cfg, new=new, used_elsewhere=used)
         except ConfigError as e:
-            raise ConfigError(f"sweep member {cfg.name}: {e}") from None
+            error = ConfigError(f"sweep member {cfg.name}: {e}")
+            error.fields = getattr(e, "fields", ())
+            if not set(error.fields) & set(grid):  # not the grid's doing: every member has it, as said here
+                error.shared = e
+            raise error from None
     for field in grid if new else ():  # its values would train identical networks, told apart as if they differed
         whys = {unused_fields(c).get(field) for c in configs}
         if len(grid[field]) > 1 and None not in whys:
@@ -1229,7 +1233,7 @@ def cli_main(args: argparse.Namespace) -> int:
     """``nnjax sweep``: build the base config and grid from the flags (or the sweep folder), run it,
     print the table (or JSON)."""
     from nnjax import checkpoint
-    from nnjax.cli import check_resume_flags, config_from_args, field_overrides, flag_name
+    from nnjax.cli import blame_config_file, check_resume_flags, config_from_args, field_overrides, flag_name
 
     args.default_out = []  # a default folder and the parents made for it: removed again while still empty
     if args.resume:
@@ -1254,15 +1258,16 @@ def cli_main(args: argparse.Namespace) -> int:
         base = apply_overrides(base, flags)
         out = args.resume
     else:
-        base = config_from_args(args)
-        members = expand(base, grid)  # a bad member is refused before a default folder is made
-        for field in flags:  # a flag no member uses, set to something else than "none of it"
-            whys = {unused_fields(c).get(field) for c in members}
-            if None not in whys and getattr(base, field) != NEUTRAL[field]:
-                raise ConfigError(f"{flag_name(field)} {flags[field]}: {whys.pop()}")
-        if args.out is None:  # chosen here, so that an interrupt can name it
-            args.default_out = checkpoint.made_default_folder(lambda: default_sweep_dir(base), SWEEPS_DIR)
-            args.out = str(args.default_out[0])
+        with blame_config_file(args, also_set=grid):
+            base = config_from_args(args)
+            members = expand(base, grid)  # a bad member is refused before a default folder is made
+            for field in flags:  # a flag no member uses, set to something else than "none of it"
+                whys = {unused_fields(c).get(field) for c in members}
+                if None not in whys and getattr(base, field) != NEUTRAL[field]:
+                    raise ConfigError(f"{flag_name(field)} {flags[field]}: {whys.pop()}")
+            if args.out is None:  # chosen here, so that an interrupt can name it
+                args.default_out = checkpoint.made_default_folder(lambda: default_sweep_dir(base), SWEEPS_DIR)
+                args.out = str(args.default_out[0])
         out = args.out
     with checkpoint.removed_if_left_empty(args.default_out):
         summary = run_sweep(

@@ -188,6 +188,39 @@ def test_bad_config_file(tmp_path, cli_error, no_data):
     bad.write_text('{"epochs": 40000, "batch_size": 10}')  # fine; with the flag, too many steps: not the file's
     line = cli_error("train", "--config-file", bad, "--batch-size", "1")
     assert line.startswith("nnjax: error: config field 'epochs' = 40000: 40,000 epochs of 60,000 mini-batches")
+    # the run's name (a default folder's first part) and a batch larger than the data set, from the file too
+    bad.write_text('{"name": "a/b"}')
+    why = "must be a plain folder name (no '/', not '.' or '..')"
+    assert cli_error("train", "--config-file", bad) == f"nnjax: error: {bad}: config field 'name' = 'a/b': {why}"
+    assert (
+        cli_error("train", "--config-file", bad, "--name", "c/d") == f"nnjax: error: config field 'name' = 'c/d': {why}"
+    )
+    bad.write_text('{"batch_size": 50001, "validation": true}')
+    line = cli_error("train", "--config-file", bad)
+    assert line == f"nnjax: error: {bad}: config field 'batch_size' = 50001: larger than the 50000 training images"
+    line = cli_error("train", "--config-file", bad, "--batch-size", "50002")
+    assert line == "nnjax: error: config field 'batch_size' = 50002: larger than the 50000 training images"
+    assert list(tmp_path.iterdir()) == [bad]  # no run folder made
+
+
+def test_bad_config_file_of_a_sweep(tmp_path, cli_error, no_data):
+    """Every member inherits a bad value the file holds: named with the file, not as one member's fault."""
+    bad = tmp_path / "c.json"
+    bad.write_text('{"lr": -1, "name": "a/b"}')
+    why = "must be a positive finite number (at most 3.4e+38, float32's max)"
+    line = cli_error("sweep", "--config-file", bad, "--grid", "seed=0,1")
+    assert line == f"nnjax: error: {bad}: config field 'lr' = -1.0: {why}"
+    # a value from the grid or a flag is not the file's
+    line = cli_error("sweep", "--config-file", bad, "--grid", "lr=-2,1")
+    assert line == f"nnjax: error: sweep member lr=-2.0: config field 'lr' = -2.0: {why}"
+    line = cli_error("sweep", "--config-file", bad, "--grid", "seed=0,1", "--lr", "-3")
+    assert line == f"nnjax: error: sweep member seed=0: config field 'lr' = -3.0: {why}"
+    line = cli_error("sweep", "--config-file", bad, "--grid", "seed=0,1", "--lr", "1")  # the sweep's folder name
+    assert (
+        line
+        == f"nnjax: error: {bad}: config field 'name' = 'a/b': must be a plain folder name (no '/', not '.' or '..')"
+    )
+    assert list(tmp_path.iterdir()) == [bad]  # no sweep folder made
 
 
 def test_out_under_a_file_fails_before_loading_data(tmp_path, cli_error, no_data):

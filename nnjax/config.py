@@ -319,7 +319,7 @@ def validate(
     if cfg.schedule == "warmup_cosine" and cfg.warmup_epochs >= cfg.epochs:
         raise bad("warmup_epochs", f"must be fewer than epochs ({cfg.epochs})", also=("epochs", "schedule"))
     if new and cfg.warmup_epochs and "warmup_epochs" in unused_fields(cfg) and "warmup_epochs" not in used_elsewhere:
-        raise bad("warmup_epochs", unused_fields(cfg)["warmup_epochs"])
+        raise bad("warmup_epochs", unused_fields(cfg)["warmup_epochs"], also=("schedule",))
     return cfg
 
 

@@ -220,6 +220,12 @@ def test_bad_config_file_of_a_sweep(tmp_path, cli_error, no_data):
         line
         == f"nnjax: error: {bad}: config field 'name' = 'a/b': must be a plain folder name (no '/', not '.' or '..')"
     )
+    bad.write_text('{"warmup_epochs": 1}')  # the file's warm-up, unused by schedules from the grid: a member's case
+    line = cli_error("sweep", "--config-file", bad, "--grid", "schedule=cosine,constant")
+    assert line == (
+        "nnjax: error: sweep member schedule=cosine: config field 'warmup_epochs' = 1: only schedule warmup_cosine "
+        "uses it (schedule is cosine)"
+    )
     assert list(tmp_path.iterdir()) == [bad]  # no sweep folder made
 
 

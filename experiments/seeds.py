@@ -33,7 +33,7 @@ def table_row(name: str, summary: dict) -> str:
 
 
 def main() -> None:
-    p = OneLineParser(description=__doc__.splitlines()[0])
+    p = OneLineParser(prog=Path(__file__).name, description=__doc__.splitlines()[0])  # names its errors
     p.add_argument("--configs", default=",".join(CONFIGS), help="named configs (default: all, %(default)s)")
     p.add_argument("--seeds", default="0,1,2", help="seeds, one ensemble member each (default: %(default)s)")
     p.add_argument(
@@ -54,7 +54,7 @@ def main() -> None:
 
     def interrupt_line() -> str:
         started = any((Path(args.out_root) / f"seeds-{n}" / "sweep.json").exists() for n in args.configs.split(","))
-        return "seeds: interrupted" + (" (continue with: the same command and --resume)" if started else "")
+        return f"{p.prog}: interrupted" + (" (continue with: the same command and --resume)" if started else "")
 
     exit_at_once_on_interrupt(interrupt_line)  # one line and exit 130, never a traceback
     from nnjax.parallel import split_cpu_cores  # loads JAX: after the interrupt handler
@@ -63,7 +63,7 @@ def main() -> None:
     try:
         seeds = [int(s) for s in args.seeds.split(",")]
     except ValueError:
-        sys.exit(f"seeds: error: --seeds {args.seeds!r}: expected integers separated by commas")
+        sys.exit(f"{p.prog}: error: --seeds {args.seeds!r}: expected integers separated by commas")
     table = ["| config | mean test accuracy | min | max | training time (all seeds at once) | sweep folder |"]
     table.append("|---|---|---|---|---|---|")
     try:
@@ -106,7 +106,7 @@ def main() -> None:
     except (NnjaxError, OSError) as e:
         if len(table) > 2:  # the configs that finished before the error
             print("\n".join(table))
-        sys.exit(f"seeds: error: {error_text(e)}")
+        sys.exit(f"{p.prog}: error: {error_text(e)}")
     print("\n".join(table))
 
 

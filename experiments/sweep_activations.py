@@ -42,7 +42,7 @@ def parse_seeds(text: str) -> list[int]:
 
 def main(argv: list[str] | None = None, *, process: bool = False) -> int:
     """The script; ``process``: it is its own process (Ctrl-C: ``cli.exit_at_once_on_interrupt``)."""
-    p = OneLineParser(description=__doc__.split("\n\n")[0])
+    p = OneLineParser(prog=Path(__file__).name, description=__doc__.split("\n\n")[0])  # names its errors
     p.add_argument("--out", metavar="SWEEP_DIR", help="sweep folder to create (default: sweeps/activations-TIME)")
     p.add_argument("--resume", metavar="SWEEP_DIR", help="continue an interrupted sweep folder as it was started")
     p.add_argument("--epochs", type=int, help=f"epochs per member (default: the video config's, {video().epochs})")
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None, *, process: bool = False) -> int:
             remove_empty(made)
         started = folder is not None and (Path(folder) / "sweep.json").exists()
         hint = f" (continue with: python experiments/sweep_activations.py --resume {folder})" if started else ""
-        return f"sweep_activations: interrupted{hint}"
+        return f"{p.prog}: interrupted{hint}"
 
     if process:
         exit_at_once_on_interrupt(interrupt_line)
@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None, *, process: bool = False) -> int:
                 base, grid, args.resume or args.out, resume=bool(args.resume), progress=not args.no_progress
             )
     except (NnjaxError, OSError) as e:
-        print(f"sweep_activations: error: {error_text(e)}", file=sys.stderr)
+        print(f"{p.prog}: error: {error_text(e)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:  # in-process callers
         print(interrupt_line(), file=sys.stderr)

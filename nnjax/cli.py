@@ -354,7 +354,7 @@ def train_named(name: str, argv: list[str], prog: str | None = None, *, process:
     parser = OneLineParser(prog=prog, description=f"Train the named config {name!r} (nnjax train --config {name}).")
     add_train_flags(parser, named=name)
     args = parser.parse_args(argv)
-    args.verb, args.func = "train", cmd_train
+    args.verb, args.func, args.prog = "train", cmd_train, parser.prog  # its errors and interrupts say prog
     args.config = None if (args.resume or args.config_file) else name
     if process:
         exit_at_once_on_interrupt(lambda: _interrupt_line(args))
@@ -400,17 +400,19 @@ def error_text(e: NnjaxError | OSError) -> str:
 
 
 def _interrupt_line(args: argparse.Namespace) -> str:
-    """``nnjax: interrupted``, with the command that continues a run or sweep folder already started."""
+    """``nnjax: interrupted`` (an experiment script's name for nnjax), with the command that continues a run
+    or sweep folder already started."""
+    prog = getattr(args, "prog", "nnjax")
     folder = (args.resume or args.out) if args.verb in ("train", "sweep") else None
     if made := getattr(args, "default_out", []):  # a default folder made for it (and parents), still empty: removed
         from nnjax.checkpoint import remove_empty
 
         remove_empty(made)
     if getattr(args, "finished", False):
-        return f"nnjax: interrupted after the {'run' if args.verb == 'train' else args.verb} finished (in {folder})"
+        return f"{prog}: interrupted after the {'run' if args.verb == 'train' else args.verb} finished (in {folder})"
     started = folder and any((Path(folder) / f).exists() for f in ("config.json", "sweep.json"))
     hint = f" (continue with: nnjax {args.verb} --resume {folder})" if started else ""
-    return f"nnjax: interrupted{hint}"
+    return f"{prog}: interrupted{hint}"
 
 
 def entry() -> NoReturn:
@@ -445,7 +447,7 @@ def _run(args: argparse.Namespace) -> int:
                 raise ConfigError(f"{'RUN_DIR' if name == 'run_dir' else flag_name(name)} is empty: name a path")
         return args.func(args)
     except (NnjaxError, OSError) as e:
-        print(f"nnjax: error: {error_text(e)}", file=sys.stderr)
+        print(f"{getattr(args, 'prog', 'nnjax')}: error: {error_text(e)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:  # in-process callers; a command-line process ends in exit_at_once_on_interrupt
         print(_interrupt_line(args), file=sys.stderr)

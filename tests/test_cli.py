@@ -279,8 +279,9 @@ def test_experiment_scripts_name_their_config_unless_resuming(tmp_path, monkeypa
     assert train_named("wide", [f"--config-file={f}"]) == 1
     assert seen == [("wide", None), (None, str(f)), (None, str(f))]
     capsys.readouterr()
-    assert train_named("wide", ["--resume", str(tmp_path / "nope")]) == 1  # not refused for --config
-    assert capsys.readouterr().err == f"nnjax: error: {tmp_path / 'nope'}: run folder not found\n"
+    assert train_named("wide", ["--resume", str(tmp_path / "nope")], prog="train_wide.py") == 1  # not refused
+    # for --config; the script's own name says it, as its argument errors do
+    assert capsys.readouterr().err == f"train_wide.py: error: {tmp_path / 'nope'}: run folder not found\n"
     with pytest.raises(SystemExit) as e:  # a script trains its own config: --config is no flag of it
         train_named("wide", ["--config", "video"], prog="train_wide.py")
     assert e.value.code == 2

@@ -57,7 +57,7 @@ def test_seeds_resume_refuses_a_sweep_of_another_config(tmp_path):
     sweep.run_sweep(other, {"seed": [0, 1, 2]}, out, progress=False, splits=synthetic_splits(64, 32))
     done = script("seeds.py", "--resume", "--configs", "video", "--out-root", tmp_path, "--no-progress", cwd=tmp_path)
     assert done.returncode == 1 and done.stderr.count("\n") == 1, done.stderr
-    assert f"seeds: error: {out}: a sweep of another config (hidden=[8], where video has [16, 16])" in done.stderr
+    assert f"seeds.py: error: {out}: a sweep of another config (hidden=[8], where video has [16, 16])" in done.stderr
 
 
 def test_seeds_row_says_how_many_seeds_diverged():
@@ -91,7 +91,7 @@ def test_activation_sweep_leaves_no_folder_when_refused_and_counts_in_words(tmp_
 
     monkeypatch.setattr(sweep, "run_sweep", refused)
     assert mod.main(["--seeds", "0", "--no-progress"]) == 1
-    assert capsys.readouterr().err == "sweep_activations: error: sweep group of 8 members needs about 9 GiB\n"
+    assert capsys.readouterr().err == "sweep_activations.py: error: sweep group of 8 members needs about 9 GiB\n"
     assert list(tmp_path.iterdir()) == []
 
     timing = {"wall_s": 2.0, "train_s": 1.0, "compile_s": 0.5}

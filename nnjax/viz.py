@@ -555,8 +555,8 @@ def diverged_note(lines: list[dict[str, Any]], varied: Sequence[str], diverged: 
 def plot_sweep_curves(lines: list[dict[str, Any]], varied: Sequence[str], path: Path, title: str = "") -> Path:
     """Sweep learning curves, one colour per setting (members with the same values of ``varied``): the
     eval loss and accuracy as the mean over the setting's members with a min–max band, the train ones as a
-    dashed mean. A single epoch is a dot with a capped min–max bar, its train mean a cross. The settings'
-    legend is below both panels (never over a curve). Size 11 × 4.4 in, taller for its legend."""
+    dashed mean. A single epoch is a dot with a capped min–max bar, its train mean a cross. The legend (line
+    styles, then settings) is below both panels, never over a curve. Size 11 × 4.4 in, taller for its legend."""
     split = _eval_split(lines)
     name = METRIC_COLUMNS[split]
     fig, ax_loss, ax_acc = _curve_axes(title or f"Sweep: loss and accuracy per epoch ({name}: mean, min–max)")
@@ -580,16 +580,19 @@ def plot_sweep_curves(lines: list[dict[str, Any]], varied: Sequence[str], path: 
                     linewidth=1,
                     alpha=0.8,
                 )
+    from matplotlib.lines import Line2D
+
     handles, labels = ax_acc.get_legend_handles_labels()
-    height = fig.get_figheight()
-    if handles:
-        band = _legend_below(fig, handles, labels)
+    if handles:  # first what the line styles mean, then the settings: all below the panels, over no curve
+        styles = [
+            Line2D([], [], linestyle="-", marker=_mean_marker(1) if single else None, color="0.3"),
+            Line2D([], [], linestyle="--", marker=TRAIN_MARKER if single else None, color="0.3"),
+        ]
+        height = fig.get_figheight()
+        band = _legend_below(fig, styles + handles, [f"{name} (band: min–max)", "train (mean)", *labels])
         fig.set_figheight(height + band)
         inches = fig.get_figheight()  # the axes keep their own height, above the legend
         fig.subplots_adjust(top=1 - 0.15 * height / inches, bottom=(band + 0.13 * height) / inches)
-    ax_loss.plot([], [], "-", marker=_mean_marker(1) if single else None, color="0.3", label=f"{name} (band: min–max)")
-    ax_loss.plot([], [], "--", marker=TRAIN_MARKER if single else None, color="0.3", label="train (mean)")
-    ax_loss.legend(handles=ax_loss.get_lines()[-2:], fontsize=8)  # what the line styles mean
     return _save(fig, path)
 
 

@@ -198,9 +198,13 @@ def test_sweep_curves_leave_out_diverged_members_and_show_a_single_epoch(tmp_pat
         (train,) = [line for line in ax.get_lines() if line.get_linestyle() == "--" and len(line.get_xdata())]
         assert test.get_marker() not in ("None", "", None) and train.get_marker() not in ("None", "", None)
         assert train.get_marker() != test.get_marker()
-    keys = dict(zip(*reversed(fig.axes[0].get_legend_handles_labels())))
+    (legend,) = fig.legends  # below the panels: what the line styles mean, then the settings
+    keys = dict(zip([t.get_text() for t in legend.get_texts()], legend.legend_handles))
+    assert list(keys) == ["test (band: min–max)", "train (mean)", "lr=0.01 (n=2)"]
     assert keys["test (band: min–max)"].get_marker() == test.get_marker()
     assert keys["train (mean)"].get_marker() == train.get_marker()
+    assert keys["train (mean)"].get_linestyle() == "--" and keys["test (band: min–max)"].get_linestyle() == "-"
+    assert not any(ax.get_legend() for ax in fig.axes)  # none inside a panel, over a curve
     monkeypatch.setattr(sweep, "diverged_epochs", lambda d: {3: 1})  # one member: singular, no group gone
     viz.render_sweep(out, tmp_path / "one")
     assert drawn["title"].endswith("\n1 diverged member left out")
@@ -423,7 +427,8 @@ def test_sweep_figures_of_many_long_settings_keep_every_curve_apart_and_inside(m
         assert len(curves) == 16 and len({tuple(line.get_color()) for line in curves}) == 16
         (legend,) = fig.legends
         box = legend.get_window_extent()
-        assert len(legend.get_texts()) == 16 and box.x0 >= 0 and box.x1 <= fig.bbox.x1 and box.y0 >= 0
+        styles = 2 if fig.axes[0].get_ylabel().startswith("loss") else 0  # the curves' line styles come first
+        assert len(legend.get_texts()) == 16 + styles and box.x0 >= 0 and box.x1 <= fig.bbox.x1 and box.y0 >= 0
         for panel in fig.axes:
             assert box.y1 <= panel.xaxis.label.get_window_extent().y0  # under every panel
             title = panel.title.get_window_extent()

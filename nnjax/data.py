@@ -24,6 +24,7 @@ import re
 import socket
 import struct
 import sys
+import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -291,9 +292,14 @@ def load_arrays(
         _warn_if_missing(raw, root)
     if not built:
         check_tfds_root(root)  # before the raw files are read or the network is tried
+        unpacked = None  # where tfds unpacks the raw files: a folder of this build's own, removed after it
         if raw is not None:
             check_manual_dir(raw, dataset)
-            config = tfds.download.DownloadConfig(manual_dir=str(raw))
+            # tfds reuses an unpacked file of the same name (downloads/extracted/GZIP.<name>), and MNIST,
+            # Fashion-MNIST and KMNIST share file names: with one folder for all, a build read another set's data.
+            (root / "downloads").mkdir(parents=True, exist_ok=True)
+            unpacked = tempfile.TemporaryDirectory(dir=root / "downloads", prefix="unpacking-")
+            config = tfds.download.DownloadConfig(manual_dir=str(raw), extract_dir=unpacked.name)
         elif _network_reachable():
             config = None
         else:
@@ -310,6 +316,9 @@ def load_arrays(
                 builder.download_and_prepare(download_config=config)
         except Exception as e:
             raise DataError(_build_failure(e, dataset, raw)) from None
+        finally:
+            if unpacked is not None:
+                unpacked.cleanup()
     try:
         x_train, y_train = _split_to_numpy(builder, "train")
         x_test, y_test = _split_to_numpy(builder, "test")

@@ -10,6 +10,7 @@ import contextlib
 import io
 import json
 import os
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -31,11 +32,18 @@ EPOCHS = 5  # ~93-94 % with the default config; 1 epoch alone is barely 90 %
 
 @pytest.fixture(scope="module")
 def real_run(tmp_path_factory):
-    """One real run, shared by the tests below: (tfds dir, run dir, parsed --json output, its stderr)."""
+    """One real run, shared by the tests below: (tfds dir, run dir, parsed --json output, its stderr).
+
+    Its tfds folder already holds, where tfds unpacks raw files by name, another data set's test labels
+    (Fashion-MNIST and KMNIST files have MNIST's names): tfds reuses such a file, so the build must not look there.
+    """
     from nnjax.cli import main
 
     root = tmp_path_factory.mktemp("real")
     tfds_dir, run_dir = root / "tfds", root / "run"
+    (tfds_dir / "downloads" / "extracted").mkdir(parents=True)
+    stale = tfds_dir / "downloads" / "extracted" / "GZIP.t10k-labels-idx1-ubyte.gz"  # tfds's name for it: unpacked
+    stale.write_bytes(struct.pack(">II", 0x801, 10_000) + bytes([9]) * 10_000)
     argv = ["train", "--data-dir", REAL_DATA_DIR, "--tfds-dir", str(tfds_dir), "--epochs", str(EPOCHS)]
     stdout, stderr = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
@@ -58,6 +66,7 @@ def test_mnist_is_built_offline_from_the_raw_files(real_run):
     assert x_train.shape == (60_000, 784) and x_test.shape == (10_000, 784)
     assert x_train.dtype == np.uint8 and x_train.max() == 255
     assert np.bincount(y_test, minlength=10).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+    assert not list(tfds_dir.glob("downloads/unpacking-*")), "the build's unpacked raw files were left behind"
 
 
 def test_validation_split_holds_out_the_last_10000(real_run):

@@ -332,13 +332,14 @@ def load_arrays(
 
 def _build_failure(e: Exception, dataset: str, raw: Path | None) -> str:
     """One line for a failed tfds build: its first line, or for a raw file that is not the data set's own
-    (tfds's checksum check, e.g. MNIST files given for fashion_mnist: the same names) the file and why."""
+    (tfds's checksum check of the .gz file: e.g. MNIST files given for fashion_mnist, whose names are the
+    same, or the right images gzipped again, which changes the bytes) the file and why."""
     text = str(e).strip()
     wrong = re.search(r"downloaded to (.+?), has wrong checksum", text)
     if wrong and raw is not None:
         return (
             f"building {dataset} from {raw} failed: {wrong.group(1)} is not the {dataset} release's file "
-            "(its checksum differs: a file of another data set?)"
+            "(tfds checks the .gz file's own checksum: a file of another data set, or one compressed again?)"
         )
     first = text.splitlines()[0] if text else type(e).__name__
     return f"building {dataset} from {raw or 'the internet'} failed: {first}"

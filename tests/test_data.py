@@ -231,7 +231,11 @@ def test_raw_files_of_another_data_set_are_named_as_such(idx_template, tmp_path)
         data.load_arrays("fashion_mnist", str(idx_template), str(tmp_path / "tfds"))
     line = str(e.value)
     assert line.startswith(f"building fashion_mnist from {idx_template} failed: {idx_template}/") and "\n" not in line
-    assert line.endswith("is not the fashion_mnist release's file (its checksum differs: a file of another data set?)")
+    assert line.endswith(
+        "is not the fashion_mnist release's file (tfds checks the .gz file's own checksum: a file of another data "
+        "set, or one compressed again?)"
+    )
+    assert list((tmp_path / "tfds" / "downloads").iterdir()) == []  # the failed build's unpacking folder is gone
 
 
 def test_mock_data_loads_as_uint8_images_and_int32_labels(tmp_path):

@@ -50,7 +50,7 @@ IDX_FILES = {
     "t10k-labels-idx1-ubyte.gz": (0x801, 10_000),
 }
 IDX_DATASETS = ("mnist", "fashion_mnist")
-CACHE_FORMAT = 2  # 2: a CRC-32 per row of each array (``{name}_crc``), for blocks read by offset
+CACHE_FORMAT = 3  # 2: a CRC-32 per row of each array (``{name}_crc``), for blocks read by offset; 3: EMNIST upright
 CACHE_ARRAYS = ("x_train", "y_train", "x_test", "y_test")
 
 
@@ -220,11 +220,15 @@ def _row_crcs(a: np.ndarray) -> np.ndarray:
 
 
 def _split_to_numpy(builder, split: str) -> tuple[np.ndarray, np.ndarray]:
+    """A split's images, upright and flattened row by row, and labels. tfds keeps EMNIST's images as the
+    EMNIST release stores them ("inverted horizontally and rotated 90° anti-clockwise": transposed)."""
     import tensorflow_datasets as tfds
 
+    transposed = builder.name == "emnist"
     xs, ys = [], []
     for batch in tfds.as_numpy(builder.as_dataset(split=split).batch(10_000)):
-        xs.append(batch["image"].reshape(len(batch["image"]), -1))
+        images = batch["image"][..., 0]  # [n, 28, 28, 1] → [n, 28, 28]
+        xs.append((images.transpose(0, 2, 1) if transposed else images).reshape(len(images), -1))
         ys.append(batch["label"])
     return np.concatenate(xs).astype(np.uint8), np.concatenate(ys).astype(np.int32)
 

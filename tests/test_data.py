@@ -248,19 +248,25 @@ def test_mock_data_loads_as_uint8_images_and_int32_labels(tmp_path):
     assert not (tmp_path / "tfds" / "nnjax_cache").exists()  # mock data is never cached
 
 
-def test_loaded_arrays_are_tfds_examples_in_order(tmp_path):
-    """Row i of each split is tfds's example i: its 28×28 image flattened row by row, and its label."""
+@pytest.mark.parametrize("dataset", ["mnist", "emnist/digits"])
+def test_loaded_arrays_are_tfds_examples_in_order(tmp_path, dataset):
+    """Row i of each split is tfds's example i: its 28×28 image flattened row by row, and its label. EMNIST's
+    images, which tfds keeps transposed as the EMNIST release does, are turned upright (as MNIST's, and as
+    ``nnjax predict`` makes a photo)."""
     import tensorflow_datasets as tfds
 
     with tfds.testing.mock_data(num_examples=12):
-        s = data.load_splits("mnist", None, str(tmp_path / "tfds"))
+        s = data.load_splits(dataset, None, str(tmp_path / "tfds"))
         for split, x, y in (("train", s.x_train, s.y_train), ("test", s.x_test, s.y_test)):
             examples = list(
-                tfds.as_numpy(tfds.builder("mnist", data_dir=str(tmp_path / "tfds")).as_dataset(split=split))
+                tfds.as_numpy(tfds.builder(dataset, data_dir=str(tmp_path / "tfds")).as_dataset(split=split))
             )
             assert len(examples) == len(x) == 12 and len(set(map(bytes, x))) > 1
             for i, ex in enumerate(examples):
-                assert np.array_equal(x[i].reshape(28, 28), ex["image"][:, :, 0]) and y[i] == ex["label"], (split, i)
+                image = ex["image"][:, :, 0]
+                upright = image.T if dataset.startswith("emnist") else image
+                assert not np.array_equal(image, image.T)  # so the check below tells the two apart
+                assert np.array_equal(x[i].reshape(28, 28), upright) and y[i] == ex["label"], (split, i)
 
 
 def test_cached_arrays_load_without_building(tmp_path, monkeypatch):

@@ -92,6 +92,7 @@ def read_grey(path: str | Path) -> np.ndarray:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(path) as img:
                 img.load()
+                file_format = img.format  # (a turned copy has none)
                 img = ImageOps.exif_transpose(img)
     except FileNotFoundError:
         raise DataError(f"{path}: file not found") from None
@@ -106,7 +107,10 @@ def read_grey(path: str | Path) -> np.ndarray:
         raise DataError(f"{path}: corrupt or truncated image ({e or type(e).__name__})") from None
     if img.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
         grey = np.asarray(img, dtype=np.float32)
-        top = 65535.0 if grey.max() > 255 else 255.0
+        # 16-bit grey (a PNG's "I" is 16-bit too): its white is 65535 however dark the image; other integer
+        # images (a 32-bit TIFF) say nothing of their range: 0-255 unless the values go higher
+        sixteen_bit = img.mode.startswith("I;16") or (img.mode == "I" and file_format == "PNG")
+        top = 65535.0 if sixteen_bit or grey.max() > 255 else 255.0
         if img.mode == "F" and grey.max() <= 1.0:  # floating-point grey levels: 0 to 1, as usual
             top = 1.0
         return np.clip(grey / top, 0.0, 1.0)

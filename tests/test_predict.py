@@ -204,6 +204,19 @@ def test_polarity_colour_transparency_and_size_do_not_matter(tmp_path):
         assert corr_within_1px(got, reference) > 0.9, name
 
 
+def test_a_16_bit_png_is_read_on_its_own_scale_however_dark(tmp_path):
+    """A 16-bit PNG's white is 65535 even when no pixel is above 255: a digit at 0.4 % contrast (ink 0, paper
+    255 of 65535) is as blank as one at 0.5 % (paper 300), not full-strength ink (white taken to be 255)."""
+    _, ink, _ = sample_digit()
+    a = ink.astype(np.float32) / 255
+    for paper in (255, 300):
+        Image.fromarray(np.round(paper * (1 - a)).astype(np.uint16)).save(tmp_path / f"dark{paper}.png")
+        grey = images.read_grey(tmp_path / f"dark{paper}.png")
+        np.testing.assert_allclose(grey.max(), paper / 65535, rtol=1e-6)
+        with pytest.raises(images.DataError, match="no ink found"):
+            images.load_digit(tmp_path / f"dark{paper}.png")
+
+
 def test_a_digit_heavy_at_the_top_is_centred_without_losing_ink(tmp_path):
     """A 7 with a thick bar: centring its mass at (14, 14) would push the 20×20 box off the bottom of the
     28×28 field (a broadcast error, not a digit); the box stays inside, whole."""

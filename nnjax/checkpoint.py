@@ -49,6 +49,14 @@ def list_checkpoints(folder: Path) -> list[tuple[int, Path]]:
     return sorted(found)
 
 
+def set_aside_newer(folder: Path, epoch: int) -> None:
+    """Rename every checkpoint in ``folder`` newer than ``epoch`` (the one a resume restored: the newer
+    ones did not load) to ``*.damaged``, so that pruning never counts one and none is read again."""
+    for e, path in list_checkpoints(folder):
+        if e > epoch:
+            path.replace(path.with_name(path.name + ".damaged"))
+
+
 def _fsync_dir(folder: Path) -> None:
     # The rename itself lives in the directory: without this a power cut may lose it.
     try:

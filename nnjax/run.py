@@ -405,9 +405,7 @@ def _train(
     run_dir.mkdir(parents=True, exist_ok=True)
     config_path = run_dir / "config.json"
     if resume:
-        for epoch, path in checkpoint.list_checkpoints(ckpt_dir):
-            if epoch > start:  # newer than the one restored, so it did not load: keep it out of the way
-                path.replace(path.with_name(path.name + ".damaged"))
+        checkpoint.set_aside_newer(ckpt_dir, start)
         _keep_metrics(metrics_path, history)
         _keep_config(config_path, cfg)  # --force, or e.g. a new data_dir
     else:

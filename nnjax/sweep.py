@@ -429,6 +429,8 @@ def _run_group(
     # the copies train along and are dropped from every checkpoint, metric and result.
     compiled, state, data, compile_s, _ = compile_ensemble(cfg0, splits, state, start, shard)
     gdir.mkdir(parents=True, exist_ok=True)
+    if resume:
+        checkpoint.set_aside_newer(ckpt_dir, start)
     group_info = {"group": gid, "members": ids, "configs": [c.to_dict() for c in configs], "placement": recorded}
     checkpoint.write_atomic(gdir / "group.json", (json.dumps(group_info, indent=2) + "\n").encode())
     # Lines past the checkpoint were trained again below: drop them so no epoch appears twice.

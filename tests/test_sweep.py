@@ -495,6 +495,8 @@ def test_resume_trains_again_a_finished_group_whose_final_checkpoint_is_damaged(
     err = capsys.readouterr().err
     assert "g00 had finished, but" in err and "truncated checkpoint" in err and "training it again" in err
     assert final.read_bytes() == good
+    # the damaged one was set aside before training (as a run's resume does): pruning never counts it
+    assert final.with_name(final.name + ".damaged").read_bytes() == good[:500]
     assert [m["final_test_accuracy"] for m in resumed["members"]] == [m["final_test_accuracy"] for m in full["members"]]
     # a final checkpoint deleted (older ones kept) is not finished either: eval would read epoch 1's parameters
     final.unlink()

@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
-from nnjax.config import FIELD_NAMES, Config, apply_overrides, check_given, load_json, without_unused
+from nnjax.config import FIELD_NAMES, FIXED_ON_RESUME, Config, apply_overrides, check_given, load_json, without_unused
 from nnjax.errors import ConfigError, NnjaxError
 
 
@@ -64,8 +64,9 @@ def add_train_flags(p: argparse.ArgumentParser, named: str | None = None) -> Non
     p.add_argument(
         "--force",
         action="store_true",
-        help="with --resume: accept config changes that alter results (not --data-seed, --validation, "
-        "--batch-size or --dataset)",
+        help="with --resume: accept config changes that alter results (not "
+        + ", ".join(map(flag_name, FIXED_ON_RESUME))
+        + ")",
     )
     p.add_argument("--json", action="store_true", help="print a JSON summary instead of text")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")

@@ -334,6 +334,20 @@ def too_many_steps(cfg: Config, n_train: int) -> str | None:
     )
 
 
+# Fields a resume cannot change, even with --force: the checkpoints and metrics hold their data order, the
+# split they evaluated on, the network's shapes, the optimiser's own state, and a step count that the
+# learning-rate schedule reads in steps of the old batch size (a larger batch continued with the schedule
+# already at its end: learning rate 0).
+FIXED_ON_RESUME = {
+    "data_seed": "its checkpoints hold the data order of the other",
+    "validation": "it changes the training images and the split every metrics line reports",
+    "batch_size": "its optimiser state counts steps of the old batch size, which the learning-rate schedule reads",
+    "dataset": "its checkpoints and metrics are another data set's",
+    "hidden": "its checkpoints hold a network of the other layer sizes",
+    "optimizer": "its checkpoints hold the other optimiser's state",
+}
+
+
 # Fields that some configs do not use, and the value that means "none of it" (which is what those configs do).
 NEUTRAL = {"momentum": 0.0, "warmup_epochs": 0}
 

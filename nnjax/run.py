@@ -26,7 +26,17 @@ import numpy as np
 
 from nnjax import checkpoint
 from nnjax.activations import FORMULAS
-from nnjax.config import Config, from_dict, is_number, load_json, result_fields, save_json, too_many_steps, validate
+from nnjax.config import (
+    FIXED_ON_RESUME,
+    Config,
+    from_dict,
+    is_number,
+    load_json,
+    result_fields,
+    save_json,
+    too_many_steps,
+    validate,
+)
 from nnjax.data import Splits, load_splits, pixels_formula
 from nnjax.errors import CheckpointError, ConfigError, DivergedError
 from nnjax.memory import check_memory
@@ -167,17 +177,6 @@ def _metrics_until(path: Path, epoch: int) -> list[dict[str, Any]]:
             f"{epoch} in order (lines missing or repeated: edited or damaged?)"
         )
     return kept
-
-
-# Fields a resume cannot change, even with --force: the checkpoints and metrics hold their data order, the
-# split they evaluated on, and an optimiser step count that the learning-rate schedule reads in steps of
-# the old batch size (a larger batch continued with the schedule already at its end: learning rate 0).
-FIXED_ON_RESUME = {
-    "data_seed": "its checkpoints hold the data order of the other",
-    "validation": "it changes the training images and the split every metrics line reports",
-    "batch_size": "its optimiser state counts steps of the old batch size, which the learning-rate schedule reads",
-    "dataset": "its checkpoints and metrics are another data set's",
-}
 
 
 def _check_resumable(saved: Config, cfg: Config, force: bool, run_dir: Path) -> None:

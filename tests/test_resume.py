@@ -273,15 +273,20 @@ def test_resume_with_force_continues_with_the_new_config(cut, cli, patched_data)
 
 @pytest.mark.parametrize(
     "flag, value",
-    [("--data-seed", "1"), ("--validation", None), ("--batch-size", "32"), ("--dataset", "fashion_mnist")],
-)
+    [
+        ("--data-seed", "1"), ("--validation", None), ("--batch-size", "32"), ("--dataset", "fashion_mnist"),
+        ("--hidden", "8"), ("--optimizer", "sgd"), ("--optimizer", "adamw"),
+    ],
+)  # fmt: skip
 def test_resume_never_changes_the_data_order_or_the_split(
     reference, tmp_path, cut, cli_error, patched_data, flag, value
 ):
     """Not even --force continues with another data_seed or --validation: the checkpoints hold the old data
     order (a forced new seed, once interrupted, left a run no resume could load) and the metrics lines the
     old split (a finished run resumed with --validation crashed on its lines). Nor another batch size, whose
-    steps the schedule would misread (a larger batch trained on at learning rate 0), or another data set."""
+    steps the schedule would misread (a larger batch trained on at learning rate 0), or another data set. Nor
+    other layer sizes or another optimiser, whose parameters and state the checkpoints cannot give (that read
+    as a damaged checkpoint, in the words of flax's field names)."""
     done = Path(shutil.copytree(reference[0], tmp_path / "done"))
     for folder in (cut, done):
         before = folder_digest(folder)

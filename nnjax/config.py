@@ -337,8 +337,11 @@ def too_many_steps(cfg: Config, n_train: int) -> str | None:
 # Fields a resume cannot change, even with --force: the checkpoints and metrics hold their data order, the
 # split they evaluated on, the network's shapes, the optimiser's own state, and a step count that the
 # learning-rate schedule reads in steps of the old batch size (a larger batch continued with the schedule
-# already at its end: learning rate 0).
+# already at its end: learning rate 0). The seed and init chose the starting parameters, which the trained
+# ones grew from: changed, config.json would describe a run that was never trained.
 FIXED_ON_RESUME = {
+    "seed": "the run's parameters grew from the other seed's starting values",
+    "init": "the run's parameters grew from the other starting values",
     "data_seed": "its checkpoints hold the data order of the other",
     "validation": "it changes the training images and the split every metrics line reports",
     "batch_size": "its optimiser state counts steps of the old batch size, which the learning-rate schedule reads",

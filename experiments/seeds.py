@@ -72,11 +72,6 @@ def main() -> None:
             resume = args.resume and (out / "sweep.json").exists()
             if resume:  # as it was started: its own epochs and seeds
                 base, grid = load_sweep_spec(out)
-                if (args.epochs is not None and args.epochs != base.epochs) or grid != {"seed": seeds}:
-                    raise ConfigError(
-                        f"{out}: --resume continues it as it was started: pass --seeds "
-                        f"{','.join(map(str, grid.get('seed', [])))} (its epochs, {base.epochs}, need no --epochs)"
-                    )
                 named = result_fields(get_config(name).replace(epochs=base.epochs))
                 saved = result_fields(base)
                 if other := [f for f in named if f != "seed" and saved.get(f) != named[f]]:
@@ -84,6 +79,15 @@ def main() -> None:
                     raise ConfigError(
                         f"{out}: a sweep of another config ({f}={saved.get(f)!r}, where {name} has {named[f]!r}); "
                         "its row would not be the named config's: use another --out-root"
+                    )
+                # the command that started it, which also starts the configs not begun yet alike: its --epochs
+                # (none when the sweep has the config's own, as far as can be told) and --seeds
+                own = base.epochs == get_config(name).epochs
+                if args.epochs != (None if own else base.epochs) or grid != {"seed": seeds}:
+                    epochs = "no --epochs" if own else f"--epochs {base.epochs}"
+                    raise ConfigError(
+                        f"{out}: --resume continues it as it was started: give the command that started it, with "
+                        f"--seeds {','.join(map(str, grid.get('seed', [])))} and {epochs}"
                     )
             else:
                 if out.exists() and (not out.is_dir() or any(out.iterdir())):  # run_sweep would say --out

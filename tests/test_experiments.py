@@ -60,6 +60,30 @@ def test_seeds_resume_refuses_a_sweep_of_another_config(tmp_path):
     assert f"seeds.py: error: {out}: a sweep of another config (hidden=[8], where video has [16, 16])" in done.stderr
 
 
+def test_seeds_resume_names_the_command_that_started_it(tmp_path):
+    """A sweep begun with --epochs 1 --seeds 0,1 continues only under that command, which also starts the
+    configs not begun yet with 1 epoch (the hint said "need no --epochs": followed, the next config began
+    with its own 60 epochs, and the table set 1-epoch and 60-epoch rows side by side). One begun with the
+    config's own epochs continues without --epochs."""
+    out = tmp_path / "seeds-video"
+    sweep.run_sweep(
+        video().replace(epochs=1, checkpoint_every=0), {"seed": [0, 1]}, out, splits=synthetic_splits(64, 32),
+        progress=False,
+    )  # fmt: skip
+    argv = ["--resume", "--configs", "video,video_relu", "--out-root", tmp_path, "--no-progress"]
+    for extra in ([], ["--seeds", "0,1"], ["--seeds", "0", "--epochs", "1"], ["--seeds", "0,1", "--epochs", "2"]):
+        done = script("seeds.py", *argv, *extra, cwd=tmp_path)
+        assert done.returncode == 1 and done.stderr == (
+            f"seeds.py: error: {out}: --resume continues it as it was started: give the command that started it, "
+            "with --seeds 0,1 and --epochs 1\n"
+        ), extra
+    spec = out / "sweep.json"
+    spec.write_text(spec.read_text().replace('"epochs": 1,', f'"epochs": {video().epochs},'))
+    done = script("seeds.py", *argv, "--seeds", "0,1", "--epochs", str(video().epochs), cwd=tmp_path)
+    assert done.stderr.endswith("with --seeds 0,1 and no --epochs\n"), done.stderr
+    assert not (tmp_path / "seeds-video_relu").exists()
+
+
 def test_seeds_row_says_how_many_seeds_diverged():
     """Diverged members are left out of mean, min and max, and the row says so."""
     row = load("seeds").table_row

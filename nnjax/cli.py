@@ -364,9 +364,9 @@ def train_named(name: str, argv: list[str], prog: str | None = None, *, process:
 
 def exit_at_once_on_interrupt(line: Callable[[], str]) -> None:
     """For a command-line process only (in-process callers such as notebooks keep their KeyboardInterrupt):
-    Ctrl-C writes ``line()`` to stderr and ends the process at once with status 130, as a kill would
-    (``line`` may first tidy up, e.g. remove a default folder still empty). A process started with
-    SIGINT ignored keeps ignoring it.
+    Ctrl-C (SIGINT), or a SIGTERM (``kill``, a batch system ending a job), writes ``line()`` to stderr and ends
+    the process at once with status 130 or 143, as a kill would (``line`` may first tidy up, e.g. remove a
+    default folder still empty). A process started with either signal ignored keeps ignoring it.
 
     That is safe at any moment: nnjax writes every file atomically and a run killed mid-epoch resumes
     bit-identical (tests/test_resume.py). A KeyboardInterrupt is not: raised inside JAX's garbage-collector
@@ -374,14 +374,13 @@ def exit_at_once_on_interrupt(line: Callable[[], str]) -> None:
     ImportError traceback, and after it Python's shutdown crashed XLA threads still compiling (SIGSEGV).
     """
 
-    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:  # started with Ctrl-C ignored (nohup, `cmd &`): kept
-        return
-
     def handler(signum: int, frame: Any) -> None:
         os.write(2, f"{interrupt_lead()}{line()}\n".encode())
-        os._exit(130)
+        os._exit(128 + signum)
 
-    signal.signal(signal.SIGINT, handler)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(sig) is not signal.SIG_IGN:  # started with it ignored (Ctrl-C: nohup, `cmd &`): kept
+            signal.signal(sig, handler)
 
 
 def interrupt_lead() -> str:

@@ -401,6 +401,9 @@ def test_ctrl_c_while_starting_is_one_line_and_exit_130(tmp_path):
     done = _interrupt_at(tmp_path, ["train", "--out", "run", "--epochs", "1"])
     assert (done.returncode, done.stdout, done.stderr) == (130, "", "nnjax: interrupted\n")
     assert not (tmp_path / "run").exists()
+    # SIGTERM (kill, a batch system ending the job) alike, with its own status: 128 + 15
+    done = _interrupt_at(tmp_path, ["train", "--out", "run", "--epochs", "1"], sig=signal.SIGTERM)
+    assert (done.returncode, done.stdout, done.stderr) == (143, "", "nnjax: interrupted\n")
 
 
 # The console script, with a mark written once ``entry`` has set (or, SIGINT being ignored, kept) its
@@ -419,14 +422,17 @@ cli.entry()
 """
 
 
-def _interrupt_at(tmp_path, argv: list[str], ignored: bool = False) -> subprocess.CompletedProcess:
-    """``nnjax ARGV`` sent SIGINT as soon as its handler is set (``ignored``: started with SIGINT ignored,
+def _interrupt_at(
+    tmp_path, argv: list[str], ignored: bool = False, sig: int = signal.SIGINT
+) -> subprocess.CompletedProcess:
+    """``nnjax ARGV`` sent ``sig`` as soon as its handler is set (``ignored``: started with SIGINT ignored,
     as by nohup). Loading JAX and failing to find data (the tests' $TFDS_DATA_DIR is empty) takes seconds."""
     env = {**os.environ, "TFDS_DATA_DIR": str(tmp_path / "tfds")}
     # SIGINT ignored as nohup leaves it, or as an interactive shell does not (pytest may run with it ignored)
     start = "SIG_IGN" if ignored else "default_int_handler"
     start = f"import signal; signal.signal(signal.SIGINT, signal.{start})\n"
     mark = tmp_path / "handler-set"
+    mark.unlink(missing_ok=True)  # an earlier call's
     proc = subprocess.Popen(
         [sys.executable, "-c", start + ENTRY_MARKED, str(mark), *argv],
         stdout=subprocess.PIPE,
@@ -440,7 +446,7 @@ def _interrupt_at(tmp_path, argv: list[str], ignored: bool = False) -> subproces
         assert proc.poll() is None, f"ended before its handler was set: {proc.communicate()}"
         assert time.monotonic() < deadline, "no handler within 120 s"
         time.sleep(0.005)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)
     stdout, stderr = proc.communicate(timeout=120)
     return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
 

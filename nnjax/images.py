@@ -171,9 +171,10 @@ def ink_map(grey_HxW: np.ndarray, name: str = "image") -> np.ndarray:
 
 def without_specks(ink_HxW: np.ndarray) -> np.ndarray:
     """``ink_HxW`` without its specks: patches of touching ink pixels that hold under ``SPECK_MASS`` of all
-    the ink and lie farther than ``SPECK_GAP`` of the image's side from the digit's box (the patches that
-    are not specks). A speck beside the digit would otherwise stretch the crop and shrink the digit. Small
-    patches near the strokes (a broken pencil line, the separate bar of a 4 or 5) are kept."""
+    the ink and lie farther than ``SPECK_GAP`` of the image's side from the digit's box (the box of the
+    larger patches, grown by each small patch near it, and again, so a chain of them is kept). A speck
+    beside the digit would otherwise stretch the crop and shrink the digit. Small patches near the strokes
+    (a broken or dotted pencil line, the separate bar of a 4 or 5) are part of the digit."""
     from scipy import ndimage
 
     labels_HxW, n = ndimage.label(ink_HxW > 0, structure=np.ones((3, 3)))
@@ -188,15 +189,22 @@ def without_specks(ink_HxW: np.ndarray) -> np.ndarray:
     top, bottom = min(b[0].start for b in digit), max(b[0].stop for b in digit)
     left, right = min(b[1].start for b in digit), max(b[1].stop for b in digit)
     gap = SPECK_GAP * max(ink_HxW.shape)
-    specks = [
-        i + 1
-        for i in np.flatnonzero(small)
-        if boxes[i][0].stop < top - gap
-        or boxes[i][0].start > bottom + gap
-        or boxes[i][1].stop < left - gap
-        or boxes[i][1].start > right + gap
-    ]
-    return np.where(np.isin(labels_HxW, specks), 0.0, ink_HxW) if specks else ink_HxW
+    specks = list(np.flatnonzero(small))
+    while True:  # a small patch near the box joins the digit and grows the box
+        near = [
+            i
+            for i in specks
+            if boxes[i][0].stop >= top - gap
+            and boxes[i][0].start <= bottom + gap
+            and boxes[i][1].stop >= left - gap
+            and boxes[i][1].start <= right + gap
+        ]
+        if not near:
+            break
+        specks = [i for i in specks if i not in near]
+        top, bottom = min(top, *(boxes[i][0].start for i in near)), max(bottom, *(boxes[i][0].stop for i in near))
+        left, right = min(left, *(boxes[i][1].start for i in near)), max(right, *(boxes[i][1].stop for i in near))
+    return np.where(np.isin(labels_HxW, [i + 1 for i in specks]), 0.0, ink_HxW) if specks else ink_HxW
 
 
 def to_mnist(ink_HxW: np.ndarray, name: str = "image") -> np.ndarray:

@@ -235,6 +235,26 @@ def test_a_speck_beside_the_digit_is_left_out_and_a_piece_near_it_kept(tmp_path)
     assert not np.array_equal(got.ravel(), clean)
 
 
+def test_a_dotted_stroke_is_kept_whole_and_only_the_far_speck_left_out():
+    """A 7 of a heavy bar and a light pencil diagonal broken into 40 dashes, each well under 1 % of the ink:
+    the dashes chain to the bar, each near the last, so none is a speck, however far it runs from the bar
+    (measured against the bar's box alone, the lower ones were cut off). A dot in a corner still is one."""
+    from PIL import ImageDraw
+
+    page = Image.new("L", (400, 400), 255)
+    draw = ImageDraw.Draw(page)
+    draw.line([(100, 80), (300, 80)], fill=0, width=16)
+    for k in range(40):  # dashes of a quarter of their spacing along (300, 80) → (170, 340)
+        t0, t1 = k / 40, (k + 0.25) / 40
+        draw.line([(300 - 130 * t0, 80 + 260 * t0), (300 - 130 * t1, 80 + 260 * t1)], fill=90, width=3)
+    ink = images.ink_map(np.asarray(page, np.float32) / 255)
+    assert np.array_equal(images.without_specks(ink), ink)
+    draw.rectangle([(380, 380), (383, 383)], fill=0)
+    dotted = images.ink_map(np.asarray(page, np.float32) / 255)
+    kept = images.without_specks(dotted)
+    assert kept[370:, 370:].sum() == 0 and np.array_equal(kept[:370, :370], dotted[:370, :370])
+
+
 def test_a_digit_heavy_at_the_top_is_centred_without_losing_ink(tmp_path):
     """A 7 with a thick bar: centring its mass at (14, 14) would push the 20×20 box off the bottom of the
     28×28 field (a broadcast error, not a digit); the box stays inside, whole."""

@@ -289,6 +289,22 @@ def test_cached_arrays_load_without_building(tmp_path, monkeypatch):
     assert all(np.array_equal(got[k], arrays[k]) and got[k].dtype == arrays[k].dtype for k in arrays)
 
 
+def test_an_emnist_cache_of_transposed_images_is_never_read(tmp_path, monkeypatch):
+    """EMNIST's arrays were cached transposed before its images were turned upright: that cache's name
+    (emnist_digits.npz) is no longer read, while every other set's cache keeps its name (and is read)."""
+    arrays = {
+        "x_train": np.zeros((3, 784), np.uint8),
+        "y_train": np.zeros(3, np.int32),
+        "x_test": np.zeros((2, 784), np.uint8),
+        "y_test": np.zeros(2, np.int32),
+    }
+    data._write_cache(tmp_path / "nnjax_cache" / "emnist_digits.npz", arrays)
+    assert data._cache_path(tmp_path, "mnist") == tmp_path / "nnjax_cache" / "mnist.npz"
+    monkeypatch.setattr(data, "_network_reachable", lambda: False)
+    with pytest.raises(DataError, match="emnist/digits is not built in"):
+        data.load_arrays("emnist/digits", None, str(tmp_path))
+
+
 def _write_small_cache(root: Path) -> None:
     """A 5-image MNIST cache under ``root`` (as a finished build leaves it)."""
     cached = {

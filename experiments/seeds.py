@@ -81,10 +81,10 @@ def main() -> None:
                         "its row would not be the named config's: use another --out-root"
                     )
                 # the command that started it, which also starts the configs not begun yet alike: its --epochs
-                # (none when the sweep has the config's own, as far as can be told) and --seeds
+                # (or none, when the sweep has the config's own) and --seeds
                 own = base.epochs == get_config(name).epochs
-                if args.epochs != (None if own else base.epochs) or grid != {"seed": seeds}:
-                    epochs = "no --epochs" if own else f"--epochs {base.epochs}"
+                if args.epochs not in (base.epochs, None if own else base.epochs) or grid != {"seed": seeds}:
+                    epochs = f"--epochs {base.epochs} or none" if own else f"--epochs {base.epochs}"
                     raise ConfigError(
                         f"{out}: --resume continues it as it was started: give the command that started it, with "
                         f"--seeds {','.join(map(str, grid.get('seed', [])))} and {epochs}"

@@ -63,8 +63,8 @@ def test_seeds_resume_refuses_a_sweep_of_another_config(tmp_path):
 def test_seeds_resume_names_the_command_that_started_it(tmp_path):
     """A sweep begun with --epochs 1 --seeds 0,1 continues only under that command, which also starts the
     configs not begun yet with 1 epoch (the hint said "need no --epochs": followed, the next config began
-    with its own 60 epochs, and the table set 1-epoch and 60-epoch rows side by side). One begun with the
-    config's own epochs continues without --epochs."""
+    with its own 60 epochs, and the table set 1-epoch and 60-epoch rows side by side). One with the
+    config's own epochs continues with them given as --epochs (as it may have been started) or none."""
     out = tmp_path / "seeds-video"
     sweep.run_sweep(
         video().replace(epochs=1, checkpoint_every=0), {"seed": [0, 1]}, out, splits=synthetic_splits(64, 32),
@@ -79,9 +79,12 @@ def test_seeds_resume_names_the_command_that_started_it(tmp_path):
         ), extra
     spec = out / "sweep.json"
     spec.write_text(spec.read_text().replace('"epochs": 1,', f'"epochs": {video().epochs},'))
-    done = script("seeds.py", *argv, "--seeds", "0,1", "--epochs", str(video().epochs), cwd=tmp_path)
-    assert done.stderr.endswith("with --seeds 0,1 and no --epochs\n"), done.stderr
+    done = script("seeds.py", *argv, "--seeds", "0,1", "--epochs", "2", cwd=tmp_path)
+    assert done.stderr.endswith(f"with --seeds 0,1 and --epochs {video().epochs} or none\n"), done.stderr
     assert not (tmp_path / "seeds-video_relu").exists()
+    for extra in ([], ["--epochs", str(video().epochs)]):  # either: past this check (to the group's own checks)
+        done = script("seeds.py", *argv, "--seeds", "0,1", *extra, cwd=tmp_path)
+        assert done.returncode == 1 and "give the command that started it" not in done.stderr, done.stderr
 
 
 def test_seeds_row_says_how_many_seeds_diverged():

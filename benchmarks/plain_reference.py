@@ -84,12 +84,13 @@ def plain_program(k: int, optimizer: str, gather: str, split: bool, data) -> dic
 
     params = jax.vmap(init)(jax.random.split(jax.random.key(0), k))
     opt_state = jax.vmap(opt.init)(params)
-    if split:
+    arrays = (x_train, y_train, x_test, y_test)
+    if split:  # members split over the devices; the data whole on each, placed once (as nnjax places it)
         mesh = jax.sharding.Mesh(np.array(jax.devices()), ("members",))
         on_members = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("members"))
         params, opt_state = jax.tree.map(lambda t: jax.device_put(t, on_members) if t.ndim else t, (params, opt_state))
+        arrays = jax.device_put(arrays, jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec()))
     t0 = time.perf_counter()
-    arrays = (x_train, y_train, x_test, y_test)
     fn = jax.jit(epoch).lower(params, opt_state, jax.random.key(0), *arrays).compile()
     where = "one device" if not split else f"members over {len(jax.devices())} devices"
     return {

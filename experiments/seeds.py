@@ -56,7 +56,7 @@ def main() -> None:
         started = any((Path(args.out_root) / f"seeds-{n}" / "sweep.json").exists() for n in args.configs.split(","))
         return f"{p.prog}: interrupted" + (" (continue with: the same command and --resume)" if started else "")
 
-    exit_at_once_on_interrupt(interrupt_line)  # one line and exit 130, never a traceback
+    exit_at_once_on_interrupt(interrupt_line)  # one line and exit 130 (SIGTERM: 143), never a traceback
     from nnjax.parallel import split_cpu_cores  # loads JAX: after the interrupt handler
 
     split_cpu_cores()  # as `nnjax sweep`: on a CPU the members are split over one device per core

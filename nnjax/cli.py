@@ -440,7 +440,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 
 
 def _run(args: argparse.Namespace) -> int:
-    """Run a parsed verb: its bad input is one line on stderr and exit 1, an interrupt exit 130."""
+    """Run a parsed verb: bad input is one line on stderr and exit 1; an in-process KeyboardInterrupt, exit 130."""
     try:
         for name in ("out", "resume", "config_file", "run_dir"):  # '' would mean the current folder
             if getattr(args, name, None) == "":

@@ -127,6 +127,15 @@ def _keep_config(path: Path, cfg: Config) -> None:
         save_json(cfg, path)
 
 
+def epochs_by_member(numbered: list[tuple[int, dict[str, Any]]]) -> dict[int, list[tuple[int, int]]]:
+    """member → the (epoch, line number) of each of its lines, in file order, from a sweep's numbered
+    metrics lines (``read_numbered_metrics``)."""
+    epochs_of: dict[int, list[tuple[int, int]]] = {}
+    for line, m in numbered:
+        epochs_of.setdefault(m["member"], []).append((m["epoch"], line))
+    return epochs_of
+
+
 def epochs_out_of_place(lines: list[tuple[int, int]], last: int, member: int | None = None) -> str | None:
     """Where the (epoch, line number) ``lines`` of a run (or of a sweep ``member``) first differ from its
     epochs 1, 2, …, ``last``: ``line 6 repeats epoch 5``, ``line 6 is epoch 7, expected 6``, ``no line for

@@ -806,14 +806,12 @@ def _check_resume_groups(sweep_dir: Path, groups: list[list[tuple[int, Config]]]
     an unfinished group's again as it trains it, and a finished group's from sweep.json
     (``_repair_group_info``) once these checks have passed.
     """
-    from nnjax.run import epochs_out_of_place, read_numbered_metrics
+    from nnjax.run import epochs_by_member, epochs_out_of_place, read_numbered_metrics
 
     metrics_path = sweep_dir / "metrics.jsonl"
     split = "val" if groups and groups[0][0][1].validation else "test"
     numbers = {f"{split}_accuracy": (float, int, type(None)), "epoch_s": (float, int)}  # what the summary reads
-    epochs_of: dict[int, list[tuple[int, int]]] = {}  # member → (epoch, line number) of each of its lines
-    for line, m in read_numbered_metrics(metrics_path, {**SWEEP_KEYS, **numbers}):
-        epochs_of.setdefault(m["member"], []).append((m["epoch"], line))
+    epochs_of = epochs_by_member(read_numbered_metrics(metrics_path, {**SWEEP_KEYS, **numbers}))
     planned = {f"g{gi:02d}": g for gi, g in enumerate(groups)}
     for gdir in sorted((sweep_dir / "groups").glob("g*")):
         members = planned.get(gdir.name, [])

@@ -684,7 +684,7 @@ def plot_sweep_accuracy(
 def render_sweep(sweep_dir: str | Path, out_dir: str | Path | None = None) -> list[Path]:
     """Learning curves of a sweep folder (sweep.json + metrics.jsonl with a ``member`` column)."""
     from nnjax.checkpoint import check_writable_folder
-    from nnjax.run import epochs_out_of_place, read_numbered_metrics
+    from nnjax.run import epochs_by_member, epochs_out_of_place, read_numbered_metrics
     from nnjax.sweep import SWEEP_KEYS, diverged_epochs, load_sweep_spec, varied_fields
 
     sweep_dir = Path(sweep_dir)
@@ -695,10 +695,7 @@ def render_sweep(sweep_dir: str | Path, out_dir: str | Path | None = None) -> li
     numbered = read_numbered_metrics(path, SWEEP_KEYS)
     if not numbered:
         raise CheckpointError(f"{sweep_dir}: metrics.jsonl is empty or missing: nothing to plot yet")
-    epochs_of: dict[int, list[tuple[int, int]]] = {}  # member → (epoch, line number) of each of its lines
-    for line, m in numbered:
-        epochs_of.setdefault(m["member"], []).append((m["epoch"], line))
-    for mid, epochs in sorted(epochs_of.items()):  # a line repeated or lost would draw a false mean
+    for mid, epochs in sorted(epochs_by_member(numbered).items()):  # a line repeated or lost would draw a false mean
         if wrong := epochs_out_of_place(epochs, len(epochs), mid):
             raise CheckpointError(f"{path}: {wrong} (edited or damaged?); no learning curves drawn")
     lines = [m for _, m in numbered]

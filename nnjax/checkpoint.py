@@ -204,16 +204,18 @@ def _remove_stale_temps(path: Path) -> None:
             pass
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file, fsync and a rename (never half a file); a
-    temporary of ``path`` that a process ended mid-write left behind is removed first."""
+def write_atomic(path: Path, data: bytes | Sequence[bytes]) -> None:
+    """Write ``data`` (bytes, or pieces written one after another) to ``path`` through a temporary file,
+    fsync and a rename (never half a file); a temporary of ``path`` that a process ended mid-write left
+    behind is removed first."""
     path = Path(path)
     with contextlib.suppress(Exception):  # tidying up never stops the write
         _remove_stale_temps(path)
     tmp = path.with_name(_temp_name(path, os.getpid()))
     try:
         with open(tmp, "wb") as f:
-            f.write(data)
+            for piece in [data] if isinstance(data, bytes | bytearray | memoryview) else data:
+                f.write(piece)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -228,6 +230,12 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 def encode(epoch: int, tree: Any, meta: dict[str, Any]) -> bytes:
     """The bytes of a checkpoint file holding ``tree`` (any pytree of arrays) after ``epoch``."""
+    return b"".join(_encoded(epoch, tree, meta))
+
+
+def _encoded(epoch: int, tree: Any, meta: dict[str, Any]) -> tuple[bytes, bytes]:
+    """(header, body) of ``encode``: written one after the other, not joined, so that saving a large
+    state holds one serialised copy of it in memory, not two."""
     from nnjax import __version__
 
     body = serialization.msgpack_serialize(
@@ -238,7 +246,7 @@ def encode(epoch: int, tree: Any, meta: dict[str, Any]) -> bytes:
             "state": serialization.to_state_dict(jax.device_get(tree)),
         }
     )
-    return _HEADER.pack(MAGIC, CHECKPOINT_FORMAT, hashlib.sha256(body).digest()) + body
+    return _HEADER.pack(MAGIC, CHECKPOINT_FORMAT, hashlib.sha256(body).digest()), body
 
 
 def save(folder: Path, epoch: int, tree: Any, meta: dict[str, Any], keep: int = 3) -> Path:
@@ -246,7 +254,7 @@ def save(folder: Path, epoch: int, tree: Any, meta: dict[str, Any], keep: int = 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     path = checkpoint_path(folder, epoch)
-    write_atomic(path, encode(epoch, tree, meta))
+    write_atomic(path, _encoded(epoch, tree, meta))
     for _, old in list_checkpoints(folder)[:-keep]:
         old.unlink(missing_ok=True)
     for p in folder.iterdir():  # temporaries left by a process killed mid-write

@@ -657,9 +657,13 @@ def _placement(results: list[dict[str, Any]]) -> str:
 
 
 def _first(tree: Any, k: int) -> Any:
-    """The first ``k`` members of a stacked pytree (drops the padding copies)."""
+    """The first ``k`` members of a stacked pytree (drops the padding copies); ``tree`` itself, not a copy of
+    it, when it has no padding."""
     import jax
 
+    leaves = jax.tree_util.tree_leaves(tree)
+    if all(x.shape[0] == k for x in leaves):
+        return tree
     return jax.tree_util.tree_map(lambda x: x[:k], tree)
 
 

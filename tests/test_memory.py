@@ -36,9 +36,8 @@ def test_memory_estimate_counts_the_optimizer_state_and_the_batch():
     n_params, units = 6_370, 8 + 10  # 784-8-10
     adam, sgd = (memory.estimate_bytes([TINY.replace(optimizer=o)], N_TRAIN, N_EVAL) for o in ("adam", "sgd"))
     assert adam - sgd >= 4 * n_params * 2 * 2  # 2 more copies, in and out of the epoch
-    big = memory.estimate_bytes([TINY.replace(batch_size=4096)], N_TRAIN, N_EVAL)
-    one = memory.estimate_bytes([TINY], N_TRAIN, N_EVAL)
-    assert big - one >= 4 * units * 3 * (4096 - 32) + 4 * 784 * (4096 - 32)  # activations, scaled images
+    big, less = (memory.estimate_bytes([TINY.replace(batch_size=b)], N_TRAIN, N_EVAL) for b in (4096, 2048))
+    assert big - less >= 4 * units * 3 * (4096 - 2048) + 4 * 784 * (4096 - 2048)  # activations, scaled images
 
 
 def test_the_memory_limit_is_the_accelerators_own_when_it_reports_one(monkeypatch):
@@ -107,3 +106,28 @@ def test_a_sweep_checks_each_group_as_it_will_be_placed(monkeypatch):
         monkeypatch.setattr(jax, "default_backend", lambda backend=backend: backend)
         sweep._check_placement([TINY] * 20, SPLITS, True)
     assert calls == [(20, {"devices": 8, "shared_memory": True}), (20, {"devices": 8, "shared_memory": False})]
+
+
+def test_the_estimate_covers_a_checkpoint_being_written(tmp_path):
+    """Serialising a checkpoint makes transient copies of the state; the estimate counts them (a sweep
+    that fits while training must not fail at its first save)."""
+    import subprocess
+    import sys
+    import textwrap
+
+    n = 8_000_000  # float32 parameters: a 32 MB state, 96 MB with Adam's two copies
+    code = textwrap.dedent(f"""
+        import resource, numpy as np
+        from nnjax import checkpoint
+        tree = {{name: np.full({n}, i, np.float32) for i, name in enumerate(("params", "mu", "nu"))}}
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        checkpoint.save({str(tmp_path)!r}, 1, tree, {{}})
+        print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024)
+    """)
+    grew = int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+    state = 4 * n * 3
+    assert grew > state  # serialising holds at least one copy of the state: what the test is about
+    assert state + grew <= memory.checkpoint_bytes(n, 2)  # the state itself, and the save's copies of it
+    big = TINY.replace(hidden=(2048, 2048))
+    n_big = 785 * 2048 + 2049 * 2048 + 2049 * 10
+    assert memory.estimate_bytes([big] * 2, N_TRAIN, N_EVAL) >= 2 * memory.checkpoint_bytes(n_big, 2)

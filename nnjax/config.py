@@ -371,6 +371,19 @@ def check_given(cfg: Config, given: typing.Iterable[str]) -> None:
     for field, why in unused_fields(cfg).items():
         if field in given and getattr(cfg, field) != NEUTRAL[field]:
             raise ConfigError(f"config field {field!r} = {getattr(cfg, field)!r}: {why}")
+    check_warmup_given(cfg, given)
+
+
+def check_warmup_given(cfg: Config, given: typing.Iterable[str]) -> None:
+    """ConfigError if schedule warmup_cosine was asked for (``given``: the fields set explicitly) with no
+    warm-up given, which leaves warmup_epochs at 0: plain cosine under another name."""
+    given = set(given)
+    asked = "schedule" in given and "warmup_epochs" not in given
+    if asked and cfg.schedule == "warmup_cosine" and not cfg.warmup_epochs:
+        raise ConfigError(
+            "config field 'schedule' = 'warmup_cosine': warmup_epochs is 0, which trains plain cosine; "
+            "give the warm-up (--warmup-epochs N)"
+        )
 
 
 def without_unused(cfg: Config) -> Config:
@@ -390,3 +403,24 @@ def result_fields(cfg: Config) -> dict[str, Any]:
     d = cfg.to_dict()
     d["init"] = cfg.resolved_init()
     return {k: v for k, v in d.items() if k not in NON_RESULT_FIELDS and k not in unused_fields(cfg)}
+
+
+def what_trains(cfg: Config) -> tuple[dict[str, Any], list[str]]:
+    """(fields, notes): ``result_fields`` with each setting that trains exactly what another does written
+    as that other, and a note saying so for each. Two configs with equal fields train the same network."""
+    d, notes = result_fields(cfg), []
+    if cfg.schedule == "warmup_cosine" and cfg.warmup_epochs == 0:
+        d["schedule"] = "cosine"
+        d.pop("warmup_epochs")
+        notes.append("schedule warmup_cosine with warmup_epochs 0 is cosine")
+    if cfg.optimizer == "momentum" and cfg.momentum == 0:
+        d["optimizer"] = "sgd"
+        d.pop("momentum")
+        notes.append("optimizer momentum with momentum 0 is sgd")
+    if cfg.optimizer == "adamw" and cfg.weight_decay == 0:  # its decay comes after Adam's direction, adam's before
+        d["optimizer"] = "adam"
+        notes.append("optimizer adamw with weight_decay 0 is adam")
+    if not cfg.hidden:  # init is kept: "auto" still chooses it by the activation
+        d.pop("activation")
+        notes.append("a network with no hidden layer has no activation")
+    return d, notes

@@ -41,12 +41,14 @@ from nnjax.config import (
     PROGRAM_FIELDS,
     Config,
     apply_overrides,
+    check_warmup_given,
     from_dict,
     is_number,
     parse_value,
     result_fields,
     unused_fields,
     validate,
+    what_trains,
 )
 from nnjax.errors import CheckpointError, ConfigError, NnjaxError
 from nnjax.memory import check_memory
@@ -196,9 +198,14 @@ def expand(base: Config, grid: dict[str, Sequence[Any]], new: bool = True) -> li
         whys = {unused_fields(c).get(field) for c in configs}
         if len(grid[field]) > 1 and None not in whys:
             raise ConfigError(f"grid field {field!r}: {whys.pop()}, so its values would train identical networks")
-    twins = _init_twins(configs) if new and len(grid.get("init", [])) > 1 else []
+    twins = _twins(configs) if new else []
     if sum(map(len, twins)) == len(configs) > 0:  # every member has a twin
-        raise ConfigError(f"grid field 'init': {_auto_is(twins)}, so its values would train identical networks")
+        a, b = _pair(twins[0])
+        if why := _renamed([c for g in twins for c in g]):
+            raise ConfigError(f"grid: {why}, so every member trains the same network as another (e.g. {a} and {b})")
+        if any(len({c.init for c in g}) > 1 for g in twins):
+            raise ConfigError(f"grid field 'init': {_auto_is(twins)}, so its values would train identical networks")
+        raise ConfigError(f"grid: every member trains the same network as another (e.g. {a} and {b})")
     return configs
 
 
@@ -206,7 +213,8 @@ def ignored_by(configs: Sequence[Config], grid: dict[str, list]) -> list[str]:
     """One line per grid field with several values that some members do not use (the others do): those
     members train identical networks under different values (a cross-product such as
     ``optimizer=sgd,momentum momentum=0.5,0.9``), which a reader of the table should be told. Likewise a
-    grid over init whose "auto" is, for some activation, another of its values."""
+    grid over init whose "auto" is, for some activation, another of its values, and members that train
+    what another does by another name (``config.what_trains``: warmup_cosine with no warm-up is cosine)."""
     lines = []
     for field, values in grid.items():
         ignoring = [c for c in configs if field in unused_fields(c)]
@@ -219,21 +227,39 @@ def ignored_by(configs: Sequence[Config], grid: dict[str, list]) -> list[str]:
                 f"{len(ignoring)} members ignore grid field {field!r} ({unused_fields(a)[field]}): "
                 f"e.g. {a.name} and {b.name} train the same network"
             )
-    twins = _init_twins(configs) if len(grid.get("init", [])) > 1 else []
+    all_twins = _twins(configs)
+    twins = [g for g in all_twins if len({c.init for c in g}) > 1] if len(grid.get("init", [])) > 1 else []
     if twins:
         a, b = twins[0][:2]
         lines.append(f"grid field 'init': {_auto_is(twins)}: e.g. {a.name} and {b.name} train the same network")
+    by_note: dict[str, list[list[Config]]] = {}
+    for g in all_twins:
+        if why := _renamed(g):
+            by_note.setdefault(why, []).append(g)
+    for why, groups in by_note.items():
+        a, b = _pair(groups[0])
+        lines.append(f"{why}: e.g. {a} and {b} train the same network")
     return lines
 
 
-def _init_twins(configs: Sequence[Config]) -> list[list[Config]]:
-    """The groups of members that differ only in init, by name: "auto" and the scheme it is for their
-    activation (``Config.resolved_init``)."""
+def _twins(configs: Sequence[Config]) -> list[list[Config]]:
+    """The groups of members that train the same network (``config.what_trains``) under different names."""
     same: dict[str, list[Config]] = {}
     for c in configs:
-        key = json.dumps({k: v for k, v in result_fields(c).items() if k != "name"}, sort_keys=True)
-        same.setdefault(key, []).append(c)
-    return [g for g in same.values() if len(g) > 1 and len({c.init for c in g}) > 1]
+        same.setdefault(json.dumps(what_trains(c)[0], sort_keys=True), []).append(c)
+    return [g for g in same.values() if len(g) > 1]
+
+
+def _pair(twins: list[Config]) -> tuple[str, str]:
+    """The names of two twins to show: one that trains under another name (``what_trains``' notes) last."""
+    plain = sorted(twins, key=lambda c: bool(what_trains(c)[1]))
+    return plain[0].name, plain[-1].name
+
+
+def _renamed(twins: list[Config]) -> str:
+    """Why members train the same network although their settings differ (``what_trains``' notes), or ''."""
+    notes = {n: None for c in twins for n in what_trains(c)[1]}
+    return "; ".join(notes)
 
 
 def _auto_is(twins: list[list[Config]]) -> str:
@@ -1265,6 +1291,7 @@ def cli_main(args: argparse.Namespace) -> int:
         with blame_config_file(args, also_set=grid):
             base = config_from_args(args)
             members = expand(base, grid)  # a bad member is refused before a default folder is made
+            check_warmup_given(base, [*flags, *grid])
             for field in flags:  # a flag no member uses, set to something else than "none of it"
                 whys = {unused_fields(c).get(field) for c in members}
                 if None not in whys and getattr(base, field) != NEUTRAL[field]:

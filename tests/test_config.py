@@ -143,6 +143,36 @@ def test_result_fields_leave_out_what_the_optimiser_and_schedule_do_not_use():
         C.check_given(sgd, ["lr", "momentum"])
 
 
+def test_warmup_cosine_asked_for_without_a_warm_up_is_refused():
+    """``--schedule warmup_cosine`` alone leaves warmup_epochs at 0 and would train plain cosine."""
+    warm = C.Config(schedule="warmup_cosine")
+    with pytest.raises(ConfigError, match="^config field 'schedule' = 'warmup_cosine': warmup_epochs is 0, which"):
+        C.check_given(warm, ["schedule"])
+    C.check_given(warm, ["schedule", "warmup_epochs"])  # --warmup-epochs 0 said outright: what it does
+    C.check_given(warm.replace(warmup_epochs=2), ["schedule"])  # a warm-up from the config file
+    C.check_given(warm, ["lr"])  # warmup_cosine from the config file, not asked for here
+
+
+def test_what_trains_names_settings_that_train_the_same_network():
+    """Each rewrite trains what the other name does (tests/test_train.py trains both and compares)."""
+    base = C.Config()
+    assert C.what_trains(base) == (C.result_fields(base), [])
+    for a, b in (
+        (base.replace(schedule="warmup_cosine"), base),
+        (base.replace(optimizer="momentum", momentum=0.0), base.replace(optimizer="sgd")),
+        (base.replace(optimizer="adamw", weight_decay=0.0), base.replace(weight_decay=0.0)),
+    ):
+        assert C.what_trains(a)[0] == C.what_trains(b)[0] and C.what_trains(a)[1] and not C.what_trains(b)[1]
+    no_hidden = base.replace(hidden=())
+    assert C.what_trains(no_hidden.replace(activation="tanh"))[0] == C.what_trains(no_hidden)[0]  # both glorot
+    for a, b in (
+        (base.replace(hidden=(), activation="relu"), base.replace(hidden=())),  # auto: he, not glorot
+        (base.replace(optimizer="adamw"), base),  # decoupled weight decay, not L2
+        (base.replace(schedule="warmup_cosine", warmup_epochs=1), base),
+    ):
+        assert C.what_trains(a)[0] != C.what_trains(b)[0]
+
+
 def _write(tmp_path, text: str):
     path = tmp_path / "c.json"
     path.write_text(text)

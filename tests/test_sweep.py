@@ -147,8 +147,46 @@ def test_a_field_that_only_some_members_use_is_a_warning():
     ]
     one = {"optimizer": ["sgd", "momentum", "adam"], "momentum": [0.9]}
     assert sweep.ignored_by(sweep.expand(TINY, one), one) == []
-    warm = {"schedule": ["cosine", "warmup_cosine"], "warmup_epochs": [0]}
-    assert len(sweep.expand(TINY, warm)) == 2
+    warm = {"schedule": ["cosine", "warmup_cosine"], "warmup_epochs": [1]}
+    assert len(sweep.expand(TINY.replace(epochs=3), warm)) == 2
+
+
+def test_members_that_train_the_same_network_by_another_name_are_refused_or_reported(tmp_path, capsys):
+    """warmup_cosine without warm-up is cosine, momentum 0 is sgd, adamw without weight decay is adam, and a
+    network with no hidden layer has no activation (auto's init still depends on it): bit-identical training
+    under two names. Every member with such a twin: refused; some: a warning naming two of them."""
+    refused = (
+        (TINY, {"schedule": ["cosine", "warmup_cosine"], "seed": [0, 1]}, "schedule warmup_cosine with warmup_epo"),
+        (TINY.replace(momentum=0.0), {"optimizer": ["sgd", "momentum"]}, "optimizer momentum with momentum 0 is sgd"),
+        (TINY.replace(weight_decay=0.0), {"optimizer": ["adam", "adamw"]}, "optimizer adamw with weight_decay 0 is"),
+        (TINY.replace(hidden=()), {"activation": ["sigmoid", "tanh"]}, "a network with no hidden layer has no act"),
+    )
+    for base, grid, why in refused:
+        with pytest.raises(ConfigError, match=rf"^grid: {why}.*, so every member trains the same network as another"):
+            sweep.expand(base, grid)
+    capsys.readouterr()
+    assert cli_main(["sweep", "--out", str(tmp_path / "s"), "--grid", "schedule=cosine,warmup_cosine"]) == 1
+    assert capsys.readouterr().err.startswith("nnjax: error: grid: schedule warmup_cosine with warmup_epochs 0 is")
+    assert not (tmp_path / "s").exists()
+    # distinct networks: weight decay, a momentum, a warm-up, or auto's init (he for relu, glorot for sigmoid)
+    for base, grid in (
+        (TINY, {"optimizer": ["adam", "adamw"]}),
+        (TINY, {"optimizer": ["sgd", "momentum"]}),
+        (TINY.replace(epochs=3, warmup_epochs=1), {"schedule": ["cosine", "warmup_cosine"]}),
+        (TINY.replace(hidden=()), {"activation": ["sigmoid", "relu"]}),
+    ):
+        configs = sweep.expand(base, grid)
+        assert sweep.ignored_by(configs, grid) == [], grid
+    grid = {"optimizer": ["sgd", "momentum"], "momentum": [0.0, 0.9]}
+    assert sweep.ignored_by(sweep.expand(TINY, grid), grid)[-1] == (
+        "optimizer momentum with momentum 0 is sgd: e.g. optimizer=sgd,momentum=0.0 and "
+        "optimizer=momentum,momentum=0.0 train the same network"
+    )
+    grid = {"hidden": [(8,), ()], "activation": ["sigmoid", "relu", "tanh"]}
+    assert sweep.ignored_by(sweep.expand(TINY, grid), grid) == [
+        "a network with no hidden layer has no activation: e.g. hidden=none,activation=sigmoid and "
+        "hidden=none,activation=tanh train the same network"
+    ]
 
 
 def test_a_grid_over_init_warns_where_auto_is_one_of_its_values():

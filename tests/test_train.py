@@ -79,6 +79,30 @@ def test_a_one_step_epochs_metrics_are_that_steps_loss_accuracy_and_norms(splits
     assert float(m["param_norm"][0]) != pytest.approx(float(optax.tree.norm(params_0)), rel=1e-6)  # one step moved it
 
 
+@pytest.mark.parametrize(
+    "a, b, exact",
+    [
+        ({"schedule": "warmup_cosine", "warmup_epochs": 0}, {"schedule": "cosine"}, True),
+        ({"optimizer": "momentum", "momentum": 0.0}, {"optimizer": "sgd", "momentum": 0.0}, True),
+        # the same arithmetic, compiled in another order: float rounding apart
+        ({"optimizer": "adamw", "weight_decay": 0.0}, {"optimizer": "adam", "weight_decay": 0.0}, False),
+        ({"hidden": (), "activation": "tanh"}, {"hidden": (), "activation": "sigmoid"}, True),
+    ],
+    ids=["warmup-0", "momentum-0", "adamw-no-decay", "no-hidden-layer"],
+)
+def test_what_trains_the_same_network_trains_it(splits_256, a, b, exact):
+    """``config.what_trains`` calls these pairs one network (a sweep refuses or reports them as twins)."""
+    from nnjax.config import what_trains
+
+    cfg_a, cfg_b = TINY.replace(**a), TINY.replace(**b)
+    assert what_trains(cfg_a)[0] == what_trains(cfg_b)[0]
+    (_, metrics_a, state_a), (_, metrics_b, state_b) = (_train_one_epoch(c, splits_256) for c in (cfg_a, cfg_b))
+    same = np.testing.assert_array_equal if exact else lambda x, y: np.testing.assert_allclose(x, y, atol=1e-6)
+    for leaf_a, leaf_b in zip(jax.tree_util.tree_leaves(state_a.params), jax.tree_util.tree_leaves(state_b.params)):
+        same(leaf_a, leaf_b)
+    same(metrics_a["train_loss"], metrics_b["train_loss"])
+
+
 def test_epoch_key_is_a_pure_function_of_data_seed_and_epoch():
     k = jax.random.key_data
     assert np.array_equal(k(epoch_key(TINY, 3)), k(epoch_key(TINY.replace(seed=9), 3)))

@@ -347,7 +347,8 @@ def restore_newest(folder: Path, target: Any, what: str, mend: str = "") -> tupl
     """The newest checkpoint in ``folder`` (None if there is none), never an older one: a damaged newest is
     a CheckpointError. A newest file that a training process pruned between listing and reading (it keeps
     ``keep`` files) is followed to the newer one. ``what`` names the folder's owner in errors;
-    ``mend`` (if given) is added to a damaged newest's error when an older checkpoint is there to go back to."""
+    ``mend`` (if given) is added to a damaged newest's error when an older checkpoint that loads is there to go
+    back to."""
     for _ in range(10):
         found = list_checkpoints(folder)
         if not found:
@@ -357,10 +358,19 @@ def restore_newest(folder: Path, target: Any, what: str, mend: str = "") -> tupl
         except CheckpointError as e:
             now = list_checkpoints(folder)
             if found[-1][1].exists() or not now or now[-1][0] <= found[-1][0]:
-                if mend and len(found) > 1:  # an older one is there to go back to: say how
+                if mend and any(_loads(p, target) for _, p in reversed(found[:-1])):  # one to go back to: say how
                     raise CheckpointError(f"{e} ({mend})") from None
                 raise
     raise CheckpointError(f"{what}: its newest checkpoint kept being replaced while being read; try again")
+
+
+def _loads(path: Path, target: Any) -> bool:
+    """Whether the checkpoint at ``path`` loads into ``target``."""
+    try:
+        restore(path, target)
+    except CheckpointError:
+        return False
+    return True
 
 
 def restore_latest(

@@ -365,8 +365,31 @@ def train_and_evaluate(
             raise ConfigError(f"{run_dir}: is a file; --out names the run folder to create")
         elif run_dir.exists() and any(run_dir.iterdir()):
             raise ConfigError(checkpoint.occupied(run_dir, "run"))
-        checkpoint.check_writable_folder(run_dir)  # now, not after loading the data and compiling
+        checkpoint.check_writable_folder(run_dir / "checkpoints")  # now, not after loading the data and compiling
         return _train(cfg, run_dir, resume, progress, splits, stack, force)
+
+
+def _check_nothing_trained_is_lost(run_dir: Path, ckpt_dir: Path, metrics_path: Path) -> None:
+    """CheckpointError if a resume that found no checkpoint would train from scratch over epochs that had
+    one (the checkpoints deleted): a finished run, or metrics lines past the first checkpoint's epoch. A
+    run stopped before its first checkpoint was written starts again, as it should."""
+    every = load_json(run_dir / "config.json").checkpoint_every
+    epochs = 0  # the last epoch its metrics reached (lines cut short or out of order counted as they are)
+    for line in metrics_path.read_text(errors="replace").splitlines() if metrics_path.exists() else ():
+        with contextlib.suppress(ValueError):
+            m = json.loads(line)
+            if isinstance(m, dict) and isinstance(m.get("epoch"), int):
+                epochs = max(epochs, m["epoch"])
+    if (run_dir / "result.json").exists():
+        what = "the run had finished (result.json)"
+    elif every and epochs > every:
+        what = f"{metrics_path.name} records {epochs} epochs, past the first checkpoint's (epoch {every})"
+    else:
+        return
+    raise CheckpointError(
+        f"{ckpt_dir}: no checkpoint, but {what}: resuming would train from scratch and replace them; start "
+        f"a new run from its config instead (nnjax train --config-file {run_dir / 'config.json'} --out NEW_FOLDER)"
+    )
 
 
 def _train(
@@ -404,6 +427,8 @@ def _train(
                 _check_no_epoch_left(run_dir, cfg, meta)
             check_data_key(tree, cfg, start, ckpt)
             state = _with_hyperparams_of(tree["train"], state)
+        else:
+            _check_nothing_trained_is_lost(run_dir, ckpt_dir, metrics_path)
         history = _metrics_until(metrics_path, start)
 
     devices = batch_devices()  # None: every device; one on a CPU split into cores (see parallel.py)

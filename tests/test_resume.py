@@ -338,8 +338,11 @@ def test_eval_of_a_damaged_newest_checkpoint_says_resume_would_mend_it(reference
     newest.write_bytes(newest.read_bytes()[:1000])
     line = cli_error("eval", done)
     assert line.startswith(f"nnjax: error: {newest}") and "truncated" in line
-    for older in checkpoint.list_checkpoints(done / "checkpoints")[:-1]:  # nothing to go back to: no such hint
-        older[1].unlink()
+    for _, older in checkpoint.list_checkpoints(done / "checkpoints")[:-1]:  # none loads either: no such hint
+        older.write_bytes(older.read_bytes()[:1000])
+    assert "--resume" not in cli_error("eval", done)
+    for _, older in checkpoint.list_checkpoints(done / "checkpoints")[:-1]:  # nothing to go back to: no such hint
+        older.unlink()
     assert "--resume" not in cli_error("eval", done)
     assert line.endswith(
         f"(nnjax train --resume {done} goes back to the newest checkpoint that loads and trains on from it)"
@@ -436,6 +439,18 @@ def test_resume_without_any_checkpoint_starts_over(reference, tmp_path):
     assert metric_lines(early) == metric_lines(ref_dir)
 
 
+def test_resume_of_a_finished_run_whose_checkpoints_are_gone_is_refused(reference, tmp_path, cli_error, patched_data):
+    """Trained again from scratch, it would replace its metrics and result (which a later --force extension,
+    say, had made): refused, and the folder left as it was."""
+    done = Path(shutil.copytree(reference[0], tmp_path / "done"))
+    shutil.rmtree(done / "checkpoints")
+    before = folder_digest(done)
+    line = cli_error("train", "--resume", done, "--no-progress")
+    assert "checkpoints: no checkpoint, but the run had finished (result.json): resuming would train" in line, line
+    assert f"nnjax train --config-file {done / 'config.json'} --out NEW_FOLDER" in line
+    assert folder_digest(done) == before
+
+
 def _damage_config(d: Path) -> None:
     (d / "config.json").write_text('{"lr": 0.01,')
 
@@ -482,6 +497,15 @@ def _drop_checkpoints_metrics_line(d: Path) -> None:
     (d / "metrics.jsonl").write_text("".join(lines[:5] + lines[6:]))
 
 
+def _delete_checkpoints(d: Path) -> None:
+    shutil.rmtree(d / "checkpoints")
+
+
+def _checkpoints_a_file(d: Path) -> None:
+    shutil.rmtree(d / "checkpoints")
+    (d / "checkpoints").write_text("not a folder")
+
+
 def _garble_metrics(d: Path) -> None:
     lines = (d / "metrics.jsonl").read_text().splitlines(keepends=True)
     (d / "metrics.jsonl").write_text("".join(lines[:2] + ["{not json\n"] + lines[2:]))
@@ -500,6 +524,9 @@ def _garble_metrics(d: Path) -> None:
         (_repeat_metrics_line, "metrics.jsonl: line 6 repeats epoch 5; the checkpoint is after epoch 6, so"),
         (_drop_checkpoints_metrics_line, "metrics.jsonl: no line for epoch 6 (the last before it, line 5, is epoch 5)"),
         (_garble_metrics, "line 3 is not valid JSON"),
+        # training from scratch would replace the 7 epochs' metrics lines, which had checkpoints
+        (_delete_checkpoints, "no checkpoint, but metrics.jsonl records 7 epochs, past the first checkpoint's (epo"),
+        (_checkpoints_a_file, "checkpoints: is a file, not a folder"),
     ],
 )
 def test_failed_start_leaves_the_folder_untouched(cut, cli_error, patched_data, damage, expected):

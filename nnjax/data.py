@@ -150,15 +150,30 @@ def check_idx_file(path: Path, magic: int, count: int | None = None) -> None:
         raise DataError(f"{path}: label {max(raw[8:])} is outside 0-9")
 
 
-def check_manual_dir(folder: Path, dataset: str) -> None:
-    """Check the raw files tfds will build from (full IDX checks for MNIST-format sets)."""
+def check_manual_dir(folder: Path, dataset: str, source: str = "") -> None:
+    """Check the raw files tfds will build from (full IDX checks for MNIST-format sets). ``source`` says
+    where the folder was named (e.g. "--data-dir"), for the error when it is not one."""
     if not folder.is_dir():
-        raise DataError(
-            f"{folder}: is a file, not a data folder" if folder.exists() else f"{folder}: data folder not found"
-        )
+        why = "is a file, not a data folder" if folder.exists() else "data folder not found"
+        raise DataError(f"{folder}: {why}" + (f" ({source})" if source else ""))
     if dataset in IDX_DATASETS:
         for name, (magic, count) in IDX_FILES.items():
-            check_idx_file(folder / name, magic, count)
+            path = folder / name
+            if not path.exists() and (hint := _where_else(folder, name)):
+                raise DataError(f"{path}: file not found; {hint}")
+            check_idx_file(path, magic, count)
+
+
+def _where_else(folder: Path, name: str) -> str:
+    """Where the raw file ``name`` is instead, said as what to do: unpacked beside it (a browser may unzip
+    downloads), or in a subfolder of ``folder``; '' if neither."""
+    unpacked = folder / name.removesuffix(".gz")
+    if unpacked.is_file():
+        return f"{unpacked.name} is there unpacked: gzip it again (gzip {unpacked}); tfds reads the .gz files"
+    inside = sorted(p.parent for p in folder.glob(f"*/{name}"))
+    if inside:
+        return f"it is in {inside[0]}: give that folder"
+    return ""
 
 
 def check_tfds_root(root: Path) -> None:
@@ -301,7 +316,7 @@ def load_arrays(
         check_tfds_root(root)  # before the raw files are read or the network is tried
         unpacked = None  # where tfds unpacks the raw files: a folder of this build's own, removed after it
         if raw is not None:
-            check_manual_dir(raw, dataset)
+            check_manual_dir(raw, dataset, "--data-dir" if data_dir else "from NNJAX_DATA_DIR")
             # tfds reuses an unpacked file of the same name (downloads/extracted/GZIP.<name>), and MNIST,
             # Fashion-MNIST and KMNIST share file names: with one folder for all, a build read another set's data.
             (root / "downloads").mkdir(parents=True, exist_ok=True)

@@ -95,6 +95,24 @@ def test_damaged_raw_file_names_file_and_problem(raw_dir, damage):
     assert "\n" not in str(e.value)
 
 
+def test_raw_files_unpacked_or_one_folder_down_are_pointed_at(raw_dir):
+    """A browser may unzip downloads; a folder above the raw files' is an easy slip: the error says which."""
+    (raw_dir / TEST_LABELS).rename(raw_dir / "inner.gz")
+    with gzip.open(raw_dir / "inner.gz") as f:
+        (raw_dir / TEST_LABELS.removesuffix(".gz")).write_bytes(f.read())
+    with pytest.raises(DataError) as e:
+        data.check_manual_dir(raw_dir, "mnist")
+    unpacked = raw_dir / TEST_LABELS.removesuffix(".gz")
+    assert str(e.value) == (
+        f"{raw_dir / TEST_LABELS}: file not found; {unpacked.name} is there unpacked: gzip it again (gzip "
+        f"{unpacked}); tfds reads the .gz files"
+    )
+    (raw_dir / "inner.gz").rename(raw_dir / TEST_LABELS)
+    with pytest.raises(DataError) as e:
+        data.check_manual_dir(raw_dir.parent, "mnist")
+    assert str(e.value) == f"{raw_dir.parent / TRAIN_IMAGES}: file not found; it is in {raw_dir}: give that folder"
+
+
 def test_missing_data_folder(tmp_path):
     with pytest.raises(DataError, match="data folder not found"):
         data.check_manual_dir(tmp_path / "nowhere", "mnist")
@@ -153,14 +171,14 @@ def test_cli_missing_data_folder(tmp_path, cli_error):
     line = cli_error(
         "train", "--data-dir", tmp_path / "nowhere", "--tfds-dir", tmp_path / "tfds", "--out", tmp_path / "r"
     )
-    assert line == f"nnjax: error: {tmp_path / 'nowhere'}: data folder not found"
+    assert line == f"nnjax: error: {tmp_path / 'nowhere'}: data folder not found (--data-dir)"
 
 
 def test_cli_data_folder_that_is_a_file(tmp_path, cli_error):
     (tmp_path / "README.md").write_text("# not data\n")
     argv = ("--data-dir", tmp_path / "README.md", "--tfds-dir", tmp_path / "tfds", "--out", tmp_path / "r")
     line = cli_error("train", "--epochs", "1", *argv)
-    assert line == f"nnjax: error: {tmp_path / 'README.md'}: is a file, not a data folder"
+    assert line == f"nnjax: error: {tmp_path / 'README.md'}: is a file, not a data folder (--data-dir)"
 
 
 def _tfds_dir_cases(tmp_path: Path) -> dict[str, tuple[Path, Path, str]]:
@@ -211,7 +229,7 @@ def test_cli_bad_tfds_folder_from_environment(tmp_path, cli_error, monkeypatch):
 def test_cli_data_dir_from_environment(tmp_path, cli_error, monkeypatch):
     monkeypatch.setenv("NNJAX_DATA_DIR", str(tmp_path / "from_env"))
     line = cli_error("train", "--tfds-dir", tmp_path / "tfds", "--out", tmp_path / "r")
-    assert f"{tmp_path / 'from_env'}: data folder not found" in line
+    assert line.endswith(f"{tmp_path / 'from_env'}: data folder not found (from NNJAX_DATA_DIR)")
 
 
 def test_cli_no_data_and_no_network(tmp_path, cli_error, monkeypatch):

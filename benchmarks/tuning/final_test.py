@@ -6,13 +6,12 @@ usage: python final_test.py [video video_relu wide]
 """
 
 import json
-import sys
 
 import numpy as np
-from harness import run_group
+from harness import pick, run_group
 from recipes import RECIPES
 
-names = sys.argv[1:] or list(RECIPES)
+names = pick(__doc__, tuple(RECIPES), many=True)
 for name in names:
     accs, times = [], []
     for seed in (0, 1, 2):

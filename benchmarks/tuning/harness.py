@@ -6,6 +6,7 @@ Selection uses validation=True only; test numbers come from final_test.py.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import time
@@ -21,6 +22,15 @@ from nnjax.data import load_splits
 TFDS_DIR = os.environ.get("TFDS_DATA_DIR", "/tmp/tfds_test")
 RESULTS = Path(__file__).with_name("results.jsonl")
 _SPLITS: dict = {}
+
+
+def pick(doc: str, choices: tuple[str, ...], many: bool = False) -> list[str]:
+    """The script's argument (``many``: arguments, all of ``choices`` if none), one of ``choices``; ``--help``
+    prints the script's docstring ``doc``."""
+    p = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("which", nargs="*" if many else None, choices=choices)
+    which = p.parse_args().which
+    return (which or list(choices)) if many else [which]
 
 
 def splits(validation: bool):

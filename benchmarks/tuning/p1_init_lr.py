@@ -3,13 +3,11 @@
 usage: python p1_init_lr.py sigmoid|relu
 """
 
-import sys
-
-from harness import run_group, summarize
+from harness import pick, run_group, summarize
 
 from nnjax.config import Config
 
-act = sys.argv[1]
+(act,) = pick(__doc__, ("sigmoid", "relu"))
 rows = []
 for init in ("glorot", "lecun", "he", "standard_normal"):
     for std in (False, True):

@@ -3,13 +3,11 @@
 usage: python p2_optim.py sigmoid|relu      (init 'auto', standardize False)
 """
 
-import sys
-
-from harness import run_group, summarize
+from harness import pick, run_group, summarize
 
 from nnjax.config import Config
 
-act = sys.argv[1]
+(act,) = pick(__doc__, ("sigmoid", "relu"))
 lo = {"sigmoid": (0.003, 0.01), "relu": (0.001, 0.003)}[act]  # adam lrs from phase 1
 seeds = (0, 1)
 B = Config(activation=act, validation=True, batch_size=32, epochs=30, schedule="cosine")

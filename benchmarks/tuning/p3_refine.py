@@ -3,13 +3,11 @@
 usage: python p3_refine.py sigmoid|relu
 """
 
-import sys
-
-from harness import run_group, summarize
+from harness import pick, run_group, summarize
 
 from nnjax.config import Config
 
-act = sys.argv[1]
+(act,) = pick(__doc__, ("sigmoid", "relu"))
 seeds = (0, 1, 2)
 B = Config(activation=act, validation=True, optimizer="adam", batch_size=32, epochs=30, schedule="cosine")
 

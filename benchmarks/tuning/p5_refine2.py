@@ -3,13 +3,11 @@
 usage: python p5_refine2.py sigmoid|relu|wide
 """
 
-import sys
-
-from harness import run_group, summarize, wide_base
+from harness import pick, run_group, summarize, wide_base
 
 from nnjax.config import Config
 
-which = sys.argv[1]
+(which,) = pick(__doc__, ("sigmoid", "relu", "wide"))
 seeds = (0, 1, 2)
 
 

@@ -3,12 +3,10 @@
 usage: python p6_init.py sigmoid|relu
 """
 
-import sys
-
-from harness import run_group, summarize
+from harness import pick, run_group, summarize
 from recipes import RECIPES
 
-act = sys.argv[1]
+(act,) = pick(__doc__, ("sigmoid", "relu"))
 base = RECIPES["video" if act == "sigmoid" else "video_relu"].replace(validation=True)
 rows = []
 for init in ("glorot", "lecun", "he", "standard_normal"):

@@ -28,9 +28,12 @@ def pick(doc: str, choices: tuple[str, ...], many: bool = False) -> list[str]:
     """The script's argument (``many``: arguments, all of ``choices`` if none), one of ``choices``; ``--help``
     prints the script's docstring ``doc``."""
     p = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("which", nargs="*" if many else None, choices=choices)
+    p.add_argument("which", nargs="*" if many else None, help=f"one of {', '.join(choices)}")
     which = p.parse_args().which
-    return (which or list(choices)) if many else [which]
+    which = (which or list(choices)) if many else [which]
+    if bad := [w for w in which if w not in choices]:
+        p.error(f"{bad[0]!r} is not one of {', '.join(choices)}")
+    return which
 
 
 def splits(validation: bool):

@@ -14,7 +14,17 @@ from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
-from nnjax.config import FIELD_NAMES, FIXED_ON_RESUME, Config, apply_overrides, check_given, load_json, without_unused
+from nnjax.config import (
+    FIELD_NAMES,
+    FIXED_ON_RESUME,
+    NEUTRAL,
+    Config,
+    apply_overrides,
+    check_given,
+    load_json,
+    unused_fields,
+    without_unused,
+)
 from nnjax.errors import ConfigError, NnjaxError
 
 
@@ -79,6 +89,11 @@ def config_from_args(args: argparse.Namespace) -> Config:
     if args.config_file and args.config:
         raise ConfigError("--config and --config-file both name a starting config; give one")
     cfg = load_json(args.config_file) if args.config_file else get_config(args.config or "video")
+    if args.config_file and not getattr(args, "resume", None):
+        # A run's config.json records what its optimiser or schedule ignores as "none of it" (momentum 0 for
+        # sgd): no choice, so a flag or grid that makes it used (optimizer=momentum) gets the default.
+        unused = [f for f in unused_fields(cfg) if getattr(cfg, f) == NEUTRAL[f]]
+        cfg = cfg.replace(**{f: getattr(Config(), f) for f in unused})
     return apply_overrides(cfg, field_overrides(args))
 
 
@@ -107,13 +122,17 @@ def _print_json(obj) -> None:
 @contextlib.contextmanager
 def blame_config_file(args: argparse.Namespace, also_set: Collection[str] = ()) -> Iterator[None]:
     """A ConfigError about fields that all came from ``--config-file`` (none of them set by a flag, nor in
-    ``also_set``: a sweep's grid fields) names the file."""
+    ``also_set``: a sweep's grid fields) names the file; one about flags' values only, which every sweep member
+    shares, names no member."""
     try:
         yield
     except ConfigError as e:
         fields = set(getattr(e, "fields", ()))  # every field the error depends on (config.validate sets them)
-        if fields and args.config_file and not fields & (set(field_overrides(args)) | set(also_set)):
-            raise ConfigError(f"{args.config_file}: {getattr(e, 'shared', e)}") from None
+        if fields and not fields & set(also_set):
+            if args.config_file and not fields & set(field_overrides(args)):
+                raise ConfigError(f"{args.config_file}: {getattr(e, 'shared', e)}") from None
+            if hasattr(e, "shared"):  # sweep.expand: "sweep member seed=0: ..." of what no member chose
+                raise ConfigError(str(e.shared)) from None
         raise
 
 

@@ -212,7 +212,9 @@ def _check_json_type(field: str, v: Any, kind: Any, source: str) -> Any:
     }.get(kind, True)
     if not ok:
         expected = {bool: "true or false", int: "an integer", float: "a number", str: "text"}.get(kind, "text or null")
-        raise ConfigError(f"{source}: field {field!r} has the wrong type: {json.dumps(v)} (expected {expected})")
+        raise ConfigError(
+            f"{source}: field {field!r} has the wrong type: {json.dumps(v, default=repr)} (expected {expected})"
+        )
     return float(v) if kind is float else v
 
 

@@ -365,7 +365,9 @@ def train_and_evaluate(
             raise ConfigError(f"{run_dir}: is a file; --out names the run folder to create")
         elif run_dir.exists() and any(run_dir.iterdir()):
             raise ConfigError(checkpoint.occupied(run_dir, "run"))
-        checkpoint.check_writable_folder(run_dir / "checkpoints")  # now, not after loading the data and compiling
+        checkpoint.check_writable_folder(run_dir)  # now, not after loading the data and compiling
+        if (run_dir / "checkpoints").exists() and not (run_dir / "checkpoints").is_dir():
+            raise CheckpointError(f"{run_dir / 'checkpoints'}: is a file, not a folder")
         return _train(cfg, run_dir, resume, progress, splits, stack, force)
 
 

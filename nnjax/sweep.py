@@ -32,6 +32,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from nnjax.config import (
     CONFIG_FORMAT,
     FIELD_NAMES,
@@ -113,7 +115,12 @@ def parse_grid(items: Sequence[str]) -> dict[str, list]:
 
 
 def _coerce(field: str, value: Any) -> Any:
-    """One grid value checked against the field's type (text is parsed; JSON lists become tuples)."""
+    """One grid value checked against the field's type (text is parsed; JSON lists become tuples; NumPy
+    numbers and arrays become Python's)."""
+    if isinstance(value, np.floating):
+        value = float(str(value))  # float32 0.1 is lr=0.1, its shortest spelling, not 0.10000000149011612
+    elif isinstance(value, np.generic | np.ndarray):
+        value = value.tolist()
     if isinstance(value, tuple):
         value = list(value)
     return getattr(from_dict({field: value}, source=f"grid field {field!r}"), field)
@@ -122,7 +129,9 @@ def _coerce(field: str, value: Any) -> Any:
 def normalize_grid(grid: dict[str, Sequence[Any]]) -> dict[str, list]:
     """Check a grid given as Python values (or read from sweep.json): known fields, non-empty value
     lists of the right types, no duplicate values. Returns it with typed values."""
-    if not isinstance(grid, dict) or not grid:
+    if not isinstance(grid, dict):
+        raise ConfigError(f"grid: expected a dict of field: [values], e.g. {{'seed': [0, 1, 2]}}, got {grid!r}")
+    if not grid:
         raise ConfigError("empty grid: give at least one field with values, e.g. {'seed': [0, 1, 2]}")
     out: dict[str, list] = {}
     for field, values in grid.items():
@@ -136,7 +145,8 @@ def normalize_grid(grid: dict[str, Sequence[Any]]) -> dict[str, list]:
         seen = set()
         for v in typed:
             if v in seen:
-                raise ConfigError(f"grid field {field!r}: value {format_value(v)} is given twice")
+                also = " (a value's layers are joined by 'x': hidden=16x16)" if field == "hidden" else ""
+                raise ConfigError(f"grid field {field!r}: value {format_value(v)} is given twice{also}")
             seen.add(v)
         out[field] = typed
     if len(out.get("validation", [])) > 1:
@@ -232,6 +242,15 @@ def ignored_by(configs: Sequence[Config], grid: dict[str, list]) -> list[str]:
     if twins:
         a, b = twins[0][:2]
         lines.append(f"grid field 'init': {_auto_is(twins)}: e.g. {a.name} and {b.name} train the same network")
+    inits = {c.init for c in configs}
+    if len(grid.get("activation", [])) > 1 and "init" not in grid and inits != {"auto"} and len(inits) == 1:
+        from nnjax.activations import DEFAULT_INIT
+
+        init = inits.pop()
+        other = {c.activation: DEFAULT_INIT[c.activation] for c in configs if DEFAULT_INIT[c.activation] != init}
+        if other:
+            own = ", ".join(f"{i} for {a}" for a, i in other.items())
+            lines.append(f"init {init} is every member's, where auto would choose {own}; init auto gives each its own")
     by_note: dict[str, list[list[Config]]] = {}
     for g in all_twins:
         if why := _renamed(g):
@@ -407,7 +426,6 @@ def _run_group(
     """Train one group as an ensemble (or continue it from its newest checkpoint); returns its result and
     whether this call trained it (False: it had finished)."""
     import jax
-    import numpy as np
 
     from nnjax import checkpoint
     from nnjax.run import DIVERGENCE_METRICS, check_data_key, divergence_cause, read_metrics
@@ -698,7 +716,6 @@ def load_member(sweep_dir: str | Path, member: int) -> tuple[Config, Params, int
     newest checkpoint: the same shape ``run.load_run`` returns, so a member can be viewed like a run
     (``nnjax viz SWEEP_DIR --member N``)."""
     import jax
-    import numpy as np
 
     from nnjax import checkpoint
     from nnjax.train import init_state, unstack
@@ -764,7 +781,6 @@ def diverged_epochs(sweep_dir: str | Path) -> dict[int, int]:
     """Member → the epoch it diverged at, for every member known to have diverged: from each finished
     group's result.json, else from its newest checkpoint that reads (a group still training). Groups
     without either are left out."""
-    import numpy as np
 
     out = {}
     for gdir in sorted(Path(sweep_dir).glob("groups/g*")):
@@ -953,6 +969,8 @@ def run_sweep(
     compiled or written.
     """
     t_start = time.perf_counter()
+    if not isinstance(base, Config):
+        raise ConfigError(f"base: expected a Config (e.g. nnjax.configs.video()), got {base!r}")
     grid = normalize_grid(grid)
     configs = expand(base, grid, new=not resume)
     groups = group(configs)

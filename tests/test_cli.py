@@ -91,6 +91,36 @@ def test_flags_reach_the_config():
     assert cfg == get_config("wide").replace(validation=False)
 
 
+def test_a_runs_config_json_as_a_start_gives_what_it_ignored_the_default(tmp_path):
+    """A run's config.json records momentum 0 for sgd ("none of it"): started from it, a flag or grid that
+    uses momentum gets the default 0.9, not the 0 that was never chosen; a resume keeps the file as it is."""
+    from nnjax.cli import config_from_args
+    from nnjax.config import save_json, without_unused
+
+    path = tmp_path / "config.json"
+    save_json(without_unused(Config(optimizer="sgd", lr=0.1)), path)
+    assert json.loads(path.read_text())["momentum"] == 0.0
+    cfg = config_from_args(build_parser().parse_args(["train", "--config-file", str(path), "--optimizer", "momentum"]))
+    assert (cfg.optimizer, cfg.momentum, cfg.lr) == ("momentum", 0.9, 0.1)
+    grid = nnjax.sweep.parse_grid(["optimizer=sgd,momentum"])
+    argv = ["sweep", "--config-file", str(path), "--grid", "optimizer=sgd,momentum"]
+    base = config_from_args(build_parser().parse_args(argv))
+    assert [c.momentum for c in nnjax.sweep.expand(base, grid) if c.optimizer == "momentum"] == [0.9]
+    save_json(Config(optimizer="momentum", momentum=0.0), path)  # used by its optimiser: a choice, kept
+    assert config_from_args(build_parser().parse_args(["train", "--config-file", str(path)])).momentum == 0.0
+
+
+def test_a_sweep_over_activations_with_one_fixed_init_says_what_auto_would_choose():
+    """A run's config.json holds its resolved init (glorot for sigmoid): a sweep started from it over
+    activations gives relu glorot too; said, since auto would give it he."""
+    grid = {"activation": ["sigmoid", "relu"]}
+    lines = nnjax.sweep.ignored_by(nnjax.sweep.expand(Config(init="glorot"), grid), grid)
+    assert lines == ["init glorot is every member's, where auto would choose he for relu; init auto gives each its own"]
+    assert nnjax.sweep.ignored_by(nnjax.sweep.expand(Config(), grid), grid) == []  # auto
+    grid = {"activation": ["sigmoid", "tanh"]}
+    assert nnjax.sweep.ignored_by(nnjax.sweep.expand(Config(init="glorot"), grid), grid) == []  # auto's own anyway
+
+
 # ---- bad config: an error before any data is loaded or anything compiled --------------------------------
 
 
@@ -214,7 +244,7 @@ def test_bad_config_file_of_a_sweep(tmp_path, cli_error, no_data):
     line = cli_error("sweep", "--config-file", bad, "--grid", "lr=-2,1")
     assert line == f"nnjax: error: sweep member lr=-2.0: config field 'lr' = -2.0: {why}"
     line = cli_error("sweep", "--config-file", bad, "--grid", "seed=0,1", "--lr", "-3")
-    assert line == f"nnjax: error: sweep member seed=0: config field 'lr' = -3.0: {why}"
+    assert line == f"nnjax: error: config field 'lr' = -3.0: {why}"  # every member's, from the flag
     line = cli_error("sweep", "--config-file", bad, "--grid", "seed=0,1", "--lr", "1")  # the sweep's folder name
     assert (
         line
@@ -575,7 +605,8 @@ def test_bad_input_in_a_real_process(tmp_path):
         env=env,
     )
     assert r.returncode == 1
-    assert r.stderr.strip().splitlines() == [f"nnjax: error: {tmp_path / 'missing'}: data folder not found"]
+    missing = tmp_path / "missing"
+    assert r.stderr.strip().splitlines() == [f"nnjax: error: {missing}: data folder not found (from NNJAX_DATA_DIR)"]
 
 
 # ---- on mock data ----------------------------------------------------------------------------------------

@@ -1199,3 +1199,20 @@ def test_a_member_of_a_group_not_started_yet_is_named_so(tmp_path, cli_error):
         sweep.load_member(s, 2)
     line = cli_error("eval", tmp_path / "nosuch", "--member", "1")
     assert line == f"nnjax: error: --member 1: {tmp_path / 'nosuch'}: sweep folder not found"
+
+
+def test_the_python_api_takes_numpy_values_and_names_a_wrong_base_or_grid(tmp_path):
+    """np.arange seeds and float32 learning rates are what a notebook has at hand; a wrong argument is one
+    ConfigError, not a TypeError from deep inside."""
+    grid = {"seed": list(np.arange(2)), "lr": [np.float32(0.1)], "hidden": [np.array([8])]}
+    assert sweep.normalize_grid(grid) == {"seed": [0, 1], "lr": [0.1], "hidden": [(8,)]}
+    assert all(type(s) is int for s in sweep.normalize_grid(grid)["seed"])
+    with pytest.raises(ConfigError, match=r"^base: expected a Config \(e.g. nnjax.configs.video\(\)\), got 'video'"):
+        sweep.run_sweep("video", {"seed": [0]}, tmp_path / "s")
+    with pytest.raises(ConfigError, match=r"^grid: expected a dict of field: \[values\]"):
+        sweep.run_sweep(TINY, [("seed", [0])], tmp_path / "s")
+    with pytest.raises(ConfigError, match=r"field 'seed' has the wrong type: \[1\] \(expected an integer\)"):
+        sweep.normalize_grid({"seed": [np.int64(0), [1]]})
+    with pytest.raises(ConfigError, match=r"value 16 is given twice \(a value's layers are joined by 'x'"):
+        sweep.parse_grid(["hidden=16,16"])
+    assert not (tmp_path / "s").exists()

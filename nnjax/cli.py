@@ -89,9 +89,11 @@ def config_from_args(args: argparse.Namespace) -> Config:
     if args.config_file and args.config:
         raise ConfigError("--config and --config-file both name a starting config; give one")
     cfg = load_json(args.config_file) if args.config_file else get_config(args.config or "video")
-    if args.config_file and not getattr(args, "resume", None):
-        # A run's config.json records what its optimiser or schedule ignores as "none of it" (momentum 0 for
-        # sgd): no choice, so a flag or grid that makes it used (optimizer=momentum) gets the default.
+    saved = args.config_file and "config_format" in json.loads(Path(args.config_file).read_text())  # loaded: valid
+    if saved and not getattr(args, "resume", None):
+        # A run's config.json (one nnjax saved) records what its optimiser or schedule ignores as "none of it"
+        # (momentum 0 for sgd): no choice, so a flag or grid that makes it used gets the default. A file
+        # written by hand says what it means.
         unused = [f for f in unused_fields(cfg) if getattr(cfg, f) == NEUTRAL[f]]
         cfg = cfg.replace(**{f: getattr(Config(), f) for f in unused})
     return apply_overrides(cfg, field_overrides(args))

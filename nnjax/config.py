@@ -407,6 +407,15 @@ def result_fields(cfg: Config) -> dict[str, Any]:
     return {k: v for k, v in d.items() if k not in NON_RESULT_FIELDS and k not in unused_fields(cfg)}
 
 
+# what_trains' notes, each with the fields whose values it says train alike
+WHAT_TRAINS_NOTES = {
+    "schedule warmup_cosine with warmup_epochs 0 is cosine": ("schedule", "warmup_epochs"),
+    "optimizer momentum with momentum 0 is sgd": ("optimizer", "momentum"),
+    "optimizer adamw with weight_decay 0 is adam": ("optimizer", "weight_decay"),
+    "a network with no hidden layer has no activation": ("activation", "hidden"),
+}
+
+
 def what_trains(cfg: Config) -> tuple[dict[str, Any], list[str]]:
     """(fields, notes): ``result_fields`` with each setting that trains exactly what another does written
     as that other, and a note saying so for each. Two configs with equal fields train the same network."""

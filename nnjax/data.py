@@ -316,7 +316,7 @@ def load_arrays(
         check_tfds_root(root)  # before the raw files are read or the network is tried
         unpacked = None  # where tfds unpacks the raw files: a folder of this build's own, removed after it
         if raw is not None:
-            check_manual_dir(raw, dataset, "--data-dir" if data_dir else "from NNJAX_DATA_DIR")
+            check_manual_dir(raw, dataset, "data_dir: --data-dir or the config" if data_dir else "from NNJAX_DATA_DIR")
             # tfds reuses an unpacked file of the same name (downloads/extracted/GZIP.<name>), and MNIST,
             # Fashion-MNIST and KMNIST share file names: with one folder for all, a build read another set's data.
             (root / "downloads").mkdir(parents=True, exist_ok=True)

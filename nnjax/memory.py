@@ -43,14 +43,15 @@ def checkpoint_bytes(n_params: int, opt_copies: int) -> int:
     return 4 * n_params * (1 + opt_copies) * (1 + SAVE_COPIES)
 
 
-def estimate_bytes(group: Sequence[Config], n_train: int, n_eval: int, cpu_devices: int = 1) -> int:
+def estimate_bytes(group: Sequence[Config], n_train: int, n_eval: int, cpu_devices: int = 1, host: bool = True) -> int:
     """Rough peak memory in bytes of training ``group`` as one ensemble on ``n_train`` images with
     ``n_eval`` evaluation (and as many test) images: per member parameters, optimiser state, gradients
     and the activations of a mini-batch and an evaluation chunk (float32), or the checkpoint's copies of
     the state while one is saved (``checkpoint_bytes``) where more, times K, plus the data set
     (uint8 images, int32 labels) held on the device and the epoch's copy of it in batch order.
     ``cpu_devices`` > 1: the members are split over that many CPU devices in one host memory (padded
-    to an even split), each with its own data copy."""
+    to an even split), each with its own data copy. ``host``: the memory is the host's (a CPU), which also
+    holds a checkpoint's copies while it is written; an accelerator's is not where they are made."""
     from nnjax.model import layer_sizes
     from nnjax.train import EVAL_CHUNK
 
@@ -63,7 +64,7 @@ def estimate_bytes(group: Sequence[Config], n_train: int, n_eval: int, cpu_devic
     state_bytes = 4 * n_params * (2 * (1 + opt_copies) + 2)
     # pre-activations, activations and their gradients of one mini-batch; logits of an eval chunk
     act_bytes = 4 * units * (3 * cfg.batch_size + 2 * min(EVAL_CHUNK, max(n_eval, 1)))
-    per_member = max(state_bytes + act_bytes, checkpoint_bytes(n_params, opt_copies))
+    per_member = max(state_bytes + act_bytes, checkpoint_bytes(n_params, opt_copies) if host else 0)
     batch_bytes = 4 * sizes[0] * (cfg.batch_size + EVAL_CHUNK)  # scaled input images, shared by members
     # images and labels, the permutation, and the epoch's images and labels gathered in batch order
     data_bytes = (n_train + 2 * n_eval) * (sizes[0] + 4) + 4 * n_train + n_train * (sizes[0] + 4)
@@ -105,10 +106,13 @@ def check_memory(
     run is a group of one. ``devices`` > 1: the members are split over that many devices, which either
     share one memory (CPU devices of one host: ``estimate_bytes``' ``cpu_devices``) or each have their own
     (accelerators: one device's share of the members, padded to an even split, must fit the limit)."""
+    import jax
+
     limit = memory_limit_bytes() if limit is None else limit
+    host = jax.devices()[0].platform == "cpu"  # else the checkpoint's copies are in host memory, not the limit's
     for g in groups:
         share = list(g) if shared_memory else list(g[: -(-len(g) // devices)])
-        need = estimate_bytes(share, *_split_sizes(g[0], splits), devices if shared_memory else 1)
+        need = estimate_bytes(share, *_split_sizes(g[0], splits), devices if shared_memory else 1, host=host)
         if need > limit:
             hidden = ",".join(map(str, g[0].hidden)) or "none"
             per_device = f" ({len(share)} on each of {devices} devices)" if not shared_memory and devices > 1 else ""

@@ -389,7 +389,7 @@ def _check_nothing_trained_is_lost(run_dir: Path, ckpt_dir: Path, metrics_path: 
     else:
         return
     raise CheckpointError(
-        f"{ckpt_dir}: no checkpoint, but {what}: resuming would train from scratch and replace them; start "
+        f"{ckpt_dir}: no checkpoint, but {what}: resuming would train from scratch and replace its metrics; start "
         f"a new run from its config instead (nnjax train --config-file {run_dir / 'config.json'} --out NEW_FOLDER)"
     )
 

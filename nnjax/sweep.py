@@ -41,6 +41,7 @@ from nnjax.config import (
     NEUTRAL,
     NON_RESULT_FIELDS,
     PROGRAM_FIELDS,
+    WHAT_TRAINS_NOTES,
     Config,
     apply_overrides,
     check_warmup_given,
@@ -117,6 +118,8 @@ def parse_grid(items: Sequence[str]) -> dict[str, list]:
 def _coerce(field: str, value: Any) -> Any:
     """One grid value checked against the field's type (text is parsed; JSON lists become tuples; NumPy
     numbers and arrays become Python's)."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]  # its NumPy scalar
     if isinstance(value, np.floating):
         value = float(str(value))  # float32 0.1 is lr=0.1, its shortest spelling, not 0.10000000149011612
     elif isinstance(value, np.generic | np.ndarray):
@@ -139,6 +142,8 @@ def normalize_grid(grid: dict[str, Sequence[Any]]) -> dict[str, list]:
             raise ConfigError(f"grid: unknown config field {field!r}; valid: {', '.join(FIELD_NAMES)}")
         if field in NOT_GRIDDABLE:
             raise ConfigError(f"grid: field {field!r} cannot be swept (members are named by the grid)")
+        if isinstance(values, np.ndarray) and values.ndim >= 1:  # np.arange(5), np.logspace(-3, -1, 3)
+            values = list(values)
         if isinstance(values, str) or not isinstance(values, Sequence) or len(values) == 0:
             raise ConfigError(f"grid field {field!r}: expected a non-empty list of values, got {values!r}")
         typed = [_coerce(field, v) for v in values]
@@ -276,9 +281,12 @@ def _pair(twins: list[Config]) -> tuple[str, str]:
 
 
 def _renamed(twins: list[Config]) -> str:
-    """Why members train the same network although their settings differ (``what_trains``' notes), or ''."""
+    """Why members train the same network although their settings differ (``what_trains``' notes that some
+    of them have and some not), or ''."""
     notes = {n: None for c in twins for n in what_trains(c)[1]}
-    return "; ".join(notes)
+    # a note on fields the twins share (the base's no hidden layer, where they differ in init) tells none apart
+    differ = [n for n in notes if any(len({getattr(c, f) for c in twins}) > 1 for f in WHAT_TRAINS_NOTES[n])]
+    return "; ".join(differ)
 
 
 def _auto_is(twins: list[list[Config]]) -> str:
@@ -1308,8 +1316,10 @@ def cli_main(args: argparse.Namespace) -> int:
     else:
         with blame_config_file(args, also_set=grid):
             base = config_from_args(args)
-            members = expand(base, grid)  # a bad member is refused before a default folder is made
+            if "warmup_cosine" in grid.get("schedule", []):  # asked for by the grid (a flag: checked as base's)
+                check_warmup_given(base.replace(schedule="warmup_cosine"), [*flags, *grid])
             check_warmup_given(base, [*flags, *grid])
+            members = expand(base, grid)  # a bad member is refused before a default folder is made
             for field in flags:  # a flag no member uses, set to something else than "none of it"
                 whys = {unused_fields(c).get(field) for c in members}
                 if None not in whys and getattr(base, field) != NEUTRAL[field]:

@@ -108,6 +108,9 @@ def test_a_runs_config_json_as_a_start_gives_what_it_ignored_the_default(tmp_pat
     assert [c.momentum for c in nnjax.sweep.expand(base, grid) if c.optimizer == "momentum"] == [0.9]
     save_json(Config(optimizer="momentum", momentum=0.0), path)  # used by its optimiser: a choice, kept
     assert config_from_args(build_parser().parse_args(["train", "--config-file", str(path)])).momentum == 0.0
+    path.write_text('{"optimizer": "sgd", "momentum": 0.0}')  # written by hand: it means what it says
+    cfg = config_from_args(build_parser().parse_args(["train", "--config-file", str(path), "--optimizer", "adam"]))
+    assert cfg.momentum == 0.0
 
 
 def test_a_sweep_over_activations_with_one_fixed_init_says_what_auto_would_choose():

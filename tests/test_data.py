@@ -171,14 +171,15 @@ def test_cli_missing_data_folder(tmp_path, cli_error):
     line = cli_error(
         "train", "--data-dir", tmp_path / "nowhere", "--tfds-dir", tmp_path / "tfds", "--out", tmp_path / "r"
     )
-    assert line == f"nnjax: error: {tmp_path / 'nowhere'}: data folder not found (--data-dir)"
+    assert line == f"nnjax: error: {tmp_path / 'nowhere'}: data folder not found (data_dir: --data-dir or the config)"
 
 
 def test_cli_data_folder_that_is_a_file(tmp_path, cli_error):
     (tmp_path / "README.md").write_text("# not data\n")
     argv = ("--data-dir", tmp_path / "README.md", "--tfds-dir", tmp_path / "tfds", "--out", tmp_path / "r")
     line = cli_error("train", "--epochs", "1", *argv)
-    assert line == f"nnjax: error: {tmp_path / 'README.md'}: is a file, not a data folder (--data-dir)"
+    why = "is a file, not a data folder (data_dir: --data-dir or the config)"
+    assert line == f"nnjax: error: {tmp_path / 'README.md'}: {why}"
 
 
 def _tfds_dir_cases(tmp_path: Path) -> dict[str, tuple[Path, Path, str]]:

@@ -153,8 +153,9 @@ def test_a_field_that_only_some_members_use_is_a_warning():
 
 def test_members_that_train_the_same_network_by_another_name_are_refused_or_reported(tmp_path, capsys):
     """warmup_cosine without warm-up is cosine, momentum 0 is sgd, adamw without weight decay is adam, and a
-    network with no hidden layer has no activation (auto's init still depends on it): bit-identical training
-    under two names. Every member with such a twin: refused; some: a warning naming two of them."""
+    network with no hidden layer has no activation (auto's init still depends on it): the same training under
+    two names (tests/test_train.py trains each pair). Every member with such a twin: refused; some: a warning
+    naming two of them. A note every member has (the base's) is not what tells twins apart."""
     refused = (
         (TINY, {"schedule": ["cosine", "warmup_cosine"], "seed": [0, 1]}, "schedule warmup_cosine with warmup_epo"),
         (TINY.replace(momentum=0.0), {"optimizer": ["sgd", "momentum"]}, "optimizer momentum with momentum 0 is sgd"),
@@ -165,8 +166,12 @@ def test_members_that_train_the_same_network_by_another_name_are_refused_or_repo
         with pytest.raises(ConfigError, match=rf"^grid: {why}.*, so every member trains the same network as another"):
             sweep.expand(base, grid)
     capsys.readouterr()
-    assert cli_main(["sweep", "--out", str(tmp_path / "s"), "--grid", "schedule=cosine,warmup_cosine"]) == 1
-    assert capsys.readouterr().err.startswith("nnjax: error: grid: schedule warmup_cosine with warmup_epochs 0 is")
+    for schedules in ("cosine,warmup_cosine", "warmup_cosine,constant"):  # the grid asks for a warm-up: give it
+        assert cli_main(["sweep", "--out", str(tmp_path / "s"), "--grid", f"schedule={schedules}"]) == 1
+        assert capsys.readouterr().err == (
+            "nnjax: error: config field 'schedule' = 'warmup_cosine': warmup_epochs is 0, which trains plain cosine; "
+            "give the warm-up (--warmup-epochs N)\n"
+        )
     assert not (tmp_path / "s").exists()
     # distinct networks: weight decay, a momentum, a warm-up, or auto's init (he for relu, glorot for sigmoid)
     for base, grid in (
@@ -182,6 +187,10 @@ def test_members_that_train_the_same_network_by_another_name_are_refused_or_repo
         "optimizer momentum with momentum 0 is sgd: e.g. optimizer=sgd,momentum=0.0 and "
         "optimizer=momentum,momentum=0.0 train the same network"
     )
+    with pytest.raises(ConfigError, match=r"^grid field 'init': auto is glorot for sigmoid, so its values would"):
+        sweep.expand(TINY.replace(hidden=()), {"init": ["auto", "glorot"]})
+    grid = {"optimizer": ["sgd", "momentum"], "momentum": [0.5, 0.9]}
+    assert len(sweep.ignored_by(sweep.expand(TINY.replace(hidden=()), grid), grid)) == 1  # momentum's line only
     grid = {"hidden": [(8,), ()], "activation": ["sigmoid", "relu", "tanh"]}
     assert sweep.ignored_by(sweep.expand(TINY, grid), grid) == [
         "a network with no hidden layer has no activation: e.g. hidden=none,activation=sigmoid and "
@@ -1204,8 +1213,9 @@ def test_a_member_of_a_group_not_started_yet_is_named_so(tmp_path, cli_error):
 def test_the_python_api_takes_numpy_values_and_names_a_wrong_base_or_grid(tmp_path):
     """np.arange seeds and float32 learning rates are what a notebook has at hand; a wrong argument is one
     ConfigError, not a TypeError from deep inside."""
-    grid = {"seed": list(np.arange(2)), "lr": [np.float32(0.1)], "hidden": [np.array([8])]}
-    assert sweep.normalize_grid(grid) == {"seed": [0, 1], "lr": [0.1], "hidden": [(8,)]}
+    grid = {"seed": np.arange(2), "lr": [np.float32(0.1), np.array(0.3, np.float32)], "hidden": [np.array([8])]}
+    assert sweep.normalize_grid(grid) == {"seed": [0, 1], "lr": [0.1, 0.3], "hidden": [(8,)]}
+    assert sweep.normalize_grid({"lr": np.logspace(-3, -1, 3)}) == {"lr": [0.001, 0.01, 0.1]}
     assert all(type(s) is int for s in sweep.normalize_grid(grid)["seed"])
     with pytest.raises(ConfigError, match=r"^base: expected a Config \(e.g. nnjax.configs.video\(\)\), got 'video'"):
         sweep.run_sweep("video", {"seed": [0]}, tmp_path / "s")

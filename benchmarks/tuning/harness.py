@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -24,10 +25,14 @@ RESULTS = Path(__file__).with_name("results.jsonl")
 _SPLITS: dict = {}
 
 
-def pick(doc: str, choices: tuple[str, ...], many: bool = False) -> list[str]:
-    """The script's argument (``many``: arguments, all of ``choices`` if none), one of ``choices``; ``--help``
-    prints the script's docstring ``doc``."""
+def pick(doc: str, choices: tuple[str, ...] = (), many: bool = False) -> list[str]:
+    """The script's argument (``many``: arguments, all of ``choices`` if none), one of ``choices`` (none: the
+    script takes no argument); ``--help`` prints the script's docstring ``doc``; a wrong one is one line."""
     p = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.error = lambda message: sys.exit(f"{p.prog}: error: {message}")  # one line, exit 1
+    if not choices:
+        p.parse_args()
+        return []
     p.add_argument("which", nargs="*" if many else None, help=f"one of {', '.join(choices)}")
     which = p.parse_args().which
     which = (which or list(choices)) if many else [which]

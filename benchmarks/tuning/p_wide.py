@@ -1,6 +1,8 @@
 """Wide relu MLP (validation only): width x epochs x lr, adam + cosine, batch 128, seeds 0,1."""
 
-from harness import run_group, summarize, wide_base
+from harness import pick, run_group, summarize, wide_base
+
+pick(__doc__)
 
 rows = []
 for hidden, epochs in (((128, 128), 20), ((256, 256), 10), ((256, 256), 20), ((512, 512), 10)):

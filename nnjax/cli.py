@@ -21,7 +21,7 @@ from nnjax.config import (
     Config,
     apply_overrides,
     check_given,
-    load_json,
+    read_config_file,
     unused_fields,
     without_unused,
 )
@@ -88,8 +88,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
 
     if args.config_file and args.config:
         raise ConfigError("--config and --config-file both name a starting config; give one")
-    cfg = load_json(args.config_file) if args.config_file else get_config(args.config or "video")
-    saved = args.config_file and "config_format" in json.loads(Path(args.config_file).read_text())  # loaded: valid
+    cfg, saved = read_config_file(args.config_file) if args.config_file else (get_config(args.config or "video"), False)
     if saved and not getattr(args, "resume", None):
         # A run's config.json (one nnjax saved) records what its optimiser or schedule ignores as "none of it"
         # (momentum 0 for sgd): no choice, so a flag or grid that makes it used gets the default. A file

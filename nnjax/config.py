@@ -221,6 +221,12 @@ def _check_json_type(field: str, v: Any, kind: Any, source: str) -> Any:
 def load_json(path: str | Path) -> Config:
     """Read a config JSON file: one nnjax saved (with ``config_format``, as in every run folder; every
     field must be there) or one written by hand (fields left out take their defaults)."""
+    return read_config_file(path)[0]
+
+
+def read_config_file(path: str | Path) -> tuple[Config, bool]:
+    """``load_json``'s config, and whether nnjax saved the file (it has ``config_format``), read once (a
+    pipe cannot be read twice)."""
     path = Path(path)
     try:
         d = json.loads(path.read_text())
@@ -236,7 +242,7 @@ def load_json(path: str | Path) -> Config:
         if fmt != CONFIG_FORMAT:
             raise ConfigError(f"{path}: config_format {fmt!r} is not supported by this nnjax (expects {CONFIG_FORMAT})")
         d.pop("nnjax_version", None)
-    return from_dict(d, source=str(path), complete=saved)
+    return from_dict(d, source=str(path), complete=saved), saved
 
 
 def save_json(cfg: Config, path: str | Path) -> None:

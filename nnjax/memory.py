@@ -43,6 +43,14 @@ def checkpoint_bytes(n_params: int, opt_copies: int) -> int:
     return 4 * n_params * (1 + opt_copies) * (1 + SAVE_COPIES)
 
 
+def count_params(cfg: Config) -> int:
+    """Parameters (weights and biases) of one network of ``cfg``."""
+    from nnjax.model import layer_sizes
+
+    sizes = layer_sizes(cfg.hidden)
+    return sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+
+
 def estimate_bytes(group: Sequence[Config], n_train: int, n_eval: int, cpu_devices: int = 1, host: bool = True) -> int:
     """Rough peak memory in bytes of training ``group`` as one ensemble on ``n_train`` images with
     ``n_eval`` evaluation (and as many test) images: per member parameters, optimiser state, gradients
@@ -57,7 +65,7 @@ def estimate_bytes(group: Sequence[Config], n_train: int, n_eval: int, cpu_devic
 
     cfg = group[0]
     sizes = layer_sizes(cfg.hidden)
-    n_params = sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+    n_params = count_params(cfg)
     units = sum(sizes[1:])
     opt_copies = optimizer_copies(cfg)
     # state in and out of the compiled epoch (×2), plus gradients and updates (2 more copies)
@@ -113,7 +121,13 @@ def check_memory(
     for g in groups:
         share = list(g) if shared_memory else list(g[: -(-len(g) // devices)])
         need = estimate_bytes(share, *_split_sizes(g[0], splits), devices if shared_memory else 1, host=host)
-        if need > limit:
+        have, where = limit, ""
+        if not host:  # an accelerator's group: its checkpoints are written through host memory
+            ram = int(MEMORY_FRACTION * os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+            saving = len(g) * checkpoint_bytes(count_params(g[0]), optimizer_copies(g[0]))
+            if saving > ram and need <= limit:
+                need, have, where = saving, ram, " of host memory (to write its checkpoints)"
+        if need > have:
             hidden = ",".join(map(str, g[0].hidden)) or "none"
             per_device = f" ({len(share)} on each of {devices} devices)" if not shared_memory and devices > 1 else ""
             what, fix = (
@@ -125,6 +139,6 @@ def check_memory(
                 else ("a network", "use smaller layers or a smaller batch")
             )
             raise ConfigError(
-                f"{what} with hidden={hidden} and batch_size={g[0].batch_size} needs about {need / 2**30:.1f} GiB, "
-                f"more than the {limit / 2**30:.1f} GiB available; {fix}"
+                f"{what} with hidden={hidden} and batch_size={g[0].batch_size} needs about {need / 2**30:.1f} GiB"
+                f"{where}, more than the {have / 2**30:.1f} GiB available; {fix}"
             )

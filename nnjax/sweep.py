@@ -124,8 +124,8 @@ def _coerce(field: str, value: Any) -> Any:
         value = float(str(value))  # float32 0.1 is lr=0.1, its shortest spelling, not 0.10000000149011612
     elif isinstance(value, np.generic | np.ndarray):
         value = value.tolist()
-    if isinstance(value, tuple):
-        value = list(value)
+    if isinstance(value, tuple | list):  # hidden's layer sizes: (np.int64(16), 16)
+        value = [v.item() if isinstance(v, np.generic) else v for v in value]
     return getattr(from_dict({field: value}, source=f"grid field {field!r}"), field)
 
 
@@ -215,12 +215,14 @@ def expand(base: Config, grid: dict[str, Sequence[Any]], new: bool = True) -> li
             raise ConfigError(f"grid field {field!r}: {whys.pop()}, so its values would train identical networks")
     twins = _twins(configs) if new else []
     if sum(map(len, twins)) == len(configs) > 0:  # every member has a twin
-        a, b = _pair(twins[0])
-        if why := _renamed([c for g in twins for c in g]):
-            raise ConfigError(f"grid: {why}, so every member trains the same network as another (e.g. {a} and {b})")
-        if any(len({c.init for c in g}) > 1 for g in twins):
-            raise ConfigError(f"grid field 'init': {_auto_is(twins)}, so its values would train identical networks")
-        raise ConfigError(f"grid: every member trains the same network as another (e.g. {a} and {b})")
+        renamed = {why: g for g in twins if (why := _renamed(g))}  # each group's own reason
+        by_init = [g for g in twins if len({c.init for c in g}) > 1]
+        if not renamed and by_init:
+            raise ConfigError(f"grid field 'init': {_auto_is(by_init)}, so its values would train identical networks")
+        whys = [*renamed, *([f"init {_auto_is(by_init)}"] if by_init else [])]
+        a, b = _pair(next(iter(renamed.values()), twins[0]))
+        why = f"{'; '.join(whys)}, so every" if whys else "every"
+        raise ConfigError(f"grid: {why} member trains the same network as another (e.g. {a} and {b})")
     return configs
 
 
@@ -245,7 +247,8 @@ def ignored_by(configs: Sequence[Config], grid: dict[str, list]) -> list[str]:
     all_twins = _twins(configs)
     twins = [g for g in all_twins if len({c.init for c in g}) > 1] if len(grid.get("init", [])) > 1 else []
     if twins:
-        a, b = twins[0][:2]
+        a = next(c for c in twins[0] if c.init == "auto")
+        b = next(c for c in twins[0] if c.init != "auto")
         lines.append(f"grid field 'init': {_auto_is(twins)}: e.g. {a.name} and {b.name} train the same network")
     inits = {c.init for c in configs}
     if len(grid.get("activation", [])) > 1 and "init" not in grid and inits != {"auto"} and len(inits) == 1:
@@ -1316,9 +1319,8 @@ def cli_main(args: argparse.Namespace) -> int:
     else:
         with blame_config_file(args, also_set=grid):
             base = config_from_args(args)
-            if "warmup_cosine" in grid.get("schedule", []):  # asked for by the grid (a flag: checked as base's)
+            if "warmup_cosine" in grid.get("schedule", [base.schedule]):  # a member's schedule, by flag or grid
                 check_warmup_given(base.replace(schedule="warmup_cosine"), [*flags, *grid])
-            check_warmup_given(base, [*flags, *grid])
             members = expand(base, grid)  # a bad member is refused before a default folder is made
             for field in flags:  # a flag no member uses, set to something else than "none of it"
                 whys = {unused_fields(c).get(field) for c in members}

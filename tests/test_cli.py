@@ -113,6 +113,26 @@ def test_a_runs_config_json_as_a_start_gives_what_it_ignored_the_default(tmp_pat
     assert cfg.momentum == 0.0
 
 
+def test_a_config_file_is_read_once_so_a_pipe_works(tmp_path):
+    """``--config-file <(...)`` or /dev/stdin: a pipe gives its bytes once."""
+    import threading
+
+    from nnjax.cli import config_from_args
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=fifo.write_text, args=('{"optimizer": "sgd", "lr": 0.1}',))
+    writer.start()
+    unblock = threading.Timer(10, fifo.write_text, args=("",))  # a second read fails rather than hangs
+    unblock.start()
+    try:
+        cfg = config_from_args(build_parser().parse_args(["train", "--config-file", str(fifo)]))
+    finally:
+        unblock.cancel()
+    writer.join()
+    assert (cfg.optimizer, cfg.lr) == ("sgd", 0.1)
+
+
 def test_a_sweep_over_activations_with_one_fixed_init_says_what_auto_would_choose():
     """A run's config.json holds its resolved init (glorot for sigmoid): a sweep started from it over
     activations gives relu glorot too; said, since auto would give it he."""

@@ -144,3 +144,27 @@ def test_the_estimate_covers_a_checkpoint_being_written(tmp_path):
     assert memory.estimate_bytes([big] * 2, N_TRAIN, N_EVAL) >= 2 * memory.checkpoint_bytes(n_big, 2)
     # an accelerator's memory holds the state, not the host's copies made while it is saved
     assert memory.estimate_bytes([big] * 2, N_TRAIN, N_EVAL, host=False) < 2 * memory.checkpoint_bytes(n_big, 2)
+
+
+def test_on_an_accelerator_the_checkpoint_copies_are_checked_against_host_memory(monkeypatch):
+    """The state's checkpoint copies are made in host memory: on a GPU they do not count against the GPU's
+    limit, and a group whose copies do not fit the host's RAM is refused, saying so."""
+    import os
+
+    import jax
+
+    class Gpu:
+        platform = "gpu"
+
+    wide = TINY.replace(hidden=(1024, 1024))
+    training = memory.estimate_bytes([wide] * 4, N_TRAIN, N_EVAL, host=False)
+    saving = 4 * memory.checkpoint_bytes(memory.count_params(wide), 2)
+    assert training < saving  # a case where they differ
+    with pytest.raises(ConfigError):  # on a CPU the copies are in the limit's memory
+        memory.check_memory([[wide] * 4], SPLITS, limit=training)
+    monkeypatch.setattr(jax, "devices", lambda *a: [Gpu()])
+    memory.check_memory([[wide] * 4], SPLITS, limit=training)  # the GPU holds what training needs
+    pages = int(saving / memory.MEMORY_FRACTION) // 4096 - 1  # host RAM just too small for the copies
+    monkeypatch.setattr(os, "sysconf", lambda name: {"SC_PHYS_PAGES": pages, "SC_PAGE_SIZE": 4096}[name])
+    with pytest.raises(ConfigError, match=r"GiB of host memory \(to write its checkpoints\), more than the"):
+        memory.check_memory([[wide] * 4], SPLITS, limit=training)

@@ -151,7 +151,23 @@ def test_a_field_that_only_some_members_use_is_a_warning():
     assert len(sweep.expand(TINY.replace(epochs=3), warm)) == 2
 
 
-def test_members_that_train_the_same_network_by_another_name_are_refused_or_reported(tmp_path, capsys):
+class _Started(Exception):
+    """Raised by a stubbed run_sweep: the sweep passed every check and would train."""
+
+
+def sweep_base(argv: list[str], monkeypatch) -> Config:
+    """The base config ``nnjax sweep ARGV`` would train from, its checks passed, without training."""
+
+    def started(base, *args, **kwargs):
+        raise _Started(base)
+
+    monkeypatch.setattr(sweep, "run_sweep", started)
+    with pytest.raises(_Started) as e:
+        cli_main(argv)
+    return e.value.args[0]
+
+
+def test_members_that_train_the_same_network_by_another_name_are_refused_or_reported(tmp_path, capsys, monkeypatch):
     """warmup_cosine without warm-up is cosine, momentum 0 is sgd, adamw without weight decay is adam, and a
     network with no hidden layer has no activation (auto's init still depends on it): the same training under
     two names (tests/test_train.py trains each pair). Every member with such a twin: refused; some: a warning
@@ -166,6 +182,11 @@ def test_members_that_train_the_same_network_by_another_name_are_refused_or_repo
         with pytest.raises(ConfigError, match=rf"^grid: {why}.*, so every member trains the same network as another"):
             sweep.expand(base, grid)
     capsys.readouterr()
+    hand = tmp_path / "warm.json"  # a file's schedule that the grid replaces asks for nothing
+    hand.write_text('{"schedule": "warmup_cosine"}')
+    argv = ["sweep", "--config-file", str(hand), "--grid", "schedule=cosine,constant", "--out", str(tmp_path / "s")]
+    base = sweep_base(argv, monkeypatch)
+    assert base.schedule == "warmup_cosine"
     for schedules in ("cosine,warmup_cosine", "warmup_cosine,constant"):  # the grid asks for a warm-up: give it
         assert cli_main(["sweep", "--out", str(tmp_path / "s"), "--grid", f"schedule={schedules}"]) == 1
         assert capsys.readouterr().err == (
@@ -189,6 +210,12 @@ def test_members_that_train_the_same_network_by_another_name_are_refused_or_repo
     )
     with pytest.raises(ConfigError, match=r"^grid field 'init': auto is glorot for sigmoid, so its values would"):
         sweep.expand(TINY.replace(hidden=()), {"init": ["auto", "glorot"]})
+    with pytest.raises(ConfigError, match=r"^grid field 'init': auto is glorot for sigmoid, so its values would"):
+        sweep.expand(TINY, {"init": ["auto", "glorot"], "hidden": [(), (8,)]})  # no activation varies: init's
+    # each group's own reason: the weight-decay members are twins through init alone
+    grid = {"init": ["auto", "glorot"], "optimizer": ["adam", "adamw"], "weight_decay": [0.0, 1e-4]}
+    with pytest.raises(ConfigError, match=r"^grid: optimizer adamw with weight_decay 0 is adam; init auto is glorot"):
+        sweep.expand(TINY, grid)
     grid = {"optimizer": ["sgd", "momentum"], "momentum": [0.5, 0.9]}
     assert len(sweep.ignored_by(sweep.expand(TINY.replace(hidden=()), grid), grid)) == 1  # momentum's line only
     grid = {"hidden": [(8,), ()], "activation": ["sigmoid", "relu", "tanh"]}
@@ -208,7 +235,7 @@ def test_a_grid_over_init_warns_where_auto_is_one_of_its_values():
     assert sweep.ignored_by(sweep.expand(TINY, grid), grid) == []  # auto is he for relu: two networks
     grid = {"activation": ["relu", "tanh"], "init": ["he", "glorot", "auto"]}
     assert sweep.ignored_by(sweep.expand(TINY, grid), grid)[0].startswith(
-        "grid field 'init': auto is he for relu, glorot for tanh: e.g. activation=relu,init=he and"
+        "grid field 'init': auto is he for relu, glorot for tanh: e.g. activation=relu,init=auto and"
     )
     # every member with a twin: refused, as a grid over a field no member uses is
     for grid, why in (
@@ -1216,6 +1243,8 @@ def test_the_python_api_takes_numpy_values_and_names_a_wrong_base_or_grid(tmp_pa
     grid = {"seed": np.arange(2), "lr": [np.float32(0.1), np.array(0.3, np.float32)], "hidden": [np.array([8])]}
     assert sweep.normalize_grid(grid) == {"seed": [0, 1], "lr": [0.1, 0.3], "hidden": [(8,)]}
     assert sweep.normalize_grid({"lr": np.logspace(-3, -1, 3)}) == {"lr": [0.001, 0.01, 0.1]}
+    widths = {"hidden": [(w, w) for w in np.arange(16, 49, 16)]}
+    assert sweep.normalize_grid(widths) == {"hidden": [(16, 16), (32, 32), (48, 48)]}
     assert all(type(s) is int for s in sweep.normalize_grid(grid)["seed"])
     with pytest.raises(ConfigError, match=r"^base: expected a Config \(e.g. nnjax.configs.video\(\)\), got 'video'"):
         sweep.run_sweep("video", {"seed": [0]}, tmp_path / "s")

@@ -284,8 +284,8 @@ def _pair(twins: list[Config]) -> tuple[str, str]:
 
 
 def _renamed(twins: list[Config]) -> str:
-    """Why members train the same network although their settings differ (``what_trains``' notes that some
-    of them have and some not), or ''."""
+    """Why members train the same network although their settings differ: ``what_trains``' notes on fields
+    whose values differ among them (``config.WHAT_TRAINS_NOTES``), or ''."""
     notes = {n: None for c in twins for n in what_trains(c)[1]}
     # a note on fields the twins share (the base's no hidden layer, where they differ in init) tells none apart
     differ = [n for n in notes if any(len({getattr(c, f) for c in twins}) > 1 for f in WHAT_TRAINS_NOTES[n])]
@@ -792,7 +792,6 @@ def diverged_epochs(sweep_dir: str | Path) -> dict[int, int]:
     """Member → the epoch it diverged at, for every member known to have diverged: from each finished
     group's result.json, else from its newest checkpoint that reads (a group still training). Groups
     without either are left out."""
-
     out = {}
     for gdir in sorted(Path(sweep_dir).glob("groups/g*")):
         ids = _saved_group_info(gdir).get("members")

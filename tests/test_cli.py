@@ -121,15 +121,19 @@ def test_a_config_file_is_read_once_so_a_pipe_works(tmp_path):
 
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
-    writer = threading.Thread(target=fifo.write_text, args=('{"optimizer": "sgd", "lr": 0.1}',))
+    # Daemon threads, so that a regression fails instead of hanging: the writer blocks until the file is
+    # opened, and the timer ends a second read's wait with an empty file.
+    writer = threading.Thread(target=fifo.write_text, args=('{"optimizer": "sgd", "lr": 0.1}',), daemon=True)
     writer.start()
-    unblock = threading.Timer(10, fifo.write_text, args=("",))  # a second read fails rather than hangs
+    unblock = threading.Timer(10, fifo.write_text, args=("",))
+    unblock.daemon = True
     unblock.start()
     try:
         cfg = config_from_args(build_parser().parse_args(["train", "--config-file", str(fifo)]))
     finally:
         unblock.cancel()
-    writer.join()
+    writer.join(timeout=10)
+    assert not writer.is_alive(), "the config file was never read"
     assert (cfg.optimizer, cfg.lr) == ("sgd", 0.1)
 
 

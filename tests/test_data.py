@@ -310,7 +310,8 @@ def test_cached_arrays_load_without_building(tmp_path, monkeypatch):
 
 def test_an_emnist_cache_of_transposed_images_is_never_read(tmp_path, monkeypatch):
     """EMNIST's arrays were cached transposed before its images were turned upright: that cache's name
-    (emnist_digits.npz) is no longer read, while every other set's cache keeps its name (and is read)."""
+    (emnist_digits.npz) is no longer read, while the other sets' caches keep their names (mnist.npz, which
+    test_cached_arrays_load_without_building reads)."""
     arrays = {
         "x_train": np.zeros((3, 784), np.uint8),
         "y_train": np.zeros(3, np.int32),

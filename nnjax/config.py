@@ -413,7 +413,7 @@ def result_fields(cfg: Config) -> dict[str, Any]:
     return {k: v for k, v in d.items() if k not in NON_RESULT_FIELDS and k not in unused_fields(cfg)}
 
 
-# what_trains' notes, each with the fields whose values it says train alike
+# what_trains' notes, in the order it checks them, each with the fields whose values it says train alike
 WHAT_TRAINS_NOTES = {
     "schedule warmup_cosine with warmup_epochs 0 is cosine": ("schedule", "warmup_epochs"),
     "optimizer momentum with momentum 0 is sgd": ("optimizer", "momentum"),
@@ -425,19 +425,20 @@ WHAT_TRAINS_NOTES = {
 def what_trains(cfg: Config) -> tuple[dict[str, Any], list[str]]:
     """(fields, notes): ``result_fields`` with each setting that trains exactly what another does written
     as that other, and a note saying so for each. Two configs with equal fields train the same network."""
+    warmup_0, momentum_0, adamw_0, no_hidden = WHAT_TRAINS_NOTES
     d, notes = result_fields(cfg), []
     if cfg.schedule == "warmup_cosine" and cfg.warmup_epochs == 0:
         d["schedule"] = "cosine"
         d.pop("warmup_epochs")
-        notes.append("schedule warmup_cosine with warmup_epochs 0 is cosine")
+        notes.append(warmup_0)
     if cfg.optimizer == "momentum" and cfg.momentum == 0:
         d["optimizer"] = "sgd"
         d.pop("momentum")
-        notes.append("optimizer momentum with momentum 0 is sgd")
+        notes.append(momentum_0)
     if cfg.optimizer == "adamw" and cfg.weight_decay == 0:  # its decay comes after Adam's direction, adam's before
         d["optimizer"] = "adam"
-        notes.append("optimizer adamw with weight_decay 0 is adam")
+        notes.append(adamw_0)
     if not cfg.hidden:  # init is kept: "auto" still chooses it by the activation
         d.pop("activation")
-        notes.append("a network with no hidden layer has no activation")
+        notes.append(no_hidden)
     return d, notes

@@ -43,8 +43,9 @@ def checkpoint_bytes(n_params: int, opt_copies: int) -> int:
     return 4 * n_params * (1 + opt_copies) * (1 + SAVE_COPIES)
 
 
-def count_params(cfg: Config) -> int:
-    """Parameters (weights and biases) of one network of ``cfg``."""
+def params_per_member(cfg: Config) -> int:
+    """Parameters (weights and biases) of one network of ``cfg``, from its layer sizes (``model.count_params``
+    counts those of a parameter pytree)."""
     from nnjax.model import layer_sizes
 
     sizes = layer_sizes(cfg.hidden)
@@ -65,7 +66,7 @@ def estimate_bytes(group: Sequence[Config], n_train: int, n_eval: int, cpu_devic
 
     cfg = group[0]
     sizes = layer_sizes(cfg.hidden)
-    n_params = count_params(cfg)
+    n_params = params_per_member(cfg)
     units = sum(sizes[1:])
     opt_copies = optimizer_copies(cfg)
     # state in and out of the compiled epoch (×2), plus gradients and updates (2 more copies)
@@ -118,13 +119,13 @@ def check_memory(
 
     limit = memory_limit_bytes() if limit is None else limit
     host = jax.devices()[0].platform == "cpu"  # else the checkpoint's copies are in host memory, not the limit's
+    ram = int(MEMORY_FRACTION * os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
     for g in groups:
         share = list(g) if shared_memory else list(g[: -(-len(g) // devices)])
         need = estimate_bytes(share, *_split_sizes(g[0], splits), devices if shared_memory else 1, host=host)
         have, where = limit, ""
         if not host:  # an accelerator's group: its checkpoints are written through host memory
-            ram = int(MEMORY_FRACTION * os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
-            saving = len(g) * checkpoint_bytes(count_params(g[0]), optimizer_copies(g[0]))
+            saving = len(g) * checkpoint_bytes(params_per_member(g[0]), optimizer_copies(g[0]))
             if saving > ram and need <= limit:
                 need, have, where = saving, ram, " of host memory (to write its checkpoints)"
         if need > have:

@@ -158,7 +158,7 @@ def test_on_an_accelerator_the_checkpoint_copies_are_checked_against_host_memory
 
     wide = TINY.replace(hidden=(1024, 1024))
     training = memory.estimate_bytes([wide] * 4, N_TRAIN, N_EVAL, host=False)
-    saving = 4 * memory.checkpoint_bytes(memory.count_params(wide), 2)
+    saving = 4 * memory.checkpoint_bytes(memory.params_per_member(wide), 2)
     assert training < saving  # a case where they differ
     with pytest.raises(ConfigError):  # on a CPU the copies are in the limit's memory
         memory.check_memory([[wide] * 4], SPLITS, limit=training)

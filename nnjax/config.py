@@ -274,6 +274,7 @@ def field_choices() -> dict[str, tuple[str, ...]]:
 FLOAT32_MAX = 3.4028234663852886e38  # numpy.finfo(numpy.float32).max: lr and weight decay are float32 in training
 INT32_MAX = 2**31 - 1
 MAX_UNROLL = 64  # scan_unroll: an unroll of 2,000 compiled for minutes and ran out of memory
+AUTO_SCAN_UNROLL = 1  # what scan_unroll 0 (auto) compiles, on every backend (train.scan_unroll)
 
 
 def validate(
@@ -419,13 +420,14 @@ WHAT_TRAINS_NOTES = {
     "optimizer momentum with momentum 0 is sgd": ("optimizer", "momentum"),
     "optimizer adamw with weight_decay 0 is adam": ("optimizer", "weight_decay"),
     "a network with no hidden layer has no activation": ("activation", "hidden"),
+    f"scan_unroll {AUTO_SCAN_UNROLL} is what 0 (auto) compiles": ("scan_unroll",),
 }
 
 
 def what_trains(cfg: Config) -> tuple[dict[str, Any], list[str]]:
     """(fields, notes): ``result_fields`` with each setting that trains exactly what another does written
     as that other, and a note saying so for each. Two configs with equal fields train the same network."""
-    warmup_0, momentum_0, adamw_0, no_hidden = WHAT_TRAINS_NOTES
+    warmup_0, momentum_0, adamw_0, no_hidden, unroll_auto = WHAT_TRAINS_NOTES
     d, notes = result_fields(cfg), []
     if cfg.schedule == "warmup_cosine" and cfg.warmup_epochs == 0:
         d["schedule"] = "cosine"
@@ -441,4 +443,7 @@ def what_trains(cfg: Config) -> tuple[dict[str, Any], list[str]]:
     if not cfg.hidden:  # init is kept: "auto" still chooses it by the activation
         d.pop("activation")
         notes.append(no_hidden)
+    if cfg.scan_unroll == AUTO_SCAN_UNROLL:
+        d["scan_unroll"] = 0
+        notes.append(unroll_auto)
     return d, notes

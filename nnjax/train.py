@@ -18,7 +18,7 @@ import numpy as np
 import optax
 
 from nnjax.activations import get_activation
-from nnjax.config import PROGRAM_FIELDS, Config
+from nnjax.config import AUTO_SCAN_UNROLL, PROGRAM_FIELDS, Config
 from nnjax.costs import get_cost
 from nnjax.data import Splits, prepare_images
 from nnjax.errors import ConfigError
@@ -247,7 +247,7 @@ def scan_unroll(cfg: Config) -> int:
     """Mini-batch steps per iteration of the epoch's ``lax.scan``: the config's, or 1 for 0 (auto).
     Unrolling shares out a loop iteration's fixed cost but compiles longer; measured on an H100 it
     gained 6–14 % for 1.3–3× the compile time (benchmarks/GPU.md), so auto is 1 on every backend."""
-    return cfg.scan_unroll or 1
+    return cfg.scan_unroll or AUTO_SCAN_UNROLL
 
 
 def make_epoch(

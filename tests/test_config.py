@@ -161,6 +161,7 @@ def test_what_trains_names_settings_that_train_the_same_network():
         (base.replace(schedule="warmup_cosine"), base),
         (base.replace(optimizer="momentum", momentum=0.0), base.replace(optimizer="sgd")),
         (base.replace(optimizer="adamw", weight_decay=0.0), base.replace(weight_decay=0.0)),
+        (base.replace(scan_unroll=1), base),
     ):
         assert C.what_trains(a)[0] == C.what_trains(b)[0] and C.what_trains(a)[1] and not C.what_trains(b)[1]
     no_hidden = base.replace(hidden=())
@@ -169,6 +170,7 @@ def test_what_trains_names_settings_that_train_the_same_network():
         (base.replace(hidden=(), activation="relu"), base.replace(hidden=())),  # auto: he, not glorot
         (base.replace(optimizer="adamw"), base),  # decoupled weight decay, not L2
         (base.replace(schedule="warmup_cosine", warmup_epochs=1), base),
+        (base.replace(scan_unroll=2), base),  # another program: not promised to round alike
     ):
         assert C.what_trains(a)[0] != C.what_trains(b)[0]
 

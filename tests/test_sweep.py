@@ -169,14 +169,15 @@ def sweep_base(argv: list[str], monkeypatch) -> Config:
 
 def test_members_that_train_the_same_network_by_another_name_are_refused_or_reported(tmp_path, capsys, monkeypatch):
     """warmup_cosine without warm-up is cosine, momentum 0 is sgd, adamw without weight decay is adam, and a
-    network with no hidden layer has no activation (auto's init still depends on it): the same training under
-    two names (tests/test_train.py trains each pair). Every member with such a twin: refused; some: a warning
-    naming two of them. A note every member has (the base's) is not what tells twins apart."""
+    network with no hidden layer has no activation (auto's init still depends on it), scan_unroll 1 is auto: the
+    same training under two names (tests/test_train.py trains each pair). Every member with such a twin: refused;
+    some: a warning naming two of them. A note every member has (the base's) is not what tells twins apart."""
     refused = (
         (TINY, {"schedule": ["cosine", "warmup_cosine"], "seed": [0, 1]}, "schedule warmup_cosine with warmup_epo"),
         (TINY.replace(momentum=0.0), {"optimizer": ["sgd", "momentum"]}, "optimizer momentum with momentum 0 is sgd"),
         (TINY.replace(weight_decay=0.0), {"optimizer": ["adam", "adamw"]}, "optimizer adamw with weight_decay 0 is"),
         (TINY.replace(hidden=()), {"activation": ["sigmoid", "tanh"]}, "a network with no hidden layer has no act"),
+        (TINY, {"scan_unroll": [0, 1]}, r"scan_unroll 1 is what 0 \(auto\) compiles"),
     )
     for base, grid, why in refused:
         with pytest.raises(ConfigError, match=rf"^grid: {why}.*, so every member trains the same network as another"):

@@ -87,8 +87,9 @@ def test_a_one_step_epochs_metrics_are_that_steps_loss_accuracy_and_norms(splits
         # the same arithmetic, compiled in another order: float rounding apart
         ({"optimizer": "adamw", "weight_decay": 0.0}, {"optimizer": "adam", "weight_decay": 0.0}, False),
         ({"hidden": (), "activation": "tanh"}, {"hidden": (), "activation": "sigmoid"}, True),
+        ({"scan_unroll": 1}, {"scan_unroll": 0}, True),
     ],
-    ids=["warmup-0", "momentum-0", "adamw-no-decay", "no-hidden-layer"],
+    ids=["warmup-0", "momentum-0", "adamw-no-decay", "no-hidden-layer", "unroll-auto"],
 )
 def test_what_trains_the_same_network_trains_it(splits_256, a, b, exact):
     """``config.what_trains`` calls these pairs one network (a sweep refuses or reports them as twins)."""

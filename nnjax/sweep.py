@@ -199,20 +199,24 @@ def expand(base: Config, grid: dict[str, Sequence[Any]], new: bool = True) -> li
     for values in itertools.product(*grid.values()):
         cfg = base.replace(**dict(zip(grid, values)))
         configs.append(cfg.replace(name=member_name(cfg, list(grid))))
+    for field in grid if new else ():  # its values would train identical networks, told apart as if they differed
+        if len(grid[field]) > 1 and (why := unused_by_every(field, configs)):
+            raise ConfigError(f"grid field {field!r}: {why}, so its values would train identical networks")
     used = {f for c in configs for f in NEUTRAL if f not in unused_fields(c)}  # by some member
     for cfg in configs:
         try:
             validate(cfg, new=new, used_elsewhere=used)
         except ConfigError as e:
+            field = next(iter(getattr(e, "fields", ())), None)
+            if field in NEUTRAL and (why := unused_by_every(field, configs)):
+                error = ConfigError(f"config field {field!r} = {getattr(cfg, field)!r}: {why}")  # no member's doing
+                error.fields = (field,)
+                raise error from None
             error = ConfigError(f"sweep member {cfg.name}: {e}")
             error.fields = getattr(e, "fields", ())
             if not set(error.fields) & set(grid):  # not the grid's doing: every member has it, as said here
                 error.shared = e
             raise error from None
-    for field in grid if new else ():  # its values would train identical networks, told apart as if they differed
-        whys = {unused_fields(c).get(field) for c in configs}
-        if len(grid[field]) > 1 and None not in whys:
-            raise ConfigError(f"grid field {field!r}: {whys.pop()}, so its values would train identical networks")
     twins = _twins(configs) if new else []
     if sum(map(len, twins)) == len(configs) > 0:  # every member has a twin
         renamed = {why: g for g in twins if (why := _renamed(g))}  # each group's own reason
@@ -224,6 +228,18 @@ def expand(base: Config, grid: dict[str, Sequence[Any]], new: bool = True) -> li
         why = f"{'; '.join(whys)}, so every" if whys else "every"
         raise ConfigError(f"grid: {why} member trains the same network as another (e.g. {a} and {b})")
     return configs
+
+
+def unused_by_every(field: str, configs: Sequence[Config]) -> str | None:
+    """Why no member uses ``field`` (``config.unused_fields``' reason, each member's own case joined:
+    ``only schedule warmup_cosine uses it (schedule is constant; schedule is cosine)``), or None if one does."""
+    whys = dict.fromkeys(unused_fields(c).get(field) for c in configs)
+    if not whys or None in whys:
+        return None
+    heads = {why.partition(" (")[0] for why in whys}
+    if len(whys) == 1 or len(heads) > 1:
+        return "; ".join(whys)
+    return f"{heads.pop()} ({'; '.join(why.partition(' (')[2].removesuffix(')') for why in whys)})"
 
 
 def ignored_by(configs: Sequence[Config], grid: dict[str, list]) -> list[str]:
@@ -1322,9 +1338,9 @@ def cli_main(args: argparse.Namespace) -> int:
                 check_warmup_given(base.replace(schedule="warmup_cosine"), [*flags, *grid])
             members = expand(base, grid)  # a bad member is refused before a default folder is made
             for field in flags:  # a flag no member uses, set to something else than "none of it"
-                whys = {unused_fields(c).get(field) for c in members}
-                if None not in whys and getattr(base, field) != NEUTRAL[field]:
-                    raise ConfigError(f"{flag_name(field)} {flags[field]}: {whys.pop()}")
+                why = unused_by_every(field, members)
+                if why and getattr(base, field) != NEUTRAL[field]:
+                    raise ConfigError(f"{flag_name(field)} {flags[field]}: {why}")
             if args.out is None:  # chosen here, so that an interrupt can name it
                 args.default_out = checkpoint.made_default_folder(lambda: default_sweep_dir(base), SWEEPS_DIR)
                 args.out = str(args.default_out[0])

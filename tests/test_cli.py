@@ -277,12 +277,20 @@ def test_bad_config_file_of_a_sweep(tmp_path, cli_error, no_data):
         line
         == f"nnjax: error: {bad}: config field 'name' = 'a/b': must be a plain folder name (no '/', not '.' or '..')"
     )
-    bad.write_text('{"warmup_epochs": 1}')  # the file's warm-up, unused by schedules from the grid: a member's case
+    bad.write_text('{"warmup_epochs": 1}')  # the file's warm-up, which no schedule of the grid uses: no member's
     line = cli_error("sweep", "--config-file", bad, "--grid", "schedule=cosine,constant")
     assert line == (
-        "nnjax: error: sweep member schedule=cosine: config field 'warmup_epochs' = 1: only schedule warmup_cosine "
-        "uses it (schedule is cosine)"
+        f"nnjax: error: {bad}: config field 'warmup_epochs' = 1: only schedule warmup_cosine "
+        "uses it (schedule is cosine; schedule is constant)"
     )
+    for flags in (  # a warm-up no member uses, from a flag or the grid: named by no member
+        ["--warmup-epochs", "2", "--grid", "schedule=constant,cosine"],
+        ["--schedule", "constant", "--grid", "warmup_epochs=2", "seed=0,1"],
+    ):
+        line = cli_error("sweep", *flags)
+        assert line == "nnjax: error: config field 'warmup_epochs' = 2: only schedule warmup_cosine uses it (" + (
+            "schedule is constant; schedule is cosine)" if "--warmup-epochs" in flags else "schedule is constant)"
+        )
     assert list(tmp_path.iterdir()) == [bad]  # no sweep folder made
 
 

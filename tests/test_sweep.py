@@ -131,6 +131,10 @@ def test_a_field_that_no_member_uses_is_refused_in_the_grid_and_as_a_flag(tmp_pa
     with pytest.raises(ConfigError, match=rf"^grid field 'momentum': {re.escape(why)}, so its values would train"):
         sweep.run_sweep(sgd, {"momentum": [0.0, 0.9]}, tmp_path / "s", progress=False, splits=SPLITS)
     assert not (tmp_path / "s").exists()
+    # a warm-up under schedules that have none: the grid's field, not a member, is named, each schedule said
+    warm = r"only schedule warmup_cosine uses it \(schedule is constant; schedule is cosine\)"
+    with pytest.raises(ConfigError, match=rf"^grid field 'warmup_epochs': {warm}, so its values would train"):
+        sweep.expand(TINY.replace(epochs=3), {"schedule": ["constant", "cosine"], "warmup_epochs": [1, 2]})
     out = tmp_path / "s2"
     assert cli_main(["sweep", "--out", str(out), "--optimizer", "sgd", "--momentum", "0.5", "--grid", "seed=0,1"]) == 1
     assert capsys.readouterr().err == f"nnjax: error: --momentum 0.5: {why}\n"
@@ -260,7 +264,11 @@ def test_a_warmup_only_some_members_use_is_accepted_and_one_none_uses_refused():
         "e.g. schedule=cosine,warmup_epochs=0 and schedule=cosine,warmup_epochs=1 train the same network"
         in (sweep.ignored_by(sweep.expand(TINY.replace(epochs=3), grid), grid)[0])
     )
-    with pytest.raises(ConfigError, match=r"^sweep member schedule=cosine: config field 'warmup_epochs' = 1: only"):
+    no_member = (
+        r"^config field 'warmup_epochs' = 1: only schedule warmup_cosine uses it "
+        r"\(schedule is cosine; schedule is constant\)$"
+    )
+    with pytest.raises(ConfigError, match=no_member):  # no member's doing: named by none
         sweep.expand(base, {"schedule": ["cosine", "constant"]})
     with pytest.raises(ConfigError, match="must be fewer than epochs"):  # the members that use it are checked
         sweep.expand(base.replace(warmup_epochs=3), {"schedule": ["cosine", "warmup_cosine"]})

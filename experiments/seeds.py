@@ -8,15 +8,16 @@ data order) in OUT_ROOT/seeds-NAME; the mean, min and max final test accuracy ar
 Markdown table (on an error, the rows of the configs that finished).
 """
 
+import argparse
 import statistics
 import sys
 from pathlib import Path
 
 from nnjax.cli import OneLineParser, error_text, exit_at_once_on_interrupt
-from nnjax.config import apply_overrides, result_fields
+from nnjax.config import Config, apply_overrides, result_fields
 from nnjax.configs import CONFIGS, get_config
 from nnjax.errors import ConfigError, NnjaxError
-from nnjax.sweep import load_sweep_spec, run_sweep
+from nnjax.sweep import expand, load_sweep_spec, run_sweep
 
 
 def table_row(name: str, summary: dict) -> str:
@@ -30,6 +31,46 @@ def table_row(name: str, summary: dict) -> str:
     n_div = len(summary["members"]) - len(accs)  # left out of the figures, and said so
     of = f" ({n_div} of {len(summary['members'])} seeds diverged: the other {len(accs)})" if n_div else ""
     return f"| {name} | {100 * mean:.2f} %{of} | {100 * lo:.2f} % | {100 * hi:.2f} % | {time_and_folder}"
+
+
+def plan(name: str, seeds: list[int], args: argparse.Namespace) -> tuple[Path, bool, Config, dict[str, list]]:
+    """(sweep folder, resume?, base config, grid) of config ``name``; ConfigError, before anything trains,
+    for an unknown name, a folder in the way, a resume unlike the sweep's start, or a bad member."""
+    out = Path(args.out_root) / f"seeds-{name}"
+    resume = args.resume and (out / "sweep.json").exists()
+    if resume:  # as it was started: its own epochs and seeds
+        base, grid = load_sweep_spec(out)
+        named = result_fields(get_config(name).replace(epochs=base.epochs))
+        saved = result_fields(base)
+        if other := [f for f in named if f != "seed" and saved.get(f) != named[f]]:
+            f = other[0]
+            raise ConfigError(
+                f"{out}: a sweep of another config ({f}={saved.get(f)!r}, where {name} has {named[f]!r}); "
+                "its row would not be the named config's: use another --out-root"
+            )
+        # the command that started it, which also starts the configs not begun yet alike: its --epochs
+        # (or none, when the sweep has the config's own) and --seeds
+        own = base.epochs == get_config(name).epochs
+        if args.epochs not in (base.epochs, None if own else base.epochs) or grid != {"seed": seeds}:
+            epochs = f"--epochs {base.epochs} or none" if own else f"--epochs {base.epochs}"
+            raise ConfigError(
+                f"{out}: --resume continues it as it was started: give the command that started it, with "
+                f"--seeds {','.join(map(str, grid.get('seed', [])))} and {epochs}"
+            )
+    else:
+        if out.exists() and (not out.is_dir() or any(out.iterdir())):  # run_sweep would say --out
+            what = "--resume or " if (out / "sweep.json").exists() else ""
+            raise ConfigError(f"{out}: already exists and is not empty; use {what}another --out-root")
+        base, grid = get_config(name), {"seed": seeds}
+        if args.epochs is not None:
+            base = base.replace(epochs=args.epochs)
+    if args.data_dir:
+        base = apply_overrides(base, {"data_dir": args.data_dir})  # not a result field
+    try:
+        expand(base, grid, new=not resume)
+    except ConfigError as e:  # a value every member shares (--epochs 0) is no member's
+        raise ConfigError(str(getattr(e, "shared", e))) from None
+    return out, resume, base, grid
 
 
 def main() -> None:
@@ -64,40 +105,14 @@ def main() -> None:
         seeds = [int(s) for s in args.seeds.split(",")]
     except ValueError:
         sys.exit(f"{p.prog}: error: --seeds {args.seeds!r}: expected integers separated by commas")
+    names = args.configs.split(",")
+    if twice := next((n for n in names if names.count(n) > 1), None):
+        sys.exit(f"{p.prog}: error: --configs {args.configs!r}: {twice!r} is named twice")
     table = ["| config | mean test accuracy | min | max | training time (all seeds at once) | sweep folder |"]
     table.append("|---|---|---|---|---|---|")
     try:
-        for name in args.configs.split(","):
-            out = Path(args.out_root) / f"seeds-{name}"
-            resume = args.resume and (out / "sweep.json").exists()
-            if resume:  # as it was started: its own epochs and seeds
-                base, grid = load_sweep_spec(out)
-                named = result_fields(get_config(name).replace(epochs=base.epochs))
-                saved = result_fields(base)
-                if other := [f for f in named if f != "seed" and saved.get(f) != named[f]]:
-                    f = other[0]
-                    raise ConfigError(
-                        f"{out}: a sweep of another config ({f}={saved.get(f)!r}, where {name} has {named[f]!r}); "
-                        "its row would not be the named config's: use another --out-root"
-                    )
-                # the command that started it, which also starts the configs not begun yet alike: its --epochs
-                # (or none, when the sweep has the config's own) and --seeds
-                own = base.epochs == get_config(name).epochs
-                if args.epochs not in (base.epochs, None if own else base.epochs) or grid != {"seed": seeds}:
-                    epochs = f"--epochs {base.epochs} or none" if own else f"--epochs {base.epochs}"
-                    raise ConfigError(
-                        f"{out}: --resume continues it as it was started: give the command that started it, with "
-                        f"--seeds {','.join(map(str, grid.get('seed', [])))} and {epochs}"
-                    )
-            else:
-                if out.exists() and (not out.is_dir() or any(out.iterdir())):  # run_sweep would say --out
-                    what = "--resume or " if (out / "sweep.json").exists() else ""
-                    raise ConfigError(f"{out}: already exists and is not empty; use {what}another --out-root")
-                base, grid = get_config(name), {"seed": seeds}
-                if args.epochs is not None:
-                    base = base.replace(epochs=args.epochs)
-            if args.data_dir:
-                base = apply_overrides(base, {"data_dir": args.data_dir})  # not a result field
+        plans = [plan(name, seeds, args) for name in names]  # every config checked before any trains
+        for name, (out, resume, base, grid) in zip(names, plans):
             summary = run_sweep(
                 base,
                 grid,

@@ -41,13 +41,19 @@ def load(name: str):
         ),
         ("seeds.py", ["--configs", "video", "--epochs", "1", "--out-root", "x" * 300], "File name too long"),
         ("sweep_activations.py", ["--epochs", "1", "--out", "x" * 300], "File name too long"),
+        # each config is checked before the first trains (the data folder does not exist: none may start)
+        ("seeds.py", ["--configs", "video,foo", "--data-dir", "no"], "seeds.py: error: unknown config 'foo'; valid:"),
+        ("seeds.py", ["--configs", "video,video"], "seeds.py: error: --configs 'video,video': 'video' is named twice"),
+        ("seeds.py", ["--epochs", "0"], "seeds.py: error: config field 'epochs' = 0: must be positive\n"),
+        ("seeds.py", ["--seeds", "1,1"], "seeds.py: error: grid field 'seed': value 1 is given twice\n"),
     ],
 )
 def test_bad_input_is_one_line(tmp_path, name, argv, line):
-    """Usage errors and file-system refusals alike: one line, no usage block or traceback."""
+    """Usage errors and file-system refusals alike: one line, no usage block or traceback, nothing written."""
     done = script(name, *argv, cwd=tmp_path)
     assert done.returncode in (1, 2) and done.stderr.count("\n") == 1, done.stderr
     assert line in done.stderr and "Traceback" not in done.stderr
+    assert not done.stdout and not list(tmp_path.iterdir())
 
 
 def test_seeds_resume_refuses_a_sweep_of_another_config(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -662,7 +663,7 @@ def test_batch_larger_than_the_data(tmp_path, cli_error, mock64):
     assert not out.exists()
 
 
-def test_train_eval_export(tmp_path, cli, cli_error, mock64):
+def test_train_eval_export(tmp_path, cli, cli_error, mock64, monkeypatch):
     run = tmp_path / "run"
     flags = ["--epochs", "2", "--batch-size", "16", "--tfds-dir", tmp_path / "tfds", "--no-progress"]
     rc, out, err = cli("train", *flags, "--out", run, "--json")
@@ -672,6 +673,13 @@ def test_train_eval_export(tmp_path, cli, cli_error, mock64):
 
     rc, out, _ = cli("train", *flags, "--out", tmp_path / "run2")  # the text summary
     assert rc == 0 and f"run folder: {tmp_path / 'run2'}" in out
+    assert re.search(r"^epochs: 2, compile \d+\.\d\d s, median epoch \d+\.\d{4} s on cpu$", out, re.M), out
+    result2 = json.loads((tmp_path / "run2" / "result.json").read_text())
+    for median, said in ((0.1, "0.1000 s"), (None, "none trained")):  # as the README shows it; no "None s"
+        monkeypatch.setattr(nnjax.run, "train_and_evaluate", lambda *a, m=median, **k: {**result2, "epoch_s_median": m})
+        rc, out, _ = cli("train", *flags, "--out", tmp_path / "run3")
+        assert rc == 0 and f", median epoch {said} on cpu\n" in out, out
+    monkeypatch.undo()
     # same config, same numbers; the test split as large as it is (tfds's mock: 64 images)
     assert f"test accuracy: {100 * result['test_accuracy']:.2f} % (official 64-image test split)" in out
     assert result["n_test"] == 64

@@ -236,6 +236,11 @@ def read_config_file(path: str | Path) -> tuple[Config, bool]:
         raise ConfigError(f"{path}: cannot read config file ({e.__class__.__name__})") from None
     except json.JSONDecodeError as e:
         raise ConfigError(f"{path}: not valid JSON (line {e.lineno}: {e.msg})") from None
+    if isinstance(d, dict) and "sweep_format" in d and "config_format" not in d:
+        raise ConfigError(
+            f"{path}: a sweep's file (its base config and grid), not a config; continue that sweep with "
+            f"nnjax sweep --resume {path.parent}, or give its base's fields in a config file of their own"
+        )
     saved = isinstance(d, dict) and "config_format" in d
     if isinstance(d, dict):
         fmt = d.pop("config_format", CONFIG_FORMAT)

@@ -192,6 +192,7 @@ def _write(tmp_path, text: str):
         ('{"hidden": [16, "a"]}', "list of integers"),
         ('{"config_format": 99}', "config_format 99"),
         ('{"epochs": true}', "wrong type"),  # a bool is no integer (JSON true is not 1 epoch)
+        ('{"sweep_format": 1, "base": {}, "grid": {}}', "a sweep's file (its base config and grid), not a config;"),
     ],
 )
 def test_bad_config_file_names_file_and_problem(tmp_path, text, message):

@@ -262,12 +262,14 @@ def add_data_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--data-dir",
         metavar="DIR",
-        help="raw files to build the data set from offline if it is not built (default: the run's, $NNJAX_DATA_DIR)",
+        help="raw files to build the data set from offline if it is not built (default: the folder the run was "
+        "given by --data-dir or its config file, else $NNJAX_DATA_DIR now)",
     )
     p.add_argument(
         "--tfds-dir",
         metavar="DIR",
-        help="where tfds keeps built data sets (default: the run's, or $TFDS_DATA_DIR, or ~/tensorflow_datasets)",
+        help="where tfds keeps built data sets (default: the folder the run was given by --tfds-dir or its config "
+        "file, else $TFDS_DATA_DIR now, else ~/tensorflow_datasets; the variables are not recorded in a run)",
     )
 
 

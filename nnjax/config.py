@@ -236,10 +236,11 @@ def read_config_file(path: str | Path) -> tuple[Config, bool]:
         raise ConfigError(f"{path}: cannot read config file ({e.__class__.__name__})") from None
     except json.JSONDecodeError as e:
         raise ConfigError(f"{path}: not valid JSON (line {e.lineno}: {e.msg})") from None
-    if isinstance(d, dict) and "sweep_format" in d and "config_format" not in d:
+    if isinstance(d, dict) and {"base", "grid"} <= d.keys():
+        resume = f"continue that sweep with nnjax sweep --resume {path.parent}, or " * (path.name == "sweep.json")
         raise ConfigError(
-            f"{path}: a sweep's file (its base config and grid), not a config; continue that sweep with "
-            f"nnjax sweep --resume {path.parent}, or give its base's fields in a config file of their own"
+            f"{path}: a sweep's file (its base config and grid), not a config; {resume}give its base's fields in a "
+            "config file of their own"
         )
     saved = isinstance(d, dict) and "config_format" in d
     if isinstance(d, dict):
@@ -333,7 +334,9 @@ def validate(
     if cfg.schedule == "warmup_cosine" and cfg.warmup_epochs >= cfg.epochs:
         raise bad("warmup_epochs", f"must be fewer than epochs ({cfg.epochs})", also=("epochs", "schedule"))
     if new and cfg.warmup_epochs and "warmup_epochs" in unused_fields(cfg) and "warmup_epochs" not in used_elsewhere:
-        raise bad("warmup_epochs", unused_fields(cfg)["warmup_epochs"], also=("schedule",))
+        error = bad("warmup_epochs", unused_fields(cfg)["warmup_epochs"], also=("schedule",))
+        error.unused = "warmup_epochs"  # set, but unused: a sweep says so of all its members at once
+        raise error
     return cfg
 
 

@@ -199,24 +199,26 @@ def expand(base: Config, grid: dict[str, Sequence[Any]], new: bool = True) -> li
     for values in itertools.product(*grid.values()):
         cfg = base.replace(**dict(zip(grid, values)))
         configs.append(cfg.replace(name=member_name(cfg, list(grid))))
-    for field in grid if new else ():  # its values would train identical networks, told apart as if they differed
-        if len(grid[field]) > 1 and (why := unused_by_every(field, configs)):
-            raise ConfigError(f"grid field {field!r}: {why}, so its values would train identical networks")
     used = {f for c in configs for f in NEUTRAL if f not in unused_fields(c)}  # by some member
     for cfg in configs:
         try:
             validate(cfg, new=new, used_elsewhere=used)
         except ConfigError as e:
-            field = next(iter(getattr(e, "fields", ())), None)
-            if field in NEUTRAL and (why := unused_by_every(field, configs)):
-                error = ConfigError(f"config field {field!r} = {getattr(cfg, field)!r}: {why}")  # no member's doing
-                error.fields = (field,)
+            field = getattr(e, "unused", None)  # set but unused (validate): by no member, no member's doing
+            if field and (why := unused_by_every(field, configs)):
+                if len(grid.get(field, ())) > 1:
+                    raise _identical_networks(field, why) from None
+                error = ConfigError(f"config field {field!r} = {getattr(cfg, field)!r}: {why}")
+                error.fields = tuple(f for f in e.fields if f == field or f not in grid)  # a flag's, a file's
                 raise error from None
             error = ConfigError(f"sweep member {cfg.name}: {e}")
             error.fields = getattr(e, "fields", ())
             if not set(error.fields) & set(grid):  # not the grid's doing: every member has it, as said here
                 error.shared = e
             raise error from None
+    for field in grid if new else ():  # its values would train identical networks, told apart as if they differed
+        if len(grid[field]) > 1 and (why := unused_by_every(field, configs)):
+            raise _identical_networks(field, why)
     twins = _twins(configs) if new else []
     if sum(map(len, twins)) == len(configs) > 0:  # every member has a twin
         renamed = {why: g for g in twins if (why := _renamed(g))}  # each group's own reason
@@ -228,6 +230,11 @@ def expand(base: Config, grid: dict[str, Sequence[Any]], new: bool = True) -> li
         why = f"{'; '.join(whys)}, so every" if whys else "every"
         raise ConfigError(f"grid: {why} member trains the same network as another (e.g. {a} and {b})")
     return configs
+
+
+def _identical_networks(field: str, why: str) -> ConfigError:
+    """The refusal of a grid over ``field``, which no member uses (``why``)."""
+    return ConfigError(f"grid field {field!r}: {why}, so its values would train identical networks")
 
 
 def unused_by_every(field: str, configs: Sequence[Config]) -> str | None:

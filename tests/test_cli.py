@@ -284,6 +284,10 @@ def test_bad_config_file_of_a_sweep(tmp_path, cli_error, no_data):
         f"nnjax: error: {bad}: config field 'warmup_epochs' = 1: only schedule warmup_cosine "
         "uses it (schedule is cosine; schedule is constant)"
     )
+    line = cli_error("sweep", "--config-file", bad, "--schedule", "constant", "--grid", "seed=0,1")
+    assert line == (  # the flag's schedule leaves the file's warm-up unused: not the file's doing alone
+        "nnjax: error: config field 'warmup_epochs' = 1: only schedule warmup_cosine uses it (schedule is constant)"
+    )
     for flags in (  # a warm-up no member uses, from a flag or the grid: named by no member
         ["--warmup-epochs", "2", "--grid", "schedule=constant,cosine"],
         ["--schedule", "constant", "--grid", "warmup_epochs=2", "seed=0,1"],

@@ -192,7 +192,6 @@ def _write(tmp_path, text: str):
         ('{"hidden": [16, "a"]}', "list of integers"),
         ('{"config_format": 99}', "config_format 99"),
         ('{"epochs": true}', "wrong type"),  # a bool is no integer (JSON true is not 1 epoch)
-        ('{"sweep_format": 1, "base": {}, "grid": {}}', "a sweep's file (its base config and grid), not a config;"),
     ],
 )
 def test_bad_config_file_names_file_and_problem(tmp_path, text, message):
@@ -201,6 +200,16 @@ def test_bad_config_file_names_file_and_problem(tmp_path, text, message):
         C.load_json(path)
     assert message in str(e.value)
     assert str(path) in str(e.value)
+
+
+def test_a_sweep_file_is_not_a_config(tmp_path):
+    """sweep.json (base and grid) given as a config: said so, and --resume suggested only for a sweep folder's."""
+    text = '{"sweep_format": 1, "config_format": 1, "base": {}, "grid": {}}'
+    (tmp_path / "sweep.json").write_text(text)
+    with pytest.raises(ConfigError, match=f"continue that sweep with nnjax sweep --resume {tmp_path}, or give"):
+        C.load_json(tmp_path / "sweep.json")
+    with pytest.raises(ConfigError, match=r"copy.json: a sweep.s file \(its base config and grid\), not a config; gi"):
+        C.load_json(_write(tmp_path, text).rename(tmp_path / "copy.json"))
 
 
 def test_missing_config_file(tmp_path):

@@ -135,6 +135,14 @@ def test_a_field_that_no_member_uses_is_refused_in_the_grid_and_as_a_flag(tmp_pa
     warm = r"only schedule warmup_cosine uses it \(schedule is constant; schedule is cosine\)"
     with pytest.raises(ConfigError, match=rf"^grid field 'warmup_epochs': {warm}, so its values would train"):
         sweep.expand(TINY.replace(epochs=3), {"schedule": ["constant", "cosine"], "warmup_epochs": [1, 2]})
+    # a value that is wrong in itself, or a schedule that does not exist, says so, not that no member uses it
+    for base, grid, said in (
+        (TINY.replace(warmup_epochs=-1), {"seed": [0, 1]}, "config field 'warmup_epochs' = -1: must not be negative"),
+        (sgd.replace(momentum=1.5), {"seed": [0, 1]}, r"config field 'momentum' = 1.5: must be in \[0, 1\)"),
+        (TINY.replace(schedule="warmup-cosine"), {"warmup_epochs": [1, 2]}, "config field 'schedule' = 'warmup-cos"),
+    ):
+        with pytest.raises(ConfigError, match=said):
+            sweep.expand(base, grid)
     out = tmp_path / "s2"
     assert cli_main(["sweep", "--out", str(out), "--optimizer", "sgd", "--momentum", "0.5", "--grid", "seed=0,1"]) == 1
     assert capsys.readouterr().err == f"nnjax: error: --momentum 0.5: {why}\n"

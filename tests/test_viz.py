@@ -842,3 +842,257 @@ def test_sweep_curves_train_line_is_the_mean_over_the_members(monkeypatch, tmp_p
         (train,) = [line for line in ax.get_lines() if line.get_linestyle() == "--" and len(line.get_xdata())]
         want = [scale * np.mean([m[column] for m in lines if m["epoch"] == e]) for e in (1, 2)]
         np.testing.assert_allclose(train.get_ydata(), want)
+
+
+# --------------------------------------------------------------------------------------------------
+# What each figure says and how it colours it, checked on the figures' own artists (written against
+# surviving mutants of nnjax/viz.py: each test fails when the behaviour it names is changed).
+# --------------------------------------------------------------------------------------------------
+
+
+def test_mistakes_give_the_probability_of_the_answer_and_count_the_wrong_images(monkeypatch, tmp_path):
+    """Each mistake's title is "true → predicted (probability of the predicted digit)", not of the true one;
+    the title counts the wrong images (4 of 5 here), not the right ones."""
+    figures = capture_figures(monkeypatch)
+    y = np.array([0, 0, 0, 0, 0])
+    pred = np.array([0, 1, 1, 4, 4])
+    p = np.full((5, 10), 0.01)
+    p[np.arange(5), pred] = [0.5, 0.6, 0.7, 0.8, 0.9]
+    p[:, 0] = [0.5, 0.3, 0.2, 0.15, 0.05]  # the true digit's probability: different from the answer's
+    viz.plot_mistakes(np.zeros((5, 784), np.uint8), y, pred, p, tmp_path / "m.png")
+    (fig,) = figures
+    shown = [ax.get_title() for ax in fig.axes if ax.images]
+    assert shown == ["#4\n0 → 4 (90.0 %)", "#3\n0 → 4 (80.0 %)", "#2\n0 → 1 (70.0 %)", "#1\n0 → 1 (60.0 %)"]
+    title = "The most confident mistakes (4 of 4 wrong test images): true → predicted (probability)"
+    assert title in texts(fig)  # 4 wrong, 1 right: the count is of the wrong ones
+
+
+def flow_params(b_hidden: list[float], b_out: np.ndarray) -> list[dict]:
+    """784 → len(b_hidden) → 10 with zero weights: every digit's hidden values are σ(b_hidden), its outputs b_out."""
+    h = len(b_hidden)
+    return [
+        {"W": np.zeros((h, 784), np.float32), "b": np.array(b_hidden, np.float32)},
+        {"W": np.zeros((10, h), np.float32), "b": np.asarray(b_out, np.float32)},
+    ]
+
+
+def test_activation_flow_reads_the_answers_probability_and_colours_its_bar(monkeypatch, tmp_path):
+    """Two digits that both read 2 (probability 40.8 %): label 2, right, green; label 7 (15.0 %), wrong, red. The
+    "reads" column gives the answer's probability, not the label's, and only the answer's bar has the verdict's
+    colour."""
+    from matplotlib.colors import to_rgba
+
+    from nnjax.costs import probabilities
+
+    b_out = np.zeros(10, np.float32)
+    b_out[2], b_out[7] = 2.0, 1.0
+    cfg = Config(hidden=(4,))
+    figures = capture_figures(monkeypatch)
+    y = np.array([2, 7])
+    x = np.zeros((2, 784), np.uint8)
+    viz.plot_activation_flow(flow_params([0.0] * 4, b_out), cfg, x, y, [0, 1], tmp_path / "a.png")
+    p = probabilities(b_out[None].astype(np.float64), cfg.cost)[0]
+    assert viz.percent(p[2]) == "40.8 %" and viz.percent(p[7]) == "15.0 %"
+    axes = figures[0].axes  # per row: input, hidden layer, output bars, the answer
+    for r, verdict in ((0, "#4cc24c"), (1, "#ff5a4a")):
+        bars, reads = axes[4 * r + 2], axes[4 * r + 3]
+        assert [t.get_text() for t in reads.texts] == ["2", "40.8 %"], r
+        colours = [bar.get_facecolor() for bar in bars.patches]
+        assert colours[2] == to_rgba(verdict), r
+        assert all(c == to_rgba("0.6") for k, c in enumerate(colours) if k != 2), r
+
+
+@pytest.mark.parametrize(
+    "activation, b_hidden, cmap, scale",
+    [
+        ("relu", [-1.0, 0.5, 2.0, 3.0], "gray", (0.0, 3.0)),  # min 0: nothing negative to tell apart
+        ("tanh", [-0.5, 0.2, 1.0, 2.0], "RdBu_r", (-np.tanh(2.0), np.tanh(2.0))),  # symmetric: the larger side
+        ("sigmoid", [-12.0, 0.0, 1.0, 5.0], "gray", (0.0, 1.0)),  # always 0 … 1, whatever the values reach
+    ],
+)
+def test_activation_flow_colour_scale_of_each_activation(monkeypatch, tmp_path, activation, b_hidden, cmap, scale):
+    """A hidden layer's circles: values ≥ 0 on a gray scale from 0 to their max; values of both signs on a
+    diverging map centred at 0 that reaches the larger of |min| and max; sigmoid on a fixed 0 … 1. The title
+    gives the values' own range, a tiny one (σ(−12) = 6e-06 next to 0.993) as 0."""
+    cfg = Config(hidden=(4,), activation=activation)
+    figures = capture_figures(monkeypatch)
+    x, y = np.zeros((2, 784), np.uint8), np.array([0, 1])
+    viz.plot_activation_flow(flow_params(b_hidden, np.zeros(10)), cfg, x, y, [0, 1], tmp_path / "a.png")
+    for r in range(2):
+        (circles,) = figures[0].axes[4 * r + 1].collections
+        assert circles.get_cmap().name == cmap
+        assert circles.get_clim() == pytest.approx(scale, rel=1e-6)
+    if activation == "sigmoid":
+        assert "hidden layer 1: 4 neurons\nsigmoid, 0 … 0.993" in texts(figures[0])
+
+
+def test_confusion_shades_right_answers_green_and_mistakes_red_on_their_own_scale(monkeypatch, tmp_path):
+    """50 of 52 true 0s right (2 read 1), 10 of 11 true 1s right (1 reads 0): each diagonal cell is green by its
+    class's accuracy; the commonest mistake (2) is the deepest red, though the diagonal holds 25 times more."""
+    from matplotlib.colors import to_rgba
+
+    y = np.array([0] * 52 + [1] * 11)
+    pred = np.array([0] * 50 + [1] * 2 + [1] * 10 + [0])
+    figures = capture_figures(monkeypatch)
+    viz.plot_confusion(y, pred, tmp_path / "c.png")
+    rgba = figures[0].axes[0].images[0].get_array()
+    green, red, white = np.array(to_rgba("tab:green")), np.array(to_rgba("tab:red")), np.ones(4)
+
+    def shade(colour, strength):
+        return (1 - strength) * white + strength * colour
+
+    np.testing.assert_allclose(rgba[0, 0], shade(green, 0.25 + 0.5 * 50 / 52))
+    np.testing.assert_allclose(rgba[1, 1], shade(green, 0.25 + 0.5 * 10 / 11))
+    np.testing.assert_allclose(rgba[0, 1], shade(red, 0.75))  # the largest mistake: full strength
+    np.testing.assert_allclose(rgba[1, 0], shade(red, 0.75 * 0.5**0.7))
+    off = ~np.eye(10, dtype=bool)
+    off[0, 1] = off[1, 0] = False
+    np.testing.assert_allclose(rgba[off], 1.0)  # no mistake: white
+
+
+@pytest.mark.parametrize("seeds", [2, 1])
+def test_sweep_accuracy_last_epoch_panel_puts_the_best_on_top_with_its_mean(monkeypatch, tmp_path, seeds):
+    """Last epoch of three settings (means 82, 92, 97 % over two seeds): the right panel lists them worst to best
+    upwards, labelled by the varied field's values only, each with its mean (not its max); the titles say
+    "mean over seeds" only when a setting has several members."""
+    figures = capture_figures(monkeypatch)
+    groups = {"sigmoid": [0.90, 0.94], "relu": [0.96, 0.98], "tanh": [0.80, 0.84]}
+    lines = sweep_lines({k: v[:seeds] for k, v in groups.items()}, seeds=seeds)
+    viz.plot_sweep_accuracy(lines, ["activation"], tmp_path / "a.png", "test")
+    ax, ax_end = figures[0].axes
+    assert [t.get_text() for t in ax_end.get_yticklabels()] == ["tanh", "sigmoid", "relu"]
+    assert list(ax_end.get_yticks()) == [0, 1, 2]
+    means = [100 * np.mean(groups[a][:seeds]) for a in ("tanh", "sigmoid", "relu")]
+    assert [(a.xy[1], a.get_text()) for a in ax_end.texts] == [(y, f"{m:.2f}") for y, m in enumerate(means)]
+    if seeds == 2:
+        assert ax.get_title() == "test accuracy per epoch: mean over seeds, band = min–max"
+        assert ax_end.get_title() == "last epoch\nmean, min–max over seeds"
+    else:
+        assert ax.get_title() == "test accuracy per epoch: one member per setting"
+        assert ax_end.get_title() == "last epoch"
+
+
+def test_sweep_accuracy_of_more_than_20_settings_gives_each_its_own_colour(monkeypatch, tmp_path):
+    """21 settings (beyond matplotlib's 20 distinct colours): colours spread along a rainbow, all different."""
+    figures = capture_figures(monkeypatch)
+    lines = [{"member": k, "epoch": 1, "lr": 0.01 * (k + 1), "test_accuracy": 0.5 + 0.01 * k} for k in range(21)]
+    viz.plot_sweep_accuracy(lines, ["lr"], tmp_path / "a.png", "test")
+    curves = [line for line in figures[0].axes[0].get_lines() if line.get_label().startswith("lr=")]
+    assert len(curves) == 21 and len({tuple(line.get_color()) for line in curves}) == 21
+
+
+def test_validation_runs_curves_are_labelled_validation(monkeypatch, tmp_path):
+    """A --validation run's metrics (val_*): its curves and best epoch say "validation", not "test"; so does a
+    sweep's legend."""
+    figures = capture_figures(monkeypatch)
+    lines = [
+        {"member": 0, "epoch": e, "seed": 0, "train_loss": 1 / e, "train_accuracy": 1 - 0.5 / e,
+         "val_loss": 1.2 / e, "val_accuracy": 1 - 0.6 / e}
+        for e in (1, 2)
+    ]  # fmt: skip
+    viz.plot_learning_curves(lines, tmp_path / "c.png")
+    viz.plot_sweep_curves(lines, [], tmp_path / "s.png")
+    curves, swept = figures
+    labels = [label for ax in curves.axes for label in ax.get_legend_handles_labels()[1]]
+    assert labels == [
+        "train (last 0.5000)",
+        "validation (last 0.6000)",
+        "train (last 75.00 %)",
+        "validation (last 70.00 %)",
+        "best validation: 70.00 % (epoch 2)",
+    ]
+    assert [t.get_text() for t in swept.legends[0].get_texts()][0] == "validation (band: min–max)"
+
+
+def sweep_folder(path: Path, lines: list[dict] | None) -> Path:
+    """A sweep folder over activation × seed as ``nnjax sweep`` starts it (sweep.json), with ``lines`` as its
+    metrics.jsonl (None: no metrics file)."""
+    from nnjax.config import CONFIG_FORMAT
+
+    path.mkdir(parents=True)
+    base = Config(hidden=(8,), epochs=2)
+    spec = {
+        "sweep_format": sweep.SWEEP_FORMAT,
+        "base": {"config_format": CONFIG_FORMAT, **base.to_dict()},
+        "grid": {"activation": ["sigmoid", "relu"], "seed": [0, 1]},
+    }
+    (path / "sweep.json").write_text(json.dumps(spec))
+    if lines is not None:
+        (path / "metrics.jsonl").write_text("".join(json.dumps({"group": "g0", **m}) + "\n" for m in lines))
+    return path
+
+
+@pytest.mark.parametrize("lines", [[], None], ids=["empty", "missing"])
+def test_a_sweep_with_no_metrics_yet_is_one_line_not_every_member_diverged(tmp_path, cli_error, lines):
+    """A sweep that has not finished an epoch (metrics.jsonl empty, as ``nnjax sweep`` starts it, or missing):
+    nothing to plot yet, not a warning that every member diverged."""
+    out = sweep_folder(tmp_path / "sweep", lines)
+    err = cli_error("viz", out)
+    assert err == f"nnjax: error: {out}: metrics.jsonl is empty or missing: nothing to plot yet"
+    assert not (out / "figures" / "learning_curves.png").exists()
+
+
+def test_digits_on_a_sweep_folder_warn_that_they_apply_to_run_folders(tmp_path, cli):
+    lines = sweep_lines({"sigmoid": [0.9, 0.91], "relu": [0.92, 0.93]})
+    out = sweep_folder(tmp_path / "sweep", lines)
+    rc, printed, err = cli("viz", out, "--digits", "3")
+    assert rc == 0 and printed == f"{out / 'figures' / 'learning_curves.png'}\n"
+    assert err == "nnjax: warning: --digits applies to run folders; a sweep folder gets learning curves\n"
+    rc, printed, err = cli("viz", out)
+    assert rc == 0 and err == ""
+
+
+@pytest.fixture(scope="module")
+def linear_run(tmp_path_factory, splits_256) -> Path:
+    """A network with no hidden layer (``--hidden none``, 784-10) trained 1 epoch on mock MNIST."""
+    out = tmp_path_factory.mktemp("viz") / "linear"
+    train_and_evaluate(
+        Config(hidden=(), epochs=1, batch_size=32, checkpoint_every=0), out, progress=False, splits=splits_256
+    )
+    return out
+
+
+def test_a_network_with_no_hidden_layer_shows_each_digits_weights(linear_run, splits_256, tmp_path, monkeypatch):
+    """784-10: the first layer is the output layer, so weights.png is the 10 digits' weights, not "neurons"."""
+    figures = capture_figures(monkeypatch)
+    viz.render_run(linear_run, tmp_path, splits=splits_256)
+    shown = texts(figures[0])
+    assert any(t.startswith("Output weights: all 10 digits (green +") for t in shown), shown
+    assert sum(t.startswith("digit ") for t in shown) == 10 and not any(t.startswith("neuron ") for t in shown)
+
+
+def test_cli_viz_reads_the_test_split_where_data_dir_and_tfds_dir_say(linear_run, tmp_path, cli, monkeypatch):
+    """``nnjax viz RUN --tfds-dir DIR --data-dir DIR``: the test split is the one built in the given tfds folder (40
+    images), not in the folder the run's config.json names (30 images); the raw-files folder given is the one looked
+    for (the config's, gone, would be warned about)."""
+    from nnjax import data
+
+    run = tmp_path / "run"
+    shutil.copytree(linear_run, run, ignore=shutil.ignore_patterns("figures"))
+    rng = np.random.default_rng(0)
+    for name, n_test in (("tfds_config", 30), ("tfds_flag", 40)):
+        arrays = {
+            "x_train": rng.integers(0, 256, (64, 784)).astype(np.uint8),
+            "y_train": rng.integers(0, 10, 64).astype(np.int32),
+            "x_test": rng.integers(0, 256, (n_test, 784)).astype(np.uint8),
+            "y_test": rng.integers(0, 10, n_test).astype(np.int32),
+        }
+        data._write_cache(data._cache_path(tmp_path / name, "mnist"), arrays)
+    config = json.loads((run / "config.json").read_text())
+    gone = tmp_path / "raw_gone"
+    config |= {"tfds_dir": str(tmp_path / "tfds_config"), "data_dir": str(gone)}
+    (run / "config.json").write_text(json.dumps(config))
+    (tmp_path / "raw").mkdir()
+    figures = capture_figures(monkeypatch)
+
+    def confusion_title() -> str:
+        (title,) = [t for t in texts(figures[3]) if t.startswith("Confusion matrix")]
+        figures.clear()
+        return title
+
+    rc, _, err = cli("viz", run, "--digits", "0", "--tfds-dir", tmp_path / "tfds_flag", "--data-dir", tmp_path / "raw")
+    assert rc == 0 and err == ""
+    assert " of 40 test images right" in confusion_title()
+    rc, _, err = cli("viz", run, "--digits", "0")  # the run's own folders: the check can tell them apart
+    assert rc == 0 and f"data folder {gone} not found" in err
+    assert " of 30 test images right" in confusion_title()

@@ -11,7 +11,7 @@ import pytest
 from conftest import synthetic_splits
 
 from nnjax import sweep
-from nnjax.configs import video
+from nnjax.configs import get_config, video
 
 EXPERIMENTS = Path(__file__).parents[1] / "experiments"
 
@@ -133,3 +133,133 @@ def test_activation_sweep_leaves_no_folder_when_refused_and_counts_in_words(tmp_
     assert mod.main(["--seeds", "0", "--epochs", "1", "--no-progress"]) == 0
     last = capsys.readouterr().out.splitlines()[-1]
     assert last.startswith("1 member in 1 ensemble, 1 epoch: wall 2.0 s") and last.endswith(" on cpu"), last
+
+
+def test_bad_seeds_is_one_line_in_process(monkeypatch):
+    """--seeds a,b: the script's own one-line error (SystemExit with the line), not a ValueError traceback."""
+    import nnjax.parallel
+
+    mod = load("seeds")
+    monkeypatch.setattr(mod, "exit_at_once_on_interrupt", lambda line: None)  # this process keeps its handlers
+    monkeypatch.setattr(nnjax.parallel, "split_cpu_cores", lambda: 1)
+    monkeypatch.setattr(mod, "run_sweep", lambda *a, **k: pytest.fail("nothing may train"))
+    monkeypatch.setattr(sys, "argv", ["seeds.py", "--seeds", "a,b"])
+    with pytest.raises(SystemExit) as e:
+        mod.main()
+    assert e.value.code == "seeds.py: error: --seeds 'a,b': expected integers separated by commas"
+
+
+@pytest.fixture
+def seeds_script(tmp_path, monkeypatch):
+    """seeds.py in this process with run_sweep recorded: (module, calls, run(*argv) -> exit code or None).
+    Each fake sweep's members reach 90 %, 80 % and 40 % (mean 70 %, median 80 %)."""
+    import nnjax.parallel
+
+    mod = load("seeds")
+    monkeypatch.setattr(mod, "exit_at_once_on_interrupt", lambda line: None)
+    monkeypatch.setattr(nnjax.parallel, "split_cpu_cores", lambda: 1)
+    calls = []
+
+    def recorded(base, grid, out, **kwargs):
+        calls.append({"base": base, "grid": grid, "out": Path(out), **kwargs})
+        members = [{"final_test_accuracy": a} for a in (0.9, 0.8, 0.4)]
+        return {"members": members, "train_s": 1.0, "sweep_dir": str(out)}
+
+    monkeypatch.setattr(mod, "run_sweep", recorded)
+
+    def run(*argv):
+        monkeypatch.setattr(sys, "argv", ["seeds.py", "--out-root", str(tmp_path), "--no-progress", *map(str, argv)])
+        try:
+            mod.main()
+        except SystemExit as e:
+            return e.code
+        return None
+
+    return mod, calls, run
+
+
+def test_seeds_trains_each_config_with_seeds_0_1_2_and_the_flags_given(tmp_path, seeds_script, capsys):
+    """Default seeds 0,1,2; --epochs, --data-dir and --no-shard-members reach each config's sweep; the row is
+    the mean (not the median) of the members' accuracies."""
+    mod, calls, run = seeds_script
+    data = tmp_path / "raw"
+    assert run("--configs", "video,wide", "--epochs", "2", "--data-dir", data, "--no-shard-members") is None
+    assert [c["out"] for c in calls] == [tmp_path / "seeds-video", tmp_path / "seeds-wide"]
+    for c, name in zip(calls, ("video", "wide")):
+        assert c["grid"] == {"seed": [0, 1, 2]}
+        assert c["base"].epochs == 2 and c["base"].hidden == get_config(name).hidden
+        assert Path(c["base"].data_dir) == data
+        assert c["shard_members"] is False and c["resume"] is False and c["progress"] is False
+    out = capsys.readouterr().out
+    assert f"| video | 70.00 % | 40.00 % | 90.00 % | 1.0 s | {tmp_path / 'seeds-video'} |" in out, out
+
+    calls.clear()
+    assert run("--configs", "video") is None  # its own epochs; members split per core where it can
+    assert calls[0]["base"].epochs == video().epochs and calls[0]["base"].data_dir is None
+    assert calls[0]["shard_members"] is None
+
+
+def test_seeds_refuses_a_folder_in_the_way_and_prints_the_rows_done_before_an_error(tmp_path, seeds_script, capsys):
+    from nnjax.errors import ConfigError
+
+    mod, calls, run = seeds_script
+    (tmp_path / "seeds-wide").mkdir()
+    (tmp_path / "seeds-wide" / "notes.txt").write_text("mine")
+    code = run("--configs", "video,wide", "--epochs", "1")
+    refused = f"seeds.py: error: {tmp_path / 'seeds-wide'}: already exists and is not empty; use another --out-root"
+    assert code == refused
+    assert calls == [] and capsys.readouterr().out == ""  # checked before any config trains
+
+    recorded = mod.run_sweep
+
+    def second_fails(base, grid, out, **kwargs):
+        if calls:
+            raise ConfigError("out of memory")
+        return recorded(base, grid, out, **kwargs)
+
+    mod.run_sweep = second_fails  # restored with the fixture's monkeypatch
+    code = run("--configs", "video,video_relu", "--epochs", "1")
+    assert code == "seeds.py: error: out of memory"
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 3 and out[2].startswith("| video | 70.00 % |"), out
+
+
+def test_activation_sweep_spec_is_every_activation_by_5_seeds(tmp_path, monkeypatch, capsys):
+    """Default: the video config named "activations", every registered activation × seeds 0..4, --data-dir
+    given to it, and the closing line says the config's own epoch count."""
+    import nnjax.parallel
+    from nnjax.activations import ACTIVATIONS
+
+    mod = load("sweep_activations")
+    monkeypatch.setattr(nnjax.parallel, "split_cpu_cores", lambda: 1)
+    calls = []
+    timing = {"wall_s": 2.0, "train_s": 1.0, "compile_s": 0.5}
+    summary = {"sweep_dir": "s", "table": "| t |\n", "n_members": 5, "n_groups": 1, "device": "cpu", **timing}
+
+    def recorded(base, grid, out, **kwargs):
+        calls.append((base, grid, Path(out)))
+        return summary
+
+    monkeypatch.setattr(sweep, "run_sweep", recorded)
+    data = tmp_path / "raw"
+    assert mod.main(["--out", str(tmp_path / "s"), "--data-dir", str(data), "--no-progress"]) == 0
+    ((base, grid, out),) = calls
+    assert len(ACTIVATIONS) > 3 and grid == {"activation": list(ACTIVATIONS), "seed": [0, 1, 2, 3, 4]}
+    assert base.name == "activations" and base.epochs == video().epochs and base.hidden == video().hidden
+    assert Path(base.data_dir) == data and out == tmp_path / "s"
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last.startswith(f"5 members in 1 ensemble, {video().epochs} epochs: "), last
+
+
+@pytest.mark.parametrize("name", ["video", "video_relu", "wide"])
+def test_each_train_script_trains_its_named_config(monkeypatch, name):
+    import runpy
+
+    import nnjax.cli
+
+    calls = []
+    monkeypatch.setattr(nnjax.cli, "train_named", lambda *a, **k: calls.append((a, k)) or 0)
+    monkeypatch.setattr(sys, "argv", [f"train_{name}.py", "--epochs", "1"])
+    with pytest.raises(SystemExit) as e:
+        runpy.run_path(str(EXPERIMENTS / f"train_{name}.py"), run_name="__main__")
+    assert e.value.code == 0 and calls == [((name, ["--epochs", "1"]), {"process": True})]

@@ -84,6 +84,11 @@ def test_notebook_stops_without_a_tpu(monkeypatch):
     monkeypatch.setattr(pathlib.Path, "glob", lambda p, pat: [p / "accel0"] if pat == "accel*" else real_glob(p, pat))
     with pytest.raises(SystemExit, match=r"A TPU is attached but JAX runs on cpu: this jax does not match"):
         run_cell(cells[device_cell], ns, device_cell)
+    # a v5e or v6e shows its chips as /dev/vfio/N instead
+    vfio = lambda p, pat: [p / "vfio" / "0"] if pat == "vfio/[0-9]*" else real_glob(p, pat)  # noqa: E731
+    monkeypatch.setattr(pathlib.Path, "glob", vfio)
+    with pytest.raises(SystemExit, match=r"A TPU is attached but JAX runs on cpu: this jax does not match"):
+        run_cell(cells[device_cell], ns, device_cell)
 
 
 def test_install_cell_keeps_the_runtimes_jax_and_adds_tensorflow_only_where_missing(monkeypatch):
@@ -101,6 +106,16 @@ def test_install_cell_keeps_the_runtimes_jax_and_adds_tensorflow_only_where_miss
     pins = Path(ns["pip_constraints"]()).read_text().split()
     # jax and its TPU runtime stay; numpy and ml_dtypes may move to what a tensorflow-cpu release accepts
     assert pins == [f"{name}=={importlib.metadata.version(name)}" for name in ("jax", "jaxlib")]
+    # on a TPU runtime its libtpu is pinned too (libtpu-nightly only where installed)
+    real_version = importlib.metadata.version
+
+    def version(name):
+        if name == "libtpu-nightly":
+            raise importlib.metadata.PackageNotFoundError(name)
+        return "0.0.17" if name == "libtpu" else real_version(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", version)
+    assert Path(ns["pip_constraints"]()).read_text().split() == pins + ["libtpu==0.0.17"]
     real_find_spec = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda n, *a: None if n == "tensorflow" else real_find_spec(n, *a))
     run_cell(cells[install], ns, install)
@@ -144,6 +159,53 @@ def test_notebook_runs_on_cpu(tmp_path, monkeypatch):
     names = {p.name for p in ns["figures"]}
     assert {"accuracy.png", "weights.png", "activations.png", "confusion.png", "learning_curves.png"} <= names
     assert len(shown) == len(ns["figures"]) and all(type(o).__name__ == "Image" for o in shown)
+    # the sweep's own figures (nnjax viz of the sweep folder) are drawn and shown, not only the run's
+    for folder in (Path(result["run_dir"]), Path(summary["sweep_dir"])):
+        drawn = sorted((folder / "figures").glob("*.png"))
+        assert drawn and [p for p in ns["figures"] if p.parent == folder / "figures"] == drawn, folder
     for png in ns["figures"]:
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", png
     assert re.search(r"\bsigmoid\b", summary["table"]) and re.search(r"\brelu\b", summary["table"])
+
+
+def test_sweep_cell_trains_every_activation_and_splits_members_over_several_devices(monkeypatch):
+    """The sweep cell with run_sweep stubbed: SWEEP_EPOCHS, every registered activation × SEEDS seeds, and each
+    device training its own members where there are several."""
+    import jax
+
+    import nnjax.sweep
+    from nnjax import configs
+    from nnjax.activations import ACTIVATIONS
+
+    cells = code_cells()
+    sweep_cell = next(i for i, c in enumerate(cells) if "run_sweep(" in c)
+    calls = []
+
+    def recorded(base, grid, out, **kwargs):
+        calls.append((base, grid, out, kwargs))
+        return {"table": "| t |", "n_members": 1, "wall_s": 1.0, "device": "tpu"}
+
+    monkeypatch.setattr(nnjax.sweep, "run_sweep", recorded)
+    for devices in (8, 1):
+        monkeypatch.setattr(jax, "device_count", lambda n=devices: n)
+        ns = {"configs": configs, "jax": jax, "SWEEP_EPOCHS": 3, "SEEDS": 8, "SWEEP_ACTIVATIONS": None, "OUT": "o"}
+        run_cell(cells[sweep_cell], ns, sweep_cell)
+        base, grid, out, kwargs = calls.pop()
+        assert base.name == "activations" and base.epochs == 3 and base.hidden == configs.video().hidden
+        assert grid == {"activation": list(ACTIVATIONS), "seed": list(range(8))} and out == "o/activations"
+        assert kwargs["shard_members"] is (devices > 1), devices
+
+
+def test_plots_cell_stops_when_nnjax_viz_fails(monkeypatch, tmp_path):
+    """A figure nnjax viz could not draw stops the notebook with the folder named (not shown stale or missing)."""
+    import nnjax.cli
+
+    cells = code_cells()
+    plots = next(i for i, c in enumerate(cells) if '"viz"' in c)
+    asked = []
+    monkeypatch.setattr(nnjax.cli, "main", lambda argv: asked.append(argv) or (1 if argv[1].endswith("sweep") else 0))
+    monkeypatch.setattr("IPython.display.display", lambda *a, **k: pytest.fail("nothing to show"))
+    ns = {"result": {"run_dir": str(tmp_path / "run")}, "summary": {"sweep_dir": str(tmp_path / "sweep")}}
+    with pytest.raises(SystemExit, match=f"nnjax viz {tmp_path / 'sweep'} failed"):
+        run_cell(cells[plots], ns, plots)
+    assert asked == [["viz", str(tmp_path / "run")], ["viz", str(tmp_path / "sweep")]]

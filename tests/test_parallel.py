@@ -564,6 +564,9 @@ def test_distributed_request_reads_the_environment():
     assert distributed_request({**slurm, "SLURM_NTASKS": "2"}) == {}
     assert distributed_request({**slurm, "SLURM_NTASKS": "1"}) is None  # one task: nothing to join
     assert distributed_request({**slurm, "SLURM_NTASKS": "2", "NNJAX_DISTRIBUTED": "0"}) is None
+    # an salloc shell (a job, no job step: no SLURM_STEP_NODELIST) is one process, not a task of several
+    salloc = {k: v for k, v in slurm.items() if k != "SLURM_STEP_NODELIST"}
+    assert distributed_request({**salloc, "SLURM_NTASKS": "2"}) is None
     assert distributed_request({"OMPI_MCA_orte_hnp_uri": "x", "OMPI_COMM_WORLD_SIZE": "4"}) == {}
     assert distributed_request({"OMPI_MCA_orte_hnp_uri": "x", "OMPI_COMM_WORLD_SIZE": "1"}) is None
     manual = {"JAX_COORDINATOR_ADDRESS": "10.0.0.1:1234", "JAX_NUM_PROCESSES": "4", "JAX_PROCESS_ID": "3"}
@@ -576,6 +579,9 @@ def test_distributed_request_reads_the_environment():
         distributed_request({**manual, "JAX_PROCESS_ID": "4"})
     with pytest.raises(ConfigError, match="must both be integers"):
         distributed_request({**manual, "JAX_NUM_PROCESSES": "four"})
+    for half in ("JAX_NUM_PROCESSES", "JAX_PROCESS_ID"):  # a manual launch given by halves is refused, not ignored
+        with pytest.raises(ConfigError, match="must both be integers"):
+            distributed_request({k: v for k, v in manual.items() if k != half})
     with pytest.raises(ConfigError, match="NNJAX_DISTRIBUTED='maybe'"):
         distributed_request({"NNJAX_DISTRIBUTED": "maybe"})
 
@@ -596,24 +602,57 @@ def test_single_process_helpers():
     # (a batch not divisible by several devices: test_batch_not_divisible_by_devices_is_a_clear_error, 8 devices)
 
 
+def test_maybe_initialize_distributed_starts_once_and_a_failure_is_one_line(monkeypatch):
+    """jax.distributed stubbed (never started here): the request's arguments are passed; an already started
+    one is left alone; a failure is one ConfigError line naming the call, not jax's multi-line traceback."""
+    import jax
+
+    from nnjax.errors import ConfigError
+    from nnjax.parallel import maybe_initialize_distributed
+
+    calls, started = [], [False]
+
+    def initialize(**kwargs):
+        calls.append(kwargs)
+        started[0] = True
+
+    monkeypatch.setattr(jax.distributed, "initialize", initialize)
+    monkeypatch.setattr(jax.distributed, "is_initialized", lambda: started[0], raising=False)
+    manual = {"JAX_COORDINATOR_ADDRESS": "10.0.0.1:1234", "JAX_NUM_PROCESSES": "2", "JAX_PROCESS_ID": "1"}
+    assert maybe_initialize_distributed({"NNJAX_DISTRIBUTED": "0", **manual}) is False and calls == []
+    assert maybe_initialize_distributed(manual) is True
+    assert calls == [{"coordinator_address": "10.0.0.1:1234", "num_processes": 2, "process_id": 1}]
+    assert maybe_initialize_distributed(manual) is True and len(calls) == 1  # a second call is a no-op
+
+    def fails(**kwargs):
+        raise RuntimeError("DEADLINE_EXCEEDED: barrier timed out\n  more detail\n  and more")
+
+    started[0] = False
+    monkeypatch.setattr(jax.distributed, "initialize", fails)
+    with pytest.raises(ConfigError) as e:
+        maybe_initialize_distributed({"NNJAX_DISTRIBUTED": "1"})
+    assert str(e.value) == "jax.distributed.initialize() failed: DEADLINE_EXCEEDED: barrier timed out"
+
+
 def test_split_cpu_cores_sets_the_cpu_device_count_once():
-    """One CPU device per core on request; an XLA_FLAGS count wins; after start-up it is a no-op."""
+    """One CPU device per core on request; an XLA_FLAGS count wins; after start-up it is a no-op. A mini-batch
+    is split over the cores' devices never (one device), over XLA_FLAGS' devices always (None: all)."""
     code = (
         "import jax\n"
-        "from nnjax.parallel import split_cpu_cores, member_devices, padded_size\n"
+        "from nnjax.parallel import batch_devices, split_cpu_cores, member_devices, padded_size\n"
         "n = split_cpu_cores(3)\n"
         "print(n, jax.device_count(), split_cpu_cores(5), len(member_devices(5)), len(member_devices(2)),\n"
-        "      member_devices(4, False), padded_size(5, 3))\n"
+        "      member_devices(4, False), padded_size(5, 3), batch_devices() and len(batch_devices()))\n"
     )
     env = {**os.environ, "JAX_PLATFORMS": "cpu"}
     env.pop("XLA_FLAGS", None)
     p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr[-2000:]
-    assert p.stdout.split() == ["3", "3", "3", "3", "2", "None", "6"]
+    assert p.stdout.split() == ["3", "3", "3", "3", "2", "None", "6", "1"]
     env["XLA_FLAGS"] = "--xla_force_host_platform_device_count=4"
     p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr[-2000:]
-    assert p.stdout.split()[:2] == ["4", "4"]
+    assert p.stdout.split()[:2] == ["4", "4"] and p.stdout.split()[-1] == "None"
 
 
 def test_padded_rows_of_a_process_block():
@@ -626,6 +665,15 @@ def test_padded_rows_of_a_process_block():
     np.testing.assert_array_equal(padded_rows(x[11:], 11, 11, 12, 16), np.zeros((4, 2), int))  # lo ≥ n
     with pytest.raises(ValueError, match="holds rows"):
         padded_rows(x[:4], 0, 11, 4, 8)
+
+
+def test_local_rows_stop_at_the_real_rows_of_a_padded_split():
+    """On 8 devices an 11-row split is padded to 16; the rows to load are still 0..11, not 0..16."""
+    code = "from nnjax.parallel import local_rows\nprint(*local_rows(11), *local_rows(16), *local_rows(3))\n"
+    env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=8", "JAX_PLATFORMS": "cpu"}
+    p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert p.stdout.split() == ["0", "11", "0", "16", "0", "3"]
 
 
 def test_member_split_across_processes_is_refused_before_writing(monkeypatch, tmp_path):

@@ -581,3 +581,90 @@ def test_the_answer_is_the_most_active_output_even_where_probabilities_tie():
     digits, p = images.predict(params, cfg, np.zeros((2, 784), np.uint8))
     assert p[0, 0] == p[0, 1]  # (else this test could not tell argmax z from argmax p)
     assert list(digits) == [1, 1]  # as training's accuracy counts it: argmax z
+
+
+def test_a_palette_png_with_a_transparent_background_reads_like_the_scan(tmp_path):
+    """A palette PNG (as small drawing apps save) whose background entry is transparent, strokes and background
+    both black underneath: the background goes onto paper opposite to the ink, as for RGBA (converted straight
+    to grey levels it is all black: no ink found)."""
+    _, ink, _ = sample_digit()
+    reference = images.load_digit(write_scan(ink, tmp_path / "ref.png"))
+    pal = Image.fromarray((ink > 127).astype(np.uint8), "P")
+    pal.putpalette([0, 0, 0] * 256)  # every entry black: only the transparency tells strokes from background
+    pal.save(tmp_path / "palette.png", transparency=0)
+    with Image.open(tmp_path / "palette.png") as img:
+        assert img.mode == "P" and img.info.get("transparency") == 0
+    assert corr_within_1px(images.load_digit(tmp_path / "palette.png"), reference) > 0.9
+
+
+def test_a_32_bit_integer_tiff_is_scaled_to_its_range_not_clipped(tmp_path):
+    """A 32-bit integer TIFF (mode I) says nothing of its range: values above 255 mean a 16-bit scale (clipped
+    at 255 the image was blank), values up to 255 the usual 8-bit one."""
+    _, ink, _ = sample_digit()
+    a = ink.astype(np.float32) / 255
+    reference = images.load_digit(write_scan(ink, tmp_path / "ref.png"))
+    for top in (65535, 255):
+        grey = np.round(top * (1 - 0.6 * a)).astype(np.int32)
+        Image.fromarray(grey, "I").save(tmp_path / f"scan{top}.tiff")
+        with Image.open(tmp_path / f"scan{top}.tiff") as img:
+            assert img.mode == "I"
+        read = images.read_grey(tmp_path / f"scan{top}.tiff")
+        np.testing.assert_allclose([read.min(), read.max()], [0.4, 1.0], atol=0.01)
+        assert corr_within_1px(images.load_digit(tmp_path / f"scan{top}.tiff"), reference) > 0.9, top
+
+
+def test_a_folder_or_an_unreadable_file_is_named_for_what_it_is(run_dir, tmp_path, monkeypatch):
+    """A folder is not reported as a corrupt image, nor is a file the process may not read."""
+    _, ink, _ = sample_digit()
+    good = write_scan(ink, tmp_path / "digit.png")
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    read, failed = images.predict_files(run_dir, [str(good), str(folder)])
+    assert isinstance(read, images.Prediction)
+    assert failed.message == f"{folder}: is a folder, not an image file"
+
+    def denied(path, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(Image, "open", denied)  # (chmod 000 does not stop root)
+    with pytest.raises(images.DataError) as e:
+        images.read_grey(good)
+    assert str(e.value) == f"{good}: permission denied"
+
+
+def test_a_speck_gap_is_measured_on_the_longer_side_of_a_wide_or_tall_page():
+    """A small patch 25 px beside the digit on an 800-px-wide page is near (5 % of 800 = 40 px) and kept; one
+    far off is a speck. Measured on the short side (5 % of 200 = 10 px) the near patch was cut off."""
+    ink = np.zeros((200, 800), np.float32)
+    ink[50:150, 380:400] = 1.0  # the digit: a bar of 2000 pixels
+    ink[100:103, 425:428] = 1.0  # 9 pixels, 25 px right of it
+    ink[100:103, 700:703] = 1.0  # 9 pixels, 300 px right of it
+    for page in (ink, ink.T):
+        kept = images.without_specks(page)
+        want = page.copy()
+        far = (slice(100, 103), slice(700, 703)) if page is ink else (slice(700, 703), slice(100, 103))
+        want[far] = 0
+        np.testing.assert_array_equal(kept, want)
+
+
+def test_a_stroke_of_medium_strength_is_a_digit_and_a_faint_one_a_speck():
+    """to_mnist counts pixels of more than half strength as the digit's: a 0.6 stroke reads, a 0.4 one does not."""
+    ink = np.zeros((28, 28), np.float32)
+    ink[4:24, 13:15] = 0.6
+    assert images.to_mnist(ink).max() > 0
+    with pytest.raises(images.DataError, match=r"no digit found \(only a speck of ink: 0 pixels\)"):
+        images.to_mnist(ink * (0.4 / 0.6))
+
+
+def test_a_digit_reaching_near_the_edges_keeps_its_paper(tmp_path):
+    """The paper is the median of a thin border ring: a thick 0 filling the image almost to its edges reads
+    like the same 0 on a page with wide margins (a wide ring, mostly ink, took the ink for the paper)."""
+    tight = np.full((100, 100), 255, np.uint8)
+    tight[3:97, 3:97] = 0
+    tight[23:77, 23:77] = 255  # a square 0, strokes 20 px wide, 3 px from each edge
+    page = np.full((300, 300), 255, np.uint8)
+    page[100:200, 100:200] = tight
+    Image.fromarray(tight).save(tmp_path / "tight.png")
+    Image.fromarray(page).save(tmp_path / "margins.png")
+    got, want = images.load_digit(tmp_path / "tight.png"), images.load_digit(tmp_path / "margins.png")
+    np.testing.assert_array_equal(got, want)

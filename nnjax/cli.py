@@ -173,8 +173,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"run folder: {result['run_dir']}")
         median = result["epoch_s_median"]  # None when no epoch was trained (a finished run finished again)
         median = "none trained" if median is None else f"{median:.4f} s"
-        print(f"epochs: {result['epochs']}, compile {result['compile_s']:.2f} s, median epoch {median}", end="")
-        print(f" on {result['device']}")
+        print(
+            f"epochs: {result['epochs']}, compile {result['compile_s']:.2f} s, "
+            f"median epoch {median} on {result['device']}"
+        )
         if "val_accuracy" in result:  # --validation: the figure the run reported each epoch
             print(f"validation accuracy: {100 * result['val_accuracy']:.2f} % (last epoch, held-out training images)")
         n = result.get("n_test")  # not in the result.json of runs trained before nnjax recorded it

@@ -237,7 +237,9 @@ def read_config_file(path: str | Path) -> tuple[Config, bool]:
     except json.JSONDecodeError as e:
         raise ConfigError(f"{path}: not valid JSON (line {e.lineno}: {e.msg})") from None
     if isinstance(d, dict) and {"base", "grid"} <= d.keys():
-        resume = f"continue that sweep with nnjax sweep --resume {path.parent}, or " * (path.name == "sweep.json")
+        resume = ""  # a sweep folder's own file can be continued; a copy elsewhere names no sweep
+        if path.name == "sweep.json":
+            resume = f"continue that sweep with nnjax sweep --resume {path.parent}, or "
         raise ConfigError(
             f"{path}: a sweep's file (its base config and grid), not a config; {resume}give its base's fields in a "
             "config file of their own"

@@ -135,20 +135,6 @@ def test_activation_sweep_leaves_no_folder_when_refused_and_counts_in_words(tmp_
     assert last.startswith("1 member in 1 ensemble, 1 epoch: wall 2.0 s") and last.endswith(" on cpu"), last
 
 
-def test_bad_seeds_is_one_line_in_process(monkeypatch):
-    """--seeds a,b: the script's own one-line error (SystemExit with the line), not a ValueError traceback."""
-    import nnjax.parallel
-
-    mod = load("seeds")
-    monkeypatch.setattr(mod, "exit_at_once_on_interrupt", lambda line: None)  # this process keeps its handlers
-    monkeypatch.setattr(nnjax.parallel, "split_cpu_cores", lambda: 1)
-    monkeypatch.setattr(mod, "run_sweep", lambda *a, **k: pytest.fail("nothing may train"))
-    monkeypatch.setattr(sys, "argv", ["seeds.py", "--seeds", "a,b"])
-    with pytest.raises(SystemExit) as e:
-        mod.main()
-    assert e.value.code == "seeds.py: error: --seeds 'a,b': expected integers separated by commas"
-
-
 @pytest.fixture
 def seeds_script(tmp_path, monkeypatch):
     """seeds.py in this process with run_sweep recorded: (module, calls, run(*argv) -> exit code or None).
@@ -176,6 +162,13 @@ def seeds_script(tmp_path, monkeypatch):
         return None
 
     return mod, calls, run
+
+
+def test_bad_seeds_is_one_line_in_process(seeds_script):
+    """--seeds a,b: the script's own one-line error (SystemExit with the line), not a ValueError traceback."""
+    _, calls, run = seeds_script
+    assert run("--seeds", "a,b") == "seeds.py: error: --seeds 'a,b': expected integers separated by commas"
+    assert calls == []  # nothing trained
 
 
 def test_seeds_trains_each_config_with_seeds_0_1_2_and_the_flags_given(tmp_path, seeds_script, capsys):

@@ -418,10 +418,18 @@ def apply_overrides(cfg: Config, overrides: dict[str, str]) -> Config:
 
 def result_fields(cfg: Config) -> dict[str, Any]:
     """The fields that determine a run's numbers (for resume compatibility checks): not where the data
-    live or how the run is saved, nor the fields its optimiser and schedule do not use."""
+    live or how the run is saved, nor the fields its optimiser and schedule do not use. ``scan_unroll``
+    ``AUTO_SCAN_UNROLL`` is written as 0 (auto), the program it compiles."""
     d = cfg.to_dict()
     d["init"] = cfg.resolved_init()
-    return {k: v for k, v in d.items() if k not in NON_RESULT_FIELDS and k not in unused_fields(cfg)}
+    return auto_unroll_as_0({k: v for k, v in d.items() if k not in NON_RESULT_FIELDS and k not in unused_fields(cfg)})
+
+
+def auto_unroll_as_0(fields: dict[str, Any]) -> dict[str, Any]:
+    """``fields`` (``result_fields``, or such a dict saved by an older version) with scan_unroll
+    ``AUTO_SCAN_UNROLL`` written as 0: both compile the same program, so a run trained with one resumes with
+    the other."""
+    return {**fields, "scan_unroll": 0} if fields.get("scan_unroll") == AUTO_SCAN_UNROLL else fields
 
 
 # what_trains' notes, in the order it checks them, each with the fields whose values it says train alike
@@ -453,7 +461,6 @@ def what_trains(cfg: Config) -> tuple[dict[str, Any], list[str]]:
     if not cfg.hidden:  # init is kept: "auto" still chooses it by the activation
         d.pop("activation")
         notes.append(no_hidden)
-    if cfg.scan_unroll == AUTO_SCAN_UNROLL:
-        d["scan_unroll"] = 0
+    if cfg.scan_unroll == AUTO_SCAN_UNROLL:  # result_fields writes it as 0 already
         notes.append(unroll_auto)
     return d, notes

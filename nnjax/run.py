@@ -29,6 +29,7 @@ from nnjax.activations import FORMULAS
 from nnjax.config import (
     FIXED_ON_RESUME,
     Config,
+    auto_unroll_as_0,
     from_dict,
     is_number,
     load_json,
@@ -261,7 +262,9 @@ def _check_no_epoch_left(run_dir: Path, cfg: Config, meta: Any) -> None:
     ``cfg`` asks for other results than that checkpoint records (config.json's, where an older one records
     none), as no epoch is left to train with them. ``epochs`` is not compared: a run may be ended early."""
     trained = meta.get("config") if isinstance(meta, dict) else None
-    if not isinstance(trained, dict):
+    if isinstance(trained, dict):
+        trained = auto_unroll_as_0(trained)
+    else:
         trained = result_fields(load_json(run_dir / "config.json"))
     new = result_fields(cfg)
     changed = [k for k in new if k != "epochs" and k in trained and trained[k] != new[k]]

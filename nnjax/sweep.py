@@ -44,6 +44,7 @@ from nnjax.config import (
     WHAT_TRAINS_NOTES,
     Config,
     apply_overrides,
+    auto_unroll_as_0,
     check_warmup_given,
     from_dict,
     is_number,
@@ -913,6 +914,7 @@ def _check_resume_groups(sweep_dir: Path, groups: list[list[tuple[int, Config]]]
         meta = (newest[1].get("meta") or {}) if newest is not None else {}
         if isinstance(meta.get("configs"), list):
             for (mid, cfg), saved in zip(members, meta["configs"]):
+                saved = auto_unroll_as_0(saved) if isinstance(saved, dict) else saved
                 now = json.loads(json.dumps(result_fields(cfg)))
                 changed = [f for f in now if isinstance(saved, dict) and f in saved and saved[f] != now[f]]
                 if changed:
@@ -1261,13 +1263,14 @@ def write_summary(
     train_total = sum(r["train_s"] for r in results)
     compile_total = sum(r["compile_s"] for r in results)
     grid_str = grid_text(grid)
+    # init unresolved: "auto" means each member's activation picks its own scheme; scan_unroll as given
+    as_given = {"init": base.init, "scan_unroll": base.scan_unroll}
     doc = (
         f"# Sweep {sweep_dir.name}\n\n"
         f"Base config `{base.name}` with grid `{grid_str}`: {plural(len(configs), 'member')} in "
         f"{plural(len(results), 'group')} (one compiled ensemble each).\n\n"
-        # init unresolved: "auto" means each member's activation picks its own scheme
         f"Base config fields (the grid's own left out): "
-        f"`{json.dumps({k: v for k, v in {**result_fields(base), 'init': base.init}.items() if k not in grid})}`\n\n"
+        f"`{json.dumps({k: v for k, v in {**result_fields(base), **as_given}.items() if k not in grid})}`\n\n"
         + md
         + (
             "\nTest accuracy: final parameters on the official test split"

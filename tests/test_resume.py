@@ -319,6 +319,19 @@ def test_resume_with_a_non_result_override_needs_no_force(cut, reference, cli, p
     assert_bit_identical(final_state(cut), final_state(reference[0]))
 
 
+def test_resume_with_scan_unroll_1_is_the_same_program_as_auto(cut, reference, cli, patched_data, tmp_path):
+    """scan_unroll 1 compiles what 0 (auto) does: a run trained with 0 resumes with --scan-unroll 1 without
+    --force, bit for bit, and a finished run's --resume --force --scan-unroll 1 is not "other results"."""
+    assert json.loads((cut / "config.json").read_text())["scan_unroll"] == 0
+    rc, _, err = cli("train", "--resume", cut, "--scan-unroll", "1", "--no-progress")
+    assert rc == 0, err
+    assert json.loads((cut / "config.json").read_text())["scan_unroll"] == 1
+    assert_bit_identical(final_state(cut), final_state(reference[0]))
+    done = Path(shutil.copytree(reference[0], tmp_path / "done"))
+    rc, _, err = cli("train", "--resume", done, "--scan-unroll", "1", "--force", "--no-progress")
+    assert rc == 0 and "nothing to resume" in err, err
+
+
 def test_a_run_saved_by_an_older_nnjax_resumes_as_it_was_saved(cut, reference, cli, patched_data):
     """An older nnjax saved warmup_epochs 2 with schedule cosine (which ignores it); a new run is refused
     that (test_config), but the saved one resumes, bit for bit."""

@@ -431,7 +431,7 @@ def test_resume_after_interruption_matches_uninterrupted(tmp_path, monkeypatch):
 
     with open(cut / "metrics.jsonl", "a") as f:  # a line cut short by the kill
         f.write('{"member": 2, "group": "g01", "epo')
-    resumed = run_tiny(base, grid, cut, resume=True)
+    resumed = run_tiny(base.replace(scan_unroll=1), grid, cut, resume=True)  # 1 compiles what 0 (auto) does
     assert (cut / "groups/g00/result.json").stat().st_mtime_ns == finished  # finished group skipped
     assert resumed["resumed"] and not full["resumed"]  # wall time is this session's; training times are all
     assert "for this --resume" in (cut / "summary.md").read_text()
@@ -863,6 +863,9 @@ def test_resume_refuses_a_base_field_that_only_some_members_use(tmp_path):
 
     check(TINY)  # unchanged: accepted
     check(TINY.replace(keep_checkpoints=9))  # changes no result
+    check(TINY.replace(scan_unroll=1))  # what 0 (auto) compiles
+    with pytest.raises(ConfigError, match=r"scan_unroll=2 but the sweep used scan_unroll=0"):
+        check(TINY.replace(scan_unroll=2))
     with pytest.raises(ConfigError, match=r"warmup_epochs=1 but the sweep used warmup_epochs=0 \(member schedule=warm"):
         check(TINY.replace(warmup_epochs=1))
 

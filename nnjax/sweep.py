@@ -1347,10 +1347,10 @@ def cli_main(args: argparse.Namespace) -> int:
             if "warmup_cosine" in grid.get("schedule", [base.schedule]):  # a member's schedule, by flag or grid
                 check_warmup_given(base.replace(schedule="warmup_cosine"), [*flags, *grid])
             members = expand(base, grid)  # a bad member is refused before a default folder is made
-            for field in flags:  # a flag no member uses, set to something else than "none of it"
+            for field in flags:  # a flag no member uses, set to something else than "none of it" (warm-up: expand)
                 why = unused_by_every(field, members)
                 if why and getattr(base, field) != NEUTRAL[field]:
-                    raise ConfigError(f"{flag_name(field)} {flags[field]}: {why}")
+                    raise ConfigError(f"config field {field!r} = {getattr(base, field)!r}: {why}")  # as train says
             if args.out is None:  # chosen here, so that an interrupt can name it
                 args.default_out = checkpoint.made_default_folder(lambda: default_sweep_dir(base), SWEEPS_DIR)
                 args.out = str(args.default_out[0])

@@ -145,7 +145,10 @@ def test_a_field_that_no_member_uses_is_refused_in_the_grid_and_as_a_flag(tmp_pa
             sweep.expand(base, grid)
     out = tmp_path / "s2"
     assert cli_main(["sweep", "--out", str(out), "--optimizer", "sgd", "--momentum", "0.5", "--grid", "seed=0,1"]) == 1
-    assert capsys.readouterr().err == f"nnjax: error: --momentum 0.5: {why}\n"
+    assert capsys.readouterr().err == f"nnjax: error: config field 'momentum' = 0.5: {why}\n"  # as train says
+    assert cli_main(["sweep", "--out", str(out), "--warmup-epochs", "2", "--grid", "schedule=cosine,constant"]) == 1
+    said = "config field 'warmup_epochs' = 2: only schedule warmup_cosine uses it (schedule is cosine; schedule is"
+    assert capsys.readouterr().err == f"nnjax: error: {said} constant)\n"
     assert not out.exists()
 
 

@@ -44,7 +44,13 @@ def load(name: str):
         # each config is checked before the first trains (the data folder does not exist: none may start)
         ("seeds.py", ["--configs", "video,foo", "--data-dir", "no"], "seeds.py: error: unknown config 'foo'; valid:"),
         ("seeds.py", ["--configs", "video,video"], "seeds.py: error: --configs 'video,video': 'video' is named twice"),
-        ("seeds.py", ["--epochs", "0"], "seeds.py: error: config field 'epochs' = 0: must be positive\n"),
+        ("seeds.py", ["--epochs", "0"], "seeds.py: error: config video: config field 'epochs' = 0: must be positive\n"),
+        # the step count's limit depends on the config's batch size: 2,000,000 epochs fit wide's, not video's
+        (
+            "seeds.py",
+            ["--configs", "wide,video", "--epochs", "2000000"],
+            "seeds.py: error: config video: config field 'epochs' = 2000000: 2,000,000 epochs of 1,875 mini-batches",
+        ),
         ("seeds.py", ["--seeds", "1,1"], "seeds.py: error: grid field 'seed': value 1 is given twice\n"),
     ],
 )

@@ -17,7 +17,8 @@ from nnjax.cli import OneLineParser, error_text, exit_at_once_on_interrupt
 from nnjax.config import Config, apply_overrides, result_fields
 from nnjax.configs import CONFIGS, get_config
 from nnjax.errors import ConfigError, NnjaxError
-from nnjax.sweep import expand, load_sweep_spec, run_sweep
+from nnjax.sweep import load_sweep_spec, run_sweep
+from nnjax.sweep_grid import expand
 
 
 def table_row(name: str, summary: dict) -> str:

@@ -132,7 +132,7 @@ def blame_config_file(args: argparse.Namespace, also_set: Collection[str] = ()) 
         if fields and not fields & set(also_set):
             if args.config_file and not fields & set(field_overrides(args)):
                 raise ConfigError(f"{args.config_file}: {getattr(e, 'shared', e)}") from None
-            if hasattr(e, "shared"):  # sweep.expand: "sweep member seed=0: ..." of what no member chose
+            if hasattr(e, "shared"):  # sweep_grid.expand: "sweep member seed=0: ..." of what no member chose
                 raise ConfigError(str(e.shared)) from None
         raise
 

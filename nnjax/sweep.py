@@ -6,7 +6,8 @@ form a group; a group trains as ONE ensemble: ``train.init_state`` stacks the
 members' parameters and optimiser states on a leading axis K, and ``train.make_epoch`` runs one
 compiled program per epoch in which every member sees the same shuffled mini-batches. The init seed
 and scheme (the starting parameters), learning rate, weight decay and momentum (in the optimiser state)
-differ per member as data, so they never split a group. Groups run in turn.
+differ per member as data, so they never split a group. Groups run in turn. The grid itself — parsing,
+members, groups — is ``nnjax.sweep_grid``'s; this module trains it and keeps its folder.
 
 A sweep folder holds
   sweep.json          the base config and the grid (what ``--resume`` continues)
@@ -21,7 +22,6 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
 import json
 import math
 import os
@@ -39,23 +39,32 @@ from nnjax.config import (
     FIELD_NAMES,
     N_VALIDATION,
     NEUTRAL,
-    NON_RESULT_FIELDS,
-    PROGRAM_FIELDS,
-    WHAT_TRAINS_NOTES,
     Config,
     apply_overrides,
     auto_unroll_as_0,
     check_warmup_given,
     from_dict,
     is_number,
-    parse_value,
     result_fields,
-    unused_fields,
     validate,
-    what_trains,
 )
 from nnjax.errors import CheckpointError, ConfigError, NnjaxError
 from nnjax.memory import check_memory
+from nnjax.sweep_grid import (
+    GROUP_FIELDS,
+    expand,
+    format_value,
+    grid_json,
+    grid_text,
+    group,
+    ignored_by,
+    json_value,
+    member_name,
+    normalize_grid,
+    parse_grid,
+    unused_by_every,
+    varied_fields,
+)
 
 if TYPE_CHECKING:
     import argparse
@@ -67,275 +76,6 @@ SWEEPS_DIR = Path("sweeps")
 SWEEP_FORMAT = 1
 SWEEP_KEYS = {"group": str, "member": int, "epoch": int}  # in every line of a sweep's metrics.jsonl
 SUMMARY_FILES = ("members.csv", "summary.md", "accuracy.png")
-# Fields a grid may not vary: members are named by the grid, so a grid over "name" means nothing.
-NOT_GRIDDABLE = ("name",)
-# Why a new sweep refuses a grid over each other field that changes no number (config.NON_RESULT_FIELDS):
-# its members would train identical networks, told apart in the table as if they differed.
-NO_RESULT_GRID = {
-    "data_dir": "where the raw files are read from",
-    "tfds_dir": "where tfds keeps the built data set",
-    "checkpoint_every": "how often a group is checkpointed",
-    "keep_checkpoints": "how many checkpoints a group keeps",
-}
-# Besides the program, members of one group share where data comes from and how the group is saved.
-GROUP_FIELDS = (*PROGRAM_FIELDS, "data_dir", "tfds_dir", "checkpoint_every", "keep_checkpoints")
-
-
-# --------------------------------------------------------------------------------------------------
-# Grid: parsing, expansion, grouping
-# --------------------------------------------------------------------------------------------------
-
-
-def parse_grid(items: Sequence[str]) -> dict[str, list]:
-    """``["activation=sigmoid,relu", "seed=0,1", "hidden=16x16,32x32"]`` → ``{field: [values]}``.
-
-    Values are separated by ',' (the layers of ``hidden`` by 'x') and parsed with the field's type;
-    anything wrong raises ConfigError naming the item.
-    """
-    if not items:
-        raise ConfigError("empty grid: give at least one FIELD=V1,V2 (e.g. --grid activation=sigmoid,relu seed=0,1,2)")
-    grid: dict[str, list] = {}
-    for item in items:
-        field, sep, text = item.partition("=")
-        field = field.strip().replace("-", "_")
-        if not sep or not field:
-            raise ConfigError(f"grid item {item!r}: expected FIELD=V1,V2,... (e.g. seed=0,1,2)")
-        if field not in FIELD_NAMES:
-            raise ConfigError(f"grid item {item!r}: unknown config field {field!r}; valid: {', '.join(FIELD_NAMES)}")
-        if field in NOT_GRIDDABLE:
-            raise ConfigError(f"grid item {item!r}: field {field!r} cannot be swept (members are named by the grid)")
-        if field in grid:
-            raise ConfigError(f"grid item {item!r}: field {field!r} is given twice")
-        texts = [t.strip() for t in text.split(",")]
-        if any(t == "" for t in texts):
-            raise ConfigError(f"grid item {item!r}: empty value (values are separated by ',')")
-        try:
-            grid[field] = [parse_value(field, t) for t in texts]
-        except ConfigError as e:
-            raise ConfigError(f"grid item {item!r}: {e}") from None
-    return normalize_grid(grid)
-
-
-def _coerce(field: str, value: Any) -> Any:
-    """One grid value checked against the field's type (text is parsed; JSON lists become tuples; NumPy
-    numbers and arrays become Python's)."""
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        value = value[()]  # its NumPy scalar
-    if isinstance(value, np.floating):
-        value = float(str(value))  # float32 0.1 is lr=0.1, its shortest spelling, not 0.10000000149011612
-    elif isinstance(value, np.generic | np.ndarray):
-        value = value.tolist()
-    if isinstance(value, tuple | list):  # hidden's layer sizes: (np.int64(16), 16)
-        value = [v.item() if isinstance(v, np.generic) else v for v in value]
-    return getattr(from_dict({field: value}, source=f"grid field {field!r}"), field)
-
-
-def normalize_grid(grid: dict[str, Sequence[Any]]) -> dict[str, list]:
-    """Check a grid given as Python values (or read from sweep.json): known fields, non-empty value
-    lists of the right types, no duplicate values. Returns it with typed values."""
-    if not isinstance(grid, dict):
-        raise ConfigError(f"grid: expected a dict of field: [values], e.g. {{'seed': [0, 1, 2]}}, got {grid!r}")
-    if not grid:
-        raise ConfigError("empty grid: give at least one field with values, e.g. {'seed': [0, 1, 2]}")
-    out: dict[str, list] = {}
-    for field, values in grid.items():
-        if field not in FIELD_NAMES:
-            raise ConfigError(f"grid: unknown config field {field!r}; valid: {', '.join(FIELD_NAMES)}")
-        if field in NOT_GRIDDABLE:
-            raise ConfigError(f"grid: field {field!r} cannot be swept (members are named by the grid)")
-        if isinstance(values, np.ndarray) and values.ndim >= 1:  # np.arange(5), np.logspace(-3, -1, 3)
-            values = list(values)
-        if isinstance(values, str) or not isinstance(values, Sequence) or len(values) == 0:
-            raise ConfigError(f"grid field {field!r}: expected a non-empty list of values, got {values!r}")
-        typed = [_coerce(field, v) for v in values]
-        seen = set()
-        for v in typed:
-            if v in seen:
-                also = " (a value's layers are joined by 'x': hidden=16x16)" if field == "hidden" else ""
-                raise ConfigError(f"grid field {field!r}: value {format_value(v)} is given twice{also}")
-            seen.add(v)
-        out[field] = typed
-    if len(out.get("validation", [])) > 1:
-        raise ConfigError(
-            "grid field 'validation': a sweep reports every member on one split (its table, curves and best "
-            "epochs); sweep validation=false and validation=true separately"
-        )
-    return out
-
-
-def format_value(v: Any) -> str:
-    """A grid value as the text that parses back to it (hidden layers joined by 'x')."""
-    if isinstance(v, list | tuple):  # hidden: a tuple in a Config, a list in JSON
-        return "x".join(map(str, v)) or "none"
-    return str(v)
-
-
-def varied_fields(grid: dict[str, list]) -> list[str]:
-    """The grid fields that tell member groups apart: every field with several values except the seed."""
-    return [f for f, vs in grid.items() if len(vs) > 1 and f != "seed"]
-
-
-def member_name(cfg: Config, fields: Sequence[str]) -> str:
-    """``activation=relu,seed=3``: the member's grid fields, in grid order."""
-    return ",".join(f"{f}={format_value(getattr(cfg, f))}" for f in fields)
-
-
-def expand(base: Config, grid: dict[str, Sequence[Any]], new: bool = True) -> list[Config]:
-    """Every combination of grid values applied to ``base`` (cartesian product, first field slowest),
-    each validated (``config.validate(new=)``: False for a saved sweep) and named by its grid values.
-
-    A new sweep (``new``) refuses a grid over a field that changes no result (``NO_RESULT_GRID``) or that
-    no member uses (``config.unused_fields``): its values would train identical networks. A field set (in
-    the base or the grid) that only some members use is accepted; for a grid field, ``ignored_by`` names
-    the members that ignore it."""
-    grid = normalize_grid(grid)
-    for field in grid if new else ():  # a saved sweep (made by an older nnjax) is read as it was made
-        if field in NON_RESULT_FIELDS:
-            why = NO_RESULT_GRID.get(field, "it")
-            raise ConfigError(
-                f"grid field {field!r}: {why} changes no result (a grid over it trains identical networks); "
-                f"give it once for the whole sweep (--{field.replace('_', '-')})"
-            )
-    configs = []
-    for values in itertools.product(*grid.values()):
-        cfg = base.replace(**dict(zip(grid, values)))
-        configs.append(cfg.replace(name=member_name(cfg, list(grid))))
-    used = {f for c in configs for f in NEUTRAL if f not in unused_fields(c)}  # by some member
-    for cfg in configs:
-        try:
-            validate(cfg, new=new, used_elsewhere=used)
-        except ConfigError as e:
-            field = getattr(e, "unused", None)  # set but unused (validate): by no member, no member's doing
-            if field and (why := unused_by_every(field, configs)):
-                if len(grid.get(field, ())) > 1:
-                    raise _identical_networks(field, why) from None
-                error = ConfigError(f"config field {field!r} = {getattr(cfg, field)!r}: {why}")
-                error.fields = tuple(f for f in e.fields if f == field or f not in grid)  # a flag's, a file's
-                raise error from None
-            error = ConfigError(f"sweep member {cfg.name}: {e}")
-            error.fields = getattr(e, "fields", ())
-            if not set(error.fields) & set(grid):  # not the grid's doing: every member has it, as said here
-                error.shared = e
-            raise error from None
-    for field in grid if new else ():  # its values would train identical networks, told apart as if they differed
-        if len(grid[field]) > 1 and (why := unused_by_every(field, configs)):
-            raise _identical_networks(field, why)
-    twins = _twins(configs) if new else []
-    if sum(map(len, twins)) == len(configs) > 0:  # every member has a twin
-        renamed = {why: g for g in twins if (why := _renamed(g))}  # each group's own reason
-        by_init = [g for g in twins if len({c.init for c in g}) > 1]
-        if not renamed and by_init:
-            raise ConfigError(f"grid field 'init': {_auto_is(by_init)}, so its values would train identical networks")
-        whys = [*renamed, *([f"init {_auto_is(by_init)}"] if by_init else [])]
-        a, b = _pair(next(iter(renamed.values()), twins[0]))
-        why = f"{'; '.join(whys)}, so every" if whys else "every"
-        raise ConfigError(f"grid: {why} member trains the same network as another (e.g. {a} and {b})")
-    return configs
-
-
-def _identical_networks(field: str, why: str) -> ConfigError:
-    """The refusal of a grid over ``field``, which no member uses (``why``)."""
-    return ConfigError(f"grid field {field!r}: {why}, so its values would train identical networks")
-
-
-def unused_by_every(field: str, configs: Sequence[Config]) -> str | None:
-    """Why no member uses ``field`` (``config.unused_fields``' reason, each member's own case joined:
-    ``only schedule warmup_cosine uses it (schedule is constant; schedule is cosine)``), or None if one does."""
-    whys = dict.fromkeys(unused_fields(c).get(field) for c in configs)
-    if not whys or None in whys:
-        return None
-    heads = {why.partition(" (")[0] for why in whys}
-    if len(whys) == 1 or len(heads) > 1:
-        return "; ".join(whys)
-    return f"{heads.pop()} ({'; '.join(why.partition(' (')[2].removesuffix(')') for why in whys)})"
-
-
-def ignored_by(configs: Sequence[Config], grid: dict[str, list]) -> list[str]:
-    """One line per grid field with several values that some members do not use (the others do): those
-    members train identical networks under different values (a cross-product such as
-    ``optimizer=sgd,momentum momentum=0.5,0.9``), which a reader of the table should be told. Likewise a
-    grid over init whose "auto" is, for some activation, another of its values, and members that train
-    what another does by another name (``config.what_trains``: warmup_cosine with no warm-up is cosine)."""
-    lines = []
-    for field, values in grid.items():
-        ignoring = [c for c in configs if field in unused_fields(c)]
-        if len(values) > 1 and ignoring:
-            twins: dict[tuple, list[Config]] = {}
-            for c in ignoring:  # the members that differ only in this field
-                twins.setdefault(tuple(getattr(c, f) for f in grid if f != field), []).append(c)
-            a, b = next(ts for ts in twins.values() if len(ts) > 1)[:2]
-            lines.append(
-                f"{len(ignoring)} members ignore grid field {field!r} ({unused_fields(a)[field]}): "
-                f"e.g. {a.name} and {b.name} train the same network"
-            )
-    all_twins = _twins(configs)
-    twins = [g for g in all_twins if len({c.init for c in g}) > 1] if len(grid.get("init", [])) > 1 else []
-    if twins:
-        a = next(c for c in twins[0] if c.init == "auto")
-        b = next(c for c in twins[0] if c.init != "auto")
-        lines.append(f"grid field 'init': {_auto_is(twins)}: e.g. {a.name} and {b.name} train the same network")
-    inits = {c.init for c in configs}
-    if len(grid.get("activation", [])) > 1 and "init" not in grid and inits != {"auto"} and len(inits) == 1:
-        from nnjax.activations import DEFAULT_INIT
-
-        init = inits.pop()
-        other = {c.activation: DEFAULT_INIT[c.activation] for c in configs if DEFAULT_INIT[c.activation] != init}
-        if other:
-            own = ", ".join(f"{i} for {a}" for a, i in other.items())
-            lines.append(f"init {init} is every member's, where auto would choose {own}; init auto gives each its own")
-    by_note: dict[str, list[list[Config]]] = {}
-    for g in all_twins:
-        if why := _renamed(g):
-            by_note.setdefault(why, []).append(g)
-    for why, groups in by_note.items():
-        a, b = _pair(groups[0])
-        lines.append(f"{why}: e.g. {a} and {b} train the same network")
-    return lines
-
-
-def _twins(configs: Sequence[Config]) -> list[list[Config]]:
-    """The groups of members that train the same network (``config.what_trains``) under different names."""
-    same: dict[str, list[Config]] = {}
-    for c in configs:
-        same.setdefault(json.dumps(what_trains(c)[0], sort_keys=True), []).append(c)
-    return [g for g in same.values() if len(g) > 1]
-
-
-def _pair(twins: list[Config]) -> tuple[str, str]:
-    """The names of two twins to show: one that trains under another name (``what_trains``' notes) last."""
-    plain = sorted(twins, key=lambda c: bool(what_trains(c)[1]))
-    return plain[0].name, plain[-1].name
-
-
-def _renamed(twins: list[Config]) -> str:
-    """Why members train the same network although their settings differ: ``what_trains``' notes on fields
-    whose values differ among them (``config.WHAT_TRAINS_NOTES``), or ''."""
-    notes = {n: None for c in twins for n in what_trains(c)[1]}
-    # a note on fields the twins share (the base's no hidden layer, where they differ in init) tells none apart
-    differ = [n for n in notes if any(len({getattr(c, f) for c in twins}) > 1 for f in WHAT_TRAINS_NOTES[n])]
-    return "; ".join(differ)
-
-
-def _auto_is(twins: list[list[Config]]) -> str:
-    """``auto is glorot for sigmoid and tanh, he for relu``: what "auto" means for the twins' activations."""
-    acts: dict[str, list[str]] = {}
-    for c in (c for g in twins for c in g if c.init == "auto"):
-        if c.activation not in acts.setdefault(c.resolved_init(), []):
-            acts[c.resolved_init()].append(c.activation)
-    return "auto is " + ", ".join(f"{init} for {' and '.join(a)}" for init, a in acts.items())
-
-
-def group_key(cfg: Config) -> tuple:
-    """What members of one ensemble must share: the compiled program, data and saving."""
-    return tuple(getattr(cfg, f) for f in GROUP_FIELDS)
-
-
-def group(configs: Sequence[Config]) -> list[list[Config]]:
-    """Members split into groups that can train as one compiled ensemble, in order of first appearance."""
-    groups: dict[tuple, list[Config]] = {}
-    for cfg in configs:
-        groups.setdefault(group_key(cfg), []).append(cfg)
-    return list(groups.values())
 
 
 # --------------------------------------------------------------------------------------------------
@@ -348,20 +88,6 @@ def default_sweep_dir(base: Config) -> Path:
     from nnjax import checkpoint
 
     return checkpoint.default_folder(SWEEPS_DIR, base.name, time.strftime("%Y%m%d-%H%M%S"))
-
-
-def grid_text(grid: dict[str, list]) -> str:
-    """``activation=sigmoid,relu seed=0,1``: the grid as --grid takes it."""
-    return " ".join(f"{f}={','.join(format_value(v) for v in vs)}" for f, vs in grid.items())
-
-
-def _json_value(v: Any) -> Any:
-    """A config value as JSON holds it (hidden layers: a list)."""
-    return list(v) if isinstance(v, tuple) else v
-
-
-def _grid_json(grid: dict[str, list]) -> dict[str, list]:
-    return {f: [_json_value(v) for v in vs] for f, vs in grid.items()}
 
 
 def load_sweep_spec(sweep_dir: str | Path) -> tuple[Config, dict[str, list]]:
@@ -548,7 +274,7 @@ def _run_group(
                 line = {
                     "member": mid,
                     "group": gid,
-                    **{f: _json_value(getattr(cfg, f)) for f in grid_fields},
+                    **{f: json_value(getattr(cfg, f)) for f in grid_fields},
                     "epoch": epoch + 1,
                     "train_loss": _clean(float(m["train_loss"][j])),
                     "train_accuracy": _clean(float(m["train_accuracy"][j])),
@@ -1053,7 +779,7 @@ def run_sweep(
                 "sweep_format": SWEEP_FORMAT,
                 "nnjax_version": __version__,
                 "base": {"config_format": CONFIG_FORMAT, **base.to_dict()},
-                "grid": _grid_json(grid),
+                "grid": grid_json(grid),
             }
             checkpoint.write_atomic(sweep_dir / "sweep.json", (json.dumps(spec, indent=2) + "\n").encode())
             (sweep_dir / "metrics.jsonl").write_text("")
@@ -1124,7 +850,7 @@ def _member_rows(configs, grid, results, lines) -> list[dict[str, Any]]:
                 "member": mid,
                 "group": r["group"],
                 "name": cfg.name,
-                **{f: _json_value(getattr(cfg, f)) for f in grid},
+                **{f: json_value(getattr(cfg, f)) for f in grid},
                 "final_test_accuracy": r["test_accuracy"],
                 **final_val,
                 "best_epoch": best_epoch,
@@ -1299,7 +1025,7 @@ def write_summary(
         "train_s": round(train_total, 3),
         "compile_s": round(compile_total, 3),
         "device": device,
-        "grid": _grid_json(grid),
+        "grid": grid_json(grid),
         "varied": varied,
         "rows": table,
         "members": rows,

@@ -29,6 +29,7 @@ import numpy as np
 
 from nnjax.errors import CheckpointError, ConfigError
 from nnjax.images import percent, predict
+from nnjax.sweep_grid import format_value, varied_fields
 
 if TYPE_CHECKING:
     import argparse
@@ -526,8 +527,6 @@ def group_curves(
 def group_label(line: dict[str, Any], varied: Sequence[str]) -> str:
     """``activation=relu, lr=0.1``: the group of a sweep's metrics line (its values of the ``varied``
     fields), as the curves' legends name it; "all members" when nothing is varied."""
-    from nnjax.sweep import format_value
-
     return ", ".join(f"{f}={format_value(line.get(f))}" for f in varied) or "all members"
 
 
@@ -685,7 +684,7 @@ def render_sweep(sweep_dir: str | Path, out_dir: str | Path | None = None) -> li
     """Learning curves of a sweep folder (sweep.json + metrics.jsonl with a ``member`` column)."""
     from nnjax.checkpoint import check_writable_folder
     from nnjax.run import epochs_by_member, epochs_out_of_place, read_numbered_metrics
-    from nnjax.sweep import SWEEP_KEYS, diverged_epochs, load_sweep_spec, varied_fields
+    from nnjax.sweep import SWEEP_KEYS, diverged_epochs, load_sweep_spec
 
     sweep_dir = Path(sweep_dir)
     out = Path(out_dir) if out_dir is not None else sweep_dir / "figures"

@@ -17,6 +17,7 @@ import pytest
 
 import nnjax.run
 import nnjax.sweep
+from nnjax import sweep_grid
 from nnjax.cli import build_parser
 from nnjax.config import Config
 from nnjax.configs import get_config
@@ -103,10 +104,10 @@ def test_a_runs_config_json_as_a_start_gives_what_it_ignored_the_default(tmp_pat
     assert json.loads(path.read_text())["momentum"] == 0.0
     cfg = config_from_args(build_parser().parse_args(["train", "--config-file", str(path), "--optimizer", "momentum"]))
     assert (cfg.optimizer, cfg.momentum, cfg.lr) == ("momentum", 0.9, 0.1)
-    grid = nnjax.sweep.parse_grid(["optimizer=sgd,momentum"])
+    grid = sweep_grid.parse_grid(["optimizer=sgd,momentum"])
     argv = ["sweep", "--config-file", str(path), "--grid", "optimizer=sgd,momentum"]
     base = config_from_args(build_parser().parse_args(argv))
-    assert [c.momentum for c in nnjax.sweep.expand(base, grid) if c.optimizer == "momentum"] == [0.9]
+    assert [c.momentum for c in sweep_grid.expand(base, grid) if c.optimizer == "momentum"] == [0.9]
     save_json(Config(optimizer="momentum", momentum=0.0), path)  # used by its optimiser: a choice, kept
     assert config_from_args(build_parser().parse_args(["train", "--config-file", str(path)])).momentum == 0.0
     path.write_text('{"optimizer": "sgd", "momentum": 0.0}')  # written by hand: it means what it says
@@ -142,11 +143,11 @@ def test_a_sweep_over_activations_with_one_fixed_init_says_what_auto_would_choos
     """A run's config.json holds its resolved init (glorot for sigmoid): a sweep started from it over
     activations gives relu glorot too; said, since auto would give it he."""
     grid = {"activation": ["sigmoid", "relu"]}
-    lines = nnjax.sweep.ignored_by(nnjax.sweep.expand(Config(init="glorot"), grid), grid)
+    lines = sweep_grid.ignored_by(sweep_grid.expand(Config(init="glorot"), grid), grid)
     assert lines == ["init glorot is every member's, where auto would choose he for relu; init auto gives each its own"]
-    assert nnjax.sweep.ignored_by(nnjax.sweep.expand(Config(), grid), grid) == []  # auto
+    assert sweep_grid.ignored_by(sweep_grid.expand(Config(), grid), grid) == []  # auto
     grid = {"activation": ["sigmoid", "tanh"]}
-    assert nnjax.sweep.ignored_by(nnjax.sweep.expand(Config(init="glorot"), grid), grid) == []  # auto's own anyway
+    assert sweep_grid.ignored_by(sweep_grid.expand(Config(init="glorot"), grid), grid) == []  # auto's own anyway
 
 
 # ---- bad config: an error before any data is loaded or anything compiled --------------------------------

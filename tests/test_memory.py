@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import synthetic_splits
 
-from nnjax import memory, sweep
+from nnjax import memory, sweep, sweep_grid
 from nnjax.config import Config
 from nnjax.errors import ConfigError
 from nnjax.run import train_and_evaluate
@@ -60,7 +60,7 @@ def test_memory_refusal_before_compiling(tmp_path):
     assert "\n" not in str(e.value)
     assert not (tmp_path / "s").exists()
     with pytest.raises(ConfigError, match="available"):  # the limit is a parameter of the check
-        memory.check_memory(sweep.group(sweep.expand(TINY, {"seed": [0, 1]})), SPLITS, limit=1000)
+        memory.check_memory(sweep_grid.group(sweep_grid.expand(TINY, {"seed": [0, 1]})), SPLITS, limit=1000)
 
 
 def test_the_memory_estimate_reads_optimizer_state_off_optax():

@@ -19,7 +19,7 @@ import jax
 import numpy as np
 import pytest
 
-from nnjax import checkpoint, sweep
+from nnjax import checkpoint, config, sweep, sweep_grid
 from nnjax.cli import main as cli_main
 from nnjax.config import Config
 from nnjax.data import Splits
@@ -57,7 +57,7 @@ def without(d: dict, *keys: str) -> dict:
 
 
 def test_parse_grid_types_each_field():
-    grid = sweep.parse_grid(
+    grid = sweep_grid.parse_grid(
         ["activation=sigmoid,relu", "seed=0,1,2", "lr=0.1,3e-1", "hidden=16x16,32", "standardize=true,false"]
     )
     assert grid == {
@@ -68,7 +68,7 @@ def test_parse_grid_types_each_field():
         "standardize": [True, False],
     }
     assert isinstance(grid["lr"][0], float) and isinstance(grid["seed"][0], int)
-    assert sweep.parse_grid(["weight-decay=0,1e-4"]) == {"weight_decay": [0.0, 1e-4]}  # flag spelling works
+    assert sweep_grid.parse_grid(["weight-decay=0,1e-4"]) == {"weight_decay": [0.0, 1e-4]}  # flag spelling works
 
 
 @pytest.mark.parametrize(
@@ -91,7 +91,7 @@ def test_parse_grid_types_each_field():
 )
 def test_parse_grid_rejects(items, needle):
     with pytest.raises(ConfigError, match=needle.replace("(", r"\(")) as e:
-        sweep.parse_grid(items)
+        sweep_grid.parse_grid(items)
     assert "\n" not in str(e.value)
 
 
@@ -134,7 +134,7 @@ def test_a_field_that_no_member_uses_is_refused_in_the_grid_and_as_a_flag(tmp_pa
     # a warm-up under schedules that have none: the grid's field, not a member, is named, each schedule said
     warm = r"only schedule warmup_cosine uses it \(schedule is constant; schedule is cosine\)"
     with pytest.raises(ConfigError, match=rf"^grid field 'warmup_epochs': {warm}, so its values would train"):
-        sweep.expand(TINY.replace(epochs=3), {"schedule": ["constant", "cosine"], "warmup_epochs": [1, 2]})
+        sweep_grid.expand(TINY.replace(epochs=3), {"schedule": ["constant", "cosine"], "warmup_epochs": [1, 2]})
     # a value that is wrong in itself, or a schedule that does not exist, says so, not that no member uses it
     for base, grid, said in (
         (TINY.replace(warmup_epochs=-1), {"seed": [0, 1]}, "config field 'warmup_epochs' = -1: must not be negative"),
@@ -142,7 +142,7 @@ def test_a_field_that_no_member_uses_is_refused_in_the_grid_and_as_a_flag(tmp_pa
         (TINY.replace(schedule="warmup-cosine"), {"warmup_epochs": [1, 2]}, "config field 'schedule' = 'warmup-cos"),
     ):
         with pytest.raises(ConfigError, match=said):
-            sweep.expand(base, grid)
+            sweep_grid.expand(base, grid)
     out = tmp_path / "s2"
     assert cli_main(["sweep", "--out", str(out), "--optimizer", "sgd", "--momentum", "0.5", "--grid", "seed=0,1"]) == 1
     assert capsys.readouterr().err == f"nnjax: error: config field 'momentum' = 0.5: {why}\n"  # as train says
@@ -155,15 +155,15 @@ def test_a_field_that_no_member_uses_is_refused_in_the_grid_and_as_a_flag(tmp_pa
 def test_a_field_that_only_some_members_use_is_a_warning():
     """optimizer=sgd,momentum momentum=0.5,0.9 is a fair cross-product; its two sgd members are one network.
     One momentum value for several optimizers makes no twins at all."""
-    mixed = sweep.expand(TINY, {"optimizer": ["momentum", "sgd"], "momentum": [0.5, 0.9]})
-    assert sweep.ignored_by(mixed, {"optimizer": ["momentum", "sgd"], "momentum": [0.5, 0.9]}) == [
+    mixed = sweep_grid.expand(TINY, {"optimizer": ["momentum", "sgd"], "momentum": [0.5, 0.9]})
+    assert sweep_grid.ignored_by(mixed, {"optimizer": ["momentum", "sgd"], "momentum": [0.5, 0.9]}) == [
         "2 members ignore grid field 'momentum' (optimizer sgd does not use it (momentum, adam and adamw do)): "
         "e.g. optimizer=sgd,momentum=0.5 and optimizer=sgd,momentum=0.9 train the same network"
     ]
     one = {"optimizer": ["sgd", "momentum", "adam"], "momentum": [0.9]}
-    assert sweep.ignored_by(sweep.expand(TINY, one), one) == []
+    assert sweep_grid.ignored_by(sweep_grid.expand(TINY, one), one) == []
     warm = {"schedule": ["cosine", "warmup_cosine"], "warmup_epochs": [1]}
-    assert len(sweep.expand(TINY.replace(epochs=3), warm)) == 2
+    assert len(sweep_grid.expand(TINY.replace(epochs=3), warm)) == 2
 
 
 class _Started(Exception):
@@ -196,7 +196,7 @@ def test_members_that_train_the_same_network_by_another_name_are_refused_or_repo
     )
     for base, grid, why in refused:
         with pytest.raises(ConfigError, match=rf"^grid: {why}.*, so every member trains the same network as another"):
-            sweep.expand(base, grid)
+            sweep_grid.expand(base, grid)
     capsys.readouterr()
     hand = tmp_path / "warm.json"  # a file's schedule that the grid replaces asks for nothing
     hand.write_text('{"schedule": "warmup_cosine"}')
@@ -217,25 +217,26 @@ def test_members_that_train_the_same_network_by_another_name_are_refused_or_repo
         (TINY.replace(epochs=3, warmup_epochs=1), {"schedule": ["cosine", "warmup_cosine"]}),
         (TINY.replace(hidden=()), {"activation": ["sigmoid", "relu"]}),
     ):
-        configs = sweep.expand(base, grid)
-        assert sweep.ignored_by(configs, grid) == [], grid
+        configs = sweep_grid.expand(base, grid)
+        assert sweep_grid.ignored_by(configs, grid) == [], grid
     grid = {"optimizer": ["sgd", "momentum"], "momentum": [0.0, 0.9]}
-    assert sweep.ignored_by(sweep.expand(TINY, grid), grid)[-1] == (
+    assert sweep_grid.ignored_by(sweep_grid.expand(TINY, grid), grid)[-1] == (
         "optimizer momentum with momentum 0 is sgd: e.g. optimizer=sgd,momentum=0.0 and "
         "optimizer=momentum,momentum=0.0 train the same network"
     )
     with pytest.raises(ConfigError, match=r"^grid field 'init': auto is glorot for sigmoid, so its values would"):
-        sweep.expand(TINY.replace(hidden=()), {"init": ["auto", "glorot"]})
+        sweep_grid.expand(TINY.replace(hidden=()), {"init": ["auto", "glorot"]})
     with pytest.raises(ConfigError, match=r"^grid field 'init': auto is glorot for sigmoid, so its values would"):
-        sweep.expand(TINY, {"init": ["auto", "glorot"], "hidden": [(), (8,)]})  # no activation varies: init's
+        sweep_grid.expand(TINY, {"init": ["auto", "glorot"], "hidden": [(), (8,)]})  # no activation varies: init's
     # each group's own reason: the weight-decay members are twins through init alone
     grid = {"init": ["auto", "glorot"], "optimizer": ["adam", "adamw"], "weight_decay": [0.0, 1e-4]}
     with pytest.raises(ConfigError, match=r"^grid: optimizer adamw with weight_decay 0 is adam; init auto is glorot"):
-        sweep.expand(TINY, grid)
+        sweep_grid.expand(TINY, grid)
     grid = {"optimizer": ["sgd", "momentum"], "momentum": [0.5, 0.9]}
-    assert len(sweep.ignored_by(sweep.expand(TINY.replace(hidden=()), grid), grid)) == 1  # momentum's line only
+    lines = sweep_grid.ignored_by(sweep_grid.expand(TINY.replace(hidden=()), grid), grid)
+    assert len(lines) == 1  # momentum's line only
     grid = {"hidden": [(8,), ()], "activation": ["sigmoid", "relu", "tanh"]}
-    assert sweep.ignored_by(sweep.expand(TINY, grid), grid) == [
+    assert sweep_grid.ignored_by(sweep_grid.expand(TINY, grid), grid) == [
         "a network with no hidden layer has no activation: e.g. hidden=none,activation=sigmoid and "
         "hidden=none,activation=tanh train the same network"
     ]
@@ -243,14 +244,14 @@ def test_members_that_train_the_same_network_by_another_name_are_refused_or_repo
 
 def test_a_grid_over_init_warns_where_auto_is_one_of_its_values():
     grid = {"activation": ["sigmoid", "relu", "tanh"], "init": ["auto", "glorot"]}
-    assert sweep.ignored_by(sweep.expand(TINY, grid), grid) == [
+    assert sweep_grid.ignored_by(sweep_grid.expand(TINY, grid), grid) == [
         "grid field 'init': auto is glorot for sigmoid and tanh: e.g. activation=sigmoid,init=auto and "
         "activation=sigmoid,init=glorot train the same network"
     ]
     grid = {"activation": ["relu"], "init": ["glorot", "auto"]}
-    assert sweep.ignored_by(sweep.expand(TINY, grid), grid) == []  # auto is he for relu: two networks
+    assert sweep_grid.ignored_by(sweep_grid.expand(TINY, grid), grid) == []  # auto is he for relu: two networks
     grid = {"activation": ["relu", "tanh"], "init": ["he", "glorot", "auto"]}
-    assert sweep.ignored_by(sweep.expand(TINY, grid), grid)[0].startswith(
+    assert sweep_grid.ignored_by(sweep_grid.expand(TINY, grid), grid)[0].startswith(
         "grid field 'init': auto is he for relu, glorot for tanh: e.g. activation=relu,init=auto and"
     )
     # every member with a twin: refused, as a grid over a field no member uses is
@@ -259,30 +260,30 @@ def test_a_grid_over_init_warns_where_auto_is_one_of_its_values():
         ({"activation": ["sigmoid", "tanh"], "init": ["glorot", "auto"]}, "auto is glorot for sigmoid and tanh"),
     ):
         with pytest.raises(ConfigError, match=rf"^grid field 'init': {why}, so its values would train identical"):
-            sweep.expand(TINY, grid)
-    assert len(sweep.expand(TINY, {"init": ["auto", "glorot"]}, new=False)) == 2  # a saved sweep still reads
+            sweep_grid.expand(TINY, grid)
+    assert len(sweep_grid.expand(TINY, {"init": ["auto", "glorot"]}, new=False)) == 2  # a saved sweep still reads
 
 
 def test_a_warmup_only_some_members_use_is_accepted_and_one_none_uses_refused():
     """A warm-up set for a grid over schedules is used by its warmup_cosine members (the others ignore it, as
     sgd members ignore momentum); set where no member warms up, it would do nothing and is refused."""
     base = TINY.replace(epochs=3, warmup_epochs=1)
-    mixed = sweep.expand(base, {"schedule": ["cosine", "warmup_cosine"]})
+    mixed = sweep_grid.expand(base, {"schedule": ["cosine", "warmup_cosine"]})
     assert [(c.schedule, c.warmup_epochs) for c in mixed] == [("cosine", 1), ("warmup_cosine", 1)]
     grid = {"schedule": ["cosine", "warmup_cosine"], "warmup_epochs": [0, 1]}
-    assert len(sweep.expand(TINY.replace(epochs=3), grid)) == 4
+    assert len(sweep_grid.expand(TINY.replace(epochs=3), grid)) == 4
     assert (
         "e.g. schedule=cosine,warmup_epochs=0 and schedule=cosine,warmup_epochs=1 train the same network"
-        in (sweep.ignored_by(sweep.expand(TINY.replace(epochs=3), grid), grid)[0])
+        in (sweep_grid.ignored_by(sweep_grid.expand(TINY.replace(epochs=3), grid), grid)[0])
     )
     no_member = (
         r"^config field 'warmup_epochs' = 1: only schedule warmup_cosine uses it "
         r"\(schedule is cosine; schedule is constant\)$"
     )
     with pytest.raises(ConfigError, match=no_member):  # no member's doing: named by none
-        sweep.expand(base, {"schedule": ["cosine", "constant"]})
+        sweep_grid.expand(base, {"schedule": ["cosine", "constant"]})
     with pytest.raises(ConfigError, match="must be fewer than epochs"):  # the members that use it are checked
-        sweep.expand(base.replace(warmup_epochs=3), {"schedule": ["cosine", "warmup_cosine"]})
+        sweep_grid.expand(base.replace(warmup_epochs=3), {"schedule": ["cosine", "warmup_cosine"]})
 
 
 def test_cli_refuses_a_field_given_as_flag_and_in_the_grid(tmp_path, capsys):
@@ -311,19 +312,19 @@ def test_cli_refuses_a_field_given_as_flag_and_in_the_grid(tmp_path, capsys):
 
 def test_expand_names_members_and_groups_by_program():
     grid = {"activation": ["relu", "tanh"], "seed": [0, 1], "lr": [0.1, 0.3], "weight_decay": [0.0, 1e-4]}
-    configs = sweep.expand(TINY, grid)
+    configs = sweep_grid.expand(TINY, grid)
     assert len(configs) == 16
     assert configs[0].name == "activation=relu,seed=0,lr=0.1,weight_decay=0.0"
     assert configs[-1].name == "activation=tanh,seed=1,lr=0.3,weight_decay=0.0001"
-    groups = sweep.group(configs)
+    groups = sweep_grid.group(configs)
     # seed, lr and weight decay are data inside one program; the activation changes the program
     assert [len(g) for g in groups] == [8, 8]
     assert {c.activation for c in groups[0]} == {"relu"} and {c.activation for c in groups[1]} == {"tanh"}
 
-    hidden = sweep.group(sweep.expand(TINY, {"hidden": [(8,), (4, 4)], "seed": [0, 1]}))
+    hidden = sweep_grid.group(sweep_grid.expand(TINY, {"hidden": [(8,), (4, 4)], "seed": [0, 1]}))
     assert [[c.hidden for c in g] for g in hidden] == [[(8,), (8,)], [(4, 4), (4, 4)]]
     # the init scheme only sets the starting parameters (data): one program for all three
-    same = sweep.group(sweep.expand(TINY.replace(activation="relu"), {"init": ["auto", "he", "lecun"]}))
+    same = sweep_grid.group(sweep_grid.expand(TINY.replace(activation="relu"), {"init": ["auto", "he", "lecun"]}))
     assert [[c.init for c in g] for g in same] == [["auto", "he", "lecun"]]
 
 
@@ -862,7 +863,7 @@ def test_resume_refuses_a_base_field_that_only_some_members_use(tmp_path):
     (tmp_path / "sweep.json").write_text(json.dumps(spec))
 
     def check(base):
-        sweep._check_resume_spec(tmp_path, base, grid, sweep.expand(base, grid, new=False))
+        sweep._check_resume_spec(tmp_path, base, grid, sweep_grid.expand(base, grid, new=False))
 
     check(TINY)  # unchanged: accepted
     check(TINY.replace(keep_checkpoints=9))  # changes no result
@@ -1125,7 +1126,7 @@ def test_activation_sweep_experiment_is_the_video_network_by_activation_and_seed
     base, grid = mod.sweep_spec()
     assert base.replace(name="video") == video()
     assert grid == {"activation": list(ACTIVATIONS), "seed": [0, 1, 2, 3, 4]}
-    groups = sweep.group(sweep.expand(base, grid))
+    groups = sweep_grid.group(sweep_grid.expand(base, grid))
     assert [len(g) for g in groups] == [5] * len(ACTIVATIONS)  # one compiled ensemble per activation
     assert mod.sweep_spec(epochs=3)[0].epochs == 3
     # --seeds is a list, as in experiments/seeds.py
@@ -1155,8 +1156,8 @@ def test_a_diverged_members_best_epoch_comes_from_before_it_diverged(tmp_path, c
 
 def test_a_grid_over_the_evaluation_split_is_refused_before_training():
     with pytest.raises(ConfigError, match="grid field 'validation': a sweep reports every member on one split"):
-        sweep.normalize_grid({"validation": [False, True], "seed": [0]})
-    assert sweep.normalize_grid({"validation": [True]}) == {"validation": [True]}
+        sweep_grid.normalize_grid({"validation": [False, True], "seed": [0]})
+    assert sweep_grid.normalize_grid({"validation": [True]}) == {"validation": [True]}
 
 
 def test_members_csv_has_every_rows_columns():
@@ -1189,12 +1190,12 @@ def test_every_field_of_the_compiled_program_splits_the_groups():
     other = {"dataset": "fashion_mnist", "standardize": True, "hidden": (4,), "activation": "relu",
              "cost": "quadratic", "optimizer": "sgd", "schedule": "constant", "batch_size": 16, "epochs": 3,
              "data_seed": 1, "scan_unroll": 2}  # fmt: skip
-    assert set(other) | {"validation", "warmup_epochs"} == set(sweep.PROGRAM_FIELDS)
+    assert set(other) | {"validation", "warmup_epochs"} == set(config.PROGRAM_FIELDS)
     for field, value in other.items():
-        groups = sweep.group(sweep.expand(TINY, {field: [getattr(TINY, field), value], "seed": [0, 1]}))
+        groups = sweep_grid.group(sweep_grid.expand(TINY, {field: [getattr(TINY, field), value], "seed": [0, 1]}))
         assert [[getattr(c, field) for c in g] for g in groups] == [[getattr(TINY, field)] * 2, [value] * 2], field
-    warm = sweep.expand(TINY.replace(schedule="warmup_cosine", epochs=3), {"warmup_epochs": [0, 1]})
-    assert len(sweep.group(warm)) == 2
+    warm = sweep_grid.expand(TINY.replace(schedule="warmup_cosine", epochs=3), {"warmup_epochs": [0, 1]})
+    assert len(sweep_grid.group(warm)) == 2
 
 
 def test_a_group_saves_its_last_epoch_and_is_timed_once(tmp_path):
@@ -1264,17 +1265,17 @@ def test_the_python_api_takes_numpy_values_and_names_a_wrong_base_or_grid(tmp_pa
     """np.arange seeds and float32 learning rates are what a notebook has at hand; a wrong argument is one
     ConfigError, not a TypeError from deep inside."""
     grid = {"seed": np.arange(2), "lr": [np.float32(0.1), np.array(0.3, np.float32)], "hidden": [np.array([8])]}
-    assert sweep.normalize_grid(grid) == {"seed": [0, 1], "lr": [0.1, 0.3], "hidden": [(8,)]}
-    assert sweep.normalize_grid({"lr": np.logspace(-3, -1, 3)}) == {"lr": [0.001, 0.01, 0.1]}
+    assert sweep_grid.normalize_grid(grid) == {"seed": [0, 1], "lr": [0.1, 0.3], "hidden": [(8,)]}
+    assert sweep_grid.normalize_grid({"lr": np.logspace(-3, -1, 3)}) == {"lr": [0.001, 0.01, 0.1]}
     widths = {"hidden": [(w, w) for w in np.arange(16, 49, 16)]}
-    assert sweep.normalize_grid(widths) == {"hidden": [(16, 16), (32, 32), (48, 48)]}
-    assert all(type(s) is int for s in sweep.normalize_grid(grid)["seed"])
+    assert sweep_grid.normalize_grid(widths) == {"hidden": [(16, 16), (32, 32), (48, 48)]}
+    assert all(type(s) is int for s in sweep_grid.normalize_grid(grid)["seed"])
     with pytest.raises(ConfigError, match=r"^base: expected a Config \(e.g. nnjax.configs.video\(\)\), got 'video'"):
         sweep.run_sweep("video", {"seed": [0]}, tmp_path / "s")
     with pytest.raises(ConfigError, match=r"^grid: expected a dict of field: \[values\]"):
         sweep.run_sweep(TINY, [("seed", [0])], tmp_path / "s")
     with pytest.raises(ConfigError, match=r"field 'seed' has the wrong type: \[1\] \(expected an integer\)"):
-        sweep.normalize_grid({"seed": [np.int64(0), [1]]})
+        sweep_grid.normalize_grid({"seed": [np.int64(0), [1]]})
     with pytest.raises(ConfigError, match=r"value 16 is given twice \(a value's layers are joined by 'x'"):
-        sweep.parse_grid(["hidden=16,16"])
+        sweep_grid.parse_grid(["hidden=16,16"])
     assert not (tmp_path / "s").exists()

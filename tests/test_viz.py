@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from nnjax import sweep, viz
+from nnjax import sweep, sweep_grid, viz
 from nnjax.cli import main as cli_main
 from nnjax.config import Config
 from nnjax.errors import ConfigError
@@ -295,7 +295,7 @@ def test_group_curves_from_the_documented_columns_only():
         for epoch, a in enumerate(accs, 1):
             lines.append({"member": member, "epoch": epoch, "hidden": hidden, "seed": seed, "test_accuracy": a})
     lines[-1]["finite"] = False
-    assert sweep.varied_fields({"hidden": [[16, 16], [32, 32]], "seed": [0, 1]}) == ["hidden"]
+    assert sweep_grid.varied_fields({"hidden": [[16, 16], [32, 32]], "seed": [0, 1]}) == ["hidden"]
     curves = viz.group_curves(lines, ["hidden"], "test_accuracy")
     e, mean, lo, hi, n = curves["hidden=16x16"]
     assert n == 2 and list(e) == [1, 2]

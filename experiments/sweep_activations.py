@@ -69,7 +69,8 @@ def main(argv: list[str] | None = None, *, process: bool = False) -> int:
         exit_at_once_on_interrupt(interrupt_line)
     from nnjax.checkpoint import made_default_folder, removed_if_left_empty
     from nnjax.parallel import split_cpu_cores
-    from nnjax.sweep import SWEEPS_DIR, default_sweep_dir, load_sweep_spec, plural, run_sweep, summary_timing
+    from nnjax.sweep import SWEEPS_DIR, default_sweep_dir, load_sweep_spec, run_sweep
+    from nnjax.sweep_summary import plural, summary_timing
 
     split_cpu_cores()  # one CPU device per core: each ensemble's members are split over the cores
 

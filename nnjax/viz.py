@@ -30,6 +30,7 @@ import numpy as np
 from nnjax.errors import CheckpointError, ConfigError
 from nnjax.images import percent, predict
 from nnjax.sweep_grid import format_value, varied_fields
+from nnjax.sweep_summary import plural
 
 if TYPE_CHECKING:
     import argparse
@@ -534,8 +535,6 @@ def diverged_note(lines: list[dict[str, Any]], varied: Sequence[str], diverged: 
     """What a sweep figure that leaves out the ``diverged`` members says about them ("" for none):
     ``2 diverged members left out; no curve for lr=1000.0 (all its members diverged)``, naming every group
     (of ``lines``, by ``varied``) that has no member left."""
-    from nnjax.sweep import plural
-
     if not diverged:
         return ""
     note = f"{plural(len(diverged), 'diverged member')} left out"

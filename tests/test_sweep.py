@@ -19,7 +19,7 @@ import jax
 import numpy as np
 import pytest
 
-from nnjax import checkpoint, config, sweep, sweep_grid
+from nnjax import checkpoint, config, sweep, sweep_grid, sweep_summary
 from nnjax.cli import main as cli_main
 from nnjax.config import Config
 from nnjax.data import Splits
@@ -1166,7 +1166,7 @@ def test_members_csv_has_every_rows_columns():
         {"member": 0, "best_test_accuracy": 0.9, "diverged_epoch": None},
         {"member": 1, "best_val_accuracy": 0.8, "diverged_epoch": None},
     ]
-    text = sweep.members_csv(rows)
+    text = sweep_summary.members_csv(rows)
     assert text.splitlines()[0] == "member,best_test_accuracy,diverged_epoch,best_val_accuracy"
     assert text.splitlines()[1:] == ["0,0.9,,", "1,,,0.8"]
 

@@ -1,0 +1,243 @@
+"""A sweep's results as members.csv, summary.md (its table) and the summary dict ``run_sweep`` returns.
+
+``write_summary`` turns the groups' result.json contents and the sweep's metrics.jsonl lines into one row
+per member (``members.csv``) and one per setting — the varied grid fields other than seed — with the mean
+and spread over its members (``summary.md``, whose plot ``viz.plot_sweep_accuracy`` draws).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import statistics
+from pathlib import Path
+from typing import Any
+
+from nnjax.config import N_VALIDATION, Config, result_fields
+from nnjax.sweep_grid import format_value, grid_json, grid_text, json_value, varied_fields
+
+SUMMARY_FILES = ("members.csv", "summary.md", "accuracy.png")
+SPLIT_NAMES = {"test": "test", "val": "validation"}  # the evaluation splits, as the summary names them
+
+
+def _member_rows(configs, grid, results, lines) -> list[dict[str, Any]]:
+    """One row of members.csv per member: its group, grid values, final and best accuracy, time."""
+    by_member: dict[int, dict[str, Any]] = {}
+    for r in results:
+        for j, mid in enumerate(r["members"]):
+            by_member[mid] = {
+                "group": r["group"],
+                "k": r["k"],
+                "test_accuracy": r["test_accuracy"][j],
+                "diverged_epoch": r["diverged_epoch"][j],
+                "train_s": r["train_s"],
+                "split": r["eval_split"],
+            }
+    curves: dict[int, list[tuple[int, float | None]]] = {}
+    for m in lines:
+        split = "val" if "val_accuracy" in m else "test"
+        curves.setdefault(m["member"], []).append((m["epoch"], m[f"{split}_accuracy"]))
+    rows = []
+    for mid, cfg in enumerate(configs):
+        r = by_member[mid]
+        # a diverged member trains on inside its ensemble: only its epochs before the divergence count
+        last_good = r["diverged_epoch"] - 1 if r["diverged_epoch"] else math.inf
+        points = [(e, a) for e, a in sorted(curves.get(mid, [])) if a is not None and e <= last_good]
+        best_epoch, best_acc = max(points, key=lambda p: (p[1], -p[0])) if points else (None, None)
+        # --validation: the final parameters' validation accuracy (their last epoch's), which the table reports
+        final_val = {"final_val_accuracy": dict(points).get(cfg.epochs)} if r["split"] == "val" else {}
+        rows.append(
+            {
+                "member": mid,
+                "group": r["group"],
+                "name": cfg.name,
+                **{f: json_value(getattr(cfg, f)) for f in grid},
+                "final_test_accuracy": r["test_accuracy"],
+                **final_val,
+                "best_epoch": best_epoch,
+                f"best_{r['split']}_accuracy": best_acc,
+                "train_s": r["train_s"],
+                "ensemble_k": r["k"],
+                "diverged_epoch": r["diverged_epoch"],
+            }
+        )
+    return rows
+
+
+def members_csv(rows: list[dict[str, Any]]) -> str:
+    """members.csv: one line per member; None (also a grid's ``none``) is an empty cell, other grid values
+    are written as --grid takes them. The columns are every row's, in the order first seen, so rows need
+    not share them."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(dict.fromkeys(k for r in rows for k in r)), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if v is None else format_value(v) for k, v in row.items()})
+    return buf.getvalue()
+
+
+def _table_rows(
+    grid: dict[str, list], rows: list[dict[str, Any]], results: list[dict[str, Any]]
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """Members grouped by the varied grid fields other than seed (one table row each), with the mean and
+    std of their final accuracy on the split they were evaluated on each epoch (``{split}_accuracy_mean``)."""
+    varied = varied_fields(grid)
+    split = results[0]["eval_split"]
+    train_s = {r["group"]: r["train_s"] for r in results}
+    table: dict[tuple, list[dict[str, Any]]] = {}
+    for row in rows:
+        table.setdefault(tuple(format_value(row[f]) for f in varied), []).append(row)
+    out = []
+    for members in table.values():
+        ok = [m for m in members if m["diverged_epoch"] is None and m[f"final_{split}_accuracy"] is not None]
+        accs = [m[f"final_{split}_accuracy"] for m in ok]
+        best = [m["best_epoch"] for m in ok if m["best_epoch"] is not None]
+        out.append(
+            {
+                **{f: members[0][f] for f in varied},
+                "members": [m["member"] for m in members],
+                "n": len(members),
+                "n_diverged": len(members) - len(ok),
+                f"{split}_accuracy_mean": statistics.fmean(accs) if accs else None,
+                f"{split}_accuracy_std": statistics.stdev(accs) if len(accs) > 1 else None,  # none of one value
+                "best_epoch_median": statistics.median(best) if best else None,
+                "best_epoch_min": min(best) if best else None,
+                "best_epoch_max": max(best) if best else None,
+                # the wall time of the ensemble(s) these members trained in (shared with other rows)
+                "train_s": round(sum(train_s[g] for g in dict.fromkeys(m["group"] for m in members)), 3),
+            }
+        )
+    return varied, out
+
+
+def plural(n: int, noun: str) -> str:
+    """``1 group``, ``2 groups``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def markdown_table(varied: list[str], table: list[dict[str, Any]], split: str = "test") -> str:
+    """The summary table in Markdown; accuracy on ``split`` ("test" or "val")."""
+    head = [*varied, "members", f"{SPLIT_NAMES[split]} accuracy (%) mean ± std", "best epoch", "train time (s)"]
+    head.append("diverged")
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in table:
+        if r[f"{split}_accuracy_mean"] is None:
+            acc = "—"
+        else:
+            std = r[f"{split}_accuracy_std"]
+            acc = f"{100 * r[f'{split}_accuracy_mean']:.2f} ± {'—' if std is None else f'{100 * std:.2f}'}"
+        if r["best_epoch_median"] is None:
+            best = "—"
+        else:
+            best = f"{r['best_epoch_median']:g} ({r['best_epoch_min']}–{r['best_epoch_max']})"
+        cells = [*(format_value(r[f]) for f in varied), str(r["n"]), acc, best, f"{r['train_s']:.1f}"]
+        cells.append(f"{r['n_diverged']}/{r['n']}")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def timing_text(wall_s: float, train_s: float, compile_s: float, resumed: bool = False) -> str:
+    """``wall 8.0 s (training 7.0 s, compilation 1.2 s)``; after a resume, wall is this session's only."""
+    if resumed:
+        return (
+            f"wall {wall_s:.1f} s for this --resume (training {train_s:.1f} s over every session, "
+            f"compilation {compile_s:.1f} s at each group's last start)"
+        )
+    return f"wall {wall_s:.1f} s (training {train_s:.1f} s, compilation {compile_s:.1f} s)"
+
+
+def summary_timing(summary: dict[str, Any]) -> str:
+    """``timing_text`` of a ``run_sweep`` summary."""
+    return timing_text(summary["wall_s"], summary["train_s"], summary["compile_s"], summary.get("resumed", False))
+
+
+def _placement(results: list[dict[str, Any]]) -> str:
+    """How the groups used the devices, e.g. "members split over 2 devices"."""
+    n = max(r["n_devices"] for r in results)
+    if n == 1:
+        return "1 device"
+    how = "members split" if results[0].get("split") == "members" else "each mini-batch split"
+    return f"{how} over up to {n} devices"
+
+
+def write_summary(
+    sweep_dir: Path,
+    base: Config,
+    configs: list[Config],
+    grid: dict[str, list],
+    results: list[dict[str, Any]],
+    lines: list[dict[str, Any]],
+    wall_s: float,
+    resumed: bool = False,
+    write: bool = True,
+) -> dict[str, Any]:
+    """Write members.csv, summary.md and accuracy.png (``SUMMARY_FILES``; not with ``write=False``) from
+    the groups' results and the sweep's metrics.jsonl ``lines``; return the summary.
+
+    ``wall_s`` is this call's; with ``resumed`` the training and compilation times also hold earlier
+    sessions', so the text says which is which."""
+    from nnjax import checkpoint
+
+    rows = _member_rows(configs, grid, results, lines)
+    varied, table = _table_rows(grid, rows, results)
+    split = results[0]["eval_split"]
+
+    if write:
+        checkpoint.write_atomic(sweep_dir / "members.csv", members_csv(rows).encode())
+
+    from nnjax.viz import plot_sweep_accuracy
+
+    diverged = {r["member"] for r in rows if r["diverged_epoch"] is not None}  # left out, as in the table
+    if write:  # the figure's title says how many were left out, and which groups lost every member
+        plot_sweep_accuracy(lines, varied, sweep_dir / "accuracy.png", split, diverged=diverged)
+    md = markdown_table(varied, table, split)
+    device = results[0]["device"]
+    train_total = sum(r["train_s"] for r in results)
+    compile_total = sum(r["compile_s"] for r in results)
+    grid_str = grid_text(grid)
+    # init unresolved: "auto" means each member's activation picks its own scheme; scan_unroll as given
+    as_given = {"init": base.init, "scan_unroll": base.scan_unroll}
+    doc = (
+        f"# Sweep {sweep_dir.name}\n\n"
+        f"Base config `{base.name}` with grid `{grid_str}`: {plural(len(configs), 'member')} in "
+        f"{plural(len(results), 'group')} (one compiled ensemble each).\n\n"
+        f"Base config fields (the grid's own left out): "
+        f"`{json.dumps({k: v for k, v in {**result_fields(base), **as_given}.items() if k not in grid})}`\n\n"
+        + md
+        + (
+            "\nTest accuracy: final parameters on the official test split"
+            if split == "test"
+            else f"\nValidation accuracy: final parameters on the {N_VALIDATION:,} held-out training images "
+            "(--validation; members.csv also has each member's final test accuracy)"
+        )
+        + "; mean ± sample std over the members that did not diverge. "
+        "Best epoch: median (min–max) of the epoch with the highest "
+        f"{SPLIT_NAMES[split]} accuracy. Train time: wall time of the ensemble the members trained in "
+        "(all members of a group train at once; compilation not included). A member agrees with the same member "
+        "trained alone, or in a grid with other members beside it, to rounding that training amplifies, not bit "
+        "for bit: compare members of one sweep.\n\n"
+        f"Wall time: {timing_text(wall_s, train_total, compile_total, resumed).removeprefix('wall ')} "
+        f"on {device} ({os.cpu_count()} CPU cores visible), {_placement(results)}.\n\n"
+        "![accuracy per epoch](accuracy.png)\n"
+    )
+    if write:
+        checkpoint.write_atomic(sweep_dir / "summary.md", doc.encode())
+    return {
+        "sweep_dir": str(sweep_dir),
+        "n_members": len(configs),
+        "n_groups": len(results),
+        "wall_s": round(wall_s, 3),
+        "resumed": resumed,
+        "train_s": round(train_total, 3),
+        "compile_s": round(compile_total, 3),
+        "device": device,
+        "grid": grid_json(grid),
+        "varied": varied,
+        "rows": table,
+        "members": rows,
+        "groups": results,
+        "table": md,
+    }

@@ -207,28 +207,120 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    """``nnjax sweep``: see ``sweep.cli_main``."""
+    """``nnjax sweep``: build the base config and grid from the flags (or the sweep folder), run it,
+    print the table (or JSON)."""
+    from nnjax import sweep  # its run_sweep is called through the module (tests replace it)
     from nnjax.parallel import maybe_initialize_distributed, split_cpu_cores
-    from nnjax.sweep import cli_main
 
     # Before anything touches a device: multi-host start, or else one CPU device per core.
     if not maybe_initialize_distributed():
         split_cpu_cores()
-    return cli_main(args)
+    from nnjax import checkpoint
+    from nnjax.config import check_warmup_given
+    from nnjax.sweep_grid import expand, format_value, grid_text, parse_grid, unused_by_every
+    from nnjax.sweep_summary import plural, summary_timing
+
+    args.default_out = []  # a default folder and the parents made for it: removed again while still empty
+    if args.resume:
+        check_resume_flags(args, "sweep")
+        base, grid = sweep.load_sweep_spec(args.resume)
+        if args.grid and parse_grid(args.grid) != grid:
+            raise ConfigError(
+                f"{args.resume}: --resume with a different --grid than the sweep was started with ({grid_text(grid)}; "
+                "leave --grid out to continue it)"
+            )
+    else:
+        grid = parse_grid(args.grid)
+    flags = field_overrides(args)
+    if both := [f for f in grid if f in flags]:
+        f = both[0]
+        fix = f"leave out {flag_name(f)} (a resumed sweep keeps its grid)" if args.resume else f"give {f} once"
+        raise ConfigError(
+            f"{flag_name(f)} {flags[f]}: {f} is swept by the grid ({f}={','.join(map(format_value, grid[f]))}), "
+            f"whose values would replace the flag's; {fix}"
+        )
+    if args.resume:
+        base = apply_overrides(base, flags)
+        out = args.resume
+    else:
+        with blame_config_file(args, also_set=grid):
+            base = config_from_args(args)
+            if "warmup_cosine" in grid.get("schedule", [base.schedule]):  # a member's schedule, by flag or grid
+                check_warmup_given(base.replace(schedule="warmup_cosine"), [*flags, *grid])
+            members = expand(base, grid)  # a bad member is refused before a default folder is made
+            for field in flags:  # a flag no member uses, set to something else than "none of it" (warm-up: expand)
+                why = unused_by_every(field, members)
+                if why and getattr(base, field) != NEUTRAL[field]:
+                    raise ConfigError(f"config field {field!r} = {getattr(base, field)!r}: {why}")  # as train says
+            if args.out is None:  # chosen here, so that an interrupt can name it
+                args.default_out = checkpoint.made_default_folder(
+                    lambda: sweep.default_sweep_dir(base), sweep.SWEEPS_DIR
+                )
+                args.out = str(args.default_out[0])
+        out = args.out
+    with checkpoint.removed_if_left_empty(args.default_out):
+        summary = sweep.run_sweep(
+            base, grid, out, resume=bool(args.resume), progress=not args.no_progress, shard_members=args.shard_members
+        )
+    args.finished = True  # a Ctrl-C from here on (printing, exiting) says the sweep is complete
+    if args.json:
+        _print_json({k: v for k, v in summary.items() if k != "table"})
+    else:
+        print(f"sweep folder: {summary['sweep_dir']}")
+        print(summary["table"], end="")
+        print(
+            f"{plural(summary['n_members'], 'member')} in {plural(summary['n_groups'], 'group')}: "
+            f"{summary_timing(summary)} "
+            f"on {summary['device']}"
+        )
+    return 0
 
 
 def cmd_viz(args: argparse.Namespace) -> int:
-    """``nnjax viz``: see ``viz.cli_main``."""
-    from nnjax.viz import cli_main
+    """``nnjax viz RUN_DIR [--digits I,J] [--max-neurons 64] [--out DIR]`` (or ``SWEEP_DIR [--member N]``):
+    write the PNGs, print their paths."""
+    from nnjax import viz
 
-    return cli_main(args)
+    run_dir = Path(args.run_dir)
+    is_sweep = (run_dir / "sweep.json").exists()
+    if is_sweep and args.member is None:
+        if args.digits is not None:
+            print(
+                "nnjax: warning: --digits applies to run folders; a sweep folder gets learning curves", file=sys.stderr
+            )
+        for p in viz.render_sweep(run_dir, args.out):
+            _print_path(p)
+    else:
+        kw = {"digits": args.digits, "max_neurons": args.max_neurons, "member": args.member}
+        kw |= {"data_dir": args.data_dir, "tfds_dir": args.tfds_dir}
+        viz.render_run(run_dir, args.out, **kw, on_written=_print_path)
+    return 0
+
+
+def _print_path(path: Path) -> None:
+    """Print a written figure's path; a reader that stops reading (``nnjax viz RUN | head -1``) does not
+    stop the figures: the rest of the output goes to /dev/null."""
+    try:
+        print(path, flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    """``nnjax predict``: see ``images.cli_main``."""
-    from nnjax.images import cli_main
+    """``nnjax predict RUN_DIR IMAGE... [--json] [--member N]``: one line per image; exit 1 if any image failed."""
+    from nnjax import images
 
-    return cli_main(args)
+    failed = 0
+    for r in images.predict_files(args.run_dir, args.images, args.member):
+        if isinstance(r, images.Failure):
+            failed += 1
+            sys.stdout.flush()
+            print(f"nnjax: error: {r.message}", file=sys.stderr, flush=True)
+            if args.json:  # every file gets its line, so a script can match them up
+                print(json.dumps({"file": r.file, "error": r.message}), flush=True)
+        else:
+            print(json.dumps(r.to_json()) if args.json else r.line(), flush=True)
+    return 1 if failed else 0
 
 
 class OneLineParser(argparse.ArgumentParser):

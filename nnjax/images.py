@@ -9,9 +9,7 @@ reaches the network looking like the digits it was trained on.
 
 from __future__ import annotations
 
-import json
 import struct
-import sys
 import warnings
 import zlib
 from dataclasses import dataclass
@@ -23,8 +21,6 @@ import numpy as np
 from nnjax.errors import DataError
 
 if TYPE_CHECKING:
-    import argparse
-
     from nnjax.config import Config
 
 FIELD = 28  # MNIST's image side
@@ -282,18 +278,3 @@ def predict_files(run_dir: str | Path, files: list[str], member: int | None = No
         (digit,), (p_10,) = predict(params, cfg, digit_784[None])
         results.append(Prediction(f, int(digit), [float(p) for p in p_10]))  # unrounded
     return results
-
-
-def cli_main(args: argparse.Namespace) -> int:
-    """``nnjax predict RUN_DIR IMAGE... [--json] [--member N]``: one line per image; exit 1 if any image failed."""
-    failed = 0
-    for r in predict_files(args.run_dir, args.images, args.member):
-        if isinstance(r, Failure):
-            failed += 1
-            sys.stdout.flush()
-            print(f"nnjax: error: {r.message}", file=sys.stderr, flush=True)
-            if args.json:  # every file gets its line, so a script can match them up
-                print(json.dumps({"file": r.file, "error": r.message}), flush=True)
-        else:
-            print(json.dumps(r.to_json()) if args.json else r.line(), flush=True)
-    return 1 if failed else 0

@@ -36,11 +36,8 @@ import numpy as np
 from nnjax.config import (
     CONFIG_FORMAT,
     FIELD_NAMES,
-    NEUTRAL,
     Config,
-    apply_overrides,
     auto_unroll_as_0,
-    check_warmup_given,
     from_dict,
     is_number,
     result_fields,
@@ -51,7 +48,6 @@ from nnjax.memory import check_memory
 from nnjax.sweep_grid import (
     GROUP_FIELDS,
     expand,
-    format_value,
     grid_json,
     grid_text,
     group,
@@ -59,14 +55,10 @@ from nnjax.sweep_grid import (
     json_value,
     member_name,
     normalize_grid,
-    parse_grid,
-    unused_by_every,
 )
-from nnjax.sweep_summary import SPLIT_NAMES, SUMMARY_FILES, plural, summary_timing, write_summary
+from nnjax.sweep_summary import SPLIT_NAMES, SUMMARY_FILES, write_summary
 
 if TYPE_CHECKING:
-    import argparse
-
     from nnjax.data import Splits
     from nnjax.model import Params
 
@@ -806,68 +798,3 @@ def run_sweep(
         return write_summary(
             sweep_dir, base, configs, grid, results, lines, wall_s=wall_s, resumed=resume, write=not kept
         )
-
-
-# --------------------------------------------------------------------------------------------------
-# Command line
-# --------------------------------------------------------------------------------------------------
-
-
-def cli_main(args: argparse.Namespace) -> int:
-    """``nnjax sweep``: build the base config and grid from the flags (or the sweep folder), run it,
-    print the table (or JSON)."""
-    from nnjax import checkpoint
-    from nnjax.cli import blame_config_file, check_resume_flags, config_from_args, field_overrides, flag_name
-
-    args.default_out = []  # a default folder and the parents made for it: removed again while still empty
-    if args.resume:
-        check_resume_flags(args, "sweep")
-        base, grid = load_sweep_spec(args.resume)
-        if args.grid and parse_grid(args.grid) != grid:
-            raise ConfigError(
-                f"{args.resume}: --resume with a different --grid than the sweep was started with ({grid_text(grid)}; "
-                "leave --grid out to continue it)"
-            )
-    else:
-        grid = parse_grid(args.grid)
-    flags = field_overrides(args)
-    if both := [f for f in grid if f in flags]:
-        f = both[0]
-        fix = f"leave out {flag_name(f)} (a resumed sweep keeps its grid)" if args.resume else f"give {f} once"
-        raise ConfigError(
-            f"{flag_name(f)} {flags[f]}: {f} is swept by the grid ({f}={','.join(map(format_value, grid[f]))}), "
-            f"whose values would replace the flag's; {fix}"
-        )
-    if args.resume:
-        base = apply_overrides(base, flags)
-        out = args.resume
-    else:
-        with blame_config_file(args, also_set=grid):
-            base = config_from_args(args)
-            if "warmup_cosine" in grid.get("schedule", [base.schedule]):  # a member's schedule, by flag or grid
-                check_warmup_given(base.replace(schedule="warmup_cosine"), [*flags, *grid])
-            members = expand(base, grid)  # a bad member is refused before a default folder is made
-            for field in flags:  # a flag no member uses, set to something else than "none of it" (warm-up: expand)
-                why = unused_by_every(field, members)
-                if why and getattr(base, field) != NEUTRAL[field]:
-                    raise ConfigError(f"config field {field!r} = {getattr(base, field)!r}: {why}")  # as train says
-            if args.out is None:  # chosen here, so that an interrupt can name it
-                args.default_out = checkpoint.made_default_folder(lambda: default_sweep_dir(base), SWEEPS_DIR)
-                args.out = str(args.default_out[0])
-        out = args.out
-    with checkpoint.removed_if_left_empty(args.default_out):
-        summary = run_sweep(
-            base, grid, out, resume=bool(args.resume), progress=not args.no_progress, shard_members=args.shard_members
-        )
-    args.finished = True  # a Ctrl-C from here on (printing, exiting) says the sweep is complete
-    if args.json:
-        print(json.dumps({k: v for k, v in summary.items() if k != "table"}, indent=2))
-    else:
-        print(f"sweep folder: {summary['sweep_dir']}")
-        print(summary["table"], end="")
-        print(
-            f"{plural(summary['n_members'], 'member')} in {plural(summary['n_groups'], 'group')}: "
-            f"{summary_timing(summary)} "
-            f"on {summary['device']}"
-        )
-    return 0

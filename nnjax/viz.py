@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import io
 import math
-import os
 import sys
 import textwrap
 from collections.abc import Callable, Collection, Sequence
@@ -33,8 +32,6 @@ from nnjax.sweep_grid import format_value, varied_fields
 from nnjax.sweep_summary import plural
 
 if TYPE_CHECKING:
-    import argparse
-
     from nnjax.config import Config
     from nnjax.data import Splits
 
@@ -840,31 +837,3 @@ def render_run(
     done(plot_confusion(y_N, pred_N, out / "confusion.png"))
     done(plot_mistakes(x_Nx784, y_N, pred_N, p_Nx10, out / "mistakes.png"))
     return written
-
-
-def cli_main(args: argparse.Namespace) -> int:
-    """``nnjax viz RUN_DIR [--digits I,J] [--max-neurons 64] [--out DIR]`` (or ``SWEEP_DIR [--member N]``):
-    write the PNGs, print their paths."""
-    run_dir = Path(args.run_dir)
-    is_sweep = (run_dir / "sweep.json").exists()
-    if is_sweep and args.member is None:
-        if args.digits is not None:
-            print(
-                "nnjax: warning: --digits applies to run folders; a sweep folder gets learning curves", file=sys.stderr
-            )
-        for p in render_sweep(run_dir, args.out):
-            _print_path(p)
-    else:
-        kw = {"digits": args.digits, "max_neurons": args.max_neurons, "member": args.member}
-        kw |= {"data_dir": args.data_dir, "tfds_dir": args.tfds_dir}
-        render_run(run_dir, args.out, **kw, on_written=_print_path)
-    return 0
-
-
-def _print_path(path: Path) -> None:
-    """Print a written figure's path; a reader that stops reading (``nnjax viz RUN | head -1``) does not
-    stop the figures: the rest of the output goes to /dev/null."""
-    try:
-        print(path, flush=True)
-    except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

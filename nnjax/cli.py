@@ -21,17 +21,12 @@ from nnjax.config import (
     Config,
     apply_overrides,
     check_given,
+    flag_name,
     read_config_file,
     unused_fields,
     without_unused,
 )
 from nnjax.errors import ConfigError, NnjaxError
-
-
-def flag_name(field: str) -> str:
-    """The command-line flag of a config field: weight_decay → --weight-decay."""
-    return "--" + field.replace("_", "-")
-
 
 # Fields whose names live in registries that import jax: their flags' help lists the names only when it is
 # shown, so building the parser (and `nnjax --help`) never imports jax.

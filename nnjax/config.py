@@ -119,6 +119,11 @@ def _field_types() -> dict[str, Any]:
 FIELD_NAMES = tuple(f.name for f in fields(Config))
 
 
+def flag_name(field: str) -> str:
+    """The command-line flag of a config field: weight_decay → --weight-decay."""
+    return "--" + field.replace("_", "-")
+
+
 def parse_value(field: str, text: str) -> Any:
     """Parse the text of a flag or grid value for ``field``; a bad value names field and value."""
     types_ = _field_types()

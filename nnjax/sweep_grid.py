@@ -20,6 +20,7 @@ from nnjax.config import (
     PROGRAM_FIELDS,
     WHAT_TRAINS_NOTES,
     Config,
+    flag_name,
     from_dict,
     parse_value,
     unused_fields,
@@ -150,7 +151,7 @@ def expand(base: Config, grid: dict[str, Sequence[Any]], new: bool = True) -> li
             why = NO_RESULT_GRID.get(field, "it")
             raise ConfigError(
                 f"grid field {field!r}: {why} changes no result (a grid over it trains identical networks); "
-                f"give it once for the whole sweep (--{field.replace('_', '-')})"
+                f"give it once for the whole sweep ({flag_name(field)})"
             )
     configs = []
     for values in itertools.product(*grid.values()):

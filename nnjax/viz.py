@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from nnjax.data import Splits
 
 DPI = 100
-N_CLASSES = 10
 CELLS_UP_TO = 32  # layers up to this wide are drawn as separate cells; wider ones as a heat strip
 STRIP_COLS = 256  # a heat strip wraps onto more rows beyond this, so every neuron keeps its own pixel
 N_MISTAKES = 32  # 4 rows × 8
@@ -98,9 +97,9 @@ def _legend_below(fig, handles: list, labels: list[str]) -> float:
     return band
 
 
-def _grid_shape(n: int, max_cols: int = 8) -> tuple[int, int]:
-    """(rows, cols) of a near-square grid for n panels, at most ``max_cols`` wide."""
-    cols = min(max_cols, max(1, math.ceil(math.sqrt(n))))
+def _grid_shape(n: int) -> tuple[int, int]:
+    """(rows, cols) of a near-square grid for n panels, at most 8 wide."""
+    cols = min(8, max(1, math.ceil(math.sqrt(n))))
     return math.ceil(n / cols), cols
 
 
@@ -125,9 +124,11 @@ def layer_activations(params: list, cfg: Config, x_Dx784: np.ndarray) -> list[np
     return [np.asarray(a) for a in jax.device_get(acts)]
 
 
-def confusion_matrix(y_N: np.ndarray, pred_N: np.ndarray, n_classes: int = N_CLASSES) -> np.ndarray:
+def confusion_matrix(y_N: np.ndarray, pred_N: np.ndarray) -> np.ndarray:
     """counts_CxC: row = true class, column = predicted class."""
-    counts = np.zeros((n_classes, n_classes), np.int64)
+    from nnjax.model import N_CLASSES  # not at the top: nnjax.model imports jax, which viz imports only when used
+
+    counts = np.zeros((N_CLASSES, N_CLASSES), np.int64)
     np.add.at(counts, (np.asarray(y_N), np.asarray(pred_N)), 1)
     return counts
 
@@ -150,6 +151,8 @@ def confident_mistakes(y_N: np.ndarray, pred_N: np.ndarray, p_Nx10: np.ndarray, 
 
 def default_digits(y_N: np.ndarray) -> list[int]:
     """The index of the first test image of each class present (one of each digit, in class order)."""
+    from nnjax.model import N_CLASSES
+
     return [int(np.flatnonzero(y_N == c)[0]) for c in range(N_CLASSES) if np.any(y_N == c)]
 
 
@@ -163,7 +166,6 @@ def plot_weights(
     b_N: np.ndarray,
     path: Path,
     max_neurons: int = 64,
-    title: str = "",
     subject: str = "",
     output_layer: bool = False,
 ) -> Path:
@@ -182,7 +184,7 @@ def plot_weights(
     rows, cols = _grid_shape(n)
     vmax = float(np.percentile(np.abs(W_Nx784), 99)) or 1.0
     shown = f"all {n_total}" if n == n_total else f"the first {n} of {n_total}"
-    title = title or (
+    title = (
         f"{'Output' if unit == 'digit' else 'First-layer'} weights{' of ' * bool(subject)}{subject}: "
         f"{shown} {unit}s (green +, pink −, white 0)"
     )
@@ -264,6 +266,7 @@ def plot_activation_flow(
     import matplotlib.style
 
     from nnjax.costs import probabilities
+    from nnjax.model import N_CLASSES
 
     acts = layer_activations(params, cfg, x_Dx784)
     hidden, z_Dx10 = acts[1:-1], acts[-1]
@@ -356,13 +359,15 @@ def plot_activation_flow(
         return _save(fig, path)
 
 
-def plot_confusion(y_N: np.ndarray, pred_N: np.ndarray, path: Path, title: str = "") -> Path:
+def plot_confusion(y_N: np.ndarray, pred_N: np.ndarray, path: Path) -> Path:
     """Confusion matrix (counts) with per-class accuracy at the right; size 7.6 × 6.6 in.
 
     Correct counts (the diagonal) are shaded green, mistakes red by their own scale so the rare
     confusions stay visible next to diagonals a hundred times larger.
     """
     from matplotlib.colors import to_rgba
+
+    from nnjax.model import N_CLASSES
 
     counts = confusion_matrix(y_N, pred_N)
     row_total = counts.sum(axis=1)
@@ -407,9 +412,7 @@ def plot_confusion(y_N: np.ndarray, pred_N: np.ndarray, path: Path, title: str =
     ax.tick_params(which="minor", length=0)
     total = int(counts.sum())
     accuracy = np.trace(counts) / total if total else float("nan")
-    ax.set_title(
-        title or f"Confusion matrix: {100 * accuracy:.2f} % of {total:,} test images right", fontsize=11, pad=22
-    )
+    ax.set_title(f"Confusion matrix: {100 * accuracy:.2f} % of {total:,} test images right", fontsize=11, pad=22)
     return _save(fig, path)
 
 
@@ -780,6 +783,7 @@ def render_run(
     """
     from nnjax.checkpoint import check_writable_folder
     from nnjax.data import load_splits
+    from nnjax.model import layer_sizes
     from nnjax.run import load_network
     from nnjax.train import unstack
 
@@ -796,7 +800,7 @@ def render_run(
     check_writable_folder(out)
     lines, no_curves = _curve_lines(run_dir / "metrics.jsonl", member)
     params = [{k: np.asarray(v) for k, v in layer.items()} for layer in unstack(params_K, 0)]
-    sizes = "-".join(map(str, [784, *cfg.hidden, N_CLASSES]))
+    sizes = "-".join(map(str, layer_sizes(cfg.hidden)))
     name = f"{title} ({sizes}, {cfg.activation}, epoch {epoch})"
     written: list[Path] = []
 

@@ -3,7 +3,7 @@
     python benchmarks/profile_epoch.py            # config b: 784-16-16-10 ReLU, Adam, batch 32
 
 Times (median of 7 calls, compiled, on device arrays) of the parts of one epoch: the shuffle (jax's
-``random.permutation`` vs nnjax's ``train.permutation``), the evaluation of the 10,000 test images, the
+``random.permutation`` vs nnjax's ``shuffle.permutation``), the evaluation of the 10,000 test images, the
 first layer's forward and forward+backward over every mini-batch (the bulk of the arithmetic), and the
 whole ``make_epoch`` program. Needs the MNIST arrays (TFDS_DATA_DIR or NNJAX_DATA_DIR).
 """
@@ -20,7 +20,8 @@ import numpy as np
 from nnjax.activations import get_activation
 from nnjax.config import Config
 from nnjax.data import load_splits, prepare_images
-from nnjax.train import epoch_key, init_state, make_epoch, make_evaluate, permutation, to_device
+from nnjax.shuffle import permutation
+from nnjax.train import epoch_key, init_state, make_epoch, make_evaluate, to_device
 
 
 def median_s(fn, *args, reps: int = 7) -> float:
@@ -79,7 +80,7 @@ def main() -> None:
     epoch = make_epoch(cfg, n)
     rows = [
         ("jax.random.permutation(key, 60000)", median_s(lambda k: jax.random.permutation(k, n), key)),
-        ("nnjax train.permutation(key, 60000) (same result)", median_s(lambda k: permutation(k, n), key)),
+        ("nnjax shuffle.permutation(key, 60000) (same result)", median_s(lambda k: permutation(k, n), key)),
         ("evaluate: 10,000 test images", median_s(make_evaluate(cfg), state.params, x_test, y_test)),
         (f"first layer forward, {steps} batches of {B}", median_s(first_layer_fwd, W_16x784, x_train)),
         (f"first layer forward+backward, {steps} batches", median_s(first_layer_fwd_bwd, W_16x784, x_train)),

@@ -5,7 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from nnjax.train import _stable_argsort_u32, permutation
+from nnjax.shuffle import _stable_argsort_u32, permutation
 
 
 @pytest.mark.parametrize("n", [1, 2, 7, 1000, 60000, 65537])

@@ -4,6 +4,15 @@ A single run is an ensemble of one. Members are stacked on a leading axis K (``p
 training step is ``jax.vmap``-ed over it; every member sees the same shuffled mini-batches, so the
 first layer of all K networks is one wide matrix product. Inside a member, the loss is the per-image
 cost of ``forward_one`` vmapped over the mini-batch and averaged.
+
+A whole run (data, the loop over epochs, checkpoints, metrics, resume) is trained by
+``run.train_and_evaluate`` in run.py, not here, and a sweep's ensembles by ``nnjax sweep`` (sweep.py);
+both call ``init_state`` and ``compile_epoch`` / ``compile_ensemble``, then the compiled epoch once per epoch.
+
+Reading order: ``TrainState`` and ``init_state``; ``make_epoch``, the training step (``member_step``,
+vmapped over members) inside a ``lax.scan`` over one epoch's mini-batches; the epoch's small parts;
+stacking members; placing state and data on devices and compiling; evaluation; the row-sharded data
+paths. The shuffle itself is ``shuffle.permutation``.
 """
 
 from __future__ import annotations
@@ -37,41 +46,6 @@ class TrainState(NamedTuple):
     opt_state: Any
 
 
-def stack(trees: Sequence[Any]) -> Any:
-    """Stack a list of identical pytrees on a new leading axis (on the host: one transfer per leaf).
-
-    For plain arrays (parameters, optimiser states): the result is uncommitted to any device, and weak
-    types become strong; typed PRNG keys are not supported.
-    """
-    host = jax.device_get(list(trees))
-    return jax.tree_util.tree_map(lambda *xs: jnp.asarray(np.stack(xs)), *host)
-
-
-def unstack(tree: Any, k: int) -> Any:
-    """Member ``k`` of a stacked pytree."""
-    return jax.tree_util.tree_map(lambda x: x[k], tree)
-
-
-def check_same_program(configs: Sequence[Config]) -> Config:
-    """Configs trained as one ensemble must agree on every field that changes the program."""
-    first = configs[0]
-    for cfg in configs[1:]:
-        for field in PROGRAM_FIELDS:
-            if getattr(cfg, field) != getattr(first, field):
-                raise ConfigError(
-                    f"ensemble members differ in {field!r} ({getattr(first, field)!r} vs "
-                    f"{getattr(cfg, field)!r}): that needs separate compiled programs"
-                )
-    return first
-
-
-def steps_per_epoch(cfg: Config, n_train: int) -> int:
-    """Full mini-batches per epoch (the last partial batch of a shuffle is dropped)."""
-    if cfg.batch_size > n_train:
-        raise ConfigError(f"config field 'batch_size' = {cfg.batch_size}: larger than the {n_train} training images")
-    return n_train // cfg.batch_size
-
-
 def init_state(configs: Sequence[Config], n_train: int) -> TrainState:
     """Stacked initial parameters (from each member's ``seed``) and optimiser states."""
     cfg0 = check_same_program(configs)
@@ -83,135 +57,6 @@ def init_state(configs: Sequence[Config], n_train: int) -> TrainState:
 
     hyper_K = [np.array([getattr(c, f) for c in configs], np.float32) for f in ("lr", "weight_decay", "momentum")]
     return TrainState(params_K, jax.jit(jax.vmap(member_opt_state))(params_K, *hyper_K))
-
-
-def epoch_key(cfg: Config, epoch: int) -> jax.Array:
-    """The shuffle key of ``epoch`` (0-based): a pure function of data_seed and epoch, so resume
-    needs nothing but the epoch number to continue the same data order.
-
-    Known, kept: ``fold_in(key(s), e)`` is the same key as ``split(key(s), n)[e]``, which
-    ``model.init_params`` uses for layer e. When seed == data_seed (the default, 0 and 0), epochs 0 to
-    L-1 therefore shuffle with keys that init also drew from (threefry keeps the numbers unrelated in
-    practice). Separating the two roots would change every data order, and with it every figure measured.
-    """
-    return jax.random.fold_in(jax.random.key(cfg.data_seed), epoch)
-
-
-def _norm(tree: Any) -> jax.Array:
-    """Euclidean norm of all a pytree's numbers together (the same as optax.global_norm)."""
-    return jnp.sqrt(sum(jnp.sum(jnp.square(x)) for x in jax.tree_util.tree_leaves(tree)))
-
-
-def _tree_finite(tree: Any) -> jax.Array:
-    return jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in jax.tree_util.tree_leaves(tree)]))
-
-
-def make_evaluate(
-    cfg: Config,
-    batch_sharding: jax.sharding.NamedSharding | None = None,
-    *,
-    shard_data: bool = False,
-    n: int | None = None,
-) -> Callable:
-    """evaluate(params_K, x_Nx784 uint8, y_N) → (loss_K, accuracy_K) over the whole split.
-
-    ``batch_sharding`` (as in ``make_epoch``) splits each chunk of images across devices. With
-    ``shard_data`` the arrays are instead sharded by rows over ``batch_sharding``'s mesh and padded
-    (``parallel.shard_rows``): each device evaluates the rows it holds, in chunks, and the sums are
-    added across devices; only the first ``n`` rows count (the split's real rows, or fewer).
-    """
-    σ, cost = get_activation(cfg.activation), get_cost(cfg.cost)
-    constrain = None if shard_data else batch_sharding  # inside shard_map every array is already one device's
-
-    def member_sums(params: Params, x_CxNx784: jax.Array, y_CxN: jax.Array, w_CxN: jax.Array):
-        def chunk(carry, xyw):
-            x, y, w = xyw
-            if constrain is not None:
-                x, y, w = (jax.lax.with_sharding_constraint(a, constrain) for a in (x, y, w))
-            z_Nx10 = forward(params, prepare_images(x, cfg.standardize), σ)
-            loss_N = jax.vmap(cost)(z_Nx10, y)
-            correct_N = jnp.argmax(z_Nx10, axis=-1) == y
-            return (carry[0] + jnp.sum(loss_N * w), carry[1] + jnp.sum(correct_N * w)), None
-
-        (loss, correct), _ = jax.lax.scan(chunk, (0.0, 0.0), (x_CxNx784, y_CxN, w_CxN))
-        return loss, correct
-
-    def member(params: Params, x_CxNx784: jax.Array, y_CxN: jax.Array, w_CxN: jax.Array):
-        loss, correct = member_sums(params, x_CxNx784, y_CxN, w_CxN)
-        counted = jnp.sum(w_CxN)  # the real images, not the padding
-        return loss / counted, correct / counted
-
-    if shard_data:
-        return _row_sharded_evaluate(member_sums, batch_sharding.mesh, n)
-
-    def evaluate(params_K: Params, x_Nx784: jax.Array, y_N: jax.Array):
-        rows = x_Nx784.shape[0]
-        size = min(EVAL_CHUNK, rows)
-        if batch_sharding is not None:
-            size += -size % batch_sharding.num_devices  # an equal share of every chunk per device
-        pad = -rows % size
-        w_N = jnp.concatenate([jnp.ones(rows), jnp.zeros(pad)])
-        x = jnp.pad(x_Nx784, ((0, pad), (0, 0))).reshape(-1, size, x_Nx784.shape[1])
-        y = jnp.pad(y_N, (0, pad)).reshape(-1, size)
-        return jax.vmap(member, in_axes=(0, None, None, None))(params_K, x, y, w_N.reshape(-1, size))
-
-    return evaluate
-
-
-def _row_sharded_evaluate(member_sums, mesh, n: int):
-    """evaluate(params_K, x_Nx784, y_N) of row-sharded, padded arrays: on every device, the weighted
-    loss and correct sums of the rows it holds (weight 1 for the first ``n`` global rows, 0 after),
-    then one psum across devices."""
-    P = jax.sharding.PartitionSpec
-
-    def local(params_K: Params, x_Rx784: jax.Array, y_R: jax.Array):
-        r = x_Rx784.shape[0]
-        w_R = (jax.lax.axis_index(AXIS) * r + jnp.arange(r) < n).astype(jnp.float32)
-        size = min(EVAL_CHUNK, r)
-        pad = -r % size
-        x = jnp.pad(x_Rx784, ((0, pad), (0, 0))).reshape(-1, size, x_Rx784.shape[1])
-        y, w = (jnp.pad(a, (0, pad)).reshape(-1, size) for a in (y_R, w_R))
-        loss_K, correct_K = jax.vmap(member_sums, in_axes=(0, None, None, None))(params_K, x, y, w)
-        return jax.lax.psum(loss_K, AXIS), jax.lax.psum(correct_K, AXIS)
-
-    summed = shard_map(local, mesh, in_specs=(P(), P(AXIS), P(AXIS)), out_specs=(P(), P()))
-
-    def evaluate(params_K: Params, x_Nx784: jax.Array, y_N: jax.Array):
-        loss_K, correct_K = summed(params_K, x_Nx784, y_N)
-        return loss_K / n, correct_K / n
-
-    return evaluate
-
-
-def _row_sharded_gather(mesh, standardize: bool):
-    """gather(x_train, y_train, idx_B) of row-sharded training arrays → (x_Bx784, y_B) split over the
-    mesh exactly as ``with_sharding_constraint`` splits a replicated gather: device i gets rows
-    [i·B/D, (i+1)·B/D) of the mini-batch.
-
-    Every device takes the whole index vector, gathers the batch rows it holds (the others are zeros,
-    set after ``prepare_images`` so standardisation leaves them zero) and one reduce-scatter sums the
-    D partial batches and hands each device its B/D rows: each sum is one value and zeros, so exact.
-    """
-    P = jax.sharding.PartitionSpec
-
-    def local(x_Rx784: jax.Array, y_R: jax.Array, idx_B: jax.Array):
-        r = x_Rx784.shape[0]
-        i_B = idx_B - jax.lax.axis_index(AXIS) * r
-        mine_B = (i_B >= 0) & (i_B < r)
-        i_B = jnp.where(mine_B, i_B, 0)
-        x_Bx784 = jnp.where(mine_B[:, None], prepare_images(x_Rx784[i_B], standardize), 0.0)
-        y_B = jnp.where(mine_B, y_R[i_B], 0)
-        scatter = functools.partial(jax.lax.psum_scatter, axis_name=AXIS, scatter_dimension=0, tiled=True)
-        return scatter(x_Bx784), scatter(y_B)
-
-    return shard_map(local, mesh, in_specs=(P(AXIS), P(AXIS), P()), out_specs=(P(AXIS), P(AXIS)))
-
-
-def scan_unroll(cfg: Config) -> int:
-    """Mini-batch steps per iteration of the epoch's ``lax.scan``: the config's, or 1 for 0 (auto).
-    Unrolling shares out a loop iteration's fixed cost but compiles longer; measured on an H100 it
-    gained 6–14 % for 1.3–3× the compile time (benchmarks/GPU.md), so auto is 1 on every backend."""
-    return cfg.scan_unroll or AUTO_SCAN_UNROLL
 
 
 def make_epoch(
@@ -290,17 +135,87 @@ def make_epoch(
     return jax.jit(epoch)
 
 
+# --------------------------------------------------------------------------------------------------
+# The epoch's parts: data order, step count, loop unrolling, norms
+# --------------------------------------------------------------------------------------------------
+
+
+def epoch_key(cfg: Config, epoch: int) -> jax.Array:
+    """The shuffle key of ``epoch`` (0-based): a pure function of data_seed and epoch, so resume
+    needs nothing but the epoch number to continue the same data order.
+
+    Known, kept: ``fold_in(key(s), e)`` is the same key as ``split(key(s), n)[e]``, which
+    ``model.init_params`` uses for layer e. When seed == data_seed (the default, 0 and 0), epochs 0 to
+    L-1 therefore shuffle with keys that init also drew from (threefry keeps the numbers unrelated in
+    practice). Separating the two roots would change every data order, and with it every figure measured.
+    """
+    return jax.random.fold_in(jax.random.key(cfg.data_seed), epoch)
+
+
+def steps_per_epoch(cfg: Config, n_train: int) -> int:
+    """Full mini-batches per epoch (the last partial batch of a shuffle is dropped)."""
+    if cfg.batch_size > n_train:
+        raise ConfigError(f"config field 'batch_size' = {cfg.batch_size}: larger than the {n_train} training images")
+    return n_train // cfg.batch_size
+
+
+def scan_unroll(cfg: Config) -> int:
+    """Mini-batch steps per iteration of the epoch's ``lax.scan``: the config's, or 1 for 0 (auto).
+    Unrolling shares out a loop iteration's fixed cost but compiles longer; measured on an H100 it
+    gained 6–14 % for 1.3–3× the compile time (benchmarks/GPU.md), so auto is 1 on every backend."""
+    return cfg.scan_unroll or AUTO_SCAN_UNROLL
+
+
+def _norm(tree: Any) -> jax.Array:
+    """Euclidean norm of all a pytree's numbers together (the same as optax.global_norm)."""
+    return jnp.sqrt(sum(jnp.sum(jnp.square(x)) for x in jax.tree_util.tree_leaves(tree)))
+
+
+def _tree_finite(tree: Any) -> jax.Array:
+    return jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in jax.tree_util.tree_leaves(tree)]))
+
+
+# --------------------------------------------------------------------------------------------------
+# Stacked members
+# --------------------------------------------------------------------------------------------------
+
+
+def check_same_program(configs: Sequence[Config]) -> Config:
+    """Configs trained as one ensemble must agree on every field that changes the program."""
+    first = configs[0]
+    for cfg in configs[1:]:
+        for field in PROGRAM_FIELDS:
+            if getattr(cfg, field) != getattr(first, field):
+                raise ConfigError(
+                    f"ensemble members differ in {field!r} ({getattr(first, field)!r} vs "
+                    f"{getattr(cfg, field)!r}): that needs separate compiled programs"
+                )
+    return first
+
+
+def stack(trees: Sequence[Any]) -> Any:
+    """Stack a list of identical pytrees on a new leading axis (on the host: one transfer per leaf).
+
+    For plain arrays (parameters, optimiser states): the result is uncommitted to any device, and weak
+    types become strong; typed PRNG keys are not supported.
+    """
+    host = jax.device_get(list(trees))
+    return jax.tree_util.tree_map(lambda *xs: jnp.asarray(np.stack(xs)), *host)
+
+
+def unstack(tree: Any, k: int) -> Any:
+    """Member ``k`` of a stacked pytree."""
+    return jax.tree_util.tree_map(lambda x: x[k], tree)
+
+
+# --------------------------------------------------------------------------------------------------
+# Placing state and data on devices, compiling the epoch
+# --------------------------------------------------------------------------------------------------
+
+
 def to_device(*arrays: np.ndarray) -> list[jax.Array]:
     """Put host arrays on the default device once (the whole data set lives there)."""
     return [jax.device_put(a) for a in arrays]
-
-
-def data_sharded(shard_data: bool | None, n_devices: int, shard_members: bool = False) -> bool:
-    """Whether the data arrays are sharded by rows: with several processes (``shard_data`` None)
-    or when asked; never on one device, nor when members are split (each device needs every row)."""
-    if shard_data is None:
-        shard_data = jax.process_count() > 1
-    return shard_data and n_devices > 1 and not shard_members
 
 
 def compile_epoch(
@@ -393,6 +308,63 @@ def ensemble_placement(k: int, shard_members: bool | None = None) -> tuple[list 
     return devices, placement
 
 
+# --------------------------------------------------------------------------------------------------
+# Evaluation
+# --------------------------------------------------------------------------------------------------
+
+
+def make_evaluate(
+    cfg: Config,
+    batch_sharding: jax.sharding.NamedSharding | None = None,
+    *,
+    shard_data: bool = False,
+    n: int | None = None,
+) -> Callable:
+    """evaluate(params_K, x_Nx784 uint8, y_N) → (loss_K, accuracy_K) over the whole split.
+
+    ``batch_sharding`` (as in ``make_epoch``) splits each chunk of images across devices. With
+    ``shard_data`` the arrays are instead sharded by rows over ``batch_sharding``'s mesh and padded
+    (``parallel.shard_rows``): each device evaluates the rows it holds, in chunks, and the sums are
+    added across devices; only the first ``n`` rows count (the split's real rows, or fewer).
+    """
+    σ, cost = get_activation(cfg.activation), get_cost(cfg.cost)
+    constrain = None if shard_data else batch_sharding  # inside shard_map every array is already one device's
+
+    def member_sums(params: Params, x_CxNx784: jax.Array, y_CxN: jax.Array, w_CxN: jax.Array):
+        def chunk(carry, xyw):
+            x, y, w = xyw
+            if constrain is not None:
+                x, y, w = (jax.lax.with_sharding_constraint(a, constrain) for a in (x, y, w))
+            z_Nx10 = forward(params, prepare_images(x, cfg.standardize), σ)
+            loss_N = jax.vmap(cost)(z_Nx10, y)
+            correct_N = jnp.argmax(z_Nx10, axis=-1) == y
+            return (carry[0] + jnp.sum(loss_N * w), carry[1] + jnp.sum(correct_N * w)), None
+
+        (loss, correct), _ = jax.lax.scan(chunk, (0.0, 0.0), (x_CxNx784, y_CxN, w_CxN))
+        return loss, correct
+
+    def member(params: Params, x_CxNx784: jax.Array, y_CxN: jax.Array, w_CxN: jax.Array):
+        loss, correct = member_sums(params, x_CxNx784, y_CxN, w_CxN)
+        counted = jnp.sum(w_CxN)  # the real images, not the padding
+        return loss / counted, correct / counted
+
+    if shard_data:
+        return _row_sharded_evaluate(member_sums, batch_sharding.mesh, n)
+
+    def evaluate(params_K: Params, x_Nx784: jax.Array, y_N: jax.Array):
+        rows = x_Nx784.shape[0]
+        size = min(EVAL_CHUNK, rows)
+        if batch_sharding is not None:
+            size += -size % batch_sharding.num_devices  # an equal share of every chunk per device
+        pad = -rows % size
+        w_N = jnp.concatenate([jnp.ones(rows), jnp.zeros(pad)])
+        x = jnp.pad(x_Nx784, ((0, pad), (0, 0))).reshape(-1, size, x_Nx784.shape[1])
+        y = jnp.pad(y_N, (0, pad)).reshape(-1, size)
+        return jax.vmap(member, in_axes=(0, None, None, None))(params_K, x, y, w_N.reshape(-1, size))
+
+    return evaluate
+
+
 def _eval_program(cfg: Config) -> Config:
     """The fields an evaluation program depends on (so members differing in seed or lr share one)."""
     return Config(activation=cfg.activation, cost=cfg.cost, standardize=cfg.standardize)
@@ -407,11 +379,6 @@ def evaluator(cfg: Config) -> Callable:
 @functools.lru_cache(maxsize=16)
 def _evaluator(cfg: Config) -> Callable:
     return jax.jit(make_evaluate(cfg))
-
-
-@functools.lru_cache(maxsize=16)
-def _row_evaluator(cfg: Config, mesh, n: int) -> Callable:
-    return jax.jit(make_evaluate(cfg, row_sharding(mesh), shard_data=True, n=n))
 
 
 def evaluate_split(
@@ -432,3 +399,70 @@ def evaluate_split(
     return jax.device_get(
         _row_evaluator(_eval_program(cfg), mesh, n if first is None else first)(replicate(params_K, mesh), *placed)
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# Row-sharded data: each device holds a block of the rows (the default with several processes)
+# --------------------------------------------------------------------------------------------------
+
+
+def data_sharded(shard_data: bool | None, n_devices: int, shard_members: bool = False) -> bool:
+    """Whether the data arrays are sharded by rows: with several processes (``shard_data`` None)
+    or when asked; never on one device, nor when members are split (each device needs every row)."""
+    if shard_data is None:
+        shard_data = jax.process_count() > 1
+    return shard_data and n_devices > 1 and not shard_members
+
+
+def _row_sharded_gather(mesh, standardize: bool):
+    """gather(x_train, y_train, idx_B) of row-sharded training arrays → (x_Bx784, y_B) split over the
+    mesh exactly as ``with_sharding_constraint`` splits a replicated gather: device i gets rows
+    [i·B/D, (i+1)·B/D) of the mini-batch.
+
+    Every device takes the whole index vector, gathers the batch rows it holds (the others are zeros,
+    set after ``prepare_images`` so standardisation leaves them zero) and one reduce-scatter sums the
+    D partial batches and hands each device its B/D rows: each sum is one value and zeros, so exact.
+    """
+    P = jax.sharding.PartitionSpec
+
+    def local(x_Rx784: jax.Array, y_R: jax.Array, idx_B: jax.Array):
+        r = x_Rx784.shape[0]
+        i_B = idx_B - jax.lax.axis_index(AXIS) * r
+        mine_B = (i_B >= 0) & (i_B < r)
+        i_B = jnp.where(mine_B, i_B, 0)
+        x_Bx784 = jnp.where(mine_B[:, None], prepare_images(x_Rx784[i_B], standardize), 0.0)
+        y_B = jnp.where(mine_B, y_R[i_B], 0)
+        scatter = functools.partial(jax.lax.psum_scatter, axis_name=AXIS, scatter_dimension=0, tiled=True)
+        return scatter(x_Bx784), scatter(y_B)
+
+    return shard_map(local, mesh, in_specs=(P(AXIS), P(AXIS), P()), out_specs=(P(AXIS), P(AXIS)))
+
+
+def _row_sharded_evaluate(member_sums, mesh, n: int):
+    """evaluate(params_K, x_Nx784, y_N) of row-sharded, padded arrays: on every device, the weighted
+    loss and correct sums of the rows it holds (weight 1 for the first ``n`` global rows, 0 after),
+    then one psum across devices."""
+    P = jax.sharding.PartitionSpec
+
+    def local(params_K: Params, x_Rx784: jax.Array, y_R: jax.Array):
+        r = x_Rx784.shape[0]
+        w_R = (jax.lax.axis_index(AXIS) * r + jnp.arange(r) < n).astype(jnp.float32)
+        size = min(EVAL_CHUNK, r)
+        pad = -r % size
+        x = jnp.pad(x_Rx784, ((0, pad), (0, 0))).reshape(-1, size, x_Rx784.shape[1])
+        y, w = (jnp.pad(a, (0, pad)).reshape(-1, size) for a in (y_R, w_R))
+        loss_K, correct_K = jax.vmap(member_sums, in_axes=(0, None, None, None))(params_K, x, y, w)
+        return jax.lax.psum(loss_K, AXIS), jax.lax.psum(correct_K, AXIS)
+
+    summed = shard_map(local, mesh, in_specs=(P(), P(AXIS), P(AXIS)), out_specs=(P(), P()))
+
+    def evaluate(params_K: Params, x_Nx784: jax.Array, y_N: jax.Array):
+        loss_K, correct_K = summed(params_K, x_Nx784, y_N)
+        return loss_K / n, correct_K / n
+
+    return evaluate
+
+
+@functools.lru_cache(maxsize=16)
+def _row_evaluator(cfg: Config, mesh, n: int) -> Callable:
+    return jax.jit(make_evaluate(cfg, row_sharding(mesh), shard_data=True, n=n))

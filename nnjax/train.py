@@ -18,6 +18,7 @@ paths. The shuffle itself is ``shuffle.permutation``.
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
@@ -26,6 +27,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from nnjax import parallel
 from nnjax.activations import get_activation
 from nnjax.config import AUTO_SCAN_UNROLL, PROGRAM_FIELDS, Config
 from nnjax.costs import get_cost
@@ -237,11 +239,6 @@ def compile_epoch(
     rows (see ``data_sharded``; ``shard_data`` None = when there are several processes) — then
     ``splits`` may be this process's blocks of rows (``data.load_splits(rows=parallel.local_rows)``).
     """
-    import time
-
-    from nnjax.parallel import batch_sharding
-    from nnjax.parallel import shard_members as shard
-
     mesh = make_mesh(None if devices is None else list(devices))
     rows = data_sharded(shard_data, mesh.size, shard_members)
     if splits.is_block and not rows:
@@ -252,9 +249,9 @@ def compile_epoch(
         )
     if shard_members:
         epoch_fn = make_epoch(cfg, splits.n_train)
-        state = shard(state, mesh)
+        state = parallel.shard_members(state, mesh)
     else:
-        sharding = batch_sharding(mesh, cfg.batch_size)
+        sharding = parallel.batch_sharding(mesh, cfg.batch_size)
         epoch_fn = make_epoch(cfg, splits.n_train, sharding, shard_data=rows, n_eval=splits.n_eval)
         state = replicate(state, mesh)
     if rows:
@@ -294,16 +291,14 @@ def compile_ensemble(
 def ensemble_placement(k: int, shard_members: bool | None = None) -> tuple[list | None, dict[str, Any]]:
     """Where ``compile_ensemble`` puts K members, decided before anything compiles: (devices — None for
     every device —, placement {"split": "members" | "batch", "n_devices", "k_run"})."""
-    from nnjax.parallel import batch_devices, member_devices, padded_size
-
-    devices = member_devices(k, shard_members)
+    devices = parallel.member_devices(k, shard_members)
     by_members = devices is not None
     if not by_members:
-        devices = batch_devices()  # None: every device
+        devices = parallel.batch_devices()  # None: every device
     placement = {
         "split": "members" if by_members else "batch",
         "n_devices": jax.device_count() if devices is None else len(devices),
-        "k_run": padded_size(k, len(devices)) if by_members else k,
+        "k_run": parallel.padded_size(k, len(devices)) if by_members else k,
     }
     return devices, placement
 

@@ -95,9 +95,8 @@ def default_folder(parent: Path, name: str, stem: str) -> Path:
     one plain part of a folder name (a '/' in it would nest folders)."""
     if not name or name in (".", "..") or "/" in name or (os.altsep and os.altsep in name) or "\0" in name:
         why = "must not be empty" if not name else "must be a plain folder name (no '/', not '.' or '..')"
-        error = ConfigError(f"config field 'name' = {name!r}: {why}")
-        error.fields = ("name",)  # as config.validate marks a bad field: the CLI names the file it came from
-        raise error
+        # fields: as config.validate marks a bad field, so the CLI names the file it came from
+        raise ConfigError(f"config field 'name' = {name!r}: {why}", fields=("name",))
     return new_folder(Path(parent) / f"{name}-{stem}")
 
 

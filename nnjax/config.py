@@ -302,10 +302,12 @@ def validate(
     """
     where = f"{source}: " if source else ""
 
-    def bad(field: str, why: str, also: tuple[str, ...] = ()) -> ConfigError:
-        error = ConfigError(f"{where}config field {field!r} = {getattr(cfg, field)!r}: {why}")
-        error.fields = (field, *also)  # every field it depends on, for a caller that knows where each came from
-        return error
+    def bad(field: str, why: str, also: tuple[str, ...] = (), unused: str | None = None) -> ConfigError:
+        return ConfigError(
+            f"{where}config field {field!r} = {getattr(cfg, field)!r}: {why}",
+            fields=(field, *also),  # every field it depends on, for a caller that knows where each came from
+            unused=unused,
+        )
 
     for field, valid in field_choices().items():
         if getattr(cfg, field) not in valid:
@@ -341,9 +343,9 @@ def validate(
     if cfg.schedule == "warmup_cosine" and cfg.warmup_epochs >= cfg.epochs:
         raise bad("warmup_epochs", f"must be fewer than epochs ({cfg.epochs})", also=("epochs", "schedule"))
     if new and cfg.warmup_epochs and "warmup_epochs" in unused_fields(cfg) and "warmup_epochs" not in used_elsewhere:
-        error = bad("warmup_epochs", unused_fields(cfg)["warmup_epochs"], also=("schedule",))
-        error.unused = "warmup_epochs"  # set, but unused: a sweep says so of all its members at once
-        raise error
+        why = unused_fields(cfg)["warmup_epochs"]
+        # set, but unused: a sweep says so of all its members at once
+        raise bad("warmup_epochs", why, also=("schedule",), unused="warmup_epochs")
     return cfg
 
 

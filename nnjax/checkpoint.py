@@ -18,6 +18,7 @@ import os
 import re
 import socket
 import struct
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -372,13 +373,18 @@ def _loads(path: Path, target: Any) -> bool:
     return True
 
 
+def _to_stderr(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
 def restore_latest(
-    folder: Path, target: Any, warn: Callable[[str], Any] = print
+    folder: Path, target: Any, warn: Callable[[str], Any] = _to_stderr
 ) -> tuple[int, Any, dict[str, Any]] | None:
     """The newest checkpoint in ``folder`` that loads; older ones are tried if newer are damaged.
 
     None when there is no checkpoint at all; CheckpointError (one line) when there are some but none
-    loads. Each damaged checkpoint skipped on the way to a good one is reported through ``warn``.
+    loads. Each damaged checkpoint skipped on the way to a good one is reported through ``warn``
+    (default: a line on stderr).
     """
     found = list_checkpoints(folder)
     errors = []

@@ -422,7 +422,7 @@ def _train(
     ckpt_dir = run_dir / "checkpoints"
     metrics_path = run_dir / "metrics.jsonl"
     if resume:
-        found = checkpoint.restore_latest(ckpt_dir, state_tree(state, cfg, 0), warn=lambda s: print(s, file=sys.stderr))
+        found = checkpoint.restore_latest(ckpt_dir, state_tree(state, cfg, 0))
         if found is not None:
             start, tree, meta = found
             ckpt = checkpoint.checkpoint_path(ckpt_dir, start)

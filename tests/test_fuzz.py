@@ -272,7 +272,7 @@ def test_restore_latest_skips_damaged(tmp_path: Path, ckpt_target, capsys):
     newest = checkpoint.save(folder, 2, ckpt_target, {}, keep=5)
     newest.write_bytes(newest.read_bytes()[:-10])
     epoch, _, _ = checkpoint.restore_latest(folder, ckpt_target)
-    assert epoch == 1 and "skipping" in capsys.readouterr().out
+    assert epoch == 1 and "skipping" in capsys.readouterr().err
     checkpoint.checkpoint_path(folder, 1).write_bytes(b"")
     assert isinstance(outcome(checkpoint.restore_latest, folder, ckpt_target), CheckpointError)
 

@@ -7,8 +7,8 @@ Variants of the video config, each compiled for K = 1 and K = 16 (placed as ``nn
 - ``stock``: nnjax as shipped (``scan_unroll`` 1, ``optax.scale_by_adam``);
 - ``recip``: Adam's two bias corrections applied as multiplications by reciprocals (one scalar division
   per step instead of two per weight; not bit-equal to optax's Adam);
-- ``…+no-norm``: and no per-step gradient-norm metric (``train._norm`` returns 0, which also zeroes the
-  once-per-epoch ``param_norm``);
+- ``…+no-norm``: and no per-step gradient-norm metric (``optax.tree.norm``, which ``train.make_epoch`` calls
+  for it, returns 0, which also zeroes the once-per-epoch ``param_norm``);
 - ``unroll2+…``: and the epoch loop unrolled 2× (``scan_unroll=2``).
 
 The changes are patched in only while their programs are traced; nothing in ``nnjax`` is changed. All ten
@@ -32,8 +32,6 @@ import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 import optax  # noqa: E402
 from ensemble_scaling import cpu_name, load_data, prepare, run_json_child, time_epoch  # noqa: E402 (splits the CPU first)
-
-from nnjax import train  # noqa: E402
 
 VARIANTS = ("stock", "recip", "recip+no-norm", "unroll2+recip", "unroll2+recip+no-norm")
 
@@ -62,15 +60,15 @@ def scale_by_adam_reciprocal(
 @contextlib.contextmanager
 def patched(variant: str) -> Iterator[None]:
     """The variant's changes, in force while its programs are traced and compiled."""
-    saved = optax.scale_by_adam, train._norm
+    saved = optax.scale_by_adam, optax.tree.norm
     if "recip" in variant:
         optax.scale_by_adam = scale_by_adam_reciprocal
     if variant.endswith("no-norm"):
-        train._norm = lambda tree: jnp.zeros((), jnp.float32)
+        optax.tree.norm = lambda tree: jnp.zeros((), jnp.float32)
     try:
         yield
     finally:
-        optax.scale_by_adam, train._norm = saved
+        optax.scale_by_adam, optax.tree.norm = saved
 
 
 def measure(rounds: int) -> dict:

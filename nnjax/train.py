@@ -98,7 +98,7 @@ def make_epoch(
         (loss, acc), grads = jax.value_and_grad(batch_loss, has_aux=True)(params, x_Bx784, y_B)
         updates, opt_state = tx.update(grads, opt_state, params)
         params = optax.apply_updates(params, updates)
-        return params, opt_state, (loss, acc, _norm(grads))
+        return params, opt_state, (loss, acc, optax.tree.norm(grads))
 
     ensemble_step = jax.vmap(member_step, in_axes=(0, 0, None, None))
 
@@ -129,7 +129,7 @@ def make_epoch(
             "eval_loss": eval_loss_K,
             "eval_accuracy": eval_acc_K,
             "grad_norm": jnp.mean(gnorm_SxK, axis=0),
-            "param_norm": jax.vmap(_norm)(state.params),
+            "param_norm": jax.vmap(optax.tree.norm)(state.params),
             "finite": finite_K,
         }
         return state, metrics
@@ -138,7 +138,7 @@ def make_epoch(
 
 
 # --------------------------------------------------------------------------------------------------
-# The epoch's parts: data order, step count, loop unrolling, norms
+# The epoch's parts: data order, step count, loop unrolling, finiteness
 # --------------------------------------------------------------------------------------------------
 
 
@@ -166,11 +166,6 @@ def scan_unroll(cfg: Config) -> int:
     Unrolling shares out a loop iteration's fixed cost but compiles longer; measured on an H100 it
     gained 6–14 % for 1.3–3× the compile time (benchmarks/GPU.md), so auto is 1 on every backend."""
     return cfg.scan_unroll or AUTO_SCAN_UNROLL
-
-
-def _norm(tree: Any) -> jax.Array:
-    """Euclidean norm of all a pytree's numbers together (the same as optax.global_norm)."""
-    return jnp.sqrt(sum(jnp.sum(jnp.square(x)) for x in jax.tree_util.tree_leaves(tree)))
 
 
 def _tree_finite(tree: Any) -> jax.Array:

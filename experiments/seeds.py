@@ -70,8 +70,8 @@ def plan(name: str, seeds: list[int], args: argparse.Namespace) -> tuple[Path, b
     try:
         expand(base, grid, new=not resume)
     except ConfigError as e:  # a value every member shares (--epochs 0) is no member's, but the config's
-        about = f"config {name}: " if getattr(e, "fields", ()) else ""  # not for the grid's own (--seeds 1,1)
-        raise ConfigError(f"{about}{getattr(e, 'shared', e)}") from None
+        about = f"config {name}: " if e.fields else ""  # not for the grid's own (--seeds 1,1)
+        raise ConfigError(f"{about}{e.shared or e}") from None
     return out, resume, base, grid
 
 

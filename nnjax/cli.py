@@ -123,11 +123,11 @@ def blame_config_file(args: argparse.Namespace, also_set: Collection[str] = ()) 
     try:
         yield
     except ConfigError as e:
-        fields = set(getattr(e, "fields", ()))  # every field the error depends on (config.validate sets them)
+        fields = set(e.fields)  # every field the error depends on (config.validate sets them)
         if fields and not fields & set(also_set):
             if args.config_file and not fields & set(field_overrides(args)):
-                raise ConfigError(f"{args.config_file}: {getattr(e, 'shared', e)}") from None
-            if hasattr(e, "shared"):  # sweep_grid.expand: "sweep member seed=0: ..." of what no member chose
+                raise ConfigError(f"{args.config_file}: {e.shared or e}") from None
+            if e.shared is not None:  # sweep_grid.expand: "sweep member seed=0: ..." of what no member chose
                 raise ConfigError(str(e.shared)) from None
         raise
 

@@ -18,8 +18,7 @@ class ConfigError(NnjaxError):
     ``unused``: the field that is set but does nothing in this config (``config.validate``; a sweep
     refuses it once for all its members when no member uses it), or None.
     ``shared``: the same error without the sweep member's name, when no grid field caused it (every
-    member shares it, so a caller says it once; ``sweep_grid.expand``). Only set when given: callers test
-    ``hasattr(error, "shared")`` and fall back to the error itself with ``getattr(error, "shared", error)``.
+    member shares it, so a caller says it once; ``sweep_grid.expand``), or None.
     """
 
     def __init__(
@@ -32,8 +31,7 @@ class ConfigError(NnjaxError):
         super().__init__(*args)
         self.fields = fields
         self.unused = unused
-        if shared is not None:
-            self.shared = shared
+        self.shared = shared
 
 
 class DataError(NnjaxError):

@@ -208,9 +208,7 @@ def _run_group(
     start = 0
     if resume:
         try:
-            found = checkpoint.restore_latest(
-                ckpt_dir, _state_tree(state, cfg0, 0, diverged_K), warn=lambda s: print(s, file=sys.stderr)
-            )
+            found = checkpoint.restore_latest(ckpt_dir, _state_tree(state, cfg0, 0, diverged_K))
         except CheckpointError as e:
             raise CheckpointError(f"{e} (delete {ckpt_dir} to train group {gid} again from the start)") from None
         if found is not None:

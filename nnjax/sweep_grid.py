@@ -162,18 +162,14 @@ def expand(base: Config, grid: dict[str, Sequence[Any]], new: bool = True) -> li
         try:
             validate(cfg, new=new, used_elsewhere=used)
         except ConfigError as e:
-            field = getattr(e, "unused", None)  # set but unused (validate): by no member, no member's doing
+            field = e.unused  # set but unused (validate): by no member, no member's doing
             if field and (why := unused_by_every(field, configs)):
                 if len(grid.get(field, ())) > 1:
                     raise _identical_networks(field, why) from None
-                error = ConfigError(f"config field {field!r} = {getattr(cfg, field)!r}: {why}")
-                error.fields = tuple(f for f in e.fields if f == field or f not in grid)  # a flag's, a file's
-                raise error from None
-            error = ConfigError(f"sweep member {cfg.name}: {e}")
-            error.fields = getattr(e, "fields", ())
-            if not set(error.fields) & set(grid):  # not the grid's doing: every member has it, as said here
-                error.shared = e
-            raise error from None
+                fields = tuple(f for f in e.fields if f == field or f not in grid)  # a flag's, a file's
+                raise ConfigError(f"config field {field!r} = {getattr(cfg, field)!r}: {why}", fields=fields) from None
+            shared = None if set(e.fields) & set(grid) else e  # not the grid's doing: every member has it
+            raise ConfigError(f"sweep member {cfg.name}: {e}", fields=e.fields, shared=shared) from None
     for field in grid if new else ():  # its values would train identical networks, told apart as if they differed
         if len(grid[field]) > 1 and (why := unused_by_every(field, configs)):
             raise _identical_networks(field, why)

@@ -202,6 +202,29 @@ def from_dict(d: dict[str, Any], *, source: str = "config", complete: bool = Fal
     return Config(**values)
 
 
+def python_value(v: Any) -> Any:
+    """A NumPy or JAX number as Python's (float32 0.1 as 0.1, its shortest spelling, not
+    0.10000000149011612), an array or a tuple as a list of them (hidden's layer sizes), else ``v``."""
+    if getattr(v, "shape", None) == () and hasattr(v, "item"):  # a scalar, or an array of none
+        x = v.item()
+        return float(str(v)) if isinstance(x, float) else x
+    if hasattr(v, "shape") and hasattr(v, "tolist"):
+        return v.tolist()
+    if isinstance(v, tuple | list):
+        return [python_value(x) for x in v]
+    return v
+
+
+def typed(cfg: Config, source: str = "config") -> Config:
+    """``cfg`` as built in Python (``Config(...)``, ``.replace(...)``) checked and normalised as a JSON config
+    is: NumPy/JAX scalars become Python numbers, ``hidden`` a tuple of ints, relative folders absolute; a
+    value of the wrong type (``standardize=1``, ``hidden=32``, ``batch_size=64.0``) is a ConfigError naming
+    the field, before anything is written."""
+    if not isinstance(cfg, Config):
+        raise ConfigError(f"{source}: expected a Config (e.g. nnjax.configs.video()), got {cfg!r}")
+    return from_dict({f: python_value(getattr(cfg, f)) for f in FIELD_NAMES}, source=source)
+
+
 def is_number(v: Any) -> bool:
     """An int or float as JSON gives them (not a bool)."""
     return isinstance(v, int | float) and not isinstance(v, bool)

@@ -36,6 +36,7 @@ from nnjax.config import (
     result_fields,
     save_json,
     too_many_steps,
+    typed,
     validate,
 )
 from nnjax.data import Splits, load_splits, pixels_formula
@@ -319,7 +320,9 @@ def divergence_cause(m: Mapping[str, float], init_loss: float) -> str | None:
 def check_config(cfg: Config, new: bool = True, splits: Splits | None = None) -> Config:
     """ConfigError naming the first bad field (``config.validate``), or a network that would not fit in
     memory (``memory.check_memory``: estimated for ``splits``, or the data set's known size); ``cfg``
-    when it is fine. Cheap: nothing is loaded or compiled."""
+    when it is fine (``config.typed``: as a config file's fields would be). Cheap: nothing is loaded or
+    compiled."""
+    cfg = typed(cfg)
     validate(cfg, new=new)
     check_memory([[cfg]], splits)
     return cfg
@@ -342,7 +345,7 @@ def train_and_evaluate(
     finished run returns its saved result and writes nothing. Raises DivergedError (keeping the
     checkpoints written so far) when an epoch diverges (see ``divergence_cause``).
     """
-    check_config(cfg, new=not resume, splits=splits)
+    cfg = check_config(cfg, new=not resume, splits=splits)
     # With several processes (multi-host), process p > 0 writes its identical copy beside process 0's.
     run_dir = process_run_dir(Path(out_dir) if out_dir is not None else default_run_dir(cfg))
     with contextlib.ExitStack() as stack:

@@ -41,6 +41,7 @@ from nnjax.config import (
     from_dict,
     is_number,
     result_fields,
+    typed,
     validate,
 )
 from nnjax.errors import CheckpointError, ConfigError, NnjaxError
@@ -708,8 +709,7 @@ def run_sweep(
     compiled or written.
     """
     t_start = time.perf_counter()
-    if not isinstance(base, Config):
-        raise ConfigError(f"base: expected a Config (e.g. nnjax.configs.video()), got {base!r}")
+    base = typed(base, source="base")  # built in Python: the types a config file's fields are checked for
     grid = normalize_grid(grid)
     configs = expand(base, grid, new=not resume)
     groups = group(configs)

@@ -11,8 +11,6 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
 from nnjax.config import (
     FIELD_NAMES,
     NEUTRAL,
@@ -23,6 +21,7 @@ from nnjax.config import (
     flag_name,
     from_dict,
     parse_value,
+    python_value,
     unused_fields,
     validate,
     what_trains,
@@ -75,16 +74,8 @@ def parse_grid(items: Sequence[str]) -> dict[str, list]:
 
 def _coerce(field: str, value: Any) -> Any:
     """One grid value checked against the field's type (text is parsed; JSON lists become tuples; NumPy
-    numbers and arrays become Python's)."""
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        value = value[()]  # its NumPy scalar
-    if isinstance(value, np.floating):
-        value = float(str(value))  # float32 0.1 is lr=0.1, its shortest spelling, not 0.10000000149011612
-    elif isinstance(value, np.generic | np.ndarray):
-        value = value.tolist()
-    if isinstance(value, tuple | list):  # hidden's layer sizes: (np.int64(16), 16)
-        value = [v.item() if isinstance(v, np.generic) else v for v in value]
-    return getattr(from_dict({field: value}, source=f"grid field {field!r}"), field)
+    and JAX numbers and arrays become Python's: ``config.python_value``)."""
+    return getattr(from_dict({field: python_value(value)}, source=f"grid field {field!r}"), field)
 
 
 def normalize_grid(grid: dict[str, Sequence[Any]]) -> dict[str, list]:
@@ -100,7 +91,7 @@ def normalize_grid(grid: dict[str, Sequence[Any]]) -> dict[str, list]:
             raise ConfigError(f"grid: unknown config field {field!r}; valid: {', '.join(FIELD_NAMES)}")
         if field in NOT_GRIDDABLE:
             raise ConfigError(f"grid: field {field!r} cannot be swept (members are named by the grid)")
-        if isinstance(values, np.ndarray) and values.ndim >= 1:  # np.arange(5), np.logspace(-3, -1, 3)
+        if len(getattr(values, "shape", ())) >= 1:  # np.arange(5), np.logspace(-3, -1, 3), jnp.arange(5)
             values = list(values)
         if isinstance(values, str) or not isinstance(values, Sequence) or len(values) == 0:
             raise ConfigError(f"grid field {field!r}: expected a non-empty list of values, got {values!r}")

@@ -307,3 +307,32 @@ def test_unknown_activation_error_lists_the_registry():
     with pytest.raises(ConfigError) as e:
         C.validate(C.Config(activation="sigmod"))
     assert all(name in str(e.value) for name in ACTIVATIONS)
+
+
+def test_a_config_built_in_python_is_typed_as_a_config_file_is(tmp_path, monkeypatch):
+    """NumPy and JAX numbers (a loop over np.arange, a float32 learning rate) become the Python values a
+    config.json holds; a value of the wrong type is one ConfigError naming the field, where it used to
+    train (standardize=1: a run no command could load again) or fail deep inside with a TypeError."""
+    import jax.numpy as jnp
+
+    monkeypatch.chdir(tmp_path)
+    cfg = C.typed(
+        C.Config().replace(lr=np.float32(0.01), weight_decay=jnp.float32(1e-4), seed=np.int64(3), data_dir="raw")
+    )
+    assert (cfg.lr, cfg.weight_decay, cfg.seed) == (0.01, 1e-4, 3)
+    assert type(cfg.seed) is int and type(cfg.lr) is float
+    assert C.typed(C.Config(hidden=[np.int64(8), 4])).hidden == (8, 4)
+    assert C.typed(C.Config(hidden=np.array([8, 4]))).hidden == (8, 4)
+    assert cfg.data_dir == str(tmp_path / "raw")  # as a flag's: valid from any folder
+    json.dumps(cfg.to_dict())  # what config.json will hold
+    for change, said in (
+        ({"standardize": 1}, "field 'standardize' has the wrong type: 1 (expected true or false)"),
+        ({"hidden": 32}, "field 'hidden' must be a list of integers, got 32"),
+        ({"seed": 1.0}, "field 'seed' has the wrong type: 1.0 (expected an integer)"),
+        ({"batch_size": 64.0}, "field 'batch_size' has the wrong type: 64.0 (expected an integer)"),
+    ):
+        with pytest.raises(ConfigError) as e:
+            C.typed(C.Config().replace(**change))
+        assert str(e.value) == f"config: {said}"
+    with pytest.raises(ConfigError, match=r"^config: expected a Config"):
+        C.typed({"lr": 0.1})

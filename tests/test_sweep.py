@@ -1270,8 +1270,17 @@ def test_the_python_api_takes_numpy_values_and_names_a_wrong_base_or_grid(tmp_pa
     widths = {"hidden": [(w, w) for w in np.arange(16, 49, 16)]}
     assert sweep_grid.normalize_grid(widths) == {"hidden": [(16, 16), (32, 32), (48, 48)]}
     assert all(type(s) is int for s in sweep_grid.normalize_grid(grid)["seed"])
+    assert sweep_grid.normalize_grid({"seed": jax.numpy.arange(2), "lr": [jax.numpy.float32(0.1)]}) == {
+        "seed": [0, 1],
+        "lr": [0.1],
+    }
     with pytest.raises(ConfigError, match=r"^base: expected a Config \(e.g. nnjax.configs.video\(\)\), got 'video'"):
         sweep.run_sweep("video", {"seed": [0]}, tmp_path / "s")
+    # a base built in Python is checked as a config file's fields are: standardize=1 trained, then no
+    # nnjax command could read the sweep's saved configs back
+    with pytest.raises(ConfigError, match=r"^base: field 'standardize' has the wrong type: 1 \(expected true or"):
+        sweep.run_sweep(TINY.replace(standardize=1), {"seed": [0]}, tmp_path / "s", splits=SPLITS)
+    assert not (tmp_path / "s").exists()
     with pytest.raises(ConfigError, match=r"^grid: expected a dict of field: \[values\]"):
         sweep.run_sweep(TINY, [("seed", [0])], tmp_path / "s")
     with pytest.raises(ConfigError, match=r"field 'seed' has the wrong type: \[1\] \(expected an integer\)"):

@@ -278,6 +278,20 @@ def test_export_then_plain_numpy_forward(run_pair, splits_256, tmp_path):
     assert acc == pytest.approx(eval_run(root / "a", splits=splits_256)["test_accuracy"], abs=1 / 256)
 
 
+def test_numpy_values_train_as_python_values_and_a_wrong_type_is_refused(run_pair, splits_256, tmp_path):
+    """A config built in Python with NumPy numbers trains exactly what the same Python numbers do, and its
+    config.json is the same; standardize=1 is refused before anything is written (it trained, and then
+    nnjax could not read the run's config.json back)."""
+    root, _ = run_pair
+    numpy_cfg = TINY.replace(lr=np.float32(TINY.lr), seed=np.int64(TINY.seed))
+    train_and_evaluate(numpy_cfg, tmp_path / "np", progress=False, splits=splits_256)
+    assert _numbers(tmp_path / "np" / "metrics.jsonl") == _numbers(root / "a" / "metrics.jsonl")
+    assert load_json(tmp_path / "np" / "config.json") == load_json(root / "a" / "config.json")
+    with pytest.raises(ConfigError, match=r"^config: field 'standardize' has the wrong type: 1"):
+        train_and_evaluate(TINY.replace(standardize=1), tmp_path / "bad", progress=False, splits=splits_256)
+    assert not (tmp_path / "bad").exists()
+
+
 def test_existing_run_folder_is_refused(run_pair, splits_256):
     root, _ = run_pair
     with pytest.raises(ConfigError, match="already exists"):

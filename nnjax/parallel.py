@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -67,7 +68,8 @@ def usable_cores() -> int:
 def split_cpu_cores(n: int | None = None) -> int:
     """Ask jax for one CPU device per core (``jax_num_cpu_devices``, default ``usable_cores()``).
 
-    Call before anything touches a device: once jax has started, or when ``XLA_FLAGS`` already sets
+    Call before anything touches a device: once jax has started (a warning says so when that leaves a
+    CPU-only process one device), or when ``XLA_FLAGS`` already sets
     ``--xla_force_host_platform_device_count``, the count is left alone. Accelerators are unaffected.
     Returns the number of CPU devices jax has (or will have).
     """
@@ -75,7 +77,7 @@ def split_cpu_cores(n: int | None = None) -> int:
         from jax._src.xla_bridge import backends_are_initialized
 
         if backends_are_initialized():
-            return len(jax.devices("cpu"))
+            return _count_as_started(n)
     except ImportError:
         pass
     forced = re.search(r"xla_force_host_platform_device_count=(\d+)", os.environ.get("XLA_FLAGS", ""))
@@ -87,8 +89,23 @@ def split_cpu_cores(n: int | None = None) -> int:
     try:
         jax.config.update("jax_num_cpu_devices", n)
     except RuntimeError:  # the backends are already up: the count is what it is
-        return len(jax.devices("cpu"))
+        return _count_as_started(n)
     return n
+
+
+def _count_as_started(n: int | None) -> int:
+    """The CPU device count of a jax already started, with a warning when a CPU-only process got one
+    device where ``split_cpu_cores`` would have made several: a sweep then places its members otherwise
+    than ``nnjax sweep`` (and rounds otherwise)."""
+    count = len(jax.devices("cpu"))
+    wanted = n or usable_cores()
+    if jax.default_backend() == "cpu" and count == 1 and wanted > 1:
+        warnings.warn(
+            f"split_cpu_cores(): jax has already started with one CPU device, so it stays one (not {wanted}); "
+            "call it before anything touches a device (first thing in a script or notebook)",
+            stacklevel=3,
+        )
+    return count
 
 
 def batch_devices() -> list | None:

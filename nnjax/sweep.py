@@ -415,7 +415,8 @@ def _group_placement(gdir: Path, k: int, shard: bool | None, resume: bool) -> tu
         raise ConfigError(
             f"{gdir}: trained with {_placement_text(saved, k)}, and resuming with "
             f"{_placement_text(placement, k)} would change its results; resume it with the same "
-            "--shard-members/--no-shard-members and as many devices"
+            "--shard-members/--no-shard-members and as many devices (from Python: shard_members=, and on a CPU "
+            "nnjax.parallel.split_cpu_cores() first, as nnjax sweep calls it)"
         )
     return placement, known
 

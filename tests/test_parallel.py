@@ -655,6 +655,17 @@ def test_split_cpu_cores_sets_the_cpu_device_count_once():
     assert p.stdout.split()[:2] == ["4", "4"] and p.stdout.split()[-1] == "None"
 
 
+def test_split_cpu_cores_after_start_up_warns_that_it_cannot_split():
+    """Called late (a notebook that trained first), it used to leave one device without a word, and a sweep
+    then placed and rounded its members otherwise than `nnjax sweep`."""
+    code = "import jax\njax.devices()\nfrom nnjax.parallel import split_cpu_cores\nprint(split_cpu_cores(2))\n"
+    env = {**os.environ, "JAX_PLATFORMS": "cpu"}
+    env.pop("XLA_FLAGS", None)
+    p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and p.stdout == "1\n", p.stderr[-2000:]
+    assert "split_cpu_cores(): jax has already started with one CPU device, so it stays one (not 2)" in p.stderr
+
+
 def test_padded_rows_of_a_process_block():
     """A process's rows of a zero-padded split, also when its devices hold padding only."""
     from nnjax.parallel import padded_rows

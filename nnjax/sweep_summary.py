@@ -155,12 +155,20 @@ def summary_timing(summary: dict[str, Any]) -> str:
 
 
 def _placement(results: list[dict[str, Any]]) -> str:
-    """How the groups used the devices, e.g. "members split over 2 devices"."""
-    n = max(r["n_devices"] for r in results)
-    if n == 1:
+    """How the groups used the devices, e.g. "members split over up to 2 devices" (a group on one device
+    splits nothing); each group's when some split their members and others each mini-batch (a sweep
+    resumed on other devices)."""
+
+    def how(r: dict[str, Any]) -> str:
+        return "members split" if r.get("split") == "members" else "each mini-batch split"
+
+    split = [r for r in results if r["n_devices"] > 1]
+    if not split:
         return "1 device"
-    how = "members split" if results[0].get("split") == "members" else "each mini-batch split"
-    return f"{how} over up to {n} devices"
+    if len({how(r) for r in split}) > 1:
+        each = (f"{how(r)} over {r['n_devices']} devices" if r["n_devices"] > 1 else "1 device" for r in results)
+        return "; ".join(f"{r['group']} {e}" for r, e in zip(results, each))
+    return f"{how(split[0])} over up to {max(r['n_devices'] for r in split)} devices"
 
 
 def write_summary(

@@ -1288,3 +1288,17 @@ def test_the_python_api_takes_numpy_values_and_names_a_wrong_base_or_grid(tmp_pa
     with pytest.raises(ConfigError, match=r"value 16 is given twice \(a value's layers are joined by 'x'"):
         sweep_grid.parse_grid(["hidden=16,16"])
     assert not (tmp_path / "s").exists()
+
+
+def test_summary_placement_is_what_the_groups_did():
+    """A group on one device splits nothing: it does not decide the sweep's line (a sweep begun on one
+    device and resumed over two said "each mini-batch split" though no group did); groups that split
+    differently are each named."""
+    one = {"group": "g00", "n_devices": 1, "split": "batch"}
+    members = {"group": "g01", "n_devices": 2, "split": "members"}
+    batch = {"group": "g02", "n_devices": 2, "split": "batch"}
+    assert sweep_summary._placement([one]) == "1 device"
+    assert sweep_summary._placement([one, members]) == "members split over up to 2 devices"
+    assert sweep_summary._placement([one, members, batch]) == (
+        "g00 1 device; g01 members split over 2 devices; g02 each mini-batch split over 2 devices"
+    )

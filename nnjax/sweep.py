@@ -462,6 +462,12 @@ def load_member(sweep_dir: str | Path, member: int) -> tuple[Config, Params, int
     from nnjax.train import init_state, unstack
 
     sweep_dir = Path(sweep_dir)
+    if not (sweep_dir / "sweep.json").is_file():
+        if not sweep_dir.exists():
+            raise CheckpointError(f"{sweep_dir}: sweep folder not found")
+        run = (sweep_dir / "config.json").is_file()
+        what = "a run folder (load it with nnjax.run.load_run)" if run else "not a sweep folder"
+        raise CheckpointError(f"{sweep_dir}: {what}, no sweep.json")
     seen: list[int] = []  # every member of the groups read, to name them if ``member`` is not one
     for gdir in sorted((sweep_dir / "groups").glob("g*")):
         try:

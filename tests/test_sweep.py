@@ -948,6 +948,21 @@ def test_load_member_of_a_damaged_group_file_is_one_line(tmp_path):
         sweep.load_member(s, 1)
 
 
+def test_load_member_of_what_is_not_a_sweep_folder_says_what_it_is(tmp_path):
+    """A run folder was "no member 0 in this sweep folder"."""
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "config.json").write_text(json.dumps(TINY.to_dict()))
+    (tmp_path / "empty").mkdir()
+    for folder, said in (
+        ("run", "a run folder (load it with nnjax.run.load_run), no sweep.json"),
+        ("empty", "not a sweep folder, no sweep.json"),
+        ("gone", "sweep folder not found"),
+    ):
+        with pytest.raises(CheckpointError) as e:
+            sweep.load_member(tmp_path / folder, 0)
+        assert str(e.value) == f"{tmp_path / folder}: {said}"
+
+
 def assert_same_params(a, b) -> None:
     for x, y in zip(jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b), strict=True):
         np.testing.assert_array_equal(np.asarray(x), np.asarray(y))

@@ -70,7 +70,7 @@ def plan(name: str, seeds: list[int], args: argparse.Namespace) -> tuple[Path, b
     try:
         expand(base, grid, new=not resume)
     except ConfigError as e:  # a value every member shares (--epochs 0) is no member's, but the config's
-        about = f"config {name}: " if e.fields else ""  # not for the grid's own (--seeds 1,1)
+        about = f"config {name}: " if e.shared is not None else ""  # not for the grid's own (--seeds -1)
         raise ConfigError(f"{about}{e.shared or e}") from None
     return out, resume, base, grid
 

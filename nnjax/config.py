@@ -204,13 +204,16 @@ def from_dict(d: dict[str, Any], *, source: str = "config", complete: bool = Fal
 
 def python_value(v: Any) -> Any:
     """A NumPy or JAX number as Python's (float32 0.1 as 0.1, its shortest spelling, not
-    0.10000000149011612), an array or a tuple as a list of them (hidden's layer sizes), else ``v``."""
+    0.10000000149011612), an array, tuple or range as a list of them (hidden's layer sizes), a path as
+    text, else ``v``."""
+    if isinstance(v, os.PathLike):
+        return os.fspath(v)
     if getattr(v, "shape", None) == () and hasattr(v, "item"):  # a scalar, or an array of none
         x = v.item()
         return float(str(v)) if isinstance(x, float) else x
     if hasattr(v, "shape") and hasattr(v, "tolist"):
         return v.tolist()
-    if isinstance(v, tuple | list):
+    if isinstance(v, tuple | list | range):
         return [python_value(x) for x in v]
     return v
 

@@ -99,7 +99,9 @@ def _count_as_started(n: int | None) -> int:
     than ``nnjax sweep`` (and rounds otherwise)."""
     count = len(jax.devices("cpu"))
     wanted = n or usable_cores()
-    if jax.default_backend() == "cpu" and count == 1 and wanted > 1:
+    forced = "xla_force_host_platform_device_count" in os.environ.get("XLA_FLAGS", "")
+    asked = forced or jax.config.jax_num_cpu_devices > 0  # one device asked for: no warning
+    if jax.default_backend() == "cpu" and count == 1 and wanted > 1 and not asked:  # one device by chance
         warnings.warn(
             f"split_cpu_cores(): jax has already started with one CPU device, so it stays one (not {wanted}); "
             "call it before anything touches a device (first thing in a script or notebook)",

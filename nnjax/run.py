@@ -319,9 +319,9 @@ def divergence_cause(m: Mapping[str, float], init_loss: float) -> str | None:
 
 def check_config(cfg: Config, new: bool = True, splits: Splits | None = None) -> Config:
     """ConfigError naming the first bad field (``config.validate``), or a network that would not fit in
-    memory (``memory.check_memory``: estimated for ``splits``, or the data set's known size); ``cfg``
-    when it is fine (``config.typed``: as a config file's fields would be). Cheap: nothing is loaded or
-    compiled."""
+    memory (``memory.check_memory``: estimated for ``splits``, or the data set's known size); else
+    ``cfg`` with its values typed as a config file's would be (``config.typed``). Cheap: nothing is
+    loaded or compiled."""
     cfg = typed(cfg)
     validate(cfg, new=new)
     check_memory([[cfg]], splits)

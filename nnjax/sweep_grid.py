@@ -1,7 +1,8 @@
 """Sweep grids: ``FIELD=V1,V2`` parsed and checked, expanded into one config per member, and the
 members grouped into the ensembles that share a compiled program (``GROUP_FIELDS``).
 
-Pure functions over ``Config``: no JAX, no files. ``nnjax.sweep`` trains what they describe.
+Pure functions over ``Config``: no files, and no JAX at import (checking a member's activation loads it).
+``nnjax.sweep`` trains what they describe.
 """
 
 from __future__ import annotations

@@ -323,6 +323,8 @@ def test_a_config_built_in_python_is_typed_as_a_config_file_is(tmp_path, monkeyp
     assert type(cfg.seed) is int and type(cfg.lr) is float
     assert C.typed(C.Config(hidden=[np.int64(8), 4])).hidden == (8, 4)
     assert C.typed(C.Config(hidden=np.array([8, 4]))).hidden == (8, 4)
+    assert C.typed(C.Config(hidden=range(16, 18))).hidden == (16, 17)
+    assert C.typed(C.Config(tfds_dir=tmp_path / "tfds")).tfds_dir == str(tmp_path / "tfds")  # a Path is text
     assert cfg.data_dir == str(tmp_path / "raw")  # as a flag's: valid from any folder
     json.dumps(cfg.to_dict())  # what config.json will hold
     for change, said in (

@@ -52,6 +52,8 @@ def load(name: str):
             "seeds.py: error: config video: config field 'epochs' = 2000000: 2,000,000 epochs of 1,875 mini-batches",
         ),
         ("seeds.py", ["--seeds", "1,1"], "seeds.py: error: grid field 'seed': value 1 is given twice\n"),
+        # the seeds' own fault is no config's
+        ("seeds.py", ["--seeds", "-1"], "seeds.py: error: sweep member seed=-1: config field 'seed' = -1: must be in"),
     ],
 )
 def test_bad_input_is_one_line(tmp_path, name, argv, line):

@@ -664,6 +664,9 @@ def test_split_cpu_cores_after_start_up_warns_that_it_cannot_split():
     p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert p.returncode == 0 and p.stdout == "1\n", p.stderr[-2000:]
     assert "split_cpu_cores(): jax has already started with one CPU device, so it stays one (not 2)" in p.stderr
+    env["XLA_FLAGS"] = "--xla_force_host_platform_device_count=1"  # one device asked for: nothing to warn of
+    p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and p.stdout == "1\n" and "split_cpu_cores" not in p.stderr, p.stderr[-2000:]
 
 
 def test_padded_rows_of_a_process_block():

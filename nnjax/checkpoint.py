@@ -32,8 +32,8 @@ from nnjax.errors import CheckpointError, ConfigError
 CHECKPOINT_FORMAT = 2  # 1: bare msgpack without header or checksum (nnjax 0.1.0 development)
 MAGIC = b"NNJAXCKP"
 _HEADER = struct.Struct(">8sI32s")  # magic, format, sha256(body)
-_NAME = re.compile(r"^epoch_(\d{6})\.msgpack$")
-_TMP = re.compile(r"^\.epoch_\d{6}\.msgpack\..*\.tmp$")  # write_atomic's temp names (host and pid)
+_NAME = re.compile(r"^epoch_(\d{6}|[1-9]\d{6,})\.msgpack$")  # as checkpoint_path writes (epoch 10**6: 7 digits)
+_TMP = re.compile(r"^\.epoch_\d{6,}\.msgpack\..*\.tmp$")  # write_atomic's temp names (host and pid)
 
 
 def checkpoint_path(folder: Path, epoch: int) -> Path:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import struct
 import types
 import typing
 from dataclasses import dataclass, fields
@@ -366,6 +367,9 @@ def validate(
         raise bad("weight_decay", f"must be a non-negative finite number (at most {FLOAT32_MAX:.3g}, float32's max)")
     if not 0 <= cfg.momentum < 1:
         raise bad("momentum", "must be in [0, 1)")
+    # the optimiser runs in float32, where 0.99999999 is 1: Adam's bias correction would divide by 0
+    if struct.unpack("f", struct.pack("f", cfg.momentum))[0] == 1:
+        raise bad("momentum", "must be in [0, 1), and below 1 in float32 (at most 0.99999994)")
     if cfg.schedule == "warmup_cosine" and cfg.warmup_epochs >= cfg.epochs:
         raise bad("warmup_epochs", f"must be fewer than epochs ({cfg.epochs})", also=("epochs", "schedule"))
     if new and cfg.warmup_epochs and "warmup_epochs" in unused_fields(cfg) and "warmup_epochs" not in used_elsewhere:

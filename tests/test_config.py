@@ -257,6 +257,7 @@ def test_missing_config_file(tmp_path):
         ({"weight_decay": 1e300}, "weight_decay"),
         ({"weight_decay": float("inf")}, "weight_decay"),
         ({"scan_unroll": 2000}, "scan_unroll"),
+        ({"momentum": 0.99999999}, "momentum"),  # 1 in the optimiser's float32: Adam divided by 0
     ],
 )
 def test_validate_names_the_bad_field(changes, field):

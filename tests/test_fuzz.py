@@ -209,6 +209,15 @@ def test_checkpoint_roundtrip(tmp_path: Path, ckpt_target, ckpt_bytes):
         np.testing.assert_array_equal(np.asarray(want), got)
 
 
+def test_checkpoints_past_epoch_999999_are_found_and_newest(tmp_path: Path, ckpt_target):
+    """Epoch 1,000,000's name has 7 digits; it was not listed, so eval used epoch 999,999's parameters and
+    resume trained the tail again."""
+    for epoch in (999_999, 1_000_000):
+        checkpoint.save(tmp_path, epoch, ckpt_target, {}, keep=2)
+    assert [e for e, _ in checkpoint.list_checkpoints(tmp_path)] == [999_999, 1_000_000]
+    assert checkpoint.restore_latest(tmp_path, ckpt_target)[0] == 1_000_000
+
+
 def test_checkpoint_of_another_dtype_is_refused(tmp_path: Path, ckpt_target):
     """float64 parameters (saved with x64 on, say) do not load silently into a float32 network."""
     wide = jax.tree_util.tree_map(lambda a: np.asarray(a, np.float64) if np.asarray(a).dtype == np.float32 else a,

@@ -495,16 +495,20 @@ def load_member(sweep_dir: str | Path, member: int) -> tuple[Config, Params, int
         ]
         if not checkpoint.list_checkpoints(gdir / "checkpoints"):
             raise CheckpointError(f"{gdir}: no checkpoint of member {member} yet")
-        # Shapes only: any n_train that holds one batch gives the same state layout.
-        target = _state_tree(
-            init_state(configs, configs[0].batch_size), configs[0], 0, np.zeros(len(configs), np.int32)
-        )
+        rewrite = f"(edited or damaged? delete it and run nnjax sweep --resume {sweep_dir} to write it again)"
+        try:  # shapes only: any n_train that holds one batch gives the same state layout
+            state = init_state(configs, configs[0].batch_size)
+        except ConfigError as e:  # members that no ensemble could hold (one edited to another activation)
+            raise CheckpointError(f"{source}: {e} {rewrite}") from None
+        target = _state_tree(state, configs[0], 0, np.zeros(len(configs), np.int32))
         mend = f"nnjax sweep --resume {sweep_dir} goes back to the newest checkpoint that loads and trains on from it"
         found = checkpoint.restore_newest(gdir / "checkpoints", target, str(gdir), mend)
         if found is None:
             raise CheckpointError(f"{gdir}: no checkpoint of member {member} yet")
-        epoch, tree, _ = found
+        epoch, tree, meta = found
         j = info["members"].index(member)
+        if why := _disagrees(info, configs, j, meta):  # an edited group.json would give another member's numbers
+            raise CheckpointError(f"{source}: {why} {rewrite}")
         diverged = int(np.asarray(tree["diverged"])[j])
         if diverged:  # it trained on inside its ensemble: say so wherever it is used
             print(
@@ -522,6 +526,25 @@ def load_member(sweep_dir: str | Path, member: int) -> tuple[Config, Params, int
         raise CheckpointError(f"{sweep_dir}: member {member} is not trained yet (its group has not started)")
     members = f" (its members: 0–{n - 1}, as in members.csv)" if n else ""
     raise CheckpointError(f"{sweep_dir}: no member {member} in this sweep folder{members}")
+
+
+def _disagrees(info: dict[str, Any], configs: list[Config], j: int, meta: Any) -> str | None:
+    """Why a group.json (``info``, its ``configs``) does not describe member ``j`` of the checkpoint whose
+    ``meta`` (members and result fields, as the group trained) was read; None when it does or the
+    checkpoint records neither."""
+    if not isinstance(meta, dict) or not isinstance(meta.get("members"), list):
+        return None
+    if meta["members"] != info["members"]:
+        return f"lists members {info['members']}, but its checkpoint holds members {meta['members']}"
+    saved = meta.get("configs")
+    if not isinstance(saved, list) or len(saved) != len(configs) or not isinstance(saved[j], dict):
+        return None
+    trained, now = auto_unroll_as_0(saved[j]), json.loads(json.dumps(result_fields(configs[j])))
+    changed = [f for f in now if f in trained and trained[f] != now[f]]
+    if changed:
+        f = changed[0]
+        return f"says member {info['members'][j]} has {f}={now[f]!r}, but it trained with {f}={trained[f]!r}"
+    return None
 
 
 def diverged_epochs(sweep_dir: str | Path) -> dict[int, int]:

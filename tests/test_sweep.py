@@ -948,6 +948,39 @@ def test_load_member_of_a_damaged_group_file_is_one_line(tmp_path):
         sweep.load_member(s, 1)
 
 
+def test_load_member_refuses_a_group_file_that_its_checkpoint_contradicts(tmp_path):
+    """group.json's member list and configs were trusted: reordered, `eval --member 0` printed member 1's
+    accuracy; an edited activation evaluated the weights with another function. Both silently."""
+    s = tmp_path / "s"
+    run_tiny(TINY, {"seed": [0, 1]}, s)
+    path = s / "groups" / "g00" / "group.json"
+    good = path.read_text()
+    _, params, _ = sweep.load_member(s, 1)
+    info = json.loads(good)
+    for edit, said in (
+        ({"members": [1, 0]}, "lists members [1, 0], but its checkpoint holds members [0, 1]"),
+        ({"members": [1, 1]}, "lists members [1, 1], but its checkpoint holds members [0, 1]"),
+        (
+            {"configs": [{**c, "activation": "relu"} for c in info["configs"]]},
+            "says member 1 has activation='relu', but it trained with activation='sigmoid'",
+        ),
+        (
+            {"configs": [info["configs"][0], {**info["configs"][1], "activation": "relu"}]},
+            "ensemble members differ in 'activation' ('sigmoid' vs 'relu'): that needs separate compiled programs",
+        ),
+    ):
+        path.write_text(json.dumps({**info, **edit}))
+        with pytest.raises(CheckpointError) as e:
+            sweep.load_member(s, 1)
+        assert str(e.value) == (
+            f"{path}: {said} (edited or damaged? delete it and run nnjax sweep --resume {s} to write it again)"
+        )
+    path.unlink()  # as the error says
+    run_tiny(TINY, {"seed": [0, 1]}, s, resume=True)
+    assert json.loads(path.read_text()) == {**info, "placement": None}  # where it ran is not guessed
+    assert_same_params(sweep.load_member(s, 1)[1], params)
+
+
 def test_load_member_of_what_is_not_a_sweep_folder_says_what_it_is(tmp_path):
     """A run folder was "no member 0 in this sweep folder"."""
     (tmp_path / "run").mkdir()

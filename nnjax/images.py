@@ -106,6 +106,8 @@ def read_grey(path: str | Path) -> np.ndarray:
         raise DataError(f"{path}: corrupt or truncated image ({e or type(e).__name__})") from None
     if img.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
         grey = np.asarray(img, dtype=np.float32)
+        if bad := int((~np.isfinite(grey)).sum()):  # NaN survives clipping and blanks the paper's level
+            raise DataError(f"{path}: {bad} of {grey.size} pixels are not numbers (NaN or infinite)")
         # 16-bit grey (a PNG's "I" is 16-bit too): its white is 65535 however dark the image; other integer
         # images (a 32-bit TIFF) say nothing of their range: 0-255 unless the values go higher
         sixteen_bit = img.mode.startswith("I;16") or (img.mode == "I" and file_format == "PNG")

@@ -421,6 +421,24 @@ def test_an_image_mode_without_grey_levels_fails_alone(run_dir, tmp_path):
     assert failed.message == f"{lab}: unsupported image mode LAB (grey, RGB, CMYK, palette or alpha expected)"
 
 
+def test_a_float_image_with_nan_or_infinite_pixels_fails_alone(run_dir, tmp_path):
+    """A float TIFF with one NaN pixel was a traceback (the other files unanswered); one inf pixel made the
+    digit 'only a speck of ink'."""
+    _, ink, _ = sample_digit()
+    good = write_scan(ink, tmp_path / "digit.png")
+    files = [str(good)]
+    for name, value in (("nan", np.nan), ("inf", np.inf)):
+        grey = 1.0 - ink.astype(np.float32) / 255
+        grey[14, 14] = value
+        Image.fromarray(grey, "F").save(tmp_path / f"{name}.tiff")
+        files.append(str(tmp_path / f"{name}.tiff"))
+    read, *failed = images.predict_files(run_dir, files)
+    assert isinstance(read, images.Prediction)
+    assert [f.message for f in failed] == [
+        f"{f}: 1 of {ink.size} pixels are not numbers (NaN or infinite)" for f in files[1:]
+    ]
+
+
 @pytest.mark.parametrize(
     "activation, standardize, cost", [("relu", True, "quadratic"), ("tanh", False, "cross_entropy")]
 )

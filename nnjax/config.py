@@ -268,6 +268,8 @@ def read_config_file(path: str | Path) -> tuple[Config, bool]:
         raise ConfigError(f"{path}: cannot read config file ({e.__class__.__name__})") from None
     except json.JSONDecodeError as e:
         raise ConfigError(f"{path}: not valid JSON (line {e.lineno}: {e.msg})") from None
+    except (ValueError, RecursionError) as e:  # an integer of 4,300+ digits, nesting 1,000 deep
+        raise ConfigError(f"{path}: not valid JSON for nnjax ({str(e).split(';')[0]})") from None
     if isinstance(d, dict) and {"base", "grid"} <= d.keys():
         resume = ""  # a sweep folder's own file can be continued; a copy elsewhere names no sweep
         if path.name == "sweep.json":

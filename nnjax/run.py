@@ -104,7 +104,7 @@ def read_numbered_metrics(
         if line.strip():
             try:
                 m = json.loads(line)
-            except json.JSONDecodeError:
+            except (ValueError, RecursionError):  # also an integer of 4,300+ digits, nesting 1,000 deep
                 raise CheckpointError(f"{path}: line {i} is not valid JSON") from None
             bad = [(k, ts) for k, ts in allowed.items() if not isinstance(m, dict) or type(m.get(k, ...)) not in ts]
             if bad:
@@ -172,7 +172,7 @@ def _metrics_until(path: Path, epoch: int) -> list[dict[str, Any]]:
             continue
         try:
             m = json.loads(line)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):
             if i == len(chunks):  # no newline after it: the write of this line was cut short
                 break
             raise CheckpointError(f"{path}: line {i} is not valid JSON") from None
@@ -253,7 +253,7 @@ def _finished_result(run_dir: Path, cfg: Config) -> tuple[dict[str, Any], Any] |
     try:
         result = json.loads((run_dir / "result.json").read_text())
         _, _, meta = checkpoint.restore(found[-1][1], _shape_target(cfg))
-    except (OSError, ValueError, CheckpointError):  # no/damaged result or final checkpoint: finish again
+    except (OSError, ValueError, RecursionError, CheckpointError):  # result or final checkpoint damaged: finish again
         return None
     return (result, meta) if _is_result(result, cfg) else None
 
@@ -384,7 +384,7 @@ def _check_nothing_trained_is_lost(run_dir: Path, ckpt_dir: Path, metrics_path: 
     every = load_json(run_dir / "config.json").checkpoint_every
     epochs = 0  # the last epoch its metrics reached (lines cut short or out of order counted as they are)
     for line in metrics_path.read_text(errors="replace").splitlines() if metrics_path.exists() else ():
-        with contextlib.suppress(ValueError):
+        with contextlib.suppress(ValueError, RecursionError):
             m = json.loads(line)
             if isinstance(m, dict) and isinstance(m.get("epoch"), int):
                 epochs = max(epochs, m["epoch"])

@@ -93,6 +93,8 @@ def load_sweep_spec(sweep_dir: str | Path) -> tuple[Config, dict[str, list]]:
         raise CheckpointError(f"{path}: not valid JSON (line {e.lineno}: {e.msg})") from None
     except (OSError, UnicodeDecodeError) as e:
         raise CheckpointError(f"{path}: cannot read ({type(e).__name__})") from None
+    except (ValueError, RecursionError) as e:  # an integer of 4,300+ digits, nesting 1,000 deep
+        raise CheckpointError(f"{path}: not valid JSON for nnjax ({str(e).split(';')[0]})") from None
     if not isinstance(spec, dict) or "base" not in spec or "grid" not in spec:
         raise CheckpointError(f"{path}: not an nnjax sweep file (needs 'base' and 'grid')")
     if spec.get("sweep_format") != SWEEP_FORMAT:
@@ -319,7 +321,7 @@ def _group_result(path: Path, ids: list[int]) -> dict[str, Any] | None:
     """A group's result.json, or None when it is missing, damaged or not of these members."""
     try:
         done = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+    except (OSError, ValueError, RecursionError):
         return None
     ok = (
         isinstance(done, dict)
@@ -361,7 +363,7 @@ def _group_info_damage(gdir: Path, ids: list[int], configs: list[Config]) -> str
     path = gdir / "group.json"
     try:
         info = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+    except (OSError, ValueError, RecursionError):
         return "missing or not valid JSON"
     if not isinstance(info, dict) or info.get("members") != ids or not isinstance(info.get("configs"), list):
         return "not an nnjax group file of these members"
@@ -472,7 +474,7 @@ def load_member(sweep_dir: str | Path, member: int) -> tuple[Config, Params, int
     for gdir in sorted((sweep_dir / "groups").glob("g*")):
         try:
             info = json.loads((gdir / "group.json").read_text())
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        except (OSError, ValueError, RecursionError):
             raise CheckpointError(
                 f"{gdir / 'group.json'}: missing or not valid JSON (nnjax sweep --resume {sweep_dir} writes it again)"
             ) from None
@@ -575,7 +577,7 @@ def _saved_group_info(gdir: Path) -> dict[str, Any]:
     """A group folder's group.json as written, or {} when it is missing or damaged (a resume writes it again)."""
     try:
         info = json.loads((gdir / "group.json").read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+    except (OSError, ValueError, RecursionError):
         return {}
     return info if isinstance(info, dict) else {}
 

@@ -362,3 +362,32 @@ def test_config_wrong_values_and_versions(tmp_path: Path, config_text: str):
         assert isinstance(outcome(load_and_validate, path), ConfigError), text
     assert isinstance(outcome(load_and_validate, tmp_path / "missing.json"), ConfigError)
     assert isinstance(outcome(load_and_validate, tmp_path), ConfigError)  # a folder
+
+
+# ---------------------------------------------------------------- JSON past Python's own limits
+
+HUGE_INT = '{"seed": ' + "1" * 5000 + "}"  # past Python's 4,300-digit int conversion limit
+DEEP = "[" * 100_000 + "]" * 100_000  # past the decoder's recursion limit
+
+
+@pytest.mark.parametrize("text", [HUGE_INT, DEEP], ids=["5000-digit int", "100000 deep"])
+def test_every_json_reader_refuses_json_past_pythons_limits_in_one_line(tmp_path: Path, text: str):
+    """Each was a ValueError or RecursionError traceback (eval, export, predict, viz, train/sweep --resume)."""
+    from nnjax.run import read_metrics
+    from nnjax.sweep import load_member, load_sweep_spec
+
+    (tmp_path / "config.json").write_text(text)
+    with pytest.raises(ConfigError, match=rf"^{tmp_path / 'config.json'}: not valid JSON"):
+        load_json(tmp_path / "config.json")
+    (tmp_path / "metrics.jsonl").write_text(text.replace("\n", "") + "\n")
+    with pytest.raises(CheckpointError, match=rf"^{tmp_path / 'metrics.jsonl'}: line 1 is not valid JSON"):
+        read_metrics(tmp_path / "metrics.jsonl")
+    sweep_dir = tmp_path / "s"
+    sweep_dir.mkdir()
+    (sweep_dir / "sweep.json").write_text(text)
+    with pytest.raises(CheckpointError, match=rf"^{sweep_dir / 'sweep.json'}: not valid JSON"):
+        load_sweep_spec(sweep_dir)
+    (sweep_dir / "groups" / "g00").mkdir(parents=True)
+    (sweep_dir / "groups" / "g00" / "group.json").write_text(text)
+    with pytest.raises(CheckpointError, match=r"group.json: missing or not valid JSON"):
+        load_member(sweep_dir, 0)

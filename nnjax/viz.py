@@ -696,6 +696,8 @@ def render_sweep(sweep_dir: str | Path, out_dir: str | Path | None = None) -> li
     for mid, epochs in sorted(epochs_by_member(numbered).items()):  # a line repeated or lost would draw a false mean
         if wrong := epochs_out_of_place(epochs, len(epochs), mid):
             raise CheckpointError(f"{path}: {wrong} (edited or damaged?); no learning curves drawn")
+    if wrong := _not_a_number(path, numbered):
+        raise CheckpointError(f"{wrong} (edited or damaged?); no learning curves drawn")
     lines = [m for _, m in numbered]
     split = METRIC_COLUMNS[_eval_split(lines)]
     # A diverged member trains on inside its ensemble: left out, as the sweep's table and accuracy.png leave it
@@ -708,6 +710,18 @@ def render_sweep(sweep_dir: str | Path, out_dir: str | Path | None = None) -> li
     note = diverged_note(lines, varied, diverged)
     title = f"Sweep {sweep_dir.name}: {split} loss and accuracy (mean, band = min–max)" + (f"\n{note}" if note else "")
     return [plot_sweep_curves(kept, varied, out / "learning_curves.png", title)]
+
+
+def _not_a_number(path: Path, numbered: list[tuple[int, dict[str, Any]]]) -> str | None:
+    """The first value of a drawn column (a loss or accuracy) that is neither a number nor null (an
+    edited file), as one line naming the file and line; None when there is none."""
+    from nnjax.config import is_number
+
+    for i, m in numbered:
+        for k in (f"{split}_{what}" for split in METRIC_COLUMNS for what in ("loss", "accuracy")):
+            if k in m and m[k] is not None and not is_number(m[k]):
+                return f"{path}: line {i}: {k!r} is not a number ({m[k]!r})"
+    return None
 
 
 def _curve_lines(path: Path, member: int | None = None) -> tuple[list[dict[str, Any]], str]:
@@ -730,6 +744,8 @@ def _curve_lines(path: Path, member: int | None = None) -> tuple[list[dict[str, 
     # epochs 1, 2, … once each, as training wrote them (a line repeated or lost would draw a false curve)
     if wrong := epochs_out_of_place([(m["epoch"], i) for i, m in numbered], len(numbered), member):
         return [], f"{path}: {wrong}"
+    if wrong := _not_a_number(path, numbered):
+        return [], wrong
     if numbered:
         return [m for _, m in numbered], ""
     text = path.read_bytes().decode("utf-8", errors="replace")

@@ -767,8 +767,9 @@ def run_sweep(
     for g in groups:  # as each group will be placed: its memory, and a mini-batch its devices can split
         _check_placement(g, splits, shard_members)
 
+    made = [q for q in (sweep_dir, *sweep_dir.parents) if not q.exists()]  # removed again if refused while empty
     sweep_dir.mkdir(parents=True, exist_ok=True)
-    with checkpoint.locked(sweep_dir):  # a second process on this folder would interleave its writes
+    with checkpoint.removed_if_left_empty(made), checkpoint.locked(sweep_dir):  # one process writes it at a time
         if not resume:
             if any(sweep_dir.iterdir()):  # another process filled it since the check above
                 raise ConfigError(checkpoint.occupied(sweep_dir, "sweep"))

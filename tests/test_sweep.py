@@ -1350,3 +1350,12 @@ def test_summary_placement_is_what_the_groups_did():
     assert sweep_summary._placement([one, members, batch]) == (
         "g00 1 device; g01 members split over 2 devices; g02 each mini-batch split over 2 devices"
     )
+
+
+def test_a_refused_start_leaves_no_folder_behind(tmp_path):
+    """A sweep refused once its folder was made (here: a data set smaller than one mini-batch) left the
+    folder and the parents made for it, where nnjax train leaves nothing."""
+    out = tmp_path / "new" / "a" / "b"
+    with pytest.raises(ConfigError, match="sweep member seed=0: "):
+        sweep.run_sweep(TINY.replace(batch_size=SPLITS.n_train + 1), {"seed": [0, 1]}, out, splits=SPLITS)
+    assert list(tmp_path.iterdir()) == []

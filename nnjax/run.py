@@ -78,12 +78,20 @@ def check_data_key(tree: dict[str, Any], cfg: Config, epoch: int, path: Path) ->
 
 
 def read_metrics(path: Path, require: dict[str, type | tuple[type, ...]] | None = None) -> list[dict[str, Any]]:
-    """The JSON lines of a metrics file (missing file: none; a last line cut short by a kill: dropped).
+    """The JSON lines of a metrics file (missing file: none; a last line cut short by a kill: dropped, but
+    not one that lost only its newline).
 
     Every line must be an object whose ``require`` keys (default: ``epoch``) hold values of the given
     type (or one of a tuple of types); otherwise CheckpointError naming the file's line and the key.
     """
     return [m for _, m in read_numbered_metrics(path, require)]
+
+
+def _is_json_object(line: str) -> bool:
+    try:
+        return isinstance(json.loads(line), dict)
+    except (ValueError, RecursionError):
+        return False
 
 
 def read_numbered_metrics(
@@ -97,8 +105,9 @@ def read_numbered_metrics(
         return []
     text = Path(path).read_bytes().decode("utf-8", errors="replace")
     raw = text.splitlines()
-    if raw and not text.endswith("\n"):
-        raw.pop()  # cut short mid-write; its epoch is trained again from the checkpoint
+    if raw and not text.endswith("\n") and not _is_json_object(raw[-1]):
+        raw.pop()  # cut short mid-write; its epoch is trained again from the checkpoint (an object that
+        # parses lost only its newline, by an edit: a JSON object cut anywhere else does not parse)
     lines = []
     for i, line in enumerate(raw, 1):
         if line.strip():

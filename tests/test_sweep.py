@@ -1359,3 +1359,21 @@ def test_a_refused_start_leaves_no_folder_behind(tmp_path):
     with pytest.raises(ConfigError, match="sweep member seed=0: "):
         sweep.run_sweep(TINY.replace(batch_size=SPLITS.n_train + 1), {"seed": [0, 1]}, out, splits=SPLITS)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_metrics_file_that_lost_only_its_last_newline_is_read_whole(tmp_path, capsys):
+    """Its complete last line was dropped as if cut short by a kill: viz left out an epoch and --resume of the
+    finished sweep refused it ('no line for member 1's epoch 2') although the line was there."""
+    from nnjax.run import read_metrics
+
+    s = tmp_path / "s"
+    run_tiny(TINY, {"seed": [0, 1]}, s)
+    metrics = s / "metrics.jsonl"
+    whole = read_metrics(metrics)
+    metrics.write_text(metrics.read_text().rstrip("\n"))
+    assert read_metrics(metrics) == whole
+    capsys.readouterr()
+    run_tiny(TINY, {"seed": [0, 1]}, s, resume=True)
+    assert "nothing to resume" in capsys.readouterr().err
+    metrics.write_text(metrics.read_text() + '\n{"member": 0, "group": "g00", "epo')  # a kill mid-write: dropped
+    assert read_metrics(metrics, sweep.SWEEP_KEYS) == whole

@@ -150,7 +150,7 @@ def parse_value(field: str, text: str) -> Any:
             return float(text)
         if kind is str:
             # a folder typed relative to here is saved as the folder it names, valid from anywhere
-            return os.path.abspath(os.path.expanduser(text)) if field in PATH_FIELDS else text
+            return local_folder(field, text) if field in PATH_FIELDS else text
         if typing.get_origin(kind) is tuple:
             if text.strip().lower() in ("", "none"):
                 return ()
@@ -198,9 +198,23 @@ def from_dict(d: dict[str, Any], *, source: str = "config", complete: bool = Fal
         else:
             v = _check_json_type(k, v, types_[k], source)
             if k in PATH_FIELDS and v:  # as from a flag: the folder it names from here, valid from anywhere
-                v = os.path.abspath(os.path.expanduser(v))
+                try:
+                    v = local_folder(k, v)
+                except ConfigError as e:
+                    raise ConfigError(f"{source}: {e}") from None
         values[k] = v
     return Config(**values)
+
+
+def local_folder(field: str, text: str) -> str:
+    """The absolute local folder ``text`` names (``~`` expanded); ConfigError for a URL (``gs://…``),
+    which a path would quietly turn into a local folder named ``gs:``."""
+    if "://" in text:
+        raise ConfigError(
+            f"config field {field!r} = {text!r}: a URL; nnjax reads and writes local folders only "
+            "(copy the data to a local folder)"
+        )
+    return os.path.abspath(os.path.expanduser(text))
 
 
 def python_value(v: Any) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 
 import numpy as np
 import pytest
@@ -339,3 +340,13 @@ def test_a_config_built_in_python_is_typed_as_a_config_file_is(tmp_path, monkeyp
         assert str(e.value) == f"config: {said}"
     with pytest.raises(ConfigError, match=r"^config: expected a Config"):
         C.typed({"lr": 0.1})
+
+
+def test_a_url_for_a_folder_field_is_refused(tmp_path):
+    """--tfds-dir gs://bucket/tfds was saved as the local folder /…/gs:/bucket/tfds."""
+    said = "config field 'tfds_dir' = 'gs://bucket/tfds': a URL; nnjax reads and writes local folders only"
+    with pytest.raises(ConfigError, match=f"^{re.escape(said)}"):
+        C.apply_overrides(C.Config(), {"tfds_dir": "gs://bucket/tfds"})
+    (tmp_path / "c.json").write_text(json.dumps({"data_dir": "gs://bucket/mnist"}))
+    with pytest.raises(ConfigError, match=rf"^{tmp_path / 'c.json'}: config field 'data_dir' = 'gs://bucket/mnist'"):
+        C.load_json(tmp_path / "c.json")

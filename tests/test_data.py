@@ -572,3 +572,15 @@ def test_a_quiet_build_restores_the_callers_progress_bar_setting():
             raise RuntimeError("the build failed")
         assert tqdm_utils._active == before
     tfds.enable_progress_bar()
+
+
+def test_a_url_for_a_data_folder_is_refused_not_made_a_local_folder(monkeypatch):
+    """TFDS_DATA_DIR=gs://bucket/tfds built into ./gs:/bucket/tfds (a Path collapses '//'), exit 0."""
+    from nnjax.errors import DataError
+
+    monkeypatch.setenv("TFDS_DATA_DIR", "gs://bucket/tfds")
+    with pytest.raises(DataError, match=r"^TFDS_DATA_DIR='gs://bucket/tfds': a URL; nnjax reads and writes local"):
+        data.tfds_root()
+    monkeypatch.setenv("NNJAX_DATA_DIR", "s3://bucket/mnist")
+    with pytest.raises(DataError, match=r"^NNJAX_DATA_DIR='s3://bucket/mnist': a URL"):
+        data.manual_dir()

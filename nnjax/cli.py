@@ -81,9 +81,12 @@ def config_from_args(args: argparse.Namespace) -> Config:
     """The named config (or config file) with the command line's field overrides applied."""
     from nnjax.configs import get_config
 
-    if args.config_file and args.config:
+    if args.config_file is not None and args.config is not None:
         raise ConfigError("--config and --config-file both name a starting config; give one")
-    cfg, saved = read_config_file(args.config_file) if args.config_file else (get_config(args.config or "video"), False)
+    if args.config_file is not None:  # '' too: a file not found, not the default config
+        cfg, saved = read_config_file(args.config_file)
+    else:
+        cfg, saved = get_config("video" if args.config is None else args.config), False
     if saved and not getattr(args, "resume", None):
         # A run's config.json (one nnjax saved) records what its optimiser or schedule ignores as "none of it"
         # (momentum 0 for sgd): no choice, so a flag or grid that makes it used gets the default. A file
@@ -102,7 +105,7 @@ def check_resume_flags(args: argparse.Namespace, what: str) -> None:
     """Refuse flags that a ``--resume`` of a ``what`` ("run" or "sweep") folder cannot honour."""
     if args.out and Path(args.out).resolve() != Path(args.resume).resolve():  # the same folder however typed
         raise ConfigError("--out and --resume name different folders; --resume continues in place")
-    if args.config or args.config_file:
+    if args.config is not None or args.config_file is not None:
         fields = (
             "give single field flags instead; those that change results need --force"
             if what == "run"

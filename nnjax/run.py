@@ -639,7 +639,8 @@ def export_run(
     """
     out_file = Path(out_file)
     if out_file.suffix != ".npz":
-        raise ConfigError(f"{out_file}: export file must end in .npz")
+        name = " (a name before it, e.g. video.npz)" if out_file.name == ".npz" else ""
+        raise ConfigError(f"{out_file}: export file must end in .npz{name}")
     if out_file.is_dir():
         raise ConfigError(f"{out_file}: is a folder; name the .npz file to write")
     if out_file.exists() and not overwrite:

@@ -177,6 +177,7 @@ def no_data(monkeypatch):
         (["--epochs", "2.5"], "config field 'epochs': cannot parse '2.5' as an integer"),
         (["--standardize", "maybe"], "config field 'standardize': cannot parse 'maybe' as true/false"),
         (["--config", "huge"], "unknown config 'huge'"),
+        (["--config", ""], "unknown config ''"),  # it trained video
         (["--epochs", "99999999999999999999"], "config field 'epochs' = 99999999999999999999: must be at most"),
         (["--scan-unroll", "2000"], "config field 'scan_unroll' = 2000: must be at most 64"),
         (["--force"], "--force without --resume: it accepts config changes to a run being continued"),
@@ -713,6 +714,8 @@ def test_train_eval_export(tmp_path, cli, cli_error, mock64, monkeypatch):
         "layer2_b": (10,),
     }
     assert "must end in .npz" in cli_error("export", run, tmp_path / "w.pkl")
+    said = f"{tmp_path / '.npz'}: export file must end in .npz (a name before it, e.g. video.npz)"
+    assert cli_error("export", run, tmp_path / ".npz") == f"nnjax: error: {said}"
     (tmp_path / "w.npz").write_bytes(b"someone's file")
     line = cli_error("export", run, tmp_path / "w.npz")
     assert line == f"nnjax: error: {tmp_path / 'w.npz'}: already exists (--overwrite replaces it)"

@@ -539,14 +539,22 @@ def _disagrees(info: dict[str, Any], configs: list[Config], j: int, meta: Any) -
     if meta["members"] != info["members"]:
         return f"lists members {info['members']}, but its checkpoint holds members {meta['members']}"
     saved = meta.get("configs")
-    if not isinstance(saved, list) or len(saved) != len(configs) or not isinstance(saved[j], dict):
+    if not isinstance(saved, list) or len(saved) != len(configs):
         return None
-    trained, now = auto_unroll_as_0(saved[j]), json.loads(json.dumps(result_fields(configs[j])))
-    changed = [f for f in now if f in trained and trained[f] != now[f]]
-    if changed:
-        f = changed[0]
-        return f"says member {info['members'][j]} has {f}={now[f]!r}, but it trained with {f}={trained[f]!r}"
+    if changed := _trained_otherwise(saved[j], configs[j]):
+        f, was, now = changed
+        return f"says member {info['members'][j]} has {f}={now!r}, but it trained with {f}={was!r}"
     return None
+
+
+def _trained_otherwise(saved: Any, cfg: Config) -> tuple[str, Any, Any] | None:
+    """(field, value trained with, ``cfg``'s value) of the first result field in which ``cfg`` differs from
+    ``saved`` (a checkpoint's record of a member's ``result_fields``; a field it lacks is not compared);
+    None when none does or nothing is recorded."""
+    if not isinstance(saved, dict):
+        return None
+    saved, now = auto_unroll_as_0(saved), json.loads(json.dumps(result_fields(cfg)))
+    return next(((f, saved[f], now[f]) for f in now if f in saved and saved[f] != now[f]), None)
 
 
 def diverged_epochs(sweep_dir: str | Path) -> dict[int, int]:
@@ -651,15 +659,11 @@ def _check_resume_groups(sweep_dir: Path, groups: list[list[tuple[int, Config]]]
         meta = (newest[1].get("meta") or {}) if newest is not None else {}
         if isinstance(meta.get("configs"), list):
             for (mid, cfg), saved in zip(members, meta["configs"]):
-                saved = auto_unroll_as_0(saved) if isinstance(saved, dict) else saved
-                now = json.loads(json.dumps(result_fields(cfg)))
-                changed = [f for f in now if isinstance(saved, dict) and f in saved and saved[f] != now[f]]
-                if changed:
-                    f = changed[0]
+                if changed := _trained_otherwise(saved, cfg):
+                    f, was, now = changed
                     raise CheckpointError(
-                        f"{gdir}: member {mid} was trained with {f}={saved[f]!r}, but the sweep now gives it "
-                        f"{f}={now[f]!r} (sweep.json edited, or the grid's fields in another order?); "
-                        "start a new sweep"
+                        f"{gdir}: member {mid} was trained with {f}={was!r}, but the sweep now gives it "
+                        f"{f}={now!r} (sweep.json edited, or the grid's fields in another order?); start a new sweep"
                     )
         need = epochs if done is not None else (newest[0] if newest is not None else 0)
         for mid in ids:  # lines past ``need`` (trained after the checkpoint, then interrupted) are dropped

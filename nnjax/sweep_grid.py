@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -39,6 +40,10 @@ NO_RESULT_GRID = {
     "checkpoint_every": "how often a group is checkpointed",
     "keep_checkpoints": "how many checkpoints a group keeps",
 }
+# The most members one sweep takes. Checked on the grid's shape, before its members are made: each is a
+# checked config (~0.2 ms), a row of members.csv and a line of every epoch's metrics.jsonl, so a grid of
+# millions took minutes to be refused (or ran out of memory) before the memory estimate could say no.
+MAX_MEMBERS = 100_000
 # Besides the program, members of one group share where data comes from and how the group is saved.
 GROUP_FIELDS = (*PROGRAM_FIELDS, "data_dir", "tfds_dir", "checkpoint_every", "keep_checkpoints")
 
@@ -81,12 +86,12 @@ def _coerce(field: str, value: Any) -> Any:
 
 def normalize_grid(grid: dict[str, Sequence[Any]]) -> dict[str, list]:
     """Check a grid given as Python values (or read from sweep.json): known fields, non-empty value
-    lists of the right types, no duplicate values. Returns it with typed values."""
+    lists of the right types, no duplicate values, at most ``MAX_MEMBERS`` members. Returns it with typed values."""
     if not isinstance(grid, dict):
         raise ConfigError(f"grid: expected a dict of field: [values], e.g. {{'seed': [0, 1, 2]}}, got {grid!r}")
     if not grid:
         raise ConfigError("empty grid: give at least one field with values, e.g. {'seed': [0, 1, 2]}")
-    out: dict[str, list] = {}
+    lists: dict[str, Sequence[Any]] = {}
     for field, values in grid.items():
         if field not in FIELD_NAMES:
             raise ConfigError(f"grid: unknown config field {field!r}; valid: {', '.join(FIELD_NAMES)}")
@@ -96,6 +101,15 @@ def normalize_grid(grid: dict[str, Sequence[Any]]) -> dict[str, list]:
             values = list(values)
         if isinstance(values, str) or not isinstance(values, Sequence) or len(values) == 0:
             raise ConfigError(f"grid field {field!r}: expected a non-empty list of values, got {values!r}")
+        lists[field] = values
+    if (n := math.prod(map(len, lists.values()))) > MAX_MEMBERS:  # before any value is checked
+        sizes = " × ".join(f"{f} {len(vs):,}" for f, vs in lists.items() if len(vs) > 1)
+        raise ConfigError(
+            f"grid: {n:,} members ({sizes}), more than the {MAX_MEMBERS:,} one sweep takes; "
+            "split it into several sweeps (fewer values per field)"
+        )
+    out: dict[str, list] = {}
+    for field, values in lists.items():
         typed = [_coerce(field, v) for v in values]
         seen = set()
         for v in typed:

@@ -114,6 +114,24 @@ def test_python_grid_rejects(grid, needle, tmp_path):
     assert not (tmp_path / "s").exists()  # nothing written by a failed start
 
 
+def test_a_grid_of_millions_is_refused_before_its_members_are_made(tmp_path, capsys, monkeypatch):
+    """A grid's size is counted from its values: 4 million members were once made and checked one by one
+    (minutes, or out of memory) before the memory estimate refused their group."""
+    made = []
+    monkeypatch.setattr(Config, "replace", lambda *a, **k: made.append(1))  # no member may be made
+    values = ",".join(str(1 + i) for i in range(2000))
+    out = tmp_path / "s"
+    assert cli_main(["sweep", "--out", str(out), "--grid", f"seed={values}", f"lr={values}", "--no-progress"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        "nnjax: error: grid: 4,000,000 members (seed 2,000 × lr 2,000), more than the 100,000 one sweep takes; "
+        "split it into several sweeps (fewer values per field)"
+    )
+    with pytest.raises(ConfigError, match="grid: 100,001 members"):
+        sweep.run_sweep(TINY, {"seed": range(100_001)}, out, progress=False, splits=SPLITS)
+    assert not made and not out.exists()
+
+
 def test_cli_bad_grid_is_one_line_before_any_work(tmp_path, capsys):
     out = tmp_path / "s"
     assert cli_main(["sweep", "--out", str(out), "--grid", "seed=0,x", "--no-progress"]) == 1

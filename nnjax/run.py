@@ -17,7 +17,7 @@ import os
 import statistics
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -409,6 +409,61 @@ def _check_nothing_trained_is_lost(run_dir: Path, ckpt_dir: Path, metrics_path: 
     )
 
 
+def train_epochs(
+    cfg: Config,
+    compiled: Callable[..., tuple[TrainState, dict[str, jax.Array]]],
+    state: TrainState,
+    data: Sequence[jax.Array],
+    start: int,
+    *,
+    desc: str,
+    progress: bool,
+    metrics_path: Path,
+    record: Callable[[int, dict[str, np.ndarray], float], tuple[list[dict[str, Any]], dict[str, str] | None]],
+    ckpt_dir: Path,
+    tree: Callable[[TrainState, int], dict[str, Any]],
+    meta: dict[str, Any],
+) -> TrainState:
+    """Train ``state`` from epoch ``start`` to ``cfg.epochs`` with the ``compiled`` epoch program on ``data``
+    (as placed by ``train.compile_epoch``), behind a progress bar named ``desc``; return the final state.
+
+    After each epoch, ``record(epoch, metrics, epoch_s)`` (metrics: name → one value per member) returns
+    the lines to append to ``metrics_path`` and the bar's postfix (None: keep the last), or raises to stop
+    before anything of that epoch is written. Every ``cfg.checkpoint_every`` epochs and after the last,
+    ``tree(state, epoch)`` is saved to ``ckpt_dir`` with ``meta``, after that epoch's lines reach the disk.
+    """
+    from tqdm import tqdm
+
+    bar = tqdm(
+        total=cfg.epochs,
+        initial=start,
+        desc=desc,
+        unit="epoch",
+        disable=not progress,
+        file=sys.stderr,
+        leave=True,
+        dynamic_ncols=True,
+    )
+    with bar, metrics_path.open("a") as log:
+        for epoch in range(start, cfg.epochs):
+            t0 = time.perf_counter()
+            new_state, m = compiled(state, epoch_key(cfg, epoch), *data)
+            m = jax.device_get(m)
+            lines, postfix = record(epoch + 1, m, time.perf_counter() - t0)
+            state = new_state  # only now: a ``record`` that raises leaves it unsaved
+            for line in lines:
+                log.write(json.dumps(line) + "\n")
+            log.flush()
+            if postfix is not None:
+                bar.set_postfix(**postfix)
+            bar.update(1)
+            done = epoch + 1
+            if done == cfg.epochs or (cfg.checkpoint_every and done % cfg.checkpoint_every == 0):
+                os.fsync(log.fileno())  # a checkpoint after epoch e implies metrics lines 1..e on disk
+                checkpoint.save(ckpt_dir, done, tree(state, done), meta, cfg.keep_checkpoints)
+    return state
+
+
 def _train(
     cfg: Config,
     run_dir: Path,
@@ -465,59 +520,48 @@ def _train(
         save_json(cfg, config_path)
         checkpoint.write_atomic(metrics_path, b"")
 
-    from tqdm import tqdm
-
     split = splits.eval_split
-    bar = tqdm(
-        total=cfg.epochs,
-        initial=start,
-        desc=f"{cfg.name} {cfg.activation}",  # as the run folder: the name alone hides an override
-        unit="epoch",
-        disable=not progress,
-        file=sys.stderr,
-        leave=True,
-        dynamic_ncols=True,
-    )
     epoch_times = [float(m["epoch_s"]) for m in history if isinstance(m.get("epoch_s"), int | float)]
-    meta = {"config": result_fields(cfg)}
-    with bar, metrics_path.open("a") as log:
-        for epoch in range(start, cfg.epochs):
-            t0 = time.perf_counter()
-            new_state, m = compiled(state, epoch_key(cfg, epoch), *data)
-            m = {k: v[0].item() for k, v in jax.device_get(m).items()}
-            epoch_times.append(time.perf_counter() - t0)
-            cause = divergence_cause(m, init_loss)
-            if cause is not None:  # the diverged state is never saved: the last checkpoint stays the newest
-                last = checkpoint.list_checkpoints(ckpt_dir)
-                kept = f"last good checkpoint: {last[-1][1]}" if last else "no checkpoint was written before it"
-                raise DivergedError(
-                    f"training diverged at epoch {epoch + 1}: {cause}; likely cause: the learning rate "
-                    f"lr={cfg.lr} is too high for this network (try a smaller --lr); {kept}"
-                )
-            state = new_state
-            line = {
-                "epoch": epoch + 1,
-                "train_loss": m["train_loss"],
-                "train_accuracy": m["train_accuracy"],
-                f"{split}_loss": m["eval_loss"],
-                f"{split}_accuracy": m["eval_accuracy"],
-                "grad_norm": m["grad_norm"],
-                "param_norm": m["param_norm"],
-                "epoch_s": round(epoch_times[-1], 4),
-            }
-            history.append(line)
-            log.write(json.dumps(line) + "\n")
-            log.flush()
-            bar.set_postfix(
-                loss=f"{m['train_loss']:.4f}",
-                acc=f"{m['train_accuracy']:.4f}",
-                **{f"{split}_acc": f"{m['eval_accuracy']:.4f}"},
+
+    def record(epoch, m_K, epoch_s):
+        m = {k: v[0].item() for k, v in m_K.items()}
+        epoch_times.append(epoch_s)
+        cause = divergence_cause(m, init_loss)
+        if cause is not None:  # the diverged state is never saved: the last checkpoint stays the newest
+            last = checkpoint.list_checkpoints(ckpt_dir)
+            kept = f"last good checkpoint: {last[-1][1]}" if last else "no checkpoint was written before it"
+            raise DivergedError(
+                f"training diverged at epoch {epoch}: {cause}; likely cause: the learning rate "
+                f"lr={cfg.lr} is too high for this network (try a smaller --lr); {kept}"
             )
-            bar.update(1)
-            done = epoch + 1
-            if done == cfg.epochs or (cfg.checkpoint_every and done % cfg.checkpoint_every == 0):
-                os.fsync(log.fileno())  # a checkpoint after epoch e implies metrics lines 1..e on disk
-                checkpoint.save(ckpt_dir, done, state_tree(state, cfg, done), meta, cfg.keep_checkpoints)
+        line = {
+            "epoch": epoch,
+            "train_loss": m["train_loss"],
+            "train_accuracy": m["train_accuracy"],
+            f"{split}_loss": m["eval_loss"],
+            f"{split}_accuracy": m["eval_accuracy"],
+            "grad_norm": m["grad_norm"],
+            "param_norm": m["param_norm"],
+            "epoch_s": round(epoch_s, 4),
+        }
+        history.append(line)
+        postfix = {"loss": m["train_loss"], "acc": m["train_accuracy"], f"{split}_acc": m["eval_accuracy"]}
+        return [line], {k: f"{v:.4f}" for k, v in postfix.items()}
+
+    state = train_epochs(
+        cfg,
+        compiled,
+        state,
+        data,
+        start,
+        desc=f"{cfg.name} {cfg.activation}",  # as the run folder: the name alone hides an override
+        progress=progress,
+        metrics_path=metrics_path,
+        record=record,
+        ckpt_dir=ckpt_dir,
+        tree=lambda state, epoch: state_tree(state, cfg, epoch),
+        meta={"config": result_fields(cfg)},
+    )
 
     test_loss_K, test_acc_K = evaluate_split(cfg, state.params, splits, "test")
     test_loss, test_acc = float(test_loss_K[0]), float(test_acc_K[0])

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import statistics
 import sys
 import time
@@ -181,8 +180,8 @@ def _run_group(
     import jax
 
     from nnjax import checkpoint
-    from nnjax.run import DIVERGENCE_METRICS, check_data_key, divergence_cause, read_metrics
-    from nnjax.train import compile_ensemble, epoch_key, evaluate_split, init_state
+    from nnjax.run import DIVERGENCE_METRICS, check_data_key, divergence_cause, read_metrics, train_epochs
+    from nnjax.train import compile_ensemble, evaluate_split, init_state
 
     gdir = sweep_dir / "groups" / gid
     ckpt_dir = gdir / "checkpoints"
@@ -232,63 +231,53 @@ def _run_group(
     lines = [m for m in read_metrics(metrics_path, SWEEP_KEYS) if m["group"] != gid or m["epoch"] <= start]
     _write_jsonl(metrics_path, lines)
 
-    from tqdm import tqdm
-
     split = splits.eval_split
-    meta = {"group": gid, "members": ids, "configs": [result_fields(c) for c in configs]}
-    bar = tqdm(
-        total=cfg0.epochs,
-        initial=start,
+
+    def record(epoch, m_K, epoch_s):  # a member that diverges trains on: its epoch is noted, not raised
+        m = {name: np.asarray(v)[:k] for name, v in m_K.items()}
+        bad_K = np.array(
+            [
+                divergence_cause({f: m[f][j] for f in DIVERGENCE_METRICS}, float(init_loss_K[j])) is not None
+                for j in range(k)
+            ]
+        )
+        diverged_K[bad_K & (diverged_K == 0)] = epoch  # in place: each checkpoint's ``tree`` reads it
+        lines = [
+            {
+                "member": mid,
+                "group": gid,
+                **{f: json_value(getattr(cfg, f)) for f in grid_fields},
+                "epoch": epoch,
+                "train_loss": _clean(float(m["train_loss"][j])),
+                "train_accuracy": _clean(float(m["train_accuracy"][j])),
+                f"{split}_loss": _clean(float(m["eval_loss"][j])),
+                f"{split}_accuracy": _clean(float(m["eval_accuracy"][j])),
+                "grad_norm": _clean(float(m["grad_norm"][j])),
+                "param_norm": _clean(float(m["param_norm"][j])),
+                "finite": bool(m["finite"][j]),
+                "epoch_s": round(epoch_s, 4),
+            }
+            for j, (mid, cfg) in enumerate(members)
+        ]
+        ok = diverged_K == 0
+        if not ok.any():
+            return lines, None
+        return lines, {f"{split}_acc": f"{float(np.mean(m['eval_accuracy'][ok])):.4f}", "diverged": int((~ok).sum())}
+
+    state = train_epochs(
+        cfg0,
+        compiled,
+        state,
+        data,
+        start,
         desc=label,
-        unit="epoch",
-        disable=not progress,
-        file=sys.stderr,
-        leave=True,
-        dynamic_ncols=True,
+        progress=progress,
+        metrics_path=metrics_path,
+        record=record,
+        ckpt_dir=ckpt_dir,
+        tree=lambda state, epoch: _state_tree(_first(state, k), cfg0, epoch, diverged_K),
+        meta={"group": gid, "members": ids, "configs": [result_fields(c) for c in configs]},
     )
-    with bar, metrics_path.open("a") as log:
-        for epoch in range(start, cfg0.epochs):
-            t0 = time.perf_counter()
-            state, m = compiled(state, epoch_key(cfg0, epoch), *data)
-            m = {name: np.asarray(v)[:k] for name, v in jax.device_get(m).items()}
-            epoch_s = time.perf_counter() - t0
-            bad_K = np.array(
-                [
-                    divergence_cause({f: m[f][j] for f in DIVERGENCE_METRICS}, float(init_loss_K[j])) is not None
-                    for j in range(k)
-                ]
-            )
-            newly = bad_K & (diverged_K == 0)
-            diverged_K = np.where(newly, epoch + 1, diverged_K).astype(np.int32)
-            for j, (mid, cfg) in enumerate(members):
-                line = {
-                    "member": mid,
-                    "group": gid,
-                    **{f: json_value(getattr(cfg, f)) for f in grid_fields},
-                    "epoch": epoch + 1,
-                    "train_loss": _clean(float(m["train_loss"][j])),
-                    "train_accuracy": _clean(float(m["train_accuracy"][j])),
-                    f"{split}_loss": _clean(float(m["eval_loss"][j])),
-                    f"{split}_accuracy": _clean(float(m["eval_accuracy"][j])),
-                    "grad_norm": _clean(float(m["grad_norm"][j])),
-                    "param_norm": _clean(float(m["param_norm"][j])),
-                    "finite": bool(m["finite"][j]),
-                    "epoch_s": round(epoch_s, 4),
-                }
-                log.write(json.dumps(line) + "\n")
-            log.flush()
-            ok = diverged_K == 0
-            if ok.any():
-                bar.set_postfix(
-                    **{f"{split}_acc": f"{float(np.mean(m['eval_accuracy'][ok])):.4f}"},
-                    diverged=int((~ok).sum()),
-                )
-            bar.update(1)
-            done = epoch + 1
-            if done == cfg0.epochs or (cfg0.checkpoint_every and done % cfg0.checkpoint_every == 0):
-                os.fsync(log.fileno())  # a checkpoint after epoch e implies every member's lines 1..e on disk
-                tree = _state_tree(_first(state, k), cfg0, done, diverged_K)
-                checkpoint.save(ckpt_dir, done, tree, meta, cfg0.keep_checkpoints)
 
     test_loss_K, test_acc_K = evaluate_split(cfg0, _first(state.params, k), splits, "test")
     group_lines = [m for m in read_metrics(metrics_path, SWEEP_KEYS) if m["group"] == gid]

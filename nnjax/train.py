@@ -7,7 +7,8 @@ cost of ``forward_one`` vmapped over the mini-batch and averaged.
 
 A whole run (data, the loop over epochs, checkpoints, metrics, resume) is trained by
 ``run.train_and_evaluate`` in run.py, not here, and a sweep's ensembles by ``nnjax sweep`` (sweep.py);
-both call ``init_state`` and ``compile_epoch`` / ``compile_ensemble``, then the compiled epoch once per epoch.
+both call ``init_state`` and ``compile_epoch`` / ``compile_ensemble``, then ``run.train_epochs``, which
+calls the compiled epoch once per epoch.
 
 Reading order: ``TrainState`` and ``init_state``; ``make_epoch``, the training step (``member_step``,
 vmapped over members) inside a ``lax.scan`` over one epoch's mini-batches; the epoch's small parts;

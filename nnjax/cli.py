@@ -266,10 +266,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     else:
         print(f"sweep folder: {summary['sweep_dir']}")
         print(summary["table"], end="")
+        epochs = grid.get("epochs", [base.epochs])  # said when every member trains as long (the table does not)
+        each = f", {plural(epochs[0], 'epoch')}" if len(epochs) == 1 else ""
         print(
-            f"{plural(summary['n_members'], 'member')} in {plural(summary['n_groups'], 'group')}: "
-            f"{summary_timing(summary)} "
-            f"on {summary['device']}"
+            f"{plural(summary['n_members'], 'member')} in {plural(summary['n_groups'], 'group')}{each}: "
+            f"{summary_timing(summary)} on {summary['device']}"
         )
     return 0
 

@@ -865,3 +865,17 @@ def test_grid_given_twice_sweeps_both(monkeypatch, tmp_path, cli_error):
     assert seen["grid"] == {"seed": [0, 1], "activation": ["sigmoid", "relu"]}
     line = cli_error("sweep", "--grid", "seed=0,1", "--grid", "seed=2", "--out", tmp_path / "s")
     assert "field 'seed' is given twice" in line
+
+
+def test_the_sweeps_closing_line_says_how_many_epochs_when_every_member_trains_as_many(monkeypatch, tmp_path, cli):
+    """The table does not say it; a grid over epochs leaves it out (the table's rows say it)."""
+    from nnjax import sweep
+
+    summary = {"sweep_dir": "s", "table": "", "n_members": 2, "n_groups": 1, "device": "cpu", "wall_s": 1.0}
+    summary |= {"train_s": 0.5, "compile_s": 0.2}
+    monkeypatch.setattr(sweep, "run_sweep", lambda *args, **kwargs: summary)
+    rc, out, _ = cli("sweep", "--epochs", "1", "--grid", "seed=0,1", "--out", tmp_path / "a")
+    assert rc == 0 and out.splitlines()[-1].startswith("2 members in 1 group, 1 epoch: wall 1.0 s"), out
+    summary["n_groups"] = 2
+    rc, out, _ = cli("sweep", "--grid", "epochs=1,2", "--out", tmp_path / "b")
+    assert rc == 0 and out.splitlines()[-1].startswith("2 members in 2 groups: wall 1.0 s"), out

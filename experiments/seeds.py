@@ -13,7 +13,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from nnjax.cli import OneLineParser, error_text, exit_at_once_on_interrupt
+from nnjax.cli import OneLineParser, error_text, exit_at_once_on_interrupt, parse_seeds
 from nnjax.config import Config, apply_overrides, result_fields
 from nnjax.configs import CONFIGS, get_config
 from nnjax.errors import ConfigError, NnjaxError
@@ -78,7 +78,9 @@ def plan(name: str, seeds: list[int], args: argparse.Namespace) -> tuple[Path, b
 def main() -> None:
     p = OneLineParser(prog=Path(__file__).name, description=__doc__.splitlines()[0])  # names its errors
     p.add_argument("--configs", default=",".join(CONFIGS), help="named configs (default: all, %(default)s)")
-    p.add_argument("--seeds", default="0,1,2", help="seeds, one ensemble member each (default: %(default)s)")
+    p.add_argument(
+        "--seeds", type=parse_seeds, default="0,1,2", help="seeds, one ensemble member each (default: %(default)s)"
+    )
     p.add_argument(
         "--out-root", default="sweeps", help="sweep folders go to OUT_ROOT/seeds-NAME (default: %(default)s)"
     )
@@ -103,17 +105,13 @@ def main() -> None:
     from nnjax.parallel import split_cpu_cores  # loads JAX: after the interrupt handler
 
     split_cpu_cores()  # as `nnjax sweep`: on a CPU the members are split over one device per core
-    try:
-        seeds = [int(s) for s in args.seeds.split(",")]
-    except ValueError:
-        sys.exit(f"{p.prog}: error: --seeds {args.seeds!r}: expected integers separated by commas")
     names = args.configs.split(",")
     if twice := next((n for n in names if names.count(n) > 1), None):
         sys.exit(f"{p.prog}: error: --configs {args.configs!r}: {twice!r} is named twice")
     table = ["| config | mean test accuracy | min | max | training time (all seeds at once) | sweep folder |"]
     table.append("|---|---|---|---|---|---|")
     try:
-        plans = [plan(name, seeds, args) for name in names]  # every config checked before any trains
+        plans = [plan(name, args.seeds, args) for name in names]  # every config checked before any trains
         for name, (out, resume, base, grid) in zip(names, plans):
             summary = run_sweep(
                 base,

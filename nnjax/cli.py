@@ -477,6 +477,28 @@ def train_named(name: str, argv: list[str], prog: str | None = None, *, process:
     return _run(args)
 
 
+def sweep_as(prog: str, argv: Callable[[], list[str]], *, process: bool = False) -> int:
+    """``nnjax sweep ARGV`` as the command ``prog``, for an experiment script that fixes the grid: its errors
+    and interrupt line say ``prog``. ``argv()`` is called once Ctrl-C is handled (``process``: this is the
+    script's own process, see ``exit_at_once_on_interrupt``), so it may import JAX (a registry's names)."""
+    _quiet_tensorflow()
+    parsed: list[argparse.Namespace] = []
+    if process:
+        exit_at_once_on_interrupt(lambda: _interrupt_line(parsed[0]) if parsed else f"{prog}: interrupted")
+    parsed.append(build_parser().parse_args(["sweep", *argv()]))
+    parsed[0].prog = prog  # its errors and interrupts say prog
+    return _run(parsed[0])
+
+
+def parse_seeds(text: str) -> list[int]:
+    """``--seeds 0,1,2`` of the experiment scripts (an argparse ``type``): [0, 1, 2]; anything else is a
+    usage error."""
+    try:
+        return [int(s) for s in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected integers separated by commas, e.g. 0,1,2") from None
+
+
 def exit_at_once_on_interrupt(line: Callable[[], str]) -> None:
     """For a command-line process only (in-process callers such as notebooks keep their KeyboardInterrupt):
     Ctrl-C (SIGINT), or a SIGTERM (``kill``, a batch system ending a job), writes ``line()`` to stderr and ends

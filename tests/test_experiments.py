@@ -54,6 +54,15 @@ def load(name: str):
         ("seeds.py", ["--seeds", "1,1"], "seeds.py: error: grid field 'seed': value 1 is given twice\n"),
         # the seeds' own fault is no config's
         ("seeds.py", ["--seeds", "-1"], "seeds.py: error: sweep member seed=-1: config field 'seed' = -1: must be in"),
+        (
+            "seeds.py",
+            ["--seeds", "a,b"],
+            "seeds.py: error: argument --seeds: 'a,b': expected integers separated by commas, e.g. 0,1,2",
+        ),
+        ("sweep_activations.py", ["--seeds", "5,x"], "sweep_activations.py: error: argument --seeds: '5,x': expected"),
+        # '' would be the current folder (the one the command runs in), as for nnjax train and sweep
+        ("sweep_activations.py", ["--out", ""], "sweep_activations.py: error: --out is empty: name a path\n"),
+        ("sweep_activations.py", ["--resume", ""], "sweep_activations.py: error: --resume is empty: name a path\n"),
     ],
 )
 def test_bad_input_is_one_line(tmp_path, name, argv, line):
@@ -140,7 +149,7 @@ def test_activation_sweep_leaves_no_folder_when_refused_and_counts_in_words(tmp_
     monkeypatch.setattr(sweep, "run_sweep", lambda *args, **kwargs: summary)
     assert mod.main(["--seeds", "0", "--epochs", "1", "--no-progress"]) == 0
     last = capsys.readouterr().out.splitlines()[-1]
-    assert last.startswith("1 member in 1 ensemble, 1 epoch: wall 2.0 s") and last.endswith(" on cpu"), last
+    assert last.startswith("1 member in 1 group, 1 epoch: wall 2.0 s") and last.endswith(" on cpu"), last
 
 
 @pytest.fixture
@@ -172,10 +181,14 @@ def seeds_script(tmp_path, monkeypatch):
     return mod, calls, run
 
 
-def test_bad_seeds_is_one_line_in_process(seeds_script):
-    """--seeds a,b: the script's own one-line error (SystemExit with the line), not a ValueError traceback."""
+def test_bad_seeds_is_one_line_in_process(seeds_script, capsys):
+    """--seeds a,b: a one-line usage error (exit 2), as --epochs abc, not a ValueError traceback."""
     _, calls, run = seeds_script
-    assert run("--seeds", "a,b") == "seeds.py: error: --seeds 'a,b': expected integers separated by commas"
+    assert run("--seeds", "a,b") == 2
+    assert capsys.readouterr().err == (
+        "seeds.py: error: argument --seeds: 'a,b': expected integers separated by commas, e.g. 0,1,2 "
+        "(see seeds.py --help)\n"
+    )
     assert calls == []  # nothing trained
 
 
@@ -225,11 +238,13 @@ def test_seeds_refuses_a_folder_in_the_way_and_prints_the_rows_done_before_an_er
     assert len(out) == 3 and out[2].startswith("| video | 70.00 % |"), out
 
 
-def test_activation_sweep_spec_is_every_activation_by_5_seeds(tmp_path, monkeypatch, capsys):
-    """Default: the video config named "activations", every registered activation × seeds 0..4, --data-dir
-    given to it, and the closing line says the config's own epoch count."""
+def test_activation_sweep_is_every_activation_by_5_seeds(tmp_path, monkeypatch, capsys):
+    """The sweep nnjax sweep is given: the video config named "activations", every registered activation ×
+    seeds 0..4 (or --seeds), one compiled ensemble per activation, --epochs and --data-dir given to it; the
+    closing line says the epoch count."""
     import nnjax.parallel
     from nnjax.activations import ACTIVATIONS
+    from nnjax.sweep_grid import expand, group
 
     mod = load("sweep_activations")
     monkeypatch.setattr(nnjax.parallel, "split_cpu_cores", lambda: 1)
@@ -238,18 +253,51 @@ def test_activation_sweep_spec_is_every_activation_by_5_seeds(tmp_path, monkeypa
     summary = {"sweep_dir": "s", "table": "| t |\n", "n_members": 5, "n_groups": 1, "device": "cpu", **timing}
 
     def recorded(base, grid, out, **kwargs):
-        calls.append((base, grid, Path(out)))
+        calls.append((base, grid, Path(out), kwargs))
         return summary
 
     monkeypatch.setattr(sweep, "run_sweep", recorded)
     data = tmp_path / "raw"
     assert mod.main(["--out", str(tmp_path / "s"), "--data-dir", str(data), "--no-progress"]) == 0
-    ((base, grid, out),) = calls
+    ((base, grid, out, kwargs),) = calls
     assert len(ACTIVATIONS) > 3 and grid == {"activation": list(ACTIVATIONS), "seed": [0, 1, 2, 3, 4]}
-    assert base.name == "activations" and base.epochs == video().epochs and base.hidden == video().hidden
+    assert base.replace(name="video", data_dir=None) == video() and base.name == "activations"
     assert Path(base.data_dir) == data and out == tmp_path / "s"
+    assert kwargs == {"resume": False, "progress": False, "shard_members": None}
+    assert [len(g) for g in group(expand(base, grid))] == [5] * len(ACTIVATIONS)  # one ensemble per activation
     last = capsys.readouterr().out.splitlines()[-1]
-    assert last.startswith(f"5 members in 1 ensemble, {video().epochs} epochs: "), last
+    assert last.startswith(f"5 members in 1 group, {video().epochs} epochs: "), last
+
+    calls.clear()
+    assert mod.main(["--out", str(tmp_path / "t"), "--epochs", "3", "--seeds", "0,7"]) == 0
+    ((base, grid, _, kwargs),) = calls
+    assert base.epochs == 3 and grid["seed"] == [0, 7] and kwargs["progress"]
+
+
+def test_activation_sweep_resume_continues_the_folder_as_it_was_started(tmp_path, monkeypatch):
+    """--resume: the sweep.json's config and grid (its own epochs and seeds), with --data-dir applied."""
+    import nnjax.parallel
+    from nnjax.errors import ConfigError
+
+    out = tmp_path / "act"
+    started = video().replace(name="activations", epochs=1, checkpoint_every=0)
+    sweep.run_sweep(
+        started, {"activation": ["relu"], "seed": [3]}, out, progress=False, splits=synthetic_splits(64, 32)
+    )
+    mod = load("sweep_activations")
+    monkeypatch.setattr(nnjax.parallel, "split_cpu_cores", lambda: 1)
+    calls = []
+
+    def recorded(*args, **kwargs):
+        calls.append((args, kwargs))
+        raise ConfigError("stopped before training")
+
+    monkeypatch.setattr(sweep, "run_sweep", recorded)
+    data = tmp_path / "raw"
+    assert mod.main(["--resume", str(out), "--data-dir", str(data), "--no-progress"]) == 1
+    (((base, grid, folder), kwargs),) = calls
+    assert base.replace(data_dir=None) == started and Path(base.data_dir) == data
+    assert grid == {"activation": ["relu"], "seed": [3]} and Path(folder) == out and kwargs["resume"] is True
 
 
 @pytest.mark.parametrize("name", ["video", "video_relu", "wide"])

@@ -23,7 +23,7 @@ from nnjax import checkpoint, config, sweep, sweep_grid, sweep_summary
 from nnjax.cli import main as cli_main
 from nnjax.config import Config
 from nnjax.data import Splits
-from nnjax.errors import CheckpointError, ConfigError, NnjaxError
+from nnjax.errors import CheckpointError, ConfigError
 from nnjax.run import load_run, train_and_evaluate
 
 jax.config.update("jax_numpy_rank_promotion", "raise")
@@ -1177,28 +1177,6 @@ print("SINGLE", json.dumps(r["devices"]))
     # Resumed mid-group, the split ensemble continues exactly as it ran uninterrupted.
     cut = [json.loads(x) for x in (tmp_path / "cut" / "metrics.jsonl").read_text().splitlines()]
     assert [without(m, "epoch_s") for m in cut] == [without(m, "epoch_s") for m in metrics]
-
-
-def test_activation_sweep_experiment_is_the_video_network_by_activation_and_seed():
-    import importlib.util
-
-    from nnjax.activations import ACTIVATIONS
-    from nnjax.configs import video
-
-    path = Path(__file__).parents[1] / "experiments" / "sweep_activations.py"
-    spec = importlib.util.spec_from_file_location("sweep_activations", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    base, grid = mod.sweep_spec()
-    assert base.replace(name="video") == video()
-    assert grid == {"activation": list(ACTIVATIONS), "seed": [0, 1, 2, 3, 4]}
-    groups = sweep_grid.group(sweep_grid.expand(base, grid))
-    assert [len(g) for g in groups] == [5] * len(ACTIVATIONS)  # one compiled ensemble per activation
-    assert mod.sweep_spec(epochs=3)[0].epochs == 3
-    # --seeds is a list, as in experiments/seeds.py
-    assert mod.sweep_spec(seeds=mod.parse_seeds("0,7"))[1]["seed"] == [0, 7]
-    with pytest.raises(NnjaxError, match="--seeds '5,x': expected integers separated by commas"):
-        mod.parse_seeds("5,x")
 
 
 def test_a_diverged_members_best_epoch_comes_from_before_it_diverged(tmp_path, capsys):

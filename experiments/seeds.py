@@ -13,7 +13,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from nnjax.cli import OneLineParser, error_text, exit_at_once_on_interrupt, parse_seeds
+from nnjax.cli import OneLineParser, error_text, exit_at_once_on_interrupt, parse_seeds, refuse_empty_paths
 from nnjax.config import Config, apply_overrides, result_fields
 from nnjax.configs import CONFIGS, get_config
 from nnjax.errors import ConfigError, NnjaxError
@@ -105,12 +105,13 @@ def main() -> None:
     from nnjax.parallel import split_cpu_cores  # loads JAX: after the interrupt handler
 
     split_cpu_cores()  # as `nnjax sweep`: on a CPU the members are split over one device per core
-    names = args.configs.split(",")
-    if twice := next((n for n in names if names.count(n) > 1), None):
-        sys.exit(f"{p.prog}: error: --configs {args.configs!r}: {twice!r} is named twice")
     table = ["| config | mean test accuracy | min | max | training time (all seeds at once) | sweep folder |"]
     table.append("|---|---|---|---|---|---|")
     try:
+        refuse_empty_paths(args, ["out_root"])
+        names = args.configs.split(",")
+        if twice := next((n for n in names if names.count(n) > 1), None):
+            raise ConfigError(f"--configs {args.configs!r}: {twice!r} is named twice")
         plans = [plan(name, args.seeds, args) for name in names]  # every config checked before any trains
         for name, (out, resume, base, grid) in zip(names, plans):
             summary = run_sweep(

@@ -10,7 +10,7 @@ import os
 import signal
 import sys
 import typing
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -576,12 +576,20 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+PATH_ARGS = ("out", "resume", "config_file", "run_dir")  # the verbs' folder and file arguments
+
+
+def refuse_empty_paths(args: argparse.Namespace, names: Sequence[str] = PATH_ARGS) -> None:
+    """ConfigError for a path argument given as '' (``--out ''``), which would mean the current folder."""
+    for name in names:
+        if getattr(args, name, None) == "":
+            raise ConfigError(f"{'RUN_DIR' if name == 'run_dir' else flag_name(name)} is empty: name a path")
+
+
 def _run(args: argparse.Namespace) -> int:
     """Run a parsed verb: bad input is one line on stderr and exit 1; an in-process KeyboardInterrupt, exit 130."""
     try:
-        for name in ("out", "resume", "config_file", "run_dir"):  # '' would mean the current folder
-            if getattr(args, name, None) == "":
-                raise ConfigError(f"{'RUN_DIR' if name == 'run_dir' else flag_name(name)} is empty: name a path")
+        refuse_empty_paths(args)
         return args.func(args)
     except (NnjaxError, OSError) as e:
         print(f"{getattr(args, 'prog', 'nnjax')}: error: {error_text(e)}", file=sys.stderr)

@@ -61,6 +61,7 @@ def load(name: str):
         ),
         ("sweep_activations.py", ["--seeds", "5,x"], "sweep_activations.py: error: argument --seeds: '5,x': expected"),
         # '' would be the current folder (the one the command runs in), as for nnjax train and sweep
+        ("seeds.py", ["--out-root", ""], "seeds.py: error: --out-root is empty: name a path\n"),
         ("sweep_activations.py", ["--out", ""], "sweep_activations.py: error: --out is empty: name a path\n"),
         ("sweep_activations.py", ["--resume", ""], "sweep_activations.py: error: --resume is empty: name a path\n"),
     ],

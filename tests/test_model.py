@@ -175,6 +175,23 @@ def test_probabilities_are_each_costs_definition_and_sum_to_one():
         np.testing.assert_allclose(probabilities(z, cost), want, rtol=1e-12)
 
 
+def test_numpy_probabilities_normalise_each_image_on_its_own():
+    """Each row of NumPy logits is its own distribution: beside an image whose logits are 1000 larger (a
+    saturated network), an ordinary image keeps its probabilities. Expected values from the definitions: softmax
+    is unchanged by adding a constant to a row; σ(z) = 1 for z ≈ 1000 (float64), so that row is uniform; σ(z) ≈ e^z
+    for z ≈ -1000, so that row is softmax(z)."""
+    small = np.random.default_rng(12).normal(size=10) * 2
+    z = np.stack([small, small + 1000.0, small - 1000.0])
+    soft = np.exp(small) / np.exp(small).sum()
+    sig = 1 / (1 + np.exp(-small))
+    want = {
+        "cross_entropy": np.stack([soft, soft, soft]),
+        "quadratic": np.stack([sig / sig.sum(), np.full(10, 0.1), soft]),
+    }
+    for cost, expected in want.items():
+        np.testing.assert_allclose(probabilities(z, cost), expected, rtol=1e-9, atol=1e-15)
+
+
 def test_costs_of_a_confident_right_answer_are_small():
     z_10 = jnp.full(10, -8.0).at[3].set(8.0)
     for cost in COSTS.values():

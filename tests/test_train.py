@@ -170,6 +170,13 @@ def test_batch_larger_than_the_data_is_an_error():
     assert steps_per_epoch(TINY.replace(batch_size=30), 100) == 3  # the partial batch is dropped
 
 
+def test_a_batch_size_that_divides_the_images_draws_every_image_each_epoch():
+    """n // batch_size full batches: when the batch size divides the training set, no batch is dropped (the
+    60,000 MNIST images in batches of 10 are 6,000 steps, not 5,999)."""
+    for batch_size, n, steps in ((10, 60_000, 6_000), (25, 100, 4), (1, 7, 7), (100, 100, 1), (16, 256, 16)):
+        assert steps_per_epoch(TINY.replace(batch_size=batch_size), n) == steps, (batch_size, n)
+
+
 def test_a_schedule_without_a_shape_is_an_error_not_silently_cosine():
     from nnjax.optim import schedule_shape
 

@@ -456,11 +456,14 @@ def _fake_arrays(n_train: int):
 
 def test_validation_holds_out_the_last_10000_training_images(monkeypatch):
     a = _fake_arrays(10_050)
+    a["y_train"] = np.random.default_rng(0).integers(0, 10, 10_050).astype(np.int32)  # no period a shift hides
     monkeypatch.setattr(data, "load_arrays", lambda *args, **kw: a)
     s = data.load_splits("mnist", validation=True)
     assert s.eval_split == "val"
     assert len(s.x_train) == 50 and len(s.x_eval) == 10_000
     assert np.array_equal(s.x_eval, a["x_train"][50:]) and np.array_equal(s.y_train, a["y_train"][:50])
+    # each held-out image keeps its own label (the labels are held out with the images, not from another row)
+    assert np.array_equal(s.y_eval, a["y_train"][50:]) and np.array_equal(s.x_train, a["x_train"][:50])
     assert len(s.x_test) == 7  # the test split is still the official one
 
 

@@ -1204,6 +1204,31 @@ def test_a_grid_over_the_evaluation_split_is_refused_before_training():
     assert sweep_grid.normalize_grid({"validation": [True]}) == {"validation": [True]}
 
 
+def test_summary_of_validation_curves_reports_the_last_epoch_and_the_best_before_divergence():
+    """``write_summary``'s numbers from hand-made curves (no training): a member's final validation accuracy is
+    its last epoch's (not the one before), its best epoch the earliest of the highest accuracies before it
+    diverged, and a setting's mean and spread leave a diverged member out."""
+    base = Config(name="v", epochs=3, validation=True)
+    configs = [base.replace(name=f"seed={s}", seed=s) for s in (0, 1, 2)]
+    curves = {0: [0.5, 0.6, 0.7], 1: [0.4, 0.4, 0.9], 2: [0.2, 0.9, 0.8]}  # member 1 diverges at epoch 3
+    lines = [{"member": m, "epoch": e + 1, "val_accuracy": a} for m, c in curves.items() for e, a in enumerate(c)]
+    results = [
+        {"group": "g00", "members": [0, 1, 2], "k": 3, "test_accuracy": [0.71, None, 0.79],
+         "diverged_epoch": [None, 3, None], "train_s": 1.5, "compile_s": 0.5, "eval_split": "val",
+         "device": "cpu", "n_devices": 1},
+    ]  # fmt: skip
+    summary = sweep_summary.write_summary(Path("unused"), base, configs, {"seed": [0, 1, 2]}, results, lines, 2.0,
+                                          write=False)  # fmt: skip
+    got = [(m["final_val_accuracy"], m["best_epoch"], m["best_val_accuracy"]) for m in summary["members"]]
+    assert got == [(0.7, 3, 0.7), (None, 1, 0.4), (0.8, 2, 0.9)]
+    (row,) = summary["rows"]
+    assert (row["n"], row["n_diverged"]) == (3, 1)
+    assert row["val_accuracy_mean"] == pytest.approx(0.75) and row["val_accuracy_std"] == pytest.approx(
+        np.std([0.7, 0.8], ddof=1)
+    )
+    assert (row["best_epoch_median"], row["best_epoch_min"], row["best_epoch_max"]) == (2.5, 2, 3)
+
+
 def test_members_csv_has_every_rows_columns():
     """Rows need not share columns (a member without a value leaves its cell empty)."""
     rows = [

@@ -332,8 +332,9 @@ def restore(path: Path, target: Any) -> tuple[int, Any, dict[str, Any]]:
     except Exception as e:
         raise CheckpointError(f"{path}: does not match this config's network and optimiser ({_one_line(e)})") from None
     want_leaves, got_leaves = jax.tree_util.tree_leaves(target), jax.tree_util.tree_leaves(tree)
-    if len(want_leaves) != len(got_leaves):
-        raise CheckpointError(f"{path}: holds {len(got_leaves)} arrays where this config needs {len(want_leaves)}")
+    # Counted in the file: from_state_dict drops what the target lacks (a sweep group's "diverged" read as a run's)
+    if (n := len(jax.tree_util.tree_leaves(payload["state"]))) != len(want_leaves):
+        raise CheckpointError(f"{path}: holds {n} arrays where this config needs {len(want_leaves)}")
     for want, got in zip(want_leaves, got_leaves):
         if np.shape(want) != np.shape(got) or np.asarray(got).dtype != np.asarray(want).dtype:
             raise CheckpointError(

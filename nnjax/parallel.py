@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -304,6 +305,14 @@ def distributed_request(environ: Mapping[str, str] | None = None) -> dict[str, A
         raise ConfigError(f"environment variable NNJAX_DISTRIBUTED={env['NNJAX_DISTRIBUTED']!r}: use 1 or 0")
     if flag in _FALSE:
         return None
+    kwargs = _requested(env, flag)
+    if kwargs is not None and "JAX_COORDINATOR_ADDRESS" in env:  # jax.distributed reads it on every path
+        check_coordinator_address(env["JAX_COORDINATOR_ADDRESS"])
+    return kwargs
+
+
+def _requested(env: Mapping[str, str], flag: str) -> dict[str, Any] | None:
+    """``distributed_request``'s answer for an environment whose ``NNJAX_DISTRIBUTED`` (``flag``) is not off."""
     coordinator = env.get("JAX_COORDINATOR_ADDRESS")
     if coordinator and ("JAX_NUM_PROCESSES" in env or "JAX_PROCESS_ID" in env):
         try:
@@ -325,6 +334,26 @@ def distributed_request(environ: Mapping[str, str] | None = None) -> dict[str, A
     return None
 
 
+def check_coordinator_address(address: str) -> None:
+    """ConfigError unless ``address`` (``$JAX_COORDINATOR_ADDRESS``) is ``HOST:PORT`` with a port in 1..65535.
+
+    jax.distributed takes the text after its last ``:`` as the port: without one it raised IndexError, and an
+    empty host, empty port or port out of range made it wait 5 minutes for a coordinator, then abort.
+    """
+    host, colon, port = address.rpartition(":")
+    if not colon or not host.strip() or not port:
+        why = "not HOST:PORT (e.g. 10.0.0.1:1234)"
+    elif not (port.isascii() and port.isdigit()):
+        why = f"port {port!r} is not a number"
+    elif not 1 <= int(port) <= 65535:
+        why = f"port {int(port)} is not in 1..65535"
+    elif host.startswith("[") != host.endswith("]"):
+        why = f"host {host!r}: an IPv6 address goes in brackets, e.g. [::1]:1234"
+    else:
+        return
+    raise ConfigError(f"environment variable JAX_COORDINATOR_ADDRESS={address!r}: {why}")
+
+
 def _int(text: str) -> int:
     try:
         return int(text)
@@ -343,8 +372,35 @@ def maybe_initialize_distributed(environ: Mapping[str, str] | None = None) -> bo
     if getattr(jax.distributed, "is_initialized", lambda: False)():  # public since jax 0.4.3x
         return True
     try:
-        jax.distributed.initialize(**kwargs)
+        _interruptible(lambda: jax.distributed.initialize(**kwargs))
     except (RuntimeError, ValueError) as e:
         first = (str(e).strip().splitlines() or [type(e).__name__])[0]
         raise ConfigError(f"jax.distributed.initialize({kwargs or ''}) failed: {first}") from None
     return True
+
+
+def _interruptible(call: Callable[[], None]) -> None:
+    """Run ``call`` in a helper thread while the main thread waits for it, re-raising what it raised.
+
+    ``jax.distributed.initialize`` blocks in C++ until every process has joined (up to its 5-minute timeout);
+    Python runs a signal handler only between bytecodes of the main thread, so Ctrl-C and SIGTERM (the
+    command line's ``exit_at_once_on_interrupt``) waited that long. Waiting in short joins lets the handler
+    run at once. Off the main thread (no signal handler runs there) the call is made directly.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        call()
+        return
+    raised: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            call()
+        except BaseException as e:  # handed to the main thread
+            raised.append(e)
+
+    helper = threading.Thread(target=run, name="nnjax-distributed-initialize", daemon=True)
+    helper.start()
+    while helper.is_alive():
+        helper.join(0.1)
+    if raised:
+        raise raised[0]

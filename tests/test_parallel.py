@@ -634,6 +634,112 @@ def test_maybe_initialize_distributed_starts_once_and_a_failure_is_one_line(monk
     assert str(e.value) == "jax.distributed.initialize() failed: DEADLINE_EXCEEDED: barrier timed out"
 
 
+@pytest.mark.parametrize(
+    "address, why",
+    [
+        ("nohostport", "not HOST:PORT"),
+        ("host:", "not HOST:PORT"),
+        (":1234", "not HOST:PORT"),
+        ("", "not HOST:PORT"),
+        ("host:notaport", "port 'notaport' is not a number"),
+        ("host:99999", "port 99999 is not in 1..65535"),
+        ("host:0", "port 0 is not in 1..65535"),
+        ("[::1:1234", "host '[::1': an IPv6 address goes in brackets"),
+    ],
+)
+def test_a_malformed_coordinator_address_is_one_line(address, why, cli_error, monkeypatch):
+    """jax.distributed splits JAX_COORDINATOR_ADDRESS at its last ':': without one, an IndexError traceback;
+    an empty host or port, or a port out of range, waited 5 minutes for the coordinator and aborted."""
+    from nnjax.errors import ConfigError
+    from nnjax.parallel import distributed_request
+
+    said = f"environment variable JAX_COORDINATOR_ADDRESS={address!r}: {why}"
+    manual = {"JAX_COORDINATOR_ADDRESS": address, "JAX_NUM_PROCESSES": "2", "JAX_PROCESS_ID": "1"}
+    slurm = dict.fromkeys(("SLURM_JOB_ID", "SLURM_STEP_NODELIST", "SLURM_PROCID", "SLURM_LOCALID"), "0")
+    for env in (  # each way jax.distributed starts (and then reads the variable); an empty one starts no manual launch
+        *([manual] if address else []),
+        {"JAX_COORDINATOR_ADDRESS": address, "NNJAX_DISTRIBUTED": "1"},
+        {"JAX_COORDINATOR_ADDRESS": address, **slurm, "SLURM_NTASKS": "2"},
+    ):
+        with pytest.raises(ConfigError) as e:
+            distributed_request(env)
+        assert str(e.value).startswith(said)
+    assert distributed_request({"JAX_COORDINATOR_ADDRESS": address}) is None  # one process: not read, not judged
+    assert distributed_request({**manual, "NNJAX_DISTRIBUTED": "0"}) is None
+    for name, value in {**manual, "NNJAX_DISTRIBUTED": "1"}.items():
+        monkeypatch.setenv(name, value)
+    assert cli_error("train", "--epochs", "1").startswith(f"nnjax: error: {said}")
+
+
+def test_well_formed_coordinator_addresses_are_passed_on():
+    from nnjax.parallel import distributed_request
+
+    for address in ("10.0.0.1:1234", "localhost:65535", "[::1]:1234", "node-7.cluster:1"):
+        env = {"JAX_COORDINATOR_ADDRESS": address, "JAX_NUM_PROCESSES": "2", "JAX_PROCESS_ID": "0"}
+        assert distributed_request(env) == {"coordinator_address": address, "num_processes": 2, "process_id": 0}
+        assert distributed_request({"JAX_COORDINATOR_ADDRESS": address, "NNJAX_DISTRIBUTED": "1"}) == {}
+
+
+# The console script as process 1 of 2 whose coordinator never answers: jax.distributed.initialize waits
+# (5 minutes, then aborts). A mark is written as the wait starts, so that the interrupt is sent then.
+WAITING_FOR_COORDINATOR = """
+import os, pathlib
+import jax
+import nnjax.cli as cli
+initialize = jax.distributed.initialize
+
+def mark_and_initialize(*args, **kwargs):
+    pathlib.Path(os.environ["WAITING_MARK"]).touch()
+    initialize(*args, **kwargs)
+
+jax.distributed.initialize = mark_and_initialize
+cli.entry()
+"""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_while_waiting_for_the_coordinator_exits_at_once(sig, tmp_path):
+    """The signal handler is Python's, which ran only once jax.distributed.initialize returned: Ctrl-C and
+    SIGTERM did nothing for the 5 minutes it waits for the other processes."""
+    import time
+
+    mark = tmp_path / "waiting"
+    env = {
+        **os.environ,
+        "JAX_PLATFORMS": "cpu",
+        "NNJAX_DISTRIBUTED": "",
+        "JAX_COORDINATOR_ADDRESS": f"localhost:{_free_port()}",  # nothing listens there
+        "JAX_NUM_PROCESSES": "2",
+        "JAX_PROCESS_ID": "1",
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+        "WAITING_MARK": str(mark),
+    }
+    start = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n"  # as a shell leaves it
+    proc = subprocess.Popen(
+        [sys.executable, "-c", start + WAITING_FOR_COORDINATOR, "train", "--out", "run", "--epochs", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not mark.exists():
+            assert proc.poll() is None, f"ended before it waited: {proc.communicate()}"
+            assert time.monotonic() < deadline, "not waiting for the coordinator within 120 s"
+            time.sleep(0.01)
+        time.sleep(0.5)  # inside the wait
+        proc.send_signal(sig)
+        stdout, stderr = proc.communicate(timeout=30)
+    except BaseException:  # also a timeout: the signal was not handled
+        proc.kill()
+        proc.communicate()
+        raise
+    assert (proc.returncode, stdout, stderr.splitlines()[-1:]) == (128 + sig, "", ["nnjax: interrupted"])
+    assert not (tmp_path / "run").exists()
+
+
 def test_split_cpu_cores_sets_the_cpu_device_count_once():
     """One CPU device per core on request; an XLA_FLAGS count wins; after start-up it is a no-op. A mini-batch
     is split over the cores' devices never (one device), over XLA_FLAGS' devices always (None: all)."""

@@ -167,11 +167,17 @@ def occupied(folder: Path, kind: str) -> str:
 
 
 def check_writable_folder(folder: Path) -> None:
-    """Raise CheckpointError unless ``folder`` is, or can be created as, a folder this process may write."""
+    """Raise CheckpointError unless ``folder`` is, or can be created as, a folder this process may write.
+
+    A symbolic link that leads nowhere (its target missing, or a loop) on the way is refused here: creating
+    the folder through it fails ("File exists"), and a run would find that out only after loading its data
+    and compiling."""
     folder = Path(folder)
     for q in (folder, *folder.absolute().parents):
+        there = "" if q == folder else f"; cannot write {folder} there"
+        if q.is_symlink() and not q.exists():
+            raise CheckpointError(f"{q}: a symbolic link to {os.readlink(q)}, which does not exist{there}")
         if q.exists():
-            there = "" if q == folder else f"; cannot write {folder} there"
             if not q.is_dir():
                 raise CheckpointError(f"{q}: is a file, not a folder{there}")
             if not os.access(q, os.W_OK | os.X_OK):

@@ -309,6 +309,22 @@ def test_out_under_a_file_fails_before_loading_data(tmp_path, cli_error, no_data
     assert (tmp_path / "afile").read_text() == "mine"
 
 
+def test_out_that_is_a_dangling_symlink_fails_before_loading_data(tmp_path, cli_error, no_data):
+    """A symbolic link to a folder that does not exist: mkdir through it said "File exists", and only after
+    the data had loaded and the program compiled."""
+    link = tmp_path / "LINK"
+    link.symlink_to(tmp_path / "nonexistent" / "x")
+    said = f"{link}: a symbolic link to {tmp_path / 'nonexistent' / 'x'}, which does not exist"
+    assert cli_error("train", "--out", link, "--epochs", "1") == f"nnjax: error: {said}"
+    line = cli_error("train", "--out", link / "run", "--epochs", "1")  # a folder to create through it
+    assert line == f"nnjax: error: {said}; cannot write {link / 'run'} there"
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    line = cli_error("train", "--out", loop, "--epochs", "1")
+    assert line == f"nnjax: error: {loop}: a symbolic link to {loop}, which does not exist"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["LINK", "loop"] and link.is_symlink()
+
+
 def test_config_and_config_file_together_are_refused(tmp_path, cli_error, no_data):
     f = tmp_path / "c.json"
     f.write_text("{}")

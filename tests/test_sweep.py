@@ -1291,6 +1291,20 @@ def test_a_new_sweep_warns_of_members_that_ignore_a_grid_field(tmp_path, capsys)
     )
 
 
+def test_out_that_is_a_dangling_symlink_is_refused_before_loading_data(tmp_path, monkeypatch, cli_error):
+    """A symbolic link to a folder that does not exist: mkdir through it said "LINK: File exists"."""
+    import nnjax.data
+
+    monkeypatch.setattr(nnjax.data, "load_splits", lambda *a, **k: pytest.fail("loaded data despite bad --out"))
+    link = tmp_path / "LINK"
+    link.symlink_to("/nonexistent/x")
+    line = cli_error("sweep", "--out", link, "--epochs", "1", "--grid", "seed=0,1")
+    assert line == f"nnjax: error: {link}: a symbolic link to /nonexistent/x, which does not exist"
+    with pytest.raises(CheckpointError, match=r"LINK: a symbolic link to /nonexistent/x, which does not exist; cann"):
+        run_tiny(TINY, {"seed": [0]}, link / "sweep")
+    assert [p.name for p in tmp_path.iterdir()] == ["LINK"] and link.is_symlink()
+
+
 def test_cli_accepts_a_flag_no_member_uses_set_to_none_of_it(tmp_path, capsys):
     """--momentum 0 with sgd says "no momentum", which is what sgd does: not refused (as by nnjax train)."""
     (tmp_path / "afile").write_text("")

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import statistics
 import sys
 import time
@@ -460,7 +461,9 @@ def load_member(sweep_dir: str | Path, member: int) -> tuple[Config, Params, int
         what = "a run folder (load it with nnjax.run.load_run)" if run else "not a sweep folder"
         raise CheckpointError(f"{sweep_dir}: {what}, no sweep.json")
     seen: list[int] = []  # every member of the groups read, to name them if ``member`` is not one
-    for gdir in sorted((sweep_dir / "groups").glob("g*")):
+    for gdir in group_dirs(sweep_dir):
+        if not (gdir / "group.json").exists() and not (gdir / "checkpoints").exists():
+            continue  # holds nothing of a group (made by hand, or a group's that was emptied)
         try:
             info = json.loads((gdir / "group.json").read_text())
         except (OSError, ValueError, RecursionError):
@@ -546,12 +549,30 @@ def _trained_otherwise(saved: Any, cfg: Config) -> tuple[str, Any, Any] | None:
     return next(((f, saved[f], now[f]) for f in now if f in saved and saved[f] != now[f]), None)
 
 
+_GROUP_NAME = re.compile(r"g([0-9]{2,})")  # g00, g01, …, g100: f"g{index:02d}"
+
+
+def group_dirs(sweep_dir: str | Path) -> list[Path]:
+    """The group folders of a sweep folder, in group order: the folders under ``groups/`` named as nnjax names
+    them (g00, g01, …). Anything else there (a notes file, a copy such as g00.bak, a tmp/ folder) is not
+    nnjax's and is left alone."""
+    folder = Path(sweep_dir) / "groups"
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in folder.iterdir():
+        m = _GROUP_NAME.fullmatch(path.name)
+        if m and path.name == f"g{int(m.group(1)):02d}" and path.is_dir():
+            found.append((int(m.group(1)), path))
+    return [path for _, path in sorted(found)]
+
+
 def diverged_epochs(sweep_dir: str | Path) -> dict[int, int]:
     """Member → the epoch it diverged at, for every member known to have diverged: from each finished
     group's result.json, else from its newest checkpoint that reads (a group still training). Groups
     without either are left out."""
     out = {}
-    for gdir in sorted(Path(sweep_dir).glob("groups/g*")):
+    for gdir in group_dirs(sweep_dir):
         ids = _saved_group_info(gdir).get("members")
         if not isinstance(ids, list):
             continue
@@ -627,13 +648,23 @@ def _check_resume_groups(sweep_dir: Path, groups: list[list[tuple[int, Config]]]
     numbers = {f"{split}_accuracy": (float, int, type(None)), "epoch_s": (float, int)}  # what the summary reads
     epochs_of = epochs_by_member(read_numbered_metrics(metrics_path, {**SWEEP_KEYS, **numbers}))
     planned = {f"g{gi:02d}": g for gi, g in enumerate(groups)}
-    for gdir in sorted((sweep_dir / "groups").glob("g*")):
+    for path in [sweep_dir / "groups", *(sweep_dir / "groups" / gid for gid in planned)]:
+        if path.exists() and not path.is_dir():  # the resume makes its group folders there
+            raise CheckpointError(f"{path}: is a file, not the sweep's {path.name} folder; move it elsewhere")
+    for gdir in group_dirs(sweep_dir):
         members = planned.get(gdir.name, [])
         ids = [i for i, _ in members]
         # {} when missing or damaged, as is one without a list of members: written again by the resume
         info = _saved_group_info(gdir)
         saved_ids = info.get("members")
-        if info and saved_ids != ids and (isinstance(saved_ids, list) or not members):
+        if info and not members:
+            made = "g00" if len(planned) == 1 else f"g00 to g{len(planned) - 1:02d}"
+            raise CheckpointError(
+                f"{gdir / 'group.json'}: holds members {info.get('members')}, but this grid makes no group "
+                f"{gdir.name} (only {made}): the sweep was started by another version of nnjax, or the folder was "
+                f"put there by hand (move it out of {sweep_dir / 'groups'} to continue)"
+            )
+        if info and saved_ids != ids and isinstance(saved_ids, list):
             raise CheckpointError(
                 f"{gdir / 'group.json'}: holds members {info.get('members')}, but this grid groups members "
                 f"{ids} there (the sweep was started by another version of nnjax); start a new sweep"

@@ -714,11 +714,67 @@ def test_resume_refuses_a_group_folder_that_holds_other_members(tmp_path):
     (s / "groups" / "g01").mkdir()
     (s / "groups" / "g01" / "group.json").write_text(json.dumps({**info, "members": [1]}))
     metrics = (s / "metrics.jsonl").read_text()
-    with pytest.raises(
-        CheckpointError, match=r"g01/group.json: holds members \[1\], but this grid groups members \[\]"
-    ):
+    with pytest.raises(CheckpointError) as e:
         run_tiny(TINY, grid, s, resume=True)
+    assert str(e.value) == (
+        f"{s / 'groups' / 'g01' / 'group.json'}: holds members [1], but this grid makes no group g01 (only g00): the "
+        f"sweep was started by another version of nnjax, or the folder was put there by hand (move it out of "
+        f"{s / 'groups'} to continue)"
+    )
     assert (s / "metrics.jsonl").read_text() == metrics and not (gdir / "result.json").exists()
+
+
+def test_stray_entries_under_groups_are_left_alone(tmp_path, cli_error):
+    """A notes file, a scratch folder, a backup copy of a group: not nnjax's groups. An empty g99 made
+    `eval --member 1` say "g99/group.json: missing or not valid JSON (nnjax sweep --resume writes it again)",
+    a file gnotes.txt the same of "gnotes.txt/group.json", and a copy g00.bak stopped the resume as "a sweep
+    started by another version of nnjax"."""
+    s = tmp_path / "s"
+    grid = {"activation": ["relu", "tanh"]}
+    run_tiny(TINY.replace(epochs=1), grid, s)
+    done = sweep.load_member(s, 0)[1]
+    shutil.rmtree(s / "groups" / "g01")  # as a sweep interrupted during its first group leaves it
+    groups = s / "groups"
+    (groups / "notes.txt").write_text("lr 0.1 looked best\n")
+    (groups / "gnotes.txt").write_text("ideas\n")
+    (groups / "g99").mkdir()
+    (groups / "tmp").mkdir()
+    (groups / "tmp" / "scratch.npz").write_bytes(b"x")
+    shutil.copytree(groups / "g00", groups / "g00.bak")
+    stray = {p: b for p, b in folder_bytes(groups).items() if not p.is_relative_to(groups / "g00")}
+
+    assert_same_params(sweep.load_member(s, 0)[1], done)
+    with pytest.raises(CheckpointError, match=r"member 1 is not trained yet \(its group has not started\)$"):
+        sweep.load_member(s, 1)
+    line = cli_error("eval", s, "--member", "5")
+    assert line == f"nnjax: error: {s}: no member 5 in this sweep folder (its members: 0–1, as in members.csv)"
+    assert sweep.diverged_epochs(s) == {}
+
+    summary = run_tiny(TINY.replace(epochs=1), grid, s, resume=True)  # trains g01, leaves the rest as it was
+    assert summary["n_groups"] == 2 and (groups / "g01" / "result.json").exists()
+    assert {p: b for p, b in folder_bytes(groups).items() if p in stray} == stray
+    assert sorted(p.name for p in groups.iterdir()) == [
+        "g00",
+        "g00.bak",
+        "g01",
+        "g99",
+        "gnotes.txt",
+        "notes.txt",
+        "tmp",
+    ]
+    assert [p.name for p in sweep.group_dirs(s)] == ["g00", "g01", "g99"]
+    sweep.load_member(s, 1)
+
+
+def test_a_file_where_the_resume_makes_a_group_folder_is_named(tmp_path):
+    s = tmp_path / "s"
+    grid = {"activation": ["relu", "tanh"]}
+    run_tiny(TINY.replace(epochs=1), grid, s)
+    shutil.rmtree(s / "groups" / "g01")
+    (s / "groups" / "g01").write_text("not a folder")
+    with pytest.raises(CheckpointError) as e:
+        run_tiny(TINY.replace(epochs=1), grid, s, resume=True)
+    assert str(e.value) == f"{s / 'groups' / 'g01'}: is a file, not the sweep's g01 folder; move it elsewhere"
 
 
 def folder_bytes(folder: Path) -> dict[Path, bytes]:

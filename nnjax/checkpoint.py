@@ -308,6 +308,7 @@ def decode(data: bytes, name: str = "checkpoint") -> dict[str, Any]:
     if (
         not isinstance(payload, dict)
         or not isinstance(payload.get("epoch"), int)
+        or isinstance(payload["epoch"], bool)
         or not isinstance(payload.get("meta", {}), dict)
         or not isinstance(payload.get("state"), dict)
     ):

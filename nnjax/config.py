@@ -248,6 +248,16 @@ def is_number(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
+def is_integer(v: Any) -> bool:
+    """An int as JSON gives it: not a bool (``true`` is an int to Python, and equal to 1)."""
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def is_integer_list(v: Any) -> bool:
+    """A JSON list of integers (``is_integer``), such as a group's member ids."""
+    return isinstance(v, list) and all(is_integer(x) for x in v)
+
+
 def _check_json_type(field: str, v: Any, kind: Any, source: str) -> Any:
     ok = {
         bool: isinstance(v, bool),
@@ -295,7 +305,7 @@ def read_config_file(path: str | Path) -> tuple[Config, bool]:
     saved = isinstance(d, dict) and "config_format" in d
     if isinstance(d, dict):
         fmt = d.pop("config_format", CONFIG_FORMAT)
-        if fmt != CONFIG_FORMAT:
+        if not is_integer(fmt) or fmt != CONFIG_FORMAT:
             raise ConfigError(f"{path}: config_format {fmt!r} is not supported by this nnjax (expects {CONFIG_FORMAT})")
         d.pop("nnjax_version", None)
     return from_dict(d, source=str(path), complete=saved), saved

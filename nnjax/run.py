@@ -31,6 +31,7 @@ from nnjax.config import (
     Config,
     auto_unroll_as_0,
     from_dict,
+    is_integer,
     is_number,
     load_json,
     result_fields,
@@ -185,7 +186,7 @@ def _metrics_until(path: Path, epoch: int) -> list[dict[str, Any]]:
             if i == len(chunks):  # no newline after it: the write of this line was cut short
                 break
             raise CheckpointError(f"{path}: line {i} is not valid JSON") from None
-        if not isinstance(m, dict) or not isinstance(m.get("epoch"), int):
+        if not isinstance(m, dict) or not is_integer(m.get("epoch")):
             raise CheckpointError(f"{path}: line {i} has no integer 'epoch'")
         if m["epoch"] <= epoch:
             kept.append(m)
@@ -290,7 +291,9 @@ def _is_result(result: Any, cfg: Config) -> bool:
     """Whether ``result`` holds what a finished run of ``cfg`` reports (else it is finished again)."""
     return (
         isinstance(result, dict)
-        and result.get("epochs") == cfg.epochs
+        and is_integer(result.get("epochs"))
+        and result["epochs"] == cfg.epochs
+        and (result.get("n_test") is None or (is_integer(result["n_test"]) and result["n_test"] > 0))
         and is_number(result.get("test_accuracy"))
         and is_number(result.get("compile_s"))
         and (result.get("epoch_s_median", "missing") is None or is_number(result.get("epoch_s_median")))
@@ -395,7 +398,7 @@ def _check_nothing_trained_is_lost(run_dir: Path, ckpt_dir: Path, metrics_path: 
     for line in metrics_path.read_text(errors="replace").splitlines() if metrics_path.exists() else ():
         with contextlib.suppress(ValueError, RecursionError):
             m = json.loads(line)
-            if isinstance(m, dict) and isinstance(m.get("epoch"), int):
+            if isinstance(m, dict) and is_integer(m.get("epoch")):
                 epochs = max(epochs, m["epoch"])
     if (run_dir / "result.json").exists():
         what = "the run had finished (result.json)"

@@ -39,6 +39,8 @@ from nnjax.config import (
     Config,
     auto_unroll_as_0,
     from_dict,
+    is_integer,
+    is_integer_list,
     is_number,
     result_fields,
     typed,
@@ -97,7 +99,7 @@ def load_sweep_spec(sweep_dir: str | Path) -> tuple[Config, dict[str, list]]:
         raise CheckpointError(f"{path}: not valid JSON for nnjax ({str(e).split(';')[0]})") from None
     if not isinstance(spec, dict) or "base" not in spec or "grid" not in spec:
         raise CheckpointError(f"{path}: not an nnjax sweep file (needs 'base' and 'grid')")
-    if spec.get("sweep_format") != SWEEP_FORMAT:
+    if not is_integer(spec.get("sweep_format")) or spec["sweep_format"] != SWEEP_FORMAT:
         raise CheckpointError(f"{path}: sweep_format {spec.get('sweep_format')!r} is not supported")
     if not isinstance(spec["base"], dict) or not isinstance(spec["grid"], dict):
         raise CheckpointError(f"{path}: 'base' and 'grid' must be JSON objects")
@@ -315,7 +317,8 @@ def _group_result(path: Path, ids: list[int]) -> dict[str, Any] | None:
         return None
     ok = (
         isinstance(done, dict)
-        and done.get("members") == ids
+        and is_integer_list(done.get("members"))
+        and done["members"] == ids
         and all(type(done.get(k)) is t for k, t in GROUP_RESULT_KEYS.items())
         and done["eval_split"] in SPLIT_NAMES
         and all(isinstance(done.get(k), list) and len(done[k]) == len(ids) for k in GROUP_RESULT_LISTS)
@@ -355,7 +358,12 @@ def _group_info_damage(gdir: Path, ids: list[int], configs: list[Config]) -> str
         info = json.loads(path.read_text())
     except (OSError, ValueError, RecursionError):
         return "missing or not valid JSON"
-    if not isinstance(info, dict) or info.get("members") != ids or not isinstance(info.get("configs"), list):
+    if (
+        not isinstance(info, dict)
+        or not is_integer_list(info.get("members"))
+        or info["members"] != ids
+        or not isinstance(info.get("configs"), list)
+    ):
         return "not an nnjax group file of these members"
     if len(info["configs"]) != len(ids):
         return f"{len(info['configs'])} configs for {len(ids)} members"
@@ -472,16 +480,16 @@ def load_member(sweep_dir: str | Path, member: int) -> tuple[Config, Params, int
             ) from None
         if (
             not isinstance(info, dict)
-            or not isinstance(info.get("members"), list)
+            or not is_integer_list(info.get("members"))
             or not isinstance(info.get("configs"), list)
             or len(info["members"]) != len(info["configs"])
         ):
             raise CheckpointError(
-                f"{gdir / 'group.json'}: not an nnjax group file (needs 'members' and 'configs'; "
-                f"nnjax sweep --resume {sweep_dir} writes it again)"
+                f"{gdir / 'group.json'}: not an nnjax group file (needs 'members', a list of member numbers, and "
+                f"'configs', one per member; nnjax sweep --resume {sweep_dir} writes it again)"
             )
         if member not in info["members"]:
-            seen += [m for m in info["members"] if isinstance(m, int)]
+            seen += info["members"]
             continue
         source = str(gdir / "group.json")
         configs = [
@@ -654,9 +662,9 @@ def _check_resume_groups(sweep_dir: Path, groups: list[list[tuple[int, Config]]]
     for gdir in group_dirs(sweep_dir):
         members = planned.get(gdir.name, [])
         ids = [i for i, _ in members]
-        # {} when missing or damaged, as is one without a list of members: written again by the resume
+        # {} when missing or damaged, as is one without a list of member numbers: written again by the resume
         info = _saved_group_info(gdir)
-        saved_ids = info.get("members")
+        saved_ids = info.get("members") if is_integer_list(info.get("members")) else None  # else damaged
         if info and not members:
             made = "g00" if len(planned) == 1 else f"g00 to g{len(planned) - 1:02d}"
             raise CheckpointError(
@@ -664,7 +672,7 @@ def _check_resume_groups(sweep_dir: Path, groups: list[list[tuple[int, Config]]]
                 f"{gdir.name} (only {made}): the sweep was started by another version of nnjax, or the folder was "
                 f"put there by hand (move it out of {sweep_dir / 'groups'} to continue)"
             )
-        if info and saved_ids != ids and isinstance(saved_ids, list):
+        if info and saved_ids is not None and saved_ids != ids:
             raise CheckpointError(
                 f"{gdir / 'group.json'}: holds members {info.get('members')}, but this grid groups members "
                 f"{ids} there (the sweep was started by another version of nnjax); start a new sweep"

@@ -192,6 +192,7 @@ def _write(tmp_path, text: str):
         ('{"epochs": 2.5}', "wrong type: 2.5 (expected an integer)"),
         ('{"hidden": [16, "a"]}', "list of integers"),
         ('{"config_format": 99}', "config_format 99"),
+        ('{"config_format": true}', "config_format True is not supported"),  # true == 1 to Python
         ('{"epochs": true}', "wrong type"),  # a bool is no integer (JSON true is not 1 epoch)
     ],
 )

@@ -312,6 +312,22 @@ def test_a_finished_run_with_a_damaged_result_is_finished_again(reference, tmp_p
     assert folder_digest(done / "checkpoints") == checkpoints
 
 
+def test_a_result_json_with_true_for_an_integer_is_damaged(reference, tmp_path, cli, patched_data):
+    """JSON true is an int to Python, and equal to 1: "n_test": true printed "official 1-image test split", and
+    "epochs": true passed as a finished 1-epoch run's."""
+    ref_dir, ref_result = reference
+    done = Path(shutil.copytree(ref_dir, tmp_path / "done"))
+    saved = json.loads((done / "result.json").read_text())
+    assert run._is_result(saved, CFG) and run._is_result({**saved, "epochs": 1}, CFG.replace(epochs=1))
+    assert not run._is_result({**saved, "epochs": True}, CFG.replace(epochs=1))
+    (done / "result.json").write_text(json.dumps({**saved, "n_test": True}))
+    rc, out, err = cli("train", "--resume", done, "--no-progress")
+    assert rc == 0, err
+    assert f"after epoch {CFG.epochs}" in err, err  # finished again from the final checkpoint
+    assert f"({len(SPLITS.y_test):,}-image" not in out and "official 1-image" not in out
+    assert json.loads((done / "result.json").read_text())["n_test"] == len(SPLITS.y_test)
+
+
 def test_resume_with_a_non_result_override_needs_no_force(cut, reference, cli, patched_data):
     rc, _, err = cli("train", "--resume", cut, "--checkpoint-every", "3", "--no-progress")
     assert rc == 0, err
@@ -510,6 +526,12 @@ def _drop_checkpoints_metrics_line(d: Path) -> None:
     (d / "metrics.jsonl").write_text("".join(lines[:5] + lines[6:]))
 
 
+def _epoch_true_in_metrics(d: Path) -> None:
+    # JSON true is an int to Python, and equal to 1: it passed as epoch 1
+    text = (d / "metrics.jsonl").read_text()
+    (d / "metrics.jsonl").write_text(text.replace('{"epoch": 1,', '{"epoch": true,', 1))
+
+
 def _delete_checkpoints(d: Path) -> None:
     shutil.rmtree(d / "checkpoints")
 
@@ -537,6 +559,7 @@ def _garble_metrics(d: Path) -> None:
         (_repeat_metrics_line, "metrics.jsonl: line 6 repeats epoch 5; the checkpoint is after epoch 6, so"),
         (_drop_checkpoints_metrics_line, "metrics.jsonl: no line for epoch 6 (the last before it, line 5, is epoch 5)"),
         (_garble_metrics, "line 3 is not valid JSON"),
+        (_epoch_true_in_metrics, "metrics.jsonl: line 1 has no integer 'epoch'"),
         # training from scratch would replace the 7 epochs' metrics lines, which had checkpoints
         (_delete_checkpoints, "no checkpoint, but metrics.jsonl records 7 epochs, past the first checkpoint's (epo"),
         (_checkpoints_a_file, "checkpoints: is a file, not a folder"),

@@ -1022,6 +1022,29 @@ def test_load_member_of_a_damaged_group_file_is_one_line(tmp_path):
         sweep.load_member(s, 1)
 
 
+def test_group_files_with_true_for_a_member_number_are_damaged(tmp_path, capsys):
+    """JSON true and false are ints to Python, equal to 1 and 0: members [false, true] passed as [0, 1] in
+    group.json (load_member, the resume) and in a group's result.json (a finished group)."""
+    s = tmp_path / "s"
+    run_tiny(TINY, {"seed": [0, 1]}, s)
+    _, params, _ = sweep.load_member(s, 1)
+    path = s / "groups" / "g00" / "group.json"
+    info = json.loads(path.read_text())
+    path.write_text(json.dumps({**info, "members": [False, True]}))
+    with pytest.raises(CheckpointError, match="group.json: not an nnjax group file"):
+        sweep.load_member(s, 1)
+    assert sweep._group_result(s / "groups" / "g00" / "result.json", [0, 1]) is not None
+    result = json.loads((s / "groups" / "g00" / "result.json").read_text())
+    (s / "groups" / "g00" / "result.json").write_text(json.dumps({**result, "members": [False, True]}))
+    assert sweep._group_result(s / "groups" / "g00" / "result.json", [0, 1]) is None
+    (s / "groups" / "g00" / "result.json").write_text(json.dumps(result))
+    capsys.readouterr()
+    run_tiny(TINY, {"seed": [0, 1]}, s, resume=True)  # a finished group: its group.json written again
+    assert "group.json: not an nnjax group file of these members; written again" in capsys.readouterr().err
+    assert json.loads(path.read_text())["members"] == [0, 1]
+    assert_same_params(sweep.load_member(s, 1)[1], params)
+
+
 def test_load_member_refuses_a_group_file_that_its_checkpoint_contradicts(tmp_path):
     """group.json's member list and configs were trusted: reordered, `eval --member 0` printed member 1's
     accuracy; an edited activation evaluated the weights with another function. Both silently."""
@@ -1301,7 +1324,7 @@ def test_members_csv_has_every_rows_columns():
 # --------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("fmt", [sweep.SWEEP_FORMAT + 1, None])
+@pytest.mark.parametrize("fmt", [sweep.SWEEP_FORMAT + 1, None, True])  # JSON true is an int to Python, == 1
 def test_a_sweep_json_of_another_format_is_refused(tmp_path, fmt):
     spec = {"sweep_format": fmt, "base": TINY.to_dict(), "grid": {"seed": [0, 1]}}
     (tmp_path / "sweep.json").write_text(json.dumps({k: v for k, v in spec.items() if v is not None}))

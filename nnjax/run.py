@@ -126,11 +126,49 @@ def read_numbered_metrics(
     return lines
 
 
-def _keep_metrics(path: Path, history: list[dict[str, Any]]) -> None:
-    """Make ``path`` hold exactly the lines of ``history`` (written only if it differs)."""
-    kept = "".join(json.dumps(m) + "\n" for m in history).encode()
-    if not path.exists() or path.read_bytes() != kept:
+def _keep_metrics(path: Path, history: list[dict[str, Any]], appending: bool = True) -> None:
+    """Make ``path`` hold exactly the lines of ``history`` (``_metrics_until``'s), written only if it differs.
+
+    Lines are kept as the file has them (line ends, spacing, escapes, text added by hand): when ``history``
+    is its first lines, in order, the file is only cut after the last of them (blank lines after it are kept
+    when nothing else follows); otherwise it is written afresh. ``appending``: lines are written after it
+    next, so a last kept line that lost its newline gets one.
+    """
+    data = path.read_bytes() if path.exists() else b""
+    end = _end_of_lines(data, history)
+    if end is None:
+        kept = "".join(json.dumps(m) + "\n" for m in history).encode()
+    else:
+        kept = data if not data[end:].strip() else data[:end]
+        if appending and history and not kept.endswith(b"\n"):
+            kept += b"\n"
+    if not path.exists() or data != kept:
         checkpoint.write_atomic(path, kept)
+
+
+def _end_of_lines(data: bytes, lines: list[dict[str, Any]]) -> int | None:
+    """The offset in metrics file ``data`` just after the last of ``lines`` (after its newline, if it has one)
+    when they are its first non-blank lines, in order, as ``_metrics_until`` parses them; else None."""
+    if not lines:
+        return 0
+    start, k = 0, 0
+    while start < len(data):
+        newline = data.find(b"\n", start)
+        stop = len(data) if newline < 0 else newline + 1
+        line = data[start:stop].decode("utf-8", errors="replace")
+        start = stop
+        if not line.strip():
+            continue
+        try:
+            m = json.loads(line)
+        except (ValueError, RecursionError):
+            return None
+        if json.dumps(m) != json.dumps(lines[k]):  # not ==: NaN != NaN
+            return None
+        k += 1
+        if k == len(lines):
+            return stop
+    return None
 
 
 def _keep_config(path: Path, cfg: Config) -> None:
@@ -374,7 +412,7 @@ def train_and_evaluate(
                 history = _metrics_until(run_dir / "metrics.jsonl", cfg.epochs)
                 # A --force extension stopped before its first checkpoint (killed, diverged) and taken back
                 # (--epochs as before) leaves its config.json and epochs past the end: tidied as a resume does.
-                _keep_metrics(run_dir / "metrics.jsonl", history)
+                _keep_metrics(run_dir / "metrics.jsonl", history, appending=False)
                 if result_fields(load_json(run_dir / "config.json")) != result_fields(cfg):
                     _keep_config(run_dir / "config.json", cfg)  # not for flags that only say how to save
                 print(f"nnjax: {run_dir} already trained all {cfg.epochs} epochs; nothing to resume", file=sys.stderr)

@@ -396,6 +396,40 @@ def test_resume_of_a_finished_run_is_a_no_op(reference, tmp_path, cli, monkeypat
     assert folder_digest(done) == before
 
 
+def _as_saved_by_hand(text: str) -> bytes:
+    """metrics.jsonl as an editor may save it: CRLF line ends, a note in non-ASCII text, no space after ':'."""
+    lines = [json.loads(line) for line in text.splitlines()]
+    lines[0]["note"] = "café — première époque"
+    return b"".join(json.dumps(m, ensure_ascii=False, separators=(",", ":")).encode() + b"\r\n" for m in lines)
+
+
+@pytest.mark.parametrize("last_newline", [True, False])
+def test_resume_of_a_finished_run_keeps_a_metrics_file_saved_by_hand(reference, tmp_path, cli, last_newline):
+    """A resume that trains nothing wrote metrics.jsonl again as json.dumps lines: CRLF became LF, the note's
+    text became \\u escapes. Every file stays as it was."""
+    done = Path(shutil.copytree(reference[0], tmp_path / "done"))
+    saved = _as_saved_by_hand((done / "metrics.jsonl").read_text())
+    (done / "metrics.jsonl").write_bytes(saved if last_newline else saved.removesuffix(b"\r\n"))
+    before = folder_digest(done)
+    rc, _, err = cli("train", "--resume", done, "--no-progress")
+    assert rc == 0 and "nothing to resume" in err, err
+    assert folder_digest(done) == before
+
+
+@pytest.mark.parametrize("lost", ["", "epoch 7's line and the last newline"])
+def test_resume_keeps_the_lines_before_its_checkpoint_as_saved(reference, cut, cli, patched_data, lost):
+    """Resuming cuts the lines past the checkpoint (epoch 7 of the interrupted run, after epoch 6's) and appends
+    the epochs it trains; the lines it keeps are kept byte for byte, and one that lost its newline gets one."""
+    saved = _as_saved_by_hand((cut / "metrics.jsonl").read_text())
+    first_six = b"".join(saved.splitlines(keepends=True)[:6])
+    (cut / "metrics.jsonl").write_bytes(first_six.removesuffix(b"\r\n") if lost else saved)
+    rc, _, err = cli("train", "--resume", cut, "--no-progress")
+    assert rc == 0 and "after epoch 6" in err, err
+    data = (cut / "metrics.jsonl").read_bytes()
+    assert data.startswith(first_six.removesuffix(b"\r\n")) and data.count(b"\r\n") == (5 if lost else 6)
+    assert [{k: v for k, v in m.items() if k != "note"} for m in metric_lines(cut)] == metric_lines(reference[0])
+
+
 def test_a_force_extension_taken_back_leaves_the_finished_run_as_it_was(reference, tmp_path, monkeypatch):
     """--resume --force --epochs 40 --lr 1000 diverged (or was killed) before its first checkpoint, leaving
     its config.json and two epochs past the end; --resume --force back to the run's own settings finishes

@@ -795,3 +795,17 @@ def test_resume_of_a_finished_run_with_damaged_metrics_is_an_error(reference, tm
     line = cli_error("train", "--resume", done, "--no-progress")
     assert line.startswith(f"nnjax: error: {path}: {why}"), line
     assert folder_digest(done) == before
+
+
+def test_an_epoch_time_of_json_true_is_not_counted_as_one_second(cut, cli, patched_data):
+    """The resumed run's train_s sums the epoch times of its metrics lines; a line whose epoch_s is ``true``
+    (bool is an int in Python) has no time to add."""
+    lines = [json.loads(t) for t in (cut / "metrics.jsonl").read_text().splitlines()][:6]  # up to checkpoint 6
+    lines[0]["epoch_s"] = True
+    (cut / "metrics.jsonl").write_text("".join(json.dumps(m) + "\n" for m in lines))
+    rc, _, err = cli("train", "--resume", cut, "--no-progress")
+    assert rc == 0, err
+    kept = [json.loads(t)["epoch_s"] for t in (cut / "metrics.jsonl").read_text().splitlines()]
+    assert kept[0] is True
+    result = json.loads((cut / "result.json").read_text())
+    assert result["train_s"] == pytest.approx(sum(kept[1:]), abs=2e-3)

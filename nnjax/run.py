@@ -562,7 +562,7 @@ def _train(
         checkpoint.write_atomic(metrics_path, b"")
 
     split = splits.eval_split
-    epoch_times = [float(m["epoch_s"]) for m in history if type(m.get("epoch_s")) in (int, float)]  # not JSON true
+    epoch_times = [float(m["epoch_s"]) for m in history if is_number(m.get("epoch_s"))]  # not JSON true
 
     def record(epoch, m_K, epoch_s):
         m = {k: v[0].item() for k, v in m_K.items()}

@@ -470,7 +470,7 @@ def load_member(sweep_dir: str | Path, member: int) -> tuple[Config, Params, int
         raise CheckpointError(f"{sweep_dir}: {what}, no sweep.json")
     seen: list[int] = []  # every member of the groups read, to name them if ``member`` is not one
     for gdir in group_dirs(sweep_dir):
-        if not (gdir / "group.json").exists() and not (gdir / "checkpoints").exists():
+        if not any((gdir / name).exists() for name in ("group.json", "checkpoints", "result.json")):
             continue  # holds nothing of a group (made by hand, or a group's that was emptied)
         try:
             info = json.loads((gdir / "group.json").read_text())

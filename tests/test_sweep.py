@@ -766,6 +766,16 @@ def test_stray_entries_under_groups_are_left_alone(tmp_path, cli_error):
     sweep.load_member(s, 1)
 
 
+def test_a_finished_group_without_its_group_file_and_checkpoints_is_not_called_unstarted(tmp_path):
+    """Only its result.json left: the group trained, so "not trained yet (its group has not started)" is untrue."""
+    s = tmp_path / "s"
+    run_tiny(TINY.replace(epochs=1), {"seed": [0, 1]}, s)
+    (s / "groups" / "g00" / "group.json").unlink()
+    shutil.rmtree(s / "groups" / "g00" / "checkpoints")
+    with pytest.raises(CheckpointError, match=r"g00/group.json: missing or not valid JSON"):
+        sweep.load_member(s, 0)
+
+
 def test_a_file_where_the_resume_makes_a_group_folder_is_named(tmp_path):
     s = tmp_path / "s"
     grid = {"activation": ["relu", "tanh"]}

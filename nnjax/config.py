@@ -192,7 +192,7 @@ def from_dict(d: dict[str, Any], *, source: str = "config", complete: bool = Fal
             except ConfigError as e:  # say which file held the bad value
                 raise ConfigError(f"{source}: {e}") from None
         elif k == "hidden":
-            if not isinstance(v, list | tuple) or not all(isinstance(n, int) and not isinstance(n, bool) for n in v):
+            if not isinstance(v, list | tuple) or not all(map(is_integer, v)):
                 raise ConfigError(f"{source}: field 'hidden' must be a list of integers, got {v!r}")
             v = tuple(v)
         else:
@@ -261,7 +261,7 @@ def is_integer_list(v: Any) -> bool:
 def _check_json_type(field: str, v: Any, kind: Any, source: str) -> Any:
     ok = {
         bool: isinstance(v, bool),
-        int: isinstance(v, int) and not isinstance(v, bool),
+        int: is_integer(v),
         float: is_number(v),
         str: isinstance(v, str),
         str | None: v is None or isinstance(v, str),

@@ -385,7 +385,9 @@ def _interruptible(call: Callable[[], None]) -> None:
     ``jax.distributed.initialize`` blocks in C++ until every process has joined (up to its 5-minute timeout);
     Python runs a signal handler only between bytecodes of the main thread, so Ctrl-C and SIGTERM (the
     command line's ``exit_at_once_on_interrupt``) waited that long. Waiting in short joins lets the handler
-    run at once. Off the main thread (no signal handler runs there) the call is made directly.
+    run at once. Off the main thread (no signal handler runs there) the call is made directly. In Python (a
+    notebook), a KeyboardInterrupt returns while the helper thread still waits: restart the kernel before
+    starting again.
     """
     if threading.current_thread() is not threading.main_thread():
         call()

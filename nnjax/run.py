@@ -466,9 +466,11 @@ def train_epochs(
     meta: dict[str, Any],
 ) -> TrainState:
     """Train ``state`` from epoch ``start`` to ``cfg.epochs`` with the ``compiled`` epoch program on ``data``
-    (as placed by ``train.compile_epoch``), behind a progress bar named ``desc``; return the final state.
+    (as placed by ``train.compile_epoch`` or ``train.compile_ensemble``), behind a progress bar named ``desc``;
+    return the final state.
 
-    After each epoch, ``record(epoch, metrics, epoch_s)`` (metrics: name → one value per member) returns
+    After each epoch, ``record(epoch, metrics, epoch_s)`` (metrics: name → one value per member, padding
+    copies of a split ensemble included) returns
     the lines to append to ``metrics_path`` and the bar's postfix (None: keep the last), or raises to stop
     before anything of that epoch is written. Every ``cfg.checkpoint_every`` epochs and after the last,
     ``tree(state, epoch)`` is saved to ``ckpt_dir`` with ``meta``, after that epoch's lines reach the disk.

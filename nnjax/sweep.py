@@ -323,7 +323,7 @@ def _group_result(path: Path, ids: list[int]) -> dict[str, Any] | None:
         and done["eval_split"] in SPLIT_NAMES
         and all(isinstance(done.get(k), list) and len(done[k]) == len(ids) for k in GROUP_RESULT_LISTS)
         and all(v is None or is_number(v) for k in ("test_accuracy", "test_loss") for v in done[k])
-        and all(v is None or (type(v) is int and v > 0) for v in done["diverged_epoch"])
+        and all(v is None or (is_integer(v) and v > 0) for v in done["diverged_epoch"])
         and all(is_number(done.get(k)) for k in ("train_s", "compile_s"))
     )
     return done if ok else None

@@ -470,10 +470,10 @@ def train_epochs(
     return the final state.
 
     After each epoch, ``record(epoch, metrics, epoch_s)`` (metrics: name → one value per member, padding
-    copies of a split ensemble included) returns
-    the lines to append to ``metrics_path`` and the bar's postfix (None: keep the last), or raises to stop
-    before anything of that epoch is written. Every ``cfg.checkpoint_every`` epochs and after the last,
-    ``tree(state, epoch)`` is saved to ``ckpt_dir`` with ``meta``, after that epoch's lines reach the disk.
+    copies of a split ensemble included) returns the lines to append to ``metrics_path`` and the bar's
+    postfix (None: keep the last), or raises to stop before anything of that epoch is written. Every
+    ``cfg.checkpoint_every`` epochs and after the last, ``tree(state, epoch)`` is saved to ``ckpt_dir`` with
+    ``meta``, after that epoch's lines reach the disk.
     """
     from tqdm import tqdm
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import statistics
 import sys
 import time
@@ -557,7 +556,9 @@ def _trained_otherwise(saved: Any, cfg: Config) -> tuple[str, Any, Any] | None:
     return next(((f, saved[f], now[f]) for f in now if f in saved and saved[f] != now[f]), None)
 
 
-_GROUP_NAME = re.compile(r"g([0-9]{2,})")  # g00, g01, …, g100: f"g{index:02d}"
+def group_id(index: int) -> str:
+    """The name of a sweep's group ``index`` (0-based), its folder under ``groups/``: g00, g01, …, g100."""
+    return f"g{index:02d}"
 
 
 def group_dirs(sweep_dir: str | Path) -> list[Path]:
@@ -569,9 +570,9 @@ def group_dirs(sweep_dir: str | Path) -> list[Path]:
         return []
     found = []
     for path in folder.iterdir():
-        m = _GROUP_NAME.fullmatch(path.name)
-        if m and path.name == f"g{int(m.group(1)):02d}" and path.is_dir():
-            found.append((int(m.group(1)), path))
+        digits = path.name[1:]
+        if digits.isascii() and digits.isdigit() and path.name == group_id(int(digits)) and path.is_dir():
+            found.append((int(digits), path))
     return [path for _, path in sorted(found)]
 
 
@@ -655,7 +656,7 @@ def _check_resume_groups(sweep_dir: Path, groups: list[list[tuple[int, Config]]]
     split = "val" if groups and groups[0][0][1].validation else "test"
     numbers = {f"{split}_accuracy": (float, int, type(None)), "epoch_s": (float, int)}  # what the summary reads
     epochs_of = epochs_by_member(read_numbered_metrics(metrics_path, {**SWEEP_KEYS, **numbers}))
-    planned = {f"g{gi:02d}": g for gi, g in enumerate(groups)}
+    planned = {group_id(gi): g for gi, g in enumerate(groups)}
     for path in [sweep_dir / "groups", *(sweep_dir / "groups" / gid for gid in planned)]:
         if path.exists() and not path.is_dir():  # the resume makes its group folders there
             raise CheckpointError(f"{path}: is a file, not the sweep's {path.name} folder; move it elsewhere")
@@ -666,7 +667,7 @@ def _check_resume_groups(sweep_dir: Path, groups: list[list[tuple[int, Config]]]
         info = _saved_group_info(gdir)
         saved_ids = info.get("members") if is_integer_list(info.get("members")) else None  # else damaged
         if info and not members:
-            made = "g00" if len(planned) == 1 else f"g00 to g{len(planned) - 1:02d}"
+            made = group_id(0) if len(planned) == 1 else f"{group_id(0)} to {group_id(len(planned) - 1)}"
             raise CheckpointError(
                 f"{gdir / 'group.json'}: holds members {info.get('members')}, but this grid makes no group "
                 f"{gdir.name} (only {made}): the sweep was started by another version of nnjax, or the folder was "
@@ -833,7 +834,7 @@ def run_sweep(
         group_fields = [f for f in grid_fields if f in GROUP_FIELDS]  # what tells the groups apart
         results, trained = [], []
         for gi, g in enumerate(groups):
-            gid = f"g{gi:02d}"
+            gid = group_id(gi)
             label = f"{gid} ({gi + 1}/{len(groups)}) K={len(g)} {member_name(g[0], group_fields) or g[0].activation}"
             members = [(ids[id(c)], c) for c in g]
             result, did_train = _run_group(

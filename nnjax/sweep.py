@@ -26,7 +26,7 @@ import math
 import statistics
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -120,10 +120,23 @@ def _clean(x: Any) -> Any:
     return x
 
 
-def _write_jsonl(path: Path, lines: list[dict[str, Any]]) -> None:
+def _drop_metrics(path: Path, drop: Callable[[dict[str, Any]], bool]) -> None:
+    """Remove from sweep metrics file ``path`` the lines ``drop`` is true of, and a last line cut short by a
+    kill; every other line keeps its bytes (line ends, spacing, escapes). Lines are appended next, so a last
+    kept line that lost its newline gets one. A missing file is made, empty."""
     from nnjax import checkpoint
+    from nnjax.run import read_numbered_metrics
 
-    checkpoint.write_atomic(path, "".join(json.dumps(m) + "\n" for m in lines).encode())
+    numbered = read_numbered_metrics(path, SWEEP_KEYS)  # also refuses a damaged file, naming its line
+    data = path.read_bytes() if path.exists() else b""
+    keep = {i for i, m in numbered if not drop(m)}
+    raw = data.decode("utf-8", errors="surrogateescape").splitlines(keepends=True)  # numbered as read
+    text = "".join(line for i, line in enumerate(raw, 1) if i in keep or not line.strip())
+    if text and not text.endswith("\n"):
+        text += "\n"
+    kept = text.encode("utf-8", errors="surrogateescape")
+    if not path.exists() or kept != data:
+        checkpoint.write_atomic(path, kept)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -230,8 +243,7 @@ def _run_group(
     group_info = {"group": gid, "members": ids, "configs": [c.to_dict() for c in configs], "placement": recorded}
     checkpoint.write_atomic(gdir / "group.json", (json.dumps(group_info, indent=2) + "\n").encode())
     # Lines past the checkpoint were trained again below: drop them so no epoch appears twice.
-    lines = [m for m in read_metrics(metrics_path, SWEEP_KEYS) if m["group"] != gid or m["epoch"] <= start]
-    _write_jsonl(metrics_path, lines)
+    _drop_metrics(metrics_path, lambda m: m["group"] == gid and m["epoch"] > start)
 
     split = splits.eval_split
 

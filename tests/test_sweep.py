@@ -598,6 +598,41 @@ def test_damaged_sweep_folder_files_are_one_line_errors(tmp_path, monkeypatch):
         assert {p: p.read_bytes() for p in s.rglob("*") if p.is_file()} == before  # refused before any write
 
 
+@pytest.mark.parametrize("lost", ["", "the kept last line's newline"])
+def test_a_resume_that_trains_keeps_the_metrics_lines_before_its_checkpoint_as_saved(tmp_path, monkeypatch, lost):
+    """Resuming drops g01's lines past its checkpoint (epochs 3 and 4) and appends what it trains; the lines it
+    keeps were written again as json.dumps lines (CRLF became LF, non-ASCII text \\u escapes). They keep their
+    bytes now, and one that lost its newline gets one."""
+    base = TINY.replace(epochs=4, checkpoint_every=2)
+    grid = {"seed": [0, 1], "activation": ["relu", "tanh"]}
+    real_save = checkpoint.save
+
+    def dying_save(folder, epoch, *args, **kw):
+        if Path(folder).parent.name == "g01" and epoch == 4:
+            raise KeyboardInterrupt
+        return real_save(folder, epoch, *args, **kw)
+
+    monkeypatch.setattr(checkpoint, "save", dying_save)
+    with pytest.raises(KeyboardInterrupt):
+        run_tiny(base, grid, tmp_path / "cut")
+    monkeypatch.setattr(checkpoint, "save", real_save)
+    path = tmp_path / "cut" / "metrics.jsonl"
+    lines = [json.loads(s) for s in path.read_text().splitlines()]
+    lines[0]["note"] = "café — première époque"
+    saved = [json.dumps(m, ensure_ascii=False, separators=(",", ":")).encode() + b"\r\n" for m in lines]
+    kept = b"".join(line for line, m in zip(saved, lines) if m["group"] == "g00" or m["epoch"] <= 2)
+    assert len(kept.splitlines()) == len(lines) - 4  # g01's two members at epochs 3 and 4 are dropped
+    assert b"".join(saved).startswith(kept)  # groups train in turn: the dropped lines are the last
+    path.write_bytes(kept.removesuffix(b"\r\n") if lost else b"".join(saved))  # lost: dropped lines cut by hand
+    run_tiny(base, grid, tmp_path / "cut", resume=True)
+    data = path.read_bytes()
+    assert data.startswith(kept.removesuffix(b"\r\n") + (b"\n" if lost else b"\r\n"))
+    assert data.count(b"\r\n") == len(kept.splitlines()) - (1 if lost else 0)
+    assert data.count("café".encode()) == 1
+    run_tiny(base, grid, tmp_path / "full")
+    assert [without(m, "note") for m in _metric_lines(tmp_path / "cut")] == _metric_lines(tmp_path / "full")
+
+
 def test_resume_trains_again_a_finished_group_whose_final_checkpoint_is_damaged(tmp_path, capsys):
     s = tmp_path / "s"
     full = run_tiny(TINY, {"seed": [0, 1]}, s)

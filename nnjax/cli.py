@@ -499,6 +499,55 @@ def parse_seeds(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(f"{text!r}: expected integers separated by commas, e.g. 0,1,2") from None
 
 
+def int_at_least(least: int) -> Callable[[str], int]:
+    """An argparse ``type`` for a count such as ``--rounds 7``: an integer, ``least`` or more; anything else
+    is a usage error that names the value."""
+
+    def parse(text: str) -> int:
+        try:
+            n = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r}: expected an integer") from None
+        if n < least:
+            raise argparse.ArgumentTypeError(f"{text!r}: must be at least {least}")
+        return n
+
+    return parse
+
+
+def int_list(least: int, most: int | None = None, *, distinct: bool = False) -> Callable[[str], list[int]]:
+    """An argparse ``type`` for a list such as ``--ks 1,4,16``: integers separated by commas, each ``least``
+    or more (and ``most`` or less; ``distinct``: none given twice); anything else is a usage error that names
+    the value."""
+
+    def parse(text: str) -> list[int]:
+        values = parse_seeds(text)
+        if low := [v for v in values if v < least]:
+            raise argparse.ArgumentTypeError(f"{text!r}: {low[0]} is below {least}")
+        if most is not None and (high := [v for v in values if v > most]):
+            raise argparse.ArgumentTypeError(f"{text!r}: {high[0]} is above {most}")
+        if distinct and (twice := [v for v in values if values.count(v) > 1]):
+            raise argparse.ArgumentTypeError(f"{text!r}: {twice[0]} is given twice")
+        return values
+
+    return parse
+
+
+def name_list(choices: Collection[str], what: str) -> Callable[[str], list[str]]:
+    """An argparse ``type`` for a list such as ``--configs a,b``: names separated by commas, each one of
+    ``choices`` (a ``what``: config, run, ...) and none given twice; anything else is a usage error."""
+
+    def parse(text: str) -> list[str]:
+        names = text.split(",")
+        if unknown := [n for n in names if n not in choices]:
+            raise argparse.ArgumentTypeError(f"{text!r}: unknown {what} {unknown[0]!r}; valid: {', '.join(choices)}")
+        if twice := [n for n in names if names.count(n) > 1]:
+            raise argparse.ArgumentTypeError(f"{text!r}: {twice[0]!r} is named twice")
+        return names
+
+    return parse
+
+
 def exit_at_once_on_interrupt(line: Callable[[], str]) -> None:
     """For a command-line process only (in-process callers such as notebooks keep their KeyboardInterrupt):
     Ctrl-C (SIGINT), or a SIGTERM (``kill``, a batch system ending a job), writes ``line()`` to stderr and ends

@@ -33,6 +33,8 @@ import jax.numpy as jnp  # noqa: E402
 import optax  # noqa: E402
 from ensemble_scaling import cpu_name, load_data, prepare, run_json_child, time_epoch  # noqa: E402 (splits the CPU first)
 
+from nnjax.cli import OneLineParser, int_at_least  # noqa: E402
+
 VARIANTS = ("stock", "recip", "recip+no-norm", "unroll2+recip", "unroll2+recip+no-norm")
 
 
@@ -95,9 +97,11 @@ def measure(rounds: int) -> dict:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--rounds", type=int, default=9, help="timed epochs per program and process, interleaved")
-    p.add_argument("--processes", type=int, default=2, help="fresh processes to measure in")
+    p = OneLineParser(description=__doc__.split("\n\n")[0])
+    p.add_argument(
+        "--rounds", type=int_at_least(1), default=9, help="timed epochs per program and process, interleaved"
+    )
+    p.add_argument("--processes", type=int_at_least(1), default=2, help="fresh processes to measure in")
     p.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # one process's figures
     args = p.parse_args()
     if args.json:

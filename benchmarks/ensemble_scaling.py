@@ -41,6 +41,7 @@ split_cpu_cores()  # before anything touches a device, as the sweep command does
 
 import numpy as np  # noqa: E402
 
+from nnjax.cli import OneLineParser, int_at_least, int_list  # noqa: E402
 from nnjax.config import apply_overrides, validate  # noqa: E402
 from nnjax.configs import video  # noqa: E402
 from nnjax.data import Splits  # noqa: E402
@@ -105,7 +106,7 @@ def time_epoch(job: dict, epoch: int) -> None:
 def measure(args: argparse.Namespace) -> tuple[str, list[dict]]:
     """In this process: compile every (placement, K), time them round-robin; (header, rows)."""
     overrides = dict(item.split("=", 1) for item in args.set)
-    ks = sorted({1, *(int(k) for k in args.ks.split(","))})
+    ks = sorted({1, *args.ks})
     placements = ["sweep", "one-device"] if args.placement == "both" else [args.placement]
     data = load_data(args.data)
     jobs = [prepare(k, pl, data, overrides) for pl in placements for k in ks]
@@ -146,12 +147,12 @@ def run_json_child(cmd: list[str]) -> dict:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    p = OneLineParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--ks", type=int_list(1), default="1,4,16,64", help="ensemble sizes K (comma-separated)")
+    p.add_argument("--rounds", type=int_at_least(1), default=7, help="timed epochs per K and process, interleaved")
+    p.add_argument(
+        "--processes", type=int_at_least(1), default=3, help="fresh processes to measure in (medians over them)"
     )
-    p.add_argument("--ks", default="1,4,16,64", help="ensemble sizes K (comma-separated)")
-    p.add_argument("--rounds", type=int, default=7, help="timed epochs per K and process, interleaved")
-    p.add_argument("--processes", type=int, default=3, help="fresh processes to measure in (medians over them)")
     p.add_argument("--data", choices=("mnist", "synthetic"), default="mnist", help="real MNIST or random arrays")
     p.add_argument(
         "--placement",
@@ -176,7 +177,7 @@ def main() -> None:
             print(json.dumps({"header": header, "rows": rows}))
             return
     else:
-        argv = ["--ks", args.ks, "--rounds", str(args.rounds), "--processes", str(args.processes)]
+        argv = ["--ks", ",".join(map(str, args.ks)), "--rounds", str(args.rounds), "--processes", str(args.processes)]
         argv += ["--data", args.data, "--placement", args.placement]
         argv += ["--set", *args.set, "--json"] if args.set else ["--json"]
         runs = []

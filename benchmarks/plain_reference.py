@@ -35,6 +35,7 @@ import numpy as np  # noqa: E402
 import optax  # noqa: E402
 from ensemble_scaling import cpu_name, load_data, prepare, run_json_child, time_epoch  # noqa: E402 (splits the CPU first)
 
+from nnjax.cli import OneLineParser, int_at_least  # noqa: E402
 from nnjax.parallel import usable_cores  # noqa: E402
 
 SIZES = (784, 16, 16, 10)
@@ -144,10 +145,14 @@ def measure(args: argparse.Namespace) -> list[dict]:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = OneLineParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--k", type=int, default=16, help="ensemble members")
-    p.add_argument("--rounds", type=int, default=7, help="timed epochs per program and process, interleaved")
-    p.add_argument("--processes", type=int, default=3, help="fresh processes to measure in (medians over them)")
+    p.add_argument(
+        "--rounds", type=int_at_least(1), default=7, help="timed epochs per program and process, interleaved"
+    )
+    p.add_argument(
+        "--processes", type=int_at_least(1), default=3, help="fresh processes to measure in (medians over them)"
+    )
     p.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # one process's rows (the parent reads them)
     args = p.parse_args()
     if args.k < 2:

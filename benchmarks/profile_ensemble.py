@@ -15,7 +15,6 @@ listed after, by name, so an accelerator's step can be taken apart too.
 
 from __future__ import annotations
 
-import argparse
 import collections
 import gzip
 import json
@@ -29,16 +28,18 @@ from nnjax.parallel import split_cpu_cores
 
 split_cpu_cores()
 
+from nnjax.cli import OneLineParser, int_at_least  # noqa: E402
 from nnjax.config import apply_overrides, validate  # noqa: E402
 from nnjax.configs import CONFIGS, get_config  # noqa: E402
 from nnjax.data import load_splits  # noqa: E402
+from nnjax.errors import NnjaxError  # noqa: E402
 from nnjax.train import compile_ensemble, epoch_key, init_state  # noqa: E402
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--k", type=int, default=16, help="ensemble members")
-    p.add_argument("--top", type=int, default=25, help="operations to list")
+    p = OneLineParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--k", type=int_at_least(1), default=16, help="ensemble members")
+    p.add_argument("--top", type=int_at_least(1), default=25, help="operations to list")
     p.add_argument("--placement", choices=("sweep", "one-device"), default="sweep")
     p.add_argument("--config", default="video", choices=sorted(CONFIGS), help="named config [video]")
     p.add_argument("--set", nargs="*", default=[], metavar="FIELD=VALUE", help="config overrides")
@@ -46,7 +47,10 @@ def main() -> None:
     bad = [item for item in args.set if "=" not in item]
     if bad:
         p.error(f"--set {bad[0]!r}: expected FIELD=VALUE")
-    cfg = validate(apply_overrides(get_config(args.config), dict(item.split("=", 1) for item in args.set)))
+    try:  # a bad value: one line, before the data is loaded
+        cfg = validate(apply_overrides(get_config(args.config), dict(item.split("=", 1) for item in args.set)))
+    except NnjaxError as e:
+        p.error(f"--set: {e}")
     splits = load_splits("mnist")
     state = init_state([cfg.replace(seed=i) for i in range(args.k)], len(splits.x_train))
     compiled, state, data, _, placed = compile_ensemble(

@@ -10,7 +10,6 @@ whole ``make_epoch`` program. Needs the MNIST arrays (TFDS_DATA_DIR or NNJAX_DAT
 
 from __future__ import annotations
 
-import argparse
 import time
 
 import jax
@@ -18,8 +17,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from nnjax.activations import get_activation
-from nnjax.config import Config
+from nnjax.cli import OneLineParser
+from nnjax.config import Config, flag_name, validate
 from nnjax.data import load_splits, prepare_images
+from nnjax.errors import ConfigError
 from nnjax.shuffle import permutation
 from nnjax.train import epoch_key, init_state, make_epoch, make_evaluate, to_device
 
@@ -36,7 +37,7 @@ def median_s(fn, *args, reps: int = 7) -> float:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = OneLineParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--activation", default="relu")
     p.add_argument("--optimizer", default="adam")
     p.add_argument("--lr", type=float, default=0.003)
@@ -50,6 +51,10 @@ def main() -> None:
         schedule="constant",
         weight_decay=0.0,
     )
+    try:  # a bad value: one line naming its flag, before the data is loaded
+        validate(cfg)
+    except ConfigError as e:
+        p.error(f"{flag_name(e.fields[0])}: {e}" if e.fields else str(e))
     s = load_splits("mnist")
     n, B = len(s.x_train), cfg.batch_size
     steps = n // B

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -21,6 +22,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from nnjax.cli import OneLineParser, int_list, name_list
+from nnjax.config import MAX_UNROLL
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = {
@@ -31,26 +35,61 @@ RUNS = {
 }
 
 
+def xla_variant(text: str) -> tuple[str, str]:
+    """``--xla NAME=FLAGS`` (an argparse ``type``): (NAME, FLAGS); anything else is a usage error."""
+    name, eq, flags = text.partition("=")
+    if not eq or not name:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected NAME=FLAGS, e.g. cmdbuf_off=--xla_gpu_enable_command_buffer="
+        )
+    if name == "default":
+        raise argparse.ArgumentTypeError(f"{text!r}: 'default' names the run without extra flags; choose another NAME")
+    return name, flags
+
+
+def seconds(text: str) -> float:
+    """``--timeout 300`` (an argparse ``type``): a positive finite number; anything else is a usage error."""
+    try:
+        s = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a number of seconds") from None
+    if not 0 < s < math.inf:  # also nan
+        raise argparse.ArgumentTypeError(f"{text!r}: must be a positive finite number of seconds")
+    return s
+
+
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--runs", default="video,wide1024", help="comma-separated subset of " + ",".join(RUNS))
-    p.add_argument("--unrolls", default="1,2,4,8,16", help="scan_unroll values [1,2,4,8,16]")
+    p = OneLineParser(description=__doc__.split("\n\n")[0])
+    p.add_argument(
+        "--runs",
+        type=name_list(RUNS, "run"),
+        default="video,wide1024",
+        help="comma-separated subset of " + ",".join(RUNS),
+    )
+    p.add_argument(
+        "--unrolls",
+        type=int_list(0, MAX_UNROLL, distinct=True),
+        default="1,2,4,8,16",
+        help=f"scan_unroll values, 0 (auto) to {MAX_UNROLL} [1,2,4,8,16]",
+    )
     p.add_argument("--epochs", type=int, default=10, help="epochs per process; the median is of epochs 2.. [10]")
     p.add_argument(
-        "--xla", action="append", default=[], metavar="NAME=FLAGS", help="an extra XLA_FLAGS variant (repeatable)"
+        "--xla",
+        action="append",
+        type=xla_variant,
+        default=[],
+        metavar="NAME=FLAGS",
+        help="an extra XLA_FLAGS variant (repeatable)",
     )
-    p.add_argument("--timeout", type=float, default=300, help="seconds allowed per process [300]")
+    p.add_argument("--timeout", type=seconds, default=300, help="seconds allowed per process [300]")
     args = p.parse_args(argv)
-    runs = args.runs.split(",")
-    for r in runs:
-        if r not in RUNS:
-            p.error(f"unknown run {r!r}; valid: {', '.join(RUNS)}")
+    runs, unrolls = args.runs, args.unrolls
     if args.epochs < 2:
         p.error("--epochs must be at least 2: the median is of epochs 2..")
-    unrolls = [int(u) for u in args.unrolls.split(",")]
     variants = {"default": os.environ.get("XLA_FLAGS", "")}
-    for v in args.xla:
-        name, _, flags = v.partition("=")
+    for name, flags in args.xla:
+        if name in variants:
+            p.error(f"--xla: variant {name!r} is named twice")
         variants[name] = f"{variants['default']} {flags}".strip()
 
     # Asked in a child: JAX in this process would hold the accelerator (and most of its memory) meanwhile.

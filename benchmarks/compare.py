@@ -42,6 +42,8 @@ from typing import Any
 
 import numpy as np
 
+from nnjax.cli import OneLineParser, int_at_least, name_list
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CONTENDER_SCRIPTS = {
@@ -95,35 +97,41 @@ DATA_SEED = 0
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter)
+    p = OneLineParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument(
         "--device",
         choices=("cpu", "cuda"),
         default="cpu",
         help="where nnjax and PyTorch train: cpu, or cuda (jax for CUDA and a CUDA PyTorch) [cpu]",
     )
-    p.add_argument("--configs", default="a,b,c", help="comma-separated subset of: " + ", ".join(CONFIGS))
+    p.add_argument(
+        "--configs",
+        type=name_list(CONFIGS, "config"),
+        default="a,b,c",
+        help="comma-separated subset of: " + ", ".join(CONFIGS),
+    )
     p.add_argument(
         "--contenders",
+        type=name_list(CONTENDER_SCRIPTS, "contender"),
         default=None,
         help="comma-separated subset of " + ",".join(CONTENDER_SCRIPTS) + " [cpu: all; cuda: nnjax,torch]",
     )
-    p.add_argument("--reps", type=int, default=3, help="repetitions of every (config, contender) [3]")
+    p.add_argument("--reps", type=int_at_least(1), default=3, help="repetitions of every (config, contender) [3]")
     p.add_argument("--epochs", type=int, default=5, help="epochs per process; steady state = median of epochs 2.. [5]")
-    p.add_argument("--train-limit", type=int, default=None, help="use only the first N training images")
+    p.add_argument("--train-limit", type=int_at_least(1), default=None, help="use only the first N training images")
     p.add_argument("--quick", action="store_true", help="smoke run: --train-limit 6000 --epochs 2 --reps 1, no extras")
     p.add_argument("--no-default-run", action="store_true", help="skip the default `nnjax train` memory/compile run")
     p.add_argument("--no-ensemble", action="store_true", help="skip benchmarks/ensemble_scaling.py")
     p.add_argument(
         "--out", default=None, help="Markdown output [benchmarks/RESULTS.md, cuda: RESULTS_gpu.md; --quick: none]"
     )
-    p.add_argument("--threads", type=int, default=os.cpu_count(), help="torch.set_num_threads [all cores]")
+    p.add_argument("--threads", type=int_at_least(1), default=os.cpu_count(), help="torch.set_num_threads [all cores]")
     args = p.parse_args(argv)
     if args.epochs < 2:
         p.error("--epochs must be at least 2: the steady state is the median of epochs 2..")
     chosen = args.contenders is not None  # named on the command line: each one must run
     if args.contenders is None:
-        args.contenders = "nnjax,torch" if args.device == "cuda" else "nnjax,torch,numpy,nielsen"
+        args.contenders = ["nnjax", "torch"] if args.device == "cuda" else ["nnjax", "torch", "numpy", "nielsen"]
     if args.device == "cuda":
         args.no_ensemble = True  # ensemble_scaling.py measures the CPU's cores; gpu.sh times a GPU ensemble
     if args.quick:
@@ -132,20 +140,34 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.no_default_run = args.no_ensemble = True
     elif args.out is None:
         args.out = str(HERE / ("RESULTS_gpu.md" if args.device == "cuda" else "RESULTS.md"))
-    args.configs = args.configs.split(",")
-    args.contenders = args.contenders.split(",")
-    for c in args.configs:
-        if c not in CONFIGS:
-            p.error(f"unknown config {c!r}; valid: {', '.join(CONFIGS)}")
-    for c in args.contenders:
-        if c not in CONTENDER_SCRIPTS:
-            p.error(f"unknown contender {c!r}; valid: {', '.join(CONTENDER_SCRIPTS)}")
+    if args.out is not None and (why := unwritable(args.out)):  # now, not after the whole run
+        p.error(f"--out {args.out!r}: {why}")
     if "torch" in args.contenders and importlib.util.find_spec("torch") is None:
         if chosen:
             p.error('--contenders names torch, which is not installed (pip install -e ".[bench]")')
         print('compare: torch is not installed (pip install -e ".[bench]"); skipping its contender', file=sys.stderr)
         args.contenders.remove("torch")
     return args
+
+
+def unwritable(out: str) -> str | None:
+    """Why the Markdown file ``out`` and its raw numbers (``out`` with .json) could not be written at the end
+    of a run, or None."""
+    if not out:
+        return "empty: name a file"
+    path = Path(out)
+    if not path.name or path.is_dir():
+        return "is a folder: name a file"
+    raw = path.with_suffix(".json")
+    if raw == path:
+        return "the raw numbers go to the same name with .json: name a .md file"
+    if raw.is_dir():
+        return f"{raw} (the raw numbers) is a folder"
+    if not path.parent.is_dir():
+        return f"folder {path.parent} does not exist"
+    if not os.access(path.parent, os.W_OK):
+        return f"folder {path.parent} is not writable"
+    return None
 
 
 def export_inputs(tmp: Path, args: argparse.Namespace) -> tuple[dict[str, Path], dict[str, str]]:

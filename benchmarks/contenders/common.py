@@ -25,10 +25,21 @@ import numpy as np
 
 
 def read_job() -> tuple[dict[str, Any], Path]:
-    """(job dict, result path) from the command line."""
+    """(job dict, result path) from the command line; a wrong one is one line on stderr, before any training."""
+    prog = Path(sys.argv[0]).name
     if len(sys.argv) != 3:
-        sys.exit(f"usage: {sys.argv[0]} JOB.json RESULT.json")
-    return json.loads(Path(sys.argv[1]).read_text()), Path(sys.argv[2])
+        print(f"{prog}: error: expected JOB.json RESULT.json, got {len(sys.argv) - 1} argument(s)", file=sys.stderr)
+        sys.exit(2)
+    job_path, out = Path(sys.argv[1]), Path(sys.argv[2])
+    try:
+        job = json.loads(job_path.read_text())
+    except OSError as e:
+        sys.exit(f"{prog}: error: {job_path}: {e.strerror}")
+    except ValueError as e:
+        sys.exit(f"{prog}: error: {job_path}: not a JSON job file ({e})")
+    if not out.parent.is_dir():  # found now, not once the training is done
+        sys.exit(f"{prog}: error: {out}: folder {out.parent} does not exist")
+    return job, out
 
 
 def load_data(job: dict[str, Any]) -> dict[str, np.ndarray]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import time
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import jax
 import numpy as np
 
 from nnjax import train
+from nnjax.cli import OneLineParser
 from nnjax.config import Config
 from nnjax.data import load_splits
 
@@ -27,9 +27,8 @@ _SPLITS: dict = {}
 
 def pick(doc: str, choices: tuple[str, ...] = (), many: bool = False) -> list[str]:
     """The script's argument (``many``: arguments, all of ``choices`` if none), one of ``choices`` (none: the
-    script takes no argument); ``--help`` prints the script's docstring ``doc``; a wrong one is one line."""
-    p = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.error = lambda message: sys.exit(f"{p.prog}: error: {message}")  # one line, exit 1
+    script takes no argument); ``--help`` prints the script's docstring ``doc``; a wrong one is one line (exit 2)."""
+    p = OneLineParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     if not choices:
         p.parse_args()
         return []
@@ -38,6 +37,8 @@ def pick(doc: str, choices: tuple[str, ...] = (), many: bool = False) -> list[st
     which = (which or list(choices)) if many else [which]
     if bad := [w for w in which if w not in choices]:
         p.error(f"{bad[0]!r} is not one of {', '.join(choices)}")
+    if twice := [w for w in which if which.count(w) > 1]:
+        p.error(f"{twice[0]!r} is named twice")
     return which
 
 

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import threading
 import warnings
 from collections.abc import Callable, Mapping
@@ -366,8 +367,16 @@ def maybe_initialize_distributed(environ: Mapping[str, str] | None = None) -> bo
 
     Call before anything touches a device. Returns whether it initialised; a second call is a no-op.
     """
-    kwargs = distributed_request(environ)
+    env = os.environ if environ is None else environ
+    kwargs = distributed_request(env)
     if kwargs is None:
+        if env.get("JAX_COORDINATOR_ADDRESS") and env.get("NNJAX_DISTRIBUTED", "").strip().lower() not in _FALSE:
+            print(  # each task of a half-configured launch would train the whole run alone
+                "nnjax: warning: JAX_COORDINATOR_ADDRESS is set without JAX_NUM_PROCESSES and JAX_PROCESS_ID: "
+                "this process trains alone (set both for a multi-process launch, NNJAX_DISTRIBUTED=1 to let jax "
+                "detect the cluster, or NNJAX_DISTRIBUTED=0 to silence this)",
+                file=sys.stderr,
+            )
         return False
     if getattr(jax.distributed, "is_initialized", lambda: False)():  # public since jax 0.4.3x
         return True

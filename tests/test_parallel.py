@@ -634,6 +634,20 @@ def test_maybe_initialize_distributed_starts_once_and_a_failure_is_one_line(monk
     assert str(e.value) == "jax.distributed.initialize() failed: DEADLINE_EXCEEDED: barrier timed out"
 
 
+def test_a_coordinator_address_alone_trains_one_process_and_says_so(capsys):
+    """JAX_COORDINATOR_ADDRESS without JAX_NUM_PROCESSES and JAX_PROCESS_ID started no distributed run and
+    said nothing: on a cluster every task would train the whole run alone. It is one warning line now."""
+    from nnjax.parallel import maybe_initialize_distributed
+
+    assert maybe_initialize_distributed({"JAX_COORDINATOR_ADDRESS": "10.0.0.1:1234"}) is False
+    err = capsys.readouterr().err
+    assert err.startswith("nnjax: warning: JAX_COORDINATOR_ADDRESS is set without JAX_NUM_PROCESSES and ")
+    assert err.count("\n") == 1 and "this process trains alone" in err
+    for quiet in ({}, {"JAX_COORDINATOR_ADDRESS": "10.0.0.1:1234", "NNJAX_DISTRIBUTED": "0"}):
+        assert maybe_initialize_distributed(quiet) is False
+        assert capsys.readouterr().err == ""
+
+
 @pytest.mark.parametrize(
     "address, why",
     [

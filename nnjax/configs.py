@@ -13,8 +13,7 @@ def video() -> Config:
 
     Adam (lr 0.01, cosine decay to 0) with L2 weight decay 2e-4, batch 32, 100 epochs, Glorot init;
     chosen on the validation split (benchmarks/tuning/NOTES.md). Result: 96.34 % mean test accuracy
-    over seeds 0-2 (README "Results": ``python experiments/seeds.py``); one run trains in ~7 s (2-core
-    AMD EPYC VM) to ~10 s (2-core Intel Xeon VM).
+    over seeds 0-2 (README "Results": ``python experiments/seeds.py``, with its training times by machine).
     """
     return Config()
 
@@ -32,8 +31,7 @@ def wide() -> Config:
     """A wide MLP, 784-256-256-10 with ReLU: past 98 % in 10 epochs.
 
     Adam lr 0.003, no weight decay, batch 128. Result: 98.45 % mean test accuracy over seeds 0-2
-    (README "Results": ``python experiments/seeds.py``); one run trains in ~4 s (2-core AMD EPYC VM) to
-    ~7 s (2-core Intel Xeon VM).
+    (README "Results": ``python experiments/seeds.py``, with its training times by machine).
     """
     return Config(
         name="wide", hidden=(256, 256), activation="relu", lr=0.003, weight_decay=0.0, batch_size=128, epochs=10

@@ -57,6 +57,8 @@ def test_a_folder_typed_relative_is_stored_as_the_folder_it_names(tmp_path, monk
         ("epochs", "7", 7),
         ("activation", "relu", "relu"),
         ("data_dir", "none", None),
+        ("tfds_dir", "null", None),  # JSON's spelling of none
+        ("hidden", "None", ()),  # as case-blind as the folder fields' none
         ("data_dir", "/some/where", "/some/where"),
         ("standardize", "true", True),
         ("standardize", "Yes", True),
@@ -191,6 +193,9 @@ def _write(tmp_path, text: str):
         ('{"epochs": "many"}', "cannot parse 'many'"),
         ('{"epochs": 2.5}', "wrong type: 2.5 (expected an integer)"),
         ('{"hidden": [16, "a"]}', "list of integers"),
+        ('{"hidden": [16, 2.5]}', "list of integers"),  # a number, but no layer size
+        ('{"lr": true}', "wrong type: true (expected a number)"),  # true is 1 to Python, no learning rate
+        ('{"data_dir": 5}', "wrong type: 5 (expected text or null)"),
         ('{"config_format": 99}', "config_format 99"),
         ('{"config_format": true}', "config_format True is not supported"),  # true == 1 to Python
         ('{"epochs": true}', "wrong type"),  # a bool is no integer (JSON true is not 1 epoch)
@@ -259,6 +264,7 @@ def test_missing_config_file(tmp_path):
         ({"weight_decay": 1e300}, "weight_decay"),
         ({"weight_decay": float("inf")}, "weight_decay"),
         ({"scan_unroll": 2000}, "scan_unroll"),
+        ({"scan_unroll": -1}, "scan_unroll"),
         ({"momentum": 0.99999999}, "momentum"),  # 1 in the optimiser's float32: Adam divided by 0
     ],
 )
@@ -279,6 +285,36 @@ def test_the_most_optimiser_steps_are_accepted():
     for changes in ({"batch_size": 1, "epochs": 35_791}, {"batch_size": 1, "epochs": 42_949, "validation": True}):
         cfg = C.Config(**changes)
         assert C.validate(cfg) is cfg
+
+
+def test_a_full_batch_and_the_last_step_the_optimiser_counts_are_accepted():
+    """batch_size may be every training image (one step an epoch), and Optax's int32 step count holds 2**31 − 1
+    steps: that many epochs of one full batch are accepted; one image or one epoch more is not."""
+    for cfg in (
+        C.Config(batch_size=60_000),
+        C.Config(batch_size=50_000, validation=True),
+        C.Config(batch_size=60_000, epochs=C.INT32_MAX),
+    ):
+        assert C.validate(cfg) is cfg
+    for changes, field in (
+        ({"batch_size": 60_001}, "batch_size"),
+        ({"batch_size": 50_001, "validation": True}, "batch_size"),
+        ({"batch_size": 60_000, "epochs": C.INT32_MAX + 1}, "epochs"),
+    ):
+        with pytest.raises(ConfigError, match=f"^config field {field!r}"):
+            C.validate(C.Config(**changes))
+
+
+def test_the_step_limit_counts_the_full_mini_batches_an_epoch_trains():
+    """An epoch trains only full mini-batches (``train.steps_per_epoch``): 60,000 images in batches of 7 are
+    8,571 steps, not 8,571.4, and the most epochs the step count holds is counted in those."""
+    from nnjax.train import steps_per_epoch
+
+    cfg = C.Config(batch_size=7)
+    most = C.INT32_MAX // steps_per_epoch(cfg, 60_000)
+    assert C.validate(cfg.replace(epochs=most)).epochs == most
+    with pytest.raises(ConfigError, match="^config field 'epochs'"):
+        C.validate(cfg.replace(epochs=most + 1))
 
 
 def test_seeds_up_to_2_pow_32_minus_1_are_accepted():
@@ -343,11 +379,23 @@ def test_a_config_built_in_python_is_typed_as_a_config_file_is(tmp_path, monkeyp
         C.typed({"lr": 0.1})
 
 
+def test_json_type_tests_refuse_bools_and_fractions():
+    """JSON true is 1 to Python and 1.0 equals 1: neither is a count, nor true a number."""
+    assert C.is_integer_list([0, 1, 2]) and C.is_integer_list([])
+    for bad in ([0, 1.0], [0, True], [0, "1"], (0, 1), None):
+        assert not C.is_integer_list(bad), bad
+    assert C.is_number(1) and C.is_number(0.5) and not C.is_number(True) and not C.is_number("1")
+    assert C.is_integer(3) and not C.is_integer(3.0) and not C.is_integer(False)
+
+
 def test_a_url_for_a_folder_field_is_refused(tmp_path):
     """--tfds-dir gs://bucket/tfds was saved as the local folder /…/gs:/bucket/tfds."""
     said = "config field 'tfds_dir' = 'gs://bucket/tfds': a URL; nnjax reads and writes local folders only"
     with pytest.raises(ConfigError, match=f"^{re.escape(said)}"):
         C.apply_overrides(C.Config(), {"tfds_dir": "gs://bucket/tfds"})
+    for url in ("s3://bucket/mnist", "https://example.com/mnist"):  # any scheme, not only Google's
+        with pytest.raises(ConfigError, match="a URL; nnjax reads and writes local folders only"):
+            C.parse_value("data_dir", url)
     (tmp_path / "c.json").write_text(json.dumps({"data_dir": "gs://bucket/mnist"}))
     with pytest.raises(ConfigError, match=rf"^{tmp_path / 'c.json'}: config field 'data_dir' = 'gs://bucket/mnist'"):
         C.load_json(tmp_path / "c.json")

@@ -42,6 +42,48 @@ def test_memory_estimate_counts_the_optimizer_state_and_the_batch():
     assert big - less >= 4 * units * 3 * (4096 - 2048) + 4 * 784 * (4096 - 2048)  # activations, scaled images
 
 
+def test_the_parameter_count_is_the_networks_own():
+    """Weights and biases, as model.init_params makes them, for networks with and without hidden layers."""
+    import jax
+
+    from nnjax.model import count_params, init_params
+
+    for hidden in ((8,), (16, 16), ()):
+        params = init_params(jax.random.key(0), hidden, "glorot")
+        assert memory.params_per_member(TINY.replace(hidden=hidden)) == count_params(params), hidden
+
+
+def test_the_estimate_counts_the_evaluation_and_test_images_and_only_their_own_activations():
+    """Every evaluation image is held twice (the evaluation and the test split, uint8); an evaluation chunk of a
+    small split is that split, not a full EVAL_CHUNK of activations; a member holds no copy of the input layer,
+    which the members share."""
+    from nnjax.train import EVAL_CHUNK
+
+    grown = memory.estimate_bytes([TINY], N_TRAIN, 2 * N_EVAL) - memory.estimate_bytes([TINY], N_TRAIN, N_EVAL)
+    assert grown >= 2 * N_EVAL * 784
+    wide = TINY.replace(hidden=(2048,))
+    few, chunk = (memory.estimate_bytes([wide], N_TRAIN, n, host=False) for n in (1, EVAL_CHUNK))
+    assert chunk - few >= 4 * 2048 * (EVAL_CHUNK - 1)  # at least one float32 layer of the chunk's other images
+    one, two = (memory.estimate_bytes([TINY] * k, N_TRAIN, N_EVAL, host=False) for k in (1, 2))
+    assert two - one < 4 * 784 * (TINY.batch_size + N_EVAL)  # less than the scaled input of a batch and a chunk
+
+
+def test_members_split_over_cpu_devices_are_padded_to_an_even_split():
+    """5 members over 4 CPU devices train as 8 (two per device), so they need as much memory as 8 do."""
+    five, eight = (memory.estimate_bytes([TINY] * k, N_TRAIN, N_EVAL, cpu_devices=4) for k in (5, 8))
+    assert five == eight > memory.estimate_bytes([TINY] * 4, N_TRAIN, N_EVAL, cpu_devices=4)
+
+
+def test_a_validation_run_is_estimated_on_its_own_split_sizes():
+    """Without loaded splits the sizes come from the data set: a validation run trains on 50,000 MNIST images
+    and evaluates on 10,000, not on all 60,000."""
+    cfg = TINY.replace(validation=True)
+    need = memory.estimate_bytes([cfg], 50_000, 10_000)
+    memory.check_memory([[cfg]], limit=need)
+    with pytest.raises(ConfigError, match="needs about"):
+        memory.check_memory([[cfg]], limit=need - 1)
+
+
 def test_the_memory_limit_is_the_accelerators_own_when_it_reports_one(monkeypatch):
     import jax
 
@@ -139,6 +181,7 @@ def test_the_estimate_covers_a_checkpoint_being_written(tmp_path):
     state = 4 * n * 3
     assert grew > state, out  # serialising holds at least one copy of the state: what the test is about
     assert state + grew <= memory.checkpoint_bytes(n, 2)  # the state itself, and the save's copies of it
+    assert memory.checkpoint_bytes(n, 2) >= 4.8 * state  # the peak of a whole sweep, measured (its docstring)
     big = TINY.replace(hidden=(2048, 2048))
     n_big = 785 * 2048 + 2049 * 2048 + 2049 * 10
     assert memory.estimate_bytes([big] * 2, N_TRAIN, N_EVAL) >= 2 * memory.checkpoint_bytes(n_big, 2)
@@ -168,3 +211,5 @@ def test_on_an_accelerator_the_checkpoint_copies_are_checked_against_host_memory
     monkeypatch.setattr(os, "sysconf", lambda name: {"SC_PHYS_PAGES": pages, "SC_PAGE_SIZE": 4096}[name])
     with pytest.raises(ConfigError, match=r"GiB of host memory \(to write its checkpoints\), more than the"):
         memory.check_memory([[wide] * 4], SPLITS, limit=training)
+    with pytest.raises(ConfigError, match=r"GiB of host memory \(to write its checkpoints\), more than the"):
+        memory.check_memory([[wide] * 4], SPLITS, limit=10 * saving)  # a GPU larger than the host's memory

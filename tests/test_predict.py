@@ -255,6 +255,28 @@ def test_a_dotted_stroke_is_kept_whole_and_only_the_far_speck_left_out():
     assert kept[370:, 370:].sum() == 0 and np.array_equal(kept[:370, :370], dotted[:370, :370])
 
 
+def test_a_faint_tail_that_ends_near_the_digit_is_kept_however_far_it_starts():
+    """A thin pencil line (under 1 % of the ink) above or left of the digit whose end comes within the gap of
+    its box is near, wherever its other end is; a patch is a speck only when all of it is far off."""
+    ink = np.zeros((400, 400), np.float32)
+    ink[200:300, 100:200] = 1.0  # the digit: a block of 10,000 pixels
+    ink[50:195, 150] = 0.5  # its tail: 145 pixels of half strength, ending 5 px above it (the gap is 20 px)
+    for page in (ink, ink.T):
+        np.testing.assert_array_equal(images.without_specks(page), page)
+
+
+def test_full_strength_strokes_read_1_and_paper_0():
+    """ink_map's scale: a stroke as dark as the ink gets is 1, paper and its faint texture 0, whatever the
+    ink's grey level on the page."""
+    for stroke, paper in ((0.0, 1.0), (0.3, 0.9), (0.95, 0.2)):
+        grey = np.full((60, 60), paper, np.float32)
+        grey[10:50, 28:32] = stroke
+        grey[5, 5] = paper + 0.1 * (stroke - paper)  # texture: 10 % of the ink's contrast
+        ink = images.ink_map(grey)
+        assert ink[10:50, 28:32].min() == ink.max() == 1.0, (stroke, paper)
+        assert ink[5, 5] == 0 and ink[:, :20].max() == 0
+
+
 def test_a_digit_heavy_at_the_top_is_centred_without_losing_ink(tmp_path):
     """A 7 with a thick bar: centring its mass at (14, 14) would push the 20×20 box off the bottom of the
     28×28 field (a broadcast error, not a digit); the box stays inside, whole."""
@@ -266,6 +288,11 @@ def test_a_digit_heavy_at_the_top_is_centred_without_losing_ink(tmp_path):
     assert got.max() == 255
     rows = np.flatnonzero(got.any(axis=1))
     assert rows[-1] - rows[0] + 1 >= 19  # the whole 20-row box: bar and stem, none cut off
+    # turned a quarter at a time, heavy at the left, bottom and right: the box stays inside on every side
+    for turns in (1, 2, 3):
+        got = images.to_mnist(np.rot90(seven, turns).astype(np.float32) / 255).reshape(28, 28)
+        rows, cols = np.flatnonzero(got.any(axis=1)), np.flatnonzero(got.any(axis=0))
+        assert max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1 >= 19, turns
 
 
 def test_a_glare_spot_or_a_stray_dark_pixel_does_not_change_the_digit(tmp_path):
@@ -686,3 +713,12 @@ def test_a_digit_reaching_near_the_edges_keeps_its_paper(tmp_path):
     Image.fromarray(page).save(tmp_path / "margins.png")
     got, want = images.load_digit(tmp_path / "tight.png"), images.load_digit(tmp_path / "margins.png")
     np.testing.assert_array_equal(got, want)
+    # cropped tighter still, the 0's anti-aliased strokes cross the border ring: the paper is still what covers
+    # most of the border (its median), so its grey edges read as on the page with margins
+    big = Image.new("L", (400, 400), 255)
+    ImageDraw.Draw(big).ellipse((0, 0, 399, 399), outline=0, width=80)
+    tight = np.asarray(big.resize((100, 100), Image.BOX), np.float32) / 255
+    page = np.ones((300, 300), np.float32)
+    page[100:200, 100:200] = tight
+    assert (tight[:2] < 0.5).any()  # ink on the border
+    np.testing.assert_array_equal(images.ink_map(tight), images.ink_map(page)[100:200, 100:200])

@@ -311,6 +311,41 @@ def test_group_curves_from_the_documented_columns_only():
     assert n == 1 and list(e) == [1] and mean[0] == 0.8
 
 
+def test_group_curves_of_members_that_diverged_count_and_average_the_finite_ones():
+    """A group of three seeds: one diverged in epoch 1 (no finite point: no member of the curve), one in
+    epoch 2 (its epoch 1 counts, its later ones not): the curve is over epochs 1 to 3, each epoch's mean that
+    of the members finite at it, and n counts the members drawn."""
+    accs = {0: [0.5, 0.6, 0.7], 1: [0.3, None, None], 2: [None, None, None]}
+    lines = [
+        {"member": k, "epoch": e, "seed": k, "test_accuracy": a, "finite": a is not None}
+        for k, values in accs.items()
+        for e, a in enumerate(values, 1)
+    ]
+    e, mean, lo, hi, n = viz.group_curves(lines, [], "test_accuracy")["all members"]
+    assert list(e) == [1, 2, 3] and n == 2
+    np.testing.assert_allclose(mean, [0.4, 0.6, 0.7])
+    np.testing.assert_allclose(lo, [0.3, 0.6, 0.7])
+    np.testing.assert_allclose(hi, [0.5, 0.6, 0.7])
+
+
+def test_sweep_curves_band_reaches_from_the_lowest_member_to_the_highest(monkeypatch, tmp_path):
+    """At each epoch the band around a setting's mean spans its members' min to max, in both panels."""
+    figures = capture_figures(monkeypatch)
+    lines = [
+        {"member": k, "epoch": e, "seed": k, "test_loss": 0.5 + 0.1 * k - 0.05 * e, "test_accuracy": 0.7 + 0.05 * k}
+        for k in range(3)
+        for e in (1, 2, 3)
+    ]
+    viz.plot_sweep_curves(lines, [], tmp_path / "c.png")
+    for ax, column, scale in zip(figures[0].axes, ("test_loss", "test_accuracy"), (1, 100)):
+        (band,) = ax.collections
+        xy = band.get_paths()[0].vertices
+        for e in (1, 2, 3):
+            values = [scale * m[column] for m in lines if m["epoch"] == e]
+            ys = xy[np.isclose(xy[:, 0], e), 1]
+            np.testing.assert_allclose([ys.min(), ys.max()], [min(values), max(values)], err_msg=f"{column} {e}")
+
+
 def test_drawing_leaves_the_matplotlib_backend_alone(tmp_path):
     """Figures are drawn without pyplot, so a notebook's inline backend is not switched to Agg."""
     import matplotlib

@@ -47,6 +47,7 @@ def test_divergence_cause():
     # A badly scaled init starts from a huge loss: the yardstick is the untrained network, not chance.
     assert run.divergence_cause(sane(train_loss=135.0), 7673.0) is None
     assert run.divergence_cause(sane(train_loss=1e9), math.nan) is None  # no yardstick: only non-finite counts
+    assert run.divergence_cause(sane(train_loss=1e9), 0.0) is None  # nor is a zero one
 
 
 def test_lr_1e3_sgd_stops_at_epoch_1(tmp_path):

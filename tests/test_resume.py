@@ -328,6 +328,20 @@ def test_a_result_json_with_true_for_an_integer_is_damaged(reference, tmp_path, 
     assert json.loads((done / "result.json").read_text())["n_test"] == len(SPLITS.y_test)
 
 
+def test_a_result_json_is_a_finished_runs_only_when_it_reports_what_that_run_reports():
+    """A finished run of CFG reports its epochs, a positive test-image count (null: none given), the test
+    accuracy, compile time, median epoch time (null: none measured), the device, and a validation run its
+    validation accuracy. A result.json short of that, or one of other epochs (a run extended with --force and
+    killed before it wrote its result.json again), is not taken as the finished run's: it is finished again."""
+    good = {"epochs": CFG.epochs, "n_test": 256, "test_accuracy": 0.9, "compile_s": 1.5, "epoch_s_median": 0.1,
+            "device": "cpu"}  # fmt: skip
+    assert run._is_result(good, CFG) and run._is_result({**good, "n_test": None, "epoch_s_median": None}, CFG)
+    for bad in ({"epochs": CFG.epochs - 2}, {"n_test": 0}, {"compile_s": None}, {"device": 1}, {"test_accuracy": "x"}):
+        assert not run._is_result({**good, **bad}, CFG), bad
+    validation = CFG.replace(validation=True)
+    assert run._is_result({**good, "val_accuracy": 0.91}, validation) and not run._is_result(good, validation)
+
+
 def test_resume_with_a_non_result_override_needs_no_force(cut, reference, cli, patched_data):
     rc, _, err = cli("train", "--resume", cut, "--checkpoint-every", "3", "--no-progress")
     assert rc == 0, err
@@ -401,6 +415,17 @@ def _as_saved_by_hand(text: str) -> bytes:
     lines = [json.loads(line) for line in text.splitlines()]
     lines[0]["note"] = "café — première époque"
     return b"".join(json.dumps(m, ensure_ascii=False, separators=(",", ":")).encode() + b"\r\n" for m in lines)
+
+
+def test_the_kept_lines_keep_their_bytes_across_blank_lines_and_a_nan(tmp_path):
+    """Blank lines between the lines a resume keeps (an editor's) and a NaN in one (JSON's NaN, as an evaluation
+    that overflowed writes it) do not make the file be written afresh: it is only cut after the kept lines."""
+    path = tmp_path / "metrics.jsonl"
+    lines = [{"epoch": 1, "test_loss": float("nan")}, {"epoch": 2, "test_loss": 0.5}, {"epoch": 3, "test_loss": 0.4}]
+    first, second, third = (json.dumps(m, separators=(",", ":")).encode() for m in lines)
+    path.write_bytes(first + b"\r\n\r\n" + second + b"\r\n\r\n" + third + b"\r\n")
+    run._keep_metrics(path, run._metrics_until(path, 2))
+    assert path.read_bytes() == first + b"\r\n\r\n" + second + b"\r\n"
 
 
 @pytest.mark.parametrize("last_newline", [True, False])

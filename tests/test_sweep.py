@@ -68,7 +68,19 @@ def test_parse_grid_types_each_field():
         "standardize": [True, False],
     }
     assert isinstance(grid["lr"][0], float) and isinstance(grid["seed"][0], int)
+    assert sweep_grid.parse_grid(sweep_grid.grid_text(grid).split(" ")) == grid  # as summary.md and errors give it
+    assert sweep_grid.grid_text({"hidden": [(), (8,)]}) == "hidden=none,8"
     assert sweep_grid.parse_grid(["weight-decay=0,1e-4"]) == {"weight_decay": [0.0, 1e-4]}  # flag spelling works
+    # --grid "activation=sigmoid, relu": quoted, with a space after the comma
+    assert sweep_grid.parse_grid(["activation=sigmoid, relu"]) == {"activation": ["sigmoid", "relu"]}
+
+
+def test_a_grid_of_max_members_is_taken_and_one_more_refused(monkeypatch):
+    """MAX_MEMBERS is the most one sweep takes, not the first it refuses (here 6, to keep the grids small)."""
+    monkeypatch.setattr(sweep_grid, "MAX_MEMBERS", 6)
+    assert len(sweep_grid.expand(TINY, {"seed": [0, 1, 2], "lr": [0.1, 0.2]})) == 6
+    with pytest.raises(ConfigError, match="^grid: 7 members"):
+        sweep_grid.normalize_grid({"seed": list(range(7))})
 
 
 @pytest.mark.parametrize(
@@ -1389,6 +1401,11 @@ def test_every_field_of_the_compiled_program_splits_the_groups():
         assert [[getattr(c, field) for c in g] for g in groups] == [[getattr(TINY, field)] * 2, [value] * 2], field
     warm = sweep_grid.expand(TINY.replace(schedule="warmup_cosine", epochs=3), {"warmup_epochs": [0, 1]})
     assert len(sweep_grid.group(warm)) == 2
+    # a saved sweep's grid over how groups are saved or where data comes from (older nnjax made such grids):
+    # one group per value, each saved and read as its members say
+    for field, values in (("checkpoint_every", [1, 2]), ("keep_checkpoints", [1, 2]), ("data_dir", ["/x", "/y"])):
+        groups = sweep_grid.group(sweep_grid.expand(TINY, {field: values, "seed": [0, 1]}, new=False))
+        assert [[getattr(c, field) for c in g] for g in groups] == [[v, v] for v in values], field
 
 
 def test_a_group_saves_its_last_epoch_and_is_timed_once(tmp_path):

@@ -813,6 +813,34 @@ def test_stray_entries_under_groups_are_left_alone(tmp_path, cli_error):
     sweep.load_member(s, 1)
 
 
+def test_group_folders_are_those_named_as_nnjax_names_them_in_group_order(tmp_path):
+    """g00 … g99, then g100: numbered folders in their number's order (not their names', where g100 comes
+    before g99); g1, g000 and a file g05 are no group of nnjax's."""
+    groups = tmp_path / "groups"
+    for name in ("g100", "g99", "g10", "g09", "g02", "g01", "g00", "g1", "g000"):
+        (groups / name).mkdir(parents=True)
+    (groups / "g05").write_text("notes\n")
+    assert [p.name for p in sweep.group_dirs(tmp_path)] == [sweep.group_id(i) for i in (0, 1, 2, 9, 10, 99, 100)]
+    assert sweep.group_dirs(tmp_path / "nothing") == []
+
+
+def test_dropping_a_groups_metrics_lines_keeps_every_other_byte(tmp_path):
+    """What a resume drops of metrics.jsonl (a group's lines past its checkpoint) goes; every other byte stays:
+    blank lines, CRLF line ends, a note's bytes that are not UTF-8 (é in Latin-1). A missing file is made, empty."""
+    path = tmp_path / "metrics.jsonl"
+
+    def line(member: int, epoch: int, note: bytes = b"") -> bytes:
+        return b'{"group":"g00","member":%d,"epoch":%d,"note":"%s"}' % (member, epoch, note)
+
+    path.write_bytes(line(0, 1, b"caf\xe9") + b"\r\n\r\n" + line(0, 2) + b"\r\n" + line(1, 1) + b"\r\n")
+    sweep._drop_metrics(path, lambda m: m["epoch"] > 1)
+    assert path.read_bytes() == line(0, 1, b"caf\xe9") + b"\r\n\r\n" + line(1, 1) + b"\r\n"
+    missing = tmp_path / "new" / "metrics.jsonl"
+    missing.parent.mkdir()
+    sweep._drop_metrics(missing, lambda m: True)
+    assert missing.read_bytes() == b""
+
+
 def test_a_finished_group_without_its_group_file_and_checkpoints_is_not_called_unstarted(tmp_path):
     """Only its result.json left: the group trained, so "not trained yet (its group has not started)" is untrue."""
     s = tmp_path / "s"

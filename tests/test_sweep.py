@@ -433,22 +433,28 @@ def _metric_lines(path: Path) -> list[dict]:
     return [without(json.loads(s), "epoch_s") for s in (path / "metrics.jsonl").read_text().splitlines()]
 
 
+def _interrupt_at_g01_epoch_4(base: Config, grid: dict, out: Path, monkeypatch) -> None:
+    """A sweep into ``out`` killed (KeyboardInterrupt) while saving group g01's epoch-4 checkpoint: after its
+    epoch-3 and -4 metrics lines, with its epoch-2 checkpoint the last one kept."""
+    real_save = checkpoint.save
+
+    def dying_save(folder, epoch, *args, **kw):
+        if Path(folder).parent.name == "g01" and epoch == 4:
+            raise KeyboardInterrupt
+        return real_save(folder, epoch, *args, **kw)
+
+    with monkeypatch.context() as m:
+        m.setattr(checkpoint, "save", dying_save)
+        with pytest.raises(KeyboardInterrupt):
+            run_tiny(base, grid, out)
+
+
 def test_resume_after_interruption_matches_uninterrupted(tmp_path, monkeypatch):
     base = TINY.replace(epochs=4, checkpoint_every=2)
     grid = {"activation": ["relu", "tanh"], "seed": [0, 1]}
     full = run_tiny(base, grid, tmp_path / "full")
 
-    real_save = checkpoint.save
-
-    def dying_save(folder, epoch, *args, **kw):
-        if Path(folder).parent.name == "g01" and epoch == 4:  # after g01's epoch-3 and -4 lines
-            raise KeyboardInterrupt
-        return real_save(folder, epoch, *args, **kw)
-
-    monkeypatch.setattr(checkpoint, "save", dying_save)
-    with pytest.raises(KeyboardInterrupt):
-        run_tiny(base, grid, tmp_path / "cut")
-    monkeypatch.setattr(checkpoint, "save", real_save)
+    _interrupt_at_g01_epoch_4(base, grid, tmp_path / "cut", monkeypatch)
     cut = tmp_path / "cut"
     assert [e for e, _ in checkpoint.list_checkpoints(cut / "groups/g01/checkpoints")] == [2]
     assert max(m["epoch"] for m in _metric_lines(cut) if m["group"] == "g01") == 4  # lines past the checkpoint
@@ -617,17 +623,7 @@ def test_a_resume_that_trains_keeps_the_metrics_lines_before_its_checkpoint_as_s
     bytes now, and one that lost its newline gets one."""
     base = TINY.replace(epochs=4, checkpoint_every=2)
     grid = {"seed": [0, 1], "activation": ["relu", "tanh"]}
-    real_save = checkpoint.save
-
-    def dying_save(folder, epoch, *args, **kw):
-        if Path(folder).parent.name == "g01" and epoch == 4:
-            raise KeyboardInterrupt
-        return real_save(folder, epoch, *args, **kw)
-
-    monkeypatch.setattr(checkpoint, "save", dying_save)
-    with pytest.raises(KeyboardInterrupt):
-        run_tiny(base, grid, tmp_path / "cut")
-    monkeypatch.setattr(checkpoint, "save", real_save)
+    _interrupt_at_g01_epoch_4(base, grid, tmp_path / "cut", monkeypatch)
     path = tmp_path / "cut" / "metrics.jsonl"
     lines = [json.loads(s) for s in path.read_text().splitlines()]
     lines[0]["note"] = "café — première époque"

@@ -340,7 +340,7 @@ def _is_result(result: Any, cfg: Config) -> bool:
     )
 
 
-# An epoch whose mean training loss is this many times the untrained network's loss has diverged.
+# An epoch whose mean training loss is more than this many times the untrained network's loss has diverged.
 # Measured on MNIST (2-core CPU, 3 epochs): lr 1e3 with sigmoid stays finite but reaches 670x (sgd)
 # and 870x (adam); lr 100 sgd peaks at 15x and recovers; sane learning rates stay below 1x.
 EXPLODE_FACTOR = 100.0

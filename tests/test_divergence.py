@@ -44,6 +44,9 @@ def test_divergence_cause():
     assert "overflowed" in run.divergence_cause(sane(param_norm=math.inf), init)
     assert "overflowed" in run.divergence_cause(sane(grad_norm=math.nan), init)
     assert "exploded to 500x" in run.divergence_cause(sane(train_loss=500 * init), init)
+    # The factor is a strict bound: exactly 100x the untrained loss still trains, the next float above it stops.
+    assert run.divergence_cause(sane(train_loss=100 * 2.0), 2.0) is None
+    assert "exploded to 100x" in run.divergence_cause(sane(train_loss=math.nextafter(200.0, math.inf)), 2.0)
     # A badly scaled init starts from a huge loss: the yardstick is the untrained network, not chance.
     assert run.divergence_cause(sane(train_loss=135.0), 7673.0) is None
     assert run.divergence_cause(sane(train_loss=1e9), math.nan) is None  # no yardstick: only non-finite counts

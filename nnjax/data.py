@@ -110,18 +110,19 @@ def pixels_formula(standardize: bool) -> str:
 
 
 def tfds_root(tfds_dir: str | None = None) -> Path:
-    """Where tfds keeps built data sets: the argument, $TFDS_DATA_DIR, or ~/tensorflow_datasets."""
+    """Where tfds keeps built data sets, absolute: the argument, $TFDS_DATA_DIR, or ~/tensorflow_datasets."""
     if not tfds_dir and "://" in (env := os.environ.get("TFDS_DATA_DIR", "")):
         raise DataError(f"TFDS_DATA_DIR={env!r}: a URL; nnjax reads and writes local folders only")
-    return Path(tfds_dir or os.environ.get("TFDS_DATA_DIR") or Path.home() / "tensorflow_datasets").expanduser()
+    root = tfds_dir or os.environ.get("TFDS_DATA_DIR") or Path.home() / "tensorflow_datasets"
+    return Path(root).expanduser().absolute()
 
 
 def manual_dir(data_dir: str | None = None) -> Path | None:
-    """The raw-files folder: the argument or $NNJAX_DATA_DIR (None: download online)."""
+    """The raw-files folder, absolute: the argument or $NNJAX_DATA_DIR (None: download online)."""
     d = data_dir or os.environ.get("NNJAX_DATA_DIR")
     if not data_dir and d and "://" in d:
         raise DataError(f"NNJAX_DATA_DIR={d!r}: a URL; nnjax reads and writes local folders only")
-    return Path(d).expanduser() if d else None
+    return Path(d).expanduser().absolute() if d else None
 
 
 def check_idx_file(path: Path, magic: int, count: int | None = None) -> None:

@@ -365,6 +365,13 @@ def validate(
     for field, valid in field_choices().items():
         if getattr(cfg, field) not in valid:
             raise bad(field, f"unknown; valid: {', '.join(valid)}")
+    from nnjax.activations import DEFAULT_INIT, FORMULAS
+
+    # an activation added to ACTIVATIONS alone would train with lecun init and fail to export
+    tables = {"FORMULAS": FORMULAS, "DEFAULT_INIT": DEFAULT_INIT}
+    if lacking := [name for name, table in tables.items() if cfg.activation not in table]:
+        why = f"in nnjax.activations.ACTIVATIONS but not in {' or '.join(lacking)} (an activation needs all three)"
+        raise bad("activation", why)
     if any(n <= 0 for n in cfg.hidden):
         raise bad("hidden", "layer sizes must be positive")
     if not 0 < cfg.lr < float("inf") or (new and cfg.lr > FLOAT32_MAX):  # also nan; float32 in the optimiser

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from nnjax import config as C
-from nnjax.activations import ACTIVATIONS
+from nnjax.activations import ACTIVATIONS, DEFAULT_INIT, FORMULAS
 from nnjax.configs import CONFIGS, get_config
 from nnjax.errors import ConfigError
 
@@ -346,6 +346,21 @@ def test_unknown_activation_error_lists_the_registry():
     with pytest.raises(ConfigError) as e:
         C.validate(C.Config(activation="sigmod"))
     assert all(name in str(e.value) for name in ACTIVATIONS)
+
+
+def test_an_activation_registered_in_part_is_refused_naming_what_it_lacks(monkeypatch):
+    """An activation added to ACTIVATIONS alone would train with an init nobody chose and fail to export."""
+    monkeypatch.setitem(ACTIVATIONS, "mish", lambda z: z * np.tanh(np.logaddexp(z, 0)))
+    cfg = C.Config(activation="mish")
+    lacks_both = r"'mish': in nnjax.activations.ACTIVATIONS but not in FORMULAS or DEFAULT_INIT \("
+    with pytest.raises(ConfigError, match=lacks_both):
+        C.validate(cfg)
+    monkeypatch.setitem(FORMULAS, "mish", "z * np.tanh(np.logaddexp(z, 0))")
+    with pytest.raises(ConfigError, match=r"but not in DEFAULT_INIT \("):
+        C.validate(cfg)
+    monkeypatch.setitem(DEFAULT_INIT, "mish", "he")
+    assert C.validate(cfg) is cfg
+    assert cfg.resolved_init() == "he"
 
 
 def test_a_config_built_in_python_is_typed_as_a_config_file_is(tmp_path, monkeypatch):

@@ -1,4 +1,19 @@
-"""The activation functions σ, by name: the one registry for layers, configs, sweeps and flags."""
+"""The activation functions σ, by name: the one registry for layers, configs, sweeps and flags.
+
+An activation is one entry in each of three dicts: ``ACTIVATIONS`` (the JAX function of ``z``), ``FORMULAS``
+(the same function as a NumPy expression of ``z``: what ``nnjax export`` writes) and ``DEFAULT_INIT`` (the
+init that ``init="auto"`` gives it). A config naming an activation that lacks any of the three is refused.
+Added in this file, it is every process's, the ``nnjax`` command's included (``tests/test_model.py``
+checks the three entries against each other and DEFAULT_INIT's rule). Added from Python before a run or
+sweep starts, it is that process's only, with no edit of the package::
+
+    ACTIVATIONS["mish"] = lambda z: z * jnp.tanh(jax.nn.softplus(z))
+    FORMULAS["mish"] = "z * np.tanh(np.logaddexp(z, 0))"
+    DEFAULT_INIT["mish"] = "he"
+
+A run or sweep trained with such an activation is read back (evaluated, resumed, drawn, exported) only by a
+process that adds it again; the ``nnjax`` command refuses its config.json as naming an unknown activation.
+"""
 
 from collections.abc import Callable
 

@@ -387,7 +387,14 @@ def train_and_evaluate(
     progress: bool = True,
     splits: Splits | None = None,
 ) -> dict[str, Any]:
-    """Train ``cfg`` into a run folder (new, or ``resume``-d) and return the result summary.
+    """Train ``cfg`` into a run folder (new, or ``resume``-d) and return the result summary, result.json's
+    contents: ``run_dir``, ``test_accuracy`` (a fraction) and ``test_loss`` on the official test split of
+    ``n_test`` images, ``epochs``, ``n_params``, ``compile_s``, ``epoch_s_median``, ``train_s``, ``device``,
+    ``devices``, and with ``cfg.validation`` the last epoch's ``val_accuracy``.
+
+    With ``resume``, ``cfg`` is the run's own config (``config.load_json(RUN_DIR / "config.json")``): a
+    field changed in it that would change the results is refused unless ``force`` (never for
+    ``FIXED_ON_RESUME``'s), and ``force`` rewrites config.json with the new values.
 
     Everything that can fail on bad input (config, data, checkpoint, metrics file) is checked before
     anything in the folder is written, so a failed start leaves the folder as it was. Resuming continues

@@ -777,6 +777,15 @@ def run_sweep(
 ) -> dict[str, Any]:
     """Train every member of ``base`` × ``grid`` into a sweep folder; return the summary.
 
+    The summary is a dict: ``members`` (one dict per member, members.csv's columns with the grid values
+    typed: ``member``, ``group``, ``name``, each grid field, ``final_test_accuracy``, ``best_epoch``, …),
+    ``rows`` (one dict per row of summary.md's table: the grid fields other than seed, ``members``,
+    ``test_accuracy_mean`` / ``_std`` or with validation ``val_…``), ``table`` (that table in Markdown),
+    ``groups`` (each group's result.json), ``varied``, ``grid``, ``sweep_dir``, ``n_members``, ``n_groups``
+    and the timings.
+    Accuracies are fractions. A finished sweep's summary comes back, with nothing trained or written, from
+    ``run_sweep(*load_sweep_spec(sweep_dir), sweep_dir, resume=True)``.
+
     Each group of members that share a compiled program trains as one vmapped ensemble; groups run
     in turn. ``resume`` continues each group from its newest good checkpoint (finished groups are
     skipped). ``shard_members`` splits each ensemble's members over the devices (True), each mini-batch

@@ -78,7 +78,7 @@ def check_data_key(tree: dict[str, Any], cfg: Config, epoch: int, path: Path) ->
         )
 
 
-def read_metrics(path: Path, require: dict[str, type | tuple[type, ...]] | None = None) -> list[dict[str, Any]]:
+def read_metrics(path: str | Path, require: dict[str, type | tuple[type, ...]] | None = None) -> list[dict[str, Any]]:
     """The JSON lines of a metrics file (missing file: none; a last line cut short by a kill: dropped, but
     not one that lost only its newline).
 
@@ -96,7 +96,7 @@ def _is_json_object(line: str) -> bool:
 
 
 def read_numbered_metrics(
-    path: Path, require: dict[str, type | tuple[type, ...]] | None = None
+    path: str | Path, require: dict[str, type | tuple[type, ...]] | None = None
 ) -> list[tuple[int, dict[str, Any]]]:
     """``read_metrics``, each line with its number in the file (blank lines count), so that an error
     about a line's content can name it."""

@@ -70,6 +70,27 @@ class Splits:
     starts: tuple[int, int, int] = (0, 0, 0)
     sizes: tuple[int, int, int] | None = None
 
+    def __post_init__(self) -> None:
+        """DataError naming the first array that is not uint8 images x_Nx784 or integer labels 0–9 y_N (a
+        float image in [0, 1] would be scaled by 1/255 again and train on near-black pixels)."""
+        if self.eval_split not in ("test", "val"):
+            raise DataError(f"Splits.eval_split = {self.eval_split!r}: expected 'test' or 'val'")
+        for split in ("train", "eval", "test"):
+            x, y = getattr(self, f"x_{split}"), getattr(self, f"y_{split}")
+            x_dtype, y_dtype = getattr(x, "dtype", None), getattr(y, "dtype", None)  # an array's, or None
+            x_kind, y_kind = (type(v).__name__ if d is None else str(d) for v, d in ((x, x_dtype), (y, y_dtype)))
+            if x_dtype != np.uint8 or np.ndim(x) != 2 or np.shape(x)[1] != 784:
+                raise DataError(
+                    f"Splits.x_{split}: {x_kind} of shape {np.shape(x)}; expected uint8 pixels "
+                    "0–255 of shape (N, 784), as load_splits gives them (prepare_images scales them for the network)"
+                )
+            if y_dtype is None or not np.issubdtype(y_dtype, np.integer):
+                raise DataError(f"Splits.y_{split}: {y_kind} labels; expected integers 0–9")
+            if np.shape(y) != (len(x),):
+                raise DataError(f"Splits.y_{split}: shape {np.shape(y)}; expected one label per image ({len(x)},)")
+            if len(y) and not 0 <= int(np.min(y)) <= int(np.max(y)) <= 9:
+                raise DataError(f"Splits.y_{split}: labels {int(np.min(y))}–{int(np.max(y))}; expected 0–9")
+
     @property
     def is_block(self) -> bool:
         """Whether the arrays are blocks of rows (one process's share), not whole splits."""

@@ -602,3 +602,25 @@ def test_data_folders_given_relative_are_named_absolute(monkeypatch, tmp_path):
     assert data.manual_dir() == tmp_path / "env_raw" and data.tfds_root() == tmp_path / "env_built"
     monkeypatch.delenv("TFDS_DATA_DIR")
     assert data.tfds_root() == tmp_path / "home" / "tensorflow_datasets"
+
+
+@pytest.mark.parametrize(
+    "x_train, y_train, eval_split, message",
+    [
+        ("float", None, "test", r"^Splits.x_train: float64 of shape \(6, 784\); expected uint8 pixels 0–255"),
+        ("square", None, "test", r"^Splits.x_train: uint8 of shape \(6, 28, 28\); expected"),
+        (None, "float", "test", r"^Splits.y_train: float32 labels; expected integers 0–9$"),
+        (None, "short", "test", r"^Splits.y_train: shape \(5,\); expected one label per image \(6,\)$"),
+        (None, "ten", "test", r"^Splits.y_train: labels 0–10; expected 0–9$"),
+        (None, None, "validation", r"^Splits.eval_split = 'validation': expected 'test' or 'val'$"),
+    ],
+)
+def test_splits_built_by_hand_must_hold_uint8_images_and_labels_0_to_9(x_train, y_train, eval_split, message):
+    """Images already scaled to [0, 1] used to train silently on near-black pixels (scaled by 1/255 again)."""
+    x = np.arange(6 * 784).reshape(6, 784).astype(np.uint8)
+    y = np.arange(6, dtype=np.int32)
+    x_bad = {"float": x / 255, "square": x.reshape(6, 28, 28), None: x}[x_train]
+    y_bad = {"float": y.astype(np.float32), "short": y[:5], "ten": np.array([0, 1, 2, 3, 4, 10]), None: y}[y_train]
+    data.Splits(x, y, x, y, x, y, "test")  # the same arrays, well formed
+    with pytest.raises(DataError, match=message):
+        data.Splits(x_bad, y_bad, x, y, x, y, eval_split)

@@ -709,7 +709,9 @@ def eval_run(
     data_dir: str | None = None,
     tfds_dir: str | None = None,
 ) -> dict[str, Any]:
-    """Recompute test loss and accuracy from a run folder's saved parameters (or a sweep ``member``'s).
+    """Recompute test loss and accuracy from a run folder's saved parameters (or a sweep ``member``'s):
+    ``run_dir`` (or ``sweep_dir`` and ``member``), ``epoch`` of the parameters, ``test_accuracy`` (a fraction)
+    and ``test_loss`` on the official test split (of ``splits``, if given).
     ``data_dir`` / ``tfds_dir``: where the data set is on this machine, if not in the run's folders."""
     cfg, params_K, epoch = load_network(run_dir, member)
     if splits is None:

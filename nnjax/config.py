@@ -119,6 +119,11 @@ def _field_types() -> dict[str, Any]:
 
 FIELD_NAMES = tuple(f.name for f in fields(Config))
 
+# help(Config) lists each field with its default and meaning: the flags' help text, from the same metadata.
+Config.__doc__ = f"{Config.__doc__}\n\nFields (default: meaning):\n" + "\n".join(
+    f"    {f.name} = {f.default!r}: {f.metadata['help']}" for f in fields(Config)
+)
+
 
 def flag_name(field: str) -> str:
     """The command-line flag of a config field: weight_decay → --weight-decay."""

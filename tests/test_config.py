@@ -414,3 +414,13 @@ def test_a_url_for_a_folder_field_is_refused(tmp_path):
     (tmp_path / "c.json").write_text(json.dumps({"data_dir": "gs://bucket/mnist"}))
     with pytest.raises(ConfigError, match=rf"^{tmp_path / 'c.json'}: config field 'data_dir' = 'gs://bucket/mnist'"):
         C.load_json(tmp_path / "c.json")
+
+
+def test_help_of_config_lists_every_field_with_its_default_and_meaning():
+    """help(Config) said only 'A training run'; a Python user had to read the source for what lr or data_seed is."""
+    doc = C.Config.__doc__
+    assert doc.startswith("A training run.")
+    listed = [line.split(" = ")[0].strip() for line in doc.split("Fields (default: meaning):\n")[1].splitlines()]
+    assert tuple(listed) == C.FIELD_NAMES
+    assert "    lr = 0.01: peak learning rate" in doc.splitlines()
+    assert "    hidden = (16, 16): hidden layer sizes, e.g. 16,16 (the video) or 1024,1024" in doc.splitlines()

@@ -8,7 +8,7 @@ import pytest
 from nnjax.shuffle import _stable_argsort_u32, permutation
 
 
-@pytest.mark.parametrize("n", [1, 2, 7, 1000, 60000, 65537])
+@pytest.mark.parametrize("n", [0, 1, 2, 7, 1000, 60000, 65537])
 def test_permutation_equals_jax(n):
     for seed in range(3):
         key = jax.random.fold_in(jax.random.key(seed), n)

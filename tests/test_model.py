@@ -79,6 +79,17 @@ def test_init_is_a_pure_function_of_the_key():
     assert not np.array_equal(a[0]["W"], c[0]["W"])
 
 
+def test_every_layer_and_each_bias_get_draws_of_their_own():
+    """Each layer's W and b come from keys of their own: two layers of one shape do not repeat each other's
+    weights, and a layer's biases are not the first draws of its weights (one key reused would give both)."""
+    params = init_params(jax.random.key(0), (16, 16, 16), "standard_normal")
+    assert params[1]["W"].shape == params[2]["W"].shape == (16, 16)
+    assert not np.isin(np.asarray(params[1]["W"]), np.asarray(params[2]["W"])).any()
+    for layer in params:
+        W, b = np.asarray(layer["W"]), np.asarray(layer["b"])
+        assert not np.isin(b, W).any()
+
+
 def test_every_activation_has_a_default_init():
     assert set(DEFAULT_INIT) == set(ACTIVATIONS)
     assert set(DEFAULT_INIT.values()) <= set(INITS)

@@ -917,3 +917,35 @@ def test_the_sweeps_closing_line_says_how_many_epochs_when_every_member_trains_a
     summary["n_groups"] = 2
     rc, out, _ = cli("sweep", "--grid", "epochs=1,2", "--out", tmp_path / "b")
     assert rc == 0 and out.splitlines()[-1].startswith("2 members in 2 groups: wall 1.0 s"), out
+
+
+# --------------------------------------------------------------------------------------------------
+# added after a mutation audit of cli.py's argparse helpers (mutants no test killed)
+# --------------------------------------------------------------------------------------------------
+
+
+def test_list_and_count_types_take_their_bounds_and_refuse_past_them():
+    """``int_at_least``, ``int_list`` and ``name_list`` as the benchmark and experiment scripts use them: the
+    bound itself is taken, one past it is a usage error naming the value; an empty item is no integer."""
+    import argparse
+
+    from nnjax.cli import int_at_least, int_list, name_list, parse_seeds
+
+    def refused(parse, text: str) -> str:
+        with pytest.raises(argparse.ArgumentTypeError) as e:
+            parse(text)
+        return str(e.value)
+
+    assert parse_seeds("0,-1,7") == [0, -1, 7]
+    for text in ("0,,1", "", "1,"):
+        assert refused(parse_seeds, text) == f"{text!r}: expected integers separated by commas, e.g. 0,1,2"
+    assert int_at_least(1)("1") == 1 and int_at_least(0)("0") == 0
+    assert refused(int_at_least(1), "0") == "'0': must be at least 1"
+    assert refused(int_at_least(1), "1.5") == "'1.5': expected an integer"
+    assert int_list(0, 8)("0,8") == [0, 8] and int_list(1)("1,1,1000000") == [1, 1, 1000000]  # repeats allowed
+    assert refused(int_list(0, 8), "-1,3") == "'-1,3': -1 is below 0"
+    assert refused(int_list(0, 8), "3,9") == "'3,9': 9 is above 8"
+    assert refused(int_list(0, 8, distinct=True), "2,4,2") == "'2,4,2': 2 is given twice"
+    assert name_list(["a", "b"], "config")("b,a") == ["b", "a"]
+    assert refused(name_list(["a", "b"], "config"), "a,c") == "'a,c': unknown config 'c'; valid: a, b"
+    assert refused(name_list(["a", "b"], "config"), "a,b,a") == "'a,b,a': 'a' is named twice"

@@ -924,6 +924,35 @@ def test_the_sweeps_closing_line_says_how_many_epochs_when_every_member_trains_a
 # --------------------------------------------------------------------------------------------------
 
 
+def test_a_resume_keeps_what_its_config_json_recorded_for_a_field_it_ignored(tmp_path):
+    """The other half of the test above (from a mutation audit: unchecked): a resume (``nnjax train --resume``
+    reads the run's config.json as its config file) keeps momentum 0 of an sgd run, also when --force makes it
+    used, rather than the default 0.9 a new start from the file would get."""
+    from nnjax.cli import config_from_args
+    from nnjax.config import save_json, without_unused
+
+    path = tmp_path / "config.json"
+    save_json(without_unused(Config(optimizer="sgd", lr=0.1)), path)
+    argv = ["train", "--resume", str(tmp_path), "--force", "--config-file", str(path), "--optimizer", "momentum"]
+    cfg = config_from_args(build_parser().parse_args(argv))
+    assert (cfg.optimizer, cfg.momentum, cfg.lr) == ("momentum", 0.0, 0.1)
+
+
+def test_a_file_system_refusal_is_one_line_that_names_its_file(tmp_path, cli_error, no_data):
+    """An OSError not caught earlier (here: an --out whose name is too long) is reported as
+    "FILE: why" (found by a mutation audit: a line without the file name passed every test)."""
+    from nnjax.cli import error_text
+
+    long = "x" * 300
+    line = cli_error("train", "--epochs", "1", "--out", tmp_path / long)
+    assert line == f"nnjax: error: {tmp_path / long}: File name too long"
+    assert error_text(OSError("no space left")) == "no space left"  # no file named: the reason alone
+    assert (
+        error_text(ConfigError("config field 'lr' = 0.0: must be positive"))
+        == "config field 'lr' = 0.0: must be positive"
+    )
+
+
 def test_list_and_count_types_take_their_bounds_and_refuse_past_them():
     """``int_at_least``, ``int_list`` and ``name_list`` as the benchmark and experiment scripts use them: the
     bound itself is taken, one past it is a usage error naming the value; an empty item is no integer."""

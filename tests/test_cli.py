@@ -924,6 +924,17 @@ def test_the_sweeps_closing_line_says_how_many_epochs_when_every_member_trains_a
 # --------------------------------------------------------------------------------------------------
 
 
+def test_a_default_folder_under_a_file_is_named_as_such(tmp_path, monkeypatch, cli_error, no_data):
+    """A file named runs (or sweeps) where the default folder goes: the line says it is a file (found by a mutation
+    audit: ``new_folder`` raising "File exists" instead was unchecked), and the file is left as it was."""
+    monkeypatch.chdir(tmp_path)
+    for argv, parent in ((["train"], "runs"), (["sweep", "--grid", "seed=0,1"], "sweeps")):
+        (tmp_path / parent).write_text("mine")
+        line = cli_error(*argv, "--epochs", "1")
+        assert line.startswith(f"nnjax: error: {tmp_path / parent}: is a file, not a folder; cannot write {parent}/")
+        assert (tmp_path / parent).read_text() == "mine"
+
+
 def test_a_resume_keeps_what_its_config_json_recorded_for_a_field_it_ignored(tmp_path):
     """The other half of the test above (from a mutation audit: unchecked): a resume (``nnjax train --resume``
     reads the run's config.json as its config file) keeps momentum 0 of an sgd run, also when --force makes it

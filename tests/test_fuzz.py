@@ -295,6 +295,75 @@ def test_restore_latest_skips_damaged(tmp_path: Path, ckpt_target, capsys):
     assert isinstance(outcome(checkpoint.restore_latest, folder, ckpt_target), CheckpointError)
 
 
+def _checksummed(body: bytes, fmt: int = checkpoint.CHECKPOINT_FORMAT) -> bytes:
+    """A checkpoint file around ``body``: header with ``fmt`` and the body's own (valid) checksum."""
+    import hashlib
+
+    return checkpoint._HEADER.pack(checkpoint.MAGIC, fmt, hashlib.sha256(body).digest()) + body
+
+
+def test_a_checksummed_body_of_another_format_or_shape_is_refused(tmp_path: Path, ckpt_target, ckpt_bytes):
+    """The checks after the checksum (from a mutation audit: none was tested with a checksum that matches): an
+    older format number in the header, an epoch of JSON true, meta or state that are not maps are each a one-line
+    CheckpointError, never a TypeError or a checkpoint read as another format's."""
+    from flax import serialization
+
+    body = ckpt_bytes[checkpoint._HEADER.size :]
+    payload = serialization.msgpack_restore(body)
+    path = tmp_path / "c.msgpack"
+    for fmt in (0, 1, checkpoint.CHECKPOINT_FORMAT + 1):
+        path.write_bytes(_checksummed(body, fmt))
+        assert f"checkpoint format {fmt} is not supported" in str(outcome(checkpoint.restore, path, ckpt_target))
+    for field, value in (("epoch", True), ("epoch", 7.0), ("meta", [1, 2]), ("state", [1])):
+        path.write_bytes(_checksummed(serialization.msgpack_serialize({**payload, field: value})))
+        err = outcome(checkpoint.restore, path, ckpt_target)
+        assert isinstance(err, CheckpointError) and str(err) == f"{path}: not an nnjax checkpoint (unexpected contents)"
+    path.write_bytes(_checksummed(serialization.msgpack_serialize({k: v for k, v in payload.items() if k != "meta"})))
+    assert checkpoint.restore(path, ckpt_target)[::2] == (7, {})  # no meta: an empty one
+
+
+def test_restore_latest_names_the_newest_of_the_damaged(tmp_path: Path, ckpt_target):
+    """When none loads, the error's detail is the newest checkpoint's (the one a resume would have used)."""
+    folder = tmp_path / "checkpoints"
+    for epoch in (1, 2):
+        checkpoint.save(folder, epoch, ckpt_target, {}, keep=5).write_bytes(b"NNJAX")
+    err = str(outcome(checkpoint.restore_latest, folder, ckpt_target))
+    newest = checkpoint.checkpoint_path(folder, 2)
+    assert err == f"no checkpoint loads of the 2 in {folder}; the newest: {newest}: truncated checkpoint (5 bytes)"
+
+
+def test_an_interrupted_start_removes_the_folders_made_for_it(tmp_path: Path):
+    """``removed_if_left_empty``: a KeyboardInterrupt (Ctrl-C in a notebook) removes the empty default folder and
+    the parents made for it, as an error does; a folder with something in it stays."""
+    made = [tmp_path / "a" / "b" / "run", tmp_path / "a" / "b", tmp_path / "a"]
+    made[0].mkdir(parents=True)
+    with pytest.raises(KeyboardInterrupt), checkpoint.removed_if_left_empty(made):
+        raise KeyboardInterrupt
+    assert not (tmp_path / "a").exists()
+    made[0].mkdir(parents=True)
+    (made[1] / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError), checkpoint.removed_if_left_empty(made):
+        raise ValueError
+    assert not made[0].exists() and made[1].exists()
+    with checkpoint.removed_if_left_empty(made[1:]):  # no failure: nothing removed
+        pass
+    assert made[1].exists()
+
+
+def test_two_holders_of_a_folders_lock_exclude_each_other(tmp_path: Path):
+    """``locked`` takes an exclusive lock: a second holder (as a second nnjax process would, through its own
+    open of the folder) is refused while the first holds it, and admitted after (from a mutation audit: a shared
+    lock, which lets two nnjax processes in, passed every test; they held the lock only against a test's own
+    exclusive one)."""
+    pytest.importorskip("fcntl")  # without flock (Windows) the folder is not locked
+    with checkpoint.locked(tmp_path):
+        with pytest.raises(CheckpointError) as e, checkpoint.locked(tmp_path):
+            pass
+        assert str(e.value) == f"{tmp_path}: another nnjax process is training in this folder"
+    with checkpoint.locked(tmp_path):
+        pass
+
+
 # ---------------------------------------------------------------- config files
 
 

@@ -313,3 +313,51 @@ def test_each_train_script_trains_its_named_config(monkeypatch, name):
     with pytest.raises(SystemExit) as e:
         runpy.run_path(str(EXPERIMENTS / f"train_{name}.py"), run_name="__main__")
     assert e.value.code == 0 and calls == [((name, ["--epochs", "1"]), {"process": True})]
+
+
+def test_seeds_resume_continues_the_sweeps_begun_and_starts_the_others(tmp_path, seeds_script):
+    """--resume with the command that started it: the config whose sweep.json exists is continued (resume=True),
+    one whose folder is missing or empty is started anew with the same --epochs and --seeds; without --resume the
+    sweep's folder is refused with a hint to resume it; a sweep.json an older nnjax wrote is continued as it was
+    made, not checked as a new sweep (found by a mutation audit: none of these was checked)."""
+    mod, calls, run = seeds_script
+    started = video().replace(epochs=1, checkpoint_every=0)
+    sweep.run_sweep(
+        started, {"seed": [0, 1]}, tmp_path / "seeds-video", splits=synthetic_splits(64, 32), progress=False
+    )
+    (tmp_path / "seeds-video_relu").mkdir()  # an empty folder is no sweep in the way
+    assert run("--resume", "--configs", "video,video_relu,wide", "--seeds", "0,1", "--epochs", "1") is None
+    got = [(c["out"].name, c["resume"], c["base"].epochs, c["grid"]) for c in calls]
+    assert got == [
+        ("seeds-video", True, 1, {"seed": [0, 1]}),
+        ("seeds-video_relu", False, 1, {"seed": [0, 1]}),
+        ("seeds-wide", False, 1, {"seed": [0, 1]}),
+    ]
+    assert calls[0]["base"].replace(data_dir=None) == started
+    calls.clear()  # without --resume: refused, and the line says --resume continues it
+    refused = f"seeds.py: error: {tmp_path / 'seeds-video'}: already exists and is not empty"
+    assert (
+        run("--configs", "video", "--seeds", "0,1", "--epochs", "1") == f"{refused}; use --resume or another --out-root"
+    )
+    assert calls == []
+    # one written by an older nnjax, which recorded a warm-up its schedule ignores (a new sweep refuses that):
+    # continued as it was made
+    spec = tmp_path / "seeds-video" / "sweep.json"
+    assert '"warmup_epochs": 0,' in spec.read_text()
+    spec.write_text(spec.read_text().replace('"warmup_epochs": 0,', '"warmup_epochs": 3,'))
+    assert run("--resume", "--configs", "video", "--seeds", "0,1", "--epochs", "1") is None
+    assert calls[0]["resume"] is True and calls[0]["base"].warmup_epochs == 3
+
+
+def test_seeds_interrupt_line_says_to_resume_once_a_sweep_was_started(tmp_path, seeds_script, monkeypatch):
+    """The line Ctrl-C prints: how to continue only once one of the named configs' sweeps has a sweep.json (found
+    by a mutation audit: a hint printed always passed every test)."""
+    mod, calls, run = seeds_script
+    lines = []
+    monkeypatch.setattr(mod, "exit_at_once_on_interrupt", lines.append)  # the handler's line, to call here
+    assert run("--configs", "video,wide", "--epochs", "1") is None
+    (line,) = lines
+    assert line() == "seeds.py: interrupted"
+    (tmp_path / "seeds-wide").mkdir()
+    (tmp_path / "seeds-wide" / "sweep.json").write_text("{}")
+    assert line() == "seeds.py: interrupted (continue with: the same command and --resume)"

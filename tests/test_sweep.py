@@ -1577,3 +1577,59 @@ def test_a_metrics_file_that_lost_only_its_last_newline_is_read_whole(tmp_path, 
     assert "nothing to resume" in capsys.readouterr().err
     metrics.write_text(metrics.read_text() + '\n{"member": 0, "group": "g00", "epo')  # a kill mid-write: dropped
     assert read_metrics(metrics, sweep.SWEEP_KEYS) == whole
+
+
+# --------------------------------------------------------------------------------------------------
+# added after a mutation audit of sweep_summary.py (mutants no test killed)
+# --------------------------------------------------------------------------------------------------
+
+
+def test_summary_table_rows_and_timing_from_hand_made_results(tmp_path, monkeypatch):
+    """``write_summary`` from hand-made results (no training): two settings of three seeds in one shared group.
+    The table's cells (sample std, median best epoch of an even count, a tie's earliest epoch, a group's time
+    counted once per row, "diverged n/N"), members.csv's empty cell for a diverged member, the figure told which
+    member diverged, and a resumed sweep's timing and counts."""
+    import nnjax.viz
+
+    drawn = {}
+    monkeypatch.setattr(nnjax.viz, "plot_sweep_accuracy", lambda lines, varied, path, split, diverged: drawn.update(
+        varied=varied, diverged=diverged))  # fmt: skip
+    base = Config(name="b", hidden=(8,), epochs=2)
+    grid = {"lr": [0.1, 0.2], "seed": [0, 1, 2]}
+    configs = sweep_grid.expand(base, grid)
+    curves = {0: [0.5, 0.5], 1: [0.3, 0.6], 2: [0.2, 0.9], 3: [0.5, 0.9], 4: [0.4, 0.8], 5: [0.6, 0.6]}
+    lines = [{"member": m, "epoch": e + 1, "test_accuracy": a} for m, c in curves.items() for e, a in enumerate(c)]
+    results = [
+        {"group": "g00", "members": [0, 1, 2, 3, 4, 5], "k": 6, "test_accuracy": [0.5, 0.6, 0.9, None, 0.8, 0.6],
+         "diverged_epoch": [None, None, None, 2, None, None], "train_s": 1.5, "compile_s": 0.5,
+         "eval_split": "test", "device": "cpu", "n_devices": 1, "split": "batch"},
+    ]  # member 3 diverges at epoch 2: its best epoch is 1, and it is left out of its row  # fmt: skip
+    summary = sweep_summary.write_summary(tmp_path, base, configs, grid, results, lines, 2.0, resumed=True)
+    assert [(m["best_epoch"], m["best_test_accuracy"]) for m in summary["members"]] == [
+        (1, 0.5), (2, 0.6), (2, 0.9), (1, 0.5), (2, 0.8), (1, 0.6)
+    ]  # fmt: skip
+    assert all("final_val_accuracy" not in m for m in summary["members"])  # a test-split sweep has none
+
+    def acc(values):
+        return f"{100 * np.mean(values):.2f} ± {100 * np.std(values, ddof=1):.2f}"
+
+    assert summary["table"] == (
+        "| lr | members | test accuracy (%) mean ± std | best epoch | train time (s) | diverged |\n"
+        "|---|---|---|---|---|---|\n"
+        f"| 0.1 | 3 | {acc([0.5, 0.6, 0.9])} | 2 (1–2) | 1.5 | 0/3 |\n"
+        f"| 0.2 | 3 | {acc([0.8, 0.6])} | 1.5 (1–2) | 1.5 | 1/3 |\n"
+    )
+    assert drawn == {"varied": ["lr"], "diverged": {3}}
+    with open(tmp_path / "members.csv") as f:
+        assert [r["final_test_accuracy"] for r in csv.DictReader(f)] == ["0.5", "0.6", "0.9", "", "0.8", "0.6"]
+    assert (summary["n_members"], summary["n_groups"], summary["wall_s"], summary["resumed"]) == (6, 1, 2.0, True)
+    assert sweep_summary.summary_timing(summary) == (
+        "wall 2.0 s for this --resume (training 1.5 s over every session, compilation 0.5 s at each group's last start)"
+    )
+    md = (tmp_path / "summary.md").read_text()
+    assert "6 members in 1 group (one compiled ensemble each)" in md
+    assert "Wall time: 2.0 s for this --resume (training 1.5 s over every session" in md
+    base_line = next(line for line in md.splitlines() if line.startswith("Base config fields"))
+    assert json.loads(base_line.split("`")[1])["init"] == base.init  # as given ("auto"), not resolved
+    two, four = ({"group": g, "n_devices": n, "split": "members"} for g, n in (("g00", 2), ("g01", 4)))
+    assert sweep_summary._placement([two, four]) == "members split over up to 4 devices"  # the most any group used

@@ -77,13 +77,9 @@ class Splits:
             raise DataError(f"Splits.eval_split = {self.eval_split!r}: expected 'test' or 'val'")
         for split in ("train", "eval", "test"):
             x, y = getattr(self, f"x_{split}"), getattr(self, f"y_{split}")
-            x_dtype, y_dtype = getattr(x, "dtype", None), getattr(y, "dtype", None)  # an array's, or None
-            x_kind, y_kind = (type(v).__name__ if d is None else str(d) for v, d in ((x, x_dtype), (y, y_dtype)))
-            if x_dtype != np.uint8 or np.ndim(x) != 2 or np.shape(x)[1] != 784:
-                raise DataError(
-                    f"Splits.x_{split}: {x_kind} of shape {np.shape(x)}; expected uint8 pixels "
-                    "0–255 of shape (N, 784), as load_splits gives them (prepare_images scales them for the network)"
-                )
+            check_images(x, f"Splits.x_{split}")
+            y_dtype = getattr(y, "dtype", None)  # an array's, or None
+            y_kind = type(y).__name__ if y_dtype is None else str(y_dtype)
             if y_dtype is None or not np.issubdtype(y_dtype, np.integer):
                 raise DataError(f"Splits.y_{split}: {y_kind} labels; expected integers 0–9")
             if np.shape(y) != (len(x),):
@@ -119,8 +115,31 @@ class Splits:
         return x, y, self.starts[i], len(x) if self.sizes is None else self.sizes[i]
 
 
+def check_images(x: Any, name: str, rows: bool = True) -> None:
+    """DataError naming ``name`` unless ``x`` is an array of uint8 pixels 0–255 (of shape (N, 784) with
+    ``rows``), as ``load_splits`` gives them: float images already in [0, 1] would be scaled by 1/255 again
+    and read as near-black pixels. Looks at the dtype and shape only (also of a traced array)."""
+    dtype = getattr(x, "dtype", None)  # an array's, or None
+    kind = type(x).__name__ if dtype is None else str(dtype)
+    if dtype != np.uint8 or (rows and (np.ndim(x) != 2 or np.shape(x)[1] != 784)):
+        shape = " of shape (N, 784)" if rows else ""
+        fix = ""
+        if dtype is not None and np.issubdtype(dtype, np.floating):
+            fix = "; float pixels in [0, 1]: np.round(x * 255).astype(np.uint8)"
+        elif rows and np.shape(x) == (784,):
+            fix = "; one image: x[None]"
+        elif rows and np.shape(x)[1:] == (28, 28):
+            fix = "; 28×28 images: x.reshape(len(x), 784)"
+        raise DataError(
+            f"{name}: {kind} of shape {np.shape(x)}; expected uint8 pixels 0–255{shape}, as load_splits gives "
+            f"them (prepare_images scales them for the network){fix}"
+        )
+
+
 def prepare_images(x_uint8: np.ndarray | jax.Array, standardize: bool) -> np.ndarray | jax.Array:
-    """uint8 pixels → float32 in [0, 1], or standardised with the MNIST mean/std (jnp or np)."""
+    """uint8 pixels → float32 in [0, 1], or standardised with the MNIST mean/std (jnp or np); DataError for
+    pixels of any other dtype (``check_images``: a float image in [0, 1] would come out near-black)."""
+    check_images(x_uint8, "prepare_images: x_uint8", rows=False)  # the dtype only: nothing at run time under jit
     x = x_uint8.astype("float32") / 255.0
     return (x - MEAN) / STD if standardize else x
 

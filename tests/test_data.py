@@ -624,3 +624,20 @@ def test_splits_built_by_hand_must_hold_uint8_images_and_labels_0_to_9(x_train, 
     data.Splits(x, y, x, y, x, y, "test")  # the same arrays, well formed
     with pytest.raises(DataError, match=message):
         data.Splits(x_bad, y_bad, x, y, x, y, eval_split)
+
+
+def test_prepare_images_refuses_float_images_already_in_0_1_also_under_jit():
+    """A notebook's x / 255 given to prepare_images came back scaled again: near-black pixels, no error."""
+    import jax
+    import jax.numpy as jnp
+
+    x = np.arange(2 * 784).reshape(2, 784).astype(np.uint8)
+    np.testing.assert_allclose(data.prepare_images(x, False), x / 255, rtol=1e-6)
+    np.testing.assert_allclose(data.prepare_images(x[0], False), x[0] / 255, rtol=1e-6)  # one image_784 too
+    fix = r"; float pixels in \[0, 1\]: np.round\(x \* 255\).astype\(np.uint8\)$"
+    with pytest.raises(DataError, match=r"^prepare_images: x_uint8: float64 of shape \(2, 784\); expected.*" + fix):
+        data.prepare_images(x / 255, False)
+    with pytest.raises(DataError, match=r"^prepare_images: x_uint8: float32 of shape \(2, 784\); expected uint8"):
+        jax.jit(data.prepare_images, static_argnums=1)(jnp.asarray(x / 255, jnp.float32), True)
+    with pytest.raises(DataError, match=r"^prepare_images: x_uint8: list of shape \(2, 784\); expected uint8"):
+        data.prepare_images(x.tolist(), False)

@@ -242,11 +242,38 @@ def load_digit(path: str | Path) -> np.ndarray:
     return to_mnist(ink_map(read_grey(path), str(path)), str(path)).reshape(FIELD * FIELD)
 
 
+def check_network_input(params: Any, cfg: Any, x_Nx784: Any, where: str, x_name: str = "x_Nx784") -> None:
+    """Raise, naming the argument of ``where`` (a function's name), unless ``params`` is one network (the
+    list of ``{"W", "b"}`` dicts ``train.unstack`` gives; ValueError), ``cfg`` a Config (TypeError) and
+    ``x_Nx784`` (the argument ``x_name``) uint8 images of shape (N, 784) (DataError, ``data.check_images``)."""
+    from nnjax.config import Config
+    from nnjax.data import check_images
+
+    layers = params if isinstance(params, (list, tuple)) else []
+    if not layers or not all(isinstance(layer, dict) and {"W", "b"} <= layer.keys() for layer in layers):
+        raise ValueError(
+            f"{where}: params: {type(params).__name__}; expected one network, a list of {{'W', 'b'}} dicts "
+            "(unstack(params_K, 0) of load_run's params_K)"
+        )
+    for i, layer in enumerate(layers):
+        if np.ndim(layer["W"]) != 2 or np.ndim(layer["b"]) != 1:
+            stacked = " (stacked as an ensemble: unstack(params_K, k) gives network k)" * (np.ndim(layer["W"]) == 3)
+            raise ValueError(
+                f"{where}: params[{i}]: W of shape {np.shape(layer['W'])} and b of shape {np.shape(layer['b'])}; "
+                f"expected one network's W_outxin and b_out{stacked}"
+            )
+    if not isinstance(cfg, Config):
+        raise TypeError(f"{where}: cfg: {type(cfg).__name__}; expected the network's Config (load_run's first value)")
+    check_images(x_Nx784, f"{where}: {x_name}")
+
+
 def predict(params: list, cfg: Config, x_Nx784: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Answers digit_N and probabilities p_Nx10 of one network (unstacked params) for uint8 images x_Nx784.
 
     The answer is the most active output (argmax of z), as training's accuracy counts it: with the quadratic
-    cost, outputs whose σ(z) is 1 to float64's precision tie as probabilities, but not as z.
+    cost, outputs whose σ(z) is 1 to float64's precision tie as probabilities, but not as z. Stacked
+    parameters, a cfg that is not a Config, or images not uint8 of shape (N, 784) (float images in [0, 1]
+    included) raise an error naming the argument (``check_network_input``).
     """
     import jax
 
@@ -255,6 +282,7 @@ def predict(params: list, cfg: Config, x_Nx784: np.ndarray) -> tuple[np.ndarray,
     from nnjax.data import prepare_images
     from nnjax.model import forward_jit
 
+    check_network_input(params, cfg, x_Nx784, "predict")
     z_Nx10 = forward_jit(params, prepare_images(np.asarray(x_Nx784), cfg.standardize), get_activation(cfg.activation))
     z_Nx10 = np.asarray(jax.device_get(z_Nx10))
     return np.argmax(z_Nx10, axis=-1), probabilities(z_Nx10, cfg.cost)  # float64: a doubt is not rounded to 1

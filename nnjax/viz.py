@@ -112,13 +112,16 @@ def layer_activations(params: list, cfg: Config, x_Dx784: np.ndarray) -> list[np
     """Every layer's values for D uint8 images: [a_Dx784 (prepared input), a_DxH1, …, z_Dx10 (the outputs)].
 
     The outputs are the last layer's z; ``costs.probabilities`` turns them into what the figures show.
+    Bad arguments raise as ``images.predict``'s do (``images.check_network_input``).
     """
     import jax
 
     from nnjax.activations import get_activation
     from nnjax.data import prepare_images
+    from nnjax.images import check_network_input
     from nnjax.model import activations_one
 
+    check_network_input(params, cfg, x_Dx784, "layer_activations", "x_Dx784")
     σ = get_activation(cfg.activation)
     acts = jax.vmap(activations_one, in_axes=(None, 0, None))(params, prepare_images(x_Dx784, cfg.standardize), σ)
     return [np.asarray(a) for a in jax.device_get(acts)]

@@ -722,3 +722,33 @@ def test_a_digit_reaching_near_the_edges_keeps_its_paper(tmp_path):
     page[100:200, 100:200] = tight
     assert (tight[:2] < 0.5).any()  # ink on the border
     np.testing.assert_array_equal(images.ink_map(tight), images.ink_map(page)[100:200, 100:200])
+
+
+@pytest.mark.parametrize("function", ["predict", "layer_activations"])
+def test_batch_functions_refuse_float_images_stacked_params_and_a_wrong_cfg_naming_the_argument(function):
+    """A notebook's mistakes: float images already in [0, 1] read as near-black pixels with no error; 28×28
+    images, one image_784 or a stacked params_K (load_run's) failed deep in JAX with a dot_general shape error."""
+    from nnjax import viz
+    from nnjax.errors import DataError
+    from nnjax.train import stack
+
+    call = {"predict": images.predict, "layer_activations": viz.layer_activations}[function]
+    x_name = {"predict": "x_Nx784", "layer_activations": "x_Dx784"}[function]
+    params, cfg = saturated_quadratic_net()
+    x = np.zeros((2, 784), np.uint8)
+    call(params, cfg, x)  # well formed
+    bad_images = [
+        (x / 255, r"float64 of shape \(2, 784\); expected uint8 .*; float pixels in \[0, 1\]: np.round"),
+        (x.reshape(2, 28, 28), r"uint8 of shape \(2, 28, 28\); expected .*: x.reshape\(len\(x\), 784\)$"),
+        (x[0], r"uint8 of shape \(784,\); expected uint8 pixels 0–255 of shape \(N, 784\).*; one image: x\[None\]$"),
+    ]
+    for bad, message in bad_images:
+        with pytest.raises(DataError, match=rf"^{function}: {x_name}: {message}"):
+            call(params, cfg, bad)
+    stacked = r"params\[0\]: W of shape \(1, 10, 784\) .*unstack\(params_K, k\)"
+    with pytest.raises(ValueError, match=rf"^{function}: {stacked}"):
+        call(stack([params]), cfg, x)
+    with pytest.raises(ValueError, match=rf"^{function}: params: dict; expected one network"):
+        call(params[0], cfg, x)
+    with pytest.raises(TypeError, match=rf"^{function}: cfg: str; expected the network's Config"):
+        call(params, "runs/video", x)

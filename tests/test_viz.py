@@ -728,7 +728,7 @@ def test_neuron_numbers_of_a_wide_row_are_every_4th_and_the_last_kept_apart(h):
 def test_labels_stay_apart_and_say_what_they_show(monkeypatch, tmp_path):
     figures = capture_figures(monkeypatch)
     rng = np.random.default_rng(0)
-    x, y = rng.random((2, 784), np.float32), np.array([3, 5])
+    x, y = rng.integers(0, 256, (2, 784), dtype=np.uint8), np.array([3, 5])
     widths = (22, 26, 30, 32)
     for hidden in (*((h,) for h in widths), (256,), (1024,)):
         cfg = Config(hidden=hidden, activation="relu")

@@ -466,12 +466,16 @@ def _first(tree: Any, k: int) -> Any:
 def load_member(sweep_dir: str | Path, member: int) -> tuple[Config, Params, int]:
     """(config, parameters stacked as an ensemble of one, epoch) of one sweep member, from its group's
     newest checkpoint: the same shape ``run.load_run`` returns, so a member can be viewed like a run
-    (``nnjax viz SWEEP_DIR --member N``)."""
+    (``nnjax viz SWEEP_DIR --member N``). ``member`` must be an integer (a bool or float is refused: True
+    was read as member 1)."""
     import jax
 
     from nnjax import checkpoint
     from nnjax.train import init_state, unstack
 
+    if isinstance(member, (bool, np.bool_)) or not isinstance(member, (int, np.integer)):
+        raise ConfigError(f"member={member!r}: expected a member number, an int as in members.csv's member column")
+    member = int(member)
     sweep_dir = Path(sweep_dir)
     if not (sweep_dir / "sweep.json").is_file():
         if not sweep_dir.exists():

@@ -1633,3 +1633,26 @@ def test_summary_table_rows_and_timing_from_hand_made_results(tmp_path, monkeypa
     assert json.loads(base_line.split("`")[1])["init"] == base.init  # as given ("auto"), not resolved
     two, four = ({"group": g, "n_devices": n, "split": "members"} for g, n in (("g00", 2), ("g01", 4)))
     assert sweep_summary._placement([two, four]) == "members split over up to 4 devices"  # the most any group used
+
+
+def test_a_member_that_is_not_an_int_is_refused_before_anything_is_written(tmp_path):
+    """member=True was read as member 1 (True == 1) and its figures went to figures/member-True; "1" and None
+    failed with a TypeError comparing them to ints."""
+    from nnjax.run import eval_run, export_run
+    from nnjax.viz import render_run
+
+    s = tmp_path / "s"
+    run_tiny(TINY, {"seed": [0, 1]}, s)
+    assert sweep.load_member(s, np.int64(1))[0].seed == 1  # NumPy's integers are member numbers too
+    for bad in (True, 1.0, "1", None):
+        with pytest.raises(ConfigError, match=rf"^member={bad!r}: expected a member number, an int as in members.csv"):
+            sweep.load_member(s, bad)
+        if bad is None:  # the others' default: a run folder, not a member
+            continue
+        with pytest.raises(ConfigError, match=rf"^member={bad!r}: "):
+            eval_run(s, splits=SPLITS, member=bad)
+        with pytest.raises(ConfigError, match=rf"^member={bad!r}: "):
+            export_run(s, tmp_path / "m.npz", member=bad)
+        with pytest.raises(ConfigError, match=rf"^member={bad!r}: "):
+            render_run(s, member=bad, splits=SPLITS)
+    assert not (tmp_path / "m.npz").exists() and not (s / "figures").exists()

@@ -290,10 +290,13 @@ def predict(params: list, cfg: Config, x_Nx784: np.ndarray) -> tuple[np.ndarray,
 
 def predict_files(run_dir: str | Path, files: list[str], member: int | None = None) -> list[Prediction | Failure]:
     """One Prediction (or the Failure that stopped it) per file, in order, from a run's newest checkpoint
-    (or a sweep ``member``'s)."""
+    (or a sweep ``member``'s). ``files``: a list of paths (one path alone is a TypeError: a str would be
+    read as one file per character)."""
     from nnjax.run import load_network
     from nnjax.train import unstack
 
+    if isinstance(files, (str, bytes, Path)):
+        raise TypeError(f"predict_files: files={str(files)!r}: one path; expected a list of image paths, e.g. [path]")
     cfg, params_K, _ = load_network(run_dir, member)
     params = unstack(params_K, 0)
     results: list[Prediction | Failure] = []

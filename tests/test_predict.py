@@ -752,3 +752,10 @@ def test_batch_functions_refuse_float_images_stacked_params_and_a_wrong_cfg_nami
         call(params[0], cfg, x)
     with pytest.raises(TypeError, match=rf"^{function}: cfg: str; expected the network's Config"):
         call(params, "runs/video", x)
+
+
+@pytest.mark.parametrize("one", ["digit.png", Path("digit.png")])
+def test_predict_files_refuses_one_path_given_alone(tmp_path, one):
+    """predict_files(run, "digit.png") read one file per character ('d', 'i', …) and returned nine Failures."""
+    with pytest.raises(TypeError, match=r"^predict_files: files='digit.png': one path; expected a list of image paths"):
+        images.predict_files(tmp_path / "run", one)

@@ -202,7 +202,22 @@ def stack(trees: Sequence[Any]) -> Any:
 
 
 def unstack(tree: Any, k: int) -> Any:
-    """Member ``k`` of a stacked pytree."""
+    """Member ``k`` of a stacked pytree (every leaf with the same leading axis K, e.g. load_run's params_K).
+
+    TypeError for a ``k`` that is not an int (True would take member 1 and add an axis); IndexError naming
+    K for one out of range; ValueError for a tree whose leaves' leading axes differ (one already unstacked,
+    whose ``x[k]`` would be each W's row k)."""
+    if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)):
+        raise TypeError(f"unstack: k={k!r}: expected a member index (an int)")
+    leaves = jax.tree_util.tree_leaves(tree)
+    sizes = sorted({np.shape(x)[0] if np.ndim(x) else None for x in leaves}, key=lambda n: -1 if n is None else n)
+    if len(sizes) > 1 or None in sizes:
+        raise ValueError(
+            f"unstack: not a stacked pytree: its leaves' leading axes differ ({', '.join(map(str, sizes))}); "
+            "one network already unstacked?"
+        )
+    if sizes and not -sizes[0] <= k < sizes[0]:
+        raise IndexError(f"unstack: k={k}: out of range for an ensemble of {sizes[0]} (0 … {sizes[0] - 1})")
     return jax.tree_util.tree_map(lambda x: x[k], tree)
 
 

@@ -529,3 +529,24 @@ def test_evaluate_split_of_the_first_images_evaluates_those_only(splits_256):
     assert loss_K.shape == acc_K.shape == (1,) and float(loss_K[0]) != pytest.approx(float(all_loss[0]), rel=1e-4)
     assert float(loss_K[0]) == pytest.approx(float(want_loss[0]), rel=1e-6)
     assert float(acc_K[0]) == pytest.approx(float(want_acc[0]), abs=1e-7)
+
+
+def test_unstack_refuses_a_k_out_of_range_or_not_an_int_and_a_tree_already_unstacked():
+    """unstack(params, 0) of one network already unstacked gave each W's first row, silently; unstack(params_K,
+    True) gave member 1 with an extra axis; an index out of range named no argument."""
+    from nnjax.model import init_params
+    from nnjax.train import stack
+
+    params = init_params(jax.random.key(0), (8,), "he")
+    params_K = stack([params, params])
+    assert unstack(params_K, 1)[0]["W"].shape == unstack(params_K, -2)[0]["W"].shape == (8, 784)
+    assert unstack(params_K, np.int64(1))[1]["b"].shape == (10,)
+    with pytest.raises(ValueError, match=r"^unstack: not a stacked pytree: its leaves' leading axes differ \(8, 10\)"):
+        unstack(params, 0)
+    with pytest.raises(IndexError, match=r"^unstack: k=2: out of range for an ensemble of 2 \(0 … 1\)$"):
+        unstack(params_K, 2)
+    with pytest.raises(IndexError, match=r"^unstack: k=-3: out of range"):
+        unstack(params_K, -3)
+    for bad in (True, 1.0, "1"):
+        with pytest.raises(TypeError, match=rf"^unstack: k={bad!r}: expected a member index \(an int\)$"):
+            unstack(params_K, bad)

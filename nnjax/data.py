@@ -136,6 +136,16 @@ def check_images(x: Any, name: str, rows: bool = True) -> None:
         )
 
 
+def check_splits(splits: Any, where: str) -> None:
+    """DataError naming ``where``'s ``splits`` argument unless it is None or a ``Splits`` (a tuple of arrays
+    or a dict failed later with an AttributeError)."""
+    if splits is not None and not isinstance(splits, Splits):
+        raise DataError(
+            f"{where}: splits: {type(splits).__name__}; expected a nnjax.data.Splits (load_splits gives one, "
+            "or Splits(x_train, y_train, x_eval, y_eval, x_test, y_test, 'test') of uint8 images) or None"
+        )
+
+
 def prepare_images(x_uint8: np.ndarray | jax.Array, standardize: bool) -> np.ndarray | jax.Array:
     """uint8 pixels → float32 in [0, 1], or standardised with the MNIST mean/std (jnp or np); DataError for
     pixels of any other dtype (``check_images``: a float image in [0, 1] would come out near-black)."""

@@ -40,7 +40,7 @@ from nnjax.config import (
     typed,
     validate,
 )
-from nnjax.data import Splits, load_splits, pixels_formula
+from nnjax.data import Splits, check_splits, load_splits, pixels_formula
 from nnjax.errors import CheckpointError, ConfigError, DivergedError
 from nnjax.memory import check_memory
 from nnjax.model import Params, count_params
@@ -402,6 +402,7 @@ def train_and_evaluate(
     finished run returns its saved result and writes nothing. Raises DivergedError (keeping the
     checkpoints written so far) when an epoch diverges (see ``divergence_cause``).
     """
+    check_splits(splits, "train_and_evaluate")
     cfg = check_config(cfg, new=not resume, splits=splits)
     # With several processes (multi-host), process p > 0 writes its identical copy beside process 0's.
     run_dir = process_run_dir(Path(out_dir) if out_dir is not None else default_run_dir(cfg))
@@ -713,6 +714,7 @@ def eval_run(
     ``run_dir`` (or ``sweep_dir`` and ``member``), ``epoch`` of the parameters, ``test_accuracy`` (a fraction)
     and ``test_loss`` on the official test split (of ``splits``, if given).
     ``data_dir`` / ``tfds_dir``: where the data set is on this machine, if not in the run's folders."""
+    check_splits(splits, "eval_run")
     cfg, params_K, epoch = load_network(run_dir, member)
     if splits is None:
         splits = load_splits(cfg.dataset, data_dir or cfg.data_dir, tfds_dir or cfg.tfds_dir, validation=False)

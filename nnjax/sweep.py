@@ -798,7 +798,10 @@ def run_sweep(
     ConfigError/CheckpointError, and a data set that cannot be loaded DataError, before anything is
     compiled or written.
     """
+    from nnjax.data import check_splits
+
     t_start = time.perf_counter()
+    check_splits(splits, "run_sweep")
     base = typed(base, source="base")  # built in Python: the types a config file's fields are checked for
     grid = normalize_grid(grid)
     configs = expand(base, grid, new=not resume)

@@ -801,11 +801,12 @@ def render_run(
     other figures are still written.
     """
     from nnjax.checkpoint import check_writable_folder
-    from nnjax.data import load_splits
+    from nnjax.data import check_splits, load_splits
     from nnjax.model import layer_sizes
     from nnjax.run import load_network
     from nnjax.train import unstack
 
+    check_splits(splits, "render_run")
     if max_neurons <= 0:
         raise ConfigError(f"--max-neurons {max_neurons}: must be positive")
     run_dir = Path(run_dir)

@@ -641,3 +641,27 @@ def test_prepare_images_refuses_float_images_already_in_0_1_also_under_jit():
         jax.jit(data.prepare_images, static_argnums=1)(jnp.asarray(x / 255, jnp.float32), True)
     with pytest.raises(DataError, match=r"^prepare_images: x_uint8: list of shape \(2, 784\); expected uint8"):
         data.prepare_images(x.tolist(), False)
+
+
+def test_functions_that_take_splits_refuse_arrays_not_made_into_splits(tmp_path):
+    """A notebook's (x, y) given as ``splits`` failed with "'tuple' object has no attribute 'x_train'" from
+    deep in the memory estimate (or 'rows', 'x_test' in eval_run and render_run)."""
+    from nnjax.config import Config
+    from nnjax.run import eval_run, train_and_evaluate
+    from nnjax.sweep import run_sweep
+    from nnjax.viz import render_run
+
+    x, y = np.zeros((4, 784), np.uint8), np.zeros(4, np.int32)
+    cfg = Config(hidden=(8,), epochs=1, batch_size=2)
+    calls = {
+        "train_and_evaluate": lambda s: train_and_evaluate(cfg, tmp_path / "run", splits=s, progress=False),
+        "run_sweep": lambda s: run_sweep(cfg, {"seed": [0, 1]}, tmp_path / "sweep", splits=s, progress=False),
+        "eval_run": lambda s: eval_run(tmp_path / "run", splits=s),
+        "render_run": lambda s: render_run(tmp_path / "run", splits=s),
+    }
+    for name, call in calls.items():
+        for bad in ((x, y), {"x_train": x, "y_train": y}):
+            kind = type(bad).__name__
+            with pytest.raises(DataError, match=rf"^{name}: splits: {kind}; expected a nnjax.data.Splits \("):
+                call(bad)
+    assert list(tmp_path.iterdir()) == []

@@ -807,8 +807,14 @@ def render_run(
     from nnjax.train import unstack
 
     check_splits(splits, "render_run")
+    if isinstance(max_neurons, (bool, np.bool_)) or not isinstance(max_neurons, (int, np.integer)):
+        raise ConfigError(f"max_neurons={max_neurons!r}: expected a positive int")
     if max_neurons <= 0:
         raise ConfigError(f"--max-neurons {max_neurons}: must be positive")
+    if digits is not None and not isinstance(digits, (str, Sequence, np.ndarray)):
+        raise ConfigError(
+            f"digits={digits!r}: expected test-image indices as a list (e.g. [{digits!r}]) or text '3,17'"
+        )
     run_dir = Path(run_dir)
     cfg, params_K, epoch = load_network(run_dir, member)
     if member is None:

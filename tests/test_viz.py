@@ -1149,3 +1149,15 @@ def test_cli_viz_reads_the_test_split_where_data_dir_and_tfds_dir_say(linear_run
     rc, _, err = cli("viz", run, "--digits", "0")  # the run's own folders: the check can tell them apart
     assert rc == 0 and f"data folder {gone} not found" in err
     assert " of 30 test images right" in confusion_title()
+
+
+def test_render_run_refuses_a_max_neurons_or_digits_of_the_wrong_type_before_reading_the_run(tmp_path):
+    """max_neurons=2.5 failed in plot_weights with "slice indices must be integers", digits=3 with "'int'
+    object is not iterable", each a traceback that named neither argument."""
+    with pytest.raises(ConfigError, match=r"^max_neurons=2.5: expected a positive int$"):
+        viz.render_run(tmp_path / "run", max_neurons=2.5)
+    with pytest.raises(ConfigError, match=r"^max_neurons=True: expected a positive int$"):
+        viz.render_run(tmp_path / "run", max_neurons=True)
+    with pytest.raises(ConfigError, match=r"^digits=3: expected test-image indices as a list \(e.g. \[3\]\) or text"):
+        viz.render_run(tmp_path / "run", digits=3)
+    assert list(tmp_path.iterdir()) == []

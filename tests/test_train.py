@@ -550,3 +550,13 @@ def test_unstack_refuses_a_k_out_of_range_or_not_an_int_and_a_tree_already_unsta
     for bad in (True, 1.0, "1"):
         with pytest.raises(TypeError, match=rf"^unstack: k={bad!r}: expected a member index \(an int\)$"):
             unstack(params_K, bad)
+
+
+def test_read_metrics_of_a_run_folder_names_the_metrics_file_in_it(tmp_path):
+    """read_metrics(RUN_DIR) was an IsADirectoryError traceback."""
+    from nnjax.errors import CheckpointError
+
+    assert read_metrics(tmp_path / "metrics.jsonl") == []  # a run not started yet: no lines (polled)
+    assert read_metrics(str(tmp_path / "nope" / "metrics.jsonl")) == []  # nor its folder made yet
+    with pytest.raises(CheckpointError, match=rf"^{tmp_path}: is a folder; give the metrics file in it \("):
+        read_metrics(tmp_path)

@@ -242,11 +242,13 @@ def load_digit(path: str | Path) -> np.ndarray:
     return to_mnist(ink_map(read_grey(path), str(path)), str(path)).reshape(FIELD * FIELD)
 
 
-def check_network_input(params: Any, cfg: Any, x_Nx784: Any, where: str, x_name: str = "x_Nx784") -> None:
-    """Raise, naming the argument of ``where`` (a function's name), unless ``params`` is one network (the
-    list of ``{"W", "b"}`` dicts ``train.unstack`` gives; ValueError), ``cfg`` a Config (TypeError) and
-    ``x_Nx784`` (the argument ``x_name``) uint8 images of shape (N, 784) (DataError, ``data.check_images``)."""
-    from nnjax.config import Config
+def check_network_input(params: Any, cfg: Any, x_Nx784: Any, where: str, x_name: str = "x_Nx784") -> Config:
+    """``cfg`` typed as a config file's fields are (``config.typed``: ``standardize="false"``, a truthy str,
+    would have standardised the pixels); raises, naming the argument of ``where`` (a function's name), unless
+    ``params`` is one network (the list of ``{"W", "b"}`` dicts ``train.unstack`` gives; ValueError), ``cfg``
+    a Config with fields of the right types (ConfigError) and ``x_Nx784`` (the argument ``x_name``) uint8
+    images of shape (N, 784) (DataError, ``data.check_images``)."""
+    from nnjax.config import typed
     from nnjax.data import check_images
 
     layers = params if isinstance(params, (list, tuple)) else []
@@ -262,9 +264,9 @@ def check_network_input(params: Any, cfg: Any, x_Nx784: Any, where: str, x_name:
                 f"{where}: params[{i}]: W of shape {np.shape(layer['W'])} and b of shape {np.shape(layer['b'])}; "
                 f"expected one network's W_outxin and b_out{stacked}"
             )
-    if not isinstance(cfg, Config):
-        raise TypeError(f"{where}: cfg: {type(cfg).__name__}; expected the network's Config (load_run's first value)")
+    cfg = typed(cfg, source=f"{where}: cfg")
     check_images(x_Nx784, f"{where}: {x_name}")
+    return cfg
 
 
 def predict(params: list, cfg: Config, x_Nx784: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -272,8 +274,9 @@ def predict(params: list, cfg: Config, x_Nx784: np.ndarray) -> tuple[np.ndarray,
 
     The answer is the most active output (argmax of z), as training's accuracy counts it: with the quadratic
     cost, outputs whose σ(z) is 1 to float64's precision tie as probabilities, but not as z. Stacked
-    parameters, a cfg that is not a Config, or images not uint8 of shape (N, 784) (float images in [0, 1]
-    included) raise an error naming the argument (``check_network_input``).
+    parameters, a cfg that is not a Config (or has a field of the wrong type), or images not uint8 of
+    shape (N, 784) (float images in [0, 1] included) raise an error naming the argument
+    (``check_network_input``).
     """
     import jax
 
@@ -282,7 +285,7 @@ def predict(params: list, cfg: Config, x_Nx784: np.ndarray) -> tuple[np.ndarray,
     from nnjax.data import prepare_images
     from nnjax.model import forward_jit
 
-    check_network_input(params, cfg, x_Nx784, "predict")
+    cfg = check_network_input(params, cfg, x_Nx784, "predict")
     z_Nx10 = forward_jit(params, prepare_images(np.asarray(x_Nx784), cfg.standardize), get_activation(cfg.activation))
     z_Nx10 = np.asarray(jax.device_get(z_Nx10))
     return np.argmax(z_Nx10, axis=-1), probabilities(z_Nx10, cfg.cost)  # float64: a doubt is not rounded to 1

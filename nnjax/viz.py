@@ -121,7 +121,7 @@ def layer_activations(params: list, cfg: Config, x_Dx784: np.ndarray) -> list[np
     from nnjax.images import check_network_input
     from nnjax.model import activations_one
 
-    check_network_input(params, cfg, x_Dx784, "layer_activations", "x_Dx784")
+    cfg = check_network_input(params, cfg, x_Dx784, "layer_activations", "x_Dx784")
     σ = get_activation(cfg.activation)
     acts = jax.vmap(activations_one, in_axes=(None, 0, None))(params, prepare_images(x_Dx784, cfg.standardize), σ)
     return [np.asarray(a) for a in jax.device_get(acts)]

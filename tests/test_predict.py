@@ -24,6 +24,7 @@ from nnjax import images
 from nnjax.cli import main as cli_main
 from nnjax.config import Config
 from nnjax.data import Splits
+from nnjax.errors import ConfigError
 from nnjax.model import init_params
 from nnjax.run import train_and_evaluate
 
@@ -750,8 +751,26 @@ def test_batch_functions_refuse_float_images_stacked_params_and_a_wrong_cfg_nami
         call(stack([params]), cfg, x)
     with pytest.raises(ValueError, match=rf"^{function}: params: dict; expected one network"):
         call(params[0], cfg, x)
-    with pytest.raises(TypeError, match=rf"^{function}: cfg: str; expected the network's Config"):
+    with pytest.raises(ConfigError, match=rf"^{function}: cfg: expected a Config \(e.g. nnjax.configs.video"):
         call(params, "runs/video", x)
+
+
+@pytest.mark.parametrize("function", ["predict", "layer_activations"])
+def test_batch_functions_read_a_config_built_by_hand_as_a_config_file_is_read(function):
+    """Config(standardize="false") is a truthy str: predict and layer_activations standardised the pixels of a
+    network trained without, silently; a run's config.json or --standardize false reads it as False."""
+    from nnjax import viz
+    from nnjax.model import init_params
+
+    call = {"predict": images.predict, "layer_activations": viz.layer_activations}[function]
+    params = init_params(jax.random.key(0), (8,), "he")
+    x = np.arange(2 * 784).reshape(2, 784).astype(np.uint8)
+    want = call(params, Config(hidden=(8,), standardize=False), x)
+    got = call(params, Config(hidden=(8,), standardize="false"), x)
+    for a, b in zip(jax.tree_util.tree_leaves(got), jax.tree_util.tree_leaves(want), strict=True):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ConfigError, match=rf"^{function}: cfg: field 'standardize' has the wrong type: 1 "):
+        call(params, Config(hidden=(8,), standardize=1), x)
 
 
 @pytest.mark.parametrize("one", ["digit.png", Path("digit.png")])

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nnjax.config import N_VALIDATION
-from nnjax.errors import CheckpointError, DataError
+from nnjax.errors import CheckpointError, ConfigError, DataError
 
 if TYPE_CHECKING:
     import jax
@@ -545,7 +545,13 @@ def load_splits(
     ``rows``: a function n → (lo, hi); each split of n images is then loaded as its rows [lo, hi)
     only (one process's block, see ``parallel.local_rows``), read from the cache without reading the
     other rows (module docstring), and the Splits record each block's start and each split's size.
+    A ``dataset`` that is not a name or a ``validation`` that is not a bool (``"no"``, a truthy str, would
+    hold out the validation split) is a ConfigError naming it.
     """
+    if not isinstance(dataset, str):
+        raise ConfigError(f"load_splits: dataset={dataset!r}: expected a data set's name, e.g. 'mnist' (cfg.dataset)")
+    if not isinstance(validation, (bool, np.bool_)):
+        raise ConfigError(f"load_splits: validation={validation!r}: expected True or False (cfg.validation)")
     if rows is not None:
         return _load_blocks(dataset, data_dir, tfds_dir, validation, rows)
     a = load_arrays(dataset, data_dir, tfds_dir)

@@ -665,3 +665,15 @@ def test_functions_that_take_splits_refuse_arrays_not_made_into_splits(tmp_path)
             with pytest.raises(DataError, match=rf"^{name}: splits: {kind}; expected a nnjax.data.Splits \("):
                 call(bad)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_load_splits_refuses_a_validation_that_is_not_a_bool_and_a_dataset_that_is_not_a_name():
+    """validation="no" (a truthy str) held out the validation split, silently; load_splits(cfg) failed with
+    "'Config' object has no attribute 'startswith'"."""
+    from nnjax.config import Config
+    from nnjax.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"^load_splits: validation='no': expected True or False \(cfg.validation\)$"):
+        data.load_splits("mnist", validation="no")
+    with pytest.raises(ConfigError, match=r"^load_splits: dataset=Config\(.*\): expected a data set's name"):
+        data.load_splits(Config())

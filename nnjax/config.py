@@ -219,6 +219,12 @@ def local_folder(field: str, text: str) -> str:
             f"config field {field!r} = {text!r}: a URL; nnjax reads and writes local folders only "
             "(copy the data to a local folder)"
         )
+    return absolute_folder(text)
+
+
+def absolute_folder(text: str | os.PathLike) -> str:
+    """``text`` as an absolute path, ``~`` expanded and ``..`` taken out (``../x`` from /a/b is /a/x): how
+    every folder nnjax is given is named in its files and messages."""
     return os.path.abspath(os.path.expanduser(text))
 
 

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nnjax.config import N_VALIDATION
+from nnjax.config import N_VALIDATION, absolute_folder
 from nnjax.errors import CheckpointError, ConfigError, DataError
 
 if TYPE_CHECKING:
@@ -164,7 +164,7 @@ def tfds_root(tfds_dir: str | None = None) -> Path:
     if not tfds_dir and "://" in (env := os.environ.get("TFDS_DATA_DIR", "")):
         raise DataError(f"TFDS_DATA_DIR={env!r}: a URL; nnjax reads and writes local folders only")
     root = tfds_dir or os.environ.get("TFDS_DATA_DIR") or Path.home() / "tensorflow_datasets"
-    return Path(root).expanduser().absolute()
+    return Path(absolute_folder(root))
 
 
 def manual_dir(data_dir: str | None = None) -> Path | None:
@@ -172,7 +172,7 @@ def manual_dir(data_dir: str | None = None) -> Path | None:
     d = data_dir or os.environ.get("NNJAX_DATA_DIR")
     if not data_dir and d and "://" in d:
         raise DataError(f"NNJAX_DATA_DIR={d!r}: a URL; nnjax reads and writes local folders only")
-    return Path(d).expanduser().absolute() if d else None
+    return Path(absolute_folder(d)) if d else None
 
 
 def check_idx_file(path: Path, magic: int, count: int | None = None) -> None:

@@ -592,11 +592,16 @@ def test_a_url_for_a_data_folder_is_refused_not_made_a_local_folder(monkeypatch)
 def test_data_folders_given_relative_are_named_absolute(monkeypatch, tmp_path):
     """`nnjax eval --data-dir ../x` printed the build line with ../x where `nnjax train` printed the absolute
     folder (its config holds it so): both now name the folder the same way, wherever it was given."""
+    from nnjax.config import local_folder
+
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert data.manual_dir("raw") == tmp_path / "raw"
     assert data.manual_dir("~/raw") == tmp_path / "home" / "raw"
     assert data.tfds_root("built") == tmp_path / "built"
+    # ../x as the config (config.local_folder) holds it: /parent/x, not /here/../x
+    assert data.manual_dir("../raw") == tmp_path.parent / "raw"
+    assert str(data.tfds_root("../built")) == local_folder("tfds_dir", "../built") == str(tmp_path.parent / "built")
     monkeypatch.setenv("NNJAX_DATA_DIR", "env_raw")
     monkeypatch.setenv("TFDS_DATA_DIR", "env_built")
     assert data.manual_dir() == tmp_path / "env_raw" and data.tfds_root() == tmp_path / "env_built"

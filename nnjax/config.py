@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import operator
 import os
 import struct
 import types
@@ -262,6 +263,18 @@ def is_number(v: Any) -> bool:
 def is_integer(v: Any) -> bool:
     """An int as JSON gives it: not a bool (``true`` is an int to Python, and equal to 1)."""
     return isinstance(v, int) and not isinstance(v, bool)
+
+
+def is_index(v: Any) -> bool:
+    """An integer given in Python: an int, a NumPy integer or a 0-d JAX integer array (what ``np.argmax``,
+    ``jnp.argmax`` or a CSV read by pandas give), not a bool (True is 1 to Python) nor a float."""
+    if isinstance(v, bool):
+        return False
+    try:
+        operator.index(v)  # a NumPy bool, a float or an array of several values raise
+    except TypeError:
+        return False
+    return True
 
 
 def is_integer_list(v: Any) -> bool:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 import statistics
 import sys
 import time
@@ -38,6 +39,7 @@ from nnjax.config import (
     Config,
     auto_unroll_as_0,
     from_dict,
+    is_index,
     is_integer,
     is_integer_list,
     is_number,
@@ -473,9 +475,9 @@ def load_member(sweep_dir: str | Path, member: int) -> tuple[Config, Params, int
     from nnjax import checkpoint
     from nnjax.train import init_state, unstack
 
-    if isinstance(member, (bool, np.bool_)) or not isinstance(member, (int, np.integer)):
+    if not is_index(member):
         raise ConfigError(f"member={member!r}: expected a member number, an int as in members.csv's member column")
-    member = int(member)
+    member = operator.index(member)
     sweep_dir = Path(sweep_dir)
     if not (sweep_dir / "sweep.json").is_file():
         if not sweep_dir.exists():

@@ -19,6 +19,7 @@ paths. The shuffle itself is ``shuffle.permutation``.
 from __future__ import annotations
 
 import functools
+import operator
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
@@ -30,7 +31,7 @@ import optax
 
 from nnjax import parallel
 from nnjax.activations import get_activation
-from nnjax.config import AUTO_SCAN_UNROLL, PROGRAM_FIELDS, Config
+from nnjax.config import AUTO_SCAN_UNROLL, PROGRAM_FIELDS, Config, is_index
 from nnjax.costs import get_cost
 from nnjax.data import Splits, prepare_images
 from nnjax.errors import ConfigError
@@ -207,8 +208,9 @@ def unstack(tree: Any, k: int) -> Any:
     TypeError for a ``k`` that is not an int (True would take member 1 and add an axis); IndexError naming
     K for one out of range; ValueError for a tree whose leaves' leading axes differ (one already unstacked,
     whose ``x[k]`` would be each W's row k)."""
-    if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)):
+    if not is_index(k):
         raise TypeError(f"unstack: k={k!r}: expected a member index (an int)")
+    k = operator.index(k)
     leaves = jax.tree_util.tree_leaves(tree)
     sizes = sorted({np.shape(x)[0] if np.ndim(x) else None for x in leaves}, key=lambda n: -1 if n is None else n)
     if len(sizes) > 1 or None in sizes:

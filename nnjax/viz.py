@@ -801,14 +801,16 @@ def render_run(
     other figures are still written.
     """
     from nnjax.checkpoint import check_writable_folder
+    from nnjax.config import is_index
     from nnjax.data import check_splits, load_splits
     from nnjax.model import layer_sizes
     from nnjax.run import load_network
     from nnjax.train import unstack
 
     check_splits(splits, "render_run")
-    if isinstance(max_neurons, (bool, np.bool_)) or not isinstance(max_neurons, (int, np.integer)):
+    if not is_index(max_neurons):
         raise ConfigError(f"max_neurons={max_neurons!r}: expected a positive int")
+    max_neurons = int(max_neurons)
     if max_neurons <= 0:
         raise ConfigError(f"--max-neurons {max_neurons}: must be positive")
     if digits is not None and not isinstance(digits, (str, Sequence, np.ndarray)):

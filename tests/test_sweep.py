@@ -1644,7 +1644,8 @@ def test_a_member_that_is_not_an_int_is_refused_before_anything_is_written(tmp_p
     s = tmp_path / "s"
     run_tiny(TINY, {"seed": [0, 1]}, s)
     assert sweep.load_member(s, np.int64(1))[0].seed == 1  # NumPy's integers are member numbers too
-    for bad in (True, 1.0, "1", None):
+    assert sweep.load_member(s, jax.numpy.argmax(jax.numpy.array([0.1, 0.9])))[0].seed == 1  # and JAX's
+    for bad in (True, np.True_, 1.0, "1", None):
         with pytest.raises(ConfigError, match=rf"^member={bad!r}: expected a member number, an int as in members.csv"):
             sweep.load_member(s, bad)
         if bad is None:  # the others' default: a run folder, not a member

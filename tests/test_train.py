@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import jax
 import numpy as np
@@ -541,14 +542,16 @@ def test_unstack_refuses_a_k_out_of_range_or_not_an_int_and_a_tree_already_unsta
     params_K = stack([params, params])
     assert unstack(params_K, 1)[0]["W"].shape == unstack(params_K, -2)[0]["W"].shape == (8, 784)
     assert unstack(params_K, np.int64(1))[1]["b"].shape == (10,)
+    best = jax.numpy.argmax(jax.numpy.array([0.1, 0.9]))  # the best member, as a notebook finds it: a 0-d JAX array
+    np.testing.assert_array_equal(unstack(params_K, best)[0]["W"], params_K[0]["W"][1])
     with pytest.raises(ValueError, match=r"^unstack: not a stacked pytree: its leaves' leading axes differ \(8, 10\)"):
         unstack(params, 0)
     with pytest.raises(IndexError, match=r"^unstack: k=2: out of range for an ensemble of 2 \(0 … 1\)$"):
         unstack(params_K, 2)
     with pytest.raises(IndexError, match=r"^unstack: k=-3: out of range"):
         unstack(params_K, -3)
-    for bad in (True, 1.0, "1"):
-        with pytest.raises(TypeError, match=rf"^unstack: k={bad!r}: expected a member index \(an int\)$"):
+    for bad in (True, np.True_, 1.0, "1", np.array([1])):
+        with pytest.raises(TypeError, match=re.escape(f"unstack: k={bad!r}: expected a member index (an int)")):
             unstack(params_K, bad)
 
 

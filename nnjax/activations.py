@@ -7,6 +7,10 @@ Added in this file, it is every process's, the ``nnjax`` command's included (``t
 checks the three entries against each other and DEFAULT_INIT's rule). Added from Python before a run or
 sweep starts, it is that process's only, with no edit of the package::
 
+    import jax
+    import jax.numpy as jnp
+    from nnjax.activations import ACTIVATIONS, DEFAULT_INIT, FORMULAS
+
     ACTIVATIONS["mish"] = lambda z: z * jnp.tanh(jax.nn.softplus(z))
     FORMULAS["mish"] = "z * np.tanh(np.logaddexp(z, 0))"
     DEFAULT_INIT["mish"] = "he"

@@ -723,7 +723,8 @@ def eval_run(
     if splits is None:
         splits = load_splits(cfg.dataset, data_dir or cfg.data_dir, tfds_dir or cfg.tfds_dir, validation=False)
     loss_K, acc_K = evaluate_split(cfg, params_K, splits, "test")
-    where = {"run_dir": str(run_dir)} if member is None else {"sweep_dir": str(run_dir), "member": member}
+    # member as a plain int (a NumPy or JAX integer is accepted as one): the result stays JSON-ready
+    where = {"run_dir": str(run_dir)} if member is None else {"sweep_dir": str(run_dir), "member": int(member)}
     return {**where, "epoch": epoch, "test_accuracy": float(acc_K[0]), "test_loss": float(loss_K[0])}
 
 

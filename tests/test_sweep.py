@@ -1645,6 +1645,8 @@ def test_a_member_that_is_not_an_int_is_refused_before_anything_is_written(tmp_p
     run_tiny(TINY, {"seed": [0, 1]}, s)
     assert sweep.load_member(s, np.int64(1))[0].seed == 1  # NumPy's integers are member numbers too
     assert sweep.load_member(s, jax.numpy.argmax(jax.numpy.array([0.1, 0.9])))[0].seed == 1  # and JAX's
+    result = eval_run(s, splits=SPLITS, member=np.int64(1))
+    assert type(result["member"]) is int and json.loads(json.dumps(result))["member"] == 1  # JSON-ready
     for bad in (True, np.True_, 1.0, "1", None):
         with pytest.raises(ConfigError, match=rf"^member={bad!r}: expected a member number, an int as in members.csv"):
             sweep.load_member(s, bad)

@@ -433,7 +433,10 @@ def build_parser() -> argparse.ArgumentParser:
         "default: one per class)",
     )
     p.add_argument(
-        "--max-neurons", type=int, default=64, help="first-layer neurons to draw at most (default: %(default)s)"
+        "--max-neurons",
+        type=int_at_least(1),
+        default=64,
+        help="first-layer neurons to draw at most (default: %(default)s)",
     )
     p.add_argument(
         "--member", type=int, metavar="N", help="in a sweep folder: every figure of member N's network (members.csv)"

@@ -812,8 +812,8 @@ def render_run(
         raise ConfigError(f"max_neurons={max_neurons!r}: expected a positive int")
     max_neurons = int(max_neurons)
     if max_neurons <= 0:
-        raise ConfigError(f"--max-neurons {max_neurons}: must be positive")
-    if digits is not None and not isinstance(digits, (str, Sequence, np.ndarray)):
+        raise ConfigError(f"max_neurons={max_neurons}: expected a positive int")
+    if digits is not None and not isinstance(digits, str) and np.ndim(digits) == 0:  # one number, not a list
         raise ConfigError(
             f"digits={digits!r}: expected test-image indices as a list (e.g. [{digits!r}]) or text '3,17'"
         )

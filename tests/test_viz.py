@@ -589,7 +589,6 @@ def test_confusion_mistakes_and_default_digits():
     [
         (["--digits", "3,x"], "--digits: 'x' is not a test-image index"),
         (["--digits", "256"], "--digits: index 256 is outside the test split (0 … 255)"),
-        (["--max-neurons", "0"], "--max-neurons 0: must be positive"),
         (["--member", "0"], "is not a sweep folder (no sweep.json)"),
     ],
 )
@@ -598,6 +597,18 @@ def test_bad_options_are_one_line(video_run, mock_data, tmp_path, capsys, extra,
         assert cli_main(["viz", str(video_run), "--out", str(tmp_path), *extra]) == 1
     err = capsys.readouterr().err
     assert err.startswith("nnjax: error: ") and needle in err and len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "value, why", [("0", "must be at least 1"), ("-3", "must be at least 1"), ("x", "expected an integer")]
+)
+def test_a_bad_max_neurons_is_a_usage_error_naming_the_flag(video_run, tmp_path, capsys, value, why):
+    """render_run names its argument (max_neurons=0); the command names its flag, before the run is read."""
+    with pytest.raises(SystemExit) as e:
+        cli_main(["viz", str(video_run), "--out", str(tmp_path), "--max-neurons", value])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert err == f"nnjax viz: error: argument --max-neurons: {value!r}: {why} (see nnjax viz --help)\n"
 
 
 @pytest.mark.parametrize("below", ["", "figs"])
@@ -1156,8 +1167,24 @@ def test_render_run_refuses_a_max_neurons_or_digits_of_the_wrong_type_before_rea
     object is not iterable", each a traceback that named neither argument."""
     with pytest.raises(ConfigError, match=r"^max_neurons=2.5: expected a positive int$"):
         viz.render_run(tmp_path / "run", max_neurons=2.5)
+    with pytest.raises(ConfigError, match=r"^max_neurons=0: expected a positive int$"):
+        viz.render_run(tmp_path / "run", max_neurons=0)
     with pytest.raises(ConfigError, match=r"^max_neurons=True: expected a positive int$"):
         viz.render_run(tmp_path / "run", max_neurons=True)
     with pytest.raises(ConfigError, match=r"^digits=3: expected test-image indices as a list \(e.g. \[3\]\) or text"):
         viz.render_run(tmp_path / "run", digits=3)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_render_run_takes_digits_as_any_collection_of_indices(video_run, splits_256, tmp_path, monkeypatch):
+    """A notebook's digits come as a JAX or NumPy array (argsort of its losses), a tuple or a range: each is
+    the list it holds (a check for one number refused a JAX array as not a list)."""
+    import jax.numpy as jnp
+
+    figures = capture_figures(monkeypatch)
+    y = splits_256.y_test
+    for digits in (jnp.array([3, 5]), np.array([3, 5]), (3, 5), range(3, 6, 2)):
+        viz.render_run(video_run, tmp_path, digits=digits, splits=splits_256)
+        shown = dict(zip(FIGURES, figures))
+        assert {f"test #3\nlabel {y[3]}", f"test #5\nlabel {y[5]}"} <= set(texts(shown["activations.png"]))
+        figures.clear()

@@ -78,8 +78,7 @@ class Splits:
         for split in ("train", "eval", "test"):
             x, y = getattr(self, f"x_{split}"), getattr(self, f"y_{split}")
             check_images(x, f"Splits.x_{split}")
-            y_dtype = getattr(y, "dtype", None)  # an array's, or None
-            y_kind = type(y).__name__ if y_dtype is None else str(y_dtype)
+            y_dtype, y_kind = _dtype_and_kind(y)
             if y_dtype is None or not np.issubdtype(y_dtype, np.integer):
                 raise DataError(f"Splits.y_{split}: {y_kind} labels; expected integers 0–9")
             if np.shape(y) != (len(x),):
@@ -115,12 +114,17 @@ class Splits:
         return x, y, self.starts[i], len(x) if self.sizes is None else self.sizes[i]
 
 
+def _dtype_and_kind(x: Any) -> tuple[Any, str]:
+    """An array's dtype (None for anything else) and how an error names what it is: the dtype, or the type."""
+    dtype = getattr(x, "dtype", None)
+    return dtype, type(x).__name__ if dtype is None else str(dtype)
+
+
 def check_images(x: Any, name: str, rows: bool = True) -> None:
     """DataError naming ``name`` unless ``x`` is an array of uint8 pixels 0–255 (of shape (N, 784) with
     ``rows``), as ``load_splits`` gives them: float images already in [0, 1] would be scaled by 1/255 again
     and read as near-black pixels. Looks at the dtype and shape only (also of a traced array)."""
-    dtype = getattr(x, "dtype", None)  # an array's, or None
-    kind = type(x).__name__ if dtype is None else str(dtype)
+    dtype, kind = _dtype_and_kind(x)
     if dtype != np.uint8 or (rows and (np.ndim(x) != 2 or np.shape(x)[1] != 784)):
         shape = " of shape (N, 784)" if rows else ""
         fix = ""

@@ -206,12 +206,20 @@ def unstack(tree: Any, k: int) -> Any:
     """Member ``k`` of a stacked pytree (every leaf with the same leading axis K, e.g. load_run's params_K).
 
     TypeError for a ``k`` that is not an int (True would take member 1 and add an axis); IndexError naming
-    K for one out of range; ValueError for a tree whose leaves' leading axes differ (one already unstacked,
-    whose ``x[k]`` would be each W's row k)."""
+    K for one out of range; ValueError for a tree already unstacked, whose ``x[k]`` would be each W's row k:
+    one whose leaves' leading axes differ, or with a layer's ``W`` of fewer than 3 axes (``hidden=(10, 10)``
+    gives every leaf of one network the leading size 10)."""
     if not is_index(k):
         raise TypeError(f"unstack: k={k!r}: expected a member index (an int)")
     k = operator.index(k)
-    leaves = jax.tree_util.tree_leaves(tree)
+    paths_leaves = jax.tree_util.tree_flatten_with_path(tree)[0]
+    for path, x in paths_leaves:
+        if path and getattr(path[-1], "key", None) == "W" and np.ndim(x) < 3:
+            raise ValueError(
+                f"unstack: not a stacked pytree: {jax.tree_util.keystr(path)} has shape {np.shape(x)}, one "
+                "layer's W_outxin; one network already unstacked?"
+            )
+    leaves = [x for _, x in paths_leaves]
     sizes = sorted({np.shape(x)[0] if np.ndim(x) else None for x in leaves}, key=lambda n: -1 if n is None else n)
     if len(sizes) > 1 or None in sizes:
         raise ValueError(

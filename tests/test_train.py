@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
@@ -544,8 +545,17 @@ def test_unstack_refuses_a_k_out_of_range_or_not_an_int_and_a_tree_already_unsta
     assert unstack(params_K, np.int64(1))[1]["b"].shape == (10,)
     best = jax.numpy.argmax(jax.numpy.array([0.1, 0.9]))  # the best member, as a notebook finds it: a 0-d JAX array
     np.testing.assert_array_equal(unstack(params_K, best)[0]["W"], params_K[0]["W"][1])
-    with pytest.raises(ValueError, match=r"^unstack: not a stacked pytree: its leaves' leading axes differ \(8, 10\)"):
+    with pytest.raises(ValueError, match=r"^unstack: not a stacked pytree: \[0\]\['W'\] has shape \(8, 784\)"):
         unstack(params, 0)
+    with pytest.raises(ValueError, match=r"^unstack: not a stacked pytree: its leaves' leading axes differ \(8, 10\)"):
+        unstack({"a": np.zeros(8), "b": np.zeros((10, 2))}, 0)
+    square = init_params(jax.random.key(0), (10, 10), "he")  # every leaf's leading size is 10, as K would be
+    with pytest.raises(ValueError, match=r"^unstack: not a stacked pytree: \[0\]\['W'\] has shape \(10, 784\)"):
+        unstack(square, 0)
+    assert unstack(stack([square, square]), 1)[2]["W"].shape == (10, 10)
+    cfg = dataclasses.replace(TINY, hidden=(10, 10))
+    state_K = init_state([cfg, dataclasses.replace(cfg, seed=1)], 64)  # an optimiser state's W moments too
+    assert jax.tree_util.tree_structure(unstack(state_K, 0)) == jax.tree_util.tree_structure(state_K)
     with pytest.raises(IndexError, match=r"^unstack: k=2: out of range for an ensemble of 2 \(0 … 1\)$"):
         unstack(params_K, 2)
     with pytest.raises(IndexError, match=r"^unstack: k=-3: out of range"):

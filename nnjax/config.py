@@ -268,7 +268,7 @@ def is_integer(v: Any) -> bool:
 def is_index(v: Any) -> bool:
     """An integer given in Python: an int, a NumPy integer or a 0-d JAX integer array (what ``np.argmax``,
     ``jnp.argmax`` or a CSV read by pandas give), not a bool (True is 1 to Python) nor a float."""
-    if isinstance(v, bool):
+    if isinstance(v, bool) or getattr(getattr(v, "dtype", None), "kind", "") == "b":  # NumPy < 2.1: np.True_ is 1
         return False
     try:
         operator.index(v)  # a NumPy bool, a float or an array of several values raise

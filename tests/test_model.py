@@ -233,7 +233,10 @@ def test_quadratic_cost_is_half_squared_distance_to_one_hot():
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh", "softplus"])
 def test_gradient_matches_finite_differences(cost_name, activation):
     """d cost / d every W and b of a tiny 6-4-3-10 network, in float64, against central differences."""
-    with jax.enable_x64(True):
+    enable_x64 = getattr(jax, "enable_x64", None)
+    if enable_x64 is None:  # jax < 0.8
+        from jax.experimental import enable_x64
+    with enable_x64(True):
         sizes = [6, 4, 3, 10]
         keys = jax.random.split(jax.random.key(10), 2 * len(sizes))
         params = [

@@ -26,7 +26,7 @@ NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "colab_tpu.ipynb"
 
 def code_cells() -> list[str]:
     """Source of each code cell, with ``!``/``%`` lines replaced by ``pass`` (same indentation)."""
-    nb = nbformat.read(NOTEBOOK, as_version=4)
+    nb = nbformat.read(str(NOTEBOOK), as_version=4)
     nbformat.validate(nb)
     cells = []
     for cell in nb.cells:
@@ -52,7 +52,7 @@ def test_notebook_parameters_are_at_the_top():
     assert ns["REQUIRE_TPU"] is True
     for name in ("EPOCHS", "SWEEP_EPOCHS", "SEEDS", "SWEEP_ACTIVATIONS", "OUT"):
         assert name in ns, name
-    sources = [c.source for c in nbformat.read(NOTEBOOK, as_version=4).cells]
+    sources = [c.source for c in nbformat.read(str(NOTEBOOK), as_version=4).cells]
     assert any('f"nnjax{EXTRA} @ git+{REPO_URL}@{REF}"' in s for s in sources), "installs from the repository"
 
 
@@ -99,7 +99,7 @@ def test_install_cell_keeps_the_runtimes_jax_and_adds_tensorflow_only_where_miss
     ns: dict = {}
     run_cell(cells[0], ns, 0)
     install = next(i for i, c in enumerate(cells) if "pip_constraints" in c)
-    code_sources = [c.source for c in nbformat.read(NOTEBOOK, as_version=4).cells if c.cell_type == "code"]
+    code_sources = [c.source for c in nbformat.read(str(NOTEBOOK), as_version=4).cells if c.cell_type == "code"]
     assert '"-c", CONSTRAINTS, f"nnjax{EXTRA} @ git+{REPO_URL}@{REF}"]' in code_sources[install]
     run_cell(cells[install], ns, install)  # nnjax is importable here: nothing is installed
     assert ns["EXTRA"] == ""  # this machine has TensorFlow

@@ -84,7 +84,10 @@ def _train(out_dir: str, from_cache: str = "") -> dict:
     new_state, _ = compiled(state, epoch_key(cfg, 0), *data)
     leaves = jax.tree_util.tree_leaves(new_state) + data
     grad_all_reduce = [
-        line for line in hlo.splitlines() if re.search(r"\ball-reduce(?:-start)?\(", line) and "transpose(jvp" in line
+        line
+        for line in hlo.splitlines()
+        # the backward pass (named so by jax >= 0.6), or the first layer's weight gradient by its shape (jax 0.5)
+        if re.search(r"\ball-reduce(?:-start)?\(", line) and ("transpose(jvp" in line or "f32[1,16,784]" in line)
     ]
     loaded = seen.get("splits")
     return {

@@ -784,7 +784,8 @@ def test_weights_title_and_colour_bar_label_fit_for_few_neurons(monkeypatch, tmp
     rng = np.random.default_rng(0)
     W, b = rng.normal(size=(16, 784)).astype(np.float32), np.zeros(16, np.float32)
     viz.plot_weights(W, b, tmp_path / "w.png", max_neurons=n, subject="member 123 (leaky_relu)")
-    assert Image.open(tmp_path / "w.png").size == size  # the same for every member number and activation
+    got = Image.open(tmp_path / "w.png").size  # the same for every member number and activation
+    assert max(abs(got[0] - size[0]), abs(got[1] - size[1])) <= 1, got  # matplotlib 3.9 can round a pixel lower
     fig = figures[0]
     width, height = fig.bbox.width, fig.bbox.height
     shown = [t for t in fig.findobj(matplotlib.text.Text) if t.get_text() and t.get_visible()]

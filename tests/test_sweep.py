@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -984,6 +985,10 @@ def test_a_damaged_group_result_is_finished_again(tmp_path, capsys):
         {**good, "test_accuracy": ["0.5", 0.5]},
         {**good, "test_loss": [[1.0], 0.5]},
         {**good, "members": [1, 0]},  # another group's result (a sweep grouped otherwise)
+        {**good, "eval_split": "validation"},  # the summary's name of the split, not the metrics lines'
+        {**good, "diverged_epoch": [0, None]},  # epochs count from 1: 0 is no epoch
+        without(good, "train_s"),
+        {**good, "compile_s": None},
     ):
         path.write_text(json.dumps(damaged))
         capsys.readouterr()
@@ -1441,7 +1446,9 @@ def test_a_group_saves_its_last_epoch_and_is_timed_once(tmp_path):
     assert [e for e, _ in checkpoint.list_checkpoints(s / "groups" / "g00" / "checkpoints")] == [2, 3]
     assert sweep.load_member(s, 1)[2] == 3
     (group,) = summary["groups"]
-    assert group["train_s"] == round(sum(m["epoch_s"] for m in lines_of(s) if m["member"] == 0), 3)
+    times = [m["epoch_s"] for m in lines_of(s) if m["member"] == 0]
+    assert len(times) == 3 and group["train_s"] == round(sum(times), 3)
+    assert group["epoch_s_median"] == round(statistics.median(times), 4)  # of those epochs: not their mean
     (row,) = summary["rows"]
     assert row["members"] == [0, 1] and row["train_s"] == group["train_s"]
     assert [m["train_s"] for m in summary["members"]] == [group["train_s"]] * 2
@@ -1659,3 +1666,82 @@ def test_a_member_that_is_not_an_int_is_refused_before_anything_is_written(tmp_p
         with pytest.raises(ConfigError, match=rf"^member={bad!r}: "):
             render_run(s, member=bad, splits=SPLITS)
     assert not (tmp_path / "m.npz").exists() and not (s / "figures").exists()
+
+
+def test_a_resumed_group_keeps_the_epoch_its_member_diverged_at(tmp_path, monkeypatch):
+    """A member that diverged before the checkpoint a resume starts from keeps its first diverged epoch
+    (restored from the checkpoint), not the first epoch the resume trains it on."""
+    base = TINY.replace(activation="identity", optimizer="sgd", schedule="constant", epochs=3)
+    grid = {"lr": [0.01, 1000.0]}
+    full = run_tiny(base, grid, tmp_path / "full")
+    assert [m["diverged_epoch"] for m in full["members"]] == [None, 1]
+    result = json.loads((tmp_path / "full" / "groups" / "g00" / "result.json").read_text())
+    assert result["diverged_epoch"] == [None, 1] and result["test_accuracy"][1] is None
+    assert isinstance(result["test_loss"][0], float) and result["test_loss"][1] is None  # not its exploded loss
+
+    real_save = checkpoint.save
+
+    def dying_save(folder, epoch, *args, **kw):
+        if epoch == 3:
+            raise KeyboardInterrupt
+        return real_save(folder, epoch, *args, **kw)
+
+    with monkeypatch.context() as m:
+        m.setattr(checkpoint, "save", dying_save)
+        with pytest.raises(KeyboardInterrupt):
+            run_tiny(base, grid, tmp_path / "cut")
+    assert not (tmp_path / "cut" / "groups" / "g00" / "result.json").exists()
+    assert sweep.diverged_epochs(tmp_path / "cut") == {1: 1}  # from the group's newest checkpoint (epoch 2)
+    resumed = run_tiny(base, grid, tmp_path / "cut", resume=True)
+    assert [m["diverged_epoch"] for m in resumed["members"]] == [None, 1]
+    assert json.loads((tmp_path / "cut" / "groups" / "g00" / "result.json").read_text())["diverged_epoch"] == [None, 1]
+    assert sweep.diverged_epochs(tmp_path / "cut") == {1: 1}
+    drop = ("train_s",)
+    assert [without(r, *drop) for r in resumed["members"]] == [without(r, *drop) for r in full["members"]]
+
+
+def test_a_group_json_placement_without_its_fields_is_unknown(tmp_path):
+    """A saved placement that lacks one of its fields is not compared (it would be a KeyError): the group is
+    resumed with its placement unknown, as a group.json of an older nnjax."""
+    s = tmp_path / "s"
+    run_tiny(TINY, {"seed": [0, 1]}, s)
+    gdir = s / "groups" / "g00"
+    info = json.loads((gdir / "group.json").read_text())
+    (gdir / "group.json").write_text(json.dumps({**info, "placement": {"split": info["placement"]["split"]}}))
+    (gdir / "result.json").unlink()
+    assert run_tiny(TINY, {"seed": [0, 1]}, s, resume=True)["n_members"] == 2
+    assert json.loads((gdir / "group.json").read_text())["placement"] is None
+
+
+def test_a_diverged_members_test_loss_is_none_as_its_accuracy(tmp_path):
+    """Sigmoid at lr 1000 explodes its loss without reaching inf: the group's result.json reports no test loss
+    (None) for a diverged member, as no accuracy, not the finite loss its parameters end with."""
+    summary = run_tiny(TINY.replace(epochs=4, lr=1000.0, schedule="constant"), {"seed": [0, 1]}, tmp_path / "s")
+    result = json.loads((tmp_path / "s" / "groups" / "g00" / "result.json").read_text())
+    assert any(d is not None for d in result["diverged_epoch"]), "the recipe no longer diverges"
+    for d, acc, loss in zip(result["diverged_epoch"], result["test_accuracy"], result["test_loss"]):
+        assert (acc is None, loss is None) == (d is not None,) * 2
+    assert [r["final_test_accuracy"] for r in summary["members"]] == result["test_accuracy"]
+
+
+def test_each_members_last_metrics_line_is_its_final_parameters(tmp_path):
+    """Each member's last line: its test accuracy and loss are its group result's (the final parameters on the
+    test split), param_norm the norm of its saved parameters; train_* and grad_norm are the epoch's own (not the
+    test's, nor param_norm)."""
+    import optax
+
+    from nnjax.train import unstack
+
+    s = tmp_path / "s"
+    run_tiny(TINY, {"seed": [0, 1], "lr": [0.1, 0.3]}, s)
+    result = json.loads((s / "groups" / "g00" / "result.json").read_text())
+    last = {m["member"]: m for m in lines_of(s) if m["epoch"] == TINY.epochs}
+    for j, mid in enumerate(result["members"]):
+        line = last[mid]
+        assert line["test_accuracy"] == pytest.approx(result["test_accuracy"][j], abs=1e-6)
+        assert line["test_loss"] == pytest.approx(result["test_loss"][j], rel=1e-5)
+        _, params_1, _ = sweep.load_member(s, mid)
+        assert line["param_norm"] == pytest.approx(float(optax.tree.norm(unstack(params_1, 0))), rel=1e-5)
+        assert line["train_loss"] != pytest.approx(line["test_loss"], rel=1e-3)
+        assert line["train_accuracy"] != line["test_accuracy"]
+        assert 0 < line["grad_norm"] != line["param_norm"]

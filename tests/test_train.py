@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import statistics
 
 import jax
 import numpy as np
@@ -573,3 +574,84 @@ def test_read_metrics_of_a_run_folder_names_the_metrics_file_in_it(tmp_path):
     assert read_metrics(str(tmp_path / "nope" / "metrics.jsonl")) == []  # nor its folder made yet
     with pytest.raises(CheckpointError, match=rf"^{tmp_path}: is a folder; give the metrics file in it \("):
         read_metrics(tmp_path)
+
+
+def test_a_runs_epoch_times_are_the_median_and_sum_of_its_metrics_lines(run_pair):
+    """result.json's epoch_s_median and train_s are the median and the sum of its metrics lines' epoch times."""
+    root, results = run_pair
+    times = [m["epoch_s"] for m in read_metrics(root / "a" / "metrics.jsonl")]
+    assert len(times) == 3
+    assert results["a"]["epoch_s_median"] == round(statistics.median(times), 4)
+    assert results["a"]["train_s"] == round(sum(times), 3)
+
+
+def test_a_validation_runs_test_numbers_are_the_test_splits(tmp_path):
+    """With --validation the epochs are evaluated on the held-out validation rows, but result.json's
+    test_accuracy, test_loss and n_test are the official test split's (here 64 images, the validation 128)."""
+    from conftest import synthetic_splits
+
+    from nnjax.data import Splits
+
+    s = synthetic_splits(n_train=512, n_test=64)
+    val = Splits(s.x_train[:384], s.y_train[:384], s.x_train[384:], s.y_train[384:], s.x_test, s.y_test, "val")
+    result = train_and_evaluate(TINY.replace(validation=True), tmp_path / "run", progress=False, splits=val)
+    assert result["n_test"] == 64
+    again = eval_run(tmp_path / "run", splits=val)
+    assert (result["test_accuracy"], result["test_loss"]) == (again["test_accuracy"], again["test_loss"])
+    assert result["test_loss"] != read_metrics(tmp_path / "run" / "metrics.jsonl")[-1]["val_loss"]
+
+
+def test_the_divergence_yardstick_is_the_untrained_loss_on_training_images(tmp_path, monkeypatch):
+    """A run and a sweep member stop (or are marked) when the loss passes 100x the untrained network's loss
+    on the training images (as many as the test split holds), not on the test images."""
+    from conftest import synthetic_splits
+
+    import nnjax.run as run
+    from nnjax import sweep
+    from nnjax.train import evaluate_split
+
+    seen = []
+    real = run.divergence_cause
+    monkeypatch.setattr(run, "divergence_cause", lambda m, init_loss: seen.append(init_loss) or real(m, init_loss))
+    cfg = TINY.replace(epochs=1)
+    splits = synthetic_splits(n_train=256, n_test=128)  # train and test images differ (tfds mock's do not)
+    n = splits.n_test
+    run.train_and_evaluate(cfg, tmp_path / "run", progress=False, splits=splits)
+    params = init_state([cfg], n).params
+    (expected,) = evaluate_split(cfg, params, splits, "train", n)[0]
+    assert expected != evaluate_split(cfg, params, splits, "test", n)[0][0]
+    assert seen == [float(expected)]
+    seen.clear()
+    sweep.run_sweep(cfg, {"seed": [0, 1]}, tmp_path / "sweep", progress=False, splits=splits)
+    params_K = init_state([cfg.replace(seed=s) for s in (0, 1)], n).params
+    expected_K = evaluate_split(cfg, params_K, splits, "train", n)[0]
+    assert seen == [float(x) for x in np.asarray(expected_K)]
+
+
+def test_a_runs_last_metrics_line_is_its_final_parameters(run_pair):
+    """The last epoch's line: test loss and accuracy are result.json's (the final parameters on the test
+    split), param_norm the norm of the saved parameters; the train loss is the epoch's, not the test's."""
+    root, results = run_pair
+    last = read_metrics(root / "a" / "metrics.jsonl")[-1]
+    assert last["test_loss"] == pytest.approx(results["a"]["test_loss"], rel=1e-5)
+    assert last["test_accuracy"] == pytest.approx(results["a"]["test_accuracy"], abs=1e-6)
+    _, params_K, _ = load_run(root / "a")
+    assert last["param_norm"] == pytest.approx(float(optax.tree.norm(unstack(params_K, 0))), rel=1e-5)
+    assert last["train_loss"] != last["test_loss"]  # (mock data: the test images are the training images)
+    assert 0 < last["grad_norm"] != last["param_norm"]
+
+
+def test_a_runs_epoch_e_is_the_epoch_program_with_epoch_key_e(tmp_path, splits_256):
+    """train_and_evaluate's epoch e (0-based) shuffles with epoch_key(cfg, e): its final parameters are those
+    of the epoch program applied with keys 0, 1, … (the data order a resume and a sweep rely on)."""
+    cfg = TINY.replace(epochs=2)
+    train_and_evaluate(cfg, tmp_path / "run", progress=False, splits=splits_256)
+    _, params_K, _ = load_run(tmp_path / "run")
+    s = splits_256
+    state = init_state([cfg], s.n_train)
+    epoch = make_epoch(cfg, s.n_train)
+    data = to_device(s.x_train, s.y_train, s.x_eval, s.y_eval)
+    for e in range(cfg.epochs):
+        state, _ = epoch(state, epoch_key(cfg, e), *data)
+    for a, b in zip(jax.tree_util.tree_leaves(params_K), jax.tree_util.tree_leaves(state.params)):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-6)

@@ -1454,6 +1454,40 @@ def test_a_group_saves_its_last_epoch_and_is_timed_once(tmp_path):
     assert [m["train_s"] for m in summary["members"]] == [group["train_s"]] * 2
 
 
+def test_a_validation_sweeps_final_test_numbers_are_the_test_splits(tmp_path):
+    """With --validation the epochs are evaluated on the held-out rows, but each group's test_accuracy and
+    test_loss (members.csv's final_test_accuracy) are the final parameters' on the official test split."""
+    from nnjax.run import eval_run
+
+    s = SPLITS
+    val = Splits(s.x_train[:192], s.y_train[:192], s.x_train[192:], s.y_train[192:], s.x_test, s.y_test, "val")
+    summary = sweep.run_sweep(
+        TINY.replace(validation=True), {"seed": [0, 1]}, tmp_path / "s", progress=False, splits=val
+    )
+    result = summary["groups"][0]
+    assert result["eval_split"] == "val"
+    for j, row in enumerate(summary["members"]):
+        again = eval_run(tmp_path / "s", splits=val, member=row["member"])
+        assert row["final_test_accuracy"] == result["test_accuracy"][j] == pytest.approx(again["test_accuracy"])
+        assert result["test_loss"][j] == pytest.approx(again["test_loss"], rel=1e-6)
+    assert any(r["final_val_accuracy"] != r["final_test_accuracy"] for r in summary["members"])
+
+
+def test_epoch_times_are_written_to_the_tenth_of_a_millisecond(tmp_path, monkeypatch):
+    """Each metrics line's epoch_s is the epoch's time rounded to 4 decimals (a tiny network's epoch takes
+    milliseconds: fewer decimals would write 0.0), and a group's train_s sums them."""
+    import types
+    from itertools import count
+
+    import nnjax.run
+
+    ticks = count()  # the epoch loop's clock: each epoch takes 0.0123456 s
+    monkeypatch.setattr(nnjax.run, "time", types.SimpleNamespace(perf_counter=lambda: 0.0123456 * next(ticks)))
+    summary = run_tiny(TINY, {"seed": [0, 1]}, tmp_path / "s")
+    assert [m["epoch_s"] for m in lines_of(tmp_path / "s")] == [pytest.approx(0.0123, abs=1e-12)] * 4
+    assert summary["groups"][0]["train_s"] == pytest.approx(0.025, abs=1e-12)
+
+
 def test_a_new_sweep_warns_of_members_that_ignore_a_grid_field(tmp_path, capsys):
     grid = {"optimizer": ["momentum", "sgd"], "momentum": [0.5, 0.9]}
     run_tiny(TINY.replace(epochs=1), grid, tmp_path / "s")

@@ -817,6 +817,22 @@ def test_local_rows_stop_at_the_real_rows_of_a_padded_split():
     assert p.stdout.split() == ["0", "11", "0", "16", "0", "3"]
 
 
+def test_members_are_split_over_at_most_one_device_each(monkeypatch):
+    """On a one-process CPU with two devices, auto splits the members: one member on one device (not a padding
+    copy on the other), three over both; asked not to, or on a GPU, each mini-batch is split instead."""
+    import jax
+
+    from nnjax.parallel import member_devices
+
+    monkeypatch.setattr(jax, "device_count", lambda: 2)
+    monkeypatch.setattr(jax, "devices", lambda: ["cpu0", "cpu1"])
+    monkeypatch.setattr(jax, "default_backend", lambda: "cpu")
+    assert member_devices(1) == ["cpu0"] and member_devices(3) == member_devices(2, True) == ["cpu0", "cpu1"]
+    assert member_devices(3, False) is None
+    monkeypatch.setattr(jax, "default_backend", lambda: "gpu")
+    assert member_devices(3) is None and member_devices(1, True) == ["cpu0"]
+
+
 def test_member_split_across_processes_is_refused_before_writing(monkeypatch, tmp_path):
     import jax
 

@@ -125,3 +125,9 @@ def synthetic_splits(n_train: int = 512, n_test: int = 256, seed: int = 0) -> Sp
     x_Nx784 = np.clip(templates_10x784[y_N] + rng.normal(0, 60, size=(len(y_N), 784)), 0, 255).astype(np.uint8)
     x_train, x_test, y_train, y_test = x_Nx784[:n_train], x_Nx784[n_train:], y_N[:n_train], y_N[n_train:]
     return Splits(x_train, y_train, x_test, y_test, x_test, y_test, "test")
+
+
+def epoch_times_sum(times: list[float]) -> object:
+    """What a run's or group's train_s equals, given its metrics lines' epoch_s: their sum to the rounding of
+    both (train_s is the unrounded times' sum to 3 decimals; each line's epoch_s is rounded to 4)."""
+    return pytest.approx(sum(times), abs=0.0005 + 0.00005 * len(times) + 1e-9)

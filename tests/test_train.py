@@ -578,12 +578,13 @@ def test_read_metrics_of_a_run_folder_names_the_metrics_file_in_it(tmp_path):
 
 def test_a_runs_epoch_times_are_the_median_and_sum_of_its_metrics_lines(run_pair):
     """result.json's epoch_s_median and train_s are the median and the sum of its metrics lines' epoch times."""
+    from conftest import epoch_times_sum
+
     root, results = run_pair
     times = [m["epoch_s"] for m in read_metrics(root / "a" / "metrics.jsonl")]
     assert len(times) == 3
     assert results["a"]["epoch_s_median"] == round(statistics.median(times), 4)
-    # train_s is the unrounded times' sum to 3 decimals; each line's epoch_s is rounded to 4
-    assert results["a"]["train_s"] == pytest.approx(sum(times), abs=0.0005 + 0.00005 * len(times) + 1e-9)
+    assert results["a"]["train_s"] == epoch_times_sum(times)
 
 
 def test_a_validation_runs_test_numbers_are_the_test_splits(tmp_path):

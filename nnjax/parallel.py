@@ -27,10 +27,10 @@ CPU cores: XLA runs one CPU device's small matrix products poorly across cores, 
 ``split_cpu_cores`` exposes one JAX CPU device per core and sweeps split each ensemble's members
 over them (``member_devices``; members are padded with copies of member 0 to an even split, and the
 copies are dropped from every result). Each core then trains whole members with no communication;
-on the 2-core dev machine 16 members train ~1.5× faster than on one device using both cores
-(benchmarks/RESULTS.md). Single runs, and sweep groups split by mini-batch, then use the first of
-those devices only (``batch_devices``): splitting one small network's mini-batch over CPU "devices"
-costs more in synchronisation than it gains.
+on a 2-core VM 16 members train ~2× faster than on one device using both cores (0.660 s against 1.302 s
+per epoch on the Intel Xeon VM of benchmarks/RESULTS.md; 1.5× on the AMD EPYC VM of 2026-11-28). Single
+runs, and sweep groups split by mini-batch, then use the first of those devices only (``batch_devices``):
+splitting one small network's mini-batch over CPU "devices" costs more in synchronisation than it gains.
 
 Several processes (TPU pods, multi-node GPU): ``maybe_initialize_distributed`` starts
 ``jax.distributed`` when the environment asks for it. Every process then loads only its block of

@@ -72,12 +72,15 @@ class Splits:
 
     def __post_init__(self) -> None:
         """DataError naming the first array that is not uint8 images x_Nx784 or integer labels 0–9 y_N (a
-        float image in [0, 1] would be scaled by 1/255 again and train on near-black pixels)."""
+        float image in [0, 1] would be scaled by 1/255 again and train on near-black pixels), or the first
+        split with no image at all (a block of rows may be empty; the whole split may not)."""
         if self.eval_split not in ("test", "val"):
             raise DataError(f"Splits.eval_split = {self.eval_split!r}: expected 'test' or 'val'")
         for split in ("train", "eval", "test"):
             x, y = getattr(self, f"x_{split}"), getattr(self, f"y_{split}")
             check_images(x, f"Splits.x_{split}")
+            if self.sizes is None and len(x) == 0:  # evaluating it divided by zero, deep inside training
+                raise DataError(f"Splits.x_{split}: no images; every split needs at least one")
             y_dtype, y_kind = _dtype_and_kind(y)
             if y_dtype is None or not np.issubdtype(y_dtype, np.integer):
                 raise DataError(f"Splits.y_{split}: {y_kind} labels; expected integers 0–9")

@@ -631,6 +631,16 @@ def test_splits_built_by_hand_must_hold_uint8_images_and_labels_0_to_9(x_train, 
         data.Splits(x_bad, y_bad, x, y, x, y, eval_split)
 
 
+@pytest.mark.parametrize("empty", ["train", "eval", "test"])
+def test_splits_built_by_hand_refuse_an_empty_split(empty):
+    """An empty test split made train_and_evaluate fail with a ZeroDivisionError traceback (evaluating it)."""
+    x = np.arange(6 * 784).reshape(6, 784).astype(np.uint8)
+    y = np.arange(6, dtype=np.int32)
+    arrays = {name: (x[:0], y[:0]) if name == empty else (x, y) for name in ("train", "eval", "test")}
+    with pytest.raises(DataError, match=rf"^Splits.x_{empty}: no images; every split needs at least one$"):
+        data.Splits(*arrays["train"], *arrays["eval"], *arrays["test"], "test")
+
+
 def test_prepare_images_refuses_float_images_already_in_0_1_also_under_jit():
     """A notebook's x / 255 given to prepare_images came back scaled again: near-black pixels, no error."""
     import jax

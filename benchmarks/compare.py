@@ -223,7 +223,9 @@ def run_child(cmd: list[str], log: Path, device: str = "cpu") -> tuple[int, floa
     return proc.returncode, time.perf_counter() - t0, usage.ru_maxrss / 1024  # Linux: ru_maxrss in KiB
 
 
-def run_contender(contender: str, config: str, rep: int, tmp: Path, paths: dict[str, Path], args) -> dict[str, Any]:
+def run_contender(
+    contender: str, config: str, rep: int, tmp: Path, paths: dict[str, Path], args: argparse.Namespace
+) -> dict[str, Any]:
     spec = CONFIGS[config]
     job = {
         "contender": contender,

@@ -36,13 +36,14 @@ import optax  # noqa: E402
 from ensemble_scaling import cpu_name, load_data, prepare, run_json_child, time_epoch  # noqa: E402 (splits the CPU first)
 
 from nnjax.cli import OneLineParser, int_at_least  # noqa: E402
+from nnjax.data import Splits  # noqa: E402
 from nnjax.parallel import usable_cores  # noqa: E402
 
 SIZES = (784, 16, 16, 10)
 BATCH = 32
 
 
-def plain_program(k: int, optimizer: str, gather: str, split: bool, data) -> dict:
+def plain_program(k: int, optimizer: str, gather: str, split: bool, data: Splits) -> dict:
     """The plain K-member epoch, compiled; returns what ``time_epoch`` runs."""
     opt = optax.adam(0.01) if optimizer == "adam" else optax.sgd(0.1)
     x_train, y_train = jnp.asarray(data.x_train), jnp.asarray(data.y_train)

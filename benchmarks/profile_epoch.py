@@ -11,6 +11,8 @@ whole ``make_epoch`` program. Needs the MNIST arrays (TFDS_DATA_DIR or NNJAX_DAT
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -25,7 +27,7 @@ from nnjax.shuffle import permutation
 from nnjax.train import epoch_key, init_state, make_epoch, make_evaluate, to_device
 
 
-def median_s(fn, *args, reps: int = 7) -> float:
+def median_s(fn: Callable[..., Any], *args: Any, reps: int = 7) -> float:
     """Median seconds of a compiled call of ``fn(*args)`` (compile excluded)."""
     compiled = jax.jit(fn).lower(*args).compile()
     times = []

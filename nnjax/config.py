@@ -203,6 +203,8 @@ def from_dict(d: dict[str, Any], *, source: str = "config", complete: bool = Fal
             v = tuple(v)
         else:
             v = _check_json_type(k, v, types_[k], source)
+            if k in ("name", *PATH_FIELDS) and isinstance(v, str):  # part of a folder's path
+                _check_file_name_text(k, v, source)
             if k in PATH_FIELDS and v:  # as from a flag: the folder it names from here, valid from anywhere
                 try:
                     v = local_folder(k, v)
@@ -210,6 +212,20 @@ def from_dict(d: dict[str, Any], *, source: str = "config", complete: bool = Fal
                     raise ConfigError(f"{source}: {e}") from None
         values[k] = v
     return Config(**values)
+
+
+def _check_file_name_text(field: str, text: str, source: str) -> None:
+    """ConfigError unless ``text`` can be part of a file name here: a lone UTF-16 surrogate (a JSON ``\\ud800``
+    escape on its own) cannot be encoded, and would fail as a traceback when its folder is made or read.
+    (The surrogates Python gives a command line's undecodable bytes encode back to those bytes.)"""
+    try:
+        os.fsencode(text)
+    except UnicodeEncodeError as e:
+        bad = text[e.start]
+        raise ConfigError(
+            f"{source}: field {field!r} = {text!r}: {bad!r} is half of a UTF-16 surrogate pair, which no file "
+            "name can hold (a lone \\u escape in JSON?)"
+        ) from None
 
 
 def local_folder(field: str, text: str) -> str:

@@ -301,6 +301,25 @@ def test_bad_config_file_of_a_sweep(tmp_path, cli_error, no_data):
     assert list(tmp_path.iterdir()) == [bad]  # no sweep folder made
 
 
+@pytest.mark.parametrize("field, value", [("name", "a\ud800"), ("tfds_dir", "/t/\udfff"), ("data_dir", "/d/\ud800")])
+def test_a_lone_surrogate_in_a_config_files_folder_field_is_one_line(
+    tmp_path, monkeypatch, cli_error, no_data, field, value
+):
+    """A JSON \\ud800 escape on its own (a broken tool's output) is text that no file name can hold: refused,
+    naming the file and field, not a UnicodeEncodeError traceback when the default folder is made (name) or
+    the data folder is looked up (tfds_dir). The surrogates of a command line's undecodable bytes still work."""
+    monkeypatch.chdir(tmp_path)
+    bad = tmp_path / "c.json"
+    bad.write_text(json.dumps({field: value}))  # json.dumps writes the lone surrogate as its \\u escape
+    for verb in (["train"], ["sweep", "--grid", "seed=0,1"]):
+        line = cli_error(*verb, "--config-file", bad)
+        assert line.startswith(f"nnjax: error: {bad}: field {field!r} = {value!r}: {value[-1]!r} is half of a UTF-16")
+    assert list(tmp_path.iterdir()) == [bad]  # no default folder made
+    from nnjax.config import typed
+
+    assert typed(Config(name="a\udcff")).name == "a\udcff"  # os.fsdecode(b"a\xff"): a folder can have that name
+
+
 def test_out_under_a_file_fails_before_loading_data(tmp_path, cli_error, no_data):
     (tmp_path / "afile").write_text("mine")
     line = cli_error("train", "--out", tmp_path / "afile" / "run")

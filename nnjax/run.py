@@ -198,7 +198,7 @@ def epochs_out_of_place(lines: list[tuple[int, int]], last: int, member: int | N
     whose = "" if member is None else f"member {member}'s "
     for k, (epoch, line) in enumerate(lines, 1):
         if epoch != k:  # an earlier epoch again: a repeat; a later one: lines lost before it
-            if epoch < k:
+            if 1 <= epoch < k:  # (epoch 0 or below: no epoch at all, so no repeat of one)
                 return f"line {line} repeats {whose}epoch {epoch}"
             return f"line {line} is {whose}epoch {epoch}, expected {k if member is None else f'its epoch {k}'}"
     if len(lines) < last:

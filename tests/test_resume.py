@@ -591,6 +591,12 @@ def _epoch_true_in_metrics(d: Path) -> None:
     (d / "metrics.jsonl").write_text(text.replace('{"epoch": 1,', '{"epoch": true,', 1))
 
 
+def _epoch_0_in_metrics(d: Path) -> None:
+    # no epoch at all: it repeats none (it was named "line 1 repeats epoch 0")
+    text = (d / "metrics.jsonl").read_text()
+    (d / "metrics.jsonl").write_text(text.replace('{"epoch": 1,', '{"epoch": 0,', 1))
+
+
 def _delete_checkpoints(d: Path) -> None:
     shutil.rmtree(d / "checkpoints")
 
@@ -619,6 +625,7 @@ def _garble_metrics(d: Path) -> None:
         (_drop_checkpoints_metrics_line, "metrics.jsonl: no line for epoch 6 (the last before it, line 5, is epoch 5)"),
         (_garble_metrics, "line 3 is not valid JSON"),
         (_epoch_true_in_metrics, "metrics.jsonl: line 1 has no integer 'epoch'"),
+        (_epoch_0_in_metrics, "metrics.jsonl: line 1 is epoch 0, expected 1; the checkpoint is after epoch 6, so"),
         # training from scratch would replace the 7 epochs' metrics lines, which had checkpoints
         (_delete_checkpoints, "no checkpoint, but metrics.jsonl records 7 epochs, past the first checkpoint's (epo"),
         (_checkpoints_a_file, "checkpoints: is a file, not a folder"),

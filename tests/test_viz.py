@@ -276,6 +276,10 @@ def test_sweep_folder_gets_group_curves_with_bands(tmp_path, splits_256, capsys)
     for damaged, why in [
         (text + text[:1], f"line {len(text) + 1} repeats member {first['member']}'s epoch {first['epoch']}"),
         (text[:lost] + text[lost + 1 :], f"line {later} is member 3's epoch 2, expected its epoch 1"),
+        (  # epoch 0 is no epoch at all, so no repeat of one
+            [json.dumps({**first, "epoch": 0}) + "\n", *text[1:]],
+            f"line 1 is member {first['member']}'s epoch 0, expected its epoch 1",
+        ),
         # an edited value was a ValueError traceback
         (
             [json.dumps({**first, "test_accuracy": "x"}) + "\n", *text[1:]],
@@ -645,11 +649,12 @@ def _first_line_with(key: str, value: object):
         # a line repeated or lost would draw a false curve: refused, as --resume refuses it
         (lambda text: text.splitlines(keepends=True)[0] + text, "line 2 repeats epoch 1"),
         (lambda text: "".join(text.splitlines(keepends=True)[1:]), "line 1 is epoch 2, expected 1"),
+        (_first_line_with("epoch", 0), "line 1 is epoch 0, expected 1"),  # no epoch at all: it repeats none
         # an edited value was a ValueError traceback, and no figure after the curves was drawn
         (_first_line_with("test_accuracy", "x"), "line 1: 'test_accuracy' is not a number ('x')"),
         (_first_line_with("train_loss", [1]), "line 1: 'train_loss' is not a number ([1])"),
     ],
-    ids=["partial-first-line", "bad-json", "empty", "missing", "repeated-line", "lost-line", "text", "list"],
+    ids=["partial-first-line", "bad-json", "empty", "missing", "repeated-line", "lost-line", "epoch-0", "text", "list"],
 )
 def test_damaged_metrics_warn_and_the_other_figures_are_written(video_run, mock_data, tmp_path, capsys, damage, why):
     run = tmp_path / "run"

@@ -83,6 +83,8 @@ def read_grey(path: str | Path) -> np.ndarray:
     """
     from PIL import Image, ImageOps, UnidentifiedImageError
 
+    if isinstance(path, str) and not path:  # Path("") is ".", the current folder: named as given instead
+        raise DataError("'': an empty path, not an image file")
     path = Path(path)
     if path.is_dir():
         raise DataError(f"{path}: is a folder, not an image file")

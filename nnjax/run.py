@@ -741,6 +741,8 @@ def export_run(
     ``out_file`` is replaced only with ``overwrite`` (it may hold another run's weights). ``member``: that
     member of a sweep folder.
     """
+    if isinstance(out_file, str) and not out_file:  # Path("") is ".", which it would name instead
+        raise ConfigError("'': the export file's name is empty; name the .npz file to write")
     out_file = Path(out_file)
     if out_file.suffix != ".npz":
         name = " (a name before it, e.g. video.npz)" if out_file.name == ".npz" else ""

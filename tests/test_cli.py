@@ -773,6 +773,9 @@ def test_train_eval_export(tmp_path, cli, cli_error, mock64, monkeypatch):
     assert "must end in .npz" in cli_error("export", run, tmp_path / "w.pkl")
     said = f"{tmp_path / '.npz'}: export file must end in .npz (a name before it, e.g. video.npz)"
     assert cli_error("export", run, tmp_path / ".npz") == f"nnjax: error: {said}"
+    # "" is no file name (it was named as ".", the current folder: ".: export file must end in .npz")
+    said = "'': the export file's name is empty; name the .npz file to write"
+    assert cli_error("export", run, "") == f"nnjax: error: {said}"
     (tmp_path / "w.npz").write_bytes(b"someone's file")
     line = cli_error("export", run, tmp_path / "w.npz")
     assert line == f"nnjax: error: {tmp_path / 'w.npz'}: already exists (--overwrite replaces it)"

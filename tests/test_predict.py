@@ -665,9 +665,11 @@ def test_a_folder_or_an_unreadable_file_is_named_for_what_it_is(run_dir, tmp_pat
     good = write_scan(ink, tmp_path / "digit.png")
     folder = tmp_path / "scans"
     folder.mkdir()
-    read, failed = images.predict_files(run_dir, [str(good), str(folder)])
+    read, failed, empty = images.predict_files(run_dir, [str(good), str(folder), ""])
     assert isinstance(read, images.Prediction)
     assert failed.message == f"{folder}: is a folder, not an image file"
+    # "" (an unset shell variable, quoted) was named as ".", the current folder: ".: is a folder, not an image file"
+    assert (empty.file, empty.message) == ("", "'': an empty path, not an image file")
 
     def denied(path, *args, **kwargs):
         raise PermissionError(13, "Permission denied", str(path))

@@ -277,6 +277,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+DEFAULT_MAX_NEURONS = 64  # viz --max-neurons
+RUN_ONLY_VIZ_FLAGS = ("digits", "max_neurons", "data_dir", "tfds_dir")  # what viz of a sweep folder has no use for
+
+
 def cmd_viz(args: argparse.Namespace) -> int:
     """``nnjax viz RUN_DIR [--digits I,J] [--max-neurons 64] [--out DIR]`` (or ``SWEEP_DIR [--member N]``):
     write the PNGs, print their paths."""
@@ -285,14 +289,19 @@ def cmd_viz(args: argparse.Namespace) -> int:
     run_dir = Path(args.run_dir)
     is_sweep = (run_dir / "sweep.json").exists()
     if is_sweep and args.member is None:
-        if args.digits is not None:
+        # flags of a network's figures, which a sweep folder's learning curves do not use (silently, before)
+        given = [f"--{f.replace('_', '-')}" for f in RUN_ONLY_VIZ_FLAGS if getattr(args, f) is not None]
+        if given:
+            verb = "applies" if len(given) == 1 else "apply"
             print(
-                "nnjax: warning: --digits applies to run folders; a sweep folder gets learning curves", file=sys.stderr
+                f"nnjax: warning: {', '.join(given)} {verb} to run folders; a sweep folder gets learning curves",
+                file=sys.stderr,
             )
         for p in viz.render_sweep(run_dir, args.out):
             _print_path(p)
     else:
-        kw = {"digits": args.digits, "max_neurons": args.max_neurons, "member": args.member}
+        max_neurons = DEFAULT_MAX_NEURONS if args.max_neurons is None else args.max_neurons
+        kw = {"digits": args.digits, "max_neurons": max_neurons, "member": args.member}
         kw |= {"data_dir": args.data_dir, "tfds_dir": args.tfds_dir}
         viz.render_run(run_dir, args.out, **kw, on_written=_print_path)
     return 0
@@ -435,8 +444,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--max-neurons",
         type=int_at_least(1),
-        default=64,
-        help="first-layer neurons to draw at most (default: %(default)s)",
+        help=f"first-layer neurons to draw at most (default: {DEFAULT_MAX_NEURONS})",
     )
     p.add_argument(
         "--member", type=int, metavar="N", help="in a sweep folder: every figure of member N's network (members.csv)"

@@ -1110,6 +1110,22 @@ def test_digits_on_a_sweep_folder_warn_that_they_apply_to_run_folders(tmp_path, 
     assert err == "nnjax: warning: --digits applies to run folders; a sweep folder gets learning curves\n"
     rc, printed, err = cli("viz", out)
     assert rc == 0 and err == ""
+    # so do the other flags of a network's figures (they were ignored without a word)
+    rc, printed, err = cli("viz", out, "--max-neurons", "8", "--tfds-dir", tmp_path, "--data-dir", tmp_path)
+    assert rc == 0 and printed == f"{out / 'figures' / 'learning_curves.png'}\n"
+    why = "apply to run folders; a sweep folder gets learning curves"
+    assert err == f"nnjax: warning: --max-neurons, --data-dir, --tfds-dir {why}\n"
+
+
+def test_viz_max_neurons_default_is_render_runs():
+    """The flag is None unless given (so that a sweep folder can say it is unused); the CLI's default, which its
+    help shows, is render_run's."""
+    import inspect
+
+    from nnjax.cli import DEFAULT_MAX_NEURONS, build_parser
+
+    assert inspect.signature(viz.render_run).parameters["max_neurons"].default == DEFAULT_MAX_NEURONS
+    assert build_parser().parse_args(["viz", "RUN"]).max_neurons is None
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import dataclasses
 import json
+import math
 import os
 import signal
 import sys
@@ -115,7 +116,19 @@ def check_resume_flags(args: argparse.Namespace, what: str) -> None:
 
 
 def _print_json(obj) -> None:
-    print(json.dumps(obj, indent=2))
+    """``obj`` as standard JSON: a NaN or infinity (a diverged sweep member's test loss) is null, as in the
+    files nnjax writes; Python's json would print NaN, which strict JSON readers refuse."""
+    print(json.dumps(_finite_or_null(obj), indent=2, allow_nan=False))
+
+
+def _finite_or_null(obj: Any) -> Any:
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: _finite_or_null(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_finite_or_null(v) for v in obj]
+    return obj
 
 
 @contextlib.contextmanager

@@ -314,5 +314,9 @@ def predict_files(run_dir: str | Path, files: list[str], member: int | None = No
         # One image per forward pass: a file's numbers do not depend on which other files came with it
         # (a batch of N may sum in another order than a batch of 1).
         (digit,), (p_10,) = predict(params, cfg, digit_784[None])
+        if not np.all(np.isfinite(p_10)):  # NaN's argmax is 0: a diverged member's "0 (nan %)" was no answer
+            why = "the network's outputs are NaN or infinite (the parameters of a diverged network?)"
+            results.append(Failure(f, f"{f}: no digit read: {why}"))
+            continue
         results.append(Prediction(f, int(digit), [float(p) for p in p_10]))  # unrounded
     return results

@@ -320,6 +320,22 @@ def test_a_lone_surrogate_in_a_config_files_folder_field_is_one_line(
     assert typed(Config(name="a\udcff")).name == "a\udcff"  # os.fsdecode(b"a\xff"): a folder can have that name
 
 
+def test_json_output_is_standard_json_with_null_for_a_nan(cli, monkeypatch):
+    """eval --json of a diverged sweep member (NaN parameters) printed "test_loss": NaN, which is no JSON
+    (strict readers refuse it); null, as in the files nnjax writes."""
+
+    def eval_run(*args, **kwargs):
+        return {"sweep_dir": "s", "member": 1, "epoch": 2, "test_accuracy": 0.098, "test_loss": float("nan")}
+
+    monkeypatch.setattr(nnjax.run, "eval_run", eval_run)
+    rc, out, _ = cli("eval", "s", "--member", "1", "--json")
+
+    def refuse(constant: str):
+        raise AssertionError(f"not JSON: {constant}")
+
+    assert rc == 0 and json.loads(out, parse_constant=refuse)["test_loss"] is None
+
+
 def test_out_under_a_file_fails_before_loading_data(tmp_path, cli_error, no_data):
     (tmp_path / "afile").write_text("mine")
     line = cli_error("train", "--out", tmp_path / "afile" / "run")

@@ -680,6 +680,26 @@ def test_a_folder_or_an_unreadable_file_is_named_for_what_it_is(run_dir, tmp_pat
     assert str(e.value) == f"{good}: permission denied"
 
 
+def test_a_network_with_non_finite_outputs_reads_no_digit(run_dir, tmp_path, monkeypatch, capsys):
+    """A diverged sweep member's parameters (NaN) give NaN probabilities, whose argmax is 0: predict answered
+    "0 (nan %)" and exited 0 (and --json printed NaN, which strict JSON readers refuse). Now each file is an
+    error line naming it, and the exit code is 1."""
+    import nnjax.run
+
+    cfg, params_K, epoch = nnjax.run.load_network(run_dir)
+    nan_K = jax.tree_util.tree_map(lambda x: x * np.nan, params_K)
+    monkeypatch.setattr(nnjax.run, "load_network", lambda *a, **k: (cfg, nan_K, epoch))
+    _, ink, _ = sample_digit()
+    good = str(write_scan(ink, tmp_path / "digit.png"))
+    (failed,) = images.predict_files(run_dir, [good])
+    why = "the network's outputs are NaN or infinite (the parameters of a diverged network?)"
+    assert (failed.file, failed.message) == (good, f"{good}: no digit read: {why}")
+    assert cli_main(["predict", str(run_dir), good, "--json"]) == 1
+    out, err = capsys.readouterr()
+    assert json.loads(out) == {"file": good, "error": failed.message}
+    assert err == f"nnjax: error: {failed.message}\n"
+
+
 def test_a_speck_gap_is_measured_on_the_longer_side_of_a_wide_or_tall_page():
     """A small patch 25 px beside the digit on an 800-px-wide page is near (5 % of 800 = 40 px) and kept; one
     far off is a speck. Measured on the short side (5 % of 200 = 10 px) the near patch was cut off."""

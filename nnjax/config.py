@@ -325,7 +325,9 @@ def read_config_file(path: str | Path) -> tuple[Config, bool]:
     pipe cannot be read twice)."""
     path = Path(path)
     try:
-        d = json.loads(path.read_text())
+        d = json.loads(path.read_text(), object_pairs_hook=_object_once_per_key)
+    except _KeyTwice as e:  # {"lr": 0.1, ..., "lr": 0.01}: json keeps the last, without a word
+        raise ConfigError(f"{path}: field {e.args[0]!r} is given twice; give each field once") from None
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
     except (OSError, UnicodeDecodeError) as e:
@@ -349,6 +351,20 @@ def read_config_file(path: str | Path) -> tuple[Config, bool]:
             raise ConfigError(f"{path}: config_format {fmt!r} is not supported by this nnjax (expects {CONFIG_FORMAT})")
         d.pop("nnjax_version", None)
     return from_dict(d, source=str(path), complete=saved), saved
+
+
+class _KeyTwice(Exception):
+    """A JSON object of a config file names a key twice (``args[0]``)."""
+
+
+def _object_once_per_key(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``json.loads``'s ``object_pairs_hook``: the object as a dict, or _KeyTwice for a key it names twice."""
+    d: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in d:
+            raise _KeyTwice(k)
+        d[k] = v
+    return d
 
 
 def save_json(cfg: Config, path: str | Path) -> None:

@@ -199,6 +199,8 @@ def _write(tmp_path, text: str):
         ('{"config_format": 99}', "config_format 99"),
         ('{"config_format": true}', "config_format True is not supported"),  # true == 1 to Python
         ('{"epochs": true}', "wrong type"),  # a bool is no integer (JSON true is not 1 epoch)
+        # json keeps the last of two, without a word: which one was meant?
+        ('{"lr": 0.1, "epochs": 2, "lr": 0.01}', "field 'lr' is given twice; give each field once"),
     ],
 )
 def test_bad_config_file_names_file_and_problem(tmp_path, text, message):

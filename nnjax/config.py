@@ -393,6 +393,7 @@ def field_choices() -> dict[str, tuple[str, ...]]:
     }
 
 
+FLOAT32_TINY = 1.401298464324817e-45  # the smallest positive float32 (a subnormal): a smaller lr rounds to 0
 FLOAT32_MAX = 3.4028234663852886e38  # numpy.finfo(numpy.float32).max: lr and weight decay are float32 in training
 INT32_MAX = 2**31 - 1
 MAX_UNROLL = 64  # scan_unroll: an unroll of 2,000 compiled for minutes and ran out of memory
@@ -432,6 +433,9 @@ def validate(
         raise bad("hidden", "layer sizes must be positive")
     if not 0 < cfg.lr < float("inf") or (new and cfg.lr > FLOAT32_MAX):  # also nan; float32 in the optimiser
         raise bad("lr", f"must be a positive finite number (at most {FLOAT32_MAX:.3g}, float32's max)")
+    # 1e-320: positive, but the float32 optimiser would take no step at all
+    if new and struct.unpack("f", struct.pack("f", cfg.lr))[0] == 0:
+        raise bad("lr", f"is 0 in float32, where the optimiser runs (the smallest positive is {FLOAT32_TINY:.2g})")
     for field in ("batch_size", "epochs", "keep_checkpoints"):
         if getattr(cfg, field) <= 0:
             raise bad(field, "must be positive")

@@ -263,6 +263,7 @@ def test_missing_config_file(tmp_path):
         ({"batch_size": 1, "epochs": 8_948, "dataset": "emnist/digits"}, "epochs"),  # 240,000
         ({"batch_size": 2**31}, "batch_size"),
         ({"lr": 1e39}, "lr"),
+        ({"lr": 1e-320}, "lr"),  # positive, but 0 in the float32 optimiser: trained nothing, without a word
         ({"weight_decay": 1e300}, "weight_decay"),
         ({"weight_decay": float("inf")}, "weight_decay"),
         ({"scan_unroll": 2000}, "scan_unroll"),
@@ -281,6 +282,12 @@ def test_a_saved_config_with_an_ignored_warmup_still_loads():
     with pytest.raises(ConfigError, match="warmup_epochs"):
         C.validate(cfg)  # a new run: refused
     assert C.validate(cfg, new=False) is cfg  # a saved one: read as it trained
+
+
+def test_the_smallest_float32_lr_is_accepted_and_a_saved_zero_one_still_loads():
+    assert C.validate(C.Config(lr=C.FLOAT32_TINY)).lr == C.FLOAT32_TINY
+    cfg = C.Config(lr=1e-320)
+    assert C.validate(cfg, new=False) is cfg  # as it trained, before nnjax refused it
 
 
 def test_the_most_optimiser_steps_are_accepted():

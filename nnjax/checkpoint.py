@@ -19,6 +19,7 @@ import re
 import socket
 import struct
 import sys
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -93,9 +94,11 @@ def locked(folder: Path) -> Iterator[None]:
 
 def default_folder(parent: Path, name: str, stem: str) -> Path:
     """``parent/<name>-<stem>`` made by ``new_folder``; ConfigError if the config field ``name`` is not
-    one plain part of a folder name (a '/' in it would nest folders)."""
-    if not name or name in (".", "..") or "/" in name or (os.altsep and os.altsep in name) or "\0" in name:
+    one plain part of a folder name (a '/' in it would nest folders) or holds a control character."""
+    control = any(unicodedata.category(c) == "Cc" for c in name)  # a newline would split every message naming it
+    if not name or name in (".", "..") or "/" in name or (os.altsep and os.altsep in name) or control:
         why = "must not be empty" if not name else "must be a plain folder name (no '/', not '.' or '..')"
+        why = "must not hold a control character (a newline, a tab, …)" if control else why
         # fields: as config.validate marks a bad field, so the CLI names the file it came from
         raise ConfigError(f"config field 'name' = {name!r}: {why}", fields=("name",))
     return new_folder(Path(parent) / f"{name}-{stem}")

@@ -197,6 +197,8 @@ def test_bad_config_flag(tmp_path, cli_error, no_data, flags, message):
         (["--name", "a/b"], "config field 'name' = 'a/b': must be a plain folder name (no '/', not '.' or '..')"),
         (["--name", ""], "config field 'name' = '': must not be empty"),
         (["--name", ".."], "config field 'name' = '..'"),
+        (["--name", "a\nb"], "config field 'name' = 'a\\nb': must not hold a control character (a newline, a tab, …)"),
+        (["--name", "a\0b"], "config field 'name' = 'a\\x00b': must not hold a control character"),
         (["--hidden", "100000000"], "a network with hidden=100000000 and batch_size=32 needs about "),
         (["--optimizer", "sgd", "--momentum", "0.5"], "config field 'momentum' = 0.5: optimizer sgd does not use it"),
     ],

@@ -692,3 +692,141 @@ def test_load_splits_refuses_a_validation_that_is_not_a_bool_and_a_dataset_that_
         data.load_splits("mnist", validation="no")
     with pytest.raises(ConfigError, match=r"^load_splits: dataset=Config\(.*\): expected a data set's name"):
         data.load_splits(Config())
+
+
+# --------------------------------------------------------------------------------------------------
+# added after a mutation audit of data.py (mutants no test killed)
+# --------------------------------------------------------------------------------------------------
+
+
+def test_an_idx_file_of_more_items_or_other_image_sizes_than_expected_is_refused(tmp_path):
+    """One item too many, or 28×32 images (one side right), is as wrong as too few or 32×32; an empty label
+    file checked without a count holds no label out of range."""
+    labels = write_idx(tmp_path / "labels.gz", 0x801, np.zeros(101, np.uint8))
+    with pytest.raises(DataError, match="holds 101 items, expected 100"):
+        data.check_idx_file(labels, 0x801, count=100)
+    for h, w in ((28, 32), (32, 28)):
+        images = write_idx(tmp_path / f"{h}x{w}.gz", 0x803, np.zeros((5, h, w), np.uint8))
+        with pytest.raises(DataError, match=f"images are {h}x{w}, expected 28x28"):
+            data.check_idx_file(images, 0x803, count=5)
+    data.check_idx_file(write_idx(tmp_path / "none.gz", 0x801, np.zeros(0, np.uint8)), 0x801)
+
+
+def test_a_data_folder_named_outright_is_used_whatever_the_environment_says(monkeypatch, tmp_path):
+    """A URL in $TFDS_DATA_DIR or $NNJAX_DATA_DIR is refused only where the environment is what is read: a
+    folder given as the argument (--tfds-dir, --data-dir) wins, as it does over a local folder there."""
+    monkeypatch.setenv("TFDS_DATA_DIR", "gs://bucket/tfds")
+    monkeypatch.setenv("NNJAX_DATA_DIR", "s3://bucket/mnist")
+    assert data.tfds_root(str(tmp_path / "built")) == tmp_path / "built"
+    assert data.manual_dir(str(tmp_path / "raw")) == tmp_path / "raw"
+
+
+def test_a_cache_of_a_newer_format_is_ignored_too(tmp_path):
+    """Only this nnjax's own format is read: a newer one (other arrays, other meaning) is rebuilt too."""
+    path = data._cache_path(tmp_path, "mnist")
+    _write_small_cache(tmp_path)
+    with np.load(path) as z:
+        arrays = dict(z)
+    np.savez(path, **{**arrays, "format": np.int64(data.CACHE_FORMAT + 1)})
+    assert data._read_cache(path) is None
+
+
+def test_a_block_outside_the_split_is_refused(tmp_path, monkeypatch):
+    """rows(n) must give 0 <= lo <= hi <= n: a negative start (which NumPy would read from the end) or one past
+    the end is a ValueError naming the block, from the cache or from the whole set alike."""
+    monkeypatch.delitem(sys.modules, "tensorflow_datasets", raising=False)
+    a = _fake_arrays(10_050)
+    monkeypatch.setattr(data, "load_arrays", lambda *args, **kw: a)
+    for rows, said in (
+        (lambda n: (-1, n), r"rows\(10050\) gave \[-1, 10050\)"),
+        (lambda n: (0, n + 1), r"rows\(10050\) gave \[0, 10051\)"),
+        (lambda n: (2, 1), r"rows\(10050\) gave \[2, 1\)"),
+    ):
+        with pytest.raises(ValueError, match=said + ": not a block of the 10050 rows"):
+            data.load_splits("mnist", tfds_dir=str(tmp_path), rows=rows)
+    data._write_cache(data._cache_path(tmp_path, "mnist"), a)
+    with pytest.raises(ValueError, match=r"gave \[-1, 10050\)"):
+        data.load_splits("mnist", tfds_dir=str(tmp_path), rows=lambda n: (-1, n))
+
+
+def test_a_cache_whose_labels_outnumber_its_images_is_rebuilt_not_read_in_blocks(tmp_path, monkeypatch):
+    """A damaged cache with more labels than images (each array's own CRCs still right) is not trained on:
+    the block comes from a rebuild, as for any damaged cache."""
+    monkeypatch.delitem(sys.modules, "tensorflow_datasets", raising=False)
+    a = _fake_arrays(10_050)
+    damaged = {**a, "y_train": np.concatenate([a["y_train"], np.zeros(5, np.int32)])}
+    data._write_cache(data._cache_path(tmp_path, "mnist"), damaged)
+    rebuilt = []
+    monkeypatch.setattr(data, "load_arrays", lambda *args, **kw: rebuilt.append(1) or a)
+    block = data.load_splits("mnist", tfds_dir=str(tmp_path), rows=_halves(0))
+    assert rebuilt and np.array_equal(block.y_train, a["y_train"][:5025])
+
+
+def test_splits_refuse_rows_that_are_not_784_pixels():
+    """A 783-pixel row (a header byte dropped, or a crop) is refused as a 28×28 one is."""
+    x = np.zeros((6, 784), np.uint8)
+    y = np.zeros(6, np.int32)
+    with pytest.raises(DataError, match=r"^Splits.x_train: uint8 of shape \(6, 783\); expected uint8 pixels"):
+        data.Splits(x[:, :783], y, x, y, x, y, "test")
+
+
+def test_a_built_set_read_through_tfds_warns_of_a_missing_data_folder(tmp_path, monkeypatch, capsys):
+    """The warning of a named data folder that is not there also comes when the set is read from tfds's own
+    copy (no nnjax cache yet), not only from the cache."""
+    import tensorflow_datasets as tfds
+
+    builder = tfds.builder("mnist", data_dir=str(tmp_path))
+    Path(str(builder.data_dir)).mkdir(parents=True)
+    builder.info.write_to_directory(builder.data_dir)  # dataset_info.json: tfds's own copy is built
+    images = {"train": np.ones((6, 784), np.uint8), "test": np.zeros((3, 784), np.uint8)}
+    monkeypatch.setattr(
+        data, "_split_to_numpy", lambda builder, split: (images[split], np.arange(len(images[split]), dtype=np.int32))
+    )
+    typo = tmp_path / "nmist"
+    assert data.load_arrays("mnist", str(typo), str(tmp_path))["x_train"].shape == (6, 784)
+    err = capsys.readouterr().err
+    assert err == f"nnjax: warning: data folder {typo} not found; using the data set already built in {tmp_path}\n"
+
+
+def test_a_failed_build_is_one_line_naming_where_from():
+    """tfds's error cut to its first line, naming the raw-files folder or the internet; a checksum failure of a
+    download (no raw files of the user's to blame) is tfds's line, not "is not the release's file"."""
+    e = RuntimeError("Download failed: connection reset\n  while fetching train-images\n  retry later")
+    first = "failed: Download failed: connection reset"
+    assert data._build_failure(e, "mnist", None) == f"building mnist from the internet {first}"
+    raw = Path("/data/raw")
+    assert data._build_failure(e, "mnist", raw) == f"building mnist from /data/raw {first}"
+    checksum = RuntimeError("Artifact https://x/t.gz, downloaded to /tmp/dl/t.gz, has wrong checksum:\n* Expected")
+    said = data._build_failure(checksum, "mnist", None)
+    assert said.startswith("building mnist from the internet failed: Artifact https://x/t.gz") and "\n" not in said
+    assert "release's file" not in said
+    assert "/tmp/dl/t.gz is not the mnist release's file" in data._build_failure(checksum, "mnist", raw)
+    assert data._build_failure(RuntimeError(""), "mnist", raw) == "building mnist from /data/raw failed: RuntimeError"
+
+
+def test_load_splits_takes_a_numpy_bool_for_validation(monkeypatch):
+    """np.True_ (a NumPy config value, or ``cfg.validation`` read from an array) is a bool: it holds out the
+    validation split as True does; only values that are not booleans are refused."""
+    monkeypatch.setattr(data, "load_arrays", lambda *args, **kw: _fake_arrays(10_050))
+    assert data.load_splits("mnist", validation=np.True_).eval_split == "val"
+    assert data.load_splits("mnist", validation=np.False_).eval_split == "test"
+
+
+def test_a_quiet_build_restores_the_callers_log_level():
+    """tfds's INFO lines are hidden while building from raw files only: the caller's absl verbosity comes back,
+    also after a failed build."""
+    import tensorflow_datasets as tfds
+    from absl import logging as absl_logging
+
+    from nnjax.data import _quiet_tfds
+
+    before = absl_logging.get_verbosity()
+    try:
+        absl_logging.set_verbosity(absl_logging.DEBUG)
+        with pytest.raises(RuntimeError), _quiet_tfds(tfds, quiet=True):
+            assert absl_logging.get_verbosity() == absl_logging.WARNING
+            raise RuntimeError("the build failed")
+        assert absl_logging.get_verbosity() == absl_logging.DEBUG
+    finally:
+        absl_logging.set_verbosity(before)
+        tfds.enable_progress_bar()

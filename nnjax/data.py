@@ -168,18 +168,29 @@ def pixels_formula(standardize: bool) -> str:
 
 def tfds_root(tfds_dir: str | None = None) -> Path:
     """Where tfds keeps built data sets, absolute: the argument, $TFDS_DATA_DIR, or ~/tensorflow_datasets."""
-    if not tfds_dir and "://" in (env := os.environ.get("TFDS_DATA_DIR", "")):
-        raise DataError(f"TFDS_DATA_DIR={env!r}: a URL; nnjax reads and writes local folders only")
-    root = tfds_dir or os.environ.get("TFDS_DATA_DIR") or Path.home() / "tensorflow_datasets"
-    return Path(absolute_folder(root))
+    if tfds_dir:
+        return _local_folder(tfds_dir, "tfds_dir", "--tfds-dir")
+    if env := os.environ.get("TFDS_DATA_DIR"):
+        return _local_folder(env, "TFDS_DATA_DIR")
+    return Path(absolute_folder(Path.home() / "tensorflow_datasets"))
 
 
 def manual_dir(data_dir: str | None = None) -> Path | None:
     """The raw-files folder, absolute: the argument or $NNJAX_DATA_DIR (None: download online)."""
-    d = data_dir or os.environ.get("NNJAX_DATA_DIR")
-    if not data_dir and d and "://" in d:
-        raise DataError(f"NNJAX_DATA_DIR={d!r}: a URL; nnjax reads and writes local folders only")
-    return Path(absolute_folder(d)) if d else None
+    if data_dir:
+        return _local_folder(data_dir, "data_dir", "--data-dir")
+    if env := os.environ.get("NNJAX_DATA_DIR"):
+        return _local_folder(env, "NNJAX_DATA_DIR")
+    return None
+
+
+def _local_folder(text: str | os.PathLike, name: str, flag: str = "") -> Path:
+    """The absolute folder ``text`` names; DataError naming ``name`` (and ``flag``) for a URL, which a path
+    turns into a local folder (gs://bucket/tfds: ./gs:/bucket/tfds, built into, exit 0)."""
+    if "://" in str(text):
+        given = f"{name}={str(text)!r}" + (f" ({flag})" if flag else "")
+        raise DataError(f"{given}: a URL; nnjax reads and writes local folders only")
+    return Path(absolute_folder(text))
 
 
 def check_idx_file(path: Path, magic: int, count: int | None = None) -> None:

@@ -830,3 +830,15 @@ def test_a_quiet_build_restores_the_callers_log_level():
     finally:
         absl_logging.set_verbosity(before)
         tfds.enable_progress_bar()
+
+
+def test_a_url_given_as_a_folder_argument_is_refused_not_made_a_local_folder(monkeypatch, tmp_path):
+    """``nnjax eval RUN --tfds-dir gs://bucket/tfds`` (its flags reach load_splits as arguments, past the config's
+    URL check) read the local folder ./gs:/bucket/tfds, and built into it: the argument is refused as the
+    environment variable is, by its name, and nothing is made."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(DataError, match=r"^tfds_dir='gs://bucket/tfds' \(--tfds-dir\): a URL; nnjax reads and"):
+        data.load_splits("mnist", None, "gs://bucket/tfds")
+    with pytest.raises(DataError, match=r"^data_dir='s3://bucket/mnist' \(--data-dir\): a URL; nnjax reads and"):
+        data.load_splits("mnist", "s3://bucket/mnist", str(tmp_path / "tfds"), rows=lambda n: (0, n))
+    assert list(tmp_path.iterdir()) == []

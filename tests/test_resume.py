@@ -841,3 +841,15 @@ def test_an_epoch_time_of_json_true_is_not_counted_as_one_second(cut, cli, patch
     assert kept[0] is True
     result = json.loads((cut / "result.json").read_text())
     assert result["train_s"] == pytest.approx(sum(kept[1:]), abs=2e-3)
+
+
+def test_a_forced_resume_keeps_what_an_older_nnjax_recorded_for_a_field_the_run_ignores(cut, cli, patched_data):
+    """Found by a mutation audit (unchecked): config.json rewritten by ``--resume --force`` records the new value
+    and keeps the others as saved, warmup_epochs 2 of an older nnjax (ignored by cosine) too, rather than the
+    "none of it" a new run's config.json records."""
+    saved = json.loads((cut / "config.json").read_text())
+    assert saved["schedule"] == "cosine"
+    (cut / "config.json").write_text(json.dumps({**saved, "warmup_epochs": 2}))
+    rc, _, err = cli("train", "--resume", cut, "--lr", "0.05", "--force", "--no-progress")
+    assert rc == 0, err
+    assert json.loads((cut / "config.json").read_text()) == {**saved, "warmup_epochs": 2, "lr": 0.05}

@@ -1095,3 +1095,21 @@ def test_a_sweep_resume_continues_with_the_flags_given(monkeypatch, tmp_path, cl
     ((got, grid, out), kwargs) = seen.pop()
     assert got == base.replace(checkpoint_every=2) and grid == {"seed": [0, 1]}
     assert Path(out) == tmp_path / "s" and kwargs["resume"] is True
+
+
+def test_a_sweep_asks_for_one_cpu_device_per_core_unless_multi_host(monkeypatch, tmp_path, cli):
+    """``nnjax sweep`` splits the CPU into one device per core before anything touches a device (its members are
+    placed over them); a multi-host process keeps the devices distributed start-up gave it. (In this process jax
+    has started already, so the split itself is test_parallel's, in a fresh process.)"""
+    import nnjax.parallel
+    from nnjax import sweep
+
+    summary = {"sweep_dir": "s", "table": "", "n_members": 2, "n_groups": 1, "device": "cpu", "wall_s": 1.0}
+    calls = []
+    monkeypatch.setattr(sweep, "run_sweep", lambda *args, **kwargs: calls.append("run_sweep") or summary)
+    monkeypatch.setattr(nnjax.parallel, "split_cpu_cores", lambda: calls.append("split") or 1)
+    for multi_host, want in ((False, ["split", "run_sweep"]), (True, ["run_sweep"])):
+        monkeypatch.setattr(nnjax.parallel, "maybe_initialize_distributed", lambda m=multi_host: m)
+        rc, _, err = cli("sweep", "--grid", "seed=0,1", "--out", tmp_path / str(multi_host), "--json")
+        assert rc == 0 and calls == want, err
+        calls.clear()

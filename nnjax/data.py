@@ -186,11 +186,20 @@ def manual_dir(data_dir: str | None = None) -> Path | None:
 
 def _local_folder(text: str | os.PathLike, name: str, flag: str = "") -> Path:
     """The absolute folder ``text`` names; DataError naming ``name`` (and ``flag``) for a URL, which a path
-    turns into a local folder (gs://bucket/tfds: ./gs:/bucket/tfds, built into, exit 0)."""
+    turns into a local folder (gs://bucket/tfds: ./gs:/bucket/tfds, built into, exit 0), or for a path that is
+    not UTF-8 (a byte 0xff), which TensorFlow's file functions under tfds cannot name."""
+    given = f"{name}={str(text)!r}" + (f" ({flag})" if flag else "")
     if "://" in str(text):
-        given = f"{name}={str(text)!r}" + (f" ({flag})" if flag else "")
         raise DataError(f"{given}: a URL; nnjax reads and writes local folders only")
-    return Path(absolute_folder(text))
+    folder = absolute_folder(text)
+    try:
+        folder.encode("utf-8")
+    except UnicodeEncodeError as e:  # Python keeps an undecodable byte b as the lone surrogate U+DC00 + b
+        char = folder[e.start]
+        what = f"byte 0x{ord(char) - 0xDC00:02x}" if 0xDC80 <= ord(char) <= 0xDCFF else repr(char)
+        whose = "" if folder == str(text) else f" (as {folder!r})"
+        raise DataError(f"{given}{whose}: not UTF-8 ({what}), which tfds needs of its folders") from None
+    return Path(folder)
 
 
 def check_idx_file(path: Path, magic: int, count: int | None = None) -> None:

@@ -832,6 +832,22 @@ def test_a_quiet_build_restores_the_callers_log_level():
         tfds.enable_progress_bar()
 
 
+def test_a_folder_that_is_not_utf8_is_refused_naming_its_variable_or_flag(monkeypatch, tmp_path):
+    """A non-UTF-8 byte in a folder's name (Python keeps it as a lone surrogate) failed deep in tfds's build as
+    "'utf-8' codec can't encode character '\\udcff'", naming neither the folder nor where it came from."""
+    monkeypatch.chdir(tmp_path)
+    bad = str(tmp_path / "t") + "\udcff"
+    monkeypatch.setenv("TFDS_DATA_DIR", bad)
+    said = r"^TFDS_DATA_DIR='.*\\udcff': not UTF-8 \(byte 0xff\), which tfds needs of its folders$"
+    with pytest.raises(DataError, match=said):
+        data.tfds_root()
+    with pytest.raises(DataError, match=r"^tfds_dir='.*' \(--tfds-dir\): not UTF-8 \(byte 0xff\)"):
+        data.load_splits("mnist", None, bad)
+    with pytest.raises(DataError, match=r"^data_dir='.*' \(--data-dir\): not UTF-8 \(byte 0xff\)"):
+        data.load_splits("mnist", bad, str(tmp_path / "tfds"), rows=lambda n: (0, n))
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_url_given_as_a_folder_argument_is_refused_not_made_a_local_folder(monkeypatch, tmp_path):
     """``nnjax eval RUN --tfds-dir gs://bucket/tfds`` (its flags reach load_splits as arguments, past the config's
     URL check) read the local folder ./gs:/bucket/tfds, and built into it: the argument is refused as the

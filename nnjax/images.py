@@ -302,7 +302,7 @@ def predict_files(run_dir: str | Path, files: list[str], member: int | None = No
 
     if isinstance(files, (str, bytes, Path)):
         raise TypeError(f"predict_files: files={str(files)!r}: one path; expected a list of image paths, e.g. [path]")
-    cfg, params_K, _ = load_network(run_dir, member)
+    cfg, params_K, _ = load_network(run_dir, member, where="predict_files")
     params = unstack(params_K, 0)
     results: list[Prediction | Failure] = []
     for f in files:

@@ -644,9 +644,20 @@ def _train(
     return result
 
 
+def folder_path(folder: Any, where: str, name: str = "run_dir") -> Path:
+    """``folder`` as a Path; anything but a str or os.PathLike (a network's parameters given where its
+    folder goes) is a TypeError naming ``where`` and ``name``, not pathlib's own message naming neither."""
+    if not isinstance(folder, (str, os.PathLike)):
+        raise TypeError(
+            f"{where}: {name} is a {type(folder).__name__}: expected the path of a run or sweep folder "
+            "(a str or Path), e.g. 'runs/video'; nnjax.images.predict(params, cfg, x_Nx784) takes parameters"
+        )
+    return Path(folder)
+
+
 def load_run(run_dir: str | Path) -> tuple[Config, Params, int]:
     """(config, parameters of the newest checkpoint, its epoch) of a run folder."""
-    run_dir = Path(run_dir)
+    run_dir = folder_path(run_dir, "load_run")
     check_run_folder(run_dir)
     cfg = validate(load_json(run_dir / "config.json"), new=False, source=str(run_dir / "config.json"))
     # The newest only: falling back to an older one would report other parameters as the run's.
@@ -683,10 +694,14 @@ def _as_trained(cfg: Config, meta: Any, run_dir: Path, epoch: int) -> Config:
     return from_dict({**now, **{f: trained[f] for f in changed}}, source=f"{run_dir}: checkpoint meta", complete=True)
 
 
-def load_network(folder: str | Path, member: int | None = None) -> tuple[Config, Params, int]:
+def load_network(
+    folder: str | Path, member: int | None = None, *, where: str = "load_network"
+) -> tuple[Config, Params, int]:
     """(config, parameters stacked as an ensemble of one, epoch): a run folder's newest checkpoint, or
     with ``member`` that member of a sweep folder (``sweep.load_member``). Parameters from before the last
-    epoch (a run interrupted or still training) come with a warning on stderr naming their epoch."""
+    epoch (a run interrupted or still training) come with a warning on stderr naming their epoch.
+    ``where``: the public function whose ``run_dir`` ``folder`` is, named if it is not a path."""
+    folder_path(folder, where)
     if member is None:
         cfg, params, epoch = load_run(folder)
     elif not Path(folder).exists():
@@ -720,7 +735,7 @@ def eval_run(
     and ``test_loss`` on the official test split (of ``splits``, if given).
     ``data_dir`` / ``tfds_dir``: where the data set is on this machine, if not in the run's folders."""
     check_splits(splits, "eval_run")
-    cfg, params_K, epoch = load_network(run_dir, member)
+    cfg, params_K, epoch = load_network(run_dir, member, where="eval_run")
     if splits is None:
         splits = load_splits(cfg.dataset, data_dir or cfg.data_dir, tfds_dir or cfg.tfds_dir, validation=False)
     loss_K, acc_K = evaluate_split(cfg, params_K, splits, "test")
@@ -751,7 +766,7 @@ def export_run(
         raise ConfigError(f"{out_file}: is a folder; name the .npz file to write")
     if out_file.exists() and not overwrite:
         raise ConfigError(f"{out_file}: already exists (--overwrite replaces it)")
-    cfg, params_K, epoch = load_network(run_dir, member)
+    cfg, params_K, epoch = load_network(run_dir, member, where="export_run")
     params = jax.device_get(unstack(params_K, 0))
     arrays = {}
     for i, layer in enumerate(params):

@@ -473,12 +473,13 @@ def load_member(sweep_dir: str | Path, member: int) -> tuple[Config, Params, int
     import jax
 
     from nnjax import checkpoint
+    from nnjax.run import folder_path
     from nnjax.train import init_state, unstack
 
     if not is_index(member):
         raise ConfigError(f"member={member!r}: expected a member number, an int as in members.csv's member column")
     member = operator.index(member)
-    sweep_dir = Path(sweep_dir)
+    sweep_dir = folder_path(sweep_dir, "load_member", "sweep_dir")
     if not (sweep_dir / "sweep.json").is_file():
         if not sweep_dir.exists():
             raise CheckpointError(f"{sweep_dir}: sweep folder not found")

@@ -804,7 +804,7 @@ def render_run(
     from nnjax.config import is_index
     from nnjax.data import check_splits, load_splits
     from nnjax.model import layer_sizes
-    from nnjax.run import load_network
+    from nnjax.run import folder_path, load_network
     from nnjax.train import unstack
 
     check_splits(splits, "render_run")
@@ -817,8 +817,8 @@ def render_run(
         raise ConfigError(
             f"digits={digits!r}: expected test-image indices as a list (e.g. [{digits!r}]) or text '3,17'"
         )
-    run_dir = Path(run_dir)
-    cfg, params_K, epoch = load_network(run_dir, member)
+    run_dir = folder_path(run_dir, "render_run")
+    cfg, params_K, epoch = load_network(run_dir, member, where="render_run")
     if member is None:
         out = Path(out_dir) if out_dir is not None else run_dir / "figures"
         title = run_dir.name

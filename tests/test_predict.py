@@ -26,7 +26,9 @@ from nnjax.config import Config
 from nnjax.data import Splits
 from nnjax.errors import ConfigError
 from nnjax.model import init_params
-from nnjax.run import train_and_evaluate
+from nnjax.run import eval_run, export_run, load_run, train_and_evaluate
+from nnjax.sweep import load_member
+from nnjax.viz import render_run
 
 jax.config.update("jax_numpy_rank_promotion", "raise")
 
@@ -800,3 +802,22 @@ def test_predict_files_refuses_one_path_given_alone(tmp_path, one):
     """predict_files(run, "digit.png") read one file per character ('d', 'i', …) and returned nine Failures."""
     with pytest.raises(TypeError, match=r"^predict_files: files='digit.png': one path; expected a list of image paths"):
         images.predict_files(tmp_path / "run", one)
+
+
+@pytest.mark.parametrize(
+    ("function", "name", "call"),
+    [
+        ("predict_files", "run_dir", lambda p, tmp: images.predict_files(p, [str(tmp / "digit.png")])),
+        ("eval_run", "run_dir", lambda p, tmp: eval_run(p)),
+        ("export_run", "run_dir", lambda p, tmp: export_run(p, tmp / "out.npz")),
+        ("load_run", "run_dir", lambda p, tmp: load_run(p)),
+        ("load_member", "sweep_dir", lambda p, tmp: load_member(p, 0)),
+        ("render_run", "run_dir", lambda p, tmp: render_run(p)),
+    ],
+)
+def test_a_network_given_where_its_folder_goes_is_one_error_naming_the_argument(tmp_path, function, name, call):
+    """predict_files(params, cfg, files), by analogy with predict(params, cfg, x), failed deep in pathlib with
+    "expected str, bytes or os.PathLike object, not list", naming neither the function nor the argument."""
+    params = init_params(jax.random.key(0), (4,), "glorot")
+    with pytest.raises(TypeError, match=rf"^{function}: {name} is a list: expected the path of a run or sweep folder"):
+        call(params, tmp_path)

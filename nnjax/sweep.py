@@ -278,7 +278,9 @@ def _run_group(
         ok = diverged_K == 0
         if not ok.any():
             return lines, None
-        return lines, {f"{split}_acc": f"{float(np.mean(m['eval_accuracy'][ok])):.4f}", "diverged": int((~ok).sum())}
+        # over the group's members, whose settings may differ (lr=0.01 and 0.001): named a mean
+        mean = float(np.mean(m["eval_accuracy"][ok]))
+        return lines, {f"mean_{split}_acc": f"{mean:.4f}", "diverged": int((~ok).sum())}
 
     state = train_epochs(
         cfg0,

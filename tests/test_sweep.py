@@ -48,6 +48,17 @@ def run_tiny(base: Config, grid: dict, out: Path, **kw) -> dict:
     return sweep.run_sweep(base, grid, out, progress=False, splits=SPLITS, **kw)
 
 
+def test_the_progress_bar_names_its_accuracy_a_mean_over_the_groups_members(tmp_path, capsys):
+    """A group's members may differ in lr or seed: the bar's one accuracy is their mean (it read
+    'test_acc=0.9433', as a single run's bar does), and it is the mean of the epoch's metrics lines."""
+    sweep.run_sweep(TINY.replace(epochs=1), {"lr": [0.01, 0.001]}, tmp_path / "s", splits=SPLITS)
+    err = capsys.readouterr().err
+    lines = [json.loads(line) for line in (tmp_path / "s" / "metrics.jsonl").read_text().splitlines()]
+    mean = np.mean([m["test_accuracy"] for m in lines])
+    assert f"diverged=0, mean_test_acc={mean:.4f}]" in err  # tqdm sorts the fields
+    assert " test_acc=" not in err
+
+
 def without(d: dict, *keys: str) -> dict:
     return {k: v for k, v in d.items() if k not in keys}
 

@@ -197,6 +197,8 @@ def test_bad_config_flag(tmp_path, cli_error, no_data, flags, message):
         (["--name", "a/b"], "config field 'name' = 'a/b': must be a plain folder name (no '/', not '.' or '..')"),
         (["--name", ""], "config field 'name' = '': must not be empty"),
         (["--name", ".."], "config field 'name' = '..'"),
+        (["--name", "a\nb"], "config field 'name' = 'a\\nb': must not hold a control character (a newline, a tab, …)"),
+        (["--name", "a\0b"], "config field 'name' = 'a\\x00b': must not hold a control character"),
         (["--hidden", "100000000"], "a network with hidden=100000000 and batch_size=32 needs about "),
         (["--optimizer", "sgd", "--momentum", "0.5"], "config field 'momentum' = 0.5: optimizer sgd does not use it"),
     ],
@@ -299,6 +301,41 @@ def test_bad_config_file_of_a_sweep(tmp_path, cli_error, no_data):
             "schedule is constant; schedule is cosine)" if "--warmup-epochs" in flags else "schedule is constant)"
         )
     assert list(tmp_path.iterdir()) == [bad]  # no sweep folder made
+
+
+@pytest.mark.parametrize("field, value", [("name", "a\ud800"), ("tfds_dir", "/t/\udfff"), ("data_dir", "/d/\ud800")])
+def test_a_lone_surrogate_in_a_config_files_folder_field_is_one_line(
+    tmp_path, monkeypatch, cli_error, no_data, field, value
+):
+    """A JSON \\ud800 escape on its own (a broken tool's output) is text that no file name can hold: refused,
+    naming the file and field, not a UnicodeEncodeError traceback when the default folder is made (name) or
+    the data folder is looked up (tfds_dir). The surrogates of a command line's undecodable bytes still work."""
+    monkeypatch.chdir(tmp_path)
+    bad = tmp_path / "c.json"
+    bad.write_text(json.dumps({field: value}))  # json.dumps writes the lone surrogate as its \\u escape
+    for verb in (["train"], ["sweep", "--grid", "seed=0,1"]):
+        line = cli_error(*verb, "--config-file", bad)
+        assert line.startswith(f"nnjax: error: {bad}: field {field!r} = {value!r}: {value[-1]!r} is half of a UTF-16")
+    assert list(tmp_path.iterdir()) == [bad]  # no default folder made
+    from nnjax.config import typed
+
+    assert typed(Config(name="a\udcff")).name == "a\udcff"  # os.fsdecode(b"a\xff"): a folder can have that name
+
+
+def test_json_output_is_standard_json_with_null_for_a_nan(cli, monkeypatch):
+    """eval --json of a diverged sweep member (NaN parameters) printed "test_loss": NaN, which is no JSON
+    (strict readers refuse it); null, as in the files nnjax writes."""
+
+    def eval_run(*args, **kwargs):
+        return {"sweep_dir": "s", "member": 1, "epoch": 2, "test_accuracy": 0.098, "test_loss": float("nan")}
+
+    monkeypatch.setattr(nnjax.run, "eval_run", eval_run)
+    rc, out, _ = cli("eval", "s", "--member", "1", "--json")
+
+    def refuse(constant: str):
+        raise AssertionError(f"not JSON: {constant}")
+
+    assert rc == 0 and json.loads(out, parse_constant=refuse)["test_loss"] is None
 
 
 def test_out_under_a_file_fails_before_loading_data(tmp_path, cli_error, no_data):
@@ -754,6 +791,9 @@ def test_train_eval_export(tmp_path, cli, cli_error, mock64, monkeypatch):
     assert "must end in .npz" in cli_error("export", run, tmp_path / "w.pkl")
     said = f"{tmp_path / '.npz'}: export file must end in .npz (a name before it, e.g. video.npz)"
     assert cli_error("export", run, tmp_path / ".npz") == f"nnjax: error: {said}"
+    # "" is no file name (it was named as ".", the current folder: ".: export file must end in .npz")
+    said = "'': the export file's name is empty; name the .npz file to write"
+    assert cli_error("export", run, "") == f"nnjax: error: {said}"
     (tmp_path / "w.npz").write_bytes(b"someone's file")
     line = cli_error("export", run, tmp_path / "w.npz")
     assert line == f"nnjax: error: {tmp_path / 'w.npz'}: already exists (--overwrite replaces it)"

@@ -6,7 +6,6 @@ import argparse
 import contextlib
 import dataclasses
 import json
-import math
 import os
 import signal
 import sys
@@ -22,6 +21,7 @@ from nnjax.config import (
     Config,
     apply_overrides,
     check_given,
+    finite_or_null,
     flag_name,
     read_config_file,
     unused_fields,
@@ -118,17 +118,7 @@ def check_resume_flags(args: argparse.Namespace, what: str) -> None:
 def _print_json(obj) -> None:
     """``obj`` as standard JSON: a NaN or infinity (a diverged sweep member's test loss) is null, as in the
     files nnjax writes; Python's json would print NaN, which strict JSON readers refuse."""
-    print(json.dumps(_finite_or_null(obj), indent=2, allow_nan=False))
-
-
-def _finite_or_null(obj: Any) -> Any:
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if isinstance(obj, dict):
-        return {k: _finite_or_null(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_finite_or_null(v) for v in obj]
-    return obj
+    print(json.dumps(finite_or_null(obj), indent=2, allow_nan=False))
 
 
 @contextlib.contextmanager

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import operator
 import os
 import struct
@@ -261,6 +262,18 @@ def python_value(v: Any) -> Any:
     return v
 
 
+def finite_or_null(x: Any) -> Any:
+    """``x`` as nnjax's JSON files and ``--json`` hold it: a NaN or infinity (a diverged member's loss) is null,
+    in dicts, lists and tuples too (Python's json would write NaN, which strict JSON readers refuse)."""
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    if isinstance(x, dict):
+        return {k: finite_or_null(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [finite_or_null(v) for v in x]
+    return x
+
+
 def typed(cfg: Config, source: str = "config") -> Config:
     """``cfg`` as built in Python (``Config(...)``, ``.replace(...)``) checked and normalised as a JSON config
     is: NumPy/JAX scalars become Python numbers, ``hidden`` a tuple of ints, relative folders absolute; a
@@ -393,6 +406,11 @@ def field_choices() -> dict[str, tuple[str, ...]]:
     }
 
 
+def as_float32(x: float) -> float:
+    """``x`` rounded to float32, the precision the optimiser holds its hyper-parameters in."""
+    return struct.unpack("f", struct.pack("f", x))[0]
+
+
 FLOAT32_TINY = 1.401298464324817e-45  # the smallest positive float32 (a subnormal): a smaller lr rounds to 0
 FLOAT32_MAX = 3.4028234663852886e38  # numpy.finfo(numpy.float32).max: lr and weight decay are float32 in training
 INT32_MAX = 2**31 - 1
@@ -434,7 +452,7 @@ def validate(
     if not 0 < cfg.lr < float("inf") or (new and cfg.lr > FLOAT32_MAX):  # also nan; float32 in the optimiser
         raise bad("lr", f"must be a positive finite number (at most {FLOAT32_MAX:.3g}, float32's max)")
     # 1e-320: positive, but the float32 optimiser would take no step at all
-    if new and struct.unpack("f", struct.pack("f", cfg.lr))[0] == 0:
+    if new and as_float32(cfg.lr) == 0:
         raise bad("lr", f"is 0 in float32, where the optimiser runs (the smallest positive is {FLOAT32_TINY:.2g})")
     for field in ("batch_size", "epochs", "keep_checkpoints"):
         if getattr(cfg, field) <= 0:
@@ -461,7 +479,7 @@ def validate(
     if not 0 <= cfg.momentum < 1:
         raise bad("momentum", "must be in [0, 1)")
     # the optimiser runs in float32, where 0.99999999 is 1: Adam's bias correction would divide by 0
-    if struct.unpack("f", struct.pack("f", cfg.momentum))[0] == 1:
+    if as_float32(cfg.momentum) == 1:
         raise bad("momentum", "must be in [0, 1), and below 1 in float32 (at most 0.99999994)")
     if cfg.schedule == "warmup_cosine" and cfg.warmup_epochs >= cfg.epochs:
         raise bad("warmup_epochs", f"must be fewer than epochs ({cfg.epochs})", also=("epochs", "schedule"))

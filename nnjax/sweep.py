@@ -22,7 +22,6 @@ A sweep folder holds
 from __future__ import annotations
 
 import json
-import math
 import operator
 import statistics
 import sys
@@ -38,6 +37,7 @@ from nnjax.config import (
     FIELD_NAMES,
     Config,
     auto_unroll_as_0,
+    finite_or_null,
     from_dict,
     is_index,
     is_integer,
@@ -113,13 +113,6 @@ def load_sweep_spec(sweep_dir: str | Path) -> tuple[Config, dict[str, list]]:
     except ConfigError as e:
         raise ConfigError(f"{path}: {e}") from None
     return base_cfg, grid
-
-
-def _clean(x: Any) -> Any:
-    """JSON-safe scalar: non-finite floats become null."""
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    return x
 
 
 def _drop_metrics(path: Path, drop: Callable[[dict[str, Any]], bool]) -> None:
@@ -264,12 +257,12 @@ def _run_group(
                 "group": gid,
                 **{f: json_value(getattr(cfg, f)) for f in grid_fields},
                 "epoch": epoch,
-                "train_loss": _clean(float(m["train_loss"][j])),
-                "train_accuracy": _clean(float(m["train_accuracy"][j])),
-                f"{split}_loss": _clean(float(m["eval_loss"][j])),
-                f"{split}_accuracy": _clean(float(m["eval_accuracy"][j])),
-                "grad_norm": _clean(float(m["grad_norm"][j])),
-                "param_norm": _clean(float(m["param_norm"][j])),
+                "train_loss": finite_or_null(float(m["train_loss"][j])),
+                "train_accuracy": finite_or_null(float(m["train_accuracy"][j])),
+                f"{split}_loss": finite_or_null(float(m["eval_loss"][j])),
+                f"{split}_accuracy": finite_or_null(float(m["eval_accuracy"][j])),
+                "grad_norm": finite_or_null(float(m["grad_norm"][j])),
+                "param_norm": finite_or_null(float(m["param_norm"][j])),
                 "finite": bool(m["finite"][j]),
                 "epoch_s": round(epoch_s, 4),
             }
@@ -305,8 +298,8 @@ def _run_group(
         "members": ids,
         "k": k,
         "eval_split": split,
-        "test_accuracy": [None if d else _clean(float(a)) for a, d in zip(test_acc_K, diverged_K)],
-        "test_loss": [None if d else _clean(float(x)) for x, d in zip(test_loss_K, diverged_K)],
+        "test_accuracy": [None if d else finite_or_null(float(a)) for a, d in zip(test_acc_K, diverged_K)],
+        "test_loss": [None if d else finite_or_null(float(x)) for x, d in zip(test_loss_K, diverged_K)],
         "diverged_epoch": [int(d) or None for d in diverged_K],
         "compile_s": round(compile_s, 3),
         "train_s": round(sum(epoch_times), 3),

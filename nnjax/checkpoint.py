@@ -337,6 +337,8 @@ def restore(path: Path, target: Any) -> tuple[int, Any, dict[str, Any]]:
     except OSError as e:
         raise CheckpointError(f"{path}: cannot read checkpoint ({type(e).__name__})") from None
     payload = decode(data, str(path))
+    if (named := _NAME.match(path.name)) and int(named.group(1)) != payload["epoch"]:  # renamed by hand
+        raise CheckpointError(f"{path}: holds epoch {payload['epoch']}, but its name says epoch {int(named.group(1))}")
     try:
         tree = serialization.from_state_dict(target, payload["state"])
     except Exception as e:

@@ -235,6 +235,21 @@ def test_resume_falls_back_past_a_damaged_checkpoint(reference, cut, capsys):
     assert metric_lines(cut) == metric_lines(ref_dir)
 
 
+def test_a_checkpoint_renamed_to_another_epoch_is_skipped_with_a_warning(reference, cut, capsys):
+    """A file's name is the epoch it claims: epoch 6's checkpoint renamed to epoch 9 is not the newest, and a
+    resume says why it skips it (it was set aside without a word) and trains on from the one before."""
+    ref_dir, _ = reference
+    ckpts = cut / "checkpoints"
+    checkpoint.checkpoint_path(ckpts, 6).rename(checkpoint.checkpoint_path(ckpts, 9))
+    run.train_and_evaluate(CFG, cut, resume=True, progress=False, splits=SPLITS)
+    err = capsys.readouterr().err.splitlines()
+    renamed = checkpoint.checkpoint_path(ckpts, 9)
+    assert f"nnjax: warning: skipping {renamed}: holds epoch 6, but its name says epoch 9" in err
+    assert f"nnjax: resumed {cut} after epoch 4 (epoch_000004.msgpack)" in err
+    assert [p.name for p in ckpts.glob("*.damaged")] == ["epoch_000009.msgpack.damaged"]
+    assert_bit_identical(final_state(cut), final_state(ref_dir))
+
+
 def test_resume_with_a_result_changing_override_is_refused(cut, cli_error, patched_data):
     before = folder_digest(cut)
     line = cli_error("train", "--resume", cut, "--lr", "0.05", "--no-progress")
@@ -789,7 +804,9 @@ def test_load_run_follows_a_newest_checkpoint_pruned_while_it_is_read(tmp_path, 
 
     def restore_while_training(path, target):
         if not calls:  # the training process saves epoch 3 and prunes epoch 2 just before this read
-            os.replace(path, checkpoint.checkpoint_path(ckpts, 3))
+            saved = checkpoint.decode(Path(path).read_bytes())
+            checkpoint.checkpoint_path(ckpts, 3).write_bytes(checkpoint.encode(3, saved["state"], saved["meta"]))
+            os.remove(path)
         calls.append(Path(path).name)
         return real_restore(path, target)
 

@@ -805,6 +805,7 @@ def render_run(
     from nnjax.data import check_splits, load_splits
     from nnjax.model import layer_sizes
     from nnjax.run import folder_path, load_network
+    from nnjax.sweep import diverged_epochs
     from nnjax.train import unstack
 
     check_splits(splits, "render_run")
@@ -827,6 +828,12 @@ def render_run(
         title = f"{run_dir.name} member {member}"
     check_writable_folder(out)
     lines, no_curves = _curve_lines(run_dir / "metrics.jsonl", member)
+    curves_note = ""
+    if member is not None and lines and (gone := diverged_epochs(run_dir).get(member)):
+        # it trained on inside its ensemble: as in members.csv, only its epochs before the divergence count
+        lines = [m for m in lines if m["epoch"] < gone]
+        no_curves = f"{run_dir}: member {member} diverged at epoch {gone}, before any epoch to draw"
+        curves_note = f"\n(diverged at epoch {gone}; later epochs not drawn)"
     params = [{k: np.asarray(v) for k, v in layer.items()} for layer in unstack(params_K, 0)]
     sizes = "-".join(map(str, layer_sizes(cfg.hidden)))
     name = f"{title} ({sizes}, {cfg.activation}, epoch {epoch})"
@@ -858,7 +865,7 @@ def render_run(
         )
     )
     if lines:
-        done(plot_learning_curves(lines, out / "learning_curves.png", f"Learning curves of {name}"))
+        done(plot_learning_curves(lines, out / "learning_curves.png", f"Learning curves of {name}{curves_note}"))
     else:
         print(f"nnjax: warning: {no_curves}; learning_curves.png not drawn", file=sys.stderr)
 

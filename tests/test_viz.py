@@ -212,6 +212,33 @@ def test_sweep_curves_leave_out_diverged_members_and_show_a_single_epoch(tmp_pat
     assert viz.render_sweep(out, tmp_path / "none") == []
 
 
+def test_a_diverged_members_curves_stop_before_its_divergence(tmp_path, splits_256, monkeypatch, capsys):
+    """viz --member of a member that diverged (and trained on inside its ensemble) draws only its epochs
+    before the divergence, as members.csv counts them, and says so; none before it: a warning, no figure."""
+    out = tmp_path / "sweep"
+    base = Config(hidden=(8,), epochs=3, batch_size=32, checkpoint_every=0)
+    sweep.run_sweep(base, {"seed": [0, 1]}, out, progress=False, splits=splits_256)
+    drawn = {}
+    monkeypatch.setattr(
+        viz, "plot_learning_curves", lambda lines, path, title="": drawn.update(lines=lines, title=title)
+    )
+    viz.render_run(out, tmp_path / "ok", member=1, splits=splits_256)
+    assert [m["epoch"] for m in drawn["lines"]] == [1, 2, 3] and "diverged" not in drawn["title"]
+    monkeypatch.setattr(sweep, "diverged_epochs", lambda d: {1: 3})
+    viz.render_run(out, tmp_path / "cut", member=1, splits=splits_256)
+    assert [(m["member"], m["epoch"]) for m in drawn["lines"]] == [(1, 1), (1, 2)]
+    assert drawn["title"].endswith("\n(diverged at epoch 3; later epochs not drawn)")
+    drawn.clear()
+    monkeypatch.setattr(sweep, "diverged_epochs", lambda d: {1: 1})
+    capsys.readouterr()
+    written = viz.render_run(out, tmp_path / "none", member=1, splits=splits_256)
+    assert not drawn and "learning_curves.png" not in [p.name for p in written]
+    warning = (
+        f"nnjax: warning: {out}: member 1 diverged at epoch 1, before any epoch to draw; learning_curves.png not drawn"
+    )
+    assert warning in capsys.readouterr().err.splitlines()
+
+
 def test_wide_network_stays_readable(tmp_path, splits_256):
     """784-1024-1024-10: the first 64 neurons in an 8 × 8 grid, heat strips for the wide layers."""
     run = tmp_path / "wide"

@@ -386,18 +386,11 @@ def _loads(path: Path, target: Any) -> bool:
     return True
 
 
-def _to_stderr(line: str) -> None:
-    print(line, file=sys.stderr)
-
-
-def restore_latest(
-    folder: Path, target: Any, warn: Callable[[str], Any] = _to_stderr
-) -> tuple[int, Any, dict[str, Any]] | None:
+def restore_latest(folder: Path, target: Any) -> tuple[int, Any, dict[str, Any]] | None:
     """The newest checkpoint in ``folder`` that loads; older ones are tried if newer are damaged.
 
     None when there is no checkpoint at all; CheckpointError (one line) when there are some but none
-    loads. Each damaged checkpoint skipped on the way to a good one is reported through ``warn``
-    (default: a line on stderr).
+    loads. Each damaged checkpoint skipped on the way to a good one is a warning line on stderr.
     """
     found = list_checkpoints(folder)
     errors = []
@@ -408,7 +401,7 @@ def restore_latest(
             errors.append(str(e))
             continue
         for e in errors:
-            warn(f"nnjax: warning: skipping {e}")
+            print(f"nnjax: warning: skipping {e}", file=sys.stderr)
         return restored
     if errors:
         raise CheckpointError(f"no checkpoint loads of the {len(errors)} in {folder}; the newest: {errors[0]}")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import re
 import socket
@@ -235,6 +236,11 @@ def write_atomic(path: Path, data: bytes | Sequence[bytes]) -> None:
             raise OSError(e.errno, e.strerror or str(e), str(path)) from e
         raise
     _fsync_dir(path.parent)
+
+
+def write_json(path: Path, obj: Any) -> None:
+    """Write ``obj`` as indented JSON with a final newline (``write_atomic``: never half a file)."""
+    write_atomic(path, (json.dumps(obj, indent=2) + "\n").encode())
 
 
 def encode(epoch: int, tree: Any, meta: dict[str, Any]) -> bytes:

@@ -383,11 +383,11 @@ def _object_once_per_key(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def save_json(cfg: Config, path: str | Path) -> None:
     """Write the resolved config (plus format/version markers) as JSON (atomically: never half a file)."""
     from nnjax import __version__
-    from nnjax.checkpoint import write_atomic
+    from nnjax.checkpoint import write_json
 
     d = {"config_format": CONFIG_FORMAT, "nnjax_version": __version__, **cfg.to_dict()}
     d["init"] = cfg.resolved_init()
-    write_atomic(Path(path), (json.dumps(d, indent=2) + "\n").encode())
+    write_json(Path(path), d)
 
 
 def field_choices() -> dict[str, tuple[str, ...]]:

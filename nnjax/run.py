@@ -637,7 +637,7 @@ def _train(
     }
     if split == "val":
         result["val_accuracy"] = history[-1]["val_accuracy"]
-    checkpoint.write_atomic(run_dir / "result.json", (json.dumps(result, indent=2) + "\n").encode())
+    checkpoint.write_json(run_dir / "result.json", result)
     if resume:  # said at the end, so that a failure above stays one line
         where = f"after epoch {start} ({checkpoint.checkpoint_path(ckpt_dir, start).name})" if start else "from scratch"
         print(f"nnjax: resumed {run_dir} {where}", file=sys.stderr)

@@ -236,7 +236,7 @@ def _run_group(
     if resume:
         checkpoint.set_aside_newer(ckpt_dir, start)
     group_info = {"group": gid, "members": ids, "configs": [c.to_dict() for c in configs], "placement": recorded}
-    checkpoint.write_atomic(gdir / "group.json", (json.dumps(group_info, indent=2) + "\n").encode())
+    checkpoint.write_json(gdir / "group.json", group_info)
     # Lines past the checkpoint were trained again below: drop them so no epoch appears twice.
     _drop_metrics(metrics_path, lambda m: m["group"] == gid and m["epoch"] > start)
 
@@ -308,7 +308,7 @@ def _run_group(
         "n_devices": placement["n_devices"],
         "split": placement["split"],
     }
-    checkpoint.write_atomic(result_path, (json.dumps(result, indent=2) + "\n").encode())
+    checkpoint.write_json(result_path, result)
     return result, True
 
 
@@ -398,7 +398,7 @@ def _repair_group_info(gdir: Path, ids: list[int], configs: list[Config]) -> Non
     if why is None:
         return
     info = {"group": gdir.name, "members": ids, "configs": [c.to_dict() for c in configs], "placement": None}
-    checkpoint.write_atomic(gdir / "group.json", (json.dumps(info, indent=2) + "\n").encode())
+    checkpoint.write_json(gdir / "group.json", info)
     print(
         f"nnjax: warning: {gdir / 'group.json'}: {why}; written again from sweep.json "
         "(the group's result, final checkpoint and metrics are intact)",
@@ -851,7 +851,7 @@ def run_sweep(
                 "base": {"config_format": CONFIG_FORMAT, **base.to_dict()},
                 "grid": grid_json(grid),
             }
-            checkpoint.write_atomic(sweep_dir / "sweep.json", (json.dumps(spec, indent=2) + "\n").encode())
+            checkpoint.write_json(sweep_dir / "sweep.json", spec)
             (sweep_dir / "metrics.jsonl").write_text("")
             for line in ignored_by(configs, grid):
                 print(f"nnjax: warning: {line}", file=sys.stderr)

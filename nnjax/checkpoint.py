@@ -159,15 +159,19 @@ def removed_if_left_empty(folders: Sequence[Path]) -> Iterator[None]:
         raise
 
 
-def occupied(folder: Path, kind: str) -> str:
-    """Why ``--out folder`` cannot start a new ``kind`` ("run" or "sweep") there, by what the folder holds:
-    only a folder of the same kind can be resumed."""
+def check_new_folder(folder: Path, kind: str) -> None:
+    """ConfigError unless ``--out folder`` can start a new ``kind`` ("run" or "sweep"): it is missing or an
+    empty folder. The error says what the folder holds: only a folder of the same kind can be resumed."""
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError(f"{folder}: is a file; --out names the {kind} folder to create")
+    if not folder.exists() or not any(folder.iterdir()):
+        return
     for held, marker in (("run", "config.json"), ("sweep", "sweep.json")):
         if (folder / marker).exists():
             if held == kind:
-                return f"{folder}: {kind} folder already exists; use --resume or another --out"
-            return f"{folder}: already holds a {held}, not a {kind}; use another --out"
-    return f"{folder}: folder already exists and is not empty; use another --out"
+                raise ConfigError(f"{folder}: {kind} folder already exists; use --resume or another --out")
+            raise ConfigError(f"{folder}: already holds a {held}, not a {kind}; use another --out")
+    raise ConfigError(f"{folder}: folder already exists and is not empty; use another --out")
 
 
 def check_writable_folder(folder: Path) -> None:

@@ -430,10 +430,8 @@ def train_and_evaluate(
                     _keep_config(run_dir / "config.json", cfg)  # not for flags that only say how to save
                 print(f"nnjax: {run_dir} already trained all {cfg.epochs} epochs; nothing to resume", file=sys.stderr)
                 return {**finished[0], "run_dir": str(run_dir)}  # where it is now (the folder may have moved)
-        elif run_dir.exists() and not run_dir.is_dir():
-            raise ConfigError(f"{run_dir}: is a file; --out names the run folder to create")
-        elif run_dir.exists() and any(run_dir.iterdir()):
-            raise ConfigError(checkpoint.occupied(run_dir, "run"))
+        else:
+            checkpoint.check_new_folder(run_dir, "run")
         checkpoint.check_writable_folder(run_dir)  # now, not after loading the data and compiling
         if (run_dir / "checkpoints").exists() and not (run_dir / "checkpoints").is_dir():
             raise CheckpointError(f"{run_dir / 'checkpoints'}: is a file, not a folder")

@@ -814,10 +814,8 @@ def run_sweep(
 
     if resume:
         _check_resume_spec(sweep_dir, base, grid, configs)
-    elif sweep_dir.exists() and not sweep_dir.is_dir():
-        raise ConfigError(f"{sweep_dir}: is a file; --out names the sweep folder to create")
-    elif sweep_dir.exists() and any(sweep_dir.iterdir()):
-        raise ConfigError(checkpoint.occupied(sweep_dir, "sweep"))
+    else:
+        checkpoint.check_new_folder(sweep_dir, "sweep")
     checkpoint.check_writable_folder(sweep_dir)
     if shard_members:
         from nnjax.parallel import member_devices
@@ -829,9 +827,8 @@ def run_sweep(
     made = [q for q in (sweep_dir, *sweep_dir.parents) if not q.exists()]  # removed again if refused while empty
     sweep_dir.mkdir(parents=True, exist_ok=True)
     with checkpoint.removed_if_left_empty(made), checkpoint.locked(sweep_dir):  # one process writes it at a time
-        if not resume:
-            if any(sweep_dir.iterdir()):  # another process filled it since the check above
-                raise ConfigError(checkpoint.occupied(sweep_dir, "sweep"))
+        if not resume:  # another process may have filled it since the check above
+            checkpoint.check_new_folder(sweep_dir, "sweep")
         else:  # a damaged metrics file or other groups: one line now, before any group trains
             _check_resume_groups(sweep_dir, [[(ids[id(c)], c) for c in g] for g in groups], shard_members)
         data = _Data(splits, shard_members)

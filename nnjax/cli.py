@@ -293,7 +293,7 @@ def cmd_viz(args: argparse.Namespace) -> int:
     is_sweep = (run_dir / "sweep.json").exists()
     if is_sweep and args.member is None:
         # flags of a network's figures, which a sweep folder's learning curves do not use (silently, before)
-        given = [f"--{f.replace('_', '-')}" for f in RUN_ONLY_VIZ_FLAGS if getattr(args, f) is not None]
+        given = [flag_name(f) for f in RUN_ONLY_VIZ_FLAGS if getattr(args, f) is not None]
         if given:
             verb = "applies" if len(given) == 1 else "apply"
             print(

@@ -97,6 +97,14 @@ def _legend_below(fig, handles: list, labels: list[str]) -> float:
     return band
 
 
+def _framed(ax, colour: str) -> None:
+    """An image's panel: no ticks, a thin frame in ``colour``."""
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_color(colour)
+
+
 def _grid_shape(n: int) -> tuple[int, int]:
     """(rows, cols) of a near-square grid for n panels, at most 8 wide."""
     cols = min(8, max(1, math.ceil(math.sqrt(n))))
@@ -200,15 +208,12 @@ def plot_weights(
     image = None
     for i in range(rows * cols):
         ax = fig.add_subplot(grid[i // cols, i % cols])
-        ax.set_xticks([])
-        ax.set_yticks([])
+        _framed(ax, "0.75")
         if i >= n:
             ax.set_axis_off()
             continue
         image = ax.imshow(W_Nx784[i].reshape(28, 28), cmap=WEIGHTS_CMAP, vmin=-vmax, vmax=vmax)
         ax.set_title(f"{unit} {i}  b={b_N[i]:+.2f}", fontsize=8, pad=3)
-        for spine in ax.spines.values():
-            spine.set_color("0.75")
     fig.suptitle(
         "\n".join(lines),
         fontsize=11,
@@ -297,10 +302,7 @@ def plot_activation_flow(
             verdict = green if pred == label else red
             ax = fig.add_subplot(grid[r, 0])
             ax.imshow(x_Dx784[r].reshape(28, 28), cmap="gray", vmin=0, vmax=255)
-            ax.set_xticks([])
-            ax.set_yticks([])
-            for spine in ax.spines.values():
-                spine.set_color(faint)
+            _framed(ax, faint)
             ax.set_ylabel(f"test #{indices[r]}\nlabel {label}", rotation=0, ha="right", va="center", fontsize=9)
             if r == 0:
                 ax.set_title("input\n784 pixels", fontsize=9)
@@ -329,10 +331,7 @@ def plot_activation_flow(
                             ax.text(k, -1.15, str(k), ha="center", va="top", fontsize=6.5, color=faint)
                 else:  # too many neurons for circles: a heat strip, wrapped onto rows of ≤ STRIP_COLS
                     ax.imshow(heat_strip(a_DxH[r]), cmap=cmap, vmin=lo, vmax=hi, aspect="auto", interpolation="nearest")
-                    ax.set_xticks([])
-                    ax.set_yticks([])
-                    for spine in ax.spines.values():
-                        spine.set_color(faint)
+                    _framed(ax, faint)
                 if r == 0:
                     n_rows, n_cols = heat_strip(a_DxH[r]).shape
                     strip = f"  ({n_rows} rows of {n_cols})" if h > CELLS_UP_TO and n_rows > 1 else ""

@@ -208,6 +208,16 @@ def epochs_out_of_place(lines: list[tuple[int, int]], last: int, member: int | N
     return None
 
 
+# The epoch program's metrics that a metrics.jsonl line holds, in its order (eval_* named for the split).
+LINE_METRICS = ("train_loss", "train_accuracy", "eval_loss", "eval_accuracy", "grad_norm", "param_norm")
+
+
+def line_metrics(m: Mapping[str, Any], split: str) -> dict[str, Any]:
+    """``LINE_METRICS`` of one member's epoch metrics ``m``, named as a metrics line names them: eval_loss
+    as ``{split}_loss`` (split "test" or "val")."""
+    return {k.replace("eval", split): m[k] for k in LINE_METRICS}
+
+
 def _metrics_until(path: Path, epoch: int) -> list[dict[str, Any]]:
     """The metrics lines of epochs 1..``epoch`` that a run resumed after ``epoch`` keeps.
 
@@ -588,16 +598,7 @@ def _train(
                 f"training diverged at epoch {epoch}: {cause}; likely cause: the learning rate "
                 f"lr={cfg.lr} is too high for this network (try a smaller --lr); {kept}"
             )
-        line = {
-            "epoch": epoch,
-            "train_loss": m["train_loss"],
-            "train_accuracy": m["train_accuracy"],
-            f"{split}_loss": m["eval_loss"],
-            f"{split}_accuracy": m["eval_accuracy"],
-            "grad_norm": m["grad_norm"],
-            "param_norm": m["param_norm"],
-            "epoch_s": round(epoch_s, 4),
-        }
+        line = {"epoch": epoch, **line_metrics(m, split), "epoch_s": round(epoch_s, 4)}
         history.append(line)
         postfix = {"loss": m["train_loss"], "acc": m["train_accuracy"], f"{split}_acc": m["eval_accuracy"]}
         return [line], {k: f"{v:.4f}" for k, v in postfix.items()}

@@ -190,7 +190,14 @@ def _run_group(
     import jax
 
     from nnjax import checkpoint
-    from nnjax.run import DIVERGENCE_METRICS, check_data_key, divergence_cause, read_metrics, train_epochs
+    from nnjax.run import (
+        DIVERGENCE_METRICS,
+        check_data_key,
+        divergence_cause,
+        line_metrics,
+        read_metrics,
+        train_epochs,
+    )
     from nnjax.train import compile_ensemble, evaluate_split, init_state
 
     gdir = sweep_dir / "groups" / gid
@@ -257,12 +264,7 @@ def _run_group(
                 "group": gid,
                 **{f: json_value(getattr(cfg, f)) for f in grid_fields},
                 "epoch": epoch,
-                "train_loss": finite_or_null(float(m["train_loss"][j])),
-                "train_accuracy": finite_or_null(float(m["train_accuracy"][j])),
-                f"{split}_loss": finite_or_null(float(m["eval_loss"][j])),
-                f"{split}_accuracy": finite_or_null(float(m["eval_accuracy"][j])),
-                "grad_norm": finite_or_null(float(m["grad_norm"][j])),
-                "param_norm": finite_or_null(float(m["param_norm"][j])),
+                **{k: finite_or_null(float(v[j])) for k, v in line_metrics(m, split).items()},
                 "finite": bool(m["finite"][j]),
                 "epoch_s": round(epoch_s, 4),
             }

@@ -798,30 +798,27 @@ def run_sweep(
     ConfigError/CheckpointError, and a data set that cannot be loaded DataError, before anything is
     compiled or written.
     """
-    from nnjax.data import check_splits
-
     t_start = time.perf_counter()
+    from nnjax import __version__, checkpoint
+    from nnjax.data import check_splits
+    from nnjax.parallel import member_devices, process_run_dir
+    from nnjax.run import read_metrics
+    from nnjax.train import steps_per_epoch
+
     check_splits(splits, "run_sweep")
     base = typed(base, source="base")  # built in Python: the types a config file's fields are checked for
     grid = normalize_grid(grid)
     configs = expand(base, grid, new=not resume)
     groups = group(configs)
     ids = {id(c): i for i, c in enumerate(configs)}
-    from nnjax.parallel import process_run_dir
-
     # With several processes (multi-host), process p > 0 writes its identical copy beside process 0's.
     sweep_dir = process_run_dir(Path(out_dir) if out_dir is not None else default_sweep_dir(base))
-
-    from nnjax import checkpoint
-
     if resume:
         _check_resume_spec(sweep_dir, base, grid, configs)
     else:
         checkpoint.check_new_folder(sweep_dir, "sweep")
     checkpoint.check_writable_folder(sweep_dir)
     if shard_members:
-        from nnjax.parallel import member_devices
-
         member_devices(1, shard_members)  # several processes: a clear error now, before anything is written
     for g in groups:  # as each group will be placed: its memory, and a mini-batch its devices can split
         _check_placement(g, splits, shard_members)
@@ -834,16 +831,12 @@ def run_sweep(
         else:  # a damaged metrics file or other groups: one line now, before any group trains
             _check_resume_groups(sweep_dir, [[(ids[id(c)], c) for c in g] for g in groups], shard_members)
         data = _Data(splits, shard_members)
-        from nnjax.train import steps_per_epoch
-
         for g in groups:  # every group, now: one that cannot start fails before any trains
             try:  # its data set loads, and holds one mini-batch
                 steps_per_epoch(g[0], data.get(g[0]).n_train)
             except ConfigError as e:
                 raise ConfigError(f"sweep member {g[0].name}: {e}") from None
         if not resume:
-            from nnjax import __version__
-
             spec = {
                 "sweep_format": SWEEP_FORMAT,
                 "nnjax_version": __version__,
@@ -881,8 +874,6 @@ def run_sweep(
         if kept:
             print(f"nnjax: {sweep_dir} already trained every group; nothing to resume", file=sys.stderr)
         wall_s = time.perf_counter() - t_start
-        from nnjax.run import read_metrics
-
         lines = read_metrics(sweep_dir / "metrics.jsonl", SWEEP_KEYS)
         return write_summary(
             sweep_dir, base, configs, grid, results, lines, wall_s=wall_s, resumed=resume, write=not kept

@@ -29,7 +29,7 @@ import jax
 import numpy as np
 from flax import serialization
 
-from nnjax.errors import CheckpointError, ConfigError
+from nnjax.errors import CheckpointError, ConfigError, first_line
 
 CHECKPOINT_FORMAT = 2  # 1: bare msgpack without header or checksum (nnjax 0.1.0 development)
 MAGIC = b"NNJAXCKP"
@@ -329,11 +329,6 @@ def decode(data: bytes, name: str = "checkpoint") -> dict[str, Any]:
     return payload
 
 
-def _one_line(e: Exception) -> str:
-    text = str(e).strip()
-    return text.splitlines()[0] if text else type(e).__name__
-
-
 def restore(path: Path, target: Any) -> tuple[int, Any, dict[str, Any]]:
     """(epoch, tree shaped like ``target``, meta) from one checkpoint file; CheckpointError if bad.
 
@@ -352,7 +347,7 @@ def restore(path: Path, target: Any) -> tuple[int, Any, dict[str, Any]]:
     try:
         tree = serialization.from_state_dict(target, payload["state"])
     except Exception as e:
-        raise CheckpointError(f"{path}: does not match this config's network and optimiser ({_one_line(e)})") from None
+        raise CheckpointError(f"{path}: does not match this config's network and optimiser ({first_line(e)})") from None
     want_leaves, got_leaves = jax.tree_util.tree_leaves(target), jax.tree_util.tree_leaves(tree)
     # Counted in the file: from_state_dict drops what the target lacks (a sweep group's "diverged" read as a run's)
     if (n := len(jax.tree_util.tree_leaves(payload["state"]))) != len(want_leaves):

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nnjax.config import N_VALIDATION, absolute_folder
-from nnjax.errors import CheckpointError, ConfigError, DataError
+from nnjax.errors import CheckpointError, ConfigError, DataError, first_line
 
 if TYPE_CHECKING:
     import jax
@@ -445,8 +445,7 @@ def _build_failure(e: Exception, dataset: str, raw: Path | None) -> str:
             f"building {dataset} from {raw} failed: {wrong.group(1)} is not the {dataset} release's file "
             "(tfds checks the .gz file's own checksum: a file of another data set, or one compressed again?)"
         )
-    first = text.splitlines()[0] if text else type(e).__name__
-    return f"building {dataset} from {raw or 'the internet'} failed: {first}"
+    return f"building {dataset} from {raw or 'the internet'} failed: {first_line(e)}"
 
 
 def _npz_layout(path: Path) -> dict[str, tuple[int, np.dtype, tuple[int, ...]]] | None:

@@ -44,3 +44,9 @@ class CheckpointError(NnjaxError):
 
 class DivergedError(NnjaxError):
     """Training produced a non-finite loss or non-finite parameters."""
+
+
+def first_line(e: BaseException) -> str:
+    """The first line of another library's error (for one line of ours), or its class name if it says nothing."""
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__

@@ -55,7 +55,7 @@ import jax
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
-from nnjax.errors import ConfigError
+from nnjax.errors import ConfigError, first_line
 
 AXIS = "data"
 
@@ -383,8 +383,7 @@ def maybe_initialize_distributed(environ: Mapping[str, str] | None = None) -> bo
     try:
         _interruptible(lambda: jax.distributed.initialize(**kwargs))
     except (RuntimeError, ValueError) as e:
-        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
-        raise ConfigError(f"jax.distributed.initialize({kwargs or ''}) failed: {first}") from None
+        raise ConfigError(f"jax.distributed.initialize({kwargs or ''}) failed: {first_line(e)}") from None
     return True
 
 

@@ -284,16 +284,12 @@ def _auto_is(twins: list[list[Config]]) -> str:
     return "auto is " + ", ".join(f"{init} for {' and '.join(a)}" for init, a in acts.items())
 
 
-def group_key(cfg: Config) -> tuple:
-    """What members of one ensemble must share: the compiled program, data and saving."""
-    return tuple(getattr(cfg, f) for f in GROUP_FIELDS)
-
-
 def group(configs: Sequence[Config]) -> list[list[Config]]:
-    """Members split into groups that can train as one compiled ensemble, in order of first appearance."""
+    """Members split into groups that can train as one compiled ensemble (they share every ``GROUP_FIELDS``
+    value: the compiled program, data and saving), in order of first appearance."""
     groups: dict[tuple, list[Config]] = {}
     for cfg in configs:
-        groups.setdefault(group_key(cfg), []).append(cfg)
+        groups.setdefault(tuple(getattr(cfg, f) for f in GROUP_FIELDS), []).append(cfg)
     return list(groups.values())
 
 

@@ -757,10 +757,8 @@ def _curve_lines(path: Path, member: int | None = None) -> tuple[list[dict[str, 
     return [], f"{path}: line {len(text.splitlines())}: cut short (no newline at its end), no complete epoch"
 
 
-def parse_digits(text: str | None, n_test: int) -> list[int] | None:
-    """``"3,17,42"`` → [3, 17, 42] (None: the default digits); ConfigError on a bad index."""
-    if text is None:
-        return None
+def parse_digits(text: str, n_test: int) -> list[int]:
+    """``"3,17,42"`` → [3, 17, 42]; ConfigError on a bad index."""
     out = []
     for part in text.split(","):
         try:

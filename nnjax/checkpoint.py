@@ -361,12 +361,11 @@ def restore(path: Path, target: Any) -> tuple[int, Any, dict[str, Any]]:
     return payload["epoch"], tree, dict(payload.get("meta") or {})
 
 
-def restore_newest(folder: Path, target: Any, what: str, mend: str = "") -> tuple[int, Any, dict[str, Any]] | None:
+def restore_newest(folder: Path, target: Any, what: str, mend: str) -> tuple[int, Any, dict[str, Any]] | None:
     """The newest checkpoint in ``folder`` (None if there is none), never an older one: a damaged newest is
     a CheckpointError. A newest file that a training process pruned between listing and reading (it keeps
-    ``keep`` files) is followed to the newer one. ``what`` names the folder's owner in errors;
-    ``mend`` (if given) is added to a damaged newest's error when an older checkpoint that loads is there to go
-    back to."""
+    ``keep`` files) is followed to the newer one. ``what`` names the folder's owner in errors; ``mend`` (how
+    to go back) is added to a damaged newest's error when an older checkpoint that loads is there to go back to."""
     for _ in range(10):
         found = list_checkpoints(folder)
         if not found:
@@ -376,7 +375,7 @@ def restore_newest(folder: Path, target: Any, what: str, mend: str = "") -> tupl
         except CheckpointError as e:
             now = list_checkpoints(folder)
             if found[-1][1].exists() or not now or now[-1][0] <= found[-1][0]:
-                if mend and any(_loads(p, target) for _, p in reversed(found[:-1])):  # one to go back to: say how
+                if any(_loads(p, target) for _, p in reversed(found[:-1])):  # one to go back to: say how
                     raise CheckpointError(f"{e} ({mend})") from None
                 raise
     raise CheckpointError(f"{what}: its newest checkpoint kept being replaced while being read; try again")

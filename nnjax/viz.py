@@ -3,6 +3,7 @@
 ``nnjax viz RUN_DIR`` writes into ``RUN_DIR/figures``:
   weights.png          the first layer's weights, one 28×28 image per neuron (green +, pink −, zero white)
   activations.png      chosen test digits flowing through the network: input, every layer, prediction
+  neurons.png          what each hidden neuron responds to: the test digits that drive it hardest
   confusion.png        the confusion matrix on the whole test split, with per-class accuracy
   mistakes.png         the test digits the network gets wrong most confidently
   learning_curves.png  loss and accuracy per epoch (metrics.jsonl)
@@ -39,6 +40,7 @@ DPI = 100
 CELLS_UP_TO = 32  # layers up to this wide are drawn as separate cells; wider ones as a heat strip
 STRIP_COLS = 256  # a heat strip wraps onto more rows beyond this, so every neuron keeps its own pixel
 N_MISTAKES = 32  # 4 rows × 8
+N_TOP = 6  # test digits shown per hidden neuron in neurons.png (2 rows × 3)
 # Positive weights green and negative ones pink-red, as the video colours them; ColorBrewer's PiYG
 # keeps the two apart for red–green colour-blind readers too.
 WEIGHTS_CMAP = "PiYG"
@@ -158,6 +160,17 @@ def confident_mistakes(y_N: np.ndarray, pred_N: np.ndarray, p_Nx10: np.ndarray, 
     wrong = np.flatnonzero(pred_N != y_N)
     order = np.argsort(-p_Nx10[wrong, pred_N[wrong]], kind="stable")
     return wrong[order][:n]
+
+
+def top_inputs(params: list, acts: list[np.ndarray], n: int = N_TOP) -> list[np.ndarray]:
+    """Per hidden layer, idx_HxT (T = min(n, N)): the N images (``acts``, ``layer_activations`` of them)
+    that drive each neuron hardest, strongest first. Ranked by the neuron's input z = W a + b, not by σ(z),
+    which a saturated sigmoid ties at 1; ties keep the images' order."""
+    out = []
+    for layer, a_NxD in zip(params[:-1], acts[:-2]):  # each hidden layer and the activations it reads
+        z_NxH = a_NxD @ np.asarray(layer["W"], np.float32).T + np.asarray(layer["b"], np.float32)
+        out.append(np.argsort(-z_NxH, axis=0, kind="stable")[:n].T)
+    return out
 
 
 def default_digits(y_N: np.ndarray) -> list[int]:
@@ -359,6 +372,44 @@ def plot_activation_flow(
                 ax.set_title("reads", fontsize=9)
         fig.suptitle("Activation flow: layer after layer  a' = σ(W a + b)", fontsize=12, y=1 - 0.18 / fig_h)
         return _save(fig, path)
+
+
+def plot_neurons(
+    x_Nx784: np.ndarray, top: Sequence[np.ndarray], path: Path, max_neurons: int = 64, subject: str = ""
+) -> Path:
+    """What each hidden neuron responds to: for the first ``max_neurons`` neurons of every hidden layer, the
+    test digits that drive it hardest (``top``: ``top_inputs``), ``N_TOP`` per neuron in 2 rows × 3,
+    strongest at the top left; each layer starts a new row of at most 8 neurons.
+    Size: 11.6 in wide, 1.25 in per row of neurons + 1 in for the title."""
+    cols = 8
+    shown = [min(len(idx_HxT), max_neurons) for idx_HxT in top]
+    layer_rows = [math.ceil(n / cols) for n in shown]
+    fig = _figure(figsize=(1.45 * cols, 1.25 * sum(layer_rows) + 1.0), dpi=DPI)
+    grid = fig.add_gridspec(sum(layer_rows), cols, left=0.01, right=0.99, top=1 - 0.9 / fig.get_figheight())
+    grid.update(bottom=0.02, wspace=0.08, hspace=0.35)
+    first_row = 0
+    for j, (idx_HxT, n) in enumerate(zip(top, shown)):
+        for k in range(n):
+            tiles_Tx28x28 = np.zeros((N_TOP, 28, 28), np.uint8)  # a test split of fewer images: black tiles
+            tiles_Tx28x28[: idx_HxT.shape[1]] = np.asarray(x_Nx784)[idx_HxT[k]].reshape(-1, 28, 28)
+            ax = fig.add_subplot(grid[first_row + k // cols, k % cols])
+            ax.imshow(tiles_Tx28x28.reshape(2, 3, 28, 28).transpose(0, 2, 1, 3).reshape(56, 84), cmap="gray")
+            _framed(ax, "0.75")
+            ax.set_title(f"layer {j + 1} neuron {k}", fontsize=8, pad=3)
+        first_row += layer_rows[j]
+    layers = ", ".join(
+        f"{'all' if n == len(t) else 'the first'} {n} of layer {j + 1}" for j, (t, n) in enumerate(zip(top, shown))
+    )
+    title = (
+        f"What each hidden neuron responds to{' in ' * bool(subject)}{subject}: the {N_TOP} test digits with the "
+        f"largest W a + b, strongest first ({layers})"
+    )
+    fig.suptitle(
+        "\n".join(textwrap.wrap(title, 110, max_lines=2, placeholder=" …")),
+        fontsize=11,
+        y=1 - 0.2 / fig.get_figheight(),
+    )
+    return _save(fig, path)
 
 
 def plot_confusion(y_N: np.ndarray, pred_N: np.ndarray, path: Path) -> Path:
@@ -869,6 +920,9 @@ def render_run(
     x_Nx784, y_N = np.asarray(test_split().x_test), np.asarray(test_split().y_test)
     indices = list(digits) if digits is not None else default_digits(y_N)
     done(plot_activation_flow(params, cfg, x_Nx784[indices], y_N[indices], indices, out / "activations.png"))
+    if len(params) > 1:  # a network with hidden layers
+        top = top_inputs(params, layer_activations(params, cfg, x_Nx784))
+        done(plot_neurons(x_Nx784, top, out / "neurons.png", max_neurons, subject))
     pred_N, p_Nx10 = predict(params, cfg, x_Nx784)
     done(plot_confusion(y_N, pred_N, out / "confusion.png"))
     done(plot_mistakes(x_Nx784, y_N, pred_N, p_Nx10, out / "mistakes.png"))

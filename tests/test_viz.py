@@ -24,7 +24,7 @@ from nnjax.run import train_and_evaluate
 
 jax.config.update("jax_numpy_rank_promotion", "raise")
 
-FIGURES = ("weights.png", "learning_curves.png", "activations.png", "confusion.png", "mistakes.png")
+FIGURES = ("weights.png", "learning_curves.png", "activations.png", "neurons.png", "confusion.png", "mistakes.png")
 
 
 def png(path: Path) -> np.ndarray:
@@ -93,6 +93,7 @@ def test_every_figure_of_the_video_network(video_run, splits_256, tmp_path):
     assert_drawn(tmp_path / "learning_curves.png", (1100, 440))
     flow = assert_drawn(tmp_path / "activations.png", (1220, 1060))  # 10 digits, 2 hidden layers
     assert (flow.mean(axis=2) < 40).mean() > 0.5  # drawn light on dark, like the video
+    assert_drawn(tmp_path / "neurons.png", (1160, 600))  # 2 layers of 16 neurons: 4 rows of 8
     assert_drawn(tmp_path / "confusion.png", (760, 660))
     assert_drawn(tmp_path / "mistakes.png", (1200, 740))
 
@@ -126,6 +127,7 @@ def test_cli_writes_into_the_run_folder_and_prints_the_paths(video_run, mock_dat
     assert all(Path(p).parent == video_run / "figures" for p in printed)
     assert_drawn(video_run / "figures" / "weights.png", (550, 565))  # 9 of 16 neurons: 3 × 3
     assert_drawn(video_run / "figures" / "activations.png", (1220, 300))  # 2 digits
+    assert_drawn(video_run / "figures" / "neurons.png", (1160, 600))  # 9 of each layer's 16: 2 rows each
 
 
 @pytest.mark.parametrize("digits", ["0,256", [0, 256], [-1, 5], (2.5,)])
@@ -1172,6 +1174,30 @@ def test_a_network_with_no_hidden_layer_shows_each_digits_weights(linear_run, sp
     shown = texts(figures[0])
     assert any(t.startswith("Output weights: all 10 digits (green +") for t in shown), shown
     assert sum(t.startswith("digit ") for t in shown) == 10 and not any(t.startswith("neuron ") for t in shown)
+    assert not (tmp_path / "neurons.png").exists()  # no hidden neuron to show
+
+
+def test_top_inputs_rank_each_hidden_neurons_images_by_w_a_plus_b():
+    """Two images, a 2-1-… network: neuron 0 is driven by pixel 0, neuron 1 against it; a sigmoid saturated
+    at 1 for both images still ranks them by W a + b (as 1.0 they would tie, in the images' order)."""
+    import jax
+
+    from nnjax.config import Config
+
+    W1 = np.zeros((2, 784), np.float32)
+    W1[0, 0], W1[1, 0] = 100.0, -1.0
+    params = [
+        {"W": W1, "b": np.array([50.0, 0.0], np.float32)},
+        {"W": np.ones((3, 2), np.float32), "b": np.zeros(3, np.float32)},
+        {"W": np.ones((10, 3), np.float32), "b": np.zeros(10, np.float32)},
+    ]
+    x = np.zeros((3, 784), np.uint8)
+    x[1, 0], x[2, 0] = 100, 255
+    acts = viz.layer_activations(params, Config(hidden=(2, 3)), x)
+    assert float(jax.device_get(acts[1][:, 0]).min()) == 1.0  # σ saturated: no order left in the activations
+    top = viz.top_inputs(params, acts, n=2)
+    assert [t.tolist() for t in top] == [[[2, 1], [0, 1]], [[0, 1], [0, 1], [0, 1]]]
+    assert [t.shape for t in viz.top_inputs(params, acts)] == [(2, 3), (3, 3)]  # N_TOP capped at the 3 images
 
 
 def test_cli_viz_reads_the_test_split_where_data_dir_and_tfds_dir_say(linear_run, tmp_path, cli, monkeypatch):

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from nnjax.config import N_VALIDATION, Config, result_fields
+from nnjax.memory import params_per_member
 from nnjax.sweep_grid import format_value, grid_json, grid_text, json_value, varied_fields
 
 SUMMARY_FILES = ("members.csv", "summary.md", "accuracy.png")
@@ -24,7 +25,8 @@ SPLIT_NAMES = {"test": "test", "val": "validation"}  # the evaluation splits, as
 
 
 def _member_rows(configs, grid, results, lines) -> list[dict[str, Any]]:
-    """One row of members.csv per member: its group, grid values, final and best accuracy, time."""
+    """One row of members.csv per member: its group, grid values, parameter count, final and best accuracy,
+    time."""
     by_member: dict[int, dict[str, Any]] = {}
     for r in results:
         for j, mid in enumerate(r["members"]):
@@ -55,6 +57,7 @@ def _member_rows(configs, grid, results, lines) -> list[dict[str, Any]]:
                 "group": r["group"],
                 "name": cfg.name,
                 **{f: json_value(getattr(cfg, f)) for f in grid},
+                "n_params": params_per_member(cfg),
                 "final_test_accuracy": r["test_accuracy"],
                 **final_val,
                 "best_epoch": best_epoch,
@@ -83,7 +86,8 @@ def _table_rows(
     grid: dict[str, list], rows: list[dict[str, Any]], results: list[dict[str, Any]]
 ) -> tuple[list[str], list[dict[str, Any]]]:
     """Members grouped by the varied grid fields other than seed (one table row each), with the mean and
-    std of their final accuracy on the split they were evaluated on each epoch (``{split}_accuracy_mean``)."""
+    std of their final accuracy on the split they were evaluated on each epoch (``{split}_accuracy_mean``);
+    with ``hidden`` varied, each row's parameter count (``n_params``) too."""
     varied = varied_fields(grid)
     split = results[0]["eval_split"]
     train_s = {r["group"]: r["train_s"] for r in results}
@@ -98,6 +102,7 @@ def _table_rows(
         out.append(
             {
                 **{f: members[0][f] for f in varied},
+                **({"n_params": members[0]["n_params"]} if "hidden" in varied else {}),
                 "members": [m["member"] for m in members],
                 "n": len(members),
                 "n_diverged": len(members) - len(ok),
@@ -119,8 +124,11 @@ def plural(n: int, noun: str) -> str:
 
 
 def markdown_table(varied: list[str], table: list[dict[str, Any]], split: str = "test") -> str:
-    """The summary table in Markdown; accuracy on ``split`` ("test" or "val")."""
-    head = [*varied, "members", f"{SPLIT_NAMES[split]} accuracy (%) mean ± std", "best epoch", "train time (s)"]
+    """The summary table in Markdown; accuracy on ``split`` ("test" or "val"); a ``parameters`` column
+    where the rows carry ``n_params`` (a grid over ``hidden``)."""
+    params = bool(table) and "n_params" in table[0]
+    head = [*varied, *(["parameters"] if params else []), "members"]
+    head += [f"{SPLIT_NAMES[split]} accuracy (%) mean ± std", "best epoch", "train time (s)"]
     head.append("diverged")
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in table:
@@ -133,7 +141,8 @@ def markdown_table(varied: list[str], table: list[dict[str, Any]], split: str = 
             best = "—"
         else:
             best = f"{r['best_epoch_median']:g} ({r['best_epoch_min']}–{r['best_epoch_max']})"
-        cells = [*(format_value(r[f]) for f in varied), str(r["n"]), acc, best, f"{r['train_s']:.1f}"]
+        cells = [*(format_value(r[f]) for f in varied), *([f"{r['n_params']:,}"] if params else [])]
+        cells += [str(r["n"]), acc, best, f"{r['train_s']:.1f}"]
         cells.append(f"{r['n_diverged']}/{r['n']}")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

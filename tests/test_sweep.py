@@ -558,7 +558,7 @@ def test_summary_holds_grid_values_typed_and_files_as_the_grid_writes_them(tmp_p
     summary = run_tiny(TINY.replace(epochs=1), {"hidden": [(8,), (4, 4)], "lr": [0.01]}, tmp_path / "s")
     assert [(r["hidden"], r["lr"]) for r in summary["members"]] == [([8], 0.01), ([4, 4], 0.01)]
     assert [r["hidden"] for r in summary["rows"]] == [[8], [4, 4]]
-    assert "| 8 | 1 |" in summary["table"] and "| 4x4 | 1 |" in summary["table"]
+    assert "| 8 | 6,370 | 1 |" in summary["table"] and "| 4x4 | 3,210 | 1 |" in summary["table"]  # and parameters
     with open(tmp_path / "s" / "members.csv") as f:
         assert [(r["hidden"], r["lr"]) for r in csv.DictReader(f)] == [("8", "0.01"), ("4x4", "0.01")]
     json.dumps(summary["members"])  # as nnjax sweep --json prints it
@@ -1687,6 +1687,41 @@ def test_summary_table_rows_and_timing_from_hand_made_results(tmp_path, monkeypa
     assert json.loads(base_line.split("`")[1])["init"] == base.init  # as given ("auto"), not resolved
     two, four = ({"group": g, "n_devices": n, "split": "members"} for g, n in (("g00", 2), ("g01", 4)))
     assert sweep_summary._placement([two, four]) == "members split over up to 4 devices"  # the most any group used
+
+
+def test_summary_counts_each_members_parameters_and_the_table_shows_them_for_a_grid_over_hidden(tmp_path, monkeypatch):
+    """Width against depth: members.csv has every member's parameter count, and a grid over ``hidden`` puts
+    it in the table beside the layer sizes (13,002 for the video's 784-16-16-10); other grids' tables keep
+    their columns."""
+    import nnjax.viz
+
+    monkeypatch.setattr(nnjax.viz, "plot_sweep_accuracy", lambda *a, **k: None)
+    base = Config(name="b", epochs=1)
+    grid = {"hidden": [(16, 16), (64,), (16, 16, 16), ()], "seed": [0, 1]}
+    configs = sweep_grid.expand(base, grid)
+    lines = [{"member": m, "epoch": 1, "test_accuracy": 0.9} for m in range(8)]
+    results = [
+        {"group": f"g0{g}", "members": [2 * g, 2 * g + 1], "k": 2, "test_accuracy": [0.9, 0.9],
+         "diverged_epoch": [None, None], "train_s": 1.0, "compile_s": 0.5, "eval_split": "test", "device": "cpu",
+         "n_devices": 1, "split": "batch"}
+        for g in range(4)
+    ]  # fmt: skip
+    summary = sweep_summary.write_summary(tmp_path, base, configs, grid, results, lines, 2.0)
+    sizes = [13_002, 13_002, 50_890, 50_890, 13_274, 13_274, 7_850, 7_850]
+    assert [m["n_params"] for m in summary["members"]] == sizes
+    with open(tmp_path / "members.csv") as f:
+        assert [int(r["n_params"]) for r in csv.DictReader(f)] == sizes
+    head, _, *rows = summary["table"].splitlines()
+    assert head.startswith("| hidden | parameters | members |")
+    assert [r.split(" | ")[:2] for r in rows] == [
+        ["| 16x16", "13,002"], ["| 64", "50,890"], ["| 16x16x16", "13,274"], ["| none", "7,850"]
+    ]  # fmt: skip
+    lr_grid = {"lr": [0.1, 0.2]}
+    lr_summary = sweep_summary.write_summary(
+        tmp_path, base, sweep_grid.expand(base, lr_grid), lr_grid, [{**results[0], "members": [0, 1]}], lines, 1.0
+    )
+    assert lr_summary["table"].startswith("| lr | members |")
+    assert [m["n_params"] for m in lr_summary["members"]] == [13_002, 13_002]
 
 
 def test_a_member_that_is_not_an_int_is_refused_before_anything_is_written(tmp_path):

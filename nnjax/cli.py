@@ -25,7 +25,6 @@ from nnjax.config import (
     flag_name,
     read_config_file,
     unused_fields,
-    without_unused,
 )
 from nnjax.errors import ConfigError, NnjaxError
 
@@ -158,8 +157,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     with blame_config_file(args):
         cfg = check_config(config_from_args(args), new=not args.resume)  # before a default folder is made
         check_given(cfg, field_overrides(args))
-        if not args.resume:
-            cfg = without_unused(cfg)  # config.json: momentum 0 for sgd, not the default 0.9 it ignores
         if not args.resume and args.out is None:  # chosen here, so that an interrupt can name it
             args.default_out = made_default_folder(lambda: default_run_dir(cfg), RUNS_DIR)
             args.out = str(args.default_out[0])

@@ -39,6 +39,7 @@ from nnjax.config import (
     too_many_steps,
     typed,
     validate,
+    without_unused,
 )
 from nnjax.data import Splits, check_splits, load_splits, pixels_formula
 from nnjax.errors import CheckpointError, ConfigError, DivergedError
@@ -419,6 +420,8 @@ def train_and_evaluate(
     """
     check_splits(splits, "train_and_evaluate")
     cfg = check_config(cfg, new=not resume, splits=splits)
+    if not resume:
+        cfg = without_unused(cfg)  # config.json: momentum 0 for sgd, not the default 0.9 it ignores
     # With several processes (multi-host), process p > 0 writes its identical copy beside process 0's.
     run_dir = process_run_dir(Path(out_dir) if out_dir is not None else default_run_dir(cfg))
     with contextlib.ExitStack() as stack:

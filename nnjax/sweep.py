@@ -46,6 +46,7 @@ from nnjax.config import (
     result_fields,
     typed,
     validate,
+    without_unused,
 )
 from nnjax.errors import CheckpointError, ConfigError, NnjaxError
 from nnjax.memory import check_memory
@@ -242,8 +243,7 @@ def _run_group(
     gdir.mkdir(parents=True, exist_ok=True)
     if resume:
         checkpoint.set_aside_newer(ckpt_dir, start)
-    group_info = {"group": gid, "members": ids, "configs": [c.to_dict() for c in configs], "placement": recorded}
-    checkpoint.write_json(gdir / "group.json", group_info)
+    _write_group_info(gdir, ids, configs, recorded)
     # Lines past the checkpoint were trained again below: drop them so no epoch appears twice.
     _drop_metrics(metrics_path, lambda m: m["group"] == gid and m["epoch"] > start)
 
@@ -359,6 +359,17 @@ def _finished_group(gdir: Path, ids: list[int], epochs: int) -> tuple[dict[str, 
     return done, None
 
 
+def _write_group_info(gdir: Path, ids: list[int], configs: list[Config], placement: Any) -> None:
+    """A group's group.json: its members and their configs (each field a member does not use recorded as
+    none, as a run's config.json: momentum 0 for sgd) and how it was placed (None: unknown)."""
+    from nnjax import checkpoint
+
+    configs_json = [without_unused(c).to_dict() for c in configs]
+    checkpoint.write_json(
+        gdir / "group.json", {"group": gdir.name, "members": ids, "configs": configs_json, "placement": placement}
+    )
+
+
 def _group_info_damage(gdir: Path, ids: list[int], configs: list[Config]) -> str | None:
     """Why a group's group.json is not what ``load_member`` reads as these members trained with these
     configs (missing, not JSON, not a group file, a config that does not load or that differs from the
@@ -394,13 +405,11 @@ def _repair_group_info(gdir: Path, ids: list[int], configs: list[Config]) -> Non
     sweep knows, as a resume writes an unfinished group's: its members and their configs from sweep.json,
     which the resume checks found to match its result.json, final checkpoint and metrics lines. Its
     placement is then unknown (null, as from an older nnjax: never guessed). Says so in one warning."""
-    from nnjax import checkpoint
 
     why = _group_info_damage(gdir, ids, configs)
     if why is None:
         return
-    info = {"group": gdir.name, "members": ids, "configs": [c.to_dict() for c in configs], "placement": None}
-    checkpoint.write_json(gdir / "group.json", info)
+    _write_group_info(gdir, ids, configs, None)
     print(
         f"nnjax: warning: {gdir / 'group.json'}: {why}; written again from sweep.json "
         "(the group's result, final checkpoint and metrics are intact)",

@@ -631,22 +631,6 @@ def test_the_interrupt_line_starts_a_line_of_its_own_after_a_progress_bar():
     assert interrupt_lead() == ""
 
 
-def test_a_new_run_records_no_value_for_a_field_it_does_not_use(tmp_path, monkeypatch):
-    """--optimizer sgd kept the default momentum 0.9 in config.json although sgd has none (and an explicit
-    --momentum 0.9 with sgd is refused); a resumed run keeps its saved config as it is."""
-    trained = []
-
-    def train(cfg, out, **kwargs):
-        trained.append(cfg)
-        return {"run_dir": str(out), "epochs": 1, "compile_s": 0.1, "epoch_s_median": 0.1, "device": "cpu",
-                "test_accuracy": 0.5}  # fmt: skip
-
-    monkeypatch.setattr(nnjax.run, "train_and_evaluate", train)
-    assert nnjax.cli.main(["train", "--optimizer", "sgd", "--out", str(tmp_path / "a")]) == 0
-    assert nnjax.cli.main(["train", "--out", str(tmp_path / "b")]) == 0
-    assert [(c.optimizer, c.momentum) for c in trained] == [("sgd", 0.0), ("adam", 0.9)]
-
-
 def test_a_new_sweep_records_no_value_for_a_field_no_member_uses(tmp_path, monkeypatch):
     """nnjax sweep --optimizer sgd recorded the default momentum 0.9 (sweep.json, each member in group.json),
     where nnjax train records 0. A field some member uses keeps its value: the sweep's, for the members that

@@ -1827,3 +1827,20 @@ def test_each_members_last_metrics_line_is_its_final_parameters(tmp_path):
         assert line["train_loss"] != pytest.approx(line["test_loss"], rel=1e-3)
         assert line["train_accuracy"] != line["test_accuracy"]
         assert 0 < line["grad_norm"] != line["param_norm"]
+
+
+def test_group_json_records_no_value_for_a_field_a_member_does_not_use(tmp_path, capsys):
+    """A grid over optimizer=sgd,adam gives every member the default momentum 0.9 (adam uses it as b1):
+    group.json recorded 0.9 for the sgd members too, and load_member handed it on, as if sgd had momentum.
+    An older sweep whose group.json says 0.9 still resumes as it is: momentum changes no sgd result."""
+    out = tmp_path / "s"
+    run_tiny(TINY.replace(epochs=1), {"optimizer": ["sgd", "adam"]}, out)
+    infos = [json.loads((g / "group.json").read_text()) for g in sweep.group_dirs(out)]
+    assert [(c["optimizer"], c["momentum"]) for info in infos for c in info["configs"]] == [("sgd", 0.0), ("adam", 0.9)]
+    assert sweep.load_member(out, 0)[0].momentum == 0.0 and sweep.load_member(out, 1)[0].momentum == 0.9
+    sgd_info = sweep.group_dirs(out)[0] / "group.json"
+    sgd_info.write_text(sgd_info.read_text().replace('"momentum": 0.0', '"momentum": 0.9'))  # an older nnjax's
+    before = sgd_info.read_bytes()
+    capsys.readouterr()
+    sweep.run_sweep(*sweep.load_sweep_spec(out), out, resume=True, progress=False, splits=SPLITS)
+    assert "group.json" not in capsys.readouterr().err and sgd_info.read_bytes() == before

@@ -657,3 +657,14 @@ def test_a_runs_epoch_e_is_the_epoch_program_with_epoch_key_e(tmp_path, splits_2
         state, _ = epoch(state, epoch_key(cfg, e), *data)
     for a, b in zip(jax.tree_util.tree_leaves(params_K), jax.tree_util.tree_leaves(state.params)):
         np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-6)
+
+
+def test_a_new_run_records_no_value_for_a_field_it_does_not_use(splits_256, tmp_path):
+    """sgd kept the default momentum 0.9 in config.json although it has none: nnjax train recorded 0, but
+    train_and_evaluate from Python did not (and an explicit --momentum 0.9 with sgd is refused). A field the
+    optimiser uses keeps its value."""
+    sgd = TINY.replace(optimizer="sgd", epochs=1, checkpoint_every=0)
+    train_and_evaluate(sgd, tmp_path / "sgd", progress=False, splits=splits_256)
+    assert load_json(tmp_path / "sgd" / "config.json").momentum == 0.0
+    train_and_evaluate(TINY.replace(epochs=1, checkpoint_every=0), tmp_path / "adam", progress=False, splits=splits_256)
+    assert load_json(tmp_path / "adam" / "config.json").momentum == 0.9

@@ -393,7 +393,9 @@ def plot_neurons(
             tiles_Tx28x28 = np.zeros((N_TOP, 28, 28), np.uint8)  # a test split of fewer images: black tiles
             tiles_Tx28x28[: idx_HxT.shape[1]] = np.asarray(x_Nx784)[idx_HxT[k]].reshape(-1, 28, 28)
             ax = fig.add_subplot(grid[first_row + k // cols, k % cols])
-            ax.imshow(tiles_Tx28x28.reshape(2, 3, 28, 28).transpose(0, 2, 1, 3).reshape(56, 84), cmap="gray")
+            ax.imshow(
+                tiles_Tx28x28.reshape(2, 3, 28, 28).transpose(0, 2, 1, 3).reshape(56, 84), cmap="gray", vmin=0, vmax=255
+            )
             _framed(ax, "0.75")
             ax.set_title(f"layer {j + 1} neuron {k}", fontsize=8, pad=3)
         first_row += layer_rows[j]

@@ -32,6 +32,39 @@ def test_named_configs_are_valid(name):
     C.validate(get_config(name))
 
 
+# What each named config's docstring says it is (the settings its README result was measured with), and the
+# words that say it there: a setting changed in one place and not the other fails here.
+NAMED = {
+    "video": (
+        {"name": "video", "hidden": (16, 16), "activation": "sigmoid", "standardize": False, "optimizer": "adam",
+         "lr": 0.01, "schedule": "cosine", "weight_decay": 2e-4, "batch_size": 32, "epochs": 100},
+        ["784-16-16-10", "sigmoid", "lr 0.01", "weight decay 2e-4", "batch 32", "100 epochs", "Glorot"],
+    ),
+    "video_relu": (
+        {"name": "video_relu", "hidden": (16, 16), "activation": "relu", "standardize": True, "optimizer": "adam",
+         "lr": 0.003, "weight_decay": 1e-3, "batch_size": 32, "epochs": 60},
+        ["784-16-16-10", "ReLU", "He init", "standardised", "lr 0.003", "weight decay 1e-3", "60 epochs"],
+    ),
+    "wide": (
+        {"name": "wide", "hidden": (256, 256), "activation": "relu", "optimizer": "adam", "lr": 0.003,
+         "weight_decay": 0.0, "batch_size": 128, "epochs": 10},
+        ["784-256-256-10", "ReLU", "lr 0.003", "no weight decay", "batch 128", "10 epochs"],
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_each_named_config_is_what_its_docstring_says(name):
+    """A mutation audit changed video_relu's lr, wide's batch size or layers, and the named configs' own names,
+    and no test failed: the configs were only checked to be valid."""
+    fields, words = NAMED[name]
+    cfg = get_config(name)
+    assert {f: getattr(cfg, f) for f in fields} == fields
+    assert cfg.resolved_init() == ("glorot" if cfg.activation == "sigmoid" else "he")
+    doc = " ".join(CONFIGS[name].__doc__.split())
+    assert [w for w in words if w not in doc] == []
+
+
 def test_unknown_named_config_lists_the_valid_ones():
     with pytest.raises(ConfigError, match="video_relu"):
         get_config("vide")

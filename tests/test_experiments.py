@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -37,6 +38,11 @@ def load(name: str):
         (
             "sweep_activations.py",
             ["--resume", "s", "--epochs", "3"],
+            "sweep_activations.py: error: --resume continues the sweep as it was started",
+        ),
+        (  # the seeds are the sweep's own too: --seeds with --resume was ignored without a word
+            "sweep_activations.py",
+            ["--resume", "s", "--seeds", "0,1"],
             "sweep_activations.py: error: --resume continues the sweep as it was started",
         ),
         ("seeds.py", ["--configs", "video", "--epochs", "1", "--out-root", "x" * 300], "File name too long"),
@@ -259,7 +265,10 @@ def test_activation_sweep_is_every_activation_by_5_seeds(tmp_path, monkeypatch, 
 
     monkeypatch.setattr(sweep, "run_sweep", recorded)
     data = tmp_path / "raw"
+    handlers = [signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)]
     assert mod.main(["--out", str(tmp_path / "s"), "--data-dir", str(data), "--no-progress"]) == 0
+    # called from Python (not as its own process), it leaves the caller's Ctrl-C handling alone
+    assert [signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)] == handlers
     ((base, grid, out, kwargs),) = calls
     assert len(ACTIVATIONS) > 3 and grid == {"activation": list(ACTIVATIONS), "seed": [0, 1, 2, 3, 4]}
     assert base.replace(name="video", data_dir=None) == video() and base.name == "activations"

@@ -576,6 +576,8 @@ def test_distributed_request_reads_the_environment():
     assert distributed_request({**salloc, "SLURM_NTASKS": "2"}) is None
     assert distributed_request({"OMPI_MCA_orte_hnp_uri": "x", "OMPI_COMM_WORLD_SIZE": "4"}) == {}
     assert distributed_request({"OMPI_MCA_orte_hnp_uri": "x", "OMPI_COMM_WORLD_SIZE": "1"}) is None
+    assert distributed_request({"OMPI_MCA_orte_hnp_uri": "x"}) is None  # no world size: not known to be several
+    assert distributed_request({**slurm, "SLURM_NTASKS": "many"}) is None  # not a count: not several tasks
     manual = {"JAX_COORDINATOR_ADDRESS": "10.0.0.1:1234", "JAX_NUM_PROCESSES": "4", "JAX_PROCESS_ID": "3"}
     assert distributed_request(manual) == {"coordinator_address": "10.0.0.1:1234", "num_processes": 4, "process_id": 3}
     assert distributed_request({**manual, "NNJAX_DISTRIBUTED": "off"}) is None
@@ -584,6 +586,8 @@ def test_distributed_request_reads_the_environment():
     assert distributed_request({"JAX_COORDINATOR_ADDRESS": "h:1", "NNJAX_DISTRIBUTED": "1"}) == {}
     with pytest.raises(ConfigError, match="JAX_PROCESS_ID=4 is not in 0..3"):
         distributed_request({**manual, "JAX_PROCESS_ID": "4"})
+    with pytest.raises(ConfigError, match=r"JAX_PROCESS_ID=-1 is not in 0..3"):
+        distributed_request({**manual, "JAX_PROCESS_ID": "-1"})
     with pytest.raises(ConfigError, match="must both be integers"):
         distributed_request({**manual, "JAX_NUM_PROCESSES": "four"})
     for half in ("JAX_NUM_PROCESSES", "JAX_PROCESS_ID"):  # a manual launch given by halves is refused, not ignored
@@ -640,6 +644,14 @@ def test_maybe_initialize_distributed_starts_once_and_a_failure_is_one_line(monk
         maybe_initialize_distributed({"NNJAX_DISTRIBUTED": "1"})
     assert str(e.value) == "jax.distributed.initialize() failed: DEADLINE_EXCEEDED: barrier timed out"
 
+    def refuses(**kwargs):  # jax's own checks of its arguments raise ValueError
+        raise ValueError("coordinator_address should be defined.\nmore")
+
+    monkeypatch.setattr(jax.distributed, "initialize", refuses)
+    with pytest.raises(ConfigError) as e:
+        maybe_initialize_distributed({"NNJAX_DISTRIBUTED": "1"})
+    assert str(e.value) == "jax.distributed.initialize() failed: coordinator_address should be defined."
+
 
 def test_a_coordinator_address_alone_trains_one_process_and_says_so(capsys):
     """JAX_COORDINATOR_ADDRESS without JAX_NUM_PROCESSES and JAX_PROCESS_ID started no distributed run and
@@ -666,6 +678,9 @@ def test_a_coordinator_address_alone_trains_one_process_and_says_so(capsys):
         ("host:99999", "port 99999 is not in 1..65535"),
         ("host:0", "port 0 is not in 1..65535"),
         ("[::1:1234", "host '[::1': an IPv6 address goes in brackets"),
+        ("::1]:1234", "host '::1]': an IPv6 address goes in brackets"),  # the closing bracket alone
+        ("  :1234", "not HOST:PORT"),  # a host of blanks is no host
+        ("host:\uff11\uff12", "port '\uff11\uff12' is not a number"),  # fullwidth digits, which int() reads
     ],
 )
 def test_a_malformed_coordinator_address_is_one_line(address, why, cli_error, monkeypatch):
@@ -782,6 +797,38 @@ def test_split_cpu_cores_sets_the_cpu_device_count_once():
     assert p.stdout.split()[:2] == ["4", "4"] and p.stdout.split()[-1] == "None"
 
 
+def test_split_cpu_cores_keeps_a_cpu_device_count_already_asked_for():
+    """A script that set jax_num_cpu_devices itself keeps its count: split_cpu_cores(3) does not overwrite it."""
+    code = (
+        "import jax\njax.config.update('jax_num_cpu_devices', 2)\n"
+        "from nnjax.parallel import split_cpu_cores\nprint(split_cpu_cores(3), jax.device_count())\n"
+    )
+    env = {**os.environ, "JAX_PLATFORMS": "cpu"}
+    env.pop("XLA_FLAGS", None)
+    p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert p.stdout.split() == ["2", "2"]
+
+
+def test_split_cpu_cores_after_start_up_asked_for_one_device_does_not_warn(monkeypatch):
+    """One device asked for (split_cpu_cores(1)) is what a started jax with one CPU device has: no warning."""
+    import warnings
+
+    import jax
+
+    from nnjax import parallel
+
+    monkeypatch.delenv("XLA_FLAGS", raising=False)
+    monkeypatch.setattr(jax, "devices", lambda *a: ["cpu0"])
+    monkeypatch.setattr(jax, "default_backend", lambda: "cpu")
+    assert jax.config.jax_num_cpu_devices <= 0  # no count asked for in this process (conftest.py asks none)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert parallel._count_as_started(1) == 1
+    with pytest.warns(UserWarning, match=r"stays one \(not 2\)"):
+        assert parallel._count_as_started(2) == 1
+
+
 def test_split_cpu_cores_after_start_up_warns_that_it_cannot_split():
     """Called late (a notebook that trained first), it used to leave one device without a word, and a sweep
     then placed and rounded its members otherwise than `nnjax sweep`."""
@@ -806,6 +853,8 @@ def test_padded_rows_of_a_process_block():
     np.testing.assert_array_equal(padded_rows(x[11:], 11, 11, 12, 16), np.zeros((4, 2), int))  # lo ≥ n
     with pytest.raises(ValueError, match="holds rows"):
         padded_rows(x[:4], 0, 11, 4, 8)
+    with pytest.raises(ValueError, match=r"holds rows \[6, 11\) of the 11-row split; its devices need rows \[4, 8\)"):
+        padded_rows(x[6:], 6, 11, 4, 8)  # a block that starts after the first row needed
 
 
 def test_local_rows_stop_at_the_real_rows_of_a_padded_split():
@@ -815,6 +864,17 @@ def test_local_rows_stop_at_the_real_rows_of_a_padded_split():
     p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr[-2000:]
     assert p.stdout.split() == ["0", "11", "0", "16", "0", "3"]
+
+
+def test_local_rows_of_a_process_whose_devices_hold_padding_only_are_none(monkeypatch):
+    """The last of many processes can hold only padding (rows 12..16 of an 11-row split): it loads no row, [11, 11),
+    not the impossible [12, 11). (One process here: its block of the padded split is stood in for.)"""
+    from nnjax import parallel
+
+    monkeypatch.setattr(parallel, "_padded_block", lambda n, mesh: (12, 16))
+    assert parallel.local_rows(11, mesh="mesh") == (11, 11)
+    monkeypatch.setattr(parallel, "_padded_block", lambda n, mesh: (8, 12))
+    assert parallel.local_rows(11, mesh="mesh") == (8, 11)
 
 
 def test_members_are_split_over_at_most_one_device_each(monkeypatch):
@@ -831,6 +891,10 @@ def test_members_are_split_over_at_most_one_device_each(monkeypatch):
     assert member_devices(3, False) is None
     monkeypatch.setattr(jax, "default_backend", lambda: "gpu")
     assert member_devices(3) is None and member_devices(1, True) == ["cpu0"]
+    monkeypatch.setattr(jax, "default_backend", lambda: "cpu")
+    monkeypatch.setattr(jax, "device_count", lambda: 1)
+    monkeypatch.setattr(jax, "devices", lambda: ["cpu0"])
+    assert member_devices(3) is None  # one CPU device: nothing to split the members over (auto splits batches)
 
 
 def test_member_split_across_processes_is_refused_before_writing(monkeypatch, tmp_path):

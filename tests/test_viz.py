@@ -117,6 +117,13 @@ def test_the_figures_show_this_runs_answers_on_the_digits_asked_for(video_run, s
     mistakes = [tuple(map(int, m.groups())) for m in titles if m]
     assert len(mistakes) == min(viz.N_MISTAKES, round((1 - accuracy) * 256)) > 0
     assert all(y[i] == true != pred for i, true, pred in mistakes)
+    # Rows are the true digits (each "of N" is how many test images are that digit), not the answers
+    of = [int(m[1]) for t in texts(shown["confusion.png"]) if (m := re.fullmatch(r" *[\d.]+ %  of (\d+)", t))]
+    assert of == [int(np.sum(y == c)) for c in range(10)]
+    # The titles name the run, its network and its epoch; a run's weights name no member
+    name = f"{video_run.name} (784-16-16-10, sigmoid, epoch 3)"
+    assert shown["learning_curves.png"].get_suptitle() == f"Learning curves of {name}"
+    assert shown["weights.png"].get_suptitle().startswith("First-layer weights: all 16 neurons")
 
 
 def test_cli_writes_into_the_run_folder_and_prints_the_paths(video_run, mock_data, capsys):
@@ -252,7 +259,7 @@ def test_wide_network_stays_readable(tmp_path, splits_256):
     assert_drawn(run / "figures" / "confusion.png", (760, 660))
 
 
-def test_sweep_folder_gets_group_curves_with_bands(tmp_path, splits_256, capsys):
+def test_sweep_folder_gets_group_curves_with_bands(tmp_path, splits_256, capsys, monkeypatch):
     base = Config(hidden=(8,), epochs=2, batch_size=32, checkpoint_every=0)
     out = tmp_path / "sweep"
     sweep.run_sweep(base, {"activation": ["sigmoid", "relu"], "seed": [0, 1]}, out, progress=False, splits=splits_256)
@@ -279,8 +286,13 @@ def test_sweep_folder_gets_group_curves_with_bands(tmp_path, splits_256, capsys)
         np.testing.assert_allclose(hi, acc_MxE.max(axis=0))
 
     # One member's network, drawn like a run's: member 3 is relu, seed 1.
+    figures = capture_figures(monkeypatch)
     m3 = viz.render_run(out, member=3, splits=splits_256)
     assert [p.name for p in m3] == list(FIGURES) and m3[0].parent == out / "figures" / "member-3"
+    assert [" ".join(f.get_suptitle().split()) for f in figures[:2]] == [  # the member's own network, named
+        "First-layer weights of member 3 (relu): all 8 neurons (green +, pink −, white 0)",
+        f"Learning curves of {out.name} member 3 (784-8-10, relu, epoch 2)",
+    ]
     m0 = viz.render_run(out, tmp_path / "m0", member=0, splits=splits_256)
     assert png(m3[0]).shape == png(m0[0]).shape and not np.array_equal(png(m3[0]), png(m0[0]))
     cfg3, params3, _ = sweep.load_member(out, 3)
@@ -614,6 +626,13 @@ def test_confusion_mistakes_and_default_digits():
     assert list(viz.confident_mistakes(y, p.argmax(axis=1), p)) == [4, 5, 1]  # wrong ones, most confident first
     assert list(viz.confident_mistakes(y, p.argmax(axis=1), p, n=2)) == [4, 5]
     assert viz.default_digits(y) == [0, 2, 3]
+    # More than 16 mistakes, many equally confident (saturated probabilities tie): most confident first, and
+    # among equals in test-image order, so the figure does not depend on the sort's algorithm.
+    y40, pred40 = np.zeros(40, int), np.ones(40, int)
+    p40 = np.zeros((40, 10))
+    p40[:, 1] = np.where(np.arange(40) % 3 == 0, 1.0, 0.75)
+    want = [*range(0, 40, 3), *(i for i in range(40) if i % 3)][: viz.N_MISTAKES]
+    assert list(viz.confident_mistakes(y40, pred40, p40)) == want
     assert viz.percent(0.9996) == "> 99.9 %" and viz.percent(1.0) == "100.0 %" and viz.percent(0.5) == "50.0 %"
 
 
@@ -762,6 +781,11 @@ def texts(fig) -> list[str]:
     return [t.get_text() for t in fig.findobj(matplotlib.text.Text)]
 
 
+@pytest.mark.parametrize("h", [1, 7, 20])
+def test_neuron_numbers_of_a_row_of_up_to_20_are_every_neuron(h):
+    assert viz.neuron_ticks(h) == list(range(h))
+
+
 @pytest.mark.parametrize("h", range(21, 33))
 def test_neuron_numbers_of_a_wide_row_are_every_4th_and_the_last_kept_apart(h):
     ticks = viz.neuron_ticks(h)
@@ -838,6 +862,7 @@ def test_each_weights_panel_is_its_own_neurons_weights_on_the_99th_percentile_sc
     W, b = rng.normal(size=(6, 784)).astype(np.float32), rng.normal(size=6).astype(np.float32)
     W[0, 0] = 50.0  # one large weight: clipped, not the scale
     viz.plot_weights(W, b, tmp_path / "w.png", max_neurons=5)
+    assert any(t.startswith("First-layer weights: the first 5 of 6 neurons (green +") for t in texts(figures[0]))
     panels = [ax for ax in figures[0].axes if ax.images and ax.get_title()]
     assert len(panels) == 5
     vmax = np.percentile(np.abs(W[:5]), 99)
@@ -845,6 +870,32 @@ def test_each_weights_panel_is_its_own_neurons_weights_on_the_99th_percentile_sc
         np.testing.assert_array_equal(ax.images[0].get_array(), W[i].reshape(28, 28))
         assert ax.get_title() == f"neuron {i}  b={b[i]:+.2f}"
         assert ax.images[0].get_clim() == pytest.approx((-vmax, vmax))
+
+
+def test_weights_that_are_all_zero_are_drawn_white_as_zero_is(monkeypatch, tmp_path):
+    """Their 99th percentile is 0: the scale is ±1 then, not 0 … 0 (which drew every zero weight deep pink)."""
+    figures = capture_figures(monkeypatch)
+    viz.plot_weights(np.zeros((4, 784), np.float32), np.zeros(4, np.float32), tmp_path / "w.png")
+    panels = [ax for ax in figures[0].axes if ax.images and ax.get_title()]
+    assert len(panels) == 4
+    for ax in panels:
+        assert ax.images[0].get_clim() == (-1.0, 1.0)
+        assert min(ax.images[0].to_rgba(np.zeros((1, 1)))[0, 0, :3]) > 0.9  # white, as the title says 0 is
+
+
+def test_mistakes_figure_of_a_network_with_no_mistake_says_so(monkeypatch, tmp_path):
+    figures = capture_figures(monkeypatch)
+    y = np.array([0, 1, 2])
+    p = np.full((3, 10), 0.01)
+    p[np.arange(3), y] = 0.9
+    viz.plot_mistakes(np.zeros((3, 784), np.uint8), y, y, p, tmp_path / "m.png")
+    shown = texts(figures[0])
+    assert "no mistakes on the test split" in shown and not any(ax.images for ax in figures[0].axes)
+    assert "The most confident mistakes (0 of 0 wrong test images): true → predicted (probability)" in shown
+    p[0, 1] = 0.95  # one mistake: its panel, no "no mistakes"
+    viz.plot_mistakes(np.zeros((3, 784), np.uint8), y, p.argmax(axis=1), p, tmp_path / "m.png")
+    assert "no mistakes on the test split" not in texts(figures[1])
+    assert sum(bool(ax.images) for ax in figures[1].axes) == 1
 
 
 def test_each_row_of_the_activation_flow_is_its_own_digit(monkeypatch, tmp_path):
@@ -926,6 +977,11 @@ def test_group_curves_are_the_mean_of_three_seeds_and_a_members_curves_its_own(t
     path.write_text("".join(json.dumps(m) + "\n" for m in lines))
     assert viz._curve_lines(path, member=1) == ([lines[1]], "")
     assert viz._curve_lines(path, member=5) == ([], f"{path}: no line of member 5")
+    # A member's line repeated is named as that member's (as --resume names it); a file of blank lines is empty
+    path.write_text("".join(json.dumps(m) + "\n" for m in [*lines, lines[1]]))
+    assert viz._curve_lines(path, member=1) == ([], f"{path}: line 4 repeats member 1's epoch 1")
+    path.write_text("\n\n")
+    assert viz._curve_lines(path) == ([], f"{path}: empty, no epoch logged")
 
 
 def test_sweep_curves_train_line_is_the_mean_over_the_members(monkeypatch, tmp_path):
@@ -964,6 +1020,13 @@ def test_mistakes_give_the_probability_of_the_answer_and_count_the_wrong_images(
     assert shown == ["#4\n0 → 4 (90.0 %)", "#3\n0 → 4 (80.0 %)", "#2\n0 → 1 (70.0 %)", "#1\n0 → 1 (60.0 %)"]
     title = "The most confident mistakes (4 of 4 wrong test images): true → predicted (probability)"
     assert title in texts(fig)  # 4 wrong, 1 right: the count is of the wrong ones
+    # 40 wrong: 32 shown, of all 40 (not of the 32 shown)
+    y41, pred41, p41 = np.r_[np.zeros(40, int), 1], np.ones(41, int), np.full((41, 10), 0.01)
+    p41[:, 1] = 0.9
+    viz.plot_mistakes(np.zeros((41, 784), np.uint8), y41, pred41, p41, tmp_path / "m.png")
+    assert sum(bool(ax.images) for ax in figures[1].axes) == viz.N_MISTAKES == 32
+    title = "The most confident mistakes (32 of 40 wrong test images): true → predicted (probability)"
+    assert title in texts(figures[1])
 
 
 def flow_params(b_hidden: list[float], b_out: np.ndarray) -> list[dict]:
@@ -1047,6 +1110,8 @@ def test_confusion_shades_right_answers_green_and_mistakes_red_on_their_own_scal
     off = ~np.eye(10, dtype=bool)
     off[0, 1] = off[1, 0] = False
     np.testing.assert_allclose(rgba[off], 1.0)  # no mistake: white
+    counts = [(t.get_position(), t.get_text()) for t in figures[0].axes[0].texts if t.get_text().isdigit()]
+    assert counts == [((0, 0), "50"), ((1, 0), "2"), ((0, 1), "1"), ((1, 1), "10")]  # (column, row); no "0" anywhere
 
 
 @pytest.mark.parametrize("seeds", [2, 1])

@@ -161,7 +161,7 @@ def _members() -> dict:
     import jax
 
     from nnjax.parallel import make_mesh, shard_members
-    from nnjax.train import epoch_key, init_state, make_epoch, to_device
+    from nnjax.train import compile_epoch, epoch_key, init_state, make_epoch, to_device
 
     cfg, splits = small_config(), synthetic_splits()
     configs = [cfg.replace(seed=i, lr=0.001 * (i + 1)) for i in range(8)]
@@ -182,6 +182,12 @@ def _members() -> dict:
         "shard_devices": len({s.device for s in w0.addressable_shards}),
     }
     sharded, m_sharded = train(sharded0)
+    _, placed, _, _ = compile_epoch(cfg, splits, init_state(configs, N_TRAIN), 0, shard_members=True)
+    placed_w = jax.tree_util.tree_leaves(placed.params)[0]
+    layout["compile_epoch_placed"] = [
+        list(placed_w.sharding.spec),
+        sorted({s.data.shape for s in placed_w.addressable_shards}),
+    ]
     single, m_single = train(jax.device_put(init_state(configs, N_TRAIN), jax.devices()[0]))
     hlo = epoch_fn.lower(sharded0, epoch_key(cfg, 0), *data).compile().as_text()
     out_leaf = jax.tree_util.tree_leaves(sharded.params)[0]
@@ -439,6 +445,7 @@ def test_shard_members_splits_the_ensemble_and_matches_unsharded():
     assert r["device_set"] == 8 and r["shard_devices"] == 8
     assert r["shard_shapes"] == [[1, 16, 784]], "each device holds one member's first-layer W"
     assert r["out_device_set"] == 8 and r["out_spec"] == ["data"], "members stay sharded"
+    assert r["compile_epoch_placed"] == [["data"], [[1, 16, 784]]], "compile_epoch(shard_members=True) splits them too"
     assert sum(r["collectives"].values()) == 0, "independent members need no communication"
     assert r["max_param_diff"] < 1e-5
     np.testing.assert_allclose(r["eval_acc_sharded"], r["eval_acc_single"], atol=1e-6)

@@ -783,6 +783,15 @@ def test_ctrl_c_while_waiting_for_the_coordinator_exits_at_once(sig, tmp_path):
     assert not (tmp_path / "run").exists()
 
 
+def python_on_cpu(code: str, xla_flags: str | None = None) -> subprocess.CompletedProcess:
+    """``python -c code`` in a fresh process on the CPU, with ``xla_flags`` as its only XLA_FLAGS."""
+    env = {**os.environ, "JAX_PLATFORMS": "cpu"}
+    env.pop("XLA_FLAGS", None)
+    if xla_flags is not None:
+        env["XLA_FLAGS"] = xla_flags
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+
+
 def test_split_cpu_cores_sets_the_cpu_device_count_once():
     """One CPU device per core on request; an XLA_FLAGS count wins; after start-up it is a no-op. A mini-batch
     is split over the cores' devices never (one device), over XLA_FLAGS' devices always (None: all)."""
@@ -793,13 +802,10 @@ def test_split_cpu_cores_sets_the_cpu_device_count_once():
         "print(n, jax.device_count(), split_cpu_cores(5), len(member_devices(5)), len(member_devices(2)),\n"
         "      member_devices(4, False), padded_size(5, 3), batch_devices() and len(batch_devices()))\n"
     )
-    env = {**os.environ, "JAX_PLATFORMS": "cpu"}
-    env.pop("XLA_FLAGS", None)
-    p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    p = python_on_cpu(code)
     assert p.returncode == 0, p.stderr[-2000:]
     assert p.stdout.split() == ["3", "3", "3", "3", "2", "None", "6", "1"]
-    env["XLA_FLAGS"] = "--xla_force_host_platform_device_count=4"
-    p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    p = python_on_cpu(code, "--xla_force_host_platform_device_count=4")
     assert p.returncode == 0, p.stderr[-2000:]
     assert p.stdout.split()[:2] == ["4", "4"] and p.stdout.split()[-1] == "None"
 
@@ -810,9 +816,7 @@ def test_split_cpu_cores_keeps_a_cpu_device_count_already_asked_for():
         "import jax\njax.config.update('jax_num_cpu_devices', 2)\n"
         "from nnjax.parallel import split_cpu_cores\nprint(split_cpu_cores(3), jax.device_count())\n"
     )
-    env = {**os.environ, "JAX_PLATFORMS": "cpu"}
-    env.pop("XLA_FLAGS", None)
-    p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    p = python_on_cpu(code)
     assert p.returncode == 0, p.stderr[-2000:]
     assert p.stdout.split() == ["2", "2"]
 
@@ -840,13 +844,10 @@ def test_split_cpu_cores_after_start_up_warns_that_it_cannot_split():
     """Called late (a notebook that trained first), it used to leave one device without a word, and a sweep
     then placed and rounded its members otherwise than `nnjax sweep`."""
     code = "import jax\njax.devices()\nfrom nnjax.parallel import split_cpu_cores\nprint(split_cpu_cores(2))\n"
-    env = {**os.environ, "JAX_PLATFORMS": "cpu"}
-    env.pop("XLA_FLAGS", None)
-    p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    p = python_on_cpu(code)
     assert p.returncode == 0 and p.stdout == "1\n", p.stderr[-2000:]
     assert "split_cpu_cores(): jax has already started with one CPU device, so it stays one (not 2)" in p.stderr
-    env["XLA_FLAGS"] = "--xla_force_host_platform_device_count=1"  # one device asked for: nothing to warn of
-    p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    p = python_on_cpu(code, "--xla_force_host_platform_device_count=1")  # one device asked for: nothing to warn of
     assert p.returncode == 0 and p.stdout == "1\n" and "split_cpu_cores" not in p.stderr, p.stderr[-2000:]
 
 
@@ -867,8 +868,7 @@ def test_padded_rows_of_a_process_block():
 def test_local_rows_stop_at_the_real_rows_of_a_padded_split():
     """On 8 devices an 11-row split is padded to 16; the rows to load are still 0..11, not 0..16."""
     code = "from nnjax.parallel import local_rows\nprint(*local_rows(11), *local_rows(16), *local_rows(3))\n"
-    env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=8", "JAX_PLATFORMS": "cpu"}
-    p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    p = python_on_cpu(code, "--xla_force_host_platform_device_count=8")
     assert p.returncode == 0, p.stderr[-2000:]
     assert p.stdout.split() == ["0", "11", "0", "16", "0", "3"]
 

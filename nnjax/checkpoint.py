@@ -329,11 +329,9 @@ def decode(data: bytes, name: str = "checkpoint") -> dict[str, Any]:
     return payload
 
 
-def restore(path: Path, target: Any) -> tuple[int, Any, dict[str, Any]]:
-    """(epoch, tree shaped like ``target``, meta) from one checkpoint file; CheckpointError if bad.
-
-    Every array must have the shape and dtype of the corresponding leaf of ``target``.
-    """
+def read(path: Path) -> dict[str, Any]:
+    """The checked body of the checkpoint file at ``path`` (``decode``'s); CheckpointError if it cannot be
+    read, is damaged, or holds another epoch than its name (``epoch_000009.msgpack``) says: renamed by hand."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -342,8 +340,18 @@ def restore(path: Path, target: Any) -> tuple[int, Any, dict[str, Any]]:
     except OSError as e:
         raise CheckpointError(f"{path}: cannot read checkpoint ({type(e).__name__})") from None
     payload = decode(data, str(path))
-    if (named := _NAME.match(path.name)) and int(named.group(1)) != payload["epoch"]:  # renamed by hand
+    if (named := _NAME.match(path.name)) and int(named.group(1)) != payload["epoch"]:
         raise CheckpointError(f"{path}: holds epoch {payload['epoch']}, but its name says epoch {int(named.group(1))}")
+    return payload
+
+
+def restore(path: Path, target: Any) -> tuple[int, Any, dict[str, Any]]:
+    """(epoch, tree shaped like ``target``, meta) from one checkpoint file; CheckpointError if bad (``read``).
+
+    Every array must have the shape and dtype of the corresponding leaf of ``target``.
+    """
+    path = Path(path)
+    payload = read(path)
     try:
         tree = serialization.from_state_dict(target, payload["state"])
     except Exception as e:

@@ -353,7 +353,7 @@ def _finished_group(gdir: Path, ids: list[int], epochs: int) -> tuple[dict[str, 
     try:  # its final parameters are what eval/viz/export read: a damaged file is trained again
         if not final or final[0][0] != epochs:
             raise CheckpointError(f"{ckpt_dir}: no checkpoint of its last epoch ({epochs})")
-        checkpoint.decode(final[0][1].read_bytes(), str(final[0][1]))
+        checkpoint.read(final[0][1])  # also one renamed from another epoch's
     except (CheckpointError, OSError) as e:
         return None, str(e)
     return done, None
@@ -635,7 +635,8 @@ def _saved_group_info(gdir: Path) -> dict[str, Any]:
 
 
 def _newest_decodable(ckpt_dir: Path, gid: str) -> tuple[int, dict[str, Any]] | None:
-    """(epoch, decoded body: "meta", "state", …) of the newest checkpoint of a group that reads back whole;
+    """(epoch, decoded body: "meta", "state", …) of the newest checkpoint of a group that reads back whole
+    and holds the epoch its name says (``checkpoint.read``);
     None without checkpoints; CheckpointError when there are some and none reads (what resuming the group
     would meet)."""
     from nnjax import checkpoint
@@ -644,7 +645,7 @@ def _newest_decodable(ckpt_dir: Path, gid: str) -> tuple[int, dict[str, Any]] | 
     errors = []
     for epoch, path in reversed(found):
         try:
-            payload = checkpoint.decode(path.read_bytes(), str(path))
+            payload = checkpoint.read(path)
         except (CheckpointError, OSError) as e:
             errors.append(str(e))
             continue

@@ -677,6 +677,34 @@ def test_resume_trains_again_a_finished_group_whose_final_checkpoint_is_damaged(
         run_tiny(TINY, {"seed": [0, 1]}, s, resume=True)
 
 
+def test_a_group_checkpoint_renamed_to_another_epoch_is_not_its_newest(tmp_path, capsys):
+    """A group's checkpoint whose name and contents disagree on the epoch (renamed by hand) counts as
+    damaged wherever a sweep resume looks at checkpoints, as it does for eval and a run's resume: a finished
+    group whose final file is epoch 2's renamed is trained again (it was taken as finished, and eval then
+    refused it), and an unfinished group's renamed file does not make its metrics lines look lost."""
+    base, grid = TINY.replace(epochs=3), {"seed": [0, 1]}
+    s = tmp_path / "s"
+    full = run_tiny(base, grid, s)
+    ckpts = s / "groups" / "g00" / "checkpoints"
+    final = checkpoint.checkpoint_path(ckpts, 3)
+    good = final.read_bytes()
+    final.unlink()
+    checkpoint.checkpoint_path(ckpts, 2).rename(final)
+    capsys.readouterr()
+    resumed = run_tiny(base, grid, s, resume=True)  # from epoch 1's checkpoint
+    err = capsys.readouterr().err
+    assert f"{s / 'groups' / 'g00'} had finished, but {final}: holds epoch 2, but its name says epoch 3" in err
+    assert final.read_bytes() == good and final.with_name(final.name + ".damaged").exists()
+    assert [m["final_test_accuracy"] for m in resumed["members"]] == [m["final_test_accuracy"] for m in full["members"]]
+    # unfinished (stopped before its result.json): epoch 1's file renamed to epoch 4 is skipped, not trusted
+    (s / "groups" / "g00" / "result.json").unlink()
+    checkpoint.checkpoint_path(ckpts, 1).rename(checkpoint.checkpoint_path(ckpts, 4))
+    resumed = run_tiny(base, grid, s, resume=True)
+    err = capsys.readouterr().err
+    assert f"nnjax: warning: skipping {checkpoint.checkpoint_path(ckpts, 4)}: holds epoch 1, but its name" in err
+    assert [m["final_test_accuracy"] for m in resumed["members"]] == [m["final_test_accuracy"] for m in full["members"]]
+
+
 def test_cli_resume_refuses_a_new_starting_config(tmp_path, capsys):
     s = tmp_path / "s"
     run_tiny(TINY, {"seed": [0]}, s)

@@ -378,11 +378,13 @@ def plot_neurons(
     x_Nx784: np.ndarray, top: Sequence[np.ndarray], path: Path, max_neurons: int = 64, subject: str = ""
 ) -> Path:
     """What each hidden neuron responds to: for the first ``max_neurons`` neurons of every hidden layer, the
-    test digits that drive it hardest (``top``: ``top_inputs``), ``N_TOP`` per neuron in 2 rows × 3,
-    strongest at the top left; each layer starts a new row of at most 8 neurons.
+    test digits that drive it hardest (``top``: ``top_inputs``), up to ``N_TOP`` per neuron in 2 rows × 3,
+    strongest at the top left (a test split of fewer images leaves the rest black, and the title says how
+    many); each layer starts a new row of at most 8 neurons.
     Size: 11.6 in wide, 1.25 in per row of neurons + 1 in for the title."""
     cols = 8
     shown = [min(len(idx_HxT), max_neurons) for idx_HxT in top]
+    n_top = min(N_TOP, top[0].shape[1]) if top else N_TOP  # fewer when the test split has fewer images
     layer_rows = [math.ceil(n / cols) for n in shown]
     fig = _figure(figsize=(1.45 * cols, 1.25 * sum(layer_rows) + 1.0), dpi=DPI)
     grid = fig.add_gridspec(sum(layer_rows), cols, left=0.01, right=0.99, top=1 - 0.9 / fig.get_figheight())
@@ -391,7 +393,7 @@ def plot_neurons(
     for j, (idx_HxT, n) in enumerate(zip(top, shown)):
         for k in range(n):
             tiles_Tx28x28 = np.zeros((N_TOP, 28, 28), np.uint8)  # a test split of fewer images: black tiles
-            tiles_Tx28x28[: idx_HxT.shape[1]] = np.asarray(x_Nx784)[idx_HxT[k]].reshape(-1, 28, 28)
+            tiles_Tx28x28[:n_top] = np.asarray(x_Nx784)[idx_HxT[k, :n_top]].reshape(-1, 28, 28)
             ax = fig.add_subplot(grid[first_row + k // cols, k % cols])
             ax.imshow(
                 tiles_Tx28x28.reshape(2, 3, 28, 28).transpose(0, 2, 1, 3).reshape(56, 84), cmap="gray", vmin=0, vmax=255
@@ -403,8 +405,8 @@ def plot_neurons(
         f"{'all' if n == len(t) else 'the first'} {n} of layer {j + 1}" for j, (t, n) in enumerate(zip(top, shown))
     )
     title = (
-        f"What each hidden neuron responds to{' in ' * bool(subject)}{subject}: the {N_TOP} test digits with the "
-        f"largest W a + b, strongest first ({layers})"
+        f"What each hidden neuron responds to{' in ' * bool(subject)}{subject}: the {n_top} test "
+        f"digit{'s' * (n_top != 1)} with the largest W a + b, strongest first ({layers})"
     )
     fig.suptitle(
         "\n".join(textwrap.wrap(title, 110, max_lines=2, placeholder=" …")),

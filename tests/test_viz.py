@@ -1265,6 +1265,27 @@ def test_top_inputs_rank_each_hidden_neurons_images_by_w_a_plus_b():
     assert [t.shape for t in viz.top_inputs(params, acts)] == [(2, 3), (3, 3)]  # N_TOP capped at the 3 images
 
 
+def test_neurons_panels_show_each_neurons_top_images_and_the_title_counts_them(monkeypatch, tmp_path):
+    """Panel k of a layer is neuron k's top images, strongest at the top left, on the fixed 0–255 grey
+    scale; a test split of 4 images fills 4 of the 6 tiles (the rest black) and the title says 4, not 6."""
+    figures = capture_figures(monkeypatch)
+    x = np.zeros((4, 784), np.uint8)
+    for i in range(4):
+        x[i, i * 100 : i * 100 + 50] = 60 * (i + 1)  # four distinct images, none reaching 255
+    top = [np.array([[3, 2, 1, 0], [0, 1, 2, 3], [1, 0, 3, 2]]), np.array([[2, 3, 0, 1]])]
+    viz.plot_neurons(x, top, tmp_path / "n.png", max_neurons=2)
+    title = next(t for t in texts(figures[0]) if t.startswith("What each hidden neuron"))
+    assert "the 4 test digits with the largest W a + b" in title and "6" not in title
+    assert "the first 2 of layer 1, all 1 of layer 2" in title.replace("\n", " ")
+    panels = [ax for ax in figures[0].axes if ax.images]
+    assert [ax.get_title() for ax in panels] == ["layer 1 neuron 0", "layer 1 neuron 1", "layer 2 neuron 0"]
+    for ax, order in zip(panels, ([3, 2, 1, 0], [0, 1, 2, 3], [2, 3, 0, 1])):
+        tiles = np.asarray(ax.images[0].get_array()).reshape(2, 28, 3, 28).transpose(0, 2, 1, 3).reshape(6, 784)
+        np.testing.assert_array_equal(tiles[:4], x[order])
+        assert not tiles[4:].any()  # no fifth or sixth image: black
+        assert ax.images[0].get_clim() == (0, 255)
+
+
 def test_cli_viz_reads_the_test_split_where_data_dir_and_tfds_dir_say(linear_run, tmp_path, cli, monkeypatch):
     """``nnjax viz RUN --tfds-dir DIR --data-dir DIR``: the test split is the one built in the given tfds folder (40
     images), not in the folder the run's config.json names (30 images); the raw-files folder given is the one looked

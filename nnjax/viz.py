@@ -885,7 +885,7 @@ def render_run(
         # it trained on inside its ensemble: as in members.csv, only its epochs before the divergence count
         lines = [m for m in lines if m["epoch"] < gone]
         no_curves = f"{run_dir}: member {member} diverged at epoch {gone}, before any epoch to draw"
-        curves_note = f"\n(diverged at epoch {gone}; later epochs not drawn)"
+        curves_note = f"\n(diverged at epoch {gone}: drawn up to epoch {gone - 1})"
     params = [{k: np.asarray(v) for k, v in layer.items()} for layer in unstack(params_K, 0)]
     sizes = "-".join(map(str, layer_sizes(cfg.hidden)))
     name = f"{title} ({sizes}, {cfg.activation}, epoch {epoch})"

@@ -236,7 +236,7 @@ def test_a_diverged_members_curves_stop_before_its_divergence(tmp_path, splits_2
     monkeypatch.setattr(sweep, "diverged_epochs", lambda d: {1: 3})
     viz.render_run(out, tmp_path / "cut", member=1, splits=splits_256)
     assert [(m["member"], m["epoch"]) for m in drawn["lines"]] == [(1, 1), (1, 2)]
-    assert drawn["title"].endswith("\n(diverged at epoch 3; later epochs not drawn)")
+    assert drawn["title"].endswith("\n(diverged at epoch 3: drawn up to epoch 2)")  # epoch 3 is not drawn either
     drawn.clear()
     monkeypatch.setattr(sweep, "diverged_epochs", lambda d: {1: 1})
     capsys.readouterr()

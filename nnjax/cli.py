@@ -444,7 +444,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--max-neurons",
         type=int_at_least(1),
-        help=f"first-layer neurons to draw at most (default: {DEFAULT_MAX_NEURONS})",
+        help=f"neurons to draw at most: of the first layer (weights.png) and of each hidden layer (neurons.png) "
+        f"(default: {DEFAULT_MAX_NEURONS})",
     )
     p.add_argument(
         "--member", type=int, metavar="N", help="in a sweep folder: every figure of member N's network (members.csv)"

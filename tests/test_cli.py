@@ -1104,6 +1104,16 @@ def test_viz_draws_at_most_64_neurons_unless_told_and_a_sweep_member_as_a_run(mo
         assert run_dir == folder and (kw["max_neurons"], kw["member"]) == (max_neurons, member), argv
 
 
+def test_viz_help_says_max_neurons_also_caps_each_hidden_layer_in_neurons_png(capsys):
+    """--max-neurons caps the neurons of every hidden layer in neurons.png too (render_run passes it to
+    plot_neurons); its help said only "first-layer neurons"."""
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["viz", "--help"])
+    text = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+    assert "--max-neurons MAX_NEURONS neurons to draw at most: of the first layer (weights.png) and of each " in text
+    assert "hidden layer (neurons.png) (default: 64)" in text
+
+
 def test_a_sweep_resume_continues_with_the_flags_given(monkeypatch, tmp_path, cli):
     """``nnjax sweep --resume S --checkpoint-every 2``: the saved config with the flag applied goes on (run_sweep
     then refuses a flag that would change results), in place and as a resume."""

@@ -250,8 +250,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                 why = unused_by_every(field, members)
                 if why and getattr(base, field) != NEUTRAL[field]:
                     raise ConfigError(f"config field {field!r} = {getattr(base, field)!r}: {why}")  # as train says
-            # sweep.json and each member: momentum 0 for a sweep of sgd members only, as a run's config.json
-            base = base.replace(**{f: NEUTRAL[f] for f in NEUTRAL if unused_by_every(f, members)})
             if args.out is None:  # chosen here, so that an interrupt can name it
                 args.default_out = checkpoint.made_default_folder(
                     lambda: sweep.default_sweep_dir(base), sweep.SWEEPS_DIR

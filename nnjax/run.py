@@ -177,8 +177,10 @@ def _end_of_lines(data: bytes, lines: list[dict[str, Any]]) -> int | None:
 
 
 def _keep_config(path: Path, cfg: Config) -> None:
-    """Make config.json at ``path`` say ``cfg`` (written only if it differs)."""
-    if load_json(path) != cfg.replace(init=cfg.resolved_init()):
+    """Make config.json at ``path`` say ``cfg`` (written only if it differs in a field ``cfg`` uses; a field it
+    does not use is written as none, as a new run's)."""
+    cfg = without_unused(cfg.replace(init=cfg.resolved_init()))
+    if without_unused(load_json(path)) != cfg:
         save_json(cfg, path)
 
 

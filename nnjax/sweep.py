@@ -35,6 +35,7 @@ import numpy as np
 from nnjax.config import (
     CONFIG_FORMAT,
     FIELD_NAMES,
+    NEUTRAL,
     Config,
     auto_unroll_as_0,
     finite_or_null,
@@ -60,6 +61,7 @@ from nnjax.sweep_grid import (
     json_value,
     member_name,
     normalize_grid,
+    unused_by_every,
 )
 from nnjax.sweep_summary import SPLIT_NAMES, SUMMARY_FILES, write_summary
 
@@ -819,6 +821,8 @@ def run_sweep(
     base = typed(base, source="base")  # built in Python: the types a config file's fields are checked for
     grid = normalize_grid(grid)
     configs = expand(base, grid, new=not resume)
+    if not resume:  # sweep.json: momentum 0 for a sweep of sgd members only, as a run's config.json
+        base = base.replace(**{f: NEUTRAL[f] for f in NEUTRAL if unused_by_every(f, configs)})
     groups = group(configs)
     ids = {id(c): i for i, c in enumerate(configs)}
     # With several processes (multi-host), process p > 0 writes its identical copy beside process 0's.

@@ -631,28 +631,6 @@ def test_the_interrupt_line_starts_a_line_of_its_own_after_a_progress_bar():
     assert interrupt_lead() == ""
 
 
-def test_a_new_sweep_records_no_value_for_a_field_no_member_uses(tmp_path, monkeypatch):
-    """nnjax sweep --optimizer sgd recorded the default momentum 0.9 (sweep.json, each member in group.json),
-    where nnjax train records 0. A field some member uses keeps its value: the sweep's, for the members that
-    ignore it too."""
-    swept = []
-
-    def run_sweep(base, grid, out, **kwargs):
-        swept.append(sweep_grid.expand(base, grid))
-        return {"sweep_dir": str(out), "table": ""}
-
-    monkeypatch.setattr(nnjax.sweep, "run_sweep", run_sweep)
-    for i, argv in enumerate(
-        (["--optimizer", "sgd", "--grid", "seed=0,1"], ["--grid", "optimizer=sgd,momentum"], ["--grid", "seed=0,1"])
-    ):
-        assert nnjax.cli.main(["sweep", "--out", str(tmp_path / str(i)), "--json", *argv]) == 0
-    assert [[(c.optimizer, c.momentum) for c in members] for members in swept] == [
-        [("sgd", 0.0), ("sgd", 0.0)],
-        [("sgd", 0.9), ("momentum", 0.9)],
-        [("adam", 0.9), ("adam", 0.9)],
-    ]
-
-
 def test_ctrl_c_after_a_run_finished_says_so(tmp_path, monkeypatch):
     """Between the result and the process's end (printing, JAX's teardown) there is nothing to resume."""
     from nnjax.cli import _interrupt_line

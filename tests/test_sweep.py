@@ -1866,6 +1866,10 @@ def test_group_json_records_no_value_for_a_field_a_member_does_not_use(tmp_path,
     infos = [json.loads((g / "group.json").read_text()) for g in sweep.group_dirs(out)]
     assert [(c["optimizer"], c["momentum"]) for info in infos for c in info["configs"]] == [("sgd", 0.0), ("adam", 0.9)]
     assert sweep.load_member(out, 0)[0].momentum == 0.0 and sweep.load_member(out, 1)[0].momentum == 0.9
+    sgd_only = tmp_path / "sgd"  # sweep.json's base, from Python as from nnjax sweep: none for no member's field
+    run_tiny(TINY.replace(epochs=1, optimizer="sgd"), {"seed": [0]}, sgd_only)
+    assert json.loads((sgd_only / "sweep.json").read_text())["base"]["momentum"] == 0.0
+    assert json.loads((out / "sweep.json").read_text())["base"]["momentum"] == 0.9  # adam's b1: used by a member
     sgd_info = sweep.group_dirs(out)[0] / "group.json"
     sgd_info.write_text(sgd_info.read_text().replace('"momentum": 0.0', '"momentum": 0.9'))  # an older nnjax's
     before = sgd_info.read_bytes()

@@ -712,3 +712,8 @@ def test_a_new_run_records_no_value_for_a_field_it_does_not_use(splits_256, tmp_
     assert load_json(tmp_path / "sgd" / "config.json").momentum == 0.0
     train_and_evaluate(TINY.replace(epochs=1, checkpoint_every=0), tmp_path / "adam", progress=False, splits=splits_256)
     assert load_json(tmp_path / "adam" / "config.json").momentum == 0.9
+    # resumed with the Config it was started from (momentum 0.9 unused), or extended with --force: still none
+    for cfg, force in ((sgd, False), (sgd.replace(epochs=2), True)):
+        train_and_evaluate(cfg, tmp_path / "sgd", resume=True, force=force, progress=False, splits=splits_256)
+        saved = load_json(tmp_path / "sgd" / "config.json")
+        assert (saved.momentum, saved.epochs) == (0.0, cfg.epochs)

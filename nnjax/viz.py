@@ -165,11 +165,13 @@ def confident_mistakes(y_N: np.ndarray, pred_N: np.ndarray, p_Nx10: np.ndarray, 
 def top_inputs(params: list, acts: list[np.ndarray], n: int = N_TOP) -> list[np.ndarray]:
     """Per hidden layer, idx_HxT (T = min(n, N)): the N images (``acts``, ``layer_activations`` of them)
     that drive each neuron hardest, strongest first. Ranked by the neuron's input z = W a + b, not by σ(z),
-    which a saturated sigmoid ties at 1; ties keep the images' order."""
+    which a saturated sigmoid ties at 1; ties keep the images' order. An image whose z is not finite (a
+    diverged network's) is no answer: -1 in its place."""
     out = []
     for layer, a_NxD in zip(params[:-1], acts[:-2]):  # each hidden layer and the activations it reads
         z_NxH = a_NxD @ np.asarray(layer["W"], np.float32).T + np.asarray(layer["b"], np.float32)
-        out.append(np.argsort(-z_NxH, axis=0, kind="stable")[:n].T)
+        idx_TxH = np.argsort(-z_NxH, axis=0, kind="stable")[:n]  # NaN sorts last
+        out.append(np.where(np.isfinite(np.take_along_axis(z_NxH, idx_TxH, axis=0)), idx_TxH, -1).T)
     return out
 
 
@@ -393,13 +395,17 @@ def plot_neurons(
     for j, (idx_HxT, n) in enumerate(zip(top, shown)):
         for k in range(n):
             tiles_Tx28x28 = np.zeros((N_TOP, 28, 28), np.uint8)  # a test split of fewer images: black tiles
-            tiles_Tx28x28[:n_top] = np.asarray(x_Nx784)[idx_HxT[k, :n_top]].reshape(-1, 28, 28)
+            found = idx_HxT[k, :n_top] >= 0  # not a non-finite W a + b
+            tiles_Tx28x28[:n_top][found] = np.asarray(x_Nx784)[idx_HxT[k, :n_top][found]].reshape(-1, 28, 28)
             ax = fig.add_subplot(grid[first_row + k // cols, k % cols])
             ax.imshow(
                 tiles_Tx28x28.reshape(2, 3, 28, 28).transpose(0, 2, 1, 3).reshape(56, 84), cmap="gray", vmin=0, vmax=255
             )
             _framed(ax, "0.75")
-            ax.set_title(f"layer {j + 1} neuron {k}", fontsize=8, pad=3)
+            not_finite = ": W a + b not finite" * (not found.all())
+            ax.set_title(
+                f"layer {j + 1} neuron {k}{not_finite}", fontsize=8, pad=3, color="tab:red" if not_finite else "black"
+            )
         first_row += layer_rows[j]
     layers = ", ".join(
         f"{'all' if n == len(t) else 'the first'} {n} of layer {j + 1}" for j, (t, n) in enumerate(zip(top, shown))

@@ -1243,8 +1243,8 @@ def test_a_network_with_no_hidden_layer_shows_each_digits_weights(linear_run, sp
 
 
 def test_top_inputs_rank_each_hidden_neurons_images_by_w_a_plus_b():
-    """Two images, a 2-1-… network: neuron 0 is driven by pixel 0, neuron 1 against it; a sigmoid saturated
-    at 1 for both images still ranks them by W a + b (as 1.0 they would tie, in the images' order)."""
+    """Three images, a 784-2-3-10 network: neuron 0 is driven by pixel 0, neuron 1 against it; a sigmoid
+    saturated at 1 for every image still ranks them by W a + b (as 1.0 they would tie, in the images' order)."""
     import jax
 
     from nnjax.config import Config
@@ -1284,6 +1284,26 @@ def test_neurons_panels_show_each_neurons_top_images_and_the_title_counts_them(m
         np.testing.assert_array_equal(tiles[:4], x[order])
         assert not tiles[4:].any()  # no fifth or sixth image: black
         assert ax.images[0].get_clim() == (0, 255)
+
+
+def test_a_neuron_of_a_diverged_network_shows_no_digit_as_its_strongest(monkeypatch, tmp_path):
+    """NaN parameters (a diverged sweep member's) sort last, so the stable order named test images 0–5 as the
+    digits with the largest W a + b: they are no answer (-1), drawn black, and the panel says why."""
+    figures = capture_figures(monkeypatch)
+    W1 = np.zeros((2, 784), np.float32)
+    W1[0, 0], W1[1, 0] = np.nan, 1.0
+    params = [
+        {"W": W1, "b": np.zeros(2, np.float32)},
+        {"W": np.ones((10, 2), np.float32), "b": np.zeros(10, np.float32)},
+    ]
+    x = np.zeros((3, 784), np.uint8)
+    x[:, 0] = [10, 200, 30]
+    (top,) = viz.top_inputs(params, viz.layer_activations(params, Config(hidden=(2,)), x))
+    assert top.tolist() == [[-1, -1, -1], [1, 2, 0]]
+    viz.plot_neurons(x, [top], tmp_path / "n.png")
+    panels = [ax for ax in figures[0].axes if ax.images]
+    assert [ax.get_title() for ax in panels] == ["layer 1 neuron 0: W a + b not finite", "layer 1 neuron 1"]
+    assert not np.asarray(panels[0].images[0].get_array()).any()
 
 
 def test_cli_viz_reads_the_test_split_where_data_dir_and_tfds_dir_say(linear_run, tmp_path, cli, monkeypatch):

@@ -38,6 +38,7 @@ from nnjax.config import (
     save_json,
     too_many_steps,
     typed,
+    unused_fields,
     validate,
     without_unused,
 )
@@ -177,10 +178,11 @@ def _end_of_lines(data: bytes, lines: list[dict[str, Any]]) -> int | None:
 
 
 def _keep_config(path: Path, cfg: Config) -> None:
-    """Make config.json at ``path`` say ``cfg`` (written only if it differs in a field ``cfg`` uses; a field it
-    does not use is written as none, as a new run's)."""
-    cfg = without_unused(cfg.replace(init=cfg.resolved_init()))
-    if without_unused(load_json(path)) != cfg:
+    """Make config.json at ``path`` say ``cfg`` (written only if it differs); a field ``cfg`` does not use keeps
+    its saved value (a new run's "none", or what an older nnjax recorded)."""
+    saved = load_json(path)
+    cfg = cfg.replace(init=cfg.resolved_init(), **{f: getattr(saved, f) for f in unused_fields(cfg)})
+    if saved != cfg:
         save_json(cfg, path)
 
 

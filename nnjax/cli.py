@@ -305,6 +305,51 @@ def cmd_viz(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    """``nnjax compare RUN_A RUN_B [--member-a N] [--member-b M] [--json]``: both networks' test accuracy,
+    the images only one gets right, and McNemar's p-value."""
+    from nnjax.compare import compare_networks
+
+    for folder, member, flag in ((args.run_a, args.member_a, "--member-a"), (args.run_b, args.member_b, "--member-b")):
+        is_sweep = (Path(folder) / "sweep.json").exists()
+        if member is None and is_sweep:
+            raise ConfigError(f"{folder} is a sweep folder: name its member with {flag} N (members.csv)")
+        if member is not None and not is_sweep:
+            raise ConfigError(f"{flag} {member}: {folder} is not a sweep folder (no sweep.json)")
+    r = compare_networks(
+        args.run_a,
+        args.run_b,
+        member_a=args.member_a,
+        member_b=args.member_b,
+        data_dir=args.data_dir,
+        tfds_dir=args.tfds_dir,
+    )
+    if args.json:
+        _print_json(r)
+        return 0
+    for x in ("a", "b"):
+        s = r[x]
+        whose = s["folder"] if s["member"] is None else f"{s['folder']} member {s['member']}"
+        accuracy = f"{100 * s['test_accuracy']:.2f} % of {r['n_test']:,} test images"
+        print(f"{x.upper()}: {accuracy} ({whose}, epoch {s['epoch']})")
+    print(
+        f"both right {r['both_right']}, only A right {r['only_a_right']}, only B right {r['only_b_right']}, "
+        f"both wrong {r['both_wrong']}"
+    )
+    n = r["only_a_right"] + r["only_b_right"]
+    diff = 100 * (r["b"]["test_accuracy"] - r["a"]["test_accuracy"])
+    print(
+        f"B - A: {diff:+.2f} points; McNemar's exact test on the {n} images only one gets right: "
+        f"p = {r['p_value']:.2g} (for these two trained networks; another seed may differ)"
+    )
+    for x in ("a", "b"):
+        if digits := r[f"only_{x}_right_digits"]:
+            more = f" (first 10 of {len(digits)})" if len(digits) > 10 else ""
+            shown = ",".join(map(str, digits[:10]))
+            print(f"only {x.upper()} right{more}: {shown} (test positions, as nnjax viz --digits takes them)")
+    return 0
+
+
 def _print_path(path: Path) -> None:
     """Print a written figure's path; a reader that stops reading (``nnjax viz RUN | head -1``) does not
     stop the figures: the rest of the output goes to /dev/null."""
@@ -453,6 +498,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_data_flags(p)
     p.set_defaults(func=cmd_viz)
+
+    p = sub.add_parser(
+        "compare",
+        help="two networks on the same test images, and whether their accuracies differ",
+        description="Test accuracy of two networks, the test images only one of them gets right, and "
+        "McNemar's exact test of equal accuracy on those images.",
+    )
+    p.add_argument("run_a", metavar="RUN_A", help="run folder (or sweep folder, with --member-a)")
+    p.add_argument("run_b", metavar="RUN_B", help="run folder (or sweep folder, with --member-b)")
+    p.add_argument("--member-a", type=int, metavar="N", help="RUN_A is a sweep folder: use its member N (members.csv)")
+    p.add_argument("--member-b", type=int, metavar="N", help="RUN_B is a sweep folder: use its member N (members.csv)")
+    p.add_argument("--json", action="store_true", help="print JSON (with every image only one gets right)")
+    add_data_flags(p)
+    p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser(
         "predict", help="read your own handwritten digits", description="Predict the digit in each image file."
@@ -637,14 +696,14 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-PATH_ARGS = ("out", "resume", "config_file", "run_dir")  # the verbs' folder and file arguments
+PATH_ARGS = ("out", "resume", "config_file", "run_dir", "run_a", "run_b")  # the verbs' folder and file arguments
 
 
 def refuse_empty_paths(args: argparse.Namespace, names: Sequence[str] = PATH_ARGS) -> None:
     """ConfigError for a path argument given as '' (``--out ''``), which would mean the current folder."""
     for name in names:
         if getattr(args, name, None) == "":
-            raise ConfigError(f"{'RUN_DIR' if name == 'run_dir' else flag_name(name)} is empty: name a path")
+            raise ConfigError(f"{name.upper() if name.startswith('run_') else flag_name(name)} is empty: name a path")
 
 
 def _run(args: argparse.Namespace) -> int:

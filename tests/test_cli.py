@@ -23,7 +23,7 @@ from nnjax.config import Config
 from nnjax.configs import get_config
 from nnjax.errors import ConfigError
 
-VERBS = ("train", "eval", "export", "sweep", "viz", "predict")
+VERBS = ("train", "eval", "export", "sweep", "viz", "compare", "predict")
 HEAVY = ("jax", "jaxlib", "tensorflow", "tensorflow_datasets", "optax", "flax")
 
 

@@ -103,6 +103,18 @@ def test_eval_reproduces_the_test_accuracy(real_run, cli):
     assert out.startswith(f"test accuracy: {100 * result['test_accuracy']:.2f} %")
 
 
+def test_compare_counts_the_real_test_split_as_training_did(real_run, cli):
+    """``nnjax compare`` of the run with itself: its image-by-image count of the 10,000 real test images gives
+    the accuracy training reported (a separate path: predict's answers, not the evaluator's sum)."""
+    _, run_dir, result, _ = real_run
+    rc, out, err = cli("compare", run_dir, run_dir, "--json")
+    assert rc == 0, err
+    r = json.loads(out)
+    assert r["n_test"] == 10_000 and r["only_a_right"] == r["only_b_right"] == 0 and r["p_value"] == 1.0
+    assert r["both_right"] == round(result["test_accuracy"] * 10_000)
+    assert r["a"]["test_accuracy"] == pytest.approx(result["test_accuracy"], abs=1e-7)
+
+
 def test_real_files_are_what_the_checker_expects():
     from nnjax.data import check_manual_dir
 

@@ -1,0 +1,153 @@
+"""``nnjax compare``: two networks on the same test images, and McNemar's exact test of equal accuracy."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from nnjax import sweep
+from nnjax.compare import compare_networks, mcnemar_p
+from nnjax.config import Config
+from nnjax.errors import ConfigError
+from nnjax.run import eval_run, train_and_evaluate
+
+# ---- the test itself -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("only_a", "only_b", "p"),
+    [
+        (0, 0, 1.0),  # no disagreement: no evidence either way
+        (0, 6, 2 / 64),  # all six one way: 2 · (1/2)^6
+        (6, 0, 2 / 64),
+        (1, 9, 2 * (1 + 10) / 1024),  # P(X ≤ 1) for X ~ Bin(10, 1/2), two-sided
+        (5, 5, 1.0),  # an even split: the two-sided tail passes 1 and is capped
+        (4, 5, 1.0),
+    ],
+)
+def test_mcnemar_p_by_hand(only_a, only_b, p):
+    assert mcnemar_p(only_a, only_b) == p
+
+
+@pytest.mark.parametrize(("only_a", "only_b"), [(400, 480), (150, 210), (1000, 1090)])
+def test_mcnemar_p_agrees_with_the_normal_approximation_for_many_disagreements(only_a, only_b):
+    """With hundreds of disagreements the exact test is close to McNemar's χ² with continuity correction."""
+    chi2 = (abs(only_a - only_b) - 1) ** 2 / (only_a + only_b)
+    approx = math.erfc(math.sqrt(chi2 / 2))
+    assert mcnemar_p(only_a, only_b) == pytest.approx(approx, rel=0.06)
+    assert mcnemar_p(only_a, only_b) == mcnemar_p(only_b, only_a)
+
+
+def test_mcnemar_p_of_a_whole_test_set_of_disagreements_is_a_number():
+    """10,000 disagreements (2^10000 does not fit a float): exact integers still give a small p, not 0/0."""
+    p = mcnemar_p(4700, 5300)
+    assert 0 < p < 1e-8
+
+
+# ---- two trained networks ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory, splits_256) -> tuple[Path, Path]:
+    """The video's network (sigmoid) and a ReLU one, 2 epochs each on mock MNIST."""
+    root = tmp_path_factory.mktemp("compare")
+    for activation in ("sigmoid", "relu"):
+        cfg = Config(epochs=2, batch_size=32, activation=activation, checkpoint_every=0)
+        train_and_evaluate(cfg, root / activation, progress=False, splits=splits_256)
+    return root / "sigmoid", root / "relu"
+
+
+def test_counts_add_up_and_the_accuracies_are_evals(two_runs, splits_256):
+    a, b = two_runs
+    r = compare_networks(a, b, splits=splits_256)
+    n = r["n_test"]
+    assert n == len(splits_256.y_test) == 256
+    assert r["both_right"] + r["only_a_right"] + r["only_b_right"] + r["both_wrong"] == n
+    for side, folder in (("a", a), ("b", b)):
+        assert r[side]["test_accuracy"] == eval_run(folder, splits_256)["test_accuracy"]  # k/256: exact in float32
+        assert r[side]["folder"] == str(folder) and r[side]["member"] is None and r[side]["epoch"] == 2
+        assert r[side]["test_accuracy"] * n == r["both_right"] + r[f"only_{side}_right"]
+    assert r["only_a_right"] + r["only_b_right"] > 0  # two different networks: the test has something to weigh
+    assert r["p_value"] == mcnemar_p(r["only_a_right"], r["only_b_right"])
+    assert len(r["only_a_right_digits"]) == r["only_a_right"] and len(r["only_b_right_digits"]) == r["only_b_right"]
+    assert not set(r["only_a_right_digits"]) & set(r["only_b_right_digits"])
+    json.dumps(r, allow_nan=False)  # JSON-ready
+
+
+def test_swapping_the_networks_swaps_the_sides(two_runs, splits_256):
+    a, b = two_runs
+    ab, ba = compare_networks(a, b, splits=splits_256), compare_networks(b, a, splits=splits_256)
+    assert (ab["a"], ab["b"]) == (ba["b"], ba["a"])
+    assert (ab["only_a_right"], ab["only_a_right_digits"]) == (ba["only_b_right"], ba["only_b_right_digits"])
+    assert ab["p_value"] == ba["p_value"]
+
+
+def test_a_network_against_itself_never_disagrees(two_runs, splits_256):
+    a, _ = two_runs
+    r = compare_networks(a, a, splits=splits_256)
+    assert r["only_a_right"] == r["only_b_right"] == 0 and r["p_value"] == 1.0
+    assert r["both_right"] == round(r["a"]["test_accuracy"] * 256)
+
+
+def test_sweep_members_are_compared_as_eval_sees_them(tmp_path, splits_256):
+    out = tmp_path / "sweep"
+    base = Config(epochs=2, batch_size=32, checkpoint_every=0)
+    sweep.run_sweep(base, {"seed": [0, 1]}, out, progress=False, splits=splits_256)
+    r = compare_networks(out, out, member_a=0, member_b=1, splits=splits_256)
+    for side, member in (("a", 0), ("b", 1)):
+        assert r[side]["member"] == member
+        assert r[side]["test_accuracy"] == eval_run(out, splits_256, member=member)["test_accuracy"]
+
+
+def test_networks_of_two_data_sets_are_refused(two_runs, tmp_path, splits_256):
+    a, _ = two_runs
+    cfg = Config(epochs=1, batch_size=32, dataset="fashion_mnist", checkpoint_every=0)
+    train_and_evaluate(cfg, tmp_path / "fashion", progress=False, splits=splits_256)
+    with pytest.raises(ConfigError, match="'mnist'.*'fashion_mnist'"):
+        compare_networks(a, tmp_path / "fashion", splits=splits_256)
+
+
+# ---- the command line ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def mock_data():
+    import tensorflow_datasets as tfds
+
+    return lambda: tfds.testing.mock_data(num_examples=256)
+
+
+def test_cli_prints_both_accuracies_the_split_and_p(two_runs, splits_256, mock_data, cli):
+    a, b = two_runs
+    want = compare_networks(a, b, splits=splits_256)
+    with mock_data():
+        rc, out, err = cli("compare", a, b)
+    assert rc == 0, err
+    lines = out.splitlines()
+    assert lines[0].startswith(f"A: {100 * want['a']['test_accuracy']:.2f} % of 256 test images ({a}, epoch 2)")
+    assert lines[1].startswith(f"B: {100 * want['b']['test_accuracy']:.2f} % of 256 test images ({b}, epoch 2)")
+    assert lines[2] == (
+        f"both right {want['both_right']}, only A right {want['only_a_right']}, "
+        f"only B right {want['only_b_right']}, both wrong {want['both_wrong']}"
+    )
+    n = want["only_a_right"] + want["only_b_right"]
+    assert f"test on the {n} images only one gets right: p = {want['p_value']:.2g}" in lines[3]
+    shown = [ln for ln in lines if ln.startswith("only A right")]
+    if want["only_a_right"]:
+        assert shown[0].split(": ")[1].split(" ")[0] == ",".join(map(str, want["only_a_right_digits"][:10]))
+    with mock_data():
+        rc, out, _ = cli("compare", a, b, "--json")
+    assert rc == 0 and json.loads(out) == want
+
+
+def test_cli_names_the_member_flag_a_folder_needs(two_runs, tmp_path, splits_256, cli_error):
+    a, _ = two_runs
+    out = tmp_path / "sweep"
+    sweep.run_sweep(Config(epochs=1, batch_size=32), {"seed": [0, 1]}, out, progress=False, splits=splits_256)
+    assert "is a sweep folder: name its member with --member-b N" in cli_error("compare", a, out)
+    assert "--member-a 0: " in cli_error("compare", a, out, "--member-a", "0", "--member-b", "1")
+    assert "not a sweep folder" in cli_error("compare", a, out, "--member-a", "0", "--member-b", "1")
+    assert cli_error("compare", "", a) == "nnjax: error: RUN_A is empty: name a path"

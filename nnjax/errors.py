@@ -42,6 +42,11 @@ class CheckpointError(NnjaxError):
     """A run folder, checkpoint or exported file is missing, corrupt or incompatible."""
 
 
+class ParamsError(NnjaxError, ValueError):
+    """Parameters given as one network are not one: not a list of ``{"W", "b"}`` layers, or stacked as an
+    ensemble (``train.unstack`` gives one member). Also a ValueError, which it was before it was an NnjaxError."""
+
+
 class DivergedError(NnjaxError):
     """Training produced a non-finite loss or non-finite parameters."""
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nnjax.errors import DataError
+from nnjax.errors import DataError, ParamsError
 
 if TYPE_CHECKING:
     from nnjax.config import Config
@@ -247,22 +247,23 @@ def load_digit(path: str | Path) -> np.ndarray:
 def check_network_input(params: Any, cfg: Any, x_Nx784: Any, where: str, x_name: str = "x_Nx784") -> Config:
     """``cfg`` typed as a config file's fields are (``config.typed``: ``standardize="false"``, a truthy str,
     would have standardised the pixels); raises, naming the argument of ``where`` (a function's name), unless
-    ``params`` is one network (the list of ``{"W", "b"}`` dicts ``train.unstack`` gives; ValueError), ``cfg``
-    a Config with fields of the right types (ConfigError) and ``x_Nx784`` (the argument ``x_name``) uint8
-    images of shape (N, 784) (DataError, ``data.check_images``)."""
+    ``params`` is one network (the list of ``{"W", "b"}`` dicts ``train.unstack`` gives; ParamsError, also a
+    ValueError), ``cfg`` a Config with fields of the right types (ConfigError) and ``x_Nx784`` (the argument
+    ``x_name``) uint8 images of shape (N, 784) (DataError, ``data.check_images``). All are NnjaxErrors: the
+    command line reports them in one line."""
     from nnjax.config import typed
     from nnjax.data import check_images
 
     layers = params if isinstance(params, (list, tuple)) else []
     if not layers or not all(isinstance(layer, dict) and {"W", "b"} <= layer.keys() for layer in layers):
-        raise ValueError(
+        raise ParamsError(
             f"{where}: params: {type(params).__name__}; expected one network, a list of {{'W', 'b'}} dicts "
             "(unstack(params_K, 0) of load_run's params_K)"
         )
     for i, layer in enumerate(layers):
         if np.ndim(layer["W"]) != 2 or np.ndim(layer["b"]) != 1:
             stacked = " (stacked as an ensemble: unstack(params_K, k) gives network k)" * (np.ndim(layer["W"]) == 3)
-            raise ValueError(
+            raise ParamsError(
                 f"{where}: params[{i}]: W of shape {np.shape(layer['W'])} and b of shape {np.shape(layer['b'])}; "
                 f"expected one network's W_outxin and b_out{stacked}"
             )

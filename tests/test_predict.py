@@ -24,7 +24,7 @@ from nnjax import images
 from nnjax.cli import main as cli_main
 from nnjax.config import Config
 from nnjax.data import Splits
-from nnjax.errors import ConfigError
+from nnjax.errors import ConfigError, ParamsError
 from nnjax.model import init_params
 from nnjax.run import eval_run, export_run, load_run, train_and_evaluate
 from nnjax.sweep import load_member
@@ -702,6 +702,19 @@ def test_a_network_with_non_finite_outputs_reads_no_digit(run_dir, tmp_path, mon
     assert err == f"nnjax: error: {failed.message}\n"
 
 
+def test_parameters_that_are_not_one_network_are_one_line_from_the_command_line(tmp_path, monkeypatch, cli_error):
+    """check_network_input raised a bare ValueError, which nnjax predict and viz would print as a traceback.
+    No run folder reaches it today (a checkpoint must have the shapes its config.json says); a loader that
+    gave one network's parameters an extra axis stands in for the next way there."""
+    import nnjax.run
+
+    params_K = [{k: v[None, None] for k, v in layer.items()} for layer in random_net()[0]]
+    monkeypatch.setattr(nnjax.run, "load_network", lambda *a, **k: (random_net()[1], params_K, 1))
+    _, ink, _ = sample_digit()
+    line = cli_error("predict", tmp_path / "run", write_scan(ink, tmp_path / "digit.png"))
+    assert line.startswith("nnjax: error: predict: params[0]: W of shape (1, 16, 784) and b of shape (1, 16); ")
+
+
 def test_a_speck_gap_is_measured_on_the_longer_side_of_a_wide_or_tall_page():
     """A small patch 25 px beside the digit on an 800-px-wide page is near (5 % of 800 = 40 px) and kept; one
     far off is a speck. Measured on the short side (5 % of 200 = 10 px) the near patch was cut off."""
@@ -771,9 +784,10 @@ def test_batch_functions_refuse_float_images_stacked_params_and_a_wrong_cfg_nami
         with pytest.raises(DataError, match=rf"^{function}: {x_name}: {message}"):
             call(params, cfg, bad)
     stacked = r"params\[0\]: W of shape \(1, 10, 784\) .*unstack\(params_K, k\)"
-    with pytest.raises(ValueError, match=rf"^{function}: {stacked}"):
+    with pytest.raises(ParamsError, match=rf"^{function}: {stacked}") as raised:
         call(stack([params]), cfg, x)
-    with pytest.raises(ValueError, match=rf"^{function}: params: dict; expected one network"):
+    assert isinstance(raised.value, ValueError)  # what it was before it was an NnjaxError
+    with pytest.raises(ParamsError, match=rf"^{function}: params: dict; expected one network"):
         call(params[0], cfg, x)
     with pytest.raises(ConfigError, match=rf"^{function}: cfg: expected a Config \(e.g. nnjax.configs.video"):
         call(params, "runs/video", x)

@@ -208,7 +208,7 @@ def unstack(tree: Any, k: int) -> Any:
     TypeError for a ``k`` that is not an int (True would take member 1 and add an axis); IndexError naming
     K for one out of range; ValueError for a tree already unstacked, whose ``x[k]`` would be each W's row k:
     one whose leaves' leading axes differ, or with a layer's ``W`` of fewer than 3 axes (``hidden=(10, 10)``
-    gives every leaf of one network the leading size 10)."""
+    gives every leaf of one network the leading size 10), and for a tree with a 0-d leaf (no member axis)."""
     if not is_index(k):
         raise TypeError(f"unstack: k={k!r}: expected a member index (an int)")
     k = operator.index(k)
@@ -219,9 +219,15 @@ def unstack(tree: Any, k: int) -> Any:
                 f"unstack: not a stacked pytree: {jax.tree_util.keystr(path)} has shape {np.shape(x)}, one "
                 "layer's W_outxin; one network already unstacked?"
             )
-    leaves = [x for _, x in paths_leaves]
-    sizes = sorted({np.shape(x)[0] if np.ndim(x) else None for x in leaves}, key=lambda n: -1 if n is None else n)
-    if len(sizes) > 1 or None in sizes:
+    for path, x in paths_leaves:
+        if np.ndim(x) == 0:
+            where = jax.tree_util.keystr(path) or "the tree itself"
+            raise ValueError(
+                f"unstack: not a stacked pytree: {where} has shape (), a 0-d leaf with no member axis to take "
+                "member k from"
+            )
+    sizes = sorted({np.shape(x)[0] for _, x in paths_leaves})
+    if len(sizes) > 1:
         raise ValueError(
             f"unstack: not a stacked pytree: its leaves' leading axes differ ({', '.join(map(str, sizes))}); "
             "one network already unstacked?"

@@ -592,8 +592,14 @@ def test_unstack_refuses_a_k_out_of_range_or_not_an_int_and_a_tree_already_unsta
         unstack(params, 0)
     with pytest.raises(ValueError, match=r"^unstack: not a stacked pytree: its leaves' leading axes differ \(8, 10\)"):
         unstack({"a": np.zeros(8), "b": np.zeros((10, 2))}, 0)
-    with pytest.raises(ValueError, match=r"^unstack: not a stacked pytree: "):  # no leading axis at all
-        unstack({"step": np.int32(3), "scale": np.float32(1.0)}, 0)
+    # A 0-d leaf has no member axis: it was "its leaves' leading axes differ (None)", naming no leaf.
+    zero_d = r"^unstack: not a stacked pytree: {} has shape \(\), a 0-d leaf with no member axis to take member k from$"
+    with pytest.raises(ValueError, match=zero_d.format(r"\['scale'\]")):
+        unstack({"step": np.zeros(2), "scale": np.float32(1.0)}, 0)
+    with pytest.raises(ValueError, match=zero_d.format(r"\['count'\]")):  # the first in the tree's order
+        unstack({"count": np.array(3), "scale": jax.numpy.float32(1.0)}, 0)
+    with pytest.raises(ValueError, match=zero_d.format("the tree itself")):
+        unstack(jax.numpy.float32(1.0), 0)
     square = init_params(jax.random.key(0), (10, 10), "he")  # every leaf's leading size is 10, as K would be
     with pytest.raises(ValueError, match=r"^unstack: not a stacked pytree: \[0\]\['W'\] has shape \(10, 784\)"):
         unstack(square, 0)

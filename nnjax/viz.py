@@ -407,9 +407,7 @@ def plot_neurons(
                 f"layer {j + 1} neuron {k}{not_finite}", fontsize=8, pad=3, color="tab:red" if not_finite else "black"
             )
         first_row += layer_rows[j]
-    layers = ", ".join(
-        f"{'all' if n == len(t) else 'the first'} {n} of layer {j + 1}" for j, (t, n) in enumerate(zip(top, shown))
-    )
+    layers = _neurons_shown([len(t) for t in top], shown)
     title = (
         f"What each hidden neuron responds to{' in ' * bool(subject)}{subject}: the {n_top} test "
         f"digit{'s' * (n_top != 1)} with the largest W a + b, strongest first ({layers})"
@@ -420,6 +418,40 @@ def plot_neurons(
         y=1 - 0.2 / fig.get_figheight(),
     )
     return _save(fig, path)
+
+
+def _layer_numbers(js: Sequence[int]) -> str:
+    """Layer numbers (1-based, ascending) as words: 'layer 2', 'layers 1 and 2', 'layers 1–5', 'layers 1, 3 and 5'."""
+    runs: list[list[int]] = []
+    for j in js:
+        if runs and j == runs[-1][-1] + 1:
+            runs[-1].append(j)
+        else:
+            runs.append([j])
+    items = [x for r in runs for x in ([f"{r[0]}–{r[-1]}"] if len(r) > 2 else map(str, r))]
+    text = items[-1] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+    return f"layer{'s' * (len(js) > 1)} {text}"
+
+
+def _neurons_shown(sizes: Sequence[int], shown: Sequence[int]) -> str:
+    """Which neurons of each hidden layer (``sizes``) a figure draws (the first ``shown``), layers drawn alike
+    said once: 'all 16 of layers 1–5', 'the first 64 of layers 1 and 3, all 16 of layer 2'; 'every neuron'
+    when the layers drawn whole have over two widths (the panels' titles count them). A title that named every
+    layer was cut short at 5."""
+    kinds: dict[tuple[bool, int], list[int]] = {}
+    for j, (size, n) in enumerate(zip(sizes, shown)):
+        kinds.setdefault((n == size, n), []).append(j + 1)
+    uncapped_sizes = {n for (everyone, n) in kinds if everyone}
+    parts = []
+    for (everyone, n), js in kinds.items():
+        if not everyone:
+            parts.append(f"the first {n} of {_layer_numbers(js)}")
+        elif len(uncapped_sizes) <= 2:
+            parts.append(f"all {n} of {_layer_numbers(js)}")
+    if len(uncapped_sizes) > 2:  # layers of many widths: their counts are in the panels' titles
+        every = sorted(j for (everyone, _), js in kinds.items() if everyone for j in js)
+        parts.append(f"every neuron of {_layer_numbers(every)}" if len(parts) else "every neuron")
+    return ", ".join(parts)
 
 
 def plot_confusion(y_N: np.ndarray, pred_N: np.ndarray, path: Path) -> Path:

@@ -1286,6 +1286,34 @@ def test_neurons_panels_show_each_neurons_top_images_and_the_title_counts_them(m
         assert ax.images[0].get_clim() == (0, 255)
 
 
+@pytest.mark.parametrize(
+    ("sizes", "max_neurons", "says"),
+    [
+        ((16, 16), 64, "all 16 of layers 1 and 2"),
+        ((16,) * 5, 64, "all 16 of layers 1–5"),
+        ((16,) * 8, 64, "all 16 of layers 1–8"),
+        ((20, 16, 20, 16, 20), 18, "the first 18 of layers 1, 3 and 5, all 16 of layers 2 and 4"),
+        ((50, 40, 30, 20, 10), 64, "every neuron"),
+    ],
+)
+def test_the_neurons_title_says_which_neurons_of_every_layer_whole(monkeypatch, tmp_path, sizes, max_neurons, says):
+    """The title named each layer ('all 16 of layer 1, all 16 of layer 2, …'): with 5 hidden layers and a sweep
+    member's name it was cut at two lines ('… all 16 of layer …'). Layers drawn alike are said once, and the
+    title fits the figure's width."""
+    import matplotlib.text
+
+    figures = capture_figures(monkeypatch)
+    x = np.zeros((6, 784), np.uint8)
+    top = [np.tile(np.arange(6), (h, 1)) for h in sizes]
+    viz.plot_neurons(x, top, tmp_path / "n.png", max_neurons, "member 12 (leaky_relu)")
+    (fig,) = figures
+    (title,) = [t for t in fig.findobj(matplotlib.text.Text) if t.get_text().startswith("What each hidden neuron")]
+    assert "…" not in title.get_text() and title.get_text().count("\n") <= 1
+    assert " ".join(title.get_text().split()).endswith(f"strongest first ({says})")
+    box = title.get_window_extent()  # where the saved figure drew it
+    assert 0 <= box.x0 < box.x1 <= fig.bbox.width and box.y1 <= fig.bbox.height
+
+
 def test_a_neuron_of_a_diverged_network_shows_no_digit_as_its_strongest(monkeypatch, tmp_path):
     """NaN parameters (a diverged sweep member's) sort last, so the stable order named test images 0–5 as the
     digits with the largest W a + b: they are no answer (-1), drawn black, and the panel says why."""

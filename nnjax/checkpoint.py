@@ -23,7 +23,7 @@ import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import jax
 import numpy as np
@@ -174,22 +174,45 @@ def check_new_folder(folder: Path, kind: str) -> None:
     raise ConfigError(f"{folder}: folder already exists and is not empty; use another --out")
 
 
-def check_writable_folder(folder: Path) -> None:
+def check_writable_folder(folder: Path, flag: str | None = None) -> None:
     """Raise CheckpointError unless ``folder`` is, or can be created as, a folder this process may write.
 
     A symbolic link that leads nowhere (its target missing, or a loop) on the way is refused here: creating
     the folder through it fails ("File exists"), and a run would find that out only after loading its data
-    and compiling."""
+    and compiling. So is a folder the file system will not create though its parent looks writable (under
+    /proc, say): the missing folders are made and removed again. ``flag`` (e.g. ``--out``): the command-line
+    flag that named ``folder``, said with it at the start of the error."""
     folder = Path(folder)
-    for q in (folder, *folder.absolute().parents):
+
+    def refuse(q: Path, why: str) -> NoReturn:
+        if flag is not None:
+            raise CheckpointError(f"{flag} {folder}: {why}" if q == folder else f"{flag} {folder}: {q}: {why}")
         there = "" if q == folder else f"; cannot write {folder} there"
+        raise CheckpointError(f"{q}: {why}{there}")
+
+    chain = [folder, *folder.absolute().parents]
+    for i, q in enumerate(chain):
         if q.is_symlink() and not q.exists():
-            raise CheckpointError(f"{q}: a symbolic link to {os.readlink(q)}, which does not exist{there}")
+            refuse(q, f"a symbolic link to {os.readlink(q)}, which does not exist")
         if q.exists():
             if not q.is_dir():
-                raise CheckpointError(f"{q}: is a file, not a folder{there}")
+                refuse(q, "is a file, not a folder")
             if not os.access(q, os.W_OK | os.X_OK):
-                raise CheckpointError(f"{q}: not writable{there}")
+                refuse(q, "not writable")
+            made: list[Path] = []
+            try:
+                for p in reversed(chain[:i]):  # the missing folders, outermost first
+                    try:
+                        p.mkdir()
+                    except FileExistsError:  # made meanwhile by another process: theirs, not removed
+                        if not p.is_dir():
+                            refuse(p, "is a file, not a folder")
+                        continue
+                    except OSError as e:
+                        refuse(p, f"cannot be created ({e.strerror or e})")
+                    made.append(p)
+            finally:
+                remove_empty(reversed(made))
             return
 
 

@@ -114,6 +114,18 @@ def check_resume_flags(args: argparse.Namespace, what: str) -> None:
         raise ConfigError(f"--config/--config-file with --resume: a {what} continues with its saved config ({fields})")
 
 
+def check_out(out: str | None, *, new: bool) -> None:
+    """A ``--out`` given that cannot be written is refused now, in one line naming ``--out`` and the path (the
+    library's own check, later, names only the path; ``checkpoint.check_writable_folder``). ``new``: the
+    folder of a run or sweep to start, whose own check says what a file there is ("…; --out names the run
+    folder to create")."""
+    from nnjax.checkpoint import check_writable_folder
+
+    if out is None or (new and Path(out).exists() and not Path(out).is_dir()):
+        return
+    check_writable_folder(Path(out), "--out")
+
+
 def _print_json(obj) -> None:
     """``obj`` as standard JSON: a NaN or infinity (a diverged sweep member's test loss) is null, as in the
     files nnjax writes; Python's json would print NaN, which strict JSON readers refuse."""
@@ -160,6 +172,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         if not args.resume and args.out is None:  # chosen here, so that an interrupt can name it
             args.default_out = made_default_folder(lambda: default_run_dir(cfg), RUNS_DIR)
             args.out = str(args.default_out[0])
+        elif not args.resume:
+            check_out(args.out, new=True)
     with removed_if_left_empty(args.default_out):
         result = train_and_evaluate(
             cfg, args.resume or args.out, resume=bool(args.resume), force=args.force, progress=not args.no_progress
@@ -255,6 +269,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                     lambda: sweep.default_sweep_dir(base), sweep.SWEEPS_DIR
                 )
                 args.out = str(args.default_out[0])
+            else:
+                check_out(args.out, new=True)
         out = args.out
     with checkpoint.removed_if_left_empty(args.default_out):
         summary = sweep.run_sweep(
@@ -284,6 +300,7 @@ def cmd_viz(args: argparse.Namespace) -> int:
     write the PNGs, print their paths."""
     from nnjax import viz
 
+    check_out(args.out, new=False)
     run_dir = Path(args.run_dir)
     is_sweep = (run_dir / "sweep.json").exists()
     if is_sweep and args.member is None:

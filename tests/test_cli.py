@@ -21,7 +21,7 @@ from nnjax import sweep_grid
 from nnjax.cli import build_parser
 from nnjax.config import Config
 from nnjax.configs import get_config
-from nnjax.errors import ConfigError
+from nnjax.errors import CheckpointError, ConfigError
 
 VERBS = ("train", "eval", "export", "sweep", "viz", "compare", "predict")
 HEAVY = ("jax", "jaxlib", "tensorflow", "tensorflow_datasets", "optax", "flax")
@@ -342,7 +342,7 @@ def test_out_under_a_file_fails_before_loading_data(tmp_path, cli_error, no_data
     (tmp_path / "afile").write_text("mine")
     line = cli_error("train", "--out", tmp_path / "afile" / "run")
     afile = tmp_path / "afile"
-    assert line == f"nnjax: error: {afile}: is a file, not a folder; cannot write {afile / 'run'} there"
+    assert line == f"nnjax: error: --out {afile / 'run'}: {afile}: is a file, not a folder"
     assert (tmp_path / "afile").read_text() == "mine"
 
 
@@ -351,15 +351,41 @@ def test_out_that_is_a_dangling_symlink_fails_before_loading_data(tmp_path, cli_
     the data had loaded and the program compiled."""
     link = tmp_path / "LINK"
     link.symlink_to(tmp_path / "nonexistent" / "x")
-    said = f"{link}: a symbolic link to {tmp_path / 'nonexistent' / 'x'}, which does not exist"
-    assert cli_error("train", "--out", link, "--epochs", "1") == f"nnjax: error: {said}"
+    said = f"a symbolic link to {tmp_path / 'nonexistent' / 'x'}, which does not exist"
+    assert cli_error("train", "--out", link, "--epochs", "1") == f"nnjax: error: --out {link}: {said}"
     line = cli_error("train", "--out", link / "run", "--epochs", "1")  # a folder to create through it
-    assert line == f"nnjax: error: {said}; cannot write {link / 'run'} there"
+    assert line == f"nnjax: error: --out {link / 'run'}: {link}: {said}"
     loop = tmp_path / "loop"
     loop.symlink_to(loop)
     line = cli_error("train", "--out", loop, "--epochs", "1")
-    assert line == f"nnjax: error: {loop}: a symbolic link to {loop}, which does not exist"
+    assert line == f"nnjax: error: --out {loop}: a symbolic link to {loop}, which does not exist"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["LINK", "loop"] and link.is_symlink()
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc, where no folder can be made")
+@pytest.mark.parametrize("argv", [["train"], ["sweep", "--grid", "seed=0,1"]])
+def test_out_that_cannot_be_created_names_the_flag_before_loading_data(argv, cli_error, no_data, monkeypatch):
+    """``--out /proc/x``: /proc looks writable to root, but mkdir fails there. The line was
+    "/proc/x: No such file or directory" (after loading the data and compiling, for train), naming no flag."""
+    monkeypatch.setattr("nnjax.data.load_splits", lambda *a, **k: pytest.fail("loaded data despite bad --out"))
+    line = cli_error(*argv, "--epochs", "1", "--out", "/proc/nnjax-out/run")
+    root = os.geteuid() == 0  # root may write in /proc (mkdir fails there); anyone else may not
+    blocked = "/proc/nnjax-out: cannot be created (No such file or directory)" if root else "/proc: not writable"
+    assert line == f"nnjax: error: --out /proc/nnjax-out/run: {blocked}"
+    assert not Path("/proc/nnjax-out").exists()
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir() or os.geteuid() != 0, reason="needs root and Linux's /proc")
+def test_a_folder_the_file_system_will_not_create_is_refused_before_loading_data(tmp_path, no_data):
+    """train_and_evaluate to /proc/x loaded the data and compiled, then failed making the folder; the check
+    made for it now makes the missing folders (and removes them again)."""
+    from nnjax.checkpoint import check_writable_folder
+
+    said = r"^/proc/nnjax-out: cannot be created \(No such file or directory\); cannot write /proc/nnjax-out/run there$"
+    with pytest.raises(CheckpointError, match=said):
+        nnjax.run.train_and_evaluate(Config(epochs=1), "/proc/nnjax-out/run", progress=False)
+    check_writable_folder(tmp_path / "a" / "b" / "c")  # can be made: nothing left of it
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_config_and_config_file_together_are_refused(tmp_path, cli_error, no_data):

@@ -1546,7 +1546,7 @@ def test_out_that_is_a_dangling_symlink_is_refused_before_loading_data(tmp_path,
     link = tmp_path / "LINK"
     link.symlink_to("/nonexistent/x")
     line = cli_error("sweep", "--out", link, "--epochs", "1", "--grid", "seed=0,1")
-    assert line == f"nnjax: error: {link}: a symbolic link to /nonexistent/x, which does not exist"
+    assert line == f"nnjax: error: --out {link}: a symbolic link to /nonexistent/x, which does not exist"
     with pytest.raises(CheckpointError, match=r"LINK: a symbolic link to /nonexistent/x, which does not exist; cann"):
         run_tiny(TINY, {"seed": [0]}, link / "sweep")
     assert [p.name for p in tmp_path.iterdir()] == ["LINK"] and link.is_symlink()

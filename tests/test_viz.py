@@ -8,6 +8,7 @@ reads its test split under ``tfds.testing.mock_data`` like a real run would read
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -304,7 +305,7 @@ def test_sweep_folder_gets_group_curves_with_bands(tmp_path, splits_256, capsys,
     spec = (out / "sweep.json").read_bytes()
     assert cli_main(["viz", str(out), "--out", str(out / "sweep.json")]) == 1
     err = capsys.readouterr().err
-    assert err.startswith(f"nnjax: error: {out / 'sweep.json'}: is a file, not a folder") and len(err.splitlines()) == 1
+    assert err == f"nnjax: error: --out {out / 'sweep.json'}: is a file, not a folder\n"
     assert (out / "sweep.json").read_bytes() == spec
 
     # A member's line repeated or lost would draw a false mean: one line naming it, no figure (as --member refuses)
@@ -672,9 +673,27 @@ def test_out_that_is_a_file_is_one_line_and_writes_nothing(video_run, mock_data,
     with mock_data():
         assert cli_main(["viz", str(video_run), "--out", str(out)]) == 1
     err = capsys.readouterr().err
-    there = f"; cannot write {out} there" if below else ""  # the path is said once when it is the file itself
-    assert err == f"nnjax: error: {readme}: is a file, not a folder{there}\n"
+    blocked = f"{readme}: " if below else ""  # the path is said once when it is the file itself
+    assert err == f"nnjax: error: --out {out}: {blocked}is a file, not a folder\n"
     assert readme.read_text() == "# my notes\n" and list(tmp_path.iterdir()) == [readme]
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc, where no folder can be made")
+@pytest.mark.parametrize("sweep", [False, True])
+def test_out_that_cannot_be_created_is_one_line_naming_the_flag(video_run, tmp_path, cli_error, sweep):
+    """``nnjax viz RUN --out /proc/x`` said "/proc/x: No such file or directory", naming the path but not the
+    flag (and ``--out /proc/x/y`` named only /proc/x); a sweep folder's learning curves alike."""
+    folder = video_run
+    if sweep:
+        folder = tmp_path / "sweep"
+        folder.mkdir()
+        (folder / "sweep.json").write_text("{}")  # its --out is refused before sweep.json is read
+    root = os.geteuid() == 0  # root may write in /proc (mkdir fails there); anyone else may not
+    for out in ("/proc/nnjax-out", "/proc/nnjax-out/figures"):
+        blocked = "/proc/nnjax-out: cannot be created (No such file or directory)" if root else "/proc: not writable"
+        if root and out == "/proc/nnjax-out":
+            blocked = "cannot be created (No such file or directory)"
+        assert cli_error("viz", folder, "--out", out) == f"nnjax: error: --out {out}: {blocked}"
 
 
 def _first_line_with(key: str, value: object):

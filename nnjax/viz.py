@@ -41,6 +41,9 @@ CELLS_UP_TO = 32  # layers up to this wide are drawn as separate cells; wider on
 STRIP_COLS = 256  # a heat strip wraps onto more rows beyond this, so every neuron keeps its own pixel
 N_MISTAKES = 32  # 4 rows × 8
 N_TOP = 6  # test digits shown per hidden neuron in neurons.png (2 rows × 3)
+# A hidden neuron whose reach (viz.neuron_reach) is at most this share of its layer's largest is inert:
+# neurons.png greys it out and counts it (a dead ReLU unit, or one weight decay has cut off).
+INERT_SHARE = 0.01
 # Positive weights green and negative ones pink-red, as the video colours them; ColorBrewer's PiYG
 # keeps the two apart for red–green colour-blind readers too.
 WEIGHTS_CMAP = "PiYG"
@@ -173,6 +176,30 @@ def top_inputs(params: list, acts: list[np.ndarray], n: int = N_TOP) -> list[np.
         idx_TxH = np.argsort(-z_NxH, axis=0, kind="stable")[:n]  # NaN sorts last
         out.append(np.where(np.isfinite(np.take_along_axis(z_NxH, idx_TxH, axis=0)), idx_TxH, -1).T)
     return out
+
+
+def neuron_reach(params: list, acts: list[np.ndarray]) -> list[np.ndarray]:
+    """Per hidden layer, reach_H: how far each neuron moves the next layer's inputs W a + b across the images
+    (``acts``, ``layer_activations`` of them): the spread (std) of its own value a times the length of the
+    next layer's weights that read it. 0 for a ReLU neuron that is 0 on every image, or one whose outgoing
+    weights weight decay has shrunk to nothing; NaN for a diverged network's."""
+    out = []
+    for nxt, a_NxH in zip(params[1:], acts[1:-1]):  # each hidden layer's values and the weights that read them
+        W_next = np.asarray(nxt["W"], np.float64)
+        out.append(np.asarray(a_NxH, np.float64).std(axis=0) * np.linalg.norm(W_next, axis=0))
+    return out
+
+
+def inert_neurons(reach: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Per hidden layer, inert_H (bool): neurons whose ``neuron_reach`` is at most ``INERT_SHARE`` of their
+    layer's largest (every neuron of a layer whose reach is all 0): what they respond to changes nothing
+    downstream. None in a layer with a reach that is not finite (a diverged network)."""
+    return [
+        reach_H <= INERT_SHARE * np.max(reach_H, initial=0.0)
+        if np.all(np.isfinite(reach_H))
+        else np.zeros(reach_H.shape, bool)
+        for reach_H in reach
+    ]
 
 
 def default_digits(y_N: np.ndarray) -> list[int]:
@@ -377,13 +404,19 @@ def plot_activation_flow(
 
 
 def plot_neurons(
-    x_Nx784: np.ndarray, top: Sequence[np.ndarray], path: Path, max_neurons: int = 64, subject: str = ""
+    x_Nx784: np.ndarray,
+    top: Sequence[np.ndarray],
+    path: Path,
+    max_neurons: int = 64,
+    subject: str = "",
+    inert: Sequence[np.ndarray] | None = None,
 ) -> Path:
     """What each hidden neuron responds to: for the first ``max_neurons`` neurons of every hidden layer, the
     test digits that drive it hardest (``top``: ``top_inputs``), up to ``N_TOP`` per neuron in 2 rows × 3,
     strongest at the top left (a test split of fewer images leaves the rest black, and the title says how
-    many); each layer starts a new row of at most 8 neurons.
-    Size: 11.6 in wide, 1.25 in per row of neurons + 1 in for the title."""
+    many); each layer starts a new row of at most 8 neurons. Neurons marked in ``inert`` (``inert_neurons``)
+    are drawn faint, labelled inert, and counted in the title: their top digits mean nothing downstream.
+    Size: 11.6 in wide, 1.25 in per row of neurons + 1 in for the title (1.2 in for three lines)."""
     cols = 8
     shown = [min(len(idx_HxT), max_neurons) for idx_HxT in top]
     n_top = min(N_TOP, top[0].shape[1]) if top else N_TOP  # fewer when the test split has fewer images
@@ -398,25 +431,34 @@ def plot_neurons(
             found = idx_HxT[k, :n_top] >= 0  # not a non-finite W a + b
             tiles_Tx28x28[:n_top][found] = np.asarray(x_Nx784)[idx_HxT[k, :n_top][found]].reshape(-1, 28, 28)
             ax = fig.add_subplot(grid[first_row + k // cols, k % cols])
+            is_inert = inert is not None and bool(inert[j][k])
             ax.imshow(
-                tiles_Tx28x28.reshape(2, 3, 28, 28).transpose(0, 2, 1, 3).reshape(56, 84), cmap="gray", vmin=0, vmax=255
+                tiles_Tx28x28.reshape(2, 3, 28, 28).transpose(0, 2, 1, 3).reshape(56, 84),
+                cmap="gray",
+                vmin=0,
+                vmax=255 * (4 if is_inert else 1),  # faint: a quarter of the brightness
             )
             _framed(ax, "0.75")
-            not_finite = ": W a + b not finite" * (not found.all())
-            ax.set_title(
-                f"layer {j + 1} neuron {k}{not_finite}", fontsize=8, pad=3, color="tab:red" if not_finite else "black"
-            )
+            note = ": W a + b not finite" * (not found.all()) or ": inert" * is_inert
+            colour = "tab:red" if not found.all() else "0.5" if is_inert else "black"
+            ax.set_title(f"layer {j + 1} neuron {k}{note}", fontsize=8, pad=3, color=colour)
         first_row += layer_rows[j]
     layers = _neurons_shown([len(t) for t in top], shown)
     title = (
         f"What each hidden neuron responds to{' in ' * bool(subject)}{subject}: the {n_top} test "
         f"digit{'s' * (n_top != 1)} with the largest W a + b, strongest first ({layers})"
     )
-    fig.suptitle(
-        "\n".join(textwrap.wrap(title, 110, max_lines=2, placeholder=" …")),
-        fontsize=11,
-        y=1 - 0.2 / fig.get_figheight(),
-    )
+    if inert is not None and any(m.any() for m in inert):
+        counts = ", ".join(f"{int(m.sum())} of {len(m)} in layer {j + 1}" for j, m in enumerate(inert) if m.any())
+        title += (
+            f". Inert, drawn faint: {counts} (each moves the next layer's W a + b by at most "
+            f"{INERT_SHARE:.0%} of its layer's most moving neuron)"
+        )
+    lines = textwrap.wrap(title, 110, max_lines=3, placeholder=" …")
+    if len(lines) > 2:  # room for a third line
+        fig.set_figheight(fig.get_figheight() + 0.2)
+        grid.update(top=1 - 1.1 / fig.get_figheight())
+    fig.suptitle("\n".join(lines), fontsize=11, y=1 - 0.2 / fig.get_figheight())
     return _save(fig, path)
 
 
@@ -963,8 +1005,9 @@ def render_run(
     indices = list(digits) if digits is not None else default_digits(y_N)
     done(plot_activation_flow(params, cfg, x_Nx784[indices], y_N[indices], indices, out / "activations.png"))
     if len(params) > 1:  # a network with hidden layers
-        top = top_inputs(params, layer_activations(params, cfg, x_Nx784))
-        done(plot_neurons(x_Nx784, top, out / "neurons.png", max_neurons, subject))
+        acts = layer_activations(params, cfg, x_Nx784)
+        inert = inert_neurons(neuron_reach(params, acts))
+        done(plot_neurons(x_Nx784, top_inputs(params, acts), out / "neurons.png", max_neurons, subject, inert))
     pred_N, p_Nx10 = predict(params, cfg, x_Nx784)
     done(plot_confusion(y_N, pred_N, out / "confusion.png"))
     done(plot_mistakes(x_Nx784, y_N, pred_N, p_Nx10, out / "mistakes.png"))

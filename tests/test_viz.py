@@ -94,7 +94,9 @@ def test_every_figure_of_the_video_network(video_run, splits_256, tmp_path):
     assert_drawn(tmp_path / "learning_curves.png", (1100, 440))
     flow = assert_drawn(tmp_path / "activations.png", (1220, 1060))  # 10 digits, 2 hidden layers
     assert (flow.mean(axis=2) < 40).mean() > 0.5  # drawn light on dark, like the video
-    assert_drawn(tmp_path / "neurons.png", (1160, 600))  # 2 layers of 16 neurons: 4 rows of 8
+    # 2 layers of 16 neurons: 4 rows of 8, and a third title line for the first layer's inert neurons (on
+    # mock MNIST's random pixels some sigmoid units saturate: the same value on every test image)
+    assert_drawn(tmp_path / "neurons.png", (1160, 620))
     assert_drawn(tmp_path / "confusion.png", (760, 660))
     assert_drawn(tmp_path / "mistakes.png", (1200, 740))
 
@@ -135,7 +137,7 @@ def test_cli_writes_into_the_run_folder_and_prints_the_paths(video_run, mock_dat
     assert all(Path(p).parent == video_run / "figures" for p in printed)
     assert_drawn(video_run / "figures" / "weights.png", (550, 565))  # 9 of 16 neurons: 3 × 3
     assert_drawn(video_run / "figures" / "activations.png", (1220, 300))  # 2 digits
-    assert_drawn(video_run / "figures" / "neurons.png", (1160, 600))  # 9 of each layer's 16: 2 rows each
+    assert_drawn(video_run / "figures" / "neurons.png", (1160, 620))  # 9 of each layer's 16: 2 rows each, +inert line
 
 
 @pytest.mark.parametrize("digits", ["0,256", [0, 256], [-1, 5], (2.5,)])
@@ -1351,6 +1353,62 @@ def test_a_neuron_of_a_diverged_network_shows_no_digit_as_its_strongest(monkeypa
     panels = [ax for ax in figures[0].axes if ax.images]
     assert [ax.get_title() for ax in panels] == ["layer 1 neuron 0: W a + b not finite", "layer 1 neuron 1"]
     assert not np.asarray(panels[0].images[0].get_array()).any()
+
+
+def _three_neuron_net() -> list[dict[str, np.ndarray]]:
+    """784-3-10 ReLU by hand: neuron 0 reads pixel 0 and feeds the outputs; neuron 1 is dead (W a + b = -1 on
+    every image, so a = 0); neuron 2 reads pixel 0 too, but no output weight reads it (weight decay's work)."""
+    W1, b1 = np.zeros((3, 784), np.float32), np.array([0.0, -1.0, 0.0], np.float32)
+    W1[0, 0] = W1[2, 0] = 1.0
+    W2 = np.zeros((10, 3), np.float32)
+    W2[:, 0], W2[:, 1] = 2.0, 3.0  # 10 outputs: a column of length 2 · √10 for neuron 0
+    return [{"W": W1, "b": b1}, {"W": W2, "b": np.zeros(10, np.float32)}]
+
+
+def test_neuron_reach_is_the_spread_a_neuron_gives_the_next_layer_and_inert_ones_are_found():
+    params = _three_neuron_net()
+    x = np.zeros((4, 784), np.uint8)
+    x[:, 0] = [0, 51, 102, 255]  # a_0 = a_2 = x / 255: 0, 0.2, 0.4, 1
+    acts = viz.layer_activations(params, Config(hidden=(3,), activation="relu"), x)
+    (reach,) = viz.neuron_reach(params, acts)
+    spread = np.std([0.0, 0.2, 0.4, 1.0])
+    np.testing.assert_allclose(reach, [spread * 2 * np.sqrt(10), 0.0, 0.0], rtol=1e-6)
+    assert viz.inert_neurons([reach])[0].tolist() == [False, True, True]
+    # At the line: a neuron reaching exactly INERT_SHARE of the layer's most is inert, one a little more is not.
+    share = viz.INERT_SHARE
+    assert viz.inert_neurons([np.array([1.0, share, 1.01 * share])])[0].tolist() == [False, True, False]
+    assert viz.inert_neurons([np.zeros(3)])[0].all()  # a layer of dead units: every one is inert
+    assert not viz.inert_neurons([np.array([1.0, np.nan, 0.0])])[0].any()  # diverged: no verdict
+
+
+def test_neurons_png_draws_inert_neurons_faint_and_counts_them(monkeypatch, tmp_path):
+    """A dead ReLU unit's 'top digits' (the least negative W a + b) read as a detector: neurons.png drew them
+    like any other. Inert neurons are drawn at a quarter of the brightness, labelled, and counted in the title."""
+    import matplotlib.text
+
+    figures = capture_figures(monkeypatch)
+    params = _three_neuron_net()
+    x = np.zeros((6, 784), np.uint8)
+    x[:, 0], x[:, 1:] = [0, 51, 102, 255, 7, 9], 200
+    acts = viz.layer_activations(params, Config(hidden=(3,), activation="relu"), x)
+    inert = viz.inert_neurons(viz.neuron_reach(params, acts))
+    viz.plot_neurons(x, viz.top_inputs(params, acts), tmp_path / "n.png", inert=inert)
+    (fig,) = figures
+    panels = [ax for ax in fig.axes if ax.images]
+    assert [ax.get_title() for ax in panels] == [
+        "layer 1 neuron 0",
+        "layer 1 neuron 1: inert",
+        "layer 1 neuron 2: inert",
+    ]
+    assert [ax.images[0].get_clim() for ax in panels] == [(0, 255), (0, 4 * 255), (0, 4 * 255)]
+    (title,) = [t for t in fig.findobj(matplotlib.text.Text) if t.get_text().startswith("What each hidden neuron")]
+    assert "Inert, drawn faint: 2 of 3 in layer 1" in " ".join(title.get_text().split())
+    box = title.get_window_extent()
+    assert 0 <= box.x0 < box.x1 <= fig.bbox.width and box.y1 <= fig.bbox.height
+    panel_top = max(ax.get_window_extent().y1 for ax in panels)
+    assert panel_top < box.y0  # the third line leaves the panels room
+    viz.plot_neurons(x, viz.top_inputs(params, acts), tmp_path / "n.png")  # not told: nothing is called inert
+    assert "inert" not in " ".join(ax.get_title() for ax in figures[1].axes).lower()
 
 
 def test_cli_viz_reads_the_test_split_where_data_dir_and_tfds_dir_say(linear_run, tmp_path, cli, monkeypatch):

@@ -262,6 +262,27 @@ def python_value(v: Any) -> Any:
     return v
 
 
+def short_float(x: Any) -> float:
+    """A number the device computed in float32 (a NumPy or JAX scalar: an accuracy, a loss) as the Python float
+    that JSON and CSV then write in as few digits as name it: test accuracy 0.9554 (9554 of 10,000 images) as
+    0.9554, not the float64 0.9553999900817871 that ``float()`` gives, digits float32 never held.
+
+    That is the shortest decimal that reads back as the same float32, except where the float32's exact value has
+    no more digits than float32 ever needs (9): it is written exactly (243 of 256 images: 0.94921875, not
+    0.9492188). A float64 (or Python float) is returned as it is; NaN and infinities too (``finite_or_null``
+    makes them null)."""
+    import numpy as np  # here: config is read without NumPy (sweep_grid loads no JAX at import)
+
+    v = np.asarray(x)[()]  # a JAX array as NumPy's scalar of its dtype
+    exact = float(v)
+    if v.dtype.kind != "f" or v.dtype.itemsize >= 8 or not math.isfinite(exact):
+        return exact  # also bfloat16 and other ml_dtypes, which float32 holds exactly
+    digits = repr(exact).partition("e")[0].replace("-", "").replace(".", "").strip("0")
+    if len(digits) <= 9:
+        return exact
+    return float(np.format_float_scientific(v, unique=True))  # unlike str(), not changed by print options
+
+
 def finite_or_null(x: Any) -> Any:
     """``x`` as nnjax's JSON files and ``--json`` hold it: a NaN or infinity (a diverged member's loss) is null,
     in dicts, lists and tuples too (Python's json would write NaN, which strict JSON readers refuse)."""

@@ -36,6 +36,7 @@ from nnjax.config import (
     load_json,
     result_fields,
     save_json,
+    short_float,
     too_many_steps,
     typed,
     unused_fields,
@@ -595,7 +596,8 @@ def _train(
     epoch_times = [float(m["epoch_s"]) for m in history if is_number(m.get("epoch_s"))]  # not JSON true
 
     def record(epoch, m_K, epoch_s):
-        m = {k: v[0].item() for k, v in m_K.items()}
+        first = {k: v[0] for k, v in m_K.items()}  # member 0's, as computed (float32)
+        m = {k: v.item() for k, v in first.items()}
         epoch_times.append(epoch_s)
         cause = divergence_cause(m, init_loss)
         if cause is not None:  # the diverged state is never saved: the last checkpoint stays the newest
@@ -605,7 +607,8 @@ def _train(
                 f"training diverged at epoch {epoch}: {cause}; likely cause: the learning rate "
                 f"lr={cfg.lr} is too high for this network (try a smaller --lr); {kept}"
             )
-        line = {"epoch": epoch, **line_metrics(m, split), "epoch_s": round(epoch_s, 4)}
+        shortest = {k: short_float(v) for k, v in line_metrics(first, split).items()}  # 0.9554, not 0.95539999…
+        line = {"epoch": epoch, **shortest, "epoch_s": round(epoch_s, 4)}
         history.append(line)
         postfix = {"loss": m["train_loss"], "acc": m["train_accuracy"], f"{split}_acc": m["eval_accuracy"]}
         return [line], {k: f"{v:.4f}" for k, v in postfix.items()}
@@ -626,7 +629,7 @@ def _train(
     )
 
     test_loss_K, test_acc_K = evaluate_split(cfg, state.params, splits, "test")
-    test_loss, test_acc = float(test_loss_K[0]), float(test_acc_K[0])
+    test_loss, test_acc = short_float(test_loss_K[0]), short_float(test_acc_K[0])
     result = {
         "run_dir": str(run_dir),
         "test_accuracy": test_acc,
@@ -747,7 +750,7 @@ def eval_run(
     loss_K, acc_K = evaluate_split(cfg, params_K, splits, "test")
     # member as a plain int (a NumPy or JAX integer is accepted as one): the result stays JSON-ready
     where = {"run_dir": str(run_dir)} if member is None else {"sweep_dir": str(run_dir), "member": int(member)}
-    return {**where, "epoch": epoch, "test_accuracy": float(acc_K[0]), "test_loss": float(loss_K[0])}
+    return {**where, "epoch": epoch, "test_accuracy": short_float(acc_K[0]), "test_loss": short_float(loss_K[0])}
 
 
 def export_run(

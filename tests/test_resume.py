@@ -470,6 +470,45 @@ def test_resume_keeps_the_lines_before_its_checkpoint_as_saved(reference, cut, c
     assert [{k: v for k, v in m.items() if k != "note"} for m in metric_lines(cut)] == metric_lines(reference[0])
 
 
+def test_a_run_whose_metrics_an_older_nnjax_wrote_in_float64_digits_resumes_and_keeps_them(
+    reference, cut, cli, patched_data, tmp_path
+):
+    """An older nnjax wrote each float32 metric with float()'s digits (0.9553999900817871 for 0.9554). A resume
+    keeps those lines byte for byte and writes the epochs it trains in float32's own digits (``short_float``),
+    the numbers of the run never stopped; a finished run saved so resumes as the no-op it is."""
+    from nnjax.config import short_float
+
+    metrics = [name.replace("eval", "test") for name in run.LINE_METRICS]
+
+    def as_float64(path: Path) -> str:
+        lines = [json.loads(line) for line in path.read_text().splitlines()]
+        old = "".join(
+            json.dumps({k: float(np.float32(v)) if k in metrics else v for k, v in m.items()}) + "\n" for m in lines
+        )
+        path.write_text(old)
+        return old
+
+    old = as_float64(cut / "metrics.jsonl")
+    first_six = "".join(old.splitlines(keepends=True)[:6])
+    assert first_six not in (reference[0] / "metrics.jsonl").read_text()  # (else this would prove nothing)
+    rc, _, err = cli("train", "--resume", cut, "--no-progress")
+    assert rc == 0 and "after epoch 6" in err, err
+    assert (cut / "metrics.jsonl").read_text().startswith(first_six)
+    trained = metric_lines(cut)[6:]
+    assert trained == metric_lines(reference[0])[6:]
+    assert all(m[k] == short_float(np.float32(m[k])) for m in trained for k in metrics), trained
+    assert_bit_identical(final_state(cut), final_state(reference[0]))
+
+    done = Path(shutil.copytree(reference[0], tmp_path / "done"))
+    as_float64(done / "metrics.jsonl")
+    saved = json.loads((done / "result.json").read_text())
+    (done / "result.json").write_text(json.dumps({**saved, "test_accuracy": float(np.float32(saved["test_accuracy"]))}))
+    before = folder_digest(done)
+    rc, _, err = cli("train", "--resume", done, "--no-progress")
+    assert rc == 0 and "nothing to resume" in err, err
+    assert folder_digest(done) == before
+
+
 def test_a_force_extension_taken_back_leaves_the_finished_run_as_it_was(reference, tmp_path, monkeypatch):
     """--resume --force --epochs 40 --lr 1000 diverged (or was killed) before its first checkpoint, leaving
     its config.json and two epochs past the end; --resume --force back to the run's own settings finishes

@@ -1514,6 +1514,30 @@ def test_a_validation_sweeps_final_test_numbers_are_the_test_splits(tmp_path):
     assert any(r["final_val_accuracy"] != r["final_test_accuracy"] for r in summary["members"])
 
 
+def test_a_sweeps_files_hold_its_float32_numbers_in_their_own_digits(tmp_path):
+    """metrics.jsonl, each group's result.json and members.csv write each number the networks computed (float32)
+    as ``config.short_float`` does: a final test accuracy of k of 10,000 images reads k/10000 in members.csv
+    (0.1234, not float()'s 0.1234000027179718, which a spreadsheet shows)."""
+    rng = np.random.default_rng(2)
+    x = rng.integers(0, 256, (10_000, 784), dtype=np.uint8)
+    y = x[:, :10].argmax(axis=1).astype(np.int32)
+    splits = Splits(SPLITS.x_train, SPLITS.y_train, x, y, x, y, "test")
+    summary = sweep.run_sweep(TINY, {"seed": [0, 1]}, tmp_path / "s", progress=False, splits=splits)
+    with open(tmp_path / "s" / "members.csv") as f:
+        rows = list(csv.DictReader(f))
+    for row, member in zip(rows, summary["members"]):
+        k = round(member["final_test_accuracy"] * 10_000)
+        assert k % 625, k  # k/10000 is no multiple of 1/16, which float32 holds exactly (else this proves nothing)
+        assert row["final_test_accuracy"] == repr(k / 10_000) and member["final_test_accuracy"] == k / 10_000
+        best = round(member["best_test_accuracy"] * 10_000)
+        assert row["best_test_accuracy"] == repr(best / 10_000)
+    result = json.loads((tmp_path / "s" / "groups" / "g00" / "result.json").read_text())
+    lines = lines_of(tmp_path / "s")
+    numbers = [*result["test_accuracy"], *result["test_loss"]]
+    numbers += [m[k] for m in lines for k in ("train_loss", "train_accuracy", "test_loss", "grad_norm", "param_norm")]
+    assert all(v == config.short_float(np.float32(v)) for v in numbers), numbers
+
+
 def test_epoch_times_are_written_to_the_tenth_of_a_millisecond(tmp_path, monkeypatch):
     """Each metrics line's epoch_s is the epoch's time rounded to 4 decimals (a tiny network's epoch takes
     milliseconds: fewer decimals would write 0.0), and a group's train_s sums them."""

@@ -743,3 +743,55 @@ def test_a_new_run_records_no_value_for_a_field_it_does_not_use(splits_256, tmp_
         train_and_evaluate(cfg, tmp_path / "sgd", resume=True, force=force, progress=False, splits=splits_256)
         saved = load_json(tmp_path / "sgd" / "config.json")
         assert (saved.momentum, saved.epochs) == (0.0, cfg.epochs)
+
+
+# ---- numbers as written: float32's own digits ------------------------------------------------------------
+
+
+def test_short_float_writes_a_float32_in_the_digits_that_name_it():
+    """float() of a float32 gives its float64 digits (9554 of 10,000 images: 0.9553999900817871): noise the
+    network never computed. short_float gives the shortest decimal that reads back as the same float32, or the
+    exact value where that has at most 9 digits (k of 256: k/256); float64 and non-finite values pass as they are."""
+    from nnjax.config import short_float
+
+    for n in (10_000, 5_000, 256, 100):  # an accuracy: correct / n, as the evaluation divides in float32
+        for k in range(n + 1):
+            assert short_float(np.float32(k) / np.float32(n)) == k / n, (k, n)
+    assert float(np.float32(0.9554)) == 0.9553999900817871 and short_float(np.float32(0.9554)) == 0.9554
+    assert short_float(jax.numpy.float32(0.9554)) == 0.9554  # a JAX scalar as NumPy's
+    rng = np.random.default_rng(0)
+    for v in [*rng.standard_normal(1000).astype(np.float32), *np.float32([1e-8, 3e-39, 1e-45, 3.4028235e38, -0.0])]:
+        got = short_float(v)
+        assert np.float32(got) == v and len(repr(got)) <= len(repr(float(v)))  # the same float32, never longer
+        assert np.signbit(got) == np.signbit(v)
+    assert short_float(np.float32(1e-45)) == 1e-45 and short_float(np.float32(1e-8)) == 1e-8  # subnormal, tiny
+    assert repr(short_float(np.float32(2.3025851))) == "2.3025851"
+    assert np.isnan(short_float(np.float32("nan"))) and short_float(np.float32("-inf")) == -np.inf
+    assert short_float(0.9553999900817871) == 0.9553999900817871  # a float64 is what it is
+    assert short_float(np.float64(0.9553999900817871)) == 0.9553999900817871
+    with np.printoptions(precision=2, floatmode="fixed"):  # a script's print options change nothing written
+        assert short_float(np.float32(0.9554)) == 0.9554
+
+
+def test_a_runs_files_hold_its_float32_numbers_in_their_own_digits(tmp_path):
+    """metrics.jsonl, result.json and eval write each number the network computed (float32) as
+    ``short_float`` does: a test accuracy of k of 10,000 images reads k/10000 (0.1234, not 0.1234000027179718)."""
+    from conftest import synthetic_splits
+
+    from nnjax.config import short_float
+    from nnjax.run import LINE_METRICS
+
+    s = synthetic_splits(n_train=256, n_test=10_000)
+    cfg = TINY.replace(epochs=1, lr=1e-4)  # barely trained: an accuracy that no float64 holds exactly
+    result = train_and_evaluate(cfg, tmp_path / "run", progress=False, splits=s)
+    text = (tmp_path / "run" / "result.json").read_text()
+    k = round(result["test_accuracy"] * 10_000)
+    assert k % 625, k  # k/10000 is no multiple of 1/16, which float32 holds exactly (else this would prove nothing)
+    assert f'"test_accuracy": {k / 10_000!r},' in text  # e.g. 0.1234, as the file's reader sees it
+    assert json.loads(text)["test_accuracy"] == k / 10_000
+    (line,) = read_metrics(tmp_path / "run" / "metrics.jsonl")
+    assert line["test_accuracy"] == k / 10_000  # the last epoch's, of the same parameters
+    numbers = [line[name.replace("eval", "test")] for name in LINE_METRICS] + [result["test_loss"]]
+    assert all(v == short_float(np.float32(v)) for v in numbers), numbers
+    again = eval_run(tmp_path / "run", splits=s)
+    assert (again["test_accuracy"], again["test_loss"]) == (result["test_accuracy"], result["test_loss"])

@@ -127,9 +127,12 @@ def normalize_grid(grid: dict[str, Sequence[Any]]) -> dict[str, list]:
 
 
 def format_value(v: Any) -> str:
-    """A grid value as the text that parses back to it (hidden layers joined by 'x')."""
+    """A grid value as the text that parses back to it, in its shortest form: hidden layers joined by 'x', a
+    whole-number float without its '.0' (lr=1000 as given, not 1000.0; 0.001 and 1e-05 as Python writes them)."""
     if isinstance(v, list | tuple):  # hidden: a tuple in a Config, a list in JSON
         return "x".join(map(str, v)) or "none"
+    if isinstance(v, float):
+        return repr(v).removesuffix(".0")  # 1e+16 and beyond, nan and inf have none to drop
     return str(v)
 
 

@@ -274,7 +274,7 @@ def test_bad_config_file_of_a_sweep(tmp_path, cli_error, no_data):
     assert line == f"nnjax: error: {bad}: config field 'lr' = -1.0: {why}"
     # a value from the grid or a flag is not the file's
     line = cli_error("sweep", "--config-file", bad, "--grid", "lr=-2,1")
-    assert line == f"nnjax: error: sweep member lr=-2.0: config field 'lr' = -2.0: {why}"
+    assert line == f"nnjax: error: sweep member lr=-2: config field 'lr' = -2.0: {why}"
     line = cli_error("sweep", "--config-file", bad, "--grid", "seed=0,1", "--lr", "-3")
     assert line == f"nnjax: error: config field 'lr' = -3.0: {why}"  # every member's, from the flag
     line = cli_error("sweep", "--config-file", bad, "--grid", "seed=0,1", "--lr", "1")  # the sweep's folder name

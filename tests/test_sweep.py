@@ -82,6 +82,10 @@ def test_parse_grid_types_each_field():
     assert isinstance(grid["lr"][0], float) and isinstance(grid["seed"][0], int)
     assert sweep_grid.parse_grid(sweep_grid.grid_text(grid).split(" ")) == grid  # as summary.md and errors give it
     assert sweep_grid.grid_text({"hidden": [(), (8,)]}) == "hidden=none,8"
+    # a float in its shortest form, as typed (lr=1000, not 1000.0), that parses back to the same value
+    floats = {"lr": [1000.0, 0.001, 1e-05, 2.5e20], "weight_decay": [0.0, 1e-4]}
+    assert sweep_grid.grid_text(floats) == "lr=1000,0.001,1e-05,2.5e+20 weight_decay=0,0.0001"
+    assert sweep_grid.parse_grid(sweep_grid.grid_text(floats).split(" ")) == floats
     assert sweep_grid.parse_grid(["weight-decay=0,1e-4"]) == {"weight_decay": [0.0, 1e-4]}  # flag spelling works
     # --grid "activation=sigmoid, relu": quoted, with a space after the comma
     assert sweep_grid.parse_grid(["activation=sigmoid, relu"]) == {"activation": ["sigmoid", "relu"]}
@@ -263,8 +267,8 @@ def test_members_that_train_the_same_network_by_another_name_are_refused_or_repo
         assert sweep_grid.ignored_by(configs, grid) == [], grid
     grid = {"optimizer": ["sgd", "momentum"], "momentum": [0.0, 0.9]}
     assert sweep_grid.ignored_by(sweep_grid.expand(TINY, grid), grid)[-1] == (
-        "optimizer momentum with momentum 0 is sgd: e.g. optimizer=sgd,momentum=0.0 and "
-        "optimizer=momentum,momentum=0.0 train the same network"
+        "optimizer momentum with momentum 0 is sgd: e.g. optimizer=sgd,momentum=0 and "
+        "optimizer=momentum,momentum=0 train the same network"
     )
     with pytest.raises(ConfigError, match=r"^grid field 'init': auto is glorot for sigmoid, so its values would"):
         sweep_grid.expand(TINY.replace(hidden=()), {"init": ["auto", "glorot"]})
@@ -333,7 +337,7 @@ def test_cli_refuses_a_field_given_as_flag_and_in_the_grid(tmp_path, capsys):
     assert cli_main(["sweep", "--out", str(out), "--weight-decay", "0.1", "--grid", "weight_decay=0,0.01"]) == 1
     err = capsys.readouterr().err
     assert err == (
-        "nnjax: error: --weight-decay 0.1: weight_decay is swept by the grid (weight_decay=0.0,0.01), whose values "
+        "nnjax: error: --weight-decay 0.1: weight_decay is swept by the grid (weight_decay=0,0.01), whose values "
         "would replace the flag's; give weight_decay once\n"
     )
     assert not out.exists()
@@ -356,7 +360,7 @@ def test_expand_names_members_and_groups_by_program():
     grid = {"activation": ["relu", "tanh"], "seed": [0, 1], "lr": [0.1, 0.3], "weight_decay": [0.0, 1e-4]}
     configs = sweep_grid.expand(TINY, grid)
     assert len(configs) == 16
-    assert configs[0].name == "activation=relu,seed=0,lr=0.1,weight_decay=0.0"
+    assert configs[0].name == "activation=relu,seed=0,lr=0.1,weight_decay=0"
     assert configs[-1].name == "activation=tanh,seed=1,lr=0.3,weight_decay=0.0001"
     groups = sweep_grid.group(configs)
     # seed, lr and weight decay are data inside one program; the activation changes the program
@@ -407,7 +411,7 @@ def test_diverged_member_is_marked_while_others_finish(tmp_path):
     summary = run_tiny(base, {"lr": [0.01, 1000.0], "seed": [0, 1]}, tmp_path / "mixed")
     rows = {r["name"]: r for r in summary["members"]}
     for seed in (0, 1):
-        bad, good = rows[f"lr=1000.0,seed={seed}"], rows[f"lr=0.01,seed={seed}"]
+        bad, good = rows[f"lr=1000,seed={seed}"], rows[f"lr=0.01,seed={seed}"]  # as --grid lr=1000 names it
         assert bad["diverged_epoch"] == 1 and bad["final_test_accuracy"] is None
         assert good["diverged_epoch"] is None and 0 <= good["final_test_accuracy"] <= 1
     lines = [json.loads(s) for s in (tmp_path / "mixed" / "metrics.jsonl").read_text().splitlines()]
@@ -417,12 +421,12 @@ def test_diverged_member_is_marked_while_others_finish(tmp_path):
 
     with open(tmp_path / "mixed" / "members.csv") as f:
         csv_rows = {r["name"]: r for r in csv.DictReader(f)}
-    assert csv_rows["lr=1000.0,seed=0"]["diverged_epoch"] == "1"
-    assert csv_rows["lr=1000.0,seed=0"]["final_test_accuracy"] == ""
+    assert csv_rows["lr=1000,seed=0"]["diverged_epoch"] == "1" and csv_rows["lr=1000,seed=0"]["lr"] == "1000"
+    assert csv_rows["lr=1000,seed=0"]["final_test_accuracy"] == ""
     assert csv_rows["lr=0.01,seed=0"]["diverged_epoch"] == ""
     table = {r["lr"]: r for r in summary["rows"]}
     assert table[1000.0]["n_diverged"] == 2 and table[1000.0]["test_accuracy_mean"] is None
-    assert table[0.01]["n_diverged"] == 0 and "| 1000.0 | 2 | — | — |" in summary["table"]
+    assert table[0.01]["n_diverged"] == 0 and "| 1000 | 2 | — | — |" in summary["table"]  # not 1000.0
 
     # the NaNs stayed in their own members: the good ones end exactly as in a sweep without them
     clean = run_tiny(base, {"lr": [0.01], "seed": [0, 1]}, tmp_path / "clean")

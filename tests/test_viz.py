@@ -183,7 +183,7 @@ def test_sweep_curves_leave_out_diverged_members_and_show_a_single_epoch(tmp_pat
     assert sweep.diverged_epochs(out) == diverged
     # the sweep's accuracy.png says what it leaves out, naming the group of which no curve is left
     (accuracy,) = figures
-    note = "2 diverged members left out; no curve for lr=1000.0 (all its members diverged)"
+    note = "2 diverged members left out; no curve for lr=1000 (all its members diverged)"
     assert [t for t in texts(accuracy) if "diverged" in t] == [note]
     assert [line.get_label() for line in accuracy.axes[0].get_lines() if line.get_label()[0] != "_"] == [
         "lr=0.01 (n=2)"

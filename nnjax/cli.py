@@ -220,7 +220,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """``nnjax sweep``: build the base config and grid from the flags (or the sweep folder), run it,
-    print the table (or JSON)."""
+    print the table and what its numbers are (or JSON)."""
     from nnjax import sweep  # its run_sweep is called through the module (tests replace it)
     from nnjax.parallel import maybe_initialize_distributed, split_cpu_cores
 
@@ -278,10 +278,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         )
     args.finished = True  # a Ctrl-C from here on (printing, exiting) says the sweep is complete
     if args.json:
-        _print_json({k: v for k, v in summary.items() if k != "table"})
+        _print_json({k: v for k, v in summary.items() if k not in ("table", "notes")})  # text, not numbers
     else:
         print(f"sweep folder: {summary['sweep_dir']}")
         print(summary["table"], end="")
+        if "notes" in summary:  # what the table's numbers are, as summary.md says below it
+            print(summary["notes"])
         epochs = grid.get("epochs", [base.epochs])  # said when every member trains as long (the table does not)
         each = f", {plural(epochs[0], 'epoch')}" if len(epochs) == 1 else ""
         print(

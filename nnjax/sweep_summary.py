@@ -148,6 +148,31 @@ def markdown_table(varied: list[str], table: list[dict[str, Any]], split: str = 
     return "\n".join(lines) + "\n"
 
 
+def table_notes(split: str) -> str:
+    """What the numbers of the summary table on ``split`` ("test" or "val") are: which parameters' accuracy,
+    mean and spread over which members, the split each best epoch was picked on (the test split's: said to
+    be test-set selection), what the train time counts. summary.md and ``nnjax sweep`` print it below the
+    table."""
+    accuracy = (
+        "Test accuracy: final parameters on the official test split"
+        if split == "test"
+        else f"Validation accuracy: final parameters on the {N_VALIDATION:,} held-out training images "
+        "(--validation; members.csv also has each member's final test accuracy)"
+    )
+    best = f"Best epoch: median (min–max) of the epoch with the highest {SPLIT_NAMES[split]} accuracy"
+    if split == "test":
+        best += (
+            ", picked on the test set: it describes the curves and is no basis for choosing a number of epochs "
+            "(--validation picks on held-out training images)"
+        )
+    return (
+        f"{accuracy}; mean ± sample std (n − 1) over the members that did not diverge. {best}. Train time: wall "
+        "time of the ensemble the members trained in (all members of a group train at once; compilation not "
+        "included). A member agrees with the same member trained alone, or in a grid with other members beside "
+        "it, to rounding that training amplifies, not bit for bit: compare members of one sweep."
+    )
+
+
 def timing_text(wall_s: float, train_s: float, compile_s: float, resumed: bool = False) -> str:
     """``wall 8.0 s (training 7.0 s, compilation 1.2 s)``; after a resume, wall is this session's only."""
     if resumed:
@@ -224,18 +249,7 @@ def write_summary(
         f"Base config fields (the grid's own left out): "
         f"`{json.dumps({k: v for k, v in {**result_fields(base), **as_given}.items() if k not in grid})}`\n\n"
         + md
-        + (
-            "\nTest accuracy: final parameters on the official test split"
-            if split == "test"
-            else f"\nValidation accuracy: final parameters on the {N_VALIDATION:,} held-out training images "
-            "(--validation; members.csv also has each member's final test accuracy)"
-        )
-        + "; mean ± sample std over the members that did not diverge. "
-        "Best epoch: median (min–max) of the epoch with the highest "
-        f"{SPLIT_NAMES[split]} accuracy. Train time: wall time of the ensemble the members trained in "
-        "(all members of a group train at once; compilation not included). A member agrees with the same member "
-        "trained alone, or in a grid with other members beside it, to rounding that training amplifies, not bit "
-        "for bit: compare members of one sweep.\n\n"
+        + f"\n{table_notes(split)}\n\n"
         f"Wall time: {timing_text(wall_s, train_total, compile_total, resumed).removeprefix('wall ')} "
         f"on {device} ({os.cpu_count()} CPU cores visible), {_placement(results)}.\n\n"
         "![accuracy per epoch](accuracy.png)\n"
@@ -257,4 +271,5 @@ def write_summary(
         "members": rows,
         "groups": results,
         "table": md,
+        "notes": table_notes(split),
     }

@@ -1068,6 +1068,22 @@ def test_sweep_passes_shard_members_on_and_its_json_is_the_summary_without_the_t
         assert json.loads(out) == {k: v for k, v in summary.items() if k != "table"}
 
 
+def test_sweep_prints_what_its_tables_numbers_are_below_the_table(monkeypatch, tmp_path, cli):
+    """``nnjax sweep``'s table on stdout comes with the notes summary.md has below it (which split a best epoch
+    was picked on, the kind of std), not bare: a reader of the terminal sees what the numbers are; --json, whose
+    rows name their fields, leaves the text out."""
+    from nnjax import sweep
+
+    summary = {"sweep_dir": "s", "table": "| a table |\n", "notes": "Test accuracy: what the numbers are."}
+    summary |= {"n_members": 2, "n_groups": 1, "device": "cpu", "wall_s": 1.0, "train_s": 0.5, "compile_s": 0.2}
+    monkeypatch.setattr(sweep, "run_sweep", lambda *args, **kwargs: summary)
+    rc, out, err = cli("sweep", "--grid", "seed=0,1", "--out", tmp_path / "a")
+    assert rc == 0, err
+    assert "| a table |\nTest accuracy: what the numbers are.\n2 members in 1 group" in out, out
+    rc, out, err = cli("sweep", "--grid", "seed=0,1", "--out", tmp_path / "b", "--json")
+    assert rc == 0 and "notes" not in json.loads(out) and "table" not in json.loads(out), out
+
+
 def test_a_sweep_whose_grid_asks_for_warmup_cosine_needs_a_warm_up(monkeypatch, tmp_path, cli, cli_error):
     """warmup_cosine named in the grid, not only by --schedule, with no warm-up given trains plain cosine under
     another name: refused as ``nnjax train --schedule warmup_cosine`` is; with --warmup-epochs it runs."""

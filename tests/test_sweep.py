@@ -1745,6 +1745,32 @@ def test_summary_table_rows_and_timing_from_hand_made_results(tmp_path, monkeypa
     assert sweep_summary._placement([two, four]) == "members split over up to 4 devices"  # the most any group used
 
 
+def test_the_tables_notes_say_a_best_epoch_on_the_test_set_is_test_set_selection(tmp_path, monkeypatch):
+    """Below the table (summary.md, and the summary's ``notes``, which ``nnjax sweep`` prints under its table):
+    the std is the sample std (n − 1), and a best epoch picked on the test split is named test-set selection,
+    no basis for choosing epochs; a --validation sweep's best epochs are picked on held-out training images."""
+    import nnjax.viz
+
+    monkeypatch.setattr(nnjax.viz, "plot_sweep_accuracy", lambda *a, **k: None)
+    base = Config(name="b", hidden=(8,), epochs=2)
+    configs = sweep_grid.expand(base, {"seed": [0, 1]})
+    for split in ("test", "val"):
+        lines = [{"member": m, "epoch": e, f"{split}_accuracy": 0.5} for m in (0, 1) for e in (1, 2)]
+        results = [
+            {"group": "g00", "members": [0, 1], "k": 2, "test_accuracy": [0.5, 0.6], "diverged_epoch": [None, None],
+             "train_s": 1.0, "compile_s": 0.5, "eval_split": split, "device": "cpu", "n_devices": 1, "split": "batch"}
+        ]  # fmt: skip
+        out = tmp_path / split
+        out.mkdir()
+        summary = sweep_summary.write_summary(out, base, configs, {"seed": [0, 1]}, results, lines, 2.0)
+        notes = summary["notes"]
+        assert notes in (out / "summary.md").read_text()
+        assert "mean ± sample std (n − 1) over the members that did not diverge" in notes
+        picked = "picked on the test set: it describes the curves and is no basis for choosing a number of epochs"
+        assert (picked in notes) == (split == "test"), notes
+        assert f"the highest {sweep_summary.SPLIT_NAMES[split]} accuracy" in notes
+
+
 def test_summary_counts_each_members_parameters_and_the_table_shows_them_for_a_grid_over_hidden(tmp_path, monkeypatch):
     """Width against depth: members.csv has every member's parameter count, and a grid over ``hidden`` puts
     it in the table beside the layer sizes (13,002 for the video's 784-16-16-10); other grids' tables keep

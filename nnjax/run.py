@@ -610,7 +610,8 @@ def _train(
         shortest = {k: short_float(v) for k, v in line_metrics(first, split).items()}  # 0.9554, not 0.95539999…
         line = {"epoch": epoch, **shortest, "epoch_s": round(epoch_s, 4)}
         history.append(line)
-        postfix = {"loss": m["train_loss"], "acc": m["train_accuracy"], f"{split}_acc": m["eval_accuracy"]}
+        # train_*: means over the epoch's mini-batches as the parameters moved; {split}_acc: the epoch's end
+        postfix = {"train_loss": m["train_loss"], "train_acc": m["train_accuracy"], f"{split}_acc": m["eval_accuracy"]}
         return [line], {k: f"{v:.4f}" for k, v in postfix.items()}
 
     state = train_epochs(

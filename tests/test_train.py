@@ -308,6 +308,18 @@ def test_existing_run_folder_is_refused(run_pair, splits_256):
         train_and_evaluate(TINY, root / "a", progress=False, splits=splits_256)
 
 
+def test_the_progress_bar_names_its_train_figures_as_train(splits_256, tmp_path, capsys):
+    """The bar's loss and accuracy of the training images are named train_loss and train_acc beside the
+    test_acc of the epoch's final parameters (they read 'loss' and 'acc', as if of the same parameters and
+    split), each the epoch's metrics line's value."""
+    train_and_evaluate(TINY.replace(epochs=1), tmp_path / "r", progress=True, splits=splits_256)
+    err = capsys.readouterr().err
+    (m,) = read_metrics(tmp_path / "r" / "metrics.jsonl")
+    bar = f"test_acc={m['test_accuracy']:.4f}, train_acc={m['train_accuracy']:.4f}, train_loss={m['train_loss']:.4f}]"
+    assert bar in err, err  # tqdm sorts the fields
+    assert " acc=" not in err and " loss=" not in err
+
+
 def test_resume_continues_to_the_same_numbers(run_pair, splits_256, tmp_path):
     """Train 2 of 3 epochs, then resume: the metrics equal an uninterrupted run's."""
     root, results = run_pair

@@ -609,16 +609,19 @@ def _epoch_axis(ax) -> None:
 
 
 def plot_learning_curves(lines: list[dict[str, Any]], path: Path, title: str = "") -> Path:
-    """Train and test (or validation) loss and accuracy per epoch of one run; size 11 × 4.4 in."""
+    """Train and test (or validation) loss and accuracy per epoch of one run; size 11 × 4.4 in. The train
+    curves' legend says what they are: the mean over each epoch's mini-batches as the parameters moved (they lag
+    the epoch-end parameters the test curves measure)."""
     split = _eval_split(lines)
     fig, ax_loss, ax_acc = _curve_axes(title or "Learning curves")
     for part, colour in (("train", "tab:blue"), (split, "tab:orange")):
         label = METRIC_COLUMNS[part]
+        of = "mean over the epoch's batches, " if part == "train" else ""
         e, loss = _series(lines, f"{part}_loss")
-        final = f" (last {loss[-1]:.4f})" if loss else ""
+        final = f" ({of}last {loss[-1]:.4f})" if loss else ""
         ax_loss.plot(e, loss, color=colour, marker=".", label=label + final)
         e, acc = _series(lines, f"{part}_accuracy")
-        final = f" (last {100 * acc[-1]:.2f} %)" if acc else ""
+        final = f" ({of}last {100 * acc[-1]:.2f} %)" if acc else ""
         ax_acc.plot(e, [100 * a for a in acc], color=colour, marker=".", label=label + final)
         if acc and part == split:
             best = int(np.argmax(acc))

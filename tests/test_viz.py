@@ -955,7 +955,8 @@ def test_each_row_of_the_activation_flow_is_its_own_digit(monkeypatch, tmp_path)
 
 def test_learning_curves_say_the_last_values_and_mark_the_best_epoch(monkeypatch, tmp_path):
     """A run whose test accuracy peaks at epoch 2 of 3: the legends give each curve's last value and the best
-    epoch's accuracy, and each curve draws its own column (a diverged epoch left out)."""
+    epoch's accuracy, and each curve draws its own column (a diverged epoch left out); the train curves say
+    they are means over each epoch's mini-batches (they read 'train', as if of the epoch-end parameters)."""
     figures = capture_figures(monkeypatch)
     lines = [
         {"epoch": 1, "train_loss": 0.9, "train_accuracy": 0.6, "test_loss": 0.8, "test_accuracy": 0.7},
@@ -974,14 +975,15 @@ def test_learning_curves_say_the_last_values_and_mark_the_best_epoch(monkeypatch
     ax_loss, ax_acc = figures[0].axes
     labels = ax_loss.get_legend_handles_labels()[1] + ax_acc.get_legend_handles_labels()[1]
     assert labels == [
-        "train (last 0.3000)",
+        "train (mean over the epoch's batches, last 0.3000)",
         "test (last 0.6000)",
-        "train (last 90.00 %)",
+        "train (mean over the epoch's batches, last 90.00 %)",
         "test (last 85.00 %)",
         "best test: 90.00 % (epoch 2)",
     ]
     drawn = {line.get_label(): list(line.get_ydata()) for line in ax_loss.get_lines() + ax_acc.get_lines()}
-    assert drawn["train (last 0.3000)"] == [0.9, 0.5, 0.3] and drawn["test (last 0.6000)"] == [0.8, 0.4, 0.6]
+    assert drawn["train (mean over the epoch's batches, last 0.3000)"] == [0.9, 0.5, 0.3]
+    assert drawn["test (last 0.6000)"] == [0.8, 0.4, 0.6]
     assert drawn["test (last 85.00 %)"] == pytest.approx([70, 90, 85])
     assert drawn["best test: 90.00 % (epoch 2)"] == pytest.approx([90])
 
@@ -1180,9 +1182,9 @@ def test_validation_runs_curves_are_labelled_validation(monkeypatch, tmp_path):
     curves, swept = figures
     labels = [label for ax in curves.axes for label in ax.get_legend_handles_labels()[1]]
     assert labels == [
-        "train (last 0.5000)",
+        "train (mean over the epoch's batches, last 0.5000)",
         "validation (last 0.6000)",
-        "train (last 75.00 %)",
+        "train (mean over the epoch's batches, last 75.00 %)",
         "validation (last 70.00 %)",
         "best validation: 70.00 % (epoch 2)",
     ]

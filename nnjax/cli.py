@@ -206,6 +206,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         _print_json(r)
     else:
         whose = r["run_dir"] if args.member is None else f"{r['sweep_dir']} member {args.member}"
+        if r.get("diverged_epoch"):  # trained on past it inside its ensemble (members.csv has no accuracy for it)
+            whose += f", which diverged at epoch {r['diverged_epoch']}: not a result of its config"
         print(f"test accuracy: {100 * r['test_accuracy']:.2f} % (epoch {r['epoch']} parameters of {whose})")
     return 0
 

@@ -741,8 +741,10 @@ def eval_run(
     tfds_dir: str | None = None,
 ) -> dict[str, Any]:
     """Recompute test loss and accuracy from a run folder's saved parameters (or a sweep ``member``'s):
-    ``run_dir`` (or ``sweep_dir`` and ``member``), ``epoch`` of the parameters, ``test_accuracy`` (a fraction)
-    and ``test_loss`` on the official test split (of ``splits``, if given).
+    ``run_dir`` (or ``sweep_dir``, ``member`` and its ``diverged_epoch``: None if it did not diverge; if it
+    did, its parameters trained on past the divergence inside its ensemble, and the accuracy is no result of
+    its config), ``epoch`` of the parameters, ``test_accuracy`` (a fraction) and ``test_loss`` on the official
+    test split (of ``splits``, if given).
     ``data_dir`` / ``tfds_dir``: where the data set is on this machine, if not in the run's folders."""
     check_splits(splits, "eval_run")
     cfg, params_K, epoch = load_network(run_dir, member, where="eval_run")
@@ -750,7 +752,13 @@ def eval_run(
         splits = load_splits(cfg.dataset, data_dir or cfg.data_dir, tfds_dir or cfg.tfds_dir, validation=False)
     loss_K, acc_K = evaluate_split(cfg, params_K, splits, "test")
     # member as a plain int (a NumPy or JAX integer is accepted as one): the result stays JSON-ready
-    where = {"run_dir": str(run_dir)} if member is None else {"sweep_dir": str(run_dir), "member": int(member)}
+    if member is None:
+        where = {"run_dir": str(run_dir)}
+    else:
+        from nnjax.sweep import diverged_epochs
+
+        gone = diverged_epochs(run_dir).get(int(member))
+        where = {"sweep_dir": str(run_dir), "member": int(member), "diverged_epoch": gone}
     return {**where, "epoch": epoch, "test_accuracy": short_float(acc_K[0]), "test_loss": short_float(loss_K[0])}
 
 

@@ -1406,6 +1406,32 @@ def test_a_diverged_members_best_epoch_comes_from_before_it_diverged(tmp_path, c
     )
 
 
+def test_eval_of_a_diverged_member_says_it_diverged(tmp_path, capsys, monkeypatch):
+    """``nnjax eval SWEEP --member N`` of a member that diverged (its loss exploded, its parameters trained on
+    to finite numbers inside the ensemble) printed a plain test accuracy, and --json gave no sign of the
+    divergence that members.csv records by leaving its accuracy empty: both now name the epoch it diverged at;
+    a member that did not diverge has diverged_epoch None."""
+    from nnjax.run import eval_run
+
+    base = TINY.replace(epochs=4, lr=1000.0, schedule="constant")
+    summary = run_tiny(base, {"seed": [0, 1]}, tmp_path / "s")
+    gone = {r["member"]: r["diverged_epoch"] for r in summary["members"] if r["diverged_epoch"] is not None}
+    assert gone, "the recipe no longer diverges: pick a harsher one"
+    member, epoch = next(iter(gone.items()))
+    r = eval_run(tmp_path / "s", SPLITS, member)
+    assert r["diverged_epoch"] == epoch and r["member"] == member
+    good = run_tiny(TINY, {"seed": [0]}, tmp_path / "good")["members"][0]["member"]
+    assert eval_run(tmp_path / "good", SPLITS, good)["diverged_epoch"] is None
+    capsys.readouterr()
+    # the command's line, with the member's numbers as eval_run gives them (no data set to load here)
+    monkeypatch.setattr("nnjax.run.eval_run", lambda *a, **k: r)
+    assert cli_main(["eval", str(tmp_path / "s"), "--member", str(member)]) == 0
+    assert capsys.readouterr().out == (
+        f"test accuracy: {100 * r['test_accuracy']:.2f} % (epoch 4 parameters of {tmp_path / 's'} member {member}, "
+        f"which diverged at epoch {epoch}: not a result of its config)\n"
+    )
+
+
 def test_a_grid_over_the_evaluation_split_is_refused_before_training():
     with pytest.raises(ConfigError, match="grid field 'validation': a sweep reports every member on one split"):
         sweep_grid.normalize_grid({"validation": [False, True], "seed": [0]})

@@ -883,6 +883,14 @@ def run_sweep(
             )
             results.append(result)
             trained.append(did_train)
+            if did_train and not progress:  # a log of a long sweep shows it moving (the bar does so otherwise)
+                gone = sum(d is not None for d in result["diverged_epoch"])
+                print(
+                    f"nnjax: {label}: trained in {result['train_s']:.1f} s (compile {result['compile_s']:.1f} s)"
+                    + f", {gone} diverged" * bool(gone),
+                    file=sys.stderr,
+                    flush=True,
+                )
         # A resume that found every group finished keeps the summary files of the session that trained them
         # (their wall time is the sweep's); missing ones are written.
         kept = not any(trained) and all((sweep_dir / f).exists() for f in SUMMARY_FILES)

@@ -343,6 +343,7 @@ def test_cli_refuses_a_field_given_as_flag_and_in_the_grid(tmp_path, capsys):
     assert not out.exists()
     # a resumed sweep keeps its grid: the same flag is refused without --grid too, and nothing is touched
     run_tiny(TINY, {"seed": [0, 1]}, out)
+    capsys.readouterr()  # the sweep's own line
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert cli_main(["sweep", "--resume", str(out), "--seed", "5"]) == 1
     err = capsys.readouterr().err
@@ -712,6 +713,7 @@ def test_a_group_checkpoint_renamed_to_another_epoch_is_not_its_newest(tmp_path,
 def test_cli_resume_refuses_a_new_starting_config(tmp_path, capsys):
     s = tmp_path / "s"
     run_tiny(TINY, {"seed": [0]}, s)
+    capsys.readouterr()  # the sweep's own line
     before = {p: p.read_bytes() for p in s.rglob("*") if p.is_file()}
     assert cli_main(["sweep", "--resume", str(s), "--config", "wide"]) == 1
     err = capsys.readouterr().err
@@ -811,7 +813,7 @@ def test_resume_refuses_a_group_folder_that_holds_other_members(tmp_path):
     assert (s / "metrics.jsonl").read_text() == metrics and not (gdir / "result.json").exists()
 
 
-def test_stray_entries_under_groups_are_left_alone(tmp_path, cli_error):
+def test_stray_entries_under_groups_are_left_alone(tmp_path, cli_error, capsys):
     """A notes file, a scratch folder, a backup copy of a group: not nnjax's groups. An empty g99 made
     `eval --member 1` say "g99/group.json: missing or not valid JSON (nnjax sweep --resume writes it again)",
     a file gnotes.txt the same of "gnotes.txt/group.json", and a copy g00.bak stopped the resume as "a sweep
@@ -819,6 +821,7 @@ def test_stray_entries_under_groups_are_left_alone(tmp_path, cli_error):
     s = tmp_path / "s"
     grid = {"activation": ["relu", "tanh"]}
     run_tiny(TINY.replace(epochs=1), grid, s)
+    capsys.readouterr()  # the sweep's own lines
     done = sweep.load_member(s, 0)[1]
     shutil.rmtree(s / "groups" / "g01")  # as a sweep interrupted during its first group leaves it
     groups = s / "groups"
@@ -1586,7 +1589,7 @@ def test_epoch_times_are_written_to_the_tenth_of_a_millisecond(tmp_path, monkeyp
 def test_a_new_sweep_warns_of_members_that_ignore_a_grid_field(tmp_path, capsys):
     grid = {"optimizer": ["momentum", "sgd"], "momentum": [0.5, 0.9]}
     run_tiny(TINY.replace(epochs=1), grid, tmp_path / "s")
-    assert capsys.readouterr().err == (
+    assert capsys.readouterr().err.split("\n", 1)[0] + "\n" == (
         "nnjax: warning: 2 members ignore grid field 'momentum' (optimizer sgd does not use it (momentum, adam and "
         "adamw do)): e.g. optimizer=sgd,momentum=0.5 and optimizer=sgd,momentum=0.9 train the same network\n"
     )
@@ -1633,9 +1636,10 @@ def test_cli_resume_of_a_missing_folder_says_it_is_not_found(tmp_path, capsys):
     assert not (tmp_path / "nosuch").exists()
 
 
-def test_a_member_of_a_group_not_started_yet_is_named_so(tmp_path, cli_error):
+def test_a_member_of_a_group_not_started_yet_is_named_so(tmp_path, cli_error, capsys):
     s = tmp_path / "s"
     run_tiny(TINY.replace(epochs=1), {"activation": ["relu", "tanh"]}, s)
+    capsys.readouterr()  # the sweep's own lines
     shutil.rmtree(s / "groups" / "g01")  # as a sweep interrupted during its first group leaves it
     with pytest.raises(CheckpointError, match=r"member 1 is not trained yet \(its group has not started\)$"):
         sweep.load_member(s, 1)
@@ -1956,3 +1960,17 @@ def test_group_json_records_no_value_for_a_field_a_member_does_not_use(tmp_path,
     capsys.readouterr()
     sweep.run_sweep(*sweep.load_sweep_spec(out), out, resume=True, progress=False, splits=SPLITS)
     assert "group.json" not in capsys.readouterr().err and sgd_info.read_bytes() == before
+
+
+def test_without_a_progress_bar_each_trained_group_is_one_line_on_stderr(tmp_path, capsys):
+    """``nnjax sweep --no-progress`` (as a log to a file is advised) printed nothing until the table: a sweep of
+    minutes looked hung. Each group it trains is now one line; a resume that trains nothing prints none."""
+    run_tiny(TINY, {"activation": ["sigmoid", "relu"], "seed": [0, 1]}, tmp_path / "s")
+    err = capsys.readouterr().err.splitlines()
+    said = [ln for ln in err if " trained in " in ln]
+    assert len(said) == 2, err
+    assert said[0].startswith("nnjax: g00 (1/2) K=2 ") and said[1].startswith("nnjax: g01 (2/2) K=2 ")
+    assert all(" s (compile " in ln for ln in said)
+    base, grid = sweep.load_sweep_spec(tmp_path / "s")
+    sweep.run_sweep(base, grid, tmp_path / "s", resume=True, progress=False, splits=SPLITS)
+    assert not [ln for ln in capsys.readouterr().err.splitlines() if " trained in " in ln]

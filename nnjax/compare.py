@@ -58,8 +58,8 @@ def compare_networks(
     ``nnjax viz --digits`` takes them.
 
     An answer is the most active output, as ``nnjax eval`` counts it; a network whose outputs are not
-    finite (a diverged member) is warned about on stderr. ConfigError if the two were trained on
-    different data sets.
+    finite, or a sweep member that diverged (and trained on inside its ensemble), is warned about on stderr.
+    ConfigError if the two were trained on different data sets.
     """
     from nnjax.data import check_splits, load_splits
     from nnjax.images import predict
@@ -85,8 +85,17 @@ def compare_networks(
     only_a, only_b = np.flatnonzero(right_a & ~right_b), np.flatnonzero(right_b & ~right_a)
 
     def side(folder: str | Path, member: int | None, epoch: int, right_N: np.ndarray) -> dict[str, Any]:
-        member = None if member is None else int(member)
-        return {"folder": str(folder), "member": member, "epoch": epoch, "test_accuracy": float(right_N.mean())}
+        if member is None:
+            return {"folder": str(folder), "member": None, "epoch": epoch, "test_accuracy": float(right_N.mean())}
+        from nnjax.sweep import diverged_epochs
+
+        if gone := diverged_epochs(folder).get(int(member)):
+            print(
+                f"nnjax: warning: {folder} member {member} diverged at epoch {gone}: its parameters trained on "
+                "inside its ensemble and are no result of its config",
+                file=sys.stderr,
+            )
+        return {"folder": str(folder), "member": int(member), "epoch": epoch, "test_accuracy": float(right_N.mean())}
 
     return {
         "a": side(a, member_a, epoch_a, right_a),

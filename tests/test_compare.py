@@ -143,11 +143,27 @@ def test_cli_prints_both_accuracies_the_split_and_p(two_runs, splits_256, mock_d
     assert rc == 0 and json.loads(out) == want
 
 
-def test_cli_names_the_member_flag_a_folder_needs(two_runs, tmp_path, splits_256, cli_error):
+def test_cli_names_the_member_flag_a_folder_needs(two_runs, tmp_path, splits_256, cli_error, capsys):
     a, _ = two_runs
     out = tmp_path / "sweep"
     sweep.run_sweep(Config(epochs=1, batch_size=32), {"seed": [0, 1]}, out, progress=False, splits=splits_256)
+    capsys.readouterr()  # the sweep's own lines
     assert "is a sweep folder: name its member with --member-b N" in cli_error("compare", a, out)
     assert "--member-a 0: " in cli_error("compare", a, out, "--member-a", "0", "--member-b", "1")
     assert "not a sweep folder" in cli_error("compare", a, out, "--member-a", "0", "--member-b", "1")
     assert cli_error("compare", "", a) == "nnjax: error: RUN_A is empty: name a path"
+
+
+def test_a_diverged_member_is_warned_about(tmp_path, splits_256, capsys):
+    """A member that diverged trains on inside its ensemble to finite numbers: its accuracy is no result of its
+    config, and compare says so (members.csv leaves its accuracy empty)."""
+    out = tmp_path / "sweep"
+    base = Config(epochs=3, batch_size=32, lr=1000.0, schedule="constant", checkpoint_every=0)
+    summary = sweep.run_sweep(base, {"seed": [0, 1]}, out, progress=False, splits=splits_256)
+    gone = {r["member"]: r["diverged_epoch"] for r in summary["members"] if r["diverged_epoch"] is not None}
+    assert gone, "the recipe no longer diverges: pick a harsher one"
+    member, epoch = next(iter(gone.items()))
+    capsys.readouterr()
+    compare_networks(out, out, member_a=member, member_b=member, splits=splits_256)
+    err = capsys.readouterr().err
+    assert f"{out} member {member} diverged at epoch {epoch}: its parameters trained on" in err

@@ -9,7 +9,6 @@ question for a sweep over seeds (``nnjax sweep --grid ... seed=0,1,2``), not for
 
 from __future__ import annotations
 
-import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,12 @@ def mcnemar_p(only_a: int, only_b: int) -> float:
     be one network's or the other's (binomial, p = 1/2), split at least as unevenly as ``only_a`` : ``only_b``.
     1.0 when they never disagree."""
     n = only_a + only_b
-    tail = sum(math.comb(n, i) for i in range(min(only_a, only_b) + 1))
+    # each binomial coefficient C(n, i) from the one before: math.comb(n, i) afresh for every i took 3.5 s for a
+    # 4900 : 5100 split and 8 minutes for 30000 : 30000 (emnist/digits has 40,000 test images)
+    term = tail = 1  # C(n, 0)
+    for i in range(1, min(only_a, only_b) + 1):
+        term = term * (n - i + 1) // i
+        tail += term
     return min(1.0, 2 * tail / 2**n)  # exact integers; true division rounds once
 
 

@@ -359,9 +359,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
     )
     n = r["only_a_right"] + r["only_b_right"]
     diff = 100 * (r["b"]["test_accuracy"] - r["a"]["test_accuracy"])
+    # below 1e-300 a float holds p with few digits, or as 0 (a good network against a diverged one): never 'p = 0'
+    p = f"p = {r['p_value']:.2g}" if r["p_value"] >= 1e-300 else "p < 1e-300"
     print(
         f"B - A: {diff:+.2f} points; McNemar's exact test on the {n} images only one gets right: "
-        f"p = {r['p_value']:.2g} (for these two trained networks; another seed may differ)"
+        f"{p} (for these two trained networks; another seed may differ)"
     )
     for x in ("a", "b"):
         if digits := r[f"only_{x}_right_digits"]:

@@ -158,6 +158,22 @@ def test_cli_prints_both_accuracies_the_split_and_p(two_runs, splits_256, mock_d
     assert rc == 0 and json.loads(out) == want
 
 
+def test_cli_never_says_p_is_0(tmp_path, monkeypatch, cli):
+    """A good network against a diverged one: p below the smallest float is 0.0, which 'p = 0' misstated
+    (no split of images makes equal accuracy impossible); the line says p < 1e-300."""
+    import nnjax.compare
+
+    side = {"folder": "x", "member": None, "epoch": 1}
+    r = {"a": {**side, "test_accuracy": 0.98}, "b": {**side, "test_accuracy": 0.0995}, "n_test": 10_000}
+    r |= {"both_right": 900, "only_a_right": 8900, "only_b_right": 95, "both_wrong": 105}
+    r |= {"only_a_right_digits": [1], "only_b_right_digits": [2]}
+    for p, said in ((mcnemar_p(8900, 95), "p < 1e-300"), (1.6e-322, "p < 1e-300"), (3.2e-7, "p = 3.2e-07")):
+        monkeypatch.setattr(nnjax.compare, "compare_networks", lambda *a, p=p, **k: {**r, "p_value": p})
+        rc, out, err = cli("compare", tmp_path, tmp_path)
+        assert rc == 0, err
+        assert f"gets right: {said} (for these two" in out, out
+
+
 def test_cli_names_the_member_flag_a_folder_needs(two_runs, tmp_path, splits_256, cli_error, capsys):
     a, _ = two_runs
     out = tmp_path / "sweep"

@@ -351,6 +351,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     for x in ("a", "b"):
         s = r[x]
         whose = s["folder"] if s["member"] is None else f"{s['folder']} member {s['member']}"
+        if s.get("diverged_epoch"):  # as nnjax eval says it
+            whose += f", which diverged at epoch {s['diverged_epoch']}: not a result of its config"
         accuracy = f"{100 * s['test_accuracy']:.2f} % of {r['n_test']:,} test images"
         print(f"{x.upper()}: {accuracy} ({whose}, epoch {s['epoch']})")
     print(

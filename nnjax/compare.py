@@ -55,14 +55,16 @@ def compare_networks(
     test split (``splits``, or ``a``'s data set found in ``data_dir`` / ``tfds_dir`` if given, else in
     ``a``'s folders). Returns a JSON-ready dict:
 
-    ``a`` / ``b``: ``folder``, ``member``, ``epoch`` (of the parameters) and ``test_accuracy``;
+    ``a`` / ``b``: ``folder``, ``member`` (and for a member its ``diverged_epoch``, None if it did not
+    diverge, as ``eval_run`` gives it), ``epoch`` (of the parameters) and ``test_accuracy``;
     ``n_test``; ``both_right``, ``only_a_right``, ``only_b_right``, ``both_wrong`` (image counts);
     ``p_value``: McNemar's exact two-sided test of equal accuracy (``mcnemar_p``);
     ``only_a_right_digits`` / ``only_b_right_digits``: those images' positions in the test split, as
     ``nnjax viz --digits`` takes them.
 
     An answer is the most active output, as ``nnjax eval`` counts it; a network whose outputs are not
-    finite, or a sweep member that diverged (and trained on inside its ensemble), is warned about on stderr.
+    finite, or a sweep member that diverged (and trained on inside its ensemble), is warned about on stderr,
+    once.
     ConfigError if the two were trained on different data sets.
     """
     from nnjax.data import check_splits, load_splits
@@ -93,13 +95,16 @@ def compare_networks(
             return {"folder": str(folder), "member": None, "epoch": epoch, "test_accuracy": float(right_N.mean())}
         from nnjax.sweep import diverged_epochs
 
-        if gone := diverged_epochs(folder).get(int(member)):
-            print(
-                f"nnjax: warning: {folder} member {member} diverged at epoch {gone}: its parameters trained on "
-                "inside its ensemble and are no result of its config",
-                file=sys.stderr,
-            )
-        return {"folder": str(folder), "member": int(member), "epoch": epoch, "test_accuracy": float(right_N.mean())}
+        # loading it warned already (sweep.load_member); said here as eval_run says it, for --json and the line
+        gone = diverged_epochs(folder).get(int(member))
+        accuracy = float(right_N.mean())
+        return {
+            "folder": str(folder),
+            "member": int(member),
+            "diverged_epoch": gone,
+            "epoch": epoch,
+            "test_accuracy": accuracy,
+        }
 
     return {
         "a": side(a, member_a, epoch_a, right_a),

@@ -113,7 +113,7 @@ def test_sweep_members_are_compared_as_eval_sees_them(tmp_path, splits_256):
     sweep.run_sweep(base, {"seed": [0, 1]}, out, progress=False, splits=splits_256)
     r = compare_networks(out, out, member_a=0, member_b=1, splits=splits_256)
     for side, member in (("a", 0), ("b", 1)):
-        assert r[side]["member"] == member
+        assert r[side]["member"] == member and r[side]["diverged_epoch"] is None
         assert r[side]["test_accuracy"] == eval_run(out, splits_256, member=member)["test_accuracy"]
 
 
@@ -185,9 +185,10 @@ def test_cli_names_the_member_flag_a_folder_needs(two_runs, tmp_path, splits_256
     assert cli_error("compare", "", a) == "nnjax: error: RUN_A is empty: name a path"
 
 
-def test_a_diverged_member_is_warned_about(tmp_path, splits_256, capsys):
+def test_a_diverged_member_is_warned_about_once(tmp_path, splits_256, capsys, monkeypatch, cli):
     """A member that diverged trains on inside its ensemble to finite numbers: its accuracy is no result of its
-    config, and compare says so (members.csv leaves its accuracy empty)."""
+    config, and compare says so (members.csv leaves its accuracy empty): warned once on loading it (a second
+    warning of compare's own said it again), and in the result and the line, as nnjax eval says it."""
     out = tmp_path / "sweep"
     base = Config(epochs=3, batch_size=32, lr=1000.0, schedule="constant", checkpoint_every=0)
     summary = sweep.run_sweep(base, {"seed": [0, 1]}, out, progress=False, splits=splits_256)
@@ -195,6 +196,14 @@ def test_a_diverged_member_is_warned_about(tmp_path, splits_256, capsys):
     assert gone, "the recipe no longer diverges: pick a harsher one"
     member, epoch = next(iter(gone.items()))
     capsys.readouterr()
-    compare_networks(out, out, member_a=member, member_b=member, splits=splits_256)
+    r = compare_networks(out, out, member_a=member, member_b=member, splits=splits_256)
     err = capsys.readouterr().err
-    assert f"{out} member {member} diverged at epoch {epoch}: its parameters trained on" in err
+    said = f"sweep member {member} diverged at epoch {epoch}; these are its epoch-3 parameters"
+    assert err.count(f" member {member} diverged") == 2 and err.count(said) == 2, err  # once per side
+    assert r["a"]["diverged_epoch"] == r["b"]["diverged_epoch"] == epoch
+    import nnjax.compare
+
+    monkeypatch.setattr(nnjax.compare, "compare_networks", lambda *a, **k: r)
+    rc, text, err = cli("compare", out, out, "--member-a", member, "--member-b", member)
+    assert rc == 0, err
+    assert f"({out} member {member}, which diverged at epoch {epoch}: not a result of its config, epoch 3)" in text

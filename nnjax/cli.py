@@ -335,6 +335,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         is_sweep = (Path(folder) / "sweep.json").exists()
         if member is None and is_sweep:
             raise ConfigError(f"{folder} is a sweep folder: name its member with {flag} N (members.csv)")
+        if member is not None and not Path(folder).exists():
+            raise ConfigError(f"{flag} {member}: {folder}: sweep folder not found")
         if member is not None and not is_sweep:
             raise ConfigError(f"{flag} {member}: {folder} is not a sweep folder (no sweep.json)")
     r = compare_networks(

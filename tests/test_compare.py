@@ -47,15 +47,12 @@ def test_mcnemar_p_of_a_whole_test_set_of_disagreements_is_a_number():
     assert 0 < p < 1e-8
 
 
-def test_mcnemar_p_of_a_large_test_set_is_quick_and_exact():
-    """emnist/digits has 40,000 test images: two networks split evenly over all of them took minutes
-    (math.comb afresh for each of 20,000 terms); a split of hundreds is still the sum of math.comb's."""
-    import time
-
-    start = time.perf_counter()
+def test_mcnemar_p_of_a_large_test_set_is_exact():
+    """emnist/digits has 40,000 test images: two networks may split evenly over all of them (math.comb afresh
+    for each of 20,000 terms took minutes: the commit says how long; speed is not a test's to time); a split of
+    hundreds is still the sum of math.comb's."""
     assert mcnemar_p(20_000, 20_000) == 1.0
     assert 0 < mcnemar_p(19_500, 20_500) < 1e-6
-    assert time.perf_counter() - start < 10  # about 0.2 s on a 2-core VM; over 2 minutes before
     for only_a, only_b in ((300, 420), (511, 488), (0, 1074)):
         n = only_a + only_b
         want = min(1.0, 2 * sum(math.comb(n, i) for i in range(min(only_a, only_b) + 1)) / 2**n)
@@ -183,6 +180,11 @@ def test_cli_names_the_member_flag_a_folder_needs(two_runs, tmp_path, splits_256
     assert "--member-a 0: " in cli_error("compare", a, out, "--member-a", "0", "--member-b", "1")
     assert "not a sweep folder" in cli_error("compare", a, out, "--member-a", "0", "--member-b", "1")
     assert cli_error("compare", "", a) == "nnjax: error: RUN_A is empty: name a path"
+    nosuch = tmp_path / "nosuch"
+    assert (
+        cli_error("compare", a, nosuch, "--member-b", "1")
+        == f"nnjax: error: --member-b 1: {nosuch}: sweep folder not found"
+    )
 
 
 def test_a_diverged_member_is_warned_about_once(tmp_path, splits_256, capsys, monkeypatch, cli):

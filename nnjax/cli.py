@@ -205,11 +205,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(r)
     else:
-        whose = r["run_dir"] if args.member is None else f"{r['sweep_dir']} member {args.member}"
-        if r.get("diverged_epoch"):  # trained on past it inside its ensemble (members.csv has no accuracy for it)
-            whose += f", which diverged at epoch {r['diverged_epoch']}: not a result of its config"
+        whose = r["run_dir"] if args.member is None else f"{r['sweep_dir']} member {args.member}{_diverged(r)}"
         print(f"test accuracy: {100 * r['test_accuracy']:.2f} % (epoch {r['epoch']} parameters of {whose})")
     return 0
+
+
+def _diverged(r: dict[str, Any]) -> str:
+    """For a sweep member that diverged (eval_run's or compare_networks' ``diverged_epoch``), what its line
+    adds: it trained on past the divergence inside its ensemble (members.csv has no accuracy for it)."""
+    gone = r.get("diverged_epoch")
+    return f", which diverged at epoch {gone}: not a result of its config" if gone else ""
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -353,10 +358,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     for x in ("a", "b"):
         s = r[x]
         whose = s["folder"] if s["member"] is None else f"{s['folder']} member {s['member']}"
-        if s.get("diverged_epoch"):  # as nnjax eval says it
-            whose += f", which diverged at epoch {s['diverged_epoch']}: not a result of its config"
         accuracy = f"{100 * s['test_accuracy']:.2f} % of {r['n_test']:,} test images"
-        print(f"{x.upper()}: {accuracy} ({whose}, epoch {s['epoch']})")
+        print(f"{x.upper()}: {accuracy} ({whose}{_diverged(s)}, epoch {s['epoch']})")
     print(
         f"both right {r['both_right']}, only A right {r['only_a_right']}, only B right {r['only_b_right']}, "
         f"both wrong {r['both_wrong']}"

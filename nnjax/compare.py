@@ -91,20 +91,12 @@ def compare_networks(
     only_a, only_b = np.flatnonzero(right_a & ~right_b), np.flatnonzero(right_b & ~right_a)
 
     def side(folder: str | Path, member: int | None, epoch: int, right_N: np.ndarray) -> dict[str, Any]:
-        if member is None:
-            return {"folder": str(folder), "member": None, "epoch": epoch, "test_accuracy": float(right_N.mean())}
-        from nnjax.sweep import diverged_epochs
+        out: dict[str, Any] = {"folder": str(folder), "member": None if member is None else int(member)}
+        if member is not None:  # loading it warned already (sweep.load_member); kept as eval_run gives it
+            from nnjax.sweep import diverged_epochs
 
-        # loading it warned already (sweep.load_member); said here as eval_run says it, for --json and the line
-        gone = diverged_epochs(folder).get(int(member))
-        accuracy = float(right_N.mean())
-        return {
-            "folder": str(folder),
-            "member": int(member),
-            "diverged_epoch": gone,
-            "epoch": epoch,
-            "test_accuracy": accuracy,
-        }
+            out["diverged_epoch"] = diverged_epochs(folder).get(int(member))
+        return {**out, "epoch": epoch, "test_accuracy": float(right_N.mean())}
 
     return {
         "a": side(a, member_a, epoch_a, right_a),

@@ -50,6 +50,13 @@ NAMED = {
          "weight_decay": 0.0, "batch_size": 128, "epochs": 10},
         ["784-256-256-10", "ReLU", "lr 0.003", "no weight decay", "batch 128", "10 epochs"],
     ),
+    "nielsen": (
+        {"name": "nielsen", "hidden": (30,), "activation": "sigmoid", "init": "standard_normal", "cost": "quadratic",
+         "optimizer": "sgd", "lr": 3.0, "momentum": 0.0, "weight_decay": 0.0, "schedule": "constant",
+         "batch_size": 10, "epochs": 30},
+        ["784-30-10", "sigmoid", "quadratic cost", "N(0, 1)", "SGD", "constant lr 3.0", "no weight decay", "batch 10",
+         "30 epochs"],
+    ),
 }  # fmt: skip
 
 
@@ -60,7 +67,7 @@ def test_each_named_config_is_what_its_docstring_says(name):
     fields, words = NAMED[name]
     cfg = get_config(name)
     assert {f: getattr(cfg, f) for f in fields} == fields
-    assert cfg.resolved_init() == ("glorot" if cfg.activation == "sigmoid" else "he")
+    assert cfg.resolved_init() == fields.get("init", "glorot" if cfg.activation == "sigmoid" else "he")
     doc = " ".join(CONFIGS[name].__doc__.split())
     assert [w for w in words if w not in doc] == []
 

@@ -24,6 +24,7 @@ from nnjax.config import (
     finite_or_null,
     flag_name,
     read_config_file,
+    recipe_text,
     unused_fields,
 )
 from nnjax.errors import ConfigError, NnjaxError
@@ -174,6 +175,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             args.out = str(args.default_out[0])
         elif not args.resume:
             check_out(args.out, new=True)
+    if not args.json:  # what trains, every field: one kept from the named config shows before it trains
+        print(f"recipe: {recipe_text(cfg)}", flush=True)
     with removed_if_left_empty(args.default_out):
         result = train_and_evaluate(
             cfg, args.resume or args.out, resume=bool(args.resume), force=args.force, progress=not args.no_progress

@@ -594,6 +594,26 @@ def result_fields(cfg: Config) -> dict[str, Any]:
     return auto_unroll_as_0({k: v for k, v in d.items() if k not in NON_RESULT_FIELDS and k not in unused_fields(cfg)})
 
 
+def recipe_text(cfg: Config) -> str:
+    """One line naming everything that determines ``cfg``'s numbers (``result_fields``): the network, then
+    ``field=value`` for the rest, so a field kept from the named config a run started from shows:
+    ``mnist 784-30-10 sigmoid init=standard_normal cost=quadratic optimizer=sgd lr=3 schedule=constant
+    weight_decay=0 batch_size=10 epochs=30 seed=0 data_seed=0``. ``validation``, ``standardize`` and
+    ``scan_unroll`` are named only when not their defaults."""
+    from nnjax.model import layer_sizes
+    from nnjax.sweep_grid import format_value
+
+    d = result_fields(cfg)
+    network = "-".join(map(str, layer_sizes(cfg.hidden)))
+    activation = d.pop("activation")  # no hidden layer: no activation applies
+    words = [d.pop("dataset"), network, activation if cfg.hidden else "(no hidden layer)"]
+    d.pop("hidden")
+    for field, default in (("validation", False), ("standardize", False), ("scan_unroll", 0)):
+        if d.get(field) == default:
+            d.pop(field)
+    return " ".join(words + [f"{k}={format_value(v)}" for k, v in d.items()])
+
+
 def auto_unroll_as_0(fields: dict[str, Any]) -> dict[str, Any]:
     """``fields`` (``result_fields``, or such a dict saved by an older version) with scan_unroll
     ``AUTO_SCAN_UNROLL`` written as 0: both compile the same program, so a run trained with one resumes with

@@ -725,6 +725,21 @@ def mock64():
         yield
 
 
+def test_train_says_its_recipe_with_the_fields_kept_from_the_named_config(tmp_path, cli, mock64):
+    """A researcher trial typed network.py's flags (--optimizer sgd --lr 3 ...) and trained the video's cosine
+    schedule, weight decay and Glorot init without a word: train's first line now names every field that trains."""
+    flags = ["--hidden", "30", "--cost", "quadratic", "--optimizer", "sgd", "--lr", "3", "--batch-size", "16"]
+    rc, out, err = cli("train", *flags, "--epochs", "1", "--tfds-dir", tmp_path / "tfds", "--no-progress", "--out",
+                       tmp_path / "run")  # fmt: skip
+    assert rc == 0, err
+    assert out.splitlines()[0] == (
+        "recipe: mnist 784-30-10 sigmoid init=glorot cost=quadratic optimizer=sgd lr=3 weight_decay=0.0002 "
+        "schedule=cosine batch_size=16 epochs=1 seed=0 data_seed=0"
+    )
+    rc, out, err = cli("train", "--resume", tmp_path / "run", "--force", "--epochs", "2", "--no-progress")
+    assert rc == 0 and out.splitlines()[0].endswith(" epochs=2 seed=0 data_seed=0"), (out, err)
+
+
 def test_batch_larger_than_the_data(tmp_path, cli_error, mock64):
     out = tmp_path / "run"
     line = cli_error("train", "--batch-size", "100", "--epochs", "1", "--tfds-dir", tmp_path / "tfds", "--out", out)
@@ -742,6 +757,8 @@ def test_train_eval_export(tmp_path, cli, cli_error, mock64, monkeypatch):
 
     rc, out, _ = cli("train", *flags, "--out", tmp_path / "run2")  # the text summary
     assert rc == 0 and f"run folder: {tmp_path / 'run2'}" in out
+    recipe = "mnist 784-16-16-10 sigmoid init=glorot cost=cross_entropy optimizer=adam lr=0.01 momentum=0.9 "
+    assert out.startswith(f"recipe: {recipe}weight_decay=0.0002 schedule=cosine batch_size=16 epochs=2 seed=0 ")
     assert re.search(r"^epochs: 2, compile \d+\.\d\d s, median epoch \d+\.\d{4} s on cpu$", out, re.M), out
     result2 = json.loads((tmp_path / "run2" / "result.json").read_text())
     for median, said in ((0.1, "0.1000 s"), (None, "none trained")):  # as the README shows it; no "None s"

@@ -72,6 +72,26 @@ def test_each_named_config_is_what_its_docstring_says(name):
     assert [w for w in words if w not in doc] == []
 
 
+@pytest.mark.parametrize(
+    "cfg",
+    [C.Config(), get_config("nielsen"), C.Config(hidden=(), validation=True, standardize=True, scan_unroll=2),
+     C.Config(optimizer="momentum", momentum=0.5, schedule="warmup_cosine", warmup_epochs=3, lr=1e-5)],
+)  # fmt: skip
+def test_the_recipe_line_names_every_field_that_trains_and_reads_back(cfg):
+    """``nnjax train``'s first line: each ``field=value`` parses back to the config's value, and together with
+    the network it names all of ``result_fields`` (a field the optimiser or schedule ignores is left out)."""
+    words = C.recipe_text(cfg).split()
+    assert words[:2] == ["mnist", "784-" + "".join(f"{n}-" for n in cfg.hidden) + "10"]
+    pairs = dict(w.split("=", 1) for w in words if "=" in w)
+    assert {k: C.parse_value(k, v) for k, v in pairs.items()} == {
+        k: v for k, v in C.result_fields(cfg).items() if k in pairs
+    }
+    named = {"dataset", "hidden", "activation"} | {k for k in ("validation", "standardize", "scan_unroll") if not
+             C.result_fields(cfg)[k]}  # fmt: skip
+    assert set(pairs) | named == set(C.result_fields(cfg))
+    assert ("sigmoid" in words) == bool(cfg.hidden) and ("momentum" in pairs) == (cfg.optimizer != "sgd")
+
+
 def test_unknown_named_config_lists_the_valid_ones():
     with pytest.raises(ConfigError, match="video_relu"):
         get_config("vide")

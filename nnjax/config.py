@@ -54,7 +54,10 @@ class Config:
     hidden: tuple[int, ...] = _f((16, 16), "hidden layer sizes, e.g. 16,16 (the video) or 1024,1024")
     activation: str = _f("sigmoid", "activation σ of the hidden layers")
     init: str = _f("auto", "scale of the initial weights; auto: the best for the activation")
-    cost: str = _f("cross_entropy", "cross_entropy: softmax outputs; quadratic: the video's ½‖σ(z) − y‖²")
+    cost: str = _f(
+        "cross_entropy",
+        "cross_entropy: softmax outputs; quadratic: the video's ½‖σ(z) − y‖²; a mini-batch's: the mean of its images'",
+    )
     # optimisation
     optimizer: str = _f("adam", "one of " + ", ".join(OPTIMIZERS))
     lr: float = _f(0.01, "peak learning rate")

@@ -441,3 +441,49 @@ def restore_latest(folder: Path, target: Any) -> tuple[int, Any, dict[str, Any]]
     if errors:
         raise CheckpointError(f"no checkpoint loads of the {len(errors)} in {folder}; the newest: {errors[0]}")
     return None
+
+
+def fingerprint(tree: Any) -> str:
+    """SHA-256 (hex) of a pytree of arrays: each leaf's dtype, shape and bytes, in the tree's order. Equal
+    fingerprints: the same numbers bit for bit (a network's starting parameters, recorded in its checkpoints,
+    against the ones regenerated from its config)."""
+    digest = hashlib.sha256()
+    for leaf in jax.tree_util.tree_leaves(jax.device_get(tree)):
+        x = np.ascontiguousarray(leaf)
+        digest.update(f"{x.dtype.str}{list(x.shape)}".encode())
+        digest.update(x.tobytes())
+    return digest.hexdigest()
+
+
+def epochs_text(epochs: Sequence[int]) -> str:
+    """``epochs 5, 10 and 15`` / ``epoch 10`` / ``none``: the epochs of checkpoints, in words."""
+    if not epochs:
+        return "none"
+    if len(epochs) == 1:
+        return f"epoch {epochs[0]}"
+    return f"epochs {', '.join(map(str, epochs[:-1]))} and {epochs[-1]}"
+
+
+def restore_epoch(folder: Path, epoch: int, target: Any, what: str, keep_more: str) -> tuple[int, Any, dict[str, Any]]:
+    """(epoch, tree shaped like ``target``, meta) of the checkpoint after ``epoch`` in ``folder`` (``restore``);
+    CheckpointError naming the epochs kept when it is not there. ``what`` (a folder) starts the error, and
+    ``keep_more`` (how to keep more checkpoints) ends it."""
+    found = dict(list_checkpoints(folder))
+    if epoch not in found:
+        raise CheckpointError(
+            f"{what}: no checkpoint of epoch {epoch} is kept (kept: {epochs_text(sorted(found))}; epoch 0, as "
+            f"initialised, needs none); {keep_more}"
+        )
+    return restore(found[epoch], target)
+
+
+def readable_metas(folder: Path) -> list[tuple[int, dict[str, Any]]]:
+    """(epoch, meta) of every checkpoint in ``folder`` that reads back whole (``read``), newest first; the
+    others are left out."""
+    out = []
+    for epoch, path in reversed(list_checkpoints(folder)):
+        try:
+            out.append((epoch, dict(read(path).get("meta") or {})))
+        except CheckpointError:
+            continue
+    return out

@@ -204,12 +204,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
     """``nnjax eval RUN_DIR``: test accuracy of a run folder's newest checkpoint."""
     from nnjax.run import eval_run
 
-    r = eval_run(args.run_dir, member=args.member, data_dir=args.data_dir, tfds_dir=args.tfds_dir)
+    r = eval_run(args.run_dir, member=args.member, data_dir=args.data_dir, tfds_dir=args.tfds_dir, epoch=args.epoch)
     if args.json:
         _print_json(r)
     else:
         whose = r["run_dir"] if args.member is None else f"{r['sweep_dir']} member {args.member}{_diverged(r)}"
-        print(f"test accuracy: {100 * r['test_accuracy']:.2f} % (epoch {r['epoch']} parameters of {whose})")
+        print(f"test accuracy: {100 * r['test_accuracy']:.2f} % (epoch {r['epoch']} parameters of {whose}{_start(r)})")
     return 0
 
 
@@ -220,11 +220,18 @@ def _diverged(r: dict[str, Any]) -> str:
     return f", which diverged at epoch {gone}: not a result of its config" if gone else ""
 
 
+def _start(r: dict[str, Any]) -> str:
+    """What a line about epoch-0 parameters (``r["epoch"]``) adds: they are the network as initialised."""
+    return ", as initialised: untrained" if r["epoch"] == 0 else ""
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     """``nnjax export RUN_DIR FILE.npz``: the trained weights as plain NumPy arrays."""
     from nnjax.run import export_run
 
-    print(f"wrote {export_run(args.run_dir, args.file, overwrite=args.overwrite, member=args.member)}")
+    path = export_run(args.run_dir, args.file, overwrite=args.overwrite, member=args.member, epoch=args.epoch)
+    of = "" if args.epoch is None else f" (epoch {args.epoch} parameters{_start({'epoch': args.epoch})})"
+    print(f"wrote {path}{of}")
     return 0
 
 
@@ -304,7 +311,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 DEFAULT_MAX_NEURONS = 64  # viz --max-neurons
-RUN_ONLY_VIZ_FLAGS = ("digits", "max_neurons", "data_dir", "tfds_dir")  # what viz of a sweep folder has no use for
+# what viz of a sweep folder has no use for
+RUN_ONLY_VIZ_FLAGS = ("digits", "max_neurons", "epoch", "data_dir", "tfds_dir")
 
 
 def cmd_viz(args: argparse.Namespace) -> int:
@@ -328,7 +336,7 @@ def cmd_viz(args: argparse.Namespace) -> int:
             _print_path(p)
     else:
         max_neurons = DEFAULT_MAX_NEURONS if args.max_neurons is None else args.max_neurons
-        kw = {"digits": args.digits, "max_neurons": max_neurons, "member": args.member}
+        kw = {"digits": args.digits, "max_neurons": max_neurons, "member": args.member, "epoch": args.epoch}
         kw |= {"data_dir": args.data_dir, "tfds_dir": args.tfds_dir}
         viz.render_run(run_dir, args.out, **kw, on_written=_print_path)
     return 0
@@ -352,6 +360,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         args.run_b,
         member_a=args.member_a,
         member_b=args.member_b,
+        epoch_a=args.epoch_a,
+        epoch_b=args.epoch_b,
         data_dir=args.data_dir,
         tfds_dir=args.tfds_dir,
     )
@@ -362,7 +372,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         s = r[x]
         whose = s["folder"] if s["member"] is None else f"{s['folder']} member {s['member']}"
         accuracy = f"{100 * s['test_accuracy']:.2f} % of {r['n_test']:,} test images"
-        print(f"{x.upper()}: {accuracy} ({whose}{_diverged(s)}, epoch {s['epoch']})")
+        print(f"{x.upper()}: {accuracy} ({whose}{_diverged(s)}, epoch {s['epoch']}{_start(s)})")
     print(
         f"both right {r['both_right']}, only A right {r['only_a_right']}, only B right {r['only_b_right']}, "
         f"both wrong {r['both_wrong']}"
@@ -397,7 +407,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from nnjax import images
 
     failed = 0
-    for r in images.predict_files(args.run_dir, args.images, args.member):
+    for r in images.predict_files(args.run_dir, args.images, args.member, epoch=args.epoch):
         if isinstance(r, images.Failure):
             failed += 1
             sys.stdout.flush()
@@ -434,6 +444,15 @@ class OneLineParser(argparse.ArgumentParser):
 
 
 MEMBER_HELP = "RUN_DIR is a sweep folder: use its member N (members.csv)"
+EPOCH_HELP = (
+    "the network after epoch {n} instead of the newest: 0 is the network as initialised (regenerated from "
+    "the config), another epoch needs its checkpoint kept (--checkpoint-every, --keep-checkpoints)"
+)
+
+
+def add_epoch_flag(p: argparse.ArgumentParser, flag: str = "--epoch", whose: str = "") -> None:
+    """``--epoch N`` (or ``flag``) of a verb that reads a network: 0 or more, default None (the newest)."""
+    p.add_argument(flag, type=int_at_least(0), metavar="N", help=whose + EPOCH_HELP.format(n="N"))
 
 
 def add_data_flags(p: argparse.ArgumentParser) -> None:
@@ -469,6 +488,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_dir", metavar="RUN_DIR")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--member", type=int, metavar="N", help=MEMBER_HELP)
+    add_epoch_flag(p)
     add_data_flags(p)
     p.set_defaults(func=cmd_eval)
 
@@ -479,6 +499,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE.npz")
     p.add_argument("--overwrite", action="store_true", help="replace FILE.npz if it exists")
     p.add_argument("--member", type=int, metavar="N", help=MEMBER_HELP)
+    add_epoch_flag(p)
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser(
@@ -526,8 +547,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--member", type=int, metavar="N", help="in a sweep folder: every figure of member N's network (members.csv)"
     )
+    add_epoch_flag(p)
     p.add_argument(
-        "--out", metavar="DIR", help="where to write the PNGs (default: RUN_DIR/figures, or SWEEP_DIR/figures/member-N)"
+        "--out",
+        metavar="DIR",
+        help="where to write the PNGs (default: RUN_DIR/figures, or SWEEP_DIR/figures/member-N; with --epoch E, "
+        "its folder epoch-E in there)",
     )
     add_data_flags(p)
     p.set_defaults(func=cmd_viz)
@@ -542,6 +567,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_b", metavar="RUN_B", help="run folder (or sweep folder, with --member-b)")
     p.add_argument("--member-a", type=int, metavar="N", help="RUN_A is a sweep folder: use its member N (members.csv)")
     p.add_argument("--member-b", type=int, metavar="N", help="RUN_B is a sweep folder: use its member N (members.csv)")
+    add_epoch_flag(p, "--epoch-a", "A: ")
+    add_epoch_flag(p, "--epoch-b", "B: ")
     p.add_argument("--json", action="store_true", help="print JSON (with every image only one gets right)")
     add_data_flags(p)
     p.set_defaults(func=cmd_compare)
@@ -553,6 +580,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("images", nargs="+", metavar="IMAGE")
     p.add_argument("--json", action="store_true", help="print one JSON object per image")
     p.add_argument("--member", type=int, metavar="N", help=MEMBER_HELP)
+    add_epoch_flag(p)
     p.set_defaults(func=cmd_predict)
     return parser
 

@@ -33,11 +33,11 @@ def mcnemar_p(only_a: int, only_b: int) -> float:
     return min(1.0, 2 * tail / 2**n)  # exact integers; true division rounds once
 
 
-def _network(folder: str | Path, member: int | None, where: str) -> tuple[Any, list, int]:
+def _network(folder: str | Path, member: int | None, where: str, epoch: int | None) -> tuple[Any, list, int]:
     from nnjax.run import load_network
     from nnjax.train import unstack
 
-    cfg, params_K, epoch = load_network(folder, member, where=where)
+    cfg, params_K, epoch = load_network(folder, member, where=where, epoch=epoch)
     return cfg, unstack(params_K, 0), epoch
 
 
@@ -47,6 +47,8 @@ def compare_networks(
     *,
     member_a: int | None = None,
     member_b: int | None = None,
+    epoch_a: int | None = None,
+    epoch_b: int | None = None,
     splits: Splits | None = None,
     data_dir: str | None = None,
     tfds_dir: str | None = None,
@@ -55,8 +57,12 @@ def compare_networks(
     test split (``splits``, or ``a``'s data set found in ``data_dir`` / ``tfds_dir`` if given, else in
     ``a``'s folders). Returns a JSON-ready dict:
 
+    ``epoch_a`` / ``epoch_b``: the parameters after that epoch, not the newest (``run.load_network``; 0: as
+    initialised), e.g. a run against its own start (``compare_networks(run, run, epoch_a=0)``).
+
     ``a`` / ``b``: ``folder``, ``member`` (and for a member its ``diverged_epoch``, None if it did not
-    diverge, as ``eval_run`` gives it), ``epoch`` (of the parameters) and ``test_accuracy``;
+    diverge by the parameters' epoch, as ``eval_run`` gives it), ``epoch`` (of the parameters) and
+    ``test_accuracy``;
     ``n_test``; ``both_right``, ``only_a_right``, ``only_b_right``, ``both_wrong`` (image counts);
     ``p_value``: McNemar's exact two-sided test of equal accuracy (``mcnemar_p``);
     ``only_a_right_digits`` / ``only_b_right_digits``: those images' positions in the test split, as
@@ -71,8 +77,8 @@ def compare_networks(
     from nnjax.images import predict
 
     check_splits(splits, "compare_networks")
-    cfg_a, params_a, epoch_a = _network(a, member_a, "compare_networks")
-    cfg_b, params_b, epoch_b = _network(b, member_b, "compare_networks")
+    cfg_a, params_a, epoch_a = _network(a, member_a, "compare_networks", epoch_a)
+    cfg_b, params_b, epoch_b = _network(b, member_b, "compare_networks", epoch_b)
     if cfg_a.dataset != cfg_b.dataset:
         raise ConfigError(
             f"dataset: {a} was trained on {cfg_a.dataset!r}, {b} on {cfg_b.dataset!r}: no test split in common"
@@ -95,7 +101,8 @@ def compare_networks(
         if member is not None:  # loading it warned already (sweep.load_member); kept as eval_run gives it
             from nnjax.sweep import diverged_epochs
 
-            out["diverged_epoch"] = diverged_epochs(folder).get(int(member))
+            gone = diverged_epochs(folder).get(int(member))
+            out["diverged_epoch"] = gone if gone is not None and gone <= epoch else None  # None: params before it
         return {**out, "epoch": epoch, "test_accuracy": float(right_N.mean())}
 
     return {

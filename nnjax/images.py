@@ -294,16 +294,19 @@ def predict(params: list, cfg: Config, x_Nx784: np.ndarray) -> tuple[np.ndarray,
     return np.argmax(z_Nx10, axis=-1), probabilities(z_Nx10, cfg.cost)  # float64: a doubt is not rounded to 1
 
 
-def predict_files(run_dir: str | Path, files: list[str], member: int | None = None) -> list[Prediction | Failure]:
+def predict_files(
+    run_dir: str | Path, files: list[str], member: int | None = None, *, epoch: int | None = None
+) -> list[Prediction | Failure]:
     """One Prediction (or the Failure that stopped it) per file, in order, from a run's newest checkpoint
-    (or a sweep ``member``'s). ``files``: a list of paths (one path alone is a TypeError: a str would be
+    (or a sweep ``member``'s; ``epoch``: the parameters after that epoch, 0 as initialised, see
+    ``run.load_network``). ``files``: a list of paths (one path alone is a TypeError: a str would be
     read as one file per character)."""
     from nnjax.run import load_network
     from nnjax.train import unstack
 
     if isinstance(files, (str, bytes, Path)):
         raise TypeError(f"predict_files: files={str(files)!r}: one path; expected a list of image paths, e.g. [path]")
-    cfg, params_K, _ = load_network(run_dir, member, where="predict_files")
+    cfg, params_K, _ = load_network(run_dir, member, where="predict_files", epoch=epoch)
     params = unstack(params_K, 0)
     results: list[Prediction | Failure] = []
     for f in files:

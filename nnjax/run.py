@@ -31,6 +31,7 @@ from nnjax.config import (
     Config,
     auto_unroll_as_0,
     from_dict,
+    is_index,
     is_integer,
     is_number,
     load_json,
@@ -54,6 +55,7 @@ from nnjax.train import (
     epoch_key,
     evaluate_split,
     init_state,
+    initial_params,
     unstack,
 )
 
@@ -553,6 +555,9 @@ def _train(
     if why := too_many_steps(cfg, n_train):  # also for a --resume --force that extends a run (validate: new only)
         raise ConfigError(f"config field 'epochs' = {cfg.epochs}: {why}")
     state = init_state([cfg], n_train)
+    # What the run starts from, recorded in every checkpoint so that its epoch 0 (regenerated from the config,
+    # ``load_run``) can be checked to be this start bit for bit, and shown with the config it started under.
+    started = {"config": result_fields(cfg), "params_sha256": checkpoint.fingerprint(unstack(state.params, 0))}
     # The untrained network's loss: the yardstick of divergence (same image count as the test split,
     # so the final evaluation reuses this compiled program).
     n_ref = min(n_train, splits.n_test)
@@ -571,6 +576,9 @@ def _train(
                 _check_no_epoch_left(run_dir, cfg, meta)
             check_data_key(tree, cfg, start, ckpt)
             state = _with_hyperparams_of(tree["train"], state)
+            # the start as recorded when it was trained (a --force may have changed the config since); a
+            # checkpoint of an nnjax before the record has none, and this run's start stays unrecorded
+            started = meta.get("start") if isinstance(meta.get("start"), dict) else None
         else:
             _check_nothing_trained_is_lost(run_dir, ckpt_dir, metrics_path)
         history = _metrics_until(metrics_path, start)
@@ -626,7 +634,7 @@ def _train(
         record=record,
         ckpt_dir=ckpt_dir,
         tree=lambda state, epoch: state_tree(state, cfg, epoch),
-        meta={"config": result_fields(cfg)},
+        meta={"config": result_fields(cfg), **({"start": started} if started is not None else {})},
     )
 
     test_loss_K, test_acc_K = evaluate_split(cfg, state.params, splits, "test")
@@ -665,18 +673,52 @@ def folder_path(folder: Any, where: str, name: str = "run_dir") -> Path:
     return Path(folder)
 
 
-def load_run(run_dir: str | Path) -> tuple[Config, Params, int]:
-    """(config, parameters of the newest checkpoint, its epoch) of a run folder."""
+def load_run(run_dir: str | Path, epoch: int | None = None) -> tuple[Config, Params, int]:
+    """(config, parameters of the newest checkpoint, its epoch) of a run folder; with ``epoch``, the
+    parameters after that epoch: 0 is the network as initialised (``start_of_run``), another epoch needs its
+    checkpoint kept (a CheckpointError names the epochs kept)."""
     run_dir = folder_path(run_dir, "load_run")
     check_run_folder(run_dir)
     cfg = validate(load_json(run_dir / "config.json"), new=False, source=str(run_dir / "config.json"))
-    # The newest only: falling back to an older one would report other parameters as the run's.
-    mend = f"nnjax train --resume {run_dir} goes back to the newest checkpoint that loads and trains on from it"
-    found = checkpoint.restore_newest(run_dir / "checkpoints", _shape_target(cfg), str(run_dir), mend)
+    if epoch == 0:
+        cfg, params_K = start_of_run(run_dir, cfg)
+        return cfg, params_K, 0
+    if epoch is not None:
+        check_epoch_trained(epoch, cfg, str(run_dir))
+        target = _shape_target(cfg)
+        found = checkpoint.restore_epoch(run_dir / "checkpoints", epoch, target, str(run_dir), keep_more(cfg))
+    else:
+        # The newest only: falling back to an older one would report other parameters as the run's.
+        mend = f"nnjax train --resume {run_dir} goes back to the newest checkpoint that loads and trains on from it"
+        found = checkpoint.restore_newest(run_dir / "checkpoints", _shape_target(cfg), str(run_dir), mend)
     if found is None:
         raise CheckpointError(f"{run_dir}: no checkpoint in {run_dir / 'checkpoints'}")
     epoch, tree, meta = found
     return _as_trained(cfg, meta, run_dir, epoch), tree["train"].params, epoch
+
+
+def check_epoch_trained(epoch: int, cfg: Config, what: str) -> None:
+    """CheckpointError when ``epoch`` is past the ``cfg.epochs`` that ``what`` (a run, a sweep member) trains."""
+    if epoch > cfg.epochs:
+        raise CheckpointError(f"{what}: no epoch {epoch}: it trains {cfg.epochs} epochs (epoch 0: as initialised)")
+
+
+def keep_more(cfg: Config) -> str:
+    """How a run (or sweep) of ``cfg`` would keep more checkpoints: the end of the error about an epoch not kept."""
+    every = {0: "only the final one", 1: "one every epoch"}.get(cfg.checkpoint_every)
+    saved = every or f"one every {cfg.checkpoint_every} epochs"
+    return (
+        f"it saved {saved} and keeps the newest {cfg.keep_checkpoints}; one trained with --checkpoint-every 1 "
+        f"--keep-checkpoints {cfg.epochs} keeps every epoch"
+    )
+
+
+def check_epoch_arg(epoch: Any) -> None:
+    """ConfigError unless ``epoch`` is None (the newest) or an epoch number, 0 or more (a bool is refused)."""
+    if epoch is not None and (not is_index(epoch) or epoch < 0):
+        raise ConfigError(
+            f"epoch={epoch!r}: expected an epoch number, 0 (the network as initialised) or more, or None (the newest)"
+        )
 
 
 # The fields that say how trained parameters are used (forward pass, input scaling, data set): eval,
@@ -704,16 +746,80 @@ def _as_trained(cfg: Config, meta: Any, run_dir: Path, epoch: int) -> Config:
     return from_dict({**now, **{f: trained[f] for f in changed}}, source=f"{run_dir}: checkpoint meta", complete=True)
 
 
+# The fields that decide the starting parameters (``train.initial_params``; --resume refuses to change them, even
+# with --force: config.FIXED_ON_RESUME), and the USE_FIELDS that epoch 0 is used with.
+START_FIELDS = ("seed", "hidden", "init", *USE_FIELDS)
+
+
+def start_of_run(run_dir: Path, cfg: Config) -> tuple[Config, Params]:
+    """(config, parameters stacked as an ensemble of one) of a run's epoch 0: the parameters it started
+    training from, regenerated from ``cfg`` (its config.json), and the config it started under.
+
+    Its checkpoints record that start (the START_FIELDS and a fingerprint of the parameters): a ``--resume
+    --force`` that changed the activation since shows epoch 0 with the one it started with (and says so on
+    stderr), and parameters regenerated otherwise than the run's own (another JAX's random numbers, say) are
+    a CheckpointError, not another network shown as this run's start. Checkpoints of an nnjax before that
+    record: a run whose checkpoints were trained with other START_FIELDS than config.json says is a
+    CheckpointError (its start is not known); otherwise epoch 0 is regenerated from config.json unchecked,
+    as it is for a run with no checkpoint yet."""
+    metas = checkpoint.readable_metas(run_dir / "checkpoints")
+    now = json.loads(json.dumps(result_fields(cfg)))
+    record = next((m["start"] for _, m in metas if isinstance(m.get("start"), dict)), None)
+    changed: list[str] = []
+    if record is not None and isinstance(record.get("config"), dict):
+        started = record["config"]
+        if changed := [f for f in START_FIELDS if f in started and started[f] != now[f]]:
+            values = {f: started[f] for f in changed}
+            cfg = from_dict({**cfg.to_dict(), **values}, source=f"{run_dir}: checkpoint meta", complete=True)
+    else:
+        for epoch, meta in metas:  # no record of the start: config.json's, unless a checkpoint says otherwise
+            trained = meta.get("config")
+            changed = [f for f in START_FIELDS if isinstance(trained, dict) and f in trained and trained[f] != now[f]]
+            if changed:
+                f = changed[0]
+                raise CheckpointError(
+                    f"{run_dir}: its epoch-{epoch} checkpoint was trained with {f}={trained[f]!r}, config.json says "
+                    f"{f}={now[f]!r}, and its checkpoints (of an older nnjax) do not record which the run started "
+                    "with: epoch 0 cannot be shown"
+                )
+    params_K = initial_params([cfg])
+    check_start(params_K, record.get("params_sha256") if isinstance(record, dict) else None, str(run_dir))
+    if changed:  # said once the start is known to be shown
+        what = ", ".join(f"{f}={getattr(cfg, f)!r}" for f in changed)
+        print(
+            f"nnjax: warning: {run_dir} started with {what}, which config.json no longer says (a --resume --force "
+            "changed it); its epoch-0 network is shown with it",
+            file=sys.stderr,
+        )
+    return cfg, params_K
+
+
+def check_start(params_K: Params, fingerprint: Any, what: str) -> None:
+    """CheckpointError unless the regenerated starting parameters ``params_K`` (an ensemble of one) of ``what``
+    have the ``fingerprint`` (``checkpoint.fingerprint``) that its checkpoints record (not a str: none recorded,
+    nothing to check)."""
+    if isinstance(fingerprint, str) and checkpoint.fingerprint(unstack(params_K, 0)) != fingerprint:
+        raise CheckpointError(
+            f"{what}: its epoch-0 parameters regenerated here (JAX {jax.__version__} on {jax.default_backend()}) are "
+            "not those it started training from (their fingerprint is in its checkpoints; another JAX version or "
+            "device draws other random numbers): epoch 0 cannot be shown"
+        )
+
+
 def load_network(
-    folder: str | Path, member: int | None = None, *, where: str = "load_network"
+    folder: str | Path, member: int | None = None, *, where: str = "load_network", epoch: int | None = None
 ) -> tuple[Config, Params, int]:
     """(config, parameters stacked as an ensemble of one, epoch): a run folder's newest checkpoint, or
     with ``member`` that member of a sweep folder (``sweep.load_member``). Parameters from before the last
     epoch (a run interrupted or still training) come with a warning on stderr naming their epoch.
+    ``epoch``: the parameters after that epoch instead (0: as initialised, regenerated from the config and
+    checked against the start its checkpoints record; another: its checkpoint, if kept).
     ``where``: the public function whose ``run_dir`` ``folder`` is, named if it is not a path."""
     folder_path(folder, where)
+    check_epoch_arg(epoch)
+    asked = None if epoch is None else int(epoch)  # a NumPy integer too
     if member is None:
-        cfg, params, epoch = load_run(folder)
+        cfg, params, epoch = load_run(folder, asked)
     elif not Path(folder).exists():
         raise CheckpointError(f"--member {member}: {folder}: sweep folder not found")
     elif not (Path(folder) / "sweep.json").exists():
@@ -721,8 +827,8 @@ def load_network(
     else:
         from nnjax.sweep import load_member
 
-        cfg, params, epoch = load_member(folder, member)
-    if epoch < cfg.epochs:
+        cfg, params, epoch = load_member(folder, member, asked)
+    if asked is None and epoch < cfg.epochs:
         which = f"{folder}" if member is None else f"{folder} member {member}"
         print(
             f"nnjax: warning: {which} has trained {epoch} of its {cfg.epochs} epochs; "
@@ -739,15 +845,17 @@ def eval_run(
     *,
     data_dir: str | None = None,
     tfds_dir: str | None = None,
+    epoch: int | None = None,
 ) -> dict[str, Any]:
     """Recompute test loss and accuracy from a run folder's saved parameters (or a sweep ``member``'s):
-    ``run_dir`` (or ``sweep_dir``, ``member`` and its ``diverged_epoch``: None if it did not diverge; if it
-    did, its parameters trained on past the divergence inside its ensemble, and the accuracy is no result of
-    its config), ``epoch`` of the parameters, ``test_accuracy`` (a fraction) and ``test_loss`` on the official
-    test split (of ``splits``, if given).
+    ``run_dir`` (or ``sweep_dir``, ``member`` and its ``diverged_epoch``: None if it did not diverge by the
+    parameters' epoch; if it did, its parameters trained on past the divergence inside its ensemble, and the
+    accuracy is no result of its config), ``epoch`` of the parameters, ``test_accuracy`` (a fraction) and
+    ``test_loss`` on the official test split (of ``splits``, if given).
+    ``epoch``: the parameters after that epoch, not the newest (``load_network``; 0: as initialised).
     ``data_dir`` / ``tfds_dir``: where the data set is on this machine, if not in the run's folders."""
     check_splits(splits, "eval_run")
-    cfg, params_K, epoch = load_network(run_dir, member, where="eval_run")
+    cfg, params_K, epoch = load_network(run_dir, member, where="eval_run", epoch=epoch)
     if splits is None:
         splits = load_splits(cfg.dataset, data_dir or cfg.data_dir, tfds_dir or cfg.tfds_dir, validation=False)
     loss_K, acc_K = evaluate_split(cfg, params_K, splits, "test")
@@ -758,12 +866,18 @@ def eval_run(
         from nnjax.sweep import diverged_epochs
 
         gone = diverged_epochs(run_dir).get(int(member))
+        gone = gone if gone is not None and gone <= epoch else None  # parameters from before it: not diverged
         where = {"sweep_dir": str(run_dir), "member": int(member), "diverged_epoch": gone}
     return {**where, "epoch": epoch, "test_accuracy": short_float(acc_K[0]), "test_loss": short_float(loss_K[0])}
 
 
 def export_run(
-    run_dir: str | Path, out_file: str | Path, *, overwrite: bool = False, member: int | None = None
+    run_dir: str | Path,
+    out_file: str | Path,
+    *,
+    overwrite: bool = False,
+    member: int | None = None,
+    epoch: int | None = None,
 ) -> Path:
     """Write the trained W and b of every layer as plain named arrays in an ``.npz`` file.
 
@@ -772,7 +886,8 @@ def export_run(
     ``activation_formula`` (of ``z``, e.g. ``1 / (1 + np.exp(-z))``) and ``pixels_formula`` (of the uint8
     image ``x``, e.g. ``x / 255``); loads with ``numpy.load(FILE, allow_pickle=False)``. An existing
     ``out_file`` is replaced only with ``overwrite`` (it may hold another run's weights). ``member``: that
-    member of a sweep folder.
+    member of a sweep folder. ``epoch``: the parameters after that epoch, not the newest (``load_network``;
+    0: as initialised); the file's ``epoch`` says which.
     """
     if isinstance(out_file, str) and not out_file:  # Path("") is ".", which it would name instead
         raise ConfigError("'': the export file's name is empty; name the .npz file to write")
@@ -784,7 +899,7 @@ def export_run(
         raise ConfigError(f"{out_file}: is a folder; name the .npz file to write")
     if out_file.exists() and not overwrite:
         raise ConfigError(f"{out_file}: already exists (--overwrite replaces it)")
-    cfg, params_K, epoch = load_network(run_dir, member, where="export_run")
+    cfg, params_K, epoch = load_network(run_dir, member, where="export_run", epoch=epoch)
     params = jax.device_get(unstack(params_K, 0))
     arrays = {}
     for i, layer in enumerate(params):

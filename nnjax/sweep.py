@@ -202,7 +202,7 @@ def _run_group(
         read_metrics,
         train_epochs,
     )
-    from nnjax.train import compile_ensemble, evaluate_split, init_state
+    from nnjax.train import compile_ensemble, evaluate_split, init_state, unstack
 
     gdir = sweep_dir / "groups" / gid
     ckpt_dir = gdir / "checkpoints"
@@ -224,6 +224,9 @@ def _run_group(
 
     n_train = splits.n_train
     state = init_state(configs, n_train)
+    # Each member's start, recorded in every checkpoint: its epoch 0, regenerated from its config, is checked
+    # against it (``load_member``)
+    started = [checkpoint.fingerprint(unstack(state.params, j)) for j in range(k)]
     diverged_K = np.zeros(k, np.int32)  # epoch at which each member first diverged; 0 = never
     # Each untrained member's loss: the yardstick of a loss explosion, as for single runs.
     n_ref = min(n_train, splits.n_test)
@@ -235,9 +238,12 @@ def _run_group(
         except CheckpointError as e:
             raise CheckpointError(f"{e} (delete {ckpt_dir} to train group {gid} again from the start)") from None
         if found is not None:
-            start, tree, _ = found
+            start, tree, meta = found
             check_data_key(tree, cfg0, start, checkpoint.checkpoint_path(ckpt_dir, start))
             state, diverged_K = tree["train"], np.array(tree["diverged"], np.int32)
+            # as recorded when it started (none in a checkpoint of an nnjax before the record: left unrecorded)
+            got = meta.get("start_sha256")
+            started = got if isinstance(got, list) and len(got) == k else None
 
     recorded = placement if start == 0 or known else None  # the placement of every epoch trained, if known
     # Split over several devices, the members are padded with copies of member 0 to an even split;
@@ -292,7 +298,12 @@ def _run_group(
         record=record,
         ckpt_dir=ckpt_dir,
         tree=lambda state, epoch: _state_tree(_first(state, k), cfg0, epoch, diverged_K),
-        meta={"group": gid, "members": ids, "configs": [result_fields(c) for c in configs]},
+        meta={
+            "group": gid,
+            "members": ids,
+            "configs": [result_fields(c) for c in configs],
+            **({"start_sha256": started} if started is not None else {}),
+        },
     )
 
     test_loss_K, test_acc_K = evaluate_split(cfg0, _first(state.params, k), splits, "test")
@@ -474,16 +485,21 @@ def _first(tree: Any, k: int) -> Any:
     return jax.tree_util.tree_map(lambda x: x[:k], tree)
 
 
-def load_member(sweep_dir: str | Path, member: int) -> tuple[Config, Params, int]:
+def load_member(sweep_dir: str | Path, member: int, epoch: int | None = None) -> tuple[Config, Params, int]:
     """(config, parameters stacked as an ensemble of one, epoch) of one sweep member, from its group's
     newest checkpoint: the same shape ``run.load_run`` returns, so a member can be viewed like a run
     (``nnjax viz SWEEP_DIR --member N``). ``member`` must be an integer (a bool or float is refused: True
-    was read as member 1)."""
+    was read as member 1). ``epoch``: the parameters after that epoch instead: 0 is the member as initialised
+    (regenerated from its config, and checked against the start its group's checkpoints record), another
+    epoch needs its group's checkpoint of it kept (a CheckpointError names the epochs kept)."""
     import jax
 
     from nnjax import checkpoint
-    from nnjax.run import folder_path
-    from nnjax.train import init_state, unstack
+    from nnjax.run import check_epoch_arg, check_epoch_trained, check_start, folder_path, keep_more
+    from nnjax.train import init_state, initial_params, unstack
+
+    check_epoch_arg(epoch)
+    epoch = None if epoch is None else int(epoch)  # a NumPy integer too
 
     if not is_index(member):
         raise ConfigError(f"member={member!r}: expected a member number, an int as in members.csv's member column")
@@ -522,31 +538,46 @@ def load_member(sweep_dir: str | Path, member: int) -> tuple[Config, Params, int
         configs = [
             validate(from_dict(c, source=source, complete=True), new=False, source=source) for c in info["configs"]
         ]
-        if not checkpoint.list_checkpoints(gdir / "checkpoints"):
+        ckpt_dir = gdir / "checkpoints"
+        if epoch != 0 and not checkpoint.list_checkpoints(ckpt_dir):
             raise CheckpointError(f"{gdir}: no checkpoint of member {member} yet")
+        j = info["members"].index(member)
         rewrite = f"(edited or damaged? delete it and run nnjax sweep --resume {sweep_dir} to write it again)"
         try:  # shapes only: any n_train that holds one batch gives the same state layout
             state = init_state(configs, configs[0].batch_size)
         except ConfigError as e:  # members that no ensemble could hold (one edited to another activation)
             raise CheckpointError(f"{source}: {e} {rewrite}") from None
         target = _state_tree(state, configs[0], 0, np.zeros(len(configs), np.int32))
+        if epoch == 0:  # regenerated, as its group's checkpoints (the newest that reads) record it
+            metas = checkpoint.readable_metas(ckpt_dir)
+            if metas and (why := _disagrees(info, configs, j, metas[0][1])):
+                raise CheckpointError(f"{source}: {why} {rewrite}")
+            params_1 = initial_params([configs[j]])
+            recorded = next((m["start_sha256"] for _, m in metas if isinstance(m.get("start_sha256"), list)), None)
+            if recorded is not None and len(recorded) == len(configs):
+                check_start(params_1, recorded[j], f"{sweep_dir} member {member}")
+            return configs[j], params_1, 0
         mend = f"nnjax sweep --resume {sweep_dir} goes back to the newest checkpoint that loads and trains on from it"
-        found = checkpoint.restore_newest(gdir / "checkpoints", target, str(gdir), mend)
+        if epoch is not None:
+            whose = f"{sweep_dir} member {member}"
+            check_epoch_trained(epoch, configs[j], whose)
+            found = checkpoint.restore_epoch(ckpt_dir, epoch, target, whose, keep_more(configs[j]))
+        else:
+            found = checkpoint.restore_newest(ckpt_dir, target, str(gdir), mend)
         if found is None:
             raise CheckpointError(f"{gdir}: no checkpoint of member {member} yet")
-        epoch, tree, meta = found
-        j = info["members"].index(member)
+        at, tree, meta = found
         if why := _disagrees(info, configs, j, meta):  # an edited group.json would give another member's numbers
             raise CheckpointError(f"{source}: {why} {rewrite}")
         diverged = int(np.asarray(tree["diverged"])[j])
         if diverged:  # it trained on inside its ensemble: say so wherever it is used
             print(
-                f"nnjax: warning: sweep member {member} diverged at epoch {diverged}; these are its epoch-{epoch} "
+                f"nnjax: warning: sweep member {member} diverged at epoch {diverged}; these are its epoch-{at} "
                 "parameters, not from before the divergence",
                 file=sys.stderr,
             )
         params_1 = jax.tree_util.tree_map(lambda x: x[None], unstack(tree["train"].params, j))
-        return configs[j], params_1, epoch
+        return configs[j], params_1, at
     try:  # the sweep's members, also those of groups not started yet
         n = len(expand(*load_sweep_spec(sweep_dir), new=False))
     except NnjaxError:

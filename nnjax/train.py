@@ -50,11 +50,17 @@ class TrainState(NamedTuple):
     opt_state: Any
 
 
+def initial_params(configs: Sequence[Config]) -> Params:
+    """The parameters each member starts training from (``model.init_params`` of its ``seed``, ``hidden`` and
+    init scheme), stacked: what ``init_state`` trains from, and what epoch 0 of a run or sweep member shows."""
+    return stack([init_params(jax.random.key(c.seed), c.hidden, c.resolved_init()) for c in configs])
+
+
 def init_state(configs: Sequence[Config], n_train: int) -> TrainState:
-    """Stacked initial parameters (from each member's ``seed``) and optimiser states."""
+    """Stacked initial parameters (``initial_params``) and optimiser states."""
     cfg0 = check_same_program(configs)
     spe = steps_per_epoch(cfg0, n_train)
-    params_K = stack([init_params(jax.random.key(c.seed), c.hidden, c.resolved_init()) for c in configs])
+    params_K = initial_params(configs)
 
     def member_opt_state(params, lr, weight_decay, momentum):  # the hyper-parameters that may differ
         return make_optimizer(cfg0.replace(lr=lr, weight_decay=weight_decay, momentum=momentum), spe).init(params)

@@ -303,9 +303,16 @@ def _layer_scale(a_DxH: np.ndarray, activation: str) -> tuple[str, float, float]
 
 
 def plot_activation_flow(
-    params: list, cfg: Config, x_Dx784: np.ndarray, y_D: np.ndarray, indices: Sequence[int], path: Path
+    params: list,
+    cfg: Config,
+    x_Dx784: np.ndarray,
+    y_D: np.ndarray,
+    indices: Sequence[int],
+    path: Path,
+    when: str = "",
 ) -> Path:
-    """One row per test digit: the input image, every hidden layer's activations, the output probabilities.
+    """One row per test digit: the input image, every hidden layer's activations, the output probabilities
+    (``when``, e.g. " at epoch 0", follows "Activation flow" in the title).
 
     Drawn like the video, light on dark: hidden layers up to ``CELLS_UP_TO`` wide are a row of neurons
     (circles, brighter = more active); wider ones a continuous heat strip. The output is a bar per
@@ -399,7 +406,7 @@ def plot_activation_flow(
             ax.text(0.5, 0.12, percent(p_Dx10[r, pred]), ha="center", va="center", fontsize=8, color=ink)
             if r == 0:
                 ax.set_title("reads", fontsize=9)
-        fig.suptitle("Activation flow: layer after layer  a' = σ(W a + b)", fontsize=12, y=1 - 0.18 / fig_h)
+        fig.suptitle(f"Activation flow{when}: layer after layer  a' = σ(W a + b)", fontsize=12, y=1 - 0.18 / fig_h)
         return _save(fig, path)
 
 
@@ -496,8 +503,9 @@ def _neurons_shown(sizes: Sequence[int], shown: Sequence[int]) -> str:
     return ", ".join(parts)
 
 
-def plot_confusion(y_N: np.ndarray, pred_N: np.ndarray, path: Path) -> Path:
-    """Confusion matrix (counts) with per-class accuracy at the right; size 7.6 × 6.6 in.
+def plot_confusion(y_N: np.ndarray, pred_N: np.ndarray, path: Path, when: str = "") -> Path:
+    """Confusion matrix (counts) with per-class accuracy at the right; size 7.6 × 6.6 in (``when``, e.g.
+    " at epoch 0", follows "Confusion matrix" in the title).
 
     Correct counts (the diagonal) are shaded green, mistakes red by their own scale so the rare
     confusions stay visible next to diagonals a hundred times larger.
@@ -549,12 +557,16 @@ def plot_confusion(y_N: np.ndarray, pred_N: np.ndarray, path: Path) -> Path:
     ax.tick_params(which="minor", length=0)
     total = int(counts.sum())
     accuracy = np.trace(counts) / total if total else float("nan")
-    ax.set_title(f"Confusion matrix: {100 * accuracy:.2f} % of {total:,} test images right", fontsize=11, pad=22)
+    title = f"Confusion matrix{when}: {100 * accuracy:.2f} % of {total:,} test images right"
+    ax.set_title(title, fontsize=11, pad=22)
     return _save(fig, path)
 
 
-def plot_mistakes(x_Nx784: np.ndarray, y_N: np.ndarray, pred_N: np.ndarray, p_Nx10: np.ndarray, path: Path) -> Path:
-    """The ``N_MISTAKES`` most confident wrong answers ``pred_N`` on the test split, 4 rows × 8; size 12 × 7.4 in."""
+def plot_mistakes(
+    x_Nx784: np.ndarray, y_N: np.ndarray, pred_N: np.ndarray, p_Nx10: np.ndarray, path: Path, when: str = ""
+) -> Path:
+    """The ``N_MISTAKES`` most confident wrong answers ``pred_N`` on the test split, 4 rows × 8; size 12 × 7.4 in
+    (``when``, e.g. " at epoch 0", follows "The most confident mistakes" in the title)."""
     idx = confident_mistakes(y_N, pred_N, p_Nx10)
     n_wrong = int(np.sum(pred_N != y_N))
     rows, cols = 4, 8
@@ -573,7 +585,8 @@ def plot_mistakes(x_Nx784: np.ndarray, y_N: np.ndarray, pred_N: np.ndarray, p_Nx
     if len(idx) == 0:
         fig.text(0.5, 0.45, "no mistakes on the test split", ha="center", fontsize=14)
     fig.suptitle(
-        f"The most confident mistakes ({len(idx)} of {n_wrong:,} wrong test images): true → predicted (probability)",
+        f"The most confident mistakes{when} ({len(idx)} of {n_wrong:,} wrong test images): true → predicted "
+        "(probability)",
         fontsize=11,
     )
     return _save(fig, path)
@@ -608,10 +621,13 @@ def _epoch_axis(ax) -> None:
     ax.grid(alpha=0.3)
 
 
-def plot_learning_curves(lines: list[dict[str, Any]], path: Path, title: str = "") -> Path:
+def plot_learning_curves(
+    lines: list[dict[str, Any]], path: Path, title: str = "", shown_epoch: int | None = None
+) -> Path:
     """Train and test (or validation) loss and accuracy per epoch of one run; size 11 × 4.4 in. The train
     curves' legend says what they are: the mean over each epoch's mini-batches as the parameters moved (they lag
-    the epoch-end parameters the test curves measure)."""
+    the epoch-end parameters the test curves measure). ``shown_epoch``: the epoch the other figures show,
+    marked by a dotted line on both panels."""
     split = _eval_split(lines)
     fig, ax_loss, ax_acc = _curve_axes(title or "Learning curves")
     for part, colour in (("train", "tab:blue"), (split, "tab:orange")):
@@ -628,6 +644,8 @@ def plot_learning_curves(lines: list[dict[str, Any]], path: Path, title: str = "
             best_label = f"best {label}: {100 * acc[best]:.2f} % (epoch {e[best]})"
             ax_acc.plot(e[best], 100 * acc[best], "o", mfc="none", color=colour, ms=10, label=best_label)
     for ax in (ax_loss, ax_acc):
+        if shown_epoch is not None:
+            ax.axvline(shown_epoch, color="0.35", ls=":", lw=1.5, label=f"epoch {shown_epoch}: the other figures")
         ax.legend(fontsize=9)
     return _save(fig, path)
 
@@ -920,10 +938,13 @@ def render_run(
     on_written: Callable[[Path], None] | None = None,
     data_dir: str | None = None,
     tfds_dir: str | None = None,
+    epoch: int | None = None,
 ) -> list[Path]:
     """Every figure of a run folder, written into ``out_dir`` (default RUN_DIR/figures); returns their paths.
     With ``member``, ``run_dir`` is a sweep folder and the figures are those of that member's network
-    (default folder SWEEP_DIR/figures/member-N).
+    (default folder SWEEP_DIR/figures/member-N). With ``epoch``, the figures are of the network after that
+    epoch (``run.load_network``; 0: as initialised), their titles say so, the learning curves mark it, and the
+    default folder is RUN_DIR/figures/epoch-E (SWEEP_DIR/figures/member-N/epoch-E): the newest's stay.
 
     The weights and learning curves need only the run folder and are written first; the others read
     the test split (``splits``, or the config's data set, found in ``data_dir`` / ``tfds_dir`` if given,
@@ -954,13 +975,17 @@ def render_run(
             f"digits={digits!r}: expected test-image indices as a list (e.g. [{digits!r}]) or text '3,17'"
         )
     run_dir = folder_path(run_dir, "render_run")
-    cfg, params_K, epoch = load_network(run_dir, member, where="render_run")
+    asked = epoch
+    cfg, params_K, epoch = load_network(run_dir, member, where="render_run", epoch=asked)
     if member is None:
-        out = Path(out_dir) if out_dir is not None else run_dir / "figures"
+        default = run_dir / "figures"
         title = run_dir.name
     else:
-        out = Path(out_dir) if out_dir is not None else run_dir / "figures" / f"member-{member}"
+        default = run_dir / "figures" / f"member-{member}"
         title = f"{run_dir.name} member {member}"
+    # an epoch asked for: said in every title, and its own default folder (the newest network's figures stay)
+    when = "" if asked is None else f" at epoch {epoch}" + " (as initialised)" * (epoch == 0)
+    out = Path(out_dir) if out_dir is not None else default / f"epoch-{epoch}" if asked is not None else default
     check_writable_folder(out)
     lines, no_curves = _curve_lines(run_dir / "metrics.jsonl", member)
     curves_note = ""
@@ -972,6 +997,8 @@ def render_run(
     params = [{k: np.asarray(v) for k, v in layer.items()} for layer in unstack(params_K, 0)]
     sizes = "-".join(map(str, layer_sizes(cfg.hidden)))
     name = f"{title} ({sizes}, {cfg.activation}, epoch {epoch})"
+    if asked is not None:  # the curves are the whole run's; the epoch shown is marked on them
+        name = f"{title} ({sizes}, {cfg.activation}), epoch {epoch} marked"
     written: list[Path] = []
 
     def done(path: Path) -> None:
@@ -988,7 +1015,7 @@ def render_run(
     if digits is not None:  # a bad index is refused before any figure is written
         text = digits if isinstance(digits, str) else ",".join(str(i) for i in digits)
         digits = parse_digits(text, test_split().n_test)
-    subject = f"member {member} ({cfg.activation})" if member is not None else ""
+    subject = f"member {member} ({cfg.activation}){when}" if member is not None else f"the network{when}" * bool(when)
     done(
         plot_weights(
             params[0]["W"],
@@ -1000,18 +1027,19 @@ def render_run(
         )
     )
     if lines:
-        done(plot_learning_curves(lines, out / "learning_curves.png", f"Learning curves of {name}{curves_note}"))
+        curves = (lines, out / "learning_curves.png", f"Learning curves of {name}{curves_note}")
+        done(plot_learning_curves(*curves) if asked is None else plot_learning_curves(*curves, shown_epoch=epoch))
     else:
         print(f"nnjax: warning: {no_curves}; learning_curves.png not drawn", file=sys.stderr)
 
     x_Nx784, y_N = np.asarray(test_split().x_test), np.asarray(test_split().y_test)
     indices = list(digits) if digits is not None else default_digits(y_N)
-    done(plot_activation_flow(params, cfg, x_Nx784[indices], y_N[indices], indices, out / "activations.png"))
+    done(plot_activation_flow(params, cfg, x_Nx784[indices], y_N[indices], indices, out / "activations.png", when))
     if len(params) > 1:  # a network with hidden layers
         acts = layer_activations(params, cfg, x_Nx784)
         inert = inert_neurons(neuron_reach(params, acts))
         done(plot_neurons(x_Nx784, top_inputs(params, acts), out / "neurons.png", max_neurons, subject, inert))
     pred_N, p_Nx10 = predict(params, cfg, x_Nx784)
-    done(plot_confusion(y_N, pred_N, out / "confusion.png"))
-    done(plot_mistakes(x_Nx784, y_N, pred_N, p_Nx10, out / "mistakes.png"))
+    done(plot_confusion(y_N, pred_N, out / "confusion.png", when))
+    done(plot_mistakes(x_Nx784, y_N, pred_N, p_Nx10, out / "mistakes.png", when))
     return written

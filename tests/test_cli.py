@@ -1042,23 +1042,32 @@ def test_list_and_count_types_take_their_bounds_and_refuse_past_them():
 
 
 def test_eval_passes_its_flags_on_and_names_the_epoch_and_the_member(tmp_path, monkeypatch, cli):
-    """``nnjax eval`` hands --member, --data-dir and --tfds-dir to eval_run (a run evaluated on another machine
-    finds its data there), and its line says which epoch's parameters of which run, or which sweep member."""
+    """``nnjax eval`` hands --member, --epoch, --data-dir and --tfds-dir to eval_run (a run evaluated on another
+    machine finds its data there), and its line says which epoch's parameters of which run, or which sweep
+    member; epoch 0's says they are the network as initialised."""
     seen = []
 
     def fake_eval_run(run_dir, **kw):
         seen.append(kw)
         where = {"run_dir": str(run_dir)} if kw["member"] is None else {"sweep_dir": str(run_dir)}
-        return {**where, "test_accuracy": 0.9125, "epoch": 3}
+        return {**where, "test_accuracy": 0.9125, "epoch": 3 if kw["epoch"] is None else kw["epoch"]}
 
     monkeypatch.setattr(nnjax.run, "eval_run", fake_eval_run)
     folders = ["--data-dir", tmp_path / "raw", "--tfds-dir", tmp_path / "tfds"]
     rc, out, _ = cli("eval", tmp_path / "s", "--member", "2", *folders)
     assert rc == 0 and out == f"test accuracy: 91.25 % (epoch 3 parameters of {tmp_path / 's'} member 2)\n", out
-    assert seen.pop() == {"member": 2, "data_dir": str(tmp_path / "raw"), "tfds_dir": str(tmp_path / "tfds")}
+    want = {"member": 2, "data_dir": str(tmp_path / "raw"), "tfds_dir": str(tmp_path / "tfds"), "epoch": None}
+    assert seen.pop() == want
     rc, out, _ = cli("eval", tmp_path / "run")
     assert rc == 0 and out == f"test accuracy: 91.25 % (epoch 3 parameters of {tmp_path / 'run'})\n", out
-    assert seen.pop() == {"member": None, "data_dir": None, "tfds_dir": None}
+    assert seen.pop() == {"member": None, "data_dir": None, "tfds_dir": None, "epoch": None}
+    rc, out, _ = cli("eval", tmp_path / "run", "--epoch", "0")
+    said = f"test accuracy: 91.25 % (epoch 0 parameters of {tmp_path / 'run'}, as initialised: untrained)\n"
+    assert rc == 0 and out == said, out
+    assert seen.pop()["epoch"] == 0
+    rc, out, _ = cli("eval", tmp_path / "s", "--member", "1", "--epoch", "2")
+    assert rc == 0 and out == f"test accuracy: 91.25 % (epoch 2 parameters of {tmp_path / 's'} member 1)\n", out
+    assert seen.pop()["epoch"] == 2
 
 
 def test_export_passes_the_member_and_overwrite_on(tmp_path, monkeypatch, cli):
@@ -1067,7 +1076,10 @@ def test_export_passes_the_member_and_overwrite_on(tmp_path, monkeypatch, cli):
     monkeypatch.setattr(nnjax.run, "export_run", lambda run_dir, file, **kw: seen.append(kw) or Path(file))
     rc, out, _ = cli("export", tmp_path / "s", tmp_path / "m.npz", "--member", "3", "--overwrite")
     assert rc == 0 and out == f"wrote {tmp_path / 'm.npz'}\n"
-    assert seen == [{"overwrite": True, "member": 3}]
+    assert seen == [{"overwrite": True, "member": 3, "epoch": None}]
+    rc, out, _ = cli("export", tmp_path / "run", tmp_path / "start.npz", "--epoch", "0")
+    assert rc == 0 and out == f"wrote {tmp_path / 'start.npz'} (epoch 0 parameters, as initialised: untrained)\n"
+    assert seen[-1] == {"overwrite": False, "member": None, "epoch": 0}
 
 
 def test_sweep_passes_shard_members_on_and_its_json_is_the_summary_without_the_table(monkeypatch, tmp_path, cli):
@@ -1184,3 +1196,163 @@ def test_a_sweep_asks_for_one_cpu_device_per_core_unless_multi_host(monkeypatch,
         rc, _, err = cli("sweep", "--grid", "seed=0,1", "--out", tmp_path / str(multi_host), "--json")
         assert rc == 0 and calls == want, err
         calls.clear()
+
+
+# ---- --epoch: the network at an earlier epoch, epoch 0 as initialised ------------------------------------------
+
+
+def _spy_init_state(monkeypatch, module) -> list:
+    """The parameters (on the host) of every TrainState that ``module``'s ``init_state`` returns, in call order."""
+    import jax
+
+    real, made = module.init_state, []
+
+    def spy(configs, n_train):
+        state = real(configs, n_train)
+        made.append(jax.device_get(state.params))
+        return state
+
+    monkeypatch.setattr(module, "init_state", spy)
+    return made
+
+
+def _bit_for_bit(a, b) -> bool:
+    import jax
+
+    leaves_a, leaves_b = jax.tree_util.tree_leaves(jax.device_get(a)), jax.tree_util.tree_leaves(jax.device_get(b))
+    return len(leaves_a) == len(leaves_b) and all(
+        x.dtype == y.dtype and np.array_equal(x, y) for x, y in zip(leaves_a, leaves_b)
+    )
+
+
+def test_epoch_0_is_the_start_training_used_bit_for_bit(tmp_path, splits_256, monkeypatch, cli):
+    """``--epoch 0`` regenerates the parameters from the config: they must be the very ones init_state handed to
+    training (a run's and each sweep member's), bit for bit, and not the trained ones; export writes them."""
+    import nnjax.train
+    from nnjax.run import load_network, train_and_evaluate
+
+    started = _spy_init_state(monkeypatch, nnjax.run)
+    cfg = Config(epochs=2, batch_size=32, seed=7, activation="relu", checkpoint_every=0)
+    run = tmp_path / "run"
+    train_and_evaluate(cfg, run, progress=False, splits=splits_256)
+    got, params_K, epoch = load_network(run, epoch=0)
+    assert epoch == 0 and (got.seed, got.activation) == (7, "relu")
+    assert _bit_for_bit(params_K, started[0])
+    _, trained_K, newest = load_network(run)
+    assert newest == 2 and not _bit_for_bit(trained_K, params_K)
+
+    rc, out, err = cli("export", run, tmp_path / "start.npz", "--epoch", "0")
+    assert rc == 0 and "(epoch 0 parameters, as initialised: untrained)" in out, err
+    with np.load(tmp_path / "start.npz", allow_pickle=False) as z:
+        assert int(z["epoch"]) == 0
+        assert np.array_equal(z["layer0_W"], started[0][0]["W"][0])
+        assert np.array_equal(z["layer2_b"], started[0][2]["b"][0])
+
+    made = _spy_init_state(monkeypatch, nnjax.train)  # the sweep imports it when it trains a group
+    base = Config(hidden=(8,), epochs=1, batch_size=32, checkpoint_every=0)
+    nnjax.sweep.run_sweep(base, {"seed": [3, 4]}, tmp_path / "sweep", progress=False, splits=splits_256)
+    group = made[0]  # both members in one ensemble: its stacked start
+    for member in (0, 1):
+        got, params_K, epoch = load_network(tmp_path / "sweep", member, epoch=0)
+        assert epoch == 0 and got.seed == 3 + member
+        assert _bit_for_bit(params_K, [{k: v[member : member + 1] for k, v in layer.items()} for layer in group])
+
+
+def test_a_kept_epoch_is_the_one_trained_and_one_not_kept_names_those_kept(
+    tmp_path, splits_256, cli, cli_error, capsys
+):
+    """An intermediate checkpoint loads as that epoch's network (its test accuracy is the one its metrics line
+    recorded when it was trained); an epoch not kept, or past the run's, is one line naming what is kept and how to
+    keep more, in every verb; a negative one is a usage error."""
+    from nnjax.run import eval_run, load_network, read_metrics, train_and_evaluate
+
+    run = tmp_path / "run"
+    train_and_evaluate(
+        Config(epochs=4, batch_size=32, checkpoint_every=1, keep_checkpoints=2), run, progress=False, splits=splits_256
+    )
+    lines = read_metrics(run / "metrics.jsonl")
+    for epoch in (3, 4):
+        r = eval_run(run, splits_256, epoch=epoch)
+        assert r["epoch"] == epoch and r["test_accuracy"] == lines[epoch - 1]["test_accuracy"]
+        assert r["test_loss"] == pytest.approx(lines[epoch - 1]["test_loss"], rel=1e-5)
+    assert not _bit_for_bit(load_network(run, epoch=3)[1], load_network(run, epoch=4)[1])
+
+    kept = (
+        f"nnjax: error: {run}: no checkpoint of epoch 2 is kept (kept: epochs 3 and 4; epoch 0, as initialised, "
+        "needs none); it saved one every epoch and keeps the newest 2; one trained with --checkpoint-every 1 "
+        "--keep-checkpoints 4 keeps every epoch"
+    )
+    assert cli_error("eval", run, "--epoch", "2") == kept
+    assert cli_error("viz", run, "--epoch", "2", "--out", tmp_path / "figs") == kept
+    assert cli_error("export", run, tmp_path / "w.npz", "--epoch", "2") == kept
+    assert cli_error("compare", run, run, "--epoch-b", "2") == kept
+    assert not (tmp_path / "figs").exists() and not (tmp_path / "w.npz").exists()
+    past = f"nnjax: error: {run}: no epoch 5: it trains 4 epochs (epoch 0: as initialised)"
+    assert cli_error("eval", run, "--epoch", "5") == past
+    with pytest.raises(SystemExit) as stop:
+        cli("eval", run, "--epoch", "-1")
+    assert stop.value.code == 2
+    assert "argument --epoch: '-1': must be at least 0" in capsys.readouterr().err
+    for bad in (-1, True, 1.0):
+        with pytest.raises(ConfigError, match=rf"^epoch={bad!r}: expected an epoch number"):
+            load_network(run, epoch=bad)
+
+    sweep_dir = tmp_path / "sweep"
+    base = Config(hidden=(8,), epochs=3, batch_size=32, checkpoint_every=1, keep_checkpoints=2)
+    nnjax.sweep.run_sweep(base, {"seed": [0, 1]}, sweep_dir, progress=False, splits=splits_256)
+    member_lines = {m["epoch"]: m for m in read_metrics(sweep_dir / "metrics.jsonl") if m["member"] == 1}
+    capsys.readouterr()  # the sweep's own lines
+    r = eval_run(sweep_dir, splits_256, member=1, epoch=2)
+    assert (r["member"], r["epoch"], r["test_accuracy"]) == (1, 2, member_lines[2]["test_accuracy"])
+    line = cli_error("eval", sweep_dir, "--member", "1", "--epoch", "1")
+    assert line.startswith(
+        f"nnjax: error: {sweep_dir} member 1: no checkpoint of epoch 1 is kept (kept: epochs 2 and 3;"
+    )
+
+
+def test_epoch_0_is_shown_as_the_run_started_or_not_at_all(tmp_path, splits_256, monkeypatch, capsys, cli_error):
+    """A ``--resume --force`` that changed the activation: epoch 0 keeps the activation the run started with (its
+    checkpoints record the start; config.json and every kept checkpoint say the new one), and says so. Parameters
+    regenerated otherwise than the run's own (another JAX's random numbers), or a run of an older nnjax whose
+    checkpoints contradict config.json, are one line, never another network shown as this run's start."""
+    import jax
+
+    from nnjax import checkpoint
+    from nnjax.run import load_network, train_and_evaluate
+    from nnjax.train import initial_params
+
+    run = tmp_path / "run"
+    cfg = Config(epochs=1, batch_size=32, checkpoint_every=1, keep_checkpoints=1)
+    train_and_evaluate(cfg, run, progress=False, splits=splits_256)
+    tanh = cfg.replace(activation="tanh", epochs=3)
+    train_and_evaluate(tanh, run, resume=True, force=True, progress=False, splits=splits_256)
+    assert [e for e, _ in checkpoint.list_checkpoints(run / "checkpoints")] == [3]
+    capsys.readouterr()
+    got, params_K, _ = load_network(run, epoch=0)
+    assert got.activation == "sigmoid" and _bit_for_bit(params_K, initial_params([cfg]))
+    err = capsys.readouterr().err
+    assert f"nnjax: warning: {run} started with activation='sigmoid', which config.json no longer says" in err
+    assert load_network(run)[0].activation == "tanh"
+
+    real = nnjax.run.initial_params  # as another JAX would draw them: one float off by one step
+    other = lambda configs: jax.tree_util.tree_map(lambda x: np.nextafter(x, np.inf), real(configs))  # noqa: E731
+    monkeypatch.setattr(nnjax.run, "initial_params", other)
+    line = cli_error("eval", run, "--epoch", "0")
+    assert line.startswith(f"nnjax: error: {run}: its epoch-0 parameters regenerated here (JAX {jax.__version__} on")
+    assert line.endswith("epoch 0 cannot be shown")
+    monkeypatch.undo()
+
+    # a checkpoint of an nnjax before the record, whose config.json says another activation than it trained with
+    path = checkpoint.list_checkpoints(run / "checkpoints")[-1][1]
+    body = checkpoint.read(path)
+    meta = {k: v for k, v in body["meta"].items() if k != "start"}
+    checkpoint.write_atomic(path, checkpoint.encode(body["epoch"], body["state"], meta))
+    assert load_network(run, epoch=0)[0].activation == "tanh"  # nothing says otherwise: config.json's
+    saved = json.loads((run / "config.json").read_text())
+    (run / "config.json").write_text(json.dumps({**saved, "activation": "relu", "init": "glorot"}))
+    line = cli_error("eval", run, "--epoch", "0")
+    assert line == (
+        f"nnjax: error: {run}: its epoch-3 checkpoint was trained with activation='tanh', config.json says "
+        "activation='relu', and its checkpoints (of an older nnjax) do not record which the run started with: "
+        "epoch 0 cannot be shown"
+    )

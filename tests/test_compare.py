@@ -209,3 +209,35 @@ def test_a_diverged_member_is_warned_about_once(tmp_path, splits_256, capsys, mo
     rc, text, err = cli("compare", out, out, "--member-a", member, "--member-b", member)
     assert rc == 0, err
     assert f"({out} member {member}, which diverged at epoch {epoch}: not a result of its config, epoch 3)" in text
+
+
+def test_a_network_against_its_own_start_or_an_earlier_epoch(tmp_path, splits_256, mock_data, cli):
+    """``epoch_a=0``: the run as initialised against itself trained, each side as nnjax eval sees it at that
+    epoch, and the A:/B: lines and --json say which epoch; a sweep member's earlier epoch likewise."""
+    run = tmp_path / "run"
+    train_and_evaluate(Config(epochs=3, batch_size=32, checkpoint_every=1), run, progress=False, splits=splits_256)
+    r = compare_networks(run, run, epoch_a=0, epoch_b=2, splits=splits_256)
+    for side, epoch in (("a", 0), ("b", 2)):
+        assert r[side]["epoch"] == epoch
+        assert r[side]["test_accuracy"] == eval_run(run, splits_256, epoch=epoch)["test_accuracy"]
+    assert r["a"]["test_accuracy"] != r["b"]["test_accuracy"]
+    with mock_data():
+        rc, out, err = cli("compare", run, run, "--epoch-a", "0", "--epoch-b", "2")
+    assert rc == 0, err
+    lines = out.splitlines()
+    assert (
+        lines[0]
+        == f"A: {100 * r['a']['test_accuracy']:.2f} % of 256 test images ({run}, epoch 0, as initialised: untrained)"
+    )
+    assert lines[1] == f"B: {100 * r['b']['test_accuracy']:.2f} % of 256 test images ({run}, epoch 2)"
+    with mock_data():
+        rc, out, _ = cli("compare", run, run, "--epoch-a", "0", "--json")
+    got = json.loads(out)
+    assert rc == 0 and (got["a"]["epoch"], got["b"]["epoch"]) == (0, 3)
+
+    out = tmp_path / "sweep"
+    base = Config(hidden=(8,), epochs=2, batch_size=32, checkpoint_every=1)
+    sweep.run_sweep(base, {"seed": [0, 1]}, out, progress=False, splits=splits_256)
+    r = compare_networks(out, out, member_a=1, member_b=1, epoch_a=1, splits=splits_256)
+    assert (r["a"]["epoch"], r["b"]["epoch"]) == (1, 2)
+    assert r["a"]["test_accuracy"] == eval_run(out, splits_256, member=1, epoch=1)["test_accuracy"]

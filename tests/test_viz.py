@@ -140,6 +140,76 @@ def test_cli_writes_into_the_run_folder_and_prints_the_paths(video_run, mock_dat
     assert_drawn(video_run / "figures" / "neurons.png", (1160, 620))  # 9 of each layer's 16: 2 rows each, +inert line
 
 
+def test_an_earlier_epochs_figures_say_it_and_go_to_their_own_folder(
+    video_run, splits_256, monkeypatch, mock_data, capsys
+):
+    """``--epoch 0``: every figure is of the network as initialised and its title says so; the learning curves
+    (the whole run's) mark the epoch; the default folder is figures/epoch-0, so the newest figures stay. A kept
+    epoch (the final one here) is drawn the same way; a sweep member's go to figures/member-N/epoch-E."""
+    from nnjax.run import eval_run, load_network
+
+    figures = capture_figures(monkeypatch)
+    paths = viz.render_run(video_run, splits=splits_256, epoch=0)
+    assert [p.name for p in paths] == list(FIGURES)
+    assert {p.parent for p in paths} == {video_run / "figures" / "epoch-0"}
+    shown = dict(zip(FIGURES, figures))
+    at = "at epoch 0 (as initialised)"
+    assert (
+        shown["weights.png"]
+        .get_suptitle()
+        .replace("\n", " ")
+        .startswith(f"First-layer weights of the network {at}: all 16 neurons")
+    )
+    start_W = np.asarray(load_network(video_run, epoch=0)[1][0]["W"][0])
+    trained_W = np.asarray(load_network(video_run)[1][0]["W"][0])
+    drawn = np.asarray(shown["weights.png"].axes[0].images[0].get_array())
+    assert np.array_equal(drawn, start_W[0].reshape(28, 28)) and not np.array_equal(drawn, trained_W[0].reshape(28, 28))
+    assert f"What each hidden neuron responds to in the network {at}" in shown["neurons.png"].get_suptitle().replace(
+        "\n", " "
+    )
+    assert (
+        shown["activations.png"]
+        .get_suptitle()
+        .replace("\n", " ")
+        .startswith(f"Activation flow {at}: layer after layer")
+    )
+    accuracy = eval_run(video_run, splits=splits_256, epoch=0)["test_accuracy"]
+    assert f"Confusion matrix {at}: {100 * accuracy:.2f} % of 256 test images right" in texts(shown["confusion.png"])
+    assert shown["mistakes.png"].get_suptitle().replace("\n", " ").startswith(f"The most confident mistakes {at} (")
+    curves = shown["learning_curves.png"]
+    assert (
+        curves.get_suptitle().replace("\n", " ")
+        == f"Learning curves of {video_run.name} (784-16-16-10, sigmoid), epoch 0 marked"
+    )
+    marks = [label for ax in curves.axes for label in ax.get_legend_handles_labels()[1]]
+    assert marks.count("epoch 0: the other figures") == 2
+
+    figures.clear()
+    with mock_data():
+        assert cli_main(["viz", str(video_run), "--epoch", "3"]) == 0
+    printed = capsys.readouterr().out.split()
+    assert [Path(p) for p in printed] == [video_run / "figures" / "epoch-3" / name for name in FIGURES]
+    assert (
+        figures[0]
+        .get_suptitle()
+        .replace("\n", " ")
+        .startswith("First-layer weights of the network at epoch 3: all 16 neurons")
+    )
+
+    out = video_run.parent / "sweep"
+    base = Config(hidden=(8,), epochs=1, batch_size=32, checkpoint_every=0)
+    sweep.run_sweep(base, {"seed": [0, 1]}, out, progress=False, splits=splits_256)
+    figures.clear()
+    paths = viz.render_run(out, member=1, splits=splits_256, epoch=0)
+    assert {p.parent for p in paths} == {out / "figures" / "member-1" / "epoch-0"}
+    assert (
+        figures[0]
+        .get_suptitle()
+        .replace("\n", " ")
+        .startswith(f"First-layer weights of member 1 (sigmoid) {at}: all 8 neurons")
+    )
+
+
 @pytest.mark.parametrize("digits", ["0,256", [0, 256], [-1, 5], (2.5,)])
 def test_a_bad_digit_index_writes_no_figure(video_run, splits_256, tmp_path, digits):
     """As text (the CLI) or as a list (Python): an index outside the test split is refused first."""

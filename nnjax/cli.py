@@ -189,7 +189,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         median = result["epoch_s_median"]  # None when no epoch was trained (a finished run finished again)
         median = "none trained" if median is None else f"{median:.4f} s"
         print(
-            f"epochs: {result['epochs']}, compile {result['compile_s']:.2f} s, "
+            f"epochs: {result['epochs']}, epoch program compiled in {result['compile_s']:.2f} s, "
             f"median epoch {median} on {result['device']}"
         )
         if "val_accuracy" in result:  # --validation: the figure the run reported each epoch

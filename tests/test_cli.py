@@ -759,7 +759,8 @@ def test_train_eval_export(tmp_path, cli, cli_error, mock64, monkeypatch):
     assert rc == 0 and f"run folder: {tmp_path / 'run2'}" in out
     recipe = "mnist 784-16-16-10 sigmoid init=glorot cost=cross_entropy optimizer=adam lr=0.01 momentum=0.9 "
     assert out.startswith(f"recipe: {recipe}weight_decay=0.0002 schedule=cosine batch_size=16 epochs=2 seed=0 ")
-    assert re.search(r"^epochs: 2, compile \d+\.\d\d s, median epoch \d+\.\d{4} s on cpu$", out, re.M), out
+    line = r"^epochs: 2, epoch program compiled in \d+\.\d\d s, median epoch \d+\.\d{4} s on cpu$"
+    assert re.search(line, out, re.M), out
     result2 = json.loads((tmp_path / "run2" / "result.json").read_text())
     for median, said in ((0.1, "0.1000 s"), (None, "none trained")):  # as the README shows it; no "None s"
         monkeypatch.setattr(nnjax.run, "train_and_evaluate", lambda *a, m=median, **k: {**result2, "epoch_s_median": m})
@@ -879,6 +880,25 @@ def test_every_import_in_the_readme_exists():
         mod = importlib.import_module(module)
         for name in names.split(","):
             assert hasattr(mod, name.strip()), f"README: from {module} import {name.strip()}"
+
+
+def test_the_train_summary_the_readme_and_docs_quote_is_the_one_printed(tmp_path, cli, monkeypatch):
+    """README command 1's summary and docs/predict_example.txt's are what ``nnjax train`` prints for their
+    numbers, word for word; the compile time it names is the epoch program's (``compile_s``), as it says."""
+    root = Path(__file__).parents[1]
+    quoted = [
+        (root / "README.md", "runs/video-sigmoid-20261202-051421", 1.20, 0.1023),
+        (root / "docs" / "predict_example.txt", "/work/runs/video", 1.08, 0.0728),
+    ]
+    for path, run_dir, compile_s, median in quoted:
+        result = {"run_dir": run_dir, "epochs": 100, "compile_s": compile_s, "epoch_s_median": median}
+        result |= {"device": "cpu", "test_accuracy": 0.965, "n_test": 10_000}
+        monkeypatch.setattr(nnjax.run, "train_and_evaluate", lambda *a, r=result, **k: r)
+        rc, out, err = cli("train", "--out", tmp_path / path.name, "--no-progress")
+        assert rc == 0, err
+        said = f"epochs: 100, epoch program compiled in {compile_s:.2f} s, median epoch {median} s on cpu"
+        assert out.splitlines()[1] == said, out
+        assert out in path.read_text(), f"{path.name} quotes another summary than nnjax train prints:\n{out}"
 
 
 def test_default_folders_started_in_the_same_second_differ(tmp_path, monkeypatch):

@@ -422,8 +422,10 @@ def plot_neurons(
     test digits that drive it hardest (``top``: ``top_inputs``), up to ``N_TOP`` per neuron in 2 rows × 3,
     strongest at the top left (a test split of fewer images leaves the rest black, and the title says how
     many); each layer starts a new row of at most 8 neurons. Neurons marked in ``inert`` (``inert_neurons``)
-    are drawn faint, labelled inert, and counted in the title: their top digits mean nothing downstream.
-    Size: 11.6 in wide, 1.25 in per row of neurons + 1 in for the title (1.2 in for three lines)."""
+    are drawn faint, labelled inert, and counted in the title: their top digits mean nothing downstream. A
+    layer wider than ``max_neurons`` has its drawn neurons' count and its whole layer's both said ("3 of the 64
+    drawn in layer 1 (10 of all 128)").
+    Size: 11.6 in wide, 1.25 in per row of neurons + 1 in for the title (1.2 in for three lines, 1.4 for four)."""
     cols = 8
     shown = [min(len(idx_HxT), max_neurons) for idx_HxT in top]
     n_top = min(N_TOP, top[0].shape[1]) if top else N_TOP  # fewer when the test split has fewer images
@@ -456,15 +458,21 @@ def plot_neurons(
         f"digit{'s' * (n_top != 1)} with the largest W a + b, strongest first ({layers})"
     )
     if inert is not None and any(m.any() for m in inert):
-        counts = ", ".join(f"{int(m.sum())} of {len(m)} in layer {j + 1}" for j, m in enumerate(inert) if m.any())
-        title += (
-            f". Inert, drawn faint: {counts} (each moves the next layer's W a + b by at most "
-            f"{INERT_SHARE:.0%} of its layer's most moving neuron)"
+        counts = ", ".join(
+            f"{int(m.sum())} of {len(m)} in layer {j + 1}"
+            if n == len(m)
+            else f"{int(m[:n].sum())} of the {n} drawn in layer {j + 1} ({int(m.sum())} of all {len(m)})"
+            for j, (m, n) in enumerate(zip(inert, shown))
+            if m.any()
         )
-    lines = textwrap.wrap(title, 110, max_lines=3, placeholder=" …")
-    if len(lines) > 2:  # room for a third line
-        fig.set_figheight(fig.get_figheight() + 0.2)
-        grid.update(top=1 - 1.1 / fig.get_figheight())
+        title += (
+            f". Inert, drawn faint: {counts} — each moves the next layer's W a + b by at most "
+            f"{INERT_SHARE:.0%} of its layer's most moving neuron"
+        )
+    lines = textwrap.wrap(title, 110, max_lines=4, placeholder=" …")
+    if len(lines) > 2:  # room for a third and fourth line
+        fig.set_figheight(fig.get_figheight() + 0.2 * (len(lines) - 2))
+        grid.update(top=1 - (0.9 + 0.2 * (len(lines) - 2)) / fig.get_figheight())
     fig.suptitle("\n".join(lines), fontsize=11, y=1 - 0.2 / fig.get_figheight())
     return _save(fig, path)
 

@@ -1483,6 +1483,47 @@ def test_neurons_png_draws_inert_neurons_faint_and_counts_them(monkeypatch, tmp_
     assert "inert" not in " ".join(ax.get_title() for ax in figures[1].axes).lower()
 
 
+def test_neurons_png_of_a_layer_wider_than_max_neurons_counts_the_inert_ones_drawn_and_all(monkeypatch, tmp_path):
+    """The title counted the inert neurons of the whole layer, also those past max_neurons that are not drawn
+    ('3 of 6 in layer 1' over 3 panels with one faint): it gives the drawn ones' count, which the panels show,
+    and the whole layer's beside it."""
+    import matplotlib.text
+
+    figures = capture_figures(monkeypatch)
+    # 784-6-10 ReLU: neurons 0, 2, 4 read pixel 0 and feed the outputs; 1 and 3 are dead; 5 feeds nothing
+    W1, b1 = np.zeros((6, 784), np.float32), np.array([0.0, -1.0, 0.0, -1.0, 0.0, 0.0], np.float32)
+    W1[:, 0] = 1.0
+    W2 = np.zeros((10, 6), np.float32)
+    W2[:, :5] = 2.0
+    params = [{"W": W1, "b": b1}, {"W": W2, "b": np.zeros(10, np.float32)}]
+    x = np.zeros((6, 784), np.uint8)
+    x[:, 0] = [0, 51, 102, 255, 7, 9]
+    acts = viz.layer_activations(params, Config(hidden=(6,), activation="relu"), x)
+    inert = viz.inert_neurons(viz.neuron_reach(params, acts))
+    assert inert[0].tolist() == [False, True, False, True, False, True]
+    for max_neurons, faint, says in [(3, 1, "1 of the 3 drawn in layer 1 (3 of all 6)"), (1, 0, "0 of the 1 drawn")]:
+        viz.plot_neurons(x, viz.top_inputs(params, acts), tmp_path / "n.png", max_neurons, inert=inert)
+        fig = figures[-1]
+        panels = [ax for ax in fig.axes if ax.images]
+        assert len(panels) == max_neurons and sum(ax.get_title().endswith(": inert") for ax in panels) == faint
+        (title,) = [t for t in fig.findobj(matplotlib.text.Text) if t.get_text().startswith("What each hidden")]
+        text = " ".join(title.get_text().split())
+        assert f"Inert, drawn faint: {says}" in text and "…" not in text, text
+        box = title.get_window_extent()
+        assert 0 <= box.x0 < box.x1 <= fig.bbox.width and box.y1 <= fig.bbox.height
+        assert max(ax.get_window_extent().y1 for ax in panels) < box.y0  # the title's lines leave the panels room
+    # Two layers of 128 drawn to 64, inert in each, and a member's name: four lines, none of them cut short
+    top = [np.tile(np.arange(6), (128, 1))] * 2
+    inert = [np.arange(128) % 7 == 3] * 2
+    viz.plot_neurons(x, top, tmp_path / "n.png", 64, "member 12 (leaky_relu)", inert)
+    (title,) = [t for t in figures[-1].findobj(matplotlib.text.Text) if t.get_text().startswith("What each hidden")]
+    assert title.get_text().count("\n") == 3 and "…" not in title.get_text()
+    said = " ".join(title.get_text().split())
+    assert "9 of the 64 drawn in layer 1 (18 of all 128), 9 of the 64 drawn in layer 2 (18 of all 128)" in said
+    panels = [ax for ax in figures[-1].axes if ax.images]
+    assert max(ax.get_window_extent().y1 for ax in panels) < title.get_window_extent().y0
+
+
 def test_cli_viz_reads_the_test_split_where_data_dir_and_tfds_dir_say(linear_run, tmp_path, cli, monkeypatch):
     """``nnjax viz RUN --tfds-dir DIR --data-dir DIR``: the test split is the one built in the given tfds folder (40
     images), not in the folder the run's config.json names (30 images); the raw-files folder given is the one looked

@@ -284,14 +284,20 @@ def predict(params: list, cfg: Config, x_Nx784: np.ndarray) -> tuple[np.ndarray,
     import jax
 
     from nnjax.activations import get_activation
-    from nnjax.costs import probabilities
     from nnjax.data import prepare_images
     from nnjax.model import forward_jit
 
     cfg = check_network_input(params, cfg, x_Nx784, "predict")
     z_Nx10 = forward_jit(params, prepare_images(np.asarray(x_Nx784), cfg.standardize), get_activation(cfg.activation))
-    z_Nx10 = np.asarray(jax.device_get(z_Nx10))
-    return np.argmax(z_Nx10, axis=-1), probabilities(z_Nx10, cfg.cost)  # float64: a doubt is not rounded to 1
+    return answers(np.asarray(jax.device_get(z_Nx10)), cfg.cost)
+
+
+def answers(z_Nx10: np.ndarray, cost: str) -> tuple[np.ndarray, np.ndarray]:
+    """(digit_N, p_Nx10) of a network's outputs z: the most active output and the probabilities ``cost``
+    reads them as (float64: a doubt is not rounded to 1)."""
+    from nnjax.costs import probabilities
+
+    return np.argmax(z_Nx10, axis=-1), probabilities(z_Nx10, cost)
 
 
 def predict_files(

@@ -45,6 +45,16 @@ def forward(params: Params, images_Bx784: jax.Array, σ: Activation) -> jax.Arra
 forward_jit = jax.jit(forward, static_argnums=2)
 
 
+def activations(params: Params, images_Bx784: jax.Array, σ: Activation) -> list[jax.Array]:
+    """Every layer's values for a batch: ``activations_one`` vmapped over the images, [a_Bx784, …, z_Bx10]."""
+    return jax.vmap(activations_one, in_axes=(None, 0, None))(params, images_Bx784, σ)
+
+
+# One compiled program, as forward_jit is: its z_Bx10 is forward_jit's bit for bit (XLA makes no promise of
+# it; tests/test_viz.py checks it), where the same pass run op by op differs in the last bits.
+activations_jit = jax.jit(activations, static_argnums=2)
+
+
 def layer_sizes(hidden: Sequence[int]) -> list[int]:
     """[784, *hidden, 10]."""
     return [N_PIXELS, *hidden, N_CLASSES]

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nnjax.errors import CheckpointError, ConfigError
-from nnjax.images import percent, predict
+from nnjax.images import answers, percent
 from nnjax.sweep_grid import format_value, varied_fields
 from nnjax.sweep_summary import plural
 
@@ -124,7 +124,8 @@ def _grid_shape(n: int) -> tuple[int, int]:
 def layer_activations(params: list, cfg: Config, x_Dx784: np.ndarray) -> list[np.ndarray]:
     """Every layer's values for D uint8 images: [a_Dx784 (prepared input), a_DxH1, …, z_Dx10 (the outputs)].
 
-    The outputs are the last layer's z; ``costs.probabilities`` turns them into what the figures show.
+    The outputs are the last layer's z, the very numbers ``images.predict`` answers from (one compiled
+    program, ``model.activations_jit``); ``images.answers`` turns them into what the figures show.
     Bad arguments raise as ``images.predict``'s do (``images.check_network_input``).
     """
     import jax
@@ -132,11 +133,11 @@ def layer_activations(params: list, cfg: Config, x_Dx784: np.ndarray) -> list[np
     from nnjax.activations import get_activation
     from nnjax.data import prepare_images
     from nnjax.images import check_network_input
-    from nnjax.model import activations_one
+    from nnjax.model import activations_jit
 
     cfg = check_network_input(params, cfg, x_Dx784, "layer_activations", "x_Dx784")
     σ = get_activation(cfg.activation)
-    acts = jax.vmap(activations_one, in_axes=(None, 0, None))(params, prepare_images(x_Dx784, cfg.standardize), σ)
+    acts = activations_jit(params, prepare_images(x_Dx784, cfg.standardize), σ)
     return [np.asarray(a) for a in jax.device_get(acts)]
 
 
@@ -1043,11 +1044,11 @@ def render_run(
     x_Nx784, y_N = np.asarray(test_split().x_test), np.asarray(test_split().y_test)
     indices = list(digits) if digits is not None else default_digits(y_N)
     done(plot_activation_flow(params, cfg, x_Nx784[indices], y_N[indices], indices, out / "activations.png", when))
+    acts = layer_activations(params, cfg, x_Nx784)  # one pass over the test split: the neurons and the answers
     if len(params) > 1:  # a network with hidden layers
-        acts = layer_activations(params, cfg, x_Nx784)
         inert = inert_neurons(neuron_reach(params, acts))
         done(plot_neurons(x_Nx784, top_inputs(params, acts), out / "neurons.png", max_neurons, subject, inert))
-    pred_N, p_Nx10 = predict(params, cfg, x_Nx784)
+    pred_N, p_Nx10 = answers(acts[-1], cfg.cost)  # what images.predict gives, to the bit
     done(plot_confusion(y_N, pred_N, out / "confusion.png", when))
     done(plot_mistakes(x_Nx784, y_N, pred_N, p_Nx10, out / "mistakes.png", when))
     return written

@@ -628,6 +628,40 @@ def test_per_class_accuracy_is_over_the_true_class_and_is_what_the_confusion_plo
     assert any(t.startswith("Confusion matrix: 50.00 % of 6 test images right") for t in shown)
 
 
+@pytest.mark.parametrize(
+    ("hidden", "activation"), [((), "identity"), ((16, 16), "sigmoid"), ((64, 16), "relu"), ((300, 100), "tanh")]
+)
+def test_layer_activations_outputs_are_predicts_to_the_bit(hidden, activation):
+    """render_run answers (confusion.png, mistakes.png) from layer_activations' z, the one pass over the test
+    split it also draws neurons.png from: that z is the very one images.predict answers from, not a z whose
+    last bits differ (layer_activations ran op by op, predict as one compiled program), so an answer on a near
+    tie, and its probability, are the same wherever nnjax gives them."""
+    from nnjax.activations import get_activation
+    from nnjax.data import prepare_images
+    from nnjax.model import forward_jit, init_params
+
+    cfg = Config(hidden=hidden, activation=activation)
+    params = [{k: np.asarray(v) for k, v in layer.items()} for layer in init_params(jax.random.key(1), hidden, "he")]
+    x = np.random.default_rng(0).integers(0, 256, (256, 784)).astype(np.uint8)
+    z = viz.layer_activations(params, cfg, x)[-1]
+    z_predict = np.asarray(forward_jit(params, prepare_images(x, False), get_activation(activation)))  # predict's
+    assert z.dtype == z_predict.dtype == np.float32
+    np.testing.assert_array_equal(z.view(np.uint32), z_predict.view(np.uint32))
+
+
+def test_render_run_passes_the_test_split_through_the_network_once(video_run, splits_256, tmp_path, monkeypatch):
+    """neurons.png's activations and the confusion and mistakes figures' answers come from one forward pass
+    over the test split (there were two: layer_activations, then images.predict); activations.png's digits
+    are a pass of their own, over those few images."""
+    import nnjax.data
+
+    passes = []
+    real = nnjax.data.prepare_images
+    monkeypatch.setattr(nnjax.data, "prepare_images", lambda x, *a, **k: passes.append(len(x)) or real(x, *a, **k))
+    viz.render_run(video_run, tmp_path, splits=splits_256)
+    assert sorted(passes) == [len(viz.default_digits(splits_256.y_test)), 256]
+
+
 def test_layer_activations_of_standardized_pixels_by_hand():
     """784 → 5 (tanh) → 10, with and without --standardize, against NumPy: pixels / 255, then (− 0.1307) / 0.3081."""
     rng = np.random.default_rng(1)

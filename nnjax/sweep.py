@@ -26,7 +26,7 @@ import operator
 import statistics
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -635,14 +635,15 @@ def group_dirs(sweep_dir: str | Path) -> list[Path]:
     return [path for _, path in sorted(found)]
 
 
-def diverged_epochs(sweep_dir: str | Path) -> dict[int, int]:
+def diverged_epochs(sweep_dir: str | Path, members: Collection[int] | None = None) -> dict[int, int]:
     """Member → the epoch it diverged at, for every member known to have diverged: from each finished
     group's result.json, else from its newest checkpoint that reads (a group still training). Groups
-    without either are left out."""
+    without either are left out. ``members``: only the groups holding one of these are read (``nnjax viz
+    --member N`` needs one group's, not every group's checkpoint decoded)."""
     out = {}
     for gdir in group_dirs(sweep_dir):
         ids = _saved_group_info(gdir).get("members")
-        if not isinstance(ids, list):
+        if not isinstance(ids, list) or (members is not None and not any(m in ids for m in members)):
             continue
         done = _group_result(gdir / "result.json", ids)
         if done is not None:

@@ -998,7 +998,7 @@ def render_run(
     check_writable_folder(out)
     lines, no_curves = _curve_lines(run_dir / "metrics.jsonl", member)
     curves_note = ""
-    if member is not None and lines and (gone := diverged_epochs(run_dir).get(member)):
+    if member is not None and lines and (gone := diverged_epochs(run_dir, [member]).get(member)):
         # it trained on inside its ensemble: as in members.csv, only its epochs before the divergence count
         lines = [m for m in lines if m["epoch"] < gone]
         no_curves = f"{run_dir}: member {member} diverged at epoch {gone}, before any epoch to draw"

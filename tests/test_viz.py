@@ -306,12 +306,12 @@ def test_a_diverged_members_curves_stop_before_its_divergence(tmp_path, splits_2
     )
     viz.render_run(out, tmp_path / "ok", member=1, splits=splits_256)
     assert [m["epoch"] for m in drawn["lines"]] == [1, 2, 3] and "diverged" not in drawn["title"]
-    monkeypatch.setattr(sweep, "diverged_epochs", lambda d: {1: 3})
+    monkeypatch.setattr(sweep, "diverged_epochs", lambda d, members=None: {1: 3})
     viz.render_run(out, tmp_path / "cut", member=1, splits=splits_256)
     assert [(m["member"], m["epoch"]) for m in drawn["lines"]] == [(1, 1), (1, 2)]
     assert drawn["title"].endswith("\n(diverged at epoch 3: drawn up to epoch 2)")  # epoch 3 is not drawn either
     drawn.clear()
-    monkeypatch.setattr(sweep, "diverged_epochs", lambda d: {1: 1})
+    monkeypatch.setattr(sweep, "diverged_epochs", lambda d, members=None: {1: 1})
     capsys.readouterr()
     written = viz.render_run(out, tmp_path / "none", member=1, splits=splits_256)
     assert not drawn and "learning_curves.png" not in [p.name for p in written]
@@ -319,6 +319,29 @@ def test_a_diverged_members_curves_stop_before_its_divergence(tmp_path, splits_2
         f"nnjax: warning: {out}: member 1 diverged at epoch 1, before any epoch to draw; learning_curves.png not drawn"
     )
     assert warning in capsys.readouterr().err.splitlines()
+
+
+def test_viz_of_one_member_reads_only_its_own_groups_divergence(tmp_path, splits_256, monkeypatch):
+    """render_run(member=N) asked every group of the sweep which members diverged, decoding the newest
+    checkpoint of each group still training, to use one member's answer: it reads that member's group only,
+    whose answer for the member is the one the whole sweep's read gives."""
+    out = tmp_path / "sweep"
+    base = Config(epochs=1, batch_size=32, checkpoint_every=1)
+    sweep.run_sweep(base, {"hidden": [(8,), (4,)]}, out, progress=False, splits=splits_256)
+    groups = {g.name: json.loads((g / "group.json").read_text())["members"] for g in sweep.group_dirs(out)}
+    assert groups == {"g00": [0], "g01": [1]}
+    (out / "groups" / "g01" / "result.json").unlink()  # g01 as if still training: its checkpoint says
+    decoded = []
+    real = sweep._newest_decodable
+    monkeypatch.setattr(sweep, "_newest_decodable", lambda d, gid: decoded.append(gid) or real(d, gid))
+    viz.render_run(out, tmp_path / "member0", member=0, splits=splits_256)
+    assert decoded == []
+    viz.render_run(out, tmp_path / "member1", member=1, splits=splits_256)
+    assert decoded == ["g01"]
+    assert sweep.diverged_epochs(out, [1]) == sweep.diverged_epochs(out) == {}
+    monkeypatch.setattr(sweep, "_newest_decodable", lambda d, gid: (1, {"state": {"diverged": np.array([1])}}))
+    assert sweep.diverged_epochs(out, [1]) == sweep.diverged_epochs(out) == {1: 1}
+    assert sweep.diverged_epochs(out, [0]) == {}
 
 
 def test_wide_network_stays_readable(tmp_path, splits_256):

@@ -318,7 +318,8 @@ def plot_activation_flow(
     Drawn like the video, light on dark: hidden layers up to ``CELLS_UP_TO`` wide are a row of neurons
     (circles, brighter = more active); wider ones a continuous heat strip. The output is a bar per
     digit, the prediction in green (right) or red (wrong), and its probability at the right. A hidden
-    layer's title gives its activations' min … max over the digits shown.
+    layer's title gives its activations' min … max over the digits shown ("observed"), not the colour
+    scale's limits: sigmoid's scale is 0 … 1, one of negative values is symmetric about 0.
     Size: 1.3 + 1.0 + 3.2 per hidden layer + 2.6 + 0.9 in wide, 0.95 in per digit + 1.1 in tall.
     """
     import matplotlib.style
@@ -385,7 +386,8 @@ def plot_activation_flow(
                 if r == 0:
                     n_rows, n_cols = heat_strip(a_DxH[r]).shape
                     strip = f"  ({n_rows} rows of {n_cols})" if h > CELLS_UP_TO and n_rows > 1 else ""
-                    values = f"{_short(a_DxH.min(), a_DxH)} … {_short(a_DxH.max(), a_DxH)}"  # scale may be wider
+                    # the values' own range over the digits shown; the colour scale may be wider (sigmoid's 0 … 1)
+                    values = f"observed {_short(a_DxH.min(), a_DxH)} … {_short(a_DxH.max(), a_DxH)}"
                     ax.set_title(f"hidden layer {j + 1}: {h} neurons{strip}\n{cfg.activation}, {values}", fontsize=9)
             ax = fig.add_subplot(grid[r, -2])
             colours = ["0.6"] * N_CLASSES

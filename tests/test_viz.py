@@ -738,7 +738,7 @@ def test_activation_flow_titles_give_each_layers_own_range(monkeypatch, tmp_path
     assert a.min() < 0 < a.max() and -a.min() != a.max()  # a symmetric scale would show other limits
     figures = capture_figures(monkeypatch)
     viz.plot_activation_flow(params, cfg, x, y, [0, 1], tmp_path / "a.png")
-    title = f"hidden layer 1: 12 neurons\n{activation}, {a.min():.3g} … {a.max():.3g}"
+    title = f"hidden layer 1: 12 neurons\n{activation}, observed {a.min():.3g} … {a.max():.3g}"
     assert title in texts(figures[0]), [t for t in texts(figures[0]) if t.startswith("hidden")]
     unstandardized = viz.layer_activations(params, cfg.replace(standardize=False), x)[1]
     assert f"{unstandardized.min():.3g} … {unstandardized.max():.3g}" not in title  # the check can tell
@@ -1235,7 +1235,7 @@ def test_activation_flow_colour_scale_of_each_activation(monkeypatch, tmp_path, 
         assert circles.get_cmap().name == cmap
         assert circles.get_clim() == pytest.approx(scale, rel=1e-6)
     if activation == "sigmoid":
-        assert "hidden layer 1: 4 neurons\nsigmoid, 0 … 0.993" in texts(figures[0])
+        assert "hidden layer 1: 4 neurons\nsigmoid, observed 0 … 0.993" in texts(figures[0])  # the scale: 0 … 1
 
 
 def test_confusion_shades_right_answers_green_and_mistakes_red_on_their_own_scale(monkeypatch, tmp_path):

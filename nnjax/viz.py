@@ -51,6 +51,9 @@ TRAIN_MARKER = "x"  # a sweep's single-epoch train mean, told apart from the eva
 MARKED_EPOCHS = 30  # sweep mean curves up to this many epochs mark each epoch with a dot
 METRIC_COLUMNS = {"train": "train", "test": "test", "val": "validation"}
 LEGEND_ROW_IN = 0.19  # height of one row of a legend at fontsize 8
+# The sweep curves' dashed line: per member, train_loss/train_accuracy are means over the epoch's batches
+# (as the single-run curves' legend says); the line is their mean over the setting's members.
+TRAIN_SWEEP_LABEL = "train (members' mean of epoch's batch means)"  # ≤ 46 characters: 3 legend columns
 LEGEND_CHAR_IN = 0.062  # width of one character of a legend label at fontsize 8, with room to spare
 
 
@@ -720,10 +723,11 @@ def diverged_note(lines: list[dict[str, Any]], varied: Sequence[str], diverged: 
 
 
 def plot_sweep_curves(lines: list[dict[str, Any]], varied: Sequence[str], path: Path, title: str = "") -> Path:
-    """Sweep learning curves, one colour per setting (members with the same values of ``varied``): the
-    eval loss and accuracy as the mean over the setting's members with a min–max band, the train ones as a
-    dashed mean. A single epoch is a dot with a capped min–max bar, its train mean a cross. The legend (line
-    styles, then settings) is below both panels, never over a curve. Size 11 × 4.4 in, taller for its legend."""
+    """Sweep learning curves, one colour per setting (members with the same values of ``varied``): the eval loss and
+    accuracy as the mean over the setting's members with a min–max band, the train ones as a dashed mean over the
+    members of each one's train figure, itself a mean over the epoch's batches (the legend says so:
+    ``TRAIN_SWEEP_LABEL``). A single epoch is a dot with a capped min–max bar, its train mean a cross. The legend
+    (line styles, then settings) is below both panels, never over a curve. Size 11 × 4.4 in, taller for its legend."""
     split = _eval_split(lines)
     name = METRIC_COLUMNS[split]
     fig, ax_loss, ax_acc = _curve_axes(title or f"Sweep: loss and accuracy per epoch ({name}: mean, min–max)")
@@ -756,7 +760,7 @@ def plot_sweep_curves(lines: list[dict[str, Any]], varied: Sequence[str], path: 
             Line2D([], [], linestyle="--", marker=TRAIN_MARKER if single else None, color="0.3"),
         ]
         height = fig.get_figheight()
-        band = _legend_below(fig, styles + handles, [f"{name} (band: min–max)", "train (mean)", *labels])
+        band = _legend_below(fig, styles + handles, [f"{name} (band: min–max)", TRAIN_SWEEP_LABEL, *labels])
         fig.set_figheight(height + band)
         inches = fig.get_figheight()  # the axes keep their own height, above the legend
         fig.subplots_adjust(top=1 - 0.15 * height / inches, bottom=(band + 0.13 * height) / inches)

@@ -282,10 +282,11 @@ def test_sweep_curves_leave_out_diverged_members_and_show_a_single_epoch(tmp_pat
         assert train.get_marker() != test.get_marker()
     (legend,) = fig.legends  # below the panels: what the line styles mean, then the settings
     keys = dict(zip([t.get_text() for t in legend.get_texts()], legend.legend_handles))
-    assert list(keys) == ["test (band: min–max)", "train (mean)", "lr=0.01 (n=2)"]
+    said = "train (members' mean of epoch's batch means)"  # what the dashed line averages, twice
+    assert list(keys) == ["test (band: min–max)", said, "lr=0.01 (n=2)"]
     assert keys["test (band: min–max)"].get_marker() == test.get_marker()
-    assert keys["train (mean)"].get_marker() == train.get_marker()
-    assert keys["train (mean)"].get_linestyle() == "--" and keys["test (band: min–max)"].get_linestyle() == "-"
+    assert keys[said].get_marker() == train.get_marker()
+    assert keys[said].get_linestyle() == "--" and keys["test (band: min–max)"].get_linestyle() == "-"
     assert not any(ax.get_legend() for ax in fig.axes)  # none inside a panel, over a curve
     monkeypatch.setattr(sweep, "diverged_epochs", lambda d: {3: 1})  # one member: singular, no group gone
     viz.render_sweep(out, tmp_path / "one")
@@ -362,7 +363,7 @@ def test_sweep_folder_gets_group_curves_with_bands(tmp_path, splits_256, capsys,
     assert cli_main(["viz", str(out)]) == 0
     (printed,) = capsys.readouterr().out.split()
     assert Path(printed) == out / "figures" / "learning_curves.png"
-    assert_drawn(Path(printed), (1100, 479))  # 11 × 4.4 in and a row of legend below
+    assert_drawn(Path(printed), (1100, 498))  # 11 × 4.4 in and two rows of legend below (3 columns)
     assert_drawn(out / "accuracy.png", (1440, 600))  # per epoch, and the last epoch on its own scale
 
     lines = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]

@@ -217,6 +217,10 @@ def epochs_out_of_place(lines: list[tuple[int, int]], last: int, member: int | N
 
 
 # The epoch program's metrics that a metrics.jsonl line holds, in its order (eval_* named for the split).
+# train_*: means over the epoch's mini-batches (train.make_epoch), as the parameters moved. grad_norm: the mean
+# over the epoch's steps of the global L2 norm (every W and b) of the gradient of the mini-batch's mean cost,
+# before the optimiser adds weight decay (L2 or AdamW's) or rescales it. param_norm: the global L2 norm of the
+# parameters at the epoch's end.
 LINE_METRICS = ("train_loss", "train_accuracy", "eval_loss", "eval_accuracy", "grad_norm", "param_norm")
 
 

@@ -52,17 +52,20 @@ def test_one_epoch_on_mock_data_lowers_the_loss(splits_256, changes):
     assert 0 <= m["eval_accuracy"][0] <= 1 and m["grad_norm"][0] > 0
 
 
-@pytest.mark.parametrize("cost", ["cross_entropy", "quadratic"])
-def test_a_one_step_epochs_metrics_are_that_steps_loss_accuracy_and_norms(splits_256, cost):
+@pytest.mark.parametrize(
+    ("cost", "weight_decay"), [("cross_entropy", 0.0), ("quadratic", 0.0), ("cross_entropy", 0.5)]
+)
+def test_a_one_step_epochs_metrics_are_that_steps_loss_accuracy_and_norms(splits_256, cost, weight_decay):
     """With one mini-batch of all the training images, the epoch's train_* metrics are the start's loss and
-    accuracy on them, grad_norm is the norm of that step's gradient and param_norm the norm of the result."""
+    accuracy on them, grad_norm is the norm of that step's gradient and param_norm the norm of the result.
+    The gradient is the mean cost's alone, without the weight decay the optimiser adds (as README says)."""
     from nnjax.activations import get_activation
     from nnjax.costs import get_cost
     from nnjax.model import forward
     from nnjax.train import prepare_images
 
     x, y = splits_256.x_train, splits_256.y_train
-    cfg = TINY.replace(batch_size=len(x), cost=cost)
+    cfg = TINY.replace(batch_size=len(x), cost=cost, weight_decay=weight_decay)
     state = init_state([cfg], len(x))
     loss_0, acc_0 = jax.jit(make_evaluate(cfg))(state.params, x, y)
     new_state, m = make_epoch(cfg, len(x))(state, epoch_key(cfg, 0), *to_device(x, y, x, y))

@@ -897,7 +897,7 @@ def test_the_train_summary_the_readme_and_docs_quote_is_the_one_printed(tmp_path
         rc, out, err = cli("train", "--out", tmp_path / path.name, "--no-progress")
         assert rc == 0, err
         said = f"epochs: 100, epoch program compiled in {compile_s:.2f} s, median epoch {median} s on cpu"
-        assert out.splitlines()[1] == said, out
+        assert out.splitlines()[2] == said, out
         assert out in path.read_text(), f"{path.name} quotes another summary than nnjax train prints:\n{out}"
 
 

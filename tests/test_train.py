@@ -52,9 +52,7 @@ def test_one_epoch_on_mock_data_lowers_the_loss(splits_256, changes):
     assert 0 <= m["eval_accuracy"][0] <= 1 and m["grad_norm"][0] > 0
 
 
-@pytest.mark.parametrize(
-    ("cost", "weight_decay"), [("cross_entropy", 0.0), ("quadratic", 0.0), ("cross_entropy", 0.5)]
-)
+@pytest.mark.parametrize(("cost", "weight_decay"), [("cross_entropy", 0.0), ("quadratic", 0.0), ("cross_entropy", 0.5)])
 def test_a_one_step_epochs_metrics_are_that_steps_loss_accuracy_and_norms(splits_256, cost, weight_decay):
     """With one mini-batch of all the training images, the epoch's train_* metrics are the start's loss and
     accuracy on them, grad_norm is the norm of that step's gradient and param_norm the norm of the result.

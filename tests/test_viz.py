@@ -488,6 +488,22 @@ def test_sweep_curves_band_reaches_from_the_lowest_member_to_the_highest(monkeyp
             np.testing.assert_allclose([ys.min(), ys.max()], [min(values), max(values)], err_msg=f"{column} {e}")
 
 
+def test_sweep_curves_of_a_grid_over_cost_draw_the_losses_on_a_log_scale_and_say_so(monkeypatch, tmp_path):
+    """A researcher trial's sweep over cost drew cross-entropy (~2.6 at a harsh lr) and quadratic losses (< 0.1)
+    on one linear 'mean cost per image' axis, every quadratic curve flat at its floor, as if in one unit."""
+    figures = capture_figures(monkeypatch)
+    lines = [
+        {"member": k, "epoch": e, "cost": cost, "test_loss": loss / e, "test_accuracy": 0.9}
+        for k, (cost, loss) in enumerate((("quadratic", 0.05), ("cross_entropy", 2.6)))
+        for e in (1, 2, 3)
+    ]
+    viz.plot_sweep_curves(lines, ["cost"], tmp_path / "c.png")
+    viz.plot_sweep_curves([m for m in lines if m["cost"] == "quadratic"], ["cost"], tmp_path / "q.png")
+    (loss, _), (one_cost, _) = (f.axes[:2] for f in figures)
+    assert loss.get_yscale() == "log" and "own cost's units" in loss.get_ylabel()
+    assert one_cost.get_yscale() == "linear" and one_cost.get_ylabel() == "loss (mean cost per image)"
+
+
 def test_drawing_leaves_the_matplotlib_backend_alone(tmp_path):
     """Figures are drawn without pyplot, so a notebook's inline backend is not switched to Agg."""
     import matplotlib

@@ -101,7 +101,7 @@ def compare_networks(
         if member is not None:  # loading it warned already (sweep.load_member); kept as eval_run gives it
             from nnjax.sweep import diverged_epochs
 
-            gone = diverged_epochs(folder).get(int(member))
+            gone = diverged_epochs(folder, [int(member)]).get(int(member))
             out["diverged_epoch"] = gone if gone is not None and gone <= epoch else None  # None: params before it
         return {**out, "epoch": epoch, "test_accuracy": float(right_N.mean())}
 

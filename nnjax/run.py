@@ -869,7 +869,7 @@ def eval_run(
     else:
         from nnjax.sweep import diverged_epochs
 
-        gone = diverged_epochs(run_dir).get(int(member))
+        gone = diverged_epochs(run_dir, [int(member)]).get(int(member))
         gone = gone if gone is not None and gone <= epoch else None  # parameters from before it: not diverged
         where = {"sweep_dir": str(run_dir), "member": int(member), "diverged_epoch": gone}
     return {**where, "epoch": epoch, "test_accuracy": short_float(acc_K[0]), "test_loss": short_float(loss_K[0])}

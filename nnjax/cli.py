@@ -175,8 +175,6 @@ def cmd_train(args: argparse.Namespace) -> int:
             args.out = str(args.default_out[0])
         elif not args.resume:
             check_out(args.out, new=True)
-    if not args.json:  # what trains, every field: one kept from the named config shows before it trains
-        print(f"recipe: {recipe_text(cfg)}", flush=True)
     with removed_if_left_empty(args.default_out):
         result = train_and_evaluate(
             cfg, args.resume or args.out, resume=bool(args.resume), force=args.force, progress=not args.no_progress
@@ -185,6 +183,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(result)
     else:
+        print(f"recipe: {recipe_text(cfg)}")  # every field that trained: one kept from the named config shows
         print(f"run folder: {result['run_dir']}")
         median = result["epoch_s_median"]  # None when no epoch was trained (a finished run finished again)
         median = "none trained" if median is None else f"{median:.4f} s"

@@ -466,9 +466,15 @@ def epochs_text(epochs: Sequence[int]) -> str:
 
 def restore_epoch(folder: Path, epoch: int, target: Any, what: str, keep_more: str) -> tuple[int, Any, dict[str, Any]]:
     """(epoch, tree shaped like ``target``, meta) of the checkpoint after ``epoch`` in ``folder`` (``restore``);
-    CheckpointError naming the epochs kept when it is not there. ``what`` (a folder) starts the error, and
-    ``keep_more`` (how to keep more checkpoints) ends it."""
+    CheckpointError naming the epochs kept when it is not there (the newest, if ``epoch`` is past it: not saved
+    yet). ``what`` (a folder) starts the error, and ``keep_more`` (how to keep more checkpoints) ends one about
+    an epoch not kept."""
     found = dict(list_checkpoints(folder))
+    if epoch not in found and epoch > max(found, default=0):  # not trained, or not saved, that far yet
+        newest = f"the newest is of epoch {max(found)}" if found else "none is saved yet"
+        raise CheckpointError(
+            f"{what}: no checkpoint of epoch {epoch} yet ({newest}; epoch 0, as initialised, needs none)"
+        )
     if epoch not in found:
         raise CheckpointError(
             f"{what}: no checkpoint of epoch {epoch} is kept (kept: {epochs_text(sorted(found))}; epoch 0, as "

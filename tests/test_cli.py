@@ -6,6 +6,7 @@ import dataclasses
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -1309,6 +1310,14 @@ def test_a_kept_epoch_is_the_one_trained_and_one_not_kept_names_those_kept(
     assert not (tmp_path / "figs").exists() and not (tmp_path / "w.npz").exists()
     past = f"nnjax: error: {run}: no epoch 5: it trains 4 epochs (epoch 0: as initialised)"
     assert cli_error("eval", run, "--epoch", "5") == past
+    stopped = tmp_path / "stopped"  # stopped after epoch 3: epoch 4 is not saved yet, and no keeping would help
+    shutil.copytree(run, stopped)
+    (stopped / "result.json").unlink()
+    (stopped / "checkpoints" / "epoch_000004.msgpack").unlink()
+    not_yet = (
+        f"nnjax: error: {stopped}: no checkpoint of epoch 4 yet (the newest is of epoch 3; epoch 0, as initialised, "
+    )
+    assert cli_error("eval", stopped, "--epoch", "4") == not_yet + "needs none)"
     with pytest.raises(SystemExit) as stop:
         cli("eval", run, "--epoch", "-1")
     assert stop.value.code == 2

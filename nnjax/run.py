@@ -697,8 +697,9 @@ def load_run(run_dir: str | Path, epoch: int | None = None) -> tuple[Config, Par
         found = checkpoint.restore_newest(run_dir / "checkpoints", _shape_target(cfg), str(run_dir), mend)
     if found is None:
         raise CheckpointError(f"{run_dir}: no checkpoint in {run_dir / 'checkpoints'}")
+    newest = epoch is None
     epoch, tree, meta = found
-    return _as_trained(cfg, meta, run_dir, epoch), tree["train"].params, epoch
+    return _as_trained(cfg, meta, run_dir, epoch, newest), tree["train"].params, epoch
 
 
 def check_epoch_trained(epoch: int, cfg: Config, what: str) -> None:
@@ -730,10 +731,11 @@ def check_epoch_arg(epoch: Any) -> None:
 USE_FIELDS = ("dataset", "standardize", "activation", "cost")
 
 
-def _as_trained(cfg: Config, meta: Any, run_dir: Path, epoch: int) -> Config:
+def _as_trained(cfg: Config, meta: Any, run_dir: Path, epoch: int, newest: bool = True) -> Config:
     """``cfg`` (config.json) with the USE_FIELDS its epoch-``epoch`` checkpoint records (``meta``), if they
     differ: a ``--resume --force`` rewrites config.json before its first checkpoint, so a run stopped
-    then holds parameters trained under the config before it. Warns on stderr when they differ."""
+    then holds parameters trained under the config before it (and an older checkpoint than the ``newest``,
+    ``--epoch N``, may be from before the change). Warns on stderr when they differ."""
     trained = meta.get("config") if isinstance(meta, dict) else None
     if not isinstance(trained, dict):
         return cfg
@@ -742,9 +744,11 @@ def _as_trained(cfg: Config, meta: Any, run_dir: Path, epoch: int) -> Config:
     if not changed:
         return cfg
     what = ", ".join(f"{f}={trained[f]!r}" for f in changed)
+    force = "a --resume --force"
+    why = f"{force} that has not saved a checkpoint yet" if newest else f"{force} after epoch {epoch}"
     print(
         f"nnjax: warning: {run_dir}'s epoch-{epoch} parameters were trained with {what}, which config.json no "
-        "longer says (a --resume --force that has not saved a checkpoint yet); they are used as trained",
+        f"longer says ({why}); they are used as trained",
         file=sys.stderr,
     )
     return from_dict({**now, **{f: trained[f] for f in changed}}, source=f"{run_dir}: checkpoint meta", complete=True)

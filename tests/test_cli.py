@@ -1339,6 +1339,26 @@ def test_a_kept_epoch_is_the_one_trained_and_one_not_kept_names_those_kept(
     )
 
 
+def test_an_epoch_from_before_a_forced_change_says_when_it_changed(tmp_path, splits_256, capsys):
+    """--epoch N of a checkpoint from before a ``--resume --force`` that changed the activation: used as trained,
+    and the warning says the change came after that epoch (the run has saved checkpoints since)."""
+    from nnjax.run import load_network, train_and_evaluate
+
+    run = tmp_path / "run"
+    cfg = Config(epochs=1, batch_size=32, checkpoint_every=1)
+    train_and_evaluate(cfg, run, progress=False, splits=splits_256)
+    train_and_evaluate(cfg.replace(activation="tanh", epochs=2), run, resume=True, force=True, progress=False,
+                       splits=splits_256)  # fmt: skip
+    capsys.readouterr()
+    assert load_network(run, epoch=1)[0].activation == "sigmoid"
+    err = capsys.readouterr().err
+    assert err == (
+        f"nnjax: warning: {run}'s epoch-1 parameters were trained with activation='sigmoid', which config.json no "
+        "longer says (a --resume --force after epoch 1); they are used as trained\n"
+    )
+    assert load_network(run)[0].activation == "tanh" and capsys.readouterr().err == ""
+
+
 def test_epoch_0_is_shown_as_the_run_started_or_not_at_all(tmp_path, splits_256, monkeypatch, capsys, cli_error):
     """A ``--resume --force`` that changed the activation: epoch 0 keeps the activation the run started with (its
     checkpoints record the start; config.json and every kept checkpoint say the new one), and says so. Parameters

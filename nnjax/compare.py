@@ -99,10 +99,9 @@ def compare_networks(
     def side(folder: str | Path, member: int | None, epoch: int, right_N: np.ndarray) -> dict[str, Any]:
         out: dict[str, Any] = {"folder": str(folder), "member": None if member is None else int(member)}
         if member is not None:  # loading it warned already (sweep.load_member); kept as eval_run gives it
-            from nnjax.sweep import diverged_epochs
+            from nnjax.sweep import diverged_by
 
-            gone = diverged_epochs(folder, [int(member)]).get(int(member))
-            out["diverged_epoch"] = gone if gone is not None and gone <= epoch else None  # None: params before it
+            out["diverged_epoch"] = diverged_by(folder, int(member), epoch)
         return {**out, "epoch": epoch, "test_accuracy": float(right_N.mean())}
 
     return {

@@ -871,10 +871,9 @@ def eval_run(
     if member is None:
         where = {"run_dir": str(run_dir)}
     else:
-        from nnjax.sweep import diverged_epochs
+        from nnjax.sweep import diverged_by
 
-        gone = diverged_epochs(run_dir, [int(member)]).get(int(member))
-        gone = gone if gone is not None and gone <= epoch else None  # parameters from before it: not diverged
+        gone = diverged_by(run_dir, int(member), epoch)
         where = {"sweep_dir": str(run_dir), "member": int(member), "diverged_epoch": gone}
     return {**where, "epoch": epoch, "test_accuracy": short_float(acc_K[0]), "test_loss": short_float(loss_K[0])}
 

@@ -660,6 +660,14 @@ def diverged_epochs(sweep_dir: str | Path, members: Collection[int] | None = Non
     return out
 
 
+def diverged_by(sweep_dir: str | Path, member: int, epoch: int) -> int | None:
+    """The epoch ``member`` diverged at, if its parameters after ``epoch`` are from it on (trained past the
+    divergence inside its ensemble: no result of its config); None if it had not diverged by ``epoch``. Reads
+    only the member's group (``diverged_epochs``)."""
+    gone = diverged_epochs(sweep_dir, [member]).get(member)
+    return gone if gone is not None and gone <= epoch else None
+
+
 def _saved_group_info(gdir: Path) -> dict[str, Any]:
     """A group folder's group.json as written, or {} when it is missing or damaged (a resume writes it again)."""
     try:

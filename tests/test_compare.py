@@ -241,3 +241,23 @@ def test_a_network_against_its_own_start_or_an_earlier_epoch(tmp_path, splits_25
     r = compare_networks(out, out, member_a=1, member_b=1, epoch_a=1, splits=splits_256)
     assert (r["a"]["epoch"], r["b"]["epoch"]) == (1, 2)
     assert r["a"]["test_accuracy"] == eval_run(out, splits_256, member=1, epoch=1)["test_accuracy"]
+
+
+def test_a_members_divergence_is_read_from_its_own_group_and_counts_from_its_epoch(tmp_path, splits_256, monkeypatch):
+    """eval and compare of one sweep member read that member's group's divergence only (they decoded the newest
+    checkpoint of every group still training), and both say a member diverged only for parameters from its
+    divergence on (an earlier --epoch is from before it)."""
+    out = tmp_path / "sweep"
+    base = Config(epochs=2, batch_size=32, checkpoint_every=1)
+    sweep.run_sweep(base, {"hidden": [(8,), (4,)]}, out, progress=False, splits=splits_256)
+    for gid in ("g00", "g01"):  # as if still training: their checkpoints say who diverged
+        (out / "groups" / gid / "result.json").unlink()
+    decoded = []
+    monkeypatch.setattr(
+        sweep, "_newest_decodable", lambda d, gid: decoded.append(gid) or (2, {"state": {"diverged": [2]}})
+    )
+    r = eval_run(out, splits_256, member=1)
+    c = compare_networks(out, out, member_a=1, member_b=1, epoch_b=1, splits=splits_256)
+    assert decoded == ["g01", "g01", "g01"]  # its group only, once per reading
+    assert r["diverged_epoch"] == c["a"]["diverged_epoch"] == 2
+    assert c["b"]["diverged_epoch"] is None and eval_run(out, splits_256, member=1, epoch=1)["diverged_epoch"] is None

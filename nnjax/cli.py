@@ -328,7 +328,8 @@ def cmd_viz(args: argparse.Namespace) -> int:
         if given:
             verb = "applies" if len(given) == 1 else "apply"
             print(
-                f"nnjax: warning: {', '.join(given)} {verb} to run folders; a sweep folder gets learning curves",
+                f"nnjax: warning: {', '.join(given)} {verb} to a network's figures (a run folder, or a sweep folder "
+                "with --member N); a sweep folder alone gets learning curves",
                 file=sys.stderr,
             )
         for p in viz.render_sweep(run_dir, args.out):

@@ -1368,14 +1368,16 @@ def test_digits_on_a_sweep_folder_warn_that_they_apply_to_run_folders(tmp_path, 
     out = sweep_folder(tmp_path / "sweep", lines)
     rc, printed, err = cli("viz", out, "--digits", "3")
     assert rc == 0 and printed == f"{out / 'figures' / 'learning_curves.png'}\n"
-    assert err == "nnjax: warning: --digits applies to run folders; a sweep folder gets learning curves\n"
+    why = "to a network's figures (a run folder, or a sweep folder with --member N); a sweep folder alone gets learning"
+    assert err == f"nnjax: warning: --digits applies {why} curves\n"
     rc, printed, err = cli("viz", out)
     assert rc == 0 and err == ""
     # so do the other flags of a network's figures (they were ignored without a word)
     rc, printed, err = cli("viz", out, "--max-neurons", "8", "--tfds-dir", tmp_path, "--data-dir", tmp_path)
     assert rc == 0 and printed == f"{out / 'figures' / 'learning_curves.png'}\n"
-    why = "apply to run folders; a sweep folder gets learning curves"
-    assert err == f"nnjax: warning: --max-neurons, --data-dir, --tfds-dir {why}\n"
+    assert err == f"nnjax: warning: --max-neurons, --data-dir, --tfds-dir apply {why} curves\n"
+    rc, printed, err = cli("viz", out, "--epoch", "1")  # a sweep member's too, which --member names
+    assert rc == 0 and err == f"nnjax: warning: --epoch applies {why} curves\n"
 
 
 def test_viz_max_neurons_default_is_render_runs():

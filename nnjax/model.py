@@ -50,8 +50,9 @@ def activations(params: Params, images_Bx784: jax.Array, σ: Activation) -> list
     return jax.vmap(activations_one, in_axes=(None, 0, None))(params, images_Bx784, σ)
 
 
-# One compiled program, as forward_jit is: its z_Bx10 is forward_jit's bit for bit (XLA makes no promise of
-# it; tests/test_viz.py checks it), where the same pass run op by op differs in the last bits.
+# One compiled program for every layer's values, which images.predict and viz.layer_activations both run, so that
+# nnjax predict and the figures answer from the same z to the bit (the same pass run op by op differs in the last
+# bits; forward_jit, another program, may too).
 activations_jit = jax.jit(activations, static_argnums=2)
 
 

@@ -673,20 +673,20 @@ def test_per_class_accuracy_is_over_the_true_class_and_is_what_the_confusion_plo
 )
 def test_layer_activations_outputs_are_predicts_to_the_bit(hidden, activation):
     """render_run answers (confusion.png, mistakes.png) from layer_activations' z, the one pass over the test
-    split it also draws neurons.png from: that z is the very one images.predict answers from, not a z whose
-    last bits differ (layer_activations ran op by op, predict as one compiled program), so an answer on a near
-    tie, and its probability, are the same wherever nnjax gives them."""
-    from nnjax.activations import get_activation
-    from nnjax.data import prepare_images
-    from nnjax.model import forward_jit, init_params
+    split it also draws neurons.png from: those answers and probabilities are images.predict's to the bit
+    (layer_activations ran op by op, predict as another compiled program, and their last bits differed), so an
+    answer on a near tie, and its probability, are the same wherever nnjax gives them."""
+    from nnjax.images import answers, predict
+    from nnjax.model import init_params
 
     cfg = Config(hidden=hidden, activation=activation)
     params = [{k: np.asarray(v) for k, v in layer.items()} for layer in init_params(jax.random.key(1), hidden, "he")]
     x = np.random.default_rng(0).integers(0, 256, (256, 784)).astype(np.uint8)
     z = viz.layer_activations(params, cfg, x)[-1]
-    z_predict = np.asarray(forward_jit(params, prepare_images(x, False), get_activation(activation)))  # predict's
-    assert z.dtype == z_predict.dtype == np.float32
-    np.testing.assert_array_equal(z.view(np.uint32), z_predict.view(np.uint32))
+    assert z.dtype == np.float32
+    figures, predicted = answers(z, cfg.cost), predict(params, cfg, x)
+    np.testing.assert_array_equal(figures[0], predicted[0])
+    np.testing.assert_array_equal(figures[1].view(np.uint64), predicted[1].view(np.uint64))
 
 
 def test_render_run_passes_the_test_split_through_the_network_once(video_run, splits_256, tmp_path, monkeypatch):

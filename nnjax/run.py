@@ -682,6 +682,7 @@ def load_run(run_dir: str | Path, epoch: int | None = None) -> tuple[Config, Par
     parameters after that epoch: 0 is the network as initialised (``start_of_run``), another epoch needs its
     checkpoint kept (a CheckpointError names the epochs kept)."""
     run_dir = folder_path(run_dir, "load_run")
+    check_epoch_arg(epoch)
     check_run_folder(run_dir)
     cfg = validate(load_json(run_dir / "config.json"), new=False, source=str(run_dir / "config.json"))
     if epoch == 0:

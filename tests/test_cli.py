@@ -1325,6 +1325,8 @@ def test_a_kept_epoch_is_the_one_trained_and_one_not_kept_names_those_kept(
     for bad in (-1, True, 1.0):
         with pytest.raises(ConfigError, match=rf"^epoch={bad!r}: expected an epoch number"):
             load_network(run, epoch=bad)
+        with pytest.raises(ConfigError, match=rf"^epoch={bad!r}: expected an epoch number"):  # the public load_run too
+            nnjax.run.load_run(run, epoch=bad)
 
     sweep_dir = tmp_path / "sweep"
     base = Config(hidden=(8,), epochs=3, batch_size=32, checkpoint_every=1, keep_checkpoints=2)

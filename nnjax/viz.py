@@ -1003,7 +1003,9 @@ def render_run(
         title = f"{run_dir.name} member {member}"
     # an epoch asked for: said in every title, and its own default folder (the newest network's figures stay)
     when = "" if asked is None else f" at epoch {epoch}" + " (as initialised)" * (epoch == 0)
-    out = Path(out_dir) if out_dir is not None else default / f"epoch-{epoch}" if asked is not None else default
+    if asked is not None:
+        default = default / f"epoch-{epoch}"
+    out = Path(out_dir) if out_dir is not None else default
     check_writable_folder(out)
     lines, no_curves = _curve_lines(run_dir / "metrics.jsonl", member)
     curves_note = ""
@@ -1033,7 +1035,10 @@ def render_run(
     if digits is not None:  # a bad index is refused before any figure is written
         text = digits if isinstance(digits, str) else ",".join(str(i) for i in digits)
         digits = parse_digits(text, test_split().n_test)
-    subject = f"member {member} ({cfg.activation}){when}" if member is not None else f"the network{when}" * bool(when)
+    if member is not None:
+        subject = f"member {member} ({cfg.activation}){when}"
+    else:
+        subject = f"the network{when}" if when else ""
     done(
         plot_weights(
             params[0]["W"],

@@ -56,7 +56,8 @@ class Config:
     init: str = _f("auto", "scale of the initial weights; auto: the best for the activation")
     cost: str = _f(
         "cross_entropy",
-        "cross_entropy: softmax outputs; quadratic: the video's ½‖σ(z) − y‖²; a mini-batch's: the mean of its images'",
+        "cross_entropy: softmax outputs; quadratic: the video's ½‖σ(z) − y‖²; sigmoid_cross_entropy: Nielsen's"
+        " chapter-3 −Σ[y ln σ(z) + (1 − y) ln(1 − σ(z))]; a mini-batch's: the mean of its images'",
     )
     # optimisation
     optimizer: str = _f("adam", "one of " + ", ".join(OPTIMIZERS))

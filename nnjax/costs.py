@@ -23,7 +23,22 @@ def quadratic(z_10: jax.Array, label: jax.Array) -> jax.Array:
     return 0.5 * jnp.sum((a_10 - y_10) ** 2)
 
 
-COSTS: dict[str, Cost] = {"cross_entropy": cross_entropy, "quadratic": quadratic}
+def sigmoid_cross_entropy(z_10: jax.Array, label: jax.Array) -> jax.Array:
+    """Nielsen's chapter-3 cross-entropy of sigmoid outputs: −Σ_j [y_j ln σ(z_j) + (1 − y_j) ln(1 − σ(z_j))].
+
+    Against the one-hot label y, from z in log space (finite for any z); its gradient in z is σ(z) − y.
+    """
+    y_10 = jax.nn.one_hot(label, z_10.shape[-1])
+    return -jnp.sum(y_10 * jax.nn.log_sigmoid(z_10) + (1.0 - y_10) * jax.nn.log_sigmoid(-z_10))
+
+
+COSTS: dict[str, Cost] = {
+    "cross_entropy": cross_entropy,
+    "quadratic": quadratic,
+    "sigmoid_cross_entropy": sigmoid_cross_entropy,
+}
+# Costs whose outputs are σ(z), one per digit, rather than a softmax over the digits.
+SIGMOID_COSTS = ("quadratic", "sigmoid_cross_entropy")
 
 
 def get_cost(name: str) -> Cost:
@@ -35,17 +50,17 @@ def get_cost(name: str) -> Cost:
 
 
 def probabilities(z_B10: jax.Array | np.ndarray, cost: str) -> jax.Array | np.ndarray:
-    """What the output layer says, as probabilities: softmax(z), or σ(z) normalised to sum 1.
+    """What the output layer says, as probabilities: softmax(z), or σ(z) normalised to sum 1 (``SIGMOID_COSTS``).
 
     NumPy logits give float64 NumPy probabilities (what is shown to people: float32 rounds a runner-up
     of 1e-8 away and says exactly 1); JAX arrays stay JAX arrays, for use inside compiled code.
     """
     if isinstance(z_B10, np.ndarray):
         z = z_B10.astype(np.float64)
-        if cost == "quadratic":  # σ(z) = exp(log σ(z)), normalised: finite for any z (σ(-800) underflows to 0)
+        if cost in SIGMOID_COSTS:  # σ(z) = exp(log σ(z)), normalised: finite for any z (σ(-800) underflows to 0)
             z = -np.logaddexp(0.0, -z)
         e = np.exp(z - np.max(z, axis=-1, keepdims=True))
         return e / np.sum(e, axis=-1, keepdims=True)
-    if cost == "quadratic":
+    if cost in SIGMOID_COSTS:
         return jax.nn.softmax(jax.nn.log_sigmoid(z_B10), axis=-1)
     return jax.nn.softmax(z_B10, axis=-1)

@@ -275,10 +275,10 @@ def check_network_input(params: Any, cfg: Any, x_Nx784: Any, where: str, x_name:
 def predict(params: list, cfg: Config, x_Nx784: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Answers digit_N and probabilities p_Nx10 of one network (unstacked params) for uint8 images x_Nx784.
 
-    The answer is the most active output (argmax of z), as training's accuracy counts it: with the quadratic
-    cost, outputs whose σ(z) is 1 to float64's precision tie as probabilities, but not as z. Stacked
-    parameters, a cfg that is not a Config (or has a field of the wrong type), or images not uint8 of
-    shape (N, 784) (float images in [0, 1] included) raise an error naming the argument
+    The answer is the most active output (argmax of z), as training's accuracy counts it: with a σ-output cost
+    (quadratic, sigmoid_cross_entropy), outputs whose σ(z) is 1 to float64's precision tie as probabilities, but
+    not as z. Stacked parameters, a cfg that is not a Config (or has a field of the wrong type), or images not
+    uint8 of shape (N, 784) (float images in [0, 1] included) raise an error naming the argument
     (``check_network_input``).
     """
     import jax

@@ -181,6 +181,7 @@ def test_probabilities_are_each_costs_definition_and_sum_to_one():
     for cost, want in {
         "cross_entropy": e / e.sum(-1, keepdims=True),
         "quadratic": s / s.sum(-1, keepdims=True),
+        "sigmoid_cross_entropy": s / s.sum(-1, keepdims=True),
     }.items():
         np.testing.assert_allclose(probabilities(z_Bx10, cost), want, rtol=1e-5)
         np.testing.assert_allclose(probabilities(z, cost), want, rtol=1e-12)
@@ -198,13 +199,14 @@ def test_numpy_probabilities_normalise_each_image_on_its_own():
     want = {
         "cross_entropy": np.stack([soft, soft, soft]),
         "quadratic": np.stack([sig / sig.sum(), np.full(10, 0.1), soft]),
+        "sigmoid_cross_entropy": np.stack([sig / sig.sum(), np.full(10, 0.1), soft]),
     }
     for cost, expected in want.items():
         np.testing.assert_allclose(probabilities(z, cost), expected, rtol=1e-9, atol=1e-15)
 
 
 def test_costs_of_a_confident_right_answer_are_small():
-    z_10 = jnp.full(10, -8.0).at[3].set(8.0)
+    z_10 = jnp.full(10, -10.0).at[3].set(10.0)  # ±8: sigmoid_cross_entropy's 10 × ln(1 + e^-8) is 3e-3
     for cost in COSTS.values():
         assert float(cost(z_10, jnp.int32(3))) < 1e-3
         assert float(cost(z_10, jnp.int32(4))) > 0.9
@@ -224,6 +226,46 @@ def test_quadratic_cost_is_half_squared_distance_to_one_hot():
     a = 1 / (1 + np.exp(-np.asarray(z_10, np.float64)))
     y = np.eye(10)[7]
     assert float(get_cost("quadratic")(z_10, jnp.int32(7))) == pytest.approx(0.5 * np.sum((a - y) ** 2), rel=1e-5)
+
+
+def test_sigmoid_cross_entropy_is_nielsens_chapter_3_cost():
+    """−Σ_j [y_j ln a_j + (1 − y_j) ln(1 − a_j)], a = σ(z), in float64 NumPy, for every label of one random z."""
+    z_10 = jax.random.normal(jax.random.key(13), (10,)) * 3
+    a = 1 / (1 + np.exp(-np.asarray(z_10, np.float64)))
+    for label in range(10):
+        y = np.eye(10)[label]
+        want = -np.sum(y * np.log(a) + (1 - y) * np.log(1 - a))
+        assert float(get_cost("sigmoid_cross_entropy")(z_10, jnp.int32(label))) == pytest.approx(want, rel=1e-5)
+
+
+def test_sigmoid_cross_entropy_is_finite_for_saturated_outputs():
+    """Where σ(z) rounds to 0 or 1, ln σ(z) written out is −inf (and 0·ln 0 NaN); the cost is still
+    ln(1 + e^{−z}) for the label and ln(1 + e^{z}) for the others, from the definition with σ(z) = 1/(1 + e^{−z})."""
+    z = np.array([200.0, -200.0, 90.0, -90.0, 40.0, -40.0, 0.0, 1.0, -3.0, 17.0])
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # the formula written out, in float32
+        a, y = 1 / (1 + np.exp(-z.astype(np.float32))), np.eye(10, dtype=np.float32)[1]
+        naive = -(y * np.log(a) + (1 - y) * np.log(1 - a))
+    assert np.isinf(naive).any() and np.isnan(naive).any()
+    cost = get_cost("sigmoid_cross_entropy")
+    for label in (0, 1, 6):
+        y = np.eye(10)[label]
+        want = np.sum(y * np.logaddexp(0.0, -z) + (1 - y) * np.logaddexp(0.0, z))
+        got = float(cost(jnp.asarray(z, jnp.float32), jnp.int32(label)))
+        assert got == pytest.approx(want, rel=1e-6)
+    assert 400 < float(cost(jnp.asarray(z, jnp.float32), jnp.int32(1))) < np.inf  # z = −200 the label, z = 200 not
+
+
+def test_sigmoid_cross_entropy_gradient_is_sigma_minus_y_without_the_slowdown():
+    """Nielsen's point: ∂C/∂z = σ(z) − y, no σ'(z) factor, so a saturated wrong output still learns fast. The
+    quadratic cost's gradient there, (σ(z) − y) σ'(z), is near 0."""
+    z = jnp.asarray([12.0, -12.0, 40.0, -40.0, 0.0, 1.5, -0.7, 3.0, -100.0, 100.0])
+    for label in (0, 2, 8):
+        y = np.eye(10)[label]
+        grad = np.asarray(jax.grad(get_cost("sigmoid_cross_entropy"))(z, jnp.int32(label)), np.float64)
+        np.testing.assert_allclose(grad, 1 / (1 + np.exp(-np.asarray(z, np.float64))) - y, atol=1e-6)
+    grad = jax.grad(get_cost("sigmoid_cross_entropy"))(z, jnp.int32(3))  # label 3 at z = −40: saturated wrong
+    assert float(grad[3]) == pytest.approx(-1.0, abs=1e-6) and float(grad[2]) == pytest.approx(1.0, abs=1e-6)
+    assert abs(float(jax.grad(get_cost("quadratic"))(z, jnp.int32(3))[3])) < 1e-15
 
 
 # ---- gradients against finite differences -------------------------------------------------------------

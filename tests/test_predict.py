@@ -470,7 +470,8 @@ def test_a_float_image_with_nan_or_infinite_pixels_fails_alone(run_dir, tmp_path
 
 
 @pytest.mark.parametrize(
-    "activation, standardize, cost", [("relu", True, "quadratic"), ("tanh", False, "cross_entropy")]
+    "activation, standardize, cost",
+    [("relu", True, "quadratic"), ("tanh", False, "cross_entropy"), ("sigmoid", False, "sigmoid_cross_entropy")],
 )
 def test_predict_uses_the_runs_pixel_scaling_activation_and_cost(activation, standardize, cost):
     """Against the network written out in NumPy, in float64."""
@@ -493,7 +494,8 @@ def numpy_probabilities(params: list, cfg: Config, x_Nx784: np.ndarray) -> np.nd
     for W_l, b_l in zip(W[:-1], b[:-1]):
         a = σ[cfg.activation](a @ W_l.T + b_l)
     z = a @ W[-1].T + b[-1]
-    e = 1.0 / (1.0 + np.exp(-z)) if cfg.cost == "quadratic" else np.exp(z - z.max(axis=1, keepdims=True))
+    sigmoid_outputs = cfg.cost in ("quadratic", "sigmoid_cross_entropy")  # σ(z) per digit, not softmax
+    e = 1.0 / (1.0 + np.exp(-z)) if sigmoid_outputs else np.exp(z - z.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)
 
 

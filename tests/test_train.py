@@ -38,9 +38,10 @@ def _train_one_epoch(cfg: Config, splits):
     [
         {},
         {"cost": "quadratic", "lr": 0.03},
+        {"cost": "sigmoid_cross_entropy", "optimizer": "sgd", "lr": 0.5, "schedule": "constant"},
         {"activation": "relu", "optimizer": "sgd", "lr": 0.1, "schedule": "constant"},
     ],
-    ids=["video", "quadratic", "relu-sgd"],
+    ids=["video", "quadratic", "sigmoid-cross-entropy-sgd", "relu-sgd"],
 )
 def test_one_epoch_on_mock_data_lowers_the_loss(splits_256, changes):
     cfg = TINY.replace(**changes)
@@ -52,7 +53,10 @@ def test_one_epoch_on_mock_data_lowers_the_loss(splits_256, changes):
     assert 0 <= m["eval_accuracy"][0] <= 1 and m["grad_norm"][0] > 0
 
 
-@pytest.mark.parametrize(("cost", "weight_decay"), [("cross_entropy", 0.0), ("quadratic", 0.0), ("cross_entropy", 0.5)])
+@pytest.mark.parametrize(
+    ("cost", "weight_decay"),
+    [("cross_entropy", 0.0), ("quadratic", 0.0), ("sigmoid_cross_entropy", 0.0), ("cross_entropy", 0.5)],
+)
 def test_a_one_step_epochs_metrics_are_that_steps_loss_accuracy_and_norms(splits_256, cost, weight_decay):
     """With one mini-batch of all the training images, the epoch's train_* metrics are the start's loss and
     accuracy on them, grad_norm is the norm of that step's gradient and param_norm the norm of the result.

@@ -175,15 +175,26 @@ def cmd_train(args: argparse.Namespace) -> int:
             args.out = str(args.default_out[0])
         elif not args.resume:
             check_out(args.out, new=True)
+
+    def say_recipe(trains: Config) -> None:
+        """Every field that trains (one kept from the named config shows), once every check has passed and
+        before the first epoch: what a long run will train is known before it trains."""
+        if not args.json:
+            print(f"recipe: {recipe_text(trains)}", flush=True)  # flushed before the progress bar (stderr) opens
+
     with removed_if_left_empty(args.default_out):
         result = train_and_evaluate(
-            cfg, args.resume or args.out, resume=bool(args.resume), force=args.force, progress=not args.no_progress
+            cfg,
+            args.resume or args.out,
+            resume=bool(args.resume),
+            force=args.force,
+            progress=not args.no_progress,
+            on_start=say_recipe,
         )
     args.finished = True  # a Ctrl-C from here on (printing, exiting) says the run is complete
     if args.json:
         _print_json(result)
     else:
-        print(f"recipe: {recipe_text(cfg)}")  # every field that trained: one kept from the named config shows
         print(f"run folder: {result['run_dir']}")
         median = result["epoch_s_median"]  # None when no epoch was trained (a finished run finished again)
         median = "none trained" if median is None else f"{median:.4f} s"

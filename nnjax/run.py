@@ -413,6 +413,7 @@ def train_and_evaluate(
     force: bool = False,
     progress: bool = True,
     splits: Splits | None = None,
+    on_start: Callable[[Config], None] | None = None,
 ) -> dict[str, Any]:
     """Train ``cfg`` into a run folder (new, or ``resume``-d) and return the result summary, result.json's
     contents: ``run_dir``, ``test_accuracy`` (a fraction) and ``test_loss`` on the official test split of
@@ -428,6 +429,10 @@ def train_and_evaluate(
     from the newest checkpoint that loads and reproduces an uninterrupted run bit for bit; resuming a
     finished run returns its saved result and writes nothing. Raises DivergedError (keeping the
     checkpoints written so far) when an epoch diverges (see ``divergence_cause``).
+
+    ``on_start(cfg)`` is called once every check has passed, just before the first epoch trains (a finished
+    run: before its saved result is returned), with the config it trains: ``nnjax train`` prints its recipe
+    there, so a failed start prints nothing on stdout.
     """
     check_splits(splits, "train_and_evaluate")
     cfg = check_config(cfg, new=not resume, splits=splits)
@@ -452,6 +457,8 @@ def train_and_evaluate(
                 _keep_metrics(run_dir / "metrics.jsonl", history, appending=False)
                 if result_fields(load_json(run_dir / "config.json")) != result_fields(cfg):
                     _keep_config(run_dir / "config.json", cfg)  # not for flags that only say how to save
+                if on_start is not None:
+                    on_start(cfg)
                 print(f"nnjax: {run_dir} already trained all {cfg.epochs} epochs; nothing to resume", file=sys.stderr)
                 return {**finished[0], "run_dir": str(run_dir)}  # where it is now (the folder may have moved)
         else:
@@ -459,7 +466,7 @@ def train_and_evaluate(
         checkpoint.check_writable_folder(run_dir)  # now, not after loading the data and compiling
         if (run_dir / "checkpoints").exists() and not (run_dir / "checkpoints").is_dir():
             raise CheckpointError(f"{run_dir / 'checkpoints'}: is a file, not a folder")
-        return _train(cfg, run_dir, resume, progress, splits, stack, force)
+        return _train(cfg, run_dir, resume, progress, splits, stack, force, on_start)
 
 
 def _check_nothing_trained_is_lost(run_dir: Path, ckpt_dir: Path, metrics_path: Path) -> None:
@@ -550,6 +557,7 @@ def _train(
     splits: Splits | None,
     stack: contextlib.ExitStack,
     force: bool = False,
+    on_start: Callable[[Config], None] | None = None,
 ) -> dict[str, Any]:
     if splits is None:
         # With several processes each one loads only the rows its own devices hold (multi-host).
@@ -626,6 +634,8 @@ def _train(
         postfix = {"train_loss": m["train_loss"], "train_acc": m["train_accuracy"], f"{split}_acc": m["eval_accuracy"]}
         return [line], {k: f"{v:.4f}" for k, v in postfix.items()}
 
+    if on_start is not None:  # every check passed and the folder written; before the progress bar opens
+        on_start(cfg)
     state = train_epochs(
         cfg,
         compiled,

@@ -726,19 +726,34 @@ def mock64():
         yield
 
 
-def test_train_says_its_recipe_with_the_fields_kept_from_the_named_config(tmp_path, cli, mock64):
+def test_train_says_its_recipe_with_the_fields_kept_from_the_named_config(tmp_path, cli, mock64, monkeypatch, capsys):
     """A researcher trial typed network.py's flags (--optimizer sgd --lr 3 ...) and trained the video's cosine
-    schedule, weight decay and Glorot init without a word: train's first line now names every field that trains."""
+    schedule, weight decay and Glorot init without a word: train's first line now names every field that trains.
+    It is said before the first epoch (it came with the summary, after a 100-epoch run), and only once."""
+    before_training = []  # stdout as the first epoch starts
+    real_train_epochs = nnjax.run.train_epochs
+
+    def train_epochs(*a, **k):
+        before_training.append(capsys.readouterr().out)
+        return real_train_epochs(*a, **k)
+
+    monkeypatch.setattr(nnjax.run, "train_epochs", train_epochs)
     flags = ["--hidden", "30", "--cost", "quadratic", "--optimizer", "sgd", "--lr", "3", "--batch-size", "16"]
     rc, out, err = cli("train", *flags, "--epochs", "1", "--tfds-dir", tmp_path / "tfds", "--no-progress", "--out",
                        tmp_path / "run")  # fmt: skip
     assert rc == 0, err
-    assert out.splitlines()[0] == (
+    recipe = (
         "recipe: mnist 784-30-10 sigmoid init=glorot cost=quadratic optimizer=sgd lr=3 weight_decay=0.0002 "
         "schedule=cosine batch_size=16 epochs=1 seed=0 data_seed=0"
     )
+    assert before_training == [f"{recipe}\n"]
+    assert "recipe:" not in out and out.startswith("run folder: "), out  # not again with the summary
     rc, out, err = cli("train", "--resume", tmp_path / "run", "--force", "--epochs", "2", "--no-progress")
-    assert rc == 0 and out.splitlines()[0].endswith(" epochs=2 seed=0 data_seed=0"), (out, err)
+    assert rc == 0 and before_training[1] == f"{recipe.replace(' epochs=1 ', ' epochs=2 ')}\n", (out, err)
+    assert "recipe:" not in out, out
+    rc, out, err = cli("train", "--resume", tmp_path / "run", "--no-progress")  # finished: nothing trains
+    assert rc == 0 and len(before_training) == 2 and out.count("recipe: ") == 1, (out, err)
+    assert out.splitlines()[0] == before_training[1].strip()
 
 
 def test_batch_larger_than_the_data(tmp_path, cli_error, mock64):
@@ -894,7 +909,7 @@ def test_the_train_summary_the_readme_and_docs_quote_is_the_one_printed(tmp_path
     for path, run_dir, compile_s, median in quoted:
         result = {"run_dir": run_dir, "epochs": 100, "compile_s": compile_s, "epoch_s_median": median}
         result |= {"device": "cpu", "test_accuracy": 0.965, "n_test": 10_000}
-        monkeypatch.setattr(nnjax.run, "train_and_evaluate", lambda *a, r=result, **k: r)
+        monkeypatch.setattr(nnjax.run, "train_and_evaluate", lambda cfg, *a, r=result, **k: k["on_start"](cfg) or r)
         rc, out, err = cli("train", "--out", tmp_path / path.name, "--no-progress")
         assert rc == 0, err
         said = f"epochs: 100, epoch program compiled in {compile_s:.2f} s, median epoch {median} s on cpu"

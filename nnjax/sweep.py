@@ -908,7 +908,8 @@ def run_sweep(
         results, trained = [], []
         for gi, g in enumerate(groups):
             gid = group_id(gi)
-            label = f"{gid} ({gi + 1}/{len(groups)}) K={len(g)} {member_name(g[0], group_fields) or g[0].activation}"
+            # what the group stands for: the grid fields that tell groups apart (none vary: it holds every member)
+            label = f"{gid} ({gi + 1}/{len(groups)}) K={len(g)} {member_name(g[0], group_fields) or 'all members'}"
             members = [(ids[id(c)], c) for c in g]
             result, did_train = _run_group(
                 gid,

@@ -1962,6 +1962,25 @@ def test_group_json_records_no_value_for_a_field_a_member_does_not_use(tmp_path,
     assert "group.json" not in capsys.readouterr().err and sgd_info.read_bytes() == before
 
 
+def test_a_groups_label_names_the_program_fields_the_grid_varies_or_all_members(tmp_path, capsys):
+    """--grid init=lecun,glorot seed=0,1 varies no field of the compiled program: its one group, every member,
+    was labelled "sigmoid" beside its progress bar, the activation they share, as if the grid varied it. The
+    label names the program fields the grid varies, or says the group holds all members."""
+    grid = {"init": ["lecun", "glorot"], "seed": [0, 1]}
+    sweep.run_sweep(TINY.replace(epochs=1), grid, tmp_path / "s", splits=SPLITS)  # with its progress bar
+    err = capsys.readouterr().err
+    assert "g00 (1/1) K=4 all members: " in err and "sigmoid" not in err, err
+    run_tiny(TINY.replace(epochs=1), grid, tmp_path / "s2")
+    said = [ln for ln in capsys.readouterr().err.splitlines() if " trained in " in ln]
+    assert len(said) == 1 and said[0].startswith("nnjax: g00 (1/1) K=4 all members: trained in "), said
+    run_tiny(TINY.replace(epochs=1), {"activation": ["relu", "tanh"], **grid}, tmp_path / "s3")
+    said = [ln for ln in capsys.readouterr().err.splitlines() if " trained in " in ln]
+    assert [ln.split(": trained in ")[0] for ln in said] == [
+        "nnjax: g00 (1/2) K=4 activation=relu",
+        "nnjax: g01 (2/2) K=4 activation=tanh",
+    ]
+
+
 def test_without_a_progress_bar_each_trained_group_is_one_line_on_stderr(tmp_path, capsys):
     """``nnjax sweep --no-progress`` (as a log to a file is advised) printed nothing until the table: a sweep of
     minutes looked hung. Each group it trains is now one line; a resume that trains nothing prints none."""

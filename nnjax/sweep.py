@@ -490,8 +490,9 @@ def load_member(sweep_dir: str | Path, member: int, epoch: int | None = None) ->
     newest checkpoint: the same shape ``run.load_run`` returns, so a member can be viewed like a run
     (``nnjax viz SWEEP_DIR --member N``). ``member`` must be an integer (a bool or float is refused: True
     was read as member 1). ``epoch``: the parameters after that epoch instead: 0 is the member as initialised
-    (regenerated from its config, and checked against the start its group's checkpoints record), another
-    epoch needs its group's checkpoint of it kept (a CheckpointError names the epochs kept)."""
+    (regenerated from its config, and checked against the start its group's checkpoints record; a member of a
+    group not started yet, from sweep.json's config, unchecked: nothing records its start), another epoch
+    needs its group's checkpoint of it kept (a CheckpointError names the epochs kept)."""
     import jax
 
     from nnjax import checkpoint
@@ -579,9 +580,13 @@ def load_member(sweep_dir: str | Path, member: int, epoch: int | None = None) ->
         params_1 = jax.tree_util.tree_map(lambda x: x[None], unstack(tree["train"].params, j))
         return configs[j], params_1, at
     try:  # the sweep's members, also those of groups not started yet
-        n = len(expand(*load_sweep_spec(sweep_dir), new=False))
+        members = expand(*load_sweep_spec(sweep_dir), new=False)
     except NnjaxError:
-        n = max(seen, default=-1) + 1
+        members = []
+    n = len(members) if members else max(seen, default=-1) + 1
+    if epoch == 0 and 0 <= member < len(members):  # regenerated from sweep.json's config, as group.json will say it
+        cfg = without_unused(members[member])  # unchecked: no checkpoint records its start yet (as a run's)
+        return cfg, initial_params([cfg]), 0
     if 0 <= member < n:
         raise CheckpointError(f"{sweep_dir}: member {member} is not trained yet (its group has not started)")
     members = f" (its members: 0–{n - 1}, as in members.csv)" if n else ""

@@ -1636,6 +1636,31 @@ def test_cli_resume_of_a_missing_folder_says_it_is_not_found(tmp_path, capsys):
     assert not (tmp_path / "nosuch").exists()
 
 
+def test_epoch_0_of_a_member_whose_group_has_not_started_is_its_network_as_initialised(tmp_path, capsys):
+    """Epoch 0 is regenerated from a member's config, as for a member whose group started: one of a group not
+    started yet said "not trained yet", though nothing trained is needed. Unchecked (no checkpoint records its
+    start yet), as a run's epoch 0 before its first checkpoint; later epochs still say "not trained yet"."""
+    from nnjax.run import eval_run
+
+    s = tmp_path / "s"
+    run_tiny(TINY.replace(epochs=1), {"activation": ["relu", "tanh"], "seed": [0, 1]}, s)
+    started = {m: sweep.load_member(s, m, epoch=0) for m in (2, 3)}  # group g01, from its checkpoint's record
+    evals = {m: eval_run(s, SPLITS, m, epoch=0) for m in (2, 3)}
+    shutil.rmtree(s / "groups" / "g01")  # as a sweep interrupted during its first group leaves it
+    capsys.readouterr()
+    for m in (2, 3):
+        cfg, params, epoch = sweep.load_member(s, m, epoch=0)
+        assert epoch == 0 and cfg == started[m][0]
+        assert_same_params(params, started[m][1])
+        assert eval_run(s, SPLITS, m, epoch=0) == evals[m]  # as nnjax eval SWEEP --member N --epoch 0 gives it
+    assert capsys.readouterr().err == ""
+    for epoch in (None, 1):
+        with pytest.raises(CheckpointError, match=r"member 2 is not trained yet \(its group has not started\)$"):
+            sweep.load_member(s, 2, epoch)
+    with pytest.raises(CheckpointError, match=r"no member 4 in this sweep folder"):
+        sweep.load_member(s, 4, 0)
+
+
 def test_a_member_of_a_group_not_started_yet_is_named_so(tmp_path, cli_error, capsys):
     s = tmp_path / "s"
     run_tiny(TINY.replace(epochs=1), {"activation": ["relu", "tanh"]}, s)

@@ -64,10 +64,13 @@ class Config:
     lr: float = _f(0.01, "peak learning rate")
     momentum: float = _f(0.9, "momentum (optimizer momentum) or b1 (adam, adamw)")
     weight_decay: float = _f(2e-4, "weight decay (L2 for sgd/momentum/adam, decoupled for adamw)")
-    schedule: str = _f("cosine", "learning-rate schedule: " + ", ".join(SCHEDULES))
+    schedule: str = _f(
+        "cosine",
+        "learning-rate schedule: " + ", ".join(SCHEDULES) + "; cosine ones fall from the peak lr to 0 over --epochs",
+    )
     warmup_epochs: int = _f(0, "epochs of linear warm-up (schedule warmup_cosine)")
     batch_size: int = _f(32, "images per mini-batch")
-    epochs: int = _f(100, "passes over the training images")
+    epochs: int = _f(100, "passes over the training images (also the length of a cosine schedule)")
     seed: int = _f(0, "seed of the initial parameters")
     data_seed: int = _f(0, "seed of the mini-batch order (shared by all members of an ensemble)")
     scan_unroll: int = _f(

@@ -257,8 +257,14 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from nnjax import checkpoint
     from nnjax.config import check_warmup_given
     from nnjax.sweep_grid import expand, format_value, grid_text, parse_grid, unused_by_every
-    from nnjax.sweep_summary import plural, summary_timing
+    from nnjax.sweep_summary import TARGET_WORDS, check_target, plural, summary_timing
 
+    target = None
+    if args.target is not None:  # before a default folder is made or anything is loaded
+        try:
+            target = check_target(float(args.target))
+        except (ValueError, ConfigError):
+            raise ConfigError(f"--target {args.target}: {TARGET_WORDS}") from None
     args.default_out = []  # a default folder and the parents made for it: removed again while still empty
     if args.resume:
         check_resume_flags(args, "sweep")
@@ -301,7 +307,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         out = args.out
     with checkpoint.removed_if_left_empty(args.default_out):
         summary = sweep.run_sweep(
-            base, grid, out, resume=bool(args.resume), progress=not args.no_progress, shard_members=args.shard_members
+            base,
+            grid,
+            out,
+            resume=bool(args.resume),
+            progress=not args.no_progress,
+            shard_members=args.shard_members,
+            target=target,
         )
     args.finished = True  # a Ctrl-C from here on (printing, exiting) says the sweep is complete
     if args.json:
@@ -536,6 +548,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="split each ensemble's members across devices (--no-shard-members: split each mini-batch); "
         "default: members over one CPU device per core, mini-batches on accelerators",
+    )
+    p.add_argument(
+        "--target",
+        metavar="ACC",
+        help="add an 'epochs to ACC' column: each member's first epoch whose test (--validation: validation) "
+        "accuracy reached ACC, a fraction, e.g. 0.96; with --resume also for a finished sweep",
     )
     p.add_argument("--json", action="store_true", help="print a JSON summary instead of the table")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from nnjax.config import N_VALIDATION, Config, result_fields
+from nnjax.errors import ConfigError
 from nnjax.memory import params_per_member
 from nnjax.sweep_grid import format_value, grid_json, grid_text, json_value, varied_fields
 
@@ -24,9 +25,9 @@ SUMMARY_FILES = ("members.csv", "summary.md", "accuracy.png")
 SPLIT_NAMES = {"test": "test", "val": "validation"}  # the evaluation splits, as the summary names them
 
 
-def _member_rows(configs, grid, results, lines) -> list[dict[str, Any]]:
+def _member_rows(configs, grid, results, lines, target: float | None = None) -> list[dict[str, Any]]:
     """One row of members.csv per member: its group, grid values, parameter count, final and best accuracy,
-    time."""
+    time; with a ``target`` accuracy, the first epoch that reached it (``first_epoch_at_target``)."""
     by_member: dict[int, dict[str, Any]] = {}
     for r in results:
         for j, mid in enumerate(r["members"]):
@@ -49,6 +50,7 @@ def _member_rows(configs, grid, results, lines) -> list[dict[str, Any]]:
         last_good = r["diverged_epoch"] - 1 if r["diverged_epoch"] else math.inf
         points = [(e, a) for e, a in sorted(curves.get(mid, [])) if a is not None and e <= last_good]
         best_epoch, best_acc = max(points, key=lambda p: (p[1], -p[0])) if points else (None, None)
+        reached = {} if target is None else {"first_epoch_at_target": next((e for e, a in points if a >= target), None)}
         # --validation: the final parameters' validation accuracy (their last epoch's), which the table reports
         final_val = {"final_val_accuracy": dict(points).get(cfg.epochs)} if r["split"] == "val" else {}
         rows.append(
@@ -62,6 +64,7 @@ def _member_rows(configs, grid, results, lines) -> list[dict[str, Any]]:
                 **final_val,
                 "best_epoch": best_epoch,
                 f"best_{r['split']}_accuracy": best_acc,
+                **reached,
                 "train_s": r["train_s"],
                 "ensemble_k": r["k"],
                 "diverged_epoch": r["diverged_epoch"],
@@ -99,6 +102,16 @@ def _table_rows(
         ok = [m for m in members if m["diverged_epoch"] is None and m[f"final_{split}_accuracy"] is not None]
         accs = [m[f"final_{split}_accuracy"] for m in ok]
         best = [m["best_epoch"] for m in ok if m["best_epoch"] is not None]
+        if "first_epoch_at_target" in members[0]:  # over the same members as the accuracy: those not diverged
+            firsts = [m["first_epoch_at_target"] for m in ok if m["first_epoch_at_target"] is not None]
+            reached = {
+                "n_reached": len(firsts),
+                "target_epoch_median": statistics.median(firsts) if firsts else None,
+                "target_epoch_min": min(firsts) if firsts else None,
+                "target_epoch_max": max(firsts) if firsts else None,
+            }
+        else:
+            reached = {}
         out.append(
             {
                 **{f: members[0][f] for f in varied},
@@ -111,6 +124,7 @@ def _table_rows(
                 "best_epoch_median": statistics.median(best) if best else None,
                 "best_epoch_min": min(best) if best else None,
                 "best_epoch_max": max(best) if best else None,
+                **reached,
                 # the wall time of the ensemble(s) these members trained in (shared with other rows)
                 "train_s": round(sum(train_s[g] for g in dict.fromkeys(m["group"] for m in members)), 3),
             }
@@ -123,12 +137,33 @@ def plural(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-def markdown_table(varied: list[str], table: list[dict[str, Any]], split: str = "test") -> str:
+TARGET_WORDS = "the accuracy to reach, a fraction in (0, 1], e.g. 0.96 for 96 %"
+
+
+def check_target(target: Any) -> float | None:
+    """``target`` as a float: None, or an accuracy to reach, a fraction in (0, 1]; else a ConfigError."""
+    if target is None:
+        return None
+    if isinstance(target, bool) or not isinstance(target, (int, float)) or not 0 < target <= 1:
+        raise ConfigError(f"target {target!r}: {TARGET_WORDS}")
+    return float(target)
+
+
+def percent(fraction: float) -> str:
+    """``96 %``, ``96.5 %``: a target accuracy as people write it."""
+    return f"{round(100 * fraction, 6):g} %"
+
+
+def markdown_table(
+    varied: list[str], table: list[dict[str, Any]], split: str = "test", target: float | None = None
+) -> str:
     """The summary table in Markdown; accuracy on ``split`` ("test" or "val"); a ``parameters`` column
-    where the rows carry ``n_params`` (a grid over ``hidden``)."""
+    where the rows carry ``n_params`` (a grid over ``hidden``); an ``epochs to`` column with a ``target``."""
     params = bool(table) and "n_params" in table[0]
     head = [*varied, *(["parameters"] if params else []), "members"]
-    head += [f"{SPLIT_NAMES[split]} accuracy (%) mean ± std", "best epoch", "train time (s)"]
+    head += [f"{SPLIT_NAMES[split]} accuracy (%) mean ± std", "best epoch"]
+    head += [f"epochs to {percent(target)}"] if target is not None else []
+    head.append("train time (s)")
     head.append("diverged")
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in table:
@@ -142,13 +177,25 @@ def markdown_table(varied: list[str], table: list[dict[str, Any]], split: str = 
         else:
             best = f"{r['best_epoch_median']:g} ({r['best_epoch_min']}–{r['best_epoch_max']})"
         cells = [*(format_value(r[f]) for f in varied), *([f"{r['n_params']:,}"] if params else [])]
-        cells += [str(r["n"]), acc, best, f"{r['train_s']:.1f}"]
+        cells += [str(r["n"]), acc, best]
+        if target is not None:
+            cells.append(_reached_cell(r))
+        cells.append(f"{r['train_s']:.1f}")
         cells.append(f"{r['n_diverged']}/{r['n']}")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
-def table_notes(split: str) -> str:
+def _reached_cell(r: dict[str, Any]) -> str:
+    """``16 (15–18)``; ``16 (15–18), 2 of 3`` when some members never reached the target; ``never (0 of 3)``."""
+    n = r["n"] - r["n_diverged"]
+    if not r["n_reached"]:
+        return f"never (0 of {n})"
+    cell = f"{r['target_epoch_median']:g} ({r['target_epoch_min']}–{r['target_epoch_max']})"
+    return cell if r["n_reached"] == n else f"{cell}, {r['n_reached']} of {n}"
+
+
+def table_notes(split: str, target: float | None = None) -> str:
     """What the numbers of the summary table on ``split`` ("test" or "val") are: which parameters' accuracy,
     mean and spread over which members, the split each best epoch was picked on (the test split's: said to
     be test-set selection), what the train time counts. summary.md and ``nnjax sweep`` print it below the
@@ -164,6 +211,12 @@ def table_notes(split: str) -> str:
         best += (
             ", picked on the test set: it describes the curves and is no basis for choosing a number of epochs "
             "(--validation picks on held-out training images)"
+        )
+    if target is not None:
+        best += (
+            f". Epochs to {percent(target)}: median (min–max) of the first epoch whose {SPLIT_NAMES[split]} "
+            f"accuracy reached {percent(target)}, over the members that did not diverge (how many of them did, "
+            "where not all); a cosine schedule anneals over --epochs, so this depends on --epochs too"
         )
     return (
         f"{accuracy}; mean ± sample std (n − 1) over the members that did not diverge. {best}. Train time: wall "
@@ -215,15 +268,17 @@ def write_summary(
     wall_s: float,
     resumed: bool = False,
     write: bool = True,
+    target: float | None = None,
 ) -> dict[str, Any]:
     """Write members.csv, summary.md and accuracy.png (``SUMMARY_FILES``; not with ``write=False``) from
     the groups' results and the sweep's metrics.jsonl ``lines``; return the summary.
 
     ``wall_s`` is this call's; with ``resumed`` the training and compilation times also hold earlier
-    sessions', so the text says which is which."""
+    sessions', so the text says which is which. A ``target`` accuracy (a fraction) adds each member's first
+    epoch that reached it and, per row, their median and range."""
     from nnjax import checkpoint
 
-    rows = _member_rows(configs, grid, results, lines)
+    rows = _member_rows(configs, grid, results, lines, target)
     varied, table = _table_rows(grid, rows, results)
     split = results[0]["eval_split"]
 
@@ -235,7 +290,8 @@ def write_summary(
     diverged = {r["member"] for r in rows if r["diverged_epoch"] is not None}  # left out, as in the table
     if write:  # the figure's title says how many were left out, and which groups lost every member
         plot_sweep_accuracy(lines, varied, sweep_dir / "accuracy.png", split, diverged=diverged)
-    md = markdown_table(varied, table, split)
+    md = markdown_table(varied, table, split, target)
+    notes = table_notes(split, target)
     device = results[0]["device"]
     train_total = sum(r["train_s"] for r in results)
     compile_total = sum(r["compile_s"] for r in results)
@@ -249,7 +305,7 @@ def write_summary(
         f"Base config fields (the grid's own left out): "
         f"`{json.dumps({k: v for k, v in {**result_fields(base), **as_given}.items() if k not in grid})}`\n\n"
         + md
-        + f"\n{table_notes(split)}\n\n"
+        + f"\n{notes}\n\n"
         f"Wall time: {timing_text(wall_s, train_total, compile_total, resumed).removeprefix('wall ')} "
         f"on {device} ({os.cpu_count()} CPU cores visible), {_placement(results)}.\n\n"
         "![accuracy per epoch](accuracy.png)\n"
@@ -270,6 +326,7 @@ def write_summary(
         "rows": table,
         "members": rows,
         "groups": results,
+        "target": target,
         "table": md,
-        "notes": table_notes(split),
+        "notes": notes,
     }

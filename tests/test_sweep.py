@@ -2018,3 +2018,79 @@ def test_without_a_progress_bar_each_trained_group_is_one_line_on_stderr(tmp_pat
     base, grid = sweep.load_sweep_spec(tmp_path / "s")
     sweep.run_sweep(base, grid, tmp_path / "s", resume=True, progress=False, splits=SPLITS)
     assert not [ln for ln in capsys.readouterr().err.splitlines() if " trained in " in ln]
+
+
+# --------------------------------------------------------------------------------------------------
+# --target: epochs to an accuracy
+# --------------------------------------------------------------------------------------------------
+
+
+def test_a_target_adds_each_members_first_epoch_that_reached_it_and_each_rows_median_and_range():
+    """From hand-made curves (no training): the first epoch at or above the target (not the best one), none
+    for a member that never reached it, only epochs before a divergence counted, and a diverged member left
+    out of its row as the accuracy leaves it out; the cell says how many reached it where not all did."""
+    base = Config(name="t", hidden=(8,), epochs=4)
+    grid = {"lr": [0.1, 0.2], "seed": [0, 1, 2]}
+    configs = sweep_grid.expand(base, grid)
+    curves = {
+        0: [0.5, 0.96, 0.95, 0.97],  # first reached at 2, though it dips after
+        1: [0.97, 0.9, 0.9, 0.9],  # at 1
+        2: [0.5, 0.6, 0.7, 0.96],  # at 4 (exactly the target)
+        3: [0.96, 0.97, 0.98, 0.99],  # diverges at epoch 2: left out of its row
+        4: [0.5, 0.6, 0.7, 0.8],  # never
+        5: [0.1, 0.2, 0.961, 0.5],  # at 3
+    }
+    lines = [{"member": m, "epoch": e + 1, "test_accuracy": a} for m, c in curves.items() for e, a in enumerate(c)]
+    results = [
+        {"group": "g00", "members": [0, 1, 2, 3, 4, 5], "k": 6, "test_accuracy": [0.97, 0.9, 0.96, None, 0.8, 0.5],
+         "diverged_epoch": [None, None, None, 2, None, None], "train_s": 1.5, "compile_s": 0.5,
+         "eval_split": "test", "device": "cpu", "n_devices": 1, "split": "batch"},
+    ]  # fmt: skip
+    summary = sweep_summary.write_summary(Path("unused"), base, configs, grid, results, lines, 2.0, write=False,
+                                          target=0.96)  # fmt: skip
+    assert [m["first_epoch_at_target"] for m in summary["members"]] == [2, 1, 4, 1, None, 3]
+    first, second = summary["rows"]
+    assert (first["n_reached"], first["target_epoch_median"], first["target_epoch_min"], first["target_epoch_max"]) == (
+        3, 2, 1, 4
+    )  # fmt: skip
+    assert (second["n_reached"], second["target_epoch_median"]) == (1, 3)  # member 3 diverged: not counted
+    header, _, row_1, row_2 = summary["table"].splitlines()
+    assert header.split(" | ")[4] == "epochs to 96 %"
+    assert row_1.split(" | ")[4] == "2 (1–4)" and row_2.split(" | ")[4] == "3 (3–3), 1 of 2"
+    assert "Epochs to 96 %: median (min–max) of the first epoch whose test accuracy reached 96 %" in summary["notes"]
+    assert summary["target"] == 0.96
+
+    never = [{**line, "test_accuracy": 0.5} for line in lines]
+    table = sweep_summary.write_summary(Path("unused"), base, configs, grid, results, never, 2.0, write=False,
+                                        target=0.965)["table"]  # fmt: skip
+    assert table.splitlines()[0].split(" | ")[4] == "epochs to 96.5 %"
+    assert [r.split(" | ")[4] for r in table.splitlines()[2:]] == ["never (0 of 3)", "never (0 of 2)"]
+
+    plain = sweep_summary.write_summary(Path("unused"), base, configs, grid, results, lines, 2.0, write=False)
+    assert "epochs to" not in plain["table"] and "Epochs to" not in plain["notes"]
+    assert all("first_epoch_at_target" not in m for m in plain["members"]) and plain["target"] is None
+
+
+@pytest.mark.parametrize("bad", [96, 0, -0.5, 1.5, float("nan"), True, "0.96"])
+def test_a_target_that_is_not_a_fraction_in_0_1_is_refused_before_anything_trains(bad, tmp_path):
+    with pytest.raises(ConfigError, match=r"^target .*: the accuracy to reach, a fraction in \(0, 1\], e\.g\. 0\.96"):
+        sweep.run_sweep(Config(epochs=1), {"seed": [0, 1]}, tmp_path / "s", target=bad)
+    assert not (tmp_path / "s").exists()
+    assert sweep_summary.check_target(1) == 1.0 and sweep_summary.check_target(None) is None
+
+
+def test_the_sweep_command_passes_its_target_on_and_refuses_a_bad_one_in_one_line(
+    monkeypatch, tmp_path, cli, cli_error
+):
+    summary = {"sweep_dir": "s", "table": "a table\n", "n_members": 2, "n_groups": 1, "device": "cpu", "wall_s": 1.0,
+               "train_s": 1.0, "compile_s": 0.5}  # fmt: skip
+    seen = []
+    monkeypatch.setattr(sweep, "run_sweep", lambda *args, **kwargs: seen.append(kwargs) or summary)
+    rc, _, _ = cli("sweep", "--grid", "seed=0,1", "--out", tmp_path / "a", "--target", "0.96")
+    assert rc == 0 and seen.pop()["target"] == 0.96
+    rc, _, _ = cli("sweep", "--grid", "seed=0,1", "--out", tmp_path / "b")
+    assert rc == 0 and seen.pop()["target"] is None
+    for bad in ("96", "ninety", "0"):
+        line = cli_error("sweep", "--grid", "seed=0,1", "--out", tmp_path / "c", "--target", bad)
+        assert line == f"nnjax: error: --target {bad}: the accuracy to reach, a fraction in (0, 1], e.g. 0.96 for 96 %"
+    assert not seen and not (tmp_path / "c").exists()

@@ -406,7 +406,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     p = f"p = {r['p_value']:.2g}" if r["p_value"] >= 1e-300 else "p < 1e-300"
     print(
         f"B - A: {diff:+.2f} points; McNemar's exact test on the {n} images only one gets right: "
-        f"{p} (for these two networks; another seed may differ)"
+        f"{p} (for these two networks, not their recipes: two seeds of one recipe can differ too)"
     )
     for x in ("a", "b"):
         if digits := r[f"only_{x}_right_digits"]:

@@ -25,7 +25,7 @@ def forward_one(params: Params, image_784: jax.Array, σ: Activation) -> jax.Arr
     for layer in params[:-1]:
         a = σ(layer["W"] @ a + layer["b"])
     last = params[-1]
-    return last["W"] @ a + last["b"]  # the cost squashes the output (softmax, or the video's σ)
+    return last["W"] @ a + last["b"]  # the cost squashes the output: softmax, or a sigmoid per digit
 
 
 def activations_one(params: Params, image_784: jax.Array, σ: Activation) -> list[jax.Array]:

@@ -589,8 +589,8 @@ def load_member(sweep_dir: str | Path, member: int, epoch: int | None = None) ->
         return cfg, initial_params([cfg]), 0
     if 0 <= member < n:
         raise CheckpointError(f"{sweep_dir}: member {member} is not trained yet (its group has not started)")
-    members = f" (its members: 0–{n - 1}, as in members.csv)" if n else ""
-    raise CheckpointError(f"{sweep_dir}: no member {member} in this sweep folder{members}")
+    which = f" (its members: 0–{n - 1}, as in members.csv)" if n else ""
+    raise CheckpointError(f"{sweep_dir}: no member {member} in this sweep folder{which}")
 
 
 def _disagrees(info: dict[str, Any], configs: list[Config], j: int, meta: Any) -> str | None:
@@ -913,11 +913,11 @@ def run_sweep(
                 print(f"nnjax: warning: {line}", file=sys.stderr)
 
         grid_fields = list(grid)
-        group_fields = [f for f in grid_fields if f in GROUP_FIELDS]  # what tells the groups apart
+        group_fields = [f for f in grid_fields if f in GROUP_FIELDS]  # the grid's fields that make a program
         results, trained = [], []
         for gi, g in enumerate(groups):
             gid = group_id(gi)
-            # what the group stands for: the grid fields that tell groups apart (none vary: it holds every member)
+            # what the group stands for: its values of the grid's program fields (none in the grid: every member)
             label = f"{gid} ({gi + 1}/{len(groups)}) K={len(g)} {member_name(g[0], group_fields) or 'all members'}"
             members = [(ids[id(c)], c) for c in g]
             result, did_train = _run_group(

@@ -733,7 +733,7 @@ def plot_sweep_curves(lines: list[dict[str, Any]], varied: Sequence[str], path: 
     fig, ax_loss, ax_acc = _curve_axes(title or f"Sweep: loss and accuracy per epoch ({name}: mean, min–max)")
     if len({m["cost"] for m in lines if "cost" in m}) > 1:  # a grid over cost: losses in different units
         ax_loss.set_yscale("log")  # else a cross-entropy of ~2 flattens every quadratic curve (≤ 0.5) to its floor
-        ax_loss.set_ylabel("loss (mean cost per image; log scale:\neach setting in its own cost's units)")
+        ax_loss.set_ylabel("loss, log scale (own cost's units)")  # one line: two were cut off at the figure's edges
     single = False  # some curve is a single epoch: drawn as marks, which the legend must tell apart
     for ax, metric, scale in ((ax_loss, "loss", 1.0), (ax_acc, "accuracy", 100.0)):
         train = group_curves(lines, varied, f"train_{metric}")

@@ -504,6 +504,22 @@ def test_sweep_curves_of_a_grid_over_cost_draw_the_losses_on_a_log_scale_and_say
     assert one_cost.get_yscale() == "linear" and one_cost.get_ylabel() == "loss (mean cost per image)"
 
 
+def test_the_log_scale_loss_label_of_a_sweep_over_cost_lies_inside_the_figure(monkeypatch, tmp_path):
+    """Its two-line label was cut off at the figure's left, top and bottom edges (review)."""
+    figures = capture_figures(monkeypatch)
+    lines = [
+        {"member": k, "epoch": e, "cost": cost, "test_loss": loss / e, "test_accuracy": 0.9}
+        for k, (cost, loss) in enumerate((("quadratic", 0.05), ("sigmoid_cross_entropy", 2.6)))
+        for e in (1, 2, 3)
+    ]
+    viz.plot_sweep_curves(lines, ["cost"], tmp_path / "c.png")
+    (fig,) = figures
+    loss = fig.axes[0]
+    fig.draw_without_rendering()
+    label, whole = loss.yaxis.label.get_window_extent(), fig.bbox
+    assert whole.x0 <= label.x0 and label.x1 <= whole.x1 and whole.y0 <= label.y0 and label.y1 <= whole.y1, label
+
+
 def test_drawing_leaves_the_matplotlib_backend_alone(tmp_path):
     """Figures are drawn without pyplot, so a notebook's inline backend is not switched to Agg."""
     import matplotlib

@@ -163,8 +163,7 @@ def markdown_table(
     head = [*varied, *(["parameters"] if params else []), "members"]
     head += [f"{SPLIT_NAMES[split]} accuracy (%) mean ± std", "best epoch"]
     head += [f"epochs to {percent(target)}"] if target is not None else []
-    head.append("train time (s)")
-    head.append("diverged")
+    head += ["train time (s)", "diverged"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in table:
         if r[f"{split}_accuracy_mean"] is None:
@@ -180,8 +179,7 @@ def markdown_table(
         cells += [str(r["n"]), acc, best]
         if target is not None:
             cells.append(_reached_cell(r))
-        cells.append(f"{r['train_s']:.1f}")
-        cells.append(f"{r['n_diverged']}/{r['n']}")
+        cells += [f"{r['train_s']:.1f}", f"{r['n_diverged']}/{r['n']}"]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 

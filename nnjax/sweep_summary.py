@@ -27,7 +27,8 @@ SPLIT_NAMES = {"test": "test", "val": "validation"}  # the evaluation splits, as
 
 def _member_rows(configs, grid, results, lines, target: float | None = None) -> list[dict[str, Any]]:
     """One row of members.csv per member: its group, grid values, parameter count, final and best accuracy,
-    time; with a ``target`` accuracy, the first epoch that reached it (``first_epoch_at_target``)."""
+    time; with a ``target`` accuracy, the first epoch that reached it (``first_epoch_at_target``) and the
+    epoch from which it stayed at or above it through its last (``target_held_from``; None if it ended below)."""
     by_member: dict[int, dict[str, Any]] = {}
     for r in results:
         for j, mid in enumerate(r["members"]):
@@ -50,7 +51,7 @@ def _member_rows(configs, grid, results, lines, target: float | None = None) -> 
         last_good = r["diverged_epoch"] - 1 if r["diverged_epoch"] else math.inf
         points = [(e, a) for e, a in sorted(curves.get(mid, [])) if a is not None and e <= last_good]
         best_epoch, best_acc = max(points, key=lambda p: (p[1], -p[0])) if points else (None, None)
-        reached = {} if target is None else {"first_epoch_at_target": next((e for e, a in points if a >= target), None)}
+        reached = {} if target is None else _reached(points, target)
         # --validation: the final parameters' validation accuracy (their last epoch's), which the table reports
         final_val = {"final_val_accuracy": dict(points).get(cfg.epochs)} if r["split"] == "val" else {}
         rows.append(
@@ -85,6 +86,27 @@ def members_csv(rows: list[dict[str, Any]]) -> str:
     return buf.getvalue()
 
 
+def _reached(points: list[tuple[int, float]], target: float) -> dict[str, int | None]:
+    """The first epoch of ``points`` (epoch, accuracy) at or above ``target``, and the first of the epochs
+    that stay at or above it through the last point."""
+    held = None
+    for e, a in reversed(points):
+        if a < target:
+            break
+        held = e
+    return {"first_epoch_at_target": next((e for e, a in points if a >= target), None), "target_held_from": held}
+
+
+def _epochs_stats(epochs: list[int], name: str) -> dict[str, Any]:
+    """``n_{name}`` and the median, min and max of ``epochs`` as ``{name}_epoch_median`` / ``_min`` / ``_max``."""
+    return {
+        f"n_{name}": len(epochs),
+        f"{name}_epoch_median": statistics.median(epochs) if epochs else None,
+        f"{name}_epoch_min": min(epochs) if epochs else None,
+        f"{name}_epoch_max": max(epochs) if epochs else None,
+    }
+
+
 def _table_rows(
     grid: dict[str, list], rows: list[dict[str, Any]], results: list[dict[str, Any]]
 ) -> tuple[list[str], list[dict[str, Any]]]:
@@ -104,12 +126,8 @@ def _table_rows(
         best = [m["best_epoch"] for m in ok if m["best_epoch"] is not None]
         if "first_epoch_at_target" in members[0]:  # over the same members as the accuracy: those not diverged
             firsts = [m["first_epoch_at_target"] for m in ok if m["first_epoch_at_target"] is not None]
-            reached = {
-                "n_reached": len(firsts),
-                "target_epoch_median": statistics.median(firsts) if firsts else None,
-                "target_epoch_min": min(firsts) if firsts else None,
-                "target_epoch_max": max(firsts) if firsts else None,
-            }
+            held = [m["target_held_from"] for m in ok if m["target_held_from"] is not None]
+            reached = {**_epochs_stats(firsts, "reached"), **_epochs_stats(held, "held")}
         else:
             reached = {}
         out.append(
@@ -158,11 +176,12 @@ def markdown_table(
     varied: list[str], table: list[dict[str, Any]], split: str = "test", target: float | None = None
 ) -> str:
     """The summary table in Markdown; accuracy on ``split`` ("test" or "val"); a ``parameters`` column
-    where the rows carry ``n_params`` (a grid over ``hidden``); an ``epochs to`` column with a ``target``."""
+    where the rows carry ``n_params`` (a grid over ``hidden``); with a ``target``, ``epochs to`` and ``held
+    from`` columns."""
     params = bool(table) and "n_params" in table[0]
     head = [*varied, *(["parameters"] if params else []), "members"]
     head += [f"{SPLIT_NAMES[split]} accuracy (%) mean ± std", "best epoch"]
-    head += [f"epochs to {percent(target)}"] if target is not None else []
+    head += [f"epochs to {percent(target)}", f"held ≥ {percent(target)} from"] if target is not None else []
     head += ["train time (s)", "diverged"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in table:
@@ -178,26 +197,28 @@ def markdown_table(
         cells = [*(format_value(r[f]) for f in varied), *([f"{r['n_params']:,}"] if params else [])]
         cells += [str(r["n"]), acc, best]
         if target is not None:
-            cells.append(_reached_cell(r))
+            cells += [_epochs_cell(r, "reached"), _epochs_cell(r, "held")]
         cells += [f"{r['train_s']:.1f}", f"{r['n_diverged']}/{r['n']}"]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
-def _reached_cell(r: dict[str, Any]) -> str:
-    """``16 (15–18)``; ``16 (15–18), 2 of 3`` when some members never reached the target; ``never (0 of 3)``."""
+def _epochs_cell(r: dict[str, Any], name: str) -> str:
+    """``16 (15–18)``; ``16 (15–18), 2 of 3`` where not every member counts (reached or held the target);
+    ``never (0 of 3)``."""
     n = r["n"] - r["n_diverged"]
-    if not r["n_reached"]:
+    if not r[f"n_{name}"]:
         return f"never (0 of {n})"
-    cell = f"{r['target_epoch_median']:g} ({r['target_epoch_min']}–{r['target_epoch_max']})"
-    return cell if r["n_reached"] == n else f"{cell}, {r['n_reached']} of {n}"
+    cell = f"{r[f'{name}_epoch_median']:g} ({r[f'{name}_epoch_min']}–{r[f'{name}_epoch_max']})"
+    return cell if r[f"n_{name}"] == n else f"{cell}, {r[f'n_{name}']} of {n}"
 
 
-def table_notes(split: str, target: float | None = None) -> str:
+def table_notes(split: str, target: float | None = None, cosine: bool = False) -> str:
     """What the numbers of the summary table on ``split`` ("test" or "val") are: which parameters' accuracy,
     mean and spread over which members, the split each best epoch was picked on (the test split's: said to
-    be test-set selection), what the train time counts. summary.md and ``nnjax sweep`` print it below the
-    table."""
+    be test-set selection), what the train time counts; with a ``target``, what its columns count (and, where a
+    member's schedule is ``cosine``, that it anneals over --epochs). summary.md and ``nnjax sweep`` print it
+    below the table."""
     accuracy = (
         "Test accuracy: final parameters on the official test split"
         if split == "test"
@@ -213,9 +234,13 @@ def table_notes(split: str, target: float | None = None) -> str:
     if target is not None:
         best += (
             f". Epochs to {percent(target)}: median (min–max) of the first epoch whose {SPLIT_NAMES[split]} "
-            f"accuracy reached {percent(target)}, over the members that did not diverge (how many of them did, "
-            "where not all); a cosine schedule anneals over --epochs, so this depends on --epochs too"
+            f"accuracy reached {percent(target)}; held from: of the epoch from which it stayed at or above "
+            f"{percent(target)} through the last; both over the members that did not diverge (how many counted, "
+            "where not all). Such epochs move more than the final accuracy: another seed, or the same member "
+            "trained alone, can cross many epochs earlier or later"
         )
+        if cosine:
+            best += "; a cosine schedule anneals over --epochs, so they depend on --epochs too"
     return (
         f"{accuracy}; mean ± sample std (n − 1) over the members that did not diverge. {best}. Train time: wall "
         "time of the ensemble the members trained in (all members of a group train at once; compilation not "
@@ -289,7 +314,7 @@ def write_summary(
     if write:  # the figure's title says how many were left out, and which groups lost every member
         plot_sweep_accuracy(lines, varied, sweep_dir / "accuracy.png", split, diverged=diverged)
     md = markdown_table(varied, table, split, target)
-    notes = table_notes(split, target)
+    notes = table_notes(split, target, cosine=any("cosine" in c.schedule for c in configs))
     device = results[0]["device"]
     train_total = sum(r["train_s"] for r in results)
     compile_total = sum(r["compile_s"] for r in results)

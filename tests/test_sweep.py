@@ -2028,7 +2028,9 @@ def test_without_a_progress_bar_each_trained_group_is_one_line_on_stderr(tmp_pat
 def test_a_target_adds_each_members_first_epoch_that_reached_it_and_each_rows_median_and_range():
     """From hand-made curves (no training): the first epoch at or above the target (not the best one), none
     for a member that never reached it, only epochs before a divergence counted, and a diverged member left
-    out of its row as the accuracy leaves it out; the cell says how many reached it where not all did."""
+    out of its row as the accuracy leaves it out; the cell says how many reached it where not all did. Held
+    from: the epoch from which a member stays at or above the target (a second trial's member first reached
+    95 % at epoch 6 and ended at 94.44 %)."""
     base = Config(name="t", hidden=(8,), epochs=4)
     grid = {"lr": [0.1, 0.2], "seed": [0, 1, 2]}
     configs = sweep_grid.expand(base, grid)
@@ -2049,16 +2051,27 @@ def test_a_target_adds_each_members_first_epoch_that_reached_it_and_each_rows_me
     summary = sweep_summary.write_summary(Path("unused"), base, configs, grid, results, lines, 2.0, write=False,
                                           target=0.96)  # fmt: skip
     assert [m["first_epoch_at_target"] for m in summary["members"]] == [2, 1, 4, 1, None, 3]
+    assert [m["target_held_from"] for m in summary["members"]] == [4, None, 4, 1, None, None]
     first, second = summary["rows"]
-    assert (first["n_reached"], first["target_epoch_median"], first["target_epoch_min"], first["target_epoch_max"]) == (
-        3, 2, 1, 4
-    )  # fmt: skip
-    assert (second["n_reached"], second["target_epoch_median"]) == (1, 3)  # member 3 diverged: not counted
+
+    def stats(row, name):
+        return tuple(row[k] for k in (f"n_{name}", f"{name}_epoch_median", f"{name}_epoch_min", f"{name}_epoch_max"))
+
+    assert stats(first, "reached") == (3, 2, 1, 4) and stats(first, "held") == (2, 4, 4, 4)
+    assert (second["n_reached"], second["reached_epoch_median"]) == (1, 3)  # member 3 diverged: not counted
+    assert second["n_held"] == 0 and second["held_epoch_median"] is None
     header, _, row_1, row_2 = summary["table"].splitlines()
-    assert header.split(" | ")[4] == "epochs to 96 %"
-    assert row_1.split(" | ")[4] == "2 (1–4)" and row_2.split(" | ")[4] == "3 (3–3), 1 of 2"
+    assert header.split(" | ")[4:6] == ["epochs to 96 %", "held ≥ 96 % from"]
+    assert row_1.split(" | ")[4:6] == ["2 (1–4)", "4 (4–4), 2 of 3"]
+    assert row_2.split(" | ")[4:6] == ["3 (3–3), 1 of 2", "never (0 of 2)"]
     assert "Epochs to 96 %: median (min–max) of the first epoch whose test accuracy reached 96 %" in summary["notes"]
+    assert "held from: of the epoch from which it stayed at or above 96 % through the last" in summary["notes"]
+    assert "cosine" in summary["notes"]  # Config's default schedule
     assert summary["target"] == 0.96
+    constant = [c.replace(schedule="constant") for c in configs]
+    notes = sweep_summary.write_summary(Path("unused"), base, constant, grid, results, lines, 2.0, write=False,
+                                        target=0.96)["notes"]  # fmt: skip
+    assert "cosine" not in notes  # a trial read the cosine caveat under constant-schedule sweeps
 
     never = [{**line, "test_accuracy": 0.5} for line in lines]
     table = sweep_summary.write_summary(Path("unused"), base, configs, grid, results, never, 2.0, write=False,

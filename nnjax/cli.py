@@ -257,14 +257,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from nnjax import checkpoint
     from nnjax.config import check_warmup_given
     from nnjax.sweep_grid import expand, format_value, grid_text, parse_grid, unused_by_every
-    from nnjax.sweep_summary import TARGET_WORDS, check_target, plural, summary_timing
+    from nnjax.sweep_summary import plural, summary_timing
+    from nnjax.target import target_flag
 
-    target = None
-    if args.target is not None:  # before a default folder is made or anything is loaded
-        try:
-            target = check_target(float(args.target))
-        except (ValueError, ConfigError):
-            raise ConfigError(f"--target {args.target}: {TARGET_WORDS}") from None
+    target = target_flag(args.target)  # before a default folder is made or anything is loaded
     args.default_out = []  # a default folder and the parents made for it: removed again while still empty
     if args.resume:
         check_resume_flags(args, "sweep")

@@ -64,7 +64,8 @@ from nnjax.sweep_grid import (
     normalize_grid,
     unused_by_every,
 )
-from nnjax.sweep_summary import SPLIT_NAMES, SUMMARY_FILES, check_target, write_summary
+from nnjax.sweep_summary import SPLIT_NAMES, SUMMARY_FILES, write_summary
+from nnjax.target import check_target
 
 if TYPE_CHECKING:
     from nnjax.data import Splits

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from nnjax.config import N_VALIDATION, Config, result_fields
-from nnjax.errors import ConfigError
 from nnjax.memory import params_per_member
 from nnjax.sweep_grid import format_value, grid_json, grid_text, json_value, varied_fields
+from nnjax.target import target_epochs, target_percent
 
 SUMMARY_FILES = ("members.csv", "summary.md", "accuracy.png")
 SPLIT_NAMES = {"test": "test", "val": "validation"}  # the evaluation splits, as the summary names them
@@ -51,7 +51,7 @@ def _member_rows(configs, grid, results, lines, target: float | None = None) -> 
         last_good = r["diverged_epoch"] - 1 if r["diverged_epoch"] else math.inf
         points = [(e, a) for e, a in sorted(curves.get(mid, [])) if a is not None and e <= last_good]
         best_epoch, best_acc = max(points, key=lambda p: (p[1], -p[0])) if points else (None, None)
-        reached = {} if target is None else _reached(points, target)
+        reached = {} if target is None else target_epochs(points, target)
         # --validation: the final parameters' validation accuracy (their last epoch's), which the table reports
         final_val = {"final_val_accuracy": dict(points).get(cfg.epochs)} if r["split"] == "val" else {}
         rows.append(
@@ -84,17 +84,6 @@ def members_csv(rows: list[dict[str, Any]]) -> str:
     for row in rows:
         writer.writerow({k: "" if v is None else format_value(v) for k, v in row.items()})
     return buf.getvalue()
-
-
-def _reached(points: list[tuple[int, float]], target: float) -> dict[str, int | None]:
-    """The first epoch of ``points`` (epoch, accuracy) at or above ``target``, and the first of the epochs
-    that stay at or above it through the last point."""
-    held = None
-    for e, a in reversed(points):
-        if a < target:
-            break
-        held = e
-    return {"first_epoch_at_target": next((e for e, a in points if a >= target), None), "target_held_from": held}
 
 
 def _epochs_stats(epochs: list[int], name: str) -> dict[str, Any]:
@@ -155,23 +144,6 @@ def plural(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-TARGET_WORDS = "the accuracy to reach, a fraction in (0, 1], e.g. 0.96 for 96 %"
-
-
-def check_target(target: Any) -> float | None:
-    """``target`` as a float: None, or an accuracy to reach, a fraction in (0, 1]; else a ConfigError."""
-    if target is None:
-        return None
-    if isinstance(target, bool) or not isinstance(target, (int, float)) or not 0 < target <= 1:
-        raise ConfigError(f"target {target!r}: {TARGET_WORDS}")
-    return float(target)
-
-
-def percent(fraction: float) -> str:
-    """``96 %``, ``96.5 %``: a target accuracy as people write it."""
-    return f"{round(100 * fraction, 6):g} %"
-
-
 def markdown_table(
     varied: list[str], table: list[dict[str, Any]], split: str = "test", target: float | None = None
 ) -> str:
@@ -181,7 +153,8 @@ def markdown_table(
     params = bool(table) and "n_params" in table[0]
     head = [*varied, *(["parameters"] if params else []), "members"]
     head += [f"{SPLIT_NAMES[split]} accuracy (%) mean ± std", "best epoch"]
-    head += [f"epochs to {percent(target)}", f"held ≥ {percent(target)} from"] if target is not None else []
+    if target is not None:
+        head += [f"epochs to {target_percent(target)}", f"held ≥ {target_percent(target)} from"]
     head += ["train time (s)", "diverged"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in table:
@@ -232,10 +205,11 @@ def table_notes(split: str, target: float | None = None, cosine: bool = False) -
             "(--validation picks on held-out training images)"
         )
     if target is not None:
+        pct = target_percent(target)
         best += (
-            f". Epochs to {percent(target)}: median (min–max) of the first epoch whose {SPLIT_NAMES[split]} "
-            f"accuracy reached {percent(target)}; held from: of the epoch from which it stayed at or above "
-            f"{percent(target)} through the last; both over the members that did not diverge (how many counted, "
+            f". Epochs to {pct}: median (min–max) of the first epoch whose {SPLIT_NAMES[split]} accuracy reached "
+            f"{pct}; held from: of the epoch from which it stayed at or above {pct} through the last; both over "
+            "the members that did not diverge (how many counted, "
             "where not all). Such epochs move more than the final accuracy: another seed, or the same member "
             "trained alone, can cross many epochs earlier or later"
         )

@@ -20,7 +20,7 @@ import jax
 import numpy as np
 import pytest
 
-from nnjax import checkpoint, config, sweep, sweep_grid, sweep_summary
+from nnjax import checkpoint, config, sweep, sweep_grid, sweep_summary, target
 from nnjax.cli import main as cli_main
 from nnjax.config import Config
 from nnjax.data import Splits
@@ -2089,7 +2089,7 @@ def test_a_target_that_is_not_a_fraction_in_0_1_is_refused_before_anything_train
     with pytest.raises(ConfigError, match=r"^target .*: the accuracy to reach, a fraction in \(0, 1\], e\.g\. 0\.96"):
         sweep.run_sweep(Config(epochs=1), {"seed": [0, 1]}, tmp_path / "s", target=bad)
     assert not (tmp_path / "s").exists()
-    assert sweep_summary.check_target(1) == 1.0 and sweep_summary.check_target(None) is None
+    assert target.check_target(1) == 1.0 and target.check_target(None) is None
 
 
 def test_the_sweep_command_passes_its_target_on_and_refuses_a_bad_one_in_one_line(

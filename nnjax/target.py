@@ -1,0 +1,46 @@
+"""An accuracy to reach (``--target``): its check, how people write it, and when a curve reached and held it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from nnjax.errors import ConfigError
+
+TARGET_WORDS = "the accuracy to reach, a fraction in (0, 1], e.g. 0.96 for 96 %"
+
+
+def check_target(target: Any) -> float | None:
+    """``target`` as a float: None, or an accuracy to reach, a fraction in (0, 1]; else a ConfigError."""
+    if target is None:
+        return None
+    if isinstance(target, bool) or not isinstance(target, (int, float)) or not 0 < target <= 1:
+        raise ConfigError(f"target {target!r}: {TARGET_WORDS}")
+    return float(target)
+
+
+def target_flag(text: str | None) -> float | None:
+    """``--target``'s text as ``check_target``'s float; else a ConfigError naming the flag and the text."""
+    if text is None:
+        return None
+    try:
+        return check_target(float(text))
+    except (ValueError, ConfigError):
+        raise ConfigError(f"--target {text}: {TARGET_WORDS}") from None
+
+
+def target_percent(fraction: float) -> str:
+    """``96 %``, ``96.5 %``: a target accuracy as people write it."""
+    return f"{round(100 * fraction, 6):g} %"
+
+
+def target_epochs(points: Sequence[tuple[int, float]], target: float) -> dict[str, int | None]:
+    """Of a curve's ``points`` (epoch, accuracy) in epoch order: the first epoch at or above ``target``
+    (``first_epoch_at_target``) and the first of the epochs that stay at or above it through the last point
+    (``target_held_from``); None where there is none."""
+    held = None
+    for e, a in reversed(points):
+        if a < target:
+            break
+        held = e
+    return {"first_epoch_at_target": next((e for e, a in points if a >= target), None), "target_held_from": held}

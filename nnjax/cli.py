@@ -74,8 +74,38 @@ def add_train_flags(p: argparse.ArgumentParser, named: str | None = None) -> Non
         + ", ".join(map(flag_name, FIXED_ON_RESUME))
         + ")",
     )
+    p.add_argument(
+        "--target",
+        metavar="ACC",
+        help="also say the first epoch whose test (--validation: validation) accuracy reached ACC, a fraction, "
+        "e.g. 0.96, the training seconds until then, and the epoch from which it stayed there",
+    )
     p.add_argument("--json", action="store_true", help="print a JSON summary instead of text")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def reached_text(run_dir: str | Path, target: float, split: str) -> tuple[str, dict[str, Any]]:
+    """When the run in ``run_dir`` reached ``target`` on ``split`` ("test" or "val"), from its metrics.jsonl:
+    a line to print, and the figures for --json (``first_epoch_at_target``, ``target_held_from``,
+    ``train_s_to_target``: the epochs' own times until then, compilation not included)."""
+    from nnjax.run import read_metrics
+    from nnjax.sweep_summary import SPLIT_NAMES
+    from nnjax.target import target_epochs, target_percent
+
+    lines = read_metrics(Path(run_dir) / "metrics.jsonl")
+    points = [(m["epoch"], m[f"{split}_accuracy"]) for m in lines]
+    got = target_epochs(points, target)
+    first, held = got["first_epoch_at_target"], got["target_held_from"]
+    times = [m.get("epoch_s") for m in lines if first is not None and m["epoch"] <= first]
+    got["train_s_to_target"] = round(sum(times), 4) if times and None not in times else None
+    name = f"{target_percent(target)} {SPLIT_NAMES[split]} accuracy"
+    if first is None:
+        best_epoch, best = max(points, key=lambda p: (p[1], -p[0])) if points else (None, None)
+        best_text = f" (best {100 * best:.2f} % at epoch {best_epoch})" if points else ""
+        return f"{name}: not reached{best_text}", {"target": target, **got}
+    seconds = "" if got["train_s_to_target"] is None else f" after {got['train_s_to_target']:.2f} s of training"
+    stayed = f"held from epoch {held}" if held is not None else "not held: below it at the last epoch"
+    return f"{name}: first reached at epoch {first}{seconds}; {stayed}", {"target": target, **got}
 
 
 def config_from_args(args: argparse.Namespace) -> Config:
@@ -156,6 +186,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     from nnjax.run import RUNS_DIR, check_config, default_run_dir, train_and_evaluate
 
     maybe_initialize_distributed()  # multi-host: before anything touches a device
+    from nnjax.target import target_flag
+
+    target = target_flag(args.target)
     if args.force and not args.resume:
         raise ConfigError("--force without --resume: it accepts config changes to a run being continued")
     if args.resume:
@@ -192,8 +225,11 @@ def cmd_train(args: argparse.Namespace) -> int:
             on_start=say_recipe,
         )
     args.finished = True  # a Ctrl-C from here on (printing, exiting) says the run is complete
+    reached = None
+    if target is not None:
+        reached = reached_text(result["run_dir"], target, "val" if cfg.validation else "test")
     if args.json:
-        _print_json(result)
+        _print_json(result if reached is None else {**result, **reached[1]})
     else:
         print(f"run folder: {result['run_dir']}")
         median = result["epoch_s_median"]  # None when no epoch was trained (a finished run finished again)
@@ -207,6 +243,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         n = result.get("n_test")  # not in the result.json of runs trained before nnjax recorded it
         split = f"official {n:,}-image test split" if n else "official test split"
         print(f"test accuracy: {100 * result['test_accuracy']:.2f} % ({split})")
+        if reached is not None:
+            print(reached[0])
     return 0
 
 

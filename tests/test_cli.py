@@ -1422,3 +1422,52 @@ def test_epoch_0_is_shown_as_the_run_started_or_not_at_all(tmp_path, splits_256,
         "activation='relu', and its checkpoints (of an older nnjax) do not record which the run started with: "
         "epoch 0 cannot be shown"
     )
+
+
+def test_train_target_says_when_the_run_reached_and_held_it_from_its_metrics(tmp_path):
+    """``--target``'s line from a hand-written metrics.jsonl: the first epoch at or above it and the training
+    seconds until then (the epochs' own times), the epoch from which it stayed there, or that it was not held
+    or not reached (with the best epoch); the validation split under --validation."""
+    from nnjax.cli import reached_text
+
+    curve = [(0.90, 0.5), (0.961, 0.25), (0.95, 0.5), (0.96, 0.5), (0.97, 0.5)]
+    lines = [
+        {"epoch": e, "test_accuracy": a, "val_accuracy": a - 0.1, "epoch_s": s} for e, (a, s) in enumerate(curve, 1)
+    ]
+    (tmp_path / "metrics.jsonl").write_text("".join(json.dumps(m) + "\n" for m in lines))
+    text, got = reached_text(tmp_path, 0.96, "test")
+    assert text == "96 % test accuracy: first reached at epoch 2 after 0.75 s of training; held from epoch 4"
+    assert got == {"target": 0.96, "first_epoch_at_target": 2, "target_held_from": 4, "train_s_to_target": 0.75}
+    text, got = reached_text(tmp_path, 0.965, "test")
+    assert text == "96.5 % test accuracy: first reached at epoch 5 after 2.25 s of training; held from epoch 5"
+    text, got = reached_text(tmp_path, 0.855, "val")  # 0.8, 0.861, 0.85, 0.86, 0.87
+    assert text == "85.5 % validation accuracy: first reached at epoch 2 after 0.75 s of training; held from epoch 4"
+    text, got = reached_text(tmp_path, 0.99, "test")
+    assert text == "99 % test accuracy: not reached (best 97.00 % at epoch 5)"
+    assert got == {"target": 0.99, "first_epoch_at_target": None, "target_held_from": None, "train_s_to_target": None}
+    (tmp_path / "metrics.jsonl").write_text("".join(json.dumps(m) + "\n" for m in [*lines, {**lines[0], "epoch": 6}]))
+    text, _ = reached_text(tmp_path, 0.96, "test")
+    assert (
+        text
+        == "96 % test accuracy: first reached at epoch 2 after 0.75 s of training; not held: below it at the last epoch"
+    )
+
+
+def test_train_target_is_said_after_training_and_refused_in_one_line_when_bad(tmp_path, cli, cli_error, mock64):
+    out_dir = tmp_path / "run"
+    line = cli_error("train", "--epochs", "1", "--tfds-dir", tmp_path / "tfds", "--out", out_dir, "--target", "96")
+    assert line == "nnjax: error: --target 96: the accuracy to reach, a fraction in (0, 1], e.g. 0.96 for 96 %"
+    assert not out_dir.exists()
+    rc, out, err = cli("train", "--epochs", "2", "--tfds-dir", tmp_path / "tfds", "--out", out_dir, "--no-progress",
+                       "--target", "1")  # fmt: skip
+    assert rc == 0, err
+    accs = [json.loads(m)["test_accuracy"] for m in (out_dir / "metrics.jsonl").read_text().splitlines()]
+    assert max(accs) < 1  # random mock images: not all right after 2 epochs
+    best = max(range(2), key=lambda i: (accs[i], -i))
+    assert (
+        out.splitlines()[-1] == f"100 % test accuracy: not reached (best {100 * accs[best]:.2f} % at epoch {best + 1})"
+    )
+    rc, out, err = cli("train", "--resume", out_dir, "--json", "--target", "0.000001")
+    assert rc == 0, err
+    summary = json.loads(out)
+    assert (summary["target"], summary["first_epoch_at_target"], summary["target_held_from"]) == (1e-6, 1, 1)

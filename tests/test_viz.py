@@ -488,15 +488,20 @@ def test_sweep_curves_band_reaches_from_the_lowest_member_to_the_highest(monkeyp
             np.testing.assert_allclose([ys.min(), ys.max()], [min(values), max(values)], err_msg=f"{column} {e}")
 
 
+def cost_sweep_lines(other_cost: str) -> list[dict]:
+    """Three epochs each of a quadratic-cost member (losses < 0.1) and an ``other_cost`` one (~2.6: a harsh lr)."""
+    return [
+        {"member": k, "epoch": e, "cost": cost, "test_loss": loss / e, "test_accuracy": 0.9}
+        for k, (cost, loss) in enumerate((("quadratic", 0.05), (other_cost, 2.6)))
+        for e in (1, 2, 3)
+    ]
+
+
 def test_sweep_curves_of_a_grid_over_cost_draw_the_losses_on_a_log_scale_and_say_so(monkeypatch, tmp_path):
     """A researcher trial's sweep over cost drew cross-entropy (~2.6 at a harsh lr) and quadratic losses (< 0.1)
     on one linear 'mean cost per image' axis, every quadratic curve flat at its floor, as if in one unit."""
     figures = capture_figures(monkeypatch)
-    lines = [
-        {"member": k, "epoch": e, "cost": cost, "test_loss": loss / e, "test_accuracy": 0.9}
-        for k, (cost, loss) in enumerate((("quadratic", 0.05), ("cross_entropy", 2.6)))
-        for e in (1, 2, 3)
-    ]
+    lines = cost_sweep_lines("cross_entropy")
     viz.plot_sweep_curves(lines, ["cost"], tmp_path / "c.png")
     viz.plot_sweep_curves([m for m in lines if m["cost"] == "quadratic"], ["cost"], tmp_path / "q.png")
     (loss, _), (one_cost, _) = (f.axes[:2] for f in figures)
@@ -507,12 +512,7 @@ def test_sweep_curves_of_a_grid_over_cost_draw_the_losses_on_a_log_scale_and_say
 def test_the_log_scale_loss_label_of_a_sweep_over_cost_lies_inside_the_figure(monkeypatch, tmp_path):
     """Its two-line label was cut off at the figure's left, top and bottom edges (review)."""
     figures = capture_figures(monkeypatch)
-    lines = [
-        {"member": k, "epoch": e, "cost": cost, "test_loss": loss / e, "test_accuracy": 0.9}
-        for k, (cost, loss) in enumerate((("quadratic", 0.05), ("sigmoid_cross_entropy", 2.6)))
-        for e in (1, 2, 3)
-    ]
-    viz.plot_sweep_curves(lines, ["cost"], tmp_path / "c.png")
+    viz.plot_sweep_curves(cost_sweep_lines("sigmoid_cross_entropy"), ["cost"], tmp_path / "c.png")
     (fig,) = figures
     loss = fig.axes[0]
     fig.draw_without_rendering()

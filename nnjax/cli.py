@@ -98,14 +98,16 @@ def reached_text(run_dir: str | Path, target: float, split: str) -> tuple[str, d
     first, held = got["first_epoch_at_target"], got["target_held_from"]
     times = [m.get("epoch_s") for m in lines if first is not None and m["epoch"] <= first]
     got["train_s_to_target"] = round(sum(times), 4) if times and None not in times else None
-    name = f"{target_percent(target)} {SPLIT_NAMES[split]} accuracy"
+    name, figures = f"{target_percent(target)} {SPLIT_NAMES[split]} accuracy", {"target": target, **got}
     if first is None:
-        best_epoch, best = max(points, key=lambda p: (p[1], -p[0])) if points else (None, None)
-        best_text = f" (best {100 * best:.2f} % at epoch {best_epoch})" if points else ""
-        return f"{name}: not reached{best_text}", {"target": target, **got}
+        best = ""
+        if points:  # the earliest of the highest, as a sweep's best epoch
+            epoch, accuracy = max(points, key=lambda p: (p[1], -p[0]))
+            best = f" (best {100 * accuracy:.2f} % at epoch {epoch})"
+        return f"{name}: not reached{best}", figures
     seconds = "" if got["train_s_to_target"] is None else f" after {got['train_s_to_target']:.2f} s of training"
     stayed = f"held from epoch {held}" if held is not None else "not held: below it at the last epoch"
-    return f"{name}: first reached at epoch {first}{seconds}; {stayed}", {"target": target, **got}
+    return f"{name}: first reached at epoch {first}{seconds}; {stayed}", figures
 
 
 def config_from_args(args: argparse.Namespace) -> Config:

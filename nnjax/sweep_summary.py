@@ -87,9 +87,8 @@ def members_csv(rows: list[dict[str, Any]]) -> str:
 
 
 def _epochs_stats(epochs: list[int], name: str) -> dict[str, Any]:
-    """``n_{name}`` and the median, min and max of ``epochs`` as ``{name}_epoch_median`` / ``_min`` / ``_max``."""
+    """The median, min and max of ``epochs`` as ``{name}_epoch_median`` / ``_min`` / ``_max`` (None: none)."""
     return {
-        f"n_{name}": len(epochs),
         f"{name}_epoch_median": statistics.median(epochs) if epochs else None,
         f"{name}_epoch_min": min(epochs) if epochs else None,
         f"{name}_epoch_max": max(epochs) if epochs else None,
@@ -116,7 +115,8 @@ def _table_rows(
         if "first_epoch_at_target" in members[0]:  # over the same members as the accuracy: those not diverged
             firsts = [m["first_epoch_at_target"] for m in ok if m["first_epoch_at_target"] is not None]
             held = [m["target_held_from"] for m in ok if m["target_held_from"] is not None]
-            reached = {**_epochs_stats(firsts, "reached"), **_epochs_stats(held, "held")}
+            reached = {"n_reached": len(firsts), **_epochs_stats(firsts, "reached")}
+            reached |= {"n_held": len(held), **_epochs_stats(held, "held")}
         else:
             reached = {}
         out.append(
@@ -128,9 +128,7 @@ def _table_rows(
                 "n_diverged": len(members) - len(ok),
                 f"{split}_accuracy_mean": statistics.fmean(accs) if accs else None,
                 f"{split}_accuracy_std": statistics.stdev(accs) if len(accs) > 1 else None,  # none of one value
-                "best_epoch_median": statistics.median(best) if best else None,
-                "best_epoch_min": min(best) if best else None,
-                "best_epoch_max": max(best) if best else None,
+                **_epochs_stats(best, "best"),
                 **reached,
                 # the wall time of the ensemble(s) these members trained in (shared with other rows)
                 "train_s": round(sum(train_s[g] for g in dict.fromkeys(m["group"] for m in members)), 3),
@@ -163,10 +161,7 @@ def markdown_table(
         else:
             std = r[f"{split}_accuracy_std"]
             acc = f"{100 * r[f'{split}_accuracy_mean']:.2f} ± {'—' if std is None else f'{100 * std:.2f}'}"
-        if r["best_epoch_median"] is None:
-            best = "—"
-        else:
-            best = f"{r['best_epoch_median']:g} ({r['best_epoch_min']}–{r['best_epoch_max']})"
+        best = "—" if r["best_epoch_median"] is None else _epochs_range(r, "best")
         cells = [*(format_value(r[f]) for f in varied), *([f"{r['n_params']:,}"] if params else [])]
         cells += [str(r["n"]), acc, best]
         if target is not None:
@@ -176,13 +171,18 @@ def markdown_table(
     return "\n".join(lines) + "\n"
 
 
+def _epochs_range(r: dict[str, Any], name: str) -> str:
+    """``16 (15–18)``: a row's ``_epochs_stats`` of ``name`` as median (min–max)."""
+    return f"{r[f'{name}_epoch_median']:g} ({r[f'{name}_epoch_min']}–{r[f'{name}_epoch_max']})"
+
+
 def _epochs_cell(r: dict[str, Any], name: str) -> str:
     """``16 (15–18)``; ``16 (15–18), 2 of 3`` where not every member counts (reached or held the target);
     ``never (0 of 3)``."""
     n = r["n"] - r["n_diverged"]
     if not r[f"n_{name}"]:
         return f"never (0 of {n})"
-    cell = f"{r[f'{name}_epoch_median']:g} ({r[f'{name}_epoch_min']}–{r[f'{name}_epoch_max']})"
+    cell = _epochs_range(r, name)
     return cell if r[f"n_{name}"] == n else f"{cell}, {r[f'n_{name}']} of {n}"
 
 

@@ -914,11 +914,12 @@ def run_sweep(
                 print(f"nnjax: warning: {line}", file=sys.stderr)
 
         grid_fields = list(grid)
-        group_fields = [f for f in grid_fields if f in GROUP_FIELDS]  # the grid's fields that make a program
+        # the program fields the grid varies: one it gives a single value shares it across every group
+        group_fields = [f for f in grid_fields if f in GROUP_FIELDS and len(grid[f]) > 1]
         results, trained = [], []
         for gi, g in enumerate(groups):
             gid = group_id(gi)
-            # what the group stands for: its values of the grid's program fields (none in the grid: every member)
+            # what the group stands for: its values of the program fields the grid varies (none: every member)
             label = f"{gid} ({gi + 1}/{len(groups)}) K={len(g)} {member_name(g[0], group_fields) or 'all members'}"
             members = [(ids[id(c)], c) for c in g]
             result, did_train = _run_group(

@@ -2006,6 +2006,22 @@ def test_a_groups_label_names_the_program_fields_the_grid_varies_or_all_members(
     ]
 
 
+def test_a_groups_label_leaves_out_a_program_field_the_grid_gives_one_value(tmp_path, capsys):
+    """--grid cost=sigmoid_cross_entropy lr=0.5 seed=0,1,2 labelled its one group
+    "cost=sigmoid_cross_entropy", a value every member shares, as if the grid varied it; with a second program
+    field it varies, the label named both. The label names only the program fields with several values."""
+    run_tiny(TINY.replace(epochs=1), {"cost": ["sigmoid_cross_entropy"], "lr": [0.5], "seed": [0, 1]}, tmp_path / "s")
+    said = [ln for ln in capsys.readouterr().err.splitlines() if " trained in " in ln]
+    assert len(said) == 1 and said[0].startswith("nnjax: g00 (1/1) K=2 all members: trained in "), said
+    grid = {"cost": ["sigmoid_cross_entropy"], "activation": ["relu", "tanh"], "seed": [0]}
+    run_tiny(TINY.replace(epochs=1), grid, tmp_path / "s2")
+    said = [ln for ln in capsys.readouterr().err.splitlines() if " trained in " in ln]
+    assert [ln.split(": trained in ")[0] for ln in said] == [
+        "nnjax: g00 (1/2) K=1 activation=relu",
+        "nnjax: g01 (2/2) K=1 activation=tanh",
+    ]
+
+
 def test_without_a_progress_bar_each_trained_group_is_one_line_on_stderr(tmp_path, capsys):
     """``nnjax sweep --no-progress`` (as a log to a file is advised) printed nothing until the table: a sweep of
     minutes looked hung. Each group it trains is now one line; a resume that trains nothing prints none."""

@@ -37,29 +37,36 @@ REGISTRY_NAMES = "(one of: {names})"
 
 def add_config_flags(p: argparse.ArgumentParser, named: str | None = None) -> None:
     """``--config NAME`` (unless the parser trains the ``named`` config), ``--config-file FILE`` and one
-    ``--field VALUE`` flag per config field, its help showing the starting config's value."""
+    ``--field VALUE`` flag per config field, its help showing the starting config's value: the ``named`` (or
+    default) config's, or, when help is shown, that of the ``--config``/``--config-file`` on the command line
+    (``OneLineParser.format_help``)."""
     from nnjax.configs import CONFIGS, get_config
 
     if named is None:
         p.add_argument("--config", help=f"named config to start from: {', '.join(CONFIGS)} (default: video)")
     p.add_argument("--config-file", metavar="FILE", help="JSON config to start from (e.g. a run's config.json)")
     start = named or "video"
-    values = get_config(start)
-    g = p.add_argument_group(f"config fields (override the named config {start!r})")
+    g = p.add_argument_group(CONFIG_GROUP.format(what=f"named config {start!r}"))
     for f in dataclasses.fields(Config):
         kw = {"nargs": "?", "const": "true"} if f.type in (bool, "bool") else {}
-        default = getattr(values, f.name)
-        default = "none" if default is None else default
-        if isinstance(default, tuple):
-            default = ",".join(map(str, default)) or "none"
         names = f" {REGISTRY_NAMES}" if f.name in REGISTRY_FIELDS else ""  # filled in when help is shown
-        g.add_argument(
-            flag_name(f.name),
-            dest=f"cfg_{f.name}",
-            metavar="V",
-            help=f"{f.metadata['help']}{names} [{start}: {default}]",
-            **kw,
-        )
+        g.add_argument(flag_name(f.name), dest=f"cfg_{f.name}", metavar="V", help=f"{f.metadata['help']}{names}", **kw)
+    _show_config_values(g, start, get_config(start))
+    vars(p)["config_fields"] = g  # for OneLineParser.format_help
+
+
+CONFIG_GROUP = "config fields (override the {what})"
+
+
+def _show_config_values(g: argparse._ArgumentGroup, label: str, cfg: Config) -> None:
+    """Each config field flag's help ends in ``[label: value]``, ``cfg``'s value of its field (in place of
+    the value it showed before)."""
+    for a in g._group_actions:
+        text = vars(a).setdefault("field_help", a.help)  # the field's own help, without a value
+        value = getattr(cfg, a.dest.removeprefix("cfg_"))
+        if isinstance(value, tuple):
+            value = ",".join(map(str, value)) or "none"
+        a.help = f"{text} [{label}: {'none' if value is None else value}]"
 
 
 def add_train_flags(p: argparse.ArgumentParser, named: str | None = None) -> None:
@@ -112,21 +119,26 @@ def reached_text(run_dir: str | Path, target: float, split: str) -> tuple[str, d
 
 def config_from_args(args: argparse.Namespace) -> Config:
     """The named config (or config file) with the command line's field overrides applied."""
-    from nnjax.configs import get_config
-
     if args.config_file is not None and args.config is not None:
         raise ConfigError("--config and --config-file both name a starting config; give one")
-    if args.config_file is not None:  # '' too: a file not found, not the default config
-        cfg, saved = read_config_file(args.config_file)
-    else:
-        cfg, saved = get_config("video" if args.config is None else args.config), False
-    if saved and not getattr(args, "resume", None):
+    cfg = starting_config(args.config, args.config_file, resume=bool(getattr(args, "resume", None)))
+    return apply_overrides(cfg, field_overrides(args))
+
+
+def starting_config(name: str | None, file: str | None, *, resume: bool = False) -> Config:
+    """The config that ``--config NAME`` or ``--config-file FILE`` starts from (neither: the default, video)."""
+    from nnjax.configs import get_config
+
+    if file is None:
+        return get_config("video" if name is None else name)
+    cfg, saved = read_config_file(file)  # '' too: a file not found, not the default config
+    if saved and not resume:
         # A run's config.json (one nnjax saved) records what its optimiser or schedule ignores as "none of it"
         # (momentum 0 for sgd): no choice, so a flag or grid that makes it used gets the default. A file
         # written by hand says what it means.
         unused = [f for f in unused_fields(cfg) if getattr(cfg, f) == NEUTRAL[f]]
         cfg = cfg.replace(**{f: getattr(Config(), f) for f in unused})
-    return apply_overrides(cfg, field_overrides(args))
+    return cfg
 
 
 def field_overrides(args: argparse.Namespace) -> dict[str, str]:
@@ -490,7 +502,16 @@ class OneLineParser(argparse.ArgumentParser):
     def error(self, message: str) -> typing.NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
+    def parse_known_args(self, args: typing.Any = None, namespace: typing.Any = None) -> typing.Any:
+        # kept for format_help: a --help before --config NAME shows NAME's values too (a verb's parser gets its own)
+        self.args_given = list(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(args, namespace)
+
     def format_help(self) -> str:
+        if (g := vars(self).get("config_fields")) is not None and (given := self._config_given()) is not None:
+            label, cfg, what = given
+            _show_config_values(g, label, cfg)
+            g.title = CONFIG_GROUP.format(what=what)
         slots = [a for a in self._actions if a.help and REGISTRY_NAMES in a.help]
         if slots:
             from nnjax.config import field_choices
@@ -500,6 +521,30 @@ class OneLineParser(argparse.ArgumentParser):
                 names = ", ".join(choices[a.dest.removeprefix("cfg_")])
                 a.help = a.help.replace(REGISTRY_NAMES, REGISTRY_NAMES.format(names=names))
         return super().format_help()
+
+    def _config_given(self) -> tuple[str, Config, str] | None:
+        """The starting config that ``--config NAME`` or ``--config-file FILE`` on this parser's command line
+        names (the last one given), as its label beside each value, the config, and what the help's title
+        calls it; None without one, or with one that cannot be read (the command says why when run)."""
+        args, given = getattr(self, "args_given", []), None
+        flags = [f for f in ("--config", "--config-file") if f in self._option_string_actions]
+        for i, a in enumerate(args):
+            if a == "--":
+                break
+            for flag in flags:
+                if a == flag and i + 1 < len(args):
+                    given = flag, args[i + 1]
+                elif a.startswith(flag + "="):
+                    given = flag, a.split("=", 1)[1]
+        if given is None:
+            return None
+        flag, value = given
+        try:
+            if flag == "--config":
+                return value, starting_config(value, None), f"named config {value!r}"
+            return Path(value).name, starting_config(None, value), f"config file {value!r}"
+        except (NnjaxError, OSError):
+            return None
 
 
 MEMBER_HELP = "RUN_DIR is a sweep folder: use its member N (members.csv)"

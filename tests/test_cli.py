@@ -67,6 +67,41 @@ def test_help_lists_every_registered_activation_init_and_cost(verb, capsys):
     assert "{names}" not in text
 
 
+@pytest.mark.parametrize("verb", ["train", "sweep"])
+def test_help_shows_the_values_of_the_config_the_command_line_names(verb, tmp_path, capsys):
+    """``nnjax sweep --config nielsen --help`` showed the video's value beside each flag ([video: 0.01]), not
+    nielsen's, which that command starts from; a --config-file's the same. Help shows the values of the config
+    the command line names, given before or after --help; one it cannot read leaves the video's (the command
+    says why when run)."""
+    from nnjax.cli import train_named
+
+    def help_text(*argv: str) -> str:
+        with pytest.raises(SystemExit) as e:
+            build_parser().parse_args([verb, *argv])
+        assert e.value.code == 0
+        return " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+
+    for argv in (["--config", "nielsen", "--help"], ["--help", "--config=nielsen"]):
+        text = help_text(*argv)
+        assert "config fields (override the named config 'nielsen'):" in text, argv
+        assert "peak learning rate [nielsen: 3.0]" in text and "[nielsen: 30]" in text and "[video:" not in text
+    f = tmp_path / "mine.json"
+    f.write_text('{"lr": 0.123, "hidden": [64]}')
+    text = help_text("--config-file", str(f), "--help")
+    assert f"config fields (override the config file '{f}'):" in text
+    assert "peak learning rate [mine.json: 0.123]" in text and "[mine.json: 64]" in text
+    for argv in (["--config", "nosuch", "--help"], ["--config-file", str(tmp_path / "nope.json"), "--help"]):
+        text = help_text(*argv)
+        assert (
+            "config fields (override the named config 'video'):" in text and "peak learning rate [video: 0.01]" in text
+        )
+    assert "{names}" not in text and "(one of: sigmoid, relu" in text  # the registries' names still filled in
+    with pytest.raises(SystemExit):
+        train_named("wide", ["--help", "--config-file", str(f)], prog="train_wide.py")
+    text = " ".join(capsys.readouterr().out.split())
+    assert "peak learning rate [mine.json: 0.123]" in text and "[wide:" not in text
+
+
 @pytest.mark.parametrize("verb", VERBS)
 def test_every_verb_has_help(verb, capsys):
     with pytest.raises(SystemExit) as e:

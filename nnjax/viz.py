@@ -55,6 +55,10 @@ LEGEND_ROW_IN = 0.19  # height of one row of a legend at fontsize 8
 # (as the single-run curves' legend says); the line is their mean over the setting's members.
 TRAIN_SWEEP_LABEL = "train (members' mean of epoch's batch means)"  # ≤ 46 characters: 3 legend columns
 LEGEND_CHAR_IN = 0.062  # width of one character of a legend label at fontsize 8, with room to spare
+# A sweep's accuracy.png of more settings than this, over several fields, draws one panel per value of one field
+# (its other fields' settings coloured alike in each), not every setting in one panel with a legend of them all.
+PANELS_OVER = 12
+PANEL_ROW_IN = 0.17  # height of one setting's row in the last-epoch panel at fontsize 8, with room to spare
 
 
 def _figure(**kw: Any):
@@ -770,6 +774,87 @@ def plot_sweep_curves(lines: list[dict[str, Any]], varied: Sequence[str], path: 
     return _save(fig, path)
 
 
+def _setting_values(lines: list[dict[str, Any]], varied: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """Each setting's values of the ``varied`` fields as text, by its ``group_label``."""
+    return {group_label(m, varied): tuple(format_value(m.get(f)) for f in varied) for m in lines}
+
+
+def panel_field(values: Collection[tuple[str, ...]]) -> int:
+    """Which field (an index into each setting's ``values``) gets one panel per value in a sweep's accuracy.png
+    of many settings: the one of the fewest panels whose settings the other fields tell apart in at most 10
+    colours (matplotlib's 10 distinct ones), else the one that leaves the fewest colours."""
+
+    def cost(i: int) -> tuple[bool, bool, int]:
+        panels = len({v[i] for v in values})
+        colours = len({v[:i] + v[i + 1 :] for v in values})
+        return panels < 2, colours > 10, panels if colours <= 10 else colours
+
+    return min(range(len(next(iter(values)))), key=cost)
+
+
+def _accuracy_panels(
+    curves: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]],
+    values: dict[str, tuple[str, ...]],
+    varied: Sequence[str],
+    split: str,
+    width: float,
+):
+    """The left of a many-setting accuracy.png (``values``: every setting's, in grid order; ``curves``: those
+    drawn): one small panel per value of one field (``panel_field``), on shared axes, its settings coloured by
+    their other fields' values (the same colour in every panel) with a legend of those below; the figure tall
+    enough for each setting's row in the last-epoch panel. Returns
+    (figure, last-epoch axes, each setting's (last mean, min, max, label, colour), legend height in inches, the
+    panels' field)."""
+    from matplotlib.lines import Line2D
+
+    i = panel_field([values[label] for label in curves])
+    panels = [p for p in dict.fromkeys(v[i] for v in values.values()) if any(values[c][i] == p for c in curves)]
+    others = [f for j, f in enumerate(varied) if j != i]
+    # in grid order (of every setting's values: a diverged one's too), as the panels
+    orders = [list(dict.fromkeys(v[j] for v in values.values())) for j in range(len(varied)) if j != i]
+    rests = sorted(
+        {values[label][:i] + values[label][i + 1 :] for label in curves},
+        key=lambda rest: [order.index(v) for order, v in zip(orders, rest)],
+    )
+    colours = dict(zip(rests, setting_colours(len(rests))))
+    rows, cols = _grid_shape(len(panels))
+    height = max(5.0, 1.0 + 2.0 * rows, 1.6 + PANEL_ROW_IN * len(curves))
+    fig = _figure(figsize=(width, height), dpi=120)
+    outer = fig.add_gridspec(1, 2, width_ratios=[2.3, 1])
+    grid = outer[0].subgridspec(rows, cols)
+    axes: list = []
+    for k, value in enumerate(panels):
+        ax = fig.add_subplot(
+            grid[k // cols, k % cols], sharex=axes[0] if axes else None, sharey=axes[0] if axes else None
+        )
+        ax.set_title(f"{varied[i]}={value}", fontsize=9)
+        _epoch_axis(ax)
+        ax.tick_params(labelsize=8, labelbottom=k + cols >= len(panels), labelleft=k % cols == 0)
+        ax.set_xlabel("epoch" if k + cols >= len(panels) else "", fontsize=9)
+        ax.set_ylabel(f"{split} accuracy (%)" if k % cols == 0 else "", fontsize=9)
+        axes.append(ax)
+    ends, counts = [], {rest: set() for rest in rests}  # each colour's settings' numbers of members
+    for label, (e, mean, lo, hi, n) in curves.items():
+        v = values[label]
+        rest, colour = v[:i] + v[i + 1 :], colours[v[:i] + v[i + 1 :]]
+        ax = axes[panels.index(v[i])]
+        ax.plot(e, 100 * mean, marker=_mean_marker(len(e)), color=colour, label=f"{label} (n={n})")
+        _min_max_band(ax, e, 100 * lo, 100 * hi, colour)
+        ends.append((100 * mean[-1], 100 * lo[-1], 100 * hi[-1], label, colour))
+        counts[rest].add(n)
+    marker = _mean_marker(max(len(e) for e, *_ in curves.values()))
+    handles = [Line2D([], [], color=colours[rest], marker=marker) for rest in rests]
+    labels = []
+    for rest in rests:
+        ns = sorted(counts[rest])
+        n = f"{ns[0]}" if len(ns) == 1 else f"{ns[0]}–{ns[-1]}"
+        labels.append(", ".join(f"{f}={v}" for f, v in zip(others, rest)) + f" (n={n})")
+    band = _legend_below(fig, handles, labels)
+    fig.set_figheight(height + band)
+    ax_end = fig.add_subplot(outer[1])
+    return fig, ax_end, ends, band, varied[i]
+
+
 def plot_sweep_accuracy(
     lines: list[dict[str, Any]], varied: Sequence[str], path: Path, split: str, diverged: Collection[int] = ()
 ) -> Path:
@@ -780,36 +865,43 @@ def plot_sweep_accuracy(
     below the rest, under Q1 − 3 IQR of the means and more than the others' whole range below them, is an
     arrow at the left edge with its value). The members in ``diverged`` are left out, and the figure's title
     says how many and which settings lost every member (``diverged_note``). Size 12 × 5 in (the sweep
-    folder's accuracy.png), wider for long setting names and taller for a legend of more than two rows."""
+    folder's accuracy.png), wider for long setting names and taller for a legend of more than two rows. More
+    than ``PANELS_OVER`` settings over several fields: the left is one small panel per value of one field
+    (``panel_field``), each setting coloured by its other fields' values, alike in every panel, and the
+    figure is taller for its panels and a last-epoch row per setting (``_accuracy_panels``)."""
     from matplotlib.ticker import MaxNLocator
 
-    curves = group_curves([m for m in lines if m["member"] not in diverged], varied, f"{split}_accuracy")
+    kept = [m for m in lines if m["member"] not in diverged]
+    curves = group_curves(kept, varied, f"{split}_accuracy")
     shorts = {label: label.split("=", 1)[1] if len(varied) == 1 else label for label in curves}
     longest = max((len(t) for t in shorts.values()), default=0)  # the right panel's tick labels
-    fig, (ax, ax_end) = _subplots(
-        1,
-        2,
-        figsize=(12 + max(0.0, LEGEND_CHAR_IN * longest - 1.5), 5),
-        dpi=120,
-        gridspec_kw={"width_ratios": [2.3, 1]},
-    )
-    if note := diverged_note(lines, varied, diverged):
-        fig.suptitle(note, fontsize=10)
+    width = 12 + max(0.0, LEGEND_CHAR_IN * longest - 1.5)
     # several members per setting (seeds), or none drawn at all; else one member each
     seeds = any(n > 1 for *_, n in curves.values()) or not curves
-    ends = []
-    for (label, (e, mean, lo, hi, n)), colour in zip(curves.items(), setting_colours(len(curves))):
-        ax.plot(e, 100 * mean, marker=_mean_marker(len(e)), color=colour, label=f"{label} (n={n})")
-        _min_max_band(ax, e, 100 * lo, 100 * hi, colour)
-        ends.append((100 * mean[-1], 100 * lo[-1], 100 * hi[-1], shorts[label], colour))
-    _epoch_axis(ax)
-    ax.set_ylabel(f"{split} accuracy (%)")
     per = "mean over seeds, band = min–max" if seeds else "one member per setting"
-    ax.set_title(f"{split} accuracy per epoch: {per}", fontsize=10)
-    band = 0.0
-    if curves:  # below both panels: on no curve
-        band = _legend_below(fig, *ax.get_legend_handles_labels())
-        fig.set_figheight(max(5.0, 4.4 + band))
+    note = diverged_note(lines, varied, diverged)
+    if len(curves) > PANELS_OVER and len(varied) > 1:
+        fig, ax_end, ends, band, field = _accuracy_panels(curves, _setting_values(lines, varied), varied, split, width)
+        title = f"{split} accuracy per epoch, one panel per {field}: {per}"
+        if note:  # it may name many settings: wrapped to the figure's width
+            title += "\n" + "\n".join(textwrap.wrap(note, int(fig.get_figwidth() / 0.085)))
+        fig.suptitle(title, x=0.5 if note else 0.35, fontsize=10)  # without a note: over the panels
+    else:
+        fig, (ax, ax_end) = _subplots(1, 2, figsize=(width, 5), dpi=120, gridspec_kw={"width_ratios": [2.3, 1]})
+        if note:
+            fig.suptitle(note, fontsize=10)
+        ends = []
+        for (label, (e, mean, lo, hi, n)), colour in zip(curves.items(), setting_colours(len(curves))):
+            ax.plot(e, 100 * mean, marker=_mean_marker(len(e)), color=colour, label=f"{label} (n={n})")
+            _min_max_band(ax, e, 100 * lo, 100 * hi, colour)
+            ends.append((100 * mean[-1], 100 * lo[-1], 100 * hi[-1], shorts[label], colour))
+        _epoch_axis(ax)
+        ax.set_ylabel(f"{split} accuracy (%)")
+        ax.set_title(f"{split} accuracy per epoch: {per}", fontsize=10)
+        band = 0.0
+        if curves:  # below both panels: on no curve
+            band = _legend_below(fig, *ax.get_legend_handles_labels())
+            fig.set_figheight(max(5.0, 4.4 + band))
     layout = {"rect": (0, band / fig.get_figheight(), 1, 1)}
     if not ends:  # every member diverged (or nothing was logged yet)
         ax_end.text(0.5, 0.5, f"no finite {split} accuracy", ha="center", va="center", transform=ax_end.transAxes)

@@ -7,6 +7,7 @@ reads its test split under ``tfds.testing.mock_data`` like a real run would read
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -618,8 +619,9 @@ def test_sweep_accuracy_legend_covers_no_curve(monkeypatch, tmp_path):
 
 
 def test_sweep_figures_of_many_long_settings_keep_every_curve_apart_and_inside(monkeypatch, tmp_path):
-    """16 settings of three fields: each curve has its own colour (matplotlib's cycle has 10), and both
-    figures' legends sit below the panels, inside the figure, which grows for them; no title is cut."""
+    """16 settings of three fields: each curve has its own colour (matplotlib's cycle has 10; in accuracy.png,
+    which draws one panel per hidden size, its own colour in its panel), and both figures' legends sit below the
+    panels, inside the figure, which grows for them; no title is cut."""
     figures = capture_figures(monkeypatch)
     lines, k = [], 0
     for act in ("sigmoid", "relu", "tanh", "gelu"):
@@ -635,18 +637,65 @@ def test_sweep_figures_of_many_long_settings_keep_every_curve_apart_and_inside(m
     viz.plot_sweep_accuracy(lines, varied, tmp_path / "a.png", "test")
     viz.plot_sweep_curves(lines, varied, tmp_path / "c.png")
     assert png(tmp_path / "a.png").shape[0] > 600 and png(tmp_path / "c.png").shape[0] > 440
-    for fig in figures:
+    # accuracy.png: its panels and a legend of each activation, lr; the curves: the loss panel, the line styles first
+    for fig, drawn, entries in zip(figures, (figures[0].axes[:-1], figures[1].axes[:1]), (8, 16 + 2)):
         fig.canvas.draw()
-        curves = [line for line in fig.axes[0].get_lines() if line.get_label().startswith("activation=")]
-        assert len(curves) == 16 and len({tuple(line.get_color()) for line in curves}) == 16
+        curves = [line for ax in drawn for line in ax.get_lines() if line.get_label().startswith("activation=")]
+        assert len(curves) == 16 and len({(id(line.axes), tuple(line.get_color())) for line in curves}) == 16
         (legend,) = fig.legends
         box = legend.get_window_extent()
-        styles = 2 if fig.axes[0].get_ylabel().startswith("loss") else 0  # the curves' line styles come first
-        assert len(legend.get_texts()) == 16 + styles and box.x0 >= 0 and box.x1 <= fig.bbox.x1 and box.y0 >= 0
+        assert len(legend.get_texts()) == entries and box.x0 >= 0 and box.x1 <= fig.bbox.x1 and box.y0 >= 0
         for panel in fig.axes:
             assert box.y1 <= panel.xaxis.label.get_window_extent().y0  # under every panel
             title = panel.title.get_window_extent()
             assert title.x0 >= 0 and title.x1 <= fig.bbox.x1, panel.get_title()
+
+
+def test_sweep_accuracy_of_60_settings_draws_one_panel_per_value_of_a_field_and_fits_its_legend(monkeypatch, tmp_path):
+    """A researcher's 60-setting grid (hidden × lr × activation) drew every setting in one panel, in 60 rainbow
+    colours nobody could tell apart, over a legend of 60 rows taller than the plot, and the last-epoch panel's
+    labels on top of each other. It now draws one panel per value of one field (hidden: 5), each setting
+    coloured by its lr and activation, the same colour in every panel, with a legend of those 12 below the
+    panels and inside the figure, and a last-epoch panel tall enough for a row per setting."""
+    figures = capture_figures(monkeypatch)
+    lines, k = [], 0
+    hiddens, lrs, acts = (
+        ("16x16", "32x32", "64", "128", "256x256"),
+        (0.001, 0.003, 0.01, 0.03),
+        ("sigmoid", "relu", "tanh"),
+    )
+    for hidden, lr, act in itertools.product(hiddens, lrs, acts):
+        for seed in (0, 1):
+            acc = 0.8 + 0.0025 * (k // 2)
+            for e in (1, 2, 3):
+                lines.append({"member": k, "epoch": e, "hidden": hidden, "lr": lr, "activation": act, "seed": seed,
+                              "test_accuracy": acc - 0.01 * (3 - e) + 0.001 * seed})  # fmt: skip
+            k += 1
+    viz.plot_sweep_accuracy(lines, ["hidden", "lr", "activation"], tmp_path / "a.png", "test")
+    (fig,) = figures
+    fig.canvas.draw()
+    *panels, ax_end = fig.axes
+    assert [ax.get_title() for ax in panels] == [f"hidden={h}" for h in hiddens]
+    colour_of = {}
+    for ax, hidden in zip(panels, hiddens):
+        curves = [line for line in ax.get_lines() if line.get_label().startswith("hidden=")]
+        assert sorted(line.get_label() for line in curves) == sorted(
+            f"hidden={hidden}, lr={lr}, activation={act} (n=2)" for lr in lrs for act in acts
+        )
+        for line in curves:  # one colour per lr and activation, the same in every panel
+            colour_of.setdefault(line.get_label().split(", ", 1)[1], set()).add(tuple(line.get_color()))
+    assert len(colour_of) == 12 and all(len(c) == 1 for c in colour_of.values())
+    assert len({c for cs in colour_of.values() for c in cs}) == 12
+    (legend,) = fig.legends
+    assert [t.get_text() for t in legend.get_texts()] == [f"lr={lr}, activation={a} (n=2)" for lr in lrs for a in acts]
+    box, whole = legend.get_window_extent(), fig.bbox
+    assert whole.x0 <= box.x0 and box.x1 <= whole.x1 and whole.y0 <= box.y0 and box.y1 <= whole.y1, box
+    for ax in panels + [ax_end]:  # below every panel and its x label, and smaller than any
+        assert box.y1 <= min(ax.get_window_extent().y0, ax.xaxis.label.get_window_extent().y0)
+    assert box.height < min(ax.get_window_extent().height for ax in panels)
+    ticks = sorted((t.get_window_extent() for t in ax_end.get_yticklabels()), key=lambda b: b.y0)
+    assert len(ticks) == 60 and all(a.y1 <= b.y0 for a, b in zip(ticks, ticks[1:])), "last-epoch labels overlap"
+    assert all(whole.x0 <= t.x0 and t.y1 <= whole.y1 for t in ticks)
 
 
 def test_a_setting_just_below_the_others_is_scaled_in_and_a_far_one_is_off_scale(monkeypatch, tmp_path):

@@ -308,7 +308,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         split_cpu_cores()
     from nnjax import checkpoint
     from nnjax.config import check_warmup_given
-    from nnjax.sweep_grid import expand, format_value, grid_text, parse_grid, unused_by_every
+    from nnjax.sweep_grid import expand, format_value, grid_text, parse_grid, replicates_flag, unused_by_every
     from nnjax.sweep_summary import plural, summary_timing
     from nnjax.target import target_flag
 
@@ -324,6 +324,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             )
     else:
         grid = parse_grid(args.grid)
+    replicates = replicates_flag(args.replicates, grid)  # before a default folder is made
     flags = field_overrides(args)
     if both := [f for f in grid if f in flags]:
         f = both[0]
@@ -362,13 +363,16 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             progress=not args.no_progress,
             shard_members=args.shard_members,
             target=target,
+            replicates=replicates,
         )
     args.finished = True  # a Ctrl-C from here on (printing, exiting) says the sweep is complete
     if args.json:
-        _print_json({k: v for k, v in summary.items() if k not in ("table", "notes")})  # text, not numbers
+        _print_json({k: v for k, v in summary.items() if k not in ("table", "variance", "notes")})  # text, not numbers
     else:
         print(f"sweep folder: {summary['sweep_dir']}")
         print(summary["table"], end="")
+        if summary.get("variance"):  # two replicate fields: each row's variance split, as summary.md has it
+            print(f"\n{summary['variance']}", end="")
         if "notes" in summary:  # what the table's numbers are, as summary.md says below it
             print(summary["notes"])
         epochs = grid.get("epochs", [base.epochs])  # said when every member trains as long (the table does not)
@@ -635,6 +639,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ACC",
         help="add an 'epochs to ACC' column: each member's first epoch whose test (--validation: validation) "
         "accuracy reached ACC, a fraction, e.g. 0.96; with --resume also for a finished sweep",
+    )
+    p.add_argument(
+        "--replicates",
+        metavar="FIELDS",
+        help="the grid fields each row of the table averages over, e.g. seed,data_seed (default: seed); with two "
+        "varied, each row's accuracy is split into their main effects (two-way ANOVA); kept for --resume",
     )
     p.add_argument("--json", action="store_true", help="print a JSON summary instead of the table")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")

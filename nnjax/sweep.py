@@ -11,10 +11,10 @@ members, groups — is ``nnjax.sweep_grid``'s, the summary of the results ``nnja
 module trains the groups and keeps the sweep folder.
 
 A sweep folder holds
-  sweep.json          the base config and the grid (what ``--resume`` continues)
+  sweep.json          the base config and the grid (what ``--resume`` continues); --replicates if given
   members.csv         one row per member: id, group, grid fields, parameters, final test accuracy, best epoch, …
   metrics.jsonl       one JSON line per member per epoch (member id, grid fields, losses, accuracies)
-  summary.md          the table, grouped by the grid fields other than seed, and the plot
+  summary.md          the table, grouped by the grid fields other than seed (--replicates), and the plot
   accuracy.png        accuracy per epoch (mean over seeds, min–max band) and each setting's last epoch
   groups/<gid>/       group.json (its members), checkpoints/ (stacked ensemble state), result.json
 """
@@ -53,7 +53,9 @@ from nnjax.config import (
 from nnjax.errors import CheckpointError, ConfigError, NnjaxError
 from nnjax.memory import check_memory
 from nnjax.sweep_grid import (
+    DEFAULT_REPLICATES,
     GROUP_FIELDS,
+    check_replicates,
     expand,
     grid_json,
     grid_text,
@@ -90,6 +92,29 @@ def default_sweep_dir(base: Config) -> Path:
 
 def load_sweep_spec(sweep_dir: str | Path) -> tuple[Config, dict[str, list]]:
     """(base config, grid) saved in a sweep folder's sweep.json."""
+    _, _, base_cfg, grid = _read_sweep_json(sweep_dir)
+    return base_cfg, grid
+
+
+# What sweep.json keeps of how a sweep's summary is made (``run_sweep``'s arguments of the same names), besides
+# its base and grid: written when given, so that a --resume without them keeps them
+SUMMARY_OPTIONS = ("replicates",)
+
+
+def load_sweep_options(sweep_dir: str | Path) -> dict[str, Any]:
+    """``SUMMARY_OPTIONS`` as a sweep folder's sweep.json keeps them: ``replicates`` (a tuple of grid fields),
+    None where the sweep was never given it."""
+    path, spec, _, grid = _read_sweep_json(sweep_dir)
+    try:
+        return {
+            "replicates": None if spec.get("replicates") is None else check_replicates(spec["replicates"], grid),
+        }
+    except ConfigError as e:
+        raise ConfigError(f"{path}: {e}") from None
+
+
+def _read_sweep_json(sweep_dir: str | Path) -> tuple[Path, dict[str, Any], Config, dict[str, list]]:
+    """(path, contents, base config, grid) of a sweep folder's sweep.json, its base and grid checked."""
     path = Path(sweep_dir) / "sweep.json"
     if not path.exists():
         if not Path(sweep_dir).exists():
@@ -117,7 +142,7 @@ def load_sweep_spec(sweep_dir: str | Path) -> tuple[Config, dict[str, list]]:
         expand(base_cfg, grid, new=False)
     except ConfigError as e:
         raise ConfigError(f"{path}: {e}") from None
-    return base_cfg, grid
+    return path, spec, base_cfg, grid
 
 
 def _drop_metrics(path: Path, drop: Callable[[dict[str, Any]], bool]) -> None:
@@ -838,19 +863,26 @@ def run_sweep(
     shard_members: bool | None = None,
     splits: Splits | None = None,
     target: float | None = None,
+    replicates: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Train every member of ``base`` × ``grid`` into a sweep folder; return the summary.
 
     The summary is a dict: ``members`` (one dict per member, members.csv's columns with the grid values
     typed: ``member``, ``group``, ``name``, each grid field, ``final_test_accuracy``, ``best_epoch``, …),
-    ``rows`` (one dict per row of summary.md's table: the grid fields other than seed, ``members``,
-    ``test_accuracy_mean`` / ``_std`` or with validation ``val_…``), ``table`` (that table in Markdown),
+    ``rows`` (one dict per row of summary.md's table: the grid fields other than the ``replicates``,
+    ``members``, ``test_accuracy_mean`` / ``_std`` or with validation ``val_…``; with two replicate fields
+    varied, ``variance_split``), ``table`` (that table in Markdown), ``variance`` (the variance split's, or ""),
     ``groups`` (each group's result.json), ``varied``, ``grid``, ``sweep_dir``, ``n_members``, ``n_groups``
     and the timings.
     Accuracies are fractions. A finished sweep's summary comes back, with nothing trained or written, from
     ``run_sweep(*load_sweep_spec(sweep_dir), sweep_dir, resume=True)``. A ``target`` accuracy (e.g. 0.96) adds
     each member's first epoch that reached it (``first_epoch_at_target``) and each row's median and range of
     them (an ``epochs to 96 %`` column); it is not stored, so a resume gives it again or leaves it out.
+    ``replicates``: the grid fields each row averages over (default ``("seed",)``); with two of them varied,
+    each row's final accuracy is split into their main effects and the rest (a two-way ANOVA,
+    ``sweep_summary.two_way_anova``). Each field must be in the grid. They are kept in sweep.json: a resume
+    without them uses the sweep's, one with others uses those and keeps them instead (and writes the summary
+    files again).
 
     Each group of members that share a compiled program trains as one vmapped ensemble; groups run
     in turn. ``resume`` continues each group from its newest good checkpoint (finished groups are
@@ -871,6 +903,8 @@ def run_sweep(
     target = check_target(target)
     base = typed(base, source="base")  # built in Python: the types a config file's fields are checked for
     grid = normalize_grid(grid)
+    if replicates is not None:
+        replicates = check_replicates(replicates, grid)
     configs = expand(base, grid, new=not resume)
     if not resume:  # sweep.json: momentum 0 for a sweep of sgd members only, as a run's config.json
         base = base.replace(**{f: NEUTRAL[f] for f in NEUTRAL if unused_by_every(f, configs)})
@@ -878,8 +912,11 @@ def run_sweep(
     ids = {id(c): i for i, c in enumerate(configs)}
     # With several processes (multi-host), process p > 0 writes its identical copy beside process 0's.
     sweep_dir = process_run_dir(Path(out_dir) if out_dir is not None else default_sweep_dir(base))
+    given = {"replicates": replicates}
+    stored = dict.fromkeys(SUMMARY_OPTIONS)
     if resume:
         _check_resume_spec(sweep_dir, base, grid, configs)
+        stored = load_sweep_options(sweep_dir)
     else:
         checkpoint.check_new_folder(sweep_dir, "sweep")
     checkpoint.check_writable_folder(sweep_dir)
@@ -901,12 +938,24 @@ def run_sweep(
                 steps_per_epoch(g[0], data.get(g[0]).n_train)
             except ConfigError as e:
                 raise ConfigError(f"sweep member {g[0].name}: {e}") from None
+        changed = [k for k in SUMMARY_OPTIONS if given[k] is not None and given[k] != stored[k]]
+        options = {k: given[k] if given[k] is not None else stored[k] for k in SUMMARY_OPTIONS}
+        if resume and changed:  # kept for the next resume; the summary files are written again below
+            _, spec, _, _ = _read_sweep_json(sweep_dir)
+            checkpoint.write_json(sweep_dir / "sweep.json", {**spec, **{k: _option_json(given[k]) for k in changed}})
+            for k in (k for k in changed if stored[k] is not None):
+                print(
+                    f"nnjax: {sweep_dir}: {k} {_option_text(k, given[k])} instead of the sweep's "
+                    f"{_option_text(k, stored[k])}, kept in its sweep.json",
+                    file=sys.stderr,
+                )
         if not resume:
             spec = {
                 "sweep_format": SWEEP_FORMAT,
                 "nnjax_version": __version__,
                 "base": {"config_format": CONFIG_FORMAT, **base.to_dict()},
                 "grid": grid_json(grid),
+                **{k: _option_json(v) for k, v in given.items() if v is not None},
             }
             checkpoint.write_json(sweep_dir / "sweep.json", spec)
             (sweep_dir / "metrics.jsonl").write_text("")
@@ -945,11 +994,31 @@ def run_sweep(
                 )
         # A resume that found every group finished keeps the summary files of the session that trained them
         # (their wall time is the sweep's); missing ones are written.
-        kept = not any(trained) and all((sweep_dir / f).exists() for f in SUMMARY_FILES)
+        kept = not any(trained) and not changed and all((sweep_dir / f).exists() for f in SUMMARY_FILES)
         if kept:
             print(f"nnjax: {sweep_dir} already trained every group; nothing to resume", file=sys.stderr)
         wall_s = time.perf_counter() - t_start
         lines = read_metrics(sweep_dir / "metrics.jsonl", SWEEP_KEYS)
         return write_summary(
-            sweep_dir, base, configs, grid, results, lines, wall_s=wall_s, resumed=resume, write=not kept, target=target
+            sweep_dir,
+            base,
+            configs,
+            grid,
+            results,
+            lines,
+            wall_s=wall_s,
+            resumed=resume,
+            write=not kept,
+            target=target,
+            replicates=options["replicates"] or DEFAULT_REPLICATES,
         )
+
+
+def _option_json(value: Any) -> Any:
+    """A ``SUMMARY_OPTIONS`` value as sweep.json holds it (replicates: a list)."""
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _option_text(name: str, value: Any) -> str:
+    """``96 %``, ``seed,data_seed``: a ``SUMMARY_OPTIONS`` value as people write it."""
+    return ",".join(value)

@@ -136,9 +136,46 @@ def format_value(v: Any) -> str:
     return str(v)
 
 
-def varied_fields(grid: dict[str, list]) -> list[str]:
-    """The grid fields that tell member groups apart: every field with several values except the seed."""
-    return [f for f, vs in grid.items() if len(vs) > 1 and f != "seed"]
+# The grid fields a sweep's table averages over unless told otherwise (--replicates)
+DEFAULT_REPLICATES = ("seed",)
+
+
+def varied_fields(grid: dict[str, list], replicates: Sequence[str] = DEFAULT_REPLICATES) -> list[str]:
+    """The grid fields that tell the table's rows apart: every field with several values except the
+    ``replicates`` (the fields averaged over: the seed unless told otherwise)."""
+    return [f for f, vs in grid.items() if len(vs) > 1 and f not in replicates]
+
+
+def check_replicates(replicates: Any, grid: dict[str, list]) -> tuple[str, ...]:
+    """``replicates`` as a tuple of field names: None is ``DEFAULT_REPLICATES``; else a non-empty list of
+    distinct config fields of ``grid`` (a field not in the grid, or not a field: a ConfigError naming it)."""
+    if replicates is None:
+        return DEFAULT_REPLICATES
+    if isinstance(replicates, str) or not isinstance(replicates, Sequence) or not replicates:
+        raise ConfigError(f"replicates: {replicates!r} is not a list of grid fields, e.g. ['seed', 'data_seed']")
+    for f in replicates:
+        if not isinstance(f, str) or f not in FIELD_NAMES:
+            raise ConfigError(f"replicates: {f!r} is not a config field; valid: {', '.join(FIELD_NAMES)}")
+        if f not in grid:
+            raise ConfigError(
+                f"replicates: {f!r} is not a field of the grid ({grid_text(grid)}); the table averages over grid fields"
+            )
+    if len(set(replicates)) < len(replicates):
+        twice = next(f for f in replicates if replicates.count(f) > 1)
+        raise ConfigError(f"replicates: {twice!r} is given twice")
+    return tuple(replicates)
+
+
+def replicates_flag(text: str | None, grid: dict[str, list]) -> tuple[str, ...] | None:
+    """``--replicates seed,data_seed`` as ``check_replicates``' tuple (None: not given); else a ConfigError
+    naming the flag and the field."""
+    if text is None:
+        return None
+    fields = [t.strip().replace("-", "_") for t in text.split(",")]
+    try:
+        return check_replicates(fields, grid)
+    except ConfigError as e:
+        raise ConfigError(f"--replicates {text}: {str(e).removeprefix('replicates: ')}") from None
 
 
 def member_name(cfg: Config, fields: Sequence[str]) -> str:

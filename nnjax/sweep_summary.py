@@ -1,8 +1,10 @@
 """A sweep's results as members.csv, summary.md (its table) and the summary dict ``run_sweep`` returns.
 
 ``write_summary`` turns the groups' result.json contents and the sweep's metrics.jsonl lines into one row
-per member (``members.csv``) and one per setting — the varied grid fields other than seed — with the mean
-and spread over its members (``summary.md``, whose plot ``viz.plot_sweep_accuracy`` draws).
+per member (``members.csv``) and one per setting — the varied grid fields other than the replicate fields
+(seed, unless --replicates says otherwise) — with the mean and spread over its members (``summary.md``, whose
+plot ``viz.plot_sweep_accuracy`` draws). With two replicate fields varied, each row's final accuracy is split
+into their main effects and the rest (``two_way_anova``).
 """
 
 from __future__ import annotations
@@ -13,12 +15,15 @@ import json
 import math
 import os
 import statistics
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from nnjax.config import N_VALIDATION, Config, result_fields
 from nnjax.memory import params_per_member
-from nnjax.sweep_grid import format_value, grid_json, grid_text, json_value, varied_fields
+from nnjax.sweep_grid import DEFAULT_REPLICATES, format_value, grid_json, grid_text, json_value, varied_fields
 from nnjax.target import target_epochs, target_percent
 
 SUMMARY_FILES = ("members.csv", "summary.md", "accuracy.png")
@@ -95,13 +100,82 @@ def _epochs_stats(epochs: list[int], name: str) -> dict[str, Any]:
     }
 
 
+def two_way_anova(y_AxB: Any) -> dict[str, Any]:
+    """Two-way analysis of variance without replication of a table of values ``y_AxB`` (one per cell, at
+    least 2 × 2): the sums of squares (``ss``) of the rows' main effect (``"a"``), the columns' (``"b"``), the
+    rest (``"rest"``: their interaction, which one value per cell cannot tell from noise) and the total; each
+    one's share of the total (``share``; None when every value is the same); the degrees of freedom (``df``);
+    each main effect's F, its mean square over the rest's, and p, the F distribution's upper tail (``F``,
+    ``p``; None where the rest is 0)."""
+    import jax.scipy.special
+
+    y = np.asarray(y_AxB, dtype=np.float64)
+    if y.ndim != 2 or min(y.shape) < 2:
+        raise ValueError(f"two_way_anova: expected a table of at least 2 × 2 values, got shape {y.shape}")
+    n_a, n_b = y.shape
+    grand = y.mean()
+    row_means, col_means = y.mean(axis=1), y.mean(axis=0)
+    ss = {
+        "a": n_b * float(np.sum((row_means - grand) ** 2)),
+        "b": n_a * float(np.sum((col_means - grand) ** 2)),
+        # from the residuals themselves, not total − a − b, which rounding could leave below 0
+        "rest": float(np.sum((y - row_means[:, None] - col_means[None, :] + grand) ** 2)),
+        "total": float(np.sum((y - grand) ** 2)),
+    }
+    df = {"a": n_a - 1, "b": n_b - 1, "rest": (n_a - 1) * (n_b - 1)}
+    share = {k: (ss[k] / ss["total"] if ss["total"] > 0 else None) for k in ("a", "b", "rest")}
+    f_stat: dict[str, float | None] = {}
+    p: dict[str, float | None] = {}
+    for k in ("a", "b"):
+        if ss["rest"] > 0:
+            f = (ss[k] / df[k]) / (ss["rest"] / df["rest"])
+            # P(F(d1, d2) > f) = I_x(d2 / 2, d1 / 2), the regularized incomplete beta at x = d2 / (d2 + d1 f)
+            x = df["rest"] / (df["rest"] + df[k] * f)
+            f_stat[k], p[k] = f, float(jax.scipy.special.betainc(df["rest"] / 2, df[k] / 2, x))
+        else:
+            f_stat[k] = p[k] = None
+    return {"ss": ss, "share": share, "df": df, "F": f_stat, "p": p}
+
+
+def _variance_split(
+    members: list[dict[str, Any]], ok: list[dict[str, Any]], fields: list[str], grid: dict[str, list], split: str
+) -> dict[str, Any]:
+    """A row's ``two_way_anova`` of its members' final accuracy over the two replicate ``fields``, keyed by
+    their names (``"rest"``: the interaction); without its numbers, and with ``why``, where a member has no
+    final accuracy (diverged)."""
+    a, b = fields
+    out: dict[str, Any] = {"fields": list(fields)}
+    if len(ok) < len(members):
+        return {**out, "why": f"{len(members) - len(ok)} of {len(members)} members diverged"}
+    y = np.full((len(grid[a]), len(grid[b])), np.nan)
+    for m in ok:  # one member per cell: the grid is a product and the row fixes every other field
+        y[_value_index(grid[a], m[a]), _value_index(grid[b], m[b])] = m[f"final_{split}_accuracy"]
+    got = two_way_anova(y)
+    names = {"a": a, "b": b, "rest": "rest"}
+    return {
+        **out,
+        **{k: {names[n]: v for n, v in got[k].items()} for k in ("share", "df", "F", "p")},
+        "ss": {names.get(n, n): v for n, v in got["ss"].items()},
+    }
+
+
+def _value_index(values: list, value: Any) -> int:
+    """The position of a member's ``value`` (as members.csv holds it) among a grid field's ``values``."""
+    return [format_value(v) for v in values].index(format_value(value))
+
+
 def _table_rows(
-    grid: dict[str, list], rows: list[dict[str, Any]], results: list[dict[str, Any]]
+    grid: dict[str, list],
+    rows: list[dict[str, Any]],
+    results: list[dict[str, Any]],
+    replicates: Sequence[str] = DEFAULT_REPLICATES,
 ) -> tuple[list[str], list[dict[str, Any]]]:
-    """Members grouped by the varied grid fields other than seed (one table row each), with the mean and
-    std of their final accuracy on the split they were evaluated on each epoch (``{split}_accuracy_mean``);
-    with ``hidden`` varied, each row's parameter count (``n_params``) too."""
-    varied = varied_fields(grid)
+    """Members grouped by the varied grid fields other than the ``replicates`` (one table row each), with the
+    mean and std of their final accuracy on the split they were evaluated on each epoch
+    (``{split}_accuracy_mean``); with ``hidden`` varied, each row's parameter count (``n_params``) too; with
+    exactly two replicate fields varied, the row's ``variance_split`` over them (``_variance_split``)."""
+    varied = varied_fields(grid, replicates)
+    crossed = [f for f in replicates if len(grid.get(f, [])) > 1]  # the replicate fields varied
     split = results[0]["eval_split"]
     train_s = {r["group"]: r["train_s"] for r in results}
     table: dict[tuple, list[dict[str, Any]]] = {}
@@ -132,9 +206,54 @@ def _table_rows(
                 **reached,
                 # the wall time of the ensemble(s) these members trained in (shared with other rows)
                 "train_s": round(sum(train_s[g] for g in dict.fromkeys(m["group"] for m in members)), 3),
+                **({"variance_split": _variance_split(members, ok, crossed, grid, split)} if len(crossed) == 2 else {}),
             }
         )
     return varied, out
+
+
+def variance_table(varied: list[str], table: list[dict[str, Any]], split: str = "test") -> str:
+    """Under the summary table, where its rows carry a ``variance_split``: each row's share of the sum of
+    squares of its final ``split`` accuracy from each replicate field's main effect (with F and p) and the
+    rest, in Markdown; "" where they carry none."""
+    splits = [r["variance_split"] for r in table if "variance_split" in r]
+    if not splits:
+        return ""
+    a, b = splits[0]["fields"]
+    df = next((s["df"] for s in splits if "df" in s), None)  # alike in every row: the grid is a product
+
+    def name(field: str) -> str:  # ``seed, F(4, 16)``
+        return field if df is None else f"{field}, F({df[field]}, {df['rest']})"
+
+    head = [*varied, name(a), name(b), "rest (interaction)"]
+    lines = [
+        f"Variance split of the final {SPLIT_NAMES[split]} accuracy over {a} × {b} (two-way ANOVA without "
+        "replication, one member per cell): each main effect's share of the sum of squares, its F (its mean "
+        "square over the rest's) and p; the rest is their interaction, which one member per cell cannot tell "
+        "from noise.",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + "---|" * len(head),
+    ]
+    for r in table:
+        s = r["variance_split"]
+        if "why" in s:
+            cells = [f"— ({s['why']})", "—", "—"]
+        else:
+            cells = [_share_cell(s, a), _share_cell(s, b), _percent(s["share"]["rest"])]
+        lines.append("| " + " | ".join([*(format_value(r[f]) for f in varied), *cells]) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _percent(share: float | None) -> str:
+    return "—" if share is None else f"{100 * share:.1f} %"
+
+
+def _share_cell(s: dict[str, Any], field: str) -> str:
+    """``41.2 % (F 3.10, p 0.078)``: a main effect's share of the sum of squares, F and p."""
+    if s["F"][field] is None:
+        return _percent(s["share"][field])
+    return f"{_percent(s['share'][field])} (F {s['F'][field]:.2f}, p {s['p'][field]:.2g})"
 
 
 def plural(n: int, noun: str) -> str:
@@ -186,12 +305,14 @@ def _epochs_cell(r: dict[str, Any], name: str) -> str:
     return cell if r[f"n_{name}"] == n else f"{cell}, {r[f'n_{name}']} of {n}"
 
 
-def table_notes(split: str, target: float | None = None, cosine: bool = False) -> str:
+def table_notes(
+    split: str, target: float | None = None, cosine: bool = False, replicates: Sequence[str] = DEFAULT_REPLICATES
+) -> str:
     """What the numbers of the summary table on ``split`` ("test" or "val") are: which parameters' accuracy,
     mean and spread over which members, the split each best epoch was picked on (the test split's: said to
     be test-set selection), what the train time counts; with a ``target``, what its columns count (and, where a
-    member's schedule is ``cosine``, that it anneals over --epochs). summary.md and ``nnjax sweep`` print it
-    below the table."""
+    member's schedule is ``cosine``, that it anneals over --epochs); with ``replicates`` other than the seed,
+    which fields each row averages over. summary.md and ``nnjax sweep`` print it below the table."""
     accuracy = (
         "Test accuracy: final parameters on the official test split"
         if split == "test"
@@ -215,8 +336,11 @@ def table_notes(split: str, target: float | None = None, cosine: bool = False) -
         )
         if cosine:
             best += "; a cosine schedule anneals over --epochs, so they depend on --epochs too"
+    rows = ""
+    if tuple(replicates) != DEFAULT_REPLICATES:
+        rows = f"Each row's members differ only in {' and '.join(replicates)} (--replicates). "
     return (
-        f"{accuracy}; mean ± sample std (n − 1) over the members that did not diverge. {best}. Train time: wall "
+        f"{rows}{accuracy}; mean ± sample std (n − 1) over the members that did not diverge. {best}. Train time: wall "
         "time of the ensemble the members trained in (all members of a group train at once; compilation not "
         "included). A member agrees with the same member trained alone, or in a grid with other members beside "
         "it, to rounding that training amplifies, not bit for bit: compare members of one sweep."
@@ -266,17 +390,20 @@ def write_summary(
     resumed: bool = False,
     write: bool = True,
     target: float | None = None,
+    replicates: Sequence[str] = DEFAULT_REPLICATES,
 ) -> dict[str, Any]:
     """Write members.csv, summary.md and accuracy.png (``SUMMARY_FILES``; not with ``write=False``) from
     the groups' results and the sweep's metrics.jsonl ``lines``; return the summary.
 
     ``wall_s`` is this call's; with ``resumed`` the training and compilation times also hold earlier
     sessions', so the text says which is which. A ``target`` accuracy (a fraction) adds each member's first
-    epoch that reached it and, per row, their median and range."""
+    epoch that reached it and, per row, their median and range. The rows average over the ``replicates``
+    (grid fields); with two of them varied, a variance split of each row's final accuracy over them
+    (``variance_table``) follows the table."""
     from nnjax import checkpoint
 
     rows = _member_rows(configs, grid, results, lines, target)
-    varied, table = _table_rows(grid, rows, results)
+    varied, table = _table_rows(grid, rows, results, replicates)
     split = results[0]["eval_split"]
 
     if write:
@@ -288,7 +415,8 @@ def write_summary(
     if write:  # the figure's title says how many were left out, and which groups lost every member
         plot_sweep_accuracy(lines, varied, sweep_dir / "accuracy.png", split, diverged=diverged)
     md = markdown_table(varied, table, split, target)
-    notes = table_notes(split, target, cosine=any("cosine" in c.schedule for c in configs))
+    variance = variance_table(varied, table, split)
+    notes = table_notes(split, target, cosine=any("cosine" in c.schedule for c in configs), replicates=replicates)
     device = results[0]["device"]
     train_total = sum(r["train_s"] for r in results)
     compile_total = sum(r["compile_s"] for r in results)
@@ -302,6 +430,7 @@ def write_summary(
         f"Base config fields (the grid's own left out): "
         f"`{json.dumps({k: v for k, v in {**result_fields(base), **as_given}.items() if k not in grid})}`\n\n"
         + md
+        + (f"\n{variance}" if variance else "")
         + f"\n{notes}\n\n"
         f"Wall time: {timing_text(wall_s, train_total, compile_total, resumed).removeprefix('wall ')} "
         f"on {device} ({os.cpu_count()} CPU cores visible), {_placement(results)}.\n\n"
@@ -324,6 +453,8 @@ def write_summary(
         "members": rows,
         "groups": results,
         "target": target,
+        "replicates": list(replicates),
         "table": md,
+        "variance": variance,
         "notes": notes,
     }

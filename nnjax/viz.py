@@ -951,7 +951,7 @@ def render_sweep(sweep_dir: str | Path, out_dir: str | Path | None = None) -> li
     """Learning curves of a sweep folder (sweep.json + metrics.jsonl with a ``member`` column)."""
     from nnjax.checkpoint import check_writable_folder
     from nnjax.run import epochs_by_member, epochs_out_of_place, read_numbered_metrics
-    from nnjax.sweep import SWEEP_KEYS, diverged_epochs, load_sweep_spec
+    from nnjax.sweep import SWEEP_KEYS, diverged_epochs, load_sweep_options, load_sweep_spec
 
     sweep_dir = Path(sweep_dir)
     out = Path(out_dir) if out_dir is not None else sweep_dir / "figures"
@@ -974,7 +974,8 @@ def render_sweep(sweep_dir: str | Path, out_dir: str | Path | None = None) -> li
     if not kept:
         print(f"nnjax: warning: {sweep_dir}: every member diverged; no learning curves drawn", file=sys.stderr)
         return []
-    varied = varied_fields(grid)
+    replicates = load_sweep_options(sweep_dir)["replicates"]  # averaged over, as in the sweep's table
+    varied = varied_fields(grid) if replicates is None else varied_fields(grid, replicates)
     note = diverged_note(lines, varied, diverged)
     title = f"Sweep {sweep_dir.name}: {split} loss and accuracy (mean, band = min–max)" + (f"\n{note}" if note else "")
     return [plot_sweep_curves(kept, varied, out / "learning_curves.png", title)]

@@ -2123,3 +2123,219 @@ def test_the_sweep_command_passes_its_target_on_and_refuses_a_bad_one_in_one_lin
         line = cli_error("sweep", "--grid", "seed=0,1", "--out", tmp_path / "c", "--target", bad)
         assert line == f"nnjax: error: --target {bad}: the accuracy to reach, a fraction in (0, 1], e.g. 0.96 for 96 %"
     assert not seen and not (tmp_path / "c").exists()
+
+
+# --------------------------------------------------------------------------------------------------
+# --replicates: the fields each row averages over, and their variance split
+# --------------------------------------------------------------------------------------------------
+
+
+def _sums_of_squares_by_least_squares(y_AxB: np.ndarray) -> dict[str, float]:
+    """A two-way table's sums of squares from least-squares fits of nested models: each main effect is what
+    adding its indicator columns to the grand mean removes from the residual; the rest is the additive model's
+    residual."""
+    n_a, n_b = y_AxB.shape
+    v = y_AxB.ravel()  # cell (i, j) at i * n_b + j
+    ones = np.ones((n_a * n_b, 1))
+    rows, cols = np.repeat(np.eye(n_a), n_b, axis=0), np.tile(np.eye(n_b), (n_a, 1))
+
+    def rss(x):
+        return float(np.sum((v - x @ np.linalg.lstsq(x, v, rcond=None)[0]) ** 2))
+
+    total = rss(ones)
+    return {
+        "a": total - rss(np.hstack([ones, rows])),
+        "b": total - rss(np.hstack([ones, cols])),
+        "rest": rss(np.hstack([ones, rows, cols])),
+        "total": total,
+    }
+
+
+def _f_tail_even(f: float, d1: int, d2: int) -> float:
+    """P(F(d1, d2) > f) for an even d1, as a finite sum: x^(d2/2) Σ_{k < d1/2} Γ(d2/2 + k) / (Γ(d2/2) k!) (1 − x)^k
+    at x = d2 / (d2 + d1 f)."""
+    import math
+
+    x = d2 / (d2 + d1 * f)
+    terms = (math.exp(math.lgamma(d2 / 2 + k) - math.lgamma(d2 / 2) - math.lgamma(k + 1)) for k in range(d1 // 2))
+    return x ** (d2 / 2) * sum(t * (1 - x) ** k for k, t in enumerate(terms))
+
+
+def test_two_way_anova_matches_least_squares_fits_and_the_f_tail_by_hand():
+    """``two_way_anova`` of a 3 × 5 table (and its transpose) against sums of squares from least-squares fits
+    and F's upper tail from its finite sum (even numerator degrees of freedom); an additive table has no rest
+    (no F), a constant one no shares."""
+    rng = np.random.default_rng(3)
+    y = 0.9 + rng.normal(0, 0.005, (3, 5)) + np.array([[0], [0.02], [0.04]])  # rows apart, columns alike
+    for table in (y, y.T):
+        got, want = sweep_summary.two_way_anova(table), _sums_of_squares_by_least_squares(table)
+        n_a, n_b = table.shape
+        assert got["df"] == {"a": n_a - 1, "b": n_b - 1, "rest": (n_a - 1) * (n_b - 1)}
+        assert got["ss"] == pytest.approx(want, rel=1e-9)
+        assert got["share"] == pytest.approx({k: want[k] / want["total"] for k in ("a", "b", "rest")}, rel=1e-9)
+        assert sum(got["share"].values()) == pytest.approx(1.0)
+        d_rest = got["df"]["rest"]
+        for k in ("a", "b"):
+            f = (want[k] / got["df"][k]) / (want["rest"] / d_rest)
+            assert got["F"][k] == pytest.approx(f, rel=1e-9)
+            assert got["p"][k] == pytest.approx(_f_tail_even(f, got["df"][k], d_rest), rel=1e-4, abs=1e-7)
+    assert 0 < sweep_summary.two_way_anova(y)["p"]["a"] < 0.01 and sweep_summary.two_way_anova(y)["p"]["b"] > 0.05
+    additive = sweep_summary.two_way_anova([[0, 4], [1, 5], [2, 6]])  # rows + columns exactly: no rest
+    assert additive["ss"]["rest"] == 0 and additive["F"] == {"a": None, "b": None} and additive["p"]["a"] is None
+    assert additive["share"] == pytest.approx({"a": 4 / 28, "b": 24 / 28, "rest": 0})
+    assert sweep_summary.two_way_anova(np.full((2, 2), 0.9))["share"] == {"a": None, "b": None, "rest": None}
+    with pytest.raises(ValueError, match="at least 2 × 2"):
+        sweep_summary.two_way_anova([[0.9, 0.8, 0.7]])
+
+
+def test_replicates_set_the_rows_and_two_crossed_ones_split_each_rows_variance(tmp_path, monkeypatch):
+    """From hand-made results (no training), a grid lr × seed × data_seed: with replicates seed and data_seed
+    the rows are the lr values, each of 9 members; its variance split is the two-way ANOVA of its 3 × 3
+    table (checked against least-squares fits and F's tail by hand), under the table in summary.md and in the
+    summary; a row with a diverged member has none, and says why. accuracy.png is grouped by lr alone;
+    members.csv is the same as with the default (seed only), whose rows are lr × data_seed, without a split."""
+    import nnjax.viz
+
+    drawn = []
+    monkeypatch.setattr(nnjax.viz, "plot_sweep_accuracy", lambda lines, varied, *a, **k: drawn.append(varied))
+    base = Config(name="b", hidden=(8,), epochs=2)
+    grid = {"lr": [0.1, 0.2], "seed": [0, 1, 2], "data_seed": [0, 1, 2]}
+    configs = sweep_grid.expand(base, grid)  # member m: lr m // 9, seed m // 3 % 3, data_seed m % 3
+    acc = np.round(np.random.default_rng(0).uniform(0.9, 0.95, 18), 4)
+    lines = [{"member": m, "epoch": e, "test_accuracy": float(acc[m])} for m in range(18) for e in (1, 2)]
+    results = [
+        {"group": "g00", "members": list(range(18)), "k": 18, "test_accuracy": [*map(float, acc[:13]), None,
+         *map(float, acc[14:])], "diverged_epoch": [None] * 13 + [2] + [None] * 4, "train_s": 1.5, "compile_s": 0.5,
+         "eval_split": "test", "device": "cpu", "n_devices": 1, "split": "batch"},
+    ]  # member 13 (lr 0.2) diverged  # fmt: skip
+    (tmp_path / "r").mkdir()
+    (tmp_path / "d").mkdir()
+    summary = sweep_summary.write_summary(tmp_path / "r", base, configs, grid, results, lines, 2.0,
+                                          replicates=("seed", "data_seed"))  # fmt: skip
+    assert summary["varied"] == ["lr"] and drawn.pop() == ["lr"] and summary["replicates"] == ["seed", "data_seed"]
+    first, second = summary["rows"]
+    assert (first["lr"], first["n"], first["members"]) == (0.1, 9, list(range(9)))
+    assert first["test_accuracy_mean"] == pytest.approx(np.mean(acc[:9]))
+    assert first["test_accuracy_std"] == pytest.approx(np.std(acc[:9], ddof=1))
+    split = first["variance_split"]
+    want = _sums_of_squares_by_least_squares(acc[:9].reshape(3, 3))  # [seed, data_seed]
+    f_seed, f_data = ((want[k] / 2) / (want["rest"] / 4) for k in ("a", "b"))
+    assert split["fields"] == ["seed", "data_seed"] and split["df"] == {"seed": 2, "data_seed": 2, "rest": 4}
+    assert split["share"] == pytest.approx(
+        {
+            "seed": want["a"] / want["total"],
+            "data_seed": want["b"] / want["total"],
+            "rest": want["rest"] / want["total"],
+        }
+    )
+    assert split["F"] == pytest.approx({"seed": f_seed, "data_seed": f_data})
+    p_seed, p_data = (1 + f_seed / 2) ** -2, (1 + f_data / 2) ** -2  # F(2, 4)'s upper tail
+    assert split["p"] == pytest.approx({"seed": p_seed, "data_seed": p_data}, rel=1e-4)
+    assert second["variance_split"] == {"fields": ["seed", "data_seed"], "why": "1 of 9 members diverged"}
+
+    def cell(k, f, p):
+        return f"{100 * want[k] / want['total']:.1f} % (F {f:.2f}, p {p:.2g})"
+
+    variance, rest = summary["variance"], 100 * want["rest"] / want["total"]
+    assert variance.splitlines()[0].startswith("Variance split of the final test accuracy over seed × data_seed")
+    assert variance.splitlines()[2:] == [
+        "| lr | seed, F(2, 4) | data_seed, F(2, 4) | rest (interaction) |",
+        "|---|---|---|---|",
+        f"| 0.1 | {cell('a', f_seed, p_seed)} | {cell('b', f_data, p_data)} | {rest:.1f} % |",
+        "| 0.2 | — (1 of 9 members diverged) | — | — |",
+    ]
+    assert "Each row's members differ only in seed and data_seed (--replicates)." in summary["notes"]
+    md = (tmp_path / "r" / "summary.md").read_text()
+    assert summary["table"] + "\n" + variance + "\n" + summary["notes"] in md
+
+    default = sweep_summary.write_summary(tmp_path / "d", base, configs, grid, results, lines, 2.0)
+    assert default["varied"] == ["lr", "data_seed"] and drawn.pop() == ["lr", "data_seed"]
+    assert [r["n"] for r in default["rows"]] == [3] * 6 and all("variance_split" not in r for r in default["rows"])
+    assert default["variance"] == "" and "Variance split" not in (tmp_path / "d" / "summary.md").read_text()
+    assert "--replicates" not in default["notes"]
+    assert (tmp_path / "r" / "members.csv").read_bytes() == (tmp_path / "d" / "members.csv").read_bytes()
+    one = sweep_summary.write_summary(tmp_path / "d", base, configs, {**grid, "lr": [0.1]}, results[:1], lines, 2.0,
+                                      replicates=("seed",), write=False)  # fmt: skip
+    assert one["varied"] == ["data_seed"]  # a replicate set, not varied: no split
+
+
+def test_replicates_are_kept_in_sweep_json_for_a_resume(tmp_path, capsys, monkeypatch):
+    """A sweep's replicates are written to sweep.json: a resume without them keeps its table (and writes
+    nothing), ``nnjax viz SWEEP_DIR`` groups its curves alike; a resume with others uses them, says so, keeps
+    them in sweep.json and writes the summary files again (members.csv to the byte as before)."""
+    import nnjax.viz
+
+    s = tmp_path / "s"
+    grid = {"seed": [0, 1], "data_seed": [0, 1]}
+    crossed = run_tiny(TINY, grid, s, replicates=["seed", "data_seed"])
+    spec = json.loads((s / "sweep.json").read_text())
+    assert spec["replicates"] == ["seed", "data_seed"]
+    assert crossed["varied"] == [] and [r["n"] for r in crossed["rows"]] == [4]
+    assert crossed["rows"][0]["variance_split"]["df"] == {"seed": 1, "data_seed": 1, "rest": 1}
+    members_csv = (s / "members.csv").read_bytes()
+    before = folder_bytes(s)
+    capsys.readouterr()
+    again = run_tiny(TINY, grid, s, resume=True)
+    assert again["rows"] == crossed["rows"] and again["variance"] == crossed["variance"] != ""
+    assert folder_bytes(s) == before and "nothing to resume" in capsys.readouterr().err
+    curves = []
+    monkeypatch.setattr(nnjax.viz, "plot_sweep_curves", lambda lines, varied, *a: curves.append(varied) or [])
+    nnjax.viz.render_sweep(s)
+    assert curves == [[]]
+
+    seed_only = run_tiny(TINY, grid, s, resume=True, replicates=("seed",))
+    assert (
+        capsys.readouterr().err
+        == f"nnjax: {s}: replicates seed instead of the sweep's seed,data_seed, kept in its sweep.json\n"
+    )
+    assert seed_only["varied"] == ["data_seed"] and seed_only["variance"] == ""
+    assert json.loads((s / "sweep.json").read_text()) == {**spec, "replicates": ["seed"]}
+    assert "| data_seed | members |" in (s / "summary.md").read_text()
+    assert (s / "members.csv").read_bytes() == members_csv
+    assert run_tiny(TINY, grid, s, resume=True)["varied"] == ["data_seed"]
+
+    (s / "sweep.json").write_text(json.dumps({**spec, "replicates": ["lr"]}))
+    with pytest.raises(ConfigError, match=rf"^{re.escape(str(s / 'sweep.json'))}: replicates: 'lr' is not a field of"):
+        sweep.load_sweep_options(s)
+
+
+@pytest.mark.parametrize(
+    "bad, needle",
+    [
+        (["data_seed"], "replicates: 'data_seed' is not a field of the grid (seed=0,1); the table averages over grid"),
+        (["seed", "dataseed"], "replicates: 'dataseed' is not a config field; valid: "),
+        ("seed", "replicates: 'seed' is not a list of grid fields"),
+        ([], "replicates: [] is not a list of grid fields"),
+        (["seed", "seed"], "replicates: 'seed' is given twice"),
+    ],
+)
+def test_replicates_that_are_not_grid_fields_are_refused_before_anything_is_made(tmp_path, bad, needle):
+    with pytest.raises(ConfigError) as e:
+        sweep.run_sweep(TINY, {"seed": [0, 1]}, tmp_path / "s", splits=SPLITS, replicates=bad)
+    assert str(e.value).startswith(needle), e.value
+    assert not (tmp_path / "s").exists()
+
+
+def test_the_sweep_command_passes_its_replicates_on_prints_the_split_and_refuses_bad_ones_in_one_line(
+    monkeypatch, tmp_path, cli, cli_error
+):
+    summary = {"sweep_dir": "s", "table": "a table\n", "variance": "a split\n", "notes": "notes", "n_members": 4,
+               "n_groups": 2, "device": "cpu", "wall_s": 1.0, "train_s": 1.0, "compile_s": 0.5}  # fmt: skip
+    seen = []
+    monkeypatch.setattr(sweep, "run_sweep", lambda *args, **kwargs: seen.append(kwargs) or summary)
+    monkeypatch.chdir(tmp_path)
+    grid = ("--grid", "seed=0,1", "data_seed=0,1")
+    rc, out, _ = cli("sweep", *grid, "--out", "a", "--replicates", "seed,data-seed")
+    assert rc == 0 and seen.pop()["replicates"] == ("seed", "data_seed")
+    assert out.splitlines()[1:5] == ["a table", "", "a split", "notes"]
+    rc, _, _ = cli("sweep", *grid, "--out", "b")
+    assert rc == 0 and seen.pop()["replicates"] is None
+    rc, out, _ = cli("sweep", *grid, "--out", "b", "--json")
+    assert "variance" not in json.loads(out) and seen.pop()  # text: the rows hold its numbers
+    for flag, why in (
+        ("seed,lr", "'lr' is not a field of the grid (seed=0,1 data_seed=0,1); the table averages over grid fields"),
+        ("seed,foo", "'foo' is not a config field; valid: "),
+    ):
+        line = cli_error("sweep", *grid, "--replicates", flag)  # the default folder: not made
+        assert line.startswith(f"nnjax: error: --replicates {flag}: {why}"), line
+    assert not seen and not (tmp_path / "sweeps").exists()

@@ -638,7 +638,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--target",
         metavar="ACC",
         help="add an 'epochs to ACC' column: each member's first epoch whose test (--validation: validation) "
-        "accuracy reached ACC, a fraction, e.g. 0.96; with --resume also for a finished sweep",
+        "accuracy reached ACC, a fraction, e.g. 0.96; with --resume also for a finished sweep; kept for --resume",
     )
     p.add_argument(
         "--replicates",

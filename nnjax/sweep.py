@@ -11,7 +11,7 @@ members, groups — is ``nnjax.sweep_grid``'s, the summary of the results ``nnja
 module trains the groups and keeps the sweep folder.
 
 A sweep folder holds
-  sweep.json          the base config and the grid (what ``--resume`` continues); --replicates if given
+  sweep.json          the base config and the grid (what ``--resume`` continues); --target, --replicates if given
   members.csv         one row per member: id, group, grid fields, parameters, final test accuracy, best epoch, …
   metrics.jsonl       one JSON line per member per epoch (member id, grid fields, losses, accuracies)
   summary.md          the table, grouped by the grid fields other than seed (--replicates), and the plot
@@ -67,7 +67,7 @@ from nnjax.sweep_grid import (
     unused_by_every,
 )
 from nnjax.sweep_summary import SPLIT_NAMES, SUMMARY_FILES, write_summary
-from nnjax.target import check_target
+from nnjax.target import check_target, target_percent
 
 if TYPE_CHECKING:
     from nnjax.data import Splits
@@ -98,15 +98,16 @@ def load_sweep_spec(sweep_dir: str | Path) -> tuple[Config, dict[str, list]]:
 
 # What sweep.json keeps of how a sweep's summary is made (``run_sweep``'s arguments of the same names), besides
 # its base and grid: written when given, so that a --resume without them keeps them
-SUMMARY_OPTIONS = ("replicates",)
+SUMMARY_OPTIONS = ("target", "replicates")
 
 
 def load_sweep_options(sweep_dir: str | Path) -> dict[str, Any]:
-    """``SUMMARY_OPTIONS`` as a sweep folder's sweep.json keeps them: ``replicates`` (a tuple of grid fields),
-    None where the sweep was never given it."""
+    """``SUMMARY_OPTIONS`` as a sweep folder's sweep.json keeps them: ``target`` (an accuracy, a fraction) and
+    ``replicates`` (a tuple of grid fields), each None where the sweep was never given it."""
     path, spec, _, grid = _read_sweep_json(sweep_dir)
     try:
         return {
+            "target": check_target(spec.get("target")),
             "replicates": None if spec.get("replicates") is None else check_replicates(spec["replicates"], grid),
         }
     except ConfigError as e:
@@ -877,12 +878,12 @@ def run_sweep(
     Accuracies are fractions. A finished sweep's summary comes back, with nothing trained or written, from
     ``run_sweep(*load_sweep_spec(sweep_dir), sweep_dir, resume=True)``. A ``target`` accuracy (e.g. 0.96) adds
     each member's first epoch that reached it (``first_epoch_at_target``) and each row's median and range of
-    them (an ``epochs to 96 %`` column); it is not stored, so a resume gives it again or leaves it out.
+    them (an ``epochs to 96 %`` column, and a dashed line on accuracy.png).
     ``replicates``: the grid fields each row averages over (default ``("seed",)``); with two of them varied,
     each row's final accuracy is split into their main effects and the rest (a two-way ANOVA,
-    ``sweep_summary.two_way_anova``). Each field must be in the grid. They are kept in sweep.json: a resume
-    without them uses the sweep's, one with others uses those and keeps them instead (and writes the summary
-    files again).
+    ``sweep_summary.two_way_anova``). Each field must be in the grid. Both are kept in sweep.json when given:
+    a resume without them uses the sweep's, one with another value uses it and keeps it instead (and writes
+    the summary files again).
 
     Each group of members that share a compiled program trains as one vmapped ensemble; groups run
     in turn. ``resume`` continues each group from its newest good checkpoint (finished groups are
@@ -912,7 +913,7 @@ def run_sweep(
     ids = {id(c): i for i, c in enumerate(configs)}
     # With several processes (multi-host), process p > 0 writes its identical copy beside process 0's.
     sweep_dir = process_run_dir(Path(out_dir) if out_dir is not None else default_sweep_dir(base))
-    given = {"replicates": replicates}
+    given = {"target": target, "replicates": replicates}
     stored = dict.fromkeys(SUMMARY_OPTIONS)
     if resume:
         _check_resume_spec(sweep_dir, base, grid, configs)
@@ -1009,7 +1010,7 @@ def run_sweep(
             wall_s=wall_s,
             resumed=resume,
             write=not kept,
-            target=target,
+            target=options["target"],
             replicates=options["replicates"] or DEFAULT_REPLICATES,
         )
 
@@ -1021,4 +1022,4 @@ def _option_json(value: Any) -> Any:
 
 def _option_text(name: str, value: Any) -> str:
     """``96 %``, ``seed,data_seed``: a ``SUMMARY_OPTIONS`` value as people write it."""
-    return ",".join(value)
+    return target_percent(value) if name == "target" else ",".join(value)

@@ -32,8 +32,9 @@ SPLIT_NAMES = {"test": "test", "val": "validation"}  # the evaluation splits, as
 
 def _member_rows(configs, grid, results, lines, target: float | None = None) -> list[dict[str, Any]]:
     """One row of members.csv per member: its group, grid values, parameter count, final and best accuracy,
-    time; with a ``target`` accuracy, the first epoch that reached it (``first_epoch_at_target``) and the
-    epoch from which it stayed at or above it through its last (``target_held_from``; None if it ended below)."""
+    time; with a ``target`` accuracy, that target (``target``), the first epoch that reached it
+    (``first_epoch_at_target``) and the epoch from which it stayed at or above it through its last
+    (``target_held_from``; None if it ended below)."""
     by_member: dict[int, dict[str, Any]] = {}
     for r in results:
         for j, mid in enumerate(r["members"]):
@@ -56,7 +57,8 @@ def _member_rows(configs, grid, results, lines, target: float | None = None) -> 
         last_good = r["diverged_epoch"] - 1 if r["diverged_epoch"] else math.inf
         points = [(e, a) for e, a in sorted(curves.get(mid, [])) if a is not None and e <= last_good]
         best_epoch, best_acc = max(points, key=lambda p: (p[1], -p[0])) if points else (None, None)
-        reached = {} if target is None else target_epochs(points, target)
+        # which target the two columns counted, on every row (sweep.json keeps it too)
+        reached = {} if target is None else {"target": target, **target_epochs(points, target)}
         # --validation: the final parameters' validation accuracy (their last epoch's), which the table reports
         final_val = {"final_val_accuracy": dict(points).get(cfg.epochs)} if r["split"] == "val" else {}
         rows.append(
@@ -413,7 +415,7 @@ def write_summary(
 
     diverged = {r["member"] for r in rows if r["diverged_epoch"] is not None}  # left out, as in the table
     if write:  # the figure's title says how many were left out, and which groups lost every member
-        plot_sweep_accuracy(lines, varied, sweep_dir / "accuracy.png", split, diverged=diverged)
+        plot_sweep_accuracy(lines, varied, sweep_dir / "accuracy.png", split, diverged=diverged, target=target)
     md = markdown_table(varied, table, split, target)
     variance = variance_table(varied, table, split)
     notes = table_notes(split, target, cosine=any("cosine" in c.schedule for c in configs), replicates=replicates)

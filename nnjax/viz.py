@@ -856,7 +856,12 @@ def _accuracy_panels(
 
 
 def plot_sweep_accuracy(
-    lines: list[dict[str, Any]], varied: Sequence[str], path: Path, split: str, diverged: Collection[int] = ()
+    lines: list[dict[str, Any]],
+    varied: Sequence[str],
+    path: Path,
+    split: str,
+    diverged: Collection[int] = (),
+    target: float | None = None,
 ) -> Path:
     """A sweep's ``split`` accuracy, one colour per setting (members with the same values of ``varied``):
     left, per epoch, the mean over its members (seeds) with a min–max band (a single epoch: a dot with a
@@ -864,7 +869,8 @@ def plot_sweep_accuracy(
     (mean and min–max), best at the top, on its own scale so that close settings can be told apart (one far
     below the rest, under Q1 − 3 IQR of the means and more than the others' whole range below them, is an
     arrow at the left edge with its value). The members in ``diverged`` are left out, and the figure's title
-    says how many and which settings lost every member (``diverged_note``). Size 12 × 5 in (the sweep
+    says how many and which settings lost every member (``diverged_note``). A ``target`` accuracy (--target) is a
+    thin dashed line across each per-epoch panel, labelled "target 96 %". Size 12 × 5 in (the sweep
     folder's accuracy.png), wider for long setting names and taller for a legend of more than two rows. More
     than ``PANELS_OVER`` settings over several fields: the left is one small panel per value of one field
     (``panel_field``), each setting coloured by its other fields' values, alike in every panel, and the
@@ -902,6 +908,13 @@ def plot_sweep_accuracy(
         if curves:  # below both panels: on no curve
             band = _legend_below(fig, *ax.get_legend_handles_labels())
             fig.set_figheight(max(5.0, 4.4 + band))
+    if target is not None:  # on each per-epoch panel, labelled on the line itself: the legend is the settings'
+        from nnjax.target import target_percent
+
+        for ax in (a for a in fig.axes if a is not ax_end):
+            ax.axhline(100 * target, color="0.3", ls="--", lw=0.8)
+            ax.annotate(f"target {target_percent(target)}", (0.01, 100 * target), xycoords=("axes fraction", "data"),
+                        xytext=(0, 2), textcoords="offset points", fontsize=8, color="0.3", va="bottom")  # fmt: skip
     layout = {"rect": (0, band / fig.get_figheight(), 1, 1)}
     if not ends:  # every member diverged (or nothing was logged yet)
         ax_end.text(0.5, 0.5, f"no finite {split} accuracy", ha="center", va="center", transform=ax_end.transAxes)

@@ -1757,8 +1757,8 @@ def test_summary_table_rows_and_timing_from_hand_made_results(tmp_path, monkeypa
     import nnjax.viz
 
     drawn = {}
-    monkeypatch.setattr(nnjax.viz, "plot_sweep_accuracy", lambda lines, varied, path, split, diverged: drawn.update(
-        varied=varied, diverged=diverged))  # fmt: skip
+    monkeypatch.setattr(nnjax.viz, "plot_sweep_accuracy", lambda lines, varied, path, split, diverged, target:
+        drawn.update(varied=varied, diverged=diverged, target=target))  # fmt: skip
     base = Config(name="b", hidden=(8,), epochs=2)
     grid = {"lr": [0.1, 0.2], "seed": [0, 1, 2]}
     configs = sweep_grid.expand(base, grid)
@@ -1784,7 +1784,7 @@ def test_summary_table_rows_and_timing_from_hand_made_results(tmp_path, monkeypa
         f"| 0.1 | 3 | {acc([0.5, 0.6, 0.9])} | 2 (1–2) | 1.5 | 0/3 |\n"
         f"| 0.2 | 3 | {acc([0.8, 0.6])} | 1.5 (1–2) | 1.5 | 1/3 |\n"
     )
-    assert drawn == {"varied": ["lr"], "diverged": {3}}
+    assert drawn == {"varied": ["lr"], "diverged": {3}, "target": None}
     with open(tmp_path / "members.csv") as f:
         assert [r["final_test_accuracy"] for r in csv.DictReader(f)] == ["0.5", "0.6", "0.9", "", "0.8", "0.6"]
     assert (summary["n_members"], summary["n_groups"], summary["wall_s"], summary["resumed"]) == (6, 1, 2.0, True)
@@ -2339,3 +2339,45 @@ def test_the_sweep_command_passes_its_replicates_on_prints_the_split_and_refuses
         line = cli_error("sweep", *grid, "--replicates", flag)  # the default folder: not made
         assert line.startswith(f"nnjax: error: --replicates {flag}: {why}"), line
     assert not seen and not (tmp_path / "sweeps").exists()
+
+
+def test_a_target_is_kept_in_sweep_json_for_a_resume_and_another_one_replaces_it(tmp_path, capsys, monkeypatch):
+    """--target is written to sweep.json and to every member's row of members.csv: a resume without it keeps its
+    columns (and writes nothing), a resume with another one uses it, says so, keeps it in sweep.json and writes
+    the summary files again; accuracy.png is told the target to draw."""
+    import nnjax.viz
+
+    s = tmp_path / "s"
+    grid = {"seed": [0, 1]}
+    drawn = []
+    real = nnjax.viz.plot_sweep_accuracy
+    monkeypatch.setattr(nnjax.viz, "plot_sweep_accuracy", lambda *a, **k: drawn.append(k["target"]) or real(*a, **k))
+    first = run_tiny(TINY, grid, s, target=0.05)
+    spec = json.loads((s / "sweep.json").read_text())
+    assert spec["target"] == 0.05 and drawn.pop() == 0.05
+    with open(s / "members.csv") as f:
+        assert [(r["target"], r["first_epoch_at_target"]) for r in csv.DictReader(f)] == [
+            ("0.05", str(m["first_epoch_at_target"])) for m in first["members"]
+        ]
+    before = folder_bytes(s)
+    capsys.readouterr()
+    again = run_tiny(TINY, grid, s, resume=True)
+    assert again["target"] == 0.05 and again["table"] == first["table"] and "| epochs to 5 % |" in again["table"]
+    assert folder_bytes(s) == before and "nothing to resume" in capsys.readouterr().err
+    assert run_tiny(TINY, grid, s, resume=True, target=0.05)["table"] == first["table"]  # the same: nothing written
+    assert folder_bytes(s) == before and not drawn and "nothing to resume" in capsys.readouterr().err
+
+    other = run_tiny(TINY, grid, s, resume=True, target=0.5)
+    assert capsys.readouterr().err == f"nnjax: {s}: target 50 % instead of the sweep's 5 %, kept in its sweep.json\n"
+    assert other["target"] == 0.5 and "| epochs to 50 % |" in (s / "summary.md").read_text() and drawn.pop() == 0.5
+    assert json.loads((s / "sweep.json").read_text()) == {**spec, "target": 0.5}
+    with open(s / "members.csv") as f:
+        assert {r["target"] for r in csv.DictReader(f)} == {"0.5"}
+    assert run_tiny(TINY, grid, s, resume=True)["target"] == 0.5
+
+    (s / "sweep.json").write_text(json.dumps({**spec, "target": 96}))
+    with pytest.raises(ConfigError, match=rf"^{re.escape(str(s / 'sweep.json'))}: target 96: the accuracy to reach"):
+        sweep.load_sweep_options(s)
+    plain = tmp_path / "plain"
+    run_tiny(TINY, grid, plain)
+    assert "target" not in json.loads((plain / "sweep.json").read_text()) and drawn.pop() is None

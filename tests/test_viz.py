@@ -1728,3 +1728,36 @@ def test_render_run_takes_digits_as_any_collection_of_indices(video_run, splits_
         shown = dict(zip(FIGURES, figures))
         assert {f"test #3\nlabel {y[3]}", f"test #5\nlabel {y[5]}"} <= set(texts(shown["activations.png"]))
         figures.clear()
+
+
+def test_sweep_accuracy_draws_its_target_as_a_thin_dashed_labelled_line(monkeypatch, tmp_path):
+    """--target on accuracy.png: a thin dashed grey line across the per-epoch panel at the target, labelled
+    "target 96 %", inside the axes even where every curve ends below it, and not in the settings' legend."""
+    figures = capture_figures(monkeypatch)
+    lines = sweep_lines({"sigmoid": [0.90, 0.91], "relu": [0.92, 0.93]})
+    rgb = png(viz.plot_sweep_accuracy(lines, ["activation"], tmp_path / "a.png", "test", target=0.96))
+    fig = figures.pop()
+    ax = fig.axes[0]
+    (target,) = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
+    assert list(target.get_ydata()) == [96, 96] and target.get_linewidth() < 1
+    assert ax.get_ylim()[0] < 96 < ax.get_ylim()[1]
+    assert "target 96 %" in texts(fig)
+    assert len(fig.legends[0].get_texts()) == 2  # the two settings, no more
+    for epoch in (1.2, 1.5, 1.8):  # drawn across the panel: dashes in grey near each point on it
+        assert pixels_near(rgb, ax, (epoch, 96), "0.3", dx=range(-6, 7), opacity=0.5) >= 2, epoch
+    viz.plot_sweep_accuracy(lines, ["activation"], tmp_path / "a.png", "test")
+    plain = figures.pop()
+    assert not [line for line in plain.axes[0].get_lines() if line.get_linestyle() == "--"]
+    assert not [t for t in texts(plain) if t.startswith("target")]
+    many = [  # 14 settings over two fields: one panel per value of one of them, each with the line
+        {"member": k, "epoch": e, "activation": act, "lr": lr, "seed": 0, "test_accuracy": 0.9 + 0.002 * k}
+        for k, (act, lr) in enumerate(itertools.product(("sigmoid", "relu"), range(1, 8)))
+        for e in (1, 2)
+    ]
+    viz.plot_sweep_accuracy(many, ["activation", "lr"], tmp_path / "a.png", "test", target=0.96)
+    fig = figures.pop()
+    panels = fig.axes[:-1]  # the last: the last-epoch panel
+    assert len(panels) > 1 and texts(fig).count("target 96 %") == len(panels)
+    for ax in panels:
+        assert [list(line.get_ydata()) for line in ax.get_lines() if line.get_linestyle() == "--"] == [[96, 96]]
+    assert not [line for line in fig.axes[-1].get_lines() if line.get_linestyle() == "--"]

@@ -308,7 +308,16 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         split_cpu_cores()
     from nnjax import checkpoint
     from nnjax.config import check_warmup_given
-    from nnjax.sweep_grid import expand, format_value, grid_text, parse_grid, replicates_flag, unused_by_every
+    from nnjax.sweep_grid import (
+        DEFAULT_REPLICATES,
+        baseline_flag,
+        expand,
+        format_value,
+        grid_text,
+        parse_grid,
+        replicates_flag,
+        unused_by_every,
+    )
     from nnjax.sweep_summary import plural, summary_timing
     from nnjax.target import target_flag
 
@@ -325,6 +334,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     else:
         grid = parse_grid(args.grid)
     replicates = replicates_flag(args.replicates, grid)  # before a default folder is made
+    if args.baseline is not None:  # the rows it names: as --replicates says, or a resumed sweep's replicates
+        stored = sweep.load_sweep_options(args.resume)["replicates"] if args.resume else None
+        baseline = baseline_flag(args.baseline, grid, replicates or stored or DEFAULT_REPLICATES)
+    else:
+        baseline = None
     flags = field_overrides(args)
     if both := [f for f in grid if f in flags]:
         f = both[0]
@@ -364,6 +378,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             shard_members=args.shard_members,
             target=target,
             replicates=replicates,
+            baseline=baseline,
         )
     args.finished = True  # a Ctrl-C from here on (printing, exiting) says the sweep is complete
     if args.json:
@@ -645,6 +660,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FIELDS",
         help="the grid fields each row of the table averages over, e.g. seed,data_seed (default: seed); with two "
         "varied, each row's accuracy is split into their main effects (two-way ANOVA); kept for --resume",
+    )
+    p.add_argument(
+        "--baseline",
+        metavar="FIELD=V,..",
+        help="compare every row of the table with this one, e.g. activation=sigmoid (a value of each field the rows "
+        "differ in): the difference of the means and Welch's t-test over the members, Holm-adjusted; kept for --resume",
     )
     p.add_argument("--json", action="store_true", help="print a JSON summary instead of the table")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")

@@ -55,6 +55,8 @@ from nnjax.memory import check_memory
 from nnjax.sweep_grid import (
     DEFAULT_REPLICATES,
     GROUP_FIELDS,
+    baseline_text,
+    check_baseline,
     check_replicates,
     expand,
     grid_json,
@@ -98,17 +100,21 @@ def load_sweep_spec(sweep_dir: str | Path) -> tuple[Config, dict[str, list]]:
 
 # What sweep.json keeps of how a sweep's summary is made (``run_sweep``'s arguments of the same names), besides
 # its base and grid: written when given, so that a --resume without them keeps them
-SUMMARY_OPTIONS = ("target", "replicates")
+SUMMARY_OPTIONS = ("target", "replicates", "baseline")
 
 
 def load_sweep_options(sweep_dir: str | Path) -> dict[str, Any]:
     """``SUMMARY_OPTIONS`` as a sweep folder's sweep.json keeps them: ``target`` (an accuracy, a fraction) and
-    ``replicates`` (a tuple of grid fields), each None where the sweep was never given it."""
+    ``replicates`` (a tuple of grid fields) and ``baseline`` (a row, ``{field: value}``), each None where the
+    sweep was never given it."""
     path, spec, _, grid = _read_sweep_json(sweep_dir)
     try:
+        replicates = None if spec.get("replicates") is None else check_replicates(spec["replicates"], grid)
+        baseline = spec.get("baseline")
         return {
             "target": check_target(spec.get("target")),
-            "replicates": None if spec.get("replicates") is None else check_replicates(spec["replicates"], grid),
+            "replicates": replicates,
+            "baseline": None if baseline is None else check_baseline(baseline, grid, replicates or DEFAULT_REPLICATES),
         }
     except ConfigError as e:
         raise ConfigError(f"{path}: {e}") from None
@@ -865,6 +871,7 @@ def run_sweep(
     splits: Splits | None = None,
     target: float | None = None,
     replicates: Sequence[str] | None = None,
+    baseline: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Train every member of ``base`` × ``grid`` into a sweep folder; return the summary.
 
@@ -883,7 +890,10 @@ def run_sweep(
     each row's final accuracy is split into their main effects and the rest (a two-way ANOVA,
     ``sweep_summary.two_way_anova``). Each field must be in the grid. Both are kept in sweep.json when given:
     a resume without them uses the sweep's, one with another value uses it and keeps it instead (and writes
-    the summary files again).
+    the summary files again). So is a ``baseline`` row, ``{field: value}`` for each field the rows differ in
+    (e.g. ``{"activation": "sigmoid"}``): every other row gets the difference of its mean from the baseline's
+    and the p-value of Welch's t-test over their members, Holm-adjusted (``vs_baseline``, ``p_welch``,
+    ``p_holm``).
 
     Each group of members that share a compiled program trains as one vmapped ensemble; groups run
     in turn. ``resume`` continues each group from its newest good checkpoint (finished groups are
@@ -906,6 +916,8 @@ def run_sweep(
     grid = normalize_grid(grid)
     if replicates is not None:
         replicates = check_replicates(replicates, grid)
+    if baseline is not None and not resume:  # a resumed sweep's: checked with its stored replicates below
+        baseline = check_baseline(baseline, grid, replicates or DEFAULT_REPLICATES)
     configs = expand(base, grid, new=not resume)
     if not resume:  # sweep.json: momentum 0 for a sweep of sgd members only, as a run's config.json
         base = base.replace(**{f: NEUTRAL[f] for f in NEUTRAL if unused_by_every(f, configs)})
@@ -913,11 +925,15 @@ def run_sweep(
     ids = {id(c): i for i, c in enumerate(configs)}
     # With several processes (multi-host), process p > 0 writes its identical copy beside process 0's.
     sweep_dir = process_run_dir(Path(out_dir) if out_dir is not None else default_sweep_dir(base))
-    given = {"target": target, "replicates": replicates}
+    given = {"target": target, "replicates": replicates, "baseline": baseline}
     stored = dict.fromkeys(SUMMARY_OPTIONS)
     if resume:
         _check_resume_spec(sweep_dir, base, grid, configs)
         stored = load_sweep_options(sweep_dir)
+        if baseline is not None:  # the rows it names: as the replicates given, or else the sweep's
+            given["baseline"] = check_baseline(baseline, grid, replicates or stored["replicates"] or DEFAULT_REPLICATES)
+        elif stored["baseline"] is not None and replicates is not None:  # the sweep's, with the new replicates
+            check_baseline(stored["baseline"], grid, replicates)
     else:
         checkpoint.check_new_folder(sweep_dir, "sweep")
     checkpoint.check_writable_folder(sweep_dir)
@@ -1012,14 +1028,19 @@ def run_sweep(
             write=not kept,
             target=options["target"],
             replicates=options["replicates"] or DEFAULT_REPLICATES,
+            baseline=options["baseline"],
         )
 
 
 def _option_json(value: Any) -> Any:
-    """A ``SUMMARY_OPTIONS`` value as sweep.json holds it (replicates: a list)."""
+    """A ``SUMMARY_OPTIONS`` value as sweep.json holds it (replicates: a list; baseline: JSON values)."""
+    if isinstance(value, dict):
+        return {f: json_value(v) for f, v in value.items()}
     return list(value) if isinstance(value, tuple) else value
 
 
 def _option_text(name: str, value: Any) -> str:
-    """``96 %``, ``seed,data_seed``: a ``SUMMARY_OPTIONS`` value as people write it."""
+    """``96 %``, ``seed,data_seed``, ``activation=sigmoid``: a ``SUMMARY_OPTIONS`` value as people write it."""
+    if name == "baseline":
+        return baseline_text(value)
     return target_percent(value) if name == "target" else ",".join(value)

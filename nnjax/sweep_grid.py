@@ -178,6 +178,61 @@ def replicates_flag(text: str | None, grid: dict[str, list]) -> tuple[str, ...] 
         raise ConfigError(f"--replicates {text}: {str(e).removeprefix('replicates: ')}") from None
 
 
+def check_baseline(baseline: Any, grid: dict[str, list], replicates: Sequence[str]) -> dict[str, Any]:
+    """``baseline``, the row of the table every other row is compared with, as ``{field: value}``: one value of
+    each field the rows differ in (``varied_fields`` with these ``replicates``), each a value of the grid's;
+    returned in grid order with the grid's own values. Anything else is a ConfigError naming it."""
+    rows_by = varied_fields(grid, replicates)
+    if not isinstance(baseline, dict) or not baseline:
+        raise ConfigError(
+            f"baseline: {baseline!r} is not a {{field: value}} dict naming a row, e.g. {{'activation': 'sigmoid'}}"
+        )
+    if not rows_by:
+        only = ", ".join(replicates)
+        raise ConfigError(f"baseline: the table has one row (the grid varies only {only}): nothing to compare")
+    chosen = {}
+    for field, value in baseline.items():
+        if not isinstance(field, str) or field not in FIELD_NAMES:
+            raise ConfigError(f"baseline: {field!r} is not a config field; valid: {', '.join(FIELD_NAMES)}")
+        if field not in rows_by:
+            apart = ", ".join(rows_by)
+            raise ConfigError(f"baseline: {field!r} does not tell the table's rows apart (they differ in {apart})")
+        texts = [format_value(v) for v in grid[field]]
+        text = format_value(_coerce(field, value))
+        if text not in texts:
+            raise ConfigError(f"baseline: {field}={text} is not in the grid ({field}={','.join(texts)})")
+        chosen[field] = grid[field][texts.index(text)]
+    if missing := [f for f in rows_by if f not in chosen]:
+        apart = ", ".join(rows_by)
+        raise ConfigError(f"baseline: give a value of {', '.join(missing)} too (the rows differ in {apart})")
+    return {f: chosen[f] for f in rows_by}
+
+
+def baseline_text(baseline: dict[str, Any]) -> str:
+    """``activation=sigmoid,lr=0.03``: a baseline row as --baseline takes it."""
+    return ",".join(f"{f}={format_value(v)}" for f, v in baseline.items())
+
+
+def baseline_flag(text: str | None, grid: dict[str, list], replicates: Sequence[str]) -> dict[str, Any] | None:
+    """``--baseline activation=sigmoid,lr=0.03`` as ``check_baseline``'s dict (None: not given); else a
+    ConfigError naming the flag and what is wrong."""
+    if text is None:
+        return None
+    try:
+        fields: dict[str, Any] = {}
+        for item in text.split(","):
+            field, sep, value = item.partition("=")
+            field = field.strip().replace("-", "_")
+            if not sep or not field or not value.strip():
+                raise ConfigError(f"{item!r} is not FIELD=VALUE (e.g. activation=sigmoid,lr=0.03)")
+            if field in fields:
+                raise ConfigError(f"{field!r} is given twice")
+            fields[field] = parse_value(field, value.strip())
+        return check_baseline(fields, grid, replicates)
+    except ConfigError as e:
+        raise ConfigError(f"--baseline {text}: {str(e).removeprefix('baseline: ')}") from None
+
+
 def member_name(cfg: Config, fields: Sequence[str]) -> str:
     """``activation=relu,seed=3``: the member's grid fields, in grid order."""
     return ",".join(f"{f}={format_value(getattr(cfg, f))}" for f in fields)

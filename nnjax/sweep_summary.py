@@ -23,7 +23,15 @@ import numpy as np
 
 from nnjax.config import N_VALIDATION, Config, result_fields
 from nnjax.memory import params_per_member
-from nnjax.sweep_grid import DEFAULT_REPLICATES, format_value, grid_json, grid_text, json_value, varied_fields
+from nnjax.sweep_grid import (
+    DEFAULT_REPLICATES,
+    baseline_text,
+    format_value,
+    grid_json,
+    grid_text,
+    json_value,
+    varied_fields,
+)
 from nnjax.target import target_epochs, target_percent
 
 SUMMARY_FILES = ("members.csv", "summary.md", "accuracy.png")
@@ -166,16 +174,60 @@ def _value_index(values: list, value: Any) -> int:
     return [format_value(v) for v in values].index(format_value(value))
 
 
+def welch_p(a: Sequence[float], b: Sequence[float]) -> float | None:
+    """The two-sided p of Welch's t-test that ``a`` and ``b`` (two rows' final accuracies over their members)
+    have the same mean; None with fewer than 2 values on a side, or no spread on either."""
+    if len(a) < 2 or len(b) < 2:
+        return None
+    va, vb = statistics.variance(a) / len(a), statistics.variance(b) / len(b)  # each mean's variance
+    if va + vb == 0:
+        return None
+    from scipy.special import stdtr
+
+    t = (statistics.fmean(a) - statistics.fmean(b)) / math.sqrt(va + vb)
+    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))  # Welch–Satterthwaite
+    return float(2 * stdtr(df, -abs(t)))  # both tails of Student's t
+
+
+def holm(ps: Sequence[float | None]) -> list[float | None]:
+    """Holm's step-down adjustment of the p-values ``ps`` for testing them all at once (None: no test, not
+    counted)."""
+    tested = sorted((p, i) for i, p in enumerate(ps) if p is not None)
+    out: list[float | None] = [None] * len(ps)
+    running = 0.0
+    for rank, (p, i) in enumerate(tested):
+        running = max(running, min(1.0, (len(tested) - rank) * p))
+        out[i] = running
+    return out
+
+
+def _vs_baseline(
+    varied: list[str], out: list[dict[str, Any]], finals: list[list[float]], baseline: dict[str, Any], split: str
+) -> None:
+    """Each table row in ``out`` (with its members' final accuracies in ``finals``) against the ``baseline``
+    row: ``baseline`` (whether it is that row), ``vs_baseline`` (the difference of the means), ``p_welch``
+    (``welch_p``) and ``p_holm`` (those p-values ``holm``-adjusted over the rows compared)."""
+    key = tuple(format_value(baseline[f]) for f in varied)
+    b = next(i for i, r in enumerate(out) if tuple(format_value(r[f]) for f in varied) == key)
+    mean = f"{split}_accuracy_mean"
+    ps = [None if i == b else welch_p(finals[i], finals[b]) for i in range(len(out))]
+    for i, (r, p, adjusted) in enumerate(zip(out, ps, holm(ps))):
+        gap = None if i == b or r[mean] is None or out[b][mean] is None else r[mean] - out[b][mean]
+        r.update(baseline=i == b, vs_baseline=gap, p_welch=p, p_holm=adjusted)
+
+
 def _table_rows(
     grid: dict[str, list],
     rows: list[dict[str, Any]],
     results: list[dict[str, Any]],
     replicates: Sequence[str] = DEFAULT_REPLICATES,
+    baseline: dict[str, Any] | None = None,
 ) -> tuple[list[str], list[dict[str, Any]]]:
     """Members grouped by the varied grid fields other than the ``replicates`` (one table row each), with the
     mean and std of their final accuracy on the split they were evaluated on each epoch
     (``{split}_accuracy_mean``); with ``hidden`` varied, each row's parameter count (``n_params``) too; with
-    exactly two replicate fields varied, the row's ``variance_split`` over them (``_variance_split``)."""
+    exactly two replicate fields varied, the row's ``variance_split`` over them (``_variance_split``); with a
+    ``baseline`` row (``sweep_grid.check_baseline``), each row against it (``_vs_baseline``)."""
     varied = varied_fields(grid, replicates)
     crossed = [f for f in replicates if len(grid.get(f, [])) > 1]  # the replicate fields varied
     split = results[0]["eval_split"]
@@ -183,10 +235,11 @@ def _table_rows(
     table: dict[tuple, list[dict[str, Any]]] = {}
     for row in rows:
         table.setdefault(tuple(format_value(row[f]) for f in varied), []).append(row)
-    out = []
+    out, finals = [], []
     for members in table.values():
         ok = [m for m in members if m["diverged_epoch"] is None and m[f"final_{split}_accuracy"] is not None]
         accs = [m[f"final_{split}_accuracy"] for m in ok]
+        finals.append(accs)
         best = [m["best_epoch"] for m in ok if m["best_epoch"] is not None]
         if "first_epoch_at_target" in members[0]:  # over the same members as the accuracy: those not diverged
             firsts = [m["first_epoch_at_target"] for m in ok if m["first_epoch_at_target"] is not None]
@@ -211,6 +264,8 @@ def _table_rows(
                 **({"variance_split": _variance_split(members, ok, crossed, grid, split)} if len(crossed) == 2 else {}),
             }
         )
+    if baseline is not None:
+        _vs_baseline(varied, out, finals, baseline, split)
     return varied, out
 
 
@@ -267,11 +322,16 @@ def markdown_table(
     varied: list[str], table: list[dict[str, Any]], split: str = "test", target: float | None = None
 ) -> str:
     """The summary table in Markdown; accuracy on ``split`` ("test" or "val"); a ``parameters`` column
-    where the rows carry ``n_params`` (a grid over ``hidden``); with a ``target``, ``epochs to`` and ``held
+    where the rows carry ``n_params`` (a grid over ``hidden``); where they were compared with a baseline row
+    (``_vs_baseline``), the difference from it and its p-values; with a ``target``, ``epochs to`` and ``held
     from`` columns."""
     params = bool(table) and "n_params" in table[0]
     head = [*varied, *(["parameters"] if params else []), "members"]
-    head += [f"{SPLIT_NAMES[split]} accuracy (%) mean ± std", "best epoch"]
+    head += [f"{SPLIT_NAMES[split]} accuracy (%) mean ± std"]
+    compared = bool(table) and "baseline" in table[0]
+    if compared:
+        head += ["vs baseline (points)", "p (Welch; Holm)"]
+    head += ["best epoch"]
     if target is not None:
         head += [f"epochs to {target_percent(target)}", f"held ≥ {target_percent(target)} from"]
     head += ["train time (s)", "diverged"]
@@ -284,12 +344,21 @@ def markdown_table(
             acc = f"{100 * r[f'{split}_accuracy_mean']:.2f} ± {'—' if std is None else f'{100 * std:.2f}'}"
         best = "—" if r["best_epoch_median"] is None else _epochs_range(r, "best")
         cells = [*(format_value(r[f]) for f in varied), *([f"{r['n_params']:,}"] if params else [])]
-        cells += [str(r["n"]), acc, best]
+        cells += [str(r["n"]), acc, *(_baseline_cells(r) if compared else []), best]
         if target is not None:
             cells += [_epochs_cell(r, "reached"), _epochs_cell(r, "held")]
         cells += [f"{r['train_s']:.1f}", f"{r['n_diverged']}/{r['n']}"]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _baseline_cells(r: dict[str, Any]) -> list[str]:
+    """``+0.37``, ``0.006; 0.031``: a row's difference from the baseline row's mean accuracy in percentage
+    points, and its Welch p, Holm-adjusted after the ';' (the baseline row: ``baseline``, ``—``)."""
+    if r["baseline"]:
+        return ["baseline", "—"]
+    gap = "—" if r["vs_baseline"] is None else f"{100 * r['vs_baseline']:+.2f}"
+    return [gap, "—" if r["p_welch"] is None else f"{r['p_welch']:.2g}; {r['p_holm']:.2g}"]
 
 
 def _epochs_range(r: dict[str, Any], name: str) -> str:
@@ -308,13 +377,18 @@ def _epochs_cell(r: dict[str, Any], name: str) -> str:
 
 
 def table_notes(
-    split: str, target: float | None = None, cosine: bool = False, replicates: Sequence[str] = DEFAULT_REPLICATES
+    split: str,
+    target: float | None = None,
+    cosine: bool = False,
+    replicates: Sequence[str] = DEFAULT_REPLICATES,
+    baseline: dict[str, Any] | None = None,
 ) -> str:
     """What the numbers of the summary table on ``split`` ("test" or "val") are: which parameters' accuracy,
     mean and spread over which members, the split each best epoch was picked on (the test split's: said to
     be test-set selection), what the train time counts; with a ``target``, what its columns count (and, where a
     member's schedule is ``cosine``, that it anneals over --epochs); with ``replicates`` other than the seed,
-    which fields each row averages over. summary.md and ``nnjax sweep`` print it below the table."""
+    which fields each row averages over; with a ``baseline`` row, what the comparison with it tests. summary.md
+    and ``nnjax sweep`` print it below the table."""
     accuracy = (
         "Test accuracy: final parameters on the official test split"
         if split == "test"
@@ -338,6 +412,14 @@ def table_notes(
         )
         if cosine:
             best += "; a cosine schedule anneals over --epochs, so they depend on --epochs too"
+    if baseline is not None:
+        over = " and ".join(replicates)
+        best += (
+            f". vs baseline: the row's mean minus that of the baseline row ({baseline_text(baseline)}), in "
+            f"percentage points; p: Welch's two-sided t-test of the two rows' final accuracies over their members "
+            f"(which differ in {over}), then Holm-adjusted for every row compared. It asks whether the recipes differ "
+            f"beyond {over} noise; nnjax compare asks it of two networks, over the test images"
+        )
     rows = ""
     if tuple(replicates) != DEFAULT_REPLICATES:
         rows = f"Each row's members differ only in {' and '.join(replicates)} (--replicates). "
@@ -393,6 +475,7 @@ def write_summary(
     write: bool = True,
     target: float | None = None,
     replicates: Sequence[str] = DEFAULT_REPLICATES,
+    baseline: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Write members.csv, summary.md and accuracy.png (``SUMMARY_FILES``; not with ``write=False``) from
     the groups' results and the sweep's metrics.jsonl ``lines``; return the summary.
@@ -401,11 +484,12 @@ def write_summary(
     sessions', so the text says which is which. A ``target`` accuracy (a fraction) adds each member's first
     epoch that reached it and, per row, their median and range. The rows average over the ``replicates``
     (grid fields); with two of them varied, a variance split of each row's final accuracy over them
-    (``variance_table``) follows the table."""
+    (``variance_table``) follows the table. A ``baseline`` row (``sweep_grid.check_baseline``) adds each other
+    row's difference from it and the p-values of Welch's test."""
     from nnjax import checkpoint
 
     rows = _member_rows(configs, grid, results, lines, target)
-    varied, table = _table_rows(grid, rows, results, replicates)
+    varied, table = _table_rows(grid, rows, results, replicates, baseline)
     split = results[0]["eval_split"]
 
     if write:
@@ -418,7 +502,8 @@ def write_summary(
         plot_sweep_accuracy(lines, varied, sweep_dir / "accuracy.png", split, diverged=diverged, target=target)
     md = markdown_table(varied, table, split, target)
     variance = variance_table(varied, table, split)
-    notes = table_notes(split, target, cosine=any("cosine" in c.schedule for c in configs), replicates=replicates)
+    cosine = any("cosine" in c.schedule for c in configs)
+    notes = table_notes(split, target, cosine=cosine, replicates=replicates, baseline=baseline)
     device = results[0]["device"]
     train_total = sum(r["train_s"] for r in results)
     compile_total = sum(r["compile_s"] for r in results)
@@ -456,6 +541,7 @@ def write_summary(
         "groups": results,
         "target": target,
         "replicates": list(replicates),
+        "baseline": None if baseline is None else {f: json_value(v) for f, v in baseline.items()},
         "table": md,
         "variance": variance,
         "notes": notes,

@@ -273,7 +273,8 @@ def test_activation_sweep_is_every_activation_by_5_seeds(tmp_path, monkeypatch, 
     assert len(ACTIVATIONS) > 3 and grid == {"activation": list(ACTIVATIONS), "seed": [0, 1, 2, 3, 4]}
     assert base.replace(name="video", data_dir=None) == video() and base.name == "activations"
     assert Path(base.data_dir) == data and out == tmp_path / "s"
-    assert kwargs == {"resume": False, "progress": False, "shard_members": None, "target": None, "replicates": None}
+    assert kwargs == {"resume": False, "progress": False, "shard_members": None, "target": None, "replicates": None,
+                      "baseline": None}  # fmt: skip
     assert [len(g) for g in group(expand(base, grid))] == [5] * len(ACTIVATIONS)  # one ensemble per activation
     last = capsys.readouterr().out.splitlines()[-1]
     assert last.startswith(f"5 members in 1 group, {video().epochs} epochs: "), last

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 import re
 import shutil
@@ -2381,3 +2382,145 @@ def test_a_target_is_kept_in_sweep_json_for_a_resume_and_another_one_replaces_it
     plain = tmp_path / "plain"
     run_tiny(TINY, grid, plain)
     assert "target" not in json.loads((plain / "sweep.json").read_text()) and drawn.pop() is None
+
+
+def _welch_by_hand(a, b) -> float:
+    """Welch's two-sided p from its t and Welch–Satterthwaite degrees of freedom, the t distribution's tail
+    integrated numerically (no scipy.stats)."""
+    va, vb = np.var(a, ddof=1) / len(a), np.var(b, ddof=1) / len(b)
+    t = abs(np.mean(a) - np.mean(b)) / math.sqrt(va + vb)
+    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
+    x = np.linspace(t, t + 400, 2_000_001)
+    log_c = math.lgamma((df + 1) / 2) - math.lgamma(df / 2) - 0.5 * math.log(df * math.pi)
+    pdf = np.exp(log_c - (df + 1) / 2 * np.log1p(x**2 / df))
+    return 2 * float(np.sum((pdf[1:] + pdf[:-1]) / 2 * np.diff(x)))
+
+
+def test_welch_p_and_holm_match_hand_computations():
+    rng = np.random.default_rng(5)
+    for shift in (0.0, 0.002, 0.01):
+        a, b = rng.normal(0.96, 0.002, 5), rng.normal(0.96 + shift, 0.004, 4)
+        assert sweep_summary.welch_p(list(a), list(b)) == pytest.approx(_welch_by_hand(a, b), rel=1e-4)
+    assert sweep_summary.welch_p([0.9, 0.91], [0.95]) is None  # one value: no spread to test against
+    assert sweep_summary.welch_p([0.9, 0.9], [0.95, 0.95]) is None
+    # sorted 0.01, 0.03, 0.04: × 3, × 2, × 1, each at least the one before it
+    assert sweep_summary.holm([0.04, None, 0.01, 0.03]) == pytest.approx([0.06, None, 0.03, 0.06])
+    assert sweep_summary.holm([0.5, 0.9]) == [1.0, 1.0] and sweep_summary.holm([None]) == [None]
+
+
+def test_a_baseline_row_gives_every_other_row_its_difference_and_welch_p_holm_adjusted(tmp_path, monkeypatch):
+    """From hand-made results (no training), a grid lr × seed and ``baseline={"lr": 0.2}``: each other row's
+    mean minus the baseline's and Welch's p over the members that did not diverge, Holm-adjusted over the two
+    rows compared, in the rows, the table's two new columns and the notes; without a baseline, neither."""
+    import nnjax.viz
+
+    monkeypatch.setattr(nnjax.viz, "plot_sweep_accuracy", lambda *a, **k: None)
+    base = Config(name="b", hidden=(8,), epochs=2)
+    grid = {"lr": [0.1, 0.2, 0.3], "seed": [0, 1, 2, 3]}
+    configs = sweep_grid.expand(base, grid)  # member m: lr m // 4, seed m % 4
+    acc = np.round(np.random.default_rng(1).uniform(0.9, 0.95, 12), 4) + np.repeat([0.0, 0.01, 0.0], 4)
+    lines = [{"member": m, "epoch": e, "test_accuracy": float(acc[m])} for m in range(12) for e in (1, 2)]
+    diverged = [None] * 11 + [2]  # member 11 (lr 0.3) diverged: left out of its row's test
+    results = [
+        {"group": "g00", "members": list(range(12)), "k": 12, "test_accuracy": [*map(float, acc[:11]), None],
+         "diverged_epoch": diverged, "train_s": 1.5, "compile_s": 0.5, "eval_split": "test", "device": "cpu",
+         "n_devices": 1, "split": "batch"},
+    ]  # fmt: skip
+    (tmp_path / "s").mkdir()
+    baseline = sweep_grid.check_baseline({"lr": 0.2}, grid, ("seed",))
+    summary = sweep_summary.write_summary(tmp_path / "s", base, configs, grid, results, lines, 2.0, baseline=baseline)
+    low, mid, high = summary["rows"]
+    rows = {0.1: acc[0:4], 0.3: acc[8:11]}
+    p = {lr: _welch_by_hand(rows[lr], acc[4:8]) for lr in rows}
+    assert mid["baseline"] and mid["vs_baseline"] is None and mid["p_welch"] is None and mid["p_holm"] is None
+    for row in (low, high):
+        assert not row["baseline"]
+        assert row["vs_baseline"] == pytest.approx(np.mean(rows[row["lr"]]) - np.mean(acc[4:8]))
+        assert row["p_welch"] == pytest.approx(p[row["lr"]], rel=1e-4)
+    small, large = sorted(p.values())
+    adjusted = {lr: 2 * small if v == small else max(2 * small, large) for lr, v in p.items()}
+    assert (low["p_holm"], high["p_holm"]) == pytest.approx((adjusted[0.1], adjusted[0.3]), rel=1e-4)
+    head, _, *cells = summary["table"].splitlines()
+    assert "| test accuracy (%) mean ± std | vs baseline (points) | p (Welch; Holm) | best epoch |" in head
+    assert cells[1].split(" | ")[3:5] == ["baseline", "—"]
+    for line, row in zip((cells[0], cells[2]), (low, high)):
+        gap, ps = line.split(" | ")[3:5]
+        assert gap == f"{100 * row['vs_baseline']:+.2f}" and ps == f"{row['p_welch']:.2g}; {row['p_holm']:.2g}"
+    notes = summary["notes"]
+    assert "vs baseline: the row's mean minus that of the baseline row (lr=0.2), in percentage points" in notes
+    assert "Holm-adjusted for every row compared" in summary["notes"] and summary["baseline"] == {"lr": 0.2}
+    assert summary["table"] in (tmp_path / "s" / "summary.md").read_text()
+    plain = sweep_summary.write_summary(tmp_path / "s", base, configs, grid, results, lines, 2.0, write=False)
+    assert "vs baseline" not in plain["table"] + plain["notes"] and "p_welch" not in plain["rows"][0]
+
+
+@pytest.mark.parametrize(
+    "grid, baseline, replicates, needle",
+    [
+        ({"lr": [0.1, 0.2], "seed": [0, 1]}, {"lr": 0.5}, None, "baseline: lr=0.5 is not in the grid (lr=0.1,0.2)"),
+        ({"lr": [0.1, 0.2], "seed": [0, 1]}, {"seed": 0}, None, "baseline: 'seed' does not tell the table's rows"),
+        ({"lr": [0.1, 0.2], "seed": [0, 1]}, {"l_r": 0.1}, None, "baseline: 'l_r' is not a config field"),
+        ({"lr": [0.1, 0.2], "seed": [0, 1], "data_seed": [0, 1]}, {"lr": 0.1}, None,
+         "baseline: give a value of data_seed too (the rows differ in lr, data_seed)"),
+        ({"seed": [0, 1], "data_seed": [0, 1]}, {"data_seed": 0}, ("seed", "data_seed"),
+         "baseline: the table has one row (the grid varies only seed, data_seed): nothing to compare"),
+        ({"lr": [0.1, 0.2], "seed": [0, 1]}, "lr=0.1", None, "baseline: 'lr=0.1' is not a {field: value} dict"),
+    ],
+)  # fmt: skip
+def test_a_baseline_that_names_no_row_is_refused_before_anything_is_made(tmp_path, grid, baseline, replicates, needle):
+    with pytest.raises(ConfigError) as e:
+        run_tiny(TINY, grid, tmp_path / "s", baseline=baseline, replicates=replicates)
+    assert str(e.value).startswith(needle), e.value
+    assert not (tmp_path / "s").exists()
+
+
+def test_a_baseline_is_kept_in_sweep_json_for_a_resume_and_checked_against_new_replicates(tmp_path, capsys):
+    """A sweep's baseline is written to sweep.json: a resume without it keeps the comparison (and writes
+    nothing); one with another baseline uses it, says so and keeps it; replicates under which the stored
+    baseline names no row are refused, nothing written."""
+    s = tmp_path / "s"
+    grid = {"lr": [0.05, 0.1], "seed": [0, 1], "data_seed": [0, 1]}
+    first = run_tiny(TINY, grid, s, baseline={"lr": 0.05, "data_seed": 1})
+    spec = json.loads((s / "sweep.json").read_text())
+    assert spec["baseline"] == {"lr": 0.05, "data_seed": 1} and first["baseline"] == spec["baseline"]
+    assert [r["baseline"] for r in first["rows"]] == [False, True, False, False]
+    before = folder_bytes(s)
+    capsys.readouterr()
+    again = run_tiny(TINY, grid, s, resume=True)
+    assert again["rows"] == first["rows"] and folder_bytes(s) == before
+    assert "nothing to resume" in capsys.readouterr().err
+    other = run_tiny(TINY, grid, s, resume=True, baseline={"lr": 0.1, "data_seed": 0})
+    assert capsys.readouterr().err == (
+        f"nnjax: {s}: baseline lr=0.1,data_seed=0 instead of the sweep's lr=0.05,data_seed=1, kept in its sweep.json\n"
+    )
+    assert [r["baseline"] for r in other["rows"]] == [False, False, True, False]
+    assert json.loads((s / "sweep.json").read_text()) == {**spec, "baseline": {"lr": 0.1, "data_seed": 0}}
+    before = folder_bytes(s)
+    with pytest.raises(ConfigError, match="baseline: 'data_seed' does not tell the table's rows apart"):
+        run_tiny(TINY, grid, s, resume=True, replicates=("seed", "data_seed"))
+    assert folder_bytes(s) == before
+
+
+def test_the_sweep_command_passes_its_baseline_on_and_refuses_a_bad_one_in_one_line(
+    monkeypatch, tmp_path, cli, cli_error
+):
+    summary = {"sweep_dir": "s", "table": "a table\n", "notes": "notes", "n_members": 4, "n_groups": 2,
+               "device": "cpu", "wall_s": 1.0, "train_s": 1.0, "compile_s": 0.5}  # fmt: skip
+    seen = []
+    monkeypatch.setattr(sweep, "run_sweep", lambda *args, **kwargs: seen.append(kwargs) or summary)
+    monkeypatch.chdir(tmp_path)
+    grid = ("--grid", "activation=sigmoid,relu", "hidden=16x16,32", "seed=0,1")
+    rc, _, _ = cli("sweep", *grid, "--out", "a", "--baseline", "hidden=16x16,activation=relu")
+    assert rc == 0 and seen.pop()["baseline"] == {"activation": "relu", "hidden": (16, 16)}
+    rc, _, _ = cli("sweep", *grid, "--out", "b")
+    assert rc == 0 and seen.pop()["baseline"] is None
+    for flag, why in (
+        ("activation=relu", "give a value of hidden too (the rows differ in activation, hidden)"),
+        ("activation=tanh,hidden=32", "activation=tanh is not in the grid (activation=sigmoid,relu)"),
+        ("activation", "'activation' is not FIELD=VALUE (e.g. activation=sigmoid,lr=0.03)"),
+        ("activation=relu,hidden=32,activation=relu", "'activation' is given twice"),
+        ("activation=relu,hidden=3.5", "config field 'hidden': cannot parse '3.5' as layer sizes"),
+    ):
+        line = cli_error("sweep", *grid, "--baseline", flag)  # the default folder: not made
+        assert line.startswith(f"nnjax: error: --baseline {flag}: {why}"), line
+    assert not seen and not (tmp_path / "sweeps").exists()

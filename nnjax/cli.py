@@ -379,6 +379,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             target=target,
             replicates=replicates,
             baseline=baseline,
+            # what every member trains, the grid's fields as swept: before the first group, once all checks passed
+            on_start=None if args.json else lambda: print(f"recipe: {recipe_text(base, grid)}", flush=True),
         )
     args.finished = True  # a Ctrl-C from here on (printing, exiting) says the sweep is complete
     if args.json:

@@ -601,24 +601,32 @@ def result_fields(cfg: Config) -> dict[str, Any]:
     return auto_unroll_as_0({k: v for k, v in d.items() if k not in NON_RESULT_FIELDS and k not in unused_fields(cfg)})
 
 
-def recipe_text(cfg: Config) -> str:
+def recipe_text(cfg: Config, grid: dict[str, list] | None = None) -> str:
     """One line naming everything that determines ``cfg``'s numbers (``result_fields``): the network, then
     ``field=value`` for the rest, so a field kept from the named config a run started from shows:
     ``mnist 784-30-10 sigmoid init=standard_normal cost=quadratic optimizer=sgd lr=3 schedule=constant
     weight_decay=0 batch_size=10 epochs=30 seed=0 data_seed=0``. ``validation``, ``standardize`` and
-    ``scan_unroll`` are named only when not their defaults."""
+    ``scan_unroll`` are named only when not their defaults. A sweep's ``grid`` shows each of its fields as
+    ``field=V1,V2`` (as --grid takes them) in place of the base config's value (and ``init=auto`` as such where
+    the grid varies the activation)."""
     from nnjax.model import layer_sizes
     from nnjax.sweep_grid import format_value
 
+    grid = grid or {}
     d = result_fields(cfg)
+    if "activation" in grid and cfg.init == "auto":  # each member's activation picks its own
+        d["init"] = "auto"
+    swept = {f: f"{f}={','.join(map(format_value, vs))}" for f, vs in grid.items() if f in d}
     network = "-".join(map(str, layer_sizes(cfg.hidden)))
     activation = d.pop("activation")  # no hidden layer: no activation applies
     words = [d.pop("dataset"), network, activation if cfg.hidden else "(no hidden layer)"]
+    for i, field in enumerate(("dataset", "hidden", "activation")):
+        words[i] = swept.pop(field, words[i])
     d.pop("hidden")
     for field, default in (("validation", False), ("standardize", False), ("scan_unroll", 0)):
-        if d.get(field) == default:
+        if d.get(field) == default and field not in swept:
             d.pop(field)
-    return " ".join(words + [f"{k}={format_value(v)}" for k, v in d.items()])
+    return " ".join(words + [swept.get(k, f"{k}={format_value(v)}") for k, v in d.items()])
 
 
 def auto_unroll_as_0(fields: dict[str, Any]) -> dict[str, Any]:

@@ -872,6 +872,7 @@ def run_sweep(
     target: float | None = None,
     replicates: Sequence[str] | None = None,
     baseline: dict[str, Any] | None = None,
+    on_start: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
     """Train every member of ``base`` × ``grid`` into a sweep folder; return the summary.
 
@@ -893,7 +894,8 @@ def run_sweep(
     the summary files again). So is a ``baseline`` row, ``{field: value}`` for each field the rows differ in
     (e.g. ``{"activation": "sigmoid"}``): every other row gets the difference of its mean from the baseline's
     and the p-value of Welch's t-test over their members, Holm-adjusted (``vs_baseline``, ``p_welch``,
-    ``p_holm``).
+    ``p_holm``). ``on_start`` is called once every check has passed, before the first group trains (the
+    command prints its ``recipe:`` line there).
 
     Each group of members that share a compiled program trains as one vmapped ensemble; groups run
     in turn. ``resume`` continues each group from its newest good checkpoint (finished groups are
@@ -979,6 +981,8 @@ def run_sweep(
             for line in ignored_by(configs, grid):
                 print(f"nnjax: warning: {line}", file=sys.stderr)
 
+        if on_start is not None:
+            on_start()
         grid_fields = list(grid)
         # the program fields the grid varies: one it gives a single value shares it across every group
         group_fields = [f for f in grid_fields if f in GROUP_FIELDS and len(grid[f]) > 1]

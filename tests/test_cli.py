@@ -791,6 +791,37 @@ def test_train_says_its_recipe_with_the_fields_kept_from_the_named_config(tmp_pa
     assert out.splitlines()[0] == before_training[1].strip()
 
 
+def test_sweep_says_its_recipe_before_the_first_group_trains(tmp_path, cli, cli_error, mock64, monkeypatch, capsys):
+    """A researcher's seed-only sweep printed a table that named neither its activation nor its lr: the sweep
+    now prints a recipe line, the grid's fields as swept, once every check has passed and before the first
+    group trains (also on --resume); nothing on stdout when a check fails, and none with --json."""
+    import nnjax.sweep
+
+    before_training = []  # stdout as each group starts
+    real_run_group = nnjax.sweep._run_group
+
+    def run_group(*a, **k):
+        before_training.append(capsys.readouterr().out)
+        return real_run_group(*a, **k)
+
+    monkeypatch.setattr(nnjax.sweep, "_run_group", run_group)
+    flags = ["--hidden", "8", "--epochs", "1", "--batch-size", "16", "--tfds-dir", tmp_path / "tfds", "--no-progress"]
+    rc, out, err = cli("sweep", *flags, "--activation", "relu", "--lr", "0.03", "--grid", "seed=0,1", "--out",
+                       tmp_path / "s")  # fmt: skip
+    assert rc == 0, err
+    recipe = (
+        "recipe: mnist 784-8-10 relu init=he cost=cross_entropy optimizer=adam lr=0.03 momentum=0.9 "
+        "weight_decay=0.0002 schedule=cosine batch_size=16 epochs=1 seed=0,1 data_seed=0"
+    )
+    assert before_training == [f"{recipe}\n"] and "recipe:" not in out and out.startswith("sweep folder: "), out
+    rc, out, err = cli("sweep", "--resume", tmp_path / "s", "--no-progress")
+    assert rc == 0 and before_training[1] == f"{recipe}\n" and "recipe:" not in out, (out, err)
+    rc, out, err = cli("sweep", *flags, "--grid", "seed=0,1", "--out", tmp_path / "j", "--json")
+    assert rc == 0 and before_training[2] == "" and json.loads(out)["n_members"] == 2, err
+    rc, out, err = cli("sweep", *flags, "--batch-size", "100", "--grid", "seed=0,1", "--out", tmp_path / "big")
+    assert rc == 1 and "larger than the 64 training images" in err and out == "", (out, err)
+
+
 def test_batch_larger_than_the_data(tmp_path, cli_error, mock64):
     out = tmp_path / "run"
     line = cli_error("train", "--batch-size", "100", "--epochs", "1", "--tfds-dir", tmp_path / "tfds", "--out", out)

@@ -92,6 +92,20 @@ def test_the_recipe_line_names_every_field_that_trains_and_reads_back(cfg):
     assert ("sigmoid" in words) == bool(cfg.hidden) and ("momentum" in pairs) == (cfg.optimizer != "sgd")
 
 
+def test_a_sweeps_recipe_line_shows_each_grid_field_as_swept():
+    """A sweep's recipe line (a researcher's seed-only sweep printed a table naming neither activation nor lr):
+    each grid field as --grid takes it, in its place; the rest as a run's; init ``auto`` where the grid varies
+    the activation, which then picks each member's init."""
+    base = get_config("nielsen")
+    assert C.recipe_text(base, {"seed": [0, 1, 2]}) == C.recipe_text(base).replace(" seed=0 ", " seed=0,1,2 ")
+    assert C.recipe_text(C.Config(), {"hidden": [(16, 16), (32,)], "activation": ["sigmoid", "relu"],
+                                      "lr": [0.01, 0.03]}) == (
+        "mnist hidden=16x16,32 activation=sigmoid,relu init=auto cost=cross_entropy optimizer=adam lr=0.01,0.03 "
+        "momentum=0.9 weight_decay=0.0002 schedule=cosine batch_size=32 epochs=100 seed=0 data_seed=0"
+    )  # fmt: skip
+    assert " standardize=False,True " in C.recipe_text(C.Config(), {"standardize": [False, True]})
+
+
 def test_unknown_named_config_lists_the_valid_ones():
     with pytest.raises(ConfigError, match="video_relu"):
         get_config("vide")

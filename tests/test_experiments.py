@@ -273,11 +273,14 @@ def test_activation_sweep_is_every_activation_by_5_seeds(tmp_path, monkeypatch, 
     assert len(ACTIVATIONS) > 3 and grid == {"activation": list(ACTIVATIONS), "seed": [0, 1, 2, 3, 4]}
     assert base.replace(name="video", data_dir=None) == video() and base.name == "activations"
     assert Path(base.data_dir) == data and out == tmp_path / "s"
+    on_start = kwargs.pop("on_start")  # prints the recipe line: the script's output starts with it
     assert kwargs == {"resume": False, "progress": False, "shard_members": None, "target": None, "replicates": None,
                       "baseline": None}  # fmt: skip
     assert [len(g) for g in group(expand(base, grid))] == [5] * len(ACTIVATIONS)  # one ensemble per activation
     last = capsys.readouterr().out.splitlines()[-1]
     assert last.startswith(f"5 members in 1 group, {video().epochs} epochs: "), last
+    on_start()
+    assert capsys.readouterr().out.startswith("recipe: mnist 784-16-16-10 activation=sigmoid,relu,")
 
     calls.clear()
     assert mod.main(["--out", str(tmp_path / "t"), "--epochs", "3", "--seeds", "0,7"]) == 0

@@ -499,7 +499,8 @@ def write_summary(
 
     diverged = {r["member"] for r in rows if r["diverged_epoch"] is not None}  # left out, as in the table
     if write:  # the figure's title says how many were left out, and which groups lost every member
-        plot_sweep_accuracy(lines, varied, sweep_dir / "accuracy.png", split, diverged=diverged, target=target)
+        over = "seeds" if tuple(replicates) == DEFAULT_REPLICATES else f"members ({', '.join(replicates)})"
+        plot_sweep_accuracy(lines, varied, sweep_dir / "accuracy.png", split, diverged, target=target, over=over)
     md = markdown_table(varied, table, split, target)
     variance = variance_table(varied, table, split)
     cosine = any("cosine" in c.schedule for c in configs)

@@ -862,6 +862,7 @@ def plot_sweep_accuracy(
     split: str,
     diverged: Collection[int] = (),
     target: float | None = None,
+    over: str = "seeds",
 ) -> Path:
     """A sweep's ``split`` accuracy, one colour per setting (members with the same values of ``varied``):
     left, per epoch, the mean over its members (seeds) with a min–max band (a single epoch: a dot with a
@@ -874,7 +875,8 @@ def plot_sweep_accuracy(
     folder's accuracy.png), wider for long setting names and taller for a legend of more than two rows. More
     than ``PANELS_OVER`` settings over several fields: the left is one small panel per value of one field
     (``panel_field``), each setting coloured by its other fields' values, alike in every panel, and the
-    figure is taller for its panels and a last-epoch row per setting (``_accuracy_panels``)."""
+    figure is taller for its panels and a last-epoch row per setting (``_accuracy_panels``). ``over`` names
+    what a setting's members differ in, for the titles (``members (seed, data_seed)`` with --replicates)."""
     from matplotlib.ticker import MaxNLocator
 
     kept = [m for m in lines if m["member"] not in diverged]
@@ -884,7 +886,7 @@ def plot_sweep_accuracy(
     width = 12 + max(0.0, LEGEND_CHAR_IN * longest - 1.5)
     # several members per setting (seeds), or none drawn at all; else one member each
     seeds = any(n > 1 for *_, n in curves.values()) or not curves
-    per = "mean over seeds, band = min–max" if seeds else "one member per setting"
+    per = f"mean over {over}, band = min–max" if seeds else "one member per setting"
     note = diverged_note(lines, varied, diverged)
     if len(curves) > PANELS_OVER and len(varied) > 1:
         fig, ax_end, ends, band, field = _accuracy_panels(curves, _setting_values(lines, varied), varied, split, width)
@@ -949,7 +951,7 @@ def plot_sweep_accuracy(
     if len(varied) == 1:  # the ticks are its values
         ax_end.set_ylabel(varied[0])
     ax_end.set_xlabel(f"{split} accuracy (%)")
-    ax_end.set_title("last epoch" + ("\nmean, min–max over seeds" if seeds else ""), fontsize=10)
+    ax_end.set_title("last epoch" + (f"\nmean, min–max over {over}" if seeds else ""), fontsize=10)
     ax_end.grid(alpha=0.3, axis="x")
     fig.tight_layout(**layout)
     return _save(fig, path)

@@ -1758,8 +1758,8 @@ def test_summary_table_rows_and_timing_from_hand_made_results(tmp_path, monkeypa
     import nnjax.viz
 
     drawn = {}
-    monkeypatch.setattr(nnjax.viz, "plot_sweep_accuracy", lambda lines, varied, path, split, diverged, target:
-        drawn.update(varied=varied, diverged=diverged, target=target))  # fmt: skip
+    monkeypatch.setattr(nnjax.viz, "plot_sweep_accuracy", lambda lines, varied, path, split, diverged, target, over:
+        drawn.update(varied=varied, diverged=diverged, target=target, over=over))  # fmt: skip
     base = Config(name="b", hidden=(8,), epochs=2)
     grid = {"lr": [0.1, 0.2], "seed": [0, 1, 2]}
     configs = sweep_grid.expand(base, grid)
@@ -1785,7 +1785,7 @@ def test_summary_table_rows_and_timing_from_hand_made_results(tmp_path, monkeypa
         f"| 0.1 | 3 | {acc([0.5, 0.6, 0.9])} | 2 (1–2) | 1.5 | 0/3 |\n"
         f"| 0.2 | 3 | {acc([0.8, 0.6])} | 1.5 (1–2) | 1.5 | 1/3 |\n"
     )
-    assert drawn == {"varied": ["lr"], "diverged": {3}, "target": None}
+    assert drawn == {"varied": ["lr"], "diverged": {3}, "target": None, "over": "seeds"}
     with open(tmp_path / "members.csv") as f:
         assert [r["final_test_accuracy"] for r in csv.DictReader(f)] == ["0.5", "0.6", "0.9", "", "0.8", "0.6"]
     assert (summary["n_members"], summary["n_groups"], summary["wall_s"], summary["resumed"]) == (6, 1, 2.0, True)

@@ -618,6 +618,23 @@ def test_sweep_accuracy_legend_covers_no_curve(monkeypatch, tmp_path):
     assert box.y0 >= 0 and box.x0 >= 0 and box.x1 <= fig.bbox.x1
 
 
+def test_sweep_accuracy_titles_say_what_a_settings_members_differ_in(monkeypatch, tmp_path):
+    """With --replicates seed,data_seed a setting's members differ in both: the titles said "over seeds"."""
+    figures = capture_figures(monkeypatch)
+    lines = sweep_lines({"sigmoid": [0.93, 0.94], "relu": [0.95, 0.96]})
+    viz.plot_sweep_accuracy(lines, ["activation"], tmp_path / "a.png", "test")
+    viz.plot_sweep_accuracy(lines, ["activation"], tmp_path / "b.png", "test", over="members (seed, data_seed)")
+    titles = [[ax.get_title() for ax in fig.axes] for fig in figures]
+    assert titles[0] == [
+        "test accuracy per epoch: mean over seeds, band = min–max",
+        "last epoch\nmean, min–max over seeds",
+    ]
+    assert titles[1] == [
+        "test accuracy per epoch: mean over members (seed, data_seed), band = min–max",
+        "last epoch\nmean, min–max over members (seed, data_seed)",
+    ]
+
+
 def test_sweep_figures_of_many_long_settings_keep_every_curve_apart_and_inside(monkeypatch, tmp_path):
     """16 settings of three fields: each curve has its own colour (matplotlib's cycle has 10; in accuracy.png,
     which draws one panel per hidden size, its own colour in its panel), and both figures' legends sit below the

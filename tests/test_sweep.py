@@ -2189,6 +2189,20 @@ def test_two_way_anova_matches_least_squares_fits_and_the_f_tail_by_hand():
         sweep_summary.two_way_anova([[0.9, 0.8, 0.7]])
 
 
+def test_two_way_anova_p_keeps_double_precision_down_to_tiny_values():
+    """A strong main effect's p is a tiny number, not 0 (float32's incomplete beta gave 0.0, printed "p 0"),
+    and every p matches F's upper tail by its finite sum to double precision (it was within 1e-6)."""
+    rng = np.random.default_rng(1)
+    strong = 0.9 + 0.01 * np.arange(5)[:, None] + 1e-5 * rng.standard_normal((5, 5))
+    weak = 0.96 + 1e-3 * rng.standard_normal((3, 5))
+    for y in (strong, weak):
+        got = sweep_summary.two_way_anova(y)
+        for k in ("a", "b"):
+            want = _f_tail_even(got["F"][k], got["df"][k], got["df"]["rest"])
+            assert got["p"][k] == pytest.approx(want, rel=1e-9)
+    assert 0 < sweep_summary.two_way_anova(strong)["p"]["a"] < 1e-40
+
+
 def test_replicates_set_the_rows_and_two_crossed_ones_split_each_rows_variance(tmp_path, monkeypatch):
     """From hand-made results (no training), a grid lr × seed × data_seed: with replicates seed and data_seed
     the rows are the lr values, each of 9 members; its variance split is the two-way ANOVA of its 3 × 3

@@ -935,7 +935,13 @@ def run_sweep(
         if baseline is not None:  # the rows it names: as the replicates given, or else the sweep's
             given["baseline"] = check_baseline(baseline, grid, replicates or stored["replicates"] or DEFAULT_REPLICATES)
         elif stored["baseline"] is not None and replicates is not None:  # the sweep's, with the new replicates
-            check_baseline(stored["baseline"], grid, replicates)
+            try:
+                check_baseline(stored["baseline"], grid, replicates)
+            except ConfigError as e:
+                raise ConfigError(
+                    f"{sweep_dir / 'sweep.json'}: its baseline {baseline_text(stored['baseline'])} names no row with "
+                    f"replicates {','.join(replicates)} ({str(e).removeprefix('baseline: ')}): give a baseline for them"
+                ) from None
     else:
         checkpoint.check_new_folder(sweep_dir, "sweep")
     checkpoint.check_writable_folder(sweep_dir)

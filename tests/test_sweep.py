@@ -2510,9 +2510,28 @@ def test_a_baseline_is_kept_in_sweep_json_for_a_resume_and_checked_against_new_r
     assert [r["baseline"] for r in other["rows"]] == [False, False, True, False]
     assert json.loads((s / "sweep.json").read_text()) == {**spec, "baseline": {"lr": 0.1, "data_seed": 0}}
     before = folder_bytes(s)
-    with pytest.raises(ConfigError, match="baseline: 'data_seed' does not tell the table's rows apart"):
+    with pytest.raises(ConfigError, match="names no row with replicates seed,data_seed .'data_seed' does not tell"):
         run_tiny(TINY, grid, s, resume=True, replicates=("seed", "data_seed"))
     assert folder_bytes(s) == before
+
+
+def test_a_resume_whose_replicates_leave_the_stored_baseline_no_row_names_sweep_json_and_the_remedy(tmp_path):
+    """A resume with replicates under which sweep.json's baseline names no row: one line naming the file, the
+    stored baseline and what to give (it said only "baseline: 'data_seed' does not tell the table's rows apart",
+    naming neither), nothing written; with a baseline for the new rows it goes on."""
+    s = tmp_path / "s"
+    grid = {"lr": [0.05, 0.1], "seed": [0, 1], "data_seed": [0, 1]}
+    run_tiny(TINY, grid, s, baseline={"lr": 0.05, "data_seed": 1})
+    before = folder_bytes(s)
+    with pytest.raises(ConfigError) as e:
+        run_tiny(TINY, grid, s, resume=True, replicates=("seed", "data_seed"))
+    assert str(e.value) == (
+        f"{s / 'sweep.json'}: its baseline lr=0.05,data_seed=1 names no row with replicates seed,data_seed "
+        "('data_seed' does not tell the table's rows apart (they differ in lr)): give a baseline for them"
+    )
+    assert folder_bytes(s) == before
+    again = run_tiny(TINY, grid, s, resume=True, replicates=("seed", "data_seed"), baseline={"lr": 0.1})
+    assert [r["baseline"] for r in again["rows"]] == [False, True]
 
 
 def test_the_sweep_command_passes_its_baseline_on_and_refuses_a_bad_one_in_one_line(

@@ -11,7 +11,8 @@ members, groups — is ``nnjax.sweep_grid``'s, the summary of the results ``nnja
 module trains the groups and keeps the sweep folder.
 
 A sweep folder holds
-  sweep.json          the base config and the grid (what ``--resume`` continues); --target, --replicates if given
+  sweep.json          the base config and the grid (what ``--resume`` continues); --target, --replicates and
+                      --baseline if given
   members.csv         one row per member: id, group, grid fields, parameters, final test accuracy, best epoch, …
   metrics.jsonl       one JSON line per member per epoch (member id, grid fields, losses, accuracies)
   summary.md          the table, grouped by the grid fields other than seed (--replicates), and the plot

@@ -964,6 +964,25 @@ def test_every_import_in_the_readme_exists():
             assert hasattr(mod, name.strip()), f"README: from {module} import {name.strip()}"
 
 
+def test_the_readme_names_every_sweep_option_that_sweep_json_keeps():
+    """The README's list of what a sweep folder's sweep.json holds names every flag it keeps (``SUMMARY_OPTIONS``:
+    it said "`--target` and `--replicates` if given" after --baseline was kept too), and the sweep flags'
+    help says each is kept."""
+    import re
+
+    from nnjax.cli import build_parser
+    from nnjax.sweep import SUMMARY_OPTIONS
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    said = re.search(r"The sweep folder holds `sweep.json` \(([^)]*)\)", readme)
+    assert said is not None
+    sweep_parser = next(a for a in build_parser()._actions if a.dest == "verb").choices["sweep"]
+    helps = {a.dest: a.help for a in sweep_parser._actions}
+    for option in SUMMARY_OPTIONS:
+        assert f"`--{option}`" in " ".join(said.group(1).split()), option
+        assert "kept for --resume" in helps[option], option
+
+
 def test_the_train_summary_the_readme_and_docs_quote_is_the_one_printed(tmp_path, cli, monkeypatch):
     """README command 1's summary and docs/predict_example.txt's are what ``nnjax train`` prints for their
     numbers, word for word; the compile time it names is the epoch program's (``compile_s``), as it says."""

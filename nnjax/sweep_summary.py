@@ -174,7 +174,7 @@ def _value_index(values: list, value: Any) -> int:
 
 def welch_p(a: Sequence[float], b: Sequence[float]) -> float | None:
     """The two-sided p of Welch's t-test that ``a`` and ``b`` (two rows' final accuracies over their members)
-    have the same mean; None with fewer than 2 values on a side, or no spread on either."""
+    have the same mean; None with fewer than 2 values on a side, or both sides constant."""
     if len(a) < 2 or len(b) < 2:
         return None
     va, vb = statistics.variance(a) / len(a), statistics.variance(b) / len(b)  # each mean's variance

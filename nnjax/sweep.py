@@ -105,7 +105,7 @@ SUMMARY_OPTIONS = ("target", "replicates", "baseline")
 
 
 def load_sweep_options(sweep_dir: str | Path) -> dict[str, Any]:
-    """``SUMMARY_OPTIONS`` as a sweep folder's sweep.json keeps them: ``target`` (an accuracy, a fraction) and
+    """``SUMMARY_OPTIONS`` as a sweep folder's sweep.json keeps them: ``target`` (an accuracy, a fraction),
     ``replicates`` (a tuple of grid fields) and ``baseline`` (a row, ``{field: value}``), each None where the
     sweep was never given it."""
     path, spec, _, grid = _read_sweep_json(sweep_dir)

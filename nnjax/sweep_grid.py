@@ -197,15 +197,22 @@ def check_baseline(baseline: Any, grid: dict[str, list], replicates: Sequence[st
         if field not in rows_by:
             apart = ", ".join(rows_by)
             raise ConfigError(f"baseline: {field!r} does not tell the table's rows apart (they differ in {apart})")
-        texts = [format_value(v) for v in grid[field]]
-        text = format_value(_coerce(field, value))
-        if text not in texts:
-            raise ConfigError(f"baseline: {field}={text} is not in the grid ({field}={','.join(texts)})")
-        chosen[field] = grid[field][texts.index(text)]
+        value = _coerce(field, value)
+        try:
+            chosen[field] = grid[field][value_index(grid[field], value)]
+        except ValueError:
+            given, values = format_value(value), ",".join(map(format_value, grid[field]))
+            raise ConfigError(f"baseline: {field}={given} is not in the grid ({field}={values})") from None
     if missing := [f for f in rows_by if f not in chosen]:
         apart = ", ".join(rows_by)
         raise ConfigError(f"baseline: give a value of {', '.join(missing)} too (the rows differ in {apart})")
     return {f: chosen[f] for f in rows_by}
+
+
+def value_index(values: Sequence[Any], value: Any) -> int:
+    """The position of ``value`` among a grid field's ``values``, compared as --grid writes them (a member's
+    ``(16, 16)`` is the grid's ``16x16``); ValueError where it is none of them."""
+    return [format_value(v) for v in values].index(format_value(value))
 
 
 def baseline_text(baseline: dict[str, Any]) -> str:

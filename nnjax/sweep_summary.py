@@ -30,6 +30,7 @@ from nnjax.sweep_grid import (
     grid_json,
     grid_text,
     json_value,
+    value_index,
     varied_fields,
 )
 from nnjax.target import target_epochs, target_percent
@@ -157,7 +158,7 @@ def _variance_split(
         return {**out, "why": f"{len(members) - len(ok)} of {len(members)} members diverged"}
     y = np.full((len(grid[a]), len(grid[b])), np.nan)
     for m in ok:  # one member per cell: the grid is a product and the row fixes every other field
-        y[_value_index(grid[a], m[a]), _value_index(grid[b], m[b])] = m[f"final_{split}_accuracy"]
+        y[value_index(grid[a], m[a]), value_index(grid[b], m[b])] = m[f"final_{split}_accuracy"]
     got = two_way_anova(y)
     names = {"a": a, "b": b, "rest": "rest"}
     return {
@@ -165,11 +166,6 @@ def _variance_split(
         **{k: {names[n]: v for n, v in got[k].items()} for k in ("share", "df", "F", "p")},
         "ss": {names.get(n, n): v for n, v in got["ss"].items()},
     }
-
-
-def _value_index(values: list, value: Any) -> int:
-    """The position of a member's ``value`` (as members.csv holds it) among a grid field's ``values``."""
-    return [format_value(v) for v in values].index(format_value(value))
 
 
 def welch_p(a: Sequence[float], b: Sequence[float]) -> float | None:

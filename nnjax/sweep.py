@@ -60,6 +60,8 @@ from nnjax.sweep_grid import (
     check_baseline,
     check_replicates,
     expand,
+    field_values,
+    grid_fields,
     grid_json,
     grid_text,
     group,
@@ -917,8 +919,9 @@ def run_sweep(
     target = check_target(target)
     base = typed(base, source="base")  # built in Python: the types a config file's fields are checked for
     grid = normalize_grid(grid)
+    checked = check_replicates(replicates, grid)  # the default's too: a linked item may not mix it with others
     if replicates is not None:
-        replicates = check_replicates(replicates, grid)
+        replicates = checked
     if baseline is not None and not resume:  # a resumed sweep's: checked with its stored replicates below
         baseline = check_baseline(baseline, grid, replicates or DEFAULT_REPLICATES)
     configs = expand(base, grid, new=not resume)
@@ -990,9 +993,9 @@ def run_sweep(
 
         if on_start is not None:
             on_start()
-        grid_fields = list(grid)
+        fields, values = grid_fields(grid), field_values(grid)
         # the program fields the grid varies: one it gives a single value shares it across every group
-        group_fields = [f for f in grid_fields if f in GROUP_FIELDS and len(grid[f]) > 1]
+        group_fields = [f for f in fields if f in GROUP_FIELDS and len(values[f]) > 1]
         results, trained = [], []
         for gi, g in enumerate(groups):
             gid = group_id(gi)
@@ -1002,7 +1005,7 @@ def run_sweep(
             result, did_train = _run_group(
                 gid,
                 members,
-                grid_fields,
+                fields,
                 data.get(g[0]),
                 sweep_dir,
                 resume=resume,

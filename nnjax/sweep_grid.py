@@ -52,13 +52,23 @@ def parse_grid(items: Sequence[str]) -> dict[str, list]:
     """``["activation=sigmoid,relu", "seed=0,1", "hidden=16x16,32x32"]`` → ``{field: [values]}``.
 
     Values are separated by ',' (the layers of ``hidden`` by 'x') and parsed with the field's type;
-    anything wrong raises ConfigError naming the item.
+    anything wrong raises ConfigError naming the item. A linked item names several fields and gives tuples, one
+    value of each joined by ':' (``LINK``): ``activation,lr=sigmoid:0.03,relu:0.01`` → ``{"activation,lr":
+    [("sigmoid", 0.03), ("relu", 0.01)]}``, each tuple crossed with the other items.
     """
     if not items:
         raise ConfigError("empty grid: give at least one FIELD=V1,V2 (e.g. --grid activation=sigmoid,relu seed=0,1,2)")
     grid: dict[str, list] = {}
     for item in items:
         field, sep, text = item.partition("=")
+        if "," in field:
+            if not sep:
+                raise ConfigError(
+                    f"grid item {item!r}: expected FIELD,FIELD=V{LINK}W,... (e.g. activation,lr=sigmoid{LINK}0.03)"
+                )
+            key = _linked_key(field, grid, f"grid item {item!r}")
+            grid[key] = _parse_tuples(item, item_fields(key), text)
+            continue
         field = field.strip().replace("-", "_")
         if not sep or not field:
             raise ConfigError(f"grid item {item!r}: expected FIELD=V1,V2,... (e.g. seed=0,1,2)")
@@ -68,14 +78,115 @@ def parse_grid(items: Sequence[str]) -> dict[str, list]:
             raise ConfigError(f"grid item {item!r}: field {field!r} cannot be swept (members are named by the grid)")
         if field in grid:
             raise ConfigError(f"grid item {item!r}: field {field!r} is given twice")
+        if linked := next((k for k in grid if field in item_fields(k)), None):
+            raise ConfigError(f"grid item {item!r}: {_linked_already(field, linked)}")
         texts = [t.strip() for t in text.split(",")]
         if any(t == "" for t in texts):
             raise ConfigError(f"grid item {item!r}: empty value (values are separated by ',')")
+        if LINK in text:
+            raise ConfigError(
+                f"grid item {item!r}: '{LINK}' joins the values of linked fields, which the item names together "
+                f"(e.g. activation,lr=sigmoid{LINK}0.03,relu{LINK}0.01)"
+            )
         try:
             grid[field] = [parse_value(field, t) for t in texts]
         except ConfigError as e:
             raise ConfigError(f"grid item {item!r}: {e}") from None
     return normalize_grid(grid)
+
+
+# Joins the values of one tuple of a linked grid item (activation,lr=sigmoid:0.03): no field's value text holds it
+# (hidden layers are joined by 'x', floats are written as 0.001 or 1e-05, data sets as emnist/digits)
+LINK = ":"
+
+
+def item_fields(key: str) -> tuple[str, ...]:
+    """The fields of a grid item: ``("activation", "lr")`` for the linked item ``"activation,lr"``, ``("seed",)``
+    for ``"seed"``."""
+    return tuple(key.split(","))
+
+
+def grid_fields(grid: dict[str, list]) -> list[str]:
+    """Every field of a grid, in grid order (a linked item's in its own order)."""
+    return [f for key in grid for f in item_fields(key)]
+
+
+def field_values(grid: dict[str, list]) -> dict[str, list]:
+    """Each field of a grid with its values: a crossed item's as given, each linked field's distinct ones in
+    the order its item first gives them (``activation,lr=sigmoid:0.03,relu:0.01,tanh:0.01``: lr [0.03, 0.01])."""
+    out: dict[str, list] = {}
+    for key, values in grid.items():
+        fields = item_fields(key)
+        if len(fields) == 1:
+            out[key] = list(values)
+        else:
+            out.update({f: list(dict.fromkeys(v[i] for v in values)) for i, f in enumerate(fields)})
+    return out
+
+
+def member_values(grid: dict[str, list]) -> list[dict[str, Any]]:
+    """Each member's value of every grid field: the product of the items (first item slowest), a linked
+    item's tuple giving each of its fields its value."""
+    keys = [item_fields(key) for key in grid]
+    return [
+        {f: v for fields, value in zip(keys, values) for f, v in zip(fields, value if len(fields) > 1 else (value,))}
+        for values in itertools.product(*grid.values())
+    ]
+
+
+def _linked_key(text: str, grid: dict[str, Any], where: str) -> str:
+    """The key ``"activation,lr"`` of a linked item whose fields are named by ``text``, each a griddable config
+    field given in no other item of ``grid`` (so far); else a ConfigError starting with ``where``."""
+    fields = [f.strip().replace("-", "_") for f in text.split(",")]
+    named = [f for f in fields if f]
+    if len(named) == 1:
+        raise ConfigError(
+            f"{where}: a linked item of one field ({named[0]}); give it as {named[0]}=V1,V2, or name the fields "
+            f"its values go with (e.g. activation,lr=sigmoid{LINK}0.03,relu{LINK}0.01)"
+        )
+    if len(named) < len(fields):
+        raise ConfigError(f"{where}: empty field name (linked fields are separated by ',': activation,lr=...)")
+    taken = {f: k for k in grid for f in item_fields(k)}
+    for f in fields:
+        if f not in FIELD_NAMES:
+            raise ConfigError(f"{where}: unknown config field {f!r}; valid: {', '.join(FIELD_NAMES)}")
+        if f in NOT_GRIDDABLE:
+            raise ConfigError(f"{where}: field {f!r} cannot be swept (members are named by the grid)")
+        if fields.count(f) > 1:
+            raise ConfigError(f"{where}: field {f!r} is linked twice")
+        if f in taken:
+            raise ConfigError(f"{where}: {_linked_already(f, taken[f])}")
+    return ",".join(fields)
+
+
+def _linked_already(field: str, key: str) -> str:
+    """Why ``field`` cannot be given again: it is in grid item ``key`` already."""
+    if len(item_fields(key)) == 1:
+        return f"field {field!r} is also crossed ({key}=...); a field is either linked with others or crossed"
+    return f"field {field!r} is linked already ({key}=...); a field is in one grid item only"
+
+
+def _parse_tuples(item: str, fields: tuple[str, ...], text: str) -> list[tuple]:
+    """The tuples of linked item ``item`` (``text``: ``sigmoid:0.03,relu:0.01``), each value parsed with its
+    field's type; a ConfigError naming the item and the tuple or value otherwise."""
+    out = []
+    for t in (t.strip() for t in text.split(",")):
+        parts = [p.strip() for p in t.split(LINK)]
+        if not t or any(p == "" for p in parts):
+            raise ConfigError(
+                f"grid item {item!r}: empty value (tuples are separated by ',', the values of one by '{LINK}')"
+            )
+        if len(parts) != len(fields):
+            example = LINK.join(f"V{i + 1}" for i in range(len(fields)))
+            raise ConfigError(
+                f"grid item {item!r}: {t!r} has {len(parts)} value{'s' * (len(parts) > 1)} for the {len(fields)} "
+                f"fields {','.join(fields)} (give one of each, joined by '{LINK}': {example})"
+            )
+        try:
+            out.append(tuple(parse_value(f, p) for f, p in zip(fields, parts)))
+        except ConfigError as e:
+            raise ConfigError(f"grid item {item!r}: {e}") from None
+    return out
 
 
 def _coerce(field: str, value: Any) -> Any:
@@ -86,17 +197,23 @@ def _coerce(field: str, value: Any) -> Any:
 
 def normalize_grid(grid: dict[str, Sequence[Any]]) -> dict[str, list]:
     """Check a grid given as Python values (or read from sweep.json): known fields, non-empty value
-    lists of the right types, no duplicate values, at most ``MAX_MEMBERS`` members. Returns it with typed values."""
+    lists of the right types, no duplicate values, at most ``MAX_MEMBERS`` members. Returns it with typed values.
+    A linked item (``"activation,lr": [("sigmoid", 0.03), ("relu", 0.01)]``, as ``parse_grid`` makes it; JSON
+    lists for tuples) gives tuples of one value per field, no field being in two items."""
     if not isinstance(grid, dict):
         raise ConfigError(f"grid: expected a dict of field: [values], e.g. {{'seed': [0, 1, 2]}}, got {grid!r}")
     if not grid:
         raise ConfigError("empty grid: give at least one field with values, e.g. {'seed': [0, 1, 2]}")
     lists: dict[str, Sequence[Any]] = {}
     for field, values in grid.items():
-        if field not in FIELD_NAMES:
+        if isinstance(field, str) and "," in field:
+            field = _linked_key(field, lists, f"grid item {field!r}")
+        elif field not in FIELD_NAMES:
             raise ConfigError(f"grid: unknown config field {field!r}; valid: {', '.join(FIELD_NAMES)}")
-        if field in NOT_GRIDDABLE:
+        elif field in NOT_GRIDDABLE:
             raise ConfigError(f"grid: field {field!r} cannot be swept (members are named by the grid)")
+        elif linked := next((k for k in lists if field in item_fields(k)), None):
+            raise ConfigError(f"grid field {field!r}: {_linked_already(field, linked)}")
         if len(getattr(values, "shape", ())) >= 1:  # np.arange(5), np.logspace(-3, -1, 3), jnp.arange(5)
             values = list(values)
         if isinstance(values, str) or not isinstance(values, Sequence) or len(values) == 0:
@@ -110,20 +227,40 @@ def normalize_grid(grid: dict[str, Sequence[Any]]) -> dict[str, list]:
         )
     out: dict[str, list] = {}
     for field, values in lists.items():
-        typed = [_coerce(field, v) for v in values]
+        typed = [_coerce(field, v) for v in values] if "," not in field else _coerce_tuples(field, values)
         seen = set()
         for v in typed:
             if v in seen:
                 also = " (a value's layers are joined by 'x': hidden=16x16)" if field == "hidden" else ""
-                raise ConfigError(f"grid field {field!r}: value {format_value(v)} is given twice{also}")
+                what = "field" if "," not in field else "item"
+                raise ConfigError(f"grid {what} {field!r}: value {_item_value(field, v)} is given twice{also}")
             seen.add(v)
         out[field] = typed
-    if len(out.get("validation", [])) > 1:
+    if len(field_values(out).get("validation", [])) > 1:
         raise ConfigError(
             "grid field 'validation': a sweep reports every member on one split (its table, curves and best "
             "epochs); sweep validation=false and validation=true separately"
         )
     return out
+
+
+def _coerce_tuples(key: str, values: Sequence[Any]) -> list[tuple]:
+    """The tuples of linked item ``key``, each a sequence of one value per field (a JSON list), typed."""
+    fields = item_fields(key)
+    out = []
+    for t in values:
+        if isinstance(t, str) or not isinstance(t, Sequence) or len(t) != len(fields):
+            raise ConfigError(
+                f"grid item {key!r}: {t!r} is not {len(fields)} values, one of each of {', '.join(fields)} "
+                f"(e.g. {tuple(f'V{i + 1}' for i in range(len(fields)))})"
+            )
+        out.append(tuple(_coerce(f, v) for f, v in zip(fields, t)))
+    return out
+
+
+def _item_value(key: str, v: Any) -> str:
+    """A value of grid item ``key`` as --grid writes it: ``sigmoid:0.03`` for a linked item's tuple."""
+    return LINK.join(map(format_value, v)) if "," in key else format_value(v)
 
 
 def format_value(v: Any) -> str:
@@ -142,34 +279,55 @@ DEFAULT_REPLICATES = ("seed",)
 
 def varied_fields(grid: dict[str, list], replicates: Sequence[str] = DEFAULT_REPLICATES) -> list[str]:
     """The grid fields that tell the table's rows apart: every field with several values except the
-    ``replicates`` (the fields averaged over: the seed unless told otherwise)."""
-    return [f for f, vs in grid.items() if len(vs) > 1 and f not in replicates]
+    ``replicates`` (the fields averaged over: the seed unless told otherwise), a linked item's each on its own."""
+    return [f for f, vs in field_values(grid).items() if len(vs) > 1 and f not in replicates]
 
 
 def check_replicates(replicates: Any, grid: dict[str, list]) -> tuple[str, ...]:
     """``replicates`` as a tuple of field names: None is ``DEFAULT_REPLICATES``; else a non-empty list of
-    distinct config fields of ``grid`` (a field not in the grid, or not a field: a ConfigError naming it)."""
+    distinct config fields of ``grid`` (a field not in the grid, or not a field: a ConfigError naming it). A
+    linked item's fields are all replicates (its tuples are what each row averages over) or none: a row's
+    members would otherwise differ in a field the rows are told apart by."""
     if replicates is None:
+        _check_linked_replicates(DEFAULT_REPLICATES, grid, "the default --replicates")
         return DEFAULT_REPLICATES
     if isinstance(replicates, str) or not isinstance(replicates, Sequence) or not replicates:
         raise ConfigError(f"replicates: {replicates!r} is not a list of grid fields, e.g. ['seed', 'data_seed']")
     for f in replicates:
         if not isinstance(f, str) or f not in FIELD_NAMES:
             raise ConfigError(f"replicates: {f!r} is not a config field; valid: {', '.join(FIELD_NAMES)}")
-        if f not in grid:
+        if f not in grid_fields(grid):
             raise ConfigError(
                 f"replicates: {f!r} is not a field of the grid ({grid_text(grid)}); the table averages over grid fields"
             )
     if len(set(replicates)) < len(replicates):
         twice = next(f for f in replicates if replicates.count(f) > 1)
         raise ConfigError(f"replicates: {twice!r} is given twice")
+    _check_linked_replicates(replicates, grid, "--replicates")
     return tuple(replicates)
+
+
+def _check_linked_replicates(replicates: Sequence[str], grid: dict[str, list], given: str) -> None:
+    """ConfigError where a linked item of ``grid`` mixes ``replicates`` (``given``: which) with other fields."""
+    for key in grid:
+        fields = item_fields(key)
+        reps = [f for f in fields if f in replicates]
+        if reps and len(reps) < len(fields):
+            rest = [f for f in fields if f not in replicates]
+            raise ConfigError(
+                f"grid item {key!r}: {', '.join(reps)} {'is a replicate' if len(reps) == 1 else 'are replicates'} "
+                f"({given}: each row averages over {'it' if len(reps) == 1 else 'them'}) but {', '.join(rest)} "
+                f"{'tells' if len(rest) == 1 else 'tell'} the rows apart; a linked item's fields are all replicates "
+                f"or none: give {reps[0]} its own grid item ({reps[0]}=V1,V2), or name every field of the item in "
+                "--replicates"
+            )
 
 
 def replicates_flag(text: str | None, grid: dict[str, list]) -> tuple[str, ...] | None:
     """``--replicates seed,data_seed`` as ``check_replicates``' tuple (None: not given); else a ConfigError
-    naming the flag and the field."""
+    naming the flag and the field. Not given, the default's are checked (``check_replicates``)."""
     if text is None:
+        check_replicates(None, grid)
         return None
     fields = [t.strip().replace("-", "_") for t in text.split(",")]
     try:
@@ -181,8 +339,11 @@ def replicates_flag(text: str | None, grid: dict[str, list]) -> tuple[str, ...] 
 def check_baseline(baseline: Any, grid: dict[str, list], replicates: Sequence[str]) -> dict[str, Any]:
     """``baseline``, the row of the table every other row is compared with, as ``{field: value}``: one value of
     each field the rows differ in (``varied_fields`` with these ``replicates``), each a value of the grid's;
-    returned in grid order with the grid's own values. Anything else is a ConfigError naming it."""
+    returned in grid order with the grid's own values. The fields of a linked item must name one of its tuples;
+    those that the others given pick alone may be left out (``activation=sigmoid`` of
+    ``activation,lr=sigmoid:0.03,relu:0.01``). Anything else is a ConfigError naming it."""
     rows_by = varied_fields(grid, replicates)
+    values = field_values(grid)
     if not isinstance(baseline, dict) or not baseline:
         raise ConfigError(
             f"baseline: {baseline!r} is not a {{field: value}} dict naming a row, e.g. {{'activation': 'sigmoid'}}"
@@ -199,10 +360,23 @@ def check_baseline(baseline: Any, grid: dict[str, list], replicates: Sequence[st
             raise ConfigError(f"baseline: {field!r} does not tell the table's rows apart (they differ in {apart})")
         value = _coerce(field, value)
         try:
-            chosen[field] = grid[field][value_index(grid[field], value)]
+            chosen[field] = values[field][value_index(values[field], value)]
         except ValueError:
-            given, values = format_value(value), ",".join(map(format_value, grid[field]))
-            raise ConfigError(f"baseline: {field}={given} is not in the grid ({field}={values})") from None
+            given, known = format_value(value), ",".join(map(format_value, values[field]))
+            raise ConfigError(f"baseline: {field}={given} is not in the grid ({field}={known})") from None
+    for key, tuples in grid.items():  # a linked item's values: of one of its tuples, the rest filled in if it is one
+        fields = [(i, f) for i, f in enumerate(item_fields(key)) if f in rows_by]
+        named = {f: chosen[f] for _, f in fields if f in chosen}
+        if len(fields) < 2 or not named:
+            continue
+        rows = {tuple(t[i] for i, _ in fields) for t in tuples if all(t[i] == named.get(f, t[i]) for i, f in fields)}
+        if not rows:
+            raise ConfigError(
+                f"baseline: {baseline_text(named)} is no row of the table: grid item {grid_text({key: tuples})} "
+                "links other values"
+            )
+        if len(rows) == 1:
+            chosen.update({f: v for (_, f), v in zip(fields, rows.pop())})
     if missing := [f for f in rows_by if f not in chosen]:
         apart = ", ".join(rows_by)
         raise ConfigError(f"baseline: give a value of {', '.join(missing)} too (the rows differ in {apart})")
@@ -254,7 +428,8 @@ def expand(base: Config, grid: dict[str, Sequence[Any]], new: bool = True) -> li
     the base or the grid) that only some members use is accepted; for a grid field, ``ignored_by`` names
     the members that ignore it."""
     grid = normalize_grid(grid)
-    for field in grid if new else ():  # a saved sweep (made by an older nnjax) is read as it was made
+    fields, values = grid_fields(grid), field_values(grid)
+    for field in fields if new else ():  # a saved sweep (made by an older nnjax) is read as it was made
         if field in NON_RESULT_FIELDS:
             why = NO_RESULT_GRID.get(field, "it")
             raise ConfigError(
@@ -262,9 +437,9 @@ def expand(base: Config, grid: dict[str, Sequence[Any]], new: bool = True) -> li
                 f"give it once for the whole sweep ({flag_name(field)})"
             )
     configs = []
-    for values in itertools.product(*grid.values()):
-        cfg = base.replace(**dict(zip(grid, values)))
-        configs.append(cfg.replace(name=member_name(cfg, list(grid))))
+    for member in member_values(grid):
+        cfg = base.replace(**member)
+        configs.append(cfg.replace(name=member_name(cfg, fields)))
     used = {f for c in configs for f in NEUTRAL if f not in unused_fields(c)}  # by some member
     for cfg in configs:
         try:
@@ -272,14 +447,14 @@ def expand(base: Config, grid: dict[str, Sequence[Any]], new: bool = True) -> li
         except ConfigError as e:
             field = e.unused  # set but unused (validate): by no member, no member's doing
             if field and (why := unused_by_every(field, configs)):
-                if len(grid.get(field, ())) > 1:
+                if len(values.get(field, ())) > 1:
                     raise _identical_networks(field, why) from None
-                fields = tuple(f for f in e.fields if f == field or f not in grid)  # a flag's, a file's
-                raise ConfigError(f"config field {field!r} = {getattr(cfg, field)!r}: {why}", fields=fields) from None
-            shared = None if set(e.fields) & set(grid) else e  # not the grid's doing: every member has it
+                named = tuple(f for f in e.fields if f == field or f not in fields)  # a flag's, a file's
+                raise ConfigError(f"config field {field!r} = {getattr(cfg, field)!r}: {why}", fields=named) from None
+            shared = None if set(e.fields) & set(fields) else e  # not the grid's doing: every member has it
             raise ConfigError(f"sweep member {cfg.name}: {e}", fields=e.fields, shared=shared) from None
-    for field in grid if new else ():  # its values would train identical networks, told apart as if they differed
-        if len(grid[field]) > 1 and (why := unused_by_every(field, configs)):
+    for field in fields if new else ():  # its values would train identical networks, told apart as if they differed
+        if len(values[field]) > 1 and (why := unused_by_every(field, configs)):
             raise _identical_networks(field, why)
     twins = _twins(configs) if new else []
     if sum(map(len, twins)) == len(configs) > 0:  # every member has a twin
@@ -318,13 +493,17 @@ def ignored_by(configs: Sequence[Config], grid: dict[str, list]) -> list[str]:
     grid over init whose "auto" is, for some activation, another of its values, and members that train
     what another does by another name (``config.what_trains``: warmup_cosine with no warm-up is cosine)."""
     lines = []
+    fields, grid = grid_fields(grid), field_values(grid)
     for field, values in grid.items():
         ignoring = [c for c in configs if field in unused_fields(c)]
         if len(values) > 1 and ignoring:
             twins: dict[tuple, list[Config]] = {}
             for c in ignoring:  # the members that differ only in this field
-                twins.setdefault(tuple(getattr(c, f) for f in grid if f != field), []).append(c)
-            a, b = next(ts for ts in twins.values() if len(ts) > 1)[:2]
+                twins.setdefault(tuple(getattr(c, f) for f in fields if f != field), []).append(c)
+            pair = next((ts for ts in twins.values() if len(ts) > 1), None)
+            if pair is None:  # a linked item gave each ignoring member its own other values: no two alike
+                continue
+            a, b = pair[:2]
             lines.append(
                 f"{len(ignoring)} members ignore grid field {field!r} ({unused_fields(a)[field]}): "
                 f"e.g. {a.name} and {b.name} train the same network"
@@ -396,8 +575,9 @@ def group(configs: Sequence[Config]) -> list[list[Config]]:
 
 
 def grid_text(grid: dict[str, list]) -> str:
-    """``activation=sigmoid,relu seed=0,1``: the grid as --grid takes it."""
-    return " ".join(f"{f}={','.join(format_value(v) for v in vs)}" for f, vs in grid.items())
+    """``activation=sigmoid,relu seed=0,1`` (``activation,lr=sigmoid:0.03,relu:0.01`` for a linked item): the
+    grid as --grid takes it."""
+    return " ".join(f"{f}={','.join(_item_value(f, v) for v in vs)}" for f, vs in grid.items())
 
 
 def json_value(v: Any) -> Any:
@@ -406,5 +586,5 @@ def json_value(v: Any) -> Any:
 
 
 def grid_json(grid: dict[str, list]) -> dict[str, list]:
-    """The grid as sweep.json and the summary hold it."""
-    return {f: [json_value(v) for v in vs] for f, vs in grid.items()}
+    """The grid as sweep.json and the summary hold it (a linked item's tuples: lists)."""
+    return {f: [[json_value(x) for x in v] if "," in f else json_value(v) for v in vs] for f, vs in grid.items()}

@@ -26,7 +26,9 @@ from nnjax.memory import params_per_member
 from nnjax.sweep_grid import (
     DEFAULT_REPLICATES,
     baseline_text,
+    field_values,
     format_value,
+    grid_fields,
     grid_json,
     grid_text,
     json_value,
@@ -75,7 +77,7 @@ def _member_rows(configs, grid, results, lines, target: float | None = None) -> 
                 "member": mid,
                 "group": r["group"],
                 "name": cfg.name,
-                **{f: json_value(getattr(cfg, f)) for f in grid},
+                **{f: json_value(getattr(cfg, f)) for f in grid_fields(grid)},
                 "n_params": params_per_member(cfg),
                 "final_test_accuracy": r["test_accuracy"],
                 **final_val,
@@ -156,9 +158,10 @@ def _variance_split(
     out: dict[str, Any] = {"fields": list(fields)}
     if len(ok) < len(members):
         return {**out, "why": f"{len(members) - len(ok)} of {len(members)} members diverged"}
-    y = np.full((len(grid[a]), len(grid[b])), np.nan)
-    for m in ok:  # one member per cell: the grid is a product and the row fixes every other field
-        y[value_index(grid[a], m[a]), value_index(grid[b], m[b])] = m[f"final_{split}_accuracy"]
+    values = field_values(grid)
+    y = np.full((len(values[a]), len(values[b])), np.nan)
+    for m in ok:  # one member per cell: the two are crossed items and the row fixes every other field
+        y[value_index(values[a], m[a]), value_index(values[b], m[b])] = m[f"final_{split}_accuracy"]
     got = two_way_anova(y)
     names = {"a": a, "b": b, "rest": "rest"}
     return {
@@ -223,7 +226,8 @@ def _table_rows(
     exactly two replicate fields varied, the row's ``variance_split`` over them (``_variance_split``); with a
     ``baseline`` row (``sweep_grid.check_baseline``), each row against it (``_vs_baseline``)."""
     varied = varied_fields(grid, replicates)
-    crossed = [f for f in replicates if len(grid.get(f, [])) > 1]  # the replicate fields varied
+    # the replicate fields varied, each its own grid item (two linked together cannot be told apart: no split)
+    crossed = [f for f in replicates if len(grid.get(f, [])) > 1]
     split = results[0]["eval_split"]
     train_s = {r["group"]: r["train_s"] for r in results}
     table: dict[tuple, list[dict[str, Any]]] = {}
@@ -502,7 +506,7 @@ def write_summary(
     device = results[0]["device"]
     train_total = sum(r["train_s"] for r in results)
     compile_total = sum(r["compile_s"] for r in results)
-    grid_str = grid_text(grid)
+    grid_str, fields = grid_text(grid), grid_fields(grid)
     # init unresolved: "auto" means each member's activation picks its own scheme; scan_unroll as given
     as_given = {"init": base.init, "scan_unroll": base.scan_unroll}
     doc = (
@@ -510,7 +514,7 @@ def write_summary(
         f"Base config `{base.name}` with grid `{grid_str}`: {plural(len(configs), 'member')} in "
         f"{plural(len(results), 'group')} (one compiled ensemble each).\n\n"
         f"Base config fields (the grid's own left out): "
-        f"`{json.dumps({k: v for k, v in {**result_fields(base), **as_given}.items() if k not in grid})}`\n\n"
+        f"`{json.dumps({k: v for k, v in {**result_fields(base), **as_given}.items() if k not in fields})}`\n\n"
         + md
         + (f"\n{variance}" if variance else "")
         + f"\n{notes}\n\n"

@@ -2557,3 +2557,239 @@ def test_the_sweep_command_passes_its_baseline_on_and_refuses_a_bad_one_in_one_l
         line = cli_error("sweep", *grid, "--baseline", flag)  # the default folder: not made
         assert line.startswith(f"nnjax: error: --baseline {flag}: {why}"), line
     assert not seen and not (tmp_path / "sweeps").exists()
+
+
+# --------------------------------------------------------------------------------------------------
+# linked grid fields: activation,lr=sigmoid:0.03,relu:0.01
+# --------------------------------------------------------------------------------------------------
+
+LINKED = {"activation,lr": [("sigmoid", 0.03), ("relu", 0.01), ("tanh", 0.01)], "seed": [0, 1]}
+
+
+def test_a_linked_grid_item_gives_tuples_each_crossed_with_the_other_items():
+    """``activation,lr=sigmoid:0.03,relu:0.01,tanh:0.01 seed=0,1`` is 3 tuples × 2 seeds, not 3 × 2 × 2; the
+    activation splits the groups, lr is data in each; text, JSON and Python forms give the same grid."""
+    items = ["activation,lr=sigmoid:0.03,relu:0.01,tanh:0.01", "seed=0,1"]
+    grid = sweep_grid.parse_grid(items)
+    assert grid == LINKED and isinstance(grid["activation,lr"][0][1], float)
+    assert sweep_grid.grid_text(grid) == " ".join(items)
+    assert sweep_grid.grid_json(grid) == {"activation,lr": [["sigmoid", 0.03], ["relu", 0.01], ["tanh", 0.01]],
+                                          "seed": [0, 1]}  # fmt: skip
+    assert sweep_grid.normalize_grid(json.loads(json.dumps(sweep_grid.grid_json(grid)))) == grid
+    assert sweep_grid.field_values(grid) == {"activation": ["sigmoid", "relu", "tanh"], "lr": [0.03, 0.01],
+                                             "seed": [0, 1]}  # fmt: skip
+    assert sweep_grid.varied_fields(grid) == ["activation", "lr"]
+    configs = sweep_grid.expand(TINY, grid)
+    assert [c.name for c in configs] == [
+        f"activation={a},lr={lr},seed={s}"
+        for a, lr in (("sigmoid", 0.03), ("relu", 0.01), ("tanh", 0.01))
+        for s in (0, 1)
+    ]
+    assert [[(c.activation, c.lr, c.seed) for c in g] for g in sweep_grid.group(configs)] == [
+        [("sigmoid", 0.03, 0), ("sigmoid", 0.03, 1)], [("relu", 0.01, 0), ("relu", 0.01, 1)],
+        [("tanh", 0.01, 0), ("tanh", 0.01, 1)],
+    ]  # fmt: skip
+    # any field's values link, the layers of hidden as in a crossed item (none: no hidden layer)
+    hidden = sweep_grid.parse_grid(["hidden,weight-decay=16x16:0,none:1e-4"])
+    assert hidden == {"hidden,weight_decay": [((16, 16), 0.0), ((), 1e-4)]}
+    assert sweep_grid.grid_text(hidden) == "hidden,weight_decay=16x16:0,none:0.0001"
+    assert sweep_grid.normalize_grid(sweep_grid.grid_json(hidden)) == hidden  # [[16, 16], 0.0] in JSON
+
+
+@pytest.mark.parametrize(
+    "items, needle",
+    [
+        (["activation,lr=sigmoid:0.03,relu"], "grid item 'activation,lr=sigmoid:0.03,relu': 'relu' has 1 value "
+         "for the 2 fields activation,lr (give one of each, joined by ':': V1:V2)"),
+        (["activation,lr=sigmoid:0.03:1"], "'sigmoid:0.03:1' has 3 values for the 2 fields"),
+        (["activation,lr=sigmoid:0.03", "lr=0.1"], "grid item 'lr=0.1': field 'lr' is linked already "
+         "(activation,lr=...); a field is in one grid item only"),
+        (["lr=0.1", "activation,lr=sigmoid:0.03"], "grid item 'activation,lr=sigmoid:0.03': field 'lr' is also "
+         "crossed (lr=...); a field is either linked with others or crossed"),
+        (["activation,lr=sigmoid:0.03", "seed,lr=0:0.1"], "field 'lr' is linked already"),
+        (["activation,activation=sigmoid:relu"], "field 'activation' is linked twice"),
+        (["activation,lr=sigmoid:0.03,relu:0.01,sigmoid:0.03"], "grid item 'activation,lr': value sigmoid:0.03 is "
+         "given twice"),
+        (["activation,lr=sigmoid:fast"], "grid item 'activation,lr=sigmoid:fast': config field 'lr': cannot parse "
+         "'fast' as a number"),
+        (["activation,colour=sigmoid:red"], "grid item 'activation,colour=sigmoid:red': unknown config field 'colour'"),
+        (["activation,=sigmoid,relu"], "grid item 'activation,=sigmoid,relu': a linked item of one field "
+         "(activation); give it as activation=V1,V2"),
+        (["activation,lr=sigmoid:,relu:0.01"], "empty value (tuples are separated by ',', the values of one by ':')"),
+        (["activation,lr"], "grid item 'activation,lr': expected FIELD,FIELD=V:W,..."),
+        (["activation=sigmoid:0.03"], "grid item 'activation=sigmoid:0.03': ':' joins the values of linked fields"),
+        (["name,seed=a:0"], "field 'name' cannot be swept"),
+    ],
+)  # fmt: skip
+def test_a_bad_linked_grid_item_is_one_line_naming_it(items, needle, tmp_path, cli_error):
+    with pytest.raises(ConfigError) as e:
+        sweep_grid.parse_grid(items)
+    assert needle in str(e.value), e.value
+    out = tmp_path / "s"
+    assert cli_error("sweep", "--out", out, "--grid", *items, "--no-progress") == f"nnjax: error: {e.value}"
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "grid, needle",
+    [
+        ({"activation,lr": [("sigmoid", 0.03), ("relu",)]}, "grid item 'activation,lr': ('relu',) is not 2 values, "
+         "one of each of activation, lr"),
+        ({"activation,lr": ["sigmoid"]}, "grid item 'activation,lr': 'sigmoid' is not 2 values"),
+        ({"activation,lr": [("sigmoid", 0.03)], "lr": [0.1]}, "grid field 'lr': field 'lr' is linked already"),
+        ({"lr": [0.1], "activation,lr": [("sigmoid", 0.03)]}, "field 'lr' is also crossed (lr=...)"),
+        ({"activation,lr": [("sigmoid", 0.03), ["sigmoid", 0.03]]}, "grid item 'activation,lr': value sigmoid:0.03 "
+         "is given twice"),
+        ({"activation,lr": [("sigmoid", "fast")]}, "cannot parse 'fast' as a number"),
+        ({"activation,": [("sigmoid",), ("relu",)]}, "grid item 'activation,': a linked item of one field"),
+        ({"activation,lr": []}, "grid field 'activation,lr': expected a non-empty list"),
+        ({"activation,checkpoint_every": [("sigmoid", 1), ("relu", 2)]}, "grid field 'checkpoint_every': how often "
+         "a group is checkpointed changes no result"),
+    ],
+)  # fmt: skip
+def test_a_bad_linked_python_grid_is_refused_before_anything_is_made(grid, needle, tmp_path):
+    with pytest.raises(ConfigError) as e:
+        run_tiny(TINY, grid, tmp_path / "s")
+    assert needle in str(e.value), e.value
+    assert not (tmp_path / "s").exists()
+
+
+def test_a_linked_grid_counts_its_tuples_toward_max_members(monkeypatch):
+    monkeypatch.setattr(sweep_grid, "MAX_MEMBERS", 6)
+    assert len(sweep_grid.expand(TINY, LINKED)) == 6
+    with pytest.raises(ConfigError, match=r"^grid: 9 members \(activation,lr 3 × seed 3\)"):
+        sweep_grid.normalize_grid({**LINKED, "seed": [0, 1, 2]})
+
+
+def test_a_linked_sweep_has_a_row_per_tuple_its_baseline_by_one_field_and_resumes(tmp_path, capsys, monkeypatch):
+    """Trained: members.csv one column per field, a table row per tuple, ``--baseline activation=sigmoid``
+    taken as sigmoid's tuple, sweep.json's grid as JSON lists, the curves labelled per tuple; a resume of the
+    same grid continues it (an interrupted group trains on), another grid is refused."""
+    import nnjax.viz
+
+    drawn = []
+    real_plot = nnjax.viz.plot_sweep_accuracy
+    monkeypatch.setattr(nnjax.viz, "plot_sweep_accuracy", lambda lines, varied, *a, **k: drawn.append(
+        nnjax.viz.group_curves(lines, varied, "test_accuracy")) or real_plot(lines, varied, *a, **k))  # fmt: skip
+    base = TINY.replace(epochs=4, checkpoint_every=2)
+    s = tmp_path / "s"
+    full = run_tiny(base, LINKED, s, baseline={"activation": "sigmoid"})
+    assert full["n_members"] == 6 and full["n_groups"] == 3 and full["varied"] == ["activation", "lr"]
+    assert [(r["activation"], r["lr"], r["members"]) for r in full["rows"]] == [
+        ("sigmoid", 0.03, [0, 1]), ("relu", 0.01, [2, 3]), ("tanh", 0.01, [4, 5])
+    ]  # fmt: skip
+    assert [r["baseline"] for r in full["rows"]] == [True, False, False]
+    assert full["baseline"] == {"activation": "sigmoid", "lr": 0.03}
+    assert "(activation=sigmoid,lr=0.03)" in full["notes"]
+    head, _, *cells = full["table"].splitlines()
+    assert head.startswith("| activation | lr | members |") and [c.split(" | ")[:3] for c in cells] == [
+        ["| sigmoid", "0.03", "2"], ["| relu", "0.01", "2"], ["| tanh", "0.01", "2"]
+    ]  # fmt: skip
+    with open(s / "members.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["activation"], r["lr"], r["seed"]) for r in rows] == [
+        (a, lr, sd) for a, lr in (("sigmoid", "0.03"), ("relu", "0.01"), ("tanh", "0.01")) for sd in "01"
+    ]
+    spec = json.loads((s / "sweep.json").read_text())
+    assert spec["grid"] == {"activation,lr": [["sigmoid", 0.03], ["relu", 0.01], ["tanh", 0.01]], "seed": [0, 1]}
+    assert spec["baseline"] == {"activation": "sigmoid", "lr": 0.03}
+    assert sweep.load_sweep_spec(s)[1] == LINKED
+    summary_md = (s / "summary.md").read_text()
+    assert "with grid `activation,lr=sigmoid:0.03,relu:0.01,tanh:0.01 seed=0,1`" in summary_md
+    assert '"lr"' not in summary_md and '"activation"' not in summary_md  # the grid's, not the base's
+    assert [(label, n) for label, (*_, n) in drawn[0].items()] == [
+        ("activation=sigmoid, lr=0.03", 2), ("activation=relu, lr=0.01", 2), ("activation=tanh, lr=0.01", 2)
+    ]  # fmt: skip
+
+    _interrupt_at_g01_epoch_4(base, LINKED, tmp_path / "cut", monkeypatch)
+    cut = tmp_path / "cut"
+    other = {**LINKED, "activation,lr": [("sigmoid", 0.03), ("relu", 0.03), ("tanh", 0.01)]}
+    with pytest.raises(ConfigError, match=r"started with \(activation,lr=sigmoid:0.03,relu:0.01,tanh:0.01 seed="):
+        run_tiny(base, other, cut, resume=True)
+    resumed = run_tiny(*sweep.load_sweep_spec(cut), cut, resume=True, baseline={"activation": "sigmoid"})
+    drop = ("train_s",)
+    assert [without(r, *drop) for r in resumed["members"]] == [without(r, *drop) for r in full["members"]]
+    assert _metric_lines(cut) == _metric_lines(s)
+
+
+def test_a_member_of_a_linked_sweep_equals_that_member_of_the_full_product(tmp_path):
+    """Where the linked fields both split the groups (activation, hidden), each group of the linked sweep is
+    that of the product: the same program over the same members, so the same numbers, bit for bit."""
+    linked = {"activation,hidden": [("relu", (8,)), ("tanh", (4, 4))], "seed": [0, 1]}
+    product = {"activation": ["relu", "tanh"], "hidden": [(8,), (4, 4)], "seed": [0, 1]}
+    base = TINY.replace(epochs=1)
+    a = run_tiny(base, linked, tmp_path / "linked")
+    b = run_tiny(base, product, tmp_path / "product")
+    assert a["n_groups"] == 2 and b["n_groups"] == 4
+    by_name = {m["name"]: m for m in b["members"]}
+    for m in a["members"]:
+        twin = by_name[m["name"]]  # activation=relu,hidden=8,seed=0 in both
+        assert m["final_test_accuracy"] == twin["final_test_accuracy"] and m["best_epoch"] == twin["best_epoch"]
+        _, p, _ = sweep.load_member(tmp_path / "linked", m["member"])
+        _, q, _ = sweep.load_member(tmp_path / "product", twin["member"])
+        for x, y in zip(jax.tree_util.tree_leaves(p), jax.tree_util.tree_leaves(q)):
+            np.testing.assert_array_equal(np.asarray(x), np.asarray(y))
+
+
+def test_a_linked_items_fields_are_all_replicates_or_none(tmp_path):
+    """seed linked with lr would leave each row one seed of its own: refused, for the default replicates and
+    given ones, before anything is made; seed linked with data_seed, both replicates, averages each row over the
+    pairs (no variance split: linked, their effects cannot be told apart)."""
+    mixed = {"seed,lr": [(0, 0.01), (1, 0.03)], "activation": ["relu", "tanh"]}
+    with pytest.raises(ConfigError) as e:
+        run_tiny(TINY, mixed, tmp_path / "s")
+    assert str(e.value) == (
+        "grid item 'seed,lr': seed is a replicate (the default --replicates: each row averages over it) but lr "
+        "tells the rows apart; a linked item's fields are all replicates or none: give seed its own grid item "
+        "(seed=V1,V2), or name every field of the item in --replicates"
+    )
+    both = {"seed,data_seed": [(0, 0), (1, 1), (2, 2)], "lr": [0.01, 0.03]}
+    with pytest.raises(ConfigError, match=r"^grid item 'seed,data_seed': seed is a replicate \(--replicates: "):
+        run_tiny(TINY, both, tmp_path / "s", replicates=("seed", "lr"))
+    assert not (tmp_path / "s").exists()
+    with pytest.raises(ConfigError, match="^--replicates seed: grid item 'seed,lr': seed is a replicate"):
+        sweep_grid.replicates_flag("seed", mixed)
+    with pytest.raises(ConfigError, match="^grid item 'seed,lr': seed is a replicate"):
+        sweep_grid.replicates_flag(None, mixed)
+    summary = run_tiny(TINY.replace(epochs=1), both, tmp_path / "s", replicates=("seed", "data_seed"))
+    assert [(r["lr"], r["members"]) for r in summary["rows"]] == [(0.01, [0, 2, 4]), (0.03, [1, 3, 5])]
+    assert "variance_split" not in summary["rows"][0] and summary["variance"] == ""
+
+
+def test_a_baseline_of_a_linked_grid_names_one_of_its_tuples():
+    """Fields a tuple fixes may be left out where the others given pick it alone; a combination no tuple
+    holds, or a value that picks several, is refused naming the item."""
+    grid = sweep_grid.normalize_grid(LINKED)
+    check = sweep_grid.check_baseline
+    assert check({"activation": "relu"}, grid, ("seed",)) == {"activation": "relu", "lr": 0.01}
+    assert check({"lr": 0.03}, grid, ("seed",)) == {"activation": "sigmoid", "lr": 0.03}
+    assert check({"lr": 0.01, "activation": "tanh"}, grid, ("seed",)) == {"activation": "tanh", "lr": 0.01}
+    with pytest.raises(ConfigError) as e:
+        check({"activation": "sigmoid", "lr": 0.01}, grid, ("seed",))
+    assert str(e.value) == (
+        "baseline: activation=sigmoid,lr=0.01 is no row of the table: grid item "
+        "activation,lr=sigmoid:0.03,relu:0.01,tanh:0.01 links other values"
+    )
+    with pytest.raises(
+        ConfigError, match=r"^baseline: give a value of activation too \(the rows differ in activation, lr\)"
+    ):
+        check({"lr": 0.01}, grid, ("seed",))
+    with pytest.raises(ConfigError, match=r"^baseline: lr=0.1 is not in the grid \(lr=0.03,0.01\)"):
+        check({"lr": 0.1}, grid, ("seed",))
+    # a crossed field beside the item still needs its own value
+    wider = sweep_grid.normalize_grid({**LINKED, "weight_decay": [0.0, 1e-4]})
+    with pytest.raises(ConfigError, match="^baseline: give a value of weight_decay too"):
+        check({"activation": "relu"}, wider, ("seed",))
+    assert check({"activation": "relu", "weight_decay": 0}, wider, ("seed",)) == {
+        "activation": "relu", "lr": 0.01, "weight_decay": 0.0
+    }  # fmt: skip
+    assert sweep_grid.baseline_flag("activation=sigmoid", grid, ("seed",)) == {"activation": "sigmoid", "lr": 0.03}
+
+
+def test_members_a_linked_item_leaves_without_a_twin_are_no_warning():
+    """sgd ignores momentum; linked with the optimizer, no other member trains what an sgd member does, so
+    there is no pair to warn of (looking for one must not fail), and the grid is taken."""
+    grid = {"optimizer,momentum": [("sgd", 0.0), ("momentum", 0.9)], "seed": [0, 1]}
+    configs = sweep_grid.expand(TINY, grid)
+    assert [(c.optimizer, c.momentum) for c in configs[::2]] == [("sgd", 0.0), ("momentum", 0.9)]
+    assert sweep_grid.ignored_by(configs, sweep_grid.normalize_grid(grid)) == []

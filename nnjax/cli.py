@@ -312,8 +312,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         DEFAULT_REPLICATES,
         baseline_flag,
         expand,
-        format_value,
+        field_values,
+        grid_fields,
         grid_text,
+        item_fields,
         parse_grid,
         replicates_flag,
         unused_by_every,
@@ -340,21 +342,23 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     else:
         baseline = None
     flags = field_overrides(args)
-    if both := [f for f in grid if f in flags]:
+    if both := [f for f in grid_fields(grid) if f in flags]:
         f = both[0]
         fix = f"leave out {flag_name(f)} (a resumed sweep keeps its grid)" if args.resume else f"give {f} once"
+        key = next(k for k in grid if f in item_fields(k))
         raise ConfigError(
-            f"{flag_name(f)} {flags[f]}: {f} is swept by the grid ({f}={','.join(map(format_value, grid[f]))}), "
+            f"{flag_name(f)} {flags[f]}: {f} is swept by the grid ({grid_text({key: grid[key]})}), "
             f"whose values would replace the flag's; {fix}"
         )
     if args.resume:
         base = apply_overrides(base, flags)
         out = args.resume
     else:
-        with blame_config_file(args, also_set=grid):
+        with blame_config_file(args, also_set=grid_fields(grid)):
             base = config_from_args(args)
-            if "warmup_cosine" in grid.get("schedule", [base.schedule]):  # a member's schedule, by flag or grid
-                check_warmup_given(base.replace(schedule="warmup_cosine"), [*flags, *grid])
+            schedules = field_values(grid).get("schedule", [base.schedule])  # the members', by flag or grid
+            if "warmup_cosine" in schedules:
+                check_warmup_given(base.replace(schedule="warmup_cosine"), [*flags, *grid_fields(grid)])
             members = expand(base, grid)  # a bad member is refused before a default folder is made
             for field in flags:  # a flag no member uses, set to something else than "none of it" (warm-up: expand)
                 why = unused_by_every(field, members)
@@ -392,7 +396,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             print(f"\n{summary['variance']}", end="")
         if "notes" in summary:  # what the table's numbers are, as summary.md says below it
             print(summary["notes"])
-        epochs = grid.get("epochs", [base.epochs])  # said when every member trains as long (the table does not)
+        # said when every member trains as long (the table does not)
+        epochs = field_values(grid).get("epochs", [base.epochs])
         each = f", {plural(epochs[0], 'epoch')}" if len(epochs) == 1 else ""
         print(
             f"{plural(summary['n_members'], 'member')} in {plural(summary['n_groups'], 'group')}{each}: "
@@ -630,8 +635,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "sweep",
         help="train a grid of configs, each group of members as one vmapped ensemble",
-        description="Train every combination of --grid values; members that share a compiled program "
-        "train together as one ensemble.",
+        description="Train every combination of --grid values (of a linked item's tuples: FIELD,FIELD=V:W,..); "
+        "members that share a compiled program train together as one ensemble.",
     )
     add_config_flags(p)
     p.add_argument(
@@ -640,7 +645,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="extend",  # --grid a=1,2 --grid b=3: both (their check for a field given twice sees all)
         default=[],
         metavar="FIELD=V1,V2",
-        help="values per config field, e.g. activation=sigmoid,relu seed=0,1,2 lr=0.1,0.3 (hidden: 16x16,32x32)",
+        help="values per config field, e.g. activation=sigmoid,relu seed=0,1,2 lr=0.1,0.3 (hidden: 16x16,32x32); "
+        "linked fields take tuples, each crossed with the other items: activation,lr=sigmoid:0.03,relu:0.01",
     )
     p.add_argument("--out", metavar="SWEEP_DIR", help="sweep folder to create (default: sweeps/NAME-TIME)")
     p.add_argument("--resume", metavar="SWEEP_DIR", help="continue a sweep from its groups' newest checkpoints")

@@ -608,15 +608,19 @@ def recipe_text(cfg: Config, grid: dict[str, list] | None = None) -> str:
     weight_decay=0 batch_size=10 epochs=30 seed=0 data_seed=0``. ``validation``, ``standardize`` and
     ``scan_unroll`` are named only when not their defaults. A sweep's ``grid`` shows each of its fields as
     ``field=V1,V2`` (as --grid takes them) in place of the base config's value (and ``init=auto`` as such where
-    the grid varies the activation)."""
+    the grid varies the activation); a linked item, ``activation,lr=sigmoid:0.03,relu:0.01``, in place of the
+    first of its fields."""
     from nnjax.model import layer_sizes
-    from nnjax.sweep_grid import format_value
+    from nnjax.sweep_grid import format_value, grid_fields, grid_text, item_fields
 
     grid = grid or {}
     d = result_fields(cfg)
-    if "activation" in grid and cfg.init == "auto":  # each member's activation picks its own
+    if "activation" in grid_fields(grid) and cfg.init == "auto":  # each member's activation picks its own
         d["init"] = "auto"
-    swept = {f: f"{f}={','.join(map(format_value, vs))}" for f, vs in grid.items() if f in d}
+    swept = {}
+    for key, values in grid.items():
+        shown = [f for f in item_fields(key) if f in d]
+        swept.update({f: "" for f in shown} | dict.fromkeys(shown[:1], grid_text({key: values})))
     network = "-".join(map(str, layer_sizes(cfg.hidden)))
     activation = d.pop("activation")  # no hidden layer: no activation applies
     words = [d.pop("dataset"), network, activation if cfg.hidden else "(no hidden layer)"]
@@ -626,7 +630,7 @@ def recipe_text(cfg: Config, grid: dict[str, list] | None = None) -> str:
     for field, default in (("validation", False), ("standardize", False), ("scan_unroll", 0)):
         if d.get(field) == default and field not in swept:
             d.pop(field)
-    return " ".join(words + [swept.get(k, f"{k}={format_value(v)}") for k, v in d.items()])
+    return " ".join(w for w in words + [swept.get(k, f"{k}={format_value(v)}") for k, v in d.items()] if w)
 
 
 def auto_unroll_as_0(fields: dict[str, Any]) -> dict[str, Any]:

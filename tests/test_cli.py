@@ -822,6 +822,31 @@ def test_sweep_says_its_recipe_before_the_first_group_trains(tmp_path, cli, cli_
     assert rc == 1 and "larger than the 64 training images" in err and out == "", (out, err)
 
 
+def test_a_sweep_of_linked_fields_says_its_item_as_given_and_compares_with_one_tuple(tmp_path, cli, cli_error, mock64):
+    """``--grid activation,lr=relu:0.03,tanh:0.01 seed=0,1``: the recipe line shows the linked item as given,
+    the table has one row per tuple, ``--baseline activation=relu`` names relu's; a flag of a linked field is
+    refused naming the item, before any folder is made."""
+    flags = ["--hidden", "8", "--epochs", "1", "--batch-size", "16", "--tfds-dir", tmp_path / "tfds", "--no-progress"]
+    grid = ["--grid", "activation,lr=relu:0.03,tanh:0.01", "seed=0,1"]
+    rc, out, err = cli("sweep", *flags, *grid, "--baseline", "activation=relu", "--out", tmp_path / "s")
+    assert rc == 0, err
+    assert out.startswith(
+        "recipe: mnist 784-8-10 activation,lr=relu:0.03,tanh:0.01 init=auto cost=cross_entropy optimizer=adam "
+        "momentum=0.9 weight_decay=0.0002 schedule=cosine batch_size=16 epochs=1 seed=0,1 data_seed=0\n"
+    ), out
+    rows = [line.split(" | ") for line in out.splitlines() if line.startswith(("| relu", "| tanh"))]
+    assert [r[:3] for r in rows] == [["| relu", "0.03", "2"], ["| tanh", "0.01", "2"]]
+    assert rows[0][4] == "baseline" and re.fullmatch(r"[+-]\d+\.\d\d", rows[1][4]), rows
+    assert "4 members in 2 groups, 1 epoch:" in out
+    assert json.loads((tmp_path / "s" / "sweep.json").read_text())["baseline"] == {"activation": "relu", "lr": 0.03}
+    line = cli_error("sweep", *flags, "--lr", "0.1", *grid, "--out", tmp_path / "t")
+    assert line == (
+        "nnjax: error: --lr 0.1: lr is swept by the grid (activation,lr=relu:0.03,tanh:0.01), whose values would "
+        "replace the flag's; give lr once"
+    )
+    assert not (tmp_path / "t").exists()
+
+
 def test_batch_larger_than_the_data(tmp_path, cli_error, mock64):
     out = tmp_path / "run"
     line = cli_error("train", "--batch-size", "100", "--epochs", "1", "--tfds-dir", tmp_path / "tfds", "--out", out)

@@ -1008,6 +1008,17 @@ def test_the_readme_names_every_sweep_option_that_sweep_json_keeps():
         assert "kept for --resume" in helps[option], option
 
 
+def test_the_readmes_tables_sign_their_numbers_as_the_commands_print_them():
+    """A signed number in a README table has the ASCII '-' that nnjax's printed tables and lines have (the sweep
+    table's "vs baseline", compare's "B - A", viz's "b=": ``f"{x:+.2f}"``), so a figure copied from either reads
+    alike; the hand table of each activation at its own lr had "−0.16" beside the sweep table's "-0.13"."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    cells = [c.strip().strip("*") for line in readme.splitlines() if line.startswith("|") for c in line.split("|")]
+    signed = [c for c in cells if re.fullmatch(r"[+\-−]\d+(\.\d+)?", c)]
+    assert len(signed) >= 10
+    assert [c for c in signed if not c.startswith(("+", "-"))] == []
+
+
 def test_the_train_summary_the_readme_and_docs_quote_is_the_one_printed(tmp_path, cli, monkeypatch):
     """README command 1's summary and docs/predict_example.txt's are what ``nnjax train`` prints for their
     numbers, word for word; the compile time it names is the epoch program's (``compile_s``), as it says."""

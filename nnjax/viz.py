@@ -792,6 +792,74 @@ def panel_field(values: Collection[tuple[str, ...]]) -> int:
     return min(range(len(next(iter(values)))), key=cost)
 
 
+def _rest(v: tuple[str, ...], i: int) -> tuple[str, ...]:
+    """A setting's values (``_setting_values``) without field ``i``'s: what its colour stands for in a panel of
+    that field's value."""
+    return v[:i] + v[i + 1 :]
+
+
+def _panel_plan(
+    drawn: Collection[str], values: dict[str, tuple[str, ...]]
+) -> tuple[int, list[str], list[tuple[str, ...]], dict[tuple[str, ...], Any]]:
+    """How a figure of many settings (``values``: every setting's, in grid order; ``drawn``: the labels of those
+    with a curve) is split into panels: (the panels' field, an index into each setting's values
+    (``panel_field``); its values with a curve, one panel each; the other fields' values, in grid order; one
+    colour for each of those, the same in every panel)."""
+    i = panel_field([values[label] for label in drawn])
+    panels = [p for p in dict.fromkeys(v[i] for v in values.values()) if any(values[c][i] == p for c in drawn)]
+    # in grid order (of every setting's values: a diverged one's too), as the panels
+    fields = range(len(values[next(iter(drawn))]))
+    orders = [list(dict.fromkeys(v[j] for v in values.values())) for j in fields if j != i]
+    rests = sorted(
+        {_rest(values[label], i) for label in drawn},
+        key=lambda rest: [order.index(v) for order, v in zip(orders, rest)],
+    )
+    return i, panels, rests, dict(zip(rests, setting_colours(len(rests))))
+
+
+def _panel_axes(fig, spec, titles: Sequence[str], ylabel: str) -> list:
+    """One small panel per title, in a near-square grid (``_grid_shape``) inside ``spec`` (a cell of the
+    figure's grid), on shared axes: the epochs labelled on each column's last panel, ``ylabel`` on each row's
+    first."""
+    rows, cols = _grid_shape(len(titles))
+    grid = spec.subgridspec(rows, cols)
+    axes: list = []
+    for k, title in enumerate(titles):
+        ax = fig.add_subplot(
+            grid[k // cols, k % cols], sharex=axes[0] if axes else None, sharey=axes[0] if axes else None
+        )
+        ax.set_title(title, fontsize=9)
+        _epoch_axis(ax)
+        ax.tick_params(labelsize=8, labelbottom=k + cols >= len(titles), labelleft=k % cols == 0)
+        ax.set_xlabel("epoch" if k + cols >= len(titles) else "", fontsize=9)
+        ax.set_ylabel(ylabel if k % cols == 0 else "", fontsize=9)
+        axes.append(ax)
+    return axes
+
+
+def _panel_legend(
+    fig,
+    rests: list[tuple[str, ...]],
+    colours: dict[tuple[str, ...], Any],
+    counts: dict[tuple[str, ...], set[int]],
+    others: Sequence[str],
+    marker: str | None,
+    styles: tuple[list, list[str]] = ([], []),
+) -> float:
+    """The legend below a figure of panels (``_legend_below``; returns its height in inches): ``styles``' entries
+    (handles, labels), then each colour's values of the ``others`` fields and its settings' numbers of members
+    (``counts``)."""
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], color=colours[rest], marker=marker) for rest in rests]
+    labels = []
+    for rest in rests:
+        ns = sorted(counts[rest])
+        n = f"{ns[0]}" if len(ns) == 1 else f"{ns[0]}–{ns[-1]}"
+        labels.append(", ".join(f"{f}={v}" for f, v in zip(others, rest)) + f" (n={n})")
+    return _legend_below(fig, [*styles[0], *handles], [*styles[1], *labels])
+
+
 def _accuracy_panels(
     curves: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]],
     values: dict[str, tuple[str, ...]],
@@ -800,56 +868,28 @@ def _accuracy_panels(
     width: float,
 ):
     """The left of a many-setting accuracy.png (``values``: every setting's, in grid order; ``curves``: those
-    drawn): one small panel per value of one field (``panel_field``), on shared axes, its settings coloured by
+    drawn): one small panel per value of one field (``_panel_plan``), on shared axes, its settings coloured by
     their other fields' values (the same colour in every panel) with a legend of those below; the figure tall
     enough for each setting's row in the last-epoch panel. Returns
     (figure, last-epoch axes, each setting's (last mean, min, max, label, colour), legend height in inches, the
     panels' field)."""
-    from matplotlib.lines import Line2D
-
-    i = panel_field([values[label] for label in curves])
-    panels = [p for p in dict.fromkeys(v[i] for v in values.values()) if any(values[c][i] == p for c in curves)]
-    others = [f for j, f in enumerate(varied) if j != i]
-    # in grid order (of every setting's values: a diverged one's too), as the panels
-    orders = [list(dict.fromkeys(v[j] for v in values.values())) for j in range(len(varied)) if j != i]
-    rests = sorted(
-        {values[label][:i] + values[label][i + 1 :] for label in curves},
-        key=lambda rest: [order.index(v) for order, v in zip(orders, rest)],
-    )
-    colours = dict(zip(rests, setting_colours(len(rests))))
-    rows, cols = _grid_shape(len(panels))
+    i, panels, rests, colours = _panel_plan(curves, values)
+    rows, _ = _grid_shape(len(panels))
     height = max(5.0, 1.0 + 2.0 * rows, 1.6 + PANEL_ROW_IN * len(curves))
     fig = _figure(figsize=(width, height), dpi=120)
     outer = fig.add_gridspec(1, 2, width_ratios=[2.3, 1])
-    grid = outer[0].subgridspec(rows, cols)
-    axes: list = []
-    for k, value in enumerate(panels):
-        ax = fig.add_subplot(
-            grid[k // cols, k % cols], sharex=axes[0] if axes else None, sharey=axes[0] if axes else None
-        )
-        ax.set_title(f"{varied[i]}={value}", fontsize=9)
-        _epoch_axis(ax)
-        ax.tick_params(labelsize=8, labelbottom=k + cols >= len(panels), labelleft=k % cols == 0)
-        ax.set_xlabel("epoch" if k + cols >= len(panels) else "", fontsize=9)
-        ax.set_ylabel(f"{split} accuracy (%)" if k % cols == 0 else "", fontsize=9)
-        axes.append(ax)
+    axes = _panel_axes(fig, outer[0], [f"{varied[i]}={p}" for p in panels], f"{split} accuracy (%)")
     ends, counts = [], {rest: set() for rest in rests}  # each colour's settings' numbers of members
     for label, (e, mean, lo, hi, n) in curves.items():
         v = values[label]
-        rest, colour = v[:i] + v[i + 1 :], colours[v[:i] + v[i + 1 :]]
+        colour = colours[_rest(v, i)]
         ax = axes[panels.index(v[i])]
         ax.plot(e, 100 * mean, marker=_mean_marker(len(e)), color=colour, label=f"{label} (n={n})")
         _min_max_band(ax, e, 100 * lo, 100 * hi, colour)
         ends.append((100 * mean[-1], 100 * lo[-1], 100 * hi[-1], label, colour))
-        counts[rest].add(n)
+        counts[_rest(v, i)].add(n)
     marker = _mean_marker(max(len(e) for e, *_ in curves.values()))
-    handles = [Line2D([], [], color=colours[rest], marker=marker) for rest in rests]
-    labels = []
-    for rest in rests:
-        ns = sorted(counts[rest])
-        n = f"{ns[0]}" if len(ns) == 1 else f"{ns[0]}–{ns[-1]}"
-        labels.append(", ".join(f"{f}={v}" for f, v in zip(others, rest)) + f" (n={n})")
-    band = _legend_below(fig, handles, labels)
+    band = _panel_legend(fig, rests, colours, counts, [f for j, f in enumerate(varied) if j != i], marker)
     fig.set_figheight(height + band)
     ax_end = fig.add_subplot(outer[1])
     return fig, ax_end, ends, band, varied[i]

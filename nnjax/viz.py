@@ -8,8 +8,9 @@
   mistakes.png         the test digits the network gets wrong most confidently
   learning_curves.png  loss and accuracy per epoch (metrics.jsonl)
 For a sweep folder, ``nnjax viz SWEEP_DIR`` draws the learning curves: one curve per setting of
-the grid fields other than seed, its mean over seeds with a min–max band; ``--member N`` draws all the
-figures above for member N's network into ``SWEEP_DIR/figures/member-N``.
+the grid fields other than seed, its mean over seeds with a min–max band (more than 12 settings: laid out and
+coloured as the sweep's accuracy.png); ``--member N`` draws all the figures above for member N's network into
+``SWEEP_DIR/figures/member-N``.
 
 Every figure has a fixed size in pixels for a given network (no tight bounding box), so a figure in a
 document does not jump in size from run to run. matplotlib is imported only when drawing.
@@ -59,6 +60,15 @@ LEGEND_CHAR_IN = 0.062  # width of one character of a legend label at fontsize 8
 # (its other fields' settings coloured alike in each), not every setting in one panel with a legend of them all.
 PANELS_OVER = 12
 PANEL_ROW_IN = 0.17  # height of one setting's row in the last-epoch panel at fontsize 8, with room to spare
+CURVE_PANEL_IN = 2.3  # width of one of learning_curves.png's small panels (the loss's, or the accuracy's)
+# More than PANELS_OVER settings of one ordered field (a numeric one): coloured in order along this colour map
+# (up to SEQUENTIAL_END: viridis' last yellow is too pale on white), with a colour bar of the values below
+SEQUENTIAL_CMAP = "viridis"
+SEQUENTIAL_END = 0.9
+COLORBAR_BAND_IN = 0.75  # height of that colour bar with its values and label below it
+COLORBAR_MARGIN_IN = 1.0  # its ends' distance from the figure's sides
+LOG_LOSS_LABEL = "loss, log scale (own cost's units)"  # one line: two were cut off at the figure's edges
+METRICS = ("loss", "accuracy")  # what learning curves show, each in its own panel
 
 
 def _figure(**kw: Any):
@@ -726,52 +736,180 @@ def diverged_note(lines: list[dict[str, Any]], varied: Sequence[str], diverged: 
     return note
 
 
+def _sweep_curve(ax, curve: tuple, train: tuple | None, label: str, colour: Any, scale: float) -> bool:
+    """One setting's curves on ``ax`` (``group_curves``' tuples, times ``scale``): its eval mean, labelled, with
+    its min–max band, and its ``train`` mean dashed (a cross for a single epoch); whether either is a single
+    epoch (drawn as marks, which the legend must tell apart)."""
+    e, mean, lo, hi, n = curve
+    ax.plot(e, scale * mean, "-", marker=_mean_marker(len(e)), color=colour, label=f"{label} (n={n})")
+    _min_max_band(ax, e, scale * lo, scale * hi, colour)
+    single = len(e) == 1
+    if train is not None:
+        one = len(train[0]) == 1  # a single epoch: a cross, or nothing would show
+        single |= one
+        ax.plot(
+            train[0], scale * train[1], "--", marker=TRAIN_MARKER if one else None, color=colour, linewidth=1, alpha=0.8
+        )
+    return single
+
+
+def _style_keys(name: str, single: bool) -> tuple[list, list[str]]:
+    """(handles, labels) of what a sweep's learning curves' line styles mean: the ``name`` split's mean with its
+    band, and the train mean (dashed); with their marks where some curve is a ``single`` epoch."""
+    from matplotlib.lines import Line2D
+
+    styles = [
+        Line2D([], [], linestyle="-", marker=_mean_marker(1) if single else None, color="0.3"),
+        Line2D([], [], linestyle="--", marker=TRAIN_MARKER if single else None, color="0.3"),
+    ]
+    return styles, [f"{name} (band: min–max)", TRAIN_SWEEP_LABEL]
+
+
 def plot_sweep_curves(lines: list[dict[str, Any]], varied: Sequence[str], path: Path, title: str = "") -> Path:
     """Sweep learning curves, one colour per setting (members with the same values of ``varied``): the eval loss and
     accuracy as the mean over the setting's members with a min–max band, the train ones as a dashed mean over the
     members of each one's train figure, itself a mean over the epoch's batches (the legend says so:
     ``TRAIN_SWEEP_LABEL``). A single epoch is a dot with a capped min–max bar, its train mean a cross. The legend
-    (line styles, then settings) is below both panels, never over a curve. Size 11 × 4.4 in, taller for its legend."""
+    (line styles, then settings) is below both panels, never over a curve. Size 11 × 4.4 in, taller for its legend.
+    As accuracy.png: more than ``PANELS_OVER`` settings over several fields are one small panel per value of one
+    field for the loss and as many for the accuracy (``_curve_panels``); of one field whose values have an order
+    (``ordered_colours``), coloured in that order with a colour bar of the values in place of their legend."""
     split = _eval_split(lines)
     name = METRIC_COLUMNS[split]
-    fig, ax_loss, ax_acc = _curve_axes(title or f"Sweep: loss and accuracy per epoch ({name}: mean, min–max)")
-    if len({m["cost"] for m in lines if "cost" in m}) > 1:  # a grid over cost: losses in different units
+    title = title or f"Sweep: loss and accuracy per epoch ({name}: mean, min–max)"
+    # per metric, the train and the eval split's curves
+    sweep = {
+        m: (group_curves(lines, varied, f"train_{m}"), group_curves(lines, varied, f"{split}_{m}")) for m in METRICS
+    }
+    costs = len({m["cost"] for m in lines if "cost" in m}) > 1  # a grid over cost: losses in different units
+    if len(sweep["accuracy"][1]) > PANELS_OVER and len(varied) > 1:
+        return _save(_curve_panels(lines, varied, sweep, name, title, costs), path)
+    fig, ax_loss, ax_acc = _curve_axes(title)
+    if costs:
         ax_loss.set_yscale("log")  # else a cross-entropy of ~2 flattens every quadratic curve (≤ 0.5) to its floor
-        ax_loss.set_ylabel("loss, log scale (own cost's units)")  # one line: two were cut off at the figure's edges
+        ax_loss.set_ylabel(LOG_LOSS_LABEL)
+    ordered = ordered_colours(lines, varied, sweep["accuracy"][1])
     single = False  # some curve is a single epoch: drawn as marks, which the legend must tell apart
     for ax, metric, scale in ((ax_loss, "loss", 1.0), (ax_acc, "accuracy", 100.0)):
-        train = group_curves(lines, varied, f"train_{metric}")
-        curves = group_curves(lines, varied, f"{split}_{metric}")
-        for (label, (e, mean, lo, hi, n)), colour in zip(curves.items(), setting_colours(len(curves))):
-            ax.plot(e, scale * mean, "-", marker=_mean_marker(len(e)), color=colour, label=f"{label} (n={n})")
-            _min_max_band(ax, e, scale * lo, scale * hi, colour)
-            single |= len(e) == 1
-            if label in train:
-                one = len(train[label][0]) == 1  # a single epoch: a cross, or nothing would show
-                single |= one
-                ax.plot(
-                    train[label][0],
-                    scale * train[label][1],
-                    "--",
-                    marker=TRAIN_MARKER if one else None,
-                    color=colour,
-                    linewidth=1,
-                    alpha=0.8,
-                )
-    from matplotlib.lines import Line2D
-
+        train, curves = sweep[metric]
+        colours = setting_colours(len(curves)) if ordered is None else [ordered[label] for label in curves]
+        for (label, curve), colour in zip(curves.items(), colours):
+            single |= _sweep_curve(ax, curve, train.get(label), label, colour, scale)
     handles, labels = ax_acc.get_legend_handles_labels()
     if handles:  # first what the line styles mean, then the settings: all below the panels, over no curve
-        styles = [
-            Line2D([], [], linestyle="-", marker=_mean_marker(1) if single else None, color="0.3"),
-            Line2D([], [], linestyle="--", marker=TRAIN_MARKER if single else None, color="0.3"),
-        ]
+        styles, said = _style_keys(name, single)
         height = fig.get_figheight()
-        band = _legend_below(fig, styles + handles, [f"{name} (band: min–max)", TRAIN_SWEEP_LABEL, *labels])
+        if ordered is None:
+            band = _legend_below(fig, styles + handles, [*said, *labels])
+        else:  # the line styles, and above them the settings' colour bar
+            below = _legend_below(fig, styles, said)
+            band = below + COLORBAR_BAND_IN
         fig.set_figheight(height + band)
         inches = fig.get_figheight()  # the axes keep their own height, above the legend
         fig.subplots_adjust(top=1 - 0.15 * height / inches, bottom=(band + 0.13 * height) / inches)
+        if ordered is not None:
+            _colorbar_below(fig, varied[0], ordered, sweep["accuracy"][1], below)
     return _save(fig, path)
+
+
+def _curve_panels(
+    lines: list[dict[str, Any]],
+    varied: Sequence[str],
+    sweep: dict[str, tuple[dict, dict]],
+    name: str,
+    title: str,
+    log_loss: bool,
+):
+    """The figure of a sweep's learning curves (``sweep``: per metric, the train and eval ``group_curves``) of
+    many settings over several fields: left, one small loss panel per value of one field (``_panel_plan``, as
+    accuracy.png's), right, as many accuracy panels, each on shared axes; each setting coloured by its other
+    fields' values, the same colour in every panel, with a legend of the line styles and those colours below
+    (``_panel_legend``). ``CURVE_PANEL_IN`` wide per panel, at least 11 in; tall enough for its rows."""
+    values = _setting_values(lines, varied)
+    drawn = {**sweep["loss"][1], **sweep["accuracy"][1]}
+    i, panels, rests, colours = _panel_plan(drawn, values)
+    rows, cols = _grid_shape(len(panels))
+    height = max(4.4, 1.4 + 2.2 * rows)
+    fig = _figure(figsize=(max(11.0, 2 * cols * CURVE_PANEL_IN + 1.0), height), dpi=DPI)
+    fig.suptitle(title, fontsize=11)
+    outer = fig.add_gridspec(1, 2)
+    titles = [f"{varied[i]}={p}" for p in panels]
+    single = False
+    loss_label = LOG_LOSS_LABEL if log_loss else "loss (mean cost per image)"
+    halves = ((outer[0], "loss", 1.0, loss_label), (outer[1], "accuracy", 100.0, "accuracy (%)"))
+    for spec, metric, scale, ylabel in halves:
+        axes = _panel_axes(fig, spec, titles, ylabel)
+        if log_loss and metric == "loss":
+            axes[0].set_yscale("log")  # shared by every loss panel
+        train, curves = sweep[metric]
+        for label, curve in curves.items():
+            v = values[label]
+            single |= _sweep_curve(
+                axes[panels.index(v[i])], curve, train.get(label), label, colours[_rest(v, i)], scale
+            )
+    counts = {rest: set() for rest in rests}  # each colour's settings' numbers of members
+    for label, curve in drawn.items():
+        counts[_rest(values[label], i)].add(curve[4])
+    marker = _mean_marker(max(len(curve[0]) for curve in drawn.values()))
+    others = [f for j, f in enumerate(varied) if j != i]
+    band = _panel_legend(fig, rests, colours, counts, others, marker, _style_keys(name, single))
+    fig.set_figheight(height + band)
+    fig.tight_layout(rect=(0, band / fig.get_figheight(), 1, 1))
+    return fig
+
+
+def ordered_colours(
+    lines: list[dict[str, Any]], varied: Sequence[str], drawn: Collection[str]
+) -> dict[str, Any] | None:
+    """For more than ``PANELS_OVER`` settings of one field whose values have an order (numbers, or hidden layers
+    of one depth, as the metrics ``lines`` hold them): each drawn setting's colour (by ``group_label``, in that
+    order) along a sequential colour map, ``SEQUENTIAL_CMAP`` from its dark end; else None (a legend names each
+    setting's colour)."""
+    if len(varied) != 1 or len(drawn) <= PANELS_OVER:
+        return None
+    raw = {group_label(m, varied): m.get(varied[0]) for m in lines}
+    keys = {label: _order_key(raw[label]) for label in drawn}
+    if None in keys.values() or len({len(k) for k in keys.values()}) > 1:  # e.g. 16x16 beside 32
+        return None
+    import matplotlib
+
+    cmap = matplotlib.colormaps[SEQUENTIAL_CMAP]
+    ranked = sorted(drawn, key=keys.__getitem__)
+    return {label: cmap(SEQUENTIAL_END * r / (len(ranked) - 1)) for r, label in enumerate(ranked)}
+
+
+def _order_key(v: Any) -> tuple | None:
+    """A grid value as a tuple that sorts it among its field's (a number, or hidden layers' widths); None for one
+    with no such order (an activation's name)."""
+    if isinstance(v, list | tuple) and v and all(isinstance(w, int) and not isinstance(w, bool) for w in v):
+        return tuple(v)
+    if isinstance(v, int | float) and not isinstance(v, bool):
+        return (v,)
+    return None
+
+
+def _colorbar_below(fig, field: str, colours: dict[str, Any], curves: dict[str, tuple], lift: float) -> None:
+    """A horizontal colour bar of ``field``'s values (``colours``: each setting's, by ``group_label``, in order)
+    across the bottom of ``fig``, ``lift`` inches above its lower edge (``COLORBAR_BAND_IN`` tall with its
+    labels), each value in its band, labelled as many as fit (the first, every k-th, the last); its label says
+    each setting's number of members (``curves``: their ``group_curves``)."""
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+
+    texts = [label.split("=", 1)[1] for label in colours]
+    n, (w, h) = len(texts), fig.get_size_inches()
+    span = w - 2 * COLORBAR_MARGIN_IN
+    cax = fig.add_axes((COLORBAR_MARGIN_IN / w, (lift + COLORBAR_BAND_IN - 0.3) / h, span / w, 0.14 / h))
+    bands = ScalarMappable(BoundaryNorm(np.arange(n + 1) - 0.5, n), ListedColormap(list(colours.values())))
+    bar = fig.colorbar(bands, cax=cax, orientation="horizontal")
+    step = math.ceil((LEGEND_CHAR_IN * max(map(len, texts)) + 0.15) / (span / n))  # values per label
+    ticks = [*range(0, n - step, step), n - 1]
+    bar.set_ticks(ticks, labels=[texts[t] for t in ticks])
+    bar.ax.set_xticks(range(n), minor=True)
+    bar.ax.tick_params(labelsize=8)
+    ns = sorted({curves[label][4] for label in colours if label in curves})
+    each = f"{ns[0]}" if len(ns) == 1 else f"{ns[0]}–{ns[-1]}"
+    bar.set_label(f"{field} (n={each} per value)", fontsize=9, labelpad=2)
 
 
 def _setting_values(lines: list[dict[str, Any]], varied: Sequence[str]) -> dict[str, tuple[str, ...]]:
@@ -915,12 +1053,15 @@ def plot_sweep_accuracy(
     folder's accuracy.png), wider for long setting names and taller for a legend of more than two rows. More
     than ``PANELS_OVER`` settings over several fields: the left is one small panel per value of one field
     (``panel_field``), each setting coloured by its other fields' values, alike in every panel, and the
-    figure is taller for its panels and a last-epoch row per setting (``_accuracy_panels``). ``over`` names
+    figure is taller for its panels and a last-epoch row per setting (``_accuracy_panels``); of one field whose
+    values have an order (``ordered_colours``), coloured in that order with a colour bar of the values below in
+    place of their legend, and as tall as a last-epoch row per setting needs. ``over`` names
     what a setting's members differ in, for the titles (``members (seed, data_seed)`` with --replicates)."""
     from matplotlib.ticker import MaxNLocator
 
     kept = [m for m in lines if m["member"] not in diverged]
     curves = group_curves(kept, varied, f"{split}_accuracy")
+    ordered = None  # the settings' colours, in their values' order (else their legend's)
     shorts = {label: label.split("=", 1)[1] if len(varied) == 1 else label for label in curves}
     longest = max((len(t) for t in shorts.values()), default=0)  # the right panel's tick labels
     width = 12 + max(0.0, LEGEND_CHAR_IN * longest - 1.5)
@@ -939,7 +1080,9 @@ def plot_sweep_accuracy(
         if note:
             fig.suptitle(note, fontsize=10)
         ends = []
-        for (label, (e, mean, lo, hi, n)), colour in zip(curves.items(), setting_colours(len(curves))):
+        ordered = ordered_colours(kept, varied, curves)
+        colours = setting_colours(len(curves)) if ordered is None else [ordered[label] for label in curves]
+        for (label, (e, mean, lo, hi, n)), colour in zip(curves.items(), colours):
             ax.plot(e, 100 * mean, marker=_mean_marker(len(e)), color=colour, label=f"{label} (n={n})")
             _min_max_band(ax, e, 100 * lo, 100 * hi, colour)
             ends.append((100 * mean[-1], 100 * lo[-1], 100 * hi[-1], shorts[label], colour))
@@ -947,9 +1090,12 @@ def plot_sweep_accuracy(
         ax.set_ylabel(f"{split} accuracy (%)")
         ax.set_title(f"{split} accuracy per epoch: {per}", fontsize=10)
         band = 0.0
-        if curves:  # below both panels: on no curve
+        if curves and ordered is None:  # below both panels: on no curve
             band = _legend_below(fig, *ax.get_legend_handles_labels())
             fig.set_figheight(max(5.0, 4.4 + band))
+        elif curves:  # a colour bar of the values in order, as tall as a last-epoch row per setting needs
+            band = COLORBAR_BAND_IN
+            fig.set_figheight(max(5.0, 4.4 + band, 1.6 + PANEL_ROW_IN * len(curves) + band))
     if target is not None:  # on each per-epoch panel, labelled on the line itself: the legend is the settings'
         from nnjax.target import target_percent
 
@@ -994,6 +1140,8 @@ def plot_sweep_accuracy(
     ax_end.set_title("last epoch" + (f"\nmean, min–max over {over}" if seeds else ""), fontsize=10)
     ax_end.grid(alpha=0.3, axis="x")
     fig.tight_layout(**layout)
+    if ordered is not None:  # placed after the layout, which would move it with the panels
+        _colorbar_below(fig, varied[0], ordered, curves, 0.0)
     return _save(fig, path)
 
 

@@ -636,9 +636,9 @@ def test_sweep_accuracy_titles_say_what_a_settings_members_differ_in(monkeypatch
 
 
 def test_sweep_figures_of_many_long_settings_keep_every_curve_apart_and_inside(monkeypatch, tmp_path):
-    """16 settings of three fields: each curve has its own colour (matplotlib's cycle has 10; in accuracy.png,
-    which draws one panel per hidden size, its own colour in its panel), and both figures' legends sit below the
-    panels, inside the figure, which grows for them; no title is cut."""
+    """16 settings of three fields: each curve has its own colour in its panel (matplotlib's cycle has 10; both
+    figures draw one panel per hidden size, learning_curves.png one for the loss and one for the accuracy), and
+    both figures' legends sit below the panels, inside the figure, which grows for them; no title is cut."""
     figures = capture_figures(monkeypatch)
     lines, k = [], 0
     for act in ("sigmoid", "relu", "tanh", "gelu"):
@@ -654,8 +654,8 @@ def test_sweep_figures_of_many_long_settings_keep_every_curve_apart_and_inside(m
     viz.plot_sweep_accuracy(lines, varied, tmp_path / "a.png", "test")
     viz.plot_sweep_curves(lines, varied, tmp_path / "c.png")
     assert png(tmp_path / "a.png").shape[0] > 600 and png(tmp_path / "c.png").shape[0] > 440
-    # accuracy.png: its panels and a legend of each activation, lr; the curves: the loss panel, the line styles first
-    for fig, drawn, entries in zip(figures, (figures[0].axes[:-1], figures[1].axes[:1]), (8, 16 + 2)):
+    # accuracy.png: its panels and a legend of each activation, lr; the curves: the loss panels, the line styles first
+    for fig, drawn, entries in zip(figures, (figures[0].axes[:-1], figures[1].axes[:2]), (8, 8 + 2)):
         fig.canvas.draw()
         curves = [line for ax in drawn for line in ax.get_lines() if line.get_label().startswith("activation=")]
         assert len(curves) == 16 and len({(id(line.axes), tuple(line.get_color())) for line in curves}) == 16
@@ -713,6 +713,151 @@ def test_sweep_accuracy_of_60_settings_draws_one_panel_per_value_of_a_field_and_
     ticks = sorted((t.get_window_extent() for t in ax_end.get_yticklabels()), key=lambda b: b.y0)
     assert len(ticks) == 60 and all(a.y1 <= b.y0 for a, b in zip(ticks, ticks[1:])), "last-epoch labels overlap"
     assert all(whole.x0 <= t.x0 and t.y1 <= whole.y1 for t in ticks)
+
+
+def swept_lines(fields: dict[str, list], n_epochs: int = 3, seeds: int = 2) -> list[dict]:
+    """Metrics lines (loss and accuracy, train and test) of a sweep over ``fields`` × seed, each setting a little
+    better than the one before it."""
+    lines, k = [], 0
+    for values in itertools.product(*fields.values()):
+        for seed in range(seeds):
+            acc = 0.8 + 0.002 * k
+            for e in range(1, n_epochs + 1):
+                late = 0.01 * (n_epochs - e)
+                lines.append({"member": k, "epoch": e, "seed": seed, **dict(zip(fields, values)),
+                              "test_accuracy": acc - late, "test_loss": 1 - acc + late,
+                              "train_accuracy": acc - 0.005, "train_loss": 1.005 - acc})  # fmt: skip
+            k += 1
+    return lines
+
+
+def overlapping(boxes: list) -> list:
+    """The pairs of ``boxes`` (matplotlib Bboxes) that overlap."""
+    return [(a, b) for a, b in itertools.combinations(boxes, 2) if a.overlaps(b)]
+
+
+def test_sweep_curves_of_28_settings_draw_one_panel_per_value_of_a_field_as_accuracy_png_does(monkeypatch, tmp_path):
+    """A 28-setting sweep (activation × lr) drew all 28 settings' curves in one loss and one accuracy panel, in 28
+    colours, over a legend of 30 rows. learning_curves.png now splits as accuracy.png does: one small loss panel
+    per activation (panel_field's choice, accuracy.png's too) and as many accuracy panels, each lr its own colour,
+    the same in every panel, with a legend of the line styles and the 7 lrs below, inside the figure; no panel's
+    title, ticks or labels run into another's."""
+    figures = capture_figures(monkeypatch)
+    acts, lrs = ["sigmoid", "relu", "tanh", "gelu"], [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1]
+    lines = swept_lines({"activation": acts, "lr": lrs})
+    viz.plot_sweep_curves(lines, ["activation", "lr"], tmp_path / "c.png", "Sweep s: test loss and accuracy")
+    viz.plot_sweep_accuracy(lines, ["activation", "lr"], tmp_path / "a.png", "test")
+    fig, accuracy = figures
+    fig.canvas.draw()
+    assert [ax.get_title() for ax in accuracy.axes[:-1]] == [f"activation={a}" for a in acts]
+    assert [ax.get_title() for ax in fig.axes] == [f"activation={a}" for a in acts] * 2
+    loss, acc = fig.axes[:4], fig.axes[4:]
+    assert [ax.get_ylabel() for ax in loss] == ["loss (mean cost per image)", "", "loss (mean cost per image)", ""]
+    assert [ax.get_ylabel() for ax in acc] == ["accuracy (%)", "", "accuracy (%)", ""]
+    colour_of = {}
+    for ax, act in zip(loss + acc, acts * 2):
+        mean = {line.get_label(): line for line in ax.get_lines() if line.get_label()[0] != "_"}
+        assert sorted(mean) == sorted(f"activation={act}, lr={lr} (n=2)" for lr in lrs)
+        assert sum(line.get_linestyle() == "--" for line in ax.get_lines()) == 7  # each lr's train mean
+        for label, line in mean.items():
+            colour_of.setdefault(label.split(", ")[1], set()).add(tuple(line.get_color()))
+    assert len(colour_of) == 7 and all(len(c) == 1 for c in colour_of.values())  # one colour per lr, everywhere
+    assert len({c for cs in colour_of.values() for c in cs}) == 7
+    (legend,) = fig.legends
+    said = ["test (band: min–max)", "train (members' mean of epoch's batch means)"]
+    assert [t.get_text() for t in legend.get_texts()] == said + [f"lr={lr} (n=2)" for lr in lrs]
+    box, whole = legend.get_window_extent(), fig.bbox
+    assert whole.x0 <= box.x0 and box.x1 <= whole.x1 and whole.y0 <= box.y0, box
+    panels = [ax.get_tightbbox() for ax in fig.axes]  # each with its title, ticks and labels
+    assert all(box.y1 <= p.y0 for p in panels), "the legend runs into a panel"
+    assert not overlapping(panels), "panels' labels overlap"
+    assert all(whole.x0 <= p.x0 and p.x1 <= whole.x1 and p.y1 <= whole.y1 for p in panels)
+    assert fig.get_suptitle() == "Sweep s: test loss and accuracy"
+    assert fig._suptitle.get_window_extent().y0 >= max(p.y1 for p in panels)
+
+
+@pytest.mark.parametrize(
+    ("field", "values", "text"),
+    [
+        ("lr", [0.1, 0.0001, 1.0, 0.03, 0.003, 0.3, 0.0003, 0.01, 0.001, 3.0, 0.00003, 0.05, 0.5], None),
+        ("hidden", [[8 * (i + 1)] for i in range(16)], None),
+        ("lr", [round(10 ** (-5 + i / 8), 7) for i in range(40)], None),
+    ],
+    ids=["13 lr", "16 widths", "40 lr"],
+)
+def test_sweep_figures_of_a_numeric_field_of_many_values_colour_them_in_order(
+    monkeypatch, tmp_path, field, values, text
+):
+    """A one-field sweep of more than 12 values (13 learning rates, given out of order; 16 hidden sizes; 40
+    learning rates) kept one panel in both figures, coloured from a qualitative palette (13-20) or a rainbow, with
+    a legend of every value nobody could read in order. Both figures now colour each setting by its value's rank
+    along a sequential colour map (viridis, dark = smallest) and draw a colour bar of the values in order below the
+    panels in place of the settings' legend (learning_curves.png keeps its line styles' under it); as many
+    values as fit are labelled, none over another, the first and last always; the last-epoch panel has a row per
+    setting, none over another."""
+    import matplotlib
+
+    figures = capture_figures(monkeypatch)
+    lines = swept_lines({field: values})
+    viz.plot_sweep_curves(lines, [field], tmp_path / "c.png")
+    viz.plot_sweep_accuracy(lines, [field], tmp_path / "a.png", "test", target=0.8)
+    ranked = [sweep_grid.format_value(v) for v in sorted(values)]
+    cmap = matplotlib.colormaps["viridis"]
+    want = {f"{field}={t} (n=2)": cmap(0.9 * r / (len(ranked) - 1)) for r, t in enumerate(ranked)}
+    for fig, panels in zip(figures, ([0, 1], [0])):
+        fig.canvas.draw()
+        *_, cax = fig.axes  # the colour bar: the last axes
+        for ax in (fig.axes[i] for i in panels):
+            got = {line.get_label(): line.get_color() for line in ax.get_lines() if line.get_label()[0] != "_"}
+            assert got == want  # every setting, in its value's colour
+        ticks = cax.get_xticklabels()
+        shown = [t.get_text() for t in ticks]
+        assert shown[0] == ranked[0] and shown[-1] == ranked[-1] and shown == sorted(shown, key=ranked.index)
+        assert len(shown) == len(ranked) or len(values) == 40  # all 13 and 16 fit; of 40, as many as fit
+        assert len(shown) >= 10
+        assert cax.get_xlabel() == f"{field} (n=2 per value)"
+        boxes = [t.get_window_extent() for t in ticks]
+        assert not overlapping(boxes) and fig.bbox.x0 <= boxes[0].x0 and boxes[-1].x1 <= fig.bbox.x1
+        bar = cax.get_tightbbox()
+        assert 0 <= bar.y0 and all(bar.y1 <= ax.xaxis.label.get_window_extent().y0 for ax in fig.axes[:-1])
+        for legend in fig.legends:  # no legend of settings; the curves' line styles, below the colour bar
+            assert [t.get_text() for t in legend.get_texts()] == [
+                "test (band: min–max)",
+                "train (members' mean of epoch's batch means)",
+            ]
+            assert legend.get_window_extent().y1 <= bar.y0
+    assert len(figures[0].legends) == 1 and not figures[1].legends
+    ax_end = figures[1].axes[1]
+    rows = sorted((t.get_window_extent() for t in ax_end.get_yticklabels()), key=lambda b: b.y0)
+    assert len(rows) == len(values) and not overlapping(rows), "last-epoch labels overlap"
+    assert "target 80 %" in texts(figures[1])
+
+
+def test_sweep_figures_of_up_to_12_settings_or_of_values_with_no_order_keep_one_panel_and_a_legend(
+    monkeypatch, tmp_path
+):
+    """What the figures were before many settings had panels and ordered colours (their PNGs came out
+    byte-identical): 12 learning rates, and 14 hidden sizes of different depths (no order), are one loss and one
+    accuracy panel (accuracy.png: per epoch and the last epoch) with a legend of every setting, no colour bar."""
+    figures = capture_figures(monkeypatch)
+    cases = {
+        "lr": [10 ** (-4 + i / 3) for i in range(12)],
+        "hidden": [[8 * (i + 1)] * (1 + i % 2) for i in range(14)],  # 8, 16x16, 24, ...: no one order
+    }
+    for field, values in cases.items():
+        lines = swept_lines({field: values})
+        viz.plot_sweep_curves(lines, [field], tmp_path / "c.png")
+        viz.plot_sweep_accuracy(lines, [field], tmp_path / "a.png", "test")
+        curves, accuracy = figures[-2:]
+        assert [ax.get_ylabel() for ax in curves.axes] == ["loss (mean cost per image)", "accuracy (%)"]
+        assert [ax.get_ylabel() for ax in accuracy.axes] == ["test accuracy (%)", field]
+        labels = [f"{field}={sweep_grid.format_value(v)} (n=2)" for v in values]
+        assert [t.get_text() for t in curves.legends[0].get_texts()][2:] == labels
+        assert [t.get_text() for t in accuracy.legends[0].get_texts()] == labels
+        colours = viz.setting_colours(len(values))
+        for ax in (curves.axes[0], accuracy.axes[0]):
+            drawn = [line.get_color() for line in ax.get_lines() if line.get_label()[0] != "_"]
+            assert drawn == colours
 
 
 def test_a_setting_just_below_the_others_is_scaled_in_and_a_far_one_is_off_scale(monkeypatch, tmp_path):
@@ -1386,11 +1531,13 @@ def test_sweep_accuracy_last_epoch_panel_puts_the_best_on_top_with_its_mean(monk
 
 
 def test_sweep_accuracy_of_more_than_20_settings_gives_each_its_own_colour(monkeypatch, tmp_path):
-    """21 settings (beyond matplotlib's 20 distinct colours): colours spread along a rainbow, all different."""
+    """21 settings (beyond matplotlib's 20 distinct colours) of a field without an order (a numeric one's are
+    coloured in order: test_sweep_figures_of_a_numeric_field_of_many_values_colour_them_in_order): colours spread
+    along a rainbow, all different."""
     figures = capture_figures(monkeypatch)
-    lines = [{"member": k, "epoch": 1, "lr": 0.01 * (k + 1), "test_accuracy": 0.5 + 0.01 * k} for k in range(21)]
-    viz.plot_sweep_accuracy(lines, ["lr"], tmp_path / "a.png", "test")
-    curves = [line for line in figures[0].axes[0].get_lines() if line.get_label().startswith("lr=")]
+    lines = [{"member": k, "epoch": 1, "init": f"i{k}", "test_accuracy": 0.5 + 0.01 * k} for k in range(21)]
+    viz.plot_sweep_accuracy(lines, ["init"], tmp_path / "a.png", "test")
+    curves = [line for line in figures[0].axes[0].get_lines() if line.get_label().startswith("init=")]
     assert len(curves) == 21 and len({tuple(line.get_color()) for line in curves}) == 21
 
 

@@ -265,6 +265,19 @@ def write_atomic(path: Path, data: bytes | Sequence[bytes]) -> None:
     _fsync_dir(path.parent)
 
 
+def read_json(path: Path) -> Any:
+    """The contents of one of nnjax's JSON files (sweep.json, a run's target.json); a CheckpointError naming
+    the file when it cannot be read or is not JSON."""
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as e:
+        raise CheckpointError(f"{path}: not valid JSON (line {e.lineno}: {e.msg})") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise CheckpointError(f"{path}: cannot read ({type(e).__name__})") from None
+    except (ValueError, RecursionError) as e:  # an integer of 4,300+ digits, nesting 1,000 deep
+        raise CheckpointError(f"{path}: not valid JSON for nnjax ({str(e).split(';')[0]})") from None
+
+
 def write_json(path: Path, obj: Any) -> None:
     """Write ``obj`` as indented JSON with a final newline (``write_atomic``: never half a file)."""
     write_atomic(path, (json.dumps(obj, indent=2) + "\n").encode())

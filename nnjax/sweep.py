@@ -125,19 +125,14 @@ def load_sweep_options(sweep_dir: str | Path) -> dict[str, Any]:
 
 def _read_sweep_json(sweep_dir: str | Path) -> tuple[Path, dict[str, Any], Config, dict[str, list]]:
     """(path, contents, base config, grid) of a sweep folder's sweep.json, its base and grid checked."""
+    from nnjax import checkpoint
+
     path = Path(sweep_dir) / "sweep.json"
     if not path.exists():
         if not Path(sweep_dir).exists():
             raise CheckpointError(f"{sweep_dir}: sweep folder not found")
         raise CheckpointError(f"{sweep_dir}: not a sweep folder (no sweep.json)")
-    try:
-        spec = json.loads(path.read_text())
-    except json.JSONDecodeError as e:
-        raise CheckpointError(f"{path}: not valid JSON (line {e.lineno}: {e.msg})") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise CheckpointError(f"{path}: cannot read ({type(e).__name__})") from None
-    except (ValueError, RecursionError) as e:  # an integer of 4,300+ digits, nesting 1,000 deep
-        raise CheckpointError(f"{path}: not valid JSON for nnjax ({str(e).split(';')[0]})") from None
+    spec = checkpoint.read_json(path)
     if not isinstance(spec, dict) or "base" not in spec or "grid" not in spec:
         raise CheckpointError(f"{path}: not an nnjax sweep file (needs 'base' and 'grid')")
     if not is_integer(spec.get("sweep_format")) or spec["sweep_format"] != SWEEP_FORMAT:

@@ -85,7 +85,8 @@ def add_train_flags(p: argparse.ArgumentParser, named: str | None = None) -> Non
         "--target",
         metavar="ACC",
         help="also say the first epoch whose test (--validation: validation) accuracy reached ACC, a fraction, "
-        "e.g. 0.96, the training seconds until then, and the epoch from which it stayed there",
+        "e.g. 0.96, the training seconds until then, and the epoch from which it stayed there; kept in the run "
+        "folder (target.json) for --resume and nnjax viz",
     )
     p.add_argument("--json", action="store_true", help="print a JSON summary instead of text")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -197,7 +198,7 @@ def blame_config_file(args: argparse.Namespace, also_set: Collection[str] = ()) 
 def cmd_train(args: argparse.Namespace) -> int:
     """``nnjax train``: train (or resume) one run into a run folder; print its summary."""
     from nnjax.parallel import maybe_initialize_distributed
-    from nnjax.run import RUNS_DIR, check_config, default_run_dir, train_and_evaluate
+    from nnjax.run import RUNS_DIR, check_config, default_run_dir, load_run_target, train_and_evaluate
 
     maybe_initialize_distributed()  # multi-host: before anything touches a device
     from nnjax.target import target_flag
@@ -237,8 +238,11 @@ def cmd_train(args: argparse.Namespace) -> int:
             force=args.force,
             progress=not args.no_progress,
             on_start=say_recipe,
+            target=target,
         )
     args.finished = True  # a Ctrl-C from here on (printing, exiting) says the run is complete
+    if target is None:  # a resumed run's own
+        target = load_run_target(result["run_dir"])
     reached = None
     if target is not None:
         reached = reached_text(result["run_dir"], target, "val" if cfg.validation else "test")

@@ -5,6 +5,7 @@ A run folder holds
   metrics.jsonl    one JSON line per epoch (train and test/validation loss and accuracy, norms, time)
   checkpoints/     epoch_NNNNNN.msgpack: parameters, optimiser state, data-order key, epoch
   result.json      the final test accuracy on the data set's official test split, and timings
+  target.json      the accuracy to reach (``nnjax train --target``), if given: kept for --resume, drawn by viz
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from nnjax.errors import CheckpointError, ConfigError, DivergedError
 from nnjax.memory import check_memory
 from nnjax.model import Params, count_params
 from nnjax.parallel import batch_devices, local_rows, process_run_dir
+from nnjax.target import check_target, target_percent
 from nnjax.train import (
     TrainState,
     compile_epoch,
@@ -298,6 +300,38 @@ def _with_hyperparams_of(restored: TrainState, fresh: TrainState) -> TrainState:
     return TrainState(restored.params, opt)
 
 
+TARGET_FILE = "target.json"  # a run's --target: not a config field, as it changes no number the run computes
+
+
+def load_run_target(run_dir: str | Path) -> float | None:
+    """The accuracy to reach that a run folder keeps (its target.json, ``nnjax train --target``), a fraction;
+    None where it was never given. A damaged file is an error naming it."""
+    path = Path(run_dir) / TARGET_FILE
+    if not path.exists():
+        return None
+    kept = checkpoint.read_json(path)
+    if not isinstance(kept, dict) or "target" not in kept:
+        raise CheckpointError(f"{path}: not an nnjax target file (needs 'target')")
+    try:
+        return check_target(kept["target"])
+    except ConfigError as e:
+        raise ConfigError(f"{path}: {e}") from None
+
+
+def _keep_target(run_dir: Path, target: float | None, stored: float | None) -> None:
+    """Write ``target`` (given now) into the run folder's target.json where it differs from the ``stored`` one
+    (saying so on stderr where it replaces one, as a sweep's sweep.json)."""
+    if target is None or target == stored:
+        return
+    checkpoint.write_json(run_dir / TARGET_FILE, {"target": target})
+    if stored is not None:
+        print(
+            f"nnjax: {run_dir}: target {target_percent(target)} instead of the run's {target_percent(stored)}, "
+            f"kept in its {TARGET_FILE}",
+            file=sys.stderr,
+        )
+
+
 def check_run_folder(run_dir: Path, doing: str = "") -> None:
     """CheckpointError naming what ``run_dir`` is, unless it is a run folder (``doing``: e.g. " to resume")."""
     if not run_dir.exists():
@@ -414,6 +448,7 @@ def train_and_evaluate(
     progress: bool = True,
     splits: Splits | None = None,
     on_start: Callable[[Config], None] | None = None,
+    target: float | None = None,
 ) -> dict[str, Any]:
     """Train ``cfg`` into a run folder (new, or ``resume``-d) and return the result summary, result.json's
     contents: ``run_dir``, ``test_accuracy`` (a fraction) and ``test_loss`` on the official test split of
@@ -433,8 +468,13 @@ def train_and_evaluate(
     ``on_start(cfg)`` is called once every check has passed, just before the first epoch trains (a finished
     run: before its saved result is returned), with the config it trains: ``nnjax train`` prints its recipe
     there, so a failed start prints nothing on stdout.
+
+    A ``target`` accuracy (``nnjax train --target``, a fraction) is kept in the folder's target.json
+    (``load_run_target``) with config.json, for a later --resume and ``nnjax viz``; a resume given another
+    replaces the run's and says so.
     """
     check_splits(splits, "train_and_evaluate")
+    target = check_target(target)
     cfg = check_config(cfg, new=not resume, splits=splits)
     if not resume:
         cfg = without_unused(cfg)  # config.json: momentum 0 for sgd, not the default 0.9 it ignores
@@ -445,6 +485,7 @@ def train_and_evaluate(
             check_run_folder(run_dir, " to resume")
             stack.enter_context(checkpoint.locked(run_dir))
             _check_resumable(load_json(run_dir / "config.json"), cfg, force, run_dir)
+            stored = load_run_target(run_dir)
             finished = _finished_result(run_dir, cfg)
             if finished is not None:
                 if force:
@@ -457,16 +498,18 @@ def train_and_evaluate(
                 _keep_metrics(run_dir / "metrics.jsonl", history, appending=False)
                 if result_fields(load_json(run_dir / "config.json")) != result_fields(cfg):
                     _keep_config(run_dir / "config.json", cfg)  # not for flags that only say how to save
+                _keep_target(run_dir, target, stored)
                 if on_start is not None:
                     on_start(cfg)
                 print(f"nnjax: {run_dir} already trained all {cfg.epochs} epochs; nothing to resume", file=sys.stderr)
                 return {**finished[0], "run_dir": str(run_dir)}  # where it is now (the folder may have moved)
         else:
             checkpoint.check_new_folder(run_dir, "run")
+            stored = None
         checkpoint.check_writable_folder(run_dir)  # now, not after loading the data and compiling
         if (run_dir / "checkpoints").exists() and not (run_dir / "checkpoints").is_dir():
             raise CheckpointError(f"{run_dir / 'checkpoints'}: is a file, not a folder")
-        return _train(cfg, run_dir, resume, progress, splits, stack, force, on_start)
+        return _train(cfg, run_dir, resume, progress, splits, stack, force, on_start, (target, stored))
 
 
 def _check_nothing_trained_is_lost(run_dir: Path, ckpt_dir: Path, metrics_path: Path) -> None:
@@ -558,7 +601,10 @@ def _train(
     stack: contextlib.ExitStack,
     force: bool = False,
     on_start: Callable[[Config], None] | None = None,
+    target: tuple[float | None, float | None] = (None, None),
 ) -> dict[str, Any]:
+    """``train_and_evaluate``'s training, every check on its arguments passed (``target``: the one given and the
+    run's stored one)."""
     if splits is None:
         # With several processes each one loads only the rows its own devices hold (multi-host).
         rows = local_rows if jax.process_count() > 1 else None
@@ -611,6 +657,7 @@ def _train(
             raise ConfigError(f"{run_dir}: another process started a run in this folder")
         save_json(cfg, config_path)
         checkpoint.write_atomic(metrics_path, b"")
+    _keep_target(run_dir, *target)
 
     split = splits.eval_split
     epoch_times = [float(m["epoch_s"]) for m in history if is_number(m.get("epoch_s"))]  # not JSON true

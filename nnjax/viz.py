@@ -649,13 +649,28 @@ def _epoch_axis(ax) -> None:
     ax.grid(alpha=0.3)
 
 
+def _target_line(ax, target: float) -> None:
+    """An accuracy to reach (--target, a fraction) on a panel of accuracies in %: a thin dashed grey line across
+    it, labelled "target 96 %" on the line itself, at its left."""
+    from nnjax.target import target_percent
+
+    ax.axhline(100 * target, color="0.3", ls="--", lw=0.8)
+    ax.annotate(f"target {target_percent(target)}", (0.01, 100 * target), xycoords=("axes fraction", "data"),
+                xytext=(0, 2), textcoords="offset points", fontsize=8, color="0.3", va="bottom")  # fmt: skip
+
+
 def plot_learning_curves(
-    lines: list[dict[str, Any]], path: Path, title: str = "", shown_epoch: int | None = None
+    lines: list[dict[str, Any]],
+    path: Path,
+    title: str = "",
+    shown_epoch: int | None = None,
+    target: float | None = None,
 ) -> Path:
     """Train and test (or validation) loss and accuracy per epoch of one run; size 11 × 4.4 in. The train
     curves' legend says what they are: the mean over each epoch's mini-batches as the parameters moved (they lag
     the epoch-end parameters the test curves measure). ``shown_epoch``: the epoch the other figures show,
-    marked by a dotted line on both panels."""
+    marked by a dotted line on both panels. ``target``: the run's accuracy to reach (--target), on the accuracy
+    panel as a sweep's accuracy.png draws it (a thin dashed line labelled "target 96 %")."""
     split = _eval_split(lines)
     fig, ax_loss, ax_acc = _curve_axes(title or "Learning curves")
     for part, colour in (("train", "tab:blue"), (split, "tab:orange")):
@@ -675,6 +690,8 @@ def plot_learning_curves(
         if shown_epoch is not None:
             ax.axvline(shown_epoch, color="0.35", ls=":", lw=1.5, label=f"epoch {shown_epoch}: the other figures")
         ax.legend(fontsize=9)
+    if target is not None:
+        _target_line(ax_acc, target)
     return _save(fig, path)
 
 
@@ -1097,12 +1114,8 @@ def plot_sweep_accuracy(
             band = COLORBAR_BAND_IN
             fig.set_figheight(max(5.0, 4.4 + band, 1.6 + PANEL_ROW_IN * len(curves) + band))
     if target is not None:  # on each per-epoch panel, labelled on the line itself: the legend is the settings'
-        from nnjax.target import target_percent
-
         for ax in (a for a in fig.axes if a is not ax_end):
-            ax.axhline(100 * target, color="0.3", ls="--", lw=0.8)
-            ax.annotate(f"target {target_percent(target)}", (0.01, 100 * target), xycoords=("axes fraction", "data"),
-                        xytext=(0, 2), textcoords="offset points", fontsize=8, color="0.3", va="bottom")  # fmt: skip
+            _target_line(ax, target)
     layout = {"rect": (0, band / fig.get_figheight(), 1, 1)}
     if not ends:  # every member diverged (or nothing was logged yet)
         ax_end.text(0.5, 0.5, f"no finite {split} accuracy", ha="center", va="center", transform=ax_end.transAxes)
@@ -1274,7 +1287,7 @@ def render_run(
     from nnjax.config import is_index
     from nnjax.data import check_splits, load_splits
     from nnjax.model import layer_sizes
-    from nnjax.run import folder_path, load_network
+    from nnjax.run import folder_path, load_network, load_run_target
     from nnjax.sweep import diverged_epochs
     from nnjax.train import unstack
 
@@ -1291,6 +1304,7 @@ def render_run(
     run_dir = folder_path(run_dir, "render_run")
     asked = epoch
     cfg, params_K, epoch = load_network(run_dir, member, where="render_run", epoch=asked)
+    target = load_run_target(run_dir) if member is None else None  # a damaged target.json: before any figure
     if member is None:
         default = run_dir / "figures"
         title = run_dir.name
@@ -1347,7 +1361,8 @@ def render_run(
     )
     if lines:
         curves = (lines, out / "learning_curves.png", f"Learning curves of {name}{curves_note}")
-        done(plot_learning_curves(*curves) if asked is None else plot_learning_curves(*curves, shown_epoch=epoch))
+        marks = ({} if asked is None else {"shown_epoch": epoch}) | ({} if target is None else {"target": target})
+        done(plot_learning_curves(*curves, **marks))
     else:
         print(f"nnjax: warning: {no_curves}; learning_curves.png not drawn", file=sys.stderr)
 

@@ -1592,3 +1592,61 @@ def test_train_target_is_said_after_training_and_refused_in_one_line_when_bad(tm
     assert rc == 0, err
     summary = json.loads(out)
     assert (summary["target"], summary["first_epoch_at_target"], summary["target_held_from"]) == (1e-6, 1, 1)
+
+
+def test_a_runs_target_is_kept_in_its_folder_reused_on_resume_and_replaced_with_a_word(tmp_path, cli, mock64):
+    """`nnjax train --target` printed when the run reached it but kept it nowhere: `--resume` forgot it (and viz
+    could not draw it). The run folder now keeps it in target.json, written with config.json before the first
+    epoch; a --resume without --target says when the run reached its own, one with another uses that one, keeps
+    it instead and says so on stderr, as a sweep does with sweep.json."""
+    run = tmp_path / "run"
+    tfds = ("--tfds-dir", tmp_path / "tfds", "--no-progress")
+    rc, out, err = cli("train", "--epochs", "2", "--out", run, *tfds, "--target", "0.05")
+    assert rc == 0, err
+    assert json.loads((run / "target.json").read_text()) == {"target": 0.05}
+    assert out.splitlines()[-1].startswith("5 % test accuracy: first reached at epoch 1")
+    rc, out, err = cli("train", "--resume", run, *tfds)  # finished: nothing trains, its target is said
+    assert rc == 0, err
+    assert out.splitlines()[-1].startswith("5 % test accuracy: first reached at epoch 1")
+    assert "instead of" not in err
+    rc, out, err = cli("train", "--resume", run, "--epochs", "3", "--force", *tfds, "--target", "1")  # one more epoch
+    assert rc == 0, err
+    assert f"nnjax: {run}: target 100 % instead of the run's 5 %, kept in its target.json" in err.splitlines()
+    assert json.loads((run / "target.json").read_text()) == {"target": 1.0}
+    assert out.splitlines()[-1].startswith("100 % test accuracy: not reached (best ")
+    rc, out, err = cli("train", "--resume", run, "--json", *tfds, "--target", "1")  # the same: no word, no write
+    assert rc == 0 and "instead of" not in err and json.loads(out)["target"] == 1.0
+    rc, out, err = cli("train", "--resume", run, "--json", *tfds, "--target", "0.5")  # a finished run's, replaced
+    assert rc == 0 and "target 50 % instead of the run's 100 %" in err and json.loads(out)["target"] == 0.5
+    assert json.loads((run / "target.json").read_text()) == {"target": 0.5}
+    plain = tmp_path / "plain"
+    rc, out, err = cli("train", "--epochs", "1", "--out", plain, *tfds)
+    assert rc == 0 and not (plain / "target.json").exists() and "test accuracy:" in out.splitlines()[-1]
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ('{"target": 96}', "target 96: the accuracy to reach, a fraction in (0, 1], e.g. 0.96 for 96 %"),
+        ('{"target": "0.96"}', "target '0.96': the accuracy to reach, a fraction in (0, 1], e.g. 0.96 for 96 %"),
+        ('{"goal": 0.96}', "not an nnjax target file (needs 'target')"),
+        ('{"target": 0.9', "not valid JSON (line 1: Expecting ',' delimiter)"),
+    ],
+)
+def test_a_damaged_target_file_is_one_line_before_anything_is_written(tmp_path, cli, cli_error, mock64, text, why):
+    """A run's target.json edited by hand: --resume (with or without a new --target) and viz refuse it in one
+    line naming the file, before anything is written; a bad --target is refused as before, the file untouched."""
+    run = tmp_path / "run"
+    tfds = ("--tfds-dir", tmp_path / "tfds", "--no-progress")
+    rc, _, err = cli("train", "--epochs", "1", "--out", run, *tfds, "--target", "0.5")
+    assert rc == 0, err
+    (run / "target.json").write_text(text)
+    before = {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()}
+    want = f"nnjax: error: {run / 'target.json'}: {why}"
+    assert cli_error("train", "--resume", run, "--epochs", "2", "--force", *tfds) == want
+    assert cli_error("train", "--resume", run, *tfds, "--target", "0.6") == want
+    assert cli_error("viz", run, "--out", tmp_path / "figs", "--tfds-dir", tmp_path / "tfds") == want
+    assert not (tmp_path / "figs").exists()
+    line = cli_error("train", "--resume", run, *tfds, "--target", "96")
+    assert line == "nnjax: error: --target 96: the accuracy to reach, a fraction in (0, 1], e.g. 0.96 for 96 %"
+    assert {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()} == before

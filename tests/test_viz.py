@@ -1925,3 +1925,33 @@ def test_sweep_accuracy_draws_its_target_as_a_thin_dashed_labelled_line(monkeypa
     for ax in panels:
         assert [list(line.get_ydata()) for line in ax.get_lines() if line.get_linestyle() == "--"] == [[96, 96]]
     assert not [line for line in fig.axes[-1].get_lines() if line.get_linestyle() == "--"]
+
+
+def test_a_runs_target_is_drawn_on_its_learning_curves_as_a_sweeps_is(tmp_path, splits_256, video_run, monkeypatch):
+    """A run trained with a target (train_and_evaluate's, nnjax train --target's) keeps it, and viz draws it on
+    learning_curves.png's accuracy panel as accuracy.png draws a sweep's: a thin dashed grey line across the
+    panel, labelled "target 90 %" on the line, not in the legend; a run with none has no such line."""
+    run = tmp_path / "run"
+    cfg = Config(hidden=(8,), epochs=2, batch_size=32, checkpoint_every=0)
+    train_and_evaluate(cfg, run, progress=False, splits=splits_256, target=0.9)
+    assert json.loads((run / "target.json").read_text()) == {"target": 0.9}
+    figures = capture_figures(monkeypatch)
+    viz.render_run(run, tmp_path / "figs", splits=splits_256)
+    viz.render_run(run, tmp_path / "e0", splits=splits_256, epoch=0)  # the epoch marked, and the target
+    viz.render_run(video_run, tmp_path / "plain", splits=splits_256)
+    curves = [fig for fig in figures if fig.axes[0].get_ylabel() == "loss (mean cost per image)"]
+    assert len(curves) == 3
+    for fig in curves[:2]:
+        loss, acc = fig.axes
+        (line,) = [line for line in acc.get_lines() if line.get_linestyle() == "--"]
+        assert list(line.get_ydata()) == [90, 90] and line.get_linewidth() < 1 and line.get_label()[0] == "_"
+        assert [t.get_text() for t in acc.texts] == ["target 90 %"]
+        assert "target 90 %" not in [t.get_text() for t in acc.get_legend().get_texts()]
+        assert not [line for line in loss.get_lines() if line.get_linestyle() == "--"]
+    rgb = png(tmp_path / "figs" / "learning_curves.png")
+    acc = curves[0].axes[1]
+    lo, hi = acc.get_xlim()
+    for x in (lo + 0.3 * (hi - lo), lo + 0.6 * (hi - lo)):  # drawn across the panel
+        assert pixels_near(rgb, acc, (x, 90), "0.3", dx=range(-6, 7), opacity=0.5) >= 2, x
+    assert not [line for ax in curves[2].axes for line in ax.get_lines() if line.get_linestyle() == "--"]
+    assert not [t for t in texts(curves[2]) if t.startswith("target")]

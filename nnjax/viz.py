@@ -799,13 +799,14 @@ def plot_sweep_curves(lines: list[dict[str, Any]], varied: Sequence[str], path: 
         m: (group_curves(lines, varied, f"train_{m}"), group_curves(lines, varied, f"{split}_{m}")) for m in METRICS
     }
     costs = len({m["cost"] for m in lines if "cost" in m}) > 1  # a grid over cost: losses in different units
-    if len(sweep["accuracy"][1]) > PANELS_OVER and len(varied) > 1:
-        return _save(_curve_panels(lines, varied, sweep, name, title, costs), path)
+    drawn = {**sweep["loss"][1], **sweep["accuracy"][1]}  # every setting with a curve (the accuracy's where both)
+    if len(drawn) > PANELS_OVER and len(varied) > 1:
+        return _save(_curve_panels(lines, varied, sweep, drawn, name, title, costs), path)
     fig, ax_loss, ax_acc = _curve_axes(title)
     if costs:
         ax_loss.set_yscale("log")  # else a cross-entropy of ~2 flattens every quadratic curve (≤ 0.5) to its floor
         ax_loss.set_ylabel(LOG_LOSS_LABEL)
-    ordered = ordered_colours(lines, varied, sweep["accuracy"][1])
+    ordered = ordered_colours(lines, varied, drawn)
     single = False  # some curve is a single epoch: drawn as marks, which the legend must tell apart
     for ax, metric, scale in ((ax_loss, "loss", 1.0), (ax_acc, "accuracy", 100.0)):
         train, curves = sweep[metric]
@@ -825,7 +826,7 @@ def plot_sweep_curves(lines: list[dict[str, Any]], varied: Sequence[str], path: 
         inches = fig.get_figheight()  # the axes keep their own height, above the legend
         fig.subplots_adjust(top=1 - 0.15 * height / inches, bottom=(band + 0.13 * height) / inches)
         if ordered is not None:
-            _colorbar_below(fig, varied[0], ordered, sweep["accuracy"][1], below)
+            _colorbar_below(fig, varied[0], ordered, drawn, below)
     return _save(fig, path)
 
 
@@ -833,17 +834,18 @@ def _curve_panels(
     lines: list[dict[str, Any]],
     varied: Sequence[str],
     sweep: dict[str, tuple[dict, dict]],
+    drawn: dict[str, tuple],
     name: str,
     title: str,
     log_loss: bool,
 ):
-    """The figure of a sweep's learning curves (``sweep``: per metric, the train and eval ``group_curves``) of
-    many settings over several fields: left, one small loss panel per value of one field (``_panel_plan``, as
-    accuracy.png's), right, as many accuracy panels, each on shared axes; each setting coloured by its other
-    fields' values, the same colour in every panel, with a legend of the line styles and those colours below
-    (``_panel_legend``). ``CURVE_PANEL_IN`` wide per panel, at least 11 in; tall enough for its rows."""
+    """The figure of a sweep's learning curves (``sweep``: per metric, the train and eval ``group_curves``;
+    ``drawn``: every setting's eval curve, the accuracy's where it has both) of many settings over several
+    fields: left, one small loss panel per value of one field (``_panel_plan``, as accuracy.png's), right, as
+    many accuracy panels, each on shared axes; each setting coloured by its other fields' values, the same colour
+    in every panel, with a legend of the line styles and those colours below (``_panel_legend``).
+    ``CURVE_PANEL_IN`` wide per panel, at least 11 in; tall enough for its rows."""
     values = _setting_values(lines, varied)
-    drawn = {**sweep["loss"][1], **sweep["accuracy"][1]}
     i, panels, rests, colours = _panel_plan(drawn, values)
     rows, cols = _grid_shape(len(panels))
     height = max(4.4, 1.4 + 2.2 * rows)

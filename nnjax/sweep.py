@@ -13,7 +13,8 @@ module trains the groups and keeps the sweep folder.
 A sweep folder holds
   sweep.json          the base config and the grid (what ``--resume`` continues); --target, --replicates and
                       --baseline if given
-  members.csv         one row per member: id, group, grid fields, parameters, final test accuracy, best epoch, …
+  members.csv         one row per member: id, group, grid fields, parameters, final test and train accuracy,
+                      best epoch, …
   metrics.jsonl       one JSON line per member per epoch (member id, grid fields, losses, accuracies)
   summary.md          the table, grouped by the grid fields other than seed (--replicates), and the plot
   accuracy.png        accuracy per epoch (mean over seeds, min–max band) and each setting's last epoch

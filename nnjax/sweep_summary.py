@@ -43,7 +43,8 @@ SPLIT_NAMES = {"test": "test", "val": "validation"}  # the evaluation splits, as
 
 def _member_rows(configs, grid, results, lines, target: float | None = None) -> list[dict[str, Any]]:
     """One row of members.csv per member: its group, grid values, parameter count, final and best accuracy,
-    time; with a ``target`` accuracy, that target (``target``), the first epoch that reached it
+    final train accuracy (its last epoch's mean over the epoch's mini-batches; None where it diverged, or no
+    metrics line has it), time; with a ``target`` accuracy, that target (``target``), the first epoch that reached it
     (``first_epoch_at_target``) and the epoch from which it stayed at or above it through its last
     (``target_held_from``; None if it ended below)."""
     by_member: dict[int, dict[str, Any]] = {}
@@ -58,9 +59,11 @@ def _member_rows(configs, grid, results, lines, target: float | None = None) -> 
                 "split": r["eval_split"],
             }
     curves: dict[int, list[tuple[int, float | None]]] = {}
+    train: dict[int, dict[int, float | None]] = {}  # member -> epoch -> train accuracy
     for m in lines:
         split = "val" if "val_accuracy" in m else "test"
         curves.setdefault(m["member"], []).append((m["epoch"], m[f"{split}_accuracy"]))
+        train.setdefault(m["member"], {})[m["epoch"]] = m.get("train_accuracy")
     rows = []
     for mid, cfg in enumerate(configs):
         r = by_member[mid]
@@ -81,6 +84,8 @@ def _member_rows(configs, grid, results, lines, target: float | None = None) -> 
                 "n_params": params_per_member(cfg),
                 "final_test_accuracy": r["test_accuracy"],
                 **final_val,
+                # beside the final accuracy, the one that tells underfitting (both low) from overfitting
+                "final_train_accuracy": None if r["diverged_epoch"] else train.get(mid, {}).get(cfg.epochs),
                 "best_epoch": best_epoch,
                 f"best_{r['split']}_accuracy": best_acc,
                 **reached,

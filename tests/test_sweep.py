@@ -416,7 +416,13 @@ def test_diverged_member_is_marked_while_others_finish(tmp_path):
         bad, good = rows[f"lr=1000,seed={seed}"], rows[f"lr=0.01,seed={seed}"]  # as --grid lr=1000 names it
         assert bad["diverged_epoch"] == 1 and bad["final_test_accuracy"] is None
         assert good["diverged_epoch"] is None and 0 <= good["final_test_accuracy"] <= 1
+        assert bad["final_train_accuracy"] is None  # as its final test accuracy: past its divergence
     lines = [json.loads(s) for s in (tmp_path / "mixed" / "metrics.jsonl").read_text().splitlines()]
+    # the last epoch's train accuracy, from metrics.jsonl: a member's underfitting read without parsing it
+    last_train = {m["member"]: m["train_accuracy"] for m in lines if m["epoch"] == base.epochs}
+    for row in summary["members"]:
+        if row["diverged_epoch"] is None:
+            assert row["final_train_accuracy"] == last_train[row["member"]] and 0 < row["final_train_accuracy"] <= 1
     assert len(lines) == 4 * base.epochs
     assert all(m["finite"] and m["train_loss"] is not None for m in lines if m["lr"] == 0.01)
     assert any(not m["finite"] for m in lines if m["lr"] == 1000.0)
@@ -424,7 +430,8 @@ def test_diverged_member_is_marked_while_others_finish(tmp_path):
     with open(tmp_path / "mixed" / "members.csv") as f:
         csv_rows = {r["name"]: r for r in csv.DictReader(f)}
     assert csv_rows["lr=1000,seed=0"]["diverged_epoch"] == "1" and csv_rows["lr=1000,seed=0"]["lr"] == "1000"
-    assert csv_rows["lr=1000,seed=0"]["final_test_accuracy"] == ""
+    assert csv_rows["lr=1000,seed=0"]["final_test_accuracy"] == csv_rows["lr=1000,seed=0"]["final_train_accuracy"] == ""
+    assert float(csv_rows["lr=0.01,seed=0"]["final_train_accuracy"]) == rows["lr=0.01,seed=0"]["final_train_accuracy"]
     assert csv_rows["lr=0.01,seed=0"]["diverged_epoch"] == ""
     table = {r["lr"]: r for r in summary["rows"]}
     assert table[1000.0]["n_diverged"] == 2 and table[1000.0]["test_accuracy_mean"] is None

@@ -39,6 +39,7 @@ from nnjax.target import target_epochs, target_percent
 
 SUMMARY_FILES = ("members.csv", "summary.md", "accuracy.png")
 SPLIT_NAMES = {"test": "test", "val": "validation"}  # the evaluation splits, as the summary names them
+FEW_FOR_WELCH = 3  # members per side below which the notes call a Welch p a rough guide
 
 
 def _member_rows(configs, grid, results, lines, target: float | None = None) -> list[dict[str, Any]]:
@@ -218,6 +219,15 @@ def _vs_baseline(
         r.update(baseline=i == b, vs_baseline=gap, p_welch=p, p_holm=adjusted)
 
 
+def fewest_compared(table: list[dict[str, Any]]) -> int | None:
+    """The fewest members that did not diverge in a row with a Welch p against the baseline, or in the
+    baseline row itself (``_vs_baseline``); None where no row has a p."""
+    tested = [r for r in table if r.get("p_welch") is not None]
+    if not tested:
+        return None
+    return min(r["n"] - r["n_diverged"] for r in [*tested, *(r for r in table if r["baseline"])])
+
+
 def _table_rows(
     grid: dict[str, list],
     rows: list[dict[str, Any]],
@@ -385,13 +395,15 @@ def table_notes(
     cosine: bool = False,
     replicates: Sequence[str] = DEFAULT_REPLICATES,
     baseline: dict[str, Any] | None = None,
+    fewest: int | None = None,
 ) -> str:
     """What the numbers of the summary table on ``split`` ("test" or "val") are: which parameters' accuracy,
     mean and spread over which members, the split each best epoch was picked on (the test split's: said to
     be test-set selection), what the train time counts; with a ``target``, what its columns count (and, where a
     member's schedule is ``cosine``, that it anneals over --epochs); with ``replicates`` other than the seed,
-    which fields each row averages over; with a ``baseline`` row, what the comparison with it tests. summary.md
-    and ``nnjax sweep`` print it below the table."""
+    which fields each row averages over; with a ``baseline`` row, what the comparison with it tests, and where
+    the ``fewest`` members behind a p (``fewest_compared``) are under ``FEW_FOR_WELCH``, that its p is a rough
+    guide. summary.md and ``nnjax sweep`` print it below the table."""
     accuracy = (
         "Test accuracy: final parameters on the official test split"
         if split == "test"
@@ -423,6 +435,11 @@ def table_notes(
             f"(which differ in {over}), then Holm-adjusted for every row compared. It asks whether the recipes differ "
             f"beyond {over} noise; nnjax compare asks it of two networks, over the test images"
         )
+        if fewest is not None and fewest < FEW_FOR_WELCH:
+            best += (
+                f". As few as {fewest} members (not diverged) in a row compared or the baseline: too few for Welch's "
+                "test to judge the spread, so its p is a rough guide there"
+            )
     rows = ""
     if tuple(replicates) != DEFAULT_REPLICATES:
         rows = f"Each row's members differ only in {' and '.join(replicates)} (--replicates). "
@@ -507,7 +524,8 @@ def write_summary(
     md = markdown_table(varied, table, split, target)
     variance = variance_table(varied, table, split)
     cosine = any("cosine" in c.schedule for c in configs)
-    notes = table_notes(split, target, cosine=cosine, replicates=replicates, baseline=baseline)
+    fewest = fewest_compared(table) if baseline is not None else None
+    notes = table_notes(split, target, cosine=cosine, replicates=replicates, baseline=baseline, fewest=fewest)
     device = results[0]["device"]
     train_total = sum(r["train_s"] for r in results)
     compile_total = sum(r["compile_s"] for r in results)

@@ -2470,9 +2470,47 @@ def test_a_baseline_row_gives_every_other_row_its_difference_and_welch_p_holm_ad
     notes = summary["notes"]
     assert "vs baseline: the row's mean minus that of the baseline row (lr=0.2), in percentage points" in notes
     assert "Holm-adjusted for every row compared" in summary["notes"] and summary["baseline"] == {"lr": 0.2}
+    assert "rough guide" not in notes  # 4, 4 and 3 members: no warning that they are few
     assert summary["table"] in (tmp_path / "s" / "summary.md").read_text()
     plain = sweep_summary.write_summary(tmp_path / "s", base, configs, grid, results, lines, 2.0, write=False)
     assert "vs baseline" not in plain["table"] + plain["notes"] and "p_welch" not in plain["rows"][0]
+
+
+@pytest.mark.parametrize(
+    "accs, fewest",
+    [
+        ([[0.90, 0.91], [0.92, 0.93]], 2),  # two seeds a row: a trial read these p-values with no warning
+        ([[0.90, 0.91, 0.92], [0.92, None, 0.93]], 2),  # the baseline row (lr 0.2) lost one of three members
+        ([[0.90, None, None], [0.92, 0.93, 0.94]], None),  # one member left: no p, nothing to warn about
+    ],
+)
+def test_the_notes_say_when_a_welch_p_rests_on_fewer_than_three_members(tmp_path, monkeypatch, accs, fewest):
+    """Below the table, where a row with a Welch p, or the baseline row, has fewer than 3 members that did not
+    diverge: how few, and that the p is then a rough guide; not where no p was computed."""
+    import nnjax.viz
+
+    monkeypatch.setattr(nnjax.viz, "plot_sweep_accuracy", lambda *a, **k: None)
+    n = len(accs[0])
+    base = Config(name="b", hidden=(8,), epochs=1)
+    grid = {"lr": [0.1, 0.2], "seed": list(range(n))}
+    configs = sweep_grid.expand(base, grid)  # member m: lr m // n, seed m % n
+    flat = [a for row in accs for a in row]
+    lines = [{"member": m, "epoch": 1, "test_accuracy": a} for m, a in enumerate(flat)]
+    results = [
+        {"group": "g00", "members": list(range(2 * n)), "k": 2 * n, "test_accuracy": flat,
+         "diverged_epoch": [None if a is not None else 1 for a in flat], "train_s": 1.0, "compile_s": 0.5,
+         "eval_split": "test", "device": "cpu", "n_devices": 1, "split": "batch"},
+    ]  # fmt: skip
+    baseline = sweep_grid.check_baseline({"lr": 0.2}, grid, ("seed",))
+    summary = sweep_summary.write_summary(tmp_path, base, configs, grid, results, lines, 1.0, write=False,
+                                          baseline=baseline)  # fmt: skip
+    notes = summary["notes"]
+    if fewest is None:
+        assert summary["rows"][0]["p_welch"] is None and "rough guide" not in notes, notes
+    else:
+        assert summary["rows"][0]["p_welch"] is not None
+        want = f"As few as {fewest} members (not diverged) in a row compared or the baseline: too few for Welch's"
+        assert want in notes and "so its p is a rough guide there." in notes, notes
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ import json
 import os
 import signal
 import sys
+import textwrap
 import typing
 from collections.abc import Callable, Collection, Iterator, Sequence
 from pathlib import Path
@@ -33,6 +34,7 @@ from nnjax.errors import ConfigError, NnjaxError
 # shown, so building the parser (and `nnjax --help`) never imports jax.
 REGISTRY_FIELDS = ("activation", "init", "cost")
 REGISTRY_NAMES = "(one of: {names})"
+NOTES_WIDTH = 100  # columns of the notes `nnjax sweep` prints under its table (summary.md keeps one paragraph)
 
 
 def add_config_flags(p: argparse.ArgumentParser, named: str | None = None) -> None:
@@ -398,8 +400,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         print(summary["table"], end="")
         if summary.get("variance"):  # two replicate fields: each row's variance split, as summary.md has it
             print(f"\n{summary['variance']}", end="")
-        if "notes" in summary:  # what the table's numbers are, as summary.md says below it
-            print(summary["notes"])
+        if "notes" in summary:  # what the table's numbers are, as summary.md says below it, wrapped for a terminal
+            print(textwrap.fill(summary["notes"], NOTES_WIDTH, break_long_words=False, break_on_hyphens=False))
         # said when every member trains as long (the table does not)
         epochs = field_values(grid).get("epochs", [base.epochs])
         each = f", {plural(epochs[0], 'epoch')}" if len(epochs) == 1 else ""

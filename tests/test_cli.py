@@ -1270,6 +1270,25 @@ def test_sweep_prints_what_its_tables_numbers_are_below_the_table(monkeypatch, t
     assert rc == 0 and "notes" not in json.loads(out) and "table" not in json.loads(out), out
 
 
+def test_sweep_wraps_the_notes_it_prints_at_100_columns_and_summary_md_keeps_one_paragraph(monkeypatch, tmp_path, cli):
+    """The notes under the table, one paragraph of several hundred characters, came out as one line a trial had
+    to filter out to read the table: printed, they are wrapped at 100 columns, words (and --flags) kept whole;
+    the summary's notes (summary.md's) are the same text unwrapped."""
+    from nnjax import sweep, sweep_summary
+
+    notes = sweep_summary.table_notes("test", 0.96, cosine=True, baseline={"lr": 0.1}, fewest=2)
+    assert len(notes) > 700 and "\n" not in notes
+    summary = {"sweep_dir": "s", "table": "| a table |\n", "notes": notes}
+    summary |= {"n_members": 2, "n_groups": 1, "device": "cpu", "wall_s": 1.0, "train_s": 0.5, "compile_s": 0.2}
+    monkeypatch.setattr(sweep, "run_sweep", lambda *args, **kwargs: summary)
+    rc, out, err = cli("sweep", "--grid", "seed=0,1", "--out", tmp_path / "a")
+    assert rc == 0, err
+    lines = out.splitlines()
+    printed = lines[lines.index("| a table |") + 1 : -1]  # up to the timing line
+    assert len(printed) > 5 and all(60 < len(line) <= 100 for line in printed[:-1]), printed
+    assert len(printed[-1]) <= 100 and " ".join(printed) == notes and "--epochs" in out
+
+
 def test_a_sweep_whose_grid_asks_for_warmup_cosine_needs_a_warm_up(monkeypatch, tmp_path, cli, cli_error):
     """warmup_cosine named in the grid, not only by --schedule, with no warm-up given trains plain cosine under
     another name: refused as ``nnjax train --schedule warmup_cosine`` is; with --warmup-epochs it runs."""

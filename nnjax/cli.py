@@ -341,7 +341,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             )
     else:
         grid = parse_grid(args.grid)
-    replicates = replicates_flag(args.replicates, grid)  # before a default folder is made
+    # before a default folder is made; a resumed sweep's own, not the default, where none is given (its sweep.json's)
+    replicates = replicates_flag(args.replicates, grid) if args.replicates is not None or not args.resume else None
     if args.baseline is not None:  # the rows it names: as --replicates says, or a resumed sweep's replicates
         stored = sweep.load_sweep_options(args.resume)["replicates"] if args.resume else None
         baseline = baseline_flag(args.baseline, grid, replicates or stored or DEFAULT_REPLICATES)

@@ -915,9 +915,10 @@ def run_sweep(
     target = check_target(target)
     base = typed(base, source="base")  # built in Python: the types a config file's fields are checked for
     grid = normalize_grid(grid)
-    checked = check_replicates(replicates, grid)  # the default's too: a linked item may not mix it with others
     if replicates is not None:
-        replicates = checked
+        replicates = check_replicates(replicates, grid)
+    elif not resume:  # the default's too: a linked item may not mix it with others (a resumed sweep keeps its own)
+        check_replicates(None, grid)
     if baseline is not None and not resume:  # a resumed sweep's: checked with its stored replicates below
         baseline = check_baseline(baseline, grid, replicates or DEFAULT_REPLICATES)
     configs = expand(base, grid, new=not resume)

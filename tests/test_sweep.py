@@ -2838,3 +2838,19 @@ def test_members_a_linked_item_leaves_without_a_twin_are_no_warning():
     configs = sweep_grid.expand(TINY, grid)
     assert [(c.optimizer, c.momentum) for c in configs[::2]] == [("sgd", 0.0), ("momentum", 0.9)]
     assert sweep_grid.ignored_by(configs, sweep_grid.normalize_grid(grid)) == []
+
+
+def test_a_sweep_whose_linked_seeds_are_its_replicates_resumes_without_repeating_them(monkeypatch, tmp_path, cli):
+    """``--replicates seed,data_seed`` over ``seed,data_seed=0:0,1:1``: a resume without --replicates keeps the
+    sweep's own (sweep.json), not the default seed alone, which such a linked item may not mix with data_seed (it
+    was refused: "grid item 'seed,data_seed': seed is a replicate (the default --replicates ...")."""
+    grid = {"seed,data_seed": [(0, 0), (1, 1)], "lr": [0.01, 0.03]}
+    out = tmp_path / "s"
+    first = run_tiny(TINY.replace(epochs=1), grid, out, replicates=["seed", "data_seed"])
+    resumed = run_tiny(*sweep.load_sweep_spec(out), out, resume=True)
+    assert resumed["table"] == first["table"]
+    seen = []
+    monkeypatch.setattr(sweep, "run_sweep", lambda *args, **kwargs: seen.append(kwargs) or resumed)
+    rc, _, err = cli("sweep", "--resume", out, "--no-progress")
+    assert rc == 0, err
+    assert seen[0]["resume"] and seen[0]["replicates"] is None  # run_sweep reads the sweep's

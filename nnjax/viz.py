@@ -8,9 +8,9 @@
   mistakes.png         the test digits the network gets wrong most confidently
   learning_curves.png  loss and accuracy per epoch (metrics.jsonl)
 For a sweep folder, ``nnjax viz SWEEP_DIR`` draws the learning curves: one curve per setting of
-the grid fields other than seed, its mean over seeds with a min–max band (more than 12 settings: laid out and
-coloured as the sweep's accuracy.png); ``--member N`` draws all the figures above for member N's network into
-``SWEEP_DIR/figures/member-N``.
+the grid fields other than seed, its mean over seeds with a min–max band, coloured and (more than 12 settings) laid
+out as the sweep's accuracy.png, with the sweep's --target; ``--member N`` draws all the figures above for member N's
+network into ``SWEEP_DIR/figures/member-N``.
 
 Every figure has a fixed size in pixels for a given network (no tight bounding box), so a figure in a
 document does not jump in size from run to run. matplotlib is imported only when drawing.
@@ -24,7 +24,7 @@ import sys
 import textwrap
 from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -67,6 +67,11 @@ SEQUENTIAL_CMAP = "viridis"
 SEQUENTIAL_END = 0.9
 COLORBAR_BAND_IN = 0.75  # height of that colour bar with its values and label below it
 COLORBAR_MARGIN_IN = 1.0  # its ends' distance from the figure's sides
+# Up to PANELS_OVER settings of two fields, each of up to SHADES_UP_TO values: one hue of matplotlib's 10 per value of
+# one field (``hue_field``), a shade of it per value of the other, from dark (mixed toward black by -SHADE_SPAN[0])
+# to light (toward white by SHADE_SPAN[1]): a reader sees which curves share a value of either field.
+SHADES_UP_TO = 6
+SHADE_SPAN = (-0.35, 0.5)
 LOG_LOSS_LABEL = "loss, log scale (own cost's units)"  # one line: two were cut off at the figure's edges
 METRICS = ("loss", "accuracy")  # what learning curves show, each in its own panel
 
@@ -108,15 +113,21 @@ def setting_colours(n: int) -> list:
     return [matplotlib.colormaps["turbo"](0.05 + 0.9 * i / (n - 1)) for i in range(n)]
 
 
-def _legend_below(fig, handles: list, labels: list[str]) -> float:
-    """A figure legend of ``labels`` at the bottom of ``fig``, as many columns (up to 4) as its width holds,
-    taller figures for more rows; returns the height (inches) it takes, to keep the axes above it."""
-    width = fig.get_figwidth()
-    column = LEGEND_CHAR_IN * max(len(label) for label in labels) + 0.7  # + the line sample and gaps
-    ncol = max(1, min(len(labels), 4, int((width - 0.3) / column)))
+def _legend_below(fig, handles: list, labels: list[str], ncol: int | None = None) -> float:
+    """A figure legend of ``labels`` at the bottom of ``fig``, in ``ncol`` columns (default: as many, up to 4, as
+    its width holds), taller figures for more rows; returns the height (inches) it takes, to keep the axes above
+    it."""
+    if ncol is None:
+        ncol = max(1, min(len(labels), 4, _legend_columns(fig, labels)))
     band = 0.2 + LEGEND_ROW_IN * math.ceil(len(labels) / ncol)
     fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 0.02), fontsize=8, ncol=ncol, frameon=False)
     return band
+
+
+def _legend_columns(fig, labels: Sequence[str]) -> int:
+    """How many columns of ``labels`` (at fontsize 8, with their line samples) the width of ``fig`` holds."""
+    column = LEGEND_CHAR_IN * max(len(label) for label in labels) + 0.7  # + the line sample and gaps
+    return int((fig.get_figwidth() - 0.3) / column)
 
 
 def _framed(ax, colour: str) -> None:
@@ -782,7 +793,9 @@ def _style_keys(name: str, single: bool) -> tuple[list, list[str]]:
     return styles, [f"{name} (band: min–max)", TRAIN_SWEEP_LABEL]
 
 
-def plot_sweep_curves(lines: list[dict[str, Any]], varied: Sequence[str], path: Path, title: str = "") -> Path:
+def plot_sweep_curves(
+    lines: list[dict[str, Any]], varied: Sequence[str], path: Path, title: str = "", target: float | None = None
+) -> Path:
     """Sweep learning curves, one colour per setting (members with the same values of ``varied``): the eval loss and
     accuracy as the mean over the setting's members with a min–max band, the train ones as a dashed mean over the
     members of each one's train figure, itself a mean over the epoch's batches (the legend says so:
@@ -790,7 +803,10 @@ def plot_sweep_curves(lines: list[dict[str, Any]], varied: Sequence[str], path: 
     (line styles, then settings) is below both panels, never over a curve. Size 11 × 4.4 in, taller for its legend.
     As accuracy.png: more than ``PANELS_OVER`` settings over several fields are one small panel per value of one
     field for the loss and as many for the accuracy (``_curve_panels``); of one field whose values have an order
-    (``ordered_colours``), coloured in that order with a colour bar of the values in place of their legend."""
+    (``ordered_colours``), coloured in that order with a colour bar of the values in place of their legend; of two
+    fields of a few values each, a hue per value of one and a shade per value of the other (``shaded_colours``),
+    the settings' legend laid out as the grid under the line styles'. A ``target`` accuracy (--target) is a thin
+    dashed grey line across each accuracy panel, labelled "target 96 %", as accuracy.png draws it."""
     split = _eval_split(lines)
     name = METRIC_COLUMNS[split]
     title = title or f"Sweep: loss and accuracy per epoch ({name}: mean, min–max)"
@@ -801,23 +817,28 @@ def plot_sweep_curves(lines: list[dict[str, Any]], varied: Sequence[str], path: 
     costs = len({m["cost"] for m in lines if "cost" in m}) > 1  # a grid over cost: losses in different units
     drawn = {**sweep["loss"][1], **sweep["accuracy"][1]}  # every setting with a curve (the accuracy's where both)
     if len(drawn) > PANELS_OVER and len(varied) > 1:
-        return _save(_curve_panels(lines, varied, sweep, drawn, name, title, costs), path)
+        return _save(_curve_panels(lines, varied, sweep, drawn, name, title, costs, target), path)
     fig, ax_loss, ax_acc = _curve_axes(title)
     if costs:
         ax_loss.set_yscale("log")  # else a cross-entropy of ~2 flattens every quadratic curve (≤ 0.5) to its floor
         ax_loss.set_ylabel(LOG_LOSS_LABEL)
     ordered = ordered_colours(lines, varied, drawn)
+    shaded = shaded_colours(lines, varied)
+    each = ordered if shaded is None else shaded.colours  # a colour per setting's label, or None: a palette's
     single = False  # some curve is a single epoch: drawn as marks, which the legend must tell apart
     for ax, metric, scale in ((ax_loss, "loss", 1.0), (ax_acc, "accuracy", 100.0)):
         train, curves = sweep[metric]
-        colours = setting_colours(len(curves)) if ordered is None else [ordered[label] for label in curves]
+        colours = setting_colours(len(curves)) if each is None else [each[label] for label in curves]
         for (label, curve), colour in zip(curves.items(), colours):
             single |= _sweep_curve(ax, curve, train.get(label), label, colour, scale)
     handles, labels = ax_acc.get_legend_handles_labels()
     if handles:  # first what the line styles mean, then the settings: all below the panels, over no curve
         styles, said = _style_keys(name, single)
         height = fig.get_figheight()
-        if ordered is None:
+        if shaded is not None:  # the settings as the grid lays them out, and above them the line styles
+            below = _grid_legend_below(fig, shaded, handles, labels)
+            band = below + 0.2 + LEGEND_ROW_IN
+        elif ordered is None:
             band = _legend_below(fig, styles + handles, [*said, *labels])
         else:  # the line styles, and above them the settings' colour bar
             below = _legend_below(fig, styles, said)
@@ -827,6 +848,11 @@ def plot_sweep_curves(lines: list[dict[str, Any]], varied: Sequence[str], path: 
         fig.subplots_adjust(top=1 - 0.15 * height / inches, bottom=(band + 0.13 * height) / inches)
         if ordered is not None:
             _colorbar_below(fig, varied[0], ordered, drawn, below)
+        if shaded is not None:  # placed once the figure has its height, as the colour bar
+            anchor = (0.5, (below + 0.02 * inches) / inches)
+            fig.legend(styles, said, loc="lower center", bbox_to_anchor=anchor, fontsize=8, ncol=2, frameon=False)
+    if target is not None:
+        _target_line(ax_acc, target)
     return _save(fig, path)
 
 
@@ -838,13 +864,14 @@ def _curve_panels(
     name: str,
     title: str,
     log_loss: bool,
+    target: float | None = None,
 ):
     """The figure of a sweep's learning curves (``sweep``: per metric, the train and eval ``group_curves``;
     ``drawn``: every setting's eval curve, the accuracy's where it has both) of many settings over several
     fields: left, one small loss panel per value of one field (``_panel_plan``, as accuracy.png's), right, as
     many accuracy panels, each on shared axes; each setting coloured by its other fields' values, the same colour
-    in every panel, with a legend of the line styles and those colours below (``_panel_legend``).
-    ``CURVE_PANEL_IN`` wide per panel, at least 11 in; tall enough for its rows."""
+    in every panel, with a legend of the line styles and those colours below (``_panel_legend``); a ``target``
+    accuracy on each accuracy panel. ``CURVE_PANEL_IN`` wide per panel, at least 11 in; tall enough for its rows."""
     values = _setting_values(lines, varied)
     i, panels, rests, colours = _panel_plan(drawn, values)
     rows, cols = _grid_shape(len(panels))
@@ -866,6 +893,9 @@ def _curve_panels(
             single |= _sweep_curve(
                 axes[panels.index(v[i])], curve, train.get(label), label, colours[_rest(v, i)], scale
             )
+        if target is not None and metric == "accuracy":
+            for ax in axes:
+                _target_line(ax, target)
     counts = {rest: set() for rest in rests}  # each colour's settings' numbers of members
     for label, curve in drawn.items():
         counts[_rest(values[label], i)].add(curve[4])
@@ -905,6 +935,75 @@ def _order_key(v: Any) -> tuple | None:
     if isinstance(v, int | float) and not isinstance(v, bool):
         return (v,)
     return None
+
+
+def hue_field(varied: Sequence[str]) -> int:
+    """Which of two varied fields takes the hue in a figure of their settings (``shaded_colours``), the other
+    taking the shade: the one that changes the compiled program (``config.PROGRAM_FIELDS``: what the network or
+    its recipe is, e.g. the activation) when only one does, the other being a knob of it (lr, weight decay) whose
+    values have an order, as shades do; else the first."""
+    from nnjax.config import PROGRAM_FIELDS
+
+    program = [f in PROGRAM_FIELDS for f in varied]
+    return program.index(True) if program.count(True) == 1 else 0
+
+
+class ShadedGrid(NamedTuple):
+    """The colours of a two-field figure (``shaded_colours``): each setting's, by ``group_label``; and the
+    settings as the grid lays them out, one row per value of the hue field (in grid order), one label per value of
+    the shade field, dark to light (None where no setting has both values)."""
+
+    colours: dict[str, Any]
+    rows: list[list[str | None]]
+
+
+def shaded_colours(lines: list[dict[str, Any]], varied: Sequence[str]) -> ShadedGrid | None:
+    """For the settings (of the metrics ``lines``) of two varied fields, at most ``PANELS_OVER``, each field of 2
+    to ``SHADES_UP_TO`` values: one of matplotlib's 10 hues per value of one field (``hue_field``), in grid order,
+    and a shade of it per value of the other, dark to light in their order (numbers: smallest dark; else the
+    grid's); else None (each setting its own colour)."""
+    if len(varied) != 2:
+        return None
+    import matplotlib
+
+    raw = {group_label(m, varied): (m.get(varied[0]), m.get(varied[1])) for m in lines}
+    i = hue_field(varied)
+    hues = list(dict.fromkeys(format_value(v[i]) for v in raw.values()))
+    shades = {format_value(v[1 - i]): _order_key(v[1 - i]) for v in raw.values()}  # in grid order
+    if not (1 < len(hues) <= SHADES_UP_TO and 1 < len(shades) <= SHADES_UP_TO and len(raw) <= PANELS_OVER):
+        return None
+    if None not in shades.values() and len({len(k) for k in shades.values()}) == 1:  # e.g. not 16x16 beside 32
+        shades = dict(sorted(shades.items(), key=lambda item: item[1]))
+    base = matplotlib.colormaps["tab10"].colors
+    mix = np.linspace(*SHADE_SPAN, len(shades))
+    rows: list[list[str | None]] = [[None] * len(shades) for _ in hues]
+    colours = {}
+    for label, v in raw.items():
+        h, s = hues.index(format_value(v[i])), list(shades).index(format_value(v[1 - i]))
+        rows[h][s] = label
+        c, t = np.array(base[h]), mix[s]
+        colours[label] = tuple(c * (1 + t) if t < 0 else c + (1 - c) * t)
+    return ShadedGrid(colours, rows)
+
+
+def _grid_legend_below(fig, shaded: ShadedGrid, handles: list, labels: list[str]) -> float:
+    """The legend of a two-field figure's settings (``handles`` and ``labels`` of its curves, labelled
+    ``group_label (n=…)``) at the bottom of ``fig``, laid out as the grid (``shaded.rows``): one column per value of
+    the hue field, each dark to light down it, where the width holds them, else one row per value (a blank where the
+    grid has no setting); returns the height (inches) it takes (``_legend_below``)."""
+    from matplotlib.lines import Line2D
+
+    entry = {label.rsplit(" (n=", 1)[0]: (handle, label) for handle, label in zip(handles, labels)}
+    blank = (Line2D([], [], linestyle="none"), "")
+    cells = [[entry.get(label, blank) if label else blank for label in row] for row in shaded.rows]
+    n_hues, n_shades, fit = len(cells), len(cells[0]), _legend_columns(fig, labels)
+    if n_hues <= fit:  # a column per hue: matplotlib fills each column in turn
+        ordered, ncol = [cell for row in cells for cell in row], n_hues
+    elif n_shades <= fit:
+        ordered, ncol = [cell for column in zip(*cells) for cell in column], n_shades
+    else:  # labels too long for either: each hue's settings together, as many columns as fit
+        ordered, ncol = [cell for row in cells for cell in row if cell is not blank], None
+    return _legend_below(fig, [h for h, _ in ordered], [t for _, t in ordered], ncol)
 
 
 def _colorbar_below(fig, field: str, colours: dict[str, Any], curves: dict[str, tuple], lift: float) -> None:
@@ -1074,7 +1173,9 @@ def plot_sweep_accuracy(
     (``panel_field``), each setting coloured by its other fields' values, alike in every panel, and the
     figure is taller for its panels and a last-epoch row per setting (``_accuracy_panels``); of one field whose
     values have an order (``ordered_colours``), coloured in that order with a colour bar of the values below in
-    place of their legend, and as tall as a last-epoch row per setting needs. ``over`` names
+    place of their legend, and as tall as a last-epoch row per setting needs; of two fields of a few values each,
+    a hue per value of one and a shade per value of the other (``shaded_colours``), the legend laid out as the
+    grid (``_grid_legend_below``). ``over`` names
     what a setting's members differ in, for the titles (``members (seed, data_seed)`` with --replicates)."""
     from matplotlib.ticker import MaxNLocator
 
@@ -1100,7 +1201,9 @@ def plot_sweep_accuracy(
             fig.suptitle(note, fontsize=10)
         ends = []
         ordered = ordered_colours(kept, varied, curves)
-        colours = setting_colours(len(curves)) if ordered is None else [ordered[label] for label in curves]
+        shaded = shaded_colours(lines, varied)  # a setting whose members all diverged keeps its place
+        each = ordered if shaded is None else shaded.colours  # a colour per setting's label, or None: a palette's
+        colours = setting_colours(len(curves)) if each is None else [each[label] for label in curves]
         for (label, (e, mean, lo, hi, n)), colour in zip(curves.items(), colours):
             ax.plot(e, 100 * mean, marker=_mean_marker(len(e)), color=colour, label=f"{label} (n={n})")
             _min_max_band(ax, e, 100 * lo, 100 * hi, colour)
@@ -1109,7 +1212,10 @@ def plot_sweep_accuracy(
         ax.set_ylabel(f"{split} accuracy (%)")
         ax.set_title(f"{split} accuracy per epoch: {per}", fontsize=10)
         band = 0.0
-        if curves and ordered is None:  # below both panels: on no curve
+        if curves and shaded is not None:  # below both panels, as the grid lays the settings out
+            band = _grid_legend_below(fig, shaded, *ax.get_legend_handles_labels())
+            fig.set_figheight(max(5.0, 4.4 + band))
+        elif curves and ordered is None:  # below both panels: on no curve
             band = _legend_below(fig, *ax.get_legend_handles_labels())
             fig.set_figheight(max(5.0, 4.4 + band))
         elif curves:  # a colour bar of the values in order, as tall as a last-epoch row per setting needs
@@ -1166,7 +1272,8 @@ def plot_sweep_accuracy(
 
 
 def render_sweep(sweep_dir: str | Path, out_dir: str | Path | None = None) -> list[Path]:
-    """Learning curves of a sweep folder (sweep.json + metrics.jsonl with a ``member`` column)."""
+    """Learning curves of a sweep folder (sweep.json + metrics.jsonl with a ``member`` column), with the sweep's
+    --target if it has one."""
     from nnjax.checkpoint import check_writable_folder
     from nnjax.run import epochs_by_member, epochs_out_of_place, read_numbered_metrics
     from nnjax.sweep import SWEEP_KEYS, diverged_epochs, load_sweep_options, load_sweep_spec
@@ -1192,11 +1299,12 @@ def render_sweep(sweep_dir: str | Path, out_dir: str | Path | None = None) -> li
     if not kept:
         print(f"nnjax: warning: {sweep_dir}: every member diverged; no learning curves drawn", file=sys.stderr)
         return []
-    replicates = load_sweep_options(sweep_dir)["replicates"]  # averaged over, as in the sweep's table
+    options = load_sweep_options(sweep_dir)
+    replicates = options["replicates"]  # averaged over, as in the sweep's table
     varied = varied_fields(grid) if replicates is None else varied_fields(grid, replicates)
     note = diverged_note(lines, varied, diverged)
     title = f"Sweep {sweep_dir.name}: {split} loss and accuracy (mean, band = min–max)" + (f"\n{note}" if note else "")
-    return [plot_sweep_curves(kept, varied, out / "learning_curves.png", title)]
+    return [plot_sweep_curves(kept, varied, out / "learning_curves.png", title, target=options["target"])]
 
 
 def _not_a_number(path: Path, numbered: list[tuple[int, dict[str, Any]]]) -> str | None:
@@ -1273,7 +1381,8 @@ def render_run(
     With ``member``, ``run_dir`` is a sweep folder and the figures are those of that member's network
     (default folder SWEEP_DIR/figures/member-N). With ``epoch``, the figures are of the network after that
     epoch (``run.load_network``; 0: as initialised), their titles say so, the learning curves mark it, and the
-    default folder is RUN_DIR/figures/epoch-E (SWEEP_DIR/figures/member-N/epoch-E): the newest's stay.
+    default folder is RUN_DIR/figures/epoch-E (SWEEP_DIR/figures/member-N/epoch-E): the newest's stay. The
+    learning curves draw the run's --target (target.json), or a member's its sweep's (sweep.json), if it has one.
 
     The weights and learning curves need only the run folder and are written first; the others read
     the test split (``splits``, or the config's data set, found in ``data_dir`` / ``tfds_dir`` if given,
@@ -1290,7 +1399,7 @@ def render_run(
     from nnjax.data import check_splits, load_splits
     from nnjax.model import layer_sizes
     from nnjax.run import folder_path, load_network, load_run_target
-    from nnjax.sweep import diverged_epochs
+    from nnjax.sweep import diverged_epochs, load_sweep_options
     from nnjax.train import unstack
 
     check_splits(splits, "render_run")
@@ -1306,7 +1415,8 @@ def render_run(
     run_dir = folder_path(run_dir, "render_run")
     asked = epoch
     cfg, params_K, epoch = load_network(run_dir, member, where="render_run", epoch=asked)
-    target = load_run_target(run_dir) if member is None else None  # a damaged target.json: before any figure
+    # a damaged target.json or sweep.json: an error before any figure
+    target = load_run_target(run_dir) if member is None else load_sweep_options(run_dir)["target"]
     if member is None:
         default = run_dir / "figures"
         title = run_dir.name

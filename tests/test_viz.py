@@ -1955,3 +1955,98 @@ def test_a_runs_target_is_drawn_on_its_learning_curves_as_a_sweeps_is(tmp_path, 
         assert pixels_near(rgb, acc, (x, 90), "0.3", dx=range(-6, 7), opacity=0.5) >= 2, x
     assert not [line for ax in curves[2].axes for line in ax.get_lines() if line.get_linestyle() == "--"]
     assert not [t for t in texts(curves[2]) if t.startswith("target")]
+
+
+def test_sweep_figures_of_two_fields_colour_one_by_hue_and_the_other_by_shade(monkeypatch, tmp_path):
+    """A researcher's 6 settings (lr × activation) were 6 unrelated colours: which curves share an activation could
+    not be seen. Both figures now give each activation one hue (its family: the field that changes the compiled
+    program, though lr comes first in the grid) and each lr a shade of it, dark = the smaller lr (given out of order),
+    the same colour for a setting in every panel, and lay the settings' legend out as the grid: one column per
+    activation, one row per lr. Three fields keep one colour each (matplotlib's 10), as before."""
+    from matplotlib.colors import rgb_to_hsv, to_rgb
+
+    figures = capture_figures(monkeypatch)
+    acts = ["sigmoid", "relu", "tanh"]
+    lines = swept_lines({"lr": [0.01, 0.003], "activation": acts})
+    viz.plot_sweep_curves(lines, ["lr", "activation"], tmp_path / "c.png")
+    viz.plot_sweep_accuracy(lines, ["lr", "activation"], tmp_path / "a.png", "test")
+    curves, accuracy = figures
+    colour_of = {}
+    for ax in [*curves.axes, accuracy.axes[0]]:
+        for line in ax.get_lines():
+            if line.get_label()[0] != "_":
+                colour_of.setdefault(line.get_label(), set()).add(to_rgb(line.get_color()))
+    assert len(colour_of) == 6 and all(len(c) == 1 for c in colour_of.values())  # alike in all three panels
+    rgb = {label: np.array(next(iter(c))) for label, c in colour_of.items()}
+    hues = []
+    for act in acts:
+        dark, light = (rgb[f"lr={lr}, activation={act} (n=2)"] for lr in ("0.003", "0.01"))
+        assert abs(rgb_to_hsv(dark)[0] - rgb_to_hsv(light)[0]) < 1e-6, act  # one hue ...
+        assert dark.sum() < light.sum() - 0.5, act  # ... a shade of it per lr, the smaller lr darker
+        hues.append(rgb_to_hsv(dark)[0])
+    assert min(abs(a - b) for a, b in itertools.combinations(hues, 2)) > 0.05  # each activation its own hue
+    for fig in (curves, accuracy):
+        fig.canvas.draw()
+        (grid,) = [legend for legend in fig.legends if len(legend.get_texts()) == 6]  # and learning_curves.png's
+        where = {t.get_text(): t.get_window_extent() for t in grid.get_texts()}  # line styles' legend above it
+        for act in acts:  # a column per activation: its two settings one above the other, the smaller lr first
+            top, bottom = (where[f"lr={lr}, activation={act} (n=2)"] for lr in ("0.003", "0.01"))
+            assert top.x0 == bottom.x0 and top.y0 > bottom.y1
+        for lr in ("0.003", "0.01"):  # a row per lr, the activations in grid order
+            row = [where[f"lr={lr}, activation={act} (n=2)"] for act in acts]
+            assert len({b.y0 for b in row}) == 1 and [b.x0 for b in row] == sorted(b.x0 for b in row)
+    grid, styles = curves.legends
+    assert [t.get_text() for t in styles.get_texts()] == ["test (band: min–max)", viz.TRAIN_SWEEP_LABEL]
+    assert styles.get_window_extent().y0 >= grid.get_window_extent().y1  # above the settings, under the panels
+    assert all(styles.get_window_extent().y1 <= ax.xaxis.label.get_window_extent().y0 for ax in curves.axes)
+    figures.clear()
+    three = swept_lines({"activation": ["sigmoid", "relu"], "lr": [0.003, 0.01], "hidden": ["16", "32"]})
+    viz.plot_sweep_accuracy(three, ["activation", "lr", "hidden"], tmp_path / "3.png", "test")
+    drawn = [line.get_color() for line in figures[0].axes[0].get_lines() if line.get_label()[0] != "_"]
+    assert drawn == viz.setting_colours(8)
+
+
+def test_hue_field_is_the_one_field_that_changes_the_program_else_the_first():
+    assert viz.hue_field(["lr", "activation"]) == 1
+    assert viz.hue_field(["hidden", "weight_decay"]) == 0
+    assert viz.hue_field(["activation", "hidden"]) == 0  # both change it
+    assert viz.hue_field(["weight_decay", "lr"]) == 0  # neither
+
+
+def test_a_sweeps_target_is_drawn_on_its_learning_curves_and_on_each_members(tmp_path, splits_256, monkeypatch):
+    """``nnjax viz SWEEP`` and ``--member N`` left out the sweep's --target that accuracy.png draws: both
+    learning_curves.png now draw it on their accuracy panels as a thin dashed grey line labelled "target 50 %" (in
+    no legend); a sweep without one draws none. Many settings: on each accuracy panel, on none of the loss's."""
+    out = tmp_path / "sweep"
+    base = Config(hidden=(8,), epochs=2, batch_size=32, checkpoint_every=0)
+    grid = {"activation": ["sigmoid", "relu"]}
+    sweep.run_sweep(base, grid, out, progress=False, splits=splits_256, target=0.5)
+    figures = capture_figures(monkeypatch)
+    viz.render_sweep(out)
+    viz.render_run(out, tmp_path / "m1", member=1, splits=splits_256)
+    curves = [figures[0], next(f for f in figures[1:] if f.axes[0].get_ylabel() == "loss (mean cost per image)")]
+    for fig in curves:
+        loss, acc = fig.axes[:2]
+        (line,) = [line for line in acc.get_lines() if line.get_color() == "0.3"]
+        assert list(line.get_ydata()) == [50, 50] and line.get_linewidth() < 1 and line.get_label()[0] == "_"
+        assert [t.get_text() for t in acc.texts] == ["target 50 %"]
+        assert not [line for line in loss.get_lines() if line.get_color() == "0.3"]
+        assert not [t for legend in [*fig.legends, acc.get_legend()] if legend for t in legend.get_texts()
+                    if t.get_text().startswith("target")]  # fmt: skip
+    rgb = png(out / "figures" / "learning_curves.png")
+    acc = curves[0].axes[1]
+    lo, hi = acc.get_xlim()
+    for x in (lo + 0.3 * (hi - lo), lo + 0.6 * (hi - lo)):  # drawn across the panel
+        assert pixels_near(rgb, acc, (x, 50), "0.3", dx=range(-6, 7), opacity=0.5) >= 2, x
+    plain = tmp_path / "plain"
+    sweep.run_sweep(base, grid, plain, progress=False, splits=splits_256)
+    figures.clear()
+    viz.render_sweep(plain)
+    viz.render_run(plain, tmp_path / "p1", member=1, splits=splits_256)
+    assert not [t for fig in figures for t in texts(fig) if t.startswith("target")]
+    figures.clear()
+    many = swept_lines({"activation": ["sigmoid", "relu"], "lr": [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1]})
+    viz.plot_sweep_curves(many, ["activation", "lr"], tmp_path / "c.png", target=0.81)
+    (fig,) = figures
+    loss, acc = fig.axes[:2], fig.axes[2:]
+    assert [ax.texts[0].get_text() for ax in acc] == ["target 81 %"] * 2 and not any(ax.texts for ax in loss)

@@ -1304,7 +1304,7 @@ def render_sweep(sweep_dir: str | Path, out_dir: str | Path | None = None) -> li
     varied = varied_fields(grid) if replicates is None else varied_fields(grid, replicates)
     note = diverged_note(lines, varied, diverged)
     title = f"Sweep {sweep_dir.name}: {split} loss and accuracy (mean, band = min–max)" + (f"\n{note}" if note else "")
-    return [plot_sweep_curves(kept, varied, out / "learning_curves.png", title, target=options["target"])]
+    return [plot_sweep_curves(kept, varied, out / "learning_curves.png", title, options["target"])]
 
 
 def _not_a_number(path: Path, numbered: list[tuple[int, dict[str, Any]]]) -> str | None:

@@ -263,9 +263,9 @@ def test_sweep_curves_leave_out_diverged_members_and_show_a_single_epoch(tmp_pat
     drawn = {}
     real = viz.plot_sweep_curves
 
-    def spy(lines, varied, path, title=""):
+    def spy(lines, varied, path, title="", target=None):
         drawn.update(lines=lines, title=title)
-        return real(lines, varied, path, title)
+        return real(lines, varied, path, title, target)
 
     monkeypatch.setattr(viz, "plot_sweep_curves", spy)
     (path,) = viz.render_sweep(out)

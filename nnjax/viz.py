@@ -735,7 +735,10 @@ def group_curves(
             continue
         epochs_E = np.array(sorted(set().union(*per_member)))
         v_MxE = np.array([[c.get(e, np.nan) for e in epochs_E] for c in per_member], dtype=float)
-        out[label] = (epochs_E, np.nanmean(v_MxE, 0), np.nanmin(v_MxE, 0), np.nanmax(v_MxE, 0), len(per_member))
+        lo_E, hi_E = np.nanmin(v_MxE, 0), np.nanmax(v_MxE, 0)
+        # equal members' mean can round one step outside their range (five at 0.926: 1e-16 below the min)
+        mean_E = np.clip(np.nanmean(v_MxE, 0), lo_E, hi_E)
+        out[label] = (epochs_E, mean_E, lo_E, hi_E, len(per_member))
     return out
 
 

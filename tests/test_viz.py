@@ -599,6 +599,17 @@ def test_sweep_accuracy_says_which_diverged_members_it_leaves_out(monkeypatch, t
     assert not any("diverged" in t for t in texts(figures.pop()))
 
 
+def test_sweep_accuracy_of_identical_members_draws(tmp_path):
+    """Five members at the same accuracy (a network without hidden layers: every seed gives the same one) have a
+    mean that rounds below their minimum (0.926: by 1e-16); the min–max bar's negative length raised ValueError
+    after the whole sweep had trained, and no table was printed."""
+    lines = sweep_lines({"none": [0.926] * 5, "16x16": [0.95, 0.951, 0.952, 0.953, 0.954]}, seeds=5)
+    curves = viz.group_curves(lines, ["activation"], "test_accuracy")
+    for _, mean, lo, hi, _ in curves.values():
+        assert (lo <= mean).all() and (mean <= hi).all()
+    assert_drawn(viz.plot_sweep_accuracy(lines, ["activation"], tmp_path / "a.png", "test"), (1440, 600))
+
+
 def test_sweep_accuracy_legend_covers_no_curve(monkeypatch, tmp_path):
     """The activation sweep's 8 groups: the legend sat on the identity line and the tanh band; it now sits
     below both panels, under their x labels, inside the figure (whose size stays 1440 × 600)."""

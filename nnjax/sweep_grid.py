@@ -72,14 +72,7 @@ def parse_grid(items: Sequence[str]) -> dict[str, list]:
         field = field.strip().replace("-", "_")
         if not sep or not field:
             raise ConfigError(f"grid item {item!r}: expected FIELD=V1,V2,... (e.g. seed=0,1,2)")
-        if field not in FIELD_NAMES:
-            raise ConfigError(f"grid item {item!r}: unknown config field {field!r}; valid: {', '.join(FIELD_NAMES)}")
-        if field in NOT_GRIDDABLE:
-            raise ConfigError(f"grid item {item!r}: field {field!r} cannot be swept (members are named by the grid)")
-        if field in grid:
-            raise ConfigError(f"grid item {item!r}: field {field!r} is given twice")
-        if linked := next((k for k in grid if field in item_fields(k)), None):
-            raise ConfigError(f"grid item {item!r}: {_linked_already(field, linked)}")
+        _check_field(field, grid, f"grid item {item!r}")
         texts = [t.strip() for t in text.split(",")]
         if any(t == "" for t in texts):
             raise ConfigError(f"grid item {item!r}: empty value (values are separated by ',')")
@@ -146,24 +139,27 @@ def _linked_key(text: str, grid: dict[str, Any], where: str) -> str:
         )
     if len(named) < len(fields):
         raise ConfigError(f"{where}: empty field name (linked fields are separated by ',': activation,lr=...)")
-    taken = {f: k for k in grid for f in item_fields(k)}
     for f in fields:
-        if f not in FIELD_NAMES:
-            raise ConfigError(f"{where}: unknown config field {f!r}; valid: {', '.join(FIELD_NAMES)}")
-        if f in NOT_GRIDDABLE:
-            raise ConfigError(f"{where}: field {f!r} cannot be swept (members are named by the grid)")
-        if fields.count(f) > 1:
-            raise ConfigError(f"{where}: field {f!r} is linked twice")
-        if f in taken:
-            raise ConfigError(f"{where}: {_linked_already(f, taken[f])}")
+        _check_field(f, grid, where, linked=True, twice=fields.count(f) > 1)
     return ",".join(fields)
 
 
-def _linked_already(field: str, key: str) -> str:
-    """Why ``field`` cannot be given again: it is in grid item ``key`` already."""
-    if len(item_fields(key)) == 1:
-        return f"field {field!r} is also crossed ({key}=...); a field is either linked with others or crossed"
-    return f"field {field!r} is linked already ({key}=...); a field is in one grid item only"
+def _check_field(field: Any, grid: dict[str, Any], where: str, linked: bool = False, twice: bool = False) -> None:
+    """A ConfigError starting with ``where`` unless ``field`` is a config field a grid may vary, in no item of
+    ``grid`` (so far). ``linked``: it is one of a linked item's fields, named ``twice`` in it or not."""
+    if field not in FIELD_NAMES:
+        raise ConfigError(f"{where}: unknown config field {field!r}; valid: {', '.join(FIELD_NAMES)}")
+    if field in NOT_GRIDDABLE:
+        raise ConfigError(f"{where}: field {field!r} cannot be swept (members are named by the grid)")
+    key = next((k for k in grid if field in item_fields(k)), None)
+    if twice or (key == field and not linked):
+        raise ConfigError(f"{where}: field {field!r} is {'linked' if linked else 'given'} twice")
+    if key == field:
+        raise ConfigError(
+            f"{where}: field {field!r} is also crossed ({key}=...); a field is either linked with others or crossed"
+        )
+    if key is not None:
+        raise ConfigError(f"{where}: field {field!r} is linked already ({key}=...); a field is in one grid item only")
 
 
 def _parse_tuples(item: str, fields: tuple[str, ...], text: str) -> list[tuple]:
@@ -208,12 +204,9 @@ def normalize_grid(grid: dict[str, Sequence[Any]]) -> dict[str, list]:
     for field, values in grid.items():
         if isinstance(field, str) and "," in field:
             field = _linked_key(field, lists, f"grid item {field!r}")
-        elif field not in FIELD_NAMES:
-            raise ConfigError(f"grid: unknown config field {field!r}; valid: {', '.join(FIELD_NAMES)}")
-        elif field in NOT_GRIDDABLE:
-            raise ConfigError(f"grid: field {field!r} cannot be swept (members are named by the grid)")
-        elif linked := next((k for k in lists if field in item_fields(k)), None):
-            raise ConfigError(f"grid field {field!r}: {_linked_already(field, linked)}")
+        else:
+            _check_field(field, {}, "grid")  # a clash with another item is named as "grid field 'lr': ..."
+            _check_field(field, lists, f"grid field {field!r}")
         if len(getattr(values, "shape", ())) >= 1:  # np.arange(5), np.logspace(-3, -1, 3), jnp.arange(5)
             values = list(values)
         if isinstance(values, str) or not isinstance(values, Sequence) or len(values) == 0:

@@ -135,6 +135,8 @@ def test_parse_grid_rejects(items, needle):
         ({"hidden": [[16, "a"]]}, "list of integers"),
         ({"activation": ["sigmoid", "swish2"]}, "activation=swish2: config field 'activation'"),
         ({"lr": [0.1, -1.0]}, "must be a positive"),
+        ({"colour": [1, 2]}, "^grid: unknown config field 'colour'; valid: "),
+        ({"name": ["a", "b"]}, r"^grid: field 'name' cannot be swept \(members are named by the grid\)$"),
     ],
 )
 def test_python_grid_rejects(grid, needle, tmp_path):
@@ -2687,6 +2689,10 @@ def test_a_bad_linked_grid_item_is_one_line_naming_it(items, needle, tmp_path, c
          "is given twice"),
         ({"activation,lr": [("sigmoid", "fast")]}, "cannot parse 'fast' as a number"),
         ({"activation,": [("sigmoid",), ("relu",)]}, "grid item 'activation,': a linked item of one field"),
+        ({"activation,colour": [("sigmoid", 1)]}, "grid item 'activation,colour': unknown config field 'colour'; "),
+        ({"name,seed": [("a", 0)]}, "grid item 'name,seed': field 'name' cannot be swept (members are named by"),
+        ({"activation,activation": [("sigmoid", "relu")]}, "grid item 'activation,activation': field 'activation' "
+         "is linked twice"),
         ({"activation,lr": []}, "grid field 'activation,lr': expected a non-empty list"),
         ({"activation,checkpoint_every": [("sigmoid", 1), ("relu", 2)]}, "grid field 'checkpoint_every': how often "
          "a group is checkpointed changes no result"),

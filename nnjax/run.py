@@ -318,13 +318,26 @@ def load_run_target(run_dir: str | Path) -> float | None:
         raise ConfigError(f"{path}: {e}") from None
 
 
-def _keep_target(run_dir: Path, target: float | None, stored: float | None) -> None:
+def _stored_target(run_dir: Path, target: float | None) -> tuple[float | None, str | None]:
+    """The run's own target (``load_run_target``) and None; where it is damaged and ``target`` (given now) will
+    replace it, None and what was wrong with it. A damaged file nothing replaces is an error naming it."""
+    try:
+        return load_run_target(run_dir), None
+    except (CheckpointError, ConfigError) as e:
+        if target is None or (run_dir / TARGET_FILE).is_dir():  # a folder is not replaced: refused as before
+            raise
+        return None, str(e)
+
+
+def _keep_target(run_dir: Path, target: float | None, stored: float | None, damage: str | None = None) -> None:
     """Write ``target`` (given now) into the run folder's target.json where it differs from the ``stored`` one
-    (saying so on stderr where it replaces one, as a sweep's sweep.json)."""
+    (saying so on stderr where it replaces one, as a sweep's sweep.json, or a damaged one: ``damage``)."""
     if target is None or target == stored:
         return
     checkpoint.write_json(run_dir / TARGET_FILE, {"target": target})
-    if stored is not None:
+    if damage is not None:
+        print(f"nnjax: {damage}; replaced with target {target_percent(target)}", file=sys.stderr)
+    elif stored is not None:
         print(
             f"nnjax: {run_dir}: target {target_percent(target)} instead of the run's {target_percent(stored)}, "
             f"kept in its {TARGET_FILE}",
@@ -471,7 +484,7 @@ def train_and_evaluate(
 
     A ``target`` accuracy (``nnjax train --target``, a fraction) is kept in the folder's target.json
     (``load_run_target``) with config.json, for a later --resume and ``nnjax viz``; a resume given another
-    replaces the run's and says so.
+    replaces the run's and says so, as it does a damaged target.json (refused where no ``target`` is given).
     """
     check_splits(splits, "train_and_evaluate")
     target = check_target(target)
@@ -485,7 +498,7 @@ def train_and_evaluate(
             check_run_folder(run_dir, " to resume")
             stack.enter_context(checkpoint.locked(run_dir))
             _check_resumable(load_json(run_dir / "config.json"), cfg, force, run_dir)
-            stored = load_run_target(run_dir)
+            stored, damage = _stored_target(run_dir, target)
             finished = _finished_result(run_dir, cfg)
             if finished is not None:
                 if force:
@@ -498,18 +511,18 @@ def train_and_evaluate(
                 _keep_metrics(run_dir / "metrics.jsonl", history, appending=False)
                 if result_fields(load_json(run_dir / "config.json")) != result_fields(cfg):
                     _keep_config(run_dir / "config.json", cfg)  # not for flags that only say how to save
-                _keep_target(run_dir, target, stored)
+                _keep_target(run_dir, target, stored, damage)
                 if on_start is not None:
                     on_start(cfg)
                 print(f"nnjax: {run_dir} already trained all {cfg.epochs} epochs; nothing to resume", file=sys.stderr)
                 return {**finished[0], "run_dir": str(run_dir)}  # where it is now (the folder may have moved)
         else:
             checkpoint.check_new_folder(run_dir, "run")
-            stored = None
+            stored = damage = None
         checkpoint.check_writable_folder(run_dir)  # now, not after loading the data and compiling
         if (run_dir / "checkpoints").exists() and not (run_dir / "checkpoints").is_dir():
             raise CheckpointError(f"{run_dir / 'checkpoints'}: is a file, not a folder")
-        return _train(cfg, run_dir, resume, progress, splits, stack, force, on_start, (target, stored))
+        return _train(cfg, run_dir, resume, progress, splits, stack, force, on_start, (target, stored, damage))
 
 
 def _check_nothing_trained_is_lost(run_dir: Path, ckpt_dir: Path, metrics_path: Path) -> None:
@@ -601,10 +614,10 @@ def _train(
     stack: contextlib.ExitStack,
     force: bool = False,
     on_start: Callable[[Config], None] | None = None,
-    target: tuple[float | None, float | None] = (None, None),
+    target: tuple[float | None, float | None, str | None] = (None, None, None),
 ) -> dict[str, Any]:
-    """``train_and_evaluate``'s training, every check on its arguments passed (``target``: the one given and the
-    run's stored one)."""
+    """``train_and_evaluate``'s training, every check on its arguments passed (``target``: the one given, the
+    run's stored one and what was wrong with a damaged one it replaces: ``_stored_target``)."""
     if splits is None:
         # With several processes each one loads only the rows its own devices hold (multi-host).
         rows = local_rows if jax.process_count() > 1 else None

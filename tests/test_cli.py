@@ -1652,20 +1652,35 @@ def test_a_runs_target_is_kept_in_its_folder_reused_on_resume_and_replaced_with_
         ('{"target": 0.9', "not valid JSON (line 1: Expecting ',' delimiter)"),
     ],
 )
-def test_a_damaged_target_file_is_one_line_before_anything_is_written(tmp_path, cli, cli_error, mock64, text, why):
-    """A run's target.json edited by hand: --resume (with or without a new --target) and viz refuse it in one
-    line naming the file, before anything is written; a bad --target is refused as before, the file untouched."""
+def test_a_damaged_target_file_is_one_line_unless_a_new_target_replaces_it(tmp_path, cli, cli_error, mock64, text, why):
+    """A run's target.json edited by hand: --resume without --target and viz refuse it in one line naming the
+    file, before anything is written; a bad --target is refused as before, the file untouched. A --resume with a
+    new --target (it blocked that too) replaces it, saying on stderr what was wrong, and touches nothing else:
+    of a finished run, and of one that trains on."""
     run = tmp_path / "run"
     tfds = ("--tfds-dir", tmp_path / "tfds", "--no-progress")
     rc, _, err = cli("train", "--epochs", "1", "--out", run, *tfds, "--target", "0.5")
     assert rc == 0, err
     (run / "target.json").write_text(text)
-    before = {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()}
+
+    def files() -> dict[Path, bytes]:
+        return {p.relative_to(run): p.read_bytes() for p in run.rglob("*") if p.is_file()}
+
+    before = files()
     want = f"nnjax: error: {run / 'target.json'}: {why}"
     assert cli_error("train", "--resume", run, "--epochs", "2", "--force", *tfds) == want
-    assert cli_error("train", "--resume", run, *tfds, "--target", "0.6") == want
     assert cli_error("viz", run, "--out", tmp_path / "figs", "--tfds-dir", tmp_path / "tfds") == want
     assert not (tmp_path / "figs").exists()
     line = cli_error("train", "--resume", run, *tfds, "--target", "96")
     assert line == "nnjax: error: --target 96: the accuracy to reach, a fraction in (0, 1], e.g. 0.96 for 96 %"
-    assert {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()} == before
+    assert files() == before
+    rc, out, err = cli("train", "--resume", run, *tfds, "--json", "--target", "0.6")  # finished: nothing trains
+    assert rc == 0, err
+    assert f"nnjax: {run / 'target.json'}: {why}; replaced with target 60 %" in err.splitlines()
+    assert json.loads(out)["target"] == 0.6
+    assert files() == {**before, Path("target.json"): b'{\n  "target": 0.6\n}\n'}
+    (run / "target.json").write_text(text)
+    rc, out, err = cli("train", "--resume", run, "--epochs", "2", "--force", *tfds, "--json", "--target", "0.7")
+    assert rc == 0, err
+    assert f"nnjax: {run / 'target.json'}: {why}; replaced with target 70 %" in err.splitlines()
+    assert json.loads((run / "target.json").read_text()) == {"target": 0.7} and json.loads(out)["epochs"] == 2

@@ -400,9 +400,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         print(f"sweep folder: {summary['sweep_dir']}")
         print(summary["table"], end="")
         if summary.get("variance"):  # two replicate fields: each row's variance split, as summary.md has it
-            print(f"\n{summary['variance']}", end="")
-        if "notes" in summary:  # what the table's numbers are, as summary.md says below it, wrapped for a terminal
-            print(textwrap.fill(summary["notes"], NOTES_WIDTH, break_long_words=False, break_on_hyphens=False))
+            print(f"\n{wrapped(summary['variance']).rstrip()}")
+        if "notes" in summary:  # the best rows, stalled members, what the numbers are: as summary.md says them
+            print(wrapped(summary["notes"]))
         # said when every member trains as long (the table does not)
         epochs = field_values(grid).get("epochs", [base.epochs])
         each = f", {plural(epochs[0], 'epoch')}" if len(epochs) == 1 else ""
@@ -411,6 +411,14 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             f"{summary_timing(summary)} on {summary['device']}"
         )
     return 0
+
+
+def wrapped(text: str) -> str:
+    """``text``'s paragraphs (separated by a blank line) each wrapped at ``NOTES_WIDTH`` columns for a terminal,
+    words and --flags kept whole; a Markdown table (lines starting with '|') kept as it is."""
+    paragraphs = text.split("\n\n")
+    fill = {"width": NOTES_WIDTH, "break_long_words": False, "break_on_hyphens": False}
+    return "\n\n".join(p if p.startswith("|") else textwrap.fill(p, **fill) for p in paragraphs)
 
 
 DEFAULT_MAX_NEURONS = 64  # viz --max-neurons

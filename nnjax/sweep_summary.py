@@ -40,6 +40,13 @@ from nnjax.target import target_epochs, target_percent
 SUMMARY_FILES = ("members.csv", "summary.md", "accuracy.png")
 SPLIT_NAMES = {"test": "test", "val": "validation"}  # the evaluation splits, as the summary names them
 FEW_FOR_WELCH = 3  # members per side below which the notes call a Welch p a rough guide
+# A member that did not diverge has stalled where its final accuracy is more than STALL_POINTS (a fraction: 10
+# points) below the median of its row's others, or under STALL_FLOOR: far beyond the seed-to-seed spread of a
+# row (under 1 point), and above the 10–11 % of a network that gives every image the same answer (dead ReLUs at a
+# high learning rate end there: 11.35 %, the test split's share of its most common digit, with a loss of ln 10)
+STALL_POINTS = 0.10
+STALL_FLOOR = 0.20
+MAX_STALLED_NAMED = 12  # members the notes name one by one; members.csv's stalled column has them all
 
 
 def _member_rows(configs, grid, results, lines, target: float | None = None) -> list[dict[str, Any]]:
@@ -253,6 +260,11 @@ def _table_rows(
         ok = [m for m in members if m["diverged_epoch"] is None and m[f"final_{split}_accuracy"] is not None]
         accs = [m[f"final_{split}_accuracy"] for m in ok]
         finals.append(accs)
+        for m in members:  # judged against the members the row's mean is over; None for a diverged member
+            m["stalled"] = None
+        for i, m in enumerate(ok):
+            m["stalled"] = stalled(accs[i], accs[:i] + accs[i + 1 :])
+        going = [a for m, a in zip(ok, accs) if not m["stalled"]]
         best = [m["best_epoch"] for m in ok if m["best_epoch"] is not None]
         if "first_epoch_at_target" in members[0]:  # over the same members as the accuracy: those not diverged
             firsts = [m["first_epoch_at_target"] for m in ok if m["first_epoch_at_target"] is not None]
@@ -270,6 +282,8 @@ def _table_rows(
                 "n_diverged": len(members) - len(ok),
                 f"{split}_accuracy_mean": statistics.fmean(accs) if accs else None,
                 f"{split}_accuracy_std": statistics.stdev(accs) if len(accs) > 1 else None,  # none of one value
+                "n_stalled": len(accs) - len(going),
+                f"{split}_accuracy_mean_without_stalled": statistics.fmean(going) if going else None,
                 **_epochs_stats(best, "best"),
                 **reached,
                 # the wall time of the ensemble(s) these members trained in (shared with other rows)
@@ -277,9 +291,135 @@ def _table_rows(
                 **({"variance_split": _variance_split(members, ok, crossed, grid, split)} if len(crossed) == 2 else {}),
             }
         )
+    _mark_best(out, split)
     if baseline is not None:
         _vs_baseline(varied, out, finals, baseline, split)
     return varied, out
+
+
+def stalled(acc: float, others: Sequence[float]) -> bool:
+    """Whether a member that did not diverge, with final accuracy ``acc`` (a fraction), stalled beside the final
+    accuracies of its row's ``others`` that did not diverge either: under ``STALL_FLOOR``, or more than
+    ``STALL_POINTS`` below their median."""
+    return acc < STALL_FLOOR or (len(others) > 0 and acc < statistics.median(others) - STALL_POINTS)
+
+
+def _printed(mean: float) -> float:
+    """A mean accuracy (a fraction) as the table prints it, in percent to 2 decimals: rows whose means print
+    alike tie."""
+    return round(100 * mean, 2)
+
+
+def _top(rows: list[dict[str, Any]], split: str) -> list[dict[str, Any]]:
+    """The ``rows`` whose mean accuracy prints highest (ties: all of them); none where no row has a mean (every
+    member diverged)."""
+    printed = [None if r[f"{split}_accuracy_mean"] is None else _printed(r[f"{split}_accuracy_mean"]) for r in rows]
+    best = max((p for p in printed if p is not None), default=None)
+    return [r for r, p in zip(rows, printed) if p is not None and p == best]
+
+
+def _mark_best(table: list[dict[str, Any]], split: str) -> None:
+    """Set each table row's ``best``: whether its mean accuracy prints highest of all rows (``_top``)."""
+    top = [id(r) for r in _top(table, split)]
+    for r in table:
+        r["best"] = id(r) in top
+
+
+def best_per(varied: list[str], table: list[dict[str, Any]], split: str = "test") -> dict[str, Any] | None:
+    """Where the rows differ in two fields or more: for each value of the others (``per``), the value of the
+    last (``field``) whose row has the highest mean (a list: ties to the printed digits give several; empty
+    where every row diverged) and that mean, as ``{"field": "lr", "per": ["activation"], "rows": [{"activation":
+    "relu", "lr": [0.01], "test_accuracy_mean": 0.96}, ...]}``; None with fewer fields, or where each value of the
+    others has one row only (a linked item)."""
+    if len(varied) < 2:
+        return None
+    *per, field = varied
+    groups: dict[tuple, list[dict[str, Any]]] = {}
+    for r in table:
+        groups.setdefault(tuple(format_value(r[f]) for f in per), []).append(r)
+    if all(len(rows) == 1 for rows in groups.values()):
+        return None
+    mean = f"{split}_accuracy_mean"
+    out = []
+    for rows in groups.values():
+        top = _top(rows, split)
+        values = {f: rows[0][f] for f in per}
+        out.append({**values, field: [r[field] for r in top], mean: top[0][mean] if top else None})
+    return {"field": field, "per": per, "rows": out}
+
+
+def findings(
+    varied: list[str],
+    table: list[dict[str, Any]],
+    members: list[dict[str, Any]],
+    grid: dict[str, list],
+    split: str = "test",
+    per: dict[str, Any] | None = None,
+) -> str:
+    """The sentences the notes open with: which row's mean is the highest (in bold in the table; ties
+    named as such) where there are two rows or more; with ``per`` (``best_per``), the best value of its field
+    for each value of the others; and the members that stalled (``stalled``), each by number, its replicate
+    values and final accuracy, per row, with the row's mean without them. "" where none applies."""
+    mean = f"{split}_accuracy_mean"
+    out = []
+    if sum(r[mean] is not None for r in table) > 1:
+        best = [r for r in table if r["best"]]
+        names = " and ".join(baseline_text({f: r[f] for f in varied}) for r in best)
+        if len(best) == 1:
+            out.append(f"Highest mean (in bold): {names}.")
+        else:
+            out.append(f"Highest mean (in bold), {len(best)} rows tied to the printed digits: {names}.")
+    if per is not None:
+        entries = []
+        for g in per["rows"]:
+            key = [format_value(g[f]) for f in per["per"]]
+            key_text = key[0] if len(key) == 1 else f"({', '.join(key)})"
+            if not g[per["field"]]:
+                entries.append(f"{key_text} none (every member diverged)")
+                continue
+            values = " and ".join(format_value(v) for v in g[per["field"]])
+            tied = ", tied" if len(g[per["field"]]) > 1 else ""
+            entries.append(f"{key_text} {values} ({_printed(g[mean]):.2f} %{tied})")
+        over = per["per"][0] if len(per["per"]) == 1 else f"({', '.join(per['per'])})"
+        out.append(f"Best {per['field']} per {over}: {', '.join(entries)}.")
+    if any(m["stalled"] for m in members):
+        out.append(_stalled_text(varied, table, members, grid, split))
+    return " ".join(out)
+
+
+def _stalled_text(
+    varied: list[str], table: list[dict[str, Any]], members: list[dict[str, Any]], grid: dict[str, list], split: str
+) -> str:
+    """``Stalled (…rule…): lr=1: member 5 (seed=2) 11.35 %, the row's mean 93.10 % without it. …``: each row's
+    stalled members, up to ``MAX_STALLED_NAMED`` of them."""
+    by_id = {m["member"]: m for m in members}
+    within = [f for f in varied_fields(grid, ()) if f not in varied]  # what tells a row's members apart
+    parts, named = [], 0
+    n_stalled = sum(bool(m["stalled"]) for m in members)
+    for r in table:
+        gone = [by_id[i] for i in r["members"] if by_id[i]["stalled"]]
+        if not gone or named >= MAX_STALLED_NAMED:
+            continue
+        shown = gone[: MAX_STALLED_NAMED - named]
+        named += len(shown)
+        each = []
+        for m in shown:
+            values = baseline_text({f: m[f] for f in within})
+            acc = _printed(m[f"final_{split}_accuracy"])
+            each.append(f"{m['member']}{f' ({values})' if values else ''} {acc:.2f} %")
+        row = f"{baseline_text({f: r[f] for f in varied})}: " if varied else ""
+        who = "member" if len(gone) == 1 else ("all members" if len(gone) == r["n"] else "members")
+        part = f"{row}{who} {', '.join(each)}"
+        rest = r[f"{split}_accuracy_mean_without_stalled"]
+        if rest is not None:
+            part += f", the row's mean {_printed(rest):.2f} % without {'it' if len(gone) == 1 else 'them'}"
+        parts.append(part)
+    more = f"; {n_stalled - named} more in members.csv's stalled column" if n_stalled > named else ""
+    return (
+        f"Stalled (did not diverge, but ended more than {100 * STALL_POINTS:g} points below the median of the "
+        f"other members of its row, or under {100 * STALL_FLOOR:g} %, near the 10–11 % of a network that gives every "
+        f"image the same answer): {'; '.join(parts)}{more}. The row's mean and std count them."
+    )
 
 
 def variance_table(varied: list[str], table: list[dict[str, Any]], split: str = "test") -> str:
@@ -334,7 +474,8 @@ def plural(n: int, noun: str) -> str:
 def markdown_table(
     varied: list[str], table: list[dict[str, Any]], split: str = "test", target: float | None = None
 ) -> str:
-    """The summary table in Markdown; accuracy on ``split`` ("test" or "val"); a ``parameters`` column
+    """The summary table in Markdown; accuracy on ``split`` ("test" or "val"), the highest mean in bold
+    (rows marked ``best``; where two rows or more have a mean); a ``parameters`` column
     where the rows carry ``n_params`` (a grid over ``hidden``); where they were compared with a baseline row
     (``_vs_baseline``), the difference from it and its p-values; with a ``target``, ``epochs to`` and ``held
     from`` columns."""
@@ -349,12 +490,15 @@ def markdown_table(
         head += [f"epochs to {target_percent(target)}", f"held ≥ {target_percent(target)} from"]
     head += ["train time (s)", "diverged"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    ranked = sum(r[f"{split}_accuracy_mean"] is not None for r in table) > 1  # a highest mean to mark
     for r in table:
         if r[f"{split}_accuracy_mean"] is None:
             acc = "—"
         else:
             std = r[f"{split}_accuracy_std"]
             acc = f"{100 * r[f'{split}_accuracy_mean']:.2f} ± {'—' if std is None else f'{100 * std:.2f}'}"
+            if r.get("best") and ranked:  # the highest mean (ties: each), in Markdown bold
+                acc = f"**{acc}**"
         best = "—" if r["best_epoch_median"] is None else _epochs_range(r, "best")
         cells = [*(format_value(r[f]) for f in varied), *([f"{r['n_params']:,}"] if params else [])]
         cells += [str(r["n"]), acc, *(_baseline_cells(r) if compared else []), best]
@@ -526,6 +670,9 @@ def write_summary(
     cosine = any("cosine" in c.schedule for c in configs)
     fewest = fewest_compared(table) if baseline is not None else None
     notes = table_notes(split, target, cosine=cosine, replicates=replicates, baseline=baseline, fewest=fewest)
+    per = best_per(varied, table, split)
+    if found := findings(varied, table, rows, grid, split, per):  # a paragraph of its own, before what the numbers are
+        notes = f"{found}\n\n{notes}"
     device = results[0]["device"]
     train_total = sum(r["train_s"] for r in results)
     compile_total = sum(r["compile_s"] for r in results)
@@ -559,6 +706,7 @@ def write_summary(
         "grid": grid_json(grid),
         "varied": varied,
         "rows": table,
+        "best_per": per,
         "members": rows,
         "groups": results,
         "target": target,

@@ -1792,8 +1792,8 @@ def test_summary_table_rows_and_timing_from_hand_made_results(tmp_path, monkeypa
         "| lr | members | test accuracy (%) mean ± std | best epoch | train time (s) | diverged |\n"
         "|---|---|---|---|---|---|\n"
         f"| 0.1 | 3 | {acc([0.5, 0.6, 0.9])} | 2 (1–2) | 1.5 | 0/3 |\n"
-        f"| 0.2 | 3 | {acc([0.8, 0.6])} | 1.5 (1–2) | 1.5 | 1/3 |\n"
-    )
+        f"| 0.2 | 3 | **{acc([0.8, 0.6])}** | 1.5 (1–2) | 1.5 | 1/3 |\n"
+    )  # the highest mean in bold
     assert drawn == {"varied": ["lr"], "diverged": {3}, "target": None, "over": "seeds"}
     with open(tmp_path / "members.csv") as f:
         assert [r["final_test_accuracy"] for r in csv.DictReader(f)] == ["0.5", "0.6", "0.9", "", "0.8", "0.6"]
@@ -2860,3 +2860,154 @@ def test_a_sweep_whose_linked_seeds_are_its_replicates_resumes_without_repeating
     rc, _, err = cli("sweep", "--resume", out, "--no-progress")
     assert rc == 0, err
     assert seen[0]["resume"] and seen[0]["replicates"] is None  # run_sweep reads the sweep's
+
+
+# --------------------------------------------------------------------------------------------------
+# the best rows marked, stalled members flagged (researcher trials of 2026-12-06)
+# --------------------------------------------------------------------------------------------------
+
+
+def hand_made_summary(grid: dict, finals: list, tmp_path: Path | None = None, monkeypatch=None, **kw) -> dict:
+    """``write_summary`` (with ``kw``) of members with the given final test accuracies (None: diverged at epoch
+    2), no training: written to ``tmp_path`` (the figure not drawn) where given, else not written."""
+    if monkeypatch is not None:
+        import nnjax.viz
+
+        monkeypatch.setattr(nnjax.viz, "plot_sweep_accuracy", lambda *a, **k: None)
+    base = Config(name="b", hidden=(8,), epochs=2)
+    configs = sweep_grid.expand(base, grid)
+    assert len(configs) == len(finals)
+    lines = [{"member": m, "epoch": e, "test_accuracy": 0.5 if a is None else a}
+             for m, a in enumerate(finals) for e in (1, 2)]  # fmt: skip
+    results = [
+        {"group": "g00", "members": list(range(len(finals))), "k": len(finals), "test_accuracy": finals,
+         "diverged_epoch": [2 if a is None else None for a in finals], "train_s": 1.0, "compile_s": 0.5,
+         "eval_split": "test", "device": "cpu", "n_devices": 1, "split": "batch"},
+    ]  # fmt: skip
+    out = Path("unused") if tmp_path is None else tmp_path
+    return sweep_summary.write_summary(out, base, configs, grid, results, lines, 2.0, write=tmp_path is not None, **kw)
+
+
+AxLR = {
+    "activation": ["sigmoid", "relu"],
+    "lr": [0.1, 0.3],
+    "seed": [0, 1],
+}  # member m: activation m // 4, lr m // 2 % 2
+
+
+def test_the_highest_mean_is_bold_and_the_notes_name_the_best_lr_per_activation(tmp_path, monkeypatch):
+    """A table of rows that differ in activation and lr: the row of the highest mean has its mean in bold (in
+    summary.md and the summary's table, which ``nnjax sweep`` prints), ``best`` in the summary's rows, and the
+    notes open with it and the best lr of each activation (the summary's ``best_per`` too, for --json)."""
+    s = hand_made_summary(AxLR, [0.95, 0.96, 0.93, 0.94, 0.90, 0.91, 0.97, 0.95], tmp_path, monkeypatch)
+    assert [r["best"] for r in s["rows"]] == [False, False, False, True]
+    cells = [line.split(" | ")[3] for line in s["table"].splitlines()[2:]]
+    assert cells == ["95.50 ± 0.71", "93.50 ± 0.71", "90.50 ± 0.71", "**96.00 ± 1.41**"]
+    assert s["best_per"] == {
+        "field": "lr",
+        "per": ["activation"],
+        "rows": [
+            {"activation": "sigmoid", "lr": [0.1], "test_accuracy_mean": pytest.approx(0.955)},
+            {"activation": "relu", "lr": [0.3], "test_accuracy_mean": pytest.approx(0.96)},
+        ],
+    }
+    first = s["notes"].split("\n\n")[0]
+    assert first == (
+        "Highest mean (in bold): activation=relu,lr=0.3. "
+        "Best lr per activation: sigmoid 0.1 (95.50 %), relu 0.3 (96.00 %)."
+    )
+    assert s["table"] in (tmp_path / "summary.md").read_text() and first in (tmp_path / "summary.md").read_text()
+    assert json.loads(json.dumps(s["rows"]))[3]["best"] is True  # as --json prints it
+
+
+def test_rows_tied_to_the_printed_digits_are_all_best_and_a_row_of_diverged_members_never_is():
+    """Means that print alike (95.50 and 95.50, 2 digits) both get the bold and ``best``, and the notes say
+    it is a tie; a row whose members all diverged is never best, and an activation all of whose rows did is
+    said to have none."""
+    tied = hand_made_summary(AxLR, [0.95, 0.96, 0.93, 0.94, 0.90, 0.91, 0.95502, 0.95499])
+    assert [r["best"] for r in tied["rows"]] == [True, False, False, True]
+    assert tied["table"].count("**") == 4
+    assert tied["notes"].startswith(
+        "Highest mean (in bold), 2 rows tied to the printed digits: "
+        "activation=sigmoid,lr=0.1 and activation=relu,lr=0.3."
+    )
+    lost = hand_made_summary(AxLR, [0.90, 0.91, 0.93, 0.94, None, None, None, None])
+    assert [r["best"] for r in lost["rows"]] == [False, True, False, False]
+    assert lost["best_per"]["rows"][1] == {"activation": "relu", "lr": [], "test_accuracy_mean": None}
+    assert "Best lr per activation: sigmoid 0.3 (93.50 %), relu none (every member diverged)." in lost["notes"]
+    same = hand_made_summary(AxLR, [0.9, 0.9, 0.9, 0.9, 0.9, 0.9, None, None])
+    assert "sigmoid 0.1 and 0.3 (90.00 %, tied), relu 0.1 (90.00 %)" in same["notes"]
+    one_field = hand_made_summary({"lr": [0.1, 0.3], "seed": [0, 1]}, [0.9, 0.91, None, None])
+    assert [r["best"] for r in one_field["rows"]] == [True, False] and one_field["best_per"] is None
+    assert "**" not in one_field["table"] and "Highest mean" not in one_field["notes"]  # nothing to compare with
+    assert "Best lr per" not in one_field["notes"]
+
+
+STALLS = {"lr": [0.1, 0.2, 0.3, 1.0], "seed": [0, 1, 2]}  # member m: lr m // 3, seed m % 3
+# lr 0.1: 8.5 points below the others' median, not stalled; lr 0.2: one diverged, one 65 points below the other;
+# lr 0.3: two at the 11.35 % of a network that answers every image alike; lr 1: every member there (a real sweep's
+# ReLU rows at lr 0.3 and 1: nnjax sweep --grid activation=sigmoid,relu lr=0.1,0.3,1 seed=0,1,2 --epochs 5)
+STALL_FINALS = [0.95, 0.94, 0.86, 0.95, None, 0.30, 0.76, 0.1135, 0.1135, 0.1135, 0.1135, 0.1135]
+
+
+def test_members_that_stall_without_diverging_are_flagged_in_members_csv_the_rows_and_the_notes(tmp_path, monkeypatch):
+    """A member that did not diverge but ended more than 10 points below the median of its row's others, or
+    under 20 %, is stalled: members.csv's ``stalled`` column says so (empty for a diverged member), each row
+    counts them and has its mean without them, and the notes name each with its seed and final accuracy; the
+    row's mean and std still count them."""
+    s = hand_made_summary(STALLS, STALL_FINALS, tmp_path, monkeypatch)
+    want = [False, False, False, False, None, True, False, True, True, True, True, True]
+    assert [m["stalled"] for m in s["members"]] == want
+    with open(tmp_path / "members.csv") as f:
+        assert [r["stalled"] for r in csv.DictReader(f)] == ["" if w is None else str(w) for w in want]
+    assert [r["n_stalled"] for r in s["rows"]] == [0, 1, 2, 3]
+    without = [r["test_accuracy_mean_without_stalled"] for r in s["rows"]]
+    assert without == [pytest.approx(0.9166667), 0.95, 0.76, None]
+    assert s["rows"][2]["test_accuracy_mean"] == pytest.approx(np.mean([0.76, 0.1135, 0.1135]))  # counted
+    assert s["notes"].split("\n\n")[0] == (
+        "Highest mean (in bold): lr=0.1. Stalled (did not diverge, but ended more than 10 points below the median "
+        "of the other members of its row, or under 20 %, near the 10–11 % of a network that gives every image the "
+        "same answer): lr=0.2: member 5 (seed=2) 30.00 %, the row's mean 95.00 % without it; lr=0.3: members 7 "
+        "(seed=1) 11.35 %, 8 (seed=2) 11.35 %, the row's mean 76.00 % without them; lr=1: all members 9 (seed=0) "
+        "11.35 %, 10 (seed=1) 11.35 %, 11 (seed=2) 11.35 %. The row's mean and std count them."
+    )
+    healthy = hand_made_summary(STALLS, [0.95, 0.94, 0.86] * 4)
+    assert not any(m["stalled"] for m in healthy["members"]) and "Stalled" not in healthy["notes"]
+
+
+def test_the_notes_name_at_most_12_stalled_members_and_count_the_rest():
+    """A big sweep's stalled members are named up to 12; the rest are counted, for members.csv to list."""
+    s = hand_made_summary({"lr": [0.3, 1.0], "seed": list(range(8))}, [0.1135] * 16)
+    assert sum(m["stalled"] for m in s["members"]) == 16
+    text = s["notes"].split("\n\n")[0]
+    assert text.count(" 11.35 %") == 12 and "; 4 more in members.csv's stalled column." in text
+
+
+def test_sweep_wraps_the_variance_split_paragraph_and_each_paragraph_of_the_notes_at_100_columns(
+    monkeypatch, tmp_path, cli
+):
+    """The variance split's opening paragraph (two replicate fields) came out as one line of some 300 characters
+    on stdout: it is wrapped at 100 columns as the notes are, its table kept as it is; the notes' paragraphs
+    (the best row and stalled members, then what the numbers are) are each wrapped, a blank line between."""
+    from nnjax.cli import NOTES_WIDTH
+
+    grid = {"lr": [0.1, 0.3], "seed": [0, 1], "data_seed": [0, 1]}
+    s = hand_made_summary(grid, [0.9, 0.91, 0.92, 0.93, 0.94, 0.96, 0.95, 0.1], replicates=("seed", "data_seed"))
+    opening, table = s["variance"].split("\n\n")
+    found, explained = s["notes"].split("\n\n")
+    assert len(opening) > 200 and "Stalled" in found
+    monkeypatch.setattr(sweep, "run_sweep", lambda *args, **kwargs: s)
+    rc, out, err = cli("sweep", "--grid", "seed=0,1", "--out", tmp_path / "a")
+    assert rc == 0, err
+    below = out.split(s["table"], 1)[1]
+    assert below.startswith("\n")  # a blank line under the table, as before
+    printed = below[1:].split("\n\n")  # the split's paragraph; its table and the notes' two paragraphs
+    assert printed[1].startswith(table)  # as it is, the notes under it
+    paragraphs = [
+        printed[0],
+        printed[1].removeprefix(table),
+        printed[2].rstrip().rsplit("\n", 1)[0],
+    ]  # to the timing line
+    for text, lines in zip((opening, found, explained), paragraphs):
+        assert " ".join(lines.splitlines()) == text and len(lines.splitlines()) > 1
+        assert all(len(line) <= NOTES_WIDTH for line in lines.splitlines()), lines

@@ -4,7 +4,9 @@
 per member (``members.csv``) and one per setting — the varied grid fields other than the replicate fields
 (seed, unless --replicates says otherwise) — with the mean and spread over its members (``summary.md``, whose
 plot ``viz.plot_sweep_accuracy`` draws). With two replicate fields varied, each row's final accuracy is split
-into their main effects and the rest (``two_way_anova``).
+into their main effects and the rest (``two_way_anova``). The row of the highest mean is marked (``best``, bold),
+and a member that ended far below its row without diverging is flagged (``stalled``); the notes under the table
+say both (``findings``).
 """
 
 from __future__ import annotations
@@ -244,9 +246,11 @@ def _table_rows(
 ) -> tuple[list[str], list[dict[str, Any]]]:
     """Members grouped by the varied grid fields other than the ``replicates`` (one table row each), with the
     mean and std of their final accuracy on the split they were evaluated on each epoch
-    (``{split}_accuracy_mean``); with ``hidden`` varied, each row's parameter count (``n_params``) too; with
-    exactly two replicate fields varied, the row's ``variance_split`` over them (``_variance_split``); with a
-    ``baseline`` row (``sweep_grid.check_baseline``), each row against it (``_vs_baseline``)."""
+    (``{split}_accuracy_mean``), how many of them ``stalled`` (``n_stalled``; each member's ``stalled`` is set:
+    None where it diverged) and the mean without them, and whether the row's mean is the highest (``best``);
+    with ``hidden`` varied, each row's parameter count (``n_params``) too; with exactly two replicate fields
+    varied, the row's ``variance_split`` over them (``_variance_split``); with a ``baseline`` row
+    (``sweep_grid.check_baseline``), each row against it (``_vs_baseline``)."""
     varied = varied_fields(grid, replicates)
     # the replicate fields varied, each its own grid item (two linked together cannot be told apart: no split)
     crossed = [f for f in replicates if len(grid.get(f, [])) > 1]
@@ -649,7 +653,8 @@ def write_summary(
     epoch that reached it and, per row, their median and range. The rows average over the ``replicates``
     (grid fields); with two of them varied, a variance split of each row's final accuracy over them
     (``variance_table``) follows the table. A ``baseline`` row (``sweep_grid.check_baseline``) adds each other
-    row's difference from it and the p-values of Welch's test."""
+    row's difference from it and the p-values of Welch's test. The notes open with the ``findings`` (best rows,
+    ``best_per``, stalled members) where there are any, a paragraph of their own."""
     from nnjax import checkpoint
 
     rows = _member_rows(configs, grid, results, lines, target)

@@ -604,7 +604,7 @@ def test_one_member_has_no_spread_and_one_group_is_singular(tmp_path):
     summary = run_tiny(TINY, {"lr": [0.01, 0.02]}, tmp_path / "s")
     assert [r["test_accuracy_std"] for r in summary["rows"]] == [None, None]  # one member each: no std
     md = (tmp_path / "s" / "summary.md").read_text()
-    assert md.count(" ± — |") == 2 and "2 members in 1 group (" in md
+    assert md.count(" ± — |") + md.count(" ± —** |") == 2 and "2 members in 1 group (" in md  # one in bold
 
 
 def test_damaged_sweep_folder_files_are_one_line_errors(tmp_path, monkeypatch):

@@ -326,7 +326,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         replicates_flag,
         unused_by_every,
     )
-    from nnjax.sweep_summary import plural, summary_timing
     from nnjax.target import target_flag
 
     target = target_flag(args.target)  # before a default folder is made or anything is loaded
@@ -394,22 +393,51 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             on_start=None if args.json else lambda: print(f"recipe: {recipe_text(base, grid)}", flush=True),
         )
     args.finished = True  # a Ctrl-C from here on (printing, exiting) says the sweep is complete
-    if args.json:
+    print_sweep_summary(summary, base, grid, as_json=args.json)
+    return 0
+
+
+def print_sweep_summary(summary: dict[str, Any], base: Config, grid: dict[str, list], *, as_json: bool) -> None:
+    """What ``nnjax sweep`` and ``nnjax summary`` print of a sweep's summary (``run_sweep``'s or
+    ``sweep.summarize``'s) of ``base`` × ``grid``: the table, the variance split, the notes under it and a line
+    of counts and times; or, ``as_json``, the summary's numbers as JSON."""
+    from nnjax.sweep_grid import field_values
+    from nnjax.sweep_summary import plural, summary_timing
+
+    if as_json:
         _print_json({k: v for k, v in summary.items() if k not in ("table", "variance", "notes")})  # text, not numbers
-    else:
-        print(f"sweep folder: {summary['sweep_dir']}")
-        print(summary["table"], end="")
-        if summary.get("variance"):  # two replicate fields: each row's variance split, as summary.md has it
-            print(f"\n{wrapped(summary['variance']).rstrip()}")
-        if "notes" in summary:  # the best rows, stalled members, what the numbers are: as summary.md says them
-            print(wrapped(summary["notes"]))
-        # said when every member trains as long (the table does not)
-        epochs = field_values(grid).get("epochs", [base.epochs])
-        each = f", {plural(epochs[0], 'epoch')}" if len(epochs) == 1 else ""
-        print(
-            f"{plural(summary['n_members'], 'member')} in {plural(summary['n_groups'], 'group')}{each}: "
-            f"{summary_timing(summary)} on {summary['device']}"
-        )
+        return
+    print(f"sweep folder: {summary['sweep_dir']}")
+    print(summary["table"], end="")
+    if summary.get("variance"):  # two replicate fields: each row's variance split, as summary.md has it
+        print(f"\n{wrapped(summary['variance']).rstrip()}")
+    if "notes" in summary:  # the best rows, stalled members, what the numbers are: as summary.md says them
+        print(wrapped(summary["notes"]))
+    # said when every member trains as long (the table does not)
+    epochs = field_values(grid).get("epochs", [base.epochs])
+    each = f", {plural(epochs[0], 'epoch')}" if len(epochs) == 1 else ""
+    print(
+        f"{plural(summary['n_members'], 'member')} in {plural(summary['n_groups'], 'group')}{each}: "
+        f"{summary_timing(summary)} on {summary['device']}"
+    )
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    """``nnjax summary SWEEP_DIR [--target ACC] [--replicates FIELDS] [--baseline FIELD=V,..] [--json]``: print a
+    sweep folder's table as ``nnjax sweep`` does, each option not given the sweep's own; nothing is written."""
+    from nnjax import sweep
+    from nnjax.sweep_grid import DEFAULT_REPLICATES, baseline_flag, replicates_flag
+    from nnjax.target import target_flag
+
+    target = target_flag(args.target)
+    base, grid = sweep.load_sweep_spec(args.sweep_dir)
+    replicates = None if args.replicates is None else replicates_flag(args.replicates, grid)
+    baseline = None
+    if args.baseline is not None:  # the rows it names: as --replicates says, or else the sweep's replicates
+        stored = sweep.load_sweep_options(args.sweep_dir)["replicates"]
+        baseline = baseline_flag(args.baseline, grid, replicates or stored or DEFAULT_REPLICATES)
+    summary = sweep.summarize(args.sweep_dir, target=target, replicates=replicates, baseline=baseline)
+    print_sweep_summary(summary, base, grid, as_json=args.json)
     return 0
 
 
@@ -694,6 +722,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_sweep)
 
+    p = sub.add_parser(
+        "summary",
+        help="print a sweep folder's table again, with another baseline, replicates or target; writes nothing",
+        description="Print the table and notes nnjax sweep prints, from a sweep folder's results and metrics.jsonl "
+        "(a sweep still training: of its finished groups). Each option not given is the sweep's own (sweep.json); "
+        "nothing in the folder is written (nnjax sweep --resume SWEEP_DIR --baseline .. keeps one there).",
+    )
+    p.add_argument("sweep_dir", metavar="SWEEP_DIR")
+    p.add_argument(
+        "--target",
+        metavar="ACC",
+        help="add the 'epochs to ACC' columns (ACC a fraction, e.g. 0.96), from metrics.jsonl (default: the sweep's)",
+    )
+    p.add_argument(
+        "--replicates",
+        metavar="FIELDS",
+        help="the grid fields each row averages over, e.g. seed,data_seed (default: the sweep's, else seed)",
+    )
+    p.add_argument(
+        "--baseline",
+        metavar="FIELD=V,..",
+        help="compare every row with this one, e.g. activation=sigmoid (default: the sweep's, if it has one)",
+    )
+    p.add_argument("--json", action="store_true", help="print a JSON summary instead of the table")
+    p.set_defaults(func=cmd_summary)
+
     p = sub.add_parser("viz", help="draw figures of a run (or sweep) folder", description="Write PNG figures.")
     p.add_argument("run_dir", metavar="RUN_DIR")
     p.add_argument(
@@ -921,14 +975,24 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-PATH_ARGS = ("out", "resume", "config_file", "run_dir", "run_a", "run_b")  # the verbs' folder and file arguments
+PATH_ARGS = (
+    "out",
+    "resume",
+    "config_file",
+    "run_dir",
+    "run_a",
+    "run_b",
+    "sweep_dir",
+)  # the verbs' folder and file arguments
 
 
 def refuse_empty_paths(args: argparse.Namespace, names: Sequence[str] = PATH_ARGS) -> None:
     """ConfigError for a path argument given as '' (``--out ''``), which would mean the current folder."""
     for name in names:
         if getattr(args, name, None) == "":
-            raise ConfigError(f"{name.upper() if name.startswith('run_') else flag_name(name)} is empty: name a path")
+            raise ConfigError(
+                f"{name.upper() if name.startswith(('run_', 'sweep_')) else flag_name(name)} is empty: name a path"
+            )
 
 
 def _run(args: argparse.Namespace) -> int:

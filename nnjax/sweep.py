@@ -62,6 +62,7 @@ from nnjax.sweep_grid import (
     check_replicates,
     expand,
     field_values,
+    format_value,
     grid_fields,
     grid_json,
     grid_text,
@@ -756,12 +757,10 @@ def _check_resume_groups(sweep_dir: Path, groups: list[list[tuple[int, Config]]]
     an unfinished group's again as it trains it, and a finished group's from sweep.json
     (``_repair_group_info``) once these checks have passed.
     """
-    from nnjax.run import epochs_by_member, epochs_out_of_place, read_numbered_metrics
+    from nnjax.run import epochs_by_member
 
     metrics_path = sweep_dir / "metrics.jsonl"
-    split = "val" if groups and groups[0][0][1].validation else "test"
-    numbers = {f"{split}_accuracy": (float, int, type(None)), "epoch_s": (float, int)}  # what the summary reads
-    epochs_of = epochs_by_member(read_numbered_metrics(metrics_path, {**SWEEP_KEYS, **numbers}))
+    epochs_of = epochs_by_member(_read_summary_metrics(metrics_path, bool(groups) and groups[0][0][1].validation))
     planned = {group_id(gi): g for gi, g in enumerate(groups)}
     for path in [sweep_dir / "groups", *(sweep_dir / "groups" / gid for gid in planned)]:
         if path.exists() and not path.is_dir():  # the resume makes its group folders there
@@ -801,14 +800,36 @@ def _check_resume_groups(sweep_dir: Path, groups: list[list[tuple[int, Config]]]
                         f"{f}={now!r} (sweep.json edited, or the grid's fields in another order?); start a new sweep"
                     )
         need = epochs if done is not None else (newest[0] if newest is not None else 0)
-        for mid in ids:  # lines past ``need`` (trained after the checkpoint, then interrupted) are dropped
-            wrong = epochs_out_of_place([(e, n) for e, n in epochs_of.get(mid, []) if e <= need], need, mid)
-            if wrong is not None:
-                why = f"group {gdir.name} finished" if done is not None else f"{gdir.name}'s checkpoint is after"
-                raise CheckpointError(
-                    f"{metrics_path}: {wrong}; {why} epoch {need}, so member {mid}'s lines up to it must be its "
-                    f"epochs 1 to {need} in order (lines missing or repeated: edited or damaged?)"
-                )
+        why = f"group {gdir.name} finished" if done is not None else f"{gdir.name}'s checkpoint is after"
+        _check_member_lines(metrics_path, epochs_of, ids, need, why)
+
+
+def _read_summary_metrics(metrics_path: Path, validation: bool) -> list[tuple[int, dict[str, Any]]]:
+    """The numbered lines of a sweep's metrics.jsonl (``run.read_numbered_metrics``), each checked for what the
+    summary reads of it: the accuracy on the split the members evaluated each epoch (``validation``: "val") and
+    the epoch time; CheckpointError naming the file and line otherwise."""
+    from nnjax.run import read_numbered_metrics
+
+    split = "val" if validation else "test"
+    numbers = {f"{split}_accuracy": (float, int, type(None)), "epoch_s": (float, int)}
+    return read_numbered_metrics(metrics_path, {**SWEEP_KEYS, **numbers})
+
+
+def _check_member_lines(
+    metrics_path: Path, epochs_of: dict[int, list[tuple[int, int]]], ids: list[int], need: int, why: str
+) -> None:
+    """CheckpointError naming ``metrics_path`` unless the lines (``run.epochs_by_member``) of each member in
+    ``ids`` up to epoch ``need`` are its epochs 1 to ``need`` in order; ``why`` they must be there ("group g00
+    finished"). Lines past ``need`` (trained after a checkpoint, then interrupted) are not counted."""
+    from nnjax.run import epochs_out_of_place
+
+    for mid in ids:
+        wrong = epochs_out_of_place([(e, n) for e, n in epochs_of.get(mid, []) if e <= need], need, mid)
+        if wrong is not None:
+            raise CheckpointError(
+                f"{metrics_path}: {wrong}; {why} epoch {need}, so member {mid}'s lines up to it must be its "
+                f"epochs 1 to {need} in order (lines missing or repeated: edited or damaged?)"
+            )
 
 
 def _check_resume_spec(sweep_dir: Path, base: Config, grid: dict[str, list], configs: Sequence[Config]) -> None:
@@ -883,9 +904,10 @@ def run_sweep(
     ``groups`` (each group's result.json), ``varied``, ``grid``, ``sweep_dir``, ``n_members``, ``n_groups``
     and the timings.
     Accuracies are fractions. A finished sweep's summary comes back, with nothing trained or written, from
-    ``run_sweep(*load_sweep_spec(sweep_dir), sweep_dir, resume=True)``. A ``target`` accuracy (e.g. 0.96) adds
-    each member's first epoch that reached it (``first_epoch_at_target``) and each row's median and range of
-    them (an ``epochs to 96 %`` column, and a dashed line on accuracy.png).
+    ``summarize(sweep_dir)`` (also with another target, replicates or baseline: ``nnjax summary``), and from
+    ``run_sweep(*load_sweep_spec(sweep_dir), sweep_dir, resume=True)``, which trains nothing. A ``target``
+    accuracy (e.g. 0.96) adds each member's first epoch that reached it (``first_epoch_at_target``) and each
+    row's median and range of them (an ``epochs to 96 %`` column, and a dashed line on accuracy.png).
     ``replicates``: the grid fields each row averages over (default ``("seed",)``); with two of them varied,
     each row's final accuracy is split into their main effects and the rest (a two-way ANOVA,
     ``sweep_summary.two_way_anova``). Each field must be in the grid. Both are kept in sweep.json when given:
@@ -932,17 +954,7 @@ def run_sweep(
     stored = dict.fromkeys(SUMMARY_OPTIONS)
     if resume:
         _check_resume_spec(sweep_dir, base, grid, configs)
-        stored = load_sweep_options(sweep_dir)
-        if baseline is not None:  # the rows it names: as the replicates given, or else the sweep's
-            given["baseline"] = check_baseline(baseline, grid, replicates or stored["replicates"] or DEFAULT_REPLICATES)
-        elif stored["baseline"] is not None and replicates is not None:  # the sweep's, with the new replicates
-            try:
-                check_baseline(stored["baseline"], grid, replicates)
-            except ConfigError as e:
-                raise ConfigError(
-                    f"{sweep_dir / 'sweep.json'}: its baseline {baseline_text(stored['baseline'])} names no row with "
-                    f"replicates {','.join(replicates)} ({str(e).removeprefix('baseline: ')}): give a baseline for them"
-                ) from None
+        given, stored = _options_given(sweep_dir, grid, given)
     else:
         checkpoint.check_new_folder(sweep_dir, "sweep")
     checkpoint.check_writable_folder(sweep_dir)
@@ -1041,6 +1053,119 @@ def run_sweep(
             replicates=options["replicates"] or DEFAULT_REPLICATES,
             baseline=options["baseline"],
         )
+
+
+def summarize(
+    sweep_dir: str | Path,
+    *,
+    target: float | None = None,
+    replicates: Sequence[str] | None = None,
+    baseline: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The summary ``run_sweep`` returns of a sweep folder (``rows``, ``members``, ``table``, ``variance``,
+    ``notes``, …), read from its groups' result.json and its metrics.jsonl, with nothing trained or written:
+    ``nnjax summary SWEEP_DIR``.
+
+    ``target``, ``replicates`` and ``baseline`` are ``run_sweep``'s; each one not given is the sweep's own (its
+    sweep.json's), and one given replaces it for this summary only (``run_sweep(..., resume=True)`` with it keeps
+    it in sweep.json and writes the summary files again). The epochs to a ``target`` come from metrics.jsonl, so
+    any target works on any sweep. A sweep still training, or interrupted, is summarised over the groups that
+    finished: ``unfinished`` lists the others (a warning on stderr names them; [] when none), ``n_members`` and
+    ``n_groups`` count the finished ones, and a row left without members is left out. members.csv and
+    summary.md are not read: the summary is made again from what the sweep makes them from. ``wall_s`` is None:
+    the sweep's own is in its summary.md. Bad input (not a sweep folder; a damaged sweep.json, result.json or
+    metrics.jsonl; a baseline that names no row, or only unfinished members; replicates not in the grid) raises
+    CheckpointError or ConfigError naming the file, field or value.
+    """
+    from nnjax.run import epochs_by_member, folder_path
+    from nnjax.sweep_summary import plural
+
+    sweep_dir = folder_path(sweep_dir, "summarize", "sweep_dir")
+    _, _, base, grid = _read_sweep_json(sweep_dir)
+    target = check_target(target)
+    if replicates is not None:
+        replicates = check_replicates(replicates, grid)
+    given, stored = _options_given(sweep_dir, grid, {"target": target, "replicates": replicates, "baseline": baseline})
+    options = {k: given[k] if given[k] is not None else stored[k] for k in SUMMARY_OPTIONS}
+    configs = expand(base, grid, new=False)
+    ids = {id(c): i for i, c in enumerate(configs)}
+    metrics_path = sweep_dir / "metrics.jsonl"
+    numbered = _read_summary_metrics(metrics_path, configs[0].validation)
+    epochs_of = epochs_by_member(numbered)
+    results, unfinished, epochs = [], [], {}  # epochs: each finished member's, its lines' last
+    for gi, g in enumerate(group(configs)):
+        gid, members = group_id(gi), [ids[id(c)] for c in g]
+        path = sweep_dir / "groups" / gid / "result.json"
+        if not path.exists():  # not started, or training: its result.json is written last
+            unfinished.append((gid, len(members)))
+            continue
+        done = _group_result(path, members)
+        if done is None:
+            raise CheckpointError(
+                f"{path}: damaged, or not the result of members {members} (nnjax sweep --resume {sweep_dir} "
+                f"finishes group {gid} again from its checkpoints)"
+            )
+        _check_member_lines(metrics_path, epochs_of, members, g[0].epochs, f"group {gid} finished")
+        results.append(done)
+        epochs.update(dict.fromkeys(members, g[0].epochs))
+    resume = f"nnjax sweep --resume {sweep_dir}"
+    if not results:
+        raise CheckpointError(f"{sweep_dir}: no group has finished yet, nothing to summarise ({resume} trains them)")
+    if unfinished and options["baseline"] is not None:  # its row must have a member to compare with
+        key = {f: format_value(v) for f, v in options["baseline"].items()}
+        if not any(all(format_value(getattr(configs[m], f)) == v for f, v in key.items()) for m in epochs):
+            raise ConfigError(
+                f"baseline {baseline_text(options['baseline'])}: no member of its row has finished yet "
+                f"({resume} trains them)"
+            )
+    if unfinished:
+        left = sum(n for _, n in unfinished)
+        print(
+            f"nnjax: warning: {sweep_dir}: {plural(len(unfinished), 'group')} not finished "
+            f"({', '.join(gid for gid, _ in unfinished)}: {left} of {len(configs)} members); the table holds the "
+            f"finished groups' members ({resume} trains the rest)",
+            file=sys.stderr,
+        )
+    lines = [m for _, m in numbered if m["epoch"] <= epochs.get(m["member"], 0)]  # a group training: not yet
+    summary = write_summary(
+        sweep_dir,
+        base,
+        configs,
+        grid,
+        results,
+        lines,
+        wall_s=0.0,
+        write=False,
+        target=options["target"],
+        replicates=options["replicates"] or DEFAULT_REPLICATES,
+        baseline=options["baseline"],
+    )
+    unfinished_ids = [gid for gid, _ in unfinished]
+    return {**summary, "n_members": len(epochs), "wall_s": None, "unfinished": unfinished_ids}
+
+
+def _options_given(
+    sweep_dir: Path, grid: dict[str, list], given: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the ``SUMMARY_OPTIONS`` ``given`` for a summary of an existing sweep folder, its baseline checked against
+    the rows that the replicates given, or else the sweep's, make; those its sweep.json keeps). A kept baseline
+    that names no row with the replicates given is a ConfigError naming sweep.json."""
+    stored = load_sweep_options(sweep_dir)
+    replicates, baseline = given["replicates"], given["baseline"]
+    if baseline is not None:  # the rows it names: as the replicates given, or else the sweep's
+        given = {
+            **given,
+            "baseline": check_baseline(baseline, grid, replicates or stored["replicates"] or DEFAULT_REPLICATES),
+        }
+    elif stored["baseline"] is not None and replicates is not None:  # the sweep's, with the new replicates
+        try:
+            check_baseline(stored["baseline"], grid, replicates)
+        except ConfigError as e:
+            raise ConfigError(
+                f"{sweep_dir / 'sweep.json'}: its baseline {baseline_text(stored['baseline'])} names no row with "
+                f"replicates {','.join(replicates)} ({str(e).removeprefix('baseline: ')}): give a baseline for them"
+            ) from None
+    return given, stored
 
 
 def _option_json(value: Any) -> Any:

@@ -76,6 +76,8 @@ def _member_rows(configs, grid, results, lines, target: float | None = None) -> 
         train.setdefault(m["member"], {})[m["epoch"]] = m.get("train_accuracy")
     rows = []
     for mid, cfg in enumerate(configs):
+        if mid not in by_member:  # its group has not finished (``sweep.summarize`` of a sweep still training)
+            continue
         r = by_member[mid]
         # a diverged member trains on inside its ensemble: only its epochs before the divergence count
         last_good = r["diverged_epoch"] - 1 if r["diverged_epoch"] else math.inf
@@ -610,7 +612,10 @@ def timing_text(wall_s: float, train_s: float, compile_s: float, resumed: bool =
 
 
 def summary_timing(summary: dict[str, Any]) -> str:
-    """``timing_text`` of a ``run_sweep`` summary."""
+    """``timing_text`` of a ``run_sweep`` summary; of a ``sweep.summarize`` one, which ran nothing (``wall_s``
+    None), the training and compilation times only."""
+    if summary["wall_s"] is None:
+        return f"training {summary['train_s']:.1f} s, compilation {summary['compile_s']:.1f} s"
     return timing_text(summary["wall_s"], summary["train_s"], summary["compile_s"], summary.get("resumed", False))
 
 

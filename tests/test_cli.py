@@ -24,7 +24,7 @@ from nnjax.config import Config
 from nnjax.configs import get_config
 from nnjax.errors import CheckpointError, ConfigError
 
-VERBS = ("train", "eval", "export", "sweep", "viz", "compare", "predict")
+VERBS = ("train", "eval", "export", "sweep", "summary", "viz", "compare", "predict")
 HEAVY = ("jax", "jaxlib", "tensorflow", "tensorflow_datasets", "optax", "flax")
 
 

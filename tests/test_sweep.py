@@ -3011,3 +3011,189 @@ def test_sweep_wraps_the_variance_split_paragraph_and_each_paragraph_of_the_note
     for text, lines in zip((opening, found, explained), paragraphs):
         assert " ".join(lines.splitlines()) == text and len(lines.splitlines()) > 1
         assert all(len(line) <= NOTES_WIDTH for line in lines.splitlines()), lines
+
+
+# --------------------------------------------------------------------------------------------------
+# nnjax summary: a sweep folder's table again, with other options, writing nothing
+# --------------------------------------------------------------------------------------------------
+
+
+def folder_state(folder: Path) -> dict[Path, tuple[bytes | None, int]]:
+    """Every entry under ``folder`` (and itself): its bytes (None for a folder) and its modification time."""
+    return {p: (p.read_bytes() if p.is_file() else None, p.stat().st_mtime_ns) for p in [folder, *folder.rglob("*")]}
+
+
+def resumed_copy(s: Path, tmp_path: Path, grid: dict, **kw) -> dict:
+    """What ``run_sweep(..., resume=True, **kw)`` returns of a copy of sweep folder ``s`` (it writes there)."""
+    copy = tmp_path / f"copy-{len(list(tmp_path.glob('copy-*')))}"
+    shutil.copytree(s, copy)
+    return run_tiny(TINY, grid, copy, resume=True, **kw)
+
+
+SUMMARY_NUMBERS = ("rows", "members", "varied", "target", "replicates", "baseline", "variance", "notes", "table")
+
+
+def test_a_summary_is_the_sweeps_own_and_one_with_other_options_the_resumes_writing_nothing(tmp_path, capsys):
+    """``sweep.summarize`` gives the table ``run_sweep`` gave (the sweep.json's options where none is given),
+    and with another baseline or target what a ``--resume`` with it gives, without changing a byte or an mtime
+    of the folder (a resume keeps the options in sweep.json and writes the summary files again)."""
+    s = tmp_path / "s"
+    grid = {"lr": [0.05, 0.1], "seed": [0, 1]}
+    first = run_tiny(TINY, grid, s, baseline={"lr": 0.05})
+    before = folder_state(s)
+    capsys.readouterr()
+    again = sweep.summarize(s)
+    assert {k: again[k] for k in SUMMARY_NUMBERS} == {k: first[k] for k in SUMMARY_NUMBERS}
+    assert again["wall_s"] is None and again["unfinished"] == [] and again["n_members"] == 4
+    other = sweep.summarize(s, baseline={"lr": 0.1}, target=0.2)
+    assert [r["baseline"] for r in other["rows"]] == [False, True]
+    assert "| epochs to 20 % |" in other["table"]
+    assert capsys.readouterr().err == ""
+    resumed = resumed_copy(s, tmp_path, grid, baseline={"lr": 0.1}, target=0.2)
+    assert {k: other[k] for k in SUMMARY_NUMBERS} == {k: resumed[k] for k in SUMMARY_NUMBERS}
+    capsys.readouterr()
+    (s / "members.csv").write_text("damaged")  # an output, not read: the summary is made from what made it
+    before[s / "members.csv"] = (b"damaged", (s / "members.csv").stat().st_mtime_ns)
+    assert sweep.summarize(s)["rows"] == first["rows"]
+    assert capsys.readouterr().err == ""
+    assert folder_state(s) == before
+
+
+def test_a_target_is_counted_from_metrics_jsonl_alone(tmp_path):
+    """A sweep trained without --target: the epochs to one given now are each member's, counted from its
+    metrics lines (every epoch is there), and the table gets the columns; sweep.json still has no target."""
+    s = tmp_path / "s"
+    run_tiny(TINY.replace(epochs=4), {"seed": [0, 1, 2]}, s)
+    before = folder_state(s)
+    got = sweep.summarize(s, target=0.15)
+    for m in got["members"]:
+        points = [(x["epoch"], x["test_accuracy"]) for x in _metric_lines(s) if x["member"] == m["member"]]
+        assert {k: m[k] for k in ("first_epoch_at_target", "target_held_from")} == target.target_epochs(points, 0.15)
+        assert m["target"] == 0.15
+    assert "| epochs to 15 % | held ≥ 15 % from |" in got["table"] and got["target"] == 0.15
+    assert "target" not in json.loads((s / "sweep.json").read_text())
+    assert folder_state(s) == before
+
+
+def test_a_summary_with_other_replicates_splits_each_rows_variance_as_a_resume_would(tmp_path):
+    """Replicates given to the summary: the rows average over them and, two crossed, each row's variance is
+    split, as a resume with them gives; a baseline the sweep keeps that names no row with them is refused in
+    one line naming sweep.json, until one for the new rows is given."""
+    s = tmp_path / "s"
+    grid = {"lr": [0.05, 0.1], "seed": [0, 1], "data_seed": [0, 1]}
+    run_tiny(TINY, grid, s, baseline={"lr": 0.05, "data_seed": 1})
+    before = folder_state(s)
+    got = sweep.summarize(s, replicates=["seed", "data_seed"], baseline={"lr": 0.1})
+    assert got["varied"] == ["lr"] and got["replicates"] == ["seed", "data_seed"]
+    assert got["rows"][0]["variance_split"]["df"] == {"seed": 1, "data_seed": 1, "rest": 1}
+    assert got["variance"].startswith("Variance split of the final test accuracy over seed × data_seed")
+    resumed = resumed_copy(s, tmp_path, grid, replicates=("seed", "data_seed"), baseline={"lr": 0.1})
+    assert {k: got[k] for k in SUMMARY_NUMBERS} == {k: resumed[k] for k in SUMMARY_NUMBERS}
+    with pytest.raises(ConfigError) as e:
+        sweep.summarize(s, replicates=["seed", "data_seed"])
+    assert str(e.value).startswith(f"{s / 'sweep.json'}: its baseline lr=0.05,data_seed=1 names no row with replicates")
+    assert folder_state(s) == before
+
+
+def test_a_summary_of_a_validation_sweep_reports_the_validation_split(tmp_path):
+    rng = np.random.default_rng(1)
+    x_val = rng.integers(0, 256, (N_EVAL, 784), dtype=np.uint8)
+    val = Splits(SPLITS.x_train, SPLITS.y_train, x_val, x_val[:, :10].argmax(1).astype(np.int32),
+                 SPLITS.x_test, SPLITS.y_test, "val")  # fmt: skip
+    s = tmp_path / "s"
+    first = sweep.run_sweep(TINY.replace(validation=True), {"lr": [0.05, 0.1], "seed": [0, 1]}, s, progress=False,
+                            splits=val)  # fmt: skip
+    got = sweep.summarize(s, baseline={"lr": 0.1})
+    assert [r["val_accuracy_mean"] for r in got["rows"]] == [r["val_accuracy_mean"] for r in first["rows"]]
+    assert got["table"].startswith("| lr | members | validation accuracy (%) mean ± std | vs baseline")
+    assert got["notes"].startswith("Validation accuracy: final parameters on the 10,000 held-out")
+
+
+def test_a_summary_of_a_sweep_still_training_holds_its_finished_groups_and_names_the_others(tmp_path, capsys):
+    s = tmp_path / "s"
+    grid = {"activation": ["sigmoid", "relu", "tanh"], "seed": [0, 1]}
+    first = run_tiny(TINY, grid, s)
+    (s / "groups" / "g01" / "result.json").unlink()  # as if training g01's last epoch (written last)
+    shutil.rmtree(s / "groups" / "g02")  # and g02 not started: its lines gone too
+    write_lines(s, [m for m in lines_of(s) if m["group"] != "g02"])
+    before = folder_state(s)
+    capsys.readouterr()
+    got = sweep.summarize(s)
+    assert capsys.readouterr().err == (
+        f"nnjax: warning: {s}: 2 groups not finished (g01, g02: 4 of 6 members); the table holds the finished "
+        f"groups' members (nnjax sweep --resume {s} trains the rest)\n"
+    )
+    assert got["unfinished"] == ["g01", "g02"] and got["n_members"] == 2 and got["n_groups"] == 1
+    assert got["rows"] == first["rows"][:1] and got["members"] == first["members"][:2]
+    with pytest.raises(ConfigError, match=r"^baseline activation=relu: no member of its row has finished yet"):
+        sweep.summarize(s, baseline={"activation": "relu"})
+    assert folder_state(s) == before
+    (s / "groups" / "g00" / "result.json").unlink()
+    before = folder_state(s)
+    with pytest.raises(CheckpointError, match=rf"^{re.escape(str(s))}: no group has finished yet"):
+        sweep.summarize(s)
+    assert folder_state(s) == before
+
+
+def test_the_summary_command_prints_what_the_sweep_command_prints(tmp_path, cli, capsys, monkeypatch):
+    """``nnjax summary`` prints the table, the variance split and the notes as ``nnjax sweep`` does (one code
+    path), here with another baseline and replicates than the sweep's, as a ``--resume`` with them prints;
+    ``--json`` the numbers; and ``nnjax --help`` lists the verb."""
+    resume = sweep.run_sweep
+    monkeypatch.setattr(sweep, "run_sweep", lambda *a, **kw: resume(*a, **{**kw, "splits": SPLITS}))  # no MNIST
+    s = tmp_path / "s"
+    run_tiny(TINY, {"lr": [0.05, 0.1], "seed": [0, 1], "data_seed": [0, 1]}, s, baseline={"lr": 0.05, "data_seed": 0})
+    shutil.copytree(s, tmp_path / "copy")
+    before = folder_state(s)
+    capsys.readouterr()
+    flags = ("--baseline", "lr=0.1", "--replicates", "seed,data_seed", "--target", "0.2")
+    rc, out, err = cli("summary", s, *flags)
+    assert rc == 0 and err == ""
+    rc, resumed, _ = cli("sweep", "--resume", tmp_path / "copy", *flags, "--no-progress")
+    assert rc == 0
+    table = out.splitlines()[1:-1]  # between the folder's line and the one of counts and times
+    assert "\n".join(table) in resumed and "| lr | members |" in out and "| rest (interaction) |" in out
+    assert out.splitlines()[-1].startswith("8 members in 2 groups, 2 epochs: training ")  # no wall time: none ran
+    rc, out, _ = cli("summary", s, "--json")
+    assert rc == 0 and json.loads(out)["baseline"] == {"lr": 0.05, "data_seed": 0}
+    assert folder_state(s) == before
+    from nnjax.cli import build_parser
+
+    text = build_parser().format_help()  # what nnjax --help prints
+    assert re.search(r"^\s+summary\s+print a sweep folder's table again", text, re.M), text
+
+
+def test_the_summary_command_refuses_bad_input_in_one_line_writing_nothing(tmp_path, cli_error, capsys):
+    s = tmp_path / "s"
+    run_tiny(TINY, {"lr": [0.05, 0.1], "seed": [0, 1]}, s)
+    capsys.readouterr()
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "config.json").write_text("{}")
+    before = folder_state(s)
+    for argv, line in (
+        ([tmp_path / "none"], f"{tmp_path / 'none'}: sweep folder not found"),
+        ([tmp_path / "run"], f"{tmp_path / 'run'}: not a sweep folder (no sweep.json)"),
+        ([""], "SWEEP_DIR is empty: name a path"),
+        ([s, "--baseline", "lr=0.3"], "--baseline lr=0.3: lr=0.3 is not in the grid (lr=0.05,0.1)"),
+        ([s, "--baseline", "seed=0"], "--baseline seed=0: 'seed' does not tell the table's rows apart"),
+        ([s, "--replicates", "data_seed"], "--replicates data_seed: 'data_seed' is not a field of the grid"),
+        ([s, "--target", "96"], "--target 96: the accuracy to reach, a fraction in (0, 1]"),
+    ):
+        assert cli_error("summary", *argv).startswith(f"nnjax: error: {line}"), argv
+    assert folder_state(s) == before
+    spec, lines = (s / "sweep.json").read_text(), (s / "metrics.jsonl").read_text()
+    result = (s / "groups" / "g00" / "result.json").read_text()
+    for path, damaged, line in (
+        (s / "sweep.json", spec.replace('"grid"', '"grid",', 1), f"{s / 'sweep.json'}: not valid JSON (line "),
+        (s / "sweep.json", spec.replace('"grid"', '"baseline": {"lr": 0.3}, "grid"', 1), f"{s / 'sweep.json'}: "),
+        (s / "metrics.jsonl", lines.replace('"group"', '"grp"', 1), f"{s / 'metrics.jsonl'}: line 1: 'group' missing"),
+        (s / "metrics.jsonl", lines.split("\n", 1)[1], f"{s / 'metrics.jsonl'}: line 4 is member 0's epoch 2, "),
+        (s / "groups" / "g00" / "result.json", result[:-9], f"{s / 'groups' / 'g00' / 'result.json'}: damaged"),
+    ):
+        path.write_text(damaged)
+        state = folder_state(s)
+        assert cli_error("summary", s).startswith(f"nnjax: error: {line}"), line
+        if "baseline" in damaged:  # the value it names
+            assert line + "baseline: lr=0.3 is not in the grid (lr=0.05,0.1)" in cli_error("summary", s)
+        assert folder_state(s) == state
+        path.write_text({"sweep.json": spec, "metrics.jsonl": lines, "result.json": result}[path.name])

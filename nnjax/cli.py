@@ -975,24 +975,16 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-PATH_ARGS = (
-    "out",
-    "resume",
-    "config_file",
-    "run_dir",
-    "run_a",
-    "run_b",
-    "sweep_dir",
-)  # the verbs' folder and file arguments
+# the verbs' folder and file arguments
+PATH_ARGS = ("out", "resume", "config_file", "run_dir", "run_a", "run_b", "sweep_dir")
 
 
 def refuse_empty_paths(args: argparse.Namespace, names: Sequence[str] = PATH_ARGS) -> None:
     """ConfigError for a path argument given as '' (``--out ''``), which would mean the current folder."""
     for name in names:
         if getattr(args, name, None) == "":
-            raise ConfigError(
-                f"{name.upper() if name.startswith(('run_', 'sweep_')) else flag_name(name)} is empty: name a path"
-            )
+            named = name.upper() if name.startswith(("run_", "sweep_")) else flag_name(name)  # RUN_A, SWEEP_DIR
+            raise ConfigError(f"{named} is empty: name a path")
 
 
 def _run(args: argparse.Namespace) -> int:

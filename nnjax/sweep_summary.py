@@ -669,12 +669,6 @@ def write_summary(
     if write:
         checkpoint.write_atomic(sweep_dir / "members.csv", members_csv(rows).encode())
 
-    from nnjax.viz import plot_sweep_accuracy
-
-    diverged = {r["member"] for r in rows if r["diverged_epoch"] is not None}  # left out, as in the table
-    if write:  # the figure's title says how many were left out, and which groups lost every member
-        over = "seeds" if tuple(replicates) == DEFAULT_REPLICATES else f"members ({', '.join(replicates)})"
-        plot_sweep_accuracy(lines, varied, sweep_dir / "accuracy.png", split, diverged, target=target, over=over)
     md = markdown_table(varied, table, split, target)
     variance = variance_table(varied, table, split)
     cosine = any("cosine" in c.schedule for c in configs)
@@ -702,8 +696,14 @@ def write_summary(
         f"on {device} ({os.cpu_count()} CPU cores visible), {_placement(results)}.\n\n"
         "![accuracy per epoch](accuracy.png)\n"
     )
-    if write:
+    if write:  # the table first: a figure that fails to draw leaves it written
         checkpoint.write_atomic(sweep_dir / "summary.md", doc.encode())
+        from nnjax.viz import plot_sweep_accuracy
+
+        diverged = {r["member"] for r in rows if r["diverged_epoch"] is not None}  # left out, as in the table
+        over = "seeds" if tuple(replicates) == DEFAULT_REPLICATES else f"members ({', '.join(replicates)})"
+        # the figure's title says how many were left out, and which groups lost every member
+        plot_sweep_accuracy(lines, varied, sweep_dir / "accuracy.png", split, diverged, target=target, over=over)
     return {
         "sweep_dir": str(sweep_dir),
         "n_members": len(configs),

@@ -1810,6 +1810,25 @@ def test_summary_table_rows_and_timing_from_hand_made_results(tmp_path, monkeypa
     assert sweep_summary._placement([two, four]) == "members split over up to 4 devices"  # the most any group used
 
 
+def test_a_figure_that_fails_to_draw_leaves_the_table_written(tmp_path, monkeypatch):
+    """accuracy.png is drawn after summary.md and members.csv are written: a figure that raised (five equal
+    members' error bar, 2026-12-06) ended a 12-minute sweep with no summary.md; a --resume redraws it."""
+    import nnjax.viz
+
+    def broken(*a, **k):
+        raise ValueError("'xerr' must not contain negative values")
+
+    monkeypatch.setattr(nnjax.viz, "plot_sweep_accuracy", broken)
+    with pytest.raises(ValueError, match="xerr"):
+        run_tiny(TINY.replace(epochs=1), {"seed": [0, 1]}, tmp_path / "s")
+    assert "| 2 |" in (tmp_path / "s" / "summary.md").read_text()
+    assert len((tmp_path / "s" / "members.csv").read_text().splitlines()) == 3
+    assert not (tmp_path / "s" / "accuracy.png").exists()
+    monkeypatch.undo()
+    run_tiny(TINY.replace(epochs=1), {"seed": [0, 1]}, tmp_path / "s", resume=True)
+    assert (tmp_path / "s" / "accuracy.png").is_file()
+
+
 def test_the_tables_notes_say_a_best_epoch_on_the_test_set_is_test_set_selection(tmp_path, monkeypatch):
     """Below the table (summary.md, and the summary's ``notes``, which ``nnjax sweep`` prints under its table):
     the std is the sample std (n − 1), and a best epoch picked on the test split is named test-set selection,

@@ -3125,7 +3125,8 @@ def test_a_summary_of_a_validation_sweep_reports_the_validation_split(tmp_path):
     got = sweep.summarize(s, baseline={"lr": 0.1})
     assert [r["val_accuracy_mean"] for r in got["rows"]] == [r["val_accuracy_mean"] for r in first["rows"]]
     assert got["table"].startswith("| lr | members | validation accuracy (%) mean ± std | vs baseline")
-    assert got["notes"].startswith("Validation accuracy: final parameters on the 10,000 held-out")
+    explained = got["notes"].split("\n\n")[-1]  # after the findings' paragraph (best rows, stalled members)
+    assert explained.startswith("Validation accuracy: final parameters on the 10,000 held-out")
 
 
 def test_a_summary_of_a_sweep_still_training_holds_its_finished_groups_and_names_the_others(tmp_path, capsys):

@@ -797,7 +797,12 @@ def _style_keys(name: str, single: bool) -> tuple[list, list[str]]:
 
 
 def plot_sweep_curves(
-    lines: list[dict[str, Any]], varied: Sequence[str], path: Path, title: str = "", target: float | None = None
+    lines: list[dict[str, Any]],
+    varied: Sequence[str],
+    path: Path,
+    title: str = "",
+    target: float | None = None,
+    every: list[dict[str, Any]] | None = None,
 ) -> Path:
     """Sweep learning curves, one colour per setting (members with the same values of ``varied``): the eval loss and
     accuracy as the mean over the setting's members with a min–max band, the train ones as a dashed mean over the
@@ -808,7 +813,9 @@ def plot_sweep_curves(
     field for the loss and as many for the accuracy (``_curve_panels``); of one field whose values have an order
     (``ordered_colours``), coloured in that order with a colour bar of the values in place of their legend; of two
     fields of a few values each, a hue per value of one and a shade per value of the other (``shaded_colours``),
-    the settings' legend laid out as the grid under the line styles'. A ``target`` accuracy (--target) is a thin
+    the settings' legend laid out as the grid under the line styles', each setting's place in that grid taken from
+    ``every`` member's lines (default ``lines``; ``render_sweep``: the diverged members' too, so that a value whose
+    settings all diverged keeps its hue or shade, as on accuracy.png). A ``target`` accuracy (--target) is a thin
     dashed grey line across each accuracy panel, labelled "target 96 %", as accuracy.png draws it."""
     split = _eval_split(lines)
     name = METRIC_COLUMNS[split]
@@ -826,7 +833,7 @@ def plot_sweep_curves(
         ax_loss.set_yscale("log")  # else a cross-entropy of ~2 flattens every quadratic curve (≤ 0.5) to its floor
         ax_loss.set_ylabel(LOG_LOSS_LABEL)
     ordered = ordered_colours(lines, varied, drawn)
-    shaded = shaded_colours(lines, varied)
+    shaded = shaded_colours(lines if every is None else every, varied)  # as accuracy.png's
     each = ordered if shaded is None else shaded.colours  # a colour per setting's label, or None: a palette's
     single = False  # some curve is a single epoch: drawn as marks, which the legend must tell apart
     for ax, metric, scale in ((ax_loss, "loss", 1.0), (ax_acc, "accuracy", 100.0)):
@@ -1307,7 +1314,7 @@ def render_sweep(sweep_dir: str | Path, out_dir: str | Path | None = None) -> li
     varied = varied_fields(grid) if replicates is None else varied_fields(grid, replicates)
     note = diverged_note(lines, varied, diverged)
     title = f"Sweep {sweep_dir.name}: {split} loss and accuracy (mean, band = min–max)" + (f"\n{note}" if note else "")
-    return [plot_sweep_curves(kept, varied, out / "learning_curves.png", title, options["target"])]
+    return [plot_sweep_curves(kept, varied, out / "learning_curves.png", title, options["target"], lines)]
 
 
 def _not_a_number(path: Path, numbered: list[tuple[int, dict[str, Any]]]) -> str | None:

@@ -263,9 +263,9 @@ def test_sweep_curves_leave_out_diverged_members_and_show_a_single_epoch(tmp_pat
     drawn = {}
     real = viz.plot_sweep_curves
 
-    def spy(lines, varied, path, title="", target=None):
+    def spy(lines, varied, path, title="", target=None, every=None):
         drawn.update(lines=lines, title=title)
-        return real(lines, varied, path, title, target)
+        return real(lines, varied, path, title, target, every)
 
     monkeypatch.setattr(viz, "plot_sweep_curves", spy)
     (path,) = viz.render_sweep(out)
@@ -2015,6 +2015,32 @@ def test_sweep_figures_of_two_fields_colour_one_by_hue_and_the_other_by_shade(mo
     viz.plot_sweep_accuracy(three, ["activation", "lr", "hidden"], tmp_path / "3.png", "test")
     drawn = [line.get_color() for line in figures[0].axes[0].get_lines() if line.get_label()[0] != "_"]
     assert drawn == viz.setting_colours(8)
+
+
+def test_both_sweep_figures_colour_two_fields_alike_when_every_member_of_one_value_diverged(
+    tmp_path, splits_256, monkeypatch
+):
+    """lr × weight_decay where both lr=1000 settings diverge: accuracy.png kept their hue's place (its grid legend
+    has blanks there), but learning_curves.png, given only the members drawn, saw one lr, lost the hue and shade
+    colouring and drew both settings in other colours than accuracy.png's; both figures now colour them alike."""
+    from matplotlib.colors import to_rgb
+
+    out = tmp_path / "sweep"
+    base = Config(hidden=(8,), epochs=1, batch_size=32, checkpoint_every=0, schedule="constant")
+    figures = capture_figures(monkeypatch)
+    grid = {"lr": [0.01, 1000.0], "weight_decay": [0.0, 1e-4]}
+    summary = sweep.run_sweep(base, grid, out, progress=False, splits=splits_256)
+    diverged = [r["member"] for r in summary["members"] if r["diverged_epoch"]]
+    assert diverged == [2, 3], "the recipe no longer diverges: pick a harsher one"
+    viz.render_sweep(out)
+    accuracy, curves = figures
+
+    def colours(ax) -> dict[str, tuple]:
+        return {line.get_label(): to_rgb(line.get_color()) for line in ax.get_lines() if line.get_label()[0] != "_"}
+
+    drawn = colours(accuracy.axes[0])
+    assert list(drawn) == ["lr=0.01, weight_decay=0 (n=1)", "lr=0.01, weight_decay=0.0001 (n=1)"]
+    assert drawn == colours(curves.axes[0]) == colours(curves.axes[1])  # loss and accuracy panels
 
 
 def test_hue_field_is_the_one_field_that_changes_the_program_else_the_first():

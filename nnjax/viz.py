@@ -971,7 +971,8 @@ def shaded_colours(lines: list[dict[str, Any]], varied: Sequence[str]) -> Shaded
     """For the settings (of the metrics ``lines``) of two varied fields, at most ``PANELS_OVER``, each field of 2
     to ``SHADES_UP_TO`` values: one of matplotlib's 10 hues per value of one field (``hue_field``), in grid order,
     and a shade of it per value of the other, dark to light in their order (numbers: smallest dark; else the
-    grid's); else None (each setting its own colour)."""
+    grid's); else None (each setting its own colour), as where each value of the hue field has one setting only
+    (a linked item's pairs, ``activation,lr=sigmoid:0.03,relu:0.01``: no two settings share a hue)."""
     if len(varied) != 2:
         return None
     import matplotlib
@@ -981,6 +982,8 @@ def shaded_colours(lines: list[dict[str, Any]], varied: Sequence[str]) -> Shaded
     hues = list(dict.fromkeys(format_value(v[i]) for v in raw.values()))
     shades = {format_value(v[1 - i]): _order_key(v[1 - i]) for v in raw.values()}  # in grid order
     if not (1 < len(hues) <= SHADES_UP_TO and 1 < len(shades) <= SHADES_UP_TO and len(raw) <= PANELS_OVER):
+        return None
+    if len(raw) == len(hues):  # one setting per hue (a linked item's pairs): no two settings a shade would tell apart
         return None
     if None not in shades.values() and len({len(k) for k in shades.values()}) == 1:  # e.g. not 16x16 beside 32
         shades = dict(sorted(shades.items(), key=lambda item: item[1]))

@@ -2017,6 +2017,26 @@ def test_sweep_figures_of_two_fields_colour_one_by_hue_and_the_other_by_shade(mo
     assert drawn == viz.setting_colours(8)
 
 
+def test_a_linked_items_pairs_keep_a_colour_each_and_a_plain_legend(monkeypatch, tmp_path):
+    """``activation,lr=sigmoid:0.03,relu:0.01,tanh:0.02`` (each activation at its own lr): each pair was drawn in
+    its own shade of its own hue (sigmoid's the palest) over a staircase legend of 9 cells, 6 of them blank; no two
+    settings share an activation, so no shade tells any apart: each setting keeps its own colour, in one legend."""
+    pairs = [("sigmoid", 0.03), ("relu", 0.01), ("tanh", 0.02)]
+    crossed = swept_lines({"activation": [a for a, _ in pairs], "lr": [0.01, 0.02, 0.03]})
+    lines = [m for m in crossed if (m["activation"], m["lr"]) in pairs]
+    assert viz.shaded_colours(lines, ["activation", "lr"]) is None
+    figures = capture_figures(monkeypatch)
+    viz.plot_sweep_accuracy(lines, ["activation", "lr"], tmp_path / "a.png", "test")
+    viz.plot_sweep_curves(lines, ["activation", "lr"], tmp_path / "c.png")
+    for fig in figures:
+        drawn = [line.get_color() for line in fig.axes[0].get_lines() if line.get_label()[0] != "_"]
+        assert drawn == viz.setting_colours(3)
+        assert [t.get_text() for t in fig.legends[-1].get_texts()][-3:] == [
+            f"activation={a}, lr={lr} (n=2)" for a, lr in pairs
+        ]
+        assert all(t.get_text() for legend in fig.legends for t in legend.get_texts())  # no blank cell
+
+
 def test_both_sweep_figures_colour_two_fields_alike_when_every_member_of_one_value_diverged(
     tmp_path, splits_256, monkeypatch
 ):

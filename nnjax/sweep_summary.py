@@ -325,8 +325,10 @@ def _top(rows: list[dict[str, Any]], split: str) -> list[dict[str, Any]]:
 
 
 def _mark_best(table: list[dict[str, Any]], split: str) -> None:
-    """Set each table row's ``best``: whether its mean accuracy prints highest of all rows (``_top``)."""
-    top = [id(r) for r in _top(table, split)]
+    """Set each table row's ``best``: whether its mean accuracy prints highest of all rows (``_top``), where two
+    rows or more have a mean (as the table's bold)."""
+    ranked = sum(r[f"{split}_accuracy_mean"] is not None for r in table) > 1
+    top = [id(r) for r in _top(table, split)] if ranked else []
     for r in table:
         r["best"] = id(r) in top
 
@@ -496,14 +498,13 @@ def markdown_table(
         head += [f"epochs to {target_percent(target)}", f"held ≥ {target_percent(target)} from"]
     head += ["train time (s)", "diverged"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    ranked = sum(r[f"{split}_accuracy_mean"] is not None for r in table) > 1  # a highest mean to mark
     for r in table:
         if r[f"{split}_accuracy_mean"] is None:
             acc = "—"
         else:
             std = r[f"{split}_accuracy_std"]
             acc = f"{100 * r[f'{split}_accuracy_mean']:.2f} ± {'—' if std is None else f'{100 * std:.2f}'}"
-            if r.get("best") and ranked:  # the highest mean (ties: each), in Markdown bold
+            if r.get("best"):  # the highest mean (ties: each; of two rows or more), in Markdown bold
                 acc = f"**{acc}**"
         best = "—" if r["best_epoch_median"] is None else _epochs_range(r, "best")
         cells = [*(format_value(r[f]) for f in varied), *([f"{r['n_params']:,}"] if params else [])]

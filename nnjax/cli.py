@@ -443,10 +443,15 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 def wrapped(text: str) -> str:
     """``text``'s paragraphs (separated by a blank line) each wrapped at ``NOTES_WIDTH`` columns for a terminal,
-    words and --flags kept whole; a Markdown table (lines starting with '|') kept as it is."""
+    words and --flags kept whole, a number with its unit ("93.00 %"); a Markdown table (lines starting with '|')
+    kept as it is."""
     paragraphs = text.split("\n\n")
     fill = {"width": NOTES_WIDTH, "break_long_words": False, "break_on_hyphens": False}
-    return "\n\n".join(p if p.startswith("|") else textwrap.fill(p, **fill) for p in paragraphs)
+    # a no-break space, which textwrap does not break at, holds each " %" to its number while filling
+    return "\n\n".join(
+        p if p.startswith("|") else textwrap.fill(p.replace(" %", "\u00a0%"), **fill).replace("\u00a0", " ")
+        for p in paragraphs
+    )
 
 
 DEFAULT_MAX_NEURONS = 64  # viz --max-neurons

@@ -1270,6 +1270,18 @@ def test_sweep_prints_what_its_tables_numbers_are_below_the_table(monkeypatch, t
     assert rc == 0 and "notes" not in json.loads(out) and "table" not in json.loads(out), out
 
 
+def test_wrapped_notes_keep_a_number_with_its_percent_sign():
+    """The stalled-members sentence broke as "(93.00" at a line's end and "%)" at the next one's start."""
+    from nnjax.cli import NOTES_WIDTH, wrapped
+
+    for pad in range(NOTES_WIDTH - 12, NOTES_WIDTH + 2):  # the " %" at every column around the edge
+        text = "x" * pad + " (93.00 %) and " + "word " * 30 + "\n\n| a | b |"
+        out = wrapped(text)
+        assert not any(line.startswith("%") for line in out.splitlines()), pad
+        assert " ".join(out.split("\n\n")[0].splitlines()) == text.split("\n\n")[0].rstrip()
+        assert out.endswith("\n\n| a | b |") and "\u00a0" not in out
+
+
 def test_sweep_wraps_the_notes_it_prints_at_100_columns_and_summary_md_keeps_one_paragraph(monkeypatch, tmp_path, cli):
     """The notes under the table, one paragraph of several hundred characters, came out as one line a trial had
     to filter out to read the table: printed, they are wrapped at 100 columns, words (and --flags) kept whole;

@@ -315,7 +315,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from nnjax import checkpoint
     from nnjax.config import check_warmup_given
     from nnjax.sweep_grid import (
-        DEFAULT_REPLICATES,
         baseline_flag,
         expand,
         field_values,
@@ -342,11 +341,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         grid = parse_grid(args.grid)
     # before a default folder is made; a resumed sweep's own, not the default, where none is given (its sweep.json's)
     replicates = replicates_flag(args.replicates, grid) if args.replicates is not None or not args.resume else None
-    if args.baseline is not None:  # the rows it names: as --replicates says, or a resumed sweep's replicates
-        stored = sweep.load_sweep_options(args.resume)["replicates"] if args.resume else None
-        baseline = baseline_flag(args.baseline, grid, replicates or stored or DEFAULT_REPLICATES)
-    else:
-        baseline = None
+    # the rows it names: as --replicates says, or a resumed sweep's replicates
+    rows = None if args.baseline is None else sweep.row_replicates(replicates, args.resume)
+    baseline = None if args.baseline is None else baseline_flag(args.baseline, grid, rows)
     flags = field_overrides(args)
     if both := [f for f in grid_fields(grid) if f in flags]:
         f = both[0]
@@ -426,16 +423,15 @@ def cmd_summary(args: argparse.Namespace) -> int:
     """``nnjax summary SWEEP_DIR [--target ACC] [--replicates FIELDS] [--baseline FIELD=V,..] [--json]``: print a
     sweep folder's table as ``nnjax sweep`` does, each option not given the sweep's own; nothing is written."""
     from nnjax import sweep
-    from nnjax.sweep_grid import DEFAULT_REPLICATES, baseline_flag, replicates_flag
+    from nnjax.sweep_grid import baseline_flag, replicates_flag
     from nnjax.target import target_flag
 
     target = target_flag(args.target)
     base, grid = sweep.load_sweep_spec(args.sweep_dir)
     replicates = None if args.replicates is None else replicates_flag(args.replicates, grid)
-    baseline = None
-    if args.baseline is not None:  # the rows it names: as --replicates says, or else the sweep's replicates
-        stored = sweep.load_sweep_options(args.sweep_dir)["replicates"]
-        baseline = baseline_flag(args.baseline, grid, replicates or stored or DEFAULT_REPLICATES)
+    # the rows it names: as --replicates says, or else the sweep's replicates
+    rows = None if args.baseline is None else sweep.row_replicates(replicates, args.sweep_dir)
+    baseline = None if args.baseline is None else baseline_flag(args.baseline, grid, rows)
     summary = sweep.summarize(args.sweep_dir, target=target, replicates=replicates, baseline=baseline)
     print_sweep_summary(summary, base, grid, as_json=args.json)
     return 0

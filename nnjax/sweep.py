@@ -125,6 +125,13 @@ def load_sweep_options(sweep_dir: str | Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: {e}") from None
 
 
+def row_replicates(replicates: Sequence[str] | None, sweep_dir: str | Path | None = None) -> Sequence[str]:
+    """The grid fields a sweep's table rows average over: ``replicates`` where given, else those the sweep folder
+    ``sweep_dir``'s sweep.json keeps (None: a new sweep), else ``DEFAULT_REPLICATES`` (seed)."""
+    stored = None if replicates or sweep_dir is None else load_sweep_options(sweep_dir)["replicates"]
+    return replicates or stored or DEFAULT_REPLICATES
+
+
 def _read_sweep_json(sweep_dir: str | Path) -> tuple[Path, dict[str, Any], Config, dict[str, list]]:
     """(path, contents, base config, grid) of a sweep folder's sweep.json, its base and grid checked."""
     from nnjax import checkpoint
@@ -1155,7 +1162,7 @@ def _options_given(
     if baseline is not None:  # the rows it names: as the replicates given, or else the sweep's
         given = {
             **given,
-            "baseline": check_baseline(baseline, grid, replicates or stored["replicates"] or DEFAULT_REPLICATES),
+            "baseline": check_baseline(baseline, grid, row_replicates(replicates, sweep_dir)),
         }
     elif stored["baseline"] is not None and replicates is not None:  # the sweep's, with the new replicates
         try:

@@ -132,6 +132,15 @@ def row_replicates(replicates: Sequence[str] | None, sweep_dir: str | Path | Non
     return replicates or stored or DEFAULT_REPLICATES
 
 
+def _summary_kw(options: dict[str, Any]) -> dict[str, Any]:
+    """``write_summary``'s keyword arguments from a sweep's ``SUMMARY_OPTIONS`` (given or kept)."""
+    return {
+        "target": options["target"],
+        "replicates": row_replicates(options["replicates"]),
+        "baseline": options["baseline"],
+    }
+
+
 def _read_sweep_json(sweep_dir: str | Path) -> tuple[Path, dict[str, Any], Config, dict[str, list]]:
     """(path, contents, base config, grid) of a sweep folder's sweep.json, its base and grid checked."""
     from nnjax import checkpoint
@@ -1047,18 +1056,7 @@ def run_sweep(
         wall_s = time.perf_counter() - t_start
         lines = read_metrics(sweep_dir / "metrics.jsonl", SWEEP_KEYS)
         return write_summary(
-            sweep_dir,
-            base,
-            configs,
-            grid,
-            results,
-            lines,
-            wall_s=wall_s,
-            resumed=resume,
-            write=not kept,
-            target=options["target"],
-            replicates=options["replicates"] or DEFAULT_REPLICATES,
-            baseline=options["baseline"],
+            sweep_dir, base, configs, grid, results, lines, wall_s, resume, not kept, **_summary_kw(options)
         )
 
 
@@ -1134,19 +1132,7 @@ def summarize(
             file=sys.stderr,
         )
     lines = [m for _, m in numbered if m["epoch"] <= epochs.get(m["member"], 0)]  # a group training: not yet
-    summary = write_summary(
-        sweep_dir,
-        base,
-        configs,
-        grid,
-        results,
-        lines,
-        wall_s=0.0,
-        write=False,
-        target=options["target"],
-        replicates=options["replicates"] or DEFAULT_REPLICATES,
-        baseline=options["baseline"],
-    )
+    summary = write_summary(sweep_dir, base, configs, grid, results, lines, 0.0, write=False, **_summary_kw(options))
     unfinished_ids = [gid for gid, _ in unfinished]
     return {**summary, "n_members": len(epochs), "wall_s": None, "unfinished": unfinished_ids}
 

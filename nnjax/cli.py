@@ -535,12 +535,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _print_path(path: Path) -> None:
-    """Print a written figure's path; a reader that stops reading (``nnjax viz RUN | head -1``) does not
-    stop the figures: the rest of the output goes to /dev/null."""
-    try:
-        print(path, flush=True)
-    except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    """Print a written figure's path, at once: a reader sees each figure as it is written."""
+    print(path, flush=True)
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
@@ -912,7 +908,8 @@ def exit_at_once_on_interrupt(line: Callable[[], str]) -> None:
     """
 
     def handler(signum: int, frame: Any) -> None:
-        os.write(2, f"{interrupt_lead()}{line()}\n".encode())
+        with contextlib.suppress(OSError):  # stderr's reader gone (``2>&1 | head``): the exit without its line
+            os.write(2, f"{interrupt_lead()}{line()}\n".encode())
         os._exit(128 + signum)
 
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -989,16 +986,66 @@ def refuse_empty_paths(args: argparse.Namespace, names: Sequence[str] = PATH_ARG
 
 
 def _run(args: argparse.Namespace) -> int:
-    """Run a parsed verb: bad input is one line on stderr and exit 1; an in-process KeyboardInterrupt, exit 130."""
+    """Run a parsed verb: bad input is one line on stderr and exit 1; an in-process KeyboardInterrupt, exit 130.
+    A reader that goes away (``| head``) ends no verb early and is no error (``unread_output_discarded``)."""
+    with unread_output_discarded():
+        try:
+            refuse_empty_paths(args)
+            return args.func(args)
+        except (NnjaxError, OSError) as e:
+            print(f"{getattr(args, 'prog', 'nnjax')}: error: {error_text(e)}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:  # in-process callers; a command-line process ends in exit_at_once_on_interrupt
+            print(_interrupt_line(args), file=sys.stderr)
+            return 130
+
+
+class _Unread:
+    """A text stream (stdout, stderr) whose file, once its reader has gone (a pipe closed: ``nnjax summary S |
+    head -3``), becomes /dev/null: the rest of the output is dropped and the verb goes on."""
+
+    def __init__(self, stream: typing.TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._gone()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._gone()
+
+    def _gone(self) -> None:
+        # the stream's file descriptor now writes nowhere, so its buffered text flushes without an error, here
+        # or at the interpreter's exit
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, self._stream.fileno())
+        os.close(devnull)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def unread_output_discarded() -> Iterator[None]:
+    """While a verb runs, output its reader no longer reads (``nnjax sweep ... | head -1``) goes to /dev/null,
+    as ``_Unread`` does it: the verb goes on (a sweep, a run and viz write all their files), prints no error,
+    and exits with its own status (0 when it did its work), not a killed pipe's 141; a script sees by that status
+    whether the work was done (a shell with ``pipefail`` as well). The streams are flushed before they are put
+    back, so none fails at the interpreter's exit either."""
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _Unread(sys.stdout), _Unread(sys.stderr)
     try:
-        refuse_empty_paths(args)
-        return args.func(args)
-    except (NnjaxError, OSError) as e:
-        print(f"{getattr(args, 'prog', 'nnjax')}: error: {error_text(e)}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:  # in-process callers; a command-line process ends in exit_at_once_on_interrupt
-        print(_interrupt_line(args), file=sys.stderr)
-        return 130
+        yield
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        sys.stdout, sys.stderr = streams
 
 
 if __name__ == "__main__":

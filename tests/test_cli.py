@@ -750,6 +750,48 @@ def test_bad_input_in_a_real_process(tmp_path):
     assert r.stderr.strip().splitlines() == [f"nnjax: error: {missing}: data folder not found (from NNJAX_DATA_DIR)"]
 
 
+# the console script, its data set the tests' synthetic one (loading it, no verb prints anything)
+ENTRY_SYNTHETIC = f"""
+import sys
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+from conftest import synthetic_splits
+import nnjax.data
+splits = synthetic_splits()
+nnjax.data.load_splits = lambda *a, **k: splits
+from nnjax import cli
+cli.entry()
+"""
+
+
+def _reader_gone(argv: list, stderr: int | None = subprocess.PIPE) -> subprocess.CompletedProcess:
+    """``nnjax ARGV`` with its stdout (and ``stderr=subprocess.STDOUT``: its stderr too) a pipe whose reader has
+    gone before it starts, as after ``| head -1`` (deterministic: its first write fails)."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        cmd = [sys.executable, "-c", ENTRY_SYNTHETIC, *map(str, argv)]
+        return subprocess.run(cmd, stdout=write, stderr=stderr, text=True, timeout=300)
+    finally:
+        os.close(write)
+
+
+def test_a_verb_whose_reader_has_gone_does_its_work_and_exits_0_without_an_error(tmp_path):
+    """``nnjax sweep ... 2>&1 | head -1``: the sweep trains and writes every file (its output, progress on stderr
+    included, goes nowhere) and exits 0; ``nnjax summary S | head -3``: exit 0, no error line and nothing at the
+    interpreter's exit (both printed 'nnjax: error: Broken pipe' and exited 1)."""
+    s = tmp_path / "s"
+    grid = ["--grid", "seed=0,1", "--hidden", "8", "--epochs", "2", "--batch-size", "64", "--data-dir", tmp_path]
+    swept = _reader_gone(["sweep", *grid, "--out", s], stderr=subprocess.STDOUT)
+    assert swept.returncode == 0
+    assert {"sweep.json", "metrics.jsonl", "members.csv", "summary.md", "accuracy.png"} <= {p.name for p in s.iterdir()}
+    assert len((s / "metrics.jsonl").read_text().splitlines()) == 2 * 2
+    for argv in (["summary", s], ["summary", s, "--json"]):
+        r = _reader_gone(argv)
+        assert (r.returncode, r.stderr) == (0, ""), r.stderr
+    bad = _reader_gone(["summary", tmp_path / "nowhere"])  # its own status and error line, as before
+    assert (bad.returncode, bad.stderr) == (1, f"nnjax: error: {tmp_path / 'nowhere'}: sweep folder not found\n")
+
+
 # ---- on mock data ----------------------------------------------------------------------------------------
 
 

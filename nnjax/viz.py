@@ -834,11 +834,10 @@ def plot_sweep_curves(
         ax_loss.set_ylabel(LOG_LOSS_LABEL)
     ordered = ordered_colours(lines, varied, drawn)
     shaded = shaded_colours(lines if every is None else every, varied)  # as accuracy.png's
-    each = ordered if shaded is None else shaded.colours  # a colour per setting's label, or None: a palette's
     single = False  # some curve is a single epoch: drawn as marks, which the legend must tell apart
     for ax, metric, scale in ((ax_loss, "loss", 1.0), (ax_acc, "accuracy", 100.0)):
         train, curves = sweep[metric]
-        colours = setting_colours(len(curves)) if each is None else [each[label] for label in curves]
+        colours = curve_colours(curves, ordered, shaded)
         for (label, curve), colour in zip(curves.items(), colours):
             single |= _sweep_curve(ax, curve, train.get(label), label, colour, scale)
     handles, labels = ax_acc.get_legend_handles_labels()
@@ -915,6 +914,14 @@ def _curve_panels(
     fig.set_figheight(height + band)
     fig.tight_layout(rect=(0, band / fig.get_figheight(), 1, 1))
     return fig
+
+
+def curve_colours(curves: Collection[str], ordered: dict[str, Any] | None, shaded: ShadedGrid | None) -> list:
+    """The colour of each of a sweep figure's settings (``curves``, by ``group_label``, in that order): of two
+    fields, their hues and shades (``shaded_colours``); else of one ordered field, its values' order
+    (``ordered_colours``); else the palette's (``setting_colours``)."""
+    each = ordered if shaded is None else shaded.colours
+    return setting_colours(len(curves)) if each is None else [each[label] for label in curves]
 
 
 def ordered_colours(
@@ -1215,8 +1222,7 @@ def plot_sweep_accuracy(
         ends = []
         ordered = ordered_colours(kept, varied, curves)
         shaded = shaded_colours(lines, varied)  # a setting whose members all diverged keeps its place
-        each = ordered if shaded is None else shaded.colours  # a colour per setting's label, or None: a palette's
-        colours = setting_colours(len(curves)) if each is None else [each[label] for label in curves]
+        colours = curve_colours(curves, ordered, shaded)
         for (label, (e, mean, lo, hi, n)), colour in zip(curves.items(), colours):
             ax.plot(e, 100 * mean, marker=_mean_marker(len(e)), color=colour, label=f"{label} (n={n})")
             _min_max_band(ax, e, 100 * lo, 100 * hi, colour)

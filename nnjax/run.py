@@ -465,8 +465,9 @@ def train_and_evaluate(
 ) -> dict[str, Any]:
     """Train ``cfg`` into a run folder (new, or ``resume``-d) and return the result summary, result.json's
     contents: ``run_dir``, ``test_accuracy`` (a fraction) and ``test_loss`` on the official test split of
-    ``n_test`` images, ``epochs``, ``n_params``, ``compile_s``, ``epoch_s_median``, ``train_s``, ``device``,
-    ``devices``, and with ``cfg.validation`` the last epoch's ``val_accuracy``.
+    ``n_test`` images, ``epochs``, ``n_params``, ``inert`` (each hidden layer's inert neurons on the test split,
+    ``viz.inert_counts``), ``compile_s``, ``epoch_s_median``, ``train_s``, ``device``, ``devices``, and with
+    ``cfg.validation`` the last epoch's ``val_accuracy``.
 
     With ``resume``, ``cfg`` is the run's own config (``config.load_json(RUN_DIR / "config.json")``): a
     field changed in it that would change the results is refused unless ``force`` (never for
@@ -713,6 +714,9 @@ def _train(
 
     test_loss_K, test_acc_K = evaluate_split(cfg, state.params, splits, "test")
     test_loss, test_acc = short_float(test_loss_K[0]), short_float(test_acc_K[0])
+    from nnjax.viz import inert_counts  # numpy only until it runs the network
+
+    network = unstack(jax.device_get(state.params), 0)  # NumPy, as viz reads a run
     result = {
         "run_dir": str(run_dir),
         "test_accuracy": test_acc,
@@ -720,6 +724,8 @@ def _train(
         "n_test": splits.n_test,  # the data set's official test split (10,000 images for MNIST)
         "epochs": cfg.epochs,
         "n_params": count_params(unstack(state.params, 0)),
+        # per hidden layer, as neurons.png counts them; not on one process's block of the test split (multi-host)
+        "inert": None if splits.is_block else inert_counts(network, cfg, splits.x_test),
         "compile_s": round(compile_s, 3),
         # Over every epoch of the run, including those before a resume.
         "epoch_s_median": round(statistics.median(epoch_times), 4) if epoch_times else None,

@@ -356,6 +356,7 @@ def _run_group(
     )
 
     test_loss_K, test_acc_K = evaluate_split(cfg0, _first(state.params, k), splits, "test")
+    inert = _member_inert(configs, _first(state.params, k), splits, diverged_K)
     group_lines = [m for m in read_metrics(metrics_path, SWEEP_KEYS) if m["group"] == gid]
     epoch_times = [m["epoch_s"] for m in group_lines if m["member"] == ids[0]]
     result = {
@@ -372,9 +373,29 @@ def _run_group(
         "device": str(jax.devices()[0].device_kind),
         "n_devices": placement["n_devices"],
         "split": placement["split"],
+        "inert": inert,
     }
     checkpoint.write_json(result_path, result)
     return result, True
+
+
+def _member_inert(configs: list[Config], params_K: Any, splits, diverged_K: np.ndarray) -> list[list[int] | None]:
+    """Each member's inert neurons per hidden layer (``viz.inert_counts`` on the test split, the images
+    ``nnjax viz SWEEP_DIR --member N`` counts them on); None for a member that diverged, and for every member
+    where this process holds only a block of the test split (several processes), which would count on part
+    of it."""
+    import jax
+
+    from nnjax.train import unstack
+    from nnjax.viz import inert_counts
+
+    if splits.is_block:
+        return [None] * len(configs)
+    params_K = jax.device_get(params_K)  # NumPy, as viz reads a member: the same program, wherever it trained
+    return [
+        None if gone else inert_counts(unstack(params_K, j), cfg, np.asarray(splits.x_test))
+        for j, (cfg, gone) in enumerate(zip(configs, diverged_K))
+    ]
 
 
 # What a group's result.json must hold (sweep_summary.write_summary reads them): name → type, or the length-K lists.
@@ -398,8 +419,20 @@ def _group_result(path: Path, ids: list[int]) -> dict[str, Any] | None:
         and all(v is None or is_number(v) for k in ("test_accuracy", "test_loss") for v in done[k])
         and all(v is None or (is_integer(v) and v > 0) for v in done["diverged_epoch"])
         and all(is_number(done.get(k)) for k in ("train_s", "compile_s"))
+        # newer fields, absent from an older nnjax's: each well formed where present
+        and (done.get("epoch_s_median") is None or is_number(done["epoch_s_median"]))
+        and ("inert" not in done or _inert_list(done["inert"], len(ids)))
     )
     return done if ok else None
+
+
+def _inert_list(inert: Any, k: int) -> bool:
+    """Whether a result.json's ``inert`` is one entry per member of ``k``: null, or a count per hidden layer."""
+    return (
+        isinstance(inert, list)
+        and len(inert) == k
+        and all(m is None or (is_integer_list(m) and all(n >= 0 for n in m)) for m in inert)
+    )
 
 
 def _finished_group(gdir: Path, ids: list[int], epochs: int) -> tuple[dict[str, Any] | None, str | None]:

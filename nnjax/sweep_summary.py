@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from nnjax.config import N_VALIDATION, Config, result_fields
+from nnjax.config import N_VALIDATION, Config, is_number, result_fields
 from nnjax.errors import ConfigError
 from nnjax.memory import params_per_member
 from nnjax.sweep_grid import (
@@ -49,6 +49,13 @@ FEW_FOR_WELCH = 3  # members per side below which the notes call a Welch p a rou
 # high learning rate end there: 11.35 %, the test split's share of its most common digit, with a loss of ln 10)
 STALL_POINTS = 0.10
 STALL_FLOOR = 0.20
+# What the table's two epoch-time columns are, in the notes under it
+ENSEMBLE_EPOCH_NOTE = (
+    "Ensemble epoch: the median wall time of one epoch of that ensemble (where a row's members trained in several, "
+    "the median over those), and ÷ members: that divided by its members, each member's share, which is not the "
+    "epoch time of the same network trained alone, since an ensemble shares its shuffle, loop and evaluation among "
+    "its members and spreads them over the cores (README, Performance)."
+)
 MAX_STALLED_NAMED = 12  # members the notes name one by one; members.csv's stalled column has them all
 
 
@@ -67,7 +74,9 @@ def _member_rows(configs, grid, results, lines, target: float | None = None) -> 
                 "test_accuracy": r["test_accuracy"][j],
                 "diverged_epoch": r["diverged_epoch"][j],
                 "train_s": r["train_s"],
+                "epoch_s": r.get("epoch_s_median") if is_number(r.get("epoch_s_median")) else None,
                 "split": r["eval_split"],
+                **({"inert": r["inert"][j]} if "inert" in r else {}),  # none in an older nnjax's result.json
             }
     curves: dict[int, list[tuple[int, float | None]]] = {}
     train: dict[int, dict[int, float | None]] = {}  # member -> epoch -> train accuracy
@@ -104,7 +113,12 @@ def _member_rows(configs, grid, results, lines, target: float | None = None) -> 
                 **reached,
                 "train_s": r["train_s"],
                 "ensemble_k": r["k"],
+                # one epoch of the whole ensemble (the median of its epochs), and that ÷ its members: a member's
+                # share, not a single run's epoch (``ENSEMBLE_EPOCH_NOTE``); None where result.json has no time
+                "ensemble_epoch_s": r["epoch_s"],
+                "ensemble_epoch_s_per_member": None if r["epoch_s"] is None else round(r["epoch_s"] / r["k"], 5),
                 "diverged_epoch": r["diverged_epoch"],
+                **({"inert": r["inert"]} if "inert" in r else {}),
             }
         )
     return rows
@@ -112,14 +126,22 @@ def _member_rows(configs, grid, results, lines, target: float | None = None) -> 
 
 def members_csv(rows: list[dict[str, Any]]) -> str:
     """members.csv: one line per member; None (also a grid's ``none``) is an empty cell, other grid values
-    are written as --grid takes them. The columns are every row's, in the order first seen, so rows need
-    not share them."""
+    are written as --grid takes them; ``inert`` (a count per hidden layer) as the counts separated by spaces
+    (``19 0`` for ``hidden`` 64x16; empty where not counted, or without a hidden layer). The columns are every
+    row's, in the order first seen, so rows need not share them."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(dict.fromkeys(k for r in rows for k in r)), lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: "" if v is None else format_value(v) for k, v in row.items()})
+        writer.writerow({k: _csv_cell(k, v) for k, v in row.items()})
     return buf.getvalue()
+
+
+def _csv_cell(field: str, v: Any) -> str:
+    """A members.csv cell (``members_csv``)."""
+    if v is None:
+        return ""
+    return " ".join(map(str, v)) if field == "inert" else format_value(v)
 
 
 def _epochs_stats(epochs: list[int], name: str) -> dict[str, Any]:
@@ -302,6 +324,8 @@ def _table_rows(
                 **reached,
                 # the wall time of the ensemble(s) these members trained in (shared with other rows)
                 "train_s": round(sum(train_s[g] for g in dict.fromkeys(m["group"] for m in members)), 3),
+                **_epoch_times(members),
+                **({"inert_mean": _inert_mean(ok)} if "inert" in members[0] else {}),
                 **({"variance_split": _variance_split(members, ok, crossed, grid, split)} if len(crossed) == 2 else {}),
             }
         )
@@ -309,6 +333,25 @@ def _table_rows(
     if baseline is not None:
         _vs_baseline(varied, out, finals, baseline, split)
     return varied, out
+
+
+def _epoch_times(members: list[dict[str, Any]]) -> dict[str, float | None]:
+    """A table row's ``ensemble_epoch_s`` and ``ensemble_epoch_s_per_member``: those of the ensemble its
+    ``members`` trained in, the median over its ensembles where they trained in several (None: none timed)."""
+    by_group = {m["group"]: m for m in members if m["ensemble_epoch_s"] is not None}
+    return {
+        name: round(statistics.median(m[name] for m in by_group.values()), 5) if by_group else None
+        for name in ("ensemble_epoch_s", "ensemble_epoch_s_per_member")
+    }
+
+
+def _inert_mean(ok: list[dict[str, Any]]) -> list[float] | None:
+    """The mean count of inert neurons per hidden layer over the members ``ok`` (those that did not diverge) that
+    were counted; None where none was, or their layers differ in number."""
+    counted = [m["inert"] for m in ok if m.get("inert") is not None]
+    if not counted or len({len(c) for c in counted}) > 1:
+        return None
+    return [round(statistics.fmean(layer), 2) for layer in zip(*counted)]
 
 
 def stalled(acc: float, others: Sequence[float]) -> bool:
@@ -504,7 +547,7 @@ def markdown_table(
     head += ["best epoch"]
     if target is not None:
         head += [f"epochs to {target_percent(target)}", f"held ≥ {target_percent(target)} from"]
-    head += ["train time (s)", "diverged"]
+    head += ["train time (s)", "ensemble epoch (s)", "÷ members (s)", "diverged"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in table:
         if r[f"{split}_accuracy_mean"] is None:
@@ -519,9 +562,18 @@ def markdown_table(
         cells += [str(r["n"]), acc, *(_baseline_cells(r) if compared else []), best]
         if target is not None:
             cells += [_epochs_cell(r, "reached"), _epochs_cell(r, "held")]
-        cells += [f"{r['train_s']:.1f}", f"{r['n_diverged']}/{r['n']}"]
+        cells += [f"{r['train_s']:.1f}", _seconds(r["ensemble_epoch_s"]), _seconds(r["ensemble_epoch_s_per_member"])]
+        cells += [f"{r['n_diverged']}/{r['n']}"]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _seconds(s: float | None) -> str:
+    """``0.39``, ``0.078``: an epoch time in seconds to 2 decimals, under 0.1 s to 2 significant digits (``—``:
+    not timed)."""
+    if s is None:
+        return "—"
+    return f"{s:.2f}" if s >= 0.1 else f"{s:#.2g}"
 
 
 def _baseline_cells(r: dict[str, Any]) -> list[str]:
@@ -605,8 +657,8 @@ def table_notes(
     return (
         f"{rows}{accuracy}; mean ± sample std (n − 1) over the members that did not diverge. {best}. Train time: wall "
         "time of the ensemble the members trained in (all members of a group train at once; compilation not "
-        "included). A member agrees with the same member trained alone, or in a grid with other members beside "
-        "it, to rounding that training amplifies, not bit for bit: compare members of one sweep."
+        f"included). {ENSEMBLE_EPOCH_NOTE} A member agrees with the same member trained alone, or in a grid with "
+        "other members beside it, to rounding that training amplifies, not bit for bit: compare members of one sweep."
     )
 
 

@@ -42,6 +42,8 @@ def make_splits(seed: int = 0) -> Splits:
 
 
 SPLITS = make_splits()
+# a member's times (summary["members"]), which differ from session to session
+TIMES = ("train_s", "ensemble_epoch_s", "ensemble_epoch_s_per_member")
 TINY = Config(hidden=(8,), epochs=2, batch_size=32, checkpoint_every=1)
 
 
@@ -504,7 +506,7 @@ def test_resume_after_interruption_matches_uninterrupted(tmp_path, monkeypatch):
     assert "for this --resume" in (cut / "summary.md").read_text()
     assert "for this --resume" not in (tmp_path / "full" / "summary.md").read_text()
     assert _metric_lines(cut) == _metric_lines(tmp_path / "full")  # no duplicated or missing epochs
-    drop = ("train_s",)
+    drop = TIMES
     assert [without(r, *drop) for r in resumed["members"]] == [without(r, *drop) for r in full["members"]]
     for mid in range(4):
         _, a, _ = sweep.load_member(cut, mid)
@@ -1045,6 +1047,10 @@ def test_a_damaged_group_result_is_finished_again(tmp_path, capsys):
         {**good, "diverged_epoch": [0, None]},  # epochs count from 1: 0 is no epoch
         without(good, "train_s"),
         {**good, "compile_s": None},
+        {**good, "epoch_s_median": "0.1"},  # the table divides it by the group's members
+        {**good, "inert": [[0]]},  # one member's inert neurons for two members
+        {**good, "inert": [[-1], None]},
+        {**good, "inert": [8, 8]},  # a count per hidden layer: a list, even of one layer
     ):
         path.write_text(json.dumps(damaged))
         capsys.readouterr()
@@ -1789,10 +1795,11 @@ def test_summary_table_rows_and_timing_from_hand_made_results(tmp_path, monkeypa
         return f"{100 * np.mean(values):.2f} ± {100 * np.std(values, ddof=1):.2f}"
 
     assert summary["table"] == (
-        "| lr | members | test accuracy (%) mean ± std | best epoch | train time (s) | diverged |\n"
-        "|---|---|---|---|---|---|\n"
-        f"| 0.1 | 3 | {acc([0.5, 0.6, 0.9])} | 2 (1–2) | 1.5 | 0/3 |\n"
-        f"| 0.2 | 3 | **{acc([0.8, 0.6])}** | 1.5 (1–2) | 1.5 | 1/3 |\n"
+        "| lr | members | test accuracy (%) mean ± std | best epoch | train time (s) | ensemble epoch (s) "
+        "| ÷ members (s) | diverged |\n"
+        "|---|---|---|---|---|---|---|---|\n"
+        f"| 0.1 | 3 | {acc([0.5, 0.6, 0.9])} | 2 (1–2) | 1.5 | — | — | 0/3 |\n"
+        f"| 0.2 | 3 | **{acc([0.8, 0.6])}** | 1.5 (1–2) | 1.5 | — | — | 1/3 |\n"
     )  # the highest mean in bold
     assert drawn == {"varied": ["lr"], "diverged": {3}, "target": None, "over": "seeds"}
     with open(tmp_path / "members.csv") as f:
@@ -1808,6 +1815,54 @@ def test_summary_table_rows_and_timing_from_hand_made_results(tmp_path, monkeypa
     assert json.loads(base_line.split("`")[1])["init"] == base.init  # as given ("auto"), not resolved
     two, four = ({"group": g, "n_devices": n, "split": "members"} for g, n in (("g00", 2), ("g01", 4)))
     assert sweep_summary._placement([two, four]) == "members split over up to 4 devices"  # the most any group used
+
+
+def test_the_table_gives_each_rows_ensemble_epoch_and_its_share_per_member_and_older_results_a_dash(
+    tmp_path, monkeypatch
+):
+    """A researcher comparing shapes divided each group's ``epoch_s_median`` (result.json) by its members by hand:
+    each row now has its ensemble's median epoch and that ÷ its members, in the table (so in summary.md and what
+    ``nnjax sweep`` and ``nnjax summary`` print), the rows and members of --json, members.csv, and notes that say
+    the share is not a single run's epoch; a result.json without the time (an older nnjax's) gets a dash."""
+    import nnjax.viz
+
+    monkeypatch.setattr(nnjax.viz, "plot_sweep_accuracy", lambda *a, **k: None)
+    base = Config(name="b", epochs=1)
+    grid = {"hidden": [(16, 16), (64,), ()], "seed": [0, 1]}
+    configs = sweep_grid.expand(base, grid)
+    lines = [{"member": m, "epoch": 1, "test_accuracy": 0.9} for m in range(6)]
+    results = [
+        {"group": f"g0{g}", "members": [2 * g, 2 * g + 1], "k": 2, "test_accuracy": [0.9, 0.9],
+         "diverged_epoch": [None, None], "train_s": 1.0, "compile_s": 0.5, "eval_split": "test", "device": "cpu",
+         "n_devices": 1, "split": "batch", "epoch_s_median": t}
+        for g, t in enumerate([0.39, 1.18, None])
+    ]  # fmt: skip
+    summary = sweep_summary.write_summary(tmp_path, base, configs, grid, results, lines, 2.0)
+    head, _, *rows = summary["table"].splitlines()
+    assert head.endswith("| train time (s) | ensemble epoch (s) | ÷ members (s) | diverged |")
+    assert [r.split(" | ")[-4:] for r in rows] == [
+        ["1.0", "0.39", "0.20", "0/2 |"], ["1.0", "1.18", "0.59", "0/2 |"], ["1.0", "—", "—", "0/2 |"]
+    ]  # fmt: skip
+    times = [(r["ensemble_epoch_s"], r["ensemble_epoch_s_per_member"]) for r in summary["rows"]]
+    assert times == [(0.39, 0.195), (1.18, 0.59), (None, None)]
+    assert [(m["ensemble_epoch_s"], m["ensemble_epoch_s_per_member"]) for m in summary["members"]] == [
+        t for t in times for _ in range(2)
+    ]
+    with open(tmp_path / "members.csv") as f:
+        got = [(r["ensemble_epoch_s"], r["ensemble_epoch_s_per_member"]) for r in csv.DictReader(f)]
+    assert got == [("0.39", "0.195")] * 2 + [("1.18", "0.59")] * 2 + [("", "")] * 2
+    assert sweep_summary.ENSEMBLE_EPOCH_NOTE in summary["notes"]
+    assert "not the epoch time of the same network trained alone" in (tmp_path / "summary.md").read_text()
+    # a row whose members trained in two ensembles (a replicate field that splits the groups): their median
+    grid = {"batch_size": [16, 32], "seed": [0, 1]}
+    configs = sweep_grid.expand(base, grid)
+    results = [{**results[g], "k": len(m), "members": m, "epoch_s_median": t, "test_accuracy": [0.9] * len(m),
+                "diverged_epoch": [None] * len(m)} for g, m, t in ((0, [0, 1, 2], 0.3), (1, [3], 0.2))]  # fmt: skip
+    lines = [{"member": m, "epoch": 1, "test_accuracy": 0.9} for m in range(4)]
+    (row,) = sweep_summary.write_summary(
+        tmp_path, base, configs, grid, results, lines, 2.0, write=False, replicates=("batch_size", "seed")
+    )["rows"]
+    assert (row["ensemble_epoch_s"], row["ensemble_epoch_s_per_member"]) == (0.25, 0.15)
 
 
 def test_a_figure_that_fails_to_draw_leaves_the_table_written(tmp_path, monkeypatch):
@@ -1944,7 +1999,7 @@ def test_a_resumed_group_keeps_the_epoch_its_member_diverged_at(tmp_path, monkey
     assert [m["diverged_epoch"] for m in resumed["members"]] == [None, 1]
     assert json.loads((tmp_path / "cut" / "groups" / "g00" / "result.json").read_text())["diverged_epoch"] == [None, 1]
     assert sweep.diverged_epochs(tmp_path / "cut") == {1: 1}
-    drop = ("train_s",)
+    drop = TIMES
     assert [without(r, *drop) for r in resumed["members"]] == [without(r, *drop) for r in full["members"]]
 
 
@@ -2809,7 +2864,7 @@ def test_a_linked_sweep_has_a_row_per_tuple_its_baseline_by_one_field_and_resume
     with pytest.raises(ConfigError, match=r"started with \(activation,lr=sigmoid:0.03,relu:0.01,tanh:0.01 seed="):
         run_tiny(base, other, cut, resume=True)
     resumed = run_tiny(*sweep.load_sweep_spec(cut), cut, resume=True, baseline={"activation": "sigmoid"})
-    drop = ("train_s",)
+    drop = TIMES
     assert [without(r, *drop) for r in resumed["members"]] == [without(r, *drop) for r in full["members"]]
     assert _metric_lines(cut) == _metric_lines(s)
 

@@ -7,6 +7,7 @@ reads its test split under ``tfds.testing.mock_data`` like a real run would read
 
 from __future__ import annotations
 
+import csv
 import itertools
 import json
 import os
@@ -1838,6 +1839,47 @@ def test_neurons_png_of_a_layer_wider_than_max_neurons_counts_the_inert_ones_dra
     assert "9 of the 64 drawn in layer 1 (18 of all 128), 9 of the 64 drawn in layer 2 (18 of all 128)" in said
     panels = [ax for ax in figures[-1].axes if ax.images]
     assert max(ax.get_window_extent().y1 for ax in panels) < title.get_window_extent().y0
+
+
+def test_results_count_the_inert_neurons_of_each_hidden_layer_as_neurons_png_does(
+    video_run, splits_256, tmp_path, monkeypatch
+):
+    """Inert neurons were counted only in neurons.png's title. A run's result.json and each sweep member (its
+    group's result.json, members.csv, the summary's members) now hold each hidden layer's count, the very numbers
+    neurons.png shows of the same network on the same test images; none for a member that diverged, [] without a
+    hidden layer. A sweep folder of an nnjax before the count (or the epoch time) still summarises, without it."""
+    shown = []
+    real = viz.plot_neurons
+    monkeypatch.setattr(viz, "plot_neurons", lambda *a: shown.append([int(m.sum()) for m in a[5]]) or real(*a))
+    viz.render_run(video_run, tmp_path / "run", splits=splits_256)
+    assert sum(shown[-1]) > 0  # on mock MNIST's random pixels some sigmoid units saturate: a count to match
+    assert json.loads((video_run / "result.json").read_text())["inert"] == shown[-1]
+
+    out = tmp_path / "sweep"
+    base = Config(epochs=1, batch_size=32, checkpoint_every=0, schedule="constant")
+    summary = sweep.run_sweep(
+        base, {"hidden": [(16, 8), ()], "lr": [0.01, 1000.0]}, out, progress=False, splits=splits_256
+    )
+    gone = [r["diverged_epoch"] is not None for r in summary["members"]]
+    assert gone[:2] == [False, True], "lr 1000 no longer diverges: pick a harsher one"
+    viz.render_run(out, tmp_path / "member0", member=0, splits=splits_256)
+    assert len(shown[-1]) == 2 and sum(shown[-1]) > 0
+    counts = [shown[-1], None, [], None if gone[3] else []]
+    assert [m["inert"] for m in summary["members"]] == counts
+    groups = [json.loads((out / "groups" / g / "result.json").read_text())["inert"] for g in ("g00", "g01")]
+    assert groups == [counts[:2], counts[2:]]
+    with open(out / "members.csv") as f:
+        cells = [r["inert"] for r in csv.DictReader(f)]
+    assert cells == [" ".join(map(str, shown[-1])), "", "", ""]  # a count per hidden layer, as `hidden` lists them
+    assert summary["rows"][0]["inert_mean"] == [float(n) for n in shown[-1]]  # over the members not diverged
+    for g in ("g00", "g01"):  # as an older nnjax wrote them
+        path = out / "groups" / g / "result.json"
+        old = json.loads(path.read_text())
+        path.write_text(json.dumps({k: v for k, v in old.items() if k not in ("inert", "epoch_s_median")}))
+    again = sweep.summarize(out)
+    assert not any("inert" in m for m in again["members"]) and not any("inert_mean" in r for r in again["rows"])
+    assert all(r["ensemble_epoch_s"] is None for r in again["rows"])
+    assert all(row.split(" | ")[-3:-1] == ["—", "—"] for row in again["table"].splitlines()[2:])
 
 
 def test_cli_viz_reads_the_test_split_where_data_dir_and_tfds_dir_say(linear_run, tmp_path, cli, monkeypatch):

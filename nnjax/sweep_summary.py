@@ -62,9 +62,11 @@ MAX_STALLED_NAMED = 12  # members the notes name one by one; members.csv's stall
 def _member_rows(configs, grid, results, lines, target: float | None = None) -> list[dict[str, Any]]:
     """One row of members.csv per member: its group, grid values, parameter count, final and best accuracy,
     final train accuracy (its last epoch's mean over the epoch's mini-batches; None where it diverged, or no
-    metrics line has it), time; with a ``target`` accuracy, that target (``target``), the first epoch that reached it
-    (``first_epoch_at_target``) and the epoch from which it stayed at or above it through its last
-    (``target_held_from``; None if it ended below)."""
+    metrics line has it), time, its ensemble's median epoch and that ÷ its members (``ensemble_epoch_s``,
+    ``ensemble_epoch_s_per_member``; None where result.json has none), and where result.json has them (not an
+    older nnjax's) its inert neurons per hidden layer (``inert``); with a ``target`` accuracy, that target
+    (``target``), the first epoch that reached it (``first_epoch_at_target``) and the epoch from which it stayed at
+    or above it through its last (``target_held_from``; None if it ended below)."""
     by_member: dict[int, dict[str, Any]] = {}
     for r in results:
         for j, mid in enumerate(r["members"]):
@@ -280,7 +282,9 @@ def _table_rows(
     mean and std of their final accuracy on the split they were evaluated on each epoch
     (``{split}_accuracy_mean``), how many of them ``stalled`` (``n_stalled``; each member's ``stalled`` is set:
     None where it diverged) and the mean without them, and whether the row's mean is the highest (``best``);
-    with ``hidden`` varied, each row's parameter count (``n_params``) too; with exactly two replicate fields
+    with ``hidden`` varied, each row's parameter count (``n_params``) too; its ensemble's epoch time and share per
+    member (``_epoch_times``) and, where the members were counted, their mean inert neurons per hidden layer
+    (``inert_mean``); with exactly two replicate fields
     varied, the row's ``variance_split`` over them (``_variance_split``); with a ``baseline`` row
     (``sweep_grid.check_baseline``), each row against it (``_vs_baseline``)."""
     varied = varied_fields(grid, replicates)
@@ -537,7 +541,7 @@ def markdown_table(
     (rows marked ``best``; where two rows or more have a mean); a ``parameters`` column
     where the rows carry ``n_params`` (a grid over ``hidden``); where they were compared with a baseline row
     (``_vs_baseline``), the difference from it and its p-values; with a ``target``, ``epochs to`` and ``held
-    from`` columns."""
+    from`` columns; the ensemble's epoch and that ÷ its members (``ENSEMBLE_EPOCH_NOTE``; ``—``: not timed)."""
     params = bool(table) and "n_params" in table[0]
     head = [*varied, *(["parameters"] if params else []), "members"]
     head += [f"{SPLIT_NAMES[split]} accuracy (%) mean ± std"]

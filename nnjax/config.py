@@ -49,6 +49,11 @@ class Config:
     data_dir: str | None = _f(None, "folder with the raw files to build from offline; else $NNJAX_DATA_DIR")
     tfds_dir: str | None = _f(None, "where tfds keeps built data sets; else $TFDS_DATA_DIR or ~/tensorflow_datasets")
     validation: bool = _f(False, "hold out the last 10,000 training images and report on them instead of test")
+    train_size: int | None = _f(
+        None,
+        "train on the first N training images in tfds's order (after --validation's hold-out), so smaller sizes"
+        " are subsets of larger ones; none: all of them",
+    )
     standardize: bool = _f(False, "standardise pixels with the MNIST mean 0.1307 / std 0.3081")
     # model
     hidden: tuple[int, ...] = _f((16, 16), "hidden layer sizes, e.g. 16,16 (the video) or 1024,1024")
@@ -107,6 +112,7 @@ NON_RESULT_FIELDS = ("name", "data_dir", "tfds_dir", "checkpoint_every", "keep_c
 PROGRAM_FIELDS = (
     "dataset",
     "validation",
+    "train_size",
     "standardize",
     "hidden",
     "activation",
@@ -180,7 +186,7 @@ def parse_value(field: str, text: str) -> Any:
 
 # Fields added after config_format 1 was fixed: a saved config from before them may lack them, and
 # their defaults reproduce those runs (scan_unroll 0 is the loop nnjax ran then).
-ADDED_LATER = ("scan_unroll",)
+ADDED_LATER = ("scan_unroll", "train_size")
 
 
 def from_dict(d: dict[str, Any], *, source: str = "config", complete: bool = False) -> Config:
@@ -346,9 +352,16 @@ def _check_json_type(field: str, v: Any, kind: Any, source: str) -> Any:
         float: is_number(v),
         str: isinstance(v, str),
         str | None: v is None or isinstance(v, str),
+        int | None: v is None or is_integer(v),
     }.get(kind, True)
     if not ok:
-        expected = {bool: "true or false", int: "an integer", float: "a number", str: "text"}.get(kind, "text or null")
+        expected = {
+            bool: "true or false",
+            int: "an integer",
+            float: "a number",
+            str: "text",
+            int | None: "an integer or null",
+        }.get(kind, "text or null")
         raise ConfigError(
             f"{source}: field {field!r} has the wrong type: {json.dumps(v, default=repr)} (expected {expected})"
         )
@@ -491,12 +504,22 @@ def validate(
     for field in ("epochs", "batch_size", "warmup_epochs") if new else ():  # counted in int32 by JAX and Optax
         if getattr(cfg, field) > INT32_MAX:
             raise bad(field, f"must be at most {INT32_MAX:,} (2**31 - 1)")
-    if new and cfg.dataset in DATASET_SIZES and cfg.batch_size <= INT32_MAX:
-        n_train = DATASET_SIZES[cfg.dataset][0] - N_VALIDATION * cfg.validation
+    if cfg.train_size is not None:
+        if cfg.train_size <= 0:
+            raise bad("train_size", "must be positive (none: every training image)")
+        if cfg.train_size > (n_split := training_split_size(cfg)):
+            why = f"more than the {n_split:,} images of {cfg.dataset}'s training split"
+            if cfg.validation:
+                why = f"{why} left by validation ({n_split + N_VALIDATION:,} less the {N_VALIDATION:,} held out)"
+            raise bad("train_size", why, also=("dataset", "validation"))
+    if new and cfg.batch_size <= INT32_MAX:
+        n_train = training_images(cfg)
         if cfg.batch_size > n_train:  # as training says it once the data set is read, but before any folder
-            raise bad("batch_size", f"larger than the {n_train} training images", also=("dataset", "validation"))
+            of = f" (train_size {cfg.train_size:,})" if cfg.train_size is not None else ""
+            why = f"larger than the {n_train} training images{of}"
+            raise bad("batch_size", why, also=("dataset", "validation", "train_size"))
         if why := too_many_steps(cfg, n_train):  # Optax counts steps in int32 too
-            raise bad("epochs", why, also=("batch_size", "dataset", "validation"))
+            raise bad("epochs", why, also=("batch_size", "dataset", "validation", "train_size"))
     if new and cfg.scan_unroll > MAX_UNROLL:  # a saved run that compiled a larger one still loads
         raise bad("scan_unroll", f"must be at most {MAX_UNROLL} (the compiled program grows with it)")
     for field in ("seed", "data_seed"):  # jax.random.key keeps 32 bits: 2**32 would repeat seed 0
@@ -516,6 +539,16 @@ def validate(
         # set, but unused: a sweep says so of all its members at once
         raise bad("warmup_epochs", why, also=("schedule",), unused="warmup_epochs")
     return cfg
+
+
+def training_split_size(cfg: Config) -> int:
+    """Images in ``cfg``'s whole training split: the data set's, less the 10,000 ``validation`` holds out."""
+    return DATASET_SIZES[cfg.dataset][0] - N_VALIDATION * cfg.validation
+
+
+def training_images(cfg: Config) -> int:
+    """Images ``cfg`` trains on: ``train_size``, or the whole training split (``training_split_size``)."""
+    return training_split_size(cfg) if cfg.train_size is None else cfg.train_size
 
 
 def too_many_steps(cfg: Config, n_train: int) -> str | None:
@@ -543,6 +576,8 @@ FIXED_ON_RESUME = {
     "dataset": "its checkpoints and metrics are another data set's",
     "hidden": "its checkpoints hold a network of the other layer sizes",
     "optimizer": "its checkpoints hold the other optimiser's state",
+    "train_size": "its checkpoints and metrics were trained on the other number of images, and its optimiser "
+    "state counts steps of that epoch length, which the learning-rate schedule reads",
 }
 
 
@@ -595,9 +630,12 @@ def apply_overrides(cfg: Config, overrides: dict[str, str]) -> Config:
 def result_fields(cfg: Config) -> dict[str, Any]:
     """The fields that determine a run's numbers (for resume compatibility checks): not where the data
     live or how the run is saved, nor the fields its optimiser and schedule do not use. ``scan_unroll``
-    ``AUTO_SCAN_UNROLL`` is written as 0 (auto), the program it compiles."""
+    ``AUTO_SCAN_UNROLL`` is written as 0 (auto), the program it compiles; a ``train_size`` of the whole training
+    split as None, which trains on the same images in the same order."""
     d = cfg.to_dict()
     d["init"] = cfg.resolved_init()
+    if cfg.dataset in DATASET_SIZES and d["train_size"] == training_split_size(cfg):
+        d["train_size"] = None
     return auto_unroll_as_0({k: v for k, v in d.items() if k not in NON_RESULT_FIELDS and k not in unused_fields(cfg)})
 
 
@@ -605,8 +643,8 @@ def recipe_text(cfg: Config, grid: dict[str, list] | None = None) -> str:
     """One line naming everything that determines ``cfg``'s numbers (``result_fields``): the network, then
     ``field=value`` for the rest, so a field kept from the named config a run started from shows:
     ``mnist 784-30-10 sigmoid init=standard_normal cost=quadratic optimizer=sgd lr=3 schedule=constant
-    weight_decay=0 batch_size=10 epochs=30 seed=0 data_seed=0``. ``validation``, ``standardize`` and
-    ``scan_unroll`` are named only when not their defaults. A sweep's ``grid`` shows each of its fields as
+    weight_decay=0 batch_size=10 epochs=30 seed=0 data_seed=0``. ``validation``, ``train_size``, ``standardize``
+    and ``scan_unroll`` are named only when not their defaults. A sweep's ``grid`` shows each of its fields as
     ``field=V1,V2`` (as --grid takes them) in place of the base config's value (and ``init=auto`` as such where
     the grid varies the activation); a linked item, ``activation,lr=sigmoid:0.03,relu:0.01``, in place of the
     first of its fields."""
@@ -627,7 +665,7 @@ def recipe_text(cfg: Config, grid: dict[str, list] | None = None) -> str:
     for i, field in enumerate(("dataset", "hidden", "activation")):
         words[i] = swept.pop(field, words[i])
     d.pop("hidden")
-    for field, default in (("validation", False), ("standardize", False), ("scan_unroll", 0)):
+    for field, default in (("validation", False), ("train_size", None), ("standardize", False), ("scan_unroll", 0)):
         if d.get(field) == default and field not in swept:
             d.pop(field)
     return " ".join(w for w in words + [swept.get(k, f"{k}={format_value(v)}") for k, v in d.items()] if w)
@@ -647,13 +685,14 @@ WHAT_TRAINS_NOTES = {
     "optimizer adamw with weight_decay 0 is adam": ("optimizer", "weight_decay"),
     "a network with no hidden layer has no activation": ("activation", "hidden"),
     f"scan_unroll {AUTO_SCAN_UNROLL} is what 0 (auto) compiles": ("scan_unroll",),
+    "a train_size of the whole training split is none": ("train_size",),
 }
 
 
 def what_trains(cfg: Config) -> tuple[dict[str, Any], list[str]]:
     """(fields, notes): ``result_fields`` with each setting that trains exactly what another does written
     as that other, and a note saying so for each. Two configs with equal fields train the same network."""
-    warmup_0, momentum_0, adamw_0, no_hidden, unroll_auto = WHAT_TRAINS_NOTES
+    warmup_0, momentum_0, adamw_0, no_hidden, unroll_auto, whole_split = WHAT_TRAINS_NOTES
     d, notes = result_fields(cfg), []
     if cfg.schedule == "warmup_cosine" and cfg.warmup_epochs == 0:
         d["schedule"] = "cosine"
@@ -671,4 +710,6 @@ def what_trains(cfg: Config) -> tuple[dict[str, Any], list[str]]:
         notes.append(no_hidden)
     if cfg.scan_unroll == AUTO_SCAN_UNROLL:  # result_fields writes it as 0 already
         notes.append(unroll_auto)
+    if cfg.train_size is not None and d["train_size"] is None:  # result_fields writes it as None already
+        notes.append(whole_split)
     return d, notes

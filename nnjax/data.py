@@ -16,6 +16,7 @@ that finds no cache builds it through tfds first, holding the whole set once, as
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gzip
 import io
 import math
@@ -522,7 +523,35 @@ def _bounds(rows, n: int) -> tuple[int, int]:
     return lo, hi
 
 
-def _load_blocks(dataset: str, data_dir: str | None, tfds_dir: str | None, validation: bool, rows) -> Splits:
+def take_train(splits: Splits, train_size: int | None) -> Splits:
+    """``splits`` training on its first ``train_size`` training images only (None: all of them); the
+    evaluation and test splits stay whole. The first N are a subset of the first M > N, so the sizes of a
+    data-size sweep are nested. A ConfigError names ``train_size`` if the split holds fewer images, or if
+    ``splits`` is one process's block of rows (``load_splits(train_size=...)`` reads the block of the subset)."""
+    if train_size is None or _check_train_size(train_size, splits.n_train) == splits.n_train:
+        return splits
+    if splits.is_block:
+        raise ConfigError(
+            f"config field 'train_size' = {train_size}: the splits are one process's block of rows; load them "
+            "with load_splits(..., train_size=...)"
+        )
+    return dataclasses.replace(splits, x_train=splits.x_train[:train_size], y_train=splits.y_train[:train_size])
+
+
+def _check_train_size(train_size: Any, n_train: int) -> int:
+    """``train_size`` if it is a number of images the training split of ``n_train`` holds, else a ConfigError."""
+    if not isinstance(train_size, int) or isinstance(train_size, bool) or train_size <= 0:
+        raise ConfigError(f"config field 'train_size' = {train_size!r}: must be a positive integer or None")
+    if train_size > n_train:
+        raise ConfigError(
+            f"config field 'train_size' = {train_size}: more than the {n_train:,} images of the training split"
+        )
+    return train_size
+
+
+def _load_blocks(
+    dataset: str, data_dir: str | None, tfds_dir: str | None, validation: bool, train_size: int | None, rows
+) -> Splits:
     path = _cache_path(tfds_root(tfds_dir), dataset)
     # As in load_arrays: once tfds is imported, mock data may be active and the cache must not shadow it.
     layout = None if "tensorflow_datasets" in sys.modules else _npz_layout(path)
@@ -538,21 +567,22 @@ def _load_blocks(dataset: str, data_dir: str | None, tfds_dir: str | None, valid
             raise OSError("damaged cache")
         if validation:
             _check_validation(dataset, n_all)
-        n_train = n_all - N_VALIDATION if validation else n_all
+        n_kept = n_all - N_VALIDATION if validation else n_all  # the training split: the held-out rows follow it
+        n_train = n_kept if train_size is None else _check_train_size(train_size, n_kept)
         tr, te = _bounds(rows, n_train), _bounds(rows, n_test)
         x_train, y_train = (_read_rows(path, layout, k, *tr, crcs[k]) for k in ("x_train", "y_train"))
         x_test, y_test = (_read_rows(path, layout, k, *te, crcs[k]) for k in ("x_test", "y_test"))
         if validation:  # the held-out images are the last rows of the cached train split
             ev = _bounds(rows, N_VALIDATION)
             x_eval, y_eval = (
-                _read_rows(path, layout, k, n_train + ev[0], n_train + ev[1], crcs[k]) for k in ("x_train", "y_train")
+                _read_rows(path, layout, k, n_kept + ev[0], n_kept + ev[1], crcs[k]) for k in ("x_train", "y_train")
             )
     except (OSError, ValueError, KeyError, zipfile.BadZipFile):  # no cache, or a damaged one: rebuilt
-        return _blocks_of(load_splits(dataset, data_dir, tfds_dir, validation), rows)
+        return _blocks_of(load_splits(dataset, data_dir, tfds_dir, validation, train_size=train_size), rows)
     _warn_if_missing(manual_dir(data_dir), tfds_root(tfds_dir))  # read from the cache, as load_arrays says
     if not validation:
         return Splits(
-            x_train, y_train, x_test, y_test, x_test, y_test, "test", (tr[0], te[0], te[0]), (n_all,) + (n_test,) * 2
+            x_train, y_train, x_test, y_test, x_test, y_test, "test", (tr[0], te[0], te[0]), (n_train,) + (n_test,) * 2
         )
     return Splits(
         x_train, y_train, x_eval, y_eval, x_test, y_test, "val", (tr[0], ev[0], te[0]), (n_train, N_VALIDATION, n_test)
@@ -565,8 +595,12 @@ def load_splits(
     tfds_dir: str | None = None,
     validation: bool = False,
     rows: Callable[[int], tuple[int, int]] | None = None,
+    train_size: int | None = None,
 ) -> Splits:
     """The train / eval / test splits of a run (eval = last 10,000 train images with validation).
+
+    ``train_size``: train on the first N images of the training split only (``take_train``; after the
+    validation images are held out, so they are never among them); None: all of them.
 
     ``rows``: a function n → (lo, hi); each split of n images is then loaded as its rows [lo, hi)
     only (one process's block, see ``parallel.local_rows``), read from the cache without reading the
@@ -579,7 +613,7 @@ def load_splits(
     if not isinstance(validation, (bool, np.bool_)):
         raise ConfigError(f"load_splits: validation={validation!r}: expected True or False (cfg.validation)")
     if rows is not None:
-        return _load_blocks(dataset, data_dir, tfds_dir, validation, rows)
+        return _load_blocks(dataset, data_dir, tfds_dir, validation, train_size, rows)
     a = load_arrays(dataset, data_dir, tfds_dir)
     x_train, y_train = a["x_train"], a["y_train"]
     if validation:
@@ -589,4 +623,4 @@ def load_splits(
         split = "val"
     else:
         x_eval, y_eval, split = a["x_test"], a["y_test"], "test"
-    return Splits(x_train, y_train, x_eval, y_eval, a["x_test"], a["y_test"], split)
+    return take_train(Splits(x_train, y_train, x_eval, y_eval, a["x_test"], a["y_test"], split), train_size)

@@ -98,10 +98,14 @@ def memory_limit_bytes() -> int:
 
 
 def _split_sizes(cfg: Config, splits) -> tuple[int, int]:
+    """(training images, evaluation images) of ``cfg``: of ``splits`` if given, else of its data set; the
+    training images are the first ``train_size`` where it is set."""
     if splits is not None:
-        return len(splits.x_train), len(splits.x_eval)
-    n_train, n_test = DATASET_SIZES.get(cfg.dataset, DATASET_SIZES["emnist/digits"])
-    return (n_train - N_VALIDATION, N_VALIDATION) if cfg.validation else (n_train, n_test)
+        n_train, n_eval = len(splits.x_train), len(splits.x_eval)
+    else:
+        n_train, n_test = DATASET_SIZES.get(cfg.dataset, DATASET_SIZES["emnist/digits"])
+        n_train, n_eval = (n_train - N_VALIDATION, N_VALIDATION) if cfg.validation else (n_train, n_test)
+    return (n_train if cfg.train_size is None else min(n_train, cfg.train_size)), n_eval
 
 
 def check_memory(

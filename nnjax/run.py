@@ -45,7 +45,7 @@ from nnjax.config import (
     validate,
     without_unused,
 )
-from nnjax.data import Splits, check_splits, load_splits, pixels_formula
+from nnjax.data import Splits, check_splits, load_splits, pixels_formula, take_train
 from nnjax.errors import CheckpointError, ConfigError, DivergedError
 from nnjax.memory import check_memory
 from nnjax.model import Params, count_params
@@ -622,7 +622,9 @@ def _train(
     if splits is None:
         # With several processes each one loads only the rows its own devices hold (multi-host).
         rows = local_rows if jax.process_count() > 1 else None
-        splits = load_splits(cfg.dataset, cfg.data_dir, cfg.tfds_dir, cfg.validation, rows=rows)
+        args = (cfg.dataset, cfg.data_dir, cfg.tfds_dir, cfg.validation)
+        splits = load_splits(*args, rows=rows, train_size=cfg.train_size)
+    splits = take_train(splits, cfg.train_size)  # given splits too; loaded ones already are
     n_train = splits.n_train
     if why := too_many_steps(cfg, n_train):  # also for a --resume --force that extends a run (validate: new only)
         raise ConfigError(f"config field 'epochs' = {cfg.epochs}: {why}")
@@ -721,6 +723,7 @@ def _train(
         "run_dir": str(run_dir),
         "test_accuracy": test_acc,
         "test_loss": test_loss,
+        "n_train": n_train,  # the training images: the whole split, or train_size's first ones
         "n_test": splits.n_test,  # the data set's official test split (10,000 images for MNIST)
         "epochs": cfg.epochs,
         "n_params": count_params(unstack(state.params, 0)),

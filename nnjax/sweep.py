@@ -205,18 +205,19 @@ class _Data:
         self.cache: dict[tuple, Any] = {}
 
     def get(self, cfg: Config):
-        if self.given is not None:
-            return self.given
         import jax
 
-        from nnjax.data import load_splits
+        from nnjax.data import load_splits, take_train
         from nnjax.parallel import local_rows
 
-        key = (cfg.dataset, cfg.data_dir, cfg.tfds_dir, cfg.validation)
+        if self.given is not None:
+            return take_train(self.given, cfg.train_size)
+        # blocks of rows are read for the training images used (``train_size``); whole splits are loaded once
+        blocks = jax.process_count() > 1 and self.shard_members is not True
+        key = (cfg.dataset, cfg.data_dir, cfg.tfds_dir, cfg.validation, cfg.train_size if blocks else None)
         if key not in self.cache:
-            blocks = jax.process_count() > 1 and self.shard_members is not True
-            self.cache[key] = load_splits(*key, rows=local_rows if blocks else None)
-        return self.cache[key]
+            self.cache[key] = load_splits(*key[:4], rows=local_rows if blocks else None, train_size=key[4])
+        return take_train(self.cache[key], cfg.train_size)
 
 
 def _state_tree(state, cfg: Config, epoch: int, diverged_K) -> dict[str, Any]:

@@ -258,7 +258,10 @@ def _item_value(key: str, v: Any) -> str:
 
 def format_value(v: Any) -> str:
     """A grid value as the text that parses back to it, in its shortest form: hidden layers joined by 'x', a
-    whole-number float without its '.0' (lr=1000 as given, not 1000.0; 0.001 and 1e-05 as Python writes them)."""
+    whole-number float without its '.0' (lr=1000 as given, not 1000.0; 0.001 and 1e-05 as Python writes them),
+    None as none (train_size=none: every training image)."""
+    if v is None:
+        return "none"
     if isinstance(v, list | tuple):  # hidden: a tuple in a Config, a list in JSON
         return "x".join(map(str, v)) or "none"
     if isinstance(v, float):

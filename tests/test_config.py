@@ -75,7 +75,8 @@ def test_each_named_config_is_what_its_docstring_says(name):
 @pytest.mark.parametrize(
     "cfg",
     [C.Config(), get_config("nielsen"), C.Config(hidden=(), validation=True, standardize=True, scan_unroll=2),
-     C.Config(optimizer="momentum", momentum=0.5, schedule="warmup_cosine", warmup_epochs=3, lr=1e-5)],
+     C.Config(optimizer="momentum", momentum=0.5, schedule="warmup_cosine", warmup_epochs=3, lr=1e-5),
+     C.Config(train_size=1000, validation=True)],
 )  # fmt: skip
 def test_the_recipe_line_names_every_field_that_trains_and_reads_back(cfg):
     """``nnjax train``'s first line: each ``field=value`` parses back to the config's value, and together with
@@ -86,8 +87,8 @@ def test_the_recipe_line_names_every_field_that_trains_and_reads_back(cfg):
     assert {k: C.parse_value(k, v) for k, v in pairs.items()} == {
         k: v for k, v in C.result_fields(cfg).items() if k in pairs
     }
-    named = {"dataset", "hidden", "activation"} | {k for k in ("validation", "standardize", "scan_unroll") if not
-             C.result_fields(cfg)[k]}  # fmt: skip
+    named = {"dataset", "hidden", "activation"} | {k for k in ("validation", "train_size", "standardize", "scan_unroll")
+             if not C.result_fields(cfg)[k]}  # fmt: skip
     assert set(pairs) | named == set(C.result_fields(cfg))
     assert ("sigmoid" in words) == bool(cfg.hidden) and ("momentum" in pairs) == (cfg.optimizer != "sgd")
 
@@ -343,12 +344,100 @@ def test_missing_config_file(tmp_path):
         ({"scan_unroll": 2000}, "scan_unroll"),
         ({"scan_unroll": -1}, "scan_unroll"),
         ({"momentum": 0.99999999}, "momentum"),  # 1 in the optimiser's float32: Adam divided by 0
+        ({"train_size": 0}, "train_size"),
+        ({"train_size": -1}, "train_size"),
+        ({"train_size": 60_001}, "train_size"),  # more than MNIST's training split holds
+        ({"train_size": 50_001, "validation": True}, "train_size"),  # more than validation leaves of it
+        ({"train_size": 240_001, "dataset": "emnist/digits"}, "train_size"),
+        ({"train_size": 100, "batch_size": 101}, "batch_size"),  # no mini-batch fits in the images trained on
+        ({"train_size": 1000, "batch_size": 1, "epochs": 2**31 // 1000 + 1}, "epochs"),  # steps of 1,000 images
     ],
 )
 def test_validate_names_the_bad_field(changes, field):
     with pytest.raises(ConfigError) as e:
         C.validate(C.Config().replace(**changes))
     assert str(e.value).startswith(f"config field {field!r}")
+
+
+def test_train_size_is_a_positive_whole_number_of_images_the_training_split_holds():
+    """``train_size``: the first N training images (None: all); the bounds are the split's own (60,000 for MNIST,
+    50,000 with validation's hold-out), and a batch larger than N is refused against N, naming it."""
+    assert C.Config().train_size is None
+    for cfg in (C.Config(train_size=60_000), C.Config(train_size=50_000, validation=True), C.Config(train_size=1)):
+        assert C.validate(cfg.replace(batch_size=1)) is not None
+    assert C.validate(C.Config(train_size=1000, batch_size=1, epochs=100_000))  # 6e9 steps of 60,000 images
+    assert C.training_images(C.Config(train_size=1_000)) == 1_000
+    assert C.training_images(C.Config(validation=True)) == 50_000
+    with pytest.raises(ConfigError) as e:
+        C.validate(C.Config(train_size=50_001, validation=True))
+    assert str(e.value) == (
+        "config field 'train_size' = 50001: more than the 50,000 images of mnist's training split left by validation "
+        "(60,000 less the 10,000 held out)"
+    )
+    assert "train_size" in e.value.fields and "validation" in e.value.fields  # a sweep names the flag or grid item
+    with pytest.raises(ConfigError) as e:
+        C.validate(C.Config(train_size=20, batch_size=32))
+    assert str(e.value) == "config field 'batch_size' = 32: larger than the 20 training images (train_size 20)"
+    assert "train_size" in e.value.fields
+    assert C.parse_value("train_size", "1000") == 1000 and C.parse_value("train_size", "none") is None
+    for text in ("1.5", "1e3", "many"):
+        with pytest.raises(ConfigError, match=f"^config field 'train_size': cannot parse '{text}' as an integer$"):
+            C.parse_value("train_size", text)
+
+
+@pytest.mark.parametrize(
+    "flags, said",
+    [
+        (["--train-size", "0"], "config field 'train_size' = 0: must be positive (none: every training image)"),
+        (["--train-size", "-3"], "config field 'train_size' = -3: must be positive (none: every training image)"),
+        (["--train-size", "2.5"], "config field 'train_size': cannot parse '2.5' as an integer"),
+        (["--train-size", "60001"], "config field 'train_size' = 60001: more than the 60,000 images of mnist's "
+         "training split"),
+        (["--train-size", "50001", "--validation", "true"], "config field 'train_size' = 50001: more than the 50,000 "
+         "images of mnist's training split left by validation (60,000 less the 10,000 held out)"),
+        (["--train-size", "10"], "config field 'batch_size' = 32: larger than the 10 training images (train_size 10)"),
+    ],
+)  # fmt: skip
+def test_nnjax_train_refuses_a_bad_train_size_in_one_line_before_loading_anything(
+    flags, said, cli_error, monkeypatch, tmp_path
+):
+    import nnjax.run
+
+    monkeypatch.setattr(nnjax.run, "load_splits", lambda *a, **k: pytest.fail("loaded data despite bad input"))
+    assert cli_error("train", *flags, "--out", tmp_path / "r", "--no-progress") == f"nnjax: error: {said}"
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("value", [1000.0, True, [1000]])
+def test_a_config_file_train_size_must_be_an_integer_or_null(tmp_path, value):
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps({"train_size": value}))
+    with pytest.raises(
+        ConfigError, match=r"field 'train_size' has the wrong type: .* \(expected an integer or null\)$"
+    ):
+        C.load_json(path)
+    for ok, got in ((1000, 1000), (None, None), ("2000", 2000)):
+        path.write_text(json.dumps({"train_size": ok}))
+        assert C.load_json(path).train_size == got
+
+
+def test_a_saved_config_of_before_train_size_trained_on_every_image(tmp_path):
+    """A run folder's config.json written before the field existed: read as the whole split, which it trained on."""
+    path = tmp_path / "config.json"
+    d = {"config_format": C.CONFIG_FORMAT, **C.Config().to_dict()}
+    del d["train_size"]
+    path.write_text(json.dumps(d))
+    assert C.load_json(path).train_size is None
+
+
+def test_train_size_of_the_whole_split_trains_what_none_does():
+    """60,000 MNIST images in tfds's order are the whole split: resume and a sweep's twin check take them as none."""
+    whole = C.Config(train_size=60_000)
+    assert C.result_fields(whole) == C.result_fields(C.Config())
+    assert C.what_trains(whole) == (C.result_fields(C.Config()), ["a train_size of the whole training split is none"])
+    assert C.result_fields(C.Config(train_size=50_000, validation=True))["train_size"] is None
+    assert C.result_fields(C.Config(train_size=50_000))["train_size"] == 50_000
+    assert "train_size" not in C.recipe_text(whole) and " train_size=1000 " in C.recipe_text(C.Config(train_size=1000))
 
 
 def test_a_saved_config_with_an_ignored_warmup_still_loads():

@@ -13,7 +13,7 @@ import pytest
 from conftest import mock_splits, write_idx
 
 from nnjax import data
-from nnjax.errors import DataError
+from nnjax.errors import ConfigError, DataError
 
 TRAIN_IMAGES = "train-images-idx3-ubyte.gz"
 TRAIN_LABELS = "train-labels-idx1-ubyte.gz"
@@ -471,6 +471,61 @@ def test_validation_needs_more_than_10000_images(monkeypatch):
     monkeypatch.setattr(data, "load_arrays", lambda *args, **kw: _fake_arrays(10_000))
     with pytest.raises(DataError, match="too few"):
         data.load_splits("mnist", validation=True)
+
+
+@pytest.mark.parametrize("validation", [False, True])
+def test_train_size_trains_on_the_first_images_nested_and_leaves_the_other_splits_whole(monkeypatch, validation):
+    """The first N training images in tfds's order (after validation's hold-out: never one of those), so a
+    smaller size is a subset of a larger one; the evaluation and test splits are the same as without it."""
+    a = _fake_arrays(10_050)
+    a["y_train"] = np.random.default_rng(0).integers(0, 10, 10_050).astype(np.int32)
+    monkeypatch.setattr(data, "load_arrays", lambda *args, **kw: a)
+    whole = data.load_splits("mnist", validation=validation)
+    small, large = (data.load_splits("mnist", validation=validation, train_size=n) for n in (20, 40))
+    assert (small.n_train, large.n_train, whole.n_train) == (20, 40, 50 if validation else 10_050)
+    assert np.array_equal(small.x_train, a["x_train"][:20]) and np.array_equal(small.y_train, a["y_train"][:20])
+    assert np.array_equal(large.x_train[:20], small.x_train) and np.array_equal(large.y_train[:20], small.y_train)
+    for s in (small, large):
+        assert s.eval_split == whole.eval_split
+        for split in ("eval", "test"):
+            assert np.array_equal(s.rows(split)[0], whole.rows(split)[0]) and np.array_equal(
+                s.rows(split)[1], whole.rows(split)[1]
+            ), split
+    assert data.load_splits("mnist", validation=validation, train_size=whole.n_train).n_train == whole.n_train
+    with pytest.raises(ConfigError, match=f"^config field 'train_size' = {whole.n_train + 1}: more than the"):
+        data.load_splits("mnist", validation=validation, train_size=whole.n_train + 1)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.0, True, "10"])
+def test_take_train_refuses_what_is_no_count_of_images(bad):
+    s = data.Splits(*[np.zeros((4, 784), np.uint8), np.zeros(4, np.int32)] * 3, "test")
+    assert data.take_train(s, None) is s and data.take_train(s, 4) is s and data.take_train(s, 3).n_train == 3
+    with pytest.raises(ConfigError, match="^config field 'train_size' = .*: must be a positive integer or None$"):
+        data.take_train(s, bad)
+
+
+@pytest.mark.parametrize("validation", [False, True])
+@pytest.mark.parametrize("process", [0, 1])
+def test_a_process_reads_its_block_of_the_first_train_size_images(tmp_path, monkeypatch, validation, process):
+    """Several processes: each reads its block of the first N training images from the cache (the held-out
+    images still the last 10,000 of the whole split), the same rows as the whole subset's."""
+    monkeypatch.delitem(sys.modules, "tensorflow_datasets", raising=False)
+    a = _fake_arrays(10_050)
+    data._write_cache(data._cache_path(tmp_path, "mnist"), a)
+    whole = data.load_splits("mnist", tfds_dir=str(tmp_path), validation=validation, train_size=31)
+    monkeypatch.setattr(data, "load_arrays", lambda *args, **kw: pytest.fail("read the whole cache"))
+    block = data.load_splits(
+        "mnist", tfds_dir=str(tmp_path), validation=validation, rows=_halves(process), train_size=31
+    )
+    assert block.is_block and (block.n_train, block.n_eval, block.n_test) == (31, whole.n_eval, whole.n_test)
+    for split in ("train", "eval", "test"):
+        x, y, start, n = block.rows(split)
+        assert (start, start + len(x)) == _halves(process)(n), split
+        assert np.array_equal(x, whole.rows(split)[0][start : start + len(x)]), split
+        assert np.array_equal(y, whole.rows(split)[1][start : start + len(y)]), split
+    assert data.take_train(block, 31) is block
+    with pytest.raises(ConfigError, match="one process's block of rows"):
+        data.take_train(block, 30)
 
 
 def _halves(p: int):

@@ -84,6 +84,19 @@ def test_a_validation_run_is_estimated_on_its_own_split_sizes():
         memory.check_memory([[cfg]], limit=need - 1)
 
 
+def test_a_run_on_part_of_the_training_split_is_estimated_on_its_own_images():
+    """train_size: the estimate counts the first N training images the run holds, not the whole split's 60,000
+    (nor, from loaded splits, more than they hold); the evaluation split stays whole."""
+    cfg = TINY.replace(train_size=1_000)
+    need = memory.estimate_bytes([cfg], 1_000, 10_000)
+    assert need < memory.estimate_bytes([cfg], 60_000, 10_000)
+    memory.check_memory([[cfg]], limit=need)
+    with pytest.raises(ConfigError, match="needs about"):
+        memory.check_memory([[cfg]], limit=need - 1)
+    small = TINY.replace(train_size=100)
+    memory.check_memory([[small]], SPLITS, limit=memory.estimate_bytes([small], 100, N_EVAL))
+
+
 def test_the_memory_limit_is_the_accelerators_own_when_it_reports_one(monkeypatch):
     import jax
 

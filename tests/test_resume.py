@@ -260,6 +260,37 @@ def test_resume_with_a_result_changing_override_is_refused(cut, cli_error, patch
     assert folder_digest(cut) == before
 
 
+def test_resume_keeps_the_runs_train_size_and_refuses_another_even_with_force(tmp_path, cli, cli_error, patched_data):
+    """A run on the first 100 training images, stopped after its epoch-2 checkpoint, resumes on those 100 (its
+    config.json's) and ends bit-identical to an uninterrupted one; another train_size (or none, all of them) is
+    refused, --force or not, and the folder is left as it was."""
+    cfg = CFG.replace(train_size=100, epochs=4)
+    ref = run.train_and_evaluate(cfg, tmp_path / "ref", progress=False, splits=SPLITS)
+    real_epoch_key = run.epoch_key
+
+    def interrupting_epoch_key(cfg, epoch):
+        if epoch == 2:
+            raise KeyboardInterrupt
+        return real_epoch_key(cfg, epoch)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(run, "epoch_key", interrupting_epoch_key)
+        with pytest.raises(KeyboardInterrupt):
+            run.train_and_evaluate(cfg, tmp_path / "cut", progress=False, splits=SPLITS)
+    before = folder_digest(tmp_path / "cut")
+    for flags in (["--train-size", "200"], ["--train-size", "none", "--force"], ["--train-size", "50", "--force"]):
+        line = cli_error("train", "--resume", tmp_path / "cut", *flags, "--no-progress")
+        assert "but the run used train_size=100; not even --force changes it" in line, line
+        assert folder_digest(tmp_path / "cut") == before
+    rc, out, err = cli("train", "--resume", tmp_path / "cut", "--no-progress")
+    assert rc == 0 and " train_size=100 " in out and "resumed" in err
+    assert load_json(tmp_path / "cut" / "config.json").train_size == 100
+    result = json.loads((tmp_path / "cut" / "result.json").read_text())
+    assert result["n_train"] == ref["n_train"] == 100 and result["test_accuracy"] == ref["test_accuracy"]
+    assert_bit_identical(final_state(tmp_path / "cut"), final_state(tmp_path / "ref"))
+    assert metric_lines(tmp_path / "cut") == metric_lines(tmp_path / "ref")
+
+
 def test_resume_to_fewer_epochs_than_its_newest_checkpoint_is_refused(cut, cli_error, patched_data):
     newest = checkpoint.list_checkpoints(cut / "checkpoints")[-1][0]
     before = folder_digest(cut)

@@ -571,6 +571,51 @@ def test_a_data_set_that_cannot_load_fails_before_any_group_trains(tmp_path, mon
     assert not (tmp_path / "s").exists()  # made for the sweep and still empty: removed, as a refused train leaves none
 
 
+def test_a_sweep_over_train_size_trains_one_group_per_size_each_on_its_first_images(tmp_path):
+    """train_size changes the steps per epoch (the program): one group per size, each member trained on the first
+    N training images, as the same config alone and as the whole splits cut to N by hand; the table and
+    members.csv have a train_size column, and the evaluation split is the whole one for every size."""
+    grid = {"train_size": [64, 128, None], "seed": [0, 1]}
+    assert [[c.train_size for c in g] for g in sweep_grid.group(sweep_grid.expand(TINY, grid))] == [
+        [64, 64], [128, 128], [None, None]
+    ]  # fmt: skip
+    summary = run_tiny(TINY, grid, tmp_path / "s")
+    assert summary["n_groups"] == 3 and [g["k"] for g in summary["groups"]] == [2, 2, 2]
+    assert [r["train_size"] for r in summary["rows"]] == [64, 128, None]
+    assert (
+        "| train_size |" in summary["table"] and "| 64 | 2 |" in summary["table"] and "| none | 2 |" in summary["table"]
+    )
+    with open(tmp_path / "s" / "members.csv") as f:
+        assert [r["train_size"] for r in csv.DictReader(f)] == ["64", "64", "128", "128", "", ""]
+    cfg, params_in, _ = sweep.load_member(tmp_path / "s", 1)  # train_size 64, seed 1
+    assert cfg.train_size == 64
+    alone = train_and_evaluate(cfg, tmp_path / "alone", progress=False, splits=SPLITS)
+    first_64 = Splits(SPLITS.x_train[:64], SPLITS.y_train[:64], *[getattr(SPLITS, f) for f in
+                      ("x_eval", "y_eval", "x_test", "y_test", "eval_split")])  # fmt: skip
+    by_hand = train_and_evaluate(cfg.replace(train_size=None), tmp_path / "by_hand", progress=False, splits=first_64)
+    assert alone["n_train"] == by_hand["n_train"] == 64 and alone["test_accuracy"] == by_hand["test_accuracy"]
+    assert json.loads((tmp_path / "alone" / "config.json").read_text())["train_size"] == 64
+    for run_dir in ("alone", "by_hand"):
+        _, params_run, _ = load_run(tmp_path / run_dir)
+        for a, b in zip(jax.tree.leaves(params_in), jax.tree.leaves(params_run)):
+            np.testing.assert_allclose(a, b, atol=2e-5)
+    assert sweep.load_member(tmp_path / "s", 5)[1][0]["W"].shape == params_in[0]["W"].shape
+
+
+def test_a_train_size_grid_is_checked_before_anything_is_made(tmp_path, cli_error):
+    for grid, said in (
+        ("train_size=0,100", "train_size=0: config field 'train_size' = 0: must be positive"),
+        ("train_size=100,60001", "train_size=60001: config field 'train_size' = 60001: more than the 60,000 images"),
+        ("train_size=1.5", "grid item 'train_size=1.5': config field 'train_size': cannot parse '1.5' as an integer"),
+        ("train_size=16,100", "train_size=16: config field 'batch_size' = 32: larger than the 16 training images"),
+    ):
+        line = cli_error("sweep", "--grid", grid, "--out", tmp_path / "s", "--no-progress")
+        assert said in line, line
+    assert not (tmp_path / "s").exists()
+    with pytest.raises(ConfigError, match="train_size of the whole training split is none, so every member trains"):
+        sweep_grid.expand(TINY, {"train_size": [None, 60_000]})
+
+
 def test_summary_holds_grid_values_typed_and_files_as_the_grid_writes_them(tmp_path):
     summary = run_tiny(TINY.replace(epochs=1), {"hidden": [(8,), (4, 4)], "lr": [0.01]}, tmp_path / "s")
     assert [(r["hidden"], r["lr"]) for r in summary["members"]] == [([8], 0.01), ([4, 4], 0.01)]

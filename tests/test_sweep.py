@@ -1556,7 +1556,7 @@ def test_every_field_of_the_compiled_program_splits_the_groups():
     group would train every member with its first member's epochs, optimizer, batch size, …"""
     other = {"dataset": "fashion_mnist", "standardize": True, "hidden": (4,), "activation": "relu",
              "cost": "quadratic", "optimizer": "sgd", "schedule": "constant", "batch_size": 16, "epochs": 3,
-             "data_seed": 1, "scan_unroll": 2}  # fmt: skip
+             "data_seed": 1, "scan_unroll": 2, "train_size": 1000}  # fmt: skip
     assert set(other) | {"validation", "warmup_epochs"} == set(config.PROGRAM_FIELDS)
     for field, value in other.items():
         groups = sweep_grid.group(sweep_grid.expand(TINY, {field: [getattr(TINY, field), value], "seed": [0, 1]}))

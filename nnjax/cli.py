@@ -87,8 +87,9 @@ def add_train_flags(p: argparse.ArgumentParser, named: str | None = None) -> Non
         "--target",
         metavar="ACC",
         help="also say the first epoch whose test (--validation: validation) accuracy reached ACC, a fraction, "
-        "e.g. 0.96, the training seconds until then, and the epoch from which it stayed there; kept in the run "
-        "folder (target.json) for --resume and nnjax viz",
+        "e.g. 0.96, the training seconds until then, and the epoch from which it stayed there; the run folder's "
+        "target.json keeps ACC (for --resume and nnjax viz) and, once the run finishes, these figures and the "
+        "seconds to the held-from epoch",
     )
     p.add_argument("--json", action="store_true", help="print a JSON summary instead of text")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -96,23 +97,20 @@ def add_train_flags(p: argparse.ArgumentParser, named: str | None = None) -> Non
 
 def reached_text(run_dir: str | Path, target: float, split: str) -> tuple[str, dict[str, Any]]:
     """When the run in ``run_dir`` reached ``target`` on ``split`` ("test" or "val"), from its metrics.jsonl:
-    a line to print, and the figures for --json (``first_epoch_at_target``, ``target_held_from``,
-    ``train_s_to_target``: the epochs' own times until then, compilation not included)."""
+    a line to print, and the figures for --json (``target`` and ``target.target_figures``'s, as the run folder's
+    target.json keeps them: the first epoch at it, the epoch it held from, and the training seconds to each)."""
     from nnjax.run import read_metrics
     from nnjax.sweep_summary import SPLIT_NAMES
-    from nnjax.target import target_epochs, target_percent
+    from nnjax.target import target_figures, target_percent
 
     lines = read_metrics(Path(run_dir) / "metrics.jsonl")
-    points = [(m["epoch"], m[f"{split}_accuracy"]) for m in lines]
-    got = target_epochs(points, target)
+    got = target_figures(lines, target, split)
     first, held = got["first_epoch_at_target"], got["target_held_from"]
-    times = [m.get("epoch_s") for m in lines if first is not None and m["epoch"] <= first]
-    got["train_s_to_target"] = round(sum(times), 4) if times and None not in times else None
     name, figures = f"{target_percent(target)} {SPLIT_NAMES[split]} accuracy", {"target": target, **got}
     if first is None:
         best = ""
-        if points:  # the earliest of the highest, as a sweep's best epoch
-            epoch, accuracy = max(points, key=lambda p: (p[1], -p[0]))
+        if lines:  # the earliest of the highest, as a sweep's best epoch
+            epoch, accuracy = max(((m["epoch"], m[f"{split}_accuracy"]) for m in lines), key=lambda p: (p[1], -p[0]))
             best = f" (best {100 * accuracy:.2f} % at epoch {epoch})"
         return f"{name}: not reached{best}", figures
     seconds = "" if got["train_s_to_target"] is None else f" after {got['train_s_to_target']:.2f} s of training"

@@ -5,7 +5,8 @@ A run folder holds
   metrics.jsonl    one JSON line per epoch (train and test/validation loss and accuracy, norms, time)
   checkpoints/     epoch_NNNNNN.msgpack: parameters, optimiser state, data-order key, epoch
   result.json      the final test accuracy on the data set's official test split, and timings
-  target.json      the accuracy to reach (``nnjax train --target``), if given: kept for --resume, drawn by viz
+  target.json      the accuracy to reach (``nnjax train --target``), if given: kept for --resume, drawn by viz;
+                   from the last epoch on also when the run reached it (``target_record``)
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ from nnjax.errors import CheckpointError, ConfigError, DivergedError
 from nnjax.memory import check_memory
 from nnjax.model import Params, count_params
 from nnjax.parallel import batch_devices, local_rows, process_run_dir
-from nnjax.target import check_target, target_percent
+from nnjax.target import check_target, target_figures, target_percent
 from nnjax.train import (
     TrainState,
     compile_epoch,
@@ -329,12 +330,24 @@ def _stored_target(run_dir: Path, target: float | None) -> tuple[float | None, s
         return None, str(e)
 
 
-def _keep_target(run_dir: Path, target: float | None, stored: float | None, damage: str | None = None) -> None:
+def target_record(target: float, lines: Sequence[Mapping[str, Any]], split: str) -> dict[str, Any]:
+    """What a finished run's target.json holds: ``target``, the ``split`` ("test" or "val") and the ``epochs``
+    its metrics ``lines`` reach, and ``target_figures``'s (the epochs that reached and held it, the training
+    seconds to each). A folder of an older nnjax, or of a run not finished since it was given, has ``target``
+    alone; ``reached_text`` computes the same figures from metrics.jsonl for any target."""
+    epochs = lines[-1]["epoch"] if lines else 0
+    return {"target": target, "split": split, "epochs": epochs, **target_figures(lines, target, split)}
+
+
+def _keep_target(
+    run_dir: Path, target: float | None, stored: float | None, damage: str | None = None, kept: dict | None = None
+) -> None:
     """Write ``target`` (given now) into the run folder's target.json where it differs from the ``stored`` one
-    (saying so on stderr where it replaces one, as a sweep's sweep.json, or a damaged one: ``damage``)."""
+    (saying so on stderr where it replaces one, as a sweep's sweep.json, or a damaged one: ``damage``), with
+    the figures ``kept`` (``target_record``'s, of a finished run) or none: another target's are dropped."""
     if target is None or target == stored:
         return
-    checkpoint.write_json(run_dir / TARGET_FILE, {"target": target})
+    checkpoint.write_json(run_dir / TARGET_FILE, {"target": target} if kept is None else kept)
     if damage is not None:
         print(f"nnjax: {damage}; replaced with target {target_percent(target)}", file=sys.stderr)
     elif stored is not None:
@@ -484,8 +497,9 @@ def train_and_evaluate(
     there, so a failed start prints nothing on stdout.
 
     A ``target`` accuracy (``nnjax train --target``, a fraction) is kept in the folder's target.json
-    (``load_run_target``) with config.json, for a later --resume and ``nnjax viz``; a resume given another
-    replaces the run's and says so, as it does a damaged target.json (refused where no ``target`` is given).
+    (``load_run_target``) with config.json, for a later --resume and ``nnjax viz``, and after the last epoch
+    with when the run reached it (``target_record``); a resume given another replaces the run's and says so, as
+    it does a damaged target.json (refused where no ``target`` is given): of a finished run, with its figures.
     """
     check_splits(splits, "train_and_evaluate")
     target = check_target(target)
@@ -512,7 +526,9 @@ def train_and_evaluate(
                 _keep_metrics(run_dir / "metrics.jsonl", history, appending=False)
                 if result_fields(load_json(run_dir / "config.json")) != result_fields(cfg):
                     _keep_config(run_dir / "config.json", cfg)  # not for flags that only say how to save
-                _keep_target(run_dir, target, stored, damage)
+                split = "val" if cfg.validation else "test"  # a new target's figures, from the lines kept
+                kept = None if target is None else target_record(target, history, split)
+                _keep_target(run_dir, target, stored, damage, kept)
                 if on_start is not None:
                     on_start(cfg)
                 print(f"nnjax: {run_dir} already trained all {cfg.epochs} epochs; nothing to resume", file=sys.stderr)
@@ -738,6 +754,9 @@ def _train(
     }
     if split == "val":
         result["val_accuracy"] = history[-1]["val_accuracy"]
+    if (own := target[1] if target[0] is None else target[0]) is not None:  # given now, else the run's own
+        # before result.json: a finished run's target.json has its figures to the last epoch
+        checkpoint.write_json(run_dir / TARGET_FILE, target_record(own, history, split))
     checkpoint.write_json(run_dir / "result.json", result)
     if resume:  # said at the end, so that a failure above stays one line
         where = f"after epoch {start} ({checkpoint.checkpoint_path(ckpt_dir, start).name})" if start else "from scratch"

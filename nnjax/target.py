@@ -1,8 +1,9 @@
-"""An accuracy to reach (``--target``): its check, how people write it, and when a curve reached and held it."""
+"""An accuracy to reach (``--target``): its check, how people write it, and when a curve reached and held it
+(epochs, and a run's seconds of training)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from nnjax.errors import ConfigError
@@ -44,3 +45,23 @@ def target_epochs(points: Sequence[tuple[int, float]], target: float) -> dict[st
             break
         held = e
     return {"first_epoch_at_target": next((e for e, a in points if a >= target), None), "target_held_from": held}
+
+
+def target_figures(lines: Sequence[Mapping[str, Any]], target: float, split: str) -> dict[str, Any]:
+    """When a run reached ``target`` on ``split`` ("test" or "val"), from its metrics ``lines`` (metrics.jsonl, in
+    epoch order): ``target_epochs``'s ``first_epoch_at_target`` and ``target_held_from``, each with the seconds of
+    training through it (``train_s_to_target``, ``train_s_to_held``: the sum of the epochs' own ``epoch_s``,
+    compilation not included); None where there is no such epoch, or an epoch until then has no time."""
+    got = target_epochs([(m["epoch"], m[f"{split}_accuracy"]) for m in lines], target)
+
+    def seconds(epoch: int | None) -> float | None:
+        times = [m.get("epoch_s") for m in lines if epoch is not None and m["epoch"] <= epoch]
+        return round(sum(times), 4) if times and None not in times else None
+
+    first, held = got["first_epoch_at_target"], got["target_held_from"]
+    return {
+        "first_epoch_at_target": first,
+        "train_s_to_target": seconds(first),
+        "target_held_from": held,
+        "train_s_to_held": seconds(held),
+    }

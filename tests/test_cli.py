@@ -1631,20 +1631,23 @@ def test_train_target_says_when_the_run_reached_and_held_it_from_its_metrics(tmp
     (tmp_path / "metrics.jsonl").write_text("".join(json.dumps(m) + "\n" for m in lines))
     text, got = reached_text(tmp_path, 0.96, "test")
     assert text == "96 % test accuracy: first reached at epoch 2 after 0.75 s of training; held from epoch 4"
-    assert got == {"target": 0.96, "first_epoch_at_target": 2, "target_held_from": 4, "train_s_to_target": 0.75}
+    assert got == {"target": 0.96, "first_epoch_at_target": 2, "target_held_from": 4, "train_s_to_target": 0.75,
+                   "train_s_to_held": 1.75}  # fmt: skip
     text, got = reached_text(tmp_path, 0.965, "test")
     assert text == "96.5 % test accuracy: first reached at epoch 5 after 2.25 s of training; held from epoch 5"
     text, got = reached_text(tmp_path, 0.855, "val")  # 0.8, 0.861, 0.85, 0.86, 0.87
     assert text == "85.5 % validation accuracy: first reached at epoch 2 after 0.75 s of training; held from epoch 4"
     text, got = reached_text(tmp_path, 0.99, "test")
     assert text == "99 % test accuracy: not reached (best 97.00 % at epoch 5)"
-    assert got == {"target": 0.99, "first_epoch_at_target": None, "target_held_from": None, "train_s_to_target": None}
+    assert got == {"target": 0.99, "first_epoch_at_target": None, "target_held_from": None, "train_s_to_target": None,
+                   "train_s_to_held": None}  # fmt: skip
     (tmp_path / "metrics.jsonl").write_text("".join(json.dumps(m) + "\n" for m in [*lines, {**lines[0], "epoch": 6}]))
-    text, _ = reached_text(tmp_path, 0.96, "test")
+    text, got = reached_text(tmp_path, 0.96, "test")
     assert (
         text
         == "96 % test accuracy: first reached at epoch 2 after 0.75 s of training; not held: below it at the last epoch"
     )
+    assert (got["train_s_to_target"], got["target_held_from"], got["train_s_to_held"]) == (0.75, None, None)
 
 
 def test_train_target_is_said_after_training_and_refused_in_one_line_when_bad(tmp_path, cli, cli_error, mock64):
@@ -1667,6 +1670,56 @@ def test_train_target_is_said_after_training_and_refused_in_one_line_when_bad(tm
     assert (summary["target"], summary["first_epoch_at_target"], summary["target_held_from"]) == (1e-6, 1, 1)
 
 
+FIGURES = ("first_epoch_at_target", "train_s_to_target", "target_held_from", "train_s_to_held")
+
+
+def kept_by_hand(run: Path, target: float) -> dict:
+    """What the finished run's target.json keeps for ``target``, worked out here from its metrics.jsonl: the
+    target, split and epochs, the first epoch at or above it, the first of those it stayed at or above to the
+    end, and the epochs' own seconds summed through each."""
+    lines = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    at = [m["test_accuracy"] >= target for m in lines]
+    first = next((m["epoch"] for m, ok in zip(lines, at) if ok), None)
+    held = next((m["epoch"] for i, m in enumerate(lines) if all(at[i:])), None)
+
+    def seconds(epoch):
+        return None if epoch is None else round(sum(m["epoch_s"] for m in lines[:epoch]), 4)
+
+    figures = (first, seconds(first), held, seconds(held))
+    return {"target": target, "split": "test", "epochs": len(lines), **dict(zip(FIGURES, figures))}
+
+
+def test_a_finished_runs_target_json_keeps_when_it_reached_it_and_the_seconds_to_it(tmp_path, cli, mock64):
+    """A researcher trial scraped 30 runs' stdout for "after S s of training": --target's seconds were printed,
+    kept nowhere, and "held from" had none. A finished run's target.json now keeps them (the first epoch at the
+    target, the epoch it held from, the training seconds to each: what --json prints, one computation), for
+    its own target or a --resume's new one; a folder of an older nnjax (target.json with the target alone)
+    still resumes and says when it reached it, untouched."""
+    run = tmp_path / "run"
+    tfds = ("--tfds-dir", tmp_path / "tfds", "--no-progress")
+    rc, out, err = cli("train", "--epochs", "3", "--out", run, *tfds, "--target", "0.05", "--json")
+    assert rc == 0, err
+    kept = json.loads((run / "target.json").read_text())
+    assert kept == kept_by_hand(run, 0.05) and kept["first_epoch_at_target"] == 1
+    assert {k: json.loads(out)[k] for k in ("target", *FIGURES)} == {k: kept[k] for k in ("target", *FIGURES)}
+    assert nnjax.run.load_run_target(run) == 0.05  # as viz reads it
+    rc, out, err = cli("train", "--resume", run, *tfds)  # finished, its own target: the line agrees
+    assert rc == 0, err
+    assert out.splitlines()[-1] == (
+        f"5 % test accuracy: first reached at epoch 1 after {kept['train_s_to_target']:.2f} s of training; "
+        f"held from epoch {kept['target_held_from']}"
+    )
+    rc, out, err = cli("train", "--resume", run, *tfds, "--json", "--target", "1")  # finished: another target's
+    assert rc == 0, err
+    assert json.loads((run / "target.json").read_text()) == kept_by_hand(run, 1.0)
+    assert kept_by_hand(run, 1.0)["train_s_to_held"] is None and json.loads(out)["train_s_to_held"] is None
+    (run / "target.json").write_text('{"target": 0.05}')  # as an older nnjax kept it
+    rc, out, err = cli("train", "--resume", run, *tfds, "--json")
+    assert rc == 0, err
+    assert {k: json.loads(out)[k] for k in FIGURES} == {k: kept[k] for k in FIGURES}
+    assert (run / "target.json").read_text() == '{"target": 0.05}'
+
+
 def test_a_runs_target_is_kept_in_its_folder_reused_on_resume_and_replaced_with_a_word(tmp_path, cli, mock64):
     """`nnjax train --target` printed when the run reached it but kept it nowhere: `--resume` forgot it (and viz
     could not draw it). The run folder now keeps it in target.json, written with config.json before the first
@@ -1676,7 +1729,7 @@ def test_a_runs_target_is_kept_in_its_folder_reused_on_resume_and_replaced_with_
     tfds = ("--tfds-dir", tmp_path / "tfds", "--no-progress")
     rc, out, err = cli("train", "--epochs", "2", "--out", run, *tfds, "--target", "0.05")
     assert rc == 0, err
-    assert json.loads((run / "target.json").read_text()) == {"target": 0.05}
+    assert json.loads((run / "target.json").read_text()) == kept_by_hand(run, 0.05)  # the figures, once finished
     assert out.splitlines()[-1].startswith("5 % test accuracy: first reached at epoch 1")
     rc, out, err = cli("train", "--resume", run, *tfds)  # finished: nothing trains, its target is said
     assert rc == 0, err
@@ -1685,13 +1738,13 @@ def test_a_runs_target_is_kept_in_its_folder_reused_on_resume_and_replaced_with_
     rc, out, err = cli("train", "--resume", run, "--epochs", "3", "--force", *tfds, "--target", "1")  # one more epoch
     assert rc == 0, err
     assert f"nnjax: {run}: target 100 % instead of the run's 5 %, kept in its target.json" in err.splitlines()
-    assert json.loads((run / "target.json").read_text()) == {"target": 1.0}
+    assert json.loads((run / "target.json").read_text()) == kept_by_hand(run, 1.0)
     assert out.splitlines()[-1].startswith("100 % test accuracy: not reached (best ")
     rc, out, err = cli("train", "--resume", run, "--json", *tfds, "--target", "1")  # the same: no word, no write
     assert rc == 0 and "instead of" not in err and json.loads(out)["target"] == 1.0
     rc, out, err = cli("train", "--resume", run, "--json", *tfds, "--target", "0.5")  # a finished run's, replaced
     assert rc == 0 and "target 50 % instead of the run's 100 %" in err and json.loads(out)["target"] == 0.5
-    assert json.loads((run / "target.json").read_text()) == {"target": 0.5}
+    assert json.loads((run / "target.json").read_text()) == kept_by_hand(run, 0.5)
     plain = tmp_path / "plain"
     rc, out, err = cli("train", "--epochs", "1", "--out", plain, *tfds)
     assert rc == 0 and not (plain / "target.json").exists() and "test accuracy:" in out.splitlines()[-1]
@@ -1732,9 +1785,11 @@ def test_a_damaged_target_file_is_one_line_unless_a_new_target_replaces_it(tmp_p
     assert rc == 0, err
     assert f"nnjax: {run / 'target.json'}: {why}; replaced with target 60 %" in err.splitlines()
     assert json.loads(out)["target"] == 0.6
-    assert files() == {**before, Path("target.json"): b'{\n  "target": 0.6\n}\n'}
+    after = files()
+    assert after == {**before, Path("target.json"): after[Path("target.json")]}
+    assert json.loads(after[Path("target.json")]) == kept_by_hand(run, 0.6)  # a finished run: with its figures
     (run / "target.json").write_text(text)
     rc, out, err = cli("train", "--resume", run, "--epochs", "2", "--force", *tfds, "--json", "--target", "0.7")
     assert rc == 0, err
     assert f"nnjax: {run / 'target.json'}: {why}; replaced with target 70 %" in err.splitlines()
-    assert json.loads((run / "target.json").read_text()) == {"target": 0.7} and json.loads(out)["epochs"] == 2
+    assert json.loads((run / "target.json").read_text()) == kept_by_hand(run, 0.7) and json.loads(out)["epochs"] == 2

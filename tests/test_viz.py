@@ -1987,7 +1987,11 @@ def test_a_runs_target_is_drawn_on_its_learning_curves_as_a_sweeps_is(tmp_path, 
     run = tmp_path / "run"
     cfg = Config(hidden=(8,), epochs=2, batch_size=32, checkpoint_every=0)
     train_and_evaluate(cfg, run, progress=False, splits=splits_256, target=0.9)
-    assert json.loads((run / "target.json").read_text()) == {"target": 0.9}
+    from nnjax.run import read_metrics
+    from nnjax.target import target_figures
+
+    figures = target_figures(read_metrics(run / "metrics.jsonl"), 0.9, "test")  # test_cli checks them by hand
+    assert json.loads((run / "target.json").read_text()) == {"target": 0.9, "split": "test", "epochs": 2, **figures}
     figures = capture_figures(monkeypatch)
     viz.render_run(run, tmp_path / "figs", splits=splits_256)
     viz.render_run(run, tmp_path / "e0", splits=splits_256, epoch=0)  # the epoch marked, and the target

@@ -57,6 +57,7 @@ ENSEMBLE_EPOCH_NOTE = (
     "its members and spreads them over the cores (README, Performance)."
 )
 MAX_STALLED_NAMED = 12  # members the notes name one by one; members.csv's stalled column has them all
+EDGE_VALUES = 3  # a field tried at fewer values has every best at an edge of them: none is flagged
 
 
 def _member_rows(configs, grid, results, lines, target: float | None = None) -> list[dict[str, Any]]:
@@ -391,8 +392,9 @@ def _mark_best(table: list[dict[str, Any]], split: str) -> None:
 def best_per(varied: list[str], table: list[dict[str, Any]], split: str = "test") -> dict[str, Any] | None:
     """Where the rows differ in two fields or more: for each value of the others (``per``), the value of the
     last (``field``) whose row has the highest mean (a list: ties to the printed digits give several; empty
-    where every row diverged) and that mean, as ``{"field": "lr", "per": ["activation"], "rows": [{"activation":
-    "relu", "lr": [0.01], "test_accuracy_mean": 0.96}, ...]}``; None with fewer fields, or where each value of the
+    where every row diverged), that mean, and whether it is the smallest or largest value tried there
+    (``grid_edge``), as ``{"field": "lr", "per": ["activation"], "rows": [{"activation": "relu", "lr": [0.01],
+    "test_accuracy_mean": 0.96, "edge": None}, ...]}``; None with fewer fields, or where each value of the
     others has one row only (a linked item)."""
     if len(varied) < 2:
         return None
@@ -407,8 +409,35 @@ def best_per(varied: list[str], table: list[dict[str, Any]], split: str = "test"
     for rows in groups.values():
         top = _top(rows, split)
         values = {f: rows[0][f] for f in per}
-        out.append({**values, field: [r[field] for r in top], mean: top[0][mean] if top else None})
+        best = [r[field] for r in top]
+        edge = grid_edge([r[field] for r in rows], best)
+        out.append({**values, field: best, mean: top[0][mean] if top else None, "edge": edge})
     return {"field": field, "per": per, "rows": out}
+
+
+def grid_edge(tried: Sequence[Any], best: Sequence[Any]) -> str | None:
+    """Where the ``best`` values of a numeric field lie among the values ``tried`` (every row's, diverged or not):
+    "smallest", "largest" (or "smallest and largest", a tie at both ends) where a best one is either end of
+    ``EDGE_VALUES`` or more numbers, as the best may then lie beyond the grid; else None (a non-numeric field,
+    fewer values, a best within them, or none)."""
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in tried):  # hidden: a list in JSON
+        return None
+    values = set(tried)
+    if len(values) < EDGE_VALUES:
+        return None
+    ends = [word for word, end in (("smallest", min(values)), ("largest", max(values))) if end in best]
+    return " and ".join(ends) or None
+
+
+def _edge_text(field: str, best: Sequence[Any], edge: str | None) -> str:
+    """``grid_edge``'s ``edge`` of a ``field``'s ``best`` values as the notes say it, "the largest lr tried"
+    (naming the value where several tied: "0.3 the largest lr tried"); "" where it is None."""
+    if edge is None:
+        return ""
+    if len(best) == 1:
+        return f"the {edge} {field} tried"
+    ends = {"smallest": min(best), "largest": max(best)}
+    return " and ".join(f"{format_value(ends[w])} the {w}" for w in edge.split(" and ")) + f" {field} tried"
 
 
 def findings(
@@ -421,13 +450,19 @@ def findings(
 ) -> str:
     """The sentences the notes open with: which row's mean is the highest (in bold in the table; ties
     named as such) where there are two rows or more; with ``per`` (``best_per``), the best value of its field
-    for each value of the others; and the members that stalled (``stalled``), each by number, its replicate
-    values and final accuracy, per row, with the row's mean without them. "" where none applies."""
+    for each value of the others; either saying where a best value is the smallest or largest of a numeric
+    field's tried (``grid_edge``; a single-field sweep's field); and the members that stalled (``stalled``),
+    each by number, its replicate values and final accuracy, per row, with the row's mean without them. ""
+    where none applies."""
     mean = f"{split}_accuracy_mean"
     out = []
     if sum(r[mean] is not None for r in table) > 1:
         best = [r for r in table if r["best"]]
         names = " and ".join(baseline_text({f: r[f] for f in varied}) for r in best)
+        if len(varied) == 1:  # a single-field sweep's best value at an end of its grid
+            field, top = varied[0], [r[varied[0]] for r in best]
+            if edge := grid_edge([r[field] for r in table], top):
+                names += f" ({_edge_text(field, top, edge)})"
         if len(best) == 1:
             out.append(f"Highest mean (in bold): {names}.")
         else:
@@ -442,7 +477,8 @@ def findings(
                 continue
             values = " and ".join(format_value(v) for v in g[per["field"]])
             tied = ", tied" if len(g[per["field"]]) > 1 else ""
-            entries.append(f"{key_text} {values} ({_printed(g[mean]):.2f} %{tied})")
+            edge = _edge_text(per["field"], g[per["field"]], g["edge"])
+            entries.append(f"{key_text} {values} ({_printed(g[mean]):.2f} %{tied}{edge and '; ' + edge})")
         over = per["per"][0] if len(per["per"]) == 1 else f"({', '.join(per['per'])})"
         out.append(f"Best {per['field']} per {over}: {', '.join(entries)}.")
     if any(m["stalled"] for m in members):

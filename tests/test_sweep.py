@@ -3058,8 +3058,8 @@ def test_the_highest_mean_is_bold_and_the_notes_name_the_best_lr_per_activation(
         "field": "lr",
         "per": ["activation"],
         "rows": [
-            {"activation": "sigmoid", "lr": [0.1], "test_accuracy_mean": pytest.approx(0.955)},
-            {"activation": "relu", "lr": [0.3], "test_accuracy_mean": pytest.approx(0.96)},
+            {"activation": "sigmoid", "lr": [0.1], "test_accuracy_mean": pytest.approx(0.955), "edge": None},
+            {"activation": "relu", "lr": [0.3], "test_accuracy_mean": pytest.approx(0.96), "edge": None},
         ],
     }
     first = s["notes"].split("\n\n")[0]
@@ -3084,7 +3084,7 @@ def test_rows_tied_to_the_printed_digits_are_all_best_and_a_row_of_diverged_memb
     )
     lost = hand_made_summary(AxLR, [0.90, 0.91, 0.93, 0.94, None, None, None, None])
     assert [r["best"] for r in lost["rows"]] == [False, True, False, False]
-    assert lost["best_per"]["rows"][1] == {"activation": "relu", "lr": [], "test_accuracy_mean": None}
+    assert lost["best_per"]["rows"][1] == {"activation": "relu", "lr": [], "test_accuracy_mean": None, "edge": None}
     assert "Best lr per activation: sigmoid 0.3 (93.50 %), relu none (every member diverged)." in lost["notes"]
     same = hand_made_summary(AxLR, [0.9, 0.9, 0.9, 0.9, 0.9, 0.9, None, None])
     assert "sigmoid 0.1 and 0.3 (90.00 %, tied), relu 0.1 (90.00 %)" in same["notes"]
@@ -3093,6 +3093,46 @@ def test_rows_tied_to_the_printed_digits_are_all_best_and_a_row_of_diverged_memb
     assert [r["best"] for r in one_field["rows"]] == [False, False] and one_field["best_per"] is None
     assert "**" not in one_field["table"] and "Highest mean" not in one_field["notes"]
     assert "Best lr per" not in one_field["notes"]
+
+
+def test_a_best_value_at_the_edge_of_a_numeric_field_of_three_values_or_more_is_named_in_the_notes():
+    """A researcher trial's notes said "512 0.1 (95.75 %)" without saying 0.1 was the largest lr tried, so the
+    best lr could lie beyond the grid. Where the best value of a numeric field tried at 3 values or more is its
+    smallest or largest, the notes say so (best_per's sentence, with ``edge`` in its rows for --json; a
+    single-field sweep's best row); a tie names the value; 2 values, a field that is not a number, a best value
+    within the grid and a linked item (each value of the others has its own values) are not flagged."""
+    grid = {"activation": ["sigmoid", "relu", "tanh"], "lr": [0.01, 0.1, 0.3]}
+    s = hand_made_summary(grid, [0.93, 0.95, 0.96, 0.97, 0.96, 0.95, 0.94, 0.96, 0.95])
+    assert [(g["lr"], g["edge"]) for g in s["best_per"]["rows"]] == [([0.3], "largest"), ([0.01], "smallest"),
+                                                                    ([0.1], None)]  # fmt: skip
+    assert s["notes"].split("\n\n")[0] == (
+        "Highest mean (in bold): activation=relu,lr=0.01. Best lr per activation: sigmoid 0.3 (96.00 %; the largest "
+        "lr tried), relu 0.01 (97.00 %; the smallest lr tried), tanh 0.1 (96.00 %)."
+    )
+    assert json.loads(json.dumps(s["best_per"]))["rows"][0]["edge"] == "largest"  # as --json prints it
+    tied = hand_made_summary(grid, [0.93, 0.96, 0.96, 0.96, 0.96, 0.96, None, None, None])
+    assert [g["edge"] for g in tied["best_per"]["rows"]] == ["largest", "smallest and largest", None]
+    assert (
+        "Best lr per activation: sigmoid 0.1 and 0.3 (96.00 %, tied; 0.3 the largest lr tried), relu 0.01 and 0.1 "
+        "and 0.3 (96.00 %, tied; 0.01 the smallest and 0.3 the largest lr tried), tanh none (every member diverged)."
+    ) in tied["notes"]
+    one = hand_made_summary(
+        {"batch_size": [8, 32, 128, 512], "seed": [0, 1]}, [0.95, 0.95, 0.96, 0.96, 0.96, 0.96, 0.97, 0.97]
+    )
+    assert one["best_per"] is None
+    assert one["notes"].startswith("Highest mean (in bold): batch_size=512 (the largest batch_size tried).")
+    inside = hand_made_summary({"batch_size": [8, 32, 128]}, [0.95, 0.97, 0.96])
+    assert inside["notes"].split("\n\n")[0] == "Highest mean (in bold): batch_size=32."
+    two = hand_made_summary(AxLR, [0.95, 0.96, 0.93, 0.94, 0.90, 0.91, 0.97, 0.95])  # lr 0.1 and 0.3
+    assert [g["edge"] for g in two["best_per"]["rows"]] == [None, None] and "tried" not in two["notes"]
+    words = hand_made_summary({"lr": [0.1, 0.3], "activation": ["sigmoid", "relu", "tanh"]}, [0.97] + [0.9] * 5)
+    assert words["best_per"]["rows"][0] == {"lr": 0.1, "activation": ["sigmoid"], "test_accuracy_mean": 0.97,
+                                            "edge": None}  # fmt: skip
+    assert "tried" not in words["notes"]
+    assert sweep_summary.grid_edge([[8], [16], [32]], [[8]]) is None  # hidden as a sweep folder's JSON has it
+    linked = {"batch_size,lr": [(8, 0.01), (32, 0.01), (32, 0.03), (128, 0.1)]}  # lr: 3 values, 2 at batch 32
+    s = hand_made_summary(linked, [0.95, 0.96, 0.97, 0.94])
+    assert [g["edge"] for g in s["best_per"]["rows"]] == [None, None, None] and "tried" not in s["notes"]
 
 
 STALLS = {"lr": [0.1, 0.2, 0.3, 1.0], "seed": [0, 1, 2]}  # member m: lr m // 3, seed m % 3
@@ -3117,7 +3157,8 @@ def test_members_that_stall_without_diverging_are_flagged_in_members_csv_the_row
     assert without == [pytest.approx(0.9166667), 0.95, 0.76, None]
     assert s["rows"][2]["test_accuracy_mean"] == pytest.approx(np.mean([0.76, 0.1135, 0.1135]))  # counted
     assert s["notes"].split("\n\n")[0] == (
-        "Highest mean (in bold): lr=0.1. Stalled (did not diverge, but ended more than 10 points below the median "
+        "Highest mean (in bold): lr=0.1 (the smallest lr tried). Stalled (did not diverge, but ended more than 10 "
+        "points below the median "
         "of the other members of its row, or under 20 %, near the 10–11 % of a network that gives every image the "
         "same answer): lr=0.2: member 5 (seed=2) 30.00 %, the row's mean 95.00 % without it; lr=0.3: members 7 "
         "(seed=1) 11.35 %, 8 (seed=2) 11.35 %, the row's mean 76.00 % without them; lr=1: all members 9 (seed=0) "

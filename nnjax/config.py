@@ -179,7 +179,7 @@ def parse_value(field: str, text: str) -> Any:
     except ValueError:
         expected = {bool: "true/false", int: "an integer", float: "a number", str: "text"}.get(
             kind, "layer sizes like 16,16 or 16x16 (in a grid: 16x16), or none"
-        )
+        ) + (" or none" if optional else "")
         raise ConfigError(f"config field {field!r}: cannot parse {text!r} as {expected}") from None
     raise ConfigError(f"config field {field!r}: unsupported type {kind}")
 

@@ -961,12 +961,11 @@ def run_sweep(
     ``replicates``: the grid fields each row averages over (default ``("seed",)``); with two of them varied,
     each row's final accuracy is split into their main effects and the rest (a two-way ANOVA,
     ``sweep_summary.two_way_anova``). Each field must be in the grid. Both are kept in sweep.json when given:
-    a resume without them uses the sweep's, one with another value uses it and, once it has written the summary
-    files again, keeps it instead. So is a ``baseline`` row, ``{field: value}`` for each field the rows differ in
+    a resume without them uses the sweep's, one with another value uses it and keeps it instead (and writes
+    the summary files again). So is a ``baseline`` row, ``{field: value}`` for each field the rows differ in
     (e.g. ``{"activation": "sigmoid"}``): every other row gets the difference of its mean from the baseline's
     and the p-value of Welch's t-test over their members, Holm-adjusted (``vs_baseline``, ``p_welch``,
-    ``p_holm``); one whose members all diverged is a ConfigError once they have trained, before a summary file is
-    written. ``on_start`` is called once every check has passed, before the first group trains (the
+    ``p_holm``). ``on_start`` is called once every check has passed, before the first group trains (the
     command prints its ``recipe:`` line there).
 
     Each group of members that share a compiled program trains as one vmapped ensemble; groups run
@@ -1029,6 +1028,15 @@ def run_sweep(
                 raise ConfigError(f"sweep member {g[0].name}: {e}") from None
         changed = [k for k in SUMMARY_OPTIONS if given[k] is not None and given[k] != stored[k]]
         options = {k: given[k] if given[k] is not None else stored[k] for k in SUMMARY_OPTIONS}
+        if resume and changed:  # kept for the next resume; the summary files are written again below
+            _, spec, _, _ = _read_sweep_json(sweep_dir)
+            checkpoint.write_json(sweep_dir / "sweep.json", {**spec, **{k: _option_json(given[k]) for k in changed}})
+            for k in (k for k in changed if stored[k] is not None):
+                print(
+                    f"nnjax: {sweep_dir}: {k} {_option_text(k, given[k])} instead of the sweep's "
+                    f"{_option_text(k, stored[k])}, kept in its sweep.json",
+                    file=sys.stderr,
+                )
         if not resume:
             spec = {
                 "sweep_format": SWEEP_FORMAT,
@@ -1081,25 +1089,9 @@ def run_sweep(
             print(f"nnjax: {sweep_dir} already trained every group; nothing to resume", file=sys.stderr)
         wall_s = time.perf_counter() - t_start
         lines = read_metrics(sweep_dir / "metrics.jsonl", SWEEP_KEYS)
-        try:  # refused before a file is written: a baseline row whose members all diverged
-            summary = write_summary(
-                sweep_dir, base, configs, grid, results, lines, wall_s, resume, not kept, **_summary_kw(options)
-            )
-        except ConfigError as e:
-            raise ConfigError(
-                f"{e} (the trained groups are kept: nnjax sweep --resume {sweep_dir} --baseline FIELD=V,.. writes "
-                "the summary)"
-            ) from None
-        if resume and changed:  # kept for the next resume, once the summary files made with them are written
-            _, spec, _, _ = _read_sweep_json(sweep_dir)
-            checkpoint.write_json(sweep_dir / "sweep.json", {**spec, **{k: _option_json(given[k]) for k in changed}})
-            for k in (k for k in changed if stored[k] is not None):
-                print(
-                    f"nnjax: {sweep_dir}: {k} {_option_text(k, given[k])} instead of the sweep's "
-                    f"{_option_text(k, stored[k])}, kept in its sweep.json",
-                    file=sys.stderr,
-                )
-        return summary
+        return write_summary(
+            sweep_dir, base, configs, grid, results, lines, wall_s, resume, not kept, **_summary_kw(options)
+        )
 
 
 def summarize(
@@ -1121,8 +1113,8 @@ def summarize(
     ``n_groups`` count the finished ones, and a row left without members is left out. members.csv and
     summary.md are not read: the summary is made again from what the sweep makes them from. ``wall_s`` is None:
     the sweep's own is in its summary.md. Bad input (not a sweep folder; a damaged sweep.json, result.json or
-    metrics.jsonl; a baseline that names no row, or only unfinished or diverged members; replicates not in the
-    grid) raises CheckpointError or ConfigError naming the file, field or value.
+    metrics.jsonl; a baseline that names no row, or only unfinished members; replicates not in the grid) raises
+    CheckpointError or ConfigError naming the file, field or value.
     """
     from nnjax.run import epochs_by_member, folder_path
     from nnjax.sweep_summary import plural

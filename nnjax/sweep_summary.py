@@ -24,7 +24,6 @@ from typing import Any
 import numpy as np
 
 from nnjax.config import N_VALIDATION, Config, is_number, result_fields
-from nnjax.errors import ConfigError
 from nnjax.memory import params_per_member
 from nnjax.sweep_grid import (
     DEFAULT_REPLICATES,
@@ -246,20 +245,13 @@ def _vs_baseline(
 ) -> None:
     """Each table row in ``out`` (with its members' final accuracies in ``finals``) against the ``baseline``
     row: ``baseline`` (whether it is that row), ``vs_baseline`` (the difference of the means), ``p_welch``
-    (``welch_p``) and ``p_holm`` (those p-values ``holm``-adjusted over the rows compared). A baseline row with
-    no final accuracy (every member diverged) is a ConfigError naming it: every comparison would be empty."""
+    (``welch_p``) and ``p_holm`` (those p-values ``holm``-adjusted over the rows compared)."""
     key = tuple(format_value(baseline[f]) for f in varied)
     b = next(i for i, r in enumerate(out) if tuple(format_value(r[f]) for f in varied) == key)
-    if not finals[b]:
-        n = out[b]["n"]
-        why = f"all {n} members of its row diverged" if n > 1 else "the one member of its row diverged"
-        raise ConfigError(
-            f"baseline {baseline_text(baseline)}: {why}: nothing to compare the other rows with; give another baseline"
-        )
     mean = f"{split}_accuracy_mean"
     ps = [None if i == b else welch_p(finals[i], finals[b]) for i in range(len(out))]
     for i, (r, p, adjusted) in enumerate(zip(out, ps, holm(ps))):
-        gap = None if i == b or r[mean] is None else r[mean] - out[b][mean]
+        gap = None if i == b or r[mean] is None or out[b][mean] is None else r[mean] - out[b][mean]
         r.update(baseline=i == b, vs_baseline=gap, p_welch=p, p_holm=adjusted)
 
 

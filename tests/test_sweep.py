@@ -2725,38 +2725,6 @@ def test_the_sweep_command_passes_its_baseline_on_and_refuses_a_bad_one_in_one_l
     assert not seen and not (tmp_path / "sweeps").exists()
 
 
-def test_a_baseline_whose_row_all_diverged_is_refused_naming_the_row_and_why(tmp_path, cli_error, capsys, monkeypatch):
-    """A baseline row whose members all diverged has no mean: every comparison with it was '—', accepted.
-    ``nnjax summary --baseline`` and ``nnjax sweep --resume --baseline`` refuse it in one line naming the row and
-    why, writing nothing (sweep.json keeps the sweep's own); a new sweep refuses it once trained, before its
-    summary files, its groups kept for a resume with another baseline."""
-    resume = sweep.run_sweep
-    monkeypatch.setattr(sweep, "run_sweep", lambda *a, **kw: resume(*a, **{**kw, "splits": SPLITS}))  # no MNIST
-    base = TINY.replace(activation="identity", optimizer="sgd", schedule="constant", lr=0.01)
-    grid = {"lr": [0.01, 1000.0], "seed": [0, 1]}  # lr 1000 overflows in its first epoch
-    s = tmp_path / "s"
-    run_tiny(base, grid, s, baseline={"lr": 0.01})
-    capsys.readouterr()
-    before = folder_state(s)
-    why = "baseline lr=1000: all 2 members of its row diverged: nothing to compare the other rows with; give another"
-    with pytest.raises(ConfigError, match=f"^{re.escape(why)} baseline$"):
-        sweep.summarize(s, baseline={"lr": 1000.0})
-    assert cli_error("summary", s, "--baseline", "lr=1000") == f"nnjax: error: {why} baseline"
-    kept = f"(the trained groups are kept: nnjax sweep --resume {s} --baseline FIELD=V,.. writes the summary)"
-    assert cli_error("sweep", "--resume", s, "--baseline", "lr=1000", "--no-progress") == (
-        f"nnjax: error: {why} baseline {kept}"
-    )
-    assert folder_state(s) == before
-    new = tmp_path / "new"
-    with pytest.raises(ConfigError, match=f"^{re.escape(why)} baseline \\(the trained groups are kept"):
-        run_tiny(base, grid, new, baseline={"lr": 1000.0})
-    assert (new / "groups" / "g00" / "result.json").exists()
-    assert not any((new / f).exists() for f in sweep_summary.SUMMARY_FILES)
-    again = run_tiny(base, grid, new, resume=True, baseline={"lr": 0.01})
-    assert [r["baseline"] for r in again["rows"]] == [True, False] and (new / "summary.md").exists()
-    assert json.loads((new / "sweep.json").read_text())["baseline"] == {"lr": 0.01}
-
-
 # --------------------------------------------------------------------------------------------------
 # linked grid fields: activation,lr=sigmoid:0.03,relu:0.01
 # --------------------------------------------------------------------------------------------------

@@ -639,6 +639,7 @@ def table_notes(
     replicates: Sequence[str] = DEFAULT_REPLICATES,
     baseline: dict[str, Any] | None = None,
     fewest: int | None = None,
+    baseline_diverged: bool = False,
 ) -> str:
     """What the numbers of the summary table on ``split`` ("test" or "val") are: which parameters' accuracy,
     mean and spread over which members, the split each best epoch was picked on (the test split's: said to
@@ -646,7 +647,8 @@ def table_notes(
     member's schedule is ``cosine``, that it anneals over --epochs); with ``replicates`` other than the seed,
     which fields each row averages over; with a ``baseline`` row, what the comparison with it tests, and where
     the ``fewest`` members behind a p (``fewest_compared``) are under ``FEW_FOR_WELCH``, that its p is a rough
-    guide. summary.md and ``nnjax sweep`` print it below the table."""
+    guide, and with ``baseline_diverged`` (every member of the baseline row diverged), that no row is compared
+    and how to compare with another without training again. summary.md and ``nnjax sweep`` print it below the table."""
     accuracy = (
         "Test accuracy: final parameters on the official test split"
         if split == "test"
@@ -678,6 +680,11 @@ def table_notes(
             f"(which differ in {over}), then Holm-adjusted for every row compared. It asks whether the recipes differ "
             f"beyond {over} noise; nnjax compare asks it of two networks, over the test images"
         )
+        if baseline_diverged:
+            best += (
+                ". Every member of the baseline row diverged, so no row is compared with it (—): nnjax summary "
+                "SWEEP_DIR --baseline FIELD=V,.. compares the rows with another, without training again"
+            )
         if fewest is not None and fewest < FEW_FOR_WELCH:
             best += (
                 f". As few as {fewest} members (not diverged) in a row compared or the baseline: too few for Welch's "
@@ -766,7 +773,10 @@ def write_summary(
     variance = variance_table(varied, table, split)
     cosine = any("cosine" in c.schedule for c in configs)
     fewest = fewest_compared(table) if baseline is not None else None
-    notes = table_notes(split, target, cosine=cosine, replicates=replicates, baseline=baseline, fewest=fewest)
+    lost = any(r["baseline"] and r[f"{split}_accuracy_mean"] is None for r in table) if baseline is not None else False
+    notes = table_notes(
+        split, target, cosine=cosine, replicates=replicates, baseline=baseline, fewest=fewest, baseline_diverged=lost
+    )
     per = best_per(varied, table, split)
     if found := findings(varied, table, rows, grid, split, per):  # a paragraph of its own, before what the numbers are
         notes = f"{found}\n\n{notes}"

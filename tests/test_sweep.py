@@ -3361,3 +3361,29 @@ def test_the_summary_command_refuses_bad_input_in_one_line_writing_nothing(tmp_p
             assert line + "baseline: lr=0.3 is not in the grid (lr=0.05,0.1)" in cli_error("summary", s)
         assert folder_state(s) == state
         path.write_text({"sweep.json": spec, "metrics.jsonl": lines, "result.json": result}[path.name])
+
+
+# ----------------------------------------------------------------------------------------------------
+def test_a_baseline_whose_row_all_diverged_is_said_in_the_notes_and_another_compares_without_training(
+    tmp_path, capsys, monkeypatch
+):
+    """A baseline row whose members all diverged has no mean: every comparison with it is '—'. The notes say why
+    and how to compare with another row (nnjax summary --baseline); the sweep still writes its summary files
+    (an older folder with such a stored baseline still summarises), and summarize with another baseline
+    compares the rows without training or writing."""
+    base = TINY.replace(activation="identity", optimizer="sgd", schedule="constant", lr=0.01)
+    grid = {"lr": [0.01, 1000.0], "seed": [0, 1]}  # lr 1000 overflows in its first epoch
+    s = tmp_path / "s"
+    summary = run_tiny(base, grid, s, baseline={"lr": 1000.0})
+    said = "Every member of the baseline row diverged, so no row is compared with it (—)"
+    assert said in summary["notes"] and said in (s / "summary.md").read_text()
+    assert [r["n_diverged"] for r in summary["rows"]] == [0, 2]
+    assert [r["vs_baseline"] for r in summary["rows"]] == [None, None]
+    capsys.readouterr()
+    before = folder_state(s)
+    import nnjax.data
+
+    monkeypatch.setattr(nnjax.data, "load_splits", lambda *a, **k: pytest.fail("summarize loads no data"))
+    other = sweep.summarize(s, baseline={"lr": 0.01})
+    assert [r["baseline"] for r in other["rows"]] == [True, False] and said not in other["notes"]
+    assert folder_state(s) == before

@@ -742,7 +742,7 @@ def _train(
         "n_train": n_train,  # the training images: the whole split, or train_size's first ones
         "n_test": splits.n_test,  # the data set's official test split (10,000 images for MNIST)
         "epochs": cfg.epochs,
-        "n_params": count_params(unstack(state.params, 0)),
+        "n_params": count_params(network),
         # per hidden layer, as neurons.png counts them; not on one process's block of the test split (multi-host)
         "inert": None if splits.is_block else inert_counts(network, cfg, splits.x_test),
         "compile_s": round(compile_s, 3),

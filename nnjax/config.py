@@ -345,8 +345,12 @@ def is_integer_list(v: Any) -> bool:
     return isinstance(v, list) and all(is_integer(x) for x in v)
 
 
-def _check_json_type(field: str, v: Any, kind: Any, source: str) -> Any:
-    ok = {
+def _has_type(v: Any, kind: Any) -> bool:
+    """``v`` is a value of a field annotated ``kind``, as JSON gives them: a bool is no int, an int is a float;
+    ``hidden``'s layer sizes, a tuple (a JSON list) of integers."""
+    if kind == tuple[int, ...]:
+        return isinstance(v, list | tuple) and all(map(is_integer, v))
+    return {
         bool: isinstance(v, bool),
         int: is_integer(v),
         float: is_number(v),
@@ -354,7 +358,28 @@ def _check_json_type(field: str, v: Any, kind: Any, source: str) -> Any:
         str | None: v is None or isinstance(v, str),
         int | None: v is None or is_integer(v),
     }.get(kind, True)
-    if not ok:
+
+
+# what a field of each type must be, in a ConfigError about a value of another type given in Python
+TYPE_WORDS = {
+    bool: "True or False",
+    int: "an integer",
+    float: "a number",
+    str: "text",
+    str | None: "text or None",
+    int | None: "an integer or None",
+    tuple[int, ...]: "layer sizes, a tuple of integers such as (16, 16)",
+}
+
+
+def type_problem(field: str, value: Any) -> str | None:
+    """Why ``value`` cannot be config field ``field``'s, by its type (``validate``'s words), or None."""
+    kind = _field_types()[field]
+    return None if _has_type(value, kind) else f"must be {TYPE_WORDS[kind]}"
+
+
+def _check_json_type(field: str, v: Any, kind: Any, source: str) -> Any:
+    if not _has_type(v, kind):
         expected = {
             bool: "true or false",
             int: "an integer",
@@ -478,6 +503,9 @@ def validate(
             unused=unused,
         )
 
+    for field in FIELD_NAMES:  # Config(train_size=1000.0) or (epochs=True), built in Python
+        if why := type_problem(field, getattr(cfg, field)):
+            raise bad(field, why)
     for field, valid in field_choices().items():
         if getattr(cfg, field) not in valid:
             raise bad(field, f"unknown; valid: {', '.join(valid)}")

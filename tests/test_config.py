@@ -359,6 +359,46 @@ def test_validate_names_the_bad_field(changes, field):
     assert str(e.value).startswith(f"config field {field!r}")
 
 
+INT_FIELDS = (
+    "train_size",
+    "warmup_epochs",
+    "batch_size",
+    "epochs",
+    "seed",
+    "data_seed",
+    "scan_unroll",
+    "checkpoint_every",
+    "keep_checkpoints",
+)
+
+
+@pytest.mark.parametrize("field", INT_FIELDS)
+@pytest.mark.parametrize("value", [1000.0, True, "1000"])
+def test_validate_refuses_a_non_integer_in_an_integer_field(field, value):
+    """Config(train_size=1000.0) passed validate and was refused only by data.take_train, after the folder
+    was made; True read as 1. Built in Python, such a value is the one line a bad flag value gives."""
+    with pytest.raises(ConfigError) as e:
+        C.validate(C.Config().replace(**{field: value}))
+    none = " or None" if field == "train_size" else ""
+    assert str(e.value) == f"config field {field!r} = {value!r}: must be an integer{none}"
+    assert e.value.fields == (field,)
+
+
+def test_validate_types_every_field_and_takes_an_int_where_a_float_goes():
+    for changes, said in [
+        ({"standardize": 1}, "config field 'standardize' = 1: must be True or False"),
+        ({"lr": True}, "config field 'lr' = True: must be a number"),
+        ({"hidden": 32}, "config field 'hidden' = 32: must be layer sizes, a tuple of integers such as (16, 16)"),
+        ({"hidden": (16.0, 16)}, "config field 'hidden' = (16.0, 16): must be layer sizes, a tuple of integers"),
+    ]:
+        with pytest.raises(ConfigError, match=f"^{re.escape(said)}"):
+            C.validate(C.Config().replace(**changes))
+    cfg = C.Config(lr=1, weight_decay=0, momentum=0, train_size=None)  # ints where floats go: numbers
+    assert C.validate(cfg) is cfg
+    with pytest.raises(ConfigError, match=r"^cfg.json: field 'train_size' has the wrong type: 1000.0 \(expected an "):
+        C.from_dict({"train_size": 1000.0}, source="cfg.json")  # a config file's own message, before validate
+
+
 def test_train_size_is_a_positive_whole_number_of_images_the_training_split_holds():
     """``train_size``: the first N training images (None: all); the bounds are the split's own (60,000 for MNIST,
     50,000 with validation's hold-out), and a batch larger than N is refused against N, naming it."""

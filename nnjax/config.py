@@ -532,14 +532,11 @@ def validate(
     for field in ("epochs", "batch_size", "warmup_epochs") if new else ():  # counted in int32 by JAX and Optax
         if getattr(cfg, field) > INT32_MAX:
             raise bad(field, f"must be at most {INT32_MAX:,} (2**31 - 1)")
-    if cfg.train_size is not None:
-        if cfg.train_size <= 0:
-            raise bad("train_size", "must be positive (none: every training image)")
-        if cfg.train_size > (n_split := training_split_size(cfg)):
-            why = f"more than the {n_split:,} images of {cfg.dataset}'s training split"
-            if cfg.validation:
-                why = f"{why} left by validation ({n_split + N_VALIDATION:,} less the {N_VALIDATION:,} held out)"
-            raise bad("train_size", why, also=("dataset", "validation"))
+    n_split, split = training_split_size(cfg), f"{cfg.dataset}'s training split"
+    if cfg.validation:
+        split = f"{split} left by validation ({n_split + N_VALIDATION:,} less the {N_VALIDATION:,} held out)"
+    if why := train_size_problem(cfg.train_size, n_split, split):
+        raise bad("train_size", why, also=("dataset", "validation") if cfg.train_size > 0 else ())
     if new and cfg.batch_size <= INT32_MAX:
         n_train = training_images(cfg)
         if cfg.batch_size > n_train:  # as training says it once the data set is read, but before any folder
@@ -574,9 +571,25 @@ def training_split_size(cfg: Config) -> int:
     return DATASET_SIZES[cfg.dataset][0] - N_VALIDATION * cfg.validation
 
 
-def training_images(cfg: Config) -> int:
-    """Images ``cfg`` trains on: ``train_size``, or the whole training split (``training_split_size``)."""
-    return training_split_size(cfg) if cfg.train_size is None else cfg.train_size
+def training_images(cfg: Config, n_split: int | None = None) -> int:
+    """Images ``cfg`` trains on: ``train_size`` (at most ``n_split``), or the whole training split: of ``n_split``
+    images where given (a data set in hand), else of ``training_split_size``'s."""
+    n_split = training_split_size(cfg) if n_split is None else n_split
+    return n_split if cfg.train_size is None else min(cfg.train_size, n_split)
+
+
+def train_size_problem(train_size: Any, n_split: int, split: str = "the training split") -> str | None:
+    """Why ``train_size`` is not a number of first images to train on that a training split of ``n_split`` images
+    (``split``, as the reason names it) holds, or None; None trains on all of them."""
+    if train_size is None:
+        return None
+    if why := type_problem("train_size", train_size):
+        return why
+    if train_size <= 0:
+        return "must be positive (none: every training image)"
+    if train_size > n_split:
+        return f"more than the {n_split:,} images of {split}"
+    return None
 
 
 def too_many_steps(cfg: Config, n_train: int) -> str | None:

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nnjax.config import N_VALIDATION, absolute_folder
+from nnjax.config import N_VALIDATION, absolute_folder, train_size_problem
 from nnjax.errors import CheckpointError, ConfigError, DataError, first_line
 
 if TYPE_CHECKING:
@@ -540,12 +540,8 @@ def take_train(splits: Splits, train_size: int | None) -> Splits:
 
 def _check_train_size(train_size: Any, n_train: int) -> int:
     """``train_size`` if it is a number of images the training split of ``n_train`` holds, else a ConfigError."""
-    if not isinstance(train_size, int) or isinstance(train_size, bool) or train_size <= 0:
-        raise ConfigError(f"config field 'train_size' = {train_size!r}: must be a positive integer or None")
-    if train_size > n_train:
-        raise ConfigError(
-            f"config field 'train_size' = {train_size}: more than the {n_train:,} images of the training split"
-        )
+    if why := train_size_problem(train_size, n_train):  # in validate's words, as the command line says it
+        raise ConfigError(f"config field 'train_size' = {train_size!r}: {why}")
     return train_size
 
 

@@ -10,7 +10,7 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from nnjax.config import DATASET_SIZES, N_VALIDATION, Config
+from nnjax.config import DATASET_SIZES, N_VALIDATION, Config, training_images
 from nnjax.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -101,11 +101,8 @@ def _split_sizes(cfg: Config, splits) -> tuple[int, int]:
     """(training images, evaluation images) of ``cfg``: of ``splits`` if given, else of its data set; the
     training images are the first ``train_size`` where it is set."""
     if splits is not None:
-        n_train, n_eval = len(splits.x_train), len(splits.x_eval)
-    else:
-        n_train, n_test = DATASET_SIZES.get(cfg.dataset, DATASET_SIZES["emnist/digits"])
-        n_train, n_eval = (n_train - N_VALIDATION, N_VALIDATION) if cfg.validation else (n_train, n_test)
-    return (n_train if cfg.train_size is None else min(n_train, cfg.train_size)), n_eval
+        return training_images(cfg, len(splits.x_train)), len(splits.x_eval)
+    return training_images(cfg), N_VALIDATION if cfg.validation else DATASET_SIZES[cfg.dataset][1]
 
 
 def check_memory(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ import numpy as np
 import pytest
 from conftest import mock_splits, write_idx
 
+from nnjax import config as C
 from nnjax import data
 from nnjax.errors import ConfigError, DataError
 
@@ -496,12 +498,27 @@ def test_train_size_trains_on_the_first_images_nested_and_leaves_the_other_split
         data.load_splits("mnist", validation=validation, train_size=whole.n_train + 1)
 
 
-@pytest.mark.parametrize("bad", [0, -1, 2.0, True, "10"])
-def test_take_train_refuses_what_is_no_count_of_images(bad):
+@pytest.mark.parametrize(
+    "bad, why",
+    [
+        (0, "must be positive (none: every training image)"),
+        (-1, "must be positive (none: every training image)"),
+        (2.0, "must be an integer or None"),
+        (True, "must be an integer or None"),
+        ("10", "must be an integer or None"),
+        (5, "more than the 4 images of the training split"),
+    ],
+)
+def test_take_train_refuses_what_is_no_count_of_images(bad, why):
+    """In config.validate's words, which the command line gives for a bad --train-size (the one check)."""
     s = data.Splits(*[np.zeros((4, 784), np.uint8), np.zeros(4, np.int32)] * 3, "test")
     assert data.take_train(s, None) is s and data.take_train(s, 4) is s and data.take_train(s, 3).n_train == 3
-    with pytest.raises(ConfigError, match="^config field 'train_size' = .*: must be a positive integer or None$"):
+    with pytest.raises(ConfigError) as e:
         data.take_train(s, bad)
+    assert str(e.value) == f"config field 'train_size' = {bad!r}: {why}"
+    if bad != 5:  # validate names mnist's 60,000
+        with pytest.raises(ConfigError, match=re.escape(str(e.value))):
+            C.validate(C.Config(train_size=bad))
 
 
 @pytest.mark.parametrize("validation", [False, True])

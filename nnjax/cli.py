@@ -87,9 +87,8 @@ def add_train_flags(p: argparse.ArgumentParser, named: str | None = None) -> Non
         "--target",
         metavar="ACC",
         help="also say the first epoch whose test (--validation: validation) accuracy reached ACC, a fraction, "
-        "e.g. 0.96, the training seconds until then, and the epoch from which it stayed there; the run folder's "
-        "target.json keeps ACC (for --resume and nnjax viz) and, once the run finishes, these figures and the "
-        "seconds to the held-from epoch",
+        "e.g. 0.96, and the epoch from which it stayed there, each with the training seconds through it; the run "
+        "folder's target.json keeps ACC (for --resume and nnjax viz) and, once the run finishes, these figures",
     )
     p.add_argument("--json", action="store_true", help="print a JSON summary instead of text")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -97,8 +96,9 @@ def add_train_flags(p: argparse.ArgumentParser, named: str | None = None) -> Non
 
 def reached_text(run_dir: str | Path, target: float, split: str) -> tuple[str, dict[str, Any]]:
     """When the run in ``run_dir`` reached ``target`` on ``split`` ("test" or "val"), from its metrics.jsonl:
-    a line to print, and the figures for --json (``target`` and ``target.target_figures``'s, as the run folder's
-    target.json keeps them: the first epoch at it, the epoch it held from, and the training seconds to each)."""
+    a line to print (the first epoch at it and the epoch it held from, each with the training seconds through it),
+    and the figures for --json (``target`` and ``target.target_figures``'s, as the run folder's target.json keeps
+    them)."""
     from nnjax.run import read_metrics
     from nnjax.sweep_summary import SPLIT_NAMES
     from nnjax.target import target_figures, target_percent
@@ -113,9 +113,15 @@ def reached_text(run_dir: str | Path, target: float, split: str) -> tuple[str, d
             epoch, accuracy = max(((m["epoch"], m[f"{split}_accuracy"]) for m in lines), key=lambda p: (p[1], -p[0]))
             best = f" (best {100 * accuracy:.2f} % at epoch {epoch})"
         return f"{name}: not reached{best}", figures
-    seconds = "" if got["train_s_to_target"] is None else f" after {got['train_s_to_target']:.2f} s of training"
-    stayed = f"held from epoch {held}" if held is not None else "not held: below it at the last epoch"
-    return f"{name}: first reached at epoch {first}{seconds}; {stayed}", figures
+
+    def after(seconds: float | None) -> str:
+        return "" if seconds is None else f" after {seconds:.2f} s of training"
+
+    reached = f"first reached at epoch {first}{after(got['train_s_to_target'])}"
+    stayed = "not held: below it at the last epoch"
+    if held is not None:
+        stayed = f"held from epoch {held}{after(got['train_s_to_held'])}"
+    return f"{name}: {reached}; {stayed}", figures
 
 
 def config_from_args(args: argparse.Namespace) -> Config:

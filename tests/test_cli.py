@@ -1630,13 +1630,22 @@ def test_train_target_says_when_the_run_reached_and_held_it_from_its_metrics(tmp
     ]
     (tmp_path / "metrics.jsonl").write_text("".join(json.dumps(m) + "\n" for m in lines))
     text, got = reached_text(tmp_path, 0.96, "test")
-    assert text == "96 % test accuracy: first reached at epoch 2 after 0.75 s of training; held from epoch 4"
+    assert text == (
+        "96 % test accuracy: first reached at epoch 2 after 0.75 s of training; held from epoch 4 after 1.75 s of "
+        "training"
+    )
     assert got == {"target": 0.96, "first_epoch_at_target": 2, "target_held_from": 4, "train_s_to_target": 0.75,
                    "train_s_to_held": 1.75}  # fmt: skip
     text, got = reached_text(tmp_path, 0.965, "test")
-    assert text == "96.5 % test accuracy: first reached at epoch 5 after 2.25 s of training; held from epoch 5"
+    assert text == (
+        "96.5 % test accuracy: first reached at epoch 5 after 2.25 s of training; held from epoch 5 after 2.25 s of "
+        "training"
+    )
     text, got = reached_text(tmp_path, 0.855, "val")  # 0.8, 0.861, 0.85, 0.86, 0.87
-    assert text == "85.5 % validation accuracy: first reached at epoch 2 after 0.75 s of training; held from epoch 4"
+    assert text == (
+        "85.5 % validation accuracy: first reached at epoch 2 after 0.75 s of training; held from epoch 4 after "
+        "1.75 s of training"
+    )
     text, got = reached_text(tmp_path, 0.99, "test")
     assert text == "99 % test accuracy: not reached (best 97.00 % at epoch 5)"
     assert got == {"target": 0.99, "first_epoch_at_target": None, "target_held_from": None, "train_s_to_target": None,
@@ -1707,7 +1716,7 @@ def test_a_finished_runs_target_json_keeps_when_it_reached_it_and_the_seconds_to
     assert rc == 0, err
     assert out.splitlines()[-1] == (
         f"5 % test accuracy: first reached at epoch 1 after {kept['train_s_to_target']:.2f} s of training; "
-        f"held from epoch {kept['target_held_from']}"
+        f"held from epoch {kept['target_held_from']} after {kept['train_s_to_held']:.2f} s of training"
     )
     rc, out, err = cli("train", "--resume", run, *tfds, "--json", "--target", "1")  # finished: another target's
     assert rc == 0, err

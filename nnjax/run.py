@@ -344,8 +344,13 @@ def _keep_target(
 ) -> None:
     """Write ``target`` (given now) into the run folder's target.json where it differs from the ``stored`` one
     (saying so on stderr where it replaces one, as a sweep's sweep.json, or a damaged one: ``damage``), with
-    the figures ``kept`` (``target_record``'s, of a finished run) or none: another target's are dropped."""
-    if target is None or target == stored:
+    the figures ``kept`` (``target_record``'s, of a finished run) or none: another target's are dropped. The same
+    target as the stored one gets ``kept`` where the file lacks them (an older nnjax kept the target alone)."""
+    if target is None:
+        return
+    if target == stored:
+        if kept is not None and checkpoint.read_json(run_dir / TARGET_FILE) != kept:
+            checkpoint.write_json(run_dir / TARGET_FILE, kept)
         return
     checkpoint.write_json(run_dir / TARGET_FILE, {"target": target} if kept is None else kept)
     if damage is not None:

@@ -1729,6 +1729,24 @@ def test_a_finished_runs_target_json_keeps_when_it_reached_it_and_the_seconds_to
     assert (run / "target.json").read_text() == '{"target": 0.05}'
 
 
+def test_a_finished_older_run_resumed_with_its_own_target_gets_its_figures(tmp_path, cli, mock64):
+    """A finished run of an older nnjax (target.json with the target alone) resumed with that same --target got
+    no figures (the target was unchanged, so nothing was written); now they are filled in from its metrics.jsonl,
+    as a finished run's, with nothing trained and nothing said about another target."""
+    run = tmp_path / "run"
+    tfds = ("--tfds-dir", tmp_path / "tfds", "--no-progress")
+    rc, out, err = cli("train", "--epochs", "2", "--out", run, *tfds, "--target", "0.05")
+    assert rc == 0, err
+    kept = json.loads((run / "target.json").read_text())
+    (run / "target.json").write_text('{"target": 0.05}')  # as an older nnjax kept it
+    before = {p.name: p.read_bytes() for p in (run / "metrics.jsonl", run / "result.json")}
+    rc, out, err = cli("train", "--resume", run, *tfds, "--target", "0.05")
+    assert rc == 0, err
+    assert json.loads((run / "target.json").read_text()) == kept == kept_by_hand(run, 0.05)
+    assert {p.name: p.read_bytes() for p in (run / "metrics.jsonl", run / "result.json")} == before
+    assert "already trained all 2 epochs" in err and "instead of" not in err
+
+
 def test_a_runs_target_is_kept_in_its_folder_reused_on_resume_and_replaced_with_a_word(tmp_path, cli, mock64):
     """`nnjax train --target` printed when the run reached it but kept it nowhere: `--resume` forgot it (and viz
     could not draw it). The run folder now keeps it in target.json, written with config.json before the first

@@ -103,7 +103,7 @@ def reached_text(run_dir: str | Path, target: float, split: str) -> tuple[str, d
     from nnjax.sweep_summary import SPLIT_NAMES
     from nnjax.target import target_figures, target_percent
 
-    lines = read_metrics(Path(run_dir) / "metrics.jsonl")
+    lines = read_metrics(Path(run_dir) / "metrics.jsonl", missing_ok=False)  # of a run that trained
     got = target_figures(lines, target, split)
     first, held = got["first_epoch_at_target"], got["target_held_from"]
     name, figures = f"{target_percent(target)} {SPLIT_NAMES[split]} accuracy", {"target": target, **got}

@@ -86,17 +86,22 @@ def check_data_key(tree: dict[str, Any], cfg: Config, epoch: int, path: Path) ->
         )
 
 
-def read_metrics(path: str | Path, require: dict[str, type | tuple[type, ...]] | None = None) -> list[dict[str, Any]]:
+def read_metrics(
+    path: str | Path, require: dict[str, type | tuple[type, ...]] | None = None, *, missing_ok: bool = True
+) -> list[dict[str, Any]]:
     """The JSON lines of a metrics file (missing file: none, as for a run not started yet, which a caller may
     poll; a last line cut short by a kill: dropped, but not one that lost only its newline).
 
     Every line must be an object whose ``require`` keys (default: ``epoch``) hold values of the given
     type (or one of a tuple of types); otherwise CheckpointError naming the file's line and the key. A
-    ``path`` that is a folder (the run folder) is a CheckpointError naming the file in it.
+    ``path`` that is a folder (the run folder) is a CheckpointError naming the file in it; so is a missing file
+    where the caller knows it was written (``missing_ok=False``: a run or sweep that trained).
     """
     path = Path(path)
     if path.is_dir():
         raise CheckpointError(f"{path}: is a folder; give the metrics file in it ({path / 'metrics.jsonl'})")
+    if not missing_ok and not path.exists():
+        raise CheckpointError(f"{path}: not found, though training wrote it (the folder is damaged?)")
     return [m for _, m in read_numbered_metrics(path, require)]
 
 

@@ -358,7 +358,7 @@ def _run_group(
 
     test_loss_K, test_acc_K = evaluate_split(cfg0, _first(state.params, k), splits, "test")
     inert = _member_inert(configs, _first(state.params, k), splits, diverged_K)
-    group_lines = [m for m in read_metrics(metrics_path, SWEEP_KEYS) if m["group"] == gid]
+    group_lines = [m for m in read_metrics(metrics_path, SWEEP_KEYS, missing_ok=False) if m["group"] == gid]
     epoch_times = [m["epoch_s"] for m in group_lines if m["member"] == ids[0]]
     result = {
         "group": gid,
@@ -1088,7 +1088,7 @@ def run_sweep(
         if kept:
             print(f"nnjax: {sweep_dir} already trained every group; nothing to resume", file=sys.stderr)
         wall_s = time.perf_counter() - t_start
-        lines = read_metrics(sweep_dir / "metrics.jsonl", SWEEP_KEYS)
+        lines = read_metrics(sweep_dir / "metrics.jsonl", SWEEP_KEYS, missing_ok=False)  # made before any group
         return write_summary(
             sweep_dir, base, configs, grid, results, lines, wall_s, resume, not kept, **_summary_kw(options)
         )

@@ -663,6 +663,25 @@ def test_read_metrics_of_a_run_folder_names_the_metrics_file_in_it(tmp_path):
         read_metrics(tmp_path)
 
 
+def test_a_metrics_file_that_training_wrote_and_is_gone_is_an_error_naming_it(tmp_path):
+    """read_metrics of a missing file gave [] to every caller: ``nnjax train --target`` said "not reached" of a
+    run whose metrics.jsonl was lost. Where training wrote the file (``missing_ok=False``) it is one line naming
+    it; absent where nothing wrote it yet (a poll), still no lines."""
+    from nnjax.cli import reached_text
+    from nnjax.errors import CheckpointError
+
+    path = tmp_path / "metrics.jsonl"
+    said = f"^{re.escape(str(path))}: not found, though training wrote it \\(the folder is damaged\\?\\)$"
+    with pytest.raises(CheckpointError, match=said):
+        read_metrics(path, missing_ok=False)
+    with pytest.raises(CheckpointError, match=said):
+        reached_text(tmp_path, 0.9, "test")  # --target's line, after the run trained
+    assert read_metrics(path) == []
+    path.write_text('{"epoch": 1, "test_accuracy": 0.95, "epoch_s": 0.5}\n')
+    assert read_metrics(path, missing_ok=False) == [{"epoch": 1, "test_accuracy": 0.95, "epoch_s": 0.5}]
+    assert reached_text(tmp_path, 0.9, "test")[1]["first_epoch_at_target"] == 1
+
+
 def test_a_runs_epoch_times_are_the_median_and_sum_of_its_metrics_lines(run_pair):
     """result.json's epoch_s_median and train_s are the median and the sum of its metrics lines' epoch times."""
     from conftest import epoch_times_sum

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from nnjax.config import N_VALIDATION, Config, is_number, result_fields
+from nnjax.config import FIELD_NAMES, N_VALIDATION, Config, is_number, result_fields
 from nnjax.memory import params_per_member
 from nnjax.sweep_grid import (
     DEFAULT_REPLICATES,
@@ -127,10 +127,10 @@ def _member_rows(configs, grid, results, lines, target: float | None = None) -> 
 
 
 def members_csv(rows: list[dict[str, Any]]) -> str:
-    """members.csv: one line per member; None (also a grid's ``none``) is an empty cell, other grid values
-    are written as --grid takes them; ``inert`` (a count per hidden layer) as the counts separated by spaces
-    (``19 0`` for ``hidden`` 64x16; empty where not counted, or without a hidden layer). The columns are every
-    row's, in the order first seen, so rows need not share them."""
+    """members.csv: one line per member; None is an empty cell (no value), but grid values are written as --grid
+    takes them, ``none`` too (train_size none, as hidden none: a setting, not a missing number); ``inert`` (a count
+    per hidden layer) as the counts separated by spaces (``19 0`` for ``hidden`` 64x16; empty where not counted, or
+    without a hidden layer). The columns are every row's, in the order first seen, so rows need not share them."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(dict.fromkeys(k for r in rows for k in r)), lineterminator="\n")
     writer.writeheader()
@@ -140,9 +140,9 @@ def members_csv(rows: list[dict[str, Any]]) -> str:
 
 
 def _csv_cell(field: str, v: Any) -> str:
-    """A members.csv cell (``members_csv``)."""
+    """A members.csv cell (``members_csv``): ``field`` a config field's column holds its grid values."""
     if v is None:
-        return ""
+        return "none" if field in FIELD_NAMES else ""
     return " ".join(map(str, v)) if field == "inert" else format_value(v)
 
 

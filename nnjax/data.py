@@ -22,6 +22,7 @@ import io
 import math
 import os
 import re
+import shutil
 import socket
 import struct
 import sys
@@ -414,12 +415,16 @@ def load_arrays(
                 "(or set TFDS_DATA_DIR) to the folder it was built in"
             )
         source = f"the raw files in {raw} (nothing is downloaded)" if raw is not None else "a download"
+        own = root / builder.name  # the data set's folder under root: a first build's own, removed if it fails
+        own_is_new = not own.exists()
         print(f"nnjax: building {dataset} into {root} from {source}; first use only", file=sys.stderr)
         try:
             # tfds prints its progress to stdout: keep stdout for results (nnjax train --json).
             with _quiet_tfds(tfds, quiet=raw is not None):
                 builder.download_and_prepare(download_config=config)
         except Exception as e:
+            if own_is_new:  # nothing half-built is left behind (a later build would not take it for built)
+                shutil.rmtree(own, ignore_errors=True)
             raise DataError(_build_failure(e, dataset, raw)) from None
         finally:
             if unpacked is not None:

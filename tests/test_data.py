@@ -257,6 +257,7 @@ def test_raw_files_of_another_data_set_are_named_as_such(idx_template, tmp_path)
         "set, or one compressed again?)"
     )
     assert list((tmp_path / "tfds" / "downloads").iterdir()) == []  # the failed build's unpacking folder is gone
+    assert not (tmp_path / "tfds" / "fashion_mnist").exists()  # nor is the empty data-set folder it made
 
 
 def test_mock_data_loads_as_uint8_images_and_int32_labels(tmp_path):

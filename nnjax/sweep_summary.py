@@ -442,10 +442,10 @@ def findings(
 ) -> str:
     """The sentences the notes open with: which row's mean is the highest (in bold in the table; ties
     named as such) where there are two rows or more; with ``per`` (``best_per``), the best value of its field
-    for each value of the others; either saying where a best value is the smallest or largest of a numeric
-    field's tried (``grid_edge``; a single-field sweep's field); and the members that stalled (``stalled``),
-    each by number, its replicate values and final accuracy, per row, with the row's mean without them. ""
-    where none applies."""
+    for each value of the others (on the test split, with how to choose one instead); either saying where a best
+    value is the smallest or largest of a numeric field's tried (``grid_edge``; a single-field sweep's field);
+    and the members that stalled (``stalled``), each by number, its replicate values and final accuracy, per row,
+    with the row's mean without them. "" where none applies."""
     mean = f"{split}_accuracy_mean"
     out = []
     if sum(r[mean] is not None for r in table) > 1:
@@ -473,6 +473,8 @@ def findings(
             entries.append(f"{key_text} {values} ({_printed(g[mean]):.2f} %{tied}{edge and '; ' + edge})")
         over = per["per"][0] if len(per["per"]) == 1 else f"({', '.join(per['per'])})"
         out.append(f"Best {per['field']} per {over}: {', '.join(entries)}.")
+        if split == "test":  # a researcher trial took these for a choice; the best epoch's note says the same of it
+            out.append(f"Both are picked on the test split: to choose the {per['field']}, sweep with --validation.")
     if any(m["stalled"] for m in members):
         out.append(_stalled_text(varied, table, members, grid, split))
     return " ".join(out)

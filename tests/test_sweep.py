@@ -3036,10 +3036,17 @@ def test_the_highest_mean_is_bold_and_the_notes_name_the_best_lr_per_activation(
     first = s["notes"].split("\n\n")[0]
     assert first == (
         "Highest mean (in bold): activation=relu,lr=0.3. "
-        "Best lr per activation: sigmoid 0.1 (95.50 %), relu 0.3 (96.00 %)."
+        "Best lr per activation: sigmoid 0.1 (95.50 %), relu 0.3 (96.00 %). "
+        "Both are picked on the test split: to choose the lr, sweep with --validation."
     )
     assert s["table"] in (tmp_path / "summary.md").read_text() and first in (tmp_path / "summary.md").read_text()
     assert json.loads(json.dumps(s["rows"]))[3]["best"] is True  # as --json prints it
+    # on --validation's split the best values are a choice made as it should be: no such sentence
+    val = [{**r, "val_accuracy_mean": r["test_accuracy_mean"]} for r in s["rows"]]
+    per = sweep_summary.best_per(["activation", "lr"], val, "val")
+    found = sweep_summary.findings(["activation", "lr"], val, s["members"], AxLR, "val", per)
+    assert found.startswith("Highest mean (in bold): activation=relu,lr=0.3. Best lr per activation: sigmoid 0.1")
+    assert "picked on the test split" not in found
 
 
 def test_rows_tied_to_the_printed_digits_are_all_best_and_a_row_of_diverged_members_never_is():
@@ -3078,7 +3085,8 @@ def test_a_best_value_at_the_edge_of_a_numeric_field_of_three_values_or_more_is_
                                                                     ([0.1], None)]  # fmt: skip
     assert s["notes"].split("\n\n")[0] == (
         "Highest mean (in bold): activation=relu,lr=0.01. Best lr per activation: sigmoid 0.3 (96.00 %; the largest "
-        "lr tried), relu 0.01 (97.00 %; the smallest lr tried), tanh 0.1 (96.00 %)."
+        "lr tried), relu 0.01 (97.00 %; the smallest lr tried), tanh 0.1 (96.00 %). "
+        "Both are picked on the test split: to choose the lr, sweep with --validation."
     )
     assert json.loads(json.dumps(s["best_per"]))["rows"][0]["edge"] == "largest"  # as --json prints it
     tied = hand_made_summary(grid, [0.93, 0.96, 0.96, 0.96, 0.96, 0.96, None, None, None])

@@ -68,7 +68,11 @@ class Config:
     optimizer: str = _f("adam", "one of " + ", ".join(OPTIMIZERS))
     lr: float = _f(0.01, "peak learning rate")
     momentum: float = _f(0.9, "momentum (optimizer momentum) or b1 (adam, adamw)")
-    weight_decay: float = _f(2e-4, "weight decay (L2 for sgd/momentum/adam, decoupled for adamw)")
+    weight_decay: float = _f(
+        2e-4,
+        "weight decay: L2 for sgd/momentum/adam; decoupled for adamw, w ← w − lr × weight_decay × w a step, where"
+        " 2e-4 hardly decays (the README's Optimiser section chose 0.03 for it)",
+    )
     schedule: str = _f(
         "cosine",
         "learning-rate schedule: " + ", ".join(SCHEDULES) + "; cosine ones fall from the peak lr to 0 over --epochs",

@@ -488,7 +488,8 @@ def train_and_evaluate(
 ) -> dict[str, Any]:
     """Train ``cfg`` into a run folder (new, or ``resume``-d) and return the result summary, result.json's
     contents: ``run_dir``, ``test_accuracy`` (a fraction) and ``test_loss`` on the official test split of
-    ``n_test`` images, ``epochs``, ``n_params``, ``inert`` (each hidden layer's inert neurons on the test split,
+    ``n_test`` images, ``train_set_accuracy`` (the final network on the ``n_train`` images it trained on),
+    ``epochs``, ``n_params``, ``inert`` (each hidden layer's inert neurons on the test split,
     ``viz.inert_counts``), ``compile_s``, ``epoch_s_median``, ``train_s``, ``device``, ``devices``, and with
     ``cfg.validation`` the last epoch's ``val_accuracy``.
 
@@ -742,6 +743,7 @@ def _train(
 
     test_loss_K, test_acc_K = evaluate_split(cfg, state.params, splits, "test")
     test_loss, test_acc = short_float(test_loss_K[0]), short_float(test_acc_K[0])
+    _, train_acc_K = evaluate_split(cfg, state.params, splits, "train")  # the final network on its own images
     from nnjax.viz import inert_counts  # numpy only until it runs the network
 
     network = unstack(jax.device_get(state.params), 0)  # NumPy, as viz reads a run
@@ -749,6 +751,8 @@ def _train(
         "run_dir": str(run_dir),
         "test_accuracy": test_acc,
         "test_loss": test_loss,
+        # on every image it trained on (the final network; metrics.jsonl's train_accuracy is a running mean)
+        "train_set_accuracy": short_float(train_acc_K[0]),
         "n_train": n_train,  # the training images: the whole split, or train_size's first ones
         "n_test": splits.n_test,  # the data set's official test split (10,000 images for MNIST)
         "epochs": cfg.epochs,

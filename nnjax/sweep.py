@@ -357,6 +357,9 @@ def _run_group(
     )
 
     test_loss_K, test_acc_K = evaluate_split(cfg0, _first(state.params, k), splits, "test")
+    # the final parameters on every image they trained on (the running mean over the last epoch's mini-batches
+    # lags them): beside the test accuracy, it tells overfitting from underfitting
+    _, train_acc_K = evaluate_split(cfg0, _first(state.params, k), splits, "train")
     inert = _member_inert(configs, _first(state.params, k), splits, diverged_K)
     group_lines = [m for m in read_metrics(metrics_path, SWEEP_KEYS, missing_ok=False) if m["group"] == gid]
     epoch_times = [m["epoch_s"] for m in group_lines if m["member"] == ids[0]]
@@ -367,6 +370,7 @@ def _run_group(
         "eval_split": split,
         "test_accuracy": [None if d else finite_or_null(short_float(a)) for a, d in zip(test_acc_K, diverged_K)],
         "test_loss": [None if d else finite_or_null(short_float(x)) for x, d in zip(test_loss_K, diverged_K)],
+        "train_set_accuracy": [None if d else finite_or_null(short_float(a)) for a, d in zip(train_acc_K, diverged_K)],
         "diverged_epoch": [int(d) or None for d in diverged_K],
         "compile_s": round(compile_s, 3),
         "train_s": round(sum(epoch_times), 3),
@@ -423,6 +427,7 @@ def _group_result(path: Path, ids: list[int]) -> dict[str, Any] | None:
         # newer fields, absent from an older nnjax's: each well formed where present
         and (done.get("epoch_s_median") is None or is_number(done["epoch_s_median"]))
         and ("inert" not in done or _inert_list(done["inert"], len(ids)))
+        and ("train_set_accuracy" not in done or _number_list(done["train_set_accuracy"], len(ids)))
     )
     return done if ok else None
 
@@ -434,6 +439,11 @@ def _inert_list(inert: Any, k: int) -> bool:
         and len(inert) == k
         and all(m is None or (is_integer_list(m) and all(n >= 0 for n in m)) for m in inert)
     )
+
+
+def _number_list(values: Any, k: int) -> bool:
+    """Whether a result.json's list (``train_set_accuracy``) is one entry per member of ``k``: null or a number."""
+    return isinstance(values, list) and len(values) == k and all(v is None or is_number(v) for v in values)
 
 
 def _finished_group(gdir: Path, ids: list[int], epochs: int) -> tuple[dict[str, Any] | None, str | None]:

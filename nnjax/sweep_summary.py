@@ -55,6 +55,14 @@ ENSEMBLE_EPOCH_NOTE = (
     "epoch time of the same network trained alone, since an ensemble shares its shuffle, loop and evaluation among "
     "its members and spreads them over the cores (README, Performance)."
 )
+# The table's column of the training images' accuracy (``_train_cell``), and what it is, in the notes under it
+TRAIN_HEAD = "train accuracy (%) (gap)"
+TRAIN_NOTE = (
+    "Train accuracy: the final parameters on every image they trained on (with --train-size N, those N; with "
+    "--validation, the 50,000 left), mean over the members that did not diverge, and in brackets its gap to the "
+    "{split} accuracy in percentage points: a large gap is overfitting, both low underfitting (—: a folder of an "
+    "older nnjax, which did not record it)."
+)
 MAX_STALLED_NAMED = 12  # members the notes name one by one; members.csv's stalled column has them all
 EDGE_VALUES = 3  # a field tried at fewer values has every best at an edge of them: none is flagged
 
@@ -62,7 +70,9 @@ EDGE_VALUES = 3  # a field tried at fewer values has every best at an edge of th
 def _member_rows(configs, grid, results, lines, target: float | None = None) -> list[dict[str, Any]]:
     """One row of members.csv per member: its group, grid values, parameter count, final and best accuracy,
     final train accuracy (its last epoch's mean over the epoch's mini-batches; None where it diverged, or no
-    metrics line has it), time, its ensemble's median epoch and that ÷ its members (``ensemble_epoch_s``,
+    metrics line has it), the final parameters' accuracy on every image they trained on
+    (``final_train_set_accuracy``, result.json's ``train_set_accuracy``: None where it diverged, or an older
+    nnjax's result.json has none), time, its ensemble's median epoch and that ÷ its members (``ensemble_epoch_s``,
     ``ensemble_epoch_s_per_member``; None where result.json has none), and where result.json has them (not an
     older nnjax's) its inert neurons per hidden layer (``inert``); with a ``target`` accuracy, that target
     (``target``), the first epoch that reached it (``first_epoch_at_target``) and the epoch from which it stayed at
@@ -74,6 +84,8 @@ def _member_rows(configs, grid, results, lines, target: float | None = None) -> 
                 "group": r["group"],
                 "k": r["k"],
                 "test_accuracy": r["test_accuracy"][j],
+                # none in an older nnjax's result.json
+                "train_set_accuracy": r["train_set_accuracy"][j] if "train_set_accuracy" in r else None,
                 "diverged_epoch": r["diverged_epoch"][j],
                 "train_s": r["train_s"],
                 "epoch_s": r.get("epoch_s_median") if is_number(r.get("epoch_s_median")) else None,
@@ -110,6 +122,8 @@ def _member_rows(configs, grid, results, lines, target: float | None = None) -> 
                 **final_val,
                 # beside the final accuracy, the one that tells underfitting (both low) from overfitting
                 "final_train_accuracy": None if r["diverged_epoch"] else train.get(mid, {}).get(cfg.epochs),
+                # the final parameters on the images they trained on, evaluated once after the last epoch
+                "final_train_set_accuracy": None if r["diverged_epoch"] else r["train_set_accuracy"],
                 "best_epoch": best_epoch,
                 f"best_{r['split']}_accuracy": best_acc,
                 **reached,
@@ -277,7 +291,10 @@ def _table_rows(
     None where it diverged) and the mean without them, and whether the row's mean is the highest (``best``);
     with ``hidden`` varied, each row's parameter count (``n_params``) too; its ensemble's epoch time and share per
     member (``_epoch_times``) and, where the members were counted, their mean inert neurons per hidden layer
-    (``inert_mean``); with exactly two replicate fields
+    (``inert_mean``); the mean of their final parameters' accuracy on the images they trained on
+    (``train_set_accuracy_mean``) and of its gap to their final accuracy on ``split`` (``train_gap_mean``, train
+    minus that: a fraction; both None where no member has it, as in an older nnjax's folder); with exactly two
+    replicate fields
     varied, the row's ``variance_split`` over them (``_variance_split``); with a ``baseline`` row
     (``sweep_grid.check_baseline``), each row against it (``_vs_baseline``)."""
     varied = varied_fields(grid, replicates)
@@ -317,6 +334,7 @@ def _table_rows(
                 f"{split}_accuracy_std": statistics.stdev(accs) if len(accs) > 1 else None,  # none of one value
                 "n_stalled": len(accs) - len(going),
                 f"{split}_accuracy_mean_without_stalled": statistics.fmean(going) if going else None,
+                **_train_set_means(ok, split),
                 **_epochs_stats(best, "best"),
                 **reached,
                 # the wall time of the ensemble(s) these members trained in (shared with other rows)
@@ -339,6 +357,22 @@ def _epoch_times(members: list[dict[str, Any]]) -> dict[str, float | None]:
     return {
         name: round(statistics.median(m[name] for m in by_group.values()), 5) if by_group else None
         for name in ("ensemble_epoch_s", "ensemble_epoch_s_per_member")
+    }
+
+
+def _train_set_means(ok: list[dict[str, Any]], split: str) -> dict[str, float | None]:
+    """A table row's ``train_set_accuracy_mean`` and ``train_gap_mean`` over the members ``ok`` (those that did
+    not diverge) whose result.json has their accuracy on the images they trained on (None: none has)."""
+    pairs = [
+        (m["final_train_set_accuracy"], m[f"final_{split}_accuracy"])
+        for m in ok
+        if m["final_train_set_accuracy"] is not None
+    ]
+    if not pairs:
+        return {"train_set_accuracy_mean": None, "train_gap_mean": None}
+    return {
+        "train_set_accuracy_mean": statistics.fmean(t for t, _ in pairs),
+        "train_gap_mean": statistics.fmean(t - a for t, a in pairs),
     }
 
 
@@ -570,7 +604,8 @@ def markdown_table(
     """The summary table in Markdown; accuracy on ``split`` ("test" or "val"), the highest mean in bold
     (rows marked ``best``; where two rows or more have a mean); a ``parameters`` column
     where the rows carry ``n_params`` (a grid over ``hidden``); where they were compared with a baseline row
-    (``_vs_baseline``), the difference from it and its p-values; with a ``target``, ``epochs to`` and ``held
+    (``_vs_baseline``), the difference from it and its p-values; the training images' accuracy and its gap to
+    ``split``'s (``_train_cell``); with a ``target``, ``epochs to`` and ``held
     from`` columns; the ensemble's epoch and that ÷ its members (``ENSEMBLE_EPOCH_NOTE``; ``—``: not timed)."""
     params = bool(table) and "n_params" in table[0]
     head = [*varied, *(["parameters"] if params else []), "members"]
@@ -578,7 +613,7 @@ def markdown_table(
     compared = bool(table) and "baseline" in table[0]
     if compared:
         head += ["vs baseline (points)", "p (Welch; Holm)"]
-    head += ["best epoch"]
+    head += [TRAIN_HEAD, "best epoch"]
     if target is not None:
         head += [f"epochs to {target_percent(target)}", f"held ≥ {target_percent(target)} from"]
     head += ["train time (s)", "ensemble epoch (s)", "÷ members (s)", "diverged"]
@@ -593,13 +628,21 @@ def markdown_table(
                 acc = f"**{acc}**"
         best = "—" if r["best_epoch_median"] is None else _epochs_range(r, "best")
         cells = [*(format_value(r[f]) for f in varied), *([f"{r['n_params']:,}"] if params else [])]
-        cells += [str(r["n"]), acc, *(_baseline_cells(r) if compared else []), best]
+        cells += [str(r["n"]), acc, *(_baseline_cells(r) if compared else []), _train_cell(r), best]
         if target is not None:
             cells += [_epochs_cell(r, "reached"), _epochs_cell(r, "held")]
         cells += [f"{r['train_s']:.1f}", _seconds(r["ensemble_epoch_s"]), _seconds(r["ensemble_epoch_s_per_member"])]
         cells += [f"{r['n_diverged']}/{r['n']}"]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _train_cell(r: dict[str, Any]) -> str:
+    """``99.86 (+7.72)``: a row's mean accuracy on the images its members trained on, in percent, and its gap to
+    the row's reported accuracy in percentage points (``—``: no member has it, as in an older nnjax's folder)."""
+    if r.get("train_set_accuracy_mean") is None:
+        return "—"
+    return f"{100 * r['train_set_accuracy_mean']:.2f} ({100 * r['train_gap_mean']:+.2f})"
 
 
 def _seconds(s: float | None) -> str:
@@ -644,9 +687,10 @@ def table_notes(
     baseline_diverged: bool = False,
 ) -> str:
     """What the numbers of the summary table on ``split`` ("test" or "val") are: which parameters' accuracy,
-    mean and spread over which members, the split each best epoch was picked on (the test split's: said to
-    be test-set selection), what the train time counts; with a ``target``, what its columns count (and, where a
-    member's schedule is ``cosine``, that it anneals over --epochs); with ``replicates`` other than the seed,
+    mean and spread over which members, what the train accuracy column is (``TRAIN_NOTE``), the split each best
+    epoch was picked on (the test split's: said to be test-set selection), what the train time counts; with a
+    ``target``, what its columns count (and, where a member's schedule is ``cosine``, that it anneals over
+    --epochs); with ``replicates`` other than the seed,
     which fields each row averages over; with a ``baseline`` row, what the comparison with it tests, and where
     the ``fewest`` members behind a p (``fewest_compared``) are under ``FEW_FOR_WELCH``, that its p is a rough
     guide, and with ``baseline_diverged`` (every member of the baseline row diverged), that no row is compared
@@ -696,7 +740,8 @@ def table_notes(
     if tuple(replicates) != DEFAULT_REPLICATES:
         rows = f"Each row's members differ only in {' and '.join(replicates)} (--replicates). "
     return (
-        f"{rows}{accuracy}; mean ± sample std (n − 1) over the members that did not diverge. {best}. Train time: wall "
+        f"{rows}{accuracy}; mean ± sample std (n − 1) over the members that did not diverge. "
+        f"{TRAIN_NOTE.format(split=SPLIT_NAMES[split])} {best}. Train time: wall "
         "time of the ensemble the members trained in (all members of a group train at once; compilation not "
         f"included). {ENSEMBLE_EPOCH_NOTE} A member agrees with the same member trained alone, or in a grid with "
         "other members beside it, to rounding that training amplifies, not bit for bit: compare members of one sweep."

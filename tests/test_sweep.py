@@ -1843,11 +1843,11 @@ def test_summary_table_rows_and_timing_from_hand_made_results(tmp_path, monkeypa
         return f"{100 * np.mean(values):.2f} ± {100 * np.std(values, ddof=1):.2f}"
 
     assert summary["table"] == (
-        "| lr | members | test accuracy (%) mean ± std | best epoch | train time (s) | ensemble epoch (s) "
-        "| ÷ members (s) | diverged |\n"
-        "|---|---|---|---|---|---|---|---|\n"
-        f"| 0.1 | 3 | {acc([0.5, 0.6, 0.9])} | 2 (1–2) | 1.5 | — | — | 0/3 |\n"
-        f"| 0.2 | 3 | **{acc([0.8, 0.6])}** | 1.5 (1–2) | 1.5 | — | — | 1/3 |\n"
+        "| lr | members | test accuracy (%) mean ± std | train accuracy (%) (gap) | best epoch | train time (s) "
+        "| ensemble epoch (s) | ÷ members (s) | diverged |\n"
+        "|---|---|---|---|---|---|---|---|---|\n"
+        f"| 0.1 | 3 | {acc([0.5, 0.6, 0.9])} | — | 2 (1–2) | 1.5 | — | — | 0/3 |\n"
+        f"| 0.2 | 3 | **{acc([0.8, 0.6])}** | — | 1.5 (1–2) | 1.5 | — | — | 1/3 |\n"
     )  # the highest mean in bold
     assert drawn == {"varied": ["lr"], "diverged": {3}, "target": None, "over": "seeds"}
     with open(tmp_path / "members.csv") as f:
@@ -2209,9 +2209,9 @@ def test_a_target_adds_each_members_first_epoch_that_reached_it_and_each_rows_me
     assert (second["n_reached"], second["reached_epoch_median"]) == (1, 3)  # member 3 diverged: not counted
     assert second["n_held"] == 0 and second["held_epoch_median"] is None
     header, _, row_1, row_2 = summary["table"].splitlines()
-    assert header.split(" | ")[4:6] == ["epochs to 96 %", "held ≥ 96 % from"]
-    assert row_1.split(" | ")[4:6] == ["2 (1–4)", "4 (4–4), 2 of 3"]
-    assert row_2.split(" | ")[4:6] == ["3 (3–3), 1 of 2", "never (0 of 2)"]
+    assert header.split(" | ")[5:7] == ["epochs to 96 %", "held ≥ 96 % from"]
+    assert row_1.split(" | ")[5:7] == ["2 (1–4)", "4 (4–4), 2 of 3"]
+    assert row_2.split(" | ")[5:7] == ["3 (3–3), 1 of 2", "never (0 of 2)"]
     assert "Epochs to 96 %: median (min–max) of the first epoch whose test accuracy reached 96 %" in summary["notes"]
     assert "held from: of the epoch from which it stayed at or above 96 % through the last" in summary["notes"]
     assert "cosine" in summary["notes"]  # Config's default schedule
@@ -2224,8 +2224,8 @@ def test_a_target_adds_each_members_first_epoch_that_reached_it_and_each_rows_me
     never = [{**line, "test_accuracy": 0.5} for line in lines]
     table = sweep_summary.write_summary(Path("unused"), base, configs, grid, results, never, 2.0, write=False,
                                         target=0.965)["table"]  # fmt: skip
-    assert table.splitlines()[0].split(" | ")[4] == "epochs to 96.5 %"
-    assert [r.split(" | ")[4] for r in table.splitlines()[2:]] == ["never (0 of 3)", "never (0 of 2)"]
+    assert table.splitlines()[0].split(" | ")[5] == "epochs to 96.5 %"
+    assert [r.split(" | ")[5] for r in table.splitlines()[2:]] == ["never (0 of 3)", "never (0 of 2)"]
 
     plain = sweep_summary.write_summary(Path("unused"), base, configs, grid, results, lines, 2.0, write=False)
     assert "epochs to" not in plain["table"] and "Epochs to" not in plain["notes"]
@@ -2586,7 +2586,9 @@ def test_a_baseline_row_gives_every_other_row_its_difference_and_welch_p_holm_ad
     adjusted = {lr: 2 * small if v == small else max(2 * small, large) for lr, v in p.items()}
     assert (low["p_holm"], high["p_holm"]) == pytest.approx((adjusted[0.1], adjusted[0.3]), rel=1e-4)
     head, _, *cells = summary["table"].splitlines()
-    assert "| test accuracy (%) mean ± std | vs baseline (points) | p (Welch; Holm) | best epoch |" in head
+    assert (
+        "| test accuracy (%) mean ± std | vs baseline (points) | p (Welch; Holm) | train accuracy (%) (gap) |" in head
+    )
     assert cells[1].split(" | ")[3:5] == ["baseline", "—"]
     for line, row in zip((cells[0], cells[2]), (low, high)):
         gap, ps = line.split(" | ")[3:5]
@@ -3398,3 +3400,74 @@ def test_a_baseline_whose_row_all_diverged_is_said_in_the_notes_and_another_comp
     other = sweep.summarize(s, baseline={"lr": 0.01})
     assert [r["baseline"] for r in other["rows"]] == [True, False] and said not in other["notes"]
     assert folder_state(s) == before
+
+
+def test_the_table_shows_each_rows_training_accuracy_and_its_gap_and_an_older_folder_a_dash(tmp_path):
+    """A researcher computed the train–test gap by hand from members.csv's ``final_train_accuracy`` (a running mean
+    over the last epoch's mini-batches). Each member's final parameters are now evaluated once on every image they
+    trained on (``train_size``'s first ones): the group's result.json (``train_set_accuracy``), members.csv and
+    --json's members (``final_train_set_accuracy``) hold it, and each table row shows its mean and the gap to the
+    row's accuracy, over the members that did not diverge. A folder of an older nnjax (no such field) shows "—"."""
+    from nnjax.images import predict
+    from nnjax.train import unstack
+
+    out = tmp_path / "s"
+    grid = {"train_size": [64, None], "lr": [3.0, 1000.0]}
+    summary = run_tiny(TINY.replace(checkpoint_every=0), grid, out, replicates=["lr"])
+    members = summary["members"]
+    gone = [m["diverged_epoch"] is not None for m in members]
+    assert gone == [False, True, False, True], "lr 1000 no longer diverges: pick a harsher one"
+    independent = []
+    for m in members:
+        cfg, params_K, _ = sweep.load_member(out, m["member"])
+        n = cfg.train_size or N_TRAIN
+        digits, _ = predict(unstack(params_K, 0), cfg, SPLITS.x_train[:n])
+        independent.append(float(np.mean(digits == SPLITS.y_train[:n])))
+    got = [m["final_train_set_accuracy"] for m in members]
+    assert got[1] is None and got[3] is None  # diverged: none, as its test accuracy
+    assert got[0] == pytest.approx(independent[0], abs=1e-6) and got[2] == pytest.approx(independent[2], abs=1e-6)
+    # not the running mean over the last epoch's mini-batches, which lags the final parameters
+    assert (got[0], got[2]) != (members[0]["final_train_accuracy"], members[2]["final_train_accuracy"])
+    groups = [json.loads((out / "groups" / g / "result.json").read_text()) for g in ("g00", "g01")]
+    assert [a for r in groups for a in r["train_set_accuracy"]] == got
+    with open(out / "members.csv") as f:
+        assert [r["final_train_set_accuracy"] for r in csv.DictReader(f)] == [
+            "" if a is None else sweep_grid.format_value(a) for a in got
+        ]
+    rows = summary["rows"]
+    for row, j in zip(rows, (0, 2)):  # the diverged member (lr 1000) left out of the mean, as for test accuracy
+        assert row["train_set_accuracy_mean"] == got[j]
+        assert row["train_gap_mean"] == pytest.approx(got[j] - members[j]["final_test_accuracy"])
+    head, _, *cells = summary["table"].splitlines()
+    i = head.split(" | ").index("train accuracy (%) (gap)")
+    assert [c.split(" | ")[i] for c in cells] == [
+        f"{100 * r['train_set_accuracy_mean']:.2f} ({100 * r['train_gap_mean']:+.2f})" for r in rows
+    ]
+    assert "Train accuracy: the final parameters on every image they trained on" in summary["notes"]
+    assert summary["table"] in (out / "summary.md").read_text()
+
+    for g in ("g00", "g01"):  # as an older nnjax wrote them
+        path = out / "groups" / g / "result.json"
+        path.write_text(
+            json.dumps({k: v for k, v in json.loads(path.read_text()).items() if k != "train_set_accuracy"})
+        )
+    again = sweep.summarize(out)
+    assert [m["final_train_set_accuracy"] for m in again["members"]] == [None] * 4
+    assert [r["train_set_accuracy_mean"] for r in again["rows"]] == [None, None]
+    assert [c.split(" | ")[i] for c in again["table"].splitlines()[2:]] == ["—", "—"]
+    assert [r["test_accuracy_mean"] for r in again["rows"]] == [r["test_accuracy_mean"] for r in rows]
+
+
+def test_a_runs_result_holds_the_final_networks_accuracy_on_the_images_it_trained_on(tmp_path):
+    """``nnjax train``'s result.json: ``train_set_accuracy``, the final network on its ``train_size`` images, as an
+    independent evaluation of its parameters counts it."""
+    from nnjax.images import predict
+    from nnjax.train import unstack
+
+    result = train_and_evaluate(TINY.replace(train_size=96), tmp_path / "run", progress=False, splits=SPLITS)
+    cfg, params_K, _ = load_run(tmp_path / "run")
+    digits, _ = predict(unstack(params_K, 0), cfg, SPLITS.x_train[:96])
+    assert result["train_set_accuracy"] == pytest.approx(float(np.mean(digits == SPLITS.y_train[:96])), abs=1e-6)
+    assert (
+        json.loads((tmp_path / "run" / "result.json").read_text())["train_set_accuracy"] == result["train_set_accuracy"]
+    )

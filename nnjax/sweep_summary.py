@@ -59,7 +59,7 @@ ENSEMBLE_EPOCH_NOTE = (
 TRAIN_HEAD = "train accuracy (%) (gap)"
 TRAIN_NOTE = (
     "Train accuracy: the final parameters on every image they trained on (with --train-size N, those N; with "
-    "--validation, the 50,000 not held out), mean over the members that did not diverge, and in brackets its gap to "
+    "--validation, those not held out), mean over the members that did not diverge, and in brackets its gap to "
     "the {split} accuracy in percentage points: a large gap is overfitting, both low underfitting (—: a folder of an "
     "older nnjax, which did not record it)."
 )

@@ -262,6 +262,10 @@ def cmd_train(args: argparse.Namespace) -> int:
             f"epochs: {result['epochs']}, epoch program compiled in {result['compile_s']:.2f} s, "
             f"median epoch {median} on {result['device']}"
         )
+        if result.get("train_set_accuracy") is not None:  # not in the result.json of runs trained before it was
+            n_train = result.get("n_train")
+            images = f"the {n_train:,} images it trained on" if n_train else "the images it trained on"
+            print(f"train accuracy: {100 * result['train_set_accuracy']:.2f} % (final network on {images})")
         if "val_accuracy" in result:  # --validation: the figure the run reported each epoch
             print(f"validation accuracy: {100 * result['val_accuracy']:.2f} % (last epoch, held-out training images)")
         n = result.get("n_test")  # not in the result.json of runs trained before nnjax recorded it

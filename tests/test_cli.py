@@ -919,6 +919,9 @@ def test_train_eval_export(tmp_path, cli, cli_error, mock64, monkeypatch):
     # same config, same numbers; the test split as large as it is (tfds's mock: 64 images)
     assert f"test accuracy: {100 * result['test_accuracy']:.2f} % (official 64-image test split)" in out
     assert result["n_test"] == 64
+    # beside it, the final network on the images it trained on (the mock's 64), the line before the test's
+    said = f"train accuracy: {100 * result['train_set_accuracy']:.2f} % (final network on the 64 images it trained on)"
+    assert f"{said}\ntest accuracy: " in out, out
 
     rc, out, _ = cli("eval", run, "--json")
     assert rc == 0 and json.loads(out)["test_accuracy"] == result["test_accuracy"]

@@ -1609,6 +1609,17 @@ def test_a_validation_sweeps_final_test_numbers_are_the_test_splits(tmp_path):
         assert row["final_test_accuracy"] == result["test_accuracy"][j] == pytest.approx(again["test_accuracy"])
         assert result["test_loss"][j] == pytest.approx(again["test_loss"], rel=1e-6)
     assert any(r["final_val_accuracy"] != r["final_test_accuracy"] for r in summary["members"])
+    # its accuracy on the images it trained on counts the 192 not held out, and the gap is to the validation split's
+    from nnjax.images import predict
+    from nnjax.train import unstack
+
+    for row in summary["members"]:
+        _, params_K, _ = sweep.load_member(tmp_path / "s", row["member"])
+        digits, _ = predict(unstack(params_K, 0), TINY, val.x_train)
+        assert row["final_train_set_accuracy"] == pytest.approx(float(np.mean(digits == val.y_train)), abs=1e-6)
+    (table_row,) = summary["rows"]
+    pairs = [(r["final_train_set_accuracy"], r["final_val_accuracy"]) for r in summary["members"]]
+    assert table_row["train_gap_mean"] == pytest.approx(float(np.mean([t - v for t, v in pairs])))
 
 
 def test_a_sweeps_files_hold_its_float32_numbers_in_their_own_digits(tmp_path):

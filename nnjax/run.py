@@ -428,6 +428,9 @@ def _is_result(result: Any, cfg: Config) -> bool:
         and is_integer(result.get("epochs"))
         and result["epochs"] == cfg.epochs
         and (result.get("n_test") is None or (is_integer(result["n_test"]) and result["n_test"] > 0))
+        # what nnjax train prints beside it (absent from an older nnjax's): "n_train": true read as 1 image
+        and (result.get("n_train") is None or (is_integer(result["n_train"]) and result["n_train"] > 0))
+        and (result.get("train_set_accuracy") is None or is_number(result["train_set_accuracy"]))
         and is_number(result.get("test_accuracy"))
         and is_number(result.get("compile_s"))
         and (result.get("epoch_s_median", "missing") is None or is_number(result.get("epoch_s_median")))

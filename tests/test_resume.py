@@ -388,6 +388,21 @@ def test_a_result_json_is_a_finished_runs_only_when_it_reports_what_that_run_rep
     assert run._is_result({**good, "val_accuracy": 0.91}, validation) and not run._is_result(good, validation)
 
 
+def test_a_result_json_with_a_bad_train_count_or_train_accuracy_is_not_a_finished_runs():
+    """``nnjax train`` prints result.json's ``n_train`` and ``train_set_accuracy`` for a finished run: "0.9" for
+    the accuracy was a ValueError traceback ("Unknown format code 'f'"), "n_train": true "the 1 images it trained
+    on". Such a result.json is finished again from the final checkpoint, as one with a bad ``n_test`` is; an older
+    nnjax's, without them, is still a finished run's."""
+    good = {"epochs": CFG.epochs, "n_test": 256, "test_accuracy": 0.9, "compile_s": 1.5, "epoch_s_median": 0.1,
+            "device": "cpu", "n_train": 1000, "train_set_accuracy": 0.95}  # fmt: skip
+    assert run._is_result(good, CFG)
+    older = {k: v for k, v in good.items() if k not in ("n_train", "train_set_accuracy")}
+    assert run._is_result(older, CFG)
+    for bad in ({"n_train": True}, {"n_train": 0}, {"n_train": "1000"}, {"train_set_accuracy": "0.9"},
+                {"train_set_accuracy": True}):  # fmt: skip
+        assert not run._is_result({**good, **bad}, CFG), bad
+
+
 def test_resume_with_a_non_result_override_needs_no_force(cut, reference, cli, patched_data):
     rc, _, err = cli("train", "--resume", cut, "--checkpoint-every", "3", "--no-progress")
     assert rc == 0, err

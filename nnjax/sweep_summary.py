@@ -482,7 +482,8 @@ def findings(
     with the row's mean without them. "" where none applies."""
     mean = f"{split}_accuracy_mean"
     out = []
-    if sum(r[mean] is not None for r in table) > 1:
+    highest = sum(r[mean] is not None for r in table) > 1  # a row to name as the highest mean's
+    if highest:
         best = [r for r in table if r["best"]]
         names = " and ".join(baseline_text({f: r[f] for f in varied}) for r in best)
         if len(varied) == 1:  # a single-field sweep's best value at an end of its grid
@@ -507,8 +508,10 @@ def findings(
             entries.append(f"{key_text} {values} ({_printed(g[mean]):.2f} %{tied}{edge and '; ' + edge})")
         over = per["per"][0] if len(per["per"]) == 1 else f"({', '.join(per['per'])})"
         out.append(f"Best {per['field']} per {over}: {', '.join(entries)}.")
-        if split == "test":  # a researcher trial took these for a choice; the best epoch's note says the same of it
-            out.append(f"Both are picked on the test split: to choose the {per['field']}, sweep with --validation.")
+        picked = sum(bool(g[per["field"]]) for g in per["rows"])  # a value per row whose members did not all diverge
+        if split == "test" and picked:  # a researcher trial took these for a choice; the best epoch's note says so too
+            what = "Both are" if highest else "It is"  # with the highest mean's; else one value only had a mean
+            out.append(f"{what} picked on the test split: to choose the {per['field']}, sweep with --validation.")
     if any(m["stalled"] for m in members):
         out.append(_stalled_text(varied, table, members, grid, split))
     return " ".join(out)

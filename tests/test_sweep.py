@@ -3086,6 +3086,21 @@ def test_rows_tied_to_the_printed_digits_are_all_best_and_a_row_of_diverged_memb
     assert "Best lr per" not in one_field["notes"]
 
 
+def test_the_test_split_sentence_after_the_best_values_names_only_what_was_picked():
+    """The notes' "Both are picked on the test split" followed the best values where the highest mean's sentence
+    was left out (one row had a mean) and where every member diverged, when nothing was picked at all."""
+    one = hand_made_summary(AxLR, [0.90, 0.91, None, None, None, None, None, None])
+    assert "Highest mean" not in one["notes"]
+    assert one["notes"].split("\n\n")[0] == (
+        "Best lr per activation: sigmoid 0.1 (90.50 %), relu none (every member diverged). "
+        "It is picked on the test split: to choose the lr, sweep with --validation."
+    )
+    gone = hand_made_summary(AxLR, [None] * 8)
+    none = "Best lr per activation: sigmoid none (every member diverged), relu none (every member diverged)."
+    assert none in gone["notes"]
+    assert "picked on the test split" not in gone["notes"]
+
+
 def test_a_best_value_at_the_edge_of_a_numeric_field_of_three_values_or_more_is_named_in_the_notes():
     """A researcher trial's notes said "512 0.1 (95.75 %)" without saying 0.1 was the largest lr tried, so the
     best lr could lie beyond the grid. Where the best value of a numeric field tried at 3 values or more is its

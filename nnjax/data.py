@@ -423,7 +423,9 @@ def load_arrays(
             with _quiet_tfds(tfds, quiet=raw is not None):
                 builder.download_and_prepare(download_config=config)
         except Exception as e:
-            if own_is_new:  # nothing half-built is left behind (a later build would not take it for built)
+            # nothing half-built is left behind (a later build would not take it for built), but a build another
+            # process finished there meanwhile (its dataset_info.json) is no half-built one
+            if own_is_new and not any(own.rglob("dataset_info.json")):
                 shutil.rmtree(own, ignore_errors=True)
             raise DataError(_build_failure(e, dataset, raw)) from None
         finally:

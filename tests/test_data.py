@@ -260,6 +260,27 @@ def test_raw_files_of_another_data_set_are_named_as_such(idx_template, tmp_path)
     assert not (tmp_path / "tfds" / "fashion_mnist").exists()  # nor is the empty data-set folder it made
 
 
+def test_a_failed_first_build_leaves_a_build_another_process_finished_meanwhile(idx_template, tmp_path, monkeypatch):
+    """A failed first build removes the data set's folder it made; but where another process building the same
+    data set into the same tfds folder finished meanwhile, that folder holds its build, which is kept."""
+    import tensorflow_datasets as tfds
+
+    real = tfds.core.DatasetBuilder.download_and_prepare
+    other = tmp_path / "tfds" / "fashion_mnist" / "3.0.1" / "dataset_info.json"
+
+    def meanwhile(self, *a, **k):
+        try:
+            return real(self, *a, **k)
+        finally:  # the other process's build lands while this one fails
+            other.parent.mkdir(parents=True, exist_ok=True)
+            other.write_text("{}")
+
+    monkeypatch.setattr(tfds.core.DatasetBuilder, "download_and_prepare", meanwhile)
+    with pytest.raises(DataError, match="^building fashion_mnist from "):
+        data.load_arrays("fashion_mnist", str(idx_template), str(tmp_path / "tfds"))
+    assert other.read_text() == "{}"
+
+
 def test_mock_data_loads_as_uint8_images_and_int32_labels(tmp_path):
     s = mock_splits(40, tmp_path / "tfds")
     assert s.x_train.shape == (40, 784) and s.x_train.dtype == np.uint8

@@ -281,6 +281,17 @@ def test_a_failed_first_build_leaves_a_build_another_process_finished_meanwhile(
     assert other.read_text() == "{}"
 
 
+def test_a_failed_build_leaves_the_data_sets_folder_that_was_there_before(idx_template, tmp_path):
+    """Only a folder the failed build made is removed: one there before (an interrupted build, another version's
+    files) is left as it was."""
+    before = tmp_path / "tfds" / "fashion_mnist" / "notes.txt"
+    before.parent.mkdir(parents=True)
+    before.write_text("mine")
+    with pytest.raises(DataError, match="^building fashion_mnist from "):
+        data.load_arrays("fashion_mnist", str(idx_template), str(tmp_path / "tfds"))
+    assert before.read_text() == "mine"
+
+
 def test_mock_data_loads_as_uint8_images_and_int32_labels(tmp_path):
     s = mock_splits(40, tmp_path / "tfds")
     assert s.x_train.shape == (40, 784) and s.x_train.dtype == np.uint8

@@ -369,10 +369,11 @@ def _train_set_means(ok: list[dict[str, Any]], split: str) -> dict[str, float | 
         if m["final_train_set_accuracy"] is not None
     ]
     if not pairs:
-        return {"train_set_accuracy_mean": None, "train_gap_mean": None}
+        return {"train_set_accuracy_mean": None, "train_gap_mean": None, "n_train_set": 0}
     return {
         "train_set_accuracy_mean": statistics.fmean(t for t, _ in pairs),
         "train_gap_mean": statistics.fmean(t - a for t, a in pairs),
+        "n_train_set": len(pairs),  # fewer than the members that did not diverge: an older nnjax trained some
     }
 
 
@@ -642,10 +643,13 @@ def markdown_table(
 
 def _train_cell(r: dict[str, Any]) -> str:
     """``99.86 (+7.72)``: a row's mean accuracy on the images its members trained on, in percent, and its gap to
-    the row's reported accuracy in percentage points (``—``: no member has it, as in an older nnjax's folder)."""
+    the row's reported accuracy in percentage points, ``, 2 of 3`` where only some members that did not diverge
+    have it (a sweep an older nnjax began, resumed); ``—``: none has, as in an older nnjax's folder."""
     if r.get("train_set_accuracy_mean") is None:
         return "—"
-    return f"{100 * r['train_set_accuracy_mean']:.2f} ({100 * r['train_gap_mean']:+.2f})"
+    cell = f"{100 * r['train_set_accuracy_mean']:.2f} ({100 * r['train_gap_mean']:+.2f})"
+    n = r["n"] - r["n_diverged"]  # a sweep an older nnjax began, resumed: only the members trained since have it
+    return cell if r["n_train_set"] == n else f"{cell}, {r['n_train_set']} of {n}"
 
 
 def _seconds(s: float | None) -> str:

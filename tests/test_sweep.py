@@ -3497,3 +3497,21 @@ def test_a_runs_result_holds_the_final_networks_accuracy_on_the_images_it_traine
     assert (
         json.loads((tmp_path / "run" / "result.json").read_text())["train_set_accuracy"] == result["train_set_accuracy"]
     )
+
+
+# ----------------------------------------------------------------------------------------------------
+def test_a_rows_train_accuracy_over_only_some_of_its_members_says_how_many():
+    """A sweep an older nnjax began and this one resumed: only the members trained since have their accuracy on
+    the images they trained on. The row's train cell is their mean and gap, and says over how many (review)."""
+    members = [
+        {"final_train_set_accuracy": 0.99, "final_test_accuracy": 0.95},
+        {"final_train_set_accuracy": 0.97, "final_test_accuracy": 0.93},
+        {"final_train_set_accuracy": None, "final_test_accuracy": 0.90},  # trained by the older nnjax
+    ]
+    means = sweep_summary._train_set_means(members, "test")
+    assert means == {"train_set_accuracy_mean": pytest.approx(0.98), "train_gap_mean": pytest.approx(0.04),
+                     "n_train_set": 2}  # fmt: skip
+    assert sweep_summary._train_cell({**means, "n": 4, "n_diverged": 1}) == "98.00 (+4.00), 2 of 3"
+    every = sweep_summary._train_set_means(members[:2], "test")
+    assert sweep_summary._train_cell({**every, "n": 3, "n_diverged": 1}) == "98.00 (+4.00)"
+    assert sweep_summary._train_cell({**sweep_summary._train_set_means(members[2:], "test"), "n": 1}) == "—"

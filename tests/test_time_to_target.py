@@ -1,0 +1,186 @@
+"""experiments/time_to_target.py and nnjax.time_to_target: each grid member trained alone, seed-major, and the
+table of what the runs' own target.json and result.json say."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import synthetic_splits
+
+from nnjax.configs import get_config
+from nnjax.errors import ConfigError
+from nnjax.sweep_grid import parse_grid
+
+EXPERIMENTS = Path(__file__).parents[1] / "experiments"
+GRID = parse_grid(["batch_size,lr=32:0.01,64:0.03", "seed=0,1"])
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """Four 3-epoch runs of GRID on synthetic data, with the order ``on_run`` saw them in."""
+    from nnjax.time_to_target import train_alone
+
+    root = tmp_path_factory.mktemp("ttt") / "out"
+    base = get_config("video").replace(epochs=3, optimizer="adam")
+    seen = []
+    splits = synthetic_splits()
+    records = train_alone(
+        base, GRID, 0.5, root, progress=False, splits=splits, on_run=lambda i, n, c, d: seen.append((i, n, c.name))
+    )
+    return base, root, records, seen, splits
+
+
+def test_runs_are_trained_seed_major_each_alone_into_its_own_run_folder(trained):
+    _, root, records, seen, _ = trained
+    names = [
+        "batch_size=32,lr=0.01,seed=0",
+        "batch_size=64,lr=0.03,seed=0",
+        "batch_size=32,lr=0.01,seed=1",
+        "batch_size=64,lr=0.03,seed=1",
+    ]
+    assert seen == [(i, 4, n) for i, n in enumerate(names)]
+    assert [r["name"] for r in records] == names and [r["order"] for r in records] == [0, 1, 2, 3]
+    for r in records:
+        run = root / r["name"]
+        assert Path(r["run_dir"]) == run
+        cfg = json.loads((run / "config.json").read_text())
+        assert (cfg["batch_size"], cfg["lr"], cfg["seed"]) == (r["batch_size"], r["lr"], r["seed"])
+        assert json.loads((run / "target.json").read_text())["target"] == 0.5
+        assert json.loads((run / "result.json").read_text())["epochs"] == 3  # an ordinary, finished run folder
+
+
+def test_table_and_csv_numbers_are_the_runs_own(trained):
+    from nnjax.time_to_target import CSV_FILE, TABLE_FILE, write_outputs
+
+    _, root, records, _, _ = trained
+    table = write_outputs(records, GRID, 0.5, root)
+    files = {}
+    for r in records:
+        run = root / r["name"]
+        files[r["name"]] = (
+            json.loads((run / "result.json").read_text()),
+            json.loads((run / "target.json").read_text()),
+        )
+    rows = table.splitlines()
+    assert rows[0] == (
+        "| batch_size | lr | runs | median epoch (s) | epochs to 50 % | seconds to 50 % "
+        "| test accuracy (%) mean ± std |"
+    )
+    for line, (b, lr) in zip(rows[2:], [(32, "0.01"), (64, "0.03")]):
+        mine = [files[f"batch_size={b},lr={lr},seed={s}"] for s in (0, 1)]
+        epoch_s = [res["epoch_s_median"] for res, _ in mine]
+        reached = [t for _, t in mine if t["first_epoch_at_target"] is not None]
+        assert len(reached) == 2, mine  # the synthetic classes are learnt in an epoch or two
+        first = [t["first_epoch_at_target"] for t in reached]
+        secs = [t["train_s_to_target"] for t in reached]
+        accs = [100 * res["test_accuracy"] for res, _ in mine]
+        expected = (
+            f"| {b} | {lr} | 2 | {statistics.median(epoch_s):.3f} ({min(epoch_s):.3f}–{max(epoch_s):.3f}) "
+            f"| {statistics.median(first):g} ({min(first)}–{max(first)}) "
+            f"| {statistics.median(secs):.2f} ({min(secs):.2f}–{max(secs):.2f}) "
+            f"| {statistics.mean(accs):.2f} ± {statistics.stdev(accs):.2f} |"
+        )
+        assert line == expected
+    assert len(rows) == 4
+    assert (root / TABLE_FILE).read_text().endswith(table + "\n")
+    assert "seed-major" in (root / TABLE_FILE).read_text()
+    csv = (root / CSV_FILE).read_text().splitlines()
+    assert len(csv) == 5 and csv[0].startswith("order,name,batch_size,lr,seed,run_dir,")
+    r = records[2]
+    res, t = files[r["name"]]
+    assert (r["epoch_s_median"], r["test_accuracy"]) == (res["epoch_s_median"], res["test_accuracy"])
+    assert (r["first_epoch_at_target"], r["train_s_to_target"]) == (t["first_epoch_at_target"], t["train_s_to_target"])
+
+
+def test_some_runs_not_reaching_the_target_say_k_of_n():
+    from nnjax.time_to_target import markdown_table
+
+    grid = parse_grid(["seed=0,1,2"])
+    rec = {"diverged": False, "epoch_s_median": 0.1, "test_accuracy": 0.9, "train_s_to_target": None}
+    records = [
+        {**rec, "order": 0, "seed": 0, "first_epoch_at_target": 4, "train_s_to_target": 0.4},
+        {**rec, "order": 1, "seed": 1, "first_epoch_at_target": None},
+        {**rec, "order": 2, "seed": 2, "first_epoch_at_target": 6, "train_s_to_target": 0.6},
+    ]
+    assert markdown_table(records, grid, 0.95).splitlines()[2] == (
+        "| all | 3 | 0.100 (0.100–0.100) | 5 (4–6), 2 of 3 | 0.50 (0.40–0.60), 2 of 3 | 90.00 ± 0.00 |"
+    )
+
+
+def test_a_second_call_continues_the_same_out_root_and_refuses_other_settings(trained):
+    from nnjax.time_to_target import train_alone
+
+    base, root, records, _, splits = trained
+    before = {r["name"]: (root / r["name"] / "metrics.jsonl").read_bytes() for r in records}
+    again = train_alone(base, GRID, 0.5, root, progress=False, splits=splits)
+    assert again == records  # read back: nothing trained again
+    assert {n: (root / n / "metrics.jsonl").read_bytes() for n in before} == before
+    with pytest.raises(ConfigError, match="started with another grid, config or target"):
+        train_alone(base, GRID, 0.6, root, progress=False, splits=splits)
+    with pytest.raises(ConfigError, match="started with another grid, config or target"):
+        train_alone(base.replace(epochs=4), GRID, 0.5, root, progress=False, splits=splits)
+
+
+def script(*argv, cwd: Path) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, str(EXPERIMENTS / "time_to_target.py"), *map(str, argv)]
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd)
+
+
+@pytest.mark.parametrize(
+    "argv, line",
+    [
+        (["--grid", "seed=0,1", "--target", "2"], "--target 2: the accuracy to reach, a fraction in (0, 1]"),
+        (["--grid", "foo=1", "--target", "0.9"], "grid item 'foo=1': unknown config field 'foo'"),
+        (["--grid", "seed=0,0", "--target", "0.9"], "grid field 'seed': value 0 is given twice"),
+        (["--grid", "seed=0", "--target", "0.9", "--set", "seed=1"], "--set seed=1: seed is swept by --grid"),
+        (["--grid", "seed=0", "--target", "0.9", "--set", "lr"], "--set lr: expected FIELD=VALUE"),
+        (["--grid", "seed=0", "--target", "0.9", "--epochs", "0"], "config field 'epochs' = 0: must be positive"),
+        (["--grid", "seed=0", "--target", "0.9", "--out-root", "file"], "file: is a file; --out-root names"),
+        (["--grid", "seed=0", "--target", "0.9", "--out-root", "mine"], "mine: already exists and holds other files"),
+    ],
+)
+def test_bad_input_is_one_line_before_anything_trains(tmp_path, argv, line):
+    (tmp_path / "file").write_text("x")
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("mine")
+    done = script(*argv, "--data-dir", tmp_path / "no-data", cwd=tmp_path)
+    assert done.returncode == 1 and done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith("time_to_target.py: error: ") and line in done.stderr
+    assert not done.stdout and sorted(p.name for p in tmp_path.iterdir()) == ["file", "mine"]
+    assert [p.name for p in (tmp_path / "mine").iterdir()] == ["notes.txt"]
+
+
+def test_an_error_or_interrupt_prints_the_table_of_the_runs_that_finished(tmp_path, monkeypatch, capsys):
+    import importlib.util
+
+    import nnjax.time_to_target as ttt
+
+    spec = importlib.util.spec_from_file_location("time_to_target_script", EXPERIMENTS / "time_to_target.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    lines = []
+    monkeypatch.setattr(mod, "exit_at_once_on_interrupt", lines.append)  # the handler's line, to call here
+    one = {"order": 0, "seed": 0, "diverged": False, "epoch_s_median": 0.1, "test_accuracy": 0.9}
+    one |= {"first_epoch_at_target": 2, "train_s_to_target": 0.2, "batch_size": 32, "lr": 0.01}
+
+    def first_then_fails(base, grid, target, out_root, *, records, **kwargs):
+        records.append(one)
+        raise ConfigError("out of memory")
+
+    monkeypatch.setattr(ttt, "train_alone", first_then_fails)
+    argv = ["time_to_target.py", "--grid", "batch_size,lr=32:0.01,128:0.1", "seed=0,1", "--target", "0.95"]
+    monkeypatch.setattr(sys, "argv", [*argv, "--out-root", str(tmp_path / "out")])
+    with pytest.raises(SystemExit) as e:
+        mod.main()
+    assert e.value.code == "time_to_target.py: error: out of memory"
+    row = "| 32 | 0.01 | 1 | 0.100 (0.100–0.100) | 2 (2–2) | 0.20 (0.20–0.20) | 90.00 |"
+    assert capsys.readouterr().out.splitlines()[2:] == [row]
+    (line,) = lines
+    kept = f"1 of 4 runs finished, kept in {tmp_path / 'out'}; the same command continues"
+    assert line() == f"time_to_target.py: interrupted ({kept})"
+    assert capsys.readouterr().out.splitlines()[2:] == [row]

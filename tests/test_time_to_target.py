@@ -75,15 +75,17 @@ def test_table_and_csv_numbers_are_the_runs_own(trained):
         mine = [files[f"batch_size={b},lr={lr},seed={s}"] for s in (0, 1)]
         epoch_s = [res["epoch_s_median"] for res, _ in mine]
         reached = [t for _, t in mine if t["first_epoch_at_target"] is not None]
-        assert len(reached) == 2, mine  # the synthetic classes are learnt in an epoch or two
+        if b == 32:
+            assert len(reached) == 2, mine  # adam at lr 0.01 learns the synthetic classes in an epoch or two
         first = [t["first_epoch_at_target"] for t in reached]
         secs = [t["train_s_to_target"] for t in reached]
         accs = [100 * res["test_accuracy"] for res, _ in mine]
+        of = "" if len(reached) == 2 else f", {len(reached)} of 2"
+        epochs_cell = f"{statistics.median(first):g} ({min(first)}–{max(first)}){of}" if first else "none of 2"
+        secs_cell = f"{statistics.median(secs):.2f} ({min(secs):.2f}–{max(secs):.2f}){of}" if secs else "none of 2"
         expected = (
             f"| {b} | {lr} | 2 | {statistics.median(epoch_s):.3f} ({min(epoch_s):.3f}–{max(epoch_s):.3f}) "
-            f"| {statistics.median(first):g} ({min(first)}–{max(first)}) "
-            f"| {statistics.median(secs):.2f} ({min(secs):.2f}–{max(secs):.2f}) "
-            f"| {statistics.mean(accs):.2f} ± {statistics.stdev(accs):.2f} |"
+            f"| {epochs_cell} | {secs_cell} | {statistics.mean(accs):.2f} ± {statistics.stdev(accs):.2f} |"
         )
         assert line == expected
     assert len(rows) == 4

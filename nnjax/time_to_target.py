@@ -44,8 +44,8 @@ def interleaved(configs: Sequence[Config], grid: dict[str, list]) -> list[Config
     def key(cfg: Config) -> tuple:
         return tuple(getattr(cfg, f) for f in reps)
 
-    order = list(dict.fromkeys(key(c) for c in configs))
-    return sorted(configs, key=lambda c: order.index(key(c)))  # sorted is stable: settings stay in grid order
+    order = {k: i for i, k in enumerate(dict.fromkeys(key(c) for c in configs))}  # replicate values, first seen
+    return sorted(configs, key=lambda c: order[key(c)])  # sorted is stable: settings stay in grid order
 
 
 def plan(

@@ -412,7 +412,15 @@ def print_sweep_summary(summary: dict[str, Any], base: Config, grid: dict[str, l
     if as_json:
         _print_json({k: v for k, v in summary.items() if k not in ("table", "variance", "notes")})  # text, not numbers
         return
-    print(f"sweep folder: {summary['sweep_dir']}")
+    folders = summary.get("folders", [])
+    if len(folders) > 1:  # ``sweep.summarize`` of several: each folder's members, numbered on from the last's
+        print("sweep folders (members numbered on from one to the next; nnjax viz DIR --member N takes its own N):")
+        for f in folders:
+            last = f["first_member"] + f["n_members"] - 1
+            own = f", its member N − {f['first_member']}" if f["first_member"] else ""
+            print(f"  {f['sweep_dir']}: members {f['first_member']}–{last}{own}")
+    else:
+        print(f"sweep folder: {summary['sweep_dir']}")
     print(summary["table"], end="")
     if summary.get("variance"):  # two replicate fields: each row's variance split, as summary.md has it
         print(f"\n{wrapped(summary['variance']).rstrip()}")
@@ -428,8 +436,9 @@ def print_sweep_summary(summary: dict[str, Any], base: Config, grid: dict[str, l
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    """``nnjax summary SWEEP_DIR [--target ACC] [--replicates FIELDS] [--baseline FIELD=V,..] [--json]``: print a
-    sweep folder's table as ``nnjax sweep`` does, each option not given the sweep's own; nothing is written."""
+    """``nnjax summary SWEEP_DIR [SWEEP_DIR ..] [--target ACC] [--replicates FIELDS] [--baseline FIELD=V,..]
+    [--json]``: print a sweep folder's table as ``nnjax sweep`` does, each option not given the sweep's own; of
+    several folders, one table over all their members (``sweep.summarize``); nothing is written."""
     from nnjax import sweep
     from nnjax.sweep_grid import baseline_flag, replicates_flag
     from nnjax.target import target_flag
@@ -734,7 +743,13 @@ def build_parser() -> argparse.ArgumentParser:
         "(a sweep still training: of its finished groups). Each option not given is the sweep's own (sweep.json); "
         "nothing in the folder is written (nnjax sweep --resume SWEEP_DIR --baseline .. keeps one there).",
     )
-    p.add_argument("sweep_dir", metavar="SWEEP_DIR")
+    p.add_argument(
+        "sweep_dir",
+        metavar="SWEEP_DIR",
+        nargs="+",
+        help="a sweep folder; several (a grid widened in a second folder): one table over all their members, as if "
+        "one sweep over the union of their grids (every other base field must agree)",
+    )
     p.add_argument(
         "--target",
         metavar="ACC",
@@ -988,7 +1003,8 @@ PATH_ARGS = ("out", "resume", "config_file", "run_dir", "run_a", "run_b", "sweep
 def refuse_empty_paths(args: argparse.Namespace, names: Sequence[str] = PATH_ARGS) -> None:
     """ConfigError for a path argument given as '' (``--out ''``), which would mean the current folder."""
     for name in names:
-        if getattr(args, name, None) == "":
+        value = getattr(args, name, None)
+        if value == "" or (isinstance(value, list) and "" in value):  # nnjax summary takes several SWEEP_DIRs
             named = name.upper() if name.startswith(("run_", "sweep_")) else flag_name(name)  # RUN_A, SWEEP_DIR
             raise ConfigError(f"{named} is empty: name a path")
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import operator
+import os
 import statistics
 import sys
 import time
@@ -38,6 +39,7 @@ from nnjax.config import (
     CONFIG_FORMAT,
     FIELD_NAMES,
     NEUTRAL,
+    NON_RESULT_FIELDS,
     Config,
     auto_unroll_as_0,
     finite_or_null,
@@ -97,10 +99,11 @@ def default_sweep_dir(base: Config) -> Path:
     return checkpoint.default_folder(SWEEPS_DIR, base.name, time.strftime("%Y%m%d-%H%M%S"))
 
 
-def load_sweep_spec(sweep_dir: str | Path) -> tuple[Config, dict[str, list]]:
-    """(base config, grid) saved in a sweep folder's sweep.json."""
-    _, _, base_cfg, grid = _read_sweep_json(sweep_dir)
-    return base_cfg, grid
+def load_sweep_spec(sweep_dir: str | Path | Sequence[str | Path]) -> tuple[Config, dict[str, list]]:
+    """(base config, grid) saved in a sweep folder's sweep.json; of a list of folders, those of one sweep over
+    the union of their grids (``merge_specs``), as ``summarize`` summarises them."""
+    dirs = _summary_dirs(sweep_dir)
+    return merge_specs([(d, *_read_sweep_json(d)[2:]) for d in dirs])
 
 
 # What sweep.json keeps of how a sweep's summary is made (``run_sweep``'s arguments of the same names), besides
@@ -125,10 +128,13 @@ def load_sweep_options(sweep_dir: str | Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: {e}") from None
 
 
-def row_replicates(replicates: Sequence[str] | None, sweep_dir: str | Path | None = None) -> Sequence[str]:
+def row_replicates(
+    replicates: Sequence[str] | None, sweep_dir: str | Path | Sequence[str | Path] | None = None
+) -> Sequence[str]:
     """The grid fields a sweep's table rows average over: ``replicates`` where given, else those the sweep folder
-    ``sweep_dir``'s sweep.json keeps (None: a new sweep), else ``DEFAULT_REPLICATES`` (seed)."""
-    stored = None if replicates or sweep_dir is None else load_sweep_options(sweep_dir)["replicates"]
+    ``sweep_dir``'s sweep.json keeps (None: a new sweep; a list of folders: those they keep, ``summarize``'s), else
+    ``DEFAULT_REPLICATES`` (seed)."""
+    stored = None if replicates or sweep_dir is None else _kept_option(_summary_dirs(sweep_dir), "replicates")
     return replicates or stored or DEFAULT_REPLICATES
 
 
@@ -984,7 +990,8 @@ def run_sweep(
     (False), or — None — members on a CPU with several devices, else the batch (``parallel.member_devices``). ``splits``
     (a ``data.Splits``) replaces the data set of every member (tests, notebooks). Bad input raises
     ConfigError/CheckpointError, and a data set that cannot be loaded DataError, before anything is
-    compiled or written.
+    compiled or written. A session that trained a group adds its wall time to sweep.json's ``wall_s`` (a list,
+    one entry per such session that ran to its end), which ``summarize`` reports.
     """
     t_start = time.perf_counter()
     from nnjax import __version__, checkpoint
@@ -1098,6 +1105,8 @@ def run_sweep(
         if kept:
             print(f"nnjax: {sweep_dir} already trained every group; nothing to resume", file=sys.stderr)
         wall_s = time.perf_counter() - t_start
+        if any(trained):  # the sessions that trained, summed by ``summarize`` (an interrupted one is not counted)
+            record_wall(sweep_dir, wall_s)
         lines = read_metrics(sweep_dir / "metrics.jsonl", SWEEP_KEYS, missing_ok=False)  # made before any group
         return write_summary(
             sweep_dir, base, configs, grid, results, lines, wall_s, resume, not kept, **_summary_kw(options)
@@ -1105,7 +1114,7 @@ def run_sweep(
 
 
 def summarize(
-    sweep_dir: str | Path,
+    sweep_dir: str | Path | Sequence[str | Path],
     *,
     target: float | None = None,
     replicates: Sequence[str] | None = None,
@@ -1113,72 +1122,246 @@ def summarize(
 ) -> dict[str, Any]:
     """The summary ``run_sweep`` returns of a sweep folder (``rows``, ``members``, ``table``, ``variance``,
     ``notes``, …), read from its groups' result.json and its metrics.jsonl, with nothing trained or written:
-    ``nnjax summary SWEEP_DIR``.
+    ``nnjax summary SWEEP_DIR``; of a list of folders, one summary over all their members, as if of one sweep over
+    the union of their grids (``merge_specs``): ``nnjax summary DIR DIR ..``.
 
     ``target``, ``replicates`` and ``baseline`` are ``run_sweep``'s; each one not given is the sweep's own (its
-    sweep.json's), and one given replaces it for this summary only (``run_sweep(..., resume=True)`` with it keeps
-    it in sweep.json and writes the summary files again). The epochs to a ``target`` come from metrics.jsonl, so
-    any target works on any sweep. A sweep still training, or interrupted, is summarised over the groups that
-    finished: ``unfinished`` lists the others (a warning on stderr names them; [] when none), ``n_members`` and
-    ``n_groups`` count the finished ones, and a row left without members is left out. members.csv and
-    summary.md are not read: the summary is made again from what the sweep makes them from. ``wall_s`` is None:
-    the sweep's own is in its summary.md. Bad input (not a sweep folder; a damaged sweep.json, result.json or
-    metrics.jsonl; a baseline that names no row, or only unfinished members; replicates not in the grid) raises
+    sweep.json's; of several folders, the one those that keep one keep: two that keep different ones are a
+    ConfigError naming both), and one given replaces it for this summary only (``run_sweep(..., resume=True)``
+    with it keeps it in sweep.json and writes the summary files again). The epochs to a ``target`` come from
+    metrics.jsonl, so any target works on any sweep. A sweep still training, or interrupted, is summarised over
+    the groups that finished: ``unfinished`` lists the others (a warning on stderr names them; [] when none),
+    ``n_members`` and ``n_groups`` count the finished ones, and a row left without members is left out. members.csv
+    and summary.md are not read: the summary is made again from what the sweep makes them from. ``wall_s`` is the
+    sweep's wall time as sweep.json records it (``nnjax sweep`` from 2026-12-07 on), summed over the sessions
+    that trained (``wall_sessions``) and over the folders; None where no folder recorded one (an older folder:
+    its summary.md has it), and ``wall_unrecorded`` names such folders.
+
+    Several folders: ``folders`` lists each (``sweep_dir``, ``first_member``, ``n_members``, ``wall_s``) in the
+    order given; members are numbered on from one folder to the next (``first_member`` its offset; ``nnjax viz
+    DIR --member N`` takes the folder's own number, each member's ``folder_member``, beside its ``sweep_dir``), and
+    ``sweep_dir`` is None. A member config that two folders both trained counts once, the first folder's (a
+    warning says so): it is one member of the union grid, and twice would halve its row's spread. Groups are named
+    ``DIR/groups/gNN``.
+
+    Bad input (not a sweep folder; a damaged sweep.json, result.json or metrics.jsonl; a baseline that names no
+    row, or only unfinished members; replicates not in the grid; folders that cannot be merged) raises
     CheckpointError or ConfigError naming the file, field or value.
     """
-    from nnjax.run import epochs_by_member, folder_path
+    from nnjax.run import epochs_by_member
     from nnjax.sweep_summary import plural
 
-    sweep_dir = folder_path(sweep_dir, "summarize", "sweep_dir")
-    _, _, base, grid = _read_sweep_json(sweep_dir)
+    dirs = _summary_dirs(sweep_dir)
+    specs = [_read_sweep_json(d) for d in dirs]
+    base, grid = merge_specs([(d, b, g) for d, (_, _, b, g) in zip(dirs, specs)])
     target = check_target(target)
     if replicates is not None:
         replicates = check_replicates(replicates, grid)
-    given, stored = _options_given(sweep_dir, grid, {"target": target, "replicates": replicates, "baseline": baseline})
-    options = {k: given[k] if given[k] is not None else stored[k] for k in SUMMARY_OPTIONS}
-    configs = expand(base, grid, new=False)
-    ids = {id(c): i for i, c in enumerate(configs)}
-    metrics_path = sweep_dir / "metrics.jsonl"
-    numbered = _read_summary_metrics(metrics_path, configs[0].validation)
-    epochs_of = epochs_by_member(numbered)
-    results, unfinished, epochs = [], [], {}  # epochs: each finished member's, its lines' last
-    for gi, g in enumerate(group(configs)):
-        gid, members = group_id(gi), [ids[id(c)] for c in g]
-        path = sweep_dir / "groups" / gid / "result.json"
-        if not path.exists():  # not started, or training: its result.json is written last
-            unfinished.append((gid, len(members)))
-            continue
-        done = _group_result(path, members)
-        if done is None:
-            raise CheckpointError(
-                f"{path}: damaged, or not the result of members {members} (nnjax sweep --resume {sweep_dir} "
-                f"finishes group {gid} again from its checkpoints)"
+    options = _summary_options(dirs, grid, {"target": target, "replicates": replicates, "baseline": baseline})
+    configs, results, lines, epochs, unfinished, folders, seen = [], [], [], {}, [], [], {}
+    for d, (_, spec, own_base, own_grid) in zip(dirs, specs):
+        own = expand(own_base, own_grid, new=False)
+        offset = len(configs)
+        configs += own
+        ids = {id(c): i for i, c in enumerate(own)}
+        metrics_path = d / "metrics.jsonl"
+        numbered = _read_summary_metrics(metrics_path, own[0].validation)
+        epochs_of = epochs_by_member(numbered)
+        done_here, left = [], []
+        for gi, g in enumerate(group(own)):
+            gid, members = group_id(gi), [ids[id(c)] for c in g]
+            path = d / "groups" / gid / "result.json"
+            if not path.exists():  # not started, or training: its result.json is written last
+                left.append((gid, len(members)))
+                continue
+            done = _group_result(path, members)
+            if done is None:
+                raise CheckpointError(
+                    f"{path}: damaged, or not the result of members {members} (nnjax sweep --resume {d} "
+                    f"finishes group {gid} again from its checkpoints)"
+                )
+            _check_member_lines(metrics_path, epochs_of, members, g[0].epochs, f"group {gid} finished")
+            label = gid if len(dirs) == 1 else f"{d / 'groups' / gid}"
+            results.append({**done, "group": label, "members": [offset + m for m in members]})
+            done_here += [(m, g[0].epochs) for m in members]
+        resume = f"nnjax sweep --resume {d}"
+        if not done_here:
+            raise CheckpointError(f"{d}: no group has finished yet, nothing to summarise ({resume} trains them)")
+        twice = []  # a member config a folder given before trained too: counted once, as that folder's
+        for m, n in done_here:
+            if (key := _member_key(own[m])) in seen:
+                twice.append((m, seen[key]))
+            else:
+                epochs[offset + m] = n
+        seen |= {_member_key(own[m]): (d, m) for m, _ in done_here if offset + m in epochs}
+        if twice:
+            theirs: dict[str, list[str]] = {}
+            for _, (where, g) in twice:
+                theirs.setdefault(str(where), []).append(str(g))
+            also = ", ".join(f"{w} (its member{'s' * (len(gs) > 1)} {', '.join(gs)})" for w, gs in theirs.items())
+            print(
+                f"nnjax: warning: {d}: member{'s' * (len(twice) > 1)} "
+                f"{', '.join(f'{m} ({own[m].name})' for m, _ in twice)} also trained in {also}: counted once, as "
+                f"{'that' if len(theirs) == 1 else 'those'} folder's",
+                file=sys.stderr,
             )
-        _check_member_lines(metrics_path, epochs_of, members, g[0].epochs, f"group {gid} finished")
-        results.append(done)
-        epochs.update(dict.fromkeys(members, g[0].epochs))
-    resume = f"nnjax sweep --resume {sweep_dir}"
-    if not results:
-        raise CheckpointError(f"{sweep_dir}: no group has finished yet, nothing to summarise ({resume} trains them)")
+        kept = [m for _, m in numbered if m["epoch"] <= epochs.get(offset + m["member"], 0)]  # a group training,
+        lines += [{**m, "member": offset + m["member"]} for m in kept]  # or a member counted as another folder's: not
+        if left:
+            n_left = sum(n for _, n in left)
+            print(
+                f"nnjax: warning: {d}: {plural(len(left), 'group')} not finished "
+                f"({', '.join(gid for gid, _ in left)}: {n_left} of {len(own)} members); the table holds the "
+                f"finished groups' members ({resume} trains the rest)",
+                file=sys.stderr,
+            )
+        unfinished += [gid if len(dirs) == 1 else f"{d / 'groups' / gid}" for gid, _ in left]
+        folders.append({"sweep_dir": str(d), "first_member": offset, "n_members": len(own), **_wall(d, spec)})
     if unfinished and options["baseline"] is not None:  # its row must have a member to compare with
         key = {f: format_value(v) for f, v in options["baseline"].items()}
         if not any(all(format_value(getattr(configs[m], f)) == v for f, v in key.items()) for m in epochs):
             raise ConfigError(
                 f"baseline {baseline_text(options['baseline'])}: no member of its row has finished yet "
-                f"({resume} trains them)"
+                f"(nnjax sweep --resume {' / '.join(map(str, dirs))} trains them)"
             )
-    if unfinished:
-        left = sum(n for _, n in unfinished)
-        print(
-            f"nnjax: warning: {sweep_dir}: {plural(len(unfinished), 'group')} not finished "
-            f"({', '.join(gid for gid, _ in unfinished)}: {left} of {len(configs)} members); the table holds the "
-            f"finished groups' members ({resume} trains the rest)",
-            file=sys.stderr,
-        )
-    lines = [m for _, m in numbered if m["epoch"] <= epochs.get(m["member"], 0)]  # a group training: not yet
-    summary = write_summary(sweep_dir, base, configs, grid, results, lines, 0.0, write=False, **_summary_kw(options))
-    unfinished_ids = [gid for gid, _ in unfinished]
-    return {**summary, "n_members": len(epochs), "wall_s": None, "unfinished": unfinished_ids}
+    summary = write_summary(
+        dirs[0], base, configs, grid, results, lines, 0.0, write=False, only=epochs, **_summary_kw(options)
+    )
+    recorded = [f for f in folders if f["wall_s"] is not None]
+    wall = {
+        "wall_s": round(sum(f["wall_s"] for f in recorded), 3) if recorded else None,
+        "wall_sessions": sum(f["wall_sessions"] for f in recorded),
+        "wall_unrecorded": [f["sweep_dir"] for f in folders if f["wall_s"] is None],
+    }
+    out = {**summary, "n_members": len(epochs), **wall, "unfinished": unfinished, "folders": folders}
+    if len(dirs) > 1:
+        where = {f["first_member"] + i: f for f in folders for i in range(f["n_members"])}
+        for m in out["members"]:
+            f = where[m["member"]]
+            m.update(sweep_dir=f["sweep_dir"], folder_member=m["member"] - f["first_member"])
+        out["sweep_dir"] = None
+    return out
+
+
+def _member_key(cfg: Config) -> str:
+    """What tells one sweep member's config from another's (not its name, nor where its data live or how it is
+    saved), as text: two folders' members with the same key trained the same member."""
+    return json.dumps(auto_unroll_as_0({k: v for k, v in cfg.to_dict().items() if k not in NON_RESULT_FIELDS}))
+
+
+def _summary_dirs(sweep_dir: Any) -> list[Path]:
+    """``summarize``'s ``sweep_dir`` as a list of folders: one (a str or Path), or a non-empty list of distinct
+    ones; a TypeError or ConfigError naming it otherwise."""
+    from nnjax.run import folder_path
+
+    if isinstance(sweep_dir, str | os.PathLike) or not isinstance(sweep_dir, Sequence):
+        return [folder_path(sweep_dir, "summarize", "sweep_dir")]
+    dirs = [folder_path(d, "summarize", "sweep_dir") for d in sweep_dir]
+    if not dirs:
+        raise ConfigError("summarize: no sweep folder given")
+    for i, d in enumerate(dirs):
+        if any(d.resolve() == e.resolve() for e in dirs[:i]):
+            raise ConfigError(f"{d}: sweep folder given twice")
+    return dirs
+
+
+def _wall(sweep_dir: Path, spec: dict[str, Any]) -> dict[str, Any]:
+    """A sweep folder's ``wall_s`` as its sweep.json records it (``record_wall``): the sum of its sessions' and
+    their count (``wall_sessions``); None and 0 where it records none (an nnjax before 2026-12-07)."""
+    walls = spec.get("wall_s")
+    if walls is None:
+        return {"wall_s": None, "wall_sessions": 0}
+    if not isinstance(walls, list) or not all(is_number(w) and w >= 0 for w in walls):
+        path = sweep_dir / "sweep.json"
+        raise CheckpointError(f"{path}: 'wall_s' {walls!r} is not a list of seconds, one per session (damaged?)")
+    return {"wall_s": round(sum(walls), 3), "wall_sessions": len(walls)}
+
+
+def record_wall(sweep_dir: Path, wall_s: float) -> None:
+    """Add a session's wall time (seconds) to the list sweep.json keeps as ``wall_s``, for ``summarize``."""
+    from nnjax import checkpoint
+
+    _, spec, _, _ = _read_sweep_json(sweep_dir)
+    walls = spec.get("wall_s") if isinstance(spec.get("wall_s"), list) else []
+    checkpoint.write_json(sweep_dir / "sweep.json", {**spec, "wall_s": [*walls, round(wall_s, 3)]})
+
+
+def merge_specs(specs: Sequence[tuple[Path, Config, dict[str, list]]]) -> tuple[Config, dict[str, list]]:
+    """(base, grid) of one sweep over the union of several sweep folders' grids, from each folder's (path, base
+    config, grid): the first folder's base, and each grid field with the values of every folder in the order
+    first given, a folder that holds the field fixed giving its base's value. Every other field that changes a
+    result (``config.result_fields``: epochs, dataset, validation, hidden, …; init as given) must be the same in
+    every base, and a linked item (``activation,lr=..``) must be in every folder's grid, its tuples joined; else
+    a ConfigError in one line naming the field, both values and both folders. One folder: its own."""
+    first, base, _ = specs[0]
+    if len(specs) == 1:
+        return base, specs[0][2]
+    gridded = {f for _, _, g in specs for f in grid_fields(g)}
+    linked = {k: p for p, _, g in specs for k in g if "," in k}
+    for key, where in linked.items():
+        for p, _, g in specs:
+            if key not in g:
+                raise ConfigError(
+                    f"{p}: its grid does not link {key} as {where}'s does ({key}=..): "
+                    "a linked item's members cannot be merged with a grid that crosses its fields; summarise them "
+                    "apart"
+                )
+
+    def fixed(cfg: Config) -> dict[str, Any]:  # what the members share unless a grid varies it
+        return {**result_fields(cfg), "init": cfg.init}
+
+    held = fixed(base)
+    for p, other, _ in specs[1:]:
+        theirs = fixed(other)
+        for f in FIELD_NAMES:
+            if f not in gridded and f in held and f in theirs and held[f] != theirs[f]:
+                raise ConfigError(
+                    f"{p}: {f}={format_value(theirs[f])} but {first}: {f}={format_value(held[f])}; folders whose "
+                    f"members differ in a field no grid varies are not one sweep (summarise them apart)"
+                )
+    merged: dict[str, list] = {}
+    for _, cfg, g in specs:
+        for key in [*g, *(f for f in gridded if f not in grid_fields(g))]:
+            values = g[key] if key in g else [getattr(cfg, key)]
+            merged[key] = list(dict.fromkeys([*merged.get(key, []), *values]))
+    order = [k for _, _, g in specs for k in g]  # grid order: the first folder's items first
+    merged = {k: merged[k] for k in dict.fromkeys(order)}
+    return base, normalize_grid(merged)
+
+
+def _kept_option(dirs: Sequence[Path], name: str) -> Any:
+    """The ``SUMMARY_OPTIONS`` value ``name`` that the sweep folders ``dirs`` keep (``load_sweep_options``): the
+    one every folder keeping one keeps (None: none does); two folders keeping different ones are a ConfigError
+    naming both."""
+    had = [(d, v) for d in dirs if (v := load_sweep_options(d)[name]) is not None]
+    for d, v in had[1:]:
+        if v != had[0][1]:
+            a, b = _option_text(name, had[0][1]), _option_text(name, v)
+            raise ConfigError(
+                f"{d / 'sweep.json'}: {name} {b} but {had[0][0] / 'sweep.json'}: {name} {a}; give --{name} for the "
+                "summary of both"
+            )
+    return had[0][1] if had else None
+
+
+def _summary_options(dirs: Sequence[Path], grid: dict[str, list], given: dict[str, Any]) -> dict[str, Any]:
+    """The ``SUMMARY_OPTIONS`` of a summary of the sweep folders ``dirs`` (of the union ``grid``): each one
+    ``given``, else the folders' own (``_kept_option``); a baseline checked against the rows the replicates make.
+    A kept baseline that names no row with them is a ConfigError naming the sweep.json that keeps it."""
+    options = {k: given[k] if given[k] is not None else _kept_option(dirs, k) for k in SUMMARY_OPTIONS}
+    replicates = options["replicates"] or DEFAULT_REPLICATES
+    if given["baseline"] is not None:
+        return {**options, "baseline": check_baseline(given["baseline"], grid, replicates)}
+    if options["baseline"] is not None:
+        try:
+            check_baseline(options["baseline"], grid, replicates)
+        except ConfigError as e:
+            where = next(d for d in dirs if load_sweep_options(d)["baseline"] is not None)
+            raise ConfigError(
+                f"{where / 'sweep.json'}: its baseline {baseline_text(options['baseline'])} names no row with "
+                f"replicates {','.join(replicates)} ({str(e).removeprefix('baseline: ')}): give a baseline for them"
+            ) from None
+    return options
 
 
 def _options_given(

@@ -17,7 +17,7 @@ import json
 import math
 import os
 import statistics
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +67,7 @@ MAX_STALLED_NAMED = 12  # members the notes name one by one; members.csv's stall
 EDGE_VALUES = 3  # a field tried at fewer values has every best at an edge of them: none is flagged
 
 
-def _member_rows(configs, grid, results, lines, target: float | None = None) -> list[dict[str, Any]]:
+def _member_rows(configs, grid, results, lines, target: float | None = None, only=None) -> list[dict[str, Any]]:
     """One row of members.csv per member: its group, grid values, parameter count, final and best accuracy,
     final train accuracy (its last epoch's mean over the epoch's mini-batches; None where it diverged, or no
     metrics line has it), the final parameters' accuracy on every image they trained on
@@ -100,8 +100,8 @@ def _member_rows(configs, grid, results, lines, target: float | None = None) -> 
         train.setdefault(m["member"], {})[m["epoch"]] = m.get("train_accuracy")
     rows = []
     for mid, cfg in enumerate(configs):
-        if mid not in by_member:  # its group has not finished (``sweep.summarize`` of a sweep still training)
-            continue
+        if mid not in by_member or (only is not None and mid not in only):  # its group has not finished (a sweep
+            continue  # still training), or ``sweep.summarize`` of several folders counts it as another's
         r = by_member[mid]
         # a diverged member trains on inside its ensemble: only its epochs before the divergence count
         last_good = r["diverged_epoch"] - 1 if r["diverged_epoch"] else math.inf
@@ -218,6 +218,9 @@ def _variance_split(
     y = np.full((len(values[a]), len(values[b])), np.nan)
     for m in ok:  # one member per cell: the two are crossed items and the row fixes every other field
         y[value_index(values[a], m[a]), value_index(values[b], m[b])] = m[f"final_{split}_accuracy"]
+    if np.isnan(y).any():  # sweep folders summarised together, whose grids did not cross every pair
+        missing = int(np.isnan(y).sum())
+        return {**out, "why": f"{missing} of {y.size} {a} × {b} pairs not trained"}
     got = two_way_anova(y)
     names = {"a": a, "b": b, "rest": "rest"}
     return {
@@ -766,11 +769,29 @@ def timing_text(wall_s: float, train_s: float, compile_s: float, resumed: bool =
 
 
 def summary_timing(summary: dict[str, Any]) -> str:
-    """``timing_text`` of a ``run_sweep`` summary; of a ``sweep.summarize`` one, which ran nothing (``wall_s``
-    None), the training and compilation times only."""
+    """``timing_text`` of a ``run_sweep`` summary; of a ``sweep.summarize`` one (``folders``), the wall time its
+    sweep.json records, saying what it sums (several folders; sessions, after a --resume) and where none was
+    recorded (a folder of an older nnjax)."""
+    if "folders" not in summary:
+        return timing_text(summary["wall_s"], summary["train_s"], summary["compile_s"], summary.get("resumed", False))
+    folders, unrecorded = summary["folders"], summary["wall_unrecorded"]
+    older = "made by an nnjax before 2026-12-07, whose summary.md has it"
+    times = f"training {summary['train_s']:.1f} s, compilation {summary['compile_s']:.1f} s"
     if summary["wall_s"] is None:
-        return f"training {summary['train_s']:.1f} s, compilation {summary['compile_s']:.1f} s"
-    return timing_text(summary["wall_s"], summary["train_s"], summary["compile_s"], summary.get("resumed", False))
+        return f"{times}; wall time not recorded (a folder {older})"
+    n_recorded = len(folders) - len(unrecorded)
+    summed = []
+    if len(folders) > 1:
+        summed.append(f"{n_recorded} of {len(folders)} folders" if unrecorded else f"the {len(folders)} folders")
+    if summary["wall_sessions"] > n_recorded:  # a --resume trained: as nnjax sweep --resume says its times
+        summed.append(f"{summary['wall_sessions']} sessions")
+        times = (
+            f"training {summary['train_s']:.1f} s over every session, compilation {summary['compile_s']:.1f} s at "
+            "each group's last start"
+        )
+    text = f"wall {summary['wall_s']:.1f} s" + (f" summed over {' and '.join(summed)}" if summed else "")
+    unsaid = f"; not recorded in {', '.join(unrecorded)}, a folder {older}" if unrecorded else ""
+    return f"{text} ({times}){unsaid}"
 
 
 def _placement(results: list[dict[str, Any]]) -> str:
@@ -803,6 +824,7 @@ def write_summary(
     target: float | None = None,
     replicates: Sequence[str] = DEFAULT_REPLICATES,
     baseline: dict[str, Any] | None = None,
+    only: Collection[int] | None = None,
 ) -> dict[str, Any]:
     """Write members.csv, summary.md and accuracy.png (``SUMMARY_FILES``; not with ``write=False``) from
     the groups' results and the sweep's metrics.jsonl ``lines``; return the summary.
@@ -813,10 +835,11 @@ def write_summary(
     (grid fields); with two of them varied, a variance split of each row's final accuracy over them
     (``variance_table``) follows the table. A ``baseline`` row (``sweep_grid.check_baseline``) adds each other
     row's difference from it and the p-values of Welch's test. The notes open with the ``findings`` (best rows,
-    ``best_per``, stalled members) where there are any, a paragraph of their own."""
+    ``best_per``, stalled members) where there are any, a paragraph of their own. ``only``: the members to count
+    (None: every member of a finished group)."""
     from nnjax import checkpoint
 
-    rows = _member_rows(configs, grid, results, lines, target)
+    rows = _member_rows(configs, grid, results, lines, target, only)
     varied, table = _table_rows(grid, rows, results, replicates, baseline)
     split = results[0]["eval_split"]
 

@@ -3244,7 +3244,8 @@ def test_a_summary_is_the_sweeps_own_and_one_with_other_options_the_resumes_writ
     capsys.readouterr()
     again = sweep.summarize(s)
     assert {k: again[k] for k in SUMMARY_NUMBERS} == {k: first[k] for k in SUMMARY_NUMBERS}
-    assert again["wall_s"] is None and again["unfinished"] == [] and again["n_members"] == 4
+    assert again["unfinished"] == [] and again["n_members"] == 4
+    assert (again["wall_s"], again["wall_sessions"]) == (first["wall_s"], 1)  # the sweep's, sweep.json records
     other = sweep.summarize(s, baseline={"lr": 0.1}, target=0.2)
     assert [r["baseline"] for r in other["rows"]] == [False, True]
     assert "| epochs to 20 % |" in other["table"]
@@ -3356,7 +3357,8 @@ def test_the_summary_command_prints_what_the_sweep_command_prints(tmp_path, cli,
     assert rc == 0
     table = out.splitlines()[1:-1]  # between the folder's line and the one of counts and times
     assert "\n".join(table) in resumed and "| lr | members |" in out and "| rest (interaction) |" in out
-    assert out.splitlines()[-1].startswith("8 members in 2 groups, 2 epochs: training ")  # no wall time: none ran
+    wall = json.loads((s / "sweep.json").read_text())["wall_s"][0]  # the sweep's, as nnjax sweep printed it
+    assert out.splitlines()[-1].startswith(f"8 members in 2 groups, 2 epochs: wall {wall:.1f} s (training ")
     rc, out, _ = cli("summary", s, "--json")
     assert rc == 0 and json.loads(out)["baseline"] == {"lr": 0.05, "data_seed": 0}
     assert folder_state(s) == before
@@ -3515,3 +3517,180 @@ def test_a_rows_train_accuracy_over_only_some_of_its_members_says_how_many():
     every = sweep_summary._train_set_means(members[:2], "test")
     assert sweep_summary._train_cell({**every, "n": 3, "n_diverged": 1}) == "98.00 (+4.00)"
     assert sweep_summary._train_cell({**sweep_summary._train_set_means(members[2:], "test"), "n": 1}) == "—"
+
+
+# --------------------------------------------------------------------------------------------------
+# nnjax summary DIR DIR ..: one table over several sweep folders (a grid widened in a second folder)
+# --------------------------------------------------------------------------------------------------
+
+
+def set_final_accuracy(s: Path, accuracy: dict[float, float]) -> None:
+    """Each member's final test accuracy in sweep folder ``s``'s result.json set to ``accuracy[its lr]`` plus
+    0.001 × its seed: a table whose best lr is known, whatever tiny synthetic data made of it."""
+    cfgs = sweep_grid.expand(*sweep.load_sweep_spec(s), new=False)
+    for path in sorted((s / "groups").glob("g*/result.json")):
+        result = json.loads(path.read_text())
+        result["test_accuracy"] = [accuracy[cfgs[m].lr] + 0.001 * cfgs[m].seed for m in result["members"]]
+        path.write_text(json.dumps(result))
+
+
+def test_a_summary_of_two_folders_is_one_table_over_their_members_writing_nothing(tmp_path, cli, capsys):
+    """A second folder that holds lr fixed (at 0.2) beside one that sweeps it: one table over both, as if one
+    sweep over the union grid, lr 0.2 a row of its own. Each member's numbers are its own folder's summary's, each
+    row's mean is over its members, members are numbered on from the first folder's (``folders``; each member's
+    own folder and number), the wall time is the two sweeps' sum, and nothing is written."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    run_tiny(TINY, {"lr": [0.05, 0.1], "seed": [0, 1]}, a)
+    run_tiny(TINY.replace(lr=0.2), {"seed": [0, 1, 2]}, b)
+    before = {a: folder_state(a), b: folder_state(b)}
+    own = {str(d): sweep.summarize(d) for d in (a, b)}
+    capsys.readouterr()
+    got = sweep.summarize([a, b])
+    assert capsys.readouterr().err == ""
+    assert got["folders"] == [
+        {"sweep_dir": str(a), "first_member": 0, "n_members": 4, "wall_s": own[str(a)]["wall_s"], "wall_sessions": 1},
+        {"sweep_dir": str(b), "first_member": 4, "n_members": 3, "wall_s": own[str(b)]["wall_s"], "wall_sessions": 1},
+    ]
+    assert got["sweep_dir"] is None and got["n_members"] == 7 and got["n_groups"] == 2 and got["varied"] == ["lr"]
+    assert got["grid"] == {"lr": [0.05, 0.1, 0.2], "seed": [0, 1, 2]}
+    assert [(m["member"], m["sweep_dir"], m["folder_member"]) for m in got["members"]] == [
+        *((i, str(a), i) for i in range(4)),
+        *((4 + i, str(b), i) for i in range(3)),
+    ]
+    for m in got["members"]:  # its own folder's numbers: accuracies, epochs, times
+        mine = own[m["sweep_dir"]]["members"][m["folder_member"]]
+        assert {k: m[k] for k in mine if k not in ("member", "group", "stalled")} == without(
+            mine, "member", "group", "stalled"
+        )
+        assert m["lr"] == (0.2 if m["sweep_dir"] == str(b) else mine["lr"])
+    assert [r["lr"] for r in got["rows"]] == [0.05, 0.1, 0.2]
+    assert [r["members"] for r in got["rows"]] == [[0, 1], [2, 3], [4, 5, 6]]
+    for row, theirs in zip(got["rows"], [*own[str(a)]["rows"], *own[str(b)]["rows"]]):
+        assert row["test_accuracy_mean"] == theirs["test_accuracy_mean"]
+        assert row["test_accuracy_std"] == theirs["test_accuracy_std"] and row["train_s"] == theirs["train_s"]
+    assert got["wall_s"] == pytest.approx(own[str(a)]["wall_s"] + own[str(b)]["wall_s"], abs=2e-3)
+    assert got["train_s"] == pytest.approx(own[str(a)]["train_s"] + own[str(b)]["train_s"], abs=2e-3)
+    rc, out, err = cli("summary", a, b)
+    assert rc == 0 and err == ""
+    head = out.splitlines()
+    assert head[:3] == [
+        "sweep folders (members numbered on from one to the next; nnjax viz DIR --member N takes its own N):",
+        f"  {a}: members 0–3",
+        f"  {b}: members 4–6, its member N − 4",
+    ]
+    assert got["table"] in out
+    assert head[-1].startswith(f"7 members in 2 groups, 2 epochs: wall {got['wall_s']:.1f} s summed over the 2 folders")
+    rc, out, _ = cli("summary", a, b, "--json")
+    assert rc == 0 and json.loads(out)["folders"] == got["folders"]
+    assert {a: folder_state(a), b: folder_state(b)} == before
+
+
+def test_the_grids_edge_is_judged_over_every_folder_given(tmp_path, cli):
+    """A researcher widened a grid whose best lr was its largest ("the largest lr tried") in a second folder: over
+    both, the best lr lies inside the union grid, and the notes no longer call it an edge."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    grid = {"activation": ["sigmoid", "relu"], "seed": [0, 1]}
+    run_tiny(TINY, {**grid, "lr": [0.01, 0.03, 0.1]}, a)
+    run_tiny(TINY, {**grid, "lr": [0.3, 1.0]}, b)
+    accuracy = {0.01: 0.80, 0.03: 0.85, 0.1: 0.90, 0.3: 0.95, 1.0: 0.70}  # peaks at 0.3
+    for d in (a, b):
+        set_final_accuracy(d, accuracy)
+    alone = sweep.summarize(a)
+    assert "Best lr per activation: sigmoid 0.1 (90.05 %; the largest lr tried), relu 0.1 (90.05 %; the largest lr " \
+        "tried)." in alone["notes"]  # fmt: skip
+    both = sweep.summarize([a, b])
+    assert [g["edge"] for g in both["best_per"]["rows"]] == [None, None]
+    assert "Best lr per activation: sigmoid 0.3 (95.05 %), relu 0.3 (95.05 %)." in both["notes"]
+    assert "tried" not in both["notes"].split("\n\n")[0]
+    rc, out, _ = cli("summary", a, b)
+    assert rc == 0 and "Best lr per activation: sigmoid 0.3 (95.05 %), relu 0.3" in " ".join(out.split())
+
+
+def test_folders_that_are_not_one_sweep_are_refused_in_one_line(tmp_path, cli, cli_error, capsys):
+    """Another epochs (a base field no grid varies), a linked item in one folder only, kept options that differ
+    (unless given), a folder given twice: one line naming both folders and values, exit 1, nothing written. A
+    member both folders trained counts once, the first folder's, and a warning says so."""
+    a = tmp_path / "a"
+    run_tiny(TINY, {"lr": [0.05, 0.1], "seed": [0, 1]}, a, target=0.2)
+    other = {
+        "epochs": (TINY.replace(epochs=1), {"seed": [0, 1]}, {}),
+        "linked": (TINY, {"activation,lr": [("sigmoid", 0.3), ("relu", 0.5)], "seed": [0, 1]}, {}),
+        "target": (TINY, {"lr": [0.3], "seed": [0, 1]}, {"target": 0.3}),
+        "twice": (TINY, {"lr": [0.1, 0.3], "seed": [0, 1]}, {}),
+    }
+    for name, (base, grid, kw) in other.items():
+        run_tiny(base, grid, tmp_path / name, **kw)
+    before = {d: folder_state(d) for d in tmp_path.iterdir()}
+    e, linked, t = tmp_path / "epochs", tmp_path / "linked", tmp_path / "target"
+    capsys.readouterr()
+    for argv, line in (
+        ([a, e], f"{e}: epochs=1 but {a}: epochs=2; folders whose members differ in a field no grid varies are not "),
+        ([a, linked], f"{a}: its grid does not link activation,lr as {linked}'s does (activation,lr=..): "),
+        ([a, t], f"{t / 'sweep.json'}: target 30 % but {a / 'sweep.json'}: target 20 %; give --target for the summ"),
+        ([a, tmp_path / "a"], f"{a}: sweep folder given twice"),
+    ):
+        assert cli_error("summary", *argv).startswith(f"nnjax: error: {line}"), argv
+    rc, out, _ = cli("summary", a, t, "--target", "0.25", "--json")
+    assert rc == 0 and json.loads(out)["target"] == 0.25
+    capsys.readouterr()
+    got = sweep.summarize([a, tmp_path / "twice"])
+    assert capsys.readouterr().err == (
+        f"nnjax: warning: {tmp_path / 'twice'}: members 0 (lr=0.1,seed=0), 1 (lr=0.1,seed=1) also trained in "
+        f"{a} (its members 2, 3): counted once, as that folder's\n"
+    )
+    assert [r["members"] for r in got["rows"]] == [[0, 1], [2, 3], [6, 7]] and got["n_members"] == 6
+    assert {d: folder_state(d) for d in tmp_path.iterdir()} == before
+
+
+def test_the_wall_time_is_recorded_per_session_and_an_older_folder_still_summarises(tmp_path, cli, capsys):
+    """``nnjax summary`` prints the sweep's wall time as ``nnjax sweep`` did: sweep.json records it, one entry
+    per session that trained (a --resume adds one, summed). A folder of an older nnjax has none: it still
+    summarises, and the line says so; beside a folder that has one, the sum says which it counts."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    grid = {"activation": ["sigmoid", "relu"], "seed": [0, 1]}
+    first = run_tiny(TINY, grid, a)
+    spec = json.loads((a / "sweep.json").read_text())
+    assert spec["wall_s"] == [first["wall_s"]]
+    rc, out, _ = cli("summary", a)
+    assert out.splitlines()[-1] == (
+        f"4 members in 2 groups, 2 epochs: wall {first['wall_s']:.1f} s (training {first['train_s']:.1f} s, "
+        f"compilation {first['compile_s']:.1f} s) on {first['device']}"
+    )
+    shutil.rmtree(a / "groups" / "g01")  # interrupted before g01: a resume trains it
+    write_lines(a, [m for m in lines_of(a) if m["group"] != "g01"])
+    resumed = run_tiny(TINY, grid, a, resume=True)
+    walls = json.loads((a / "sweep.json").read_text())["wall_s"]
+    assert walls == [first["wall_s"], resumed["wall_s"]]
+    got = sweep.summarize(a)
+    assert (got["wall_s"], got["wall_sessions"]) == (pytest.approx(sum(walls), abs=2e-3), 2)
+    assert sweep_summary.summary_timing(got).startswith(f"wall {got['wall_s']:.1f} s summed over 2 sessions (training")
+
+    run_tiny(TINY, {"activation": ["tanh"], "seed": [0, 1]}, b)
+    (b / "sweep.json").write_text(json.dumps(without(json.loads((b / "sweep.json").read_text()), "wall_s")))
+    older = sweep.summarize(b)  # as an nnjax before 2026-12-07 left it
+    capsys.readouterr()
+    assert older["wall_s"] is None and older["wall_unrecorded"] == [str(b)] and older["n_members"] == 2
+    rc, out, err = cli("summary", b)
+    assert rc == 0 and err == ""
+    assert out.splitlines()[-1] == (
+        f"2 members in 1 group, 2 epochs: training {older['train_s']:.1f} s, compilation {older['compile_s']:.1f} s; "
+        f"wall time not recorded (a folder made by an nnjax before 2026-12-07, whose summary.md has it) on "
+        f"{older['device']}"
+    )
+    both = sweep.summarize([a, b])
+    assert both["wall_s"] == got["wall_s"] and both["wall_unrecorded"] == [str(b)]
+    assert sweep_summary.summary_timing(both).endswith(
+        f"; not recorded in {b}, a folder made by an nnjax before 2026-12-07, whose summary.md has it"
+    )
+    said = f"wall {got['wall_s']:.1f} s summed over 1 of 2 folders and 2 sessions (training"
+    assert sweep_summary.summary_timing(both).startswith(said)
+
+
+def test_a_variance_split_over_pairs_two_folders_did_not_all_train_says_so():
+    """Two folders merged (``summarize([a, b])``) may leave a row without some seed × data_seed pair: its variance
+    split says how many are missing instead of an analysis over a table with holes (NaN)."""
+    grid = {"seed": [0, 1, 2], "data_seed": [0, 1]}
+    members = [{"seed": s, "data_seed": d, "final_test_accuracy": 0.9 + 0.01 * s + 0.001 * d}
+               for s in (0, 1, 2) for d in (0, 1) if (s, d) != (2, 1)]  # fmt: skip
+    got = sweep_summary._variance_split(members, members, ["seed", "data_seed"], grid, "test")
+    assert got == {"fields": ["seed", "data_seed"], "why": "1 of 6 seed × data_seed pairs not trained"}

@@ -1141,8 +1141,8 @@ def summarize(
     order given; members are numbered on from one folder to the next (``first_member`` its offset; ``nnjax viz
     DIR --member N`` takes the folder's own number, each member's ``folder_member``, beside its ``sweep_dir``), and
     ``sweep_dir`` is None. A member config that two folders both trained counts once, the first folder's (a
-    warning says so): it is one member of the union grid, and twice would halve its row's spread. Groups are named
-    ``DIR/groups/gNN``.
+    warning says so): it is one member of the union grid, and twice would count as two replicates of its row.
+    Groups are named ``DIR/groups/gNN``.
 
     Bad input (not a sweep folder; a damaged sweep.json, result.json or metrics.jsonl; a baseline that names no
     row, or only unfinished members; replicates not in the grid; folders that cannot be merged) raises

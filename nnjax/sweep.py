@@ -1367,25 +1367,10 @@ def _summary_options(dirs: Sequence[Path], grid: dict[str, list], given: dict[st
 def _options_given(
     sweep_dir: Path, grid: dict[str, list], given: dict[str, Any]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(the ``SUMMARY_OPTIONS`` ``given`` for a summary of an existing sweep folder, its baseline checked against
-    the rows that the replicates given, or else the sweep's, make; those its sweep.json keeps). A kept baseline
-    that names no row with the replicates given is a ConfigError naming sweep.json."""
-    stored = load_sweep_options(sweep_dir)
-    replicates, baseline = given["replicates"], given["baseline"]
-    if baseline is not None:  # the rows it names: as the replicates given, or else the sweep's
-        given = {
-            **given,
-            "baseline": check_baseline(baseline, grid, row_replicates(replicates, sweep_dir)),
-        }
-    elif stored["baseline"] is not None and replicates is not None:  # the sweep's, with the new replicates
-        try:
-            check_baseline(stored["baseline"], grid, replicates)
-        except ConfigError as e:
-            raise ConfigError(
-                f"{sweep_dir / 'sweep.json'}: its baseline {baseline_text(stored['baseline'])} names no row with "
-                f"replicates {','.join(replicates)} ({str(e).removeprefix('baseline: ')}): give a baseline for them"
-            ) from None
-    return given, stored
+    """(the ``SUMMARY_OPTIONS`` ``given`` for a resume of an existing sweep folder, checked as ``_summary_options``
+    checks them; those its sweep.json keeps)."""
+    options = _summary_options([sweep_dir], grid, given)
+    return {k: options[k] if given[k] is not None else None for k in SUMMARY_OPTIONS}, load_sweep_options(sweep_dir)
 
 
 def _option_json(value: Any) -> Any:

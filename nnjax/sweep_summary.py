@@ -514,7 +514,8 @@ def findings(
         out.append(f"Best {per['field']} per {over}: {', '.join(entries)}.")
         picked = sum(bool(g[per["field"]]) for g in per["rows"])  # a value per row whose members did not all diverge
         if split == "test" and picked:  # a researcher trial took these for a choice; the best epoch's note says so too
-            what = "Both are" if highest else "It is"  # with the highest mean's; else one value only had a mean
+            what = f"the best {per['field']} per {over}"  # with the highest mean's; else one value only had a mean
+            what = f"The highest mean and {what} are" if highest else f"{what[0].upper()}{what[1:]} is"
             out.append(f"{what} picked on the test split: to choose the {per['field']}, sweep with --validation.")
     if any(m["stalled"] for m in members):
         out.append(_stalled_text(varied, table, members, grid, split))

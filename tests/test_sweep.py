@@ -3050,7 +3050,8 @@ def test_the_highest_mean_is_bold_and_the_notes_name_the_best_lr_per_activation(
     assert first == (
         "Highest mean (in bold): activation=relu,lr=0.3. "
         "Best lr per activation: sigmoid 0.1 (95.50 %), relu 0.3 (96.00 %). "
-        "Both are picked on the test split: to choose the lr, sweep with --validation."
+        "The highest mean and the best lr per activation are picked on the test split: to choose the lr, sweep with "
+        "--validation."
     )
     assert s["table"] in (tmp_path / "summary.md").read_text() and first in (tmp_path / "summary.md").read_text()
     assert json.loads(json.dumps(s["rows"]))[3]["best"] is True  # as --json prints it
@@ -3087,13 +3088,13 @@ def test_rows_tied_to_the_printed_digits_are_all_best_and_a_row_of_diverged_memb
 
 
 def test_the_test_split_sentence_after_the_best_values_names_only_what_was_picked():
-    """The notes' "Both are picked on the test split" followed the best values where the highest mean's sentence
+    """The notes' "picked on the test split" sentence followed the best values where the highest mean's sentence
     was left out (one row had a mean) and where every member diverged, when nothing was picked at all."""
     one = hand_made_summary(AxLR, [0.90, 0.91, None, None, None, None, None, None])
     assert "Highest mean" not in one["notes"]
     assert one["notes"].split("\n\n")[0] == (
         "Best lr per activation: sigmoid 0.1 (90.50 %), relu none (every member diverged). "
-        "It is picked on the test split: to choose the lr, sweep with --validation."
+        "The best lr per activation is picked on the test split: to choose the lr, sweep with --validation."
     )
     gone = hand_made_summary(AxLR, [None] * 8)
     none = "Best lr per activation: sigmoid none (every member diverged), relu none (every member diverged)."
@@ -3114,7 +3115,8 @@ def test_a_best_value_at_the_edge_of_a_numeric_field_of_three_values_or_more_is_
     assert s["notes"].split("\n\n")[0] == (
         "Highest mean (in bold): activation=relu,lr=0.01. Best lr per activation: sigmoid 0.3 (96.00 %; the largest "
         "lr tried), relu 0.01 (97.00 %; the smallest lr tried), tanh 0.1 (96.00 %). "
-        "Both are picked on the test split: to choose the lr, sweep with --validation."
+        "The highest mean and the best lr per activation are picked on the test split: to choose the lr, sweep with "
+        "--validation."
     )
     assert json.loads(json.dumps(s["best_per"]))["rows"][0]["edge"] == "largest"  # as --json prints it
     tied = hand_made_summary(grid, [0.93, 0.96, 0.96, 0.96, 0.96, 0.96, None, None, None])

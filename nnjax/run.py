@@ -688,7 +688,8 @@ def _train(
         history = _metrics_until(metrics_path, start)
 
     devices = batch_devices()  # None: every device; one on a CPU split into cores (see parallel.py)
-    compiled, state, data, compile_s = compile_epoch(cfg, splits, state, start, devices=devices)
+    # A program this process compiled before (an earlier run of the same shape: another seed or lr) is reused.
+    compiled, state, data, compile_s, _ = compile_epoch(cfg, splits, state, start, devices=devices)
 
     # Every check has passed: from here on the folder is written.
     run_dir.mkdir(parents=True, exist_ok=True)

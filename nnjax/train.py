@@ -18,7 +18,9 @@ paths. The shuffle itself is ``shuffle.permutation``.
 
 from __future__ import annotations
 
+import collections
 import functools
+import hashlib
 import operator
 import time
 from collections.abc import Callable, Sequence
@@ -41,6 +43,7 @@ from nnjax.parallel import AXIS, make_mesh, replicate, row_sharding, shard_map, 
 from nnjax.shuffle import permutation
 
 EVAL_CHUNK = 2_000  # images per evaluation chunk (bounds memory for wide ensembles)
+EPOCH_PROGRAMS = 16  # compiled epoch programs a process keeps to reuse (``compile_epoch``), the newest first
 
 
 class TrainState(NamedTuple):
@@ -262,10 +265,14 @@ def compile_epoch(
     shard_members: bool = False,
     devices: Sequence | None = None,
     shard_data: bool | None = None,
-) -> tuple[Any, TrainState, list[jax.Array], float]:
+    reuse: bool = True,
+) -> tuple[Any, TrainState, list[jax.Array], float, bool]:
     """Place ``state`` and the data on the device mesh and compile the epoch program ahead of time.
 
-    Returns (compiled epoch, placed state, placed [x_train, y_train, x_eval, y_eval], compile seconds).
+    Returns (compiled epoch, placed state, placed [x_train, y_train, x_eval, y_eval], compile seconds, reused).
+    With ``reuse`` (the default) a program this process compiled before is not compiled again
+    (``reused_or_compiled``: members that differ only in seed, lr, weight decay or momentum share one); the
+    seconds are then those of tracing the program and finding it, and ``reused`` is True.
     By default each mini-batch is split over the devices and the members are replicated; with
     ``shard_members`` every device trains whole members on the whole mini-batch instead. ``devices``
     (default: all) are the mesh's devices. The data are replicated on every device, or sharded by
@@ -295,8 +302,30 @@ def compile_epoch(
     else:
         data = replicate(to_device(splits.x_train, splits.y_train, splits.x_eval, splits.y_eval), mesh)
     t0 = time.perf_counter()
-    compiled = epoch_fn.lower(state, epoch_key(cfg, start_epoch), *data).compile()
-    return compiled, state, data, time.perf_counter() - t0
+    lowered = epoch_fn.lower(state, epoch_key(cfg, start_epoch), *data)
+    compiled, reused = reused_or_compiled(lowered, mesh) if reuse else (lowered.compile(), False)
+    return compiled, state, data, time.perf_counter() - t0, reused
+
+
+# This process's compiled epoch programs (``reused_or_compiled``), the least recently used first.
+_compiled_epochs: collections.OrderedDict[tuple, Any] = collections.OrderedDict()
+
+
+def reused_or_compiled(lowered: jax.stages.Lowered, mesh: jax.sharding.Mesh) -> tuple[Any, bool]:
+    """(the compiled program, whether it was reused): the executable of an identical program compiled earlier in
+    this process — the same StableHLO text, argument and result trees, on the same devices — or ``lowered``
+    compiled now. Anything that changes what the program computes (a config field, the data's shapes, the
+    placement, a jax setting, a function patched while tracing) changes one of these, so a reused program is
+    the very one a fresh compile would give. The ``EPOCH_PROGRAMS`` most recently used are kept."""
+    text = hashlib.sha256(lowered.as_text().encode()).digest()
+    key = (text, lowered.in_tree, lowered.out_tree, tuple(mesh.devices.flat))
+    if key in _compiled_epochs:
+        _compiled_epochs.move_to_end(key)
+        return _compiled_epochs[key], True
+    _compiled_epochs[key] = compiled = lowered.compile()
+    while len(_compiled_epochs) > EPOCH_PROGRAMS:
+        _compiled_epochs.popitem(last=False)
+    return compiled, False
 
 
 def compile_ensemble(
@@ -308,15 +337,16 @@ def compile_ensemble(
     member 0 to an even split, which the caller drops (the first K rows of every result are the
     members) — or each mini-batch split over ``parallel.batch_devices()``. Returns (compiled epoch,
     placed state, placed data, compile seconds, placement: {"split": "members" | "batch",
-    "n_devices", "k_run"}).
+    "n_devices", "k_run"}). The program is always compiled, never reused (``compile_epoch(reuse=False)``).
     """
     k = jax.tree_util.tree_leaves(state)[0].shape[0]
     devices, placement = ensemble_placement(k, shard_members)
     k_run = placement["k_run"]
     if k_run > k:
         state = jax.tree_util.tree_map(lambda x: np.concatenate([x, np.repeat(x[:1], k_run - k, 0)]), state)
-    compiled, state, data, compile_s = compile_epoch(
-        cfg, splits, state, start_epoch, shard_members=placement["split"] == "members", devices=devices
+    # Always compiled: a sweep's groups are different programs, and its compile_s says it compiled.
+    compiled, state, data, compile_s, _ = compile_epoch(
+        cfg, splits, state, start_epoch, shard_members=placement["split"] == "members", devices=devices, reuse=False
     )
     return compiled, state, data, compile_s, placement
 

@@ -79,7 +79,7 @@ def _train(out_dir: str, from_cache: str = "") -> dict:
     result = run.train_and_evaluate(cfg, out_dir, progress=False, splits=None if from_cache else synthetic_splits())
     _, params_K, _ = run.load_run(result["run_dir"])  # this process's folder (process_run_dir)
 
-    compiled, state, data, _ = seen["compiled"]
+    compiled, state, data, _, _ = seen["compiled"]
     hlo = compiled.as_text()
     new_state, _ = compiled(state, epoch_key(cfg, 0), *data)
     leaves = jax.tree_util.tree_leaves(new_state) + data
@@ -182,7 +182,7 @@ def _members() -> dict:
         "shard_devices": len({s.device for s in w0.addressable_shards}),
     }
     sharded, m_sharded = train(sharded0)
-    _, placed, _, _ = compile_epoch(cfg, splits, init_state(configs, N_TRAIN), 0, shard_members=True)
+    _, placed, _, _, _ = compile_epoch(cfg, splits, init_state(configs, N_TRAIN), 0, shard_members=True)
     placed_w = jax.tree_util.tree_leaves(placed.params)[0]
     layout["compile_epoch_placed"] = [
         list(placed_w.sharding.spec),
@@ -228,7 +228,7 @@ def _rows() -> dict:
     splits = dataclasses.replace(full, x_train=x_tr, y_train=y_tr, x_eval=x_ev, y_eval=y_ev)
 
     def train(**kwargs):
-        compiled, state, data, _ = compile_epoch(cfg, splits, init_state([cfg], 500), 0, **kwargs)
+        compiled, state, data, _, _ = compile_epoch(cfg, splits, init_state([cfg], 500), 0, **kwargs)
         metrics = []
         for epoch in range(EPOCHS):
             state, m = compiled(state, epoch_key(cfg, epoch), *data)
@@ -237,6 +237,9 @@ def _rows() -> dict:
 
     compiled, state, data, m_rows = train(shard_data=True)
     _, state_one, _, m_one = train(devices=jax.devices()[:1])
+    # the same one-device program on the second device, then on the first again: reused only where compiled
+    one_device = (jax.devices()[1:2], jax.devices()[:1])
+    reused = [compile_epoch(cfg, splits, init_state([cfg], 500), 0, devices=d)[4] for d in one_device]
     hlo = compiled.as_text()
     # One process holds everything, so its block of every split is the whole split.
     block = dataclasses.replace(splits, sizes=(500, 117, 120))
@@ -263,6 +266,7 @@ def _rows() -> dict:
         "eval_block": [float(v[0]) for v in evaluate_split(cfg, params, block, "train", 100)],
         "eval_whole": [float(v[0]) for v in evaluate_split(cfg, params, splits, "train", 100)],
         "errors": errors,
+        "reused_on_devices_1_then_0": reused,
         "standardized_gather": _standardized_gather(x_tr, y_tr),
     }
 
@@ -473,6 +477,8 @@ def test_shard_data_splits_the_rows_and_matches_one_device():
     np.testing.assert_allclose(r["eval_block"], r["eval_whole"], rtol=1e-5)
     assert len(r["errors"]) == 3, "a block of rows where every device needs every row must be refused"
     assert all("only its block of 500 of the 500 training images" in e for e in r["errors"]), r["errors"]
+    # a compiled program is reused on the devices it was compiled for only
+    assert r["reused_on_devices_1_then_0"] == [False, True]
     # A standardised batch gathered from the row shards: the pixels of rows a device does not hold are
     # zeroed after standardising (a zero pixel standardises to −0.42, which the reduce-scatter would add in).
     assert r["standardized_gather"]["max_diff"] < 1e-5 and r["standardized_gather"]["labels_equal"]

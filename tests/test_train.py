@@ -831,3 +831,94 @@ def test_a_runs_files_hold_its_float32_numbers_in_their_own_digits(tmp_path):
     assert all(v == short_float(np.float32(v)) for v in numbers), numbers
     again = eval_run(tmp_path / "run", splits=s)
     assert (again["test_accuracy"], again["test_loss"]) == (result["test_accuracy"], result["test_loss"])
+
+
+# ---- one compiled epoch program per process ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"activation": "relu"},
+        {"hidden": (16,)},
+        {"cost": "quadratic"},
+        {"optimizer": "sgd"},
+        {"batch_size": 32},
+        {"schedule": "constant"},
+        {"epochs": 4},  # the cosine schedule's length
+        {"schedule": "warmup_cosine", "warmup_epochs": 1},
+        {"standardize": True},
+        {"scan_unroll": 2},
+        {"train_size": 128},
+        {"shard_members": True},
+    ],
+    ids=lambda c: ",".join(c),
+)
+def test_a_program_of_another_shape_is_never_reused(splits_256, monkeypatch, changes):
+    """Each kind of field that changes the epoch program (a constant in it, or the shape of its data or state)
+    and the placement give a program that is compiled, not the base's reused; the same shape again is reused.
+    (XLA's own compile is replaced by a token here: what is tested is which programs count as the same.)"""
+    import collections
+
+    import nnjax.train
+    from nnjax.data import take_train
+    from nnjax.train import compile_epoch
+
+    monkeypatch.setattr(nnjax.train, "_compiled_epochs", collections.OrderedDict())
+    monkeypatch.setattr(jax.stages.Lowered, "compile", lambda self: object())
+
+    def compiled(cfg, **kwargs):
+        splits = take_train(splits_256, cfg.train_size)
+        program, _, _, _, reused = compile_epoch(cfg, splits, init_state([cfg], splits.n_train), 0, **kwargs)
+        return program, reused
+
+    base, reused = compiled(TINY)
+    assert not reused
+    assert compiled(TINY.replace(seed=3, lr=0.2, momentum=0.5, weight_decay=0.1, init="lecun", name="x")) == (
+        base,
+        True,
+    )
+    placement = {"shard_members": changes["shard_members"]} if "shard_members" in changes else {}
+    cfg = TINY.replace(**{k: v for k, v in changes.items() if k != "shard_members"})
+    other, reused = compiled(cfg, **placement)
+    assert not reused and other is not base
+    assert compiled(cfg, **placement) == (other, True)
+    assert compiled(TINY) == (base, True)
+
+
+def test_reuse_false_compiles_and_keeps_nothing(splits_256, monkeypatch):
+    """compile_epoch(reuse=False), as sweeps compile: a program compiled now, never one from before, and none kept
+    for later."""
+    import collections
+
+    import nnjax.train
+    from nnjax.train import compile_ensemble, compile_epoch
+
+    monkeypatch.setattr(nnjax.train, "_compiled_epochs", collections.OrderedDict())
+    monkeypatch.setattr(jax.stages.Lowered, "compile", lambda self: object())
+    state = init_state([TINY], splits_256.n_train)
+    first = compile_epoch(TINY, splits_256, state, 0)
+    again = compile_epoch(TINY, splits_256, state, 0, reuse=False)
+    assert first[4] is False and again[4] is False and again[0] is not first[0]
+    assert compile_ensemble(TINY, splits_256, state, 0)[0] is not first[0]
+    assert len(nnjax.train._compiled_epochs) == 1
+
+
+def test_the_compiled_programs_kept_are_the_most_recently_used(splits_256, monkeypatch):
+    """At most EPOCH_PROGRAMS compiled programs are kept; the one used least recently goes first."""
+    import collections
+
+    import nnjax.train
+    from nnjax.train import compile_epoch
+
+    monkeypatch.setattr(nnjax.train, "_compiled_epochs", collections.OrderedDict())
+    monkeypatch.setattr(jax.stages.Lowered, "compile", lambda self: object())
+    monkeypatch.setattr(nnjax.train, "EPOCH_PROGRAMS", 2)
+
+    def reused(epochs):
+        cfg = TINY.replace(epochs=epochs)
+        return compile_epoch(cfg, splits_256, init_state([cfg], splits_256.n_train), 0)[4]
+
+    assert [reused(e) for e in (3, 4, 3, 5)] == [False, False, True, False]  # 5 pushes out 4, not 3
+    assert [reused(e) for e in (3, 4)] == [True, False]
+    assert len(nnjax.train._compiled_epochs) == 2

@@ -258,10 +258,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"run folder: {result['run_dir']}")
         median = result["epoch_s_median"]  # None when no epoch was trained (a finished run finished again)
         median = "none trained" if median is None else f"{median:.4f} s"
-        print(
-            f"epochs: {result['epochs']}, epoch program compiled in {result['compile_s']:.2f} s, "
-            f"median epoch {median} on {result['device']}"
-        )
+        compiled = f"compiled in {result['compile_s']:.2f} s"
+        if result.get("compile_reused"):  # absent from the result.json of runs before nnjax reused programs
+            compiled = f"reused (compiled earlier in this process; traced in {result['compile_s']:.2f} s)"
+        print(f"epochs: {result['epochs']}, epoch program {compiled}, median epoch {median} on {result['device']}")
         if result.get("train_set_accuracy") is not None:  # not in the result.json of runs trained before it was
             n_train = result.get("n_train")
             images = f"the {n_train:,} images it trained on" if n_train else "the images it trained on"

@@ -493,8 +493,9 @@ def train_and_evaluate(
     contents: ``run_dir``, ``test_accuracy`` (a fraction) and ``test_loss`` on the official test split of
     ``n_test`` images, ``train_set_accuracy`` (the final network on the ``n_train`` images it trained on),
     ``epochs``, ``n_params``, ``inert`` (each hidden layer's inert neurons on the test split,
-    ``viz.inert_counts``), ``compile_s``, ``epoch_s_median``, ``train_s``, ``device``, ``devices``, and with
-    ``cfg.validation`` the last epoch's ``val_accuracy``.
+    ``viz.inert_counts``), ``compile_s`` (seconds to compile the epoch program; with ``compile_reused`` True, to
+    trace it and find it compiled earlier in this process), ``epoch_s_median``, ``train_s``, ``device``,
+    ``devices``, and with ``cfg.validation`` the last epoch's ``val_accuracy``.
 
     With ``resume``, ``cfg`` is the run's own config (``config.load_json(RUN_DIR / "config.json")``): a
     field changed in it that would change the results is refused unless ``force`` (never for
@@ -689,7 +690,7 @@ def _train(
 
     devices = batch_devices()  # None: every device; one on a CPU split into cores (see parallel.py)
     # A program this process compiled before (an earlier run of the same shape: another seed or lr) is reused.
-    compiled, state, data, compile_s, _ = compile_epoch(cfg, splits, state, start, devices=devices)
+    compiled, state, data, compile_s, reused = compile_epoch(cfg, splits, state, start, devices=devices)
 
     # Every check has passed: from here on the folder is written.
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -764,6 +765,8 @@ def _train(
         # per hidden layer, as neurons.png counts them; not on one process's block of the test split (multi-host)
         "inert": None if splits.is_block else inert_counts(network, cfg, splits.x_test),
         "compile_s": round(compile_s, 3),
+        # True: no compile happened, compile_s is the tracing that found the program (absent before nnjax said it)
+        "compile_reused": reused,
         # Over every epoch of the run, including those before a resume.
         "epoch_s_median": round(statistics.median(epoch_times), 4) if epoch_times else None,
         "train_s": round(sum(epoch_times), 3),

@@ -903,14 +903,22 @@ def test_train_eval_export(tmp_path, cli, cli_error, mock64, monkeypatch):
     assert rc == 0, err
     result = json.loads(out)
     assert result["run_dir"] == str(run) and result["n_params"] == 13_002
+    assert result["compile_reused"] in (True, False)  # True where an earlier test compiled this program
 
     rc, out, _ = cli("train", *flags, "--out", tmp_path / "run2")  # the text summary
     assert rc == 0 and f"run folder: {tmp_path / 'run2'}" in out
     recipe = "mnist 784-16-16-10 sigmoid init=glorot cost=cross_entropy optimizer=adam lr=0.01 momentum=0.9 "
     assert out.startswith(f"recipe: {recipe}weight_decay=0.0002 schedule=cosine batch_size=16 epochs=2 seed=0 ")
-    line = r"^epochs: 2, epoch program compiled in \d+\.\d\d s, median epoch \d+\.\d{4} s on cpu$"
-    assert re.search(line, out, re.M), out
+    # the program of the run before it, in this process: reused, not compiled again, and said so
+    reused = r"reused \(compiled earlier in this process; traced in \d+\.\d\d s\)"
+    assert re.search(rf"^epochs: 2, epoch program {reused}, median epoch \d+\.\d{{4}} s on cpu$", out, re.M), out
     result2 = json.loads((tmp_path / "run2" / "result.json").read_text())
+    assert result2["compile_reused"] is True
+    monkeypatch.setattr(nnjax.run, "train_and_evaluate", lambda *a, **k: {**result2, "compile_reused": False})
+    rc, out, _ = cli("train", *flags, "--out", tmp_path / "run4")  # a program this run compiled
+    line = r"^epochs: 2, epoch program compiled in \d+\.\d\d s, median epoch \d+\.\d{4} s on cpu$"
+    assert rc == 0 and re.search(line, out, re.M), out
+    monkeypatch.undo()
     for median, said in ((0.1, "0.1000 s"), (None, "none trained")):  # as the README shows it; no "None s"
         monkeypatch.setattr(nnjax.run, "train_and_evaluate", lambda *a, m=median, **k: {**result2, "epoch_s_median": m})
         rc, out, _ = cli("train", *flags, "--out", tmp_path / "run3")

@@ -836,6 +836,38 @@ def test_a_runs_files_hold_its_float32_numbers_in_their_own_digits(tmp_path):
 # ---- one compiled epoch program per process ---------------------------------------------------------------
 
 
+def _final_numbers(run_dir):
+    """A run folder's final parameters (NumPy leaves) and metrics lines without their wall-clock field."""
+    _, params_K, _ = load_run(run_dir)
+    return [np.asarray(x) for x in jax.tree_util.tree_leaves(params_K)], _numbers(run_dir / "metrics.jsonl")
+
+
+def test_a_run_reuses_the_program_an_earlier_run_compiled_and_trains_what_a_fresh_compile_trains(
+    splits_256, tmp_path, monkeypatch
+):
+    """A second run of the same program shape (other seed, lr, momentum, weight decay: data in the optimiser
+    state) reuses the first's compiled epoch and says so in result.json; its parameters and metrics are bit for
+    bit those of the same run compiled afresh."""
+    import collections
+
+    import nnjax.train
+
+    other = TINY.replace(seed=1, lr=0.03, momentum=0.8, weight_decay=0.0, name="other")
+    monkeypatch.setattr(nnjax.train, "_compiled_epochs", collections.OrderedDict())  # nothing compiled yet
+    fresh = train_and_evaluate(other, tmp_path / "fresh", progress=False, splits=splits_256)
+    monkeypatch.setattr(nnjax.train, "_compiled_epochs", collections.OrderedDict())
+    first = train_and_evaluate(TINY, tmp_path / "first", progress=False, splits=splits_256)
+    again = train_and_evaluate(other, tmp_path / "again", progress=False, splits=splits_256)
+    assert (fresh["compile_reused"], first["compile_reused"], again["compile_reused"]) == (False, False, True)
+    assert json.loads((tmp_path / "again" / "result.json").read_text())["compile_reused"] is True
+    params_fresh, lines_fresh = _final_numbers(tmp_path / "fresh")
+    params_again, lines_again = _final_numbers(tmp_path / "again")
+    assert all(np.array_equal(a, b) for a, b in zip(params_fresh, params_again, strict=True))
+    assert lines_again == lines_fresh and again["test_accuracy"] == fresh["test_accuracy"]
+    assert _final_numbers(tmp_path / "first")[1] != lines_fresh  # another seed and lr: other numbers
+    assert len(nnjax.train._compiled_epochs) == 1
+
+
 @pytest.mark.parametrize(
     "changes",
     [

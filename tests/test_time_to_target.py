@@ -3,6 +3,8 @@ table of what the runs' own target.json and result.json say."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import statistics
 import subprocess
@@ -52,6 +54,21 @@ def test_runs_are_trained_seed_major_each_alone_into_its_own_run_folder(trained)
         assert (cfg["batch_size"], cfg["lr"], cfg["seed"]) == (r["batch_size"], r["lr"], r["seed"])
         assert json.loads((run / "target.json").read_text())["target"] == 0.5
         assert json.loads((run / "result.json").read_text())["epochs"] == 3  # an ordinary, finished run folder
+
+
+def test_a_later_seed_reuses_the_program_its_setting_compiled_and_the_csv_says_so(trained):
+    """Trained in one process, each setting's second seed reuses the epoch program its first seed compiled (the
+    first ones compiled it, or found it compiled by an earlier test of this process); each run's result.json
+    and runs.csv say which."""
+    from nnjax.time_to_target import CSV_FILE, write_outputs
+
+    _, root, records, _, _ = trained
+    assert [r["compile_reused"] for r in records[2:]] == [True, True]
+    for r in records:
+        assert json.loads((root / r["name"] / "result.json").read_text())["compile_reused"] is r["compile_reused"]
+    write_outputs(records, GRID, 0.5, root)
+    rows = list(csv.DictReader(io.StringIO((root / CSV_FILE).read_text())))
+    assert [row["compile_reused"] for row in rows[2:]] == ["True", "True"]
 
 
 def test_table_and_csv_numbers_are_the_runs_own(trained):

@@ -193,11 +193,13 @@ def parse_value(field: str, text: str) -> Any:
 ADDED_LATER = ("scan_unroll", "train_size")
 
 
-def from_dict(d: dict[str, Any], *, source: str = "config", complete: bool = False) -> Config:
+def from_dict(d: dict[str, Any], *, source: str = "config", complete: bool = False, python: bool = False) -> Config:
     """Build a Config from a dict (e.g. config.json); unknown or ill-typed fields are errors.
 
     ``complete``: the dict is a config nnjax saved (a run's config.json, a sweep's base), so a missing
     field is an error too: its default could silently differ from what the run used.
+    ``python``: the values were given in Python (``typed``), so a value of the wrong type is named as Python
+    writes it (``True``, ``None``, a tuple); else as a JSON file does (``true``, ``null``, a list).
     """
     if not isinstance(d, dict):
         raise ConfigError(f"{source}: expected a JSON object of config fields")
@@ -215,12 +217,12 @@ def from_dict(d: dict[str, Any], *, source: str = "config", complete: bool = Fal
                 v = parse_value(k, v)
             except ConfigError as e:  # say which file held the bad value
                 raise ConfigError(f"{source}: {e}") from None
-        elif k == "hidden":
-            if not isinstance(v, list | tuple) or not all(map(is_integer, v)):
-                raise ConfigError(f"{source}: field 'hidden' must be a list of integers, got {v!r}")
-            v = tuple(v)
         else:
-            v = _check_json_type(k, v, types_[k], source)
+            if not _has_type(v, types_[k]):
+                shown = repr(v) if python else json.dumps(v, default=repr)
+                expected = type_words(types_[k], python=python)
+                raise ConfigError(f"{source}: field {k!r} has the wrong type: {shown} (expected {expected})")
+            v = tuple(v) if k == "hidden" else float(v) if types_[k] is float else v
             if k in ("name", *PATH_FIELDS) and isinstance(v, str):  # part of a folder's path
                 _check_file_name_text(k, v, source)
             if k in PATH_FIELDS and v:  # as from a flag: the folder it names from here, valid from anywhere
@@ -319,7 +321,10 @@ def typed(cfg: Config, source: str = "config") -> Config:
     the field, before anything is written."""
     if not isinstance(cfg, Config):
         raise ConfigError(f"{source}: expected a Config (e.g. nnjax.configs.video()), got {cfg!r}")
-    return from_dict({f: python_value(getattr(cfg, f)) for f in FIELD_NAMES}, source=source)
+    d = {f: python_value(getattr(cfg, f)) for f in FIELD_NAMES}
+    if isinstance(cfg.hidden, tuple):  # named as given, should a layer size be of the wrong type
+        d["hidden"] = tuple(d["hidden"])
+    return from_dict(d, source=source, python=True)
 
 
 def is_number(v: Any) -> bool:
@@ -364,37 +369,32 @@ def _has_type(v: Any, kind: Any) -> bool:
     }.get(kind, True)
 
 
-# what a field of each type must be, in a ConfigError about a value of another type given in Python
+# what a value of a field of each type must be: (as Python writes it, as a JSON file does)
 TYPE_WORDS = {
-    bool: "True or False",
-    int: "an integer",
-    float: "a number",
-    str: "text",
-    str | None: "text or None",
-    int | None: "an integer or None",
-    tuple[int, ...]: "layer sizes, a tuple of integers such as (16, 16)",
+    bool: ("True or False", "true or false"),
+    int: ("an integer", "an integer"),
+    float: ("a number", "a number"),
+    str: ("text", "text"),
+    str | None: ("text or None", "text or null"),
+    int | None: ("an integer or None", "an integer or null"),
+    tuple[int, ...]: (
+        "layer sizes, a tuple of integers such as (16, 16)",
+        "layer sizes, a list of integers such as [16, 16]",
+    ),
 }
 
 
+def type_words(kind: Any, python: bool = True) -> str:
+    """What a value of a field annotated ``kind`` must be, in the words of its reader: Python's (``True``,
+    ``None``, a tuple) for a Config built in Python, a JSON file's (``true``, ``null``, a list) for a config file."""
+    return TYPE_WORDS[kind][0 if python else 1]
+
+
 def type_problem(field: str, value: Any) -> str | None:
-    """Why ``value`` cannot be config field ``field``'s, by its type (``validate``'s words), or None."""
+    """Why ``value``, given in Python, cannot be config field ``field``'s, by its type (in Python's words: the
+    ``validate`` of a Config built in Python), or None."""
     kind = _field_types()[field]
-    return None if _has_type(value, kind) else f"must be {TYPE_WORDS[kind]}"
-
-
-def _check_json_type(field: str, v: Any, kind: Any, source: str) -> Any:
-    if not _has_type(v, kind):
-        expected = {
-            bool: "true or false",
-            int: "an integer",
-            float: "a number",
-            str: "text",
-            int | None: "an integer or null",
-        }.get(kind, "text or null")
-        raise ConfigError(
-            f"{source}: field {field!r} has the wrong type: {json.dumps(v, default=repr)} (expected {expected})"
-        )
-    return float(v) if kind is float else v
+    return None if _has_type(value, kind) else f"must be {type_words(kind)}"
 
 
 def load_json(path: str | Path) -> Config:

@@ -595,8 +595,11 @@ def test_a_config_built_in_python_is_typed_as_a_config_file_is(tmp_path, monkeyp
     assert cfg.data_dir == str(tmp_path / "raw")  # as a flag's: valid from any folder
     json.dumps(cfg.to_dict())  # what config.json will hold
     for change, said in (
-        ({"standardize": 1}, "field 'standardize' has the wrong type: 1 (expected true or false)"),
-        ({"hidden": 32}, "field 'hidden' must be a list of integers, got 32"),
+        ({"standardize": 1}, "field 'standardize' has the wrong type: 1 (expected True or False)"),
+        (
+            {"hidden": 32},
+            "field 'hidden' has the wrong type: 32 (expected layer sizes, a tuple of integers such as (16, 16))",
+        ),
         ({"seed": 1.0}, "field 'seed' has the wrong type: 1.0 (expected an integer)"),
         ({"batch_size": 64.0}, "field 'batch_size' has the wrong type: 64.0 (expected an integer)"),
     ):
@@ -605,6 +608,36 @@ def test_a_config_built_in_python_is_typed_as_a_config_file_is(tmp_path, monkeyp
         assert str(e.value) == f"config: {said}"
     with pytest.raises(ConfigError, match=r"^config: expected a Config"):
         C.typed({"lr": 0.1})
+
+
+@pytest.mark.parametrize(
+    "change, python, json_file",
+    [
+        ({"standardize": 1}, "1 (expected True or False)", "1 (expected true or false)"),
+        ({"epochs": True}, "True (expected an integer)", "true (expected an integer)"),
+        ({"data_dir": 5}, "5 (expected text or None)", "5 (expected text or null)"),
+        ({"train_size": 1000.0}, "1000.0 (expected an integer or None)", "1000.0 (expected an integer or null)"),
+        ({"hidden": (16.0, 16)}, "(16.0, 16) (expected layer sizes, a tuple of integers such as (16, 16))",
+         "[16.0, 16] (expected layer sizes, a list of integers such as [16, 16])"),
+        ({"hidden": [16, True]}, "[16, True] (expected layer sizes, a tuple of integers such as (16, 16))",
+         "[16, true] (expected layer sizes, a list of integers such as [16, 16])"),
+    ],
+)  # fmt: skip
+def test_a_value_of_the_wrong_type_is_named_in_its_readers_words(tmp_path, change, python, json_file):
+    """A Config built in Python is told None, True and a tuple (as validate tells it); a config file null, true and
+    a list: typed() said "null" to a Python caller, and a file's bad layer sizes were shown in Python's spelling."""
+    field = next(iter(change))
+    with pytest.raises(ConfigError) as e:
+        C.typed(C.Config().replace(**change))
+    assert str(e.value) == f"config: field {field!r} has the wrong type: {python}"
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(change))
+    with pytest.raises(ConfigError) as e:
+        C.load_json(path)
+    assert str(e.value) == f"{path}: field {field!r} has the wrong type: {json_file}"
+    with pytest.raises(ConfigError) as e:  # validate, of the same Config built in Python: Python's words too
+        C.validate(C.Config().replace(**change))
+    assert python.split(" (expected ")[1].rstrip(")") in str(e.value)
 
 
 def test_json_type_tests_refuse_bools_and_fractions():

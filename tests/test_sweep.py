@@ -1766,7 +1766,7 @@ def test_the_python_api_takes_numpy_values_and_names_a_wrong_base_or_grid(tmp_pa
         sweep.run_sweep("video", {"seed": [0]}, tmp_path / "s")
     # a base built in Python is checked as a config file's fields are: standardize=1 trained, then no
     # nnjax command could read the sweep's saved configs back
-    with pytest.raises(ConfigError, match=r"^base: field 'standardize' has the wrong type: 1 \(expected true or"):
+    with pytest.raises(ConfigError, match=r"^base: field 'standardize' has the wrong type: 1 \(expected True or"):
         sweep.run_sweep(TINY.replace(standardize=1), {"seed": [0]}, tmp_path / "s", splits=SPLITS)
     assert not (tmp_path / "s").exists()
     with pytest.raises(ConfigError, match=r"^grid: expected a dict of field: \[values\]"):

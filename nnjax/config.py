@@ -512,7 +512,7 @@ def validate(
             raise bad(field, why)
     for field, valid in field_choices().items():
         if getattr(cfg, field) not in valid:
-            raise bad(field, f"unknown; valid: {', '.join(valid)}")
+            raise bad(field, unknown_choice(valid))
     from nnjax.activations import DEFAULT_INIT, FORMULAS
 
     # an activation added to ACTIVATIONS alone would train with lecun init and fail to export
@@ -570,9 +570,22 @@ def validate(
     return cfg
 
 
+def unknown_choice(valid: typing.Iterable[str]) -> str:
+    """Why a value of a field that takes a name is not one of ``valid`` (``validate``'s words)."""
+    return f"unknown; valid: {', '.join(valid)}"
+
+
+def dataset_sizes(dataset: Any) -> tuple[int, int]:
+    """(training, test) images of data set ``dataset``; for one nnjax does not know, a ConfigError naming the field
+    and value as ``validate`` does (a config that skipped it, given to ``memory.check_memory``)."""
+    if not isinstance(dataset, str) or dataset not in DATASET_SIZES:
+        raise ConfigError(f"config field 'dataset' = {dataset!r}: {unknown_choice(DATASETS)}", fields=("dataset",))
+    return DATASET_SIZES[dataset]
+
+
 def training_split_size(cfg: Config) -> int:
     """Images in ``cfg``'s whole training split: the data set's, less the 10,000 ``validation`` holds out."""
-    return DATASET_SIZES[cfg.dataset][0] - N_VALIDATION * cfg.validation
+    return dataset_sizes(cfg.dataset)[0] - N_VALIDATION * cfg.validation
 
 
 def training_images(cfg: Config, n_split: int | None = None) -> int:

@@ -10,7 +10,7 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from nnjax.config import DATASET_SIZES, N_VALIDATION, Config, training_images
+from nnjax.config import N_VALIDATION, Config, dataset_sizes, training_images
 from nnjax.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -102,7 +102,7 @@ def _split_sizes(cfg: Config, splits) -> tuple[int, int]:
     training images are the first ``train_size`` where it is set."""
     if splits is not None:
         return training_images(cfg, len(splits.x_train)), len(splits.x_eval)
-    return training_images(cfg), N_VALIDATION if cfg.validation else DATASET_SIZES[cfg.dataset][1]
+    return training_images(cfg), N_VALIDATION if cfg.validation else dataset_sizes(cfg.dataset)[1]
 
 
 def check_memory(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from conftest import synthetic_splits
 
 from nnjax import memory, sweep, sweep_grid
-from nnjax.config import Config
+from nnjax.config import Config, validate
 from nnjax.errors import ConfigError
 from nnjax.run import train_and_evaluate
 
@@ -95,6 +96,23 @@ def test_a_run_on_part_of_the_training_split_is_estimated_on_its_own_images():
         memory.check_memory([[cfg]], limit=need - 1)
     small = TINY.replace(train_size=100)
     memory.check_memory([[small]], SPLITS, limit=memory.estimate_bytes([small], 100, N_EVAL))
+
+
+@pytest.mark.parametrize("dataset", ["mnsit", "MNIST", ["mnist"]])
+def test_an_unknown_data_set_is_one_line_naming_the_field_not_a_key_error(dataset):
+    """check_memory called directly with a config that skipped validate: a KeyError 'mnsit' (or a TypeError for a
+    list) from the table of split sizes; now validate's own line. From loaded splits it needs no table."""
+    cfg = TINY.replace(dataset=dataset)
+    with pytest.raises(ConfigError) as e:
+        memory.check_memory([[cfg]], limit=2**40)
+    assert str(e.value) == f"config field 'dataset' = {dataset!r}: unknown; valid: mnist, fashion_mnist, kmnist, " + (
+        "emnist/digits"
+    )
+    assert e.value.fields == ("dataset",)
+    if isinstance(dataset, str):  # validate says the same of it
+        with pytest.raises(ConfigError, match=f"^{re.escape(str(e.value))}$"):
+            validate(cfg)
+    memory.check_memory([[cfg]], SPLITS, limit=2**40)
 
 
 def test_the_memory_limit_is_the_accelerators_own_when_it_reports_one(monkeypatch):

@@ -68,6 +68,7 @@ def main() -> None:
 
     exit_at_once_on_interrupt(interrupt_line)  # one line and exit 130 (SIGTERM: 143), never a traceback
     from nnjax import time_to_target as ttt  # loads JAX: after the interrupt handler
+    from nnjax.checkpoint import check_writable_folder
 
     t0 = time.perf_counter()
     try:
@@ -83,6 +84,8 @@ def main() -> None:
             flags["data_dir"] = args.data_dir  # not a result field
         base = apply_overrides(get_config("video"), flags)
         state.update(grid=grid, target=target, n=len(ttt.plan(base, grid, target, args.out_root)))  # checks all
+        # as nnjax train's --out: missing folders are made; a file on the way is refused now, not after loading data
+        check_writable_folder(Path(args.out_root), "--out-root")
 
         def say(i: int, n: int, cfg, run_dir: Path) -> None:
             print(f"run {i + 1} of {n}: {cfg.name} -> {run_dir}", flush=True)

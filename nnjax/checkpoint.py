@@ -174,19 +174,22 @@ def check_new_folder(folder: Path, kind: str) -> None:
     raise ConfigError(f"{folder}: folder already exists and is not empty; use another --out")
 
 
-def check_writable_folder(folder: Path, flag: str | None = None) -> None:
+def check_writable_folder(folder: Path, flag: str | None = None, for_file: Path | None = None) -> None:
     """Raise CheckpointError unless ``folder`` is, or can be created as, a folder this process may write.
 
     A symbolic link that leads nowhere (its target missing, or a loop) on the way is refused here: creating
     the folder through it fails ("File exists"), and a run would find that out only after loading its data
     and compiling. So is a folder the file system will not create though its parent looks writable (under
     /proc, say): the missing folders are made and removed again. ``flag`` (e.g. ``--out``): the command-line
-    flag that named ``folder``, said with it at the start of the error."""
+    flag that named ``folder``, said with it at the start of the error. ``for_file``: the file to be written in
+    ``folder`` (an export's FILE.npz), said at the start of the error instead."""
     folder = Path(folder)
 
     def refuse(q: Path, why: str) -> NoReturn:
         if flag is not None:
             raise CheckpointError(f"{flag} {folder}: {why}" if q == folder else f"{flag} {folder}: {q}: {why}")
+        if for_file is not None:
+            raise CheckpointError(f"{for_file}: {q}: {why}")
         there = "" if q == folder else f"; cannot write {folder} there"
         raise CheckpointError(f"{q}: {why}{there}")
 

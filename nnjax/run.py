@@ -1026,6 +1026,8 @@ def export_run(
         raise ConfigError(f"{out_file}: is a folder; name the .npz file to write")
     if out_file.exists() and not overwrite:
         raise ConfigError(f"{out_file}: already exists (--overwrite replaces it)")
+    # as for every folder nnjax writes: missing ones are made, one that cannot be refused before the run is read
+    checkpoint.check_writable_folder(out_file.parent, for_file=out_file)
     cfg, params_K, epoch = load_network(run_dir, member, where="export_run", epoch=epoch)
     params = jax.device_get(unstack(params_K, 0))
     arrays = {}
@@ -1038,7 +1040,6 @@ def export_run(
     arrays["epoch"] = np.array(epoch)
     arrays["activation_formula"] = np.array(FORMULAS[cfg.activation])
     arrays["pixels_formula"] = np.array(pixels_formula(cfg.standardize))
-    checkpoint.check_writable_folder(out_file.parent)
     out_file.parent.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
     np.savez(buf, **arrays)

@@ -161,6 +161,8 @@ def script(*argv, cwd: Path) -> subprocess.CompletedProcess:
         (["--grid", "seed=0", "--target", "0.9", "--epochs", "0"], "config field 'epochs' = 0: must be positive"),
         (["--grid", "seed=0", "--target", "0.9", "--out-root", "file"], "file: is a file; --out-root names"),
         (["--grid", "seed=0", "--target", "0.9", "--out-root", "mine"], "mine: already exists and holds other files"),
+        # missing folders are made (as train's --out); a file on the way was "file/t: Not a directory", after loading
+        (["--grid", "seed=0", "--target", "0.9", "--out-root", "file/t"], "--out-root file/t: "),
     ],
 )
 def test_bad_input_is_one_line_before_anything_trains(tmp_path, argv, line):

@@ -293,6 +293,25 @@ def test_export_then_plain_numpy_forward(run_pair, splits_256, tmp_path):
     assert acc == pytest.approx(eval_run(root / "a", splits=splits_256)["test_accuracy"], abs=1 / 256)
 
 
+def test_export_makes_missing_folders_as_train_does_and_refuses_a_file_on_the_way_first(
+    run_pair, tmp_path, monkeypatch
+):
+    """Every command that writes makes the missing folders of its path (train, sweep and viz --out, time_to_target's
+    --out-root); so does export. A file on the way was said only after the run was read, without the export file's
+    name ("afile: is a file, not a folder"); now it names it, before the run is read."""
+    import nnjax.run
+
+    root, _ = run_pair
+    assert export_run(root / "a", tmp_path / "new" / "deeper" / "w.npz").is_file()
+    (tmp_path / "afile").write_text("mine")
+    monkeypatch.setattr(nnjax.run, "load_network", lambda *a, **k: pytest.fail("read the run despite a bad file"))
+    for out in ("afile/w.npz", "afile/sub/w.npz"):
+        with pytest.raises(checkpoint.CheckpointError) as e:
+            export_run(root / "a", tmp_path / out)
+        assert str(e.value) == f"{tmp_path / out}: {tmp_path / 'afile'}: is a file, not a folder"
+    assert (tmp_path / "afile").read_text() == "mine"
+
+
 def test_numpy_values_train_as_python_values_and_a_wrong_type_is_refused(run_pair, splits_256, tmp_path):
     """A config built in Python with NumPy numbers trains exactly what the same Python numbers do, and its
     config.json is the same; standardize=1 is refused before anything is written (it trained, and then

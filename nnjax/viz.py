@@ -1305,7 +1305,7 @@ def render_sweep(sweep_dir: str | Path, out_dir: str | Path | None = None) -> li
     --target if it has one."""
     from nnjax.checkpoint import check_writable_folder
     from nnjax.run import epochs_by_member, epochs_out_of_place, read_numbered_metrics
-    from nnjax.sweep import SWEEP_KEYS, diverged_epochs, load_sweep_options, load_sweep_spec
+    from nnjax.sweep import SWEEP_KEYS, diverged_epochs, load_sweep_spec
 
     sweep_dir = Path(sweep_dir)
     out = Path(out_dir) if out_dir is not None else sweep_dir / "figures"
@@ -1328,12 +1328,46 @@ def render_sweep(sweep_dir: str | Path, out_dir: str | Path | None = None) -> li
     if not kept:
         print(f"nnjax: warning: {sweep_dir}: every member diverged; no learning curves drawn", file=sys.stderr)
         return []
-    options = load_sweep_options(sweep_dir)
+    options = sweep_options_to_draw(sweep_dir)
     replicates = options["replicates"]  # averaged over, as in the sweep's table
     varied = varied_fields(grid) if replicates is None else varied_fields(grid, replicates)
     note = diverged_note(lines, varied, diverged)
     title = f"Sweep {sweep_dir.name}: {split} loss and accuracy (mean, band = min–max)" + (f"\n{note}" if note else "")
     return [plot_sweep_curves(kept, varied, out / "learning_curves.png", title, options["target"], lines)]
+
+
+def sweep_options_to_draw(sweep_dir: Path) -> dict[str, Any]:
+    """A sweep folder's stored options (``sweep.load_sweep_options``: target, replicates, baseline) for its figures.
+    One that does not read (sweep.json edited by hand: ``"target": "x"``) is None here, with one warning line on
+    stderr naming the file, the option and its value: the curves are drawn without it (``nnjax summary`` and
+    ``sweep --resume`` still refuse it)."""
+    from nnjax import checkpoint
+    from nnjax.sweep import load_sweep_options, load_sweep_spec
+    from nnjax.sweep_grid import DEFAULT_REPLICATES, check_baseline, check_replicates
+    from nnjax.target import check_target
+
+    try:
+        return load_sweep_options(sweep_dir)
+    except ConfigError:
+        pass
+    _, grid = load_sweep_spec(sweep_dir)  # its base and grid read: only an option is bad
+    path = Path(sweep_dir) / "sweep.json"
+    spec = checkpoint.read_json(path)
+    options: dict[str, Any] = {}
+    checks = {  # in load_sweep_options' order: the baseline's rows are told apart by the replicates read first
+        "target": check_target,
+        "replicates": lambda r: None if r is None else check_replicates(r, grid),
+        "baseline": lambda b: (
+            None if b is None else check_baseline(b, grid, options["replicates"] or DEFAULT_REPLICATES)
+        ),
+    }
+    for key, check in checks.items():
+        try:
+            options[key] = check(spec.get(key))
+        except ConfigError as e:
+            options[key] = None
+            print(f"nnjax: warning: {path}: {e}; drawn without it (edited by hand?)", file=sys.stderr)
+    return options
 
 
 def _not_a_number(path: Path, numbered: list[tuple[int, dict[str, Any]]]) -> str | None:
@@ -1428,7 +1462,7 @@ def render_run(
     from nnjax.data import check_splits, load_splits
     from nnjax.model import layer_sizes
     from nnjax.run import folder_path, load_network, load_run_target
-    from nnjax.sweep import diverged_epochs, load_sweep_options
+    from nnjax.sweep import diverged_epochs
     from nnjax.train import unstack
 
     check_splits(splits, "render_run")
@@ -1444,8 +1478,8 @@ def render_run(
     run_dir = folder_path(run_dir, "render_run")
     asked = epoch
     cfg, params_K, epoch = load_network(run_dir, member, where="render_run", epoch=asked)
-    # a damaged target.json or sweep.json: an error before any figure
-    target = load_run_target(run_dir) if member is None else load_sweep_options(run_dir)["target"]
+    # a damaged target.json: an error before any figure; a bad option of sweep.json: a warning, drawn without it
+    target = load_run_target(run_dir) if member is None else sweep_options_to_draw(run_dir)["target"]
     if member is None:
         default = run_dir / "figures"
         title = run_dir.name

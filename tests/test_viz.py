@@ -1621,6 +1621,37 @@ def test_digits_on_a_sweep_folder_warn_that_they_apply_to_run_folders(tmp_path, 
     assert rc == 0 and err == f"nnjax: warning: --epoch applies {why} curves\n"
 
 
+@pytest.mark.parametrize(
+    "option, value, said",
+    [
+        ("target", "x", "target 'x': "),
+        ("replicates", ["nope"], "replicates: 'nope' is not a config field"),
+        ("baseline", {"activation": "tanh"}, "baseline: activation=tanh is not in the grid"),
+    ],
+)
+def test_a_bad_stored_option_of_sweep_json_is_a_warning_and_the_curves_are_drawn(tmp_path, cli, option, value, said):
+    """sweep.json edited by hand ("target": "x") stopped nnjax viz SWEEP before any figure; the curves need none of
+    its stored options: drawn without the bad one, said in one warning line naming the file, option and value.
+    A good option beside it is still drawn (the target's line)."""
+    lines = sweep_lines({"sigmoid": [0.9, 0.91], "relu": [0.92, 0.93]})
+    out = sweep_folder(tmp_path / "sweep", lines)
+    spec = json.loads((out / "sweep.json").read_text())
+    good = {} if option == "target" else {"target": 0.9}
+    (out / "sweep.json").write_text(json.dumps({**spec, **good, option: value}))
+    targets = []
+    real = viz.plot_sweep_curves
+    viz_plot = lambda lines, varied, path, title="", target=None, every=None: (  # noqa: E731
+        targets.append(target) or real(lines, varied, path, title, target, every)
+    )
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(viz, "plot_sweep_curves", viz_plot)
+        rc, printed, err = cli("viz", out)
+    assert rc == 0 and printed == f"{out / 'figures' / 'learning_curves.png'}\n"
+    assert targets == [good.get("target")]
+    assert err.count("\n") == 1 and err.startswith(f"nnjax: warning: {out / 'sweep.json'}: {said}"), err
+    assert err.endswith("; drawn without it (edited by hand?)\n")
+
+
 def test_viz_max_neurons_default_is_render_runs():
     """The flag is None unless given (so that a sweep folder can say it is unused); the CLI's default, which its
     help shows, is render_run's."""

@@ -1,11 +1,12 @@
 """Seconds and epochs to a test accuracy, each setting trained alone (single runs, not a sweep's ensemble).
 
-    python experiments/time_to_target.py --grid FIELD=V1,V2 .. seed=0,1,2 --target ACC [--epochs N]
+    python experiments/time_to_target.py --grid FIELD=V1,V2 .. seed=0,1,2 --target ACC [--config NAME] [--epochs N]
                                          [--set FIELD=V ..] [--data-dir DIR] [--out-root DIR] [--no-progress]
 
-Every member of the grid (a sweep's grid: ``batch_size,lr=32:0.01,128:0.1 seed=0,1,2``) trains alone into its own
-run folder OUT_ROOT/NAME (``nnjax viz``/``eval`` read it), in one process, seed-major: every setting's seed 0,
-then every setting's seed 1, … so that machine drift spreads over the rows. A Markdown table per setting (median
+Every member of the grid (a sweep's grid: ``batch_size,lr=32:0.01,128:0.1 seed=0,1,2``) of the named config
+(--config, as nnjax train's: video unless given; --set changes its fields) trains alone into its own run folder
+OUT_ROOT/NAME (``nnjax viz``/``eval`` read it), in one process, seed-major: every setting's seed 0, then every
+setting's seed 1, … so that machine drift spreads over the rows. A Markdown table per setting (median
 (min–max) of the runs' median epoch, epochs and seconds to ACC; final test accuracy mean ± std) is printed and
 written to OUT_ROOT/time_to_target.md, every run to OUT_ROOT/runs.csv. The same command again continues the
 out-root (finished runs are read back); on an error or Ctrl-C the table of the runs that finished is printed.
@@ -15,9 +16,9 @@ import sys
 import time
 from pathlib import Path
 
-from nnjax.cli import OneLineParser, error_text, exit_at_once_on_interrupt, refuse_empty_paths
+from nnjax.cli import OneLineParser, error_text, exit_at_once_on_interrupt, refuse_empty_paths, starting_config
 from nnjax.config import apply_overrides, flag_name
-from nnjax.configs import get_config
+from nnjax.configs import CONFIGS
 from nnjax.errors import ConfigError, NnjaxError
 from nnjax.sweep_grid import grid_fields, parse_grid
 from nnjax.target import target_flag
@@ -44,7 +45,8 @@ def main() -> None:
     p = OneLineParser(prog=Path(__file__).name, description=__doc__.splitlines()[0])  # names its errors
     p.add_argument("--grid", nargs="+", action="extend", required=True, help="FIELD=V1,V2 items, as nnjax sweep's")
     p.add_argument("--target", required=True, help="the test accuracy to reach, a fraction, e.g. 0.95")
-    p.add_argument("--epochs", type=int, help="epochs of every run (default: the video config's)")
+    p.add_argument("--config", help=f"named config to start from: {', '.join(CONFIGS)} (default: video)")
+    p.add_argument("--epochs", type=int, help="epochs of every run (default: the --config's)")
     p.add_argument(
         "--set", nargs="+", action="extend", default=[], metavar="FIELD=V", help="a config field for every run"
     )
@@ -82,7 +84,7 @@ def main() -> None:
             flags["epochs"] = str(args.epochs)
         if args.data_dir:
             flags["data_dir"] = args.data_dir  # not a result field
-        base = apply_overrides(get_config("video"), flags)
+        base = apply_overrides(starting_config(args.config, None), flags)
         state.update(grid=grid, target=target, n=len(ttt.plan(base, grid, target, args.out_root)))  # checks all
         # as nnjax train's --out: missing folders are made; a file on the way is refused now, not after loading data
         check_writable_folder(Path(args.out_root), "--out-root")

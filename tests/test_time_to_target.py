@@ -161,6 +161,7 @@ def script(*argv, cwd: Path) -> subprocess.CompletedProcess:
         (["--grid", "seed=0", "--target", "0.9", "--epochs", "0"], "config field 'epochs' = 0: must be positive"),
         (["--grid", "seed=0", "--target", "0.9", "--out-root", "file"], "file: is a file; --out-root names"),
         (["--grid", "seed=0", "--target", "0.9", "--out-root", "mine"], "mine: already exists and holds other files"),
+        (["--grid", "seed=0", "--target", "0.9", "--config", "nope"], "unknown config 'nope'; valid: video, "),
         # missing folders are made (as train's --out); a file on the way was "file/t: Not a directory", after loading
         (["--grid", "seed=0", "--target", "0.9", "--out-root", "file/t"], "--out-root file/t: "),
     ],
@@ -174,6 +175,36 @@ def test_bad_input_is_one_line_before_anything_trains(tmp_path, argv, line):
     assert done.stderr.startswith("time_to_target.py: error: ") and line in done.stderr
     assert not done.stdout and sorted(p.name for p in tmp_path.iterdir()) == ["file", "mine"]
     assert [p.name for p in (tmp_path / "mine").iterdir()] == ["notes.txt"]
+
+
+def test_config_names_the_base_config_as_nnjax_trains_does(tmp_path, monkeypatch):
+    """The base config was always video (--set changed its fields); --config NAME starts from another, as nnjax
+    train --config does, and --set and --epochs still change its fields."""
+    import importlib.util
+
+    import nnjax.time_to_target as ttt
+
+    spec = importlib.util.spec_from_file_location("time_to_target_script", EXPERIMENTS / "time_to_target.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    monkeypatch.setattr(mod, "exit_at_once_on_interrupt", lambda line: None)
+    bases = []
+
+    def record_base(base, grid, target, out_root, *, records, **kwargs):
+        bases.append(base)
+        raise ConfigError("stop here")
+
+    monkeypatch.setattr(ttt, "train_alone", record_base)
+    argv = ["time_to_target.py", "--grid", "seed=0,1", "--target", "0.9", "--out-root", str(tmp_path / "out")]
+    for extra, want in (
+        ([], get_config("video").replace(epochs=3)),
+        (["--config", "nielsen"], get_config("nielsen").replace(epochs=3)),
+        (["--config", "nielsen", "--set", "lr=0.5"], get_config("nielsen").replace(epochs=3, lr=0.5)),
+    ):
+        monkeypatch.setattr(sys, "argv", [*argv, *extra, "--epochs", "3"])
+        with pytest.raises(SystemExit, match="^time_to_target.py: error: stop here$"):
+            mod.main()
+        assert bases.pop() == want
 
 
 def test_an_error_or_interrupt_prints_the_table_of_the_runs_that_finished(tmp_path, monkeypatch, capsys):

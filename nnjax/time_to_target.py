@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from nnjax import checkpoint
-from nnjax.config import Config, result_fields
+from nnjax.config import Config, result_fields, without_unused
 from nnjax.errors import ConfigError, DivergedError
 from nnjax.sweep_grid import (
     DEFAULT_REPLICATES,
@@ -60,7 +60,9 @@ def plan(
     target = check_target(target)
     grid = normalize_grid(grid)
     check_replicates(None, grid)
-    configs = [check_config(c) for c in expand(base, grid)]
+    # a field only some members use (--set warmup_epochs=5 beside schedule=constant): as nnjax sweep takes it, each
+    # run that does not use it gets its NEUTRAL value (config.json records what trained), not a refusal
+    configs = [check_config(without_unused(c)) for c in expand(base, grid)]
     root = Path(out_root)
     if root.exists():
         if not root.is_dir():

@@ -177,6 +177,19 @@ def test_bad_input_is_one_line_before_anything_trains(tmp_path, argv, line):
     assert [p.name for p in (tmp_path / "mine").iterdir()] == ["notes.txt"]
 
 
+def test_a_field_only_some_runs_use_is_taken_as_nnjax_sweep_takes_it(tmp_path):
+    """``--set warmup_epochs=5`` beside ``--grid schedule=constant,warmup_cosine`` was refused ("only schedule
+    warmup_cosine uses it (schedule is constant)") where nnjax sweep takes it: the constant run now gets 0, the
+    warm-up run 5; a field that no run uses is still refused."""
+    from nnjax.time_to_target import plan
+
+    base = get_config("video").replace(epochs=10, warmup_epochs=5)
+    runs = plan(base, parse_grid(["schedule=constant,warmup_cosine", "seed=0"]), 0.9, tmp_path / "out")
+    assert [(c.schedule, c.warmup_epochs) for c, _ in runs] == [("constant", 0), ("warmup_cosine", 5)]
+    with pytest.raises(ConfigError, match="'warmup_epochs' = 5: .*uses it"):
+        plan(base, parse_grid(["schedule=constant,cosine", "seed=0"]), 0.9, tmp_path / "out")
+
+
 def test_config_names_the_base_config_as_nnjax_trains_does(tmp_path, monkeypatch):
     """The base config was always video (--set changed its fields); --config NAME starts from another, as nnjax
     train --config does, and --set and --epochs still change its fields."""

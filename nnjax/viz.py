@@ -1336,6 +1336,20 @@ def render_sweep(sweep_dir: str | Path, out_dir: str | Path | None = None) -> li
     return [plot_sweep_curves(kept, varied, out / "learning_curves.png", title, options["target"], lines)]
 
 
+def run_target_to_draw(run_dir: Path) -> float | None:
+    """A run folder's target (``run.load_run_target``) for its learning curves. One that does not read (target.json
+    edited by hand) is None here, with one warning line on stderr naming the file and what is wrong with it, as
+    ``sweep_options_to_draw`` does for a sweep's: the curves are drawn without it (``nnjax train --resume`` still
+    refuses it unless a new --target replaces it)."""
+    from nnjax.run import load_run_target
+
+    try:
+        return load_run_target(run_dir)
+    except (CheckpointError, ConfigError) as e:
+        print(f"nnjax: warning: {e}; drawn without it (edited by hand?)", file=sys.stderr)
+        return None
+
+
 def sweep_options_to_draw(sweep_dir: Path) -> dict[str, Any]:
     """A sweep folder's stored options (``sweep.load_sweep_options``: target, replicates, baseline) for its figures.
     One that does not read (sweep.json edited by hand: ``"target": "x"``) is None here, with one warning line on
@@ -1461,7 +1475,7 @@ def render_run(
     from nnjax.config import is_index
     from nnjax.data import check_splits, load_splits
     from nnjax.model import layer_sizes
-    from nnjax.run import folder_path, load_network, load_run_target
+    from nnjax.run import folder_path, load_network
     from nnjax.sweep import diverged_epochs
     from nnjax.train import unstack
 
@@ -1478,8 +1492,8 @@ def render_run(
     run_dir = folder_path(run_dir, "render_run")
     asked = epoch
     cfg, params_K, epoch = load_network(run_dir, member, where="render_run", epoch=asked)
-    # a damaged target.json: an error before any figure; a bad option of sweep.json: a warning, drawn without it
-    target = load_run_target(run_dir) if member is None else sweep_options_to_draw(run_dir)["target"]
+    # a damaged target.json, or a bad option of sweep.json: a warning, drawn without it
+    target = run_target_to_draw(run_dir) if member is None else sweep_options_to_draw(run_dir)["target"]
     if member is None:
         default = run_dir / "figures"
         title = run_dir.name

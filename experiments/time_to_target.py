@@ -1,58 +1,42 @@
 """Seconds and epochs to a test accuracy, each setting trained alone (single runs, not a sweep's ensemble).
 
     python experiments/time_to_target.py --grid FIELD=V1,V2 .. seed=0,1,2 --target ACC [--config NAME] [--epochs N]
-                                         [--set FIELD=V ..] [--data-dir DIR] [--out-root DIR] [--no-progress]
+                                         [--FIELD V ..] [--data-dir DIR] [--out-root DIR] [--no-progress]
 
-Every member of the grid (a sweep's grid: ``batch_size,lr=32:0.01,128:0.1 seed=0,1,2``) of the named config
-(--config, as nnjax train's: video unless given; --set changes its fields) trains alone into its own run folder
-OUT_ROOT/NAME (``nnjax viz``/``eval`` read it), in one process, seed-major: every setting's seed 0, then every
-setting's seed 1, … so that machine drift spreads over the rows. A Markdown table per setting (median
-(min–max) of the runs' median epoch, epochs and seconds to ACC; final test accuracy mean ± std) is printed and
-written to OUT_ROOT/time_to_target.md, every run to OUT_ROOT/runs.csv. The same command again continues the
-out-root (finished runs are read back); on an error or Ctrl-C the table of the runs that finished is printed.
+Every member of the grid (a sweep's grid: ``batch_size,lr=32:0.01,128:0.1 seed=0,1,2``) of the base config that
+``nnjax sweep`` makes of the same flags (--config or --config-file, then one flag per config field: video unless
+given) trains alone into its own run folder OUT_ROOT/NAME (``nnjax viz``/``eval`` read it), in one process,
+seed-major: every setting's seed 0, then every setting's seed 1, … so that machine drift spreads over the rows. A
+Markdown table per setting (median (min–max) of the runs' median epoch, epochs and seconds to ACC; final test
+accuracy mean ± std) is printed and written to OUT_ROOT/time_to_target.md, every run to OUT_ROOT/runs.csv. The same
+command again continues the out-root (finished runs are read back); on an error or Ctrl-C the table of the runs
+that finished is printed.
 """
 
 import sys
 import time
 from pathlib import Path
 
-from nnjax.cli import OneLineParser, error_text, exit_at_once_on_interrupt, refuse_empty_paths, starting_config
-from nnjax.config import apply_overrides, flag_name
-from nnjax.configs import CONFIGS
-from nnjax.errors import ConfigError, NnjaxError
-from nnjax.sweep_grid import grid_fields, parse_grid
+from nnjax.cli import (
+    OneLineParser,
+    add_config_flags,
+    error_text,
+    exit_at_once_on_interrupt,
+    grid_base,
+    refuse_empty_paths,
+)
+from nnjax.errors import NnjaxError
+from nnjax.sweep_grid import parse_grid
 from nnjax.target import target_flag
-
-
-def set_overrides(items: list[str], grid_has: list[str]) -> dict[str, str]:
-    """``--set FIELD=V`` items as ``{field: text}``; ConfigError for an item that is not FIELD=V, a field given
-    twice, or one the grid sweeps."""
-    out: dict[str, str] = {}
-    for item in items:
-        field, sep, value = item.partition("=")
-        field = field.strip().replace("-", "_")
-        if not sep or not field or not value.strip():
-            raise ConfigError(f"--set {item}: expected FIELD=VALUE (e.g. --set lr=0.1)")
-        if field in out:
-            raise ConfigError(f"--set {item}: {field!r} is given twice")
-        if field in grid_has:
-            raise ConfigError(f"--set {item}: {field} is swept by --grid, whose values would replace it; give it once")
-        out[field] = value.strip()
-    return out
 
 
 def main() -> None:
     p = OneLineParser(prog=Path(__file__).name, description=__doc__.splitlines()[0])  # names its errors
     p.add_argument("--grid", nargs="+", action="extend", required=True, help="FIELD=V1,V2 items, as nnjax sweep's")
     p.add_argument("--target", required=True, help="the test accuracy to reach, a fraction, e.g. 0.95")
-    p.add_argument("--config", help=f"named config to start from: {', '.join(CONFIGS)} (default: video)")
-    p.add_argument("--epochs", type=int, help="epochs of every run (default: the --config's)")
-    p.add_argument(
-        "--set", nargs="+", action="extend", default=[], metavar="FIELD=V", help="a config field for every run"
-    )
-    p.add_argument("--data-dir", metavar="DIR", help="raw MNIST files to build from offline (or NNJAX_DATA_DIR)")
     p.add_argument("--out-root", default="runs/ttt", help="run folders go to OUT_ROOT/NAME (default: %(default)s)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    add_config_flags(p)  # every run's config: as nnjax sweep's flags make its members' base
     args = p.parse_args()
     records: list[dict] = []  # the finished runs, appended as each finishes
     state: dict = {}
@@ -74,17 +58,10 @@ def main() -> None:
 
     t0 = time.perf_counter()
     try:
-        refuse_empty_paths(args, ["out_root", "data_dir"])
+        refuse_empty_paths(args, ["out_root"])  # an empty --data-dir: none, as nnjax sweep takes it
         grid = parse_grid(args.grid)
         target = target_flag(args.target)
-        flags = set_overrides(args.set, grid_fields(grid))
-        if args.epochs is not None:
-            if "epochs" in flags or "epochs" in grid_fields(grid):
-                raise ConfigError(f"{flag_name('epochs')} {args.epochs}: epochs is also given by --set or --grid")
-            flags["epochs"] = str(args.epochs)
-        if args.data_dir:
-            flags["data_dir"] = args.data_dir  # not a result field
-        base = apply_overrides(starting_config(args.config, None), flags)
+        base = grid_base(args, grid)
         state.update(grid=grid, target=target, n=len(ttt.plan(base, grid, target, args.out_root)))  # checks all
         # as nnjax train's --out: missing folders are made; a file on the way is refused now, not after loading data
         check_writable_folder(Path(args.out_root), "--out-root")

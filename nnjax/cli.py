@@ -311,6 +311,38 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def grid_base(args: argparse.Namespace, grid: dict[str, list], resumed: Config | None = None) -> Config:
+    """The config every member of ``grid`` starts from, as ``nnjax sweep`` makes it from its config flags: the
+    ``--config``/``--config-file`` (or ``resumed``, a resumed sweep's own base) with the field flags applied. A
+    flag for a field the grid sweeps, a bad member (``sweep_grid.expand``), a warm-up schedule with no warm-up, or
+    a flag that no member uses is a ConfigError in one line naming it (and the config file where it came from)."""
+    from nnjax.config import check_warmup_given
+    from nnjax.sweep_grid import expand, field_values, grid_fields, grid_text, item_fields, unused_by_every
+
+    flags = field_overrides(args)
+    if both := [f for f in grid_fields(grid) if f in flags]:
+        f = both[0]
+        fix = f"leave out {flag_name(f)} (a resumed sweep keeps its grid)" if resumed else f"give {f} once"
+        key = next(k for k in grid if f in item_fields(k))
+        raise ConfigError(
+            f"{flag_name(f)} {flags[f]}: {f} is swept by the grid ({grid_text({key: grid[key]})}), "
+            f"whose values would replace the flag's; {fix}"
+        )
+    if resumed is not None:
+        return apply_overrides(resumed, flags)
+    with blame_config_file(args, also_set=grid_fields(grid)):
+        base = config_from_args(args)
+        schedules = field_values(grid).get("schedule", [base.schedule])  # the members', by flag or grid
+        if "warmup_cosine" in schedules:
+            check_warmup_given(base.replace(schedule="warmup_cosine"), [*flags, *grid_fields(grid)])
+        members = expand(base, grid)
+        for field in flags:  # a flag no member uses, set to something else than "none of it" (warm-up: expand)
+            why = unused_by_every(field, members)
+            if why and getattr(base, field) != NEUTRAL[field]:
+                raise ConfigError(f"config field {field!r} = {getattr(base, field)!r}: {why}")  # as train says
+    return base
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     """``nnjax sweep``: build the base config and grid from the flags (or the sweep folder), run it,
     print the table and what its numbers are (or JSON)."""
@@ -321,18 +353,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if not maybe_initialize_distributed():
         split_cpu_cores()
     from nnjax import checkpoint
-    from nnjax.config import check_warmup_given
-    from nnjax.sweep_grid import (
-        baseline_flag,
-        expand,
-        field_values,
-        grid_fields,
-        grid_text,
-        item_fields,
-        parse_grid,
-        replicates_flag,
-        unused_by_every,
-    )
+    from nnjax.sweep_grid import baseline_flag, grid_fields, grid_text, parse_grid, replicates_flag
     from nnjax.target import target_flag
 
     target = target_flag(args.target)  # before a default folder is made or anything is loaded
@@ -352,34 +373,16 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     # the rows it names: as --replicates says, or a resumed sweep's replicates
     rows = None if args.baseline is None else sweep.row_replicates(replicates, args.resume)
     baseline = None if args.baseline is None else baseline_flag(args.baseline, grid, rows)
-    flags = field_overrides(args)
-    if both := [f for f in grid_fields(grid) if f in flags]:
-        f = both[0]
-        fix = f"leave out {flag_name(f)} (a resumed sweep keeps its grid)" if args.resume else f"give {f} once"
-        key = next(k for k in grid if f in item_fields(k))
-        raise ConfigError(
-            f"{flag_name(f)} {flags[f]}: {f} is swept by the grid ({grid_text({key: grid[key]})}), "
-            f"whose values would replace the flag's; {fix}"
-        )
     if args.resume:
-        base = apply_overrides(base, flags)
+        base = grid_base(args, grid, resumed=base)
         out = args.resume
     else:
-        with blame_config_file(args, also_set=grid_fields(grid)):
-            base = config_from_args(args)
-            schedules = field_values(grid).get("schedule", [base.schedule])  # the members', by flag or grid
-            if "warmup_cosine" in schedules:
-                check_warmup_given(base.replace(schedule="warmup_cosine"), [*flags, *grid_fields(grid)])
-            members = expand(base, grid)  # a bad member is refused before a default folder is made
-            for field in flags:  # a flag no member uses, set to something else than "none of it" (warm-up: expand)
-                why = unused_by_every(field, members)
-                if why and getattr(base, field) != NEUTRAL[field]:
-                    raise ConfigError(f"config field {field!r} = {getattr(base, field)!r}: {why}")  # as train says
+        base = grid_base(args, grid)  # a bad member is refused before a default folder is made
+        with blame_config_file(args, also_set=grid_fields(grid)):  # the folder's name: a config file's 'name'
             if args.out is None:  # chosen here, so that an interrupt can name it
-                args.default_out = checkpoint.made_default_folder(
-                    lambda: sweep.default_sweep_dir(base), sweep.SWEEPS_DIR
-                )
-                args.out = str(args.default_out[0])
+                made = checkpoint.made_default_folder(lambda: sweep.default_sweep_dir(base), sweep.SWEEPS_DIR)
+                args.default_out = made
+                args.out = str(made[0])
             else:
                 check_out(args.out, new=True)
         out = args.out

@@ -156,8 +156,9 @@ def script(*argv, cwd: Path) -> subprocess.CompletedProcess:
         (["--grid", "seed=0,1", "--target", "2"], "--target 2: the accuracy to reach, a fraction in (0, 1]"),
         (["--grid", "foo=1", "--target", "0.9"], "grid item 'foo=1': unknown config field 'foo'"),
         (["--grid", "seed=0,0", "--target", "0.9"], "grid field 'seed': value 0 is given twice"),
-        (["--grid", "seed=0", "--target", "0.9", "--set", "seed=1"], "--set seed=1: seed is swept by --grid"),
-        (["--grid", "seed=0", "--target", "0.9", "--set", "lr"], "--set lr: expected FIELD=VALUE"),
+        (["--grid", "seed=0", "--target", "0.9", "--seed", "1"], "--seed 1: seed is swept by the grid (seed=0)"),
+        (["--grid", "seed=0", "--target", "0.9", "--lr", "x"], "config field 'lr': cannot parse 'x' as a number"),
+        (["--grid", "seed=0", "--target", "0.9", "--momentum", "0.5", "--optimizer", "sgd"], "'momentum' = 0.5: "),
         (["--grid", "seed=0", "--target", "0.9", "--epochs", "0"], "config field 'epochs' = 0: must be positive"),
         (["--grid", "seed=0", "--target", "0.9", "--out-root", "file"], "file: is a file; --out-root names"),
         (["--grid", "seed=0", "--target", "0.9", "--out-root", "mine"], "mine: already exists and holds other files"),
@@ -178,9 +179,9 @@ def test_bad_input_is_one_line_before_anything_trains(tmp_path, argv, line):
 
 
 def test_a_field_only_some_runs_use_is_taken_as_nnjax_sweep_takes_it(tmp_path):
-    """``--set warmup_epochs=5`` beside ``--grid schedule=constant,warmup_cosine`` was refused ("only schedule
-    warmup_cosine uses it (schedule is constant)") where nnjax sweep takes it: the constant run now gets 0, the
-    warm-up run 5; a field that no run uses is still refused."""
+    """``--warmup-epochs 5`` (then ``--set warmup_epochs=5``) beside ``--grid schedule=constant,warmup_cosine`` was
+    refused ("only schedule warmup_cosine uses it (schedule is constant)") where nnjax sweep takes it: the constant
+    run now gets 0, the warm-up run 5; a field that no run uses is still refused."""
     from nnjax.time_to_target import plan
 
     base = get_config("video").replace(epochs=10, warmup_epochs=5)
@@ -191,11 +192,13 @@ def test_a_field_only_some_runs_use_is_taken_as_nnjax_sweep_takes_it(tmp_path):
 
 
 def test_config_names_the_base_config_as_nnjax_trains_does(tmp_path, monkeypatch):
-    """The base config was always video (--set changed its fields); --config NAME starts from another, as nnjax
-    train --config does, and --set and --epochs still change its fields."""
+    """The base config was always video (--set changed its fields); it is now made as nnjax sweep makes its
+    members' base, from the same flags: --config NAME or --config-file FILE, then a flag per config field."""
     import importlib.util
 
     import nnjax.time_to_target as ttt
+    from nnjax.cli import starting_config
+    from nnjax.config import save_json
 
     spec = importlib.util.spec_from_file_location("time_to_target_script", EXPERIMENTS / "time_to_target.py")
     mod = importlib.util.module_from_spec(spec)
@@ -208,11 +211,14 @@ def test_config_names_the_base_config_as_nnjax_trains_does(tmp_path, monkeypatch
         raise ConfigError("stop here")
 
     monkeypatch.setattr(ttt, "train_alone", record_base)
+    save_json(get_config("nielsen"), nielsen_file := tmp_path / "nielsen.json")
+    from_file = starting_config(None, str(nielsen_file))  # as nnjax sweep --config-file reads it
     argv = ["time_to_target.py", "--grid", "seed=0,1", "--target", "0.9", "--out-root", str(tmp_path / "out")]
     for extra, want in (
         ([], get_config("video").replace(epochs=3)),
         (["--config", "nielsen"], get_config("nielsen").replace(epochs=3)),
-        (["--config", "nielsen", "--set", "lr=0.5"], get_config("nielsen").replace(epochs=3, lr=0.5)),
+        (["--config", "nielsen", "--lr", "0.5"], get_config("nielsen").replace(epochs=3, lr=0.5)),
+        (["--config-file", str(nielsen_file), "--lr", "0.5"], from_file.replace(epochs=3, lr=0.5)),
     ):
         monkeypatch.setattr(sys, "argv", [*argv, *extra, "--epochs", "3"])
         with pytest.raises(SystemExit, match="^time_to_target.py: error: stop here$"):

@@ -60,7 +60,7 @@ def plan(
     target = check_target(target)
     grid = normalize_grid(grid)
     check_replicates(None, grid)
-    # a field only some members use (--set warmup_epochs=5 beside schedule=constant): as nnjax sweep takes it, each
+    # a field only some members use (--warmup-epochs 5 beside schedule=constant): as nnjax sweep takes it, each
     # run that does not use it gets its NEUTRAL value (config.json records what trained), not a refusal
     configs = [check_config(without_unused(c)) for c in expand(base, grid)]
     root = Path(out_root)

@@ -286,6 +286,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     else:
         whose = r["run_dir"] if args.member is None else f"{r['sweep_dir']} member {args.member}{_diverged(r)}"
         print(f"test accuracy: {100 * r['test_accuracy']:.2f} % (epoch {r['epoch']} parameters of {whose}{_start(r)})")
+        if r["inert"]:  # none for a network without hidden layers, or one whose reach is not finite
+            counts = ", ".join(map(str, r["inert"]))
+            print(f"inert neurons per hidden layer: {counts} (on the test images, as neurons.png counts them)")
     return 0
 
 

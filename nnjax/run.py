@@ -979,14 +979,18 @@ def eval_run(
     ``run_dir`` (or ``sweep_dir``, ``member`` and its ``diverged_epoch``: None if it did not diverge by the
     parameters' epoch; if it did, its parameters trained on past the divergence inside its ensemble, and the
     accuracy is no result of its config), ``epoch`` of the parameters, ``test_accuracy`` (a fraction) and
-    ``test_loss`` on the official test split (of ``splits``, if given).
+    ``test_loss`` on the official test split (of ``splits``, if given), and ``inert``: each hidden layer's inert
+    neurons on those images, as neurons.png counts them (``viz.inert_counts``; None where a reach is not finite).
     ``epoch``: the parameters after that epoch, not the newest (``load_network``; 0: as initialised).
     ``data_dir`` / ``tfds_dir``: where the data set is on this machine, if not in the run's folders."""
     check_splits(splits, "eval_run")
     cfg, params_K, epoch = load_network(run_dir, member, where="eval_run", epoch=epoch)
     if splits is None:
         splits = load_splits(cfg.dataset, data_dir or cfg.data_dir, tfds_dir or cfg.tfds_dir, validation=False)
+    from nnjax.viz import inert_counts  # numpy only until it runs the network
+
     loss_K, acc_K = evaluate_split(cfg, params_K, splits, "test")
+    inert = inert_counts(jax.device_get(unstack(params_K, 0)), cfg, splits.x_test)  # a run's result.json has the last
     # member as a plain int (a NumPy or JAX integer is accepted as one): the result stays JSON-ready
     if member is None:
         where = {"run_dir": str(run_dir)}
@@ -995,7 +999,8 @@ def eval_run(
 
         gone = diverged_by(run_dir, int(member), epoch)
         where = {"sweep_dir": str(run_dir), "member": int(member), "diverged_epoch": gone}
-    return {**where, "epoch": epoch, "test_accuracy": short_float(acc_K[0]), "test_loss": short_float(loss_K[0])}
+    accuracy = {"test_accuracy": short_float(acc_K[0]), "test_loss": short_float(loss_K[0])}
+    return {**where, "epoch": epoch, **accuracy, "inert": inert}
 
 
 def export_run(

@@ -1255,18 +1255,21 @@ def test_list_and_count_types_take_their_bounds_and_refuse_past_them():
 def test_eval_passes_its_flags_on_and_names_the_epoch_and_the_member(tmp_path, monkeypatch, cli):
     """``nnjax eval`` hands --member, --epoch, --data-dir and --tfds-dir to eval_run (a run evaluated on another
     machine finds its data there), and its line says which epoch's parameters of which run, or which sweep
-    member; epoch 0's says they are the network as initialised."""
+    member; epoch 0's says they are the network as initialised. The inert neurons per hidden layer follow (a
+    researcher read them off neurons.png's title, epoch by epoch)."""
     seen = []
 
     def fake_eval_run(run_dir, **kw):
         seen.append(kw)
         where = {"run_dir": str(run_dir)} if kw["member"] is None else {"sweep_dir": str(run_dir)}
-        return {**where, "test_accuracy": 0.9125, "epoch": 3 if kw["epoch"] is None else kw["epoch"]}
+        inert = [2, 0] if kw["member"] == 2 else None  # none: a network whose reach is not finite
+        return {**where, "test_accuracy": 0.9125, "epoch": 3 if kw["epoch"] is None else kw["epoch"], "inert": inert}
 
     monkeypatch.setattr(nnjax.run, "eval_run", fake_eval_run)
     folders = ["--data-dir", tmp_path / "raw", "--tfds-dir", tmp_path / "tfds"]
     rc, out, _ = cli("eval", tmp_path / "s", "--member", "2", *folders)
-    assert rc == 0 and out == f"test accuracy: 91.25 % (epoch 3 parameters of {tmp_path / 's'} member 2)\n", out
+    said = "inert neurons per hidden layer: 2, 0 (on the test images, as neurons.png counts them)"
+    assert rc == 0 and out == f"test accuracy: 91.25 % (epoch 3 parameters of {tmp_path / 's'} member 2)\n{said}\n"
     want = {"member": 2, "data_dir": str(tmp_path / "raw"), "tfds_dir": str(tmp_path / "tfds"), "epoch": None}
     assert seen.pop() == want
     rc, out, _ = cli("eval", tmp_path / "run")

@@ -263,6 +263,7 @@ def test_eval_recomputes_the_saved_test_accuracy(run_pair, splits_256):
     assert r["epoch"] == 3
     assert r["test_accuracy"] == results["a"]["test_accuracy"]
     assert r["test_loss"] == results["a"]["test_loss"]
+    assert r["inert"] == results["a"]["inert"] and len(r["inert"]) == 2  # the count training made, per hidden layer
 
 
 def test_load_run_gives_the_final_parameters(run_pair, splits_256):

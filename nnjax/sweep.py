@@ -39,7 +39,6 @@ from nnjax.config import (
     CONFIG_FORMAT,
     FIELD_NAMES,
     NEUTRAL,
-    NON_RESULT_FIELDS,
     Config,
     auto_unroll_as_0,
     finite_or_null,
@@ -1244,9 +1243,10 @@ def summarize(
 
 
 def _member_key(cfg: Config) -> str:
-    """What tells one sweep member's config from another's (not its name, nor where its data live or how it is
-    saved), as text: two folders' members with the same key trained the same member."""
-    return json.dumps(auto_unroll_as_0({k: v for k, v in cfg.to_dict().items() if k not in NON_RESULT_FIELDS}))
+    """What tells one sweep member's config from another's (``result_fields``: not its name, where its data live
+    or how it is saved, nor a field its optimiser and schedule do not use), as text: two folders' members with the
+    same key trained the same member (an sgd member's momentum may be 0.9 in one folder and 0 in another)."""
+    return json.dumps(result_fields(cfg))
 
 
 def _summary_dirs(sweep_dir: Any) -> list[Path]:

@@ -110,21 +110,32 @@ def load_sweep_spec(sweep_dir: str | Path | Sequence[str | Path]) -> tuple[Confi
 SUMMARY_OPTIONS = ("target", "replicates", "baseline")
 
 
-def load_sweep_options(sweep_dir: str | Path) -> dict[str, Any]:
+def load_sweep_options(
+    sweep_dir: str | Path, on_bad: Callable[[str, ConfigError], None] | None = None
+) -> dict[str, Any]:
     """``SUMMARY_OPTIONS`` as a sweep folder's sweep.json keeps them: ``target`` (an accuracy, a fraction),
     ``replicates`` (a tuple of grid fields) and ``baseline`` (a row, ``{field: value}``), each None where the
-    sweep was never given it."""
+    sweep was never given it. One that does not read (edited by hand) is a ConfigError naming sweep.json; or,
+    with ``on_bad``, None, after ``on_bad(option, error)`` (``nnjax viz`` draws without it)."""
     path, spec, _, grid = _read_sweep_json(sweep_dir)
-    try:
-        replicates = None if spec.get("replicates") is None else check_replicates(spec["replicates"], grid)
-        baseline = spec.get("baseline")
-        return {
-            "target": check_target(spec.get("target")),
-            "replicates": replicates,
-            "baseline": None if baseline is None else check_baseline(baseline, grid, replicates or DEFAULT_REPLICATES),
-        }
-    except ConfigError as e:
-        raise ConfigError(f"{path}: {e}") from None
+    options: dict[str, Any] = {}
+    checks = {  # in this order: the baseline's rows are told apart by the replicates read first
+        "target": check_target,
+        "replicates": lambda r: None if r is None else check_replicates(r, grid),
+        "baseline": lambda b: (
+            None if b is None else check_baseline(b, grid, options["replicates"] or DEFAULT_REPLICATES)
+        ),
+    }
+    for name, check in checks.items():
+        try:
+            options[name] = check(spec.get(name))
+        except ConfigError as e:
+            bad = ConfigError(f"{path}: {e}")
+            if on_bad is None:
+                raise bad from None
+            options[name] = None
+            on_bad(name, bad)
+    return options
 
 
 def row_replicates(
@@ -1157,7 +1168,7 @@ def summarize(
     if replicates is not None:
         replicates = check_replicates(replicates, grid)
     options = _summary_options(dirs, grid, {"target": target, "replicates": replicates, "baseline": baseline})
-    configs, results, lines, epochs, unfinished, folders, seen = [], [], [], {}, [], [], {}
+    configs, results, lines, epochs, unfinished, folders, seen, to_train = [], [], [], {}, [], [], {}, []
     for d, (_, spec, own_base, own_grid) in zip(dirs, specs):
         own = expand(own_base, own_grid, new=False)
         offset = len(configs)
@@ -1216,12 +1227,14 @@ def summarize(
             )
         unfinished += [gid if len(dirs) == 1 else f"{d / 'groups' / gid}" for gid, _ in left]
         folders.append({"sweep_dir": str(d), "first_member": offset, "n_members": len(own), **_wall(d, spec)})
+        to_train += [str(d)] if left else []
     if unfinished and options["baseline"] is not None:  # its row must have a member to compare with
         key = {f: format_value(v) for f, v in options["baseline"].items()}
         if not any(all(format_value(getattr(configs[m], f)) == v for f, v in key.items()) for m in epochs):
+            resume = " and ".join(f"nnjax sweep --resume {d}" for d in to_train)  # the folders with groups to train
             raise ConfigError(
                 f"baseline {baseline_text(options['baseline'])}: no member of its row has finished yet "
-                f"(nnjax sweep --resume {' / '.join(map(str, dirs))} trains them)"
+                f"({resume} {'trains' if len(to_train) == 1 else 'train'} them)"
             )
     summary = write_summary(
         dirs[0], base, configs, grid, results, lines, 0.0, write=False, only=epochs, **_summary_kw(options)

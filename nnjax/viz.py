@@ -1355,33 +1355,12 @@ def sweep_options_to_draw(sweep_dir: Path) -> dict[str, Any]:
     One that does not read (sweep.json edited by hand: ``"target": "x"``) is None here, with one warning line on
     stderr naming the file, the option and its value: the curves are drawn without it (``nnjax summary`` and
     ``sweep --resume`` still refuse it)."""
-    from nnjax import checkpoint
-    from nnjax.sweep import load_sweep_options, load_sweep_spec
-    from nnjax.sweep_grid import DEFAULT_REPLICATES, check_baseline, check_replicates
-    from nnjax.target import check_target
+    from nnjax.sweep import load_sweep_options
 
-    try:
-        return load_sweep_options(sweep_dir)
-    except ConfigError:
-        pass
-    _, grid = load_sweep_spec(sweep_dir)  # its base and grid read: only an option is bad
-    path = Path(sweep_dir) / "sweep.json"
-    spec = checkpoint.read_json(path)
-    options: dict[str, Any] = {}
-    checks = {  # in load_sweep_options' order: the baseline's rows are told apart by the replicates read first
-        "target": check_target,
-        "replicates": lambda r: None if r is None else check_replicates(r, grid),
-        "baseline": lambda b: (
-            None if b is None else check_baseline(b, grid, options["replicates"] or DEFAULT_REPLICATES)
-        ),
-    }
-    for key, check in checks.items():
-        try:
-            options[key] = check(spec.get(key))
-        except ConfigError as e:
-            options[key] = None
-            print(f"nnjax: warning: {path}: {e}; drawn without it (edited by hand?)", file=sys.stderr)
-    return options
+    def warn(_: str, e: ConfigError) -> None:
+        print(f"nnjax: warning: {e}; drawn without it (edited by hand?)", file=sys.stderr)
+
+    return load_sweep_options(sweep_dir, on_bad=warn)
 
 
 def _not_a_number(path: Path, numbered: list[tuple[int, dict[str, Any]]]) -> str | None:

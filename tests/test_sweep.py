@@ -3608,6 +3608,19 @@ def test_the_grids_edge_is_judged_over_every_folder_given(tmp_path, cli):
     assert rc == 0 and "Best lr per activation: sigmoid 0.3 (95.05 %), relu 0.3" in " ".join(out.split())
 
 
+def test_a_baseline_row_not_finished_in_any_folder_names_the_folder_to_resume(tmp_path):
+    """Over several folders, a baseline whose row has no finished member said "nnjax sweep --resume A / B trains
+    them", though --resume takes one folder and A had nothing left to train: it names the folders that do."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    run_tiny(TINY, {"activation": ["sigmoid"], "seed": [0, 1]}, a)
+    run_tiny(TINY, {"activation": ["sigmoid", "relu"], "seed": [2, 3]}, b)
+    (b / "groups" / "g01" / "result.json").unlink()  # relu's group, as if still training
+    want = f"baseline activation=relu: no member of its row has finished yet (nnjax sweep --resume {b} trains them)"
+    with pytest.raises(ConfigError) as e:
+        sweep.summarize([a, b], baseline={"activation": "relu"})
+    assert str(e.value) == want
+
+
 def test_folders_that_are_not_one_sweep_are_refused_in_one_line(tmp_path, cli, cli_error, capsys):
     """Another epochs (a base field no grid varies), a linked item in one folder only, kept options that differ
     (unless given), a folder given twice: one line naming both folders and values, exit 1, nothing written. A

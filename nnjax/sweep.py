@@ -1236,6 +1236,7 @@ def summarize(
                 f"baseline {baseline_text(options['baseline'])}: no member of its row has finished yet "
                 f"({resume} {'trains' if len(to_train) == 1 else 'train'} them)"
             )
+    results = [r for r in results if any(m in epochs for m in r["members"])]  # not a group counted elsewhere whole
     summary = write_summary(
         dirs[0], base, configs, grid, results, lines, 0.0, write=False, only=epochs, **_summary_kw(options)
     )

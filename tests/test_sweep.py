@@ -3660,7 +3660,8 @@ def test_folders_that_are_not_one_sweep_are_refused_in_one_line(tmp_path, cli, c
 def test_a_member_two_folders_trained_counts_once_though_a_field_it_does_not_use_differs(tmp_path, capsys):
     """An sgd member's momentum is unused: a folder of sgd members only keeps it as 0, one that also sweeps
     momentum members keeps the base's 0.9. The sgd members both trained are one member each, counted once (they
-    were counted twice, four replicates of a row of two seeds)."""
+    were counted twice, four replicates of a row of two seeds), and the group of b's counted as a's is no group
+    of the summary."""
     a, b = tmp_path / "a", tmp_path / "b"
     base = TINY.replace(optimizer="sgd", lr=0.05)
     run_tiny(base, {"seed": [0, 1]}, a)
@@ -3671,6 +3672,7 @@ def test_a_member_two_folders_trained_counts_once_though_a_field_it_does_not_use
     assert "also trained in" in capsys.readouterr().err
     assert [(r["optimizer"], r["members"]) for r in got["rows"]] == [("sgd", [0, 1]), ("momentum", [4, 5])]
     assert got["n_members"] == 4
+    assert got["n_groups"] == 2  # b's sgd group, whose members all count as a's, is not counted again (was 3)
 
 
 def test_the_wall_time_is_recorded_per_session_and_an_older_folder_still_summarises(tmp_path, cli, capsys):

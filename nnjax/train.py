@@ -317,7 +317,8 @@ def reused_or_compiled(lowered: jax.stages.Lowered, mesh: jax.sharding.Mesh) -> 
     compiled now. Anything that changes what the program computes (a config field, the data's shapes, the
     placement, x64 or the PRNG kind, a function patched while tracing) changes one of these, so a reused program
     is the very one a fresh compile would give. JAX's compile-option settings (e.g. ``jax_memory_fitting_effort``)
-    are not in the key: nnjax sets none, and a process that changes one between runs gets the earlier program. The ``EPOCH_PROGRAMS`` most recently used are kept."""
+    are not in the key: nnjax sets none, and a process that changes one between runs gets the earlier program.
+    The ``EPOCH_PROGRAMS`` most recently used are kept."""
     text = hashlib.sha256(lowered.as_text().encode()).digest()
     key = (text, lowered.in_tree, lowered.out_tree, tuple(mesh.devices.flat))
     if key in _compiled_epochs:

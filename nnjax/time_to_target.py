@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from nnjax import checkpoint
-from nnjax.config import Config, result_fields, without_unused
+from nnjax.config import NEUTRAL, Config, result_fields, unused_fields, without_unused
 from nnjax.errors import ConfigError, DivergedError
 from nnjax.sweep_grid import (
     DEFAULT_REPLICATES,
@@ -25,6 +25,7 @@ from nnjax.sweep_grid import (
     grid_fields,
     grid_json,
     grid_text,
+    member_values,
     normalize_grid,
     varied_fields,
 )
@@ -82,8 +83,15 @@ def plan(
 
 def spec(base: Config, grid: dict[str, list], target: float) -> dict[str, Any]:
     """What an out-root keeps of the call that started it (``SPEC_FILE``): the base config's result fields, the
-    grid and the target."""
-    return {"base": result_fields(base), "grid": grid_json(grid), "target": target}
+    grid and the target. A field the base does not use but some run does (``--warmup-epochs 5`` beside
+    ``schedule=constant,warmup_cosine``) is kept too: another value of it is another out-root."""
+    kept = result_fields(base)
+    swept = grid_fields(grid)
+    for member in member_values(normalize_grid(grid)):
+        used = unused_fields(base).keys() - unused_fields(base.replace(**member)).keys() - set(swept)
+        # a NEUTRAL value (none of it) is left out: what an out-root started before these were kept records
+        kept.update({f: getattr(base, f) for f in used if getattr(base, f) != NEUTRAL[f]})
+    return {"base": kept, "grid": grid_json(grid), "target": target}
 
 
 def run_record(cfg: Config, run_dir: Path, grid: dict[str, list], order: int) -> dict[str, Any]:

@@ -191,6 +191,25 @@ def test_a_field_only_some_runs_use_is_taken_as_nnjax_sweep_takes_it(tmp_path):
         plan(base, parse_grid(["schedule=constant,cosine", "seed=0"]), 0.9, tmp_path / "out")
 
 
+def test_an_out_root_keeps_a_field_only_some_runs_use(tmp_path):
+    """--warmup-epochs 5 beside schedule=constant,warmup_cosine: the base (constant) does not use it, so the
+    out-root's spec did not keep it, and a second call with --warmup-epochs 3 passed plan's check, to be refused
+    only at the warm-up run's resume, after the data had loaded and earlier runs had been read back."""
+    from nnjax import checkpoint
+    from nnjax.time_to_target import SPEC_FILE, plan, spec
+
+    base = get_config("video").replace(epochs=10, schedule="constant", warmup_epochs=5)
+    grid = parse_grid(["schedule=constant,warmup_cosine", "seed=0"])
+    root = tmp_path / "out"
+    root.mkdir()
+    checkpoint.write_json(root / SPEC_FILE, spec(base, grid, 0.9))
+    assert len(plan(base, grid, 0.9, root)) == 2  # the same call continues it
+    with pytest.raises(ConfigError, match="started with another grid, config or target"):
+        plan(base.replace(warmup_epochs=3), grid, 0.9, root)
+    # a field no run uses, at its neutral value, is left out as before: an older out-root still continues
+    assert "warmup_epochs" not in spec(base.replace(warmup_epochs=0), grid, 0.9)["base"]
+
+
 def test_config_names_the_base_config_as_nnjax_trains_does(tmp_path, monkeypatch):
     """The base config was always video (--set changed its fields); it is now made as nnjax sweep makes its
     members' base, from the same flags: --config NAME or --config-file FILE, then a flag per config field."""

@@ -980,7 +980,8 @@ def eval_run(
     parameters' epoch; if it did, its parameters trained on past the divergence inside its ensemble, and the
     accuracy is no result of its config), ``epoch`` of the parameters, ``test_accuracy`` (a fraction) and
     ``test_loss`` on the official test split (of ``splits``, if given), and ``inert``: each hidden layer's inert
-    neurons on those images, as neurons.png counts them (``viz.inert_counts``; None where a reach is not finite).
+    neurons on those images, as neurons.png counts them (``viz.inert_counts``; None where a reach is not finite,
+    or where ``splits`` is this process's block of rows).
     ``epoch``: the parameters after that epoch, not the newest (``load_network``; 0: as initialised).
     ``data_dir`` / ``tfds_dir``: where the data set is on this machine, if not in the run's folders."""
     check_splits(splits, "eval_run")
@@ -990,7 +991,8 @@ def eval_run(
     from nnjax.viz import inert_counts  # numpy only until it runs the network
 
     loss_K, acc_K = evaluate_split(cfg, params_K, splits, "test")
-    inert = inert_counts(jax.device_get(unstack(params_K, 0)), cfg, splits.x_test)  # a run's result.json has the last
+    # as a run's result.json: not on one process's block of the test split (multi-host), which holds part of it
+    inert = None if splits.is_block else inert_counts(jax.device_get(unstack(params_K, 0)), cfg, splits.x_test)
     # member as a plain int (a NumPy or JAX integer is accepted as one): the result stays JSON-ready
     if member is None:
         where = {"run_dir": str(run_dir)}

@@ -266,6 +266,19 @@ def test_eval_recomputes_the_saved_test_accuracy(run_pair, splits_256):
     assert r["inert"] == results["a"]["inert"] and len(r["inert"]) == 2  # the count training made, per hidden layer
 
 
+def test_eval_counts_no_inert_neurons_on_one_processs_block_of_the_test_split(run_pair, splits_256):
+    """A process that holds only its block of rows (multi-host) would count on part of the test images: None, as
+    a run's result.json and a sweep's members.csv say there; the accuracy is still the whole split's."""
+    import dataclasses
+
+    root, results = run_pair
+    s = splits_256
+    block = dataclasses.replace(s, sizes=(len(s.x_train), len(s.x_eval), len(s.x_test)))  # this block: every row
+    r = eval_run(root / "a", splits=block)
+    assert block.is_block and r["inert"] is None
+    assert r["test_accuracy"] == results["a"]["test_accuracy"]
+
+
 def test_load_run_gives_the_final_parameters(run_pair, splits_256):
     root, _ = run_pair
     cfg, params_K, epoch = load_run(root / "a")

@@ -58,7 +58,7 @@ def main() -> None:
 
     t0 = time.perf_counter()
     try:
-        refuse_empty_paths(args, ["out_root"])  # an empty --data-dir: none, as nnjax sweep takes it
+        refuse_empty_paths(args, ["out_root", "config_file"])  # an empty --data-dir: none, as nnjax sweep takes it
         grid = parse_grid(args.grid)
         target = target_flag(args.target)
         base = grid_base(args, grid)

@@ -163,6 +163,8 @@ def script(*argv, cwd: Path) -> subprocess.CompletedProcess:
         (["--grid", "seed=0", "--target", "0.9", "--out-root", "file"], "file: is a file; --out-root names"),
         (["--grid", "seed=0", "--target", "0.9", "--out-root", "mine"], "mine: already exists and holds other files"),
         (["--grid", "seed=0", "--target", "0.9", "--config", "nope"], "unknown config 'nope'; valid: video, "),
+        # as nnjax sweep's: it read the current folder, ".: cannot read config file (IsADirectoryError)"
+        (["--grid", "seed=0", "--target", "0.9", "--config-file", ""], "--config-file is empty: name a path"),
         # missing folders are made (as train's --out); a file on the way was "file/t: Not a directory", after loading
         (["--grid", "seed=0", "--target", "0.9", "--out-root", "file/t"], "--out-root file/t: "),
     ],

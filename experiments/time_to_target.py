@@ -25,7 +25,7 @@ from nnjax.cli import (
     grid_base,
     refuse_empty_paths,
 )
-from nnjax.errors import NnjaxError
+from nnjax.errors import ConfigError, NnjaxError
 from nnjax.sweep_grid import parse_grid
 from nnjax.target import target_flag
 
@@ -61,6 +61,8 @@ def main() -> None:
         refuse_empty_paths(args, ["out_root", "config_file"])  # an empty --data-dir: none, as nnjax sweep takes it
         grid = parse_grid(args.grid)
         target = target_flag(args.target)
+        if args.cfg_name is not None:  # nnjax sweep's flag: it names a sweep folder, which these runs have none of
+            raise ConfigError(f"--name {args.cfg_name}: each run is named by its grid values (OUT_ROOT/NAME)")
         base = grid_base(args, grid)
         state.update(grid=grid, target=target, n=len(ttt.plan(base, grid, target, args.out_root)))  # checks all
         # as nnjax train's --out: missing folders are made; a file on the way is refused now, not after loading data

@@ -235,7 +235,8 @@ def inert_counts(params: list, cfg: Config, x_Nx784: np.ndarray) -> list[int] | 
     """Per hidden layer (in ``cfg.hidden``'s order), how many of its neurons are inert over the images
     ``x_Nx784`` (``inert_neurons`` of ``neuron_reach``: what neurons.png counts on the same images); [] for a
     network without a hidden layer, None where a reach is not finite (a diverged network's)."""
-    reach = neuron_reach(params, layer_activations(params, cfg, x_Nx784))
+    with np.errstate(over="ignore", invalid="ignore"):  # huge parameters: an inf reach, None below, no warning
+        reach = neuron_reach(params, layer_activations(params, cfg, x_Nx784))
     if not all(np.all(np.isfinite(reach_H)) for reach_H in reach):
         return None
     return [int(inert_H.sum()) for inert_H in inert_neurons(reach)]

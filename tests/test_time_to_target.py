@@ -157,6 +157,7 @@ def script(*argv, cwd: Path) -> subprocess.CompletedProcess:
         (["--grid", "foo=1", "--target", "0.9"], "grid item 'foo=1': unknown config field 'foo'"),
         (["--grid", "seed=0,0", "--target", "0.9"], "grid field 'seed': value 0 is given twice"),
         (["--grid", "seed=0", "--target", "0.9", "--seed", "1"], "--seed 1: seed is swept by the grid (seed=0)"),
+        (["--grid", "seed=0", "--target", "0.9", "--name", "x"], "--name x: each run is named by its grid values"),
         (["--grid", "seed=0", "--target", "0.9", "--lr", "x"], "config field 'lr': cannot parse 'x' as a number"),
         (["--grid", "seed=0", "--target", "0.9", "--momentum", "0.5", "--optimizer", "sgd"], "'momentum' = 0.5: "),
         (["--grid", "seed=0", "--target", "0.9", "--epochs", "0"], "config field 'epochs' = 0: must be positive"),

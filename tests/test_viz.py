@@ -1801,6 +1801,20 @@ def test_neuron_reach_is_the_spread_a_neuron_gives_the_next_layer_and_inert_ones
     assert not viz.inert_neurons([np.array([1.0, np.nan, 0.0])])[0].any()  # diverged: no verdict
 
 
+def test_inert_counts_of_huge_finite_parameters_are_none_without_a_numpy_warning():
+    """Parameters finite but so large that a layer's values overflow: no count (None, as for NaN ones), and no
+    "RuntimeWarning: invalid value encountered in subtract" on nnjax eval's stderr."""
+    import warnings
+
+    with np.errstate(over="ignore"):  # a layer of values past float32's largest: inf, then NaN in the spread
+        params = [{k: v * np.float32(3e38) for k, v in layer.items()} for layer in _three_neuron_net()]
+    x = np.zeros((4, 784), np.uint8)
+    x[:, 0] = [0, 51, 102, 255]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any warning fails the test
+        assert viz.inert_counts(params, Config(hidden=(3,), activation="relu"), x) is None
+
+
 def test_neurons_png_draws_inert_neurons_faint_and_counts_them(monkeypatch, tmp_path):
     """A dead ReLU unit's 'top digits' (the least negative W a + b) read as a detector: neurons.png drew them
     like any other. Inert neurons are drawn at a quarter of the brightness, labelled, and counted in the title."""

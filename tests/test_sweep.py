@@ -1493,9 +1493,10 @@ def test_eval_of_a_diverged_member_says_it_diverged(tmp_path, capsys, monkeypatc
     # the command's line, with the member's numbers as eval_run gives them (no data set to load here)
     monkeypatch.setattr("nnjax.run.eval_run", lambda *a, **k: r)
     assert cli_main(["eval", str(tmp_path / "s"), "--member", str(member)]) == 0
-    assert capsys.readouterr().out == (
+    inert = "" if not r["inert"] else f"inert neurons per hidden layer: {', '.join(map(str, r['inert']))} (on the "
+    assert capsys.readouterr().out.startswith(
         f"test accuracy: {100 * r['test_accuracy']:.2f} % (epoch 4 parameters of {tmp_path / 's'} member {member}, "
-        f"which diverged at epoch {epoch}: not a result of its config)\n"
+        f"which diverged at epoch {epoch}: not a result of its config)\n{inert}"
     )
 
 

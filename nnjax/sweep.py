@@ -110,13 +110,11 @@ def load_sweep_spec(sweep_dir: str | Path | Sequence[str | Path]) -> tuple[Confi
 SUMMARY_OPTIONS = ("target", "replicates", "baseline")
 
 
-def load_sweep_options(
-    sweep_dir: str | Path, on_bad: Callable[[str, ConfigError], None] | None = None
-) -> dict[str, Any]:
+def load_sweep_options(sweep_dir: str | Path, on_bad: Callable[[ConfigError], None] | None = None) -> dict[str, Any]:
     """``SUMMARY_OPTIONS`` as a sweep folder's sweep.json keeps them: ``target`` (an accuracy, a fraction),
     ``replicates`` (a tuple of grid fields) and ``baseline`` (a row, ``{field: value}``), each None where the
     sweep was never given it. One that does not read (edited by hand) is a ConfigError naming sweep.json; or,
-    with ``on_bad``, None, after ``on_bad(option, error)`` (``nnjax viz`` draws without it)."""
+    with ``on_bad``, None, after ``on_bad(error)`` (``nnjax viz`` draws without it)."""
     path, spec, _, grid = _read_sweep_json(sweep_dir)
     options: dict[str, Any] = {}
     checks = {  # in this order: the baseline's rows are told apart by the replicates read first
@@ -134,7 +132,7 @@ def load_sweep_options(
             if on_bad is None:
                 raise bad from None
             options[name] = None
-            on_bad(name, bad)
+            on_bad(bad)
     return options
 
 
@@ -144,8 +142,10 @@ def row_replicates(
     """The grid fields a sweep's table rows average over: ``replicates`` where given, else those the sweep folder
     ``sweep_dir``'s sweep.json keeps (None: a new sweep; a list of folders: those they keep, ``summarize``'s), else
     ``DEFAULT_REPLICATES`` (seed)."""
-    stored = None if replicates or sweep_dir is None else _kept_option(_summary_dirs(sweep_dir), "replicates")
-    return replicates or stored or DEFAULT_REPLICATES
+    if replicates or sweep_dir is None:
+        return replicates or DEFAULT_REPLICATES
+    stored = _kept_option({d: load_sweep_options(d) for d in _summary_dirs(sweep_dir)}, "replicates")
+    return stored or DEFAULT_REPLICATES
 
 
 def _summary_kw(options: dict[str, Any]) -> dict[str, Any]:
@@ -1343,11 +1343,11 @@ def merge_specs(specs: Sequence[tuple[Path, Config, dict[str, list]]]) -> tuple[
     return base, normalize_grid(merged)
 
 
-def _kept_option(dirs: Sequence[Path], name: str) -> Any:
-    """The ``SUMMARY_OPTIONS`` value ``name`` that the sweep folders ``dirs`` keep (``load_sweep_options``): the
-    one every folder keeping one keeps (None: none does); two folders keeping different ones are a ConfigError
-    naming both."""
-    had = [(d, v) for d in dirs if (v := load_sweep_options(d)[name]) is not None]
+def _kept_option(kept: dict[Path, dict[str, Any]], name: str) -> Any:
+    """The ``SUMMARY_OPTIONS`` value ``name`` that sweep folders keep (``kept``: each folder's
+    ``load_sweep_options``): the one every folder keeping one keeps (None: none does); two folders keeping
+    different ones are a ConfigError naming both."""
+    had = [(d, options[name]) for d, options in kept.items() if options[name] is not None]
     for d, v in had[1:]:
         if v != had[0][1]:
             a, b = _option_text(name, had[0][1]), _option_text(name, v)
@@ -1362,7 +1362,8 @@ def _summary_options(dirs: Sequence[Path], grid: dict[str, list], given: dict[st
     """The ``SUMMARY_OPTIONS`` of a summary of the sweep folders ``dirs`` (of the union ``grid``): each one
     ``given``, else the folders' own (``_kept_option``); a baseline checked against the rows the replicates make.
     A kept baseline that names no row with them is a ConfigError naming the sweep.json that keeps it."""
-    options = {k: given[k] if given[k] is not None else _kept_option(dirs, k) for k in SUMMARY_OPTIONS}
+    kept = {d: load_sweep_options(d) for d in dirs}  # each sweep.json read once
+    options = {k: given[k] if given[k] is not None else _kept_option(kept, k) for k in SUMMARY_OPTIONS}
     replicates = options["replicates"] or DEFAULT_REPLICATES
     if given["baseline"] is not None:
         return {**options, "baseline": check_baseline(given["baseline"], grid, replicates)}
@@ -1370,7 +1371,7 @@ def _summary_options(dirs: Sequence[Path], grid: dict[str, list], given: dict[st
         try:
             check_baseline(options["baseline"], grid, replicates)
         except ConfigError as e:
-            where = next(d for d in dirs if load_sweep_options(d)["baseline"] is not None)
+            where = next(d for d in dirs if kept[d]["baseline"] is not None)
             raise ConfigError(
                 f"{where / 'sweep.json'}: its baseline {baseline_text(options['baseline'])} names no row with "
                 f"replicates {','.join(replicates)} ({str(e).removeprefix('baseline: ')}): give a baseline for them"

@@ -1358,7 +1358,7 @@ def sweep_options_to_draw(sweep_dir: Path) -> dict[str, Any]:
     ``sweep --resume`` still refuse it)."""
     from nnjax.sweep import load_sweep_options
 
-    def warn(_: str, e: ConfigError) -> None:
+    def warn(e: ConfigError) -> None:
         print(f"nnjax: warning: {e}; drawn without it (edited by hand?)", file=sys.stderr)
 
     return load_sweep_options(sweep_dir, on_bad=warn)

@@ -96,13 +96,19 @@ def measure(rounds: int) -> dict:
     return out
 
 
-def main() -> None:
+def parser() -> OneLineParser:
+    """The script's argument parser (``main`` parses ``sys.argv`` with it)."""
     p = OneLineParser(description=__doc__.split("\n\n")[0])
     p.add_argument(
         "--rounds", type=int_at_least(1), default=9, help="timed epochs per program and process, interleaved"
     )
     p.add_argument("--processes", type=int_at_least(1), default=2, help="fresh processes to measure in")
     p.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # one process's figures
+    return p
+
+
+def main() -> None:
+    p = parser()
     args = p.parse_args()
     if args.json:
         print(json.dumps(measure(args.rounds)))

@@ -146,7 +146,8 @@ def run_json_child(cmd: list[str]) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def main() -> None:
+def parser() -> OneLineParser:
+    """The script's argument parser (``main`` parses ``sys.argv`` with it)."""
     p = OneLineParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--ks", type=int_list(1), default="1,4,16,64", help="ensemble sizes K (comma-separated)")
     p.add_argument("--rounds", type=int_at_least(1), default=7, help="timed epochs per K and process, interleaved")
@@ -162,6 +163,11 @@ def main() -> None:
     )
     p.add_argument("--set", nargs="*", default=[], metavar="FIELD=VALUE", help="config overrides, e.g. optimizer=sgd")
     p.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # one process's rows (the parent reads them)
+    return p
+
+
+def main() -> None:
+    p = parser()
     args = p.parse_args()
     bad = [item for item in args.set if "=" not in item]
     if bad:

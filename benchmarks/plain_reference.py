@@ -145,7 +145,8 @@ def measure(args: argparse.Namespace) -> list[dict]:
     ]
 
 
-def main() -> None:
+def parser() -> OneLineParser:
+    """The script's argument parser (``main`` parses ``sys.argv`` with it)."""
     p = OneLineParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--k", type=int, default=16, help="ensemble members")
     p.add_argument(
@@ -155,6 +156,11 @@ def main() -> None:
         "--processes", type=int_at_least(1), default=3, help="fresh processes to measure in (medians over them)"
     )
     p.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # one process's rows (the parent reads them)
+    return p
+
+
+def main() -> None:
+    p = parser()
     args = p.parse_args()
     if args.k < 2:
         p.error(f"--k {args.k}: an ensemble needs at least 2 members")

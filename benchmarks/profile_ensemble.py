@@ -36,13 +36,19 @@ from nnjax.errors import NnjaxError  # noqa: E402
 from nnjax.train import compile_ensemble, epoch_key, init_state  # noqa: E402
 
 
-def main() -> None:
+def parser() -> OneLineParser:
+    """The script's argument parser (``main`` parses ``sys.argv`` with it)."""
     p = OneLineParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--k", type=int_at_least(1), default=16, help="ensemble members")
     p.add_argument("--top", type=int_at_least(1), default=25, help="operations to list")
     p.add_argument("--placement", choices=("sweep", "one-device"), default="sweep")
     p.add_argument("--config", default="video", choices=sorted(CONFIGS), help="named config [video]")
     p.add_argument("--set", nargs="*", default=[], metavar="FIELD=VALUE", help="config overrides")
+    return p
+
+
+def main() -> None:
+    p = parser()
     args = p.parse_args()
     bad = [item for item in args.set if "=" not in item]
     if bad:

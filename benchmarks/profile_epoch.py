@@ -38,12 +38,18 @@ def median_s(fn: Callable[..., Any], *args: Any, reps: int = 7) -> float:
     return float(np.median(times))
 
 
-def main() -> None:
+def parser() -> OneLineParser:
+    """The script's argument parser (``main`` parses ``sys.argv`` with it)."""
     p = OneLineParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--activation", default="relu")
     p.add_argument("--optimizer", default="adam")
     p.add_argument("--lr", type=float, default=0.003)
     p.add_argument("--batch-size", type=int, default=32)
+    return p
+
+
+def main() -> None:
+    p = parser()
     args = p.parse_args()
     cfg = Config(
         activation=args.activation,

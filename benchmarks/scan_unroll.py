@@ -58,7 +58,8 @@ def seconds(text: str) -> float:
     return s
 
 
-def main(argv: list[str] | None = None) -> int:
+def parser() -> OneLineParser:
+    """The script's argument parser."""
     p = OneLineParser(description=__doc__.split("\n\n")[0])
     p.add_argument(
         "--runs",
@@ -82,6 +83,11 @@ def main(argv: list[str] | None = None) -> int:
         help="an extra XLA_FLAGS variant (repeatable)",
     )
     p.add_argument("--timeout", type=seconds, default=300, help="seconds allowed per process [300]")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = parser()
     args = p.parse_args(argv)
     runs, unrolls = args.runs, args.unrolls
     if args.epochs < 2:

@@ -75,7 +75,8 @@ def plan(name: str, seeds: list[int], args: argparse.Namespace) -> tuple[Path, b
     return out, resume, base, grid
 
 
-def main() -> None:
+def parser() -> OneLineParser:
+    """The script's argument parser (``main`` parses ``sys.argv`` with it)."""
     p = OneLineParser(prog=Path(__file__).name, description=__doc__.splitlines()[0])  # names its errors
     p.add_argument("--configs", default=",".join(CONFIGS), help="named configs (default: all, %(default)s)")
     p.add_argument(
@@ -95,6 +96,11 @@ def main() -> None:
         help="continue the OUT_ROOT/seeds-NAME sweeps that exist (as they were started); start the others",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    return p
+
+
+def main() -> None:
+    p = parser()
     args = p.parse_args()
 
     def interrupt_line() -> str:

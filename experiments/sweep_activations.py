@@ -10,6 +10,7 @@ writes the sweep folder (members.csv, metrics.jsonl, summary.md, accuracy.png; s
 the table. The README's table and plot come from this script; it names the command, the epochs and the machine.
 """
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -17,8 +18,8 @@ from nnjax.cli import OneLineParser, parse_seeds, sweep_as
 from nnjax.configs import video
 
 
-def main(argv: list[str] | None = None, *, process: bool = False) -> int:
-    """The script; ``process``: it is its own process (Ctrl-C: ``cli.exit_at_once_on_interrupt``)."""
+def parser() -> OneLineParser:
+    """The script's argument parser."""
     p = OneLineParser(prog=Path(__file__).name, description=__doc__.split("\n\n")[0])  # names its errors
     p.add_argument("--out", metavar="SWEEP_DIR", help="sweep folder to create (default: sweeps/activations-TIME)")
     p.add_argument("--resume", metavar="SWEEP_DIR", help="continue an interrupted sweep folder as it was started")
@@ -26,23 +27,29 @@ def main(argv: list[str] | None = None, *, process: bool = False) -> int:
     p.add_argument("--seeds", type=parse_seeds, help="seeds, one member each, as in seeds.py (default 0,1,2,3,4)")
     p.add_argument("--data-dir", metavar="DIR", help="raw MNIST files to build from offline (or NNJAX_DATA_DIR)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    return p
+
+
+def main(argv: list[str] | None = None, *, process: bool = False) -> int:
+    """The script; ``process``: it is its own process (Ctrl-C: ``cli.exit_at_once_on_interrupt``)."""
+    p = parser()
     args = p.parse_args(argv)
     if args.resume is not None and (args.out is not None or args.epochs is not None or args.seeds is not None):
         p.error("--resume continues the sweep as it was started; --out, --epochs and --seeds cannot change it")
+    return sweep_as(p.prog, lambda: sweep_argv(args), process=process)
 
-    def sweep_argv() -> list[str]:
-        """The flags of ``nnjax sweep`` that run it."""
-        given = {"--out": args.out, "--resume": args.resume, "--epochs": args.epochs, "--data-dir": args.data_dir}
-        flags = [f"{flag}={value}" for flag, value in given.items() if value is not None]
-        flags += ["--no-progress"] if args.no_progress else []
-        if args.resume is not None:  # sweep.json holds the rest
-            return flags
-        from nnjax.activations import ACTIVATIONS  # loads JAX: once Ctrl-C is handled
 
-        grid = [f"activation={','.join(ACTIVATIONS)}", f"seed={','.join(map(str, args.seeds or range(5)))}"]
-        return [*flags, "--config=video", "--name=activations", "--grid", *grid]
+def sweep_argv(args: argparse.Namespace) -> list[str]:
+    """The flags of ``nnjax sweep`` that run the script's parsed ``args``."""
+    given = {"--out": args.out, "--resume": args.resume, "--epochs": args.epochs, "--data-dir": args.data_dir}
+    flags = [f"{flag}={value}" for flag, value in given.items() if value is not None]
+    flags += ["--no-progress"] if args.no_progress else []
+    if args.resume is not None:  # sweep.json holds the rest
+        return flags
+    from nnjax.activations import ACTIVATIONS  # loads JAX: once Ctrl-C is handled
 
-    return sweep_as(p.prog, sweep_argv, process=process)
+    grid = [f"activation={','.join(ACTIVATIONS)}", f"seed={','.join(map(str, args.seeds or range(5)))}"]
+    return [*flags, "--config=video", "--name=activations", "--grid", *grid]
 
 
 if __name__ == "__main__":

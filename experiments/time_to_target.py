@@ -30,13 +30,19 @@ from nnjax.sweep_grid import parse_grid
 from nnjax.target import target_flag
 
 
-def main() -> None:
+def parser() -> OneLineParser:
+    """The script's argument parser (``main`` parses ``sys.argv`` with it)."""
     p = OneLineParser(prog=Path(__file__).name, description=__doc__.splitlines()[0])  # names its errors
     p.add_argument("--grid", nargs="+", action="extend", required=True, help="FIELD=V1,V2 items, as nnjax sweep's")
     p.add_argument("--target", required=True, help="the test accuracy to reach, a fraction, e.g. 0.95")
     p.add_argument("--out-root", default="runs/ttt", help="run folders go to OUT_ROOT/NAME (default: %(default)s)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     add_config_flags(p)  # every run's config: as nnjax sweep's flags make its members' base
+    return p
+
+
+def main() -> None:
+    p = parser()
     args = p.parse_args()
     records: list[dict] = []  # the finished runs, appended as each finishes
     state: dict = {}

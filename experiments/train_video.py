@@ -9,5 +9,7 @@ import sys
 
 from nnjax.cli import train_named
 
+CONFIG = "video"  # the named config it trains
+
 if __name__ == "__main__":
-    sys.exit(train_named("video", sys.argv[1:], process=True))
+    sys.exit(train_named(CONFIG, sys.argv[1:], process=True))

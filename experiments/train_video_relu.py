@@ -9,5 +9,7 @@ import sys
 
 from nnjax.cli import train_named
 
+CONFIG = "video_relu"  # the named config it trains
+
 if __name__ == "__main__":
-    sys.exit(train_named("video_relu", sys.argv[1:], process=True))
+    sys.exit(train_named(CONFIG, sys.argv[1:], process=True))

@@ -843,14 +843,21 @@ def train_named(name: str, argv: list[str], prog: str | None = None, *, process:
     starts from that saved config instead. ``process``: this is the script's own process (Ctrl-C:
     ``exit_at_once_on_interrupt``)."""
     _quiet_tensorflow()
-    parser = OneLineParser(prog=prog, description=f"Train the named config {name!r} (nnjax train --config {name}).")
-    add_train_flags(parser, named=name)
+    parser = named_parser(name, prog)
     args = parser.parse_args(argv)
     args.verb, args.func, args.prog = "train", cmd_train, parser.prog  # its errors and interrupts say prog
     args.config = None if (args.resume or args.config_file) else name
     if process:
         exit_at_once_on_interrupt(lambda: _interrupt_line(args))
     return _run(args)
+
+
+def named_parser(name: str, prog: str | None = None) -> argparse.ArgumentParser:
+    """The parser of ``train_named(name, ...)``: every flag of ``nnjax train`` but ``--config``, help showing
+    ``name``'s values."""
+    parser = OneLineParser(prog=prog, description=f"Train the named config {name!r} (nnjax train --config {name}).")
+    add_train_flags(parser, named=name)
+    return parser
 
 
 def sweep_as(prog: str, argv: Callable[[], list[str]], *, process: bool = False) -> int:

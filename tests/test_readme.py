@@ -1,0 +1,408 @@
+"""Every command that README.md and benchmarks/README.md show still parses with the real argument parser of its
+program, and one that trains (``nnjax train``/``sweep``, the experiment scripts) builds configs that validate, as
+the command would build them: a renamed or removed flag, or a bad value, fails here instead of for a new reader.
+Nothing is run: no data is read, nothing trains or compiles.
+
+Commands are taken from fenced and indented code blocks (``\\`` continuations joined, ``for`` loops expanded over
+their values) and from inline code spans, wherever they start with ``nnjax ``, ``python experiments/``,
+``python benchmarks/`` or ``python -m nnjax``. A command with placeholders (``RUN_DIR``, ``N``, ``…``, ``..``,
+``[--optional]``) is only parsed; a span that is only a verb's name (``nnjax eval``), or a verb and one of its
+flags (``nnjax train --target``), is checked for that verb and flag.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import itertools
+import re
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[1]
+DOCS = ("README.md", "benchmarks/README.md")
+PREFIXES = ("nnjax ", "python experiments/", "python benchmarks/", "python -m nnjax")
+
+# Commands that are not checked, each with its reason (the command's text as the README has it).
+EXCEPTIONS: dict[str, str] = {
+    "nnjax train --schedule warmup_cosine": "shown as a command that is refused (no --warmup-epochs)",
+}
+# The first word of a code block line that is a shell command (other lines are a command's output).
+ENV = r"\w+=(\"[^\"]*\"|'[^']*'|\S+)\s+"  # an environment variable set for one command
+SHELL = re.compile(rf"({ENV})*(nnjax|python3?|\.venv/bin/\S+|for|do|done|export|flock|time)\b")
+
+
+@dataclass(frozen=True)
+class Command:
+    doc: str
+    line: int
+    text: str  # as shown, continuations joined and loop variables substituted
+
+    @property
+    def where(self) -> str:
+        return f"{self.doc}:{self.line}"
+
+
+def code_and_spans(text: str) -> list[tuple[int, str, bool]]:
+    """(line number, text, in a code block) of every code block line (``\\`` continuations joined) and every
+    inline code span (its line breaks as spaces), in the order of the document."""
+    found: list[tuple[int, str, bool]] = []
+    prose: list[str] = []
+    fence = False
+    pending: tuple[int, str] | None = None
+    for n, line in enumerate(text.splitlines(), 1):
+        if line.lstrip().startswith("```"):
+            fence = not fence
+            prose.append("")
+            continue
+        if fence or line.startswith("    "):
+            prose.append("")
+            start, before = pending or (n, "")
+            joined = f"{before} {line.strip()}".strip()
+            if joined.endswith("\\"):
+                pending = start, joined[:-1]
+            else:
+                pending = None
+                found.append((start, joined, True))
+        else:
+            prose.append(line)
+    flat = "\n".join(prose)
+    for m in re.finditer(r"(?<!`)`([^`]+)`(?!`)", flat):
+        found.append((flat.count("\n", 0, m.start()) + 1, " ".join(m.group(1).split()), False))
+    return sorted(found, key=lambda f: f[0])
+
+
+def loop_values(line: str) -> list[dict[str, str]]:
+    """The shell variables of a ``for`` line, one dict per iteration: ``for b in 8 32; do`` and the
+    ``x=${v%%:*}; y=${v##*:}`` splits of a value ``x:y`` that follow it."""
+    loops = re.findall(r"for (\w+) in ([^;]+);", line)
+    envs = []
+    for values in itertools.product(*(v.split() for _, v in loops)):
+        env = dict(zip((name for name, _ in loops), values))
+        for name, source, part in re.findall(r"(\w+)=\$\{(\w+)(%%:\*|##\*:)\}", line):
+            env[name] = env[source].split(":")[0 if part == "%%:*" else -1]
+        envs.append(env)
+    return envs
+
+
+def commands(doc: str, text: str | None = None) -> list[Command]:
+    """Every command that the document ``doc`` (or ``text`` in its place) shows."""
+    text = (ROOT / doc).read_text() if text is None else text
+    found: list[Command] = []
+    envs: list[dict[str, str]] = [{}]
+    for n, line, block in code_and_spans(text):
+        if block:
+            line = re.sub(r"^\$ ", "", line)
+            if line.startswith("for "):
+                envs = loop_values(line)
+            line = re.sub(r"(^|\s)#.*$", "", line)  # a comment
+            if not SHELL.match(line):
+                continue  # a command's output
+        for seg in re.split(r"&&|;|\|", re.sub(r'"[^"]*"', lambda m: m.group(0).replace(";", ""), line)):
+            seg = re.sub(rf"^\s*(do\s+|flock\s+\S+\s+|time\s+)*({ENV})*(\.venv/bin/)?", "", seg).strip()
+            seg = re.sub(r"\s\d?>&?\S+", "", seg)  # a redirection
+            if not seg.startswith(PREFIXES):
+                continue
+            uses = sorted(set(re.findall(r"\$\{?(\w+)\}?", seg)))
+            for env in envs if uses and block else [{}]:
+                if all(v in env for v in uses):
+                    seg_n = re.sub(r"\$\{?(\w+)\}?", lambda m: env[m.group(1)], seg)  # noqa: B023
+                    found.append(Command(doc, n, seg_n))
+            if uses and not any(all(v in env for v in uses) for env in envs):
+                found.append(Command(doc, n, seg))  # a variable no loop gives: checked as a placeholder
+        if block and line.startswith("done"):
+            envs = [{}]
+    return found
+
+
+ALL = [c for doc in DOCS for c in commands(doc)]
+
+PLACEHOLDER = re.compile(r"…|\.\.|\.\.\.")  # a placeholder token: removed
+METAVAR = re.compile(r"[A-Z][A-Z0-9_]*(\.npz)?…?|[A-Z_]+=.*|\$\{?\w+\}?|.*\$\w+.*")  # a value standing for one
+
+
+def tokens(cmd: Command) -> tuple[list[str], bool]:
+    """The command's words (after its program) and whether it has placeholders, each placeholder value
+    (``RUN_DIR``, ``N``, a ``…`` after a flag) given as ``1``: ``[--flag V]`` is kept as ``--flag V``; a
+    ``--FIELD VALUE`` synopsis pair and a ``…`` or ``..`` of more words are left out."""
+    words = shlex.split(cmd.text.replace("\\", ""))
+    words = words[1:] if words[0] == "nnjax" else words[3:] if words[1] == "-m" else words[2:]  # python -m nnjax.cli
+    placeholder = False
+    out: list[str] = []
+    skip = False
+    for w in words:
+        if skip:
+            skip = False
+            continue
+        bare = w.strip("[]")
+        placeholder = placeholder or bare != w
+        if re.fullmatch(r"--[A-Z][A-Z_]*", bare):  # --FIELD VALUE
+            placeholder = skip = True
+        elif not bare or PLACEHOLDER.fullmatch(bare):
+            placeholder = True
+            if out and out[-1].startswith("--"):  # `--out …`: some value
+                out.append("1")
+        elif METAVAR.fullmatch(bare) or "…" in bare:
+            placeholder = True
+            out.append("1")
+        else:
+            out.append(bare)
+    return out, placeholder
+
+
+def load(path: Path):
+    """The module of a script (its ``if __name__ == "__main__"`` part not run)."""
+    spec = importlib.util.spec_from_file_location(f"readme_{path.stem}", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def parsed(parser, argv: list[str]):
+    """``parser.parse_args(argv)``; a usage error (exit 2) is an AssertionError with its one line."""
+    err = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(err):
+            return parser.parse_args(argv)
+    except SystemExit as e:
+        raise AssertionError(f"usage error (exit {e.code}): {err.getvalue().strip()}") from None
+
+
+def check_train(args, named: str | None = None) -> None:
+    """What ``nnjax train`` checks of its flags before it makes a folder or reads data (``cli.cmd_train``)."""
+    from nnjax.cli import check_resume_flags, config_from_args, field_overrides
+    from nnjax.config import check_given
+    from nnjax.run import check_config
+    from nnjax.target import target_flag
+
+    target_flag(args.target)
+    if args.resume:
+        if named:
+            args.config = None
+        check_resume_flags(args, "run")
+        return
+    if named:
+        args.config = None if args.config_file else named
+    cfg = check_config(config_from_args(args), new=True)
+    check_given(cfg, field_overrides(args))
+
+
+def check_sweep(args) -> None:
+    """What ``nnjax sweep`` checks of its flags before it makes a folder or reads data (``cli.cmd_sweep``)."""
+    from nnjax import sweep
+    from nnjax.cli import check_resume_flags, grid_base
+    from nnjax.sweep_grid import baseline_flag, parse_grid, replicates_flag
+    from nnjax.target import target_flag
+
+    target_flag(args.target)
+    if args.resume:  # the grid is the sweep folder's
+        check_resume_flags(args, "sweep")
+        return
+    grid = parse_grid(args.grid)
+    replicates = replicates_flag(args.replicates, grid)
+    baseline_flag(args.baseline, grid, sweep.row_replicates(replicates, None))
+    grid_base(args, grid)
+
+
+def check_nnjax(argv: list[str], placeholder: bool, shown: list[Command]) -> None:
+    from nnjax.cli import build_parser
+    from nnjax.target import target_flag
+
+    args = parsed(build_parser(), argv)
+    if placeholder:
+        return
+    if args.verb == "train":
+        check_train(args)
+    elif args.verb == "sweep":
+        check_sweep(args)
+    elif args.verb == "summary":
+        target_flag(args.target)
+        if len(args.sweep_dir) == 1 and (made := sweeps_made(shown).get(args.sweep_dir[0])):
+            check_summary(args, made)
+
+
+def sweeps_made(shown: list[Command]) -> dict[str, list[str]]:
+    """The flags of each ``nnjax sweep --out DIR`` among the commands ``shown``, by DIR: the sweep that
+    ``nnjax summary DIR`` of a README reads."""
+    made = {}
+    for c in shown:
+        argv, placeholder = tokens(c)
+        if argv[:1] == ["sweep"] and "--out" in argv and not placeholder:
+            made[argv[argv.index("--out") + 1]] = argv
+    return made
+
+
+def check_summary(args, made: list[str]) -> None:
+    """``nnjax summary``'s --replicates and --baseline against the grid of the sweep that made its folder."""
+    from nnjax import sweep
+    from nnjax.cli import build_parser
+    from nnjax.sweep_grid import baseline_flag, parse_grid, replicates_flag
+
+    swept = parsed(build_parser(), made)
+    grid = parse_grid(swept.grid)
+    replicates = replicates_flag(args.replicates or swept.replicates, grid)
+    baseline_flag(args.baseline or swept.baseline, grid, sweep.row_replicates(replicates, None))
+
+
+def check_experiment(name: str, argv: list[str], placeholder: bool, tmp_path: Path) -> None:
+    from nnjax.cli import build_parser, grid_base, named_parser
+    from nnjax.sweep_grid import parse_grid
+    from nnjax.target import target_flag
+
+    mod = load(ROOT / "experiments" / name)
+    if name.startswith("train_"):
+        args = parsed(named_parser(mod.CONFIG), argv)
+        if not placeholder:
+            check_train(args, named=mod.CONFIG)
+        return
+    args = parsed(mod.parser(), argv)
+    if placeholder:
+        return
+    if name == "seeds.py":
+        args.out_root = str(tmp_path / args.out_root)  # its folders are checked: none is there
+        for config in args.configs.split(","):
+            mod.plan(config, args.seeds, args)
+    elif name == "sweep_activations.py":
+        given = [args.out, args.epochs, args.seeds]
+        assert args.resume is None or given == [None] * 3, "--resume with --out, --epochs or --seeds"  # as main
+        check_sweep(parsed(build_parser(), ["sweep", *mod.sweep_argv(args)]))
+    elif name == "time_to_target.py":
+        from nnjax.time_to_target import plan
+
+        grid, target = parse_grid(args.grid), target_flag(args.target)
+        assert args.cfg_name is None, "--name: each run is named by its grid values"
+        plan(grid_base(args, grid), grid, target, tmp_path / args.out_root)
+
+
+def check_benchmark(name: str, argv: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from nnjax.config import apply_overrides, validate
+    from nnjax.configs import get_config
+
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))  # their imports of each other
+    mod = load(ROOT / "benchmarks" / name)
+    if name == "compare.py":  # its own checks after parsing too
+        err = io.StringIO()
+        try:
+            with contextlib.redirect_stderr(err):
+                mod.parse_args(argv)
+        except SystemExit as e:
+            raise AssertionError(f"usage error (exit {e.code}): {err.getvalue().strip()}") from None
+        return
+    args = parsed(mod.parser(), argv)
+    if getattr(args, "set", None):  # config overrides, checked as the script checks them
+        assert all("=" in item for item in args.set), f"--set {args.set}: expected FIELD=VALUE"
+        validate(apply_overrides(get_config(getattr(args, "config", "video")), dict(s.split("=", 1) for s in args.set)))
+
+
+def check(cmd: Command, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shown: list[Command] = ALL) -> None:
+    """Parse ``cmd`` with its program's parser and check what it would train (a summary: against the sweep among
+    the commands ``shown`` that made its folder); AssertionError or the program's NnjaxError (its one-line
+    message) when the README's command is wrong."""
+    from nnjax.cli import build_parser
+
+    argv, placeholder = tokens(cmd)
+    words = shlex.split(cmd.text)
+    program = "nnjax" if words[0] == "nnjax" or words[1] == "-m" else words[1]
+    if program != "nnjax" and PLACEHOLDER.search(program):
+        return  # `python experiments/…`: any script
+    if program == "nnjax":
+        verbs = build_parser()._subparsers._group_actions[0].choices
+        if not argv:
+            return  # `nnjax …`
+        assert argv[0] in verbs, f"no verb {argv[0]!r}"
+        flags = verbs[argv[0]]._option_string_actions
+        if len(argv) == 1 or (len(argv) == 2 and argv[1].startswith("--")):
+            # a verb named in prose, or a verb and one of its flags: `nnjax train --target`, `nnjax sweep --resume`
+            assert len(argv) == 1 or argv[1] in flags, f"nnjax {argv[0]} has no flag {argv[1]}"
+            return
+        check_nnjax(argv, placeholder, shown)
+        return
+    path = ROOT / program
+    assert path.is_file(), f"no script {program}"
+    if program.startswith("experiments/"):
+        check_experiment(path.name, argv, placeholder, tmp_path)
+    else:
+        check_benchmark(path.name, argv, monkeypatch)
+
+
+@pytest.mark.parametrize("cmd", [c for c in ALL if c.text not in EXCEPTIONS], ids=lambda c: f"{c.where} {c.text[:60]}")
+def test_readme_command_parses_and_its_config_validates(cmd, tmp_path, monkeypatch):
+    from nnjax.errors import NnjaxError
+
+    monkeypatch.chdir(tmp_path)  # relative folders the commands name are looked at here: none exists
+    try:
+        check(cmd, tmp_path, monkeypatch)
+    except (AssertionError, NnjaxError) as e:
+        raise AssertionError(f"{cmd.where}: `{cmd.text}`: {e}") from None
+
+
+def test_the_readmes_commands_are_found():
+    """The extraction finds the commands a reader runs: code blocks, continuations, loops and spans."""
+    texts = {c.text for c in ALL}
+    assert len(ALL) > 150
+    assert "nnjax train --data-dir ../shared/data/mnist" in texts  # README command 1, after `.venv/bin/`
+    assert "python experiments/seeds.py --out-root sweeps" in texts  # an indented block, its comment left out
+    assert "python benchmarks/compare.py --quick" in texts  # benchmarks/README.md's fenced block
+    assert "nnjax compare runs/sigmoid runs/relu" in texts  # an inline span
+    loop = [t for t in texts if t.startswith("nnjax train --data-dir ../shared/data/mnist --optimizer ")]
+    assert "--optimizer momentum --lr 0.3 --seed 2" in " ".join(loop) and len(loop) == 15 + 3  # two loops expanded
+    assert set(EXCEPTIONS) <= texts, "an exception names a command the READMEs no longer show"
+
+
+def test_a_stale_flag_or_a_bad_value_in_a_readme_command_fails(tmp_path, monkeypatch):
+    """The check fails for a scratch README whose commands have a removed flag or a bad value."""
+    from nnjax.errors import NnjaxError
+
+    monkeypatch.chdir(tmp_path)
+    good = (
+        "Text.\n\n    nnjax sweep --grid lr=0.01,0.03 seed=0,1 --epochs 3 --out sweeps/x\n    nnjax summary sweeps/x "
+        "--baseline lr=0.03\n\nand `nnjax train --epochs 20 --lr 0.05`.\n"
+    )
+    cmds = commands("scratch.md", good)
+    assert [c.text for c in cmds] == [
+        "nnjax sweep --grid lr=0.01,0.03 seed=0,1 --epochs 3 --out sweeps/x",
+        "nnjax summary sweeps/x --baseline lr=0.03",
+        "nnjax train --epochs 20 --lr 0.05",
+    ]
+    for c in cmds:
+        check(c, tmp_path, monkeypatch, cmds)
+    for old, new in [
+        ("--epochs 3", "--epoch 3"),  # a flag that does not exist (never abbreviated)
+        ("lr=0.01,0.03", "lr=0.01,fast"),  # a grid value that does not parse
+        ("--lr 0.05", "--lr -1"),  # a value the config refuses
+        ("--epochs 20", "--set epochs=20"),  # a flag that moved elsewhere
+        ("nnjax sweep", "python experiments/seeds.py"),  # a flag the script does not have (--grid)
+        ("--baseline lr=0.03", "--baseline lr=0.3"),  # a baseline that names no row of the sweep
+    ]:
+        bad = commands("scratch.md", good.replace(old, new))
+        failed = []
+        for c in bad:
+            try:
+                check(c, tmp_path, monkeypatch, bad)
+            except (AssertionError, NnjaxError):
+                failed.append(c.text)
+        assert failed and new in failed[0], (old, new, failed)  # the edited command (and a summary of its sweep)
+
+
+def test_the_python_names_the_readmes_show_exist():
+    """Every ``nnjax.module.name`` in a code span and every ``from nnjax.module import name`` resolves."""
+    import importlib
+
+    missing = []
+    for doc in DOCS:
+        text = (ROOT / doc).read_text()
+        names = set(re.findall(r"`(nnjax(?:\.\w+)+)", text))
+        for module, imported in re.findall(r"from (nnjax(?:\.\w+)*) import ([\w, ]+)", text):
+            names |= {f"{module}.{n.strip()}" for n in imported.split(",") if n.strip()}
+        for name in sorted(names):
+            parts = name.split(".")  # nnjax is one flat package: nnjax.MODULE.NAME..
+            obj = importlib.import_module(".".join(parts[:2])) if len(parts) > 1 else None
+            for part in parts[2:]:
+                obj = getattr(obj, part, None)
+            if obj is None:
+                missing.append(f"{doc}: {name}")
+    assert not missing

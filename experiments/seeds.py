@@ -1,6 +1,6 @@
 """The README's results table: each named config trained with seeds 0, 1, 2 as one ensemble.
 
-    python experiments/seeds.py [--configs video,video_relu,wide] [--seeds 0,1,2] [--out-root sweeps]
+    python experiments/seeds.py [--configs video,video_relu,wide,nielsen] [--seeds 0,1,2] [--out-root sweeps]
                                 [--no-shard-members] [--epochs N] [--data-dir DIR] [--resume] [--no-progress]
 
 Each config becomes a sweep over ``seed=0,1,2`` (or ``--seeds``; one compiled program, members sharing the

@@ -63,6 +63,13 @@ TRAIN_NOTE = (
     "the {split} accuracy in percentage points: a large gap is overfitting, both low underfitting (—: a folder of an "
     "older nnjax, which did not record it)."
 )
+# The table's column of inert neurons (``_inert_cell``), and what it is, in the notes under it
+INERT_HEAD = "inert (per layer)"
+INERT_NOTE = (
+    "Inert (per layer): each hidden layer's inert neurons (layer 1 first), counted on the final parameters over the "
+    "test images as nnjax viz's neurons.png counts them, mean over the members that did not diverge; the column "
+    "is left out where no member has one."
+)
 MAX_STALLED_NAMED = 12  # members the notes name one by one; members.csv's stalled column has them all
 EDGE_VALUES = 3  # a field tried at fewer values has every best at an edge of them: none is flagged
 
@@ -607,21 +614,26 @@ def plural(n: int, noun: str) -> str:
 
 
 def markdown_table(
-    varied: list[str], table: list[dict[str, Any]], split: str = "test", target: float | None = None
+    varied: list[str],
+    table: list[dict[str, Any]],
+    split: str = "test",
+    target: float | None = None,
+    inert: bool = False,
 ) -> str:
     """The summary table in Markdown; accuracy on ``split`` ("test" or "val"), the highest mean in bold
     (rows marked ``best``; where two rows or more have a mean); a ``parameters`` column
     where the rows carry ``n_params`` (a grid over ``hidden``); where they were compared with a baseline row
     (``_vs_baseline``), the difference from it and its p-values; the training images' accuracy and its gap to
-    ``split``'s (``_train_cell``); with a ``target``, ``epochs to`` and ``held
-    from`` columns; the ensemble's epoch and that ÷ its members (``ENSEMBLE_EPOCH_NOTE``; ``—``: not timed)."""
+    ``split``'s (``_train_cell``); with ``inert``, the mean inert neurons per hidden layer (``_inert_cell``);
+    with a ``target``, ``epochs to`` and ``held from`` columns; the ensemble's epoch and that ÷ its members
+    (``ENSEMBLE_EPOCH_NOTE``; ``—``: not timed)."""
     params = bool(table) and "n_params" in table[0]
     head = [*varied, *(["parameters"] if params else []), "members"]
     head += [f"{SPLIT_NAMES[split]} accuracy (%) mean ± std"]
     compared = bool(table) and "baseline" in table[0]
     if compared:
         head += ["vs baseline (points)", "p (Welch; Holm)"]
-    head += [TRAIN_HEAD, "best epoch"]
+    head += [TRAIN_HEAD, *([INERT_HEAD] if inert else []), "best epoch"]
     if target is not None:
         head += [f"epochs to {target_percent(target)}", f"held ≥ {target_percent(target)} from"]
     head += ["train time (s)", "ensemble epoch (s)", "÷ members (s)", "diverged"]
@@ -636,7 +648,8 @@ def markdown_table(
                 acc = f"**{acc}**"
         best = "—" if r["best_epoch_median"] is None else _epochs_range(r, "best")
         cells = [*(format_value(r[f]) for f in varied), *([f"{r['n_params']:,}"] if params else [])]
-        cells += [str(r["n"]), acc, *(_baseline_cells(r) if compared else []), _train_cell(r), best]
+        cells += [str(r["n"]), acc, *(_baseline_cells(r) if compared else []), _train_cell(r)]
+        cells += [*([_inert_cell(r)] if inert else []), best]
         if target is not None:
             cells += [_epochs_cell(r, "reached"), _epochs_cell(r, "held")]
         cells += [f"{r['train_s']:.1f}", _seconds(r["ensemble_epoch_s"]), _seconds(r["ensemble_epoch_s_per_member"])]
@@ -654,6 +667,22 @@ def _train_cell(r: dict[str, Any]) -> str:
     cell = f"{100 * r['train_set_accuracy_mean']:.2f} ({100 * r['train_gap_mean']:+.2f})"
     n = r["n"] - r["n_diverged"]  # a sweep an older nnjax began, resumed: only the members trained since have it
     return cell if r["n_train_set"] == n else f"{cell}, {r['n_train_set']} of {n}"
+
+
+def _inert_cell(r: dict[str, Any]) -> str:
+    """``4.33, 0``: a row's mean inert neurons per hidden layer (``inert_mean``), layer 1 first; ``—``: none
+    counted (every member diverged, or an older nnjax's folder)."""
+    if r.get("inert_mean") is None:
+        return "—"
+    return ", ".join(f"{x:g}" for x in r["inert_mean"])
+
+
+def inert_counted(results: list[dict[str, Any]], members: Collection[int]) -> bool:
+    """Whether some of the ``members`` has an inert neuron in its final parameters (their groups' ``results``):
+    where none has, the table has no inert column (a sigmoid sweep's would be 0 in every row)."""
+    return any(
+        counts and any(counts) for r in results for m, counts in zip(r["members"], r.get("inert") or []) if m in members
+    )
 
 
 def _seconds(s: float | None) -> str:
@@ -696,6 +725,7 @@ def table_notes(
     baseline: dict[str, Any] | None = None,
     fewest: int | None = None,
     baseline_diverged: bool = False,
+    inert: bool = False,
 ) -> str:
     """What the numbers of the summary table on ``split`` ("test" or "val") are: which parameters' accuracy,
     mean and spread over which members, what the train accuracy column is (``TRAIN_NOTE``), the split each best
@@ -705,7 +735,8 @@ def table_notes(
     which fields each row averages over; with a ``baseline`` row, what the comparison with it tests, and where
     the ``fewest`` members behind a p (``fewest_compared``) are under ``FEW_FOR_WELCH``, that its p is a rough
     guide, and with ``baseline_diverged`` (every member of the baseline row diverged), that no row is compared
-    and how to compare with another without training again. summary.md and ``nnjax sweep`` print it below the table."""
+    and how to compare with another without training again; with ``inert``, what the inert column is
+    (``INERT_NOTE``). summary.md and ``nnjax sweep`` print it below the table."""
     accuracy = (
         "Test accuracy: final parameters on the official test split"
         if split == "test"
@@ -752,7 +783,7 @@ def table_notes(
         rows = f"Each row's members differ only in {' and '.join(replicates)} (--replicates). "
     return (
         f"{rows}{accuracy}; mean ± sample std (n − 1) over the members that did not diverge. "
-        f"{TRAIN_NOTE.format(split=SPLIT_NAMES[split])} {best}. Train time: wall "
+        f"{TRAIN_NOTE.format(split=SPLIT_NAMES[split])}{f' {INERT_NOTE}' if inert else ''} {best}. Train time: wall "
         "time of the ensemble the members trained in (all members of a group train at once; compilation not "
         f"included). {ENSEMBLE_EPOCH_NOTE} A member agrees with the same member trained alone, or in a grid with "
         "other members beside it, to rounding that training amplifies, not bit for bit: compare members of one sweep."
@@ -847,13 +878,21 @@ def write_summary(
     if write:
         checkpoint.write_atomic(sweep_dir / "members.csv", members_csv(rows).encode())
 
-    md = markdown_table(varied, table, split, target)
+    inert = inert_counted(results, {r["member"] for r in rows})
+    md = markdown_table(varied, table, split, target, inert=inert)
     variance = variance_table(varied, table, split)
     cosine = any("cosine" in c.schedule for c in configs)
     fewest = fewest_compared(table) if baseline is not None else None
     lost = any(r["baseline"] and r[f"{split}_accuracy_mean"] is None for r in table) if baseline is not None else False
     notes = table_notes(
-        split, target, cosine=cosine, replicates=replicates, baseline=baseline, fewest=fewest, baseline_diverged=lost
+        split,
+        target,
+        cosine=cosine,
+        replicates=replicates,
+        baseline=baseline,
+        fewest=fewest,
+        baseline_diverged=lost,
+        inert=inert,
     )
     per = best_per(varied, table, split)
     if found := findings(varied, table, rows, grid, split, per):  # a paragraph of its own, before what the numbers are

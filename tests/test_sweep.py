@@ -3728,3 +3728,25 @@ def test_a_variance_split_over_pairs_two_folders_did_not_all_train_says_so():
                for s in (0, 1, 2) for d in (0, 1) if (s, d) != (2, 1)]  # fmt: skip
     got = sweep_summary._variance_split(members, members, ["seed", "data_seed"], grid, "test")
     assert got == {"fields": ["seed", "data_seed"], "why": "1 of 6 seed × data_seed pairs not trained"}
+
+
+# ----------------------------------------------------------------------------------------------------
+def test_the_table_has_an_inert_column_only_where_some_member_has_an_inert_neuron(tmp_path):
+    """members.csv and --json had each member's inert neurons, the printed table none: it has their mean per
+    hidden layer where some member has one; where none has (a sigmoid sweep), or an older folder counted none,
+    the table is as narrow as before."""
+    s = tmp_path / "s"
+    run_tiny(TINY.replace(hidden=(8, 4)), {"seed": [0, 1]}, s)
+    got = sweep.summarize(s)
+    counts = [m["inert"] for m in got["members"]]
+    assert any(any(c) for c in counts), "no member has an inert neuron: pick another recipe"
+    head, _, row = got["table"].splitlines()
+    cells = dict(zip(head.split(" | "), row.split(" | ")))
+    assert cells["inert (per layer)"] == ", ".join(f"{statistics.fmean(layer):g}" for layer in zip(*counts))
+    assert "Inert (per layer): each hidden layer's inert neurons" in got["notes"]
+    result = s / "groups" / "g00" / "result.json"
+    saved = json.loads(result.read_text())
+    for inert in ([[0, 0], [0, 0]], None):  # none inert; an older nnjax's result.json, without the key
+        result.write_text(json.dumps({**without(saved, "inert"), **({"inert": inert} if inert else {})}))
+        got = sweep.summarize(s)
+        assert "inert" not in got["table"] and "Inert" not in got["notes"], inert

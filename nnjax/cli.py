@@ -443,8 +443,9 @@ def print_sweep_summary(summary: dict[str, Any], base: Config, grid: dict[str, l
 
 def cmd_summary(args: argparse.Namespace) -> int:
     """``nnjax summary SWEEP_DIR [SWEEP_DIR ..] [--target ACC] [--replicates FIELDS] [--baseline FIELD=V,..]
-    [--json]``: print a sweep folder's table as ``nnjax sweep`` does, each option not given the sweep's own; of
-    several folders, one table over all their members (``sweep.summarize``); nothing is written."""
+    [--epoch N] [--json]``: print a sweep folder's table as ``nnjax sweep`` does, each option not given the
+    sweep's own; of several folders, one table over all their members; with ``--epoch``, the table as of that
+    epoch (``sweep.summarize``); nothing is written."""
     from nnjax import sweep
     from nnjax.sweep_grid import baseline_flag, replicates_flag
     from nnjax.target import target_flag
@@ -455,7 +456,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
     # the rows it names: as --replicates says, or else the sweep's replicates
     rows = None if args.baseline is None else sweep.row_replicates(replicates, args.sweep_dir)
     baseline = None if args.baseline is None else baseline_flag(args.baseline, grid, rows)
-    summary = sweep.summarize(args.sweep_dir, target=target, replicates=replicates, baseline=baseline)
+    summary = sweep.summarize(args.sweep_dir, target=target, replicates=replicates, baseline=baseline, epoch=args.epoch)
     print_sweep_summary(summary, base, grid, as_json=args.json)
     return 0
 
@@ -744,7 +745,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "summary",
-        help="print a sweep folder's table again, with another baseline, replicates or target; writes nothing",
+        help="print a sweep folder's table again, with another baseline, replicates, target or epoch; writes nothing",
         description="Print the table and notes nnjax sweep prints, from a sweep folder's results and metrics.jsonl "
         "(a sweep still training: of its finished groups). Each option not given is the sweep's own (sweep.json); "
         "nothing in the folder is written (nnjax sweep --resume SWEEP_DIR --baseline .. keeps one there).",
@@ -770,6 +771,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--baseline",
         metavar="FIELD=V,..",
         help="compare every row with this one, e.g. activation=sigmoid (default: the sweep's, if it has one)",
+    )
+    p.add_argument(
+        "--epoch",
+        type=int,
+        metavar="N",
+        help="the table as of epoch N (1 to the sweep's epochs), from metrics.jsonl: each member's accuracy after "
+        "epoch N, its best epoch and epochs to --target among epochs 1..N (default: the final table)",
     )
     p.add_argument("--json", action="store_true", help="print a JSON summary instead of the table")
     p.set_defaults(func=cmd_summary)

@@ -1129,6 +1129,7 @@ def summarize(
     target: float | None = None,
     replicates: Sequence[str] | None = None,
     baseline: dict[str, Any] | None = None,
+    epoch: int | None = None,
 ) -> dict[str, Any]:
     """The summary ``run_sweep`` returns of a sweep folder (``rows``, ``members``, ``table``, ``variance``,
     ``notes``, …), read from its groups' result.json and its metrics.jsonl, with nothing trained or written:
@@ -1154,9 +1155,18 @@ def summarize(
     warning says so): it is one member of the union grid, and twice would count as two replicates of its row.
     Groups are named ``DIR/groups/gNN``.
 
+    ``epoch`` N: the table, notes, variance split, baseline p-values and rows of each member as it was after
+    epoch N, from metrics.jsonl, as if the sweep had stopped there (``epoch`` and ``of_epochs``, E, in the
+    summary; the table's accuracy header says ``at epoch N of E``): its accuracy on the split it was evaluated
+    on each epoch at N, diverged only if it had by N, its best epoch and epochs to the target among epochs 1..N;
+    what is measured on the final parameters only (the train accuracy (gap) and inert columns, members'
+    ``final_train_set_accuracy``, ``inert``, and a --validation sweep's test accuracy) is None (``—``), and the
+    times are the whole run's. N = E gives the summary without ``epoch``, plus those two keys.
+
     Bad input (not a sweep folder; a damaged sweep.json, result.json or metrics.jsonl; a baseline that names no
-    row, or only unfinished members; replicates not in the grid; folders that cannot be merged) raises
-    CheckpointError or ConfigError naming the file, field or value.
+    row, or only unfinished members; replicates not in the grid; folders that cannot be merged; an ``epoch``
+    outside 1..E, or past the epochs some member trains) raises CheckpointError or ConfigError naming the file,
+    field or value.
     """
     from nnjax.run import epochs_by_member
     from nnjax.sweep_summary import plural
@@ -1168,6 +1178,8 @@ def summarize(
     if replicates is not None:
         replicates = check_replicates(replicates, grid)
     options = _summary_options(dirs, grid, {"target": target, "replicates": replicates, "baseline": baseline})
+    if epoch is not None:  # before any warning: a bad one is one line
+        _check_epoch(epoch, dirs, [expand(b, g, new=False) for _, _, b, g in specs])
     configs, results, lines, epochs, unfinished, folders, seen, to_train = [], [], [], {}, [], [], {}, []
     for d, (_, spec, own_base, own_grid) in zip(dirs, specs):
         own = expand(own_base, own_grid, new=False)
@@ -1238,7 +1250,7 @@ def summarize(
             )
     results = [r for r in results if any(m in epochs for m in r["members"])]  # not a group counted elsewhere whole
     summary = write_summary(
-        dirs[0], base, configs, grid, results, lines, 0.0, write=False, only=epochs, **_summary_kw(options)
+        dirs[0], base, configs, grid, results, lines, 0.0, write=False, only=epochs, epoch=epoch, **_summary_kw(options)
     )
     recorded = [f for f in folders if f["wall_s"] is not None]
     wall = {
@@ -1254,6 +1266,29 @@ def summarize(
             m.update(sweep_dir=f["sweep_dir"], folder_member=m["member"] - f["first_member"])
         out["sweep_dir"] = None
     return out
+
+
+def _check_epoch(epoch: Any, dirs: Sequence[Path], members: Sequence[Sequence[Config]]) -> None:
+    """ConfigError in one line unless ``epoch`` (``summarize``'s) is a whole number from 1 to the epochs every
+    member of the sweep folders ``dirs`` (``members``: each folder's member configs) trains, naming the folders or
+    the first member that records no such epoch."""
+    from nnjax.sweep_summary import plural
+
+    if isinstance(epoch, bool) or not isinstance(epoch, int):
+        raise ConfigError(f"epoch {epoch!r}: expected a whole number of epochs, 1 or more")
+    counts = {c.epochs for own in members for c in own}
+    if len(counts) == 1 or epoch < 1:
+        if 1 <= epoch <= min(counts):
+            return
+        what = " and ".join(map(str, dirs))
+        raise ConfigError(f"epoch {epoch}: outside 1..{max(counts)}, the epochs {what} trained")
+    for d, own in zip(dirs, members):
+        for m, cfg in enumerate(own):
+            if cfg.epochs < epoch:
+                raise ConfigError(
+                    f"epoch {epoch}: {d}'s member {m} ({cfg.name}) trains {plural(cfg.epochs, 'epoch')}, so it "
+                    f"records none at epoch {epoch}; give an epoch from 1 to {min(counts)}"
+                )
 
 
 def _member_key(cfg: Config) -> str:

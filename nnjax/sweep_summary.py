@@ -74,7 +74,9 @@ MAX_STALLED_NAMED = 12  # members the notes name one by one; members.csv's stall
 EDGE_VALUES = 3  # a field tried at fewer values has every best at an edge of them: none is flagged
 
 
-def _member_rows(configs, grid, results, lines, target: float | None = None, only=None) -> list[dict[str, Any]]:
+def _member_rows(
+    configs, grid, results, lines, target: float | None = None, only=None, epoch: int | None = None
+) -> list[dict[str, Any]]:
     """One row of members.csv per member: its group, grid values, parameter count, final and best accuracy,
     final train accuracy (its last epoch's mean over the epoch's mini-batches; None where it diverged, or no
     metrics line has it), the final parameters' accuracy on every image they trained on
@@ -83,7 +85,10 @@ def _member_rows(configs, grid, results, lines, target: float | None = None, onl
     ``ensemble_epoch_s_per_member``; None where result.json has none), and where result.json has them (not an
     older nnjax's) its inert neurons per hidden layer (``inert``); with a ``target`` accuracy, that target
     (``target``), the first epoch that reached it (``first_epoch_at_target``) and the epoch from which it stayed at
-    or above it through its last (``target_held_from``; None if it ended below)."""
+    or above it through its last (``target_held_from``; None if it ended below).
+
+    With an ``epoch`` before a member's last (``sweep.summarize(epoch=N)``), its row is as if the sweep had
+    stopped after that epoch (``_at_epoch``): "final" is that epoch's, read from metrics.jsonl."""
     by_member: dict[int, dict[str, Any]] = {}
     for r in results:
         for j, mid in enumerate(r["members"]):
@@ -109,15 +114,17 @@ def _member_rows(configs, grid, results, lines, target: float | None = None, onl
     for mid, cfg in enumerate(configs):
         if mid not in by_member or (only is not None and mid not in only):  # its group has not finished (a sweep
             continue  # still training), or ``sweep.summarize`` of several folders counts it as another's
-        r = by_member[mid]
+        r, last = by_member[mid], cfg.epochs
+        if epoch is not None and epoch < cfg.epochs:
+            r, last = _at_epoch(r, epoch, curves.get(mid, [])), epoch
         # a diverged member trains on inside its ensemble: only its epochs before the divergence count
         last_good = r["diverged_epoch"] - 1 if r["diverged_epoch"] else math.inf
-        points = [(e, a) for e, a in sorted(curves.get(mid, [])) if a is not None and e <= last_good]
+        points = [(e, a) for e, a in sorted(curves.get(mid, [])) if a is not None and e <= min(last_good, last)]
         best_epoch, best_acc = max(points, key=lambda p: (p[1], -p[0])) if points else (None, None)
         # which target the two columns counted, on every row (sweep.json keeps it too)
         reached = {} if target is None else {"target": target, **target_epochs(points, target)}
         # --validation: the final parameters' validation accuracy (their last epoch's), which the table reports
-        final_val = {"final_val_accuracy": dict(points).get(cfg.epochs)} if r["split"] == "val" else {}
+        final_val = {"final_val_accuracy": dict(points).get(last)} if r["split"] == "val" else {}
         rows.append(
             {
                 "member": mid,
@@ -128,7 +135,7 @@ def _member_rows(configs, grid, results, lines, target: float | None = None, onl
                 "final_test_accuracy": r["test_accuracy"],
                 **final_val,
                 # beside the final accuracy, the one that tells underfitting (both low) from overfitting
-                "final_train_accuracy": None if r["diverged_epoch"] else train.get(mid, {}).get(cfg.epochs),
+                "final_train_accuracy": None if r["diverged_epoch"] else train.get(mid, {}).get(last),
                 # the final parameters on the images they trained on, evaluated once after the last epoch
                 "final_train_set_accuracy": None if r["diverged_epoch"] else r["train_set_accuracy"],
                 "best_epoch": best_epoch,
@@ -145,6 +152,22 @@ def _member_rows(configs, grid, results, lines, target: float | None = None, onl
             }
         )
     return rows
+
+
+def _at_epoch(r: dict[str, Any], epoch: int, curve: list[tuple[int, float | None]]) -> dict[str, Any]:
+    """A member's ``_member_rows`` result ``r`` as of the end of ``epoch``, before its last: its accuracy on the
+    split it was evaluated on each epoch is that epoch's metrics line's (the test accuracy None on a --validation
+    sweep, which measured it after the last epoch only); diverged only if it had by then; what was measured on the
+    final parameters alone (``train_set_accuracy``, ``inert``) None. Its times stay the whole run's."""
+    diverged = r["diverged_epoch"] if r["diverged_epoch"] is not None and r["diverged_epoch"] <= epoch else None
+    acc = None if diverged else dict(curve).get(epoch)
+    return {
+        **r,
+        "test_accuracy": acc if r["split"] == "test" else None,
+        "train_set_accuracy": None,
+        "diverged_epoch": diverged,
+        **({"inert": None} if "inert" in r else {}),
+    }
 
 
 def members_csv(rows: list[dict[str, Any]]) -> str:
@@ -619,6 +642,7 @@ def markdown_table(
     split: str = "test",
     target: float | None = None,
     inert: bool = False,
+    at: str | None = None,
 ) -> str:
     """The summary table in Markdown; accuracy on ``split`` ("test" or "val"), the highest mean in bold
     (rows marked ``best``; where two rows or more have a mean); a ``parameters`` column
@@ -626,10 +650,11 @@ def markdown_table(
     (``_vs_baseline``), the difference from it and its p-values; the training images' accuracy and its gap to
     ``split``'s (``_train_cell``); with ``inert``, the mean inert neurons per hidden layer (``_inert_cell``);
     with a ``target``, ``epochs to`` and ``held from`` columns; the ensemble's epoch and that ÷ its members
-    (``ENSEMBLE_EPOCH_NOTE``; ``—``: not timed)."""
+    (``ENSEMBLE_EPOCH_NOTE``; ``—``: not timed). ``at`` (``at epoch 2 of 5``) follows the accuracy's name in
+    the header: the table of ``sweep.summarize(epoch=N)``."""
     params = bool(table) and "n_params" in table[0]
     head = [*varied, *(["parameters"] if params else []), "members"]
-    head += [f"{SPLIT_NAMES[split]} accuracy (%) mean ± std"]
+    head += [f"{SPLIT_NAMES[split]} accuracy (%){f' {at}' if at else ''} mean ± std"]
     compared = bool(table) and "baseline" in table[0]
     if compared:
         head += ["vs baseline (points)", "p (Welch; Holm)"]
@@ -671,7 +696,7 @@ def _train_cell(r: dict[str, Any]) -> str:
 
 def _inert_cell(r: dict[str, Any]) -> str:
     """``4.33, 0``: a row's mean inert neurons per hidden layer (``inert_mean``), layer 1 first; ``—``: none
-    counted (every member diverged, or an older nnjax's folder)."""
+    counted (every member diverged, an older nnjax's folder, or a table at an earlier epoch than the last)."""
     if r.get("inert_mean") is None:
         return "—"
     return ", ".join(f"{x:g}" for x in r["inert_mean"])
@@ -790,6 +815,23 @@ def table_notes(
     )
 
 
+def epoch_note(epoch: int, last: int, split: str, inert: bool = False) -> str:
+    """What a table at ``epoch`` (before the ``last``) of a sweep on ``split`` says (``sweep.summarize(epoch=N)``):
+    each column as if the sweep had stopped after that epoch, or why it is ``—``, or that it is the whole run's."""
+    name = SPLIT_NAMES[split]
+    final = f"The {TRAIN_HEAD}{f' and {INERT_HEAD}' if inert else ''} column{'s' * inert}"
+    test = "" if split == "test" else " (members' test accuracy: measured after the last epoch only, none here)"
+    upto = "epoch 1" if epoch == 1 else f"epochs 1 to {epoch}"
+    return (
+        f"At epoch {epoch} of {last}: each member as it was after epoch {epoch}, from metrics.jsonl, as if the sweep "
+        f"had stopped there: its {name} accuracy then (mean ± std, the bold, stalled members, vs baseline, the "
+        f"variance split){test}; diverged only if it had by epoch {epoch}; best epoch and epochs to a target among "
+        f"{upto}. {final}: measured on the final parameters only, so — here (--json's "
+        f"final_train_accuracy is epoch {epoch}'s mean over its mini-batches). Train time and epoch times: the "
+        f"whole run's ({last} epochs)."
+    )
+
+
 def timing_text(wall_s: float, train_s: float, compile_s: float, resumed: bool = False) -> str:
     """``wall 8.0 s (training 7.0 s, compilation 1.2 s)``; after a resume, wall is this session's only."""
     if resumed:
@@ -857,6 +899,7 @@ def write_summary(
     replicates: Sequence[str] = DEFAULT_REPLICATES,
     baseline: dict[str, Any] | None = None,
     only: Collection[int] | None = None,
+    epoch: int | None = None,
 ) -> dict[str, Any]:
     """Write members.csv, summary.md and accuracy.png (``SUMMARY_FILES``; not with ``write=False``) from
     the groups' results and the sweep's metrics.jsonl ``lines``; return the summary.
@@ -868,10 +911,13 @@ def write_summary(
     (``variance_table``) follows the table. A ``baseline`` row (``sweep_grid.check_baseline``) adds each other
     row's difference from it and the p-values of Welch's test. The notes open with the ``findings`` (best rows,
     ``best_per``, stalled members) where there are any, a paragraph of their own. ``only``: the members to count
-    (None: every member of a finished group)."""
+    (None: every member of a finished group). An ``epoch`` (``sweep.summarize(epoch=N)``; at most every counted
+    member's epochs) makes the table, notes and rows those of each member after that epoch (``_member_rows``),
+    the accuracy's header says ``at epoch N of E`` and the notes open with what each column is then
+    (``epoch_note``); at the last epoch, E, all is as without it."""
     from nnjax import checkpoint
 
-    rows = _member_rows(configs, grid, results, lines, target, only)
+    rows = _member_rows(configs, grid, results, lines, target, only, epoch)
     varied, table = _table_rows(grid, rows, results, replicates, baseline)
     split = results[0]["eval_split"]
 
@@ -879,7 +925,9 @@ def write_summary(
         checkpoint.write_atomic(sweep_dir / "members.csv", members_csv(rows).encode())
 
     inert = inert_counted(results, {r["member"] for r in rows})
-    md = markdown_table(varied, table, split, target, inert=inert)
+    last = max((configs[r["member"]].epochs for r in rows), default=base.epochs)  # with an epoch: every member's
+    at = f"at epoch {epoch} of {last}" if epoch is not None and epoch < last else None  # at E: the final table
+    md = markdown_table(varied, table, split, target, inert=inert, at=at)
     variance = variance_table(varied, table, split)
     cosine = any("cosine" in c.schedule for c in configs)
     fewest = fewest_compared(table) if baseline is not None else None
@@ -897,6 +945,8 @@ def write_summary(
     per = best_per(varied, table, split)
     if found := findings(varied, table, rows, grid, split, per):  # a paragraph of its own, before what the numbers are
         notes = f"{found}\n\n{notes}"
+    if epoch is not None and epoch < last:  # first: the rest is read as of that epoch
+        notes = f"{epoch_note(epoch, last, split, inert)}\n\n{notes}"
     device = results[0]["device"]
     train_total = sum(r["train_s"] for r in results)
     compile_total = sum(r["compile_s"] for r in results)
@@ -945,4 +995,5 @@ def write_summary(
         "table": md,
         "variance": variance,
         "notes": notes,
+        **({} if epoch is None else {"epoch": epoch, "of_epochs": last}),
     }

@@ -3731,6 +3731,74 @@ def test_a_variance_split_over_pairs_two_folders_did_not_all_train_says_so():
 
 
 # ----------------------------------------------------------------------------------------------------
+def test_a_summary_at_an_epoch_is_each_members_metrics_line_there(tmp_path, cli, capsys):
+    """``summarize(epoch=N)`` / ``nnjax summary --epoch N``: every member's accuracy is its metrics.jsonl line's
+    at epoch N, the rows' means, baseline p-values and best epochs are of those (best and epochs to a target
+    among epochs 1..N), a member that diverged after N counts at N, what only the final parameters were
+    measured on is '—', and the header says "at epoch N of E"; nothing is written."""
+    s = tmp_path / "s"
+    run_tiny(TINY.replace(epochs=3), {"lr": [0.05, 0.1], "seed": [0, 1, 2]}, s, baseline={"lr": 0.05})
+    result = s / "groups" / "g00" / "result.json"
+    saved = json.loads(result.read_text())  # member 5 as if it had diverged at epoch 3: at 2 it had not
+    diverged = {"diverged_epoch": [None] * 5 + [3], "test_accuracy": [*saved["test_accuracy"][:5], None]}
+    result.write_text(json.dumps({**saved, **diverged}))
+    before = folder_state(s)
+    capsys.readouterr()
+    at = {(m["member"], m["epoch"]): m for m in _metric_lines(s)}
+    for n in (1, 2):
+        got = sweep.summarize(s, epoch=n, target=0.15)
+        assert (got["epoch"], got["of_epochs"]) == (n, 3)
+        for m in got["members"]:
+            assert m["final_test_accuracy"] == at[(m["member"], n)]["test_accuracy"]
+            assert m["final_train_accuracy"] == at[(m["member"], n)]["train_accuracy"]
+            assert m["diverged_epoch"] is None and m["final_train_set_accuracy"] is None and m["inert"] is None
+            points = [(e, at[(m["member"], e)]["test_accuracy"]) for e in range(1, n + 1)]
+            assert m["best_epoch"] == max(points, key=lambda p: (p[1], -p[0]))[0]
+            assert m["first_epoch_at_target"] == target.target_epochs(points, 0.15)["first_epoch_at_target"]
+        accs = [[at[(i, n)]["test_accuracy"] for i in r["members"]] for r in got["rows"]]
+        assert [r["test_accuracy_mean"] for r in got["rows"]] == [statistics.fmean(a) for a in accs]
+        assert got["rows"][1]["p_welch"] == sweep_summary.welch_p(accs[1], accs[0])
+        head, _, *lines = got["table"].splitlines()
+        assert f"| test accuracy (%) at epoch {n} of 3 mean ± std |" in head
+        assert all(" | — | — | " in line for line in lines)  # train accuracy (gap) and inert: the final network's
+        assert got["notes"].startswith(f"At epoch {n} of 3: each member as it was after epoch {n}, from metrics.jsonl")
+    assert sweep.summarize(s)["rows"][1]["n_diverged"] == 1
+    rc, out, err = cli("summary", s, "--epoch", "2", "--target", "0.15")
+    assert rc == 0 and err == "" and sweep.summarize(s, epoch=2, target=0.15)["table"] in out
+    assert folder_state(s) == before
+
+
+def test_a_summary_at_the_last_epoch_is_the_final_summary(tmp_path, cli):
+    s = tmp_path / "s"
+    run_tiny(TINY.replace(epochs=3), {"activation": ["sigmoid", "relu"], "seed": [0, 1]}, s, target=0.15)
+    final, last = sweep.summarize(s), sweep.summarize(s, epoch=3)
+    assert {k: last[k] for k in SUMMARY_NUMBERS} == {k: final[k] for k in SUMMARY_NUMBERS}
+    assert (last["epoch"], last["of_epochs"]) == (3, 3) and "epoch" not in final
+    rc, out, _ = cli("summary", s, "--epoch", "3")
+    assert rc == 0 and out == cli("summary", s)[1]
+
+
+def test_a_summary_at_an_epoch_not_recorded_is_one_line(tmp_path, cli_error, capsys):
+    s, e = tmp_path / "s", tmp_path / "e"
+    run_tiny(TINY, {"lr": [0.05, 0.1]}, s)
+    run_tiny(TINY.replace(epochs=3), {"epochs": [3, 1]}, e)  # member 1 trained one epoch
+    capsys.readouterr()
+    before = folder_state(tmp_path)
+    for argv, line in (
+        ([s, "--epoch", "0"], f"epoch 0: outside 1..2, the epochs {s} trained"),
+        ([s, "--epoch", "3"], f"epoch 3: outside 1..2, the epochs {s} trained"),
+        ([e, "--epoch", "2"], f"epoch 2: {e}'s member 1 ("),
+    ):
+        assert cli_error("summary", *argv).startswith(f"nnjax: error: {line}"), argv
+    assert "trains 1 epoch, so it records none at epoch 2; give an epoch from 1 to 1" in cli_error(
+        "summary", e, "--epoch", "2"
+    )
+    with pytest.raises(ConfigError, match=r"^epoch 1.5: expected a whole number"):
+        sweep.summarize(s, epoch=1.5)
+    assert sweep.summarize(e, epoch=1)["rows"][0]["test_accuracy_mean"] is not None
+    assert folder_state(tmp_path) == before
+
+
 def test_the_table_has_an_inert_column_only_where_some_member_has_an_inert_neuron(tmp_path):
     """members.csv and --json had each member's inert neurons, the printed table none: it has their mean per
     hidden layer where some member has one; where none has (a sigmoid sweep), or an older folder counted none,

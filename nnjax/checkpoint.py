@@ -7,7 +7,8 @@ A checkpoint holds a training state pytree plus the epoch it was taken after. Th
 where the body is the msgpack of ``{"epoch", "nnjax_version", "meta", "state"}``. The checksum is
 checked before the body is parsed, so a truncated or bit-flipped file is always an error and never
 silently different parameters. Files are written to a temporary name, fsync-ed and renamed, so a
-kill mid-write leaves the previous checkpoint intact; only the last ``keep`` are kept.
+kill mid-write leaves the previous checkpoint intact; only the last ``keep`` are kept, besides the epochs
+``save`` is told to keep for good.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import socket
 import struct
 import sys
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -307,13 +308,17 @@ def _encoded(epoch: int, tree: Any, meta: dict[str, Any]) -> tuple[bytes, bytes]
     return _HEADER.pack(MAGIC, CHECKPOINT_FORMAT, hashlib.sha256(body).digest()), body
 
 
-def save(folder: Path, epoch: int, tree: Any, meta: dict[str, Any], keep: int = 3) -> Path:
-    """Save ``tree`` (any pytree of arrays) as the checkpoint after ``epoch``; prune to ``keep``."""
+def save(
+    folder: Path, epoch: int, tree: Any, meta: dict[str, Any], keep: int = 3, pinned: Collection[int] = ()
+) -> Path:
+    """Save ``tree`` (any pytree of arrays) as the checkpoint after ``epoch``; prune the others to the newest
+    ``keep``, never removing the checkpoint of an epoch in ``pinned`` (``--keep-epochs``), which is not counted."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     path = checkpoint_path(folder, epoch)
     write_atomic(path, _encoded(epoch, tree, meta))
-    for _, old in list_checkpoints(folder)[:-keep]:
+    rotating = [p for e, p in list_checkpoints(folder) if e not in pinned]
+    for old in rotating[:-keep]:
         old.unlink(missing_ok=True)
     for p in folder.iterdir():  # temporaries left by a process killed mid-write
         if _TMP.match(p.name):

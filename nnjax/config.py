@@ -88,6 +88,11 @@ class Config:
     # run folder
     checkpoint_every: int = _f(5, "epochs between checkpoints (0: only the final one)")
     keep_checkpoints: int = _f(3, "how many of the newest checkpoints to keep")
+    keep_epochs: tuple[int, ...] = _f(
+        (),
+        "epochs whose checkpoints are written and kept for good, e.g. 1,2,5,10 (besides --checkpoint-every's, and"
+        " never removed by --keep-checkpoints' rotation); none: no such epochs",
+    )
 
     def replace(self, **changes: Any) -> Config:
         """A copy with some fields changed."""
@@ -96,8 +101,7 @@ class Config:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (tuples become lists)."""
         d = dataclasses.asdict(self)
-        d["hidden"] = list(self.hidden)
-        return d
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
 
     def resolved_init(self) -> str:
         """The init scheme actually used ('auto' resolved for the activation)."""
@@ -111,7 +115,15 @@ class Config:
 # Fields that name folders (stored absolute).
 PATH_FIELDS = ("data_dir", "tfds_dir")
 # Fields that never change a run's numbers: where data comes from and how often it is saved.
-NON_RESULT_FIELDS = ("name", "data_dir", "tfds_dir", "checkpoint_every", "keep_checkpoints")
+NON_RESULT_FIELDS = ("name", "data_dir", "tfds_dir", "checkpoint_every", "keep_checkpoints", "keep_epochs")
+# Fields that hold a tuple of integers (a JSON list), each with what they are, in Python's words and in a JSON file's.
+TUPLE_FIELDS = {
+    "hidden": (
+        "layer sizes, a tuple of integers such as (16, 16)",
+        "layer sizes, a list of integers such as [16, 16]",
+    ),
+    "keep_epochs": ("epochs, a tuple of integers such as (1, 2, 5)", "epochs, a list of integers such as [1, 2, 5]"),
+}
 # Fields that change the compiled program: members of one ensemble must agree on all of these.
 PROGRAM_FIELDS = (
     "dataset",
@@ -181,8 +193,9 @@ def parse_value(field: str, text: str) -> Any:
             parts = text.replace("x", ",").split(",")  # hidden: 16,16 or 16x16
             return tuple(int(p) for p in parts)
     except ValueError:
+        listed = "epochs like 1,2,5,10, or none" if field == "keep_epochs" else None
         expected = {bool: "true/false", int: "an integer", float: "a number", str: "text"}.get(
-            kind, "layer sizes like 16,16 or 16x16 (in a grid: 16x16), or none"
+            kind, listed or "layer sizes like 16,16 or 16x16 (in a grid: 16x16), or none"
         ) + (" or none" if optional else "")
         raise ConfigError(f"config field {field!r}: cannot parse {text!r} as {expected}") from None
     raise ConfigError(f"config field {field!r}: unsupported type {kind}")
@@ -190,7 +203,7 @@ def parse_value(field: str, text: str) -> Any:
 
 # Fields added after config_format 1 was fixed: a saved config from before them may lack them, and
 # their defaults reproduce those runs (scan_unroll 0 is the loop nnjax ran then).
-ADDED_LATER = ("scan_unroll", "train_size")
+ADDED_LATER = ("scan_unroll", "train_size", "keep_epochs")
 
 
 def from_dict(d: dict[str, Any], *, source: str = "config", complete: bool = False, python: bool = False) -> Config:
@@ -220,9 +233,9 @@ def from_dict(d: dict[str, Any], *, source: str = "config", complete: bool = Fal
         else:
             if not _has_type(v, types_[k]):
                 shown = repr(v) if python else json.dumps(v, default=repr)
-                expected = type_words(types_[k], python=python)
+                expected = type_words(types_[k], python=python, field=k)
                 raise ConfigError(f"{source}: field {k!r} has the wrong type: {shown} (expected {expected})")
-            v = tuple(v) if k == "hidden" else float(v) if types_[k] is float else v
+            v = tuple(v) if k in TUPLE_FIELDS else float(v) if types_[k] is float else v
             if k in ("name", *PATH_FIELDS) and isinstance(v, str):  # part of a folder's path
                 _check_file_name_text(k, v, source)
             if k in PATH_FIELDS and v:  # as from a flag: the folder it names from here, valid from anywhere
@@ -322,8 +335,9 @@ def typed(cfg: Config, source: str = "config") -> Config:
     if not isinstance(cfg, Config):
         raise ConfigError(f"{source}: expected a Config (e.g. nnjax.configs.video()), got {cfg!r}")
     d = {f: python_value(getattr(cfg, f)) for f in FIELD_NAMES}
-    if isinstance(cfg.hidden, tuple):  # named as given, should a layer size be of the wrong type
-        d["hidden"] = tuple(d["hidden"])
+    for f in TUPLE_FIELDS:  # named as given, should a layer size (an epoch) be of the wrong type
+        if isinstance(getattr(cfg, f), tuple):
+            d[f] = tuple(d[f])
     return from_dict(d, source=source, python=True)
 
 
@@ -377,24 +391,22 @@ TYPE_WORDS = {
     str: ("text", "text"),
     str | None: ("text or None", "text or null"),
     int | None: ("an integer or None", "an integer or null"),
-    tuple[int, ...]: (
-        "layer sizes, a tuple of integers such as (16, 16)",
-        "layer sizes, a list of integers such as [16, 16]",
-    ),
+    tuple[int, ...]: TUPLE_FIELDS["hidden"],
 }
 
 
-def type_words(kind: Any, python: bool = True) -> str:
-    """What a value of a field annotated ``kind`` must be, in the words of its reader: Python's (``True``,
-    ``None``, a tuple) for a Config built in Python, a JSON file's (``true``, ``null``, a list) for a config file."""
-    return TYPE_WORDS[kind][0 if python else 1]
+def type_words(kind: Any, python: bool = True, field: str | None = None) -> str:
+    """What a value of a field annotated ``kind`` (named ``field``, where a tuple's items say what they are) must
+    be, in the words of its reader: Python's (``True``, ``None``, a tuple) for a Config built in Python, a JSON
+    file's (``true``, ``null``, a list) for a config file."""
+    return TUPLE_FIELDS.get(field, TYPE_WORDS[kind])[0 if python else 1]
 
 
 def type_problem(field: str, value: Any) -> str | None:
     """Why ``value``, given in Python, cannot be config field ``field``'s, by its type (in Python's words: the
     ``validate`` of a Config built in Python), or None."""
     kind = _field_types()[field]
-    return None if _has_type(value, kind) else f"must be {type_words(kind)}"
+    return None if _has_type(value, kind) else f"must be {type_words(kind, field=field)}"
 
 
 def load_json(path: str | Path) -> Config:
@@ -561,6 +573,8 @@ def validate(
     # the optimiser runs in float32, where 0.99999999 is 1: Adam's bias correction would divide by 0
     if as_float32(cfg.momentum) == 1:
         raise bad("momentum", "must be in [0, 1), and below 1 in float32 (at most 0.99999994)")
+    if why := keep_epochs_problem(cfg.keep_epochs, cfg.epochs):
+        raise bad("keep_epochs", why, also=("epochs",))
     if cfg.schedule == "warmup_cosine" and cfg.warmup_epochs >= cfg.epochs:
         raise bad("warmup_epochs", f"must be fewer than epochs ({cfg.epochs})", also=("epochs", "schedule"))
     if new and cfg.warmup_epochs and "warmup_epochs" in unused_fields(cfg) and "warmup_epochs" not in used_elsewhere:
@@ -568,6 +582,18 @@ def validate(
         # set, but unused: a sweep says so of all its members at once
         raise bad("warmup_epochs", why, also=("schedule",), unused="warmup_epochs")
     return cfg
+
+
+def keep_epochs_problem(keep_epochs: tuple[int, ...], epochs: int) -> str | None:
+    """Why ``keep_epochs`` are not epochs whose checkpoints a run of ``epochs`` epochs can keep, or None: each must be
+    from 1 (epoch 0, as initialised, is regenerated from the config) to ``epochs``, and listed once."""
+    for e in keep_epochs:
+        if not 1 <= e <= epochs:
+            initial = " (epoch 0, the network as initialised, needs no checkpoint)" if e == 0 else ""
+            return f"epoch {e} is not one of the run's epochs, 1 to {epochs}{initial}"
+    if twice := next((e for i, e in enumerate(keep_epochs) if e in keep_epochs[:i]), None):
+        return f"epoch {twice} is listed twice; list each epoch once"
+    return None
 
 
 def unknown_choice(valid: typing.Iterable[str]) -> str:

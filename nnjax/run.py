@@ -602,8 +602,8 @@ def train_epochs(
     After each epoch, ``record(epoch, metrics, epoch_s)`` (metrics: name → one value per member, padding
     copies of a split ensemble included) returns the lines to append to ``metrics_path`` and the bar's
     postfix (None: keep the last), or raises to stop before anything of that epoch is written. Every
-    ``cfg.checkpoint_every`` epochs and after the last, ``tree(state, epoch)`` is saved to ``ckpt_dir`` with
-    ``meta``, after that epoch's lines reach the disk.
+    ``cfg.checkpoint_every`` epochs, after each of ``cfg.keep_epochs`` (kept for good) and after the last,
+    ``tree(state, epoch)`` is saved to ``ckpt_dir`` with ``meta``, after that epoch's lines reach the disk.
     """
     from tqdm import tqdm
 
@@ -631,9 +631,10 @@ def train_epochs(
                 bar.set_postfix(**postfix)
             bar.update(1)
             done = epoch + 1
-            if done == cfg.epochs or (cfg.checkpoint_every and done % cfg.checkpoint_every == 0):
+            every = cfg.checkpoint_every and done % cfg.checkpoint_every == 0
+            if done == cfg.epochs or every or done in cfg.keep_epochs:
                 os.fsync(log.fileno())  # a checkpoint after epoch e implies metrics lines 1..e on disk
-                checkpoint.save(ckpt_dir, done, tree(state, done), meta, cfg.keep_checkpoints)
+                checkpoint.save(ckpt_dir, done, tree(state, done), meta, cfg.keep_checkpoints, cfg.keep_epochs)
     return state
 
 
@@ -810,7 +811,7 @@ def load_run(run_dir: str | Path, epoch: int | None = None) -> tuple[Config, Par
     if epoch is not None:
         check_epoch_trained(epoch, cfg, str(run_dir))
         target = _shape_target(cfg)
-        found = checkpoint.restore_epoch(run_dir / "checkpoints", epoch, target, str(run_dir), keep_more(cfg))
+        found = checkpoint.restore_epoch(run_dir / "checkpoints", epoch, target, str(run_dir), keep_more(cfg, epoch))
     else:
         # The newest only: falling back to an older one would report other parameters as the run's.
         mend = f"nnjax train --resume {run_dir} goes back to the newest checkpoint that loads and trains on from it"
@@ -828,13 +829,15 @@ def check_epoch_trained(epoch: int, cfg: Config, what: str) -> None:
         raise CheckpointError(f"{what}: no epoch {epoch}: it trains {cfg.epochs} epochs (epoch 0: as initialised)")
 
 
-def keep_more(cfg: Config) -> str:
-    """How a run (or sweep) of ``cfg`` would keep more checkpoints: the end of the error about an epoch not kept."""
+def keep_more(cfg: Config, epoch: int) -> str:
+    """How a run (or sweep) of ``cfg`` would have kept the checkpoint of ``epoch``: the end of the error about an
+    epoch not kept."""
     every = {0: "only the final one", 1: "one every epoch"}.get(cfg.checkpoint_every)
     saved = every or f"one every {cfg.checkpoint_every} epochs"
+    listed = f" and those of {checkpoint.epochs_text(sorted(cfg.keep_epochs))}" if cfg.keep_epochs else ""
     return (
-        f"it saved {saved} and keeps the newest {cfg.keep_checkpoints}; one trained with --checkpoint-every 1 "
-        f"--keep-checkpoints {cfg.epochs} keeps every epoch"
+        f"it saved {saved} and keeps the newest {cfg.keep_checkpoints}{listed}; one trained with --keep-epochs "
+        f"{epoch} keeps that epoch (--checkpoint-every 1 --keep-checkpoints {cfg.epochs}: every epoch)"
     )
 
 

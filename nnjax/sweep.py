@@ -671,7 +671,7 @@ def load_member(sweep_dir: str | Path, member: int, epoch: int | None = None) ->
         if epoch is not None:
             whose = f"{sweep_dir} member {member}"
             check_epoch_trained(epoch, configs[j], whose)
-            found = checkpoint.restore_epoch(ckpt_dir, epoch, target, whose, keep_more(configs[j]))
+            found = checkpoint.restore_epoch(ckpt_dir, epoch, target, whose, keep_more(configs[j], epoch))
         else:
             found = checkpoint.restore_newest(ckpt_dir, target, str(gdir), mend)
         if found is None:

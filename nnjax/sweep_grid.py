@@ -39,13 +39,14 @@ NO_RESULT_GRID = {
     "tfds_dir": "where tfds keeps the built data set",
     "checkpoint_every": "how often a group is checkpointed",
     "keep_checkpoints": "how many checkpoints a group keeps",
+    "keep_epochs": "which epochs' checkpoints a group keeps",
 }
 # The most members one sweep takes. Checked on the grid's shape, before its members are made: each is a
 # checked config (~0.2 ms), a row of members.csv and a line of every epoch's metrics.jsonl, so a grid of
 # millions took minutes to be refused (or ran out of memory) before the memory estimate could say no.
 MAX_MEMBERS = 100_000
 # Besides the program, members of one group share where data comes from and how the group is saved.
-GROUP_FIELDS = (*PROGRAM_FIELDS, "data_dir", "tfds_dir", "checkpoint_every", "keep_checkpoints")
+GROUP_FIELDS = (*PROGRAM_FIELDS, "data_dir", "tfds_dir", "checkpoint_every", "keep_checkpoints", "keep_epochs")
 
 
 def parse_grid(items: Sequence[str]) -> dict[str, list]:

@@ -1524,8 +1524,8 @@ def test_a_kept_epoch_is_the_one_trained_and_one_not_kept_names_those_kept(
 
     kept = (
         f"nnjax: error: {run}: no checkpoint of epoch 2 is kept (kept: epochs 3 and 4; epoch 0, as initialised, "
-        "needs none); it saved one every epoch and keeps the newest 2; one trained with --checkpoint-every 1 "
-        "--keep-checkpoints 4 keeps every epoch"
+        "needs none); it saved one every epoch and keeps the newest 2; one trained with --keep-epochs 2 keeps that "
+        "epoch (--checkpoint-every 1 --keep-checkpoints 4: every epoch)"
     )
     assert cli_error("eval", run, "--epoch", "2") == kept
     assert cli_error("viz", run, "--epoch", "2", "--out", tmp_path / "figs") == kept

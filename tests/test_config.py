@@ -315,6 +315,9 @@ def test_missing_config_file(tmp_path):
         ({"epochs": -1}, "epochs"),
         ({"keep_checkpoints": 0}, "keep_checkpoints"),  # would keep every checkpoint ([:-0] prunes none)
         ({"checkpoint_every": -1}, "checkpoint_every"),
+        ({"keep_epochs": (0, 5)}, "keep_epochs"),  # epoch 0 is regenerated from the config, never saved
+        ({"keep_epochs": (5, 101)}, "keep_epochs"),  # past the run's 100 epochs: never written
+        ({"keep_epochs": (5, 10, 5)}, "keep_epochs"),  # listed twice
         ({"activation": "sigmod"}, "activation"),
         ({"optimizer": "adamx"}, "optimizer"),
         ({"cost": "hinge"}, "cost"),

@@ -410,6 +410,35 @@ def test_resume_with_a_non_result_override_needs_no_force(cut, reference, cli, p
     assert_bit_identical(final_state(cut), final_state(reference[0]))
 
 
+def test_a_resumed_run_keeps_the_listed_epochs_it_wrote_and_may_change_the_list(reference, tmp_path, cli, monkeypatch):
+    """CFG with --keep-epochs 1,3,9 stopped as epoch 8 starts: its checkpoints 1 and 3 and the newest two of the
+    others (4, 6). Resumed with another list (no --force: it changes no result), it keeps 1 and 3, writes 9 and 11,
+    rotates the rest as before (10, 12), and trains what the uninterrupted run trained, bit for bit."""
+    out = tmp_path / "run"
+    real_epoch_key = run.epoch_key
+
+    def interrupting_epoch_key(cfg, epoch):
+        if epoch == 7:
+            raise KeyboardInterrupt
+        return real_epoch_key(cfg, epoch)
+
+    monkeypatch.setattr(run, "epoch_key", interrupting_epoch_key)
+    with pytest.raises(KeyboardInterrupt):
+        run.train_and_evaluate(CFG.replace(keep_epochs=(1, 3, 9)), out, progress=False, splits=SPLITS)
+    assert [e for e, _ in checkpoint.list_checkpoints(out / "checkpoints")] == [1, 3, 4, 6]
+    monkeypatch.setattr(run, "epoch_key", real_epoch_key)
+    monkeypatch.setattr(run, "load_splits", lambda *args, **kwargs: SPLITS)
+    rc, _, err = cli("train", "--resume", out, "--keep-epochs", "1,3,9,11", "--no-progress")
+    assert rc == 0, err
+    assert [e for e, _ in checkpoint.list_checkpoints(out / "checkpoints")] == [1, 3, 9, 10, 11, 12]
+    assert json.loads((out / "config.json").read_text())["keep_epochs"] == [1, 3, 9, 11]
+    assert_bit_identical(final_state(out), final_state(reference[0]))
+    assert metric_lines(out) == metric_lines(reference[0])
+    lines = run.read_metrics(out / "metrics.jsonl")
+    for epoch in (1, 9):
+        assert run.eval_run(out, SPLITS, epoch=epoch)["test_accuracy"] == lines[epoch - 1]["test_accuracy"]
+
+
 def test_resume_with_scan_unroll_1_is_the_same_program_as_auto(cut, reference, cli, patched_data, tmp_path):
     """scan_unroll 1 compiles what 0 (auto) does: a run trained with 0 resumes with --scan-unroll 1 without
     --force, bit for bit, and a finished run's --resume --force --scan-unroll 1 is not "other results"."""

@@ -1361,6 +1361,7 @@ def test_an_interrupted_resume_writes_again_a_finished_groups_damaged_group_json
         ("tfds_dir", ["/x"], "--tfds-dir"),
         ("checkpoint_every", [1, 2], "--checkpoint-every"),
         ("keep_checkpoints", [1, 2], "--keep-checkpoints"),
+        ("keep_epochs", [(1,), (2,)], "--keep-epochs"),
     ],
 )
 def test_a_grid_over_a_field_that_changes_no_result_is_refused_before_training(tmp_path, field, values, flag):
@@ -1572,6 +1573,28 @@ def test_every_field_of_the_compiled_program_splits_the_groups():
     for field, values in (("checkpoint_every", [1, 2]), ("keep_checkpoints", [1, 2]), ("data_dir", ["/x", "/y"])):
         groups = sweep_grid.group(sweep_grid.expand(TINY, {field: values, "seed": [0, 1]}, new=False))
         assert [[getattr(c, field) for c in g] for g in groups] == [[v, v] for v in values], field
+
+
+def test_a_sweeps_keep_epochs_are_kept_for_every_group_and_read_by_eval_epoch(tmp_path, cli, monkeypatch):
+    """--keep-epochs 1 with --checkpoint-every 0 --keep-checkpoints 1: each group writes epoch 1 besides its final
+    one and keeps both; eval --member M --epoch 1 reads member M's as it was trained (its metrics line)."""
+    out = tmp_path / "s"
+    base = TINY.replace(epochs=3, checkpoint_every=0, keep_checkpoints=1, keep_epochs=(1,))
+    run_tiny(base, {"lr": [0.01, 0.001], "batch_size": [32, 64]}, out)
+    groups = sorted((out / "groups").iterdir())
+    assert len(groups) == 2
+    for g in groups:
+        assert [e for e, _ in checkpoint.list_checkpoints(g / "checkpoints")] == [1, 3]
+    lines = {(m["member"], m["epoch"]): m for m in _metric_lines(out)}
+    import nnjax.run as run_module
+
+    monkeypatch.setattr(run_module, "load_splits", lambda *args, **kwargs: SPLITS)
+    for member in (0, 3):
+        rc, stdout, err = cli("eval", out, "--member", member, "--epoch", "1", "--json")
+        assert rc == 0, err
+        got = json.loads(stdout)
+        assert (got["epoch"], got["test_accuracy"]) == (1, lines[member, 1]["test_accuracy"])
+    assert json.loads((out / "sweep.json").read_text())["base"]["keep_epochs"] == [1]
 
 
 def test_a_group_saves_its_last_epoch_and_is_timed_once(tmp_path):

@@ -987,3 +987,65 @@ def test_the_compiled_programs_kept_are_the_most_recently_used(splits_256, monke
     assert [reused(e) for e in (3, 4, 3, 5)] == [False, False, True, False]  # 5 pushes out 4, not 3
     assert [reused(e) for e in (3, 4)] == [True, False]
     assert len(nnjax.train._compiled_epochs) == 2
+
+
+def test_keep_epochs_are_written_and_kept_besides_the_newest_and_change_no_result(tmp_path, splits_256, cli):
+    """--keep-epochs 1,3: those checkpoints are written though --checkpoint-every 2 skips them, and never pruned by
+    --keep-checkpoints 1's rotation, which keeps the newest of the others (epochs 2 and 4 went); the trained
+    network is the one a run without the list trains, and eval --epoch reads a kept epoch as it was trained."""
+    cfg = TINY.replace(epochs=6, batch_size=32, checkpoint_every=2, keep_checkpoints=1)
+    plain = train_and_evaluate(cfg, tmp_path / "plain", progress=False, splits=splits_256)
+    listed = train_and_evaluate(cfg.replace(keep_epochs=(3, 1)), tmp_path / "listed", progress=False, splits=splits_256)
+    assert [e for e, _ in checkpoint.list_checkpoints(tmp_path / "plain" / "checkpoints")] == [6]
+    assert [e for e, _ in checkpoint.list_checkpoints(tmp_path / "listed" / "checkpoints")] == [1, 3, 6]
+    assert json.loads((tmp_path / "listed" / "config.json").read_text())["keep_epochs"] == [3, 1]
+    assert listed["test_accuracy"] == plain["test_accuracy"] and listed["test_loss"] == plain["test_loss"]
+    a, b = (checkpoint.read(checkpoint.checkpoint_path(tmp_path / r / "checkpoints", 6)) for r in ("plain", "listed"))
+    assert jax.tree_util.tree_all(jax.tree_util.tree_map(np.array_equal, a["state"], b["state"]))  # bit for bit
+    assert a["meta"] == b["meta"]  # what it records of the config: only fields that change a result
+    lines = read_metrics(tmp_path / "listed" / "metrics.jsonl")
+    for epoch in (1, 3):
+        r = eval_run(tmp_path / "listed", splits_256, epoch=epoch)
+        assert r["epoch"] == epoch and r["test_accuracy"] == lines[epoch - 1]["test_accuracy"]
+    rc, out, err = cli("eval", tmp_path / "listed", "--epoch", "2")
+    assert rc == 1 and err.strip() == (
+        f"nnjax: error: {tmp_path / 'listed'}: no checkpoint of epoch 2 is kept (kept: epochs 1, 3 and 6; epoch 0, as "
+        "initialised, needs none); it saved one every 2 epochs and keeps the newest 1 and those of epochs 1 and 3; "
+        "one trained with --keep-epochs 2 keeps that epoch (--checkpoint-every 1 --keep-checkpoints 6: every epoch)"
+    )
+
+
+@pytest.mark.parametrize(
+    "flags, line",
+    [
+        (
+            ["--keep-epochs", "0,2"],
+            "config field 'keep_epochs' = (0, 2): epoch 0 is not one of the run's epochs, 1 to 3",
+        ),
+        (["--keep-epochs", "4"], "config field 'keep_epochs' = (4,): epoch 4 is not one of the run's epochs, 1 to 3"),
+        (["--keep-epochs", "2,1,2"], "config field 'keep_epochs' = (2, 1, 2): epoch 2 is listed twice"),
+        (["--keep-epochs", "1.5"], "config field 'keep_epochs': cannot parse '1.5' as epochs like 1,2,5,10, or none"),
+        (["--keep-epochs", "one"], "config field 'keep_epochs': cannot parse 'one' as epochs like 1,2,5,10, or none"),
+    ],
+)
+def test_bad_keep_epochs_are_one_line_before_anything_is_written(tmp_path, cli_error, flags, line):
+    out = tmp_path / "run"
+    got = cli_error("train", "--epochs", "3", *flags, "--out", out, "--no-progress")
+    assert got.startswith(f"nnjax: error: {line}")
+    assert not out.exists()
+
+
+def test_keep_epochs_of_a_config_file_are_a_list_of_epochs(tmp_path, cli_error):
+    """In a config file: a JSON list of integers, in the words of its reader; none (an empty list): no such epochs."""
+    file = tmp_path / "c.json"
+    file.write_text(json.dumps({"epochs": 3, "keep_epochs": [1, True]}))
+    assert cli_error("train", "--config-file", file, "--out", tmp_path / "run") == (
+        f"nnjax: error: {file}: field 'keep_epochs' has the wrong type: [1, true] (expected epochs, a list of integers "
+        "such as [1, 2, 5])"
+    )
+    file.write_text(json.dumps({"epochs": 3, "keep_epochs": [3, 1]}))
+    assert load_json(file).keep_epochs == (3, 1)
+    assert Config().keep_epochs == () and not (tmp_path / "run").exists()
+    expected = r"field 'keep_epochs' has the wrong type: \(1, 2\.0\) \(expected epochs, a tuple of integers such as"
+    with pytest.raises(ConfigError, match=expected):
+        train_and_evaluate(Config(epochs=3, keep_epochs=(1, 2.0)), tmp_path / "run", progress=False)

@@ -406,7 +406,7 @@ def test_config_bit_flipped(tmp_path: Path, config_text: str):
             loaded = load_and_validate(path)
             for k, v in d.items():
                 if k not in ("config_format", "nnjax_version"):
-                    assert getattr(loaded, k) == (tuple(v) if k == "hidden" else v), (case, k)
+                    assert getattr(loaded, k) == (tuple(v) if isinstance(v, list) else v), (case, k)  # a tuple field
     assert errors > CASES // 2
 
 
@@ -417,6 +417,9 @@ def test_config_wrong_values_and_versions(tmp_path: Path, config_text: str):
         ("hidden", "sixteen"),
         ("hidden", [16, "a"]),
         ("hidden", [16, True]),
+        ("keep_epochs", [1, True]),
+        ("keep_epochs", 5),
+        ("keep_epochs", [0]),
         ("epochs", 1.5),
         ("epochs", "many"),
         ("lr", None),

@@ -413,7 +413,8 @@ def test_resume_with_a_non_result_override_needs_no_force(cut, reference, cli, p
 def test_a_resumed_run_keeps_the_listed_epochs_it_wrote_and_may_change_the_list(reference, tmp_path, cli, monkeypatch):
     """CFG with --keep-epochs 1,3,9 stopped as epoch 8 starts: its checkpoints 1 and 3 and the newest two of the
     others (4, 6). Resumed with another list (no --force: it changes no result), it keeps 1 and 3, writes 9 and 11,
-    rotates the rest as before (10, 12), and trains what the uninterrupted run trained, bit for bit."""
+    rotates the rest as before (10, 12), and trains what the uninterrupted run trained, bit for bit; an epoch added
+    that it trained before without keeping it (2) is a warning: it cannot be written any more."""
     out = tmp_path / "run"
     real_epoch_key = run.epoch_key
 
@@ -428,10 +429,14 @@ def test_a_resumed_run_keeps_the_listed_epochs_it_wrote_and_may_change_the_list(
     assert [e for e, _ in checkpoint.list_checkpoints(out / "checkpoints")] == [1, 3, 4, 6]
     monkeypatch.setattr(run, "epoch_key", real_epoch_key)
     monkeypatch.setattr(run, "load_splits", lambda *args, **kwargs: SPLITS)
-    rc, _, err = cli("train", "--resume", out, "--keep-epochs", "1,3,9,11", "--no-progress")
+    rc, _, err = cli("train", "--resume", out, "--keep-epochs", "1,2,3,9,11", "--no-progress")
     assert rc == 0, err
+    assert err.splitlines()[0] == (
+        f"nnjax: warning: --keep-epochs: {out} resumes after epoch 6, and no checkpoint of epoch 2 was kept; it cannot "
+        "be written now"
+    )
     assert [e for e, _ in checkpoint.list_checkpoints(out / "checkpoints")] == [1, 3, 9, 10, 11, 12]
-    assert json.loads((out / "config.json").read_text())["keep_epochs"] == [1, 3, 9, 11]
+    assert json.loads((out / "config.json").read_text())["keep_epochs"] == [1, 2, 3, 9, 11]
     assert_bit_identical(final_state(out), final_state(reference[0]))
     assert metric_lines(out) == metric_lines(reference[0])
     lines = run.read_metrics(out / "metrics.jsonl")

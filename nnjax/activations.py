@@ -54,8 +54,9 @@ FORMULAS: dict[str, str] = {
     "identity": "z",
 }
 
-# Initialisation that trains best with each activation (see nnjax/model.py INITS): variance-preserving
-# He init for the rectifier family, Glorot for the saturating ones.
+# The variance-preserving initialisation usual for each activation (see nnjax/model.py INITS): He for the
+# rectifier family, Glorot for the saturating ones. A convention, not a measured best: with Adam, the video's ReLU
+# network ended level under he, glorot, lecun and N(0, 1) (README "Input scaling and initial weights").
 DEFAULT_INIT: dict[str, str] = {
     "sigmoid": "glorot",
     "relu": "he",

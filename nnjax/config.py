@@ -58,7 +58,10 @@ class Config:
     # model
     hidden: tuple[int, ...] = _f((16, 16), "hidden layer sizes, e.g. 16,16 (the video) or 1024,1024")
     activation: str = _f("sigmoid", "activation σ of the hidden layers")
-    init: str = _f("auto", "scale of the initial weights; auto: the best for the activation")
+    init: str = _f(
+        "auto",
+        "scale of the initial weights; auto: the usual one for the activation (he: ReLU-like, glorot: sigmoid, tanh)",
+    )
     cost: str = _f(
         "cross_entropy",
         "cross_entropy: softmax outputs; quadratic: the video's ½‖σ(z) − y‖²; sigmoid_cross_entropy: Nielsen's"

@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import dataclasses
 import json
+import math
 import os
 import signal
 import sys
@@ -476,12 +477,12 @@ def wrapped(text: str) -> str:
 
 DEFAULT_MAX_NEURONS = 64  # viz --max-neurons
 # what viz of a sweep folder has no use for
-RUN_ONLY_VIZ_FLAGS = ("digits", "max_neurons", "epoch", "data_dir", "tfds_dir")
+RUN_ONLY_VIZ_FLAGS = ("digits", "max_neurons", "epoch", "weights_range", "data_dir", "tfds_dir")
 
 
 def cmd_viz(args: argparse.Namespace) -> int:
-    """``nnjax viz RUN_DIR [--digits I,J] [--max-neurons 64] [--out DIR]`` (or ``SWEEP_DIR [--member N]``):
-    write the PNGs, print their paths."""
+    """``nnjax viz RUN_DIR [--digits I,J] [--max-neurons 64] [--weights-range R] [--out DIR]`` (or ``SWEEP_DIR
+    [--member N]``): write the PNGs, print their paths (after weights.png's, the colour range it used)."""
     from nnjax import viz
 
     check_out(args.out, new=False)
@@ -502,8 +503,8 @@ def cmd_viz(args: argparse.Namespace) -> int:
     else:
         max_neurons = DEFAULT_MAX_NEURONS if args.max_neurons is None else args.max_neurons
         kw = {"digits": args.digits, "max_neurons": max_neurons, "member": args.member, "epoch": args.epoch}
-        kw |= {"data_dir": args.data_dir, "tfds_dir": args.tfds_dir}
-        viz.render_run(run_dir, args.out, **kw, on_written=_print_path)
+        kw |= {"data_dir": args.data_dir, "tfds_dir": args.tfds_dir, "weights_range": args.weights_range}
+        viz.render_run(run_dir, args.out, **kw, on_written=_print_path, on_weights_range=_print_weights_range)
     return 0
 
 
@@ -561,6 +562,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def _print_path(path: Path) -> None:
     """Print a written figure's path, at once: a reader sees each figure as it is written."""
     print(path, flush=True)
+
+
+def _print_weights_range(r: float) -> None:
+    """Say the colour range weights.png used, as ``--weights-range`` takes it: another run's (or epoch's)
+    weights.png drawn with it compares shade for shade."""
+    print(f"  weights.png colours: ±{r:.4g} (--weights-range {r:.4g} draws another on this scale)", flush=True)
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
@@ -801,6 +808,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_epoch_flag(p)
     p.add_argument(
+        "--weights-range",
+        type=positive_float,
+        metavar="R",
+        help="weights.png's colours span ±R (default: ±the 99th percentile of its |w|, printed after its path): "
+        "pass the range another weights.png printed to compare their shades",
+    )
+    p.add_argument(
         "--out",
         metavar="DIR",
         help="where to write the PNGs (default: RUN_DIR/figures, or SWEEP_DIR/figures/member-N; with --epoch E, "
@@ -904,6 +918,18 @@ def int_at_least(least: int) -> Callable[[str], int]:
         return n
 
     return parse
+
+
+def positive_float(text: str) -> float:
+    """An argparse ``type`` for a scale such as ``--weights-range 0.5``: a positive finite number; anything
+    else is a usage error that names the value."""
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a number") from None
+    if not 0 < x < math.inf:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be a positive finite number")
+    return x
 
 
 def int_list(least: int, most: int | None = None, *, distinct: bool = False) -> Callable[[str], list[int]]:

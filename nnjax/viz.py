@@ -254,6 +254,12 @@ def default_digits(y_N: np.ndarray) -> list[int]:
 # --------------------------------------------------------------------------------------------------
 
 
+def weights_scale(W_Nx784: np.ndarray) -> float:
+    """The half-range of ``plot_weights``' colour scale for these neurons' weights when none is given: the
+    99th percentile of |w| (1.0 where it is 0, so zero weights stay white)."""
+    return float(np.percentile(np.abs(W_Nx784), 99)) or 1.0
+
+
 def plot_weights(
     W_Nx784: np.ndarray,
     b_N: np.ndarray,
@@ -261,11 +267,14 @@ def plot_weights(
     max_neurons: int = 64,
     subject: str = "",
     output_layer: bool = False,
+    weights_range: float | None = None,
 ) -> Path:
     """The first ``max_neurons`` first-layer neurons' weights as 28×28 images on one symmetric colour scale
     (``output_layer``: the network has no hidden layer, so they are the 10 digits' output neurons).
 
-    The scale is ±(99th percentile of |w|), so a few large weights do not wash out the rest.
+    The scale is ±``weights_range`` if given (the colour bar's label says so: figures drawn with the same one
+    compare shade for shade), else ±``weights_scale`` (99th percentile of |w|), so a few large weights do not
+    wash out the rest.
     Size: 1.45 in per column (+1.1 in for the colour bar), at least 5.5 in for the title's two lines, × 1.55 in
     per row (+1 in for the title), at least 3.4 in for the colour bar's label.
     """
@@ -275,7 +284,7 @@ def plot_weights(
     unit = "digit" if output_layer else "neuron"
     W_Nx784, b_N = np.asarray(W_Nx784[:n]), np.asarray(b_N[:n])
     rows, cols = _grid_shape(n)
-    vmax = float(np.percentile(np.abs(W_Nx784), 99)) or 1.0
+    vmax = weights_scale(W_Nx784) if weights_range is None else float(weights_range)
     shown = f"all {n_total}" if n == n_total else f"the first {n} of {n_total}"
     title = (
         f"{'Output' if unit == 'digit' else 'First-layer'} weights{' of ' * bool(subject)}{subject}: "
@@ -303,7 +312,8 @@ def plot_weights(
     )
     cax = fig.add_axes((1 - 0.75 / fig.get_figwidth(), 0.1, 0.18 / fig.get_figwidth(), top - 0.2))
     bar = fig.colorbar(image, cax=cax)
-    bar.set_label("weight (clipped at 99th pct of |w|)", fontsize=8)
+    clipped = "99th pct of |w|" if weights_range is None else f"±{vmax:.4g}, as given"
+    bar.set_label(f"weight (clipped at {clipped})", fontsize=8)
     bar.ax.tick_params(labelsize=7)
     return _save(fig, path)
 
@@ -1433,6 +1443,8 @@ def render_run(
     data_dir: str | None = None,
     tfds_dir: str | None = None,
     epoch: int | None = None,
+    weights_range: float | None = None,
+    on_weights_range: Callable[[float], None] | None = None,
 ) -> list[Path]:
     """Every figure of a run folder, written into ``out_dir`` (default RUN_DIR/figures); returns their paths.
     With ``member``, ``run_dir`` is a sweep folder and the figures are those of that member's network
@@ -1450,6 +1462,8 @@ def render_run(
     An ``out_dir`` that cannot be a writable folder is a CheckpointError before anything is written; a
     metrics file with no line to draw (missing, empty, damaged) is one warning line on stderr, and the
     other figures are still written.
+    ``weights_range``: weights.png's colours span ±it (``plot_weights``); ``on_weights_range`` is called with
+    the half-range weights.png used, given or its own, so that another call can draw on the same scale.
     """
     from nnjax.checkpoint import check_writable_folder
     from nnjax.config import is_index
@@ -1469,6 +1483,12 @@ def render_run(
         raise ConfigError(
             f"digits={digits!r}: expected test-image indices as a list (e.g. [{digits!r}]) or text '3,17'"
         )
+    if weights_range is not None and not (
+        isinstance(weights_range, (int, float, np.floating, np.integer))
+        and not isinstance(weights_range, bool)
+        and 0 < weights_range < np.inf
+    ):
+        raise ConfigError(f"weights_range={weights_range!r}: expected a positive finite number")
     run_dir = folder_path(run_dir, "render_run")
     asked = epoch
     cfg, params_K, epoch = load_network(run_dir, member, where="render_run", epoch=asked)
@@ -1526,8 +1546,11 @@ def render_run(
             max_neurons,
             subject=subject,
             output_layer=len(params) == 1,
+            weights_range=weights_range,
         )
     )
+    if on_weights_range is not None:
+        on_weights_range(weights_scale(params[0]["W"][:max_neurons]) if weights_range is None else weights_range)
     if lines:
         curves = (lines, out / "learning_curves.png", f"Learning curves of {name}{curves_note}")
         marks = ({} if asked is None else {"shown_epoch": epoch}) | ({} if target is None else {"target": target})

@@ -134,12 +134,55 @@ def test_the_figures_show_this_runs_answers_on_the_digits_asked_for(video_run, s
 def test_cli_writes_into_the_run_folder_and_prints_the_paths(video_run, mock_data, capsys):
     with mock_data():
         assert cli_main(["viz", str(video_run), "--digits", "3,5", "--max-neurons", "9"]) == 0
-    printed = capsys.readouterr().out.split()
+    printed = [line for line in capsys.readouterr().out.splitlines() if not line.startswith("  weights.png colours")]
     assert [Path(p).name for p in printed] == list(FIGURES)
     assert all(Path(p).parent == video_run / "figures" for p in printed)
     assert_drawn(video_run / "figures" / "weights.png", (550, 565))  # 9 of 16 neurons: 3 × 3
     assert_drawn(video_run / "figures" / "activations.png", (1220, 300))  # 2 digits
     assert_drawn(video_run / "figures" / "neurons.png", (1160, 620))  # 9 of each layer's 16: 2 rows each, +inert line
+
+
+def test_weights_drawn_on_a_given_colour_range_compare_across_epochs(
+    video_run, splits_256, tmp_path, monkeypatch, mock_data, capsys
+):
+    """Each weights.png scales its own colours (±99th percentile of |w|); the range it used is reported
+    (``on_weights_range``; ``nnjax viz`` prints it after weights.png's path) and ``weights_range`` (``--weights-range
+    R``) draws another network's weights on it, the colour bar saying so. A bad range is refused before drawing."""
+    from nnjax.run import load_network
+
+    def panels_clim(fig) -> set:
+        return {ax.images[0].get_clim() for ax in fig.axes if ax.images and ax.get_title()}
+
+    figures = capture_figures(monkeypatch)
+    used: list[float] = []
+    viz.render_run(video_run, tmp_path / "start", splits=splits_256, epoch=0, on_weights_range=used.append)
+    start_W, trained_W = (np.asarray(load_network(video_run, epoch=e)[1][0]["W"][0]) for e in (0, None))
+    assert used == [viz.weights_scale(start_W)] and used[0] != viz.weights_scale(trained_W)
+    assert panels_clim(figures[0]) == {(-used[0], used[0])}
+    assert "weight (clipped at 99th pct of |w|)" in texts(figures[0])
+    figures.clear()
+    viz.render_run(video_run, tmp_path / "end", splits=splits_256, weights_range=used[0], on_weights_range=used.append)
+    assert used[1] == used[0] and panels_clim(figures[0]) == {(-used[0], used[0])}  # the start's scale, not its own
+    assert f"weight (clipped at ±{used[0]:.4g}, as given)" in texts(figures[0])
+
+    said = "  weights.png colours: ±{r:.4g} (--weights-range {r:.4g} draws another on this scale)"
+    with mock_data():
+        assert cli_main(["viz", str(video_run), "--epoch", "0", "--out", str(tmp_path / "cli")]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        assert lines[:2] == [str(tmp_path / "cli" / "weights.png"), said.format(r=used[0])]
+        assert len(lines) == len(FIGURES) + 1
+        assert cli_main(["viz", str(video_run), "--weights-range", "0.25", "--out", str(tmp_path / "cli")]) == 0
+        assert capsys.readouterr().out.splitlines()[1] == said.format(r=0.25)
+    assert "weight (clipped at ±0.25, as given)" in texts(figures[-6])
+    for bad in (0, -1.0, float("nan"), float("inf"), True, "0.5"):
+        with pytest.raises(ConfigError, match="weights_range=.*: expected a positive finite number"):
+            viz.render_run(video_run, tmp_path / "bad", splits=splits_256, weights_range=bad)
+    assert not (tmp_path / "bad").exists()
+    for bad, why in (("0", "must be a positive finite number"), ("nan", "must be a positive finite number")):
+        with pytest.raises(SystemExit) as e:
+            cli_main(["viz", str(video_run), "--weights-range", bad])
+        assert e.value.code == 2
+        assert f"--weights-range: {bad!r}: {why}" in capsys.readouterr().err
 
 
 def test_an_earlier_epochs_figures_say_it_and_go_to_their_own_folder(
@@ -189,7 +232,7 @@ def test_an_earlier_epochs_figures_say_it_and_go_to_their_own_folder(
     figures.clear()
     with mock_data():
         assert cli_main(["viz", str(video_run), "--epoch", "3"]) == 0
-    printed = capsys.readouterr().out.split()
+    printed = [line for line in capsys.readouterr().out.splitlines() if not line.startswith("  weights.png colours")]
     assert [Path(p) for p in printed] == [video_run / "figures" / "epoch-3" / name for name in FIGURES]
     assert (
         figures[0]
@@ -1119,7 +1162,8 @@ def test_damaged_metrics_warn_and_the_other_figures_are_written(video_run, mock_
     with mock_data():
         assert cli_main(["viz", str(run), "--digits", "0"]) == 0
     captured = capsys.readouterr()
-    assert [Path(p).name for p in captured.out.split()] == [f for f in FIGURES if f != "learning_curves.png"]
+    printed = [line for line in captured.out.splitlines() if not line.startswith("  weights.png colours")]
+    assert [Path(p).name for p in printed] == [f for f in FIGURES if f != "learning_curves.png"]
     assert captured.err == f"nnjax: warning: {metrics}: {why}; learning_curves.png not drawn\n"
     assert sorted(p.name for p in (run / "figures").iterdir()) == sorted(set(FIGURES) - {"learning_curves.png"})
 

@@ -281,7 +281,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     """``nnjax eval RUN_DIR``: test accuracy of a run folder's newest checkpoint."""
     from nnjax.run import eval_run
 
-    r = eval_run(args.run_dir, member=args.member, data_dir=args.data_dir, tfds_dir=args.tfds_dir, epoch=args.epoch)
+    kw = {"member": args.member, "data_dir": args.data_dir, "tfds_dir": args.tfds_dir, "epoch": args.epoch}
+    r = eval_run(args.run_dir, **kw, neurons=args.neurons)
     if args.json:
         _print_json(r)
     else:
@@ -290,7 +291,26 @@ def cmd_eval(args: argparse.Namespace) -> int:
         if r["inert"]:  # none for a network without hidden layers, or one whose reach is not finite
             counts = ", ".join(map(str, r["inert"]))
             print(f"inert neurons per hidden layer: {counts} (on the test images, as neurons.png counts them)")
+        if args.neurons:
+            _print_reach(r)
     return 0
+
+
+def _print_reach(r: dict[str, Any]) -> None:
+    """``nnjax eval --neurons``' lines: per hidden layer, each neuron's reach (``eval_run``'s ``reach``), in
+    2 significant digits, a star on those counted inert."""
+    from nnjax.viz import INERT_SHARE
+
+    if r["reach"] is None:
+        print("reach per neuron: none (a reach is not finite: the network diverged)")
+    elif not r["reach"]:
+        print("reach per neuron: none (the network has no hidden layer)")
+    else:
+        print(
+            f"reach per neuron (as neurons.png computes it; * inert: at most {INERT_SHARE:.0%} of its layer's largest):"
+        )
+    for j, (reach_H, inert) in enumerate(zip(r["reach"] or [], r["inert_neurons"] or []), 1):
+        print(f"  layer {j}: " + " ".join(f"{x:.2g}" + "*" * (k in inert) for k, x in enumerate(reach_H)))
 
 
 def _diverged(r: dict[str, Any]) -> str:
@@ -690,6 +710,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--member", type=int, metavar="N", help=MEMBER_HELP)
     add_epoch_flag(p)
+    p.add_argument(
+        "--neurons",
+        action="store_true",
+        help="also each hidden neuron's reach, a line per layer, inert ones starred (--json: reach, inert_neurons)",
+    )
     add_data_flags(p)
     p.set_defaults(func=cmd_eval)
 

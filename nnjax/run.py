@@ -990,6 +990,7 @@ def eval_run(
     data_dir: str | None = None,
     tfds_dir: str | None = None,
     epoch: int | None = None,
+    neurons: bool = False,
 ) -> dict[str, Any]:
     """Recompute test loss and accuracy from a run folder's saved parameters (or a sweep ``member``'s):
     ``run_dir`` (or ``sweep_dir``, ``member`` and its ``diverged_epoch``: None if it did not diverge by the
@@ -999,16 +1000,24 @@ def eval_run(
     neurons on those images, as neurons.png counts them (``viz.inert_counts``; None where a reach is not finite,
     or where ``splits`` is this process's block of rows).
     ``epoch``: the parameters after that epoch, not the newest (``load_network``; 0: as initialised).
-    ``data_dir`` / ``tfds_dir``: where the data set is on this machine, if not in the run's folders."""
+    ``data_dir`` / ``tfds_dir``: where the data set is on this machine, if not in the run's folders.
+    ``neurons``: also ``reach``, per hidden layer each neuron's reach on those images (``viz.hidden_reach``), and
+    ``inert_neurons``, per hidden layer the numbers (from 0) of those counted inert; both None where ``inert`` is."""
     check_splits(splits, "eval_run")
     cfg, params_K, epoch = load_network(run_dir, member, where="eval_run", epoch=epoch)
     if splits is None:
         splits = load_splits(cfg.dataset, data_dir or cfg.data_dir, tfds_dir or cfg.tfds_dir, validation=False)
-    from nnjax.viz import inert_counts  # numpy only until it runs the network
+    from nnjax.viz import hidden_reach, inert_neurons  # numpy only until it runs the network
 
     loss_K, acc_K = evaluate_split(cfg, params_K, splits, "test")
     # as a run's result.json: not on one process's block of the test split (multi-host), which holds part of it
-    inert = None if splits.is_block else inert_counts(jax.device_get(unstack(params_K, 0)), cfg, splits.x_test)
+    reach = None if splits.is_block else hidden_reach(jax.device_get(unstack(params_K, 0)), cfg, splits.x_test)
+    inert_H = None if reach is None else inert_neurons(reach)
+    inert = None if inert_H is None else [int(m.sum()) for m in inert_H]
+    per_neuron = {}
+    if neurons:
+        per_neuron["reach"] = None if reach is None else [reach_H.tolist() for reach_H in reach]
+        per_neuron["inert_neurons"] = None if inert_H is None else [np.flatnonzero(m).tolist() for m in inert_H]
     # member as a plain int (a NumPy or JAX integer is accepted as one): the result stays JSON-ready
     if member is None:
         where = {"run_dir": str(run_dir)}
@@ -1018,7 +1027,7 @@ def eval_run(
         gone = diverged_by(run_dir, int(member), epoch)
         where = {"sweep_dir": str(run_dir), "member": int(member), "diverged_epoch": gone}
     accuracy = {"test_accuracy": short_float(acc_K[0]), "test_loss": short_float(loss_K[0])}
-    return {**where, "epoch": epoch, **accuracy, "inert": inert}
+    return {**where, "epoch": epoch, **accuracy, "inert": inert, **per_neuron}
 
 
 def export_run(

@@ -231,15 +231,21 @@ def inert_neurons(reach: Sequence[np.ndarray]) -> list[np.ndarray]:
     ]
 
 
-def inert_counts(params: list, cfg: Config, x_Nx784: np.ndarray) -> list[int] | None:
-    """Per hidden layer (in ``cfg.hidden``'s order), how many of its neurons are inert over the images
-    ``x_Nx784`` (``inert_neurons`` of ``neuron_reach``: what neurons.png counts on the same images); [] for a
-    network without a hidden layer, None where a reach is not finite (a diverged network's)."""
+def hidden_reach(params: list, cfg: Config, x_Nx784: np.ndarray) -> list[np.ndarray] | None:
+    """Per hidden layer (in ``cfg.hidden``'s order), reach_H of its neurons over the images ``x_Nx784``
+    (``neuron_reach``: what neurons.png computes on the same images); [] for a network without a hidden layer,
+    None where a reach is not finite (a diverged network's)."""
     with np.errstate(over="ignore", invalid="ignore"):  # huge parameters: an inf reach, None below, no warning
         reach = neuron_reach(params, layer_activations(params, cfg, x_Nx784))
-    if not all(np.all(np.isfinite(reach_H)) for reach_H in reach):
-        return None
-    return [int(inert_H.sum()) for inert_H in inert_neurons(reach)]
+    return reach if all(np.all(np.isfinite(reach_H)) for reach_H in reach) else None
+
+
+def inert_counts(params: list, cfg: Config, x_Nx784: np.ndarray) -> list[int] | None:
+    """Per hidden layer (in ``cfg.hidden``'s order), how many of its neurons are inert over the images
+    ``x_Nx784`` (``inert_neurons`` of ``hidden_reach``: what neurons.png counts on the same images); [] for a
+    network without a hidden layer, None where a reach is not finite (a diverged network's)."""
+    reach = hidden_reach(params, cfg, x_Nx784)
+    return None if reach is None else [int(inert_H.sum()) for inert_H in inert_neurons(reach)]
 
 
 def default_digits(y_N: np.ndarray) -> list[int]:

@@ -1271,10 +1271,11 @@ def test_eval_passes_its_flags_on_and_names_the_epoch_and_the_member(tmp_path, m
     said = "inert neurons per hidden layer: 2, 0 (on the test images, as neurons.png counts them)"
     assert rc == 0 and out == f"test accuracy: 91.25 % (epoch 3 parameters of {tmp_path / 's'} member 2)\n{said}\n"
     want = {"member": 2, "data_dir": str(tmp_path / "raw"), "tfds_dir": str(tmp_path / "tfds"), "epoch": None}
+    want |= {"neurons": False}
     assert seen.pop() == want
     rc, out, _ = cli("eval", tmp_path / "run")
     assert rc == 0 and out == f"test accuracy: 91.25 % (epoch 3 parameters of {tmp_path / 'run'})\n", out
-    assert seen.pop() == {"member": None, "data_dir": None, "tfds_dir": None, "epoch": None}
+    assert seen.pop() == {"member": None, "data_dir": None, "tfds_dir": None, "epoch": None, "neurons": False}
     rc, out, _ = cli("eval", tmp_path / "run", "--epoch", "0")
     said = f"test accuracy: 91.25 % (epoch 0 parameters of {tmp_path / 'run'}, as initialised: untrained)\n"
     assert rc == 0 and out == said, out

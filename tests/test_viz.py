@@ -2242,3 +2242,55 @@ def test_a_sweeps_target_is_drawn_on_its_learning_curves_and_on_each_members(tmp
     (fig,) = figures
     loss, acc = fig.axes[:2], fig.axes[2:]
     assert [ax.texts[0].get_text() for ax in acc] == ["target 81 %"] * 2 and not any(ax.texts for ax in loss)
+
+
+def test_eval_neurons_gives_each_hidden_neurons_reach_as_neurons_png_computes_it(
+    video_run, linear_run, splits_256, mock_data, monkeypatch, cli
+):
+    """``nnjax eval RUN --neurons``: per hidden layer, one line of each neuron's reach (2 significant digits),
+    those counted inert starred; ``--json`` (``eval_run(neurons=True)``) has them as ``reach`` and
+    ``inert_neurons``. Without it neither is given; a network with no hidden layer, or a diverged one, says so."""
+    import nnjax.run
+    from nnjax.run import eval_run, load_network
+    from nnjax.train import unstack
+
+    cfg, params_K, _ = load_network(video_run)
+    params = [{k: np.asarray(v) for k, v in layer.items()} for layer in unstack(params_K, 0)]
+    x = np.asarray(splits_256.x_test)
+    want = []  # reach_H = std over the images of a_H × |column of the next layer's W|, written out here
+    a = x.astype(np.float64) / 255
+    for layer, nxt in zip(params[:-1], params[1:]):
+        a = 1 / (1 + np.exp(-(a @ layer["W"].T.astype(np.float64) + layer["b"])))
+        want.append(a.std(axis=0) * np.sqrt((nxt["W"].astype(np.float64) ** 2).sum(axis=0)))
+    r = eval_run(video_run, splits_256, neurons=True)
+    assert [len(reach_H) for reach_H in r["reach"]] == [16, 16]
+    for got, reach_H in zip(r["reach"], want):  # float32 activations: saturated units' tiny reach is rounded off
+        np.testing.assert_allclose(got, reach_H, rtol=1e-3, atol=1e-3 * reach_H.max())
+    starred = [np.flatnonzero(np.array(got) <= 0.01 * max(got)).tolist() for got in r["reach"]]
+    assert r["inert_neurons"] == starred and r["inert"] == [len(s) for s in starred] and r["inert"][0] > 0
+    assert "reach" not in eval_run(video_run, splits_256) and "inert_neurons" not in eval_run(video_run, splits_256)
+
+    with mock_data():
+        mine = eval_run(video_run, neurons=True)  # the test split the command line reads
+        rc, out, err = cli("eval", video_run, "--neurons")
+        assert rc == 0 and err == ""
+        lines = out.splitlines()
+        assert lines[2] == "reach per neuron (as neurons.png computes it; * inert: at most 1% of its layer's largest):"
+        assert len(lines) == 5
+        for j, line in enumerate(lines[3:]):
+            head, numbers = line.split(": ")
+            assert head == f"  layer {j + 1}"
+            words = numbers.split(" ")
+            assert [k for k, w in enumerate(words) if w.endswith("*")] == mine["inert_neurons"][j]
+            assert words == [f"{x:.2g}" + "*" * w.endswith("*") for x, w in zip(mine["reach"][j], words)]
+        rc, out, _ = cli("eval", video_run, "--neurons", "--json")
+        assert rc == 0 and json.loads(out) == mine
+        rc, out, _ = cli("eval", video_run, "--json")
+        assert rc == 0 and "reach" not in json.loads(out)
+        rc, out, _ = cli("eval", linear_run, "--neurons")
+        assert rc == 0 and out.splitlines()[1:] == ["reach per neuron: none (the network has no hidden layer)"]
+    monkeypatch.setattr(
+        nnjax.run, "eval_run", lambda *a, **kw: {**mine, "inert": None, "reach": None} | {"inert_neurons": None}
+    )
+    rc, out, _ = cli("eval", video_run, "--neurons")
+    assert rc == 0 and out.splitlines()[1:] == ["reach per neuron: none (a reach is not finite: the network diverged)"]

@@ -1396,7 +1396,8 @@ def _kept_option(kept: dict[Path, dict[str, Any]], name: str) -> Any:
 def _summary_options(dirs: Sequence[Path], grid: dict[str, list], given: dict[str, Any]) -> dict[str, Any]:
     """The ``SUMMARY_OPTIONS`` of a summary of the sweep folders ``dirs`` (of the union ``grid``): each one
     ``given``, else the folders' own (``_kept_option``); a baseline checked against the rows the replicates make.
-    A kept baseline that names no row with them is a ConfigError naming the sweep.json that keeps it."""
+    A kept baseline that names no row with them is a ConfigError naming the sweep.json that keeps it, and the
+    union of several folders' grids as the reason where the replicates are the ones its folder kept it with."""
     kept = {d: load_sweep_options(d) for d in dirs}  # each sweep.json read once
     options = {k: given[k] if given[k] is not None else _kept_option(kept, k) for k in SUMMARY_OPTIONS}
     replicates = options["replicates"] or DEFAULT_REPLICATES
@@ -1407,9 +1408,17 @@ def _summary_options(dirs: Sequence[Path], grid: dict[str, list], given: dict[st
             check_baseline(options["baseline"], grid, replicates)
         except ConfigError as e:
             where = next(d for d in dirs if kept[d]["baseline"] is not None)
+            # load_sweep_options checked it against its own grid with its own replicates: with those, the rows the
+            # other folders add are why
+            wider = len(dirs) > 1 and tuple(replicates) == tuple(kept[where]["replicates"] or DEFAULT_REPLICATES)
+            rows = (
+                f"of the union of the {len(dirs)} folders' grids, whose rows differ in more fields than its own"
+                if wider
+                else f"with replicates {','.join(replicates)}"
+            )
             raise ConfigError(
-                f"{where / 'sweep.json'}: its baseline {baseline_text(options['baseline'])} names no row with "
-                f"replicates {','.join(replicates)} ({str(e).removeprefix('baseline: ')}): give a baseline for them"
+                f"{where / 'sweep.json'}: its baseline {baseline_text(options['baseline'])} names no row {rows} "
+                f"({str(e).removeprefix('baseline: ')}): give a baseline for them"
             ) from None
     return options
 

@@ -3611,6 +3611,29 @@ def test_a_summary_of_two_folders_is_one_table_over_their_members_writing_nothin
     assert {a: folder_state(a), b: folder_state(b)} == before
 
 
+def test_a_kept_baseline_the_union_grid_makes_ambiguous_is_refused_saying_the_wider_grid_is_why(tmp_path, cli, capsys):
+    """Folder a keeps baseline lr=0.05; folder b varies activation, which a holds fixed: over both, the rows differ
+    in lr and activation, and lr=0.05 names no one row. The refusal said "names no row with replicates seed", as if
+    the replicates were to blame; it names the union of the folders' grids. Replicates a did not keep it with are
+    still named as the reason, and a baseline given for the union's rows is taken."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    run_tiny(TINY, {"lr": [0.05, 0.1], "seed": [0, 1]}, a, baseline={"lr": 0.05})
+    run_tiny(TINY.replace(lr=0.2), {"activation": ["sigmoid", "relu"], "seed": [0, 1]}, b)
+    why = "(give a value of activation too (the rows differ in lr, activation)): give a baseline for them"
+    with pytest.raises(ConfigError) as e:
+        sweep.summarize([a, b])
+    assert str(e.value) == (
+        f"{a / 'sweep.json'}: its baseline lr=0.05 names no row of the union of the 2 folders' grids, whose rows "
+        f"differ in more fields than its own {why}"
+    )
+    capsys.readouterr()
+    assert cli("summary", a, b)[::2] == (1, f"nnjax: error: {e.value}\n")
+    with pytest.raises(ConfigError, match=r"lr=0.05 names no row with replicates activation \(give a value of seed"):
+        sweep.summarize([a, b], replicates=("activation",))
+    got = sweep.summarize([a, b], baseline={"lr": 0.05, "activation": "sigmoid"})
+    assert [r["baseline"] for r in got["rows"]] == [True, False, False, False]
+
+
 def test_the_grids_edge_is_judged_over_every_folder_given(tmp_path, cli):
     """A researcher widened a grid whose best lr was its largest ("the largest lr tried") in a second folder: over
     both, the best lr lies inside the union grid, and the notes no longer call it an edge."""

@@ -219,7 +219,6 @@ def test_config_names_the_base_config_as_nnjax_trains_does(tmp_path, monkeypatch
     import importlib.util
 
     import nnjax.time_to_target as ttt
-    from nnjax.cli import starting_config
     from nnjax.config import save_json
 
     spec = importlib.util.spec_from_file_location("time_to_target_script", EXPERIMENTS / "time_to_target.py")
@@ -234,7 +233,8 @@ def test_config_names_the_base_config_as_nnjax_trains_does(tmp_path, monkeypatch
 
     monkeypatch.setattr(ttt, "train_alone", record_base)
     save_json(get_config("nielsen"), nielsen_file := tmp_path / "nielsen.json")
-    from_file = starting_config(None, str(nielsen_file))  # as nnjax sweep --config-file reads it
+    # as nnjax sweep --config-file reads a saved config.json: its sgd's momentum 0 is "none of it", so the default
+    from_file = get_config("nielsen").replace(momentum=0.9)
     argv = ["time_to_target.py", "--grid", "seed=0,1", "--target", "0.9", "--out-root", str(tmp_path / "out")]
     for extra, want in (
         ([], get_config("video").replace(epochs=3)),

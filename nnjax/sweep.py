@@ -1064,6 +1064,11 @@ def run_sweep(
                     f"{_option_text(k, stored[k])}, kept in its sweep.json",
                     file=sys.stderr,
                 )
+        if resume:  # another --keep-epochs: kept for the next resume, whose rotation would remove its epochs
+            _, spec, saved, _ = _read_sweep_json(sweep_dir)
+            if saved.keep_epochs != base.keep_epochs:
+                spec["base"]["keep_epochs"] = list(base.keep_epochs)
+                checkpoint.write_json(sweep_dir / "sweep.json", spec)
         if not resume:
             spec = {
                 "sweep_format": SWEEP_FORMAT,

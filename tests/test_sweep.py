@@ -1597,6 +1597,35 @@ def test_a_sweeps_keep_epochs_are_kept_for_every_group_and_read_by_eval_epoch(tm
     assert json.loads((out / "sweep.json").read_text())["base"]["keep_epochs"] == [1]
 
 
+def test_a_resumes_keep_epochs_are_kept_in_sweep_json_for_the_next_resume(tmp_path, monkeypatch):
+    """A resume given --keep-epochs 3 keeps epoch 3 in sweep.json: the next resume (sweep.json's base, as ``nnjax
+    sweep --resume`` without the flag) keeps that checkpoint instead of rotating it out with --keep-checkpoints 1."""
+    base = TINY.replace(epochs=8, checkpoint_every=2, keep_checkpoints=1)
+    grid = {"lr": [0.05, 0.1]}
+    s = tmp_path / "s"
+    real_save = checkpoint.save
+
+    def kept():
+        return [e for e, _ in checkpoint.list_checkpoints(s / "groups" / "g00" / "checkpoints")]
+
+    for cut, given in ((4, base), (6, base.replace(keep_epochs=(3,)))):  # killed as it saves epoch 4, then 6
+
+        def dying_save(folder, epoch, *args, cut=cut, **kw):
+            if epoch == cut:
+                raise KeyboardInterrupt
+            return real_save(folder, epoch, *args, **kw)
+
+        with monkeypatch.context() as m:
+            m.setattr(checkpoint, "save", dying_save)
+            with pytest.raises(KeyboardInterrupt):
+                run_tiny(given, grid, s, resume=cut == 6)
+    assert kept() == [3, 4]
+    assert json.loads((s / "sweep.json").read_text())["base"]["keep_epochs"] == [3]
+    saved, _ = sweep.load_sweep_spec(s)
+    run_tiny(saved, grid, s, resume=True)
+    assert kept() == [3, 8]
+
+
 def test_a_group_saves_its_last_epoch_and_is_timed_once(tmp_path):
     """epochs=3, checkpoint_every=2: the final epoch is checkpointed too (eval, export and a resume read it).
     A group's train_s is the ensemble's wall time (its epoch times once, not once per member), and a table

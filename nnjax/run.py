@@ -707,12 +707,7 @@ def _train(
         save_json(cfg, config_path)
         checkpoint.write_atomic(metrics_path, b"")
     _keep_target(run_dir, *target)
-    if lost := _listed_epochs_lost(cfg, ckpt_dir, start):
-        print(
-            f"nnjax: warning: --keep-epochs: {run_dir} resumes after epoch {start}, and no checkpoint of "
-            f"{checkpoint.epochs_text(lost)} was kept; {'it' if len(lost) == 1 else 'they'} cannot be written now",
-            file=sys.stderr,
-        )
+    warn_listed_epochs_lost(cfg, ckpt_dir, start, run_dir)
 
     split = splits.eval_split
     epoch_times = [float(m["epoch_s"]) for m in history if is_number(m.get("epoch_s"))]  # not JSON true
@@ -792,11 +787,17 @@ def _train(
     return result
 
 
-def _listed_epochs_lost(cfg: Config, ckpt_dir: Path, start: int) -> list[int]:
-    """The epochs of ``cfg.keep_epochs`` that a run resuming after epoch ``start`` has already trained without
-    keeping their checkpoint (the list was given, or grew, on a resume): none of them can be written any more."""
+def warn_listed_epochs_lost(cfg: Config, ckpt_dir: Path, start: int, folder: Path) -> None:
+    """A warning line for the epochs of ``cfg.keep_epochs`` that a run (a sweep's group) in ``folder`` resuming
+    after epoch ``start`` has already trained without keeping their checkpoint (the list was given, or grew, on a
+    resume): none of them can be written any more."""
     kept = {e for e, _ in checkpoint.list_checkpoints(ckpt_dir)}
-    return sorted(e for e in cfg.keep_epochs if e <= start and e not in kept)
+    if lost := sorted(e for e in cfg.keep_epochs if e <= start and e not in kept):
+        print(
+            f"nnjax: warning: --keep-epochs: {folder} resumes after epoch {start}, and no checkpoint of "
+            f"{checkpoint.epochs_text(lost)} was kept; {'it' if len(lost) == 1 else 'they'} cannot be written now",
+            file=sys.stderr,
+        )
 
 
 def folder_path(folder: Any, where: str, name: str = "run_dir") -> Path:

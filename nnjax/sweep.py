@@ -267,6 +267,7 @@ def _run_group(
         line_metrics,
         read_metrics,
         train_epochs,
+        warn_listed_epochs_lost,
     )
     from nnjax.train import compile_ensemble, evaluate_split, init_state, unstack
 
@@ -318,6 +319,7 @@ def _run_group(
     gdir.mkdir(parents=True, exist_ok=True)
     if resume:
         checkpoint.set_aside_newer(ckpt_dir, start)
+        warn_listed_epochs_lost(cfg0, ckpt_dir, start, gdir)
     _write_group_info(gdir, ids, configs, recorded)
     # Lines past the checkpoint were trained again below: drop them so no epoch appears twice.
     _drop_metrics(metrics_path, lambda m: m["group"] == gid and m["epoch"] > start)

@@ -1626,6 +1626,32 @@ def test_a_resumes_keep_epochs_are_kept_in_sweep_json_for_the_next_resume(tmp_pa
     assert kept() == [3, 8]
 
 
+def test_a_resumed_group_warns_of_a_listed_epoch_it_trained_without_keeping(tmp_path, monkeypatch, capsys):
+    """As a resumed run does: each group resumed after epoch 4 with --keep-epochs 1,6 says that epoch 1's
+    checkpoint cannot be written any more (6 is still to train)."""
+    base = TINY.replace(epochs=6, checkpoint_every=4, keep_checkpoints=1)
+    grid = {"lr": [0.05, 0.1], "batch_size": [32, 64]}
+    s = tmp_path / "s"
+    real_save = checkpoint.save
+
+    def dying_save(folder, epoch, *args, **kw):
+        if epoch == 6:
+            raise KeyboardInterrupt
+        return real_save(folder, epoch, *args, **kw)
+
+    with monkeypatch.context() as m:
+        m.setattr(checkpoint, "save", dying_save)
+        with pytest.raises(KeyboardInterrupt):
+            run_tiny(base, grid, s)
+    capsys.readouterr()
+    run_tiny(base.replace(keep_epochs=(1, 6)), grid, s, resume=True)
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "--keep-epochs" in line]
+    assert warnings == [
+        f"nnjax: warning: --keep-epochs: {s / 'groups' / 'g00'} resumes after epoch 4, and no checkpoint of epoch 1 "
+        "was kept; it cannot be written now"
+    ]
+
+
 def test_a_group_saves_its_last_epoch_and_is_timed_once(tmp_path):
     """epochs=3, checkpoint_every=2: the final epoch is checkpointed too (eval, export and a resume read it).
     A group's train_s is the ensemble's wall time (its epoch times once, not once per member), and a table

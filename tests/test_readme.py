@@ -237,15 +237,18 @@ def sweeps_made(shown: list[Command]) -> dict[str, list[str]]:
 
 
 def check_summary(args, made: list[str]) -> None:
-    """``nnjax summary``'s --replicates and --baseline against the grid of the sweep that made its folder."""
+    """``nnjax summary``'s --replicates, --baseline and --epoch against the grid and members of the sweep that
+    made its folder."""
     from nnjax import sweep
-    from nnjax.cli import build_parser
-    from nnjax.sweep_grid import baseline_flag, parse_grid, replicates_flag
+    from nnjax.cli import build_parser, grid_base
+    from nnjax.sweep_grid import baseline_flag, expand, parse_grid, replicates_flag
 
     swept = parsed(build_parser(), made)
     grid = parse_grid(swept.grid)
     replicates = replicates_flag(args.replicates or swept.replicates, grid)
     baseline_flag(args.baseline or swept.baseline, grid, sweep.row_replicates(replicates, None))
+    if args.epoch is not None:
+        sweep._check_epoch(args.epoch, [Path(args.sweep_dir[0])], [expand(grid_base(swept, grid), grid)])
 
 
 def check_experiment(name: str, argv: list[str], placeholder: bool, tmp_path: Path) -> None:
@@ -377,6 +380,7 @@ def test_a_stale_flag_or_a_bad_value_in_a_readme_command_fails(tmp_path, monkeyp
         ("--epochs 20", "--set epochs=20"),  # a flag that moved elsewhere
         ("nnjax sweep", "python experiments/seeds.py"),  # a flag the script does not have (--grid)
         ("--baseline lr=0.03", "--baseline lr=0.3"),  # a baseline that names no row of the sweep
+        ("--baseline lr=0.03", "--baseline lr=0.03 --epoch 4"),  # an epoch the sweep (3 epochs) did not train
     ]:
         bad = commands("scratch.md", good.replace(old, new))
         failed = []

@@ -193,7 +193,8 @@ def parse_value(field: str, text: str) -> Any:
         if typing.get_origin(kind) is tuple:
             if text.strip().lower() in ("", "none"):
                 return ()
-            parts = text.replace("x", ",").split(",")  # hidden: 16,16 or 16x16
+            # hidden: 16,16 or 16x16 (a grid's form); keep_epochs: 1,2,5 only (1x2 is no list of epochs)
+            parts = (text if field == "keep_epochs" else text.replace("x", ",")).split(",")
             return tuple(int(p) for p in parts)
     except ValueError:
         listed = "epochs like 1,2,5,10, or none" if field == "keep_epochs" else None

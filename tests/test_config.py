@@ -429,6 +429,14 @@ def test_train_size_is_a_positive_whole_number_of_images_the_training_split_hold
             C.parse_value("train_size", text)
 
 
+def test_keep_epochs_parses_commas_only_while_hidden_also_takes_the_grid_form():
+    # 16x16 is hidden's grid form (a grid splits values on commas); 1x2 is no list of epochs
+    assert C.parse_value("hidden", "16x16") == (16, 16) and C.parse_value("keep_epochs", "1,2,5") == (1, 2, 5)
+    assert C.parse_value("keep_epochs", "none") == ()
+    with pytest.raises(ConfigError, match=r"^config field 'keep_epochs': cannot parse '1x2' as epochs like 1,2,5,10"):
+        C.parse_value("keep_epochs", "1x2")
+
+
 @pytest.mark.parametrize(
     "flags, said",
     [

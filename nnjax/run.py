@@ -846,11 +846,14 @@ def check_epoch_trained(epoch: int, cfg: Config, what: str) -> None:
 def keep_more(cfg: Config, epoch: int) -> str:
     """How a run (or sweep) of ``cfg`` would have kept the checkpoint of ``epoch``: the end of the error about an
     epoch not kept."""
-    every = {0: "only the final one", 1: "one every epoch"}.get(cfg.checkpoint_every)
-    saved = every or f"one every {cfg.checkpoint_every} epochs"
     listed = f" and those of {checkpoint.epochs_text(sorted(cfg.keep_epochs))}" if cfg.keep_epochs else ""
+    if cfg.checkpoint_every == 0:  # no rotation: the final checkpoint, and the listed epochs'
+        kept = f"the final one{listed}" if listed else "only the final one"
+    else:
+        every = "one every epoch" if cfg.checkpoint_every == 1 else f"one every {cfg.checkpoint_every} epochs"
+        kept = f"{every} and keeps the newest {cfg.keep_checkpoints}{listed}"
     return (
-        f"it saved {saved} and keeps the newest {cfg.keep_checkpoints}{listed}; one trained with --keep-epochs "
+        f"it saved {kept}; one trained with --keep-epochs "
         f"{epoch} keeps that epoch (--checkpoint-every 1 --keep-checkpoints {cfg.epochs}: every epoch)"
     )
 

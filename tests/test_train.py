@@ -1015,6 +1015,18 @@ def test_keep_epochs_are_written_and_kept_besides_the_newest_and_change_no_resul
     )
 
 
+def test_an_epoch_not_kept_says_what_a_run_saving_only_its_final_checkpoint_kept():
+    """--checkpoint-every 0 saves the final checkpoint and the listed epochs' (no rotation: --keep-checkpoints
+    plays no part), so the error says no more than that."""
+    from nnjax.run import keep_more
+
+    tail = "one trained with --keep-epochs 3 keeps that epoch (--checkpoint-every 1 --keep-checkpoints 6: every epoch)"
+    final = TINY.replace(epochs=6, checkpoint_every=0, keep_checkpoints=2)
+    assert keep_more(final, 3) == f"it saved only the final one; {tail}"
+    listed = final.replace(keep_epochs=(2, 1))
+    assert keep_more(listed, 3) == f"it saved the final one and those of epochs 1 and 2; {tail}"
+
+
 @pytest.mark.parametrize(
     "flags, line",
     [

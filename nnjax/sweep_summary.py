@@ -87,8 +87,8 @@ def _member_rows(
     (``target``), the first epoch that reached it (``first_epoch_at_target``) and the epoch from which it stayed at
     or above it through its last (``target_held_from``; None if it ended below).
 
-    With an ``epoch`` before a member's last (``sweep.summarize(epoch=N)``), its row is as if the sweep had
-    stopped after that epoch (``_at_epoch``): "final" is that epoch's, read from metrics.jsonl."""
+    With an ``epoch`` before the last that any counted member trains (``sweep.summarize(epoch=N)``), every row is
+    as if the sweep had stopped after that epoch (``_at_epoch``): "final" is that epoch's, read from metrics.jsonl."""
     by_member: dict[int, dict[str, Any]] = {}
     for r in results:
         for j, mid in enumerate(r["members"]):
@@ -110,12 +110,16 @@ def _member_rows(
         split = "val" if "val_accuracy" in m else "test"
         curves.setdefault(m["member"], []).append((m["epoch"], m[f"{split}_accuracy"]))
         train.setdefault(m["member"], {})[m["epoch"]] = m.get("train_accuracy")
+    counted = [mid for mid in range(len(configs)) if mid in by_member and (only is None or mid in only)]
+    # a table before the last epoch any counted member trains is every member's at that epoch, a member that
+    # trains just that many epochs too: the columns measured on final parameters only are None in every row
+    at = epoch is not None and epoch < max((configs[mid].epochs for mid in counted), default=0)
     rows = []
     for mid, cfg in enumerate(configs):
-        if mid not in by_member or (only is not None and mid not in only):  # its group has not finished (a sweep
-            continue  # still training), or ``sweep.summarize`` of several folders counts it as another's
+        if mid not in counted:  # its group has not finished (a sweep still training), or ``sweep.summarize`` of
+            continue  # several folders counts it as another's
         r, last = by_member[mid], cfg.epochs
-        if epoch is not None and epoch < cfg.epochs:
+        if at:
             r, last = _at_epoch(r, epoch, curves.get(mid, [])), epoch
         # a diverged member trains on inside its ensemble: only its epochs before the divergence count
         last_good = r["diverged_epoch"] - 1 if r["diverged_epoch"] else math.inf
@@ -155,7 +159,7 @@ def _member_rows(
 
 
 def _at_epoch(r: dict[str, Any], epoch: int, curve: list[tuple[int, float | None]]) -> dict[str, Any]:
-    """A member's ``_member_rows`` result ``r`` as of the end of ``epoch``, before its last: its accuracy on the
+    """A member's ``_member_rows`` result ``r`` as of the end of ``epoch`` (its last or earlier): its accuracy on the
     split it was evaluated on each epoch is that epoch's metrics line's (the test accuracy None on a --validation
     sweep, which measured it after the last epoch only); diverged only if it had by then; what was measured on the
     final parameters alone (``train_set_accuracy``, ``inert``) None. Its times stay the whole run's."""

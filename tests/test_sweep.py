@@ -3897,6 +3897,10 @@ def test_a_summary_at_an_epoch_not_recorded_is_one_line(tmp_path, cli_error, cap
     with pytest.raises(ConfigError, match=r"^epoch 1.5: expected a whole number"):
         sweep.summarize(s, epoch=1.5)
     assert sweep.summarize(e, epoch=1)["rows"][0]["test_accuracy_mean"] is not None
+    # at epoch 1 of 3, the member that trains just 1 epoch is as the notes say every member is: no final-only values
+    at_1 = sweep.summarize(e, epoch=1)["members"]
+    assert [m["epochs"] for m in at_1] == [3, 1] and [m["final_train_set_accuracy"] for m in at_1] == [None, None]
+    assert sweep.summarize(e)["members"][1]["final_train_set_accuracy"] is not None
     assert folder_state(tmp_path) == before
 
 

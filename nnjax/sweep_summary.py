@@ -514,7 +514,8 @@ def findings(
 ) -> str:
     """The sentences the notes open with: which row's mean is the highest (in bold in the table; ties
     named as such) where there are two rows or more; with ``per`` (``best_per``), the best value of its field
-    for each value of the others (on the test split, with how to choose one instead); either saying where a best
+    for each value of the others; on the test split, that those picks are no choice (``_test_pick_text``); either
+    saying where a best
     value is the smallest or largest of a numeric field's tried (``grid_edge``; a single-field sweep's field);
     and the members that stalled (``stalled``), each by number, its replicate values and final accuracy, per row,
     with the row's mean without them. "" where none applies."""
@@ -544,16 +545,33 @@ def findings(
             tied = ", tied" if len(g[per["field"]]) > 1 else ""
             edge = _edge_text(per["field"], g[per["field"]], g["edge"])
             entries.append(f"{key_text} {values} ({_printed(g[mean]):.2f} %{tied}{edge and '; ' + edge})")
-        over = per["per"][0] if len(per["per"]) == 1 else f"({', '.join(per['per'])})"
-        out.append(f"Best {per['field']} per {over}: {', '.join(entries)}.")
-        picked = sum(bool(g[per["field"]]) for g in per["rows"])  # a value per row whose members did not all diverge
-        if split == "test" and picked:  # a researcher trial took these for a choice; the best epoch's note says so too
-            what = f"the best {per['field']} per {over}"  # with the highest mean's; else one value only had a mean
-            what = f"The highest mean and {what} are" if highest else f"{what[0].upper()}{what[1:]} is"
-            out.append(f"{what} picked on the test split: to choose the {per['field']}, sweep with --validation.")
+        out.append(f"Best {per['field']} per {_over(per)}: {', '.join(entries)}.")
+    # a researcher trial took these for a choice (and missed the sentence where a linked item left no per-field best)
+    if split == "test" and (picked := _test_pick_text(highest, per)):
+        out.append(picked)
     if any(m["stalled"] for m in members):
         out.append(_stalled_text(varied, table, members, grid, split))
     return " ".join(out)
+
+
+def _over(per: dict[str, Any]) -> str:
+    """``activation`` or ``(activation, standardize)``: the fields a ``best_per`` picks a best value for each of."""
+    return per["per"][0] if len(per["per"]) == 1 else f"({', '.join(per['per'])})"
+
+
+def _test_pick_text(highest: bool, per: dict[str, Any] | None) -> str:
+    """The sentence that says the picks the notes made on the test split (the ``highest`` mean's, ``per``'s best
+    values: those whose members did not all diverge) are no choice, for any field; "" where none was made."""
+    picks = ["the highest mean"] if highest else []
+    if per is not None and any(g[per["field"]] for g in per["rows"]):
+        picks.append(f"the best {per['field']} per {_over(per)}")
+    if not picks:
+        return ""
+    what = " and ".join(picks)
+    return (
+        f"{what[0].upper()}{what[1:]} {'are' if len(picks) > 1 else 'is'} picked on the test split: to choose a "
+        "setting, sweep with --validation."
+    )
 
 
 def _stalled_text(

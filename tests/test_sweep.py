@@ -3129,8 +3129,8 @@ def test_the_highest_mean_is_bold_and_the_notes_name_the_best_lr_per_activation(
     assert first == (
         "Highest mean (in bold): activation=relu,lr=0.3. "
         "Best lr per activation: sigmoid 0.1 (95.50 %), relu 0.3 (96.00 %). "
-        "The highest mean and the best lr per activation are picked on the test split: to choose the lr, sweep with "
-        "--validation."
+        "The highest mean and the best lr per activation are picked on the test split: to choose a setting, sweep "
+        "with --validation."
     )
     assert s["table"] in (tmp_path / "summary.md").read_text() and first in (tmp_path / "summary.md").read_text()
     assert json.loads(json.dumps(s["rows"]))[3]["best"] is True  # as --json prints it
@@ -3173,12 +3173,37 @@ def test_the_test_split_sentence_after_the_best_values_names_only_what_was_picke
     assert "Highest mean" not in one["notes"]
     assert one["notes"].split("\n\n")[0] == (
         "Best lr per activation: sigmoid 0.1 (90.50 %), relu none (every member diverged). "
-        "The best lr per activation is picked on the test split: to choose the lr, sweep with --validation."
+        "The best lr per activation is picked on the test split: to choose a setting, sweep with --validation."
     )
     gone = hand_made_summary(AxLR, [None] * 8)
     none = "Best lr per activation: sigmoid none (every member diverged), relu none (every member diverged)."
     assert none in gone["notes"]
     assert "picked on the test split" not in gone["notes"]
+
+
+def test_the_highest_mean_of_a_linked_item_or_a_single_field_is_said_to_be_picked_on_the_test_split():
+    """A researcher trial's sweep of one linked item (init,lr pairs, seeds, a baseline) had its notes name the
+    highest mean without the "picked on the test split" caveat another of his sweeps carried: it followed only the
+    best values per field, which a linked item has none of. Every pick on the test split now carries it, worded
+    for any field (it said "to choose the standardize"); on --validation's split, none does."""
+    linked = {"init,lr": [("he", 0.1), ("lecun", 0.3), ("standard_normal", 0.3)], "seed": [0, 1]}
+    s = hand_made_summary(linked, [0.962, 0.9625, 0.964, 0.9645, 0.96, 0.9605], baseline={"init": "he", "lr": 0.1})
+    assert s["best_per"] is None
+    assert s["notes"].split("\n\n")[0] == (
+        "Highest mean (in bold): init=lecun,lr=0.3. The highest mean is picked on the test split: to choose a "
+        "setting, sweep with --validation."
+    )
+    tied = hand_made_summary({"lr": [0.1, 0.3]}, [0.95, 0.95])
+    assert tied["notes"].split("\n\n")[0] == (
+        "Highest mean (in bold), 2 rows tied to the printed digits: lr=0.1 and lr=0.3. The highest mean is picked "
+        "on the test split: to choose a setting, sweep with --validation."
+    )
+    grid = {"standardize": [False, True], "lr": [0.1, 0.3]}
+    per = hand_made_summary(grid, [0.95, 0.96, 0.93, 0.94])
+    assert "to choose a setting, sweep with --validation." in per["notes"] and "to choose the" not in per["notes"]
+    val = [{**r, "val_accuracy_mean": r["test_accuracy_mean"]} for r in s["rows"]]
+    found = sweep_summary.findings(["init", "lr"], val, s["members"], linked, "val", None)
+    assert found == "Highest mean (in bold): init=lecun,lr=0.3."
 
 
 def test_a_best_value_at_the_edge_of_a_numeric_field_of_three_values_or_more_is_named_in_the_notes():
@@ -3194,8 +3219,8 @@ def test_a_best_value_at_the_edge_of_a_numeric_field_of_three_values_or_more_is_
     assert s["notes"].split("\n\n")[0] == (
         "Highest mean (in bold): activation=relu,lr=0.01. Best lr per activation: sigmoid 0.3 (96.00 %; the largest "
         "lr tried), relu 0.01 (97.00 %; the smallest lr tried), tanh 0.1 (96.00 %). "
-        "The highest mean and the best lr per activation are picked on the test split: to choose the lr, sweep with "
-        "--validation."
+        "The highest mean and the best lr per activation are picked on the test split: to choose a setting, sweep "
+        "with --validation."
     )
     assert json.loads(json.dumps(s["best_per"]))["rows"][0]["edge"] == "largest"  # as --json prints it
     tied = hand_made_summary(grid, [0.93, 0.96, 0.96, 0.96, 0.96, 0.96, None, None, None])
@@ -3210,7 +3235,10 @@ def test_a_best_value_at_the_edge_of_a_numeric_field_of_three_values_or_more_is_
     assert one["best_per"] is None
     assert one["notes"].startswith("Highest mean (in bold): batch_size=512 (the largest batch_size tried).")
     inside = hand_made_summary({"batch_size": [8, 32, 128]}, [0.95, 0.97, 0.96])
-    assert inside["notes"].split("\n\n")[0] == "Highest mean (in bold): batch_size=32."
+    assert inside["notes"].split("\n\n")[0] == (
+        "Highest mean (in bold): batch_size=32. The highest mean is picked on the test split: to choose a setting, "
+        "sweep with --validation."
+    )
     two = hand_made_summary(AxLR, [0.95, 0.96, 0.93, 0.94, 0.90, 0.91, 0.97, 0.95])  # lr 0.1 and 0.3
     assert [g["edge"] for g in two["best_per"]["rows"]] == [None, None] and "tried" not in two["notes"]
     words = hand_made_summary({"lr": [0.1, 0.3], "activation": ["sigmoid", "relu", "tanh"]}, [0.97] + [0.9] * 5)
@@ -3245,8 +3273,9 @@ def test_members_that_stall_without_diverging_are_flagged_in_members_csv_the_row
     assert without == [pytest.approx(0.9166667), 0.95, 0.76, None]
     assert s["rows"][2]["test_accuracy_mean"] == pytest.approx(np.mean([0.76, 0.1135, 0.1135]))  # counted
     assert s["notes"].split("\n\n")[0] == (
-        "Highest mean (in bold): lr=0.1 (the smallest lr tried). Stalled (did not diverge, but ended more than 10 "
-        "points below the median "
+        "Highest mean (in bold): lr=0.1 (the smallest lr tried). The highest mean is picked on the test split: to "
+        "choose a setting, sweep with --validation. Stalled (did not diverge, but ended more than 10 points below the "
+        "median "
         "of the other members of its row, or under 20 %, near the 10–11 % of a network that gives every image the "
         "same answer): lr=0.2: member 5 (seed=2) 30.00 %, the row's mean 95.00 % without it; lr=0.3: members 7 "
         "(seed=1) 11.35 %, 8 (seed=2) 11.35 %, the row's mean 76.00 % without them; lr=1: all members 9 (seed=0) "

@@ -176,7 +176,8 @@ def _at_epoch(r: dict[str, Any], epoch: int, curve: list[tuple[int, float | None
 
 def members_csv(rows: list[dict[str, Any]]) -> str:
     """members.csv: one line per member; None is an empty cell (no value), but grid values are written as --grid
-    takes them, ``none`` too (train_size none, as hidden none: a setting, not a missing number); ``inert`` (a count
+    takes them (``shown``: ``true``/``false`` for a bool; the ``stalled`` column, no grid value, ``True``/``False``),
+    ``none`` too (train_size none, as hidden none: a setting, not a missing number); ``inert`` (a count
     per hidden layer) as the counts separated by spaces (``19 0`` for ``hidden`` 64x16; empty where not counted, or
     without a hidden layer). The columns are every row's, in the order first seen, so rows need not share them."""
     buf = io.StringIO()
@@ -191,7 +192,20 @@ def _csv_cell(field: str, v: Any) -> str:
     """A members.csv cell (``members_csv``): ``field`` a config field's column holds its grid values."""
     if v is None:
         return "none" if field in FIELD_NAMES else ""
-    return " ".join(map(str, v)) if field == "inert" else format_value(v)
+    if field == "inert":
+        return " ".join(map(str, v))
+    return shown(v) if field in FIELD_NAMES else format_value(v)
+
+
+def shown(v: Any) -> str:
+    """A grid value as the table, the notes and members.csv print it: as --grid and the flags take it
+    (``format_value``), a bool as ``true`` or ``false``, not Python's ``True``."""
+    return str(v).lower() if isinstance(v, bool) else format_value(v)
+
+
+def setting_text(values: dict[str, Any]) -> str:
+    """``activation=relu,standardize=true``: a row's (or member's) grid values as --baseline takes them."""
+    return baseline_text({f: shown(v) for f, v in values.items()})
 
 
 def _epochs_stats(epochs: list[int], name: str) -> dict[str, Any]:
@@ -524,7 +538,7 @@ def findings(
     highest = sum(r[mean] is not None for r in table) > 1  # a row to name as the highest mean's
     if highest:
         best = [r for r in table if r["best"]]
-        names = " and ".join(baseline_text({f: r[f] for f in varied}) for r in best)
+        names = " and ".join(setting_text({f: r[f] for f in varied}) for r in best)
         if len(varied) == 1:  # a single-field sweep's best value at an end of its grid
             field, top = varied[0], [r[varied[0]] for r in best]
             if edge := grid_edge([r[field] for r in table], top):
@@ -536,12 +550,12 @@ def findings(
     if per is not None:
         entries = []
         for g in per["rows"]:
-            key = [format_value(g[f]) for f in per["per"]]
+            key = [shown(g[f]) for f in per["per"]]
             key_text = key[0] if len(key) == 1 else f"({', '.join(key)})"
             if not g[per["field"]]:
                 entries.append(f"{key_text} none (every member diverged)")
                 continue
-            values = " and ".join(format_value(v) for v in g[per["field"]])
+            values = " and ".join(shown(v) for v in g[per["field"]])
             tied = ", tied" if len(g[per["field"]]) > 1 else ""
             edge = _edge_text(per["field"], g[per["field"]], g["edge"])
             entries.append(f"{key_text} {values} ({_printed(g[mean]):.2f} %{tied}{edge and '; ' + edge})")
@@ -591,10 +605,10 @@ def _stalled_text(
         named += len(shown)
         each = []
         for m in shown:
-            values = baseline_text({f: m[f] for f in within})
+            values = setting_text({f: m[f] for f in within})
             acc = _printed(m[f"final_{split}_accuracy"])
             each.append(f"{m['member']}{f' ({values})' if values else ''} {acc:.2f} %")
-        row = f"{baseline_text({f: r[f] for f in varied})}: " if varied else ""
+        row = f"{setting_text({f: r[f] for f in varied})}: " if varied else ""
         who = "member" if len(gone) == 1 else ("all members" if len(gone) == r["n"] else "members")
         part = f"{row}{who} {', '.join(each)}"
         rest = r[f"{split}_accuracy_mean_without_stalled"]
@@ -638,7 +652,7 @@ def variance_table(varied: list[str], table: list[dict[str, Any]], split: str = 
             cells = [f"— ({s['why']})", "—", "—"]
         else:
             cells = [_share_cell(s, a), _share_cell(s, b), _percent(s["share"]["rest"])]
-        lines.append("| " + " | ".join([*(format_value(r[f]) for f in varied), *cells]) + " |")
+        lines.append("| " + " | ".join([*(shown(r[f]) for f in varied), *cells]) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -694,7 +708,7 @@ def markdown_table(
             if r.get("best"):  # the highest mean (ties: each; of two rows or more), in Markdown bold
                 acc = f"**{acc}**"
         best = "—" if r["best_epoch_median"] is None else _epochs_range(r, "best")
-        cells = [*(format_value(r[f]) for f in varied), *([f"{r['n_params']:,}"] if params else [])]
+        cells = [*(shown(r[f]) for f in varied), *([f"{r['n_params']:,}"] if params else [])]
         cells += [str(r["n"]), acc, *(_baseline_cells(r) if compared else []), _train_cell(r)]
         cells += [*([_inert_cell(r)] if inert else []), best]
         if target is not None:
@@ -810,7 +824,7 @@ def table_notes(
     if baseline is not None:
         over = " and ".join(replicates)
         best += (
-            f". vs baseline: the row's mean minus that of the baseline row ({baseline_text(baseline)}), in "
+            f". vs baseline: the row's mean minus that of the baseline row ({setting_text(baseline)}), in "
             f"percentage points; p: Welch's two-sided t-test of the two rows' final accuracies over their members "
             f"(which differ in {over}), then Holm-adjusted for every row compared. It asks whether the recipes differ "
             f"beyond {over} noise; nnjax compare asks it of two networks, over the test images"
@@ -972,7 +986,9 @@ def write_summary(
     device = results[0]["device"]
     train_total = sum(r["train_s"] for r in results)
     compile_total = sum(r["compile_s"] for r in results)
-    grid_str, fields = grid_text(grid), grid_fields(grid)
+    # as --grid takes it: standardize=false,true (a linked item's tuples value by value)
+    grid_str = grid_text({k: [tuple(map(shown, v)) if "," in k else shown(v) for v in vs] for k, vs in grid.items()})
+    fields = grid_fields(grid)
     # init unresolved: "auto" means each member's activation picks its own scheme; scan_unroll as given
     as_given = {"init": base.init, "scan_unroll": base.scan_unroll}
     doc = (

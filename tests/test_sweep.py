@@ -3206,6 +3206,35 @@ def test_the_highest_mean_of_a_linked_item_or_a_single_field_is_said_to_be_picke
     assert found == "Highest mean (in bold): init=lecun,lr=0.3."
 
 
+def test_a_bool_grid_value_prints_as_the_cli_takes_it_in_the_table_notes_and_members_csv(tmp_path, monkeypatch):
+    """A researcher trial's ``--grid standardize=false,true`` came back as Python's False/True in the notes ("Best
+    standardize per …: (sigmoid, 0.03) False"), the table and members.csv; they print it as the flags take it,
+    true/false, and members.csv's cells still parse back to the values (its stalled column, no grid value, keeps
+    True/False)."""
+    grid = {"standardize": [False, True], "lr": [0.1, 0.3], "seed": [0, 1]}
+    s = hand_made_summary(
+        grid, [0.95, 0.96, 0.93, 0.94, 0.90, 0.91, 0.97, 0.95], tmp_path, monkeypatch, baseline={"standardize": False,
+        "lr": 0.1}
+    )  # fmt: skip
+    assert [line.split(" | ")[0] for line in s["table"].splitlines()[2:]] == ["| false", "| false", "| true", "| true"]
+    assert s["notes"].startswith(
+        "Highest mean (in bold): standardize=true,lr=0.3. Best lr per standardize: false 0.1 (95.50 %), true 0.3 "
+        "(96.00 %)."
+    )
+    assert "baseline row (standardize=false,lr=0.1)" in s["notes"]
+    assert "False" not in s["notes"] + s["table"] and "True" not in s["notes"] + s["table"]
+    assert "with grid `standardize=false,true lr=0.1,0.3 seed=0,1`" in (tmp_path / "summary.md").read_text()
+    with open(tmp_path / "members.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["standardize"] for r in rows] == ["false"] * 4 + ["true"] * 4
+    assert [config.parse_value("standardize", r["standardize"]) for r in rows] == [False] * 4 + [True] * 4
+    assert {r["stalled"] for r in rows} == {"False"}
+    linked = hand_made_summary({"standardize,lr": [(False, 0.1), (True, 0.3)]}, [0.95, 0.96])
+    assert linked["notes"].startswith("Highest mean (in bold): standardize=true,lr=0.3.")
+    stalls = hand_made_summary({"standardize": [False, True], "seed": [0, 1, 2]}, [0.95, 0.94, 0.11, 0.9, 0.9, 0.9])
+    assert "standardize=false: member 2 (seed=2) 11.00 %" in stalls["notes"]
+
+
 def test_a_best_value_at_the_edge_of_a_numeric_field_of_three_values_or_more_is_named_in_the_notes():
     """A researcher trial's notes said "512 0.1 (95.75 %)" without saying 0.1 was the largest lr tried, so the
     best lr could lie beyond the grid. Where the best value of a numeric field tried at 3 values or more is its

@@ -70,6 +70,10 @@ INERT_NOTE = (
     "test images as nnjax viz's neurons.png counts them, mean over the members that did not diverge; the column "
     "is left out where no member has one."
 )
+# A pick (the highest mean, a best value per field) is within noise of its runner-up, the row of the next-highest
+# mean, where Welch's two-sided p of their members' final accuracies is at least NOISE_P (``runner_up``): one rule,
+# the test the baseline column already runs, cheap, and honest about 2 seeds (their p is large unless the gap is)
+NOISE_P = 0.05
 MAX_STALLED_NAMED = 12  # members the notes name one by one; members.csv's stalled column has them all
 EDGE_VALUES = 3  # a field tried at fewer values has every best at an edge of them: none is flagged
 
@@ -467,13 +471,16 @@ def _mark_best(table: list[dict[str, Any]], split: str) -> None:
         r["best"] = id(r) in top
 
 
-def best_per(varied: list[str], table: list[dict[str, Any]], split: str = "test") -> dict[str, Any] | None:
+def best_per(
+    varied: list[str], table: list[dict[str, Any]], split: str = "test", members: Sequence[dict[str, Any]] = ()
+) -> dict[str, Any] | None:
     """Where the rows differ in two fields or more: for each value of the others (``per``), the value of the
     last (``field``) whose row has the highest mean (a list: ties to the printed digits give several; empty
-    where every row diverged), that mean, and whether it is the smallest or largest value tried there
-    (``grid_edge``), as ``{"field": "lr", "per": ["activation"], "rows": [{"activation": "relu", "lr": [0.01],
-    "test_accuracy_mean": 0.96, "edge": None}, ...]}``; None with fewer fields, or where each value of the
-    others has one row only (a linked item)."""
+    where every row diverged), that mean, whether it is the smallest or largest value tried there
+    (``grid_edge``) and its ``runner_up`` there (the members' rows, ``members``, give the accuracies it tests), as
+    ``{"field": "lr", "per": ["activation"], "rows": [{"activation": "relu", "lr": [0.01], "test_accuracy_mean":
+    0.96, "edge": None, "runner_up": {"lr": 0.003, ...}}, ...]}``; None with fewer fields, or where each value of
+    the others has one row only (a linked item)."""
     if len(varied) < 2:
         return None
     *per, field = varied
@@ -489,8 +496,66 @@ def best_per(varied: list[str], table: list[dict[str, Any]], split: str = "test"
         values = {f: rows[0][f] for f in per}
         best = [r[field] for r in top]
         edge = grid_edge([r[field] for r in rows], best)
-        out.append({**values, field: best, mean: top[0][mean] if top else None, "edge": edge})
+        second = runner_up(rows, top, [field], split, members)
+        out.append({**values, field: best, mean: top[0][mean] if top else None, "edge": edge, "runner_up": second})
     return {"field": field, "per": per, "rows": out}
+
+
+def runner_up(
+    rows: list[dict[str, Any]],
+    top: list[dict[str, Any]],
+    fields: list[str],
+    split: str,
+    members: Sequence[dict[str, Any]],
+) -> dict[str, Any] | None:
+    """The row after a pick, the one row ``top`` of ``rows``: the ``fields`` values and mean of the row of the
+    next-highest mean among the others, the Welch p of the two rows' final accuracies over their members that did
+    not diverge (``welch_p``, from the members' rows ``members``; None with fewer than 2 on a side) and whether
+    the pick is ``within_noise`` of it (p at least ``NOISE_P``; None: untested). None where ``top`` is no single
+    row (a tie, or every member diverged) or no other row has a mean."""
+    mean = f"{split}_accuracy_mean"
+    others = [r for r in rows if r[mean] is not None and not any(r is t for t in top)]
+    if len(top) != 1 or not others:
+        return None
+    second = max(others, key=lambda r: r[mean])
+    by_id = {m["member"]: m for m in members}
+
+    def finals(row: dict[str, Any]) -> list[float]:  # as the row's mean counts them
+        accs = [by_id[i][f"final_{split}_accuracy"] for i in row["members"] if i in by_id]
+        return [a for i, a in zip(row["members"], accs) if a is not None and by_id[i]["diverged_epoch"] is None]
+
+    p = welch_p(finals(top[0]), finals(second))
+    within = None if p is None else p >= NOISE_P
+    return {**{f: second[f] for f in fields}, mean: second[mean], "p_welch": p, "within_noise": within}
+
+
+def _noise_text(second: dict[str, Any] | None, fields: list[str], split: str, named: bool = True) -> str:
+    """``runner-up lr=0.01 at 95.97 %, within noise: p 0.26`` where a pick is within noise of its ``runner_up`` (its
+    ``fields`` as --baseline takes them; not ``named``, the one field's value alone: ``runner-up 0.01``); "" where
+    it is not, or was not tested."""
+    if second is None or not second["within_noise"]:
+        return ""
+    name = setting_text({f: second[f] for f in fields}) if named else shown(second[fields[0]])
+    acc = _printed(second[f"{split}_accuracy_mean"])
+    return f"runner-up {name} at {acc:.2f} %, within noise: p {second['p_welch']:.2g}"
+
+
+def _noise_rule(seconds: list[dict[str, Any] | None]) -> str:
+    """What the notes' "within noise" means (``runner_up``), said once where some pick had a runner-up (``seconds``,
+    each pick's: None where it had none); where none could be tested, that."""
+    seconds = [s for s in seconds if s is not None]
+    if not seconds:
+        return ""
+    if all(s["p_welch"] is None for s in seconds):
+        return (
+            "No pick is tested against its runner-up (the row of the next-highest mean): that takes 2 members or more "
+            "on each side that did not diverge (seeds)."
+        )
+    return (
+        f"Within noise: Welch's two-sided p of the final accuracies of a pick's members and its runner-up's (the "
+        f"row of the next-highest mean) is {NOISE_P:g} or more (untested with fewer than 2 members that did not "
+        "diverge on a side; with 2, a rough guide); such a pick is the highest mean, not shown to be better."
+    )
 
 
 def grid_edge(tried: Sequence[Any], best: Sequence[Any]) -> str | None:
@@ -525,11 +590,13 @@ def findings(
     grid: dict[str, list],
     split: str = "test",
     per: dict[str, Any] | None = None,
+    second: dict[str, Any] | None = None,
 ) -> str:
     """The sentences the notes open with: which row's mean is the highest (in bold in the table; ties
     named as such) where there are two rows or more; with ``per`` (``best_per``), the best value of its field
-    for each value of the others; on the test split, that those picks are no choice (``_test_pick_text``); either
-    saying where a best
+    for each value of the others; where a pick is within noise of its runner-up (the highest mean's: ``second``,
+    ``runner_up``; each best value's: in ``per``), that, and once the rule (``_noise_rule``); on the test split,
+    that those picks are no choice (``_test_pick_text``); either saying where a best
     value is the smallest or largest of a numeric field's tried (``grid_edge``; a single-field sweep's field);
     and the members that stalled (``stalled``), each by number, its replicate values and final accuracy, per row,
     with the row's mean without them. "" where none applies."""
@@ -539,10 +606,15 @@ def findings(
     if highest:
         best = [r for r in table if r["best"]]
         names = " and ".join(setting_text({f: r[f] for f in varied}) for r in best)
+        said = []
         if len(varied) == 1:  # a single-field sweep's best value at an end of its grid
             field, top = varied[0], [r[varied[0]] for r in best]
             if edge := grid_edge([r[field] for r in table], top):
-                names += f" ({_edge_text(field, top, edge)})"
+                said.append(_edge_text(field, top, edge))
+        if noise := _noise_text(second, varied, split):
+            said.append(noise)
+        if said:
+            names += f" ({'; '.join(said)})"
         if len(best) == 1:
             out.append(f"Highest mean (in bold): {names}.")
         else:
@@ -558,8 +630,13 @@ def findings(
             values = " and ".join(shown(v) for v in g[per["field"]])
             tied = ", tied" if len(g[per["field"]]) > 1 else ""
             edge = _edge_text(per["field"], g[per["field"]], g["edge"])
-            entries.append(f"{key_text} {values} ({_printed(g[mean]):.2f} %{tied}{edge and '; ' + edge})")
+            noise = _noise_text(g.get("runner_up"), [per["field"]], split, named=False)
+            said = "".join(f"; {t}" for t in (edge, noise) if t)
+            entries.append(f"{key_text} {values} ({_printed(g[mean]):.2f} %{tied}{said})")
         out.append(f"Best {per['field']} per {_over(per)}: {', '.join(entries)}.")
+    seconds = [second] + ([g.get("runner_up") for g in per["rows"]] if per is not None else [])
+    if rule := _noise_rule(seconds):
+        out.append(rule)
     # a researcher trial took these for a choice (and missed the sentence where a linked item left no per-field best)
     if split == "test" and (picked := _test_pick_text(highest, per)):
         out.append(picked)
@@ -978,8 +1055,9 @@ def write_summary(
         baseline_diverged=lost,
         inert=inert,
     )
-    per = best_per(varied, table, split)
-    if found := findings(varied, table, rows, grid, split, per):  # a paragraph of its own, before what the numbers are
+    per = best_per(varied, table, split, rows)
+    second = runner_up(table, [r for r in table if r["best"]], varied, split, rows)
+    if found := findings(varied, table, rows, grid, split, per, second):  # a paragraph of its own, before the rest
         notes = f"{found}\n\n{notes}"
     if epoch is not None and epoch < last:  # first: the rest is read as of that epoch
         notes = f"{epoch_note(epoch, last, split, inert)}\n\n{notes}"
@@ -1025,6 +1103,7 @@ def write_summary(
         "varied": varied,
         "rows": table,
         "best_per": per,
+        "runner_up": second,
         "members": rows,
         "groups": results,
         "target": target,

@@ -3117,18 +3117,28 @@ def test_the_highest_mean_is_bold_and_the_notes_name_the_best_lr_per_activation(
     assert [r["best"] for r in s["rows"]] == [False, False, False, True]
     cells = [line.split(" | ")[3] for line in s["table"].splitlines()[2:]]
     assert cells == ["95.50 ± 0.71", "93.50 ± 0.71", "90.50 ± 0.71", "**96.00 ± 1.41**"]
+    welch = sweep_summary.welch_p  # each pick against its runner-up, over their members
     assert s["best_per"] == {
         "field": "lr",
         "per": ["activation"],
         "rows": [
-            {"activation": "sigmoid", "lr": [0.1], "test_accuracy_mean": pytest.approx(0.955), "edge": None},
-            {"activation": "relu", "lr": [0.3], "test_accuracy_mean": pytest.approx(0.96), "edge": None},
+            {"activation": "sigmoid", "lr": [0.1], "test_accuracy_mean": pytest.approx(0.955), "edge": None,
+             "runner_up": {"lr": 0.3, "test_accuracy_mean": pytest.approx(0.935),
+                           "p_welch": welch([0.95, 0.96], [0.93, 0.94]), "within_noise": True}},
+            {"activation": "relu", "lr": [0.3], "test_accuracy_mean": pytest.approx(0.96), "edge": None,
+             "runner_up": {"lr": 0.1, "test_accuracy_mean": pytest.approx(0.905),
+                           "p_welch": welch([0.97, 0.95], [0.90, 0.91]), "within_noise": True}},
         ],
-    }
+    }  # fmt: skip
     first = s["notes"].split("\n\n")[0]
     assert first == (
-        "Highest mean (in bold): activation=relu,lr=0.3. "
-        "Best lr per activation: sigmoid 0.1 (95.50 %), relu 0.3 (96.00 %). "
+        "Highest mean (in bold): activation=relu,lr=0.3 (runner-up activation=sigmoid,lr=0.1 at 95.50 %, within "
+        "noise: p 0.71). "
+        "Best lr per activation: sigmoid 0.1 (95.50 %; runner-up 0.3 at 93.50 %, within noise: p 0.11), relu 0.3 "
+        "(96.00 %; runner-up 0.1 at 90.50 %, within noise: p 0.069). "
+        "Within noise: Welch's two-sided p of the final accuracies of a pick's members and its runner-up's (the row "
+        "of the next-highest mean) is 0.05 or more (untested with fewer than 2 members that did not diverge on a "
+        "side; with 2, a rough guide); such a pick is the highest mean, not shown to be better. "
         "The highest mean and the best lr per activation are picked on the test split: to choose a setting, sweep "
         "with --validation."
     )
@@ -3139,6 +3149,7 @@ def test_the_highest_mean_is_bold_and_the_notes_name_the_best_lr_per_activation(
     per = sweep_summary.best_per(["activation", "lr"], val, "val")
     found = sweep_summary.findings(["activation", "lr"], val, s["members"], AxLR, "val", per)
     assert found.startswith("Highest mean (in bold): activation=relu,lr=0.3. Best lr per activation: sigmoid 0.1")
+    assert found.count("within noise") == 0  # findings given no runner-up and no members to test
     assert "picked on the test split" not in found
 
 
@@ -3155,8 +3166,17 @@ def test_rows_tied_to_the_printed_digits_are_all_best_and_a_row_of_diverged_memb
     )
     lost = hand_made_summary(AxLR, [0.90, 0.91, 0.93, 0.94, None, None, None, None])
     assert [r["best"] for r in lost["rows"]] == [False, True, False, False]
-    assert lost["best_per"]["rows"][1] == {"activation": "relu", "lr": [], "test_accuracy_mean": None, "edge": None}
-    assert "Best lr per activation: sigmoid 0.3 (93.50 %), relu none (every member diverged)." in lost["notes"]
+    assert lost["best_per"]["rows"][1] == {
+        "activation": "relu",
+        "lr": [],
+        "test_accuracy_mean": None,
+        "edge": None,
+        "runner_up": None,
+    }
+    assert (
+        "Best lr per activation: sigmoid 0.3 (93.50 %; runner-up 0.1 at 90.50 %, within noise: p 0.051), relu none "
+        "(every member diverged)."
+    ) in lost["notes"]
     same = hand_made_summary(AxLR, [0.9, 0.9, 0.9, 0.9, 0.9, 0.9, None, None])
     assert "sigmoid 0.1 and 0.3 (90.00 %, tied), relu 0.1 (90.00 %)" in same["notes"]
     one_field = hand_made_summary({"lr": [0.1, 0.3], "seed": [0, 1]}, [0.9, 0.91, None, None])
@@ -3190,8 +3210,11 @@ def test_the_highest_mean_of_a_linked_item_or_a_single_field_is_said_to_be_picke
     s = hand_made_summary(linked, [0.962, 0.9625, 0.964, 0.9645, 0.96, 0.9605], baseline={"init": "he", "lr": 0.1})
     assert s["best_per"] is None
     assert s["notes"].split("\n\n")[0] == (
-        "Highest mean (in bold): init=lecun,lr=0.3. The highest mean is picked on the test split: to choose a "
-        "setting, sweep with --validation."
+        "Highest mean (in bold): init=lecun,lr=0.3. "
+        "Within noise: Welch's two-sided p of the final accuracies of a pick's members and its runner-up's (the row "
+        "of the next-highest mean) is 0.05 or more (untested with fewer than 2 members that did not diverge on a "
+        "side; with 2, a rough guide); such a pick is the highest mean, not shown to be better. "
+        "The highest mean is picked on the test split: to choose a setting, sweep with --validation."
     )
     tied = hand_made_summary({"lr": [0.1, 0.3]}, [0.95, 0.95])
     assert tied["notes"].split("\n\n")[0] == (
@@ -3218,8 +3241,9 @@ def test_a_bool_grid_value_prints_as_the_cli_takes_it_in_the_table_notes_and_mem
     )  # fmt: skip
     assert [line.split(" | ")[0] for line in s["table"].splitlines()[2:]] == ["| false", "| false", "| true", "| true"]
     assert s["notes"].startswith(
-        "Highest mean (in bold): standardize=true,lr=0.3. Best lr per standardize: false 0.1 (95.50 %), true 0.3 "
-        "(96.00 %)."
+        "Highest mean (in bold): standardize=true,lr=0.3 (runner-up standardize=false,lr=0.1 at 95.50 %, within noise: "
+        "p 0.71). Best lr per standardize: false 0.1 (95.50 %; runner-up 0.3 at 93.50 %, within noise: p 0.11), true "
+        "0.3 (96.00 %; runner-up 0.1 at 90.50 %"
     )
     assert "baseline row (standardize=false,lr=0.1)" in s["notes"]
     assert "False" not in s["notes"] + s["table"] and "True" not in s["notes"] + s["table"]
@@ -3235,6 +3259,53 @@ def test_a_bool_grid_value_prints_as_the_cli_takes_it_in_the_table_notes_and_mem
     assert "standardize=false: member 2 (seed=2) 11.00 %" in stalls["notes"]
 
 
+def test_a_pick_within_noise_of_its_runner_up_says_so_in_the_notes_and_in_json():
+    """A researcher trial read "Best lr per init: he 0.003 (96.21 %)" as a choice, where lr 0.01 gave 95.97 % and
+    two seeds cannot tell them apart. Each pick (the highest mean, each best value) is tested against its runner-up,
+    the row of the next-highest mean, with Welch's p of the two rows' members (the baseline column's test): at 0.05
+    or more the notes say it is within noise, and say the rule once; the summary (--json) has each pick's
+    ``runner_up`` (values, mean, p, ``within_noise``; None untested, or no runner-up). A pick stays the pick."""
+    trial = {"init": ["he", "glorot"], "lr": [0.003, 0.01], "seed": [0, 1]}
+    s = hand_made_summary(trial, [0.9614, 0.9628, 0.9585, 0.9609, 0.9590, 0.9600, 0.9605, 0.9621])
+    he = s["best_per"]["rows"][0]
+    assert he["lr"] == [0.003] and he["runner_up"] == {
+        "lr": 0.01,
+        "test_accuracy_mean": pytest.approx(0.9597),
+        "p_welch": pytest.approx(sweep_summary.welch_p([0.9614, 0.9628], [0.9585, 0.9609])),
+        "within_noise": True,
+    }
+    assert 0.05 < he["runner_up"]["p_welch"] < 0.5
+    assert s["runner_up"]["init"] == "glorot" and s["runner_up"]["within_noise"] is True  # the highest mean's
+    assert json.loads(json.dumps(s["runner_up"]))["within_noise"] is True  # as --json prints it
+    first = s["notes"].split("\n\n")[0]
+    assert first.startswith("Highest mean (in bold): init=he,lr=0.003 (runner-up init=glorot,lr=0.01 at 96.13 %, "
+                            "within noise: p 0.53). Best lr per init: he 0.003 (96.21 %; runner-up 0.01 at 95.97 %, "
+                            "within noise: p 0.26), glorot 0.01 (96.13 %; runner-up 0.003 at 95.95 %")  # fmt: skip
+    assert first.count("Within noise: Welch's two-sided p") == 1
+    assert [r["best"] for r in s["rows"]] == [True, False, False, False]  # still the pick
+    # three seeds a side, far apart: separable, said by no entry, and the rule still says what was tested
+    apart = hand_made_summary(
+        {"init": ["he", "glorot"], "lr": [0.003, 0.01], "seed": [0, 1, 2]},
+        [0.97, 0.971, 0.972, 0.95, 0.951, 0.952, 0.94, 0.941, 0.942, 0.96, 0.961, 0.962],
+    )
+    assert [g["runner_up"]["within_noise"] for g in apart["best_per"]["rows"]] == [False, False]
+    assert apart["runner_up"]["within_noise"] is False and "within noise: p" not in apart["notes"]
+    assert "Within noise: Welch's" in apart["notes"]
+    # one member a row: nothing to test, and the notes say so
+    alone = hand_made_summary({"lr": [0.01, 0.03, 0.1]}, [0.95, 0.96, 0.94])
+    assert alone["runner_up"] == {"lr": 0.01, "test_accuracy_mean": 0.95, "p_welch": None, "within_noise": None}
+    untested = (
+        "Highest mean (in bold): lr=0.03. No pick is tested against its runner-up (the row of the next-highest mean): "
+        "that takes 2 members or more on each side that did not diverge (seeds)."
+    )
+    assert alone["notes"].startswith(untested)
+    # a tie has no runner-up (the tie says it), nor a row alone with a mean
+    assert hand_made_summary({"lr": [0.1, 0.3], "seed": [0, 1]}, [0.95, 0.96, 0.96, 0.95])["runner_up"] is None
+    lost = hand_made_summary(trial, [0.96, 0.97, None, None, 0.95, 0.96, None, None])
+    assert [g["runner_up"] for g in lost["best_per"]["rows"]] == [None, None]
+    assert "Best lr per init: he 0.003 (96.50 %), glorot 0.003 (95.50 %)." in lost["notes"]
+
+
 def test_a_best_value_at_the_edge_of_a_numeric_field_of_three_values_or_more_is_named_in_the_notes():
     """A researcher trial's notes said "512 0.1 (95.75 %)" without saying 0.1 was the largest lr tried, so the
     best lr could lie beyond the grid. Where the best value of a numeric field tried at 3 values or more is its
@@ -3248,6 +3319,8 @@ def test_a_best_value_at_the_edge_of_a_numeric_field_of_three_values_or_more_is_
     assert s["notes"].split("\n\n")[0] == (
         "Highest mean (in bold): activation=relu,lr=0.01. Best lr per activation: sigmoid 0.3 (96.00 %; the largest "
         "lr tried), relu 0.01 (97.00 %; the smallest lr tried), tanh 0.1 (96.00 %). "
+        "No pick is tested against its runner-up (the row of the next-highest mean): that takes 2 members or more "
+        "on each side that did not diverge (seeds). "
         "The highest mean and the best lr per activation are picked on the test split: to choose a setting, sweep "
         "with --validation."
     )
@@ -3265,14 +3338,17 @@ def test_a_best_value_at_the_edge_of_a_numeric_field_of_three_values_or_more_is_
     assert one["notes"].startswith("Highest mean (in bold): batch_size=512 (the largest batch_size tried).")
     inside = hand_made_summary({"batch_size": [8, 32, 128]}, [0.95, 0.97, 0.96])
     assert inside["notes"].split("\n\n")[0] == (
-        "Highest mean (in bold): batch_size=32. The highest mean is picked on the test split: to choose a setting, "
-        "sweep with --validation."
+        "Highest mean (in bold): batch_size=32. "
+        "No pick is tested against its runner-up (the row of the next-highest mean): that takes 2 members or more "
+        "on each side that did not diverge (seeds). "
+        "The highest mean is picked on the test split: to choose a setting, sweep with --validation."
     )
     two = hand_made_summary(AxLR, [0.95, 0.96, 0.93, 0.94, 0.90, 0.91, 0.97, 0.95])  # lr 0.1 and 0.3
     assert [g["edge"] for g in two["best_per"]["rows"]] == [None, None] and "tried" not in two["notes"]
     words = hand_made_summary({"lr": [0.1, 0.3], "activation": ["sigmoid", "relu", "tanh"]}, [0.97] + [0.9] * 5)
+    untested = {"activation": "relu", "test_accuracy_mean": 0.9, "p_welch": None, "within_noise": None}
     assert words["best_per"]["rows"][0] == {"lr": 0.1, "activation": ["sigmoid"], "test_accuracy_mean": 0.97,
-                                            "edge": None}  # fmt: skip
+                                            "edge": None, "runner_up": untested}  # fmt: skip
     assert "tried" not in words["notes"]
     assert sweep_summary.grid_edge([[8], [16], [32]], [[8]]) is None  # hidden as a sweep folder's JSON has it
     linked = {"batch_size,lr": [(8, 0.01), (32, 0.01), (32, 0.03), (128, 0.1)]}  # lr: 3 values, 2 at batch 32
@@ -3302,7 +3378,11 @@ def test_members_that_stall_without_diverging_are_flagged_in_members_csv_the_row
     assert without == [pytest.approx(0.9166667), 0.95, 0.76, None]
     assert s["rows"][2]["test_accuracy_mean"] == pytest.approx(np.mean([0.76, 0.1135, 0.1135]))  # counted
     assert s["notes"].split("\n\n")[0] == (
-        "Highest mean (in bold): lr=0.1 (the smallest lr tried). The highest mean is picked on the test split: to "
+        "Highest mean (in bold): lr=0.1 (the smallest lr tried; runner-up lr=0.2 at 62.50 %, within noise: p 0.53). "
+        "Within noise: Welch's two-sided p of the final accuracies of a pick's members and its runner-up's (the row "
+        "of the next-highest mean) is 0.05 or more (untested with fewer than 2 members that did not diverge on a "
+        "side; with 2, a rough guide); such a pick is the highest mean, not shown to be better. "
+        "The highest mean is picked on the test split: to "
         "choose a setting, sweep with --validation. Stalled (did not diverge, but ended more than 10 points below the "
         "median "
         "of the other members of its row, or under 20 %, near the 10–11 % of a network that gives every image the "

@@ -510,9 +510,10 @@ def runner_up(
 ) -> dict[str, Any] | None:
     """The row after a pick, the one row ``top`` of ``rows``: the ``fields`` values and mean of the row of the
     next-highest mean among the others, the Welch p of the two rows' final accuracies over their members that did
-    not diverge (``welch_p``, from the members' rows ``members``; None with fewer than 2 on a side) and whether
-    the pick is ``within_noise`` of it (p at least ``NOISE_P``; None: untested). None where ``top`` is no single
-    row (a tie, or every member diverged) or no other row has a mean."""
+    not diverge (``welch_p``, from the members' rows ``members``; None with fewer than 2 on a side), whether
+    the pick is ``within_noise`` of it (p at least ``NOISE_P``; None: untested) and the ``fewest`` members behind
+    the p on a side. None where ``top`` is no single row (a tie, or every member diverged) or no other row has a
+    mean."""
     mean = f"{split}_accuracy_mean"
     others = [r for r in rows if r[mean] is not None and not any(r is t for t in top)]
     if len(top) != 1 or not others:
@@ -524,9 +525,16 @@ def runner_up(
         accs = [by_id[i][f"final_{split}_accuracy"] for i in row["members"] if i in by_id]
         return [a for i, a in zip(row["members"], accs) if a is not None and by_id[i]["diverged_epoch"] is None]
 
-    p = welch_p(finals(top[0]), finals(second))
+    a, b = finals(top[0]), finals(second)
+    p = welch_p(a, b)
     within = None if p is None else p >= NOISE_P
-    return {**{f: second[f] for f in fields}, mean: second[mean], "p_welch": p, "within_noise": within}
+    return {
+        **{f: second[f] for f in fields},
+        mean: second[mean],
+        "p_welch": p,
+        "within_noise": within,
+        "fewest": min(len(a), len(b)),  # under FEW_FOR_WELCH: a rough guide
+    }
 
 
 def _noise_text(second: dict[str, Any] | None, fields: list[str], split: str, named: bool = True) -> str:
@@ -551,10 +559,12 @@ def _noise_rule(seconds: list[dict[str, Any] | None]) -> str:
             "No pick is tested against its runner-up (the row of the next-highest mean): that takes 2 members or more "
             "on each side that did not diverge (seeds)."
         )
+    few = min(s["fewest"] for s in seconds if s["p_welch"] is not None)
+    rough = f"; as few as {few}, a rough guide" if few < FEW_FOR_WELCH else ""
     return (
         f"Within noise: Welch's two-sided p of the final accuracies of a pick's members and its runner-up's (the "
         f"row of the next-highest mean) is {NOISE_P:g} or more (untested with fewer than 2 members that did not "
-        "diverge on a side; with 2, a rough guide); such a pick is the highest mean, not shown to be better."
+        f"diverge on a side{rough}); such a pick is the highest mean, not shown to be better."
     )
 
 

@@ -3124,10 +3124,10 @@ def test_the_highest_mean_is_bold_and_the_notes_name_the_best_lr_per_activation(
         "rows": [
             {"activation": "sigmoid", "lr": [0.1], "test_accuracy_mean": pytest.approx(0.955), "edge": None,
              "runner_up": {"lr": 0.3, "test_accuracy_mean": pytest.approx(0.935),
-                           "p_welch": welch([0.95, 0.96], [0.93, 0.94]), "within_noise": True}},
+                           "p_welch": welch([0.95, 0.96], [0.93, 0.94]), "within_noise": True, "fewest": 2}},
             {"activation": "relu", "lr": [0.3], "test_accuracy_mean": pytest.approx(0.96), "edge": None,
              "runner_up": {"lr": 0.1, "test_accuracy_mean": pytest.approx(0.905),
-                           "p_welch": welch([0.97, 0.95], [0.90, 0.91]), "within_noise": True}},
+                           "p_welch": welch([0.97, 0.95], [0.90, 0.91]), "within_noise": True, "fewest": 2}},
         ],
     }  # fmt: skip
     first = s["notes"].split("\n\n")[0]
@@ -3138,7 +3138,7 @@ def test_the_highest_mean_is_bold_and_the_notes_name_the_best_lr_per_activation(
         "(96.00 %; runner-up 0.1 at 90.50 %, within noise: p 0.069). "
         "Within noise: Welch's two-sided p of the final accuracies of a pick's members and its runner-up's (the row "
         "of the next-highest mean) is 0.05 or more (untested with fewer than 2 members that did not diverge on a "
-        "side; with 2, a rough guide); such a pick is the highest mean, not shown to be better. "
+        "side; as few as 2, a rough guide); such a pick is the highest mean, not shown to be better. "
         "The highest mean and the best lr per activation are picked on the test split: to choose a setting, sweep "
         "with --validation."
     )
@@ -3213,7 +3213,7 @@ def test_the_highest_mean_of_a_linked_item_or_a_single_field_is_said_to_be_picke
         "Highest mean (in bold): init=lecun,lr=0.3. "
         "Within noise: Welch's two-sided p of the final accuracies of a pick's members and its runner-up's (the row "
         "of the next-highest mean) is 0.05 or more (untested with fewer than 2 members that did not diverge on a "
-        "side; with 2, a rough guide); such a pick is the highest mean, not shown to be better. "
+        "side; as few as 2, a rough guide); such a pick is the highest mean, not shown to be better. "
         "The highest mean is picked on the test split: to choose a setting, sweep with --validation."
     )
     tied = hand_made_summary({"lr": [0.1, 0.3]}, [0.95, 0.95])
@@ -3273,6 +3273,7 @@ def test_a_pick_within_noise_of_its_runner_up_says_so_in_the_notes_and_in_json()
         "test_accuracy_mean": pytest.approx(0.9597),
         "p_welch": pytest.approx(sweep_summary.welch_p([0.9614, 0.9628], [0.9585, 0.9609])),
         "within_noise": True,
+        "fewest": 2,
     }
     assert 0.05 < he["runner_up"]["p_welch"] < 0.5
     assert s["runner_up"]["init"] == "glorot" and s["runner_up"]["within_noise"] is True  # the highest mean's
@@ -3290,10 +3291,16 @@ def test_a_pick_within_noise_of_its_runner_up_says_so_in_the_notes_and_in_json()
     )
     assert [g["runner_up"]["within_noise"] for g in apart["best_per"]["rows"]] == [False, False]
     assert apart["runner_up"]["within_noise"] is False and "within noise: p" not in apart["notes"]
-    assert "Within noise: Welch's" in apart["notes"]
+    assert "Within noise: Welch's" in apart["notes"] and "rough guide" not in apart["notes"]  # 3 a side
     # one member a row: nothing to test, and the notes say so
     alone = hand_made_summary({"lr": [0.01, 0.03, 0.1]}, [0.95, 0.96, 0.94])
-    assert alone["runner_up"] == {"lr": 0.01, "test_accuracy_mean": 0.95, "p_welch": None, "within_noise": None}
+    assert alone["runner_up"] == {
+        "lr": 0.01,
+        "test_accuracy_mean": 0.95,
+        "p_welch": None,
+        "within_noise": None,
+        "fewest": 1,
+    }
     untested = (
         "Highest mean (in bold): lr=0.03. No pick is tested against its runner-up (the row of the next-highest mean): "
         "that takes 2 members or more on each side that did not diverge (seeds)."
@@ -3346,7 +3353,7 @@ def test_a_best_value_at_the_edge_of_a_numeric_field_of_three_values_or_more_is_
     two = hand_made_summary(AxLR, [0.95, 0.96, 0.93, 0.94, 0.90, 0.91, 0.97, 0.95])  # lr 0.1 and 0.3
     assert [g["edge"] for g in two["best_per"]["rows"]] == [None, None] and "tried" not in two["notes"]
     words = hand_made_summary({"lr": [0.1, 0.3], "activation": ["sigmoid", "relu", "tanh"]}, [0.97] + [0.9] * 5)
-    untested = {"activation": "relu", "test_accuracy_mean": 0.9, "p_welch": None, "within_noise": None}
+    untested = {"activation": "relu", "test_accuracy_mean": 0.9, "p_welch": None, "within_noise": None, "fewest": 1}
     assert words["best_per"]["rows"][0] == {"lr": 0.1, "activation": ["sigmoid"], "test_accuracy_mean": 0.97,
                                             "edge": None, "runner_up": untested}  # fmt: skip
     assert "tried" not in words["notes"]
@@ -3381,7 +3388,7 @@ def test_members_that_stall_without_diverging_are_flagged_in_members_csv_the_row
         "Highest mean (in bold): lr=0.1 (the smallest lr tried; runner-up lr=0.2 at 62.50 %, within noise: p 0.53). "
         "Within noise: Welch's two-sided p of the final accuracies of a pick's members and its runner-up's (the row "
         "of the next-highest mean) is 0.05 or more (untested with fewer than 2 members that did not diverge on a "
-        "side; with 2, a rough guide); such a pick is the highest mean, not shown to be better. "
+        "side; as few as 2, a rough guide); such a pick is the highest mean, not shown to be better. "
         "The highest mean is picked on the test split: to "
         "choose a setting, sweep with --validation. Stalled (did not diverge, but ended more than 10 points below the "
         "median "

@@ -45,15 +45,16 @@ def compare_networks(
     a: str | Path,
     b: str | Path,
     *,
-    member_a: int | None = None,
-    member_b: int | None = None,
+    member_a: int | str | None = None,
+    member_b: int | str | None = None,
     epoch_a: int | None = None,
     epoch_b: int | None = None,
     splits: Splits | None = None,
     data_dir: str | None = None,
     tfds_dir: str | None = None,
 ) -> dict[str, Any]:
-    """Networks ``a`` and ``b`` (run folders, or sweep folders with ``member_a`` / ``member_b``) on the
+    """Networks ``a`` and ``b`` (run folders, or sweep folders with ``member_a`` / ``member_b``: a number, or text
+    naming one member by its config values, ``"activation=relu,seed=1"``: ``sweep.resolve_member``) on the
     test split (``splits``, or ``a``'s data set found in ``data_dir`` / ``tfds_dir`` if given, else in
     ``a``'s folders). Returns a JSON-ready dict:
 
@@ -75,8 +76,13 @@ def compare_networks(
     """
     from nnjax.data import check_splits, load_splits
     from nnjax.images import predict
+    from nnjax.run import folder_path
+    from nnjax.sweep import resolve_member
 
     check_splits(splits, "compare_networks")
+    # their numbers, where named by their values: each side's result and warnings give it
+    member_a = resolve_member(folder_path(a, "compare_networks"), member_a)
+    member_b = resolve_member(folder_path(b, "compare_networks"), member_b)
     cfg_a, params_a, epoch_a = _network(a, member_a, "compare_networks", epoch_a)
     cfg_b, params_b, epoch_b = _network(b, member_b, "compare_networks", epoch_b)
     if cfg_a.dataset != cfg_b.dataset:

@@ -303,12 +303,12 @@ def answers(z_Nx10: np.ndarray, cost: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def predict_files(
-    run_dir: str | Path, files: list[str], member: int | None = None, *, epoch: int | None = None
+    run_dir: str | Path, files: list[str], member: int | str | None = None, *, epoch: int | None = None
 ) -> list[Prediction | Failure]:
     """One Prediction (or the Failure that stopped it) per file, in order, from a run's newest checkpoint
-    (or a sweep ``member``'s; ``epoch``: the parameters after that epoch, 0 as initialised, see
-    ``run.load_network``). ``files``: a list of paths (one path alone is a TypeError: a str would be
-    read as one file per character)."""
+    (or a sweep ``member``'s: a number, or text naming it by its config values, ``"activation=relu,seed=1"``;
+    ``epoch``: the parameters after that epoch, 0 as initialised, see ``run.load_network``). ``files``: a list
+    of paths (one path alone is a TypeError: a str would be read as one file per character)."""
     from nnjax.run import load_network
     from nnjax.train import unstack
 

@@ -955,17 +955,21 @@ def check_start(params_K: Params, fingerprint: Any, what: str) -> None:
 
 
 def load_network(
-    folder: str | Path, member: int | None = None, *, where: str = "load_network", epoch: int | None = None
+    folder: str | Path, member: int | str | None = None, *, where: str = "load_network", epoch: int | None = None
 ) -> tuple[Config, Params, int]:
     """(config, parameters stacked as an ensemble of one, epoch): a run folder's newest checkpoint, or
-    with ``member`` that member of a sweep folder (``sweep.load_member``). Parameters from before the last
+    with ``member`` (a number, or text naming one by its config values: ``sweep.resolve_member``) that member
+    of a sweep folder (``sweep.load_member``). Parameters from before the last
     epoch (a run interrupted or still training) come with a warning on stderr naming their epoch.
     ``epoch``: the parameters after that epoch instead (0: as initialised, regenerated from the config and
     checked against the start its checkpoints record; another: its checkpoint, if kept).
     ``where``: the public function whose ``run_dir`` ``folder`` is, named if it is not a path."""
+    from nnjax.sweep import resolve_member
+
     folder_path(folder, where)
     check_epoch_arg(epoch)
     asked = None if epoch is None else int(epoch)  # a NumPy integer too
+    member = resolve_member(folder, member)  # its number, where it is named by its values
     if member is None:
         cfg, params, epoch = load_run(folder, asked)
     elif not Path(folder).exists():
@@ -989,7 +993,7 @@ def load_network(
 def eval_run(
     run_dir: str | Path,
     splits: Splits | None = None,
-    member: int | None = None,
+    member: int | str | None = None,
     *,
     data_dir: str | None = None,
     tfds_dir: str | None = None,
@@ -1002,12 +1006,17 @@ def eval_run(
     accuracy is no result of its config), ``epoch`` of the parameters, ``test_accuracy`` (a fraction) and
     ``test_loss`` on the official test split (of ``splits``, if given), and ``inert``: each hidden layer's inert
     neurons on those images, as neurons.png counts them (``viz.inert_counts``; None where a reach is not finite,
-    or where ``splits`` is this process's block of rows).
+    or where ``splits`` is this process's block of rows). ``member``: a number, or text naming one member by its
+    config values (``"activation=relu,seed=1"``: ``sweep.resolve_member``); the result gives its number.
     ``epoch``: the parameters after that epoch, not the newest (``load_network``; 0: as initialised).
     ``data_dir`` / ``tfds_dir``: where the data set is on this machine, if not in the run's folders.
     ``neurons``: also ``reach``, per hidden layer each neuron's reach on those images (``viz.hidden_reach``), and
     ``inert_neurons``, per hidden layer the numbers (from 0) of those counted inert; both None where ``inert`` is."""
+    from nnjax.sweep import resolve_member
+
     check_splits(splits, "eval_run")
+    folder_path(run_dir, "eval_run")
+    member = resolve_member(run_dir, member)  # the number its result gives, where it is named by its values
     cfg, params_K, epoch = load_network(run_dir, member, where="eval_run", epoch=epoch)
     if splits is None:
         splits = load_splits(cfg.dataset, data_dir or cfg.data_dir, tfds_dir or cfg.tfds_dir, validation=False)
@@ -1039,7 +1048,7 @@ def export_run(
     out_file: str | Path,
     *,
     overwrite: bool = False,
-    member: int | None = None,
+    member: int | str | None = None,
     epoch: int | None = None,
 ) -> Path:
     """Write the trained W and b of every layer as plain named arrays in an ``.npz`` file.
@@ -1049,8 +1058,9 @@ def export_run(
     ``activation_formula`` (of ``z``, e.g. ``1 / (1 + np.exp(-z))``) and ``pixels_formula`` (of the uint8
     image ``x``, e.g. ``x / 255``); loads with ``numpy.load(FILE, allow_pickle=False)``. An existing
     ``out_file`` is replaced only with ``overwrite`` (it may hold another run's weights). ``member``: that
-    member of a sweep folder. ``epoch``: the parameters after that epoch, not the newest (``load_network``;
-    0: as initialised); the file's ``epoch`` says which.
+    member of a sweep folder (a number, or text naming it by its config values: ``sweep.resolve_member``).
+    ``epoch``: the parameters after that epoch, not the newest (``load_network``; 0: as initialised); the
+    file's ``epoch`` says which.
     """
     if isinstance(out_file, str) and not out_file:  # Path("") is ".", which it would name instead
         raise ConfigError("'': the export file's name is empty; name the .npz file to write")

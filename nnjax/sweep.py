@@ -47,6 +47,7 @@ from nnjax.config import (
     is_integer,
     is_integer_list,
     is_number,
+    parse_value,
     result_fields,
     short_float,
     typed,
@@ -69,6 +70,7 @@ from nnjax.sweep_grid import (
     grid_text,
     group,
     ignored_by,
+    item_fields,
     json_value,
     member_name,
     normalize_grid,
@@ -596,11 +598,65 @@ def _first(tree: Any, k: int) -> Any:
     return jax.tree_util.tree_map(lambda x: x[:k], tree)
 
 
-def load_member(sweep_dir: str | Path, member: int, epoch: int | None = None) -> tuple[Config, Params, int]:
+def resolve_member(sweep_dir: str | Path, member: Any) -> Any:
+    """The number of the one member of a sweep folder that ``member`` names by its config values, as text
+    ``FIELD=VALUE[,FIELD=VALUE..]`` (``"activation=relu,seed=1"``; each value parsed as ``--grid`` parses it, so
+    ``lr=0.01`` is 0.01 and ``standardize=true`` a bool; either field of a linked grid item, or both). Anything
+    else (a member number, None) is returned as given, as is text when ``sweep_dir`` holds no sweep.json
+    (``load_member`` says what is wrong with either). A ConfigError in one line, naming the folder and the
+    selection, when no member matches (with the values its members have of the fields named), when several
+    do (how many, and the fields that still tell them apart, with their values), or for a field that is not
+    a config field."""
+    if not isinstance(member, str) or "=" not in member or not (Path(sweep_dir) / "sweep.json").is_file():
+        return member
+    _, _, base, grid = _read_sweep_json(sweep_dir)
+    members = expand(base, grid, new=False)
+    fields = grid_fields(grid)
+    wanted: dict[str, Any] = {}
+    for item in member.split(","):
+        field, sep, text = item.partition("=")
+        field = field.strip().replace("-", "_")
+        if not sep or not field or not text.strip():
+            raise ConfigError(
+                f"{sweep_dir}: member {member}: {item.strip()!r} is not FIELD=VALUE (e.g. activation=relu,seed=1)"
+            )
+        if field not in FIELD_NAMES:
+            raise ConfigError(
+                f"{sweep_dir}: member {member}: {field!r} is not a config field (the grid's: {', '.join(fields)})"
+            )
+        if field in wanted:
+            raise ConfigError(f"{sweep_dir}: member {member}: {field!r} is given twice")
+        try:
+            wanted[field] = format_value(parse_value(field, text.strip()))  # compared as --grid writes values
+        except ConfigError as e:
+            raise ConfigError(f"{sweep_dir}: member {member}: {e}") from None
+    found = [i for i, c in enumerate(members) if all(format_value(getattr(c, f)) == v for f, v in wanted.items())]
+    if len(found) == 1:
+        return found[0]
+
+    def values(ids: Sequence[int], f: str) -> list[str]:  # a field's values among these members, in member order
+        return list(dict.fromkeys(format_value(getattr(members[i], f)) for i in ids))
+
+    everyone = range(len(members))
+    if not found:
+        has = "; ".join(f"{f} {', '.join(values(everyone, f))}" for f in wanted)
+        apart = all(v in values(everyone, f) for f, v in wanted.items())
+        together = " (each value is some member's, but no member has them all)" if apart else ""
+        raise ConfigError(f"{sweep_dir}: no member matches {member}: its members have {has}{together}")
+    # what still tells them apart: per grid item (either field of a linked one), then any other field
+    items = [item_fields(k) for k in grid] + [(f,) for f in FIELD_NAMES if f not in fields and f != "name"]
+    vary = [[f for f in item if len(values(found, f)) > 1] for item in items]
+    add = ", ".join(" or ".join(f"{f}= ({', '.join(values(found, f))})" for f in item) for item in vary if item)
+    ids = ", ".join(map(str, found[:10])) + (", …" if len(found) > 10 else "")
+    raise ConfigError(f"{sweep_dir}: {len(found)} members match {member} (members {ids}): add {add}")
+
+
+def load_member(sweep_dir: str | Path, member: int | str, epoch: int | None = None) -> tuple[Config, Params, int]:
     """(config, parameters stacked as an ensemble of one, epoch) of one sweep member, from its group's
     newest checkpoint: the same shape ``run.load_run`` returns, so a member can be viewed like a run
     (``nnjax viz SWEEP_DIR --member N``). ``member`` must be an integer (a bool or float is refused: True
-    was read as member 1). ``epoch``: the parameters after that epoch instead: 0 is the member as initialised
+    was read as member 1), or text naming one member by its config values (``"activation=relu,seed=1"``:
+    ``resolve_member``). ``epoch``: the parameters after that epoch instead: 0 is the member as initialised
     (regenerated from its config, and checked against the start its group's checkpoints record; a member of a
     group not started yet, from sweep.json's config, unchecked: nothing records its start), another epoch
     needs its group's checkpoint of it kept (a CheckpointError names the epochs kept)."""
@@ -613,10 +669,14 @@ def load_member(sweep_dir: str | Path, member: int, epoch: int | None = None) ->
     check_epoch_arg(epoch)
     epoch = None if epoch is None else int(epoch)  # a NumPy integer too
 
-    if not is_index(member):
-        raise ConfigError(f"member={member!r}: expected a member number, an int as in members.csv's member column")
-    member = operator.index(member)
     sweep_dir = folder_path(sweep_dir, "load_member", "sweep_dir")
+    member = resolve_member(sweep_dir, member)
+    if not is_index(member):
+        raise ConfigError(
+            f"member={member!r}: expected a member number, an int as in members.csv's member column, or its config "
+            "values as text, e.g. 'activation=relu,seed=1'"
+        )
+    member = operator.index(member)
     if not (sweep_dir / "sweep.json").is_file():
         if not sweep_dir.exists():
             raise CheckpointError(f"{sweep_dir}: sweep folder not found")

@@ -1443,7 +1443,7 @@ def render_run(
     *,
     digits: str | Sequence[int] | None = None,
     max_neurons: int = 64,
-    member: int | None = None,
+    member: int | str | None = None,
     splits: Splits | None = None,
     on_written: Callable[[Path], None] | None = None,
     data_dir: str | None = None,
@@ -1454,7 +1454,8 @@ def render_run(
 ) -> list[Path]:
     """Every figure of a run folder, written into ``out_dir`` (default RUN_DIR/figures); returns their paths.
     With ``member``, ``run_dir`` is a sweep folder and the figures are those of that member's network
-    (default folder SWEEP_DIR/figures/member-N). With ``epoch``, the figures are of the network after that
+    (default folder SWEEP_DIR/figures/member-N; a member named by its config values, ``"activation=relu,seed=1"``,
+    is its number N: ``sweep.resolve_member``). With ``epoch``, the figures are of the network after that
     epoch (``run.load_network``; 0: as initialised), their titles say so, the learning curves mark it, and the
     default folder is RUN_DIR/figures/epoch-E (SWEEP_DIR/figures/member-N/epoch-E): the newest's stay. The
     learning curves draw the run's --target (target.json), or a member's its sweep's (sweep.json), if it has one.
@@ -1476,7 +1477,7 @@ def render_run(
     from nnjax.data import check_splits, load_splits
     from nnjax.model import layer_sizes
     from nnjax.run import folder_path, load_network
-    from nnjax.sweep import diverged_epochs
+    from nnjax.sweep import diverged_epochs, resolve_member
     from nnjax.train import unstack
 
     check_splits(splits, "render_run")
@@ -1496,6 +1497,7 @@ def render_run(
     ):
         raise ConfigError(f"weights_range={weights_range!r}: expected a positive finite number")
     run_dir = folder_path(run_dir, "render_run")
+    member = resolve_member(run_dir, member)  # its number (the folder and titles name it), where named by values
     asked = epoch
     cfg, params_K, epoch = load_network(run_dir, member, where="render_run", epoch=asked)
     # a damaged target.json, or a bad option of sweep.json: a warning, drawn without it

@@ -1204,6 +1204,118 @@ def test_eval_export_and_predict_take_a_sweep_member(tmp_path, capsys):
     assert "--member N" in capsys.readouterr().err
 
 
+# standardize (a bool), a linked item (batch_size with lr) and the seed: 8 members in 2 groups (one per batch size)
+NAMED_GRID = {"standardize": [False, True], "batch_size,lr": [(16, 0.01), (32, 0.1)], "seed": [0, 1]}
+
+
+def test_a_member_named_by_its_grid_values_is_that_members_network(tmp_path):
+    """A researcher had to look members up in members.csv to use one; ``member="standardize=true,lr=0.1,seed=1"``
+    names it by its values (parsed as --grid parses them; a linked item by either field or both), everywhere a
+    member is used, and gives the same network as its number, which the results name."""
+    from nnjax import images
+    from nnjax.compare import compare_networks
+    from nnjax.run import eval_run, export_run
+    from nnjax.viz import render_run
+
+    s = tmp_path / "s"
+    summary = run_tiny(TINY, NAMED_GRID, s)
+    n = 7  # standardize=True, batch_size=32 with lr=0.1, seed=1: the last of the product
+    assert summary["members"][n]["name"] == "standardize=True,batch_size=32,lr=0.1,seed=1"
+    for sel in (
+        "standardize=true,lr=0.1,seed=1",
+        "standardize=True,batch_size=32,seed=1",
+        "seed=1,batch-size=32,lr=0.1,standardize=yes",  # any order, a flag's spelling, any bool text
+        "standardize=1,batch_size=32,lr=1e-1,seed=1,epochs=2",  # a field every member shares
+    ):
+        assert sweep.resolve_member(s, sel) == n, sel
+    assert sweep.resolve_member(s, "standardize=false,lr=0.01,seed=0") == 0
+    assert sweep.resolve_member(s, 3) == 3 and sweep.resolve_member(s, None) is None  # numbers as given
+    sel = "standardize=true,lr=0.1,seed=1"
+    cfg, params_K, epoch = sweep.load_member(s, sel)
+    cfg_n, params_n, epoch_n = sweep.load_member(s, n)
+    assert (cfg, epoch) == (cfg_n, epoch_n)
+    jax.tree_util.tree_map(np.testing.assert_array_equal, params_K, params_n)
+    assert sweep.load_member(s, sel, epoch=1)[0] == cfg_n
+    r = eval_run(s, splits=SPLITS, member=sel)
+    assert r == eval_run(s, splits=SPLITS, member=n) and r["member"] == n
+    assert r["test_accuracy"] == summary["members"][n]["final_test_accuracy"]
+    c = compare_networks(s, s, member_a=sel, member_b=n, splits=SPLITS)
+    assert (c["a"]["member"], c["b"]["member"], c["only_a_right"], c["only_b_right"]) == (n, n, 0, 0)
+    export_run(s, tmp_path / "sel.npz", member=sel)
+    export_run(s, tmp_path / "n.npz", member=n)
+    with np.load(tmp_path / "sel.npz") as a, np.load(tmp_path / "n.npz") as b:
+        assert a.files == b.files and all(np.array_equal(a[k], b[k]) for k in a.files)
+    digit = tmp_path / "digit.png"
+    from PIL import Image
+
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (28, 28), dtype=np.uint8)).save(digit)
+    assert images.predict_files(s, [str(digit)], sel) == images.predict_files(s, [str(digit)], n)
+    written = render_run(s, member=sel, splits=SPLITS, max_neurons=4)
+    assert {p.parent for p in written} == {s / "figures" / f"member-{n}"}  # its number names its figures
+
+
+def test_a_member_selection_that_names_no_one_member_is_one_line(tmp_path, capsys):
+    """No member, several, a field that is not a config field, a value its field cannot take, an item that is
+    not FIELD=VALUE: one line naming the selection and what the folder has, before anything is written."""
+    from nnjax import images
+    from nnjax.compare import compare_networks
+    from nnjax.run import eval_run, export_run
+    from nnjax.viz import render_run
+
+    s = tmp_path / "s"
+    run_tiny(TINY, NAMED_GRID, s)
+    capsys.readouterr()  # the sweep's progress lines
+    for sel, why in (
+        (
+            "standardize=true,lr=0.03",
+            "no member matches standardize=true,lr=0.03: its members have standardize False, True; lr 0.01, 0.1",
+        ),
+        (
+            "lr=0.01,batch_size=32",
+            "no member matches lr=0.01,batch_size=32: its members have lr 0.01, 0.1; "
+            "batch_size 16, 32 (each value is some member's, but no member has them all)",
+        ),
+        (
+            "standardize=true,seed=1",
+            "2 members match standardize=true,seed=1 (members 5, 7): add batch_size= (16, 32) or lr= (0.01, 0.1)",
+        ),
+        (
+            "standardize=true,batch_size=32",
+            "2 members match standardize=true,batch_size=32 (members 6, 7): add seed= (0, 1)",
+        ),
+        ("lr=0.1", "4 members match lr=0.1 (members 2, 3, 6, 7): add standardize= (False, True), seed= (0, 1)"),
+        (
+            "activation=sigmoid",
+            "8 members match activation=sigmoid (members 0, 1, 2, 3, 4, 5, 6, 7): add standardize= "
+            "(False, True), batch_size= (16, 32) or lr= (0.01, 0.1), seed= (0, 1)",
+        ),  # not in the grid: every member's
+        ("width=16", "member width=16: 'width' is not a config field (the grid's: standardize, batch_size, lr, seed)"),
+        ("seed=one", "member seed=one: config field 'seed': "),
+        ("seed=1,relu", "member seed=1,relu: 'relu' is not FIELD=VALUE (e.g. activation=relu,seed=1)"),
+        ("seed=1,seed=0", "member seed=1,seed=0: 'seed' is given twice"),
+    ):
+        with pytest.raises(ConfigError, match="^" + re.escape(f"{s}: {why}")):
+            sweep.resolve_member(s, sel)
+        for use, kw in (
+            (sweep.load_member, {"sweep_dir": s, "member": sel}),
+            (eval_run, {"run_dir": s, "splits": SPLITS, "member": sel}),
+            (export_run, {"run_dir": s, "out_file": tmp_path / "m.npz", "member": sel}),
+            (render_run, {"run_dir": s, "member": sel, "splits": SPLITS}),
+            (images.predict_files, {"run_dir": s, "files": [str(tmp_path / "none.png")], "member": sel}),
+            (compare_networks, {"a": s, "b": s, "member_a": 0, "member_b": sel, "splits": SPLITS}),
+        ):
+            with pytest.raises(ConfigError, match="^" + re.escape(f"{s}: {why}")):
+                use(**kw)
+        assert cli_main(["eval", str(s), "--member", sel]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith(f"nnjax: error: {s}: {why}") and err.count("\n") == 1, err
+    assert not (tmp_path / "m.npz").exists() and not (s / "figures").exists()
+    run = tmp_path / "run"
+    run.mkdir()
+    with pytest.raises(CheckpointError, match=rf"^--member seed=1: {re.escape(str(run))} is not a sweep folder"):
+        eval_run(run, splits=SPLITS, member="seed=1")
+
+
 def test_load_member_of_a_damaged_group_file_is_one_line(tmp_path):
     s = tmp_path / "s"
     run_tiny(TINY, {"seed": [0, 1]}, s)

@@ -286,7 +286,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(r)
     else:
-        whose = r["run_dir"] if args.member is None else f"{r['sweep_dir']} member {args.member}{_diverged(r)}"
+        member = r.get("member", args.member)  # its number, also where --member named it by its values
+        whose = r["run_dir"] if args.member is None else f"{r['sweep_dir']} member {member}{_diverged(r)}"
         print(f"test accuracy: {100 * r['test_accuracy']:.2f} % (epoch {r['epoch']} parameters of {whose}{_start(r)})")
         if r["inert"]:  # none for a network without hidden layers, or one whose reach is not finite
             counts = ", ".join(map(str, r["inert"]))
@@ -664,7 +665,26 @@ class OneLineParser(argparse.ArgumentParser):
             return None
 
 
-MEMBER_HELP = "RUN_DIR is a sweep folder: use its member N (members.csv)"
+MEMBER_HELP = (
+    "RUN_DIR is a sweep folder: use its member N (members.csv), or the one member named by its config values, "
+    "FIELD=VALUE[,FIELD=VALUE..] (e.g. activation=relu,seed=1; values as --grid takes them)"
+)
+MEMBER = "N|FIELD=VALUE,.."
+
+
+def member_arg(text: str) -> int | str:
+    """``--member 3`` → 3; ``--member activation=relu,seed=1`` as given (``sweep.resolve_member`` reads it against
+    the sweep folder); anything else is refused by argparse, in one line."""
+    try:
+        return int(text)
+    except ValueError:
+        if "=" in text:
+            return text
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is neither a member number N nor FIELD=VALUE[,FIELD=VALUE..] (e.g. activation=relu,seed=1)"
+        ) from None
+
+
 EPOCH_HELP = (
     "the network after epoch {n} instead of the newest: 0 is the network as initialised (regenerated from "
     "the config), another epoch needs its checkpoint kept (--checkpoint-every, --keep-checkpoints)"
@@ -708,7 +728,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="recompute a run's test accuracy", description="Recompute test accuracy.")
     p.add_argument("run_dir", metavar="RUN_DIR")
     p.add_argument("--json", action="store_true", help="print JSON")
-    p.add_argument("--member", type=int, metavar="N", help=MEMBER_HELP)
+    p.add_argument("--member", type=member_arg, metavar=MEMBER, help=MEMBER_HELP)
     add_epoch_flag(p)
     p.add_argument(
         "--neurons",
@@ -724,7 +744,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_dir", metavar="RUN_DIR")
     p.add_argument("file", metavar="FILE.npz")
     p.add_argument("--overwrite", action="store_true", help="replace FILE.npz if it exists")
-    p.add_argument("--member", type=int, metavar="N", help=MEMBER_HELP)
+    p.add_argument("--member", type=member_arg, metavar=MEMBER, help=MEMBER_HELP)
     add_epoch_flag(p)
     p.set_defaults(func=cmd_export)
 
@@ -829,7 +849,11 @@ def build_parser() -> argparse.ArgumentParser:
         f"(default: {DEFAULT_MAX_NEURONS})",
     )
     p.add_argument(
-        "--member", type=int, metavar="N", help="in a sweep folder: every figure of member N's network (members.csv)"
+        "--member",
+        type=member_arg,
+        metavar=MEMBER,
+        help="in a sweep folder: every figure of member N's network (members.csv), or of the one member named by its "
+        "config values, FIELD=VALUE[,FIELD=VALUE..] (e.g. activation=relu,seed=1; values as --grid takes them)",
     )
     add_epoch_flag(p)
     p.add_argument(
@@ -856,8 +880,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("run_a", metavar="RUN_A", help="run folder (or sweep folder, with --member-a)")
     p.add_argument("run_b", metavar="RUN_B", help="run folder (or sweep folder, with --member-b)")
-    p.add_argument("--member-a", type=int, metavar="N", help="RUN_A is a sweep folder: use its member N (members.csv)")
-    p.add_argument("--member-b", type=int, metavar="N", help="RUN_B is a sweep folder: use its member N (members.csv)")
+    p.add_argument("--member-a", type=member_arg, metavar=MEMBER, help=MEMBER_HELP.replace("RUN_DIR", "RUN_A"))
+    p.add_argument("--member-b", type=member_arg, metavar=MEMBER, help=MEMBER_HELP.replace("RUN_DIR", "RUN_B"))
     add_epoch_flag(p, "--epoch-a", "A: ")
     add_epoch_flag(p, "--epoch-b", "B: ")
     p.add_argument("--json", action="store_true", help="print JSON (with every image only one gets right)")
@@ -870,7 +894,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_dir", metavar="RUN_DIR")
     p.add_argument("images", nargs="+", metavar="IMAGE")
     p.add_argument("--json", action="store_true", help="print one JSON object per image")
-    p.add_argument("--member", type=int, metavar="N", help=MEMBER_HELP)
+    p.add_argument("--member", type=member_arg, metavar=MEMBER, help=MEMBER_HELP)
     add_epoch_flag(p)
     p.set_defaults(func=cmd_predict)
     return parser

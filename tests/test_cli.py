@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import nnjax.compare
 import nnjax.run
 import nnjax.sweep
 import nnjax.train
@@ -1287,6 +1288,39 @@ def test_eval_passes_its_flags_on_and_names_the_epoch_and_the_member(tmp_path, m
     rc, out, _ = cli("eval", tmp_path / "s", "--member", "1", "--epoch", "2")
     assert rc == 0 and out == f"test accuracy: 91.25 % (epoch 2 parameters of {tmp_path / 's'} member 1)\n", out
     assert seen.pop()["epoch"] == 2
+
+
+def test_member_flags_take_a_member_named_by_its_values_and_the_header_gives_its_number(tmp_path, monkeypatch, cli):
+    """``--member activation=relu,seed=1`` (and --member-a/-b) reach the Python functions as given, which resolve
+    it in the sweep folder (``sweep.resolve_member``); eval's line names the member's number they chose. Text that
+    is neither a number nor FIELD=VALUE is argparse's one line."""
+    seen = []
+
+    def fake_eval_run(run_dir, **kw):
+        seen.append(kw["member"])
+        return {"sweep_dir": str(run_dir), "member": 5, "test_accuracy": 0.9125, "epoch": 3, "inert": None}
+
+    monkeypatch.setattr(nnjax.run, "eval_run", fake_eval_run)
+    rc, out, _ = cli("eval", tmp_path / "s", "--member", "activation=relu,seed=1")
+    assert rc == 0 and out == f"test accuracy: 91.25 % (epoch 3 parameters of {tmp_path / 's'} member 5)\n", out
+    assert seen.pop() == "activation=relu,seed=1"
+    rc, out, _ = cli("eval", tmp_path / "s", "--member", "-1")  # a number, as before (load_member refuses it)
+    assert rc == 0 and seen.pop() == -1
+    for verb in ("eval", "viz", "predict", "export"):
+        args = {"eval": [], "viz": [], "predict": ["digit.png"], "export": ["m.npz"]}[verb]
+        with pytest.raises(SystemExit):
+            build_parser().parse_args([verb, "s", *args, "--member", "relu"])
+        assert build_parser().parse_args([verb, "s", *args, "--member", "lr=0.1"]).member == "lr=0.1"
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "sweep.json").write_text("{}")  # a sweep folder, as cmd_compare checks it
+    given = {}
+    result = {"folder": str(tmp_path / "s"), "member": 5, "epoch": 3, "test_accuracy": 0.5, "diverged_epoch": None}
+    r = {"a": result, "b": {**result, "member": 0}, "n_test": 2, "both_right": 1, "only_a_right": 0}
+    r |= {"only_b_right": 0, "both_wrong": 1, "p_value": 1.0, "only_a_right_digits": [], "only_b_right_digits": []}
+    monkeypatch.setattr(nnjax.compare, "compare_networks", lambda a, b, **kw: given.update(kw) or r)
+    rc, out, err = cli("compare", tmp_path / "s", tmp_path / "s", "--member-a", "seed=1", "--member-b", "0")
+    assert rc == 0 and (given["member_a"], given["member_b"]) == ("seed=1", 0), err
+    assert out.startswith(f"A: 50.00 % of 2 test images ({tmp_path / 's'} member 5, epoch 3)"), out
 
 
 def test_export_passes_the_member_and_overwrite_on(tmp_path, monkeypatch, cli):

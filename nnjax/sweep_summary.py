@@ -207,6 +207,11 @@ def shown(v: Any) -> str:
     return str(v).lower() if isinstance(v, bool) else format_value(v)
 
 
+def grid_shown(grid: dict[str, list]) -> str:
+    """``standardize=false,true seed=0,1``: the grid as --grid takes it (``grid_text``), its values ``shown``."""
+    return grid_text({k: [tuple(map(shown, v)) if "," in k else shown(v) for v in vs] for k, vs in grid.items()})
+
+
 def setting_text(values: dict[str, Any]) -> str:
     """``activation=relu,standardize=true``: a row's (or member's) grid values as --baseline takes them."""
     return baseline_text({f: shown(v) for f, v in values.items()})
@@ -1074,9 +1079,7 @@ def write_summary(
     device = results[0]["device"]
     train_total = sum(r["train_s"] for r in results)
     compile_total = sum(r["compile_s"] for r in results)
-    # as --grid takes it: standardize=false,true (a linked item's tuples value by value)
-    grid_str = grid_text({k: [tuple(map(shown, v)) if "," in k else shown(v) for v in vs] for k, vs in grid.items()})
-    fields = grid_fields(grid)
+    grid_str, fields = grid_shown(grid), grid_fields(grid)
     # init unresolved: "auto" means each member's activation picks its own scheme; scan_unroll as given
     as_given = {"init": base.init, "scan_unroll": base.scan_unroll}
     doc = (

@@ -131,6 +131,24 @@ def test_some_runs_not_reaching_the_target_say_k_of_n():
     )
 
 
+def test_a_bool_grid_value_prints_as_in_runs_csv_and_the_sweep_table():
+    """runs.csv (members_csv) and a sweep's table write a bool grid value as the flags take it; this table and its
+    note wrote Python's True beside them."""
+    from nnjax.time_to_target import markdown_table, order_note
+
+    grid = parse_grid(["standardize=false,true"])
+    rec = {"diverged": False, "epoch_s_median": 0.1, "test_accuracy": 0.9, "first_epoch_at_target": None}
+    records = [
+        {**rec, "order": i, "standardize": v, "seed": 0, "train_s_to_target": None}
+        for i, v in enumerate(grid["standardize"])
+    ]
+    assert [line.split(" | ")[0] for line in markdown_table(records, grid, 0.95).splitlines()[2:4]] == [
+        "| false",
+        "| true",
+    ]
+    assert order_note(grid, 2).startswith("2 runs of standardize=false,true, each")
+
+
 def test_a_second_call_continues_the_same_out_root_and_refuses_other_settings(trained):
     from nnjax.time_to_target import train_alone
 

@@ -611,6 +611,15 @@ def sweep_lines(groups: dict[str, list[float]], n_epochs: int = 2, seeds: int = 
     return lines
 
 
+def test_sweep_accuracy_names_a_bool_setting_as_the_summary_table_does():
+    """accuracy.png's legend and its note on diverged members name a setting as the table and notes beside it do,
+    ``standardize=true`` (as the flags take it), not Python's ``standardize=True``."""
+    lines = [{"member": m, "epoch": 1, "test_accuracy": 0.9, "standardize": m == 1} for m in range(2)]
+    assert viz.group_label(lines[1], ["standardize"]) == "standardize=true"
+    note = "1 diverged member left out; no curve for standardize=false (all its members diverged)"
+    assert viz.diverged_note(lines, ["standardize"], {0}) == note
+
+
 def test_sweep_accuracy_says_which_diverged_members_it_leaves_out(monkeypatch, tmp_path):
     """Diverged members are left out of accuracy.png, and its title says how many (1 member, 2 members) and
     which groups have no curve left: a group gone without a word looked as if it had never been swept."""

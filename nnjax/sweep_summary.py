@@ -559,10 +559,13 @@ def _noise_rule(seconds: list[dict[str, Any] | None]) -> str:
     seconds = [s for s in seconds if s is not None]
     if not seconds:
         return ""
-    if all(s["p_welch"] is None for s in seconds):
+    if all(s["p_welch"] is None for s in seconds):  # too few members, or each side's accuracies all equal
+        few = {s["fewest"] < 2 for s in seconds}
+        needs = ["2 members or more on each side that did not diverge (seeds)"] if True in few else []
+        needs += ["final accuracies that vary on one side at least"] if False in few else []
         return (
-            "No pick is tested against its runner-up (the row of the next-highest mean): that takes 2 members or more "
-            "on each side that did not diverge (seeds)."
+            "No pick is tested against its runner-up (the row of the next-highest mean): that takes "
+            f"{' and '.join(needs)}."
         )
     few = min(s["fewest"] for s in seconds if s["p_welch"] is not None)
     rough = f"; as few as {few}, a rough guide" if few < FEW_FOR_WELCH else ""

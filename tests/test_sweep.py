@@ -3418,6 +3418,13 @@ def test_a_pick_within_noise_of_its_runner_up_says_so_in_the_notes_and_in_json()
         "that takes 2 members or more on each side that did not diverge (seeds)."
     )
     assert alone["notes"].startswith(untested)
+    # seeds enough, but each side's accuracies all alike: Welch's p is undefined, not for want of members
+    alike = hand_made_summary({"lr": [0.01, 0.03], "seed": [0, 1, 2]}, [0.95, 0.95, 0.95, 0.96, 0.96, 0.96])
+    assert alike["runner_up"]["p_welch"] is None and alike["runner_up"]["fewest"] == 3
+    assert alike["notes"].startswith(
+        "Highest mean (in bold): lr=0.03. No pick is tested against its runner-up (the row of the next-highest mean): "
+        "that takes final accuracies that vary on one side at least."
+    )
     # a tie has no runner-up (the tie says it), nor a row alone with a mean
     assert hand_made_summary({"lr": [0.1, 0.3], "seed": [0, 1]}, [0.95, 0.96, 0.96, 0.95])["runner_up"] is None
     lost = hand_made_summary(trial, [0.96, 0.97, None, None, 0.95, 0.96, None, None])

@@ -1268,7 +1268,7 @@ def test_a_member_selection_that_names_no_one_member_is_one_line(tmp_path, capsy
     for sel, why in (
         (
             "standardize=true,lr=0.03",
-            "no member matches standardize=true,lr=0.03: its members have standardize False, True; lr 0.01, 0.1",
+            "no member matches standardize=true,lr=0.03: its members have standardize false, true; lr 0.01, 0.1",
         ),
         (
             "lr=0.01,batch_size=32",
@@ -1283,11 +1283,11 @@ def test_a_member_selection_that_names_no_one_member_is_one_line(tmp_path, capsy
             "standardize=true,batch_size=32",
             "2 members match standardize=true,batch_size=32 (members 6, 7): add seed= (0, 1)",
         ),
-        ("lr=0.1", "4 members match lr=0.1 (members 2, 3, 6, 7): add standardize= (False, True), seed= (0, 1)"),
+        ("lr=0.1", "4 members match lr=0.1 (members 2, 3, 6, 7): add standardize= (false, true), seed= (0, 1)"),
         (
             "activation=sigmoid",
             "8 members match activation=sigmoid (members 0, 1, 2, 3, 4, 5, 6, 7): add standardize= "
-            "(False, True), batch_size= (16, 32) or lr= (0.01, 0.1), seed= (0, 1)",
+            "(false, true), batch_size= (16, 32) or lr= (0.01, 0.1), seed= (0, 1)",
         ),  # not in the grid: every member's
         ("width=16", "member width=16: 'width' is not a config field (the grid's: standardize, batch_size, lr, seed)"),
         ("seed=one", "member seed=one: config field 'seed': "),

@@ -477,7 +477,7 @@ def _mark_best(table: list[dict[str, Any]], split: str) -> None:
 
 
 def best_per(
-    varied: list[str], table: list[dict[str, Any]], split: str = "test", members: Sequence[dict[str, Any]] = ()
+    varied: list[str], table: list[dict[str, Any]], split: str, members: Sequence[dict[str, Any]]
 ) -> dict[str, Any] | None:
     """Where the rows differ in two fields or more: for each value of the others (``per``), the value of the
     last (``field``) whose row has the highest mean (a list: ties to the printed digits give several; empty

@@ -537,7 +537,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     for folder, member, flag in ((args.run_a, args.member_a, "--member-a"), (args.run_b, args.member_b, "--member-b")):
         is_sweep = (Path(folder) / "sweep.json").exists()
         if member is None and is_sweep:
-            raise ConfigError(f"{folder} is a sweep folder: name its member with {flag} N (members.csv)")
+            raise ConfigError(
+                f"{folder} is a sweep folder: name its member with {flag} N (members.csv) or {flag} FIELD=VALUE,.."
+            )
         if member is not None and not Path(folder).exists():
             raise ConfigError(f"{flag} {member}: {folder}: sweep folder not found")
         if member is not None and not is_sweep:

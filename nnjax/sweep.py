@@ -617,8 +617,10 @@ def resolve_member(sweep_dir: str | Path, member: Any) -> Any:
         field, sep, text = item.partition("=")
         field = field.strip().replace("-", "_")
         if not sep or not field or not text.strip():
+            # commas part the items: a list value (hidden=16,16) takes its grid form, hidden=16x16
             raise ConfigError(
-                f"{sweep_dir}: member {member}: {item.strip()!r} is not FIELD=VALUE (e.g. activation=relu,seed=1)"
+                f"{sweep_dir}: member {member}: {item.strip()!r} is not FIELD=VALUE (e.g. activation=relu,seed=1; "
+                "a list as the grid writes it: hidden=16x16)"
             )
         if field not in FIELD_NAMES:
             raise ConfigError(

@@ -176,7 +176,8 @@ def test_cli_names_the_member_flag_a_folder_needs(two_runs, tmp_path, splits_256
     out = tmp_path / "sweep"
     sweep.run_sweep(Config(epochs=1, batch_size=32), {"seed": [0, 1]}, out, progress=False, splits=splits_256)
     capsys.readouterr()  # the sweep's own lines
-    assert "is a sweep folder: name its member with --member-b N" in cli_error("compare", a, out)
+    said = "is a sweep folder: name its member with --member-b N (members.csv) or --member-b FIELD=VALUE,.."
+    assert said in cli_error("compare", a, out)
     assert "--member-a 0: " in cli_error("compare", a, out, "--member-a", "0", "--member-b", "1")
     assert "not a sweep folder" in cli_error("compare", a, out, "--member-a", "0", "--member-b", "1")
     assert cli_error("compare", "", a) == "nnjax: error: RUN_A is empty: name a path"

@@ -1291,8 +1291,13 @@ def test_a_member_selection_that_names_no_one_member_is_one_line(tmp_path, capsy
         ),  # not in the grid: every member's
         ("width=16", "member width=16: 'width' is not a config field (the grid's: standardize, batch_size, lr, seed)"),
         ("seed=one", "member seed=one: config field 'seed': "),
-        ("seed=1,relu", "member seed=1,relu: 'relu' is not FIELD=VALUE (e.g. activation=relu,seed=1)"),
+        ("seed=1,relu", "member seed=1,relu: 'relu' is not FIELD=VALUE (e.g. activation=relu,seed=1; a list"),
         ("seed=1,seed=0", "member seed=1,seed=0: 'seed' is given twice"),
+        (
+            "hidden=16,16",
+            "member hidden=16,16: '16' is not FIELD=VALUE (e.g. activation=relu,seed=1; a list as the grid writes it: "
+            "hidden=16x16)",
+        ),
     ):
         with pytest.raises(ConfigError, match="^" + re.escape(f"{s}: {why}")):
             sweep.resolve_member(s, sel)

@@ -462,20 +462,26 @@ def _metric_lines(path: Path) -> list[dict]:
     return [without(json.loads(s), "epoch_s") for s in (path / "metrics.jsonl").read_text().splitlines()]
 
 
-def _interrupt_at_g01_epoch_4(base: Config, grid: dict, out: Path, monkeypatch) -> None:
-    """A sweep into ``out`` killed (KeyboardInterrupt) while saving group g01's epoch-4 checkpoint: after its
-    epoch-3 and -4 metrics lines, with its epoch-2 checkpoint the last one kept."""
+def _interrupted(base: Config, grid: dict, out: Path, monkeypatch, epoch: int, group: str | None = None, **kw) -> None:
+    """A sweep into ``out`` (``run_tiny``'s ``kw``: ``resume=True`` too) killed (KeyboardInterrupt) while saving the
+    checkpoint of ``epoch``: of group ``group`` (``"g01"``) only, or of any group."""
     real_save = checkpoint.save
 
-    def dying_save(folder, epoch, *args, **kw):
-        if Path(folder).parent.name == "g01" and epoch == 4:
+    def dying_save(folder, at, *args, **save_kw):
+        if at == epoch and group in (None, Path(folder).parent.name):
             raise KeyboardInterrupt
-        return real_save(folder, epoch, *args, **kw)
+        return real_save(folder, at, *args, **save_kw)
 
     with monkeypatch.context() as m:
         m.setattr(checkpoint, "save", dying_save)
         with pytest.raises(KeyboardInterrupt):
-            run_tiny(base, grid, out)
+            run_tiny(base, grid, out, **kw)
+
+
+def _interrupt_at_g01_epoch_4(base: Config, grid: dict, out: Path, monkeypatch) -> None:
+    """A sweep into ``out`` killed (KeyboardInterrupt) while saving group g01's epoch-4 checkpoint: after its
+    epoch-3 and -4 metrics lines, with its epoch-2 checkpoint the last one kept."""
+    _interrupted(base, grid, out, monkeypatch, 4, "g01")
 
 
 def test_resume_after_interruption_matches_uninterrupted(tmp_path, monkeypatch):
@@ -1720,22 +1726,12 @@ def test_a_resumes_keep_epochs_are_kept_in_sweep_json_for_the_next_resume(tmp_pa
     base = TINY.replace(epochs=8, checkpoint_every=2, keep_checkpoints=1)
     grid = {"lr": [0.05, 0.1]}
     s = tmp_path / "s"
-    real_save = checkpoint.save
 
     def kept():
         return [e for e, _ in checkpoint.list_checkpoints(s / "groups" / "g00" / "checkpoints")]
 
     for cut, given in ((4, base), (6, base.replace(keep_epochs=(3,)))):  # killed as it saves epoch 4, then 6
-
-        def dying_save(folder, epoch, *args, cut=cut, **kw):
-            if epoch == cut:
-                raise KeyboardInterrupt
-            return real_save(folder, epoch, *args, **kw)
-
-        with monkeypatch.context() as m:
-            m.setattr(checkpoint, "save", dying_save)
-            with pytest.raises(KeyboardInterrupt):
-                run_tiny(given, grid, s, resume=cut == 6)
+        _interrupted(given, grid, s, monkeypatch, cut, resume=cut == 6)
     assert kept() == [3, 4]
     assert json.loads((s / "sweep.json").read_text())["base"]["keep_epochs"] == [3]
     saved, _ = sweep.load_sweep_spec(s)
@@ -1749,17 +1745,7 @@ def test_a_resumed_group_warns_of_a_listed_epoch_it_trained_without_keeping(tmp_
     base = TINY.replace(epochs=6, checkpoint_every=4, keep_checkpoints=1)
     grid = {"lr": [0.05, 0.1], "batch_size": [32, 64]}
     s = tmp_path / "s"
-    real_save = checkpoint.save
-
-    def dying_save(folder, epoch, *args, **kw):
-        if epoch == 6:
-            raise KeyboardInterrupt
-        return real_save(folder, epoch, *args, **kw)
-
-    with monkeypatch.context() as m:
-        m.setattr(checkpoint, "save", dying_save)
-        with pytest.raises(KeyboardInterrupt):
-            run_tiny(base, grid, s)
+    _interrupted(base, grid, s, monkeypatch, 6)
     capsys.readouterr()
     run_tiny(base.replace(keep_epochs=(1, 6)), grid, s, resume=True)
     warnings = [line for line in capsys.readouterr().err.splitlines() if "--keep-epochs" in line]
@@ -2237,17 +2223,7 @@ def test_a_resumed_group_keeps_the_epoch_its_member_diverged_at(tmp_path, monkey
     assert result["diverged_epoch"] == [None, 1] and result["test_accuracy"][1] is None
     assert isinstance(result["test_loss"][0], float) and result["test_loss"][1] is None  # not its exploded loss
 
-    real_save = checkpoint.save
-
-    def dying_save(folder, epoch, *args, **kw):
-        if epoch == 3:
-            raise KeyboardInterrupt
-        return real_save(folder, epoch, *args, **kw)
-
-    with monkeypatch.context() as m:
-        m.setattr(checkpoint, "save", dying_save)
-        with pytest.raises(KeyboardInterrupt):
-            run_tiny(base, grid, tmp_path / "cut")
+    _interrupted(base, grid, tmp_path / "cut", monkeypatch, 3)
     assert not (tmp_path / "cut" / "groups" / "g00" / "result.json").exists()
     assert sweep.diverged_epochs(tmp_path / "cut") == {1: 1}  # from the group's newest checkpoint (epoch 2)
     resumed = run_tiny(base, grid, tmp_path / "cut", resume=True)

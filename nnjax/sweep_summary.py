@@ -329,6 +329,12 @@ def _vs_baseline(
         r.update(baseline=i == b, vs_baseline=gap, p_welch=p, p_holm=adjusted)
 
 
+def _counted(members: Sequence[dict[str, Any]], split: str) -> list[dict[str, Any]]:
+    """The members (members.csv rows) a table row's mean, std and tests are over: those that did not diverge and
+    have a final accuracy on ``split``."""
+    return [m for m in members if m["diverged_epoch"] is None and m[f"final_{split}_accuracy"] is not None]
+
+
 def fewest_compared(table: list[dict[str, Any]]) -> int | None:
     """The fewest members that did not diverge in a row with a Welch p against the baseline, or in the
     baseline row itself (``_vs_baseline``); None where no row has a p."""
@@ -367,7 +373,7 @@ def _table_rows(
         table.setdefault(tuple(format_value(row[f]) for f in varied), []).append(row)
     out, finals = [], []
     for members in table.values():
-        ok = [m for m in members if m["diverged_epoch"] is None and m[f"final_{split}_accuracy"] is not None]
+        ok = _counted(members, split)
         accs = [m[f"final_{split}_accuracy"] for m in ok]
         finals.append(accs)
         for m in members:  # judged against the members the row's mean is over; None for a diverged member
@@ -527,8 +533,7 @@ def runner_up(
     by_id = {m["member"]: m for m in members}
 
     def finals(row: dict[str, Any]) -> list[float]:  # as the row's mean counts them
-        accs = [by_id[i][f"final_{split}_accuracy"] for i in row["members"] if i in by_id]
-        return [a for i, a in zip(row["members"], accs) if a is not None and by_id[i]["diverged_epoch"] is None]
+        return [m[f"final_{split}_accuracy"] for m in _counted([by_id[i] for i in row["members"] if i in by_id], split)]
 
     a, b = finals(top[0]), finals(second)
     p = welch_p(a, b)

@@ -20,8 +20,12 @@ import re
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from nnjax.config import Config
 
 ROOT = Path(__file__).parents[1]
 DOCS = ("README.md", "benchmarks/README.md")
@@ -172,11 +176,14 @@ def parsed(parser, argv: list[str]):
         raise AssertionError(f"usage error (exit {e.code}): {err.getvalue().strip()}") from None
 
 
-def check_train(args, named: str | None = None) -> None:
-    """What ``nnjax train`` checks of its flags before it makes a folder or reads data (``cli.cmd_train``)."""
-    from nnjax.cli import check_resume_flags, config_from_args, field_overrides
-    from nnjax.config import check_given
-    from nnjax.run import check_config
+def check_train(args, named: str | None = None, made: list[str] | None = None) -> Config | None:
+    """What ``nnjax train`` checks of its flags before it makes a folder or reads data (``cli.cmd_train``); the
+    config it trains. A ``--resume`` of the folder that the ``nnjax train`` command ``made`` (its words) made is
+    checked as the resume checks it against that run's config (``run._check_resumable``: a field that changes
+    results needs ``--force``, and some not even that)."""
+    from nnjax.cli import build_parser, check_resume_flags, config_from_args, field_overrides
+    from nnjax.config import apply_overrides, check_given
+    from nnjax.run import _check_resumable, check_config
     from nnjax.target import target_flag
 
     target_flag(args.target)
@@ -184,11 +191,17 @@ def check_train(args, named: str | None = None) -> None:
         if named:
             args.config = None
         check_resume_flags(args, "run")
-        return
+        if made is None:
+            return None
+        saved = check_train(parsed(build_parser(), made))
+        cfg = check_config(apply_overrides(saved, field_overrides(args)), new=False)
+        _check_resumable(saved, cfg, args.force, Path(args.resume))
+        return cfg
     if named:
         args.config = None if args.config_file else named
     cfg = check_config(config_from_args(args), new=True)
     check_given(cfg, field_overrides(args))
+    return cfg
 
 
 def check_sweep(args) -> None:
@@ -216,39 +229,43 @@ def check_nnjax(argv: list[str], placeholder: bool, shown: list[Command]) -> Non
     if placeholder:
         return
     if args.verb == "train":
-        check_train(args)
+        check_train(args, made=folders_made(shown, "train").get(args.resume))
     elif args.verb == "sweep":
         check_sweep(args)
     elif args.verb == "summary":
         target_flag(args.target)
-        if len(args.sweep_dir) == 1 and (made := sweeps_made(shown).get(args.sweep_dir[0])):
-            check_summary(args, made)
+        made = folders_made(shown, "sweep")
+        check_summary(args, {d: made[d] for d in args.sweep_dir if d in made})
 
 
-def sweeps_made(shown: list[Command]) -> dict[str, list[str]]:
-    """The flags of each ``nnjax sweep --out DIR`` among the commands ``shown``, by DIR: the sweep that
-    ``nnjax summary DIR`` of a README reads."""
+def folders_made(shown: list[Command], verb: str) -> dict[str, list[str]]:
+    """The words of each ``nnjax VERB … --out DIR`` among the commands ``shown``, by DIR: the run that
+    ``nnjax train --resume DIR`` of a README continues, or the sweep that ``nnjax summary DIR`` reads."""
     made = {}
     for c in shown:
         argv, placeholder = tokens(c)
-        if argv[:1] == ["sweep"] and "--out" in argv and not placeholder:
+        if argv[:1] == [verb] and "--out" in argv and not placeholder:
             made[argv[argv.index("--out") + 1]] = argv
     return made
 
 
-def check_summary(args, made: list[str]) -> None:
-    """``nnjax summary``'s --replicates, --baseline and --epoch against the grid and members of the sweep that
-    made its folder."""
+def check_summary(args, made: dict[str, list[str]]) -> None:
+    """``nnjax summary``'s --epoch against the members of every one of its folders that a sweep among the
+    commands ``made`` (their words, by folder) made; of one folder, also --replicates and --baseline against that
+    sweep's grid."""
     from nnjax import sweep
     from nnjax.cli import build_parser, grid_base
     from nnjax.sweep_grid import baseline_flag, expand, parse_grid, replicates_flag
 
-    swept = parsed(build_parser(), made)
-    grid = parse_grid(swept.grid)
-    replicates = replicates_flag(args.replicates or swept.replicates, grid)
-    baseline_flag(args.baseline or swept.baseline, grid, sweep.row_replicates(replicates, None))
-    if args.epoch is not None:
-        sweep._check_epoch(args.epoch, [Path(args.sweep_dir[0])], [expand(grid_base(swept, grid), grid)])
+    swept = {d: parsed(build_parser(), words) for d, words in made.items()}
+    grids = {d: parse_grid(s.grid) for d, s in swept.items()}
+    if len(args.sweep_dir) == 1 and made:
+        (s,), (grid,) = swept.values(), grids.values()
+        replicates = replicates_flag(args.replicates or s.replicates, grid)
+        baseline_flag(args.baseline or s.baseline, grid, sweep.row_replicates(replicates, None))
+    if args.epoch is not None and made:
+        members = [expand(grid_base(swept[d], grids[d]), grids[d]) for d in made]
+        sweep._check_epoch(args.epoch, [Path(d) for d in made], members)
 
 
 def check_experiment(name: str, argv: list[str], placeholder: bool, tmp_path: Path) -> None:
@@ -410,3 +427,37 @@ def test_the_python_names_the_readmes_show_exist():
             if obj is None:
                 missing.append(f"{doc}: {name}")
     assert not missing
+
+
+def test_a_summary_epoch_past_any_folders_sweep_or_a_resume_missing_force_fails(tmp_path, monkeypatch):
+    """``nnjax summary A B --epoch N`` is checked against every folder's sweep, not only the first; a
+    ``nnjax train --resume DIR`` with flags that change the results of the run a README command made there has
+    ``--force`` (and a field not even ``--force`` changes, e.g. the seed, is refused)."""
+    from nnjax.errors import NnjaxError
+
+    monkeypatch.chdir(tmp_path)
+    good = (
+        "    nnjax sweep --grid lr=0.01,0.03 --epochs 5 --out sweeps/a\n"
+        "    nnjax sweep --grid lr=0.01,0.03 --epochs 3 --out sweeps/b\n"
+        "    nnjax summary sweeps/a sweeps/b --epoch 3\n"
+        "    nnjax train --epochs 2 --out runs/r\n"
+        "    nnjax train --resume runs/r --epochs 4 --checkpoint-every 2 --force\n"
+        "    nnjax train --resume runs/r --checkpoint-every 2\n"
+    )
+    cmds = commands("scratch.md", good)
+    assert len(cmds) == 6
+    for c in cmds:
+        check(c, tmp_path, monkeypatch, cmds)
+    for old, new in [
+        ("--epoch 3", "--epoch 4"),  # past the epochs of the second folder's sweep (the first trained 5)
+        ("--epochs 4 --checkpoint-every 2 --force", "--epochs 4 --checkpoint-every 2"),  # changes epochs: --force
+        ("--epochs 4 --checkpoint-every 2 --force", "--seed 1 --force"),  # not even --force changes the seed
+    ]:
+        bad = commands("scratch.md", good.replace(old, new))
+        failed = []
+        for c in bad:
+            try:
+                check(c, tmp_path, monkeypatch, bad)
+            except (AssertionError, NnjaxError):
+                failed.append(c.text)
+        assert failed == [next(c.text for c in bad if c.text.endswith(new))], (old, new, failed)

@@ -258,11 +258,14 @@ def _item_value(key: str, v: Any) -> str:
 
 
 def format_value(v: Any) -> str:
-    """A grid value as the text that parses back to it, in its shortest form: hidden layers joined by 'x', a
-    whole-number float without its '.0' (lr=1000 as given, not 1000.0; 0.001 and 1e-05 as Python writes them),
-    None as none (train_size=none: every training image)."""
+    """A grid value as the text that parses back to it, in its shortest form, as the flags take it: a bool as
+    true or false (standardize=true, not Python's True), hidden layers joined by 'x', a whole-number float without
+    its '.0' (lr=1000 as given, not 1000.0; 0.001 and 1e-05 as Python writes them), None as none (train_size=none:
+    every training image). Members' names, the table, the notes and members.csv all write values so."""
     if v is None:
         return "none"
+    if isinstance(v, bool):
+        return str(v).lower()
     if isinstance(v, list | tuple):  # hidden: a tuple in a Config, a list in JSON
         return "x".join(map(str, v)) or "none"
     if isinstance(v, float):
@@ -412,8 +415,15 @@ def baseline_flag(text: str | None, grid: dict[str, list], replicates: Sequence[
 
 
 def member_name(cfg: Config, fields: Sequence[str]) -> str:
-    """``activation=relu,seed=3``: the member's grid fields, in grid order."""
+    """``activation=relu,standardize=true,seed=3``: the member's grid fields, in grid order (``format_value``)."""
     return ",".join(f"{f}={format_value(getattr(cfg, f))}" for f in fields)
+
+
+def legacy_member_name(cfg: Config, fields: Sequence[str]) -> str:
+    """The name an nnjax before 2026-12-07 gave the member ``member_name`` names: a bool as Python's
+    ``standardize=True``. The same as ``member_name``'s where no grid field is a bool. Folders such an nnjax
+    named so (``time_to_target``'s runs) are found by it."""
+    return ",".join(f"{f}={v}" if isinstance(v := getattr(cfg, f), bool) else f"{f}={format_value(v)}" for f in fields)
 
 
 def expand(base: Config, grid: dict[str, Sequence[Any]], new: bool = True) -> list[Config]:

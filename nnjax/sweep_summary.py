@@ -198,7 +198,9 @@ def _csv_cell(field: str, v: Any) -> str:
         return "none" if field in FIELD_NAMES else ""
     if field == "inert":
         return " ".join(map(str, v))
-    return shown(v) if field in FIELD_NAMES else format_value(v)
+    if isinstance(v, bool) and field not in FIELD_NAMES:  # stalled, diverged: no grid value, Python's True/False
+        return str(v)
+    return format_value(v)
 
 
 def shown(v: Any) -> str:

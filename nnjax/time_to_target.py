@@ -23,6 +23,7 @@ from nnjax.sweep_grid import (
     expand,
     grid_fields,
     grid_json,
+    legacy_member_name,
     member_values,
     normalize_grid,
     varied_fields,
@@ -50,10 +51,11 @@ def interleaved(configs: Sequence[Config], grid: dict[str, list]) -> list[Config
 def plan(
     base: Config, grid: dict[str, Sequence[Any]], target: float, out_root: str | Path
 ) -> list[tuple[Config, Path]]:
-    """Each member's config and run folder (OUT_ROOT/NAME), in training order (``interleaved``). Every check is
-    made here, before anything trains or is written: the grid and its members (``expand``), each member's memory
-    (``run.check_config``), the target, and the out-root: a file, or a folder that holds something else than
-    runs this same grid, base config and target started, is a ConfigError (the same call again continues it)."""
+    """Each member's config and run folder (OUT_ROOT/NAME, ``run_folder``), in training order (``interleaved``).
+    Every check is made here, before anything trains or is written: the grid and its members (``expand``), each
+    member's memory (``run.check_config``), the target, and the out-root: a file, or a folder that holds
+    something else than runs this same grid, base config and target started, is a ConfigError (the same call
+    again continues it)."""
     from nnjax.run import check_config
 
     target = check_target(target)
@@ -76,7 +78,16 @@ def plan(
                     f"{root}: started with another grid, config or target (see its {SPEC_FILE}); the same command "
                     "continues it, other settings need another --out-root"
                 )
-    return [(c, root / c.name) for c in interleaved(configs, grid)]
+    return [(c, run_folder(root, c, grid)) for c in interleaved(configs, grid)]
+
+
+def run_folder(root: Path, cfg: Config, grid: dict[str, list]) -> Path:
+    """The folder of member ``cfg``'s run in out-root ``root``: ROOT/NAME, or the one an nnjax before 2026-12-07
+    started under its old name (``sweep_grid.legacy_member_name``: standardize=True) where only that one is
+    there, so that the run is continued, not trained again."""
+    own = root / cfg.name
+    old = root / legacy_member_name(cfg, grid_fields(grid))
+    return old if not own.exists() and old.is_dir() else own
 
 
 def spec(base: Config, grid: dict[str, list], target: float) -> dict[str, Any]:

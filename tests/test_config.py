@@ -104,7 +104,9 @@ def test_a_sweeps_recipe_line_shows_each_grid_field_as_swept():
         "mnist hidden=16x16,32 activation=sigmoid,relu init=auto cost=cross_entropy optimizer=adam lr=0.01,0.03 "
         "momentum=0.9 weight_decay=0.0002 schedule=cosine batch_size=32 epochs=100 seed=0 data_seed=0"
     )  # fmt: skip
-    assert " standardize=False,True " in C.recipe_text(C.Config(), {"standardize": [False, True]})
+    # a bool as the flags take it (and as the table, members.csv and the members' names write it)
+    assert " standardize=false,true " in C.recipe_text(C.Config(), {"standardize": [False, True]})
+    assert " sigmoid validation=true standardize=true " in C.recipe_text(C.Config(validation=True, standardize=True))
 
 
 def test_unknown_named_config_lists_the_valid_ones():

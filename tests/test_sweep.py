@@ -1225,8 +1225,8 @@ def test_a_member_named_by_its_grid_values_is_that_members_network(tmp_path):
 
     s = tmp_path / "s"
     summary = run_tiny(TINY, NAMED_GRID, s)
-    n = 7  # standardize=True, batch_size=32 with lr=0.1, seed=1: the last of the product
-    assert summary["members"][n]["name"] == "standardize=True,batch_size=32,lr=0.1,seed=1"
+    n = 7  # standardize true, batch_size=32 with lr=0.1, seed=1: the last of the product
+    assert summary["members"][n]["name"] == "standardize=true,batch_size=32,lr=0.1,seed=1"  # as --member takes it
     for sel in (
         "standardize=true,lr=0.1,seed=1",
         "standardize=True,batch_size=32,seed=1",
@@ -1258,6 +1258,48 @@ def test_a_member_named_by_its_grid_values_is_that_members_network(tmp_path):
     assert images.predict_files(s, [str(digit)], sel) == images.predict_files(s, [str(digit)], n)
     written = render_run(s, member=sel, splits=SPLITS, max_neurons=4)
     assert {p.parent for p in written} == {s / "figures" / f"member-{n}"}  # its number names its figures
+
+
+def test_a_sweep_folder_an_older_nnjax_named_with_python_bools_resumes_summarises_merges_and_selects(
+    tmp_path, monkeypatch, cli, capsys
+):
+    """A bool grid value names a member as the flags take it, standardize=true, as the table and members.csv's
+    columns write it; an nnjax before 2026-12-07 wrote Python's standardize=True into its group.json and members.csv.
+    Such a folder, interrupted in its second group, resumes (its finished group not trained again), is summarised
+    alone and with a new folder (nnjax summary A B, its kept baseline taken, or another given), and answers --member
+    in either spelling."""
+    grid = {"standardize": [False, True], "seed": [0]}
+    old, new = tmp_path / "old", tmp_path / "new"
+    _interrupted(TINY, grid, old, monkeypatch, 2, "g01", baseline={"standardize": False})
+    for path in old.glob("groups/g*/group.json"):  # each member's name as the older nnjax wrote it
+        info = json.loads(path.read_text())
+        for c in info["configs"]:
+            c["name"] = f"standardize={c['standardize']},seed=0"
+        path.write_text(json.dumps(info))
+    finished = (old / "groups/g00/result.json").stat().st_mtime_ns
+    resumed = run_tiny(TINY, grid, old, resume=True)
+    assert (old / "groups/g00/result.json").stat().st_mtime_ns == finished  # not trained again
+    names = ["standardize=false,seed=0", "standardize=true,seed=0"]
+    assert [m["name"] for m in resumed["members"]] == names
+    with open(old / "members.csv") as f:
+        assert [(r["name"], r["standardize"]) for r in csv.DictReader(f)] == [(n, n[12:-7]) for n in names]
+    assert [(r["standardize"], r["baseline"]) for r in resumed["rows"]] == [(False, True), (True, False)]
+    assert [m["name"] for m in sweep.summarize(old)["members"]] == names
+
+    run_tiny(TINY, {"standardize": [False, True], "seed": [1]}, new)
+    both = sweep.summarize([old, new])
+    assert [m["name"] for m in both["members"]] == [*names, *(n.replace("seed=0", "seed=1") for n in names)]
+    assert [(r["members"], r["baseline"]) for r in both["rows"]] == [([0, 2], True), ([1, 3], False)]
+    capsys.readouterr()
+    rc, out, err = cli("summary", old, new, "--baseline", "standardize=true")
+    rows = [line.split(" | ") for line in out.splitlines() if line.startswith(("| false |", "| true |"))]
+    assert rc == 0 and err == ""
+    assert [(r[0], r[3] == "baseline") for r in rows] == [("| false", False), ("| true", True)]
+    assert "baseline row (standardize=true)" in " ".join(out.split())
+    for sel in ("standardize=true", "standardize=True"):
+        assert sweep.resolve_member(old, sel) == 1
+    cfg, _, epoch = sweep.load_member(old, "standardize=True,seed=0")
+    assert (cfg.standardize, epoch) == (True, 2)
 
 
 def test_a_member_selection_that_names_no_one_member_is_one_line(tmp_path, capsys):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 import statistics
 import subprocess
 import sys
@@ -161,6 +162,33 @@ def test_a_second_call_continues_the_same_out_root_and_refuses_other_settings(tr
         train_alone(base, GRID, 0.6, root, progress=False, splits=splits)
     with pytest.raises(ConfigError, match="started with another grid, config or target"):
         train_alone(base.replace(epochs=4), GRID, 0.5, root, progress=False, splits=splits)
+
+
+def test_a_bool_names_a_run_folder_as_the_flags_take_it_and_an_older_nnjaxs_folders_are_continued(tmp_path):
+    """A run's folder is named as the table and runs.csv write its values, standardize=true (an nnjax before
+    2026-12-07 named it standardize=True, beside the table's true). An out-root such an nnjax started is continued:
+    a run finished under the old name is read back from its folder, not trained again; a run it had not started
+    is trained under the new name."""
+    from nnjax.time_to_target import train_alone
+
+    base = get_config("video").replace(epochs=2, optimizer="adam")
+    grid, splits, root = parse_grid(["standardize=false,true", "seed=0"]), synthetic_splits(), tmp_path / "out"
+    records = train_alone(base, grid, 0.5, root, progress=False, splits=splits)
+    names = ["standardize=false,seed=0", "standardize=true,seed=0"]
+    assert [r["name"] for r in records] == names
+    assert sorted(p.name for p in root.iterdir() if p.is_dir()) == names
+    old = root / "standardize=False,seed=0"  # as the older nnjax named and recorded it
+    (root / names[0]).rename(old)
+    cfg = json.loads((old / "config.json").read_text())
+    (old / "config.json").write_text(json.dumps({**cfg, "name": old.name}))
+    shutil.rmtree(root / names[1])  # not started yet
+    before = {p.name: p.read_bytes() for p in old.iterdir() if p.is_file()}
+    again = train_alone(base, grid, 0.5, root, progress=False, splits=splits)
+    assert {p.name: p.read_bytes() for p in old.iterdir() if p.is_file()} == before  # read back: not trained again
+    assert [(r["name"], r["run_dir"]) for r in again] == [(names[0], str(old)), (names[1], str(root / names[1]))]
+    assert again[0] == {**records[0], "run_dir": str(old)}
+    assert json.loads((root / names[1] / "result.json").read_text())["epochs"] == 2
+    assert sorted(p.name for p in root.iterdir() if p.is_dir()) == [old.name, names[1]]
 
 
 def script(*argv, cwd: Path) -> subprocess.CompletedProcess:

@@ -560,9 +560,10 @@ def _noise_text(second: dict[str, Any] | None, fields: list[str], split: str, na
     return f"runner-up {name} at {acc:.2f} %, within noise: p {second['p_welch']:.2g}"
 
 
-def _noise_rule(seconds: list[dict[str, Any] | None]) -> str:
+def _noise_rule(seconds: list[dict[str, Any] | None], holm: bool = False) -> str:
     """What the notes' "within noise" means (``runner_up``), said once where some pick had a runner-up (``seconds``,
-    each pick's: None where it had none); where none could be tested, that."""
+    each pick's: None where it had none); where none could be tested, that. With ``holm`` (the table has the
+    baseline's "p (Welch; Holm)" column), that a pick's p is Welch's alone: a pair with the baseline row has both."""
     seconds = [s for s in seconds if s is not None]
     if not seconds:
         return ""
@@ -576,10 +577,11 @@ def _noise_rule(seconds: list[dict[str, Any] | None]) -> str:
         )
     few = min(s["fewest"] for s in seconds if s["p_welch"] is not None)
     rough = f"; as few as {few}, a rough guide" if few < FEW_FOR_WELCH else ""
+    unadjusted = "; p unadjusted: the table's Welch p, not its Holm" if holm else ""
     return (
         f"Within noise: Welch's two-sided p of the final accuracies of a pick's members and its runner-up's (the "
-        f"row of the next-highest mean) is {NOISE_P:g} or more (untested with fewer than 2 members that did not "
-        f"diverge on a side{rough}); such a pick is the highest mean, not shown to be better."
+        f"row of the next-highest mean{unadjusted}) is {NOISE_P:g} or more (untested with fewer than 2 members that "
+        f"did not diverge on a side{rough}); such a pick is the highest mean, not shown to be better."
     )
 
 
@@ -660,7 +662,7 @@ def findings(
             entries.append(f"{key_text} {values} ({_printed(g[mean]):.2f} %{tied}{said})")
         out.append(f"Best {per['field']} per {_over(per)}: {', '.join(entries)}.")
     seconds = [second] + ([g.get("runner_up") for g in per["rows"]] if per is not None else [])
-    if rule := _noise_rule(seconds):
+    if rule := _noise_rule(seconds, holm=bool(table) and "baseline" in table[0]):
         out.append(rule)
     # a researcher trial took these for a choice (and missed the sentence where a linked item left no per-field best)
     if split == "test" and (picked := _test_pick_text(highest, per)):

@@ -3349,8 +3349,9 @@ def test_the_highest_mean_of_a_linked_item_or_a_single_field_is_said_to_be_picke
     assert s["notes"].split("\n\n")[0] == (
         "Highest mean (in bold): init=lecun,lr=0.3. "
         "Within noise: Welch's two-sided p of the final accuracies of a pick's members and its runner-up's (the row "
-        "of the next-highest mean) is 0.05 or more (untested with fewer than 2 members that did not diverge on a "
-        "side; as few as 2, a rough guide); such a pick is the highest mean, not shown to be better. "
+        "of the next-highest mean; p unadjusted: the table's Welch p, not its Holm) is 0.05 or more (untested with "
+        "fewer than 2 members that did not diverge on a side; as few as 2, a rough guide); such a pick is the highest "
+        "mean, not shown to be better. "
         "The highest mean is picked on the test split: to choose a setting, sweep with --validation."
     )
     tied = hand_made_summary({"lr": [0.1, 0.3]}, [0.95, 0.95])
@@ -3455,6 +3456,27 @@ def test_a_pick_within_noise_of_its_runner_up_says_so_in_the_notes_and_in_json()
     lost = hand_made_summary(trial, [0.96, 0.97, None, None, 0.95, 0.96, None, None])
     assert [g["runner_up"] for g in lost["best_per"]["rows"]] == [None, None]
     assert "Best lr per init: he 0.003 (96.50 %), glorot 0.003 (95.50 %)." in lost["notes"]
+
+
+def test_a_picks_p_against_a_baseline_runner_up_is_said_to_be_the_tables_welch_p_not_its_holm():
+    """With --baseline, a pick whose runner-up is the baseline row had its notes give Welch's p (0.52) and the table
+    Holm's for the same pair (0.52; 1), unexplained. The rule sentence says a pick's p is the unadjusted one, the
+    table's Welch p; without a baseline column it has no such words."""
+    grid = {"lr": [0.1, 0.3, 1.0], "seed": [0, 1]}
+    finals = [0.95, 0.96, 0.955, 0.968, 0.93, 0.97]
+    s = hand_made_summary(grid, finals, baseline={"lr": 0.1})
+    pick = s["rows"][1]
+    assert pick["best"] and s["runner_up"]["lr"] == 0.1 and s["rows"][0]["baseline"]  # the runner-up: the baseline
+    assert s["runner_up"]["p_welch"] == pick["p_welch"] < pick["p_holm"] == 1.0  # one pair, two p's
+    assert "| 0.52; 1 |" in s["table"]
+    first = s["notes"].split("\n\n")[0]
+    assert first.startswith("Highest mean (in bold): lr=0.3 (runner-up lr=0.1 at 95.50 %, within noise: p 0.52). ")
+    assert (
+        "Within noise: Welch's two-sided p of the final accuracies of a pick's members and its runner-up's (the row "
+        "of the next-highest mean; p unadjusted: the table's Welch p, not its Holm) is 0.05 or more"
+    ) in first
+    plain = hand_made_summary(grid, finals)
+    assert "(the row of the next-highest mean) is 0.05 or more" in plain["notes"] and "Holm" not in plain["notes"]
 
 
 def test_a_best_value_at_the_edge_of_a_numeric_field_of_three_values_or_more_is_named_in_the_notes():

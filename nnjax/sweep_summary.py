@@ -562,7 +562,8 @@ def _noise_text(second: dict[str, Any] | None, fields: list[str], split: str, na
 
 def _noise_rule(seconds: list[dict[str, Any] | None], holm: bool = False) -> str:
     """What the notes' "within noise" means (``runner_up``), said once where some pick had a runner-up (``seconds``,
-    each pick's: None where it had none); where none could be tested, that. With ``holm`` (the table has the
+    each pick's: None where it had none), with why a pick is untested (too few members; each side's accuracies all
+    alike, where some pick was untested for it); where none could be tested, why. With ``holm`` (the table has the
     baseline's "p (Welch; Holm)" column), that a pick's p is Welch's alone: a pair with the baseline row has both."""
     seconds = [s for s in seconds if s is not None]
     if not seconds:
@@ -578,10 +579,13 @@ def _noise_rule(seconds: list[dict[str, Any] | None], holm: bool = False) -> str
     few = min(s["fewest"] for s in seconds if s["p_welch"] is not None)
     rough = f"; as few as {few}, a rough guide" if few < FEW_FOR_WELCH else ""
     unadjusted = "; p unadjusted: the table's Welch p, not its Holm" if holm else ""
+    # members enough but every accuracy alike on each side (Welch's p undefined): a reason of its own, said
+    alike = any(s["p_welch"] is None and s["fewest"] >= 2 for s in seconds)
+    alike_text = ", or where each side's final accuracies are all alike" if alike else ""
     return (
         f"Within noise: Welch's two-sided p of the final accuracies of a pick's members and its runner-up's (the "
         f"row of the next-highest mean{unadjusted}) is {NOISE_P:g} or more (untested with fewer than 2 members that "
-        f"did not diverge on a side{rough}); such a pick is the highest mean, not shown to be better."
+        f"did not diverge on a side{alike_text}{rough}); such a pick is the highest mean, not shown to be better."
     )
 
 

@@ -3479,6 +3479,40 @@ def test_a_picks_p_against_a_baseline_runner_up_is_said_to_be_the_tables_welch_p
     assert "(the row of the next-highest mean) is 0.05 or more" in plain["notes"] and "Holm" not in plain["notes"]
 
 
+def test_the_noise_rule_says_why_a_pick_is_untested_in_every_case():
+    """The rule's "(untested with fewer than 2 members …)" left out the picks untested because each side's final
+    accuracies were all alike while other picks were tested: it now says that reason too, where some pick had it.
+    Every case: each pick tested; some untested for few members, for all alike, for both; none tested for each and
+    for both; no runner-up at all."""
+    rule = sweep_summary._noise_rule
+
+    def pick(p: float | None, fewest: int) -> dict:
+        return {"p_welch": p, "within_noise": None if p is None else p >= 0.05, "fewest": fewest}
+
+    tested, few, alike = pick(0.3, 3), pick(None, 1), pick(None, 3)
+    said = "(untested with fewer than 2 members that did not diverge on a side"
+    also = said + ", or where each side's final accuracies are all alike)"
+    assert said + ")" in rule([tested, None])  # every pick tested
+    assert said + ")" in rule([tested, few])  # one untested with a member alone
+    assert also in rule([tested, alike])  # one untested with every accuracy alike on each side
+    assert also in rule([tested, few, alike])
+    none = "No pick is tested against its runner-up (the row of the next-highest mean): that takes "
+    assert rule([few, None]) == none + "2 members or more on each side that did not diverge (seeds)."
+    assert rule([alike]) == none + "final accuracies that vary on one side at least."
+    assert rule([few, alike]) == (
+        none + "2 members or more on each side that did not diverge (seeds) and final accuracies that vary on one "
+        "side at least."
+    )
+    assert rule([None, None]) == ""  # no pick had a runner-up
+    # from a sweep: sigmoid's best lr tested, relu's untested (2 seeds a row, each row's two accuracies alike)
+    s = hand_made_summary(AxLR, [0.95, 0.96, 0.93, 0.94, 0.90, 0.90, 0.95, 0.95])
+    assert [g["runner_up"]["p_welch"] is None for g in s["best_per"]["rows"]] == [False, True]
+    assert (
+        "(untested with fewer than 2 members that did not diverge on a side, or where each side's final accuracies "
+        "are all alike; as few as 2, a rough guide)"
+    ) in s["notes"]
+
+
 def test_a_best_value_at_the_edge_of_a_numeric_field_of_three_values_or_more_is_named_in_the_notes():
     """A researcher trial's notes said "512 0.1 (95.75 %)" without saying 0.1 was the largest lr tried, so the
     best lr could lie beyond the grid. Where the best value of a numeric field tried at 3 values or more is its

@@ -92,7 +92,8 @@ def _member_rows(
     or above it through its last (``target_held_from``; None if it ended below).
 
     With an ``epoch`` before the last that any counted member trains (``sweep.summarize(epoch=N)``), every row is
-    as if the sweep had stopped after that epoch (``_at_epoch``): "final" is that epoch's, read from metrics.jsonl."""
+    as if the sweep had stopped after that epoch (``_at_epoch``): "final" is that epoch's, read from metrics.jsonl,
+    and each row says which (``at_epoch``; no such key in a row of the final epoch's values)."""
     by_member: dict[int, dict[str, Any]] = {}
     for r in results:
         for j, mid in enumerate(r["members"]):
@@ -140,6 +141,8 @@ def _member_rows(
                 "name": cfg.name,
                 **{f: json_value(getattr(cfg, f)) for f in grid_fields(grid)},
                 "n_params": params_per_member(cfg),
+                # before the last epoch: the final_* keys (a plain summary's, for one reader of both) hold its values
+                **({"at_epoch": epoch} if at else {}),
                 "final_test_accuracy": r["test_accuracy"],
                 **final_val,
                 # beside the final accuracy, the one that tells underfitting (both low) from overfitting
@@ -970,9 +973,9 @@ def epoch_note(epoch: int, last: int, split: str, inert: bool = False) -> str:
         f"At epoch {epoch} of {last}: each member as it was after epoch {epoch}, from metrics.jsonl, as if the sweep "
         f"had stopped there: its {name} accuracy then (mean ± std, the bold, stalled members, vs baseline, the "
         f"variance split){test}; diverged only if it had by epoch {epoch}; best epoch and epochs to a target among "
-        f"{upto}. {final}: measured on the final parameters only, so — here (--json's "
-        f"final_train_accuracy is epoch {epoch}'s mean over its mini-batches). Train time and epoch times: the "
-        f"whole run's ({last} epochs)."
+        f"{upto}. {final}: measured on the final parameters only, so — here (--json's members have at_epoch "
+        f"{epoch}: their final_* are epoch {epoch}'s, final_train_accuracy its mean over its mini-batches). Train "
+        f"time and epoch times: the whole run's ({last} epochs)."
     )
 
 

@@ -4224,6 +4224,29 @@ def test_a_summary_at_the_last_epoch_is_the_final_summary(tmp_path, cli):
     assert rc == 0 and out == cli("summary", s)[1]
 
 
+def test_a_summary_json_at_an_epoch_says_it_on_each_member_and_the_plain_json_keeps_its_keys(tmp_path, cli):
+    """``nnjax summary --epoch N --json``'s members had keys named ``final_*`` holding epoch N's values, with
+    nothing in a member to say so. Each member now has ``at_epoch`` N beside the same keys (a reader of the plain
+    JSON reads both); the plain JSON's members, and those at N = E (the final values), have the keys they had."""
+    s = tmp_path / "s"
+    run_tiny(TINY.replace(epochs=3), {"lr": [0.05, 0.1], "seed": [0, 1]}, s)
+    at = {(m["member"], m["epoch"]): m for m in _metric_lines(s)}
+    with open(s / "members.csv") as f:
+        columns = next(csv.reader(f))  # the plain summary's member keys, as the sweep wrote them
+    rc, out, _ = cli("summary", s, "--json")
+    plain = json.loads(out)["members"]
+    assert rc == 0 and all(list(m) == columns for m in plain) and "at_epoch" not in columns
+    rc, out, _ = cli("summary", s, "--epoch", "2", "--json")
+    early = json.loads(out)
+    assert rc == 0 and (early["epoch"], early["of_epochs"]) == (2, 3)
+    for m in early["members"]:
+        assert m["at_epoch"] == 2 and set(m) == {*columns, "at_epoch"}
+        assert m["final_test_accuracy"] == at[(m["member"], 2)]["test_accuracy"]
+    assert "--json's members have at_epoch 2: their final_* are epoch 2's" in sweep.summarize(s, epoch=2)["notes"]
+    rc, out, _ = cli("summary", s, "--epoch", "3", "--json")
+    assert rc == 0 and json.loads(out)["members"] == plain
+
+
 def test_a_summary_at_an_epoch_not_recorded_is_one_line(tmp_path, cli_error, capsys):
     s, e = tmp_path / "s", tmp_path / "e"
     run_tiny(TINY, {"lr": [0.05, 0.1]}, s)

@@ -9,6 +9,7 @@ import json
 import math
 import os
 import signal
+import statistics
 import sys
 import textwrap
 import typing
@@ -281,6 +282,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
     """``nnjax eval RUN_DIR``: test accuracy of a run folder's newest checkpoint."""
     from nnjax.run import eval_run
 
+    if args.max_neurons is not None and (args.json or not args.neurons):  # as viz warns of a flag it has no use for
+        print(
+            "nnjax: warning: --max-neurons applies to --neurons' printed lines (--json has every neuron)",
+            file=sys.stderr,
+        )
     kw = {"member": args.member, "data_dir": args.data_dir, "tfds_dir": args.tfds_dir, "epoch": args.epoch}
     r = eval_run(args.run_dir, **kw, neurons=args.neurons)
     if args.json:
@@ -293,13 +299,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
             counts = ", ".join(map(str, r["inert"]))
             print(f"inert neurons per hidden layer: {counts} (on the test images, as neurons.png counts them)")
         if args.neurons:
-            _print_reach(r)
+            _print_reach(r, DEFAULT_MAX_NEURONS if args.max_neurons is None else args.max_neurons)
     return 0
 
 
-def _print_reach(r: dict[str, Any]) -> None:
+def _print_reach(r: dict[str, Any], max_neurons: int) -> None:
     """``nnjax eval --neurons``' lines: per hidden layer, each neuron's reach (``eval_run``'s ``reach``), in
-    2 significant digits, a star on those counted inert."""
+    2 significant digits, a star on those counted inert; of a layer wider than ``max_neurons``, its first
+    ``max_neurons`` so, then a line of the rest: their reach's range and median, and their inert ones by number
+    (``max_neurons`` of them at most), so a 1024-wide layer is not a 1024-number line."""
     from nnjax.viz import INERT_SHARE
 
     if r["reach"] is None:
@@ -311,7 +319,19 @@ def _print_reach(r: dict[str, Any]) -> None:
             f"reach per neuron (as neurons.png computes it; * inert: at most {INERT_SHARE:.0%} of its layer's largest):"
         )
     for j, (reach_H, inert) in enumerate(zip(r["reach"] or [], r["inert_neurons"] or []), 1):
-        print(f"  layer {j}: " + " ".join(f"{x:.2g}" + "*" * (k in inert) for k, x in enumerate(reach_H)))
+        shown = reach_H[:max_neurons]
+        print(f"  layer {j}: " + " ".join(f"{x:.2g}" + "*" * (k in inert) for k, x in enumerate(shown)))
+        if len(reach_H) > max_neurons:
+            rest, width = reach_H[max_neurons:], len(reach_H)
+            gone = [k for k in inert if k >= max_neurons]
+            numbers = ", ".join(map(str, gone[:max_neurons]))
+            if len(gone) > max_neurons:
+                numbers += f" and {len(gone) - max_neurons} more"
+            print(
+                f"    neurons {max_neurons}–{width - 1} (--max-neurons {width} prints each): reach "
+                f"{min(rest):.2g} to {max(rest):.2g}, median {statistics.median(rest):.2g}; "
+                + (f"{len(gone)} inert: {numbers}" if gone else "none inert")
+            )
 
 
 def _diverged(r: dict[str, Any]) -> str:
@@ -736,6 +756,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--neurons",
         action="store_true",
         help="also each hidden neuron's reach, a line per layer, inert ones starred (--json: reach, inert_neurons)",
+    )
+    p.add_argument(
+        "--max-neurons",
+        type=int_at_least(1),
+        help="with --neurons, the neurons of each hidden layer printed at most; a wider layer's others get a line of "
+        f"their reach's range and their inert ones' numbers (default: {DEFAULT_MAX_NEURONS}; --json has every one)",
     )
     add_data_flags(p)
     p.set_defaults(func=cmd_eval)

@@ -1290,6 +1290,41 @@ def test_eval_passes_its_flags_on_and_names_the_epoch_and_the_member(tmp_path, m
     assert seen.pop()["epoch"] == 2
 
 
+def test_eval_neurons_prints_a_wide_layers_first_max_neurons_and_a_line_of_the_rest(tmp_path, monkeypatch, cli):
+    """``nnjax eval --neurons`` printed every neuron: a 1024-wide layer was a 1024-number line. A layer wider than
+    --max-neurons (viz's flag; default 64, as viz's) prints its first N, then a line of the others: their reach's
+    range and median, and their inert ones by number (N at most); --json keeps every value. --max-neurons with no
+    printed reach to cap warns, as viz warns of a flag it has no use for."""
+    reach_1 = np.linspace(0.1, 3.0, 1024)
+    reach_1[[3, 70, 512, 900]] = 0.001
+    r = {"run_dir": str(tmp_path / "run"), "test_accuracy": 0.97, "epoch": 5, "inert": [4, 0]}
+    r |= {"reach": [reach_1.tolist(), [1.0] * 16], "inert_neurons": [[3, 70, 512, 900], []]}
+    monkeypatch.setattr(nnjax.run, "eval_run", lambda *a, **kw: r)
+    rc, out, err = cli("eval", tmp_path / "run", "--neurons")
+    layer_1, rest, layer_2 = out.splitlines()[3:]
+    assert rc == 0 and err == "" and len(out.splitlines()) == 6
+    words = layer_1.removeprefix("  layer 1: ").split(" ")
+    assert words == [f"{x:.2g}" + "*" * (k == 3) for k, x in enumerate(reach_1[:64])]
+    assert rest == (
+        f"    neurons 64–1023 (--max-neurons 1024 prints each): reach 0.001 to 3, median "
+        f"{np.median(reach_1[64:]):.2g}; 3 inert: 70, 512, 900"
+    )
+    assert layer_2 == "  layer 2: " + " ".join(["1"] * 16)  # no wider than 64: as before
+    rc, out, _ = cli("eval", tmp_path / "run", "--neurons", "--max-neurons", "1024")
+    assert rc == 0 and len(out.splitlines()[3].split(" ")) == 2 + 2 + 1024 and len(out.splitlines()) == 5
+    rc, out, _ = cli("eval", tmp_path / "run", "--neurons", "--max-neurons", "2")
+    assert out.splitlines()[4] == (
+        "    neurons 2–1023 (--max-neurons 1024 prints each): reach 0.001 to 3, median "
+        f"{np.median(reach_1[2:]):.2g}; 4 inert: 3, 70 and 2 more"
+    )
+    assert out.splitlines()[6] == "    neurons 2–15 (--max-neurons 16 prints each): reach 1 to 1, median 1; none inert"
+    rc, out, err = cli("eval", tmp_path / "run", "--neurons", "--json", "--max-neurons", "2")
+    assert rc == 0 and json.loads(out)["reach"] == r["reach"]  # every value
+    assert err == "nnjax: warning: --max-neurons applies to --neurons' printed lines (--json has every neuron)\n"
+    rc, out, err = cli("eval", tmp_path / "run", "--max-neurons", "2")
+    assert rc == 0 and "reach" not in out and err.startswith("nnjax: warning: --max-neurons applies to --neurons'")
+
+
 def test_member_flags_take_a_member_named_by_its_values_and_the_header_gives_its_number(tmp_path, monkeypatch, cli):
     """``--member activation=relu,seed=1`` (and --member-a/-b) reach the Python functions as given, which resolve
     it in the sweep folder (``sweep.resolve_member``); eval's line names the member's number they chose. Text that

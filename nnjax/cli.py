@@ -614,19 +614,27 @@ def _print_weights_range(r: float) -> None:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    """``nnjax predict RUN_DIR IMAGE... [--json] [--member N]``: one line per image; exit 1 if any image failed."""
+    """``nnjax predict RUN_DIR IMAGE... [--json] [--member N]``: one line per image; exit 1 if any image failed.
+    With --member, which member answered: a line naming its number first (as eval's line does; also where it is
+    named by its values), and ``member`` in each JSON object."""
     from nnjax import images
+    from nnjax.sweep import resolve_member
 
+    member = resolve_member(args.run_dir, args.member)  # its number, where it is named by its values
+    answers = images.predict_files(args.run_dir, args.images, member, epoch=args.epoch)
+    which = {} if member is None else {"member": member}
+    if member is not None and not args.json:
+        print(f"{args.run_dir} member {member}:", flush=True)
     failed = 0
-    for r in images.predict_files(args.run_dir, args.images, args.member, epoch=args.epoch):
+    for r in answers:
         if isinstance(r, images.Failure):
             failed += 1
             sys.stdout.flush()
             print(f"nnjax: error: {r.message}", file=sys.stderr, flush=True)
             if args.json:  # every file gets its line, so a script can match them up
-                print(json.dumps({"file": r.file, "error": r.message}), flush=True)
+                print(json.dumps({"file": r.file, "error": r.message, **which}), flush=True)
         else:
-            print(json.dumps(r.to_json()) if args.json else r.line(), flush=True)
+            print(json.dumps({**r.to_json(), **which}) if args.json else r.line(), flush=True)
     return 1 if failed else 0
 
 

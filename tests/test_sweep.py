@@ -1210,6 +1210,36 @@ def test_eval_export_and_predict_take_a_sweep_member(tmp_path, capsys):
     assert "--member N" in capsys.readouterr().err
 
 
+def test_predict_of_a_sweep_member_says_which_member_answered(tmp_path, cli):
+    """``nnjax predict SWEEP --member ..`` printed the answers with no member number (eval's line has it): a line
+    naming the member first, also where it is named by its values, and ``member`` in each --json object (a failed
+    file's too); a run folder's output is as it was."""
+    from PIL import Image
+
+    from nnjax import images
+
+    s = tmp_path / "s"
+    run_tiny(TINY, {"activation": ["relu", "tanh"], "seed": [0, 1]}, s)
+    digit, blank = tmp_path / "digit.png", tmp_path / "blank.png"
+    one = np.full((28, 28), 255, np.uint8)
+    one[4:24, 12:16] = 0  # a dark "1" on white paper
+    Image.fromarray(one).save(digit)
+    Image.fromarray(np.full((28, 28), 255, np.uint8)).save(blank)  # no ink: an error line
+    (p3,) = images.predict_files(s, [str(digit)], member=3)
+    for member in ("3", "activation=tanh,seed=1"):
+        rc, out, _ = cli("predict", s, digit, "--member", member)
+        assert rc == 0 and out == f"{s} member 3:\n{p3.line()}\n", member
+        rc, out, _ = cli("predict", s, digit, blank, "--member", member, "--json")
+        got = [json.loads(line) for line in out.splitlines()]
+        assert rc == 1 and got[0] == {**p3.to_json(), "member": 3} and got[1]["member"] == 3
+        assert got[1]["file"] == str(blank) and "error" in got[1]
+    run = tmp_path / "run"
+    train_and_evaluate(TINY.replace(epochs=1), run, progress=False, splits=SPLITS)
+    (alone,) = images.predict_files(run, [str(digit)])
+    assert cli("predict", run, digit)[1] == f"{alone.line()}\n"
+    assert json.loads(cli("predict", run, digit, "--json")[1]) == alone.to_json()
+
+
 # standardize (a bool), a linked item (batch_size with lr) and the seed: 8 members in 2 groups (one per batch size)
 NAMED_GRID = {"standardize": [False, True], "batch_size,lr": [(16, 0.01), (32, 0.1)], "seed": [0, 1]}
 

@@ -76,7 +76,7 @@ from nnjax.sweep_grid import (
     normalize_grid,
     unused_by_every,
 )
-from nnjax.sweep_summary import SPLIT_NAMES, SUMMARY_FILES, shown, write_summary
+from nnjax.sweep_summary import SPLIT_NAMES, SUMMARY_FILES, write_summary
 from nnjax.target import check_target, target_percent
 
 if TYPE_CHECKING:
@@ -629,15 +629,15 @@ def resolve_member(sweep_dir: str | Path, member: Any) -> Any:
         if field in wanted:
             raise ConfigError(f"{sweep_dir}: member {member}: {field!r} is given twice")
         try:
-            wanted[field] = shown(parse_value(field, text.strip()))  # compared, and named, as the table shows values
+            wanted[field] = format_value(parse_value(field, text.strip()))  # compared, and named, as the table shows
         except ConfigError as e:
             raise ConfigError(f"{sweep_dir}: member {member}: {e}") from None
-    found = [i for i, c in enumerate(members) if all(shown(getattr(c, f)) == v for f, v in wanted.items())]
+    found = [i for i, c in enumerate(members) if all(format_value(getattr(c, f)) == v for f, v in wanted.items())]
     if len(found) == 1:
         return found[0]
 
     def values(ids: Sequence[int], f: str) -> list[str]:  # a field's values among these members, in member order
-        return list(dict.fromkeys(shown(getattr(members[i], f)) for i in ids))
+        return list(dict.fromkeys(format_value(getattr(members[i], f)) for i in ids))
 
     everyone = range(len(members))
     if not found:

@@ -390,7 +390,8 @@ def value_index(values: Sequence[Any], value: Any) -> int:
 
 
 def baseline_text(baseline: dict[str, Any]) -> str:
-    """``activation=sigmoid,lr=0.03``: a baseline row as --baseline takes it."""
+    """``activation=sigmoid,standardize=true``: a baseline row (or any row's, or member's, grid values) as
+    --baseline and --member take it."""
     return ",".join(f"{f}={format_value(v)}" for f, v in baseline.items())
 
 

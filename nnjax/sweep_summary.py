@@ -183,10 +183,11 @@ def _at_epoch(r: dict[str, Any], epoch: int, curve: list[tuple[int, float | None
 
 def members_csv(rows: list[dict[str, Any]]) -> str:
     """members.csv: one line per member; None is an empty cell (no value), but grid values are written as --grid
-    takes them (``shown``: ``true``/``false`` for a bool; the ``stalled`` column, no grid value, ``True``/``False``),
-    ``none`` too (train_size none, as hidden none: a setting, not a missing number); ``inert`` (a count
-    per hidden layer) as the counts separated by spaces (``19 0`` for ``hidden`` 64x16; empty where not counted, or
-    without a hidden layer). The columns are every row's, in the order first seen, so rows need not share them."""
+    takes them (``format_value``: ``true``/``false`` for a bool; the ``stalled`` column, no grid value,
+    ``True``/``False``), ``none`` too (train_size none, as hidden none: a setting, not a missing number); ``inert``
+    (a count per hidden layer) as the counts separated by spaces (``19 0`` for ``hidden`` 64x16; empty where not
+    counted, or without a hidden layer). The columns are every row's, in the order first seen, so rows need not
+    share them."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(dict.fromkeys(k for r in rows for k in r)), lineterminator="\n")
     writer.writeheader()
@@ -204,22 +205,6 @@ def _csv_cell(field: str, v: Any) -> str:
     if isinstance(v, bool) and field not in FIELD_NAMES:  # stalled, diverged: no grid value, Python's True/False
         return str(v)
     return format_value(v)
-
-
-def shown(v: Any) -> str:
-    """A grid value as the table, the notes and members.csv print it: as --grid and the flags take it
-    (``format_value``), a bool as ``true`` or ``false``, not Python's ``True``."""
-    return str(v).lower() if isinstance(v, bool) else format_value(v)
-
-
-def grid_shown(grid: dict[str, list]) -> str:
-    """``standardize=false,true seed=0,1``: the grid as --grid takes it (``grid_text``), its values ``shown``."""
-    return grid_text({k: [tuple(map(shown, v)) if "," in k else shown(v) for v in vs] for k, vs in grid.items()})
-
-
-def setting_text(values: dict[str, Any]) -> str:
-    """``activation=relu,standardize=true``: a row's (or member's) grid values as --baseline takes them."""
-    return baseline_text({f: shown(v) for f, v in values.items()})
 
 
 def _epochs_stats(epochs: list[int], name: str) -> dict[str, Any]:
@@ -558,7 +543,7 @@ def _noise_text(second: dict[str, Any] | None, fields: list[str], split: str, na
     it is not, or was not tested."""
     if second is None or not second["within_noise"]:
         return ""
-    name = setting_text({f: second[f] for f in fields}) if named else shown(second[fields[0]])
+    name = baseline_text({f: second[f] for f in fields}) if named else format_value(second[fields[0]])
     acc = _printed(second[f"{split}_accuracy_mean"])
     return f"runner-up {name} at {acc:.2f} %, within noise: p {second['p_welch']:.2g}"
 
@@ -639,7 +624,7 @@ def findings(
     highest = sum(r[mean] is not None for r in table) > 1  # a row to name as the highest mean's
     if highest:
         best = [r for r in table if r["best"]]
-        names = " and ".join(setting_text({f: r[f] for f in varied}) for r in best)
+        names = " and ".join(baseline_text({f: r[f] for f in varied}) for r in best)
         said = []
         if len(varied) == 1:  # a single-field sweep's best value at an end of its grid
             field, top = varied[0], [r[varied[0]] for r in best]
@@ -656,12 +641,12 @@ def findings(
     if per is not None:
         entries = []
         for g in per["rows"]:
-            key = [shown(g[f]) for f in per["per"]]
+            key = [format_value(g[f]) for f in per["per"]]
             key_text = key[0] if len(key) == 1 else f"({', '.join(key)})"
             if not g[per["field"]]:
                 entries.append(f"{key_text} none (every member diverged)")
                 continue
-            values = " and ".join(shown(v) for v in g[per["field"]])
+            values = " and ".join(format_value(v) for v in g[per["field"]])
             tied = ", tied" if len(g[per["field"]]) > 1 else ""
             edge = _edge_text(per["field"], g[per["field"]], g["edge"])
             noise = _noise_text(g.get("runner_up"), [per["field"]], split, named=False)
@@ -716,10 +701,10 @@ def _stalled_text(
         named += len(shown)
         each = []
         for m in shown:
-            values = setting_text({f: m[f] for f in within})
+            values = baseline_text({f: m[f] for f in within})
             acc = _printed(m[f"final_{split}_accuracy"])
             each.append(f"{m['member']}{f' ({values})' if values else ''} {acc:.2f} %")
-        row = f"{setting_text({f: r[f] for f in varied})}: " if varied else ""
+        row = f"{baseline_text({f: r[f] for f in varied})}: " if varied else ""
         who = "member" if len(gone) == 1 else ("all members" if len(gone) == r["n"] else "members")
         part = f"{row}{who} {', '.join(each)}"
         rest = r[f"{split}_accuracy_mean_without_stalled"]
@@ -763,7 +748,7 @@ def variance_table(varied: list[str], table: list[dict[str, Any]], split: str = 
             cells = [f"— ({s['why']})", "—", "—"]
         else:
             cells = [_share_cell(s, a), _share_cell(s, b), _percent(s["share"]["rest"])]
-        lines.append("| " + " | ".join([*(shown(r[f]) for f in varied), *cells]) + " |")
+        lines.append("| " + " | ".join([*(format_value(r[f]) for f in varied), *cells]) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -819,7 +804,7 @@ def markdown_table(
             if r.get("best"):  # the highest mean (ties: each; of two rows or more), in Markdown bold
                 acc = f"**{acc}**"
         best = "—" if r["best_epoch_median"] is None else _epochs_range(r, "best")
-        cells = [*(shown(r[f]) for f in varied), *([f"{r['n_params']:,}"] if params else [])]
+        cells = [*(format_value(r[f]) for f in varied), *([f"{r['n_params']:,}"] if params else [])]
         cells += [str(r["n"]), acc, *(_baseline_cells(r) if compared else []), _train_cell(r)]
         cells += [*([_inert_cell(r)] if inert else []), best]
         if target is not None:
@@ -935,7 +920,7 @@ def table_notes(
     if baseline is not None:
         over = " and ".join(replicates)
         best += (
-            f". vs baseline: the row's mean minus that of the baseline row ({setting_text(baseline)}), in "
+            f". vs baseline: the row's mean minus that of the baseline row ({baseline_text(baseline)}), in "
             f"percentage points; p: Welch's two-sided t-test of the two rows' final accuracies over their members "
             f"(which differ in {over}), then Holm-adjusted for every row compared. It asks whether the recipes differ "
             f"beyond {over} noise; nnjax compare asks it of two networks, over the test images"
@@ -1098,7 +1083,7 @@ def write_summary(
     device = results[0]["device"]
     train_total = sum(r["train_s"] for r in results)
     compile_total = sum(r["compile_s"] for r in results)
-    grid_str, fields = grid_shown(grid), grid_fields(grid)
+    grid_str, fields = grid_text(grid), grid_fields(grid)
     # init unresolved: "auto" means each member's activation picks its own scheme; scan_unroll as given
     as_given = {"init": base.init, "scan_unroll": base.scan_unroll}
     doc = (

@@ -21,14 +21,16 @@ from nnjax.sweep_grid import (
     DEFAULT_REPLICATES,
     check_replicates,
     expand,
+    format_value,
     grid_fields,
     grid_json,
+    grid_text,
     legacy_member_name,
     member_values,
     normalize_grid,
     varied_fields,
 )
-from nnjax.sweep_summary import grid_shown, members_csv, shown
+from nnjax.sweep_summary import members_csv
 from nnjax.target import check_target, target_percent
 
 SPEC_FILE = "time_to_target.json"  # what the out-root was started with: a second call continues only the same
@@ -238,7 +240,7 @@ def markdown_table(records: Sequence[dict[str, Any]], grid: dict[str, list], tar
         if len(accs) > 1:
             acc += f" ± {100 * statistics.stdev(accs):.2f}"
         runs = str(row["runs"]) + (f" ({row['diverged']} diverged)" if row["diverged"] else "")
-        cells = [shown(row[f]) for f in fields] or ["all"]  # as runs.csv: standardize true
+        cells = [format_value(row[f]) for f in fields] or ["all"]  # as runs.csv: standardize true
         cells += [
             runs,
             _median_range(row["epoch_s"], n, ".3f") if n else "—",
@@ -253,7 +255,7 @@ def markdown_table(records: Sequence[dict[str, Any]], grid: dict[str, list], tar
 def order_note(grid: dict[str, list], n_runs: int) -> str:
     """How the runs were trained: alone, in one process, seed-major."""
     return (
-        f"{n_runs} runs of {grid_shown(grid)}, each trained alone (a single run, not an ensemble member) in one "
+        f"{n_runs} runs of {grid_text(grid)}, each trained alone (a single run, not an ensemble member) in one "
         "process, seed-major (every setting's first seed, then every setting's second, …) so that machine drift "
         "spreads over the rows; seconds are the epochs' own (epoch_s), compilation not included"
     )

@@ -31,7 +31,7 @@ import numpy as np
 from nnjax.errors import CheckpointError, ConfigError
 from nnjax.images import answers, percent
 from nnjax.sweep_grid import format_value, varied_fields
-from nnjax.sweep_summary import plural, shown
+from nnjax.sweep_summary import plural
 
 if TYPE_CHECKING:
     from nnjax.config import Config
@@ -772,7 +772,7 @@ def group_curves(
 def group_label(line: dict[str, Any], varied: Sequence[str]) -> str:
     """``activation=relu, lr=0.1``: the group of a sweep's metrics line (its values of the ``varied``
     fields), as the curves' legends name it; "all members" when nothing is varied."""
-    return ", ".join(f"{f}={shown(line.get(f))}" for f in varied) or "all members"  # as the table: standardize=true
+    return ", ".join(f"{f}={format_value(line.get(f))}" for f in varied) or "all members"  # as the table shows
 
 
 def diverged_note(lines: list[dict[str, Any]], varied: Sequence[str], diverged: Collection[int]) -> str:
@@ -1079,7 +1079,7 @@ def _colorbar_below(fig, field: str, colours: dict[str, Any], curves: dict[str, 
 
 def _setting_values(lines: list[dict[str, Any]], varied: Sequence[str]) -> dict[str, tuple[str, ...]]:
     """Each setting's values of the ``varied`` fields as text, by its ``group_label``."""
-    return {group_label(m, varied): tuple(shown(m.get(f)) for f in varied) for m in lines}
+    return {group_label(m, varied): tuple(format_value(m.get(f)) for f in varied) for m in lines}
 
 
 def panel_field(values: Collection[tuple[str, ...]]) -> int:

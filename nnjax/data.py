@@ -159,8 +159,13 @@ def prepare_images(x_uint8: np.ndarray | jax.Array, standardize: bool) -> np.nda
     """uint8 pixels → float32 in [0, 1], or standardised with the MNIST mean/std (jnp or np); DataError for
     pixels of any other dtype (``check_images``: a float image in [0, 1] would come out near-black)."""
     check_images(x_uint8, "prepare_images: x_uint8", rows=False)  # the dtype only: nothing at run time under jit
-    x = x_uint8.astype("float32") / 255.0
-    return (x - MEAN) / STD if standardize else x
+    return scale_pixels(x_uint8.astype("float32") / 255.0, standardize)
+
+
+def scale_pixels(x_01: np.ndarray | jax.Array, standardize: bool) -> np.ndarray | jax.Array:
+    """Pixel brightness in [0, 1] → the network's input: itself, or standardised with the MNIST mean/std
+    (``prepare_images``' last step, for images made in [0, 1] rather than read as uint8, e.g. viz.wanted_inputs)."""
+    return (x_01 - MEAN) / STD if standardize else x_01
 
 
 def pixels_formula(standardize: bool) -> str:

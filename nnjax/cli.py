@@ -523,7 +523,8 @@ RUN_ONLY_VIZ_FLAGS = ("digits", "max_neurons", "epoch", "weights_range", "data_d
 
 def cmd_viz(args: argparse.Namespace) -> int:
     """``nnjax viz RUN_DIR [--digits I,J] [--max-neurons 64] [--weights-range R] [--out DIR]`` (or ``SWEEP_DIR
-    [--member N]``): write the PNGs, print their paths (after weights.png's, the colour range it used)."""
+    [--member N]``): write the PNGs, print their paths (after weights.png's, the colour range it used; after
+    wants.png's, the network's answers on images of noise)."""
     from nnjax import viz
 
     check_out(args.out, new=False)
@@ -545,7 +546,8 @@ def cmd_viz(args: argparse.Namespace) -> int:
         max_neurons = DEFAULT_MAX_NEURONS if args.max_neurons is None else args.max_neurons
         kw = {"digits": args.digits, "max_neurons": max_neurons, "member": args.member, "epoch": args.epoch}
         kw |= {"data_dir": args.data_dir, "tfds_dir": args.tfds_dir, "weights_range": args.weights_range}
-        viz.render_run(run_dir, args.out, **kw, on_written=_print_path, on_weights_range=_print_weights_range)
+        kw |= {"on_weights_range": _print_weights_range, "on_noise": _print_noise}
+        viz.render_run(run_dir, args.out, **kw, on_written=_print_path)
     return 0
 
 
@@ -611,6 +613,12 @@ def _print_weights_range(r: float) -> None:
     """Say the colour range weights.png used, as ``--weights-range`` takes it: another run's (or epoch's)
     weights.png drawn with it compares shade for shade."""
     print(f"  weights.png colours: ±{r:.4g} (--weights-range {r:.4g} draws another on this scale)", flush=True)
+
+
+def _print_noise(line: str) -> None:
+    """Say what the network answered on images of noise (after wants.png's path), beside its test images' mean
+    top probability: a network confident on noise reads about as sure as on digits."""
+    print(f"  noise: {line}", flush=True)
 
 
 def cmd_predict(args: argparse.Namespace) -> int:

@@ -7,6 +7,8 @@
   confusion.png        the confusion matrix on the whole test split, with per-class accuracy
   mistakes.png         the test digits the network gets wrong most confidently
   learning_curves.png  loss and accuracy per epoch (metrics.jsonl)
+  wants.png            what each output wants: gradient ascent on its log-probability from a noise image, and
+                       the network's answers on 1,000 noise images
 For a sweep folder, ``nnjax viz SWEEP_DIR`` draws the learning curves: one curve per setting of
 the grid fields other than seed, its mean over seeds with a min–max band, coloured and (more than 12 settings) laid
 out as the sweep's accuracy.png, with the sweep's --target; ``--member N`` draws all the figures above for member N's
@@ -18,6 +20,7 @@ document does not jump in size from run to run. matplotlib is imported only when
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import sys
@@ -74,6 +77,12 @@ SHADES_UP_TO = 6
 SHADE_SPAN = (-0.35, 0.5)
 LOG_LOSS_LABEL = "loss, log scale (own cost's units)"  # one line: two were cut off at the figure's edges
 METRICS = ("loss", "accuracy")  # what learning curves show, each in its own panel
+# wants.png: gradient ascent of each output's log-probability in input space (``wanted_inputs``), from the first of
+# the NOISE_IMAGES uniform-noise images drawn from NOISE_SEED, which the noise line also answers
+WANTS_STEPS = 300
+WANTS_LR = 1.0  # plain gradient steps: log-probability per unit of pixel brightness, times this
+NOISE_IMAGES = 1000
+NOISE_SEED = 0
 
 
 def _figure(**kw: Any):
@@ -246,6 +255,122 @@ def inert_counts(params: list, cfg: Config, x_Nx784: np.ndarray) -> list[int] | 
     network without a hidden layer, None where a reach is not finite (a diverged network's)."""
     reach = hidden_reach(params, cfg, x_Nx784)
     return None if reach is None else [int(inert_H.sum()) for inert_H in inert_neurons(reach)]
+
+
+def noise_images(key: Any, n: int = NOISE_IMAGES) -> np.ndarray:
+    """x_Nx784: n uint8 images of uniform noise (every pixel 0 … 255 alike), drawn from the jax.random ``key``."""
+    import jax
+
+    return np.asarray(jax.random.randint(key, (n, 784), 0, 256)).astype(np.uint8)
+
+
+def _log_probability(z_10: Any, cost: str) -> Any:
+    """log of ``costs.probabilities(z_10, cost)`` (a JAX array), computed in log space: finite where p underflows."""
+    import jax
+
+    from nnjax.costs import SIGMOID_COSTS
+
+    return jax.nn.log_softmax(jax.nn.log_sigmoid(z_10) if cost in SIGMOID_COSTS else z_10)
+
+
+@functools.cache
+def _ascent_program(σ: Callable, standardize: bool, cost: str, steps: int, lr: float) -> Callable:
+    """The jitted ``wanted_inputs`` program for one activation, input scaling, cost and schedule (compiled once per
+    network shape)."""
+    import jax
+    import jax.numpy as jnp
+    import optax
+
+    from nnjax.data import scale_pixels
+    from nnjax.model import N_CLASSES, forward_one
+
+    opt = optax.sgd(lr)
+
+    def log_p(params: list, u_784: Any, c: Any) -> Any:
+        return _log_probability(forward_one(params, scale_pixels(u_784, standardize), σ), cost)[c]
+
+    def ascend(params: list, start_784: Any, c: Any) -> Any:
+        def step(carry: tuple, _: None) -> tuple:
+            u_784, state = carry
+            updates, state = opt.update(-jax.grad(log_p, argnums=1)(params, u_784, c), state, u_784)
+            return (jnp.clip(optax.apply_updates(u_784, updates), 0.0, 1.0), state), None
+
+        (u_784, _), _ = jax.lax.scan(step, (start_784, opt.init(start_784)), None, length=steps)
+        return u_784
+
+    def program(params: list, start_784: Any) -> tuple[Any, Any]:
+        u_10x784 = jax.vmap(ascend, in_axes=(None, None, 0))(params, start_784, jnp.arange(N_CLASSES))
+        z_10x10 = jax.vmap(lambda u: forward_one(params, scale_pixels(u, standardize), σ))(u_10x784)
+        return u_10x784, z_10x10
+
+    return jax.jit(program)
+
+
+def wanted_inputs(
+    params: list, cfg: Config, start_784: np.ndarray, steps: int = WANTS_STEPS, lr: float = WANTS_LR
+) -> tuple[np.ndarray, np.ndarray]:
+    """What each output "wants": (u_10x784, z_10x10). Row c of u is the image, in pixel brightness 0 … 1, that
+    ``steps`` steps of gradient ascent (optax.sgd at ``lr``) on log p(c) make of the uint8 image ``start_784``
+    (a ``noise_images`` image, or a test digit), every pixel clipped back into 0 … 1 after each step, so that it
+    stays an image of the kind the network was trained on (its input is ``data.scale_pixels`` of it: the pixels,
+    or standardised where ``cfg.standardize``); row c of z is the network's outputs on it. One jitted program,
+    the 10 outputs vmapped; the same start gives the same images, bit for bit.
+
+    Why log p(c), the log of the probability the cost reads (softmax, or normalised σ for a σ-output cost): z_c
+    alone can rise with every other output, so its image need not be read as c; p(c) itself saturates, its
+    gradient p(1 − p) vanishing near 0 as near 1, so a start the network reads as another digit hardly moves;
+    log p(c) = z_c − log Σ_j exp z_j asks for c *over the other digits*, as the answer reads them, and its
+    gradient shrinks only as p(c) nears 1. Why plain gradient steps, not Adam: each step is then W₁ᵀ(…), a
+    combination of the first layer's weight images, so a pixel the network barely reads barely moves;
+    Adam gives every pixel a step of about ``lr``, whatever its gradient, which would paint noise of its own.
+    Bad arguments raise as ``images.predict``'s do (``images.check_network_input``)."""
+    import jax
+
+    from nnjax.activations import get_activation
+    from nnjax.data import prepare_images
+    from nnjax.images import check_network_input
+
+    start_1x784 = np.asarray(start_784)[None]
+    cfg = check_network_input(params, cfg, start_1x784, "wanted_inputs", "start_784")
+    program = _ascent_program(get_activation(cfg.activation), bool(cfg.standardize), cfg.cost, int(steps), float(lr))
+    u_10x784, z_10x10 = jax.device_get(program(params, prepare_images(start_1x784, False)[0]))  # brightness 0 … 1
+    return np.asarray(u_10x784), np.asarray(z_10x10)
+
+
+class NoiseAnswers(NamedTuple):
+    """What a network answers on images of noise: ``counts_10`` how many got each digit (of those with finite
+    outputs), ``mean_top`` the mean probability of the answer over them (NaN if none), ``n`` the images."""
+
+    counts_10: np.ndarray
+    mean_top: float
+    n: int
+
+
+def noise_answers(digit_N: np.ndarray, p_Nx10: np.ndarray) -> NoiseAnswers:
+    """What a network answered (``images.predict`` on ``noise_images``: digit_N, p_Nx10), summed up; an image
+    whose probabilities are not finite (a diverged network's) is counted nowhere."""
+    from nnjax.model import N_CLASSES
+
+    finite_N = np.all(np.isfinite(p_Nx10), axis=1)
+    counts_10 = np.bincount(np.asarray(digit_N)[finite_N], minlength=N_CLASSES)
+    mean_top = float(p_Nx10[finite_N].max(axis=1).mean()) if finite_N.any() else float("nan")
+    return NoiseAnswers(counts_10, mean_top, len(digit_N))
+
+
+def noise_line(noise: NoiseAnswers, test_top_N: np.ndarray) -> str:
+    """One line: how many of the noise images got each digit (most first), their mean top probability, and the
+    mean top probability on the test images (``test_top_N``: each one's probability of its answer)."""
+    counts_10 = noise.counts_10
+    answered = [f"{d} ×{int(counts_10[d])}" for d in np.argsort(-counts_10, kind="stable") if counts_10[d]]
+    if lost := noise.n - int(counts_10.sum()):
+        answered.append(f"no answer ×{lost} (outputs not finite)")
+    finite_T = test_top_N[np.isfinite(test_top_N)]
+    noise_top = percent(noise.mean_top) if np.isfinite(noise.mean_top) else "none"
+    test_top = percent(float(finite_T.mean())) if len(finite_T) else "none"
+    return (
+        f"{noise.n:,} uniform-noise images answered {', '.join(answered)}; mean top probability {noise_top} "
+        f"({len(test_top_N):,} test images: {test_top})"
+    )
 
 
 def default_digits(y_N: np.ndarray) -> list[int]:
@@ -655,6 +780,75 @@ def plot_mistakes(
         "(probability)",
         fontsize=11,
     )
+    return _save(fig, path)
+
+
+def plot_wants(
+    start_784: np.ndarray,
+    start_p_10: np.ndarray,
+    u_10x784: np.ndarray,
+    p_10x10: np.ndarray,
+    path: Path,
+    subject: str = "",
+    noise: str = "",
+    steps: int = WANTS_STEPS,
+) -> Path:
+    """What each output wants (``wanted_inputs``): the uint8 start image and the 10 images made of it (brightness
+    0 … 1), drawn as activations.png draws its inputs (grey, white = 1), each titled with the network's answer
+    on it and that answer's probability (``p_10x10``, ``start_p_10``: probabilities as ``images.answers`` gives
+    them); an image not read as the digit it was made for has its title in red. Below each, its change from the
+    start (green brighter, pink darker), all 10 on one symmetric scale (``weights_scale`` of the changes).
+    ``noise`` (``noise_line``) is the title's last line or two. Size: 12.4 × 3.4 in, + 0.2 in per title line past 2
+    (of up to 4)."""
+    from nnjax.model import N_CLASSES
+
+    cols = N_CLASSES + 1
+    fig = _figure(figsize=(12.4, 3.4), dpi=DPI)
+    grid = fig.add_gridspec(2, cols, left=0.01, right=0.99, top=1 - 0.95 / 3.4, bottom=0.02, wspace=0.12, hspace=0.1)
+    start_u_784 = np.asarray(start_784, np.float64) / 255.0
+    change_10x784 = np.asarray(u_10x784, np.float64) - start_u_784
+    finite = change_10x784[np.isfinite(change_10x784)]
+    span = weights_scale(finite) if len(finite) else 1.0
+
+    def said(p_10: np.ndarray) -> str:
+        if not np.all(np.isfinite(p_10)):
+            return "no answer"  # a diverged network's NaN outputs: argmax 0 would be no reading
+        d = int(np.argmax(p_10))
+        return f"reads {d} ({percent(p_10[d])})"
+
+    ax = fig.add_subplot(grid[0, 0])
+    ax.imshow(start_u_784.reshape(28, 28), cmap="gray", vmin=0, vmax=1)
+    _framed(ax, "0.75")
+    ax.set_title(f"start\n{said(start_p_10)}", fontsize=8, pad=3)
+    ax = fig.add_subplot(grid[1, 0])
+    ax.set_axis_off()
+    ax.text(
+        0.5,
+        0.5,
+        f"change from\nthe start:\ngreen brighter,\npink darker\n(±{span:.2g})",
+        ha="center",
+        va="center",
+        fontsize=8,
+    )
+    for c in range(N_CLASSES):
+        ax = fig.add_subplot(grid[0, 1 + c])
+        ax.imshow(np.asarray(u_10x784[c]).reshape(28, 28), cmap="gray", vmin=0, vmax=1)
+        _framed(ax, "0.75")
+        hit = np.all(np.isfinite(p_10x10[c])) and int(np.argmax(p_10x10[c])) == c
+        ax.set_title(f"wants {c}\n{said(p_10x10[c])}", fontsize=8, pad=3, color="black" if hit else "tab:red")
+        ax = fig.add_subplot(grid[1, 1 + c])
+        ax.imshow(change_10x784[c].reshape(28, 28), cmap=WEIGHTS_CMAP, vmin=-span, vmax=span)
+        _framed(ax, "0.75")
+    title = (
+        f"What each output{' of ' * bool(subject)}{subject} wants: {steps} steps of gradient ascent on log p(digit) "
+        "from the start, every pixel kept in 0 … 1"
+    )
+    lines = textwrap.wrap(title, 120, max_lines=2, placeholder=" …")
+    lines += textwrap.wrap(noise, 120, max_lines=2, placeholder=" …")
+    if len(lines) > 2:  # room for a third and fourth line
+        fig.set_figheight(fig.get_figheight() + 0.2 * (len(lines) - 2))
+        grid.update(top=1 - (0.95 + 0.2 * (len(lines) - 2)) / fig.get_figheight())
+    fig.suptitle("\n".join(lines), fontsize=10, y=1 - 0.15 / fig.get_figheight(), va="top")
     return _save(fig, path)
 
 
@@ -1451,6 +1645,7 @@ def render_run(
     epoch: int | None = None,
     weights_range: float | None = None,
     on_weights_range: Callable[[float], None] | None = None,
+    on_noise: Callable[[str], None] | None = None,
 ) -> list[Path]:
     """Every figure of a run folder, written into ``out_dir`` (default RUN_DIR/figures); returns their paths.
     With ``member``, ``run_dir`` is a sweep folder and the figures are those of that member's network
@@ -1471,10 +1666,16 @@ def render_run(
     other figures are still written.
     ``weights_range``: weights.png's colours span ±it (``plot_weights``); ``on_weights_range`` is called with
     the half-range weights.png used, given or its own, so that another call can draw on the same scale.
+    wants.png (``plot_wants``) is last: what each output wants, made from the first of ``NOISE_IMAGES`` noise
+    images (``noise_images`` of ``NOISE_SEED``); ``on_noise`` is called with its ``noise_line`` (the network's
+    answers on all of them, beside its mean top probability on the test split).
     """
+    import jax
+
     from nnjax.checkpoint import check_writable_folder
     from nnjax.config import is_index
     from nnjax.data import check_splits, load_splits
+    from nnjax.images import predict
     from nnjax.model import layer_sizes
     from nnjax.run import folder_path, load_network
     from nnjax.sweep import diverged_epochs, resolve_member
@@ -1576,4 +1777,21 @@ def render_run(
     pred_N, p_Nx10 = answers(acts[-1], cfg.cost)  # what images.predict gives, to the bit
     done(plot_confusion(y_N, pred_N, out / "confusion.png", when))
     done(plot_mistakes(x_Nx784, y_N, pred_N, p_Nx10, out / "mistakes.png", when))
+    x_noise = noise_images(jax.random.key(NOISE_SEED))
+    noise_digit_N, noise_p_Nx10 = predict(params, cfg, x_noise)
+    noise = noise_line(noise_answers(noise_digit_N, noise_p_Nx10), p_Nx10.max(axis=1))
+    u_10x784, z_10x10 = wanted_inputs(params, cfg, x_noise[0])  # from the first noise image, the line's too
+    done(
+        plot_wants(
+            x_noise[0],
+            noise_p_Nx10[0],
+            u_10x784,
+            answers(z_10x10, cfg.cost)[1],
+            out / "wants.png",
+            subject,
+            f"Noise: {noise}",
+        )
+    )
+    if on_noise is not None:
+        on_noise(noise)
     return written

@@ -27,7 +27,17 @@ from nnjax.run import train_and_evaluate
 
 jax.config.update("jax_numpy_rank_promotion", "raise")
 
-FIGURES = ("weights.png", "learning_curves.png", "activations.png", "neurons.png", "confusion.png", "mistakes.png")
+FIGURES = (
+    "weights.png",
+    "learning_curves.png",
+    "activations.png",
+    "neurons.png",
+    "confusion.png",
+    "mistakes.png",
+    "wants.png",
+)
+# lines viz prints besides the figures' paths: weights.png's colour range, the noise line after wants.png's path
+SAID_LINES = ("  weights.png colours: ", "  noise: ")
 
 
 def png(path: Path) -> np.ndarray:
@@ -101,6 +111,7 @@ def test_every_figure_of_the_video_network(video_run, splits_256, tmp_path):
     assert_drawn(tmp_path / "neurons.png", (1160, 620))
     assert_drawn(tmp_path / "confusion.png", (760, 660))
     assert_drawn(tmp_path / "mistakes.png", (1200, 740))
+    assert_drawn(tmp_path / "wants.png", (1240, 340))  # the start and 10 images, their changes below
 
 
 def test_the_figures_show_this_runs_answers_on_the_digits_asked_for(video_run, splits_256, tmp_path, monkeypatch):
@@ -134,7 +145,7 @@ def test_the_figures_show_this_runs_answers_on_the_digits_asked_for(video_run, s
 def test_cli_writes_into_the_run_folder_and_prints_the_paths(video_run, mock_data, capsys):
     with mock_data():
         assert cli_main(["viz", str(video_run), "--digits", "3,5", "--max-neurons", "9"]) == 0
-    printed = [line for line in capsys.readouterr().out.splitlines() if not line.startswith("  weights.png colours")]
+    printed = [line for line in capsys.readouterr().out.splitlines() if not line.startswith(SAID_LINES)]
     assert [Path(p).name for p in printed] == list(FIGURES)
     assert all(Path(p).parent == video_run / "figures" for p in printed)
     assert_drawn(video_run / "figures" / "weights.png", (550, 565))  # 9 of 16 neurons: 3 × 3
@@ -170,10 +181,10 @@ def test_weights_drawn_on_a_given_colour_range_compare_across_epochs(
         assert cli_main(["viz", str(video_run), "--epoch", "0", "--out", str(tmp_path / "cli")]) == 0
         lines = capsys.readouterr().out.splitlines()
         assert lines[:2] == [str(tmp_path / "cli" / "weights.png"), said.format(r=used[0])]
-        assert len(lines) == len(FIGURES) + 1
+        assert len(lines) == len(FIGURES) + 2  # the colour range after weights.png's path, the noise line at the end
         assert cli_main(["viz", str(video_run), "--weights-range", "0.25", "--out", str(tmp_path / "cli")]) == 0
         assert capsys.readouterr().out.splitlines()[1] == said.format(r=0.25)
-    assert "weight (clipped at ±0.25, as given)" in texts(figures[-6])
+    assert "weight (clipped at ±0.25, as given)" in texts(figures[-len(FIGURES)])
     for bad in (0, -1.0, float("nan"), float("inf"), True, "0.5"):
         with pytest.raises(ConfigError, match="weights_range=.*: expected a positive finite number"):
             viz.render_run(video_run, tmp_path / "bad", splits=splits_256, weights_range=bad)
@@ -232,7 +243,7 @@ def test_an_earlier_epochs_figures_say_it_and_go_to_their_own_folder(
     figures.clear()
     with mock_data():
         assert cli_main(["viz", str(video_run), "--epoch", "3"]) == 0
-    printed = [line for line in capsys.readouterr().out.splitlines() if not line.startswith("  weights.png colours")]
+    printed = [line for line in capsys.readouterr().out.splitlines() if not line.startswith(SAID_LINES)]
     assert [Path(p) for p in printed] == [video_run / "figures" / "epoch-3" / name for name in FIGURES]
     assert (
         figures[0]
@@ -983,14 +994,14 @@ def test_layer_activations_outputs_are_predicts_to_the_bit(hidden, activation):
 def test_render_run_passes_the_test_split_through_the_network_once(video_run, splits_256, tmp_path, monkeypatch):
     """neurons.png's activations and the confusion and mistakes figures' answers come from one forward pass
     over the test split (there were two: layer_activations, then images.predict); activations.png's digits
-    are a pass of their own, over those few images."""
+    are a pass of their own, over those few images, and so are wants.png's start and noise images."""
     import nnjax.data
 
     passes = []
     real = nnjax.data.prepare_images
     monkeypatch.setattr(nnjax.data, "prepare_images", lambda x, *a, **k: passes.append(len(x)) or real(x, *a, **k))
     viz.render_run(video_run, tmp_path, splits=splits_256)
-    assert sorted(passes) == [len(viz.default_digits(splits_256.y_test)), 256]
+    assert sorted(passes) == [1, len(viz.default_digits(splits_256.y_test)), 256, viz.NOISE_IMAGES]
 
 
 def test_layer_activations_of_standardized_pixels_by_hand():
@@ -1171,7 +1182,7 @@ def test_damaged_metrics_warn_and_the_other_figures_are_written(video_run, mock_
     with mock_data():
         assert cli_main(["viz", str(run), "--digits", "0"]) == 0
     captured = capsys.readouterr()
-    printed = [line for line in captured.out.splitlines() if not line.startswith("  weights.png colours")]
+    printed = [line for line in captured.out.splitlines() if not line.startswith(SAID_LINES)]
     assert [Path(p).name for p in printed] == [f for f in FIGURES if f != "learning_curves.png"]
     assert captured.err == f"nnjax: warning: {metrics}: {why}; learning_curves.png not drawn\n"
     assert sorted(p.name for p in (run / "figures").iterdir()) == sorted(set(FIGURES) - {"learning_curves.png"})
@@ -2303,3 +2314,181 @@ def test_eval_neurons_gives_each_hidden_neurons_reach_as_neurons_png_computes_it
     )
     rc, out, _ = cli("eval", video_run, "--neurons")
     assert rc == 0 and out.splitlines()[1:] == ["reach per neuron: none (a reach is not finite: the network diverged)"]
+
+
+# ---- wants.png: what each output wants, and what the network says to noise -------------------------------------
+
+
+def small_network(hidden: tuple[int, ...], seed: int = 0) -> list[dict]:
+    """A random network (glorot, biases drawn too, so that the outputs differ) of 784-hidden-10."""
+    from nnjax.model import init_params
+
+    params = init_params(jax.random.key(seed), hidden, "glorot")
+    keys = jax.random.split(jax.random.key(seed + 1), len(params))
+    return [
+        {"W": np.asarray(p["W"]), "b": np.asarray(jax.random.normal(k, p["b"].shape))} for p, k in zip(params, keys)
+    ]
+
+
+def log_p_10(params: list, cfg: Config, u_Nx784: np.ndarray) -> np.ndarray:
+    """log p_Nx10 of images in brightness 0 … 1, as the network's input and the cost's probabilities read them."""
+    from nnjax.activations import get_activation
+    from nnjax.costs import probabilities
+    from nnjax.data import scale_pixels
+    from nnjax.model import forward
+
+    x = scale_pixels(np.asarray(u_Nx784, np.float32), cfg.standardize)
+    return np.log(probabilities(np.asarray(forward(params, x, get_activation(cfg.activation))), cfg.cost))
+
+
+@pytest.mark.parametrize(
+    "hidden, activation, cost, standardize",
+    [
+        ((16, 16), "sigmoid", "cross_entropy", False),
+        ((8,), "relu", "quadratic", True),
+        ((), "sigmoid", "cross_entropy", True),
+    ],
+)
+def test_each_wanted_input_raises_its_outputs_log_probability_and_stays_an_image(hidden, activation, cost, standardize):
+    """Every one of the 10 images is read as its digit more than the start is, its pixels stay in 0 … 1 (so the
+    network's input stays in its training range, standardised or not), z is the network's own on it, and 0
+    steps give back the start."""
+    from nnjax.data import prepare_images
+
+    cfg = Config(hidden=hidden, activation=activation, cost=cost, standardize=standardize)
+    params = small_network(hidden)
+    start_784 = viz.noise_images(jax.random.key(3), 1)[0]
+    u_10x784, z_10x10 = viz.wanted_inputs(params, cfg, start_784, steps=50, lr=3.0)
+    assert u_10x784.shape == (10, 784) and z_10x10.shape == (10, 10)
+    assert u_10x784.min() >= 0 and u_10x784.max() <= 1
+    assert (u_10x784 == 0).any() and (u_10x784 == 1).any()  # pushed against the range, and clipped there
+    start_u = prepare_images(start_784[None], False)
+    before_10 = log_p_10(params, cfg, start_u)[0]
+    after_10x10 = log_p_10(params, cfg, u_10x784)
+    assert np.all(np.diag(after_10x10) > before_10 + 0.1), (np.diag(after_10x10), before_10)
+    np.testing.assert_allclose(np.log(np.asarray(viz.answers(z_10x10, cost)[1])), after_10x10, rtol=1e-4, atol=1e-4)
+    u0, _ = viz.wanted_inputs(params, cfg, start_784, steps=0)
+    assert np.array_equal(u0, np.repeat(start_u, 10, axis=0))
+
+
+def test_the_same_start_gives_the_same_wanted_inputs_bit_for_bit():
+    cfg = Config(hidden=(8,))
+    params = small_network((8,))
+    noise = viz.noise_images(jax.random.key(0), 4)
+    assert np.array_equal(noise, viz.noise_images(jax.random.key(0), 4))
+    assert not np.array_equal(noise, viz.noise_images(jax.random.key(1), 4))
+    first = viz.wanted_inputs(params, cfg, noise[0])
+    again = viz.wanted_inputs([{k: v.copy() for k, v in layer.items()} for layer in params], cfg, noise[0].copy())
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))
+    assert not np.array_equal(first[0], viz.wanted_inputs(params, cfg, noise[1])[0])
+
+
+def test_wanted_inputs_refuse_a_start_that_is_not_one_uint8_image():
+    from nnjax.errors import DataError
+
+    cfg, params = Config(hidden=(8,)), small_network((8,))
+    with pytest.raises(DataError, match="wanted_inputs: start_784"):
+        viz.wanted_inputs(params, cfg, np.full(784, 0.5, np.float32))  # brightness, not uint8 pixels
+    with pytest.raises(DataError, match="wanted_inputs: start_784"):
+        viz.wanted_inputs(params, cfg, np.zeros(28 * 27, np.uint8))
+
+
+def test_noise_answers_count_every_noise_image_once_and_say_their_mean_top_probability():
+    from nnjax.images import predict
+
+    cfg, params = Config(hidden=(8,)), small_network((8,))
+    x = viz.noise_images(jax.random.key(0), 300)
+    assert x.dtype == np.uint8 and x.shape == (300, 784) and x.min() == 0 and x.max() == 255
+    assert abs(x.mean() - 127.5) < 1  # uniform over 0 … 255
+    digit_N, p_Nx10 = predict(params, cfg, x)
+    noise = viz.noise_answers(digit_N, p_Nx10)
+    assert noise.n == 300 and noise.counts_10.sum() == 300
+    assert list(noise.counts_10) == [int(np.sum(digit_N == d)) for d in range(10)]
+    assert noise.mean_top == pytest.approx(p_Nx10.max(axis=1).mean())
+    test_top = np.array([0.5, 1.0])
+    line = viz.noise_line(noise, test_top)
+    most = int(np.argmax(noise.counts_10))
+    assert line.startswith(f"300 uniform-noise images answered {most} ×{noise.counts_10[most]}")
+    assert line.endswith(f"; mean top probability {viz.percent(noise.mean_top)} (2 test images: 75.0 %)")
+    assert line.count("×") == np.count_nonzero(noise.counts_10)
+    # a diverged network's NaN outputs answer nothing, and the line says so
+    nan = viz.noise_answers(np.zeros(3, int), np.full((3, 10), np.nan))
+    assert nan.counts_10.sum() == 0 and np.isnan(nan.mean_top)
+    assert viz.noise_line(nan, np.full(2, np.nan)) == (
+        "3 uniform-noise images answered no answer ×3 (outputs not finite); mean top probability none "
+        "(2 test images: none)"
+    )
+
+
+def test_wants_png_shows_each_outputs_image_and_the_networks_answers_on_it(
+    video_run, splits_256, tmp_path, monkeypatch
+):
+    """render_run's wants.png: the first noise image as the start, each output's image drawn from it with the
+    network's answer and probability on it, and the noise line in the title; viz prints that line."""
+    from nnjax.images import predict
+    from nnjax.run import load_network
+    from nnjax.train import unstack
+
+    figures = capture_figures(monkeypatch)
+    said = []
+    paths = viz.render_run(video_run, tmp_path, splits=splits_256, on_noise=said.append)
+    assert paths[-1] == tmp_path / "wants.png"
+    wants = figures[-1]
+    cfg, params_K, _ = load_network(video_run)
+    params = [{k: np.asarray(v) for k, v in layer.items()} for layer in unstack(params_K, 0)]
+    x_noise = viz.noise_images(jax.random.key(viz.NOISE_SEED))
+    u_10x784, z_10x10 = viz.wanted_inputs(params, cfg, x_noise[0])
+    pred_10, p_10x10 = viz.answers(z_10x10, cfg.cost)
+    images = [np.asarray(ax.images[0].get_array()) for ax in wants.axes if ax.images]
+    assert len(images) == 21  # the start, 10 wanted images, their 10 changes
+    assert np.array_equal(images[0], x_noise[0].reshape(28, 28) / 255)
+    for c in range(10):
+        assert np.array_equal(images[1 + 2 * c], u_10x784[c].reshape(28, 28))
+        assert np.allclose(images[2 + 2 * c], (u_10x784[c] - x_noise[0] / 255).reshape(28, 28))
+        assert f"wants {c}\nreads {pred_10[c]} ({viz.percent(p_10x10[c, pred_10[c]])})" in texts(wants)
+    digit_N, p_Nx10 = predict(params, cfg, x_noise)
+    assert f"start\nreads {digit_N[0]} ({viz.percent(p_Nx10[0, digit_N[0]])})" in texts(wants)
+    test_p = predict(params, cfg, splits_256.x_test)[1]
+    line = viz.noise_line(viz.noise_answers(digit_N, p_Nx10), test_p.max(axis=1))
+    assert said == [line] and line.startswith("1,000 uniform-noise images answered ")
+    assert wants.get_suptitle().replace("\n", " ").endswith(f"Noise: {line}")
+    assert wants.get_suptitle().startswith("What each output wants: 300 steps of gradient ascent on log p(digit)")
+
+
+def test_viz_of_a_run_and_of_a_sweep_member_writes_wants_png_and_prints_the_noise_line(
+    video_run, splits_256, mock_data, tmp_path, monkeypatch, capsys
+):
+    """``nnjax viz RUN`` and ``nnjax viz SWEEP --member N`` (``--epoch 0`` too) write wants.png last and print the
+    noise line after its path; the title names the member and the epoch."""
+    figures = capture_figures(monkeypatch)
+    with mock_data():
+        assert cli_main(["viz", str(video_run), "--out", str(tmp_path / "run")]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[-2:-1] == [str(tmp_path / "run" / "wants.png")] and out[-1].startswith("  noise: 1,000 uniform-noise")
+    assert out[-1] == "  noise: " + figures[-1].get_suptitle().replace("\n", " ").split("Noise: ")[1]
+    assert_drawn(tmp_path / "run" / "wants.png", (1240, 340))
+
+    folder = tmp_path / "sweep"
+    sweep.run_sweep(
+        Config(hidden=(8,), epochs=1, batch_size=32, checkpoint_every=0),
+        {"seed": [0, 1]},
+        folder,
+        progress=False,
+        splits=splits_256,
+    )
+    for argv, where, subject in (
+        ([], folder / "figures" / "member-1", "member 1 (sigmoid)"),
+        (
+            ["--epoch", "0"],
+            folder / "figures" / "member-1" / "epoch-0",
+            "member 1 (sigmoid) at epoch 0 (as initialised)",
+        ),
+    ):
+        figures.clear()
+        with mock_data():
+            assert cli_main(["viz", str(folder), "--member", "1", *argv]) == 0
+        out = capsys.readouterr().out.splitlines()
+        assert out[-2] == str(where / "wants.png") and out[-1].startswith("  noise: 1,000 uniform-noise images")
+        lines = figures[-1].get_suptitle().count("\n") + 1  # a longer title: 0.2 in more per line past 2
+        assert_drawn(where / "wants.png", (1240, 340 + 20 * (lines - 2)))
+        assert figures[-1].get_suptitle().replace("\n", " ").startswith(f"What each output of {subject} wants: ")

@@ -531,6 +531,7 @@ def train_and_evaluate(
             stored, damage = _stored_target(run_dir, target)
             finished = _finished_result(run_dir, cfg)
             if finished is not None:
+                listed = load_json(run_dir / "config.json").keep_epochs  # before a --force rewrites config.json
                 if force:
                     _check_no_epoch_left(run_dir, cfg, finished[1])
                 # Its metrics are part of the result (viz, sweeps of runs): lines lost or edited are an
@@ -546,7 +547,8 @@ def train_and_evaluate(
                 _keep_target(run_dir, target, stored, damage, kept)
                 if on_start is not None:
                     on_start(cfg)
-                print(f"nnjax: {run_dir} already trained all {cfg.epochs} epochs; nothing to resume", file=sys.stderr)
+                done = f"nnjax: {run_dir} already trained all {cfg.epochs} epochs; nothing to resume"
+                print(done + _keep_epochs_when_finished(run_dir, cfg, listed), file=sys.stderr)
                 return {**finished[0], "run_dir": str(run_dir)}  # where it is now (the folder may have moved)
         else:
             checkpoint.check_new_folder(run_dir, "run")
@@ -555,6 +557,22 @@ def train_and_evaluate(
         if (run_dir / "checkpoints").exists() and not (run_dir / "checkpoints").is_dir():
             raise CheckpointError(f"{run_dir / 'checkpoints'}: is a file, not a folder")
         return _train(cfg, run_dir, resume, progress, splits, stack, force, on_start, (target, stored, damage))
+
+
+def _keep_epochs_when_finished(run_dir: Path, cfg: Config, listed: tuple[int, ...]) -> str:
+    """What the line of a finished run resumed with another ``--keep-epochs`` than config.json's ``listed`` adds
+    (else ""): the listed epochs whose checkpoint it did not keep cannot be kept now, and whether config.json took
+    the new list (only a --force that rewrote it for another field does: no epoch is left to save)."""
+    if cfg.keep_epochs == listed:
+        return ""
+    kept = {e for e, _ in checkpoint.list_checkpoints(run_dir / "checkpoints")}
+    said = f"; --keep-epochs {','.join(map(str, cfg.keep_epochs)) or 'none'}: "
+    if lost := sorted(e for e in cfg.keep_epochs if e not in kept):
+        said += f"{checkpoint.epochs_text(lost)} {'was' if len(lost) == 1 else 'were'} trained past without a "
+        said += "checkpoint and cannot be kept now; "
+    if (now := load_json(run_dir / "config.json").keep_epochs) == cfg.keep_epochs:
+        return f"{said}config.json now lists keep_epochs {list(now)}"
+    return f"{said}config.json still lists keep_epochs {list(listed)}, and no checkpoint is removed"
 
 
 def _check_nothing_trained_is_lost(run_dir: Path, ckpt_dir: Path, metrics_path: Path) -> None:

@@ -505,6 +505,30 @@ def test_resume_of_a_finished_run_is_a_no_op(reference, tmp_path, cli, monkeypat
     assert folder_digest(done) == before
 
 
+def test_a_finished_run_resumed_with_another_keep_epochs_says_what_became_of_the_list(reference, tmp_path, cli, capsys):
+    """No epoch is left to save: an epoch of the new list trained past without a checkpoint cannot be kept, and
+    config.json keeps its list (the folder is untouched); where a --force rewrites config.json for another field
+    (an extension taken back), the new list goes with it. One line either way."""
+    from nnjax.config import save_json
+
+    done = Path(shutil.copytree(reference[0], tmp_path / "done"))
+    before = folder_digest(done)
+    rc, _, err = cli("train", "--resume", done, "--keep-epochs", "3,9,10", "--no-progress")
+    assert rc == 0, err
+    assert err == (
+        f"nnjax: {done} already trained all 12 epochs; nothing to resume; --keep-epochs 3,9,10: epochs 3 and 9 were "
+        "trained past without a checkpoint and cannot be kept now; config.json still lists keep_epochs [], and no "
+        "checkpoint is removed\n"
+    )
+    assert folder_digest(done) == before
+    save_json(CFG.replace(epochs=40, lr=1000.0), done / "config.json")  # a --force extension taken back
+    run.train_and_evaluate(CFG.replace(keep_epochs=(10,)), done, resume=True, force=True, progress=False)
+    assert capsys.readouterr().err.endswith(
+        "nothing to resume; --keep-epochs 10: config.json now lists keep_epochs [10]\n"
+    )
+    assert load_json(done / "config.json").keep_epochs == (10,)
+
+
 def _as_saved_by_hand(text: str) -> bytes:
     """metrics.jsonl as an editor may save it: CRLF line ends, a note in non-ASCII text, no space after ':'."""
     lines = [json.loads(line) for line in text.splitlines()]

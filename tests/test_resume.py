@@ -299,6 +299,20 @@ def test_resume_to_fewer_epochs_than_its_newest_checkpoint_is_refused(cut, cli_e
     assert folder_digest(cut) == before
 
 
+def test_resume_to_fewer_epochs_than_its_listed_epochs_says_to_pass_keep_epochs_too(cut, cli_error, patched_data):
+    """The run keeps epoch 10's checkpoint (config.json); --force --epochs 8 leaves it out of the run: the line says
+    the list is config.json's and to pass --keep-epochs too, and the folder is left as it was."""
+    saved = json.loads((cut / "config.json").read_text())
+    (cut / "config.json").write_text(json.dumps({**saved, "keep_epochs": [10]}))
+    before = folder_digest(cut)
+    line = cli_error("train", "--resume", cut, "--force", "--epochs", "8", "--no-progress")
+    assert line == (
+        "nnjax: error: config field 'keep_epochs' = (10,): epoch 10 is not one of the run's epochs, 1 to 8 "
+        f"(keep_epochs is {cut / 'config.json'}'s; pass --keep-epochs too, one that fits --epochs 8)"
+    )
+    assert folder_digest(cut) == before
+
+
 def test_resume_cannot_extend_a_run_past_the_optimisers_step_count(cut, cli_error, patched_data):
     before = folder_digest(cut)
     line = cli_error("train", "--resume", cut, "--force", "--epochs", 2**31, "--no-progress")

@@ -1119,20 +1119,20 @@ def run_sweep(
                 raise ConfigError(f"sweep member {g[0].name}: {e}") from None
         changed = [k for k in SUMMARY_OPTIONS if given[k] is not None and given[k] != stored[k]]
         options = {k: given[k] if given[k] is not None else stored[k] for k in SUMMARY_OPTIONS}
-        if resume and changed:  # kept for the next resume; the summary files are written again below
-            _, spec, _, _ = _read_sweep_json(sweep_dir)
-            checkpoint.write_json(sweep_dir / "sweep.json", {**spec, **{k: _option_json(given[k]) for k in changed}})
+        if resume:  # one write of sweep.json, for the next resume: another summary option (the summary files are
+            # written again below), another --keep-epochs (that resume's rotation would remove its epochs)
+            _, spec, saved, _ = _read_sweep_json(sweep_dir)
+            kept_spec = {**spec, **{k: _option_json(given[k]) for k in changed}}
+            if saved.keep_epochs != base.keep_epochs:
+                kept_spec["base"] = {**spec["base"], "keep_epochs": list(base.keep_epochs)}
+            if kept_spec != spec:
+                checkpoint.write_json(sweep_dir / "sweep.json", kept_spec)
             for k in (k for k in changed if stored[k] is not None):
                 print(
                     f"nnjax: {sweep_dir}: {k} {_option_text(k, given[k])} instead of the sweep's "
                     f"{_option_text(k, stored[k])}, kept in its sweep.json",
                     file=sys.stderr,
                 )
-        if resume:  # another --keep-epochs: kept for the next resume, whose rotation would remove its epochs
-            _, spec, saved, _ = _read_sweep_json(sweep_dir)
-            if saved.keep_epochs != base.keep_epochs:
-                spec["base"]["keep_epochs"] = list(base.keep_epochs)
-                checkpoint.write_json(sweep_dir / "sweep.json", spec)
         if not resume:
             spec = {
                 "sweep_format": SWEEP_FORMAT,

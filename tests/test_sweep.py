@@ -1811,6 +1811,28 @@ def test_a_resumes_keep_epochs_are_kept_in_sweep_json_for_the_next_resume(tmp_pa
     assert kept() == [3, 8]
 
 
+def test_a_resume_given_another_target_and_keep_epochs_writes_sweep_json_once_before_it_trains(tmp_path, monkeypatch):
+    """Both are kept for the next resume in one write of sweep.json (a kill between two writes kept one of them);
+    the only later write is the session's wall time, known once it has trained (``record_wall``)."""
+    base = TINY.replace(epochs=4, checkpoint_every=2, keep_checkpoints=1)
+    grid = {"lr": [0.05, 0.1]}
+    s = tmp_path / "s"
+    _interrupted(base, grid, s, monkeypatch, 4, target=0.5)
+    writes, real_write = [], checkpoint.write_json
+
+    def counted_write(path, obj):
+        if Path(path).name == "sweep.json":
+            writes.append(json.loads(json.dumps(obj)))
+        return real_write(path, obj)
+
+    monkeypatch.setattr(checkpoint, "write_json", counted_write)
+    run_tiny(base.replace(keep_epochs=(2,)), grid, s, resume=True, target=0.25, on_start=lambda: writes.append("start"))
+    assert writes.index("start") == 1, writes
+    assert writes[0]["target"] == 0.25 and writes[0]["base"]["keep_epochs"] == [2]
+    assert [list(w) for w in writes[2:]] == [[*writes[0], "wall_s"]]  # the wall time alone, after training
+    assert json.loads((s / "sweep.json").read_text()) == {**writes[0], "wall_s": writes[2]["wall_s"]}
+
+
 def test_a_resumed_group_warns_of_a_listed_epoch_it_trained_without_keeping(tmp_path, monkeypatch, capsys):
     """As a resumed run does: each group resumed after epoch 4 with --keep-epochs 1,6 says that epoch 1's
     checkpoint cannot be written any more (6 is still to train)."""

@@ -947,9 +947,15 @@ def _check_resume_groups(sweep_dir: Path, groups: list[list[tuple[int, Config]]]
 def _read_summary_metrics(metrics_path: Path, validation: bool) -> list[tuple[int, dict[str, Any]]]:
     """The numbered lines of a sweep's metrics.jsonl (``run.read_numbered_metrics``), each checked for what the
     summary reads of it: the accuracy on the split the members evaluated each epoch (``validation``: "val") and
-    the epoch time; CheckpointError naming the file and line otherwise."""
+    the epoch time; CheckpointError naming the file and line otherwise, or the file where it is missing though a
+    group trained (made with sweep.json, it is missing legitimately only where no group has started)."""
     from nnjax.run import read_numbered_metrics
 
+    if not metrics_path.exists() and (trained := group_dirs(metrics_path.parent)):
+        raise CheckpointError(
+            f"{metrics_path}: not found, though group {trained[0].name} trained and wrote its lines there (moved or "
+            "deleted? every member's epochs are read from it: put it back, or start a new sweep)"
+        )
     split = "val" if validation else "test"
     numbers = {f"{split}_accuracy": (float, int, type(None)), "epoch_s": (float, int)}
     return read_numbered_metrics(metrics_path, {**SWEEP_KEYS, **numbers})

@@ -1030,7 +1030,7 @@ def test_resume_refuses_lost_repeated_or_edited_metrics_lines(tmp_path, monkeypa
     )
     refused_before_training(monkeypatch, s, grid, CheckpointError, match)
     (s / "metrics.jsonl").unlink()
-    refused_before_training(monkeypatch, s, grid, CheckpointError, r"jsonl: no line for member 0's epoch 1; group")
+    refused_before_training(monkeypatch, s, grid, CheckpointError, r"jsonl: not found, though group g00 trained")
     write_lines(s, good + good[3:])
     match = r"jsonl: line 5 repeats member 1's epoch 2; group g00 finished epoch 2"
     refused_before_training(monkeypatch, s, grid, CheckpointError, match)
@@ -1064,6 +1064,23 @@ def test_resume_refuses_lost_repeated_or_edited_metrics_lines(tmp_path, monkeypa
     write_lines(s, good[:3])
     match = r"no line for member 1's epoch 2 \(its last .*, is epoch 1\); g00's checkpoint is after epoch 2"
     refused_before_training(monkeypatch, s, grid, CheckpointError, match)
+
+
+def test_a_sweep_whose_metrics_file_is_missing_is_one_line_naming_it(tmp_path, cli_error, capsys):
+    """nnjax summary and sweep --resume of a sweep whose metrics.jsonl was moved away name the file as missing (not
+    as a member's line lost); before any group started it is no error: the resume trains and writes it."""
+    s = tmp_path / "s"
+    run_tiny(TINY, {"seed": [0, 1]}, s)
+    (s / "metrics.jsonl").rename(tmp_path / "metrics.jsonl")
+    capsys.readouterr()
+    for argv in (["summary", s], ["sweep", "--resume", s, "--no-progress"]):
+        assert cli_error(*argv) == (
+            f"nnjax: error: {s / 'metrics.jsonl'}: not found, though group g00 trained and wrote its lines there "
+            "(moved or deleted? every member's epochs are read from it: put it back, or start a new sweep)"
+        )
+    shutil.rmtree(s / "groups")  # as a sweep killed before its first group
+    assert len(run_tiny(TINY, {"seed": [0, 1]}, s, resume=True)["members"]) == 2
+    assert (s / "metrics.jsonl").exists()
 
 
 def test_a_later_group_that_cannot_start_is_refused_before_the_first_trains(tmp_path, monkeypatch):

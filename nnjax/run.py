@@ -577,8 +577,22 @@ def _keep_epochs_when_finished(run_dir: Path, cfg: Config, listed: tuple[int, ..
 
 def _check_nothing_trained_is_lost(run_dir: Path, ckpt_dir: Path, metrics_path: Path) -> None:
     """CheckpointError if a resume that found no checkpoint would train from scratch over epochs that had
-    one (the checkpoints deleted): a finished run, or metrics lines past the first checkpoint's epoch. A
-    run stopped before its first checkpoint was written starts again, as it should."""
+    one (the checkpoints deleted): a finished run, or metrics lines past the first checkpoint's epoch; or where
+    the folder holds a .msgpack file not named as a checkpoint (renamed by hand), naming it and the name to give
+    it. A run stopped before its first checkpoint was written starts again, as it should."""
+    if (
+        renamed := sorted(p for p in ckpt_dir.glob("*.msgpack") if not p.name.startswith("."))
+        if ckpt_dir.is_dir()
+        else []
+    ):
+        try:  # the epoch it holds, for the name to give it back
+            named = checkpoint.checkpoint_path(ckpt_dir, checkpoint.decode(renamed[0].read_bytes())["epoch"]).name
+        except (OSError, CheckpointError, KeyError, TypeError, ValueError):
+            named = "epoch_NNNNNN.msgpack, NNNNNN its epoch"
+        raise CheckpointError(
+            f"{renamed[0]}: not named as nnjax names a checkpoint, and {ckpt_dir} holds no other: renamed by hand? "
+            f"rename it {named} to resume from it, or move it out of the folder to train from scratch"
+        )
     every = load_json(run_dir / "config.json").checkpoint_every
     epochs = 0  # the last epoch its metrics reached (lines cut short or out of order counted as they are)
     for line in metrics_path.read_text(errors="replace").splitlines() if metrics_path.exists() else ():

@@ -711,6 +711,21 @@ def test_resume_of_a_finished_run_whose_checkpoints_are_gone_is_refused(referenc
     assert folder_digest(done) == before
 
 
+def test_a_run_whose_only_checkpoint_was_renamed_by_hand_is_refused_naming_it(cut, cli_error, patched_data):
+    """Its newest checkpoint renamed (the older one removed): the line names the file and the name that resumes
+    from it, read from the file; the folder is left as it was."""
+    ckpts = cut / "checkpoints"
+    (ckpts / "epoch_000004.msgpack").unlink()
+    (ckpts / "epoch_000006.msgpack").rename(ckpts / "best.msgpack")
+    before = folder_digest(cut)
+    assert cli_error("train", "--resume", cut, "--no-progress") == (
+        f"nnjax: error: {ckpts / 'best.msgpack'}: not named as nnjax names a checkpoint, and {ckpts} holds no other: "
+        "renamed by hand? rename it epoch_000006.msgpack to resume from it, or move it out of the folder to train "
+        "from scratch"
+    )
+    assert folder_digest(cut) == before
+
+
 def _damage_config(d: Path) -> None:
     (d / "config.json").write_text('{"lr": 0.01,')
 

@@ -115,10 +115,12 @@ SUMMARY_OPTIONS = ("target", "replicates", "baseline")
 def load_sweep_options(sweep_dir: str | Path, on_bad: Callable[[ConfigError], None] | None = None) -> dict[str, Any]:
     """``SUMMARY_OPTIONS`` as a sweep folder's sweep.json keeps them: ``target`` (an accuracy, a fraction),
     ``replicates`` (a tuple of grid fields) and ``baseline`` (a row, ``{field: value}``), each None where the
-    sweep was never given it. One that does not read (edited by hand) is a ConfigError naming sweep.json; or,
-    with ``on_bad``, None, after ``on_bad(error)`` (``nnjax viz`` draws without it)."""
+    sweep was never given it. Those that do not read (edited by hand) are one ConfigError naming sweep.json and
+    each of them, so that one edit mends them all (a baseline is not checked against replicates that do not
+    read); or, with ``on_bad``, each None, after ``on_bad(error)`` (``nnjax viz`` draws without it)."""
     path, spec, _, grid = _read_sweep_json(sweep_dir)
     options: dict[str, Any] = {}
+    problems: dict[str, str] = {}
     checks = {  # in this order: the baseline's rows are told apart by the replicates read first
         "target": check_target,
         "replicates": lambda r: None if r is None else check_replicates(r, grid),
@@ -127,14 +129,19 @@ def load_sweep_options(sweep_dir: str | Path, on_bad: Callable[[ConfigError], No
         ),
     }
     for name, check in checks.items():
+        if name == "baseline" and "replicates" in problems:
+            options[name] = None  # its rows are told apart by replicates that did not read
+            continue
         try:
             options[name] = check(spec.get(name))
         except ConfigError as e:
-            bad = ConfigError(f"{path}: {e}")
-            if on_bad is None:
-                raise bad from None
             options[name] = None
-            on_bad(bad)
+            if on_bad is None:
+                problems[name] = str(e)
+            else:
+                on_bad(ConfigError(f"{path}: {e}"))
+    if problems:
+        raise ConfigError(f"{path}: {'; '.join(problems.values())}")
     return options
 
 

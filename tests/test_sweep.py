@@ -2737,6 +2737,13 @@ def test_replicates_are_kept_in_sweep_json_for_a_resume(tmp_path, capsys, monkey
     (s / "sweep.json").write_text(json.dumps({**spec, "replicates": ["lr"]}))
     with pytest.raises(ConfigError, match=rf"^{re.escape(str(s / 'sweep.json'))}: replicates: 'lr' is not a field of"):
         sweep.load_sweep_options(s)
+    # a target and replicates both edited wrong: one line names both, so that one edit mends them
+    (s / "sweep.json").write_text(json.dumps({**spec, "target": 2, "replicates": ["lr"]}))
+    with pytest.raises(ConfigError) as e:
+        sweep.load_sweep_options(s)
+    assert str(e.value).startswith(f"{s / 'sweep.json'}: target ") and "; replicates: 'lr' is not a field of" in str(
+        e.value
+    )
 
 
 @pytest.mark.parametrize(

@@ -33,6 +33,7 @@ from nnjax.sweep_grid import (
     grid_fields,
     grid_json,
     grid_text,
+    item_fields,
     json_value,
     value_index,
     varied_fields,
@@ -473,18 +474,25 @@ def _mark_best(table: list[dict[str, Any]], split: str) -> None:
 
 
 def best_per(
-    varied: list[str], table: list[dict[str, Any]], split: str, members: Sequence[dict[str, Any]]
+    varied: list[str],
+    table: list[dict[str, Any]],
+    split: str,
+    members: Sequence[dict[str, Any]],
+    grid: dict[str, list],
 ) -> dict[str, Any] | None:
-    """Where the rows differ in two fields or more: for each value of the others (``per``), the value of the
-    last (``field``) whose row has the highest mean (a list: ties to the printed digits give several; empty
-    where every row diverged), that mean, whether it is the smallest or largest value tried there
-    (``grid_edge``) and its ``runner_up`` there (the members' rows, ``members``, give the accuracies it tests), as
-    ``{"field": "lr", "per": ["activation"], "rows": [{"activation": "relu", "lr": [0.01], "test_accuracy_mean":
-    0.96, "edge": None, "runner_up": {"lr": 0.003, ...}}, ...]}``; None with fewer fields, or where each value of
-    the others has one row only (a linked item)."""
-    if len(varied) < 2:
+    """Where the rows differ in two grid items or more (``_varied_items``: a linked item's fields are one choice):
+    for each value of the others' fields (``per``), the value of the last item's (``field``: ``"lr"``; a linked
+    item's, ``"lr,weight_decay"``, each of its fields a list in each row) whose row has the highest mean (a list:
+    ties to the printed digits give several; empty where every row diverged), that mean, whether it is the
+    smallest or largest value tried there (``grid_edge``; None for a linked item) and its ``runner_up`` there (the
+    members' rows, ``members``, give the accuracies it tests), as ``{"field": "lr", "per": ["activation"],
+    "rows": [{"activation": "relu", "lr": [0.01], "test_accuracy_mean": 0.96, "edge": None, "runner_up": {"lr":
+    0.003, ...}}, ...]}``; None with fewer items, or where each value of the others has one row only."""
+    items = _varied_items(grid, varied)
+    if len(items) < 2:
         return None
-    *per, field = varied
+    *others, fields = items
+    per = [f for item in others for f in item]
     groups: dict[tuple, list[dict[str, Any]]] = {}
     for r in table:
         groups.setdefault(tuple(format_value(r[f]) for f in per), []).append(r)
@@ -495,11 +503,19 @@ def best_per(
     for rows in groups.values():
         top = _top(rows, split)
         values = {f: rows[0][f] for f in per}
-        best = [r[field] for r in top]
-        edge = grid_edge([r[field] for r in rows], best)
-        second = runner_up(rows, top, [field], split, members)
-        out.append({**values, field: best, mean: top[0][mean] if top else None, "edge": edge, "runner_up": second})
-    return {"field": field, "per": per, "rows": out}
+        best = {f: [r[f] for r in top] for f in fields}
+        # a linked item's tuples have no order: no edge
+        edge = grid_edge([r[fields[0]] for r in rows], best[fields[0]]) if len(fields) == 1 else None
+        second = runner_up(rows, top, list(fields), split, members)
+        out.append({**values, **best, mean: top[0][mean] if top else None, "edge": edge, "runner_up": second})
+    return {"field": ",".join(fields), "per": per, "rows": out}
+
+
+def _varied_items(grid: dict[str, list], varied: Sequence[str]) -> list[tuple[str, ...]]:
+    """The ``varied`` fields (those that tell the table's rows apart) by grid item, in grid order: ``[("activation",),
+    ("lr", "weight_decay")]`` for ``activation=.. lr,weight_decay=..`` (a linked field its tuples hold fixed left
+    out)."""
+    return [fields for key in grid if (fields := tuple(f for f in item_fields(key) if f in varied))]
 
 
 def runner_up(
@@ -613,12 +629,12 @@ def findings(
 ) -> str:
     """The sentences the notes open with: which row's mean is the highest (in bold in the table; ties
     named as such) where there are two rows or more; with ``per`` (``best_per``), the best value of its field
-    for each value of the others; where a pick is within noise of its runner-up (the highest mean's: ``second``,
-    ``runner_up``; each best value's: in ``per``), that, and once the rule (``_noise_rule``); on the test split,
-    that those picks are no choice (``_test_pick_text``); either saying where a best
-    value is the smallest or largest of a numeric field's tried (``grid_edge``; a single-field sweep's field);
-    and the members that stalled (``stalled``), each by number, its replicate values and final accuracy, per row,
-    with the row's mean without them. "" where none applies."""
+    (a linked item's tuple, named by its fields) for each value of the others; where a pick is within noise of
+    its runner-up (the highest mean's: ``second``, ``runner_up``; each best value's: in ``per``), that, and once
+    the rule (``_noise_rule``); on the test split, that those picks are no choice (``_test_pick_text``); either
+    saying where a best value is the smallest or largest of a numeric field's tried (``grid_edge``; a single-field
+    sweep's field); and the members that stalled (``stalled``), each by number, its replicate values and final
+    accuracy, per row, with the row's mean without them. "" where none applies."""
     mean = f"{split}_accuracy_mean"
     out = []
     highest = sum(r[mean] is not None for r in table) > 1  # a row to name as the highest mean's
@@ -640,19 +656,24 @@ def findings(
             out.append(f"Highest mean (in bold), {len(best)} rows tied to the printed digits: {names}.")
     if per is not None:
         entries = []
+        fields = list(item_fields(per["field"]))
         for g in per["rows"]:
             key = [format_value(g[f]) for f in per["per"]]
             key_text = key[0] if len(key) == 1 else f"({', '.join(key)})"
-            if not g[per["field"]]:
+            best = g[fields[0]]
+            if not best:
                 entries.append(f"{key_text} none (every member diverged)")
                 continue
-            values = " and ".join(format_value(v) for v in g[per["field"]])
-            tied = ", tied" if len(g[per["field"]]) > 1 else ""
-            edge = _edge_text(per["field"], g[per["field"]], g["edge"])
-            noise = _noise_text(g.get("runner_up"), [per["field"]], split, named=False)
+            if len(fields) == 1:
+                values = " and ".join(format_value(v) for v in best)
+            else:  # a linked item's tuple, named by its fields: lr=0.003,weight_decay=0.001
+                values = " and ".join(baseline_text({f: g[f][i] for f in fields}) for i in range(len(best)))
+            tied = ", tied" if len(best) > 1 else ""
+            edge = _edge_text(fields[0], best, g["edge"])
+            noise = _noise_text(g.get("runner_up"), fields, split, named=len(fields) > 1)
             said = "".join(f"; {t}" for t in (edge, noise) if t)
             entries.append(f"{key_text} {values} ({_printed(g[mean]):.2f} %{tied}{said})")
-        out.append(f"Best {per['field']} per {_over(per)}: {', '.join(entries)}.")
+        out.append(f"Best {_picked(per)} per {_over(per)}: {', '.join(entries)}.")
     seconds = [second] + ([g.get("runner_up") for g in per["rows"]] if per is not None else [])
     if rule := _noise_rule(seconds, holm=bool(table) and "baseline" in table[0]):
         out.append(rule)
@@ -664,6 +685,12 @@ def findings(
     return " ".join(out)
 
 
+def _picked(per: dict[str, Any]) -> str:
+    """``lr`` or ``(lr, weight_decay)`` (a linked item's fields, one choice): what a ``best_per`` picks."""
+    fields = item_fields(per["field"])
+    return fields[0] if len(fields) == 1 else f"({', '.join(fields)})"
+
+
 def _over(per: dict[str, Any]) -> str:
     """``activation`` or ``(activation, standardize)``: the fields a ``best_per`` picks a best value for each of."""
     return per["per"][0] if len(per["per"]) == 1 else f"({', '.join(per['per'])})"
@@ -673,8 +700,8 @@ def _test_pick_text(highest: bool, per: dict[str, Any] | None) -> str:
     """The sentence that says the picks the notes made on the test split (the ``highest`` mean's, ``per``'s best
     values: those whose members did not all diverge) are no choice, for any field; "" where none was made."""
     picks = ["the highest mean"] if highest else []
-    if per is not None and any(g[per["field"]] for g in per["rows"]):
-        picks.append(f"the best {per['field']} per {_over(per)}")
+    if per is not None and any(g[item_fields(per["field"])[0]] for g in per["rows"]):
+        picks.append(f"the best {_picked(per)} per {_over(per)}")
     if not picks:
         return ""
     what = " and ".join(picks)
@@ -1074,7 +1101,7 @@ def write_summary(
         baseline_diverged=lost,
         inert=inert,
     )
-    per = best_per(varied, table, split, rows)
+    per = best_per(varied, table, split, rows, grid)
     second = runner_up(table, [r for r in table if r["best"]], varied, split, rows)
     if found := findings(varied, table, rows, grid, split, per, second):  # a paragraph of its own, before the rest
         notes = f"{found}\n\n{notes}"

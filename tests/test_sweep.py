@@ -3358,7 +3358,7 @@ def test_the_highest_mean_is_bold_and_the_notes_name_the_best_lr_per_activation(
     # on --validation's split the best values are a choice made as it should be: no such sentence
     val = [{**r, "val_accuracy_mean": r["test_accuracy_mean"]} for r in s["rows"]]
     val_members = [{**m, "final_val_accuracy": m["final_test_accuracy"]} for m in s["members"]]
-    per = sweep_summary.best_per(["activation", "lr"], val, "val", val_members)
+    per = sweep_summary.best_per(["activation", "lr"], val, "val", val_members, AxLR)
     found = sweep_summary.findings(["activation", "lr"], val, val_members, AxLR, "val", per)
     assert found.startswith("Highest mean (in bold): activation=relu,lr=0.3. Best lr per activation: sigmoid 0.1")
     # the runner-ups are tested on the validation split's accuracies as on the test split's
@@ -3441,6 +3441,86 @@ def test_the_highest_mean_of_a_linked_item_or_a_single_field_is_said_to_be_picke
     val = [{**r, "val_accuracy_mean": r["test_accuracy_mean"]} for r in s["rows"]]
     found = sweep_summary.findings(["init", "lr"], val, s["members"], linked, "val", None)
     assert found == "Highest mean (in bold): init=lecun,lr=0.3."
+
+
+def test_a_linked_items_fields_are_one_choice_never_split_into_a_best_value_per_field():
+    """A researcher trial's sweep whose rows differ only in one linked item (standardize,lr,weight_decay,epochs
+    tuples, seeds) had its notes split it: "Best epochs per (standardize, lr, weight_decay): …", 8 "picks" of which 6
+    a single row, named again by the "picked on the test split" sentence. A linked item is one choice: alone, the
+    highest mean is the only pick; beside a crossed field, the best tuple per value of it, named by its fields
+    (--json's ``best_per``: its ``field`` the item's varied fields, each a list per row, as a crossed field's)."""
+    alone = {
+        "standardize,lr,weight_decay,epochs": [
+            (True, 0.003, 0.001, 2), (False, 0.003, 0.001, 2), (False, 0.003, 0.001, 3), (False, 0.01, 0.0002, 2),
+        ],
+        "seed": [0, 1],
+    }  # fmt: skip
+    s = hand_made_summary(alone, [0.95, 0.951, 0.94, 0.942, 0.96, 0.961, 0.93, 0.935])
+    assert s["varied"] == ["standardize", "lr", "weight_decay", "epochs"] and s["best_per"] is None
+    first = s["notes"].split("\n\n")[0]
+    assert first.startswith("Highest mean (in bold): standardize=false,lr=0.003,weight_decay=0.001,epochs=3. ")
+    assert "Best " not in first and "per (" not in first
+    assert first.endswith("The highest mean is picked on the test split: to choose a setting, sweep with --validation.")
+    # beside a crossed field: each activation's best (lr, weight_decay) tuple
+    grid = {"activation": ["sigmoid", "relu"], "lr,weight_decay": [(0.01, 1e-4), (0.003, 1e-3)], "seed": [0, 1]}
+    s = hand_made_summary(grid, [0.95, 0.951, 0.96, 0.962, 0.97, 0.90, 0.93, 0.935])
+    welch = sweep_summary.welch_p
+    assert s["best_per"] == {
+        "field": "lr,weight_decay",
+        "per": ["activation"],
+        "rows": [
+            {"activation": "sigmoid", "lr": [0.003], "weight_decay": [0.001],
+             "test_accuracy_mean": pytest.approx(0.961), "edge": None, "runner_up": {"lr": 0.01, "weight_decay": 0.0001,
+                                         "test_accuracy_mean": pytest.approx(0.9505),
+                                         "p_welch": welch([0.96, 0.962], [0.95, 0.951]), "within_noise": False,
+                                         "fewest": 2}},
+            {"activation": "relu", "lr": [0.01], "weight_decay": [0.0001], "test_accuracy_mean": pytest.approx(0.935),
+             "edge": None, "runner_up": {"lr": 0.003, "weight_decay": 0.001,
+                                         "test_accuracy_mean": pytest.approx(0.9325),
+                                         "p_welch": welch([0.97, 0.90], [0.93, 0.935]), "within_noise": True,
+                                         "fewest": 2}},
+        ],
+    }  # fmt: skip
+    assert json.loads(json.dumps(s["best_per"]))["rows"][1]["weight_decay"] == [0.0001]  # as --json prints it
+    first = s["notes"].split("\n\n")[0]
+    assert (
+        "Best (lr, weight_decay) per activation: sigmoid lr=0.003,weight_decay=0.001 (96.10 %), relu "
+        "lr=0.01,weight_decay=0.0001 (93.50 %; runner-up lr=0.003,weight_decay=0.001 at 93.25 %, within noise: p 0.95)."
+    ) in first
+    assert first.endswith(
+        "The highest mean and the best (lr, weight_decay) per activation are picked on the test split: to choose a "
+        "setting, sweep with --validation."
+    )
+    tied = hand_made_summary(grid, [0.95, 0.951, 0.95, 0.951, 0.97, 0.971, 0.93, 0.935])
+    assert "sigmoid lr=0.01,weight_decay=0.0001 and lr=0.003,weight_decay=0.001 (95.05 %, tied)" in tied["notes"]
+    # the crossed field last: its best value per tuple, as before
+    swapped = {"lr,weight_decay": grid["lr,weight_decay"], "activation": grid["activation"], "seed": [0, 1]}
+    s = hand_made_summary(swapped, [0.95, 0.951, 0.96, 0.962, 0.97, 0.90, 0.93, 0.935])
+    assert s["best_per"]["field"] == "activation" and s["best_per"]["per"] == ["lr", "weight_decay"]
+    assert "Best activation per (lr, weight_decay): (0.01, 0.0001) relu (96.10 %), (0.003, 0.001) sigmoid" in s["notes"]
+
+
+def test_a_linked_items_best_tuple_per_field_spans_every_folder_summarised(tmp_path, cli):
+    """Over two folders, one per activation, each with the same linked lr,weight_decay item: one table whose notes
+    and --json give each activation's best tuple (it gave none: split into fields, each lr had one row per
+    activation)."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    pairs = {"lr,weight_decay": [(0.01, 1e-4), (0.03, 1e-3)], "seed": [0, 1]}
+    run_tiny(TINY, {"activation": ["sigmoid"], **pairs}, a)
+    run_tiny(TINY, {"activation": ["relu"], **pairs}, b)
+    for d in (a, b):
+        set_final_accuracy(d, {0.01: 0.90, 0.03: 0.95})
+    got = sweep.summarize([a, b])
+    assert [(g["activation"], g["lr"], g["weight_decay"]) for g in got["best_per"]["rows"]] == [
+        ("sigmoid", [0.03], [0.001]),
+        ("relu", [0.03], [0.001]),
+    ]
+    assert (
+        "Best (lr, weight_decay) per activation: sigmoid lr=0.03,weight_decay=0.001 (95.05 %), relu "
+        "lr=0.03,weight_decay=0.001 (95.05 %)."
+    ) in got["notes"]
+    rc, out, _ = cli("summary", a, b, "--json")
+    assert rc == 0 and json.loads(out)["best_per"]["field"] == "lr,weight_decay"
 
 
 def test_a_bool_grid_value_prints_as_the_cli_takes_it_in_the_table_notes_and_members_csv(tmp_path, monkeypatch):
@@ -3594,7 +3674,7 @@ def test_a_best_value_at_the_edge_of_a_numeric_field_of_three_values_or_more_is_
     best lr could lie beyond the grid. Where the best value of a numeric field tried at 3 values or more is its
     smallest or largest, the notes say so (best_per's sentence, with ``edge`` in its rows for --json; a
     single-field sweep's best row); a tie names the value; 2 values, a field that is not a number, a best value
-    within the grid and a linked item (each value of the others has its own values) are not flagged."""
+    within the grid and a linked item alone (its fields one choice: no best value per field) are not flagged."""
     grid = {"activation": ["sigmoid", "relu", "tanh"], "lr": [0.01, 0.1, 0.3]}
     s = hand_made_summary(grid, [0.93, 0.95, 0.96, 0.97, 0.96, 0.95, 0.94, 0.96, 0.95])
     assert [(g["lr"], g["edge"]) for g in s["best_per"]["rows"]] == [([0.3], "largest"), ([0.01], "smallest"),
@@ -3636,7 +3716,7 @@ def test_a_best_value_at_the_edge_of_a_numeric_field_of_three_values_or_more_is_
     assert sweep_summary.grid_edge([[8], [16], [32]], [[8]]) is None  # hidden as a sweep folder's JSON has it
     linked = {"batch_size,lr": [(8, 0.01), (32, 0.01), (32, 0.03), (128, 0.1)]}  # lr: 3 values, 2 at batch 32
     s = hand_made_summary(linked, [0.95, 0.96, 0.97, 0.94])
-    assert [g["edge"] for g in s["best_per"]["rows"]] == [None, None, None] and "tried" not in s["notes"]
+    assert s["best_per"] is None and "tried" not in s["notes"]  # its fields are one choice: no best lr per batch_size
 
 
 STALLS = {"lr": [0.1, 0.2, 0.3, 1.0], "seed": [0, 1, 2]}  # member m: lr m // 3, seed m % 3

@@ -735,7 +735,7 @@ def member_arg(text: str) -> int | str:
 
 EPOCH_HELP = (
     "the network after epoch {n} instead of the newest: 0 is the network as initialised (regenerated from "
-    "the config), another epoch needs its checkpoint kept (--checkpoint-every, --keep-checkpoints)"
+    "the config), another epoch needs its checkpoint kept (--checkpoint-every, --keep-checkpoints, --keep-epochs)"
 )
 
 

@@ -1482,6 +1482,17 @@ def test_viz_help_says_max_neurons_also_caps_each_hidden_layer_in_neurons_png(ca
     assert "hidden layer (neurons.png) (default: 64)" in text
 
 
+@pytest.mark.parametrize("verb", ["eval", "viz", "export", "predict"])
+def test_epoch_help_names_every_flag_that_keeps_a_checkpoint(verb, monkeypatch, capsys):
+    """--epoch N needs epoch N's checkpoint: the help names the three flags that keep one, --keep-epochs too (it
+    named --checkpoint-every and --keep-checkpoints only)."""
+    monkeypatch.setenv("COLUMNS", "400")  # argparse would wrap a line inside --keep-epochs
+    with pytest.raises(SystemExit):
+        build_parser().parse_args([verb, "--help"])
+    text = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+    assert "needs its checkpoint kept (--checkpoint-every, --keep-checkpoints, --keep-epochs)" in text
+
+
 def test_a_sweep_resume_continues_with_the_flags_given(monkeypatch, tmp_path, cli):
     """``nnjax sweep --resume S --checkpoint-every 2``: the saved config with the flag applied goes on (run_sweep
     then refuses a flag that would change results), in place and as a resume."""

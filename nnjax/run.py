@@ -579,7 +579,8 @@ def _check_nothing_trained_is_lost(run_dir: Path, ckpt_dir: Path, metrics_path: 
     """CheckpointError if a resume that found no checkpoint would train from scratch over epochs that had
     one (the checkpoints deleted): a finished run, or metrics lines past the first checkpoint's epoch; or where
     the folder holds a .msgpack file not named as a checkpoint (renamed by hand), naming it and the name to give
-    it. A run stopped before its first checkpoint was written starts again, as it should."""
+    it (moved out, it would be refused by the checks below). A run stopped before its first checkpoint was written
+    starts again, as it should."""
     if (
         renamed := sorted(p for p in ckpt_dir.glob("*.msgpack") if not p.name.startswith("."))
         if ckpt_dir.is_dir()
@@ -591,7 +592,8 @@ def _check_nothing_trained_is_lost(run_dir: Path, ckpt_dir: Path, metrics_path: 
             named = "epoch_NNNNNN.msgpack, NNNNNN its epoch"
         raise CheckpointError(
             f"{renamed[0]}: not named as nnjax names a checkpoint, and {ckpt_dir} holds no other: renamed by hand? "
-            f"rename it {named} to resume from it, or move it out of the folder to train from scratch"
+            f"rename it {named} to resume from it, or start a new run from its config (nnjax train --config-file "
+            f"{run_dir / 'config.json'} --out NEW_FOLDER)"
         )
     every = load_json(run_dir / "config.json").checkpoint_every
     epochs = 0  # the last epoch its metrics reached (lines cut short or out of order counted as they are)

@@ -720,10 +720,15 @@ def test_a_run_whose_only_checkpoint_was_renamed_by_hand_is_refused_naming_it(cu
     before = folder_digest(cut)
     assert cli_error("train", "--resume", cut, "--no-progress") == (
         f"nnjax: error: {ckpts / 'best.msgpack'}: not named as nnjax names a checkpoint, and {ckpts} holds no other: "
-        "renamed by hand? rename it epoch_000006.msgpack to resume from it, or move it out of the folder to train "
-        "from scratch"
+        "renamed by hand? rename it epoch_000006.msgpack to resume from it, or start a new run from its config "
+        f"(nnjax train --config-file {cut / 'config.json'} --out NEW_FOLDER)"
     )
     assert folder_digest(cut) == before
+    # the other way the line once offered, the file moved out, trains nothing from scratch either: it is refused
+    (ckpts / "best.msgpack").rename(cut / "best.msgpack")
+    assert "checkpoints: no checkpoint, but metrics.jsonl records 7 epochs, past the first checkpoint" in cli_error(
+        "train", "--resume", cut, "--no-progress"
+    )
 
 
 def _damage_config(d: Path) -> None:

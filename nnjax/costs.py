@@ -61,6 +61,15 @@ def probabilities(z_B10: jax.Array | np.ndarray, cost: str) -> jax.Array | np.nd
             z = -np.logaddexp(0.0, -z)
         e = np.exp(z - np.max(z, axis=-1, keepdims=True))
         return e / np.sum(e, axis=-1, keepdims=True)
-    if cost in SIGMOID_COSTS:
-        return jax.nn.softmax(jax.nn.log_sigmoid(z_B10), axis=-1)
-    return jax.nn.softmax(z_B10, axis=-1)
+    return jax.nn.softmax(_normalised(z_B10, cost), axis=-1)
+
+
+def log_probabilities(z_B10: jax.Array, cost: str) -> jax.Array:
+    """log ``probabilities`` of JAX logits, computed in log space: finite where a probability underflows to 0
+    (the log-probability that viz's wanted inputs ascend)."""
+    return jax.nn.log_softmax(_normalised(z_B10, cost), axis=-1)
+
+
+def _normalised(z_B10: jax.Array, cost: str) -> jax.Array:
+    """What a softmax turns into ``cost``'s probabilities: z, or log σ(z) for ``SIGMOID_COSTS`` (σ(z) normalised)."""
+    return jax.nn.log_sigmoid(z_B10) if cost in SIGMOID_COSTS else z_B10

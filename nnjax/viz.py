@@ -264,15 +264,6 @@ def noise_images(key: Any, n: int = NOISE_IMAGES) -> np.ndarray:
     return np.asarray(jax.random.randint(key, (n, 784), 0, 256)).astype(np.uint8)
 
 
-def _log_probability(z_10: Any, cost: str) -> Any:
-    """log of ``costs.probabilities(z_10, cost)`` (a JAX array), computed in log space: finite where p underflows."""
-    import jax
-
-    from nnjax.costs import SIGMOID_COSTS
-
-    return jax.nn.log_softmax(jax.nn.log_sigmoid(z_10) if cost in SIGMOID_COSTS else z_10)
-
-
 @functools.cache
 def _ascent_program(σ: Callable, standardize: bool, cost: str, steps: int, lr: float) -> Callable:
     """The jitted ``wanted_inputs`` program for one activation, input scaling, cost and schedule (compiled once per
@@ -281,13 +272,14 @@ def _ascent_program(σ: Callable, standardize: bool, cost: str, steps: int, lr: 
     import jax.numpy as jnp
     import optax
 
+    from nnjax.costs import log_probabilities
     from nnjax.data import scale_pixels
     from nnjax.model import N_CLASSES, forward_one
 
     opt = optax.sgd(lr)
 
     def log_p(params: list, u_784: Any, c: Any) -> Any:
-        return _log_probability(forward_one(params, scale_pixels(u_784, standardize), σ), cost)[c]
+        return log_probabilities(forward_one(params, scale_pixels(u_784, standardize), σ), cost)[c]
 
     def ascend(params: list, start_784: Any, c: Any) -> Any:
         def step(carry: tuple, _: None) -> tuple:

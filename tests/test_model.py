@@ -187,6 +187,22 @@ def test_probabilities_are_each_costs_definition_and_sum_to_one():
         np.testing.assert_allclose(probabilities(z, cost), want, rtol=1e-12)
 
 
+def test_log_probabilities_are_the_log_of_each_costs_probabilities_and_finite_where_they_underflow():
+    """``costs.log_probabilities`` (what viz's wanted inputs ascend) is log ``probabilities`` for every cost, the
+    same softmax input as ``probabilities`` (the JAX branch: one definition of what each cost reads), and stays
+    finite for logits whose probability is 0 in float32."""
+    from nnjax.costs import log_probabilities
+
+    z_Bx10 = jax.random.normal(jax.random.key(8), (5, 10)) * 3
+    for cost in COSTS:
+        np.testing.assert_allclose(np.exp(log_probabilities(z_Bx10, cost)), probabilities(z_Bx10, cost), rtol=1e-5)
+    far = jnp.array([[0.0] + [-800.0] * 9])  # p of the 9 underflows to 0: log p does not go to -inf
+    for cost, want in {"cross_entropy": -800.0, "quadratic": -800.0 + np.log(2.0)}.items():
+        log_p = np.asarray(log_probabilities(far, cost))
+        assert np.all(np.isfinite(log_p)) and np.asarray(probabilities(far, cost))[0, 1] == 0.0, cost
+        np.testing.assert_allclose(log_p[0, 1], want, rtol=1e-6)
+
+
 def test_numpy_probabilities_normalise_each_image_on_its_own():
     """Each row of NumPy logits is its own distribution: beside an image whose logits are 1000 larger (a
     saturated network), an ordinary image keeps its probabilities. Expected values from the definitions: softmax

@@ -373,9 +373,21 @@ def test_the_readmes_commands_are_found():
     assert set(EXCEPTIONS) <= texts, "an exception names a command the READMEs no longer show"
 
 
+def failing(cmds: list[Command], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The text of each of ``cmds`` that ``check`` (against ``cmds`` as the commands shown) finds wrong, in order."""
+    from nnjax.errors import NnjaxError
+
+    failed = []
+    for c in cmds:
+        try:
+            check(c, tmp_path, monkeypatch, cmds)
+        except (AssertionError, NnjaxError):
+            failed.append(c.text)
+    return failed
+
+
 def test_a_stale_flag_or_a_bad_value_in_a_readme_command_fails(tmp_path, monkeypatch):
     """The check fails for a scratch README whose commands have a removed flag or a bad value."""
-    from nnjax.errors import NnjaxError
 
     monkeypatch.chdir(tmp_path)
     good = (
@@ -399,13 +411,7 @@ def test_a_stale_flag_or_a_bad_value_in_a_readme_command_fails(tmp_path, monkeyp
         ("--baseline lr=0.03", "--baseline lr=0.3"),  # a baseline that names no row of the sweep
         ("--baseline lr=0.03", "--baseline lr=0.03 --epoch 4"),  # an epoch the sweep (3 epochs) did not train
     ]:
-        bad = commands("scratch.md", good.replace(old, new))
-        failed = []
-        for c in bad:
-            try:
-                check(c, tmp_path, monkeypatch, bad)
-            except (AssertionError, NnjaxError):
-                failed.append(c.text)
+        failed = failing(commands("scratch.md", good.replace(old, new)), tmp_path, monkeypatch)
         assert failed and new in failed[0], (old, new, failed)  # the edited command (and a summary of its sweep)
 
 
@@ -433,7 +439,6 @@ def test_a_summary_epoch_past_any_folders_sweep_or_a_resume_missing_force_fails(
     """``nnjax summary A B --epoch N`` is checked against every folder's sweep, not only the first; a
     ``nnjax train --resume DIR`` with flags that change the results of the run a README command made there has
     ``--force`` (and a field not even ``--force`` changes, e.g. the seed, is refused)."""
-    from nnjax.errors import NnjaxError
 
     monkeypatch.chdir(tmp_path)
     good = (
@@ -454,10 +459,5 @@ def test_a_summary_epoch_past_any_folders_sweep_or_a_resume_missing_force_fails(
         ("--epochs 4 --checkpoint-every 2 --force", "--seed 1 --force"),  # not even --force changes the seed
     ]:
         bad = commands("scratch.md", good.replace(old, new))
-        failed = []
-        for c in bad:
-            try:
-                check(c, tmp_path, monkeypatch, bad)
-            except (AssertionError, NnjaxError):
-                failed.append(c.text)
+        failed = failing(bad, tmp_path, monkeypatch)
         assert failed == [next(c.text for c in bad if c.text.endswith(new))], (old, new, failed)

@@ -582,7 +582,9 @@ def _noise_rule(seconds: list[dict[str, Any] | None], holm: bool = False) -> str
         )
     few = min(s["fewest"] for s in seconds if s["p_welch"] is not None)
     rough = f"; as few as {few}, a rough guide" if few < FEW_FOR_WELCH else ""
-    unadjusted = "; p unadjusted: the table's Welch p, not its Holm" if holm else ""
+    # the table's Welch p is a row's against the baseline: a pick's is against its runner-up, the same only where
+    # that is the baseline row
+    unadjusted = "; p unadjusted, as the table's Welch p of each row against the baseline, not Holm's" if holm else ""
     # members enough but every accuracy alike on each side (Welch's p undefined): a reason of its own, said
     alike = any(s["p_welch"] is None and s["fewest"] >= 2 for s in seconds)
     alike_text = ", or where each side's final accuracies are all alike" if alike else ""

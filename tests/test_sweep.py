@@ -3425,9 +3425,9 @@ def test_the_highest_mean_of_a_linked_item_or_a_single_field_is_said_to_be_picke
     assert s["notes"].split("\n\n")[0] == (
         "Highest mean (in bold): init=lecun,lr=0.3. "
         "Within noise: Welch's two-sided p of the final accuracies of a pick's members and its runner-up's (the row "
-        "of the next-highest mean; p unadjusted: the table's Welch p, not its Holm) is 0.05 or more (untested with "
-        "fewer than 2 members that did not diverge on a side; as few as 2, a rough guide); such a pick is the highest "
-        "mean, not shown to be better. "
+        "of the next-highest mean; p unadjusted, as the table's Welch p of each row against the baseline, not Holm's) "
+        "is 0.05 or more (untested with fewer than 2 members that did not diverge on a side; as few as 2, a rough "
+        "guide); such a pick is the highest mean, not shown to be better. "
         "The highest mean is picked on the test split: to choose a setting, sweep with --validation."
     )
     tied = hand_made_summary({"lr": [0.1, 0.3]}, [0.95, 0.95])
@@ -3627,10 +3627,18 @@ def test_a_picks_p_against_a_baseline_runner_up_is_said_to_be_the_tables_welch_p
     assert "| 0.52; 1 |" in s["table"]
     first = s["notes"].split("\n\n")[0]
     assert first.startswith("Highest mean (in bold): lr=0.3 (runner-up lr=0.1 at 95.50 %, within noise: p 0.52). ")
-    assert (
+    rule = (
         "Within noise: Welch's two-sided p of the final accuracies of a pick's members and its runner-up's (the row "
-        "of the next-highest mean; p unadjusted: the table's Welch p, not its Holm) is 0.05 or more"
-    ) in first
+        "of the next-highest mean; p unadjusted, as the table's Welch p of each row against the baseline, not "
+        "Holm's) is 0.05 or more"
+    )
+    assert rule in first
+    # a baseline that is not the runner-up: the pick's p (0.52, against lr=0.1) is none of the table's, whose Welch
+    # p are against lr=1; the rule said "the table's Welch p", as if it were one of them
+    other = hand_made_summary(grid, [0.95, 0.96, 0.955, 0.968, 0.93, 0.94], baseline={"lr": 1.0})
+    first = other["notes"].split("\n\n")[0]
+    assert "(runner-up lr=0.1 at 95.50 %, within noise: p 0.52)" in first and "0.52" not in other["table"]
+    assert rule in first and "the table's Welch p, not" not in first
     plain = hand_made_summary(grid, finals)
     assert "(the row of the next-highest mean) is 0.05 or more" in plain["notes"] and "Holm" not in plain["notes"]
 

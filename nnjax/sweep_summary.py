@@ -660,8 +660,7 @@ def findings(
         entries = []
         fields = list(item_fields(per["field"]))
         for g in per["rows"]:
-            key = [format_value(g[f]) for f in per["per"]]
-            key_text = key[0] if len(key) == 1 else f"({', '.join(key)})"
+            key_text = _fields_text([format_value(g[f]) for f in per["per"]])
             best = g[fields[0]]
             if not best:
                 entries.append(f"{key_text} none (every member diverged)")
@@ -689,13 +688,17 @@ def findings(
 
 def _picked(per: dict[str, Any]) -> str:
     """``lr`` or ``(lr, weight_decay)`` (a linked item's fields, one choice): what a ``best_per`` picks."""
-    fields = item_fields(per["field"])
-    return fields[0] if len(fields) == 1 else f"({', '.join(fields)})"
+    return _fields_text(item_fields(per["field"]))
 
 
 def _over(per: dict[str, Any]) -> str:
     """``activation`` or ``(activation, standardize)``: the fields a ``best_per`` picks a best value for each of."""
-    return per["per"][0] if len(per["per"]) == 1 else f"({', '.join(per['per'])})"
+    return _fields_text(per["per"])
+
+
+def _fields_text(fields: Sequence[str]) -> str:
+    """``lr``, or ``(lr, weight_decay)`` for several fields (or values: ``(relu, true)``)."""
+    return fields[0] if len(fields) == 1 else f"({', '.join(fields)})"
 
 
 def _test_pick_text(highest: bool, per: dict[str, Any] | None) -> str:

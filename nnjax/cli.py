@@ -187,29 +187,31 @@ def _print_json(obj) -> None:
 
 
 @contextlib.contextmanager
-def blame_config_file(
-    args: argparse.Namespace, also_set: Collection[str] = (), pass_too: bool = False
-) -> Iterator[None]:
+def blame_config_file(args: argparse.Namespace, also_set: Collection[str] = ()) -> Iterator[None]:
     """A ConfigError about fields that all came from ``--config-file`` (none of them set by a flag, nor in
     ``also_set``: a sweep's grid fields) names the file; one about flags' values only, which every sweep member
-    shares, names no member; with ``pass_too`` (nnjax train), one about a field of the file made bad by a flag's
-    value (keep_epochs [5] with --epochs 3) names the file and the flag to pass too."""
+    shares, names no member; one about a field of the file made bad by a flag's or the grid's value (keep_epochs
+    [5] with --epochs 3, or a grid over epochs) names the file and the flag to pass too."""
     try:
         yield
     except ConfigError as e:
-        fields = set(e.fields)  # every field the error depends on (config.validate sets them)
-        if fields and not fields & set(also_set):
-            given = [f for f in e.fields if f in field_overrides(args)]
-            if args.config_file and not given:
-                raise ConfigError(f"{args.config_file}: {e.shared or e}") from None
-            # not where no flag can change it (resumed), nor for a value a flag's leaves unused (not one to pass)
-            fixed = getattr(args, "resume", None) and e.fields[0] in FIXED_ON_RESUME
-            if pass_too and args.config_file and e.fields[0] not in given and not fixed and e.unused is None:
-                flags = " ".join(f"{flag_name(f)} {field_overrides(args)[f]}" for f in given)
-                why = f"{e.fields[0]} is {args.config_file}'s; pass {flag_name(e.fields[0])} too, one that fits {flags}"
-                raise ConfigError(f"{e.shared or e} ({why})") from None
-            if e.shared is not None:  # sweep_grid.expand: "sweep member seed=0: ..." of what no member chose
-                raise ConfigError(str(e.shared)) from None
+        if not e.fields:  # about no field (config.validate sets them)
+            raise
+        flags = field_overrides(args)
+        given = [f for f in e.fields if f in flags]
+        swept = [f for f in e.fields if f in also_set]
+        if args.config_file and not given and not swept:
+            raise ConfigError(f"{args.config_file}: {e.shared or e}") from None
+        # not where no flag can change it (resumed), nor for a value a flag's leaves unused (not one to pass)
+        bad = e.fields[0]
+        fixed = getattr(args, "resume", None) and bad in FIXED_ON_RESUME
+        if args.config_file and bad not in given and bad not in swept and not fixed and e.unused is None:
+            fits = [f"{flag_name(f)} {flags[f]}" for f in given]
+            fits += [f"the {' and '.join(swept)} of every member of the grid"] if swept else []
+            why = f"{bad} is {args.config_file}'s; pass {flag_name(bad)} too, one that fits {' and '.join(fits)}"
+            raise ConfigError(f"{e.shared or e} ({why})") from None
+        if not swept and e.shared is not None:  # sweep_grid.expand: "sweep member seed=0: ..." of what no member chose
+            raise ConfigError(str(e.shared)) from None
         raise
 
 
@@ -233,7 +235,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from nnjax.checkpoint import made_default_folder, removed_if_left_empty
 
     args.default_out = []  # a default folder and the parents made for it: removed again while still empty
-    with blame_config_file(args, pass_too=True):
+    with blame_config_file(args):
         cfg = check_config(config_from_args(args), new=not args.resume)  # before a default folder is made
         check_given(cfg, field_overrides(args))
         if not args.resume and args.out is None:  # chosen here, so that an interrupt can name it

@@ -458,7 +458,9 @@ def expand(base: Config, grid: dict[str, Sequence[Any]], new: bool = True) -> li
                 if len(values.get(field, ())) > 1:
                     raise _identical_networks(field, why) from None
                 named = tuple(f for f in e.fields if f == field or f not in fields)  # a flag's, a file's
-                raise ConfigError(f"config field {field!r} = {getattr(cfg, field)!r}: {why}", fields=named) from None
+                raise ConfigError(
+                    f"config field {field!r} = {getattr(cfg, field)!r}: {why}", fields=named, unused=field
+                ) from None
             shared = None if set(e.fields) & set(fields) else e  # not the grid's doing: every member has it
             raise ConfigError(f"sweep member {cfg.name}: {e}", fields=e.fields, shared=shared) from None
     for field in fields if new else ():  # its values would train identical networks, told apart as if they differed

@@ -342,6 +342,23 @@ def test_bad_config_file_of_a_sweep(tmp_path, cli_error, no_data):
     assert list(tmp_path.iterdir()) == [bad]  # no sweep folder made
 
 
+def test_a_config_files_field_made_bad_by_a_flag_or_the_grid_says_which_flag_to_pass_too(tmp_path, cli_error, no_data):
+    """A config file keeping epoch 5, trained or swept for 3 epochs (by a flag or a grid over epochs): the error
+    names the file and the flag to pass too, as train's does, not the bare error of one member."""
+    f = tmp_path / "c.json"
+    f.write_text('{"epochs": 6, "keep_epochs": [5]}')
+    bad = "config field 'keep_epochs' = (5,): epoch 5 is not one of the run's epochs, 1 to 3"
+    hint = f"keep_epochs is {f}'s; pass --keep-epochs too, one that fits"
+    for verb in (["train"], ["sweep", "--grid", "seed=0,1"]):
+        line = cli_error(*verb, "--config-file", f, "--epochs", "3", "--out", tmp_path / "x")
+        assert line == f"nnjax: error: {bad} ({hint} --epochs 3)"
+    line = cli_error("sweep", "--config-file", f, "--grid", "epochs=3,6", "--out", tmp_path / "x")
+    assert line == f"nnjax: error: sweep member epochs=3: {bad} ({hint} the epochs of every member of the grid)"
+    line = cli_error("sweep", "--config-file", f, "--grid", "epochs=3,6", "--keep-epochs", "4", "--out", tmp_path / "x")
+    assert line.endswith("epoch 4 is not one of the run's epochs, 1 to 3")  # the flag's own value: no hint
+    assert list(tmp_path.iterdir()) == [f]  # no folder made
+
+
 @pytest.mark.parametrize("field, value", [("name", "a\ud800"), ("tfds_dir", "/t/\udfff"), ("data_dir", "/d/\ud800")])
 def test_a_lone_surrogate_in_a_config_files_folder_field_is_one_line(
     tmp_path, monkeypatch, cli_error, no_data, field, value

@@ -635,16 +635,20 @@ def _print_noise(line: str) -> None:
 
 def cmd_predict(args: argparse.Namespace) -> int:
     """``nnjax predict RUN_DIR IMAGE... [--json] [--member N]``: one line per image; exit 1 if any image failed.
-    With --member, which member answered: a line naming its number first (as eval's line does; also where it is
-    named by its values), and ``member`` in each JSON object."""
+    With --member, which member answered, and after which epoch: a line naming its number (as eval's line does;
+    also where it is named by its values) and its parameters' epoch first, and ``member`` and ``epoch`` in each
+    JSON object."""
     from nnjax import images
+    from nnjax.run import load_network
     from nnjax.sweep import resolve_member
+    from nnjax.train import unstack
 
     member = resolve_member(args.run_dir, args.member)  # its number, where it is named by its values
-    answers = images.predict_files(args.run_dir, args.images, member, epoch=args.epoch)
-    which = {} if member is None else {"member": member}
+    cfg, params_K, epoch = load_network(args.run_dir, member, epoch=args.epoch)
+    answers = images.read_files(unstack(params_K, 0), cfg, args.images)
+    which = {} if member is None else {"member": member, "epoch": epoch}
     if member is not None and not args.json:
-        print(f"{args.run_dir} member {member}:", flush=True)
+        print(f"{args.run_dir} member {member} (epoch {epoch} parameters{_start({'epoch': epoch})}):", flush=True)
     failed = 0
     for r in answers:
         if isinstance(r, images.Failure):

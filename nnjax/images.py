@@ -315,7 +315,12 @@ def predict_files(
     if isinstance(files, (str, bytes, Path)):
         raise TypeError(f"predict_files: files={str(files)!r}: one path; expected a list of image paths, e.g. [path]")
     cfg, params_K, _ = load_network(run_dir, member, where="predict_files", epoch=epoch)
-    params = unstack(params_K, 0)
+    return read_files(unstack(params_K, 0), cfg, files)
+
+
+def read_files(params: list, cfg: Config, files: list[str]) -> list[Prediction | Failure]:
+    """One Prediction (or the Failure that stopped it) per image file, in order, of one network (``params`` of
+    ``cfg``, as ``run.load_network`` unstacks them): what ``predict_files`` answers once it has loaded it."""
     results: list[Prediction | Failure] = []
     for f in files:
         try:

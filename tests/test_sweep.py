@@ -1230,7 +1230,8 @@ def test_eval_export_and_predict_take_a_sweep_member(tmp_path, capsys):
 def test_predict_of_a_sweep_member_says_which_member_answered(tmp_path, cli):
     """``nnjax predict SWEEP --member ..`` printed the answers with no member number (eval's line has it): a line
     naming the member first, also where it is named by its values, and ``member`` in each --json object (a failed
-    file's too); a run folder's output is as it was."""
+    file's too); and, as eval's line, the epoch whose parameters answered (``--epoch`` or the newest), in the line
+    and as ``epoch`` in each --json object. A run folder's output is as it was."""
     from PIL import Image
 
     from nnjax import images
@@ -1245,11 +1246,17 @@ def test_predict_of_a_sweep_member_says_which_member_answered(tmp_path, cli):
     (p3,) = images.predict_files(s, [str(digit)], member=3)
     for member in ("3", "activation=tanh,seed=1"):
         rc, out, _ = cli("predict", s, digit, "--member", member)
-        assert rc == 0 and out == f"{s} member 3:\n{p3.line()}\n", member
+        assert rc == 0 and out == f"{s} member 3 (epoch 2 parameters):\n{p3.line()}\n", member
         rc, out, _ = cli("predict", s, digit, blank, "--member", member, "--json")
         got = [json.loads(line) for line in out.splitlines()]
-        assert rc == 1 and got[0] == {**p3.to_json(), "member": 3} and got[1]["member"] == 3
-        assert got[1]["file"] == str(blank) and "error" in got[1]
+        assert rc == 1 and got[0] == {**p3.to_json(), "member": 3, "epoch": 2} and got[1]["member"] == 3
+        assert got[1]["file"] == str(blank) and "error" in got[1] and got[1]["epoch"] == 2
+    for epoch, start in (("1", ""), ("0", ", as initialised: untrained")):  # the epoch that answered, not the newest
+        (p,) = images.predict_files(s, [str(digit)], member=3, epoch=int(epoch))
+        rc, out, _ = cli("predict", s, digit, "--member", "3", "--epoch", epoch)
+        assert rc == 0 and out == f"{s} member 3 (epoch {epoch} parameters{start}):\n{p.line()}\n"
+        rc, out, _ = cli("predict", s, digit, "--member", "3", "--epoch", epoch, "--json")
+        assert json.loads(out) == {**p.to_json(), "member": 3, "epoch": int(epoch)}
     run = tmp_path / "run"
     train_and_evaluate(TINY.replace(epochs=1), run, progress=False, splits=SPLITS)
     (alone,) = images.predict_files(run, [str(digit)])

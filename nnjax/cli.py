@@ -721,7 +721,8 @@ class OneLineParser(argparse.ArgumentParser):
 
 MEMBER_HELP = (
     "RUN_DIR is a sweep folder: use its member N (members.csv), or the one member named by its config values, "
-    "FIELD=VALUE[,FIELD=VALUE..] (e.g. activation=relu,seed=1; values as --grid takes them)"
+    "FIELD=VALUE[,FIELD=VALUE..] (e.g. activation=relu,seed=1; values as --grid takes them, a list's also parted "
+    "by commas: hidden=32x32 or hidden=32,32)"
 )
 MEMBER = "N|FIELD=VALUE,.."
 
@@ -913,7 +914,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=member_arg,
         metavar=MEMBER,
         help="in a sweep folder: every figure of member N's network (members.csv), or of the one member named by its "
-        "config values, FIELD=VALUE[,FIELD=VALUE..] (e.g. activation=relu,seed=1; values as --grid takes them)",
+        "config values, FIELD=VALUE[,FIELD=VALUE..] (e.g. activation=relu,seed=1; values as --grid takes them, a "
+        "list's also parted by commas: hidden=32x32 or hidden=32,32)",
     )
     add_epoch_flag(p)
     p.add_argument(

@@ -74,6 +74,7 @@ from nnjax.sweep_grid import (
     json_value,
     member_name,
     normalize_grid,
+    selection_items,
     unused_by_every,
 )
 from nnjax.sweep_summary import SPLIT_NAMES, SUMMARY_FILES, write_summary
@@ -608,7 +609,8 @@ def _first(tree: Any, k: int) -> Any:
 def resolve_member(sweep_dir: str | Path, member: Any) -> Any:
     """The number of the one member of a sweep folder that ``member`` names by its config values, as text
     ``FIELD=VALUE[,FIELD=VALUE..]`` (``"activation=relu,seed=1"``; each value parsed as ``--grid`` parses it, so
-    ``lr=0.01`` is 0.01 and ``standardize=true`` a bool; either field of a linked grid item, or both). Anything
+    ``lr=0.01`` is 0.01 and ``standardize=true`` a bool, and a list either way, ``hidden=32x32`` or
+    ``hidden=32,32``: ``sweep_grid.selection_items``; either field of a linked grid item, or both). Anything
     else (a member number, None) is returned as given, as is text when ``sweep_dir`` holds no sweep.json
     (``load_member`` says what is wrong with either). A ConfigError in one line, naming the folder and the
     selection, when no member matches (with the values its members have of the fields named), when several
@@ -620,14 +622,14 @@ def resolve_member(sweep_dir: str | Path, member: Any) -> Any:
     members = expand(base, grid, new=False)
     fields = grid_fields(grid)
     wanted: dict[str, Any] = {}
-    for item in member.split(","):
+    for item in selection_items(member):
         field, sep, text = item.partition("=")
         field = field.strip().replace("-", "_")
         if not sep or not field or not text.strip():
-            # commas part the items: a list value (hidden=16,16) takes its grid form, hidden=16x16
+            # commas part the items, except the numbers of a list (hidden=16,16: selection_items)
             raise ConfigError(
-                f"{sweep_dir}: member {member}: {item.strip()!r} is not FIELD=VALUE (e.g. activation=relu,seed=1; "
-                "a list as the grid writes it: hidden=16x16)"
+                f"{sweep_dir}: member {member}: {item.strip()!r} is not FIELD=VALUE (e.g. activation=relu,seed=1 "
+                "or hidden=16x16)"
             )
         if field not in FIELD_NAMES:
             raise ConfigError(

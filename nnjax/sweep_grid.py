@@ -18,6 +18,7 @@ from nnjax.config import (
     NEUTRAL,
     NON_RESULT_FIELDS,
     PROGRAM_FIELDS,
+    TUPLE_FIELDS,
     WHAT_TRAINS_NOTES,
     Config,
     flag_name,
@@ -395,6 +396,21 @@ def baseline_text(baseline: dict[str, Any]) -> str:
     return ",".join(f"{f}={format_value(v)}" for f, v in baseline.items())
 
 
+def selection_items(text: str) -> list[str]:
+    """The ``FIELD=VALUE`` items of a selection (``--member``, ``--baseline``), parted by commas:
+    ``hidden=32,32,seed=2`` → ``["hidden=32,32", "seed=2"]``. A number after a list field's item (hidden,
+    keep_epochs) is more of its list, so ``hidden=32,32`` names what the grid writes ``hidden=32x32``; any other
+    part without '=' stays an item of its own (its reader refuses it)."""
+    items: list[str] = []
+    for part in text.split(","):
+        listed = items and items[-1].partition("=")[0].strip().replace("-", "_") in TUPLE_FIELDS
+        if listed and "=" in items[-1] and part.strip().isdigit():
+            items[-1] += f",{part}"
+        else:
+            items.append(part)
+    return items
+
+
 def baseline_flag(text: str | None, grid: dict[str, list], replicates: Sequence[str]) -> dict[str, Any] | None:
     """``--baseline activation=sigmoid,lr=0.03`` as ``check_baseline``'s dict (None: not given); else a
     ConfigError naming the flag and what is wrong."""
@@ -402,7 +418,7 @@ def baseline_flag(text: str | None, grid: dict[str, list], replicates: Sequence[
         return None
     try:
         fields: dict[str, Any] = {}
-        for item in text.split(","):
+        for item in selection_items(text):
             field, sep, value = item.partition("=")
             field = field.strip().replace("-", "_")
             if not sep or not field or not value.strip():

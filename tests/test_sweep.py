@@ -1393,13 +1393,10 @@ def test_a_member_selection_that_names_no_one_member_is_one_line(tmp_path, capsy
         ),  # not in the grid: every member's
         ("width=16", "member width=16: 'width' is not a config field (the grid's: standardize, batch_size, lr, seed)"),
         ("seed=one", "member seed=one: config field 'seed': "),
-        ("seed=1,relu", "member seed=1,relu: 'relu' is not FIELD=VALUE (e.g. activation=relu,seed=1; a list"),
+        ("seed=1,relu", "member seed=1,relu: 'relu' is not FIELD=VALUE (e.g. activation=relu,seed=1 or hidden="),
         ("seed=1,seed=0", "member seed=1,seed=0: 'seed' is given twice"),
-        (
-            "hidden=16,16",
-            "member hidden=16,16: '16' is not FIELD=VALUE (e.g. activation=relu,seed=1; a list as the grid writes it: "
-            "hidden=16x16)",
-        ),
+        ("hidden=16,16", "no member matches hidden=16,16: its members have hidden 8"),  # a list's commas: one value
+        ("hidden=8,relu", "member hidden=8,relu: 'relu' is not FIELD=VALUE"),
     ):
         with pytest.raises(ConfigError, match="^" + re.escape(f"{s}: {why}")):
             sweep.resolve_member(s, sel)
@@ -1421,6 +1418,20 @@ def test_a_member_selection_that_names_no_one_member_is_one_line(tmp_path, capsy
     run.mkdir()
     with pytest.raises(CheckpointError, match=rf"^--member seed=1: {re.escape(str(run))} is not a sweep folder"):
         eval_run(run, splits=SPLITS, member="seed=1")
+
+
+def test_a_member_and_a_baseline_are_named_by_their_hidden_sizes_with_commas_too(tmp_path):
+    """``--member hidden=32,32`` was refused ('32' is not FIELD=VALUE): a list's sizes may be parted by commas, as
+    the --hidden flag takes them, beside the grid's 32x32, before or after other fields; --baseline reads it so too."""
+    grid = {"hidden": [(4, 4), (4,)], "seed": [0, 1]}
+    s = tmp_path / "s"
+    run_tiny(TINY, grid, s)
+    for sel in ("hidden=4,4,seed=1", "seed=1,hidden=4,4", "hidden=4x4,seed=1", "seed=1,hidden=4x4"):
+        assert sweep.resolve_member(s, sel) == 1, sel
+    assert sweep.resolve_member(s, "hidden=4,seed=1") == 3
+    with pytest.raises(ConfigError, match=re.escape("2 members match hidden=4,4 (members 0, 1): add seed= (0, 1)")):
+        sweep.resolve_member(s, "hidden=4,4")
+    assert sweep_grid.baseline_flag("hidden=4,4", grid, ("seed",)) == {"hidden": (4, 4)}
 
 
 def test_load_member_of_a_damaged_group_file_is_one_line(tmp_path):

@@ -389,6 +389,42 @@ def read(path: Path) -> dict[str, Any]:
     return payload
 
 
+def renamed_checkpoints(folder: Path) -> list[tuple[Path, int | None]]:
+    """Every ``.msgpack`` file in ``folder`` not named as ``checkpoint_path`` names one (renamed by hand?), by
+    name, each with the epoch it holds (None where it does not read as a checkpoint): never resumed from, nor
+    pruned."""
+    folder = Path(folder)
+    found: list[tuple[Path, int | None]] = []
+    for path in sorted(folder.glob("*.msgpack")) if folder.is_dir() else ():
+        if path.name.startswith(".") or _NAME.match(path.name):  # write_atomic's temp files; checkpoints
+            continue
+        try:
+            found.append((path, read(path)["epoch"]))
+        except CheckpointError:
+            found.append((path, None))
+    return found
+
+
+def warn_renamed(folder: Path, start: int) -> None:
+    """A warning line for each checkpoint renamed by hand in ``folder`` (``renamed_checkpoints``) that a resume
+    after epoch ``start`` (0: from scratch) passes over: one holding a later epoch, whose epochs are trained
+    again, or one that does not read as a checkpoint. One holding an earlier epoch (kept by hand) is no news."""
+    resumes = f"resuming from {checkpoint_path(folder, start).name}" if start else "training from scratch"
+    for path, held in renamed_checkpoints(folder):
+        if held is None:
+            why = f"not named as nnjax names a checkpoint, nor read as one: not resumed from ({resumes})"
+        elif held > start:
+            again = f"epoch {held} is" if held == start + 1 else f"epochs {start + 1} to {held} are"
+            why = (
+                f"holds epoch {held}, but is not named as nnjax names a checkpoint (renamed by hand?), so it is not "
+                f"resumed from: {resumes}, {again} trained again; to resume from it, stop and rename it "
+                f"{checkpoint_path(folder, held).name}"
+            )
+        else:
+            continue
+        print(f"nnjax: warning: {path}: {why}", file=sys.stderr)
+
+
 def restore(path: Path, target: Any) -> tuple[int, Any, dict[str, Any]]:
     """(epoch, tree shaped like ``target``, meta) from one checkpoint file; CheckpointError if bad (``read``).
 

@@ -581,17 +581,15 @@ def _check_nothing_trained_is_lost(run_dir: Path, ckpt_dir: Path, metrics_path: 
     the folder holds a .msgpack file not named as a checkpoint (renamed by hand), naming it and the name to give
     it (moved out, it would be refused by the checks below). A run stopped before its first checkpoint was written
     starts again, as it should."""
-    if (
-        renamed := sorted(p for p in ckpt_dir.glob("*.msgpack") if not p.name.startswith("."))
-        if ckpt_dir.is_dir()
-        else []
-    ):
-        try:  # the epoch it holds, for the name to give it back
-            named = checkpoint.checkpoint_path(ckpt_dir, checkpoint.decode(renamed[0].read_bytes())["epoch"]).name
-        except (OSError, CheckpointError, KeyError, TypeError, ValueError):
-            named = "epoch_NNNNNN.msgpack, NNNNNN its epoch"
+    if renamed := checkpoint.renamed_checkpoints(ckpt_dir):
+        path, held = renamed[0]  # the epoch it holds, for the name to give it back
+        named = (
+            "epoch_NNNNNN.msgpack, NNNNNN its epoch"
+            if held is None
+            else checkpoint.checkpoint_path(ckpt_dir, held).name
+        )
         raise CheckpointError(
-            f"{renamed[0]}: not named as nnjax names a checkpoint, and {ckpt_dir} holds no other: renamed by hand? "
+            f"{path}: not named as nnjax names a checkpoint, and {ckpt_dir} holds no other: renamed by hand? "
             f"rename it {named} to resume from it, or start a new run from its config (nnjax train --config-file "
             f"{run_dir / 'config.json'} --out NEW_FOLDER)"
         )
@@ -742,6 +740,8 @@ def _train(
         checkpoint.write_atomic(metrics_path, b"")
     _keep_target(run_dir, *target)
     warn_listed_epochs_lost(cfg, ckpt_dir, start, run_dir)
+    if resume:
+        checkpoint.warn_renamed(ckpt_dir, start)
 
     split = splits.eval_split
     epoch_times = [float(m["epoch_s"]) for m in history if is_number(m.get("epoch_s"))]  # not JSON true

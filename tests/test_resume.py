@@ -731,6 +731,32 @@ def test_a_run_whose_only_checkpoint_was_renamed_by_hand_is_refused_naming_it(cu
     )
 
 
+def test_a_checkpoint_renamed_by_hand_beside_an_older_one_is_named_by_the_resume(reference, cut, interrupted, capsys):
+    """Epoch 6's checkpoint renamed best.msgpack beside epoch 4's: the resume trains on from epoch 4 as before
+    (nothing lost, bit-identical), but no longer without a word: a warning line names the file, the epoch it holds,
+    the epochs trained again and the name that resumes from it; the file is left as it is. One holding an earlier
+    epoch than the one resumed from (kept by hand) is no news."""
+    ref_dir, _ = reference
+    ckpts = cut / "checkpoints"
+    best = ckpts / "best.msgpack"
+    checkpoint.checkpoint_path(ckpts, 6).rename(best)
+    kept = best.read_bytes()
+    run.train_and_evaluate(CFG, cut, resume=True, progress=False, splits=SPLITS)
+    err = capsys.readouterr().err.splitlines()
+    assert (
+        f"nnjax: warning: {best}: holds epoch 6, but is not named as nnjax names a checkpoint (renamed by hand?), so "
+        "it is not resumed from: resuming from epoch_000004.msgpack, epochs 5 to 6 are trained again; to resume from "
+        "it, stop and rename it epoch_000006.msgpack"
+    ) in err
+    assert f"nnjax: resumed {cut} after epoch 4 (epoch_000004.msgpack)" in err
+    assert best.read_bytes() == kept
+    assert_bit_identical(final_state(cut), final_state(ref_dir))
+    older = Path(shutil.copytree(interrupted, cut.parent / "older"))
+    shutil.copy(checkpoint.checkpoint_path(older / "checkpoints", 4), older / "checkpoints" / "epoch4.msgpack")
+    run.train_and_evaluate(CFG, older, resume=True, progress=False, splits=SPLITS)
+    assert "warning" not in capsys.readouterr().err
+
+
 def _damage_config(d: Path) -> None:
     (d / "config.json").write_text('{"lr": 0.01,')
 

@@ -748,6 +748,25 @@ def test_resume_trains_again_a_finished_group_whose_final_checkpoint_is_damaged(
         run_tiny(TINY, {"seed": [0, 1]}, s, resume=True)
 
 
+def test_a_group_checkpoint_renamed_by_hand_beside_an_older_one_is_named_by_the_resume(tmp_path, capsys):
+    """As for a run: an unfinished group's newest checkpoint renamed by hand is passed over with a warning line
+    naming it and the name that resumes from it, and the group trains on from the one before, to the same result."""
+    base, grid = TINY.replace(epochs=3), {"seed": [0, 1]}
+    s = tmp_path / "s"
+    full = run_tiny(base, grid, s)
+    ckpts = s / "groups" / "g00" / "checkpoints"
+    (s / "groups" / "g00" / "result.json").unlink()  # stopped as it saved its last epoch
+    checkpoint.checkpoint_path(ckpts, 3).rename(ckpts / "last.msgpack")
+    capsys.readouterr()
+    resumed = run_tiny(base, grid, s, resume=True)
+    assert (
+        f"nnjax: warning: {ckpts / 'last.msgpack'}: holds epoch 3, but is not named as nnjax names a checkpoint "
+        "(renamed by hand?), so it is not resumed from: resuming from epoch_000002.msgpack, epoch 3 is trained again; "
+        "to resume from it, stop and rename it epoch_000003.msgpack"
+    ) in capsys.readouterr().err.splitlines()
+    assert [m["final_test_accuracy"] for m in resumed["members"]] == [m["final_test_accuracy"] for m in full["members"]]
+
+
 def test_a_group_checkpoint_renamed_to_another_epoch_is_not_its_newest(tmp_path, capsys):
     """A group's checkpoint whose name and contents disagree on the epoch (renamed by hand) counts as
     damaged wherever a sweep resume looks at checkpoints, as it does for eval and a run's resume: a finished

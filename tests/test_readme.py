@@ -176,12 +176,12 @@ def parsed(parser, argv: list[str]):
         raise AssertionError(f"usage error (exit {e.code}): {err.getvalue().strip()}") from None
 
 
-def check_train(args, named: str | None = None, made: list[str] | None = None) -> Config | None:
+def check_train(args, named: str | None = None, saved: Config | None = None) -> Config | None:
     """What ``nnjax train`` checks of its flags before it makes a folder or reads data (``cli.cmd_train``); the
-    config it trains. A ``--resume`` of the folder that the ``nnjax train`` command ``made`` (its words) made is
-    checked as the resume checks it against that run's config (``run._check_resumable``: a field that changes
-    results needs ``--force``, and some not even that)."""
-    from nnjax.cli import build_parser, check_resume_flags, config_from_args, field_overrides
+    config it trains. A ``--resume`` of a folder whose run's config.json the README's commands before it leave
+    ``saved`` (``run_config``) is checked as the resume checks it against that config (``run._check_resumable``: a
+    field that changes results needs ``--force``, and some not even that)."""
+    from nnjax.cli import check_resume_flags, config_from_args, field_overrides
     from nnjax.config import apply_overrides, check_given
     from nnjax.run import _check_resumable, check_config
     from nnjax.target import target_flag
@@ -191,9 +191,8 @@ def check_train(args, named: str | None = None, made: list[str] | None = None) -
         if named:
             args.config = None
         check_resume_flags(args, "run")
-        if made is None:
+        if saved is None:
             return None
-        saved = check_train(parsed(build_parser(), made))
         cfg = check_config(apply_overrides(saved, field_overrides(args)), new=False)
         _check_resumable(saved, cfg, args.force, Path(args.resume))
         return cfg
@@ -221,7 +220,7 @@ def check_sweep(args) -> None:
     grid_base(args, grid)
 
 
-def check_nnjax(argv: list[str], placeholder: bool, shown: list[Command]) -> None:
+def check_nnjax(argv: list[str], placeholder: bool, shown: list[Command], earlier: list[Command]) -> None:
     from nnjax.cli import build_parser
     from nnjax.target import target_flag
 
@@ -229,7 +228,7 @@ def check_nnjax(argv: list[str], placeholder: bool, shown: list[Command]) -> Non
     if placeholder:
         return
     if args.verb == "train":
-        check_train(args, made=folders_made(shown, "train").get(args.resume))
+        check_train(args, saved=None if args.resume is None else run_config(earlier, args.resume))
     elif args.verb == "sweep":
         check_sweep(args)
     elif args.verb == "summary":
@@ -238,9 +237,30 @@ def check_nnjax(argv: list[str], placeholder: bool, shown: list[Command]) -> Non
         check_summary(args, {d: made[d] for d in args.sweep_dir if d in made})
 
 
+def run_config(earlier: list[Command], folder: str) -> Config | None:
+    """The config.json of the run in ``folder`` as the commands ``earlier`` (a README's, in its order) leave it:
+    the config of the ``nnjax train … --out DIR`` that made it, then of each ``nnjax train --resume DIR`` after it
+    that its checks let through (one that is refused changes nothing); None where none of them made it."""
+    from nnjax.cli import build_parser
+    from nnjax.errors import NnjaxError
+
+    saved = None
+    for c in earlier:
+        argv, placeholder = tokens(c)
+        if argv[:1] != ["train"] or placeholder:
+            continue
+        with contextlib.suppress(AssertionError, NnjaxError):  # a command the README gets wrong fails on its own
+            args = parsed(build_parser(), argv)
+            if args.resume is None and args.out == folder:
+                saved = check_train(args)
+            elif args.resume == folder and saved is not None:
+                saved = check_train(args, saved=saved)  # config.json as the resume rewrites it (--force, data_dir)
+    return saved
+
+
 def folders_made(shown: list[Command], verb: str) -> dict[str, list[str]]:
-    """The words of each ``nnjax VERB … --out DIR`` among the commands ``shown``, by DIR: the run that
-    ``nnjax train --resume DIR`` of a README continues, or the sweep that ``nnjax summary DIR`` reads."""
+    """The words of each ``nnjax VERB … --out DIR`` among the commands ``shown``, by DIR: the sweep that
+    ``nnjax summary DIR`` reads."""
     made = {}
     for c in shown:
         argv, placeholder = tokens(c)
@@ -320,8 +340,9 @@ def check_benchmark(name: str, argv: list[str], monkeypatch: pytest.MonkeyPatch)
 
 def check(cmd: Command, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shown: list[Command] = ALL) -> None:
     """Parse ``cmd`` with its program's parser and check what it would train (a summary: against the sweep among
-    the commands ``shown`` that made its folder); AssertionError or the program's NnjaxError (its one-line
-    message) when the README's command is wrong."""
+    the commands ``shown`` that made its folder; a ``train --resume``: against its run's config as the commands
+    shown before it leave it); AssertionError or the program's NnjaxError (its one-line message) when the README's
+    command is wrong."""
     from nnjax.cli import build_parser
 
     argv, placeholder = tokens(cmd)
@@ -339,7 +360,7 @@ def check(cmd: Command, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shown: 
             # a verb named in prose, or a verb and one of its flags: `nnjax train --target`, `nnjax sweep --resume`
             assert len(argv) == 1 or argv[1] in flags, f"nnjax {argv[0]} has no flag {argv[1]}"
             return
-        check_nnjax(argv, placeholder, shown)
+        check_nnjax(argv, placeholder, shown, shown[: shown.index(cmd)] if cmd in shown else shown)
         return
     path = ROOT / program
     assert path.is_file(), f"no script {program}"
@@ -433,6 +454,33 @@ def test_the_python_names_the_readmes_show_exist():
             if obj is None:
                 missing.append(f"{doc}: {name}")
     assert not missing
+
+
+def test_a_resume_is_checked_against_its_runs_config_as_the_commands_before_it_leave_it(tmp_path, monkeypatch):
+    """A ``nnjax train --resume DIR`` is checked against the config.json that the README's commands before it leave,
+    in order: after a ``--force`` resume to 4 epochs, resuming with ``--epochs 4`` again needs no --force (the check
+    read the first ``--out DIR`` command's 2 epochs and called it a change: a false alarm), while going back to
+    ``--epochs 2`` does (it let that through); a resume shown before the command that makes its run is only
+    parsed, and a refused resume changes nothing."""
+    monkeypatch.chdir(tmp_path)
+    good = (
+        "    nnjax train --epochs 2 --out runs/r\n"
+        "    nnjax train --resume runs/r --epochs 4 --force\n"
+        "    nnjax train --resume runs/r --epochs 4\n"
+        "    nnjax train --resume runs/r --epochs 4 --checkpoint-every 2\n"
+    )
+    cmds = commands("scratch.md", good)
+    assert failing(cmds, tmp_path, monkeypatch) == []
+    bad = commands("scratch.md", good.replace("--resume runs/r --epochs 4\n", "--resume runs/r --epochs 2\n"))
+    assert failing(bad, tmp_path, monkeypatch) == ["nnjax train --resume runs/r --epochs 2"]
+    refused = good.replace("--epochs 4 --force", "--epochs 4 --seed 1 --force")  # not even --force changes the seed
+    assert failing(commands("scratch.md", refused), tmp_path, monkeypatch) == [
+        "nnjax train --resume runs/r --epochs 4 --seed 1 --force",
+        "nnjax train --resume runs/r --epochs 4",  # the run still has 2 epochs: a change, without --force
+        "nnjax train --resume runs/r --epochs 4 --checkpoint-every 2",
+    ]
+    before = "    nnjax train --resume runs/r --epochs 3\n" + good  # before its run is made: only parsed
+    assert failing(commands("scratch.md", before), tmp_path, monkeypatch) == []
 
 
 def test_a_summary_epoch_past_any_folders_sweep_or_a_resume_missing_force_fails(tmp_path, monkeypatch):

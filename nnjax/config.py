@@ -60,7 +60,8 @@ class Config:
     activation: str = _f("sigmoid", "activation σ of the hidden layers")
     init: str = _f(
         "auto",
-        "scale of the initial weights; auto: the usual one for the activation (he: ReLU-like, glorot: sigmoid, tanh)",
+        "scale of the initial weights; auto: the usual one for the activation"
+        " (he: ReLU-like, glorot: sigmoid, tanh, lecun: identity)",
     )
     cost: str = _f(
         "cross_entropy",

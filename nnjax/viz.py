@@ -306,7 +306,9 @@ def wanted_inputs(
     (a ``noise_images`` image, or a test digit), every pixel clipped back into 0 … 1 after each step, so that it
     stays an image of the kind the network was trained on (its input is ``data.scale_pixels`` of it: the pixels,
     or standardised where ``cfg.standardize``); row c of z is the network's outputs on it. One jitted program,
-    the 10 outputs vmapped; the same start gives the same images, bit for bit.
+    the 10 outputs vmapped; the same start gives the same images, bit for bit. A network whose outputs are not
+    finite (a diverged one's) has no gradient to follow: its rows of u and z are NaN, not images (``plot_wants``
+    titles them "no answer").
 
     Why log p(c), the log of the probability the cost reads (softmax, or normalised σ for a σ-output cost): z_c
     alone can rise with every other output, so its image need not be read as c; p(c) itself saturates, its
@@ -351,18 +353,27 @@ def noise_answers(digit_N: np.ndarray, p_Nx10: np.ndarray) -> NoiseAnswers:
 
 def noise_line(noise: NoiseAnswers, test_top_N: np.ndarray) -> str:
     """One line: how many of the noise images got each digit (most first), their mean top probability, and the
-    mean top probability on the test images (``test_top_N``: each one's probability of its answer)."""
+    mean top probability on the test images (``test_top_N``: each one's probability of its answer). Both means are
+    over the images with finite outputs; those without (a diverged network's) are counted as ``no answer ×N``, on
+    noise and on the test images alike."""
     counts_10 = noise.counts_10
     answered = [f"{d} ×{int(counts_10[d])}" for d in np.argsort(-counts_10, kind="stable") if counts_10[d]]
     if lost := noise.n - int(counts_10.sum()):
-        answered.append(f"no answer ×{lost} (outputs not finite)")
-    finite_T = test_top_N[np.isfinite(test_top_N)]
+        answered.append(_no_answer(lost))
+    finite_T = np.isfinite(test_top_N)
     noise_top = percent(noise.mean_top) if np.isfinite(noise.mean_top) else "none"
-    test_top = percent(float(finite_T.mean())) if len(finite_T) else "none"
+    test_top = percent(float(test_top_N[finite_T].mean())) if finite_T.any() else "none"
+    if lost_test := int(np.sum(~finite_T)):
+        test_top += f", {_no_answer(lost_test)}"
     return (
         f"{noise.n:,} uniform-noise images answered {', '.join(answered)}; mean top probability {noise_top} "
         f"({len(test_top_N):,} test images: {test_top})"
     )
+
+
+def _no_answer(n: int) -> str:
+    """How ``noise_line`` counts ``n`` images whose outputs are not finite."""
+    return f"no answer ×{n} (outputs not finite)"
 
 
 def default_digits(y_N: np.ndarray) -> list[int]:

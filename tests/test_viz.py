@@ -2383,6 +2383,25 @@ def test_the_same_start_gives_the_same_wanted_inputs_bit_for_bit():
     assert not np.array_equal(first[0], viz.wanted_inputs(params, cfg, noise[1])[0])
 
 
+def test_a_diverged_networks_wanted_inputs_are_nan_and_its_noise_line_counts_every_image_without_an_answer():
+    """NaN weights (a diverged network's): no image to make, so every row of u and z is NaN rather than pixels in
+    0 … 1, and the noise line counts the test images as it counts the noise images, as ``no answer ×N``, not as a
+    mean over none."""
+    from nnjax.images import predict
+
+    cfg = Config(hidden=(8,))
+    params = [{k: np.full_like(v, np.nan) for k, v in layer.items()} for layer in small_network((8,))]
+    u_10x784, z_10x10 = viz.wanted_inputs(params, cfg, viz.noise_images(jax.random.key(0), 1)[0], steps=3)
+    assert np.isnan(u_10x784).all() and np.isnan(z_10x10).all()
+    x = viz.noise_images(jax.random.key(0), 4)
+    digit_N, p_Nx10 = predict(params, cfg, x)
+    line = viz.noise_line(viz.noise_answers(digit_N, p_Nx10), p_Nx10[:3].max(axis=1))
+    assert line == (
+        "4 uniform-noise images answered no answer ×4 (outputs not finite); mean top probability none "
+        "(3 test images: none, no answer ×3 (outputs not finite))"
+    )
+
+
 def test_wanted_inputs_refuse_a_start_that_is_not_one_uint8_image():
     from nnjax.errors import DataError
 
@@ -2416,7 +2435,12 @@ def test_noise_answers_count_every_noise_image_once_and_say_their_mean_top_proba
     assert nan.counts_10.sum() == 0 and np.isnan(nan.mean_top)
     assert viz.noise_line(nan, np.full(2, np.nan)) == (
         "3 uniform-noise images answered no answer ×3 (outputs not finite); mean top probability none "
-        "(2 test images: none)"
+        "(2 test images: none, no answer ×2 (outputs not finite))"
+    )
+    # test images of which some have no answer: the mean is over the others, and the line says how many
+    assert viz.noise_line(noise, np.array([0.5, np.nan, 1.0])).endswith(
+        f"; mean top probability {viz.percent(noise.mean_top)} "
+        "(3 test images: 75.0 %, no answer ×1 (outputs not finite))"
     )
 
 

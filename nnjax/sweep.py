@@ -121,7 +121,7 @@ def load_sweep_options(sweep_dir: str | Path, on_bad: Callable[[ConfigError], No
     read); or, with ``on_bad``, each None, after ``on_bad(error)`` (``nnjax viz`` draws without it)."""
     path, spec, _, grid = _read_sweep_json(sweep_dir)
     options: dict[str, Any] = {}
-    problems: dict[str, str] = {}
+    problems: dict[str, str] = {}  # those that did not read, with or without on_bad
     checks = {  # in this order: the baseline's rows are told apart by the replicates read first
         "target": check_target,
         "replicates": lambda r: None if r is None else check_replicates(r, grid),
@@ -137,11 +137,10 @@ def load_sweep_options(sweep_dir: str | Path, on_bad: Callable[[ConfigError], No
             options[name] = check(spec.get(name))
         except ConfigError as e:
             options[name] = None
-            if on_bad is None:
-                problems[name] = str(e)
-            else:
+            problems[name] = str(e)
+            if on_bad is not None:
                 on_bad(ConfigError(f"{path}: {e}"))
-    if problems:
+    if problems and on_bad is None:
         raise ConfigError(f"{path}: {'; '.join(problems.values())}")
     return options
 

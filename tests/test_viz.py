@@ -1716,6 +1716,21 @@ def test_a_bad_stored_option_of_sweep_json_is_a_warning_and_the_curves_are_drawn
     assert err.endswith("; drawn without it (edited by hand?)\n")
 
 
+def test_stored_replicates_that_do_not_read_are_one_warning_not_a_second_on_the_baseline(tmp_path, cli):
+    """A baseline is a row of the table its replicates make: with replicates that do not read, viz said so and then
+    checked the baseline against the default replicates (seed) instead, warning a second time for the same edit,
+    about a baseline that may be right for the replicates meant; it is now left unchecked (viz draws no baseline),
+    as ``nnjax summary`` leaves it."""
+    out = sweep_folder(tmp_path / "sweep", sweep_lines({"sigmoid": [0.9, 0.91], "relu": [0.92, 0.93]}))
+    spec = json.loads((out / "sweep.json").read_text())
+    (out / "sweep.json").write_text(json.dumps({**spec, "replicates": ["nope"], "baseline": {"seed": 0}}))
+    rc, printed, err = cli("viz", out)
+    assert rc == 0 and printed == f"{out / 'figures' / 'learning_curves.png'}\n"
+    assert err.count("\n") == 1 and err.startswith(f"nnjax: warning: {out / 'sweep.json'}: replicates: 'nope' "), err
+    options = sweep.load_sweep_options(out, on_bad=lambda e: None)
+    assert options == {"target": None, "replicates": None, "baseline": None}
+
+
 def test_viz_max_neurons_default_is_render_runs():
     """The flag is None unless given (so that a sweep folder can say it is unused); the CLI's default, which its
     help shows, is render_run's."""

@@ -822,8 +822,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="extend",  # --grid a=1,2 --grid b=3: both (their check for a field given twice sees all)
         default=[],
         metavar="FIELD=V1,V2",
-        help="values per config field, e.g. activation=sigmoid,relu seed=0,1,2 lr=0.1,0.3 (hidden: 16x16,32x32); "
-        "linked fields take tuples, each crossed with the other items: activation,lr=sigmoid:0.03,relu:0.01",
+        help="values per config field, e.g. activation=sigmoid,relu seed=0,1,2 lr=0.1,0.3 (hidden: layers joined by "
+        "x, none for no hidden layer: 16x16,64,none); linked fields take tuples, each crossed with the other items: "
+        "activation,lr=sigmoid:0.03,relu:0.01; a field goes either as its flag or in the grid, not both",
     )
     p.add_argument("--out", metavar="SWEEP_DIR", help="sweep folder to create (default: sweeps/NAME-TIME)")
     p.add_argument("--resume", metavar="SWEEP_DIR", help="continue a sweep from its groups' newest checkpoints")

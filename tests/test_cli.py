@@ -1499,6 +1499,21 @@ def test_viz_help_says_max_neurons_also_caps_each_hidden_layer_in_neurons_png(ca
     assert "hidden layer (neurons.png) (default: 64)" in text
 
 
+def test_sweep_grid_help_says_what_the_readme_says_of_hidden_none_and_flag_or_grid(tmp_path, capsys, cli_error):
+    """--grid's help gave hidden's form (16x16,32x32) but not that ``none`` is no hidden layer, nor that a field
+    goes either as its flag or in the grid (the README says both; a researcher read the help alone). Both hold."""
+    from nnjax.sweep_grid import parse_grid
+
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["sweep", "--help"])
+    text = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+    assert "(hidden: layers joined by x, none for no hidden layer: 16x16,64,none)" in text
+    assert "a field goes either as its flag or in the grid, not both" in text
+    assert parse_grid(["hidden=16x16,64,none"]) == {"hidden": [(16, 16), (64,), ()]}
+    both = cli_error("sweep", "--lr", "0.1", "--grid", "lr=0.01,0.03", "--out", tmp_path / "s")
+    assert "lr is swept by the grid" in both
+
+
 @pytest.mark.parametrize("verb", ["eval", "viz", "export", "predict"])
 def test_epoch_help_names_every_flag_that_keeps_a_checkpoint(verb, monkeypatch, capsys):
     """--epoch N needs epoch N's checkpoint: the help names the three flags that keep one, --keep-epochs too (it

@@ -38,6 +38,7 @@ FIGURES = (
 )
 # lines viz prints besides the figures' paths: weights.png's colour range, the noise line after wants.png's path
 SAID_LINES = ("  weights.png colours: ", "  noise: ")
+FORM_SAID = {"weights.png": ["  weights.png colours"], "wants.png": ["  noise"]}  # each said line after its figure
 
 
 def png(path: Path) -> np.ndarray:
@@ -151,6 +152,24 @@ def test_cli_writes_into_the_run_folder_and_prints_the_paths(video_run, mock_dat
     assert_drawn(video_run / "figures" / "weights.png", (550, 565))  # 9 of 16 neurons: 3 × 3
     assert_drawn(video_run / "figures" / "activations.png", (1220, 300))  # 2 digits
     assert_drawn(video_run / "figures" / "neurons.png", (1160, 620))  # 9 of each layer's 16: 2 rows each, +inert line
+
+
+def test_docs_predict_example_lists_what_viz_prints(video_run, mock_data, tmp_path, capsys):
+    """docs/predict_example.txt's ``nnjax viz`` listing is what viz prints: each figure's path, in order, and the
+    line said after weights.png's and after wants.png's (it listed neither wants.png nor the colours line after
+    viz printed both)."""
+    with mock_data():
+        assert cli_main(["viz", str(video_run), "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    example = (Path(__file__).parents[1] / "docs" / "predict_example.txt").read_text()
+    lines = example.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("$") and " nnjax viz " in line)
+    listed = list(itertools.takewhile(str.strip, lines[start + 1 :]))  # up to the blank line
+
+    def form(lines: list[str]) -> list[str]:  # a path's file name; a said line's words before its numbers
+        return [line.split(":")[0] if line.startswith(SAID_LINES) else Path(line).name for line in lines]
+
+    assert form(printed) == form(listed) == [f for name in FIGURES for f in (name, *FORM_SAID.get(name, ()))]
 
 
 def test_weights_drawn_on_a_given_colour_range_compare_across_epochs(

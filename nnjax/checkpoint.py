@@ -408,7 +408,9 @@ def renamed_checkpoints(folder: Path) -> list[tuple[Path, int | None]]:
 def warn_renamed(folder: Path, start: int) -> None:
     """A warning line for each checkpoint renamed by hand in ``folder`` (``renamed_checkpoints``) that a resume
     after epoch ``start`` (0: from scratch) passes over: one holding a later epoch, whose epochs are trained
-    again, or one that does not read as a checkpoint. One holding an earlier epoch (kept by hand) is no news."""
+    again, or one that does not read as a checkpoint. One holding an earlier epoch (kept by hand) is no news.
+    Said as the resume starts writing (metrics.jsonl cut back to ``start``): a file renamed back then is refused
+    by the next resume (no metrics lines up to its epoch), so the line names only what it needed before this one."""
     resumes = f"resuming from {checkpoint_path(folder, start).name}" if start else "training from scratch"
     for path, held in renamed_checkpoints(folder):
         if held is None:
@@ -417,8 +419,8 @@ def warn_renamed(folder: Path, start: int) -> None:
             again = f"epoch {held} is" if held == start + 1 else f"epochs {start + 1} to {held} are"
             why = (
                 f"holds epoch {held}, but is not named as nnjax names a checkpoint (renamed by hand?), so it is not "
-                f"resumed from: {resumes}, {again} trained again; to resume from it, stop and rename it "
-                f"{checkpoint_path(folder, held).name}"
+                f"resumed from: {resumes}, {again} trained again, and it is left as it is (renamed "
+                f"{checkpoint_path(folder, held).name} before a resume, it would be resumed from)"
             )
         else:
             continue

@@ -745,8 +745,8 @@ def test_a_checkpoint_renamed_by_hand_beside_an_older_one_is_named_by_the_resume
     err = capsys.readouterr().err.splitlines()
     assert (
         f"nnjax: warning: {best}: holds epoch 6, but is not named as nnjax names a checkpoint (renamed by hand?), so "
-        "it is not resumed from: resuming from epoch_000004.msgpack, epochs 5 to 6 are trained again; to resume from "
-        "it, stop and rename it epoch_000006.msgpack"
+        "it is not resumed from: resuming from epoch_000004.msgpack, epochs 5 to 6 are trained again, and it is left "
+        "as it is (renamed epoch_000006.msgpack before a resume, it would be resumed from)"
     ) in err
     assert f"nnjax: resumed {cut} after epoch 4 (epoch_000004.msgpack)" in err
     assert best.read_bytes() == kept
@@ -755,6 +755,40 @@ def test_a_checkpoint_renamed_by_hand_beside_an_older_one_is_named_by_the_resume
     shutil.copy(checkpoint.checkpoint_path(older / "checkpoints", 4), older / "checkpoints" / "epoch4.msgpack")
     run.train_and_evaluate(CFG, older, resume=True, progress=False, splits=SPLITS)
     assert "warning" not in capsys.readouterr().err
+
+
+def test_the_renamed_checkpoint_warning_names_no_rename_that_the_next_resume_refuses(cut, capsys, monkeypatch):
+    """The warning is said as the resume cuts metrics.jsonl back to epoch 4; it told the reader to stop and rename
+    the file epoch_000006.msgpack, but stopped there and renamed so, the next resume is refused (metrics.jsonl has
+    no lines for epochs 5 and 6). It now says the file is left as it is, and which name would have been resumed
+    from before the resume."""
+    before = Path(shutil.copytree(cut, cut.parent / "before"))  # the file as it was named before the resume
+    ckpts = cut / "checkpoints"
+    best = ckpts / "best.msgpack"
+    checkpoint.checkpoint_path(ckpts, 6).rename(best)
+    real_epoch_key, calls = run.epoch_key, []
+
+    def stopped_as_warned(cfg, epoch):  # Ctrl-C on reading the warning: as epoch 5 starts (not its compile)
+        calls.append(epoch)
+        if calls.count(4) == 2:
+            raise KeyboardInterrupt
+        return real_epoch_key(cfg, epoch)
+
+    monkeypatch.setattr(run, "epoch_key", stopped_as_warned)
+    with pytest.raises(KeyboardInterrupt):
+        run.train_and_evaluate(CFG, cut, resume=True, progress=False, splits=SPLITS)
+    (line,) = [w for w in capsys.readouterr().err.splitlines() if w.startswith("nnjax: warning: ")]
+    assert "stop and rename" not in line
+    assert line.endswith(
+        "epochs 5 to 6 are trained again, and it is left as it is (renamed epoch_000006.msgpack before a resume, it "
+        "would be resumed from)"
+    )
+    monkeypatch.undo()
+    best.rename(checkpoint.checkpoint_path(ckpts, 6))  # what the old line said to do
+    with pytest.raises(CheckpointError, match=r"metrics\.jsonl"):
+        run.train_and_evaluate(CFG, cut, resume=True, progress=False, splits=SPLITS)
+    run.train_and_evaluate(CFG, before, resume=True, progress=False, splits=SPLITS)
+    assert f"nnjax: resumed {before} after epoch 6 (epoch_000006.msgpack)" in capsys.readouterr().err
 
 
 def _damage_config(d: Path) -> None:

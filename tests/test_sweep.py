@@ -761,8 +761,8 @@ def test_a_group_checkpoint_renamed_by_hand_beside_an_older_one_is_named_by_the_
     resumed = run_tiny(base, grid, s, resume=True)
     assert (
         f"nnjax: warning: {ckpts / 'last.msgpack'}: holds epoch 3, but is not named as nnjax names a checkpoint "
-        "(renamed by hand?), so it is not resumed from: resuming from epoch_000002.msgpack, epoch 3 is trained again; "
-        "to resume from it, stop and rename it epoch_000003.msgpack"
+        "(renamed by hand?), so it is not resumed from: resuming from epoch_000002.msgpack, epoch 3 is trained again, "
+        "and it is left as it is (renamed epoch_000003.msgpack before a resume, it would be resumed from)"
     ) in capsys.readouterr().err.splitlines()
     assert [m["final_test_accuracy"] for m in resumed["members"]] == [m["final_test_accuracy"] for m in full["members"]]
 

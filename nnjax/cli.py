@@ -347,7 +347,7 @@ def _print_reach(r: dict[str, Any], max_neurons: int) -> None:
 
 
 def _diverged(r: dict[str, Any]) -> str:
-    """For a sweep member that diverged (eval_run's or compare_networks' ``diverged_epoch``), what its line
+    """For a sweep member that diverged (eval_run's, compare_networks' or predict's ``diverged_epoch``), what its line
     adds: it trained on past the divergence inside its ensemble (members.csv has no accuracy for it)."""
     gone = r.get("diverged_epoch")
     return f", which diverged at epoch {gone}: not a result of its config" if gone else ""
@@ -636,19 +636,23 @@ def _print_noise(line: str) -> None:
 def cmd_predict(args: argparse.Namespace) -> int:
     """``nnjax predict RUN_DIR IMAGE... [--json] [--member N]``: one line per image; exit 1 if any image failed.
     With --member, which member answered, and after which epoch: a line naming its number (as eval's line does;
-    also where it is named by its values) and its parameters' epoch first, and ``member`` and ``epoch`` in each
+    also where it is named by its values), whether it had diverged by then (as eval's line says it) and its
+    parameters' epoch first, and ``member``, ``epoch`` and ``diverged_epoch`` (as eval_run gives it) in each
     JSON object."""
     from nnjax import images
     from nnjax.run import load_network
-    from nnjax.sweep import resolve_member
+    from nnjax.sweep import diverged_by, resolve_member
     from nnjax.train import unstack
 
     member = resolve_member(args.run_dir, args.member)  # its number, where it is named by its values
     cfg, params_K, epoch = load_network(args.run_dir, member, epoch=args.epoch)
     answers = images.read_files(unstack(params_K, 0), cfg, args.images)
-    which = {} if member is None else {"member": member, "epoch": epoch}
+    which = {}
+    if member is not None:  # loading it warned on stderr already (sweep.load_member); said where the answers are
+        which = {"member": member, "epoch": epoch, "diverged_epoch": diverged_by(args.run_dir, member, epoch)}
     if member is not None and not args.json:
-        print(f"{args.run_dir} member {member} (epoch {epoch} parameters{_start({'epoch': epoch})}):", flush=True)
+        whose = f"{args.run_dir} member {member}{_diverged(which)}"
+        print(f"{whose} (epoch {epoch} parameters{_start(which)}):", flush=True)
     failed = 0
     for r in answers:
         if isinstance(r, images.Failure):

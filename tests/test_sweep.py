@@ -1268,19 +1268,55 @@ def test_predict_of_a_sweep_member_says_which_member_answered(tmp_path, cli):
         assert rc == 0 and out == f"{s} member 3 (epoch 2 parameters):\n{p3.line()}\n", member
         rc, out, _ = cli("predict", s, digit, blank, "--member", member, "--json")
         got = [json.loads(line) for line in out.splitlines()]
-        assert rc == 1 and got[0] == {**p3.to_json(), "member": 3, "epoch": 2} and got[1]["member"] == 3
+        assert rc == 1 and got[0] == {**p3.to_json(), "member": 3, "epoch": 2, "diverged_epoch": None}
+        assert got[1]["member"] == 3
         assert got[1]["file"] == str(blank) and "error" in got[1] and got[1]["epoch"] == 2
     for epoch, start in (("1", ""), ("0", ", as initialised: untrained")):  # the epoch that answered, not the newest
         (p,) = images.predict_files(s, [str(digit)], member=3, epoch=int(epoch))
         rc, out, _ = cli("predict", s, digit, "--member", "3", "--epoch", epoch)
         assert rc == 0 and out == f"{s} member 3 (epoch {epoch} parameters{start}):\n{p.line()}\n"
         rc, out, _ = cli("predict", s, digit, "--member", "3", "--epoch", epoch, "--json")
-        assert json.loads(out) == {**p.to_json(), "member": 3, "epoch": int(epoch)}
+        assert json.loads(out) == {**p.to_json(), "member": 3, "epoch": int(epoch), "diverged_epoch": None}
     run = tmp_path / "run"
     train_and_evaluate(TINY.replace(epochs=1), run, progress=False, splits=SPLITS)
     (alone,) = images.predict_files(run, [str(digit)])
     assert cli("predict", run, digit)[1] == f"{alone.line()}\n"
     assert json.loads(cli("predict", run, digit, "--json")[1]) == alone.to_json()
+
+
+def test_predict_of_a_diverged_member_says_so_in_its_first_line_as_eval_does(tmp_path, monkeypatch, cli):
+    """``nnjax predict SWEEP --member N`` of a member that diverged (and trained on inside its ensemble) named it
+    as if its answers were its config's, while eval's line says ", which diverged at epoch E: not a result of its
+    config": predict's first line says it the same way, and --json has ``diverged_epoch`` (None where it had not
+    diverged by the epoch whose parameters answered)."""
+    from PIL import Image
+
+    import nnjax.run
+    from nnjax import images
+
+    monkeypatch.setattr(nnjax.run, "load_splits", lambda *a, **k: SPLITS)  # eval's test images
+    s = tmp_path / "s"
+    summary = run_tiny(TINY.replace(schedule="constant"), {"lr": [0.01, 1000.0]}, s)
+    gone = [r["diverged_epoch"] for r in summary["members"]]
+    assert gone[0] is None and gone[1] is not None, "the recipe no longer diverges: pick a harsher one"
+    digit = tmp_path / "digit.png"
+    one = np.full((28, 28), 255, np.uint8)
+    one[4:24, 12:16] = 0  # a dark "1" on white paper
+    Image.fromarray(one).save(digit)
+    said = f", which diverged at epoch {gone[1]}: not a result of its config"
+    for member in ("1", "lr=1000"):
+        rc, out, err = cli("predict", s, digit, "--member", member)
+        assert rc == 0 and out.splitlines()[0] == f"{s} member 1{said} (epoch 2 parameters):", out
+        assert said in cli("eval", s, "--member", member)[1]  # the same words
+        rc, out, _ = cli("predict", s, digit, "--member", member, "--json")
+        assert rc == 0 and json.loads(out)["diverged_epoch"] == gone[1]
+    (p0,) = images.predict_files(s, [str(digit)], member=0)
+    rc, out, _ = cli("predict", s, digit, "--member", "0")
+    assert rc == 0 and out == f"{s} member 0 (epoch 2 parameters):\n{p0.line()}\n"
+    rc, out, _ = cli("predict", s, digit, "--member", "1", "--epoch", "0")  # from before it diverged
+    assert rc == 0 and out.splitlines()[0] == f"{s} member 1 (epoch 0 parameters, as initialised: untrained):"
+    rc, out, _ = cli("predict", s, digit, "--member", "1", "--epoch", "0", "--json")
+    assert json.loads(out)["diverged_epoch"] is None
 
 
 # standardize (a bool), a linked item (batch_size with lr) and the seed: 8 members in 2 groups (one per batch size)

@@ -118,7 +118,8 @@ def load_sweep_options(sweep_dir: str | Path, on_bad: Callable[[ConfigError], No
     ``replicates`` (a tuple of grid fields) and ``baseline`` (a row, ``{field: value}``), each None where the
     sweep was never given it. Those that do not read (edited by hand) are one ConfigError naming sweep.json and
     each of them, so that one edit mends them all (a baseline is not checked against replicates that do not
-    read); or, with ``on_bad``, each None, after ``on_bad(error)`` (``nnjax viz`` draws without it)."""
+    read: their error names it, None with them); or, with ``on_bad``, each None, after ``on_bad(error)``
+    (``nnjax viz`` draws without it)."""
     path, spec, _, grid = _read_sweep_json(sweep_dir)
     options: dict[str, Any] = {}
     problems: dict[str, str] = {}  # those that did not read, with or without on_bad
@@ -138,8 +139,11 @@ def load_sweep_options(sweep_dir: str | Path, on_bad: Callable[[ConfigError], No
         except ConfigError as e:
             options[name] = None
             problems[name] = str(e)
+            if name == "replicates" and spec.get("baseline") is not None:  # dropped with them: said, not silently
+                stored = spec["baseline"]
+                problems[name] += f" (baseline {stored!r}, a row of the table they make, is not read with them)"
             if on_bad is not None:
-                on_bad(ConfigError(f"{path}: {e}"))
+                on_bad(ConfigError(f"{path}: {problems[name]}"))
     if problems and on_bad is None:
         raise ConfigError(f"{path}: {'; '.join(problems.values())}")
     return options

@@ -1750,6 +1750,26 @@ def test_stored_replicates_that_do_not_read_are_one_warning_not_a_second_on_the_
     assert options == {"target": None, "replicates": None, "baseline": None}
 
 
+def test_the_one_warning_on_stored_replicates_names_the_baseline_dropped_with_them(tmp_path, cli):
+    """With replicates that do not read, viz's one warning named them and left the stored baseline out unsaid (as
+    ``nnjax summary``'s refusal did): a reader mending the replicates did not learn the baseline went unread and
+    may be refused next. The one line names it too; without a stored baseline the line is as it was."""
+    out = sweep_folder(tmp_path / "sweep", sweep_lines({"sigmoid": [0.9, 0.91], "relu": [0.92, 0.93]}))
+    spec = json.loads((out / "sweep.json").read_text())
+    said = "(baseline {'seed': 0}, a row of the table they make, is not read with them); drawn without it"
+    (out / "sweep.json").write_text(json.dumps({**spec, "replicates": ["nope"], "baseline": {"seed": 0}}))
+    rc, printed, err = cli("viz", out)
+    assert rc == 0 and printed == f"{out / 'figures' / 'learning_curves.png'}\n"
+    assert err.count("\n") == 1 and err.startswith(f"nnjax: warning: {out / 'sweep.json'}: replicates: 'nope' "), err
+    assert err.endswith(f"{said} (edited by hand?)\n"), err
+    with pytest.raises(ConfigError) as e:  # nnjax summary's refusal names it too
+        sweep.load_sweep_options(out)
+    assert said.split(";")[0] in str(e.value)
+    (out / "sweep.json").write_text(json.dumps({**spec, "replicates": ["nope"]}))
+    rc, _, err = cli("viz", out)
+    assert rc == 0 and err.count("\n") == 1 and "baseline" not in err, err
+
+
 def test_viz_max_neurons_default_is_render_runs():
     """The flag is None unless given (so that a sweep folder can say it is unused); the CLI's default, which its
     help shows, is render_run's."""

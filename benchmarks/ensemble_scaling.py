@@ -77,7 +77,7 @@ def prepare(k: int, placement: str, data: Splits, overrides: dict[str, str]) -> 
     cfg = apply_overrides(video(), overrides)
     state = init_state([cfg.replace(seed=i) for i in range(k)], len(data.x_train))
     # "one-device": each mini-batch split over parallel.batch_devices(), one device on a core-split CPU
-    compiled, state, arrays, compile_s, placed = compile_ensemble(
+    compiled, state, arrays, compile_s, _, placed = compile_ensemble(
         cfg, data, state, 0, shard_members=None if placement == "sweep" else False
     )
     n = placed["n_devices"]

@@ -59,7 +59,7 @@ def main() -> None:
         p.error(f"--set: {e}")
     splits = load_splits("mnist")
     state = init_state([cfg.replace(seed=i) for i in range(args.k)], len(splits.x_train))
-    compiled, state, data, _, placed = compile_ensemble(
+    compiled, state, data, _, _, placed = compile_ensemble(
         cfg, splits, state, 0, shard_members=None if args.placement == "sweep" else False
     )
     jax.block_until_ready(compiled(state, epoch_key(cfg, 0), *data))

@@ -218,7 +218,7 @@ def blame_config_file(args: argparse.Namespace, also_set: Collection[str] = ()) 
 def cmd_train(args: argparse.Namespace) -> int:
     """``nnjax train``: train (or resume) one run into a run folder; print its summary."""
     from nnjax.parallel import maybe_initialize_distributed
-    from nnjax.run import RUNS_DIR, check_config, default_run_dir, load_run_target, train_and_evaluate
+    from nnjax.run import RUNS_DIR, check_config, compile_text, default_run_dir, load_run_target, train_and_evaluate
 
     maybe_initialize_distributed()  # multi-host: before anything touches a device
     from nnjax.target import target_flag
@@ -272,9 +272,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"run folder: {result['run_dir']}")
         median = result["epoch_s_median"]  # None when no epoch was trained (a finished run finished again)
         median = "none trained" if median is None else f"{median:.4f} s"
-        compiled = f"compiled in {result['compile_s']:.2f} s"
-        if result.get("compile_reused"):  # absent from the result.json of runs before nnjax reused programs
-            compiled = f"reused (compiled earlier in this process; traced in {result['compile_s']:.2f} s)"
+        compiled = compile_text(result)
         print(f"epochs: {result['epochs']}, epoch program {compiled}, median epoch {median} on {result['device']}")
         if result.get("train_set_accuracy") is not None:  # not in the result.json of runs trained before it was
             n_train = result.get("n_train")

@@ -439,6 +439,18 @@ def _is_result(result: Any, cfg: Config) -> bool:
     )
 
 
+def compile_text(result: Mapping[str, Any]) -> str:
+    """How a run's or sweep group's result (result.json) got its epoch program, and in how long (``compile_s``):
+    "compiled in 1.56 s", "loaded from JAX's compilation cache in 0.61 s" (``compile_cached``), or "reused
+    (compiled earlier in this process; traced in 0.14 s)" (``compile_reused``). A result.json of an nnjax before
+    either field reads as compiled."""
+    if result.get("compile_reused"):
+        return f"reused (compiled earlier in this process; traced in {result['compile_s']:.2f} s)"
+    if result.get("compile_cached"):
+        return f"loaded from JAX's compilation cache in {result['compile_s']:.2f} s"
+    return f"compiled in {result['compile_s']:.2f} s"
+
+
 # An epoch whose mean training loss is more than this many times the untrained network's loss has diverged.
 # Measured on MNIST (the default config with --lr and --optimizer set, --epochs 3, this factor set to inf;
 # 2-core AMD EPYC Zen 4 VM, 2026-12-06): lr 1e3 with sigmoid stays finite but reaches 244x (sgd) and 1.09e3x
@@ -494,7 +506,8 @@ def train_and_evaluate(
     ``n_test`` images, ``train_set_accuracy`` (the final network on the ``n_train`` images it trained on),
     ``epochs``, ``n_params``, ``inert`` (each hidden layer's inert neurons on the test split,
     ``viz.inert_counts``), ``compile_s`` (seconds to compile the epoch program; with ``compile_reused`` True, to
-    trace it and find it compiled earlier in this process), ``epoch_s_median``, ``train_s``, ``device``,
+    trace it and find it compiled earlier in this process; with ``compile_cached`` True, to trace it and load it
+    from JAX's persistent compilation cache: ``compile_text`` says which), ``epoch_s_median``, ``train_s``, ``device``,
     ``devices``, and with ``cfg.validation`` the last epoch's ``val_accuracy``.
 
     With ``resume``, ``cfg`` is the run's own config (``config.load_json(RUN_DIR / "config.json")``): a
@@ -723,7 +736,7 @@ def _train(
 
     devices = batch_devices()  # None: every device; one on a CPU split into cores (see parallel.py)
     # A program this process compiled before (an earlier run of the same shape: another seed or lr) is reused.
-    compiled, state, data, compile_s, reused = compile_epoch(cfg, splits, state, start, devices=devices)
+    compiled, state, data, compile_s, how = compile_epoch(cfg, splits, state, start, devices=devices)
 
     # Every check has passed: from here on the folder is written.
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -802,7 +815,9 @@ def _train(
         "inert": None if splits.is_block else inert_counts(network, cfg, splits.x_test),
         "compile_s": round(compile_s, 3),
         # True: no compile happened, compile_s is the tracing that found the program (absent before nnjax said it)
-        "compile_reused": reused,
+        "compile_reused": how == "reused",
+        # True: JAX loaded the program from its persistent compilation cache, compile_s is tracing and loading it
+        "compile_cached": how == "cached",
         # Over every epoch of the run, including those before a resume.
         "epoch_s_median": round(statistics.median(epoch_times), 4) if epoch_times else None,
         "train_s": round(sum(epoch_times), 3),

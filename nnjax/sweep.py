@@ -328,7 +328,7 @@ def _run_group(
     recorded = placement if start == 0 or known else None  # the placement of every epoch trained, if known
     # Split over several devices, the members are padded with copies of member 0 to an even split;
     # the copies train along and are dropped from every checkpoint, metric and result.
-    compiled, state, data, compile_s, _ = compile_ensemble(cfg0, splits, state, start, shard)
+    compiled, state, data, compile_s, how, _ = compile_ensemble(cfg0, splits, state, start, shard)
     gdir.mkdir(parents=True, exist_ok=True)
     if resume:
         checkpoint.set_aside_newer(ckpt_dir, start)
@@ -405,6 +405,8 @@ def _run_group(
         "train_set_accuracy": [None if d else finite_or_null(short_float(a)) for a, d in zip(train_acc_K, diverged_K)],
         "diverged_epoch": [int(d) or None for d in diverged_K],
         "compile_s": round(compile_s, 3),
+        # True: JAX loaded the program from its persistent compilation cache (absent before nnjax said it)
+        "compile_cached": how == "cached",
         "train_s": round(sum(epoch_times), 3),
         "epoch_s_median": round(statistics.median(epoch_times), 4) if epoch_times else None,
         "device": str(jax.devices()[0].device_kind),
@@ -1090,7 +1092,7 @@ def run_sweep(
     from nnjax import __version__, checkpoint
     from nnjax.data import check_splits
     from nnjax.parallel import member_devices, process_run_dir
-    from nnjax.run import read_metrics
+    from nnjax.run import compile_text, read_metrics
     from nnjax.train import steps_per_epoch
 
     check_splits(splits, "run_sweep")
@@ -1192,7 +1194,7 @@ def run_sweep(
             if did_train and not progress:  # a log of a long sweep shows it moving (the bar does so otherwise)
                 gone = sum(d is not None for d in result["diverged_epoch"])
                 print(
-                    f"nnjax: {label}: trained in {result['train_s']:.1f} s (compile {result['compile_s']:.1f} s)"
+                    f"nnjax: {label}: trained in {result['train_s']:.1f} s (epoch program {compile_text(result)})"
                     + f", {gone} diverged" * bool(gone),
                     file=sys.stderr,
                     flush=True,

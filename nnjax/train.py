@@ -22,6 +22,7 @@ import collections
 import functools
 import hashlib
 import operator
+import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
@@ -44,6 +45,8 @@ from nnjax.shuffle import permutation
 
 EVAL_CHUNK = 2_000  # images per evaluation chunk (bounds memory for wide ensembles)
 EPOCH_PROGRAMS = 16  # compiled epoch programs a process keeps to reuse (``compile_epoch``), the newest first
+# The jax.monitoring event JAX records as it loads a program from its persistent compilation cache (jax 0.5.1, 0.10.2)
+CACHE_HIT_EVENT = "/jax/compilation_cache/cache_hits"
 
 
 class TrainState(NamedTuple):
@@ -266,13 +269,15 @@ def compile_epoch(
     devices: Sequence | None = None,
     shard_data: bool | None = None,
     reuse: bool = True,
-) -> tuple[Any, TrainState, list[jax.Array], float, bool]:
+) -> tuple[Any, TrainState, list[jax.Array], float, str]:
     """Place ``state`` and the data on the device mesh and compile the epoch program ahead of time.
 
-    Returns (compiled epoch, placed state, placed [x_train, y_train, x_eval, y_eval], compile seconds, reused).
-    With ``reuse`` (the default) a program this process compiled before is not compiled again
-    (``reused_or_compiled``: members that differ only in seed, lr, weight decay or momentum share one); the
-    seconds are then those of tracing the program and finding it, and ``reused`` is True.
+    Returns (compiled epoch, placed state, placed [x_train, y_train, x_eval, y_eval], compile seconds, how):
+    ``how`` is "compiled", or "cached" where XLA did not compile it but JAX loaded it from its persistent
+    compilation cache (``compiled_or_loaded``), or "reused". With ``reuse`` (the default) a program this
+    process compiled before is not compiled again (``reused_or_compiled``: members that differ only in seed,
+    lr, weight decay or momentum share one): it is "reused", and the seconds are those of tracing the program
+    and finding it. The seconds always include tracing the program.
     By default each mini-batch is split over the devices and the members are replicated; with
     ``shard_members`` every device trains whole members on the whole mini-batch instead. ``devices``
     (default: all) are the mesh's devices. The data are replicated on every device, or sharded by
@@ -303,43 +308,77 @@ def compile_epoch(
         data = replicate(to_device(splits.x_train, splits.y_train, splits.x_eval, splits.y_eval), mesh)
     t0 = time.perf_counter()
     lowered = epoch_fn.lower(state, epoch_key(cfg, start_epoch), *data)
-    compiled, reused = reused_or_compiled(lowered, mesh) if reuse else (lowered.compile(), False)
-    return compiled, state, data, time.perf_counter() - t0, reused
+    compiled, how = reused_or_compiled(lowered, mesh) if reuse else compiled_or_loaded(lowered)
+    return compiled, state, data, time.perf_counter() - t0, how
 
 
 # This process's compiled epoch programs (``reused_or_compiled``), the least recently used first.
 _compiled_epochs: collections.OrderedDict[tuple, Any] = collections.OrderedDict()
 
 
-def reused_or_compiled(lowered: jax.stages.Lowered, mesh: jax.sharding.Mesh) -> tuple[Any, bool]:
-    """(the compiled program, whether it was reused): the executable of an identical program compiled earlier in
-    this process — the same StableHLO text, argument and result trees, on the same devices — or ``lowered``
-    compiled now. Anything that changes what the program computes (a config field, the data's shapes, the
-    placement, x64 or the PRNG kind, a function patched while tracing) changes one of these, so a reused program
-    is the very one a fresh compile would give. JAX's compile-option settings (e.g. ``jax_memory_fitting_effort``)
-    are not in the key: nnjax sets none, and a process that changes one between runs gets the earlier program.
-    The ``EPOCH_PROGRAMS`` most recently used are kept."""
+def reused_or_compiled(lowered: jax.stages.Lowered, mesh: jax.sharding.Mesh) -> tuple[Any, str]:
+    """(the compiled program, how): the executable of an identical program compiled earlier in this process —
+    the same StableHLO text, argument and result trees, on the same devices — ("reused"), or ``lowered``
+    compiled now (``compiled_or_loaded``: "compiled" or "cached"). Anything that changes what the program
+    computes (a config field, the data's shapes, the placement, x64 or the PRNG kind, a function patched while
+    tracing) changes one of these, so a reused program is the very one a fresh compile would give. JAX's
+    compile-option settings (e.g. ``jax_memory_fitting_effort``) are not in the key: nnjax sets none, and a
+    process that changes one between runs gets the earlier program. The ``EPOCH_PROGRAMS`` most recently used
+    are kept."""
     text = hashlib.sha256(lowered.as_text().encode()).digest()
     key = (text, lowered.in_tree, lowered.out_tree, tuple(mesh.devices.flat))
     if key in _compiled_epochs:
         _compiled_epochs.move_to_end(key)
-        return _compiled_epochs[key], True
-    _compiled_epochs[key] = compiled = lowered.compile()
+        return _compiled_epochs[key], "reused"
+    compiled, how = compiled_or_loaded(lowered)
+    _compiled_epochs[key] = compiled
     while len(_compiled_epochs) > EPOCH_PROGRAMS:
         _compiled_epochs.popitem(last=False)
-    return compiled, False
+    return compiled, how
+
+
+def compiled_or_loaded(lowered: jax.stages.Lowered) -> tuple[Any, str]:
+    """(``lowered.compile()``, how): "cached" where JAX loaded the executable from its persistent compilation
+    cache (``JAX_COMPILATION_CACHE_DIR``) instead of XLA compiling it, else "compiled". JAX says so by a
+    ``jax.monitoring`` event (``CACHE_HIT_EVENT``); the listener hears only this thread, and only while it
+    compiles: it is unregistered after."""
+    hits = []
+    thread = threading.get_ident()
+
+    def listen(event: str, **kwargs) -> None:
+        if event == CACHE_HIT_EVENT and threading.get_ident() == thread:
+            hits.append(event)
+
+    jax.monitoring.register_event_listener(listen)
+    try:
+        compiled = lowered.compile()
+    finally:
+        _unregister_event_listener(listen)
+    return compiled, "cached" if hits else "compiled"
+
+
+def _unregister_event_listener(listener: Callable[..., None]) -> None:
+    """Remove a ``jax.monitoring.register_event_listener`` listener: by the public call of jax 0.10.2, or by
+    the private one of jax 0.5.1, which has no public one."""
+    unregister = getattr(jax.monitoring, "unregister_event_listener", None)
+    if unregister is None:
+        from jax._src import monitoring
+
+        unregister = monitoring._unregister_event_listener_by_callback
+    unregister(listener)
 
 
 def compile_ensemble(
     cfg: Config, splits: Splits, state: TrainState, start_epoch: int, shard_members: bool | None = None
-) -> tuple[Any, TrainState, list[jax.Array], float, dict[str, Any]]:
+) -> tuple[Any, TrainState, list[jax.Array], float, str, dict[str, Any]]:
     """``compile_epoch`` for ``state``'s K members placed as sweeps place them.
 
     ``parallel.member_devices`` decides: the members split over devices — padded with copies of
     member 0 to an even split, which the caller drops (the first K rows of every result are the
     members) — or each mini-batch split over ``parallel.batch_devices()``. Returns (compiled epoch,
-    placed state, placed data, compile seconds, placement: {"split": "members" | "batch",
-    "n_devices", "k_run"}). The program is always compiled, never reused (``compile_epoch(reuse=False)``).
+    placed state, placed data, compile seconds, how: "compiled" or "cached" (``compile_epoch``), placement:
+    {"split": "members" | "batch", "n_devices", "k_run"}). The program is always compiled (or loaded from JAX's
+    persistent compilation cache), never reused (``compile_epoch(reuse=False)``).
     """
     k = jax.tree_util.tree_leaves(state)[0].shape[0]
     devices, placement = ensemble_placement(k, shard_members)
@@ -347,10 +386,10 @@ def compile_ensemble(
     if k_run > k:
         state = jax.tree_util.tree_map(lambda x: np.concatenate([x, np.repeat(x[:1], k_run - k, 0)]), state)
     # Always compiled: a sweep's groups are different programs, and its compile_s says it compiled.
-    compiled, state, data, compile_s, _ = compile_epoch(
+    compiled, state, data, compile_s, how = compile_epoch(
         cfg, splits, state, start_epoch, shard_members=placement["split"] == "members", devices=devices, reuse=False
     )
-    return compiled, state, data, compile_s, placement
+    return compiled, state, data, compile_s, how, placement
 
 
 def ensemble_placement(k: int, shard_members: bool | None = None) -> tuple[list | None, dict[str, Any]]:

@@ -56,6 +56,31 @@ def splits_256(tmp_path_factory: pytest.TempPathFactory):
     return mock_splits(256, tmp_path_factory.mktemp("tfds_mock"))
 
 
+@pytest.fixture
+def jax_disk_cache(tmp_path: Path) -> Iterator[Path]:
+    """JAX's persistent compilation cache in a fresh folder of this test (what ``JAX_COMPILATION_CACHE_DIR``
+    names), keeping every program however small and quick to compile; after the test, the process's settings
+    and cache as they were (JAX reads the folder once: ``reset_cache`` makes it read the setting again)."""
+    from jax.experimental.compilation_cache import compilation_cache
+
+    folder = tmp_path / "jax_cache"
+    settings = {
+        "jax_compilation_cache_dir": str(folder),
+        "jax_persistent_cache_min_compile_time_secs": 0,
+        "jax_persistent_cache_min_entry_size_bytes": 0,
+    }
+    before = {name: getattr(jax.config, name) for name in settings}
+    compilation_cache.reset_cache()
+    try:
+        for name, value in settings.items():
+            jax.config.update(name, value)
+        yield folder
+    finally:
+        for name, value in before.items():
+            jax.config.update(name, value)
+        compilation_cache.reset_cache()
+
+
 # ---- raw IDX files -------------------------------------------------------------------------------------
 
 

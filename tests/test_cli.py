@@ -916,6 +916,34 @@ def test_batch_larger_than_the_data(tmp_path, cli_error, mock64):
     assert not out.exists()
 
 
+def test_train_says_when_jax_loaded_its_epoch_program_from_the_compilation_cache(
+    tmp_path, cli, mock64, monkeypatch, jax_disk_cache
+):
+    """With JAX's persistent compilation cache on (README, Performance), a later run of the same program loads it
+    from disk instead of compiling it: train says so, and result.json (``compile_cached``); the first run, which
+    filled the cache, says it compiled. Both train the same numbers, and no jax.monitoring listener is left."""
+    from jax._src import monitoring
+
+    flags = ["--epochs", "2", "--batch-size", "16", "--tfds-dir", tmp_path / "tfds", "--no-progress"]
+    listeners = monitoring.get_event_listeners()
+    said, results, lines = [], [], []
+    for run in ("filled", "loaded"):
+        # as in a new process: no program this process compiled before (nnjax's reuse would find it first)
+        monkeypatch.setattr(nnjax.train, "_compiled_epochs", collections.OrderedDict())
+        rc, out, err = cli("train", *flags, "--out", tmp_path / run)
+        assert rc == 0, err
+        said += re.findall(r"^epochs: 2, epoch program (.+), median epoch \d+\.\d{4} s on cpu$", out, re.M)
+        results.append(json.loads((tmp_path / run / "result.json").read_text()))
+        metrics = (tmp_path / run / "metrics.jsonl").read_text().splitlines()
+        lines.append([{k: v for k, v in json.loads(x).items() if k != "epoch_s"} for x in metrics])
+    assert re.fullmatch(r"compiled in \d+\.\d\d s", said[0]), said
+    assert re.fullmatch(r"loaded from JAX's compilation cache in \d+\.\d\d s", said[1]), said
+    assert [(r["compile_cached"], r["compile_reused"]) for r in results] == [(False, False), (True, False)]
+    assert lines[0] == lines[1] and results[0]["test_accuracy"] == results[1]["test_accuracy"]
+    assert any(jax_disk_cache.iterdir())
+    assert monitoring.get_event_listeners() == listeners
+
+
 def test_train_eval_export(tmp_path, cli, cli_error, mock64, monkeypatch):
     run = tmp_path / "run"
     flags = ["--epochs", "2", "--batch-size", "16", "--tfds-dir", tmp_path / "tfds", "--no-progress"]

@@ -239,7 +239,7 @@ def _rows() -> dict:
     _, state_one, _, m_one = train(devices=jax.devices()[:1])
     # the same one-device program on the second device, then on the first again: reused only where compiled
     one_device = (jax.devices()[1:2], jax.devices()[:1])
-    reused = [compile_epoch(cfg, splits, init_state([cfg], 500), 0, devices=d)[4] for d in one_device]
+    reused = [compile_epoch(cfg, splits, init_state([cfg], 500), 0, devices=d)[4] == "reused" for d in one_device]
     hlo = compiled.as_text()
     # One process holds everything, so its block of every split is the whole split.
     block = dataclasses.replace(splits, sizes=(500, 117, 120))

@@ -2486,6 +2486,19 @@ def test_group_json_records_no_value_for_a_field_a_member_does_not_use(tmp_path,
     assert "group.json" not in capsys.readouterr().err and sgd_info.read_bytes() == before
 
 
+def test_a_group_says_when_jax_loaded_its_epoch_program_from_the_compilation_cache(tmp_path, capsys, jax_disk_cache):
+    """As nnjax train says it: a group whose epoch program JAX loaded from its persistent compilation cache (a
+    later sweep of the same program) says so on its --no-progress line and in its result.json
+    (``compile_cached``); the group that filled the cache says it compiled."""
+    for name in ("filled", "loaded"):
+        run_tiny(TINY.replace(epochs=1), {"seed": [0, 1]}, tmp_path / name)
+    said = [ln.split(": trained in ")[1] for ln in capsys.readouterr().err.splitlines() if " trained in " in ln]
+    assert re.fullmatch(r"\d+\.\d s \(epoch program compiled in \d+\.\d\d s\)", said[0]), said
+    assert re.fullmatch(r"\d+\.\d s \(epoch program loaded from JAX's compilation cache in \d+\.\d\d s\)", said[1])
+    cached = [json.loads((tmp_path / n / "groups" / "g00" / "result.json").read_text()) for n in ("filled", "loaded")]
+    assert [r["compile_cached"] for r in cached] == [False, True] and len(said) == 2
+
+
 def test_a_groups_label_names_the_program_fields_the_grid_varies_or_all_members(tmp_path, capsys):
     """--grid init=lecun,glorot seed=0,1 varies no field of the compiled program: its one group, every member,
     was labelled "sigmoid" beside its progress bar, the activation they share, as if the grid varied it. The
@@ -2529,7 +2542,9 @@ def test_without_a_progress_bar_each_trained_group_is_one_line_on_stderr(tmp_pat
     said = [ln for ln in err if " trained in " in ln]
     assert len(said) == 2, err
     assert said[0].startswith("nnjax: g00 (1/2) K=2 ") and said[1].startswith("nnjax: g01 (2/2) K=2 ")
-    assert all(" s (compile " in ln for ln in said)
+    # loaded: where the tests run with a JAX_COMPILATION_CACHE_DIR that holds the program
+    compiled = r"(compiled|loaded from JAX's compilation cache) in \d+\.\d\d s"
+    assert all(re.fullmatch(rf".*: trained in \d+\.\d s \(epoch program {compiled}\)", ln) for ln in said), said
     base, grid = sweep.load_sweep_spec(tmp_path / "s")
     sweep.run_sweep(base, grid, tmp_path / "s", resume=True, progress=False, splits=SPLITS)
     assert not [ln for ln in capsys.readouterr().err.splitlines() if " trained in " in ln]

@@ -60,16 +60,19 @@ def test_runs_are_trained_seed_major_each_alone_into_its_own_run_folder(trained)
 def test_a_later_seed_reuses_the_program_its_setting_compiled_and_the_csv_says_so(trained):
     """Trained in one process, each setting's second seed reuses the epoch program its first seed compiled (the
     first ones compiled it, or found it compiled by an earlier test of this process); each run's result.json
-    and runs.csv say which."""
+    and runs.csv say which, and whether JAX loaded it from its compilation cache (``compile_cached``)."""
     from nnjax.time_to_target import CSV_FILE, write_outputs
 
     _, root, records, _, _ = trained
     assert [r["compile_reused"] for r in records[2:]] == [True, True]
     for r in records:
-        assert json.loads((root / r["name"] / "result.json").read_text())["compile_reused"] is r["compile_reused"]
+        result = json.loads((root / r["name"] / "result.json").read_text())
+        assert result["compile_reused"] is r["compile_reused"] and result["compile_cached"] is r["compile_cached"]
     write_outputs(records, GRID, 0.5, root)
     rows = list(csv.DictReader(io.StringIO((root / CSV_FILE).read_text())))
     assert [row["compile_reused"] for row in rows[2:]] == ["True", "True"]
+    # a reused program was not loaded from JAX's compilation cache (it was not loaded at all)
+    assert [row["compile_cached"] for row in rows[2:]] == ["False", "False"]
 
 
 def test_table_and_csv_numbers_are_the_runs_own(trained):

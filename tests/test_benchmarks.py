@@ -54,6 +54,8 @@ CASES = [
     ("plain_reference.py", ["--k", "1"], "--k 1: an ensemble needs at least 2 members"),
     ("adam_variants.py", ["--rounds", "0"], "argument --rounds: '0': must be at least 1"),
     ("adam_variants.py", ["--processes", "0"], "argument --processes: '0': must be at least 1"),
+    ("adam_variants.py", ["--variants", "stock,nosuch"], "--variants: 'stock,nosuch': unknown variant 'nosuch'"),
+    ("adam_variants.py", ["--variants", "mof,mof"], "argument --variants: 'mof,mof': 'mof' is named twice"),
     # scan_unroll.py: each bad value used to be a failed row (or a traceback) after processes had run
     ("scan_unroll.py", ["--unrolls", "abc"], "argument --unrolls: 'abc': expected integers separated by commas"),
     ("scan_unroll.py", ["--unrolls", "1,65"], "argument --unrolls: '1,65': 65 is above 64"),

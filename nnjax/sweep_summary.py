@@ -996,25 +996,35 @@ def epoch_note(epoch: int, last: int, split: str, inert: bool = False) -> str:
     )
 
 
-def timing_text(wall_s: float, train_s: float, compile_s: float, resumed: bool = False) -> str:
-    """``wall 8.0 s (training 7.0 s, compilation 1.2 s)``; after a resume, wall is this session's only."""
+def timing_text(wall_s: float, train_s: float, compile_s: float, resumed: bool = False, loaded: str = "") -> str:
+    """``wall 8.0 s (training 7.0 s, compilation 1.2 s)``; after a resume, wall is this session's only. ``loaded``
+    (``loaded_text``) follows the compilation, which then counts those loads too."""
     if resumed:
         return (
             f"wall {wall_s:.1f} s for this --resume (training {train_s:.1f} s over every session, "
-            f"compilation {compile_s:.1f} s at each group's last start)"
+            f"compilation {compile_s:.1f} s at each group's last start{loaded})"
         )
-    return f"wall {wall_s:.1f} s (training {train_s:.1f} s, compilation {compile_s:.1f} s)"
+    return f"wall {wall_s:.1f} s (training {train_s:.1f} s, compilation {compile_s:.1f} s{loaded})"
+
+
+def loaded_text(groups: list[dict[str, Any]]) -> str:
+    """What the compilation time of ``groups`` (their result.json) also counts: ``; 1 of 2 groups: epoch program
+    loaded from JAX's compilation cache`` where some were not compiled but loaded (``compile_cached``), else ""."""
+    n = sum(bool(g.get("compile_cached")) for g in groups)  # absent from an older nnjax's result.json: compiled
+    return f"; {n} of {plural(len(groups), 'group')}: epoch program loaded from JAX's compilation cache" if n else ""
 
 
 def summary_timing(summary: dict[str, Any]) -> str:
     """``timing_text`` of a ``run_sweep`` summary; of a ``sweep.summarize`` one (``folders``), the wall time its
     sweep.json records, saying what it sums (several folders; sessions, after a --resume) and where none was
     recorded (a folder of an older nnjax)."""
+    loaded = loaded_text(summary["groups"])
     if "folders" not in summary:
-        return timing_text(summary["wall_s"], summary["train_s"], summary["compile_s"], summary.get("resumed", False))
+        resumed = summary.get("resumed", False)
+        return timing_text(summary["wall_s"], summary["train_s"], summary["compile_s"], resumed, loaded)
     folders, unrecorded = summary["folders"], summary["wall_unrecorded"]
     older = "made by an nnjax before 2026-12-07, whose summary.md has it"
-    times = f"training {summary['train_s']:.1f} s, compilation {summary['compile_s']:.1f} s"
+    times = f"training {summary['train_s']:.1f} s, compilation {summary['compile_s']:.1f} s{loaded}"
     if summary["wall_s"] is None:
         return f"{times}; wall time not recorded (a folder {older})"
     n_recorded = len(folders) - len(unrecorded)
@@ -1025,7 +1035,7 @@ def summary_timing(summary: dict[str, Any]) -> str:
         summed.append(f"{summary['wall_sessions']} sessions")
         times = (
             f"training {summary['train_s']:.1f} s over every session, compilation {summary['compile_s']:.1f} s at "
-            "each group's last start"
+            f"each group's last start{loaded}"
         )
     text = f"wall {summary['wall_s']:.1f} s" + (f" summed over {' and '.join(summed)}" if summed else "")
     unsaid = f"; not recorded in {', '.join(unrecorded)}, a folder {older}" if unrecorded else ""
@@ -1115,6 +1125,7 @@ def write_summary(
     device = results[0]["device"]
     train_total = sum(r["train_s"] for r in results)
     compile_total = sum(r["compile_s"] for r in results)
+    loaded = loaded_text(results)  # the groups whose compile_s was a load
     grid_str, fields = grid_text(grid), grid_fields(grid)
     # init unresolved: "auto" means each member's activation picks its own scheme; scan_unroll as given
     as_given = {"init": base.init, "scan_unroll": base.scan_unroll}
@@ -1127,7 +1138,7 @@ def write_summary(
         + md
         + (f"\n{variance}" if variance else "")
         + f"\n{notes}\n\n"
-        f"Wall time: {timing_text(wall_s, train_total, compile_total, resumed).removeprefix('wall ')} "
+        f"Wall time: {timing_text(wall_s, train_total, compile_total, resumed, loaded).removeprefix('wall ')} "
         f"on {device} ({os.cpu_count()} CPU cores visible), {_placement(results)}.\n\n"
         "![accuracy per epoch](accuracy.png)\n"
     )

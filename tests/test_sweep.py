@@ -2499,6 +2499,28 @@ def test_a_group_says_when_jax_loaded_its_epoch_program_from_the_compilation_cac
     assert [r["compile_cached"] for r in cached] == [False, True] and len(said) == 2
 
 
+def test_a_sweeps_compilation_time_says_how_many_groups_loaded_their_program_from_the_cache(
+    tmp_path, capsys, cli, jax_disk_cache
+):
+    """A group's compile_s is a load where JAX loaded its program from its persistent compilation cache: the
+    sweep's "compilation" total (its last line, summary.md, nnjax summary) summed loads as compiles, unsaid. It
+    says how many of its groups loaded theirs; a sweep that compiled every program says it as before."""
+    from nnjax.sweep_summary import summary_timing
+
+    run_tiny(TINY.replace(epochs=1), {"batch_size": [16]}, tmp_path / "filled")
+    summary = run_tiny(TINY.replace(epochs=1), {"batch_size": [16, 32]}, tmp_path / "s")  # g00 as filled's
+    assert [g["compile_cached"] for g in summary["groups"]] == [True, False]
+    said = "; 1 of 2 groups: epoch program loaded from JAX's compilation cache)"
+    assert summary_timing(summary).endswith(f"compilation {summary['compile_s']:.1f} s{said}")
+    wall = [ln for ln in (tmp_path / "s" / "summary.md").read_text().splitlines() if ln.startswith("Wall time:")]
+    assert f"compilation {summary['compile_s']:.1f} s{said} on cpu" in wall[0], wall
+    capsys.readouterr()
+    rc, out, _ = cli("summary", tmp_path / "s")
+    assert rc == 0 and f"{said} on cpu\n" in out, out
+    rc, out, _ = cli("summary", tmp_path / "filled")  # its one group compiled
+    assert rc == 0 and "compilation cache" not in out and re.search(r"compilation \d+\.\d s\) on cpu\n", out), out
+
+
 def test_a_groups_label_names_the_program_fields_the_grid_varies_or_all_members(tmp_path, capsys):
     """--grid init=lecun,glorot seed=0,1 varies no field of the compiled program: its one group, every member,
     was labelled "sigmoid" beside its progress bar, the activation they share, as if the grid varied it. The

@@ -213,8 +213,12 @@ def export_inputs(tmp: Path, args: argparse.Namespace) -> tuple[dict[str, Path],
 
 def run_child(cmd: list[str], log: Path, device: str = "cpu") -> tuple[int, float, float]:
     """Run ``cmd`` in its own process; (exit code, wall seconds, peak RSS in MB of that process).
-    With ``device`` "cpu" the child's JAX sees only the CPU, even on a host with jax for CUDA."""
-    env = {**os.environ, "JAX_PLATFORMS": "cpu"} if device == "cpu" else None
+    With ``device`` "cpu" the child's JAX sees only the CPU, even on a host with jax for CUDA. The child compiles
+    every program: ``JAX_COMPILATION_CACHE_DIR`` is not passed on (a program loaded from JAX's persistent cache
+    would make its compile_s a load, and "compile < 2 s" true of any program)."""
+    env = {k: v for k, v in os.environ.items() if k != "JAX_COMPILATION_CACHE_DIR"}
+    if device == "cpu":
+        env["JAX_PLATFORMS"] = "cpu"
     t0 = time.perf_counter()
     with log.open("w") as f:
         proc = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=ROOT, env=env)

@@ -120,3 +120,22 @@ def test_contender_refuses_a_bad_job_or_result_path_in_one_line(tmp_path, argv, 
     done = script("contenders/numpy_mlp.py", *argv, cwd=tmp_path)
     assert done.returncode == 1 and done.stderr.count("\n") == 1 and line in done.stderr, done.stderr
     assert not (tmp_path / "result.json").exists()
+
+
+def test_compares_children_compile_their_programs_whatever_jax_compilation_cache_dir_says(tmp_path, monkeypatch):
+    """benchmarks/compare.py's children (nnjax train, the contenders, ensemble_scaling.py) report compile
+    times and check "compile < 2 s": with JAX_COMPILATION_CACHE_DIR set they loaded the epoch program from JAX's
+    persistent cache and reported the load as the compile. They run without it, on either device."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("compare", BENCHMARKS / "compare.py")
+    compare = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(compare)
+    monkeypatch.setenv("JAX_COMPILATION_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("NNJAX_SEEN", "kept")
+    names = ("JAX_COMPILATION_CACHE_DIR", "NNJAX_SEEN", "JAX_PLATFORMS")
+    show = f"import os; print(*(os.environ.get(name) for name in {names!r}))"
+    for device, platforms in (("cpu", "cpu"), ("cuda", None)):
+        monkeypatch.delenv("JAX_PLATFORMS", raising=False)
+        rc, _, _ = compare.run_child([sys.executable, "-c", show], tmp_path / "log", device)
+        assert rc == 0 and (tmp_path / "log").read_text() == f"None kept {platforms}\n", device

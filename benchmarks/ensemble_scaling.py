@@ -139,8 +139,11 @@ def measure(args: argparse.Namespace) -> tuple[str, list[dict]]:
 
 
 def run_json_child(cmd: list[str]) -> dict:
-    """The last stdout line of ``cmd`` as JSON; a child that fails ends this script with its own error output."""
-    out = subprocess.run(cmd, capture_output=True, text=True)
+    """The last stdout line of ``cmd`` as JSON; a child that fails ends this script with its own error output.
+    The child compiles its programs: ``JAX_COMPILATION_CACHE_DIR`` is not passed on (as compare.py's children),
+    so its compile column is never a load from JAX's persistent cache."""
+    env = {k: v for k, v in os.environ.items() if k != "JAX_COMPILATION_CACHE_DIR"}
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if out.returncode != 0:
         sys.exit(f"{' '.join(cmd[1:])} failed (exit {out.returncode}):\n{out.stderr.strip()}")
     return json.loads(out.stdout.strip().splitlines()[-1])

@@ -134,7 +134,9 @@ def main(argv: list[str] | None = None) -> int:
                         "--json",
                         "--no-progress",
                     ]
-                    env = {**os.environ, "XLA_FLAGS": flags, "PYTHONPATH": str(ROOT)}
+                    # compile_s is a compile: no JAX_COMPILATION_CACHE_DIR (as compare.py's children)
+                    env = {k: v for k, v in os.environ.items() if k != "JAX_COMPILATION_CACHE_DIR"}
+                    env.update(XLA_FLAGS=flags, PYTHONPATH=str(ROOT))
                     t0 = time.perf_counter()
                     try:
                         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=args.timeout)

@@ -122,6 +122,24 @@ def test_contender_refuses_a_bad_job_or_result_path_in_one_line(tmp_path, argv, 
     assert not (tmp_path / "result.json").exists()
 
 
+def test_ensemble_scalings_children_compile_their_programs_whatever_jax_compilation_cache_dir_says(
+    tmp_path, monkeypatch
+):
+    """benchmarks/ensemble_scaling.py measures in fresh child processes and reports their compile times: with
+    JAX_COMPILATION_CACHE_DIR set they would be loads from JAX's persistent cache. Its children run without it."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("ensemble_scaling", BENCHMARKS / "ensemble_scaling.py")
+    scaling = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(scaling)
+    monkeypatch.setenv("JAX_COMPILATION_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("NNJAX_SEEN", "kept")
+    show = (
+        "import json, os; print(json.dumps([os.environ.get(n) for n in ('JAX_COMPILATION_CACHE_DIR', 'NNJAX_SEEN')]))"
+    )
+    assert scaling.run_json_child([sys.executable, "-c", show]) == [None, "kept"]
+
+
 def test_compares_children_compile_their_programs_whatever_jax_compilation_cache_dir_says(tmp_path, monkeypatch):
     """benchmarks/compare.py's children (nnjax train, the contenders, ensemble_scaling.py) report compile
     times and check "compile < 2 s": with JAX_COMPILATION_CACHE_DIR set they loaded the epoch program from JAX's

@@ -140,8 +140,8 @@ def load_sweep_options(sweep_dir: str | Path, on_bad: Callable[[ConfigError], No
             options[name] = None
             problems[name] = str(e)
             if name == "replicates" and spec.get("baseline") is not None:  # dropped with them: said, not silently
-                stored = spec["baseline"]
-                problems[name] += f" (baseline {stored!r}, a row of the table they make, is not read with them)"
+                stored = json.dumps(spec["baseline"])  # as sweep.json holds it
+                problems[name] += f" (baseline {stored}, a row of the table they make, is not read with them)"
             if on_bad is not None:
                 on_bad(ConfigError(f"{path}: {problems[name]}"))
     if problems and on_bad is None:

@@ -1756,7 +1756,7 @@ def test_the_one_warning_on_stored_replicates_names_the_baseline_dropped_with_th
     may be refused next. The one line names it too; without a stored baseline the line is as it was."""
     out = sweep_folder(tmp_path / "sweep", sweep_lines({"sigmoid": [0.9, 0.91], "relu": [0.92, 0.93]}))
     spec = json.loads((out / "sweep.json").read_text())
-    said = "(baseline {'seed': 0}, a row of the table they make, is not read with them); drawn without it"
+    said = '(baseline {"seed": 0}, a row of the table they make, is not read with them); drawn without it'
     (out / "sweep.json").write_text(json.dumps({**spec, "replicates": ["nope"], "baseline": {"seed": 0}}))
     rc, printed, err = cli("viz", out)
     assert rc == 0 and printed == f"{out / 'figures' / 'learning_curves.png'}\n"

@@ -589,6 +589,19 @@ def validate(
     return cfg
 
 
+def check_value(field: str, value: Any) -> Any:
+    """``value`` (of config field ``field``'s type) as ``validate`` checks it whatever the other fields are: a
+    ConfigError naming the field and value where no config takes it (a layer size not positive, a seed outside
+    [0, 2**32), an unknown activation), else ``value``. Checks that depend on other fields (a train_size larger
+    than the data set's split) are left to ``validate`` of a whole config."""
+    try:
+        validate(Config().replace(**{field: value}), new=False)
+    except ConfigError as e:
+        if e.fields == (field,):  # its own value's doing, not the default config's other fields'
+            raise
+    return value
+
+
 def keep_epochs_problem(keep_epochs: tuple[int, ...], epochs: int) -> str | None:
     """Why ``keep_epochs`` are not epochs whose checkpoints a run of ``epochs`` epochs can keep, or None: each must be
     from 1 (epoch 0, as initialised, is regenerated from the config) to ``epochs``, and listed once."""

@@ -41,6 +41,7 @@ from nnjax.config import (
     NEUTRAL,
     Config,
     auto_unroll_as_0,
+    check_value,
     finite_or_null,
     from_dict,
     is_index,
@@ -644,7 +645,8 @@ def resolve_member(sweep_dir: str | Path, member: Any) -> Any:
         if field in wanted:
             raise ConfigError(f"{sweep_dir}: member {member}: {field!r} is given twice")
         try:
-            wanted[field] = format_value(parse_value(field, text.strip()))  # compared, and named, as the table shows
+            # compared, and named, as the table shows
+            wanted[field] = format_value(check_value(field, parse_value(field, text.strip())))
         except ConfigError as e:
             raise ConfigError(f"{sweep_dir}: member {member}: {e}") from None
     found = [i for i, c in enumerate(members) if all(format_value(getattr(c, f)) == v for f, v in wanted.items())]

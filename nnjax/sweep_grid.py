@@ -18,9 +18,9 @@ from nnjax.config import (
     NEUTRAL,
     NON_RESULT_FIELDS,
     PROGRAM_FIELDS,
-    TUPLE_FIELDS,
     WHAT_TRAINS_NOTES,
     Config,
+    check_value,
     flag_name,
     from_dict,
     parse_value,
@@ -398,17 +398,27 @@ def baseline_text(baseline: dict[str, Any]) -> str:
 
 def selection_items(text: str) -> list[str]:
     """The ``FIELD=VALUE`` items of a selection (``--member``, ``--baseline``), parted by commas:
-    ``hidden=32,32,seed=2`` → ``["hidden=32,32", "seed=2"]``. A number after a list field's item (hidden,
-    keep_epochs) is more of its list, so ``hidden=32,32`` names what the grid writes ``hidden=32x32``; any other
+    ``hidden=32,32,seed=2`` → ``["hidden=32,32", "seed=2"]``. A number after an item is more of its value: of a
+    list field's (hidden, keep_epochs) its list, so ``hidden=32,32`` names what the grid writes ``hidden=32x32``;
+    of another field's a value its parse refuses naming the field (``seed=1,-1``: one seed, not two). Any other
     part without '=' stays an item of its own (its reader refuses it)."""
     items: list[str] = []
     for part in text.split(","):
-        listed = items and items[-1].partition("=")[0].strip().replace("-", "_") in TUPLE_FIELDS
-        if listed and "=" in items[-1] and part.strip().isdigit():
+        if items and "=" in items[-1] and _is_number(part):
             items[-1] += f",{part}"
         else:
             items.append(part)
     return items
+
+
+def _is_number(text: str) -> bool:
+    """``text`` reads as a number to Python (``-4``, ``0.5``, ``1e-3``, ``inf``; a full-width ``４`` too, which
+    ``parse_value`` then refuses by name)."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def baseline_flag(text: str | None, grid: dict[str, list], replicates: Sequence[str]) -> dict[str, Any] | None:
@@ -425,7 +435,7 @@ def baseline_flag(text: str | None, grid: dict[str, list], replicates: Sequence[
                 raise ConfigError(f"{item!r} is not FIELD=VALUE (e.g. activation=sigmoid,lr=0.03)")
             if field in fields:
                 raise ConfigError(f"{field!r} is given twice")
-            fields[field] = parse_value(field, value.strip())
+            fields[field] = check_value(field, parse_value(field, value.strip()))  # as --member's
         return check_baseline(fields, grid, replicates)
     except ConfigError as e:
         raise ConfigError(f"--baseline {text}: {str(e).removeprefix('baseline: ')}") from None

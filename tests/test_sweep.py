@@ -1489,6 +1489,31 @@ def test_a_member_and_a_baseline_are_named_by_their_hidden_sizes_with_commas_too
     assert sweep_grid.baseline_flag("hidden=4,4", grid, ("seed",)) == {"hidden": (4, 4)}
 
 
+def test_a_selection_with_a_negative_or_second_number_names_the_field_and_its_value(tmp_path, capsys, cli_error):
+    """``--member hidden=4,-4`` (or ``seed=1,-1``) said '-4' is not FIELD=VALUE: the number is its field's, so the
+    line names the field, the value and what the field takes (a layer size positive, a seed in [0, 2**32), one
+    seed a member), as ``--hidden`` and ``--seed`` say it; ``--baseline`` reads a selection so too."""
+    grid = {"hidden": [(4, 4), (4,)], "seed": [0, 1]}
+    s = tmp_path / "s"
+    run_tiny(TINY, grid, s)
+    capsys.readouterr()  # the sweep's progress lines
+    for sel, why in (
+        ("hidden=4,-4", "config field 'hidden' = (4, -4): layer sizes must be positive"),
+        ("seed=1,hidden=-4", "config field 'hidden' = (-4,): layer sizes must be positive"),
+        ("hidden=4,4,seed=-1", "config field 'seed' = -1: must be in [0, 2**32)"),
+        ("seed=1,-1", "config field 'seed': cannot parse '1,-1' as an integer"),
+        ("hidden=4,seed=1,2", "config field 'seed': cannot parse '1,2' as an integer"),
+    ):
+        with pytest.raises(ConfigError, match="^" + re.escape(f"{s}: member {sel}: {why}") + "$"):
+            sweep.resolve_member(s, sel)
+        assert (
+            cli_error("predict", s, tmp_path / "none.png", "--member", sel) == f"nnjax: error: {s}: member {sel}: {why}"
+        )
+        with pytest.raises(ConfigError, match="^" + re.escape(f"--baseline {sel}: {why}") + "$"):
+            sweep_grid.baseline_flag(sel, grid, ("seed",))
+    assert sweep.resolve_member(s, "hidden=4,seed=1") == 3  # a number's own item, as before
+
+
 def test_load_member_of_a_damaged_group_file_is_one_line(tmp_path):
     s = tmp_path / "s"
     run_tiny(TINY, {"seed": [0, 1]}, s)

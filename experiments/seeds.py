@@ -13,7 +13,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from nnjax.cli import OneLineParser, error_text, exit_at_once_on_interrupt, parse_seeds, refuse_empty_paths
+from nnjax.cli import OneLineParser, error_text, exit_at_once_on_interrupt, integer, parse_seeds, refuse_empty_paths
 from nnjax.config import Config, apply_overrides, result_fields
 from nnjax.configs import CONFIGS, get_config
 from nnjax.errors import ConfigError, NnjaxError
@@ -88,7 +88,7 @@ def parser() -> OneLineParser:
     p.add_argument(
         "--no-shard-members", action="store_true", help="keep each config's members on one device (not split per core)"
     )
-    p.add_argument("--epochs", type=int, help="epochs for every config (default: each config's own; the README's)")
+    p.add_argument("--epochs", type=integer, help="epochs for every config (default: each config's own; the README's)")
     p.add_argument("--data-dir", metavar="DIR", help="raw MNIST files to build from offline (or NNJAX_DATA_DIR)")
     p.add_argument(
         "--resume",

@@ -14,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from nnjax.cli import OneLineParser, parse_seeds, sweep_as
+from nnjax.cli import OneLineParser, integer, parse_seeds, sweep_as
 from nnjax.configs import video
 
 
@@ -23,7 +23,7 @@ def parser() -> OneLineParser:
     p = OneLineParser(prog=Path(__file__).name, description=__doc__.split("\n\n")[0])  # names its errors
     p.add_argument("--out", metavar="SWEEP_DIR", help="sweep folder to create (default: sweeps/activations-TIME)")
     p.add_argument("--resume", metavar="SWEEP_DIR", help="continue an interrupted sweep folder as it was started")
-    p.add_argument("--epochs", type=int, help=f"epochs per member (default: the video config's, {video().epochs})")
+    p.add_argument("--epochs", type=integer, help=f"epochs per member (default: the video config's, {video().epochs})")
     p.add_argument("--seeds", type=parse_seeds, help="seeds, one member each, as in seeds.py (default 0,1,2,3,4)")
     p.add_argument("--data-dir", metavar="DIR", help="raw MNIST files to build from offline (or NNJAX_DATA_DIR)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")

@@ -26,6 +26,8 @@ from nnjax.config import (
     check_given,
     finite_or_null,
     flag_name,
+    non_ascii_note,
+    parse_number,
     read_config_file,
     recipe_text,
     unused_fields,
@@ -733,12 +735,13 @@ def member_arg(text: str) -> int | str:
     """``--member 3`` → 3; ``--member activation=relu,seed=1`` as given (``sweep.resolve_member`` reads it against
     the sweep folder); anything else is refused by argparse, in one line."""
     try:
-        return int(text)
+        return parse_number(text)
     except ValueError:
         if "=" in text:
             return text
         raise argparse.ArgumentTypeError(
             f"{text!r} is neither a member number N nor FIELD=VALUE[,FIELD=VALUE..] (e.g. activation=relu,seed=1)"
+            + non_ascii_note(text)
         ) from None
 
 
@@ -890,7 +893,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--epoch",
-        type=int,
+        type=integer,
         metavar="N",
         help="the table as of epoch N (1 to the sweep's epochs), from metrics.jsonl: each member's accuracy after "
         "epoch N, its best epoch and epochs to --target among epochs 1..N (default: the final table)",
@@ -1013,20 +1016,28 @@ def parse_seeds(text: str) -> list[int]:
     """``--seeds 0,1,2`` of the experiment scripts (an argparse ``type``): [0, 1, 2]; anything else is a
     usage error."""
     try:
-        return [int(s) for s in text.split(",")]
+        return [parse_number(s) for s in text.split(",")]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected integers separated by commas, e.g. 0,1,2") from None
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected integers separated by commas, e.g. 0,1,2{non_ascii_note(text)}"
+        ) from None
+
+
+def integer(text: str) -> int:
+    """An argparse ``type`` for an integer such as ``--epoch 3`` (ASCII digits: ``config.parse_number``); anything
+    else is a usage error that names the value."""
+    try:
+        return parse_number(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected an integer{non_ascii_note(text)}") from None
 
 
 def int_at_least(least: int) -> Callable[[str], int]:
-    """An argparse ``type`` for a count such as ``--rounds 7``: an integer, ``least`` or more; anything else
+    """An argparse ``type`` for a count such as ``--rounds 7``: an ``integer``, ``least`` or more; anything else
     is a usage error that names the value."""
 
     def parse(text: str) -> int:
-        try:
-            n = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r}: expected an integer") from None
+        n = integer(text)
         if n < least:
             raise argparse.ArgumentTypeError(f"{text!r}: must be at least {least}")
         return n
@@ -1038,9 +1049,9 @@ def positive_float(text: str) -> float:
     """An argparse ``type`` for a scale such as ``--weights-range 0.5``: a positive finite number; anything
     else is a usage error that names the value."""
     try:
-        x = float(text)
+        x = parse_number(text, float)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a number") from None
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a number{non_ascii_note(text)}") from None
     if not 0 < x < math.inf:
         raise argparse.ArgumentTypeError(f"{text!r}: must be a positive finite number")
     return x

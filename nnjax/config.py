@@ -165,6 +165,23 @@ def flag_name(field: str) -> str:
     return "--" + field.replace("_", "-")
 
 
+def parse_number(text: str, kind: type[int] | type[float] = int) -> Any:
+    """``int(text)`` (``kind`` float: ``float(text)``) of text in ASCII only; ValueError otherwise, as theirs.
+    Python's own read any script's digits (a full-width ``４``, U+FF14, is 4), where bools (``１``), a JSON file's
+    numbers and the table, folder and member names that show a value all take ASCII only: every number nnjax
+    reads from text (a flag, a grid, a member or baseline selection, a config file's string) is read here."""
+    if not text.isascii():
+        raise ValueError(f"{text!r}: not ASCII")
+    return kind(text)
+
+
+def non_ascii_note(text: str) -> str:
+    """``"; '４' is U+FF14, not ASCII"`` for text that holds a character outside ASCII (``parse_number``
+    refuses it, though it may look like a digit), else ''."""
+    c = next((c for c in text if not c.isascii()), None)
+    return "" if c is None else f"; {c!r} is U+{ord(c):04X}, not ASCII (numbers are written in 0-9)"
+
+
 def parse_value(field: str, text: str) -> Any:
     """Parse the text of a flag or grid value for ``field``; a bad value names field and value."""
     types_ = _field_types()
@@ -185,9 +202,9 @@ def parse_value(field: str, text: str) -> Any:
                 return False
             raise ValueError
         if kind is int:
-            return int(text)
+            return parse_number(text)
         if kind is float:
-            return float(text)
+            return parse_number(text, float)
         if kind is str:
             # a folder typed relative to here is saved as the folder it names, valid from anywhere
             return local_folder(field, text) if field in PATH_FIELDS else text
@@ -196,13 +213,15 @@ def parse_value(field: str, text: str) -> Any:
                 return ()
             # hidden: 16,16 or 16x16 (a grid's form); keep_epochs: 1,2,5 only (1x2 is no list of epochs)
             parts = (text if field == "keep_epochs" else text.replace("x", ",")).split(",")
-            return tuple(int(p) for p in parts)
+            return tuple(parse_number(p) for p in parts)
     except ValueError:
         listed = "epochs like 1,2,5,10, or none" if field == "keep_epochs" else None
         expected = {bool: "true/false", int: "an integer", float: "a number", str: "text"}.get(
             kind, listed or "layer sizes like 16,16 or 16x16 (in a grid: 16x16), or none"
         ) + (" or none" if optional else "")
-        raise ConfigError(f"config field {field!r}: cannot parse {text!r} as {expected}") from None
+        raise ConfigError(
+            f"config field {field!r}: cannot parse {text!r} as {expected}{non_ascii_note(text)}"
+        ) from None
     raise ConfigError(f"config field {field!r}: unsupported type {kind}")
 
 

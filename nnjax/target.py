@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from nnjax.config import non_ascii_note, parse_number
 from nnjax.errors import ConfigError
 
 TARGET_WORDS = "the accuracy to reach, a fraction in (0, 1], e.g. 0.96 for 96 %"
@@ -25,9 +26,9 @@ def target_flag(text: str | None) -> float | None:
     if text is None:
         return None
     try:
-        return check_target(float(text))
+        return check_target(parse_number(text, float))
     except (ValueError, ConfigError):
-        raise ConfigError(f"--target {text}: {TARGET_WORDS}") from None
+        raise ConfigError(f"--target {text}: {TARGET_WORDS}{non_ascii_note(text)}") from None
 
 
 def target_percent(fraction: float) -> str:

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
+from nnjax.config import non_ascii_note, parse_number
 from nnjax.errors import CheckpointError, ConfigError
 from nnjax.images import answers, percent
 from nnjax.sweep_grid import format_value, varied_fields
@@ -1625,9 +1626,10 @@ def parse_digits(text: str, n_test: int) -> list[int]:
     out = []
     for part in text.split(","):
         try:
-            i = int(part)
+            i = parse_number(part)
         except ValueError:
-            raise ConfigError(f"--digits: {part.strip()!r} is not a test-image index (e.g. --digits 0,1,2)") from None
+            why = f"{part.strip()!r} is not a test-image index (e.g. --digits 0,1,2){non_ascii_note(part)}"
+            raise ConfigError(f"--digits: {why}") from None
         if not 0 <= i < n_test:
             raise ConfigError(f"--digits: index {i} is outside the test split (0 … {n_test - 1})")
         out.append(i)

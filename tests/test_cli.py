@@ -1297,6 +1297,52 @@ def test_list_and_count_types_take_their_bounds_and_refuse_past_them():
     assert refused(name_list(["a", "b"], "config"), "a,b,a") == "'a,b,a': 'a' is named twice"
 
 
+def test_a_full_width_digit_is_refused_by_every_reader_of_numbers_naming_it(tmp_path, cli_error):
+    """Python's int() reads a full-width ４ (U+FF14) as 4: ``--seed ４``, ``--grid hidden=4x４``, a config file's
+    ``"seed": "４"``, ``--member hidden=4,４`` and ``--epoch ４`` were taken, where ``--standardize １`` was refused.
+    Every number nnjax reads from text now takes ASCII digits only, and the line names the value and the character."""
+    import argparse
+
+    from nnjax import cli
+    from nnjax.config import from_dict, parse_value
+    from nnjax.target import target_flag
+    from nnjax.viz import parse_digits
+
+    note = "'４' is U+FF14, not ASCII (numbers are written in 0-9)"
+    for field, text, what in (
+        ("seed", "４", "an integer"),
+        ("hidden", "4,４", "layer sizes like 16,16 or 16x16 (in a grid: 16x16), or none"),
+        ("hidden", "4x４", "layer sizes like 16,16 or 16x16 (in a grid: 16x16), or none"),
+        ("keep_epochs", "1,４", "epochs like 1,2,5,10, or none"),
+        ("train_size", "４", "an integer or none"),
+        ("lr", "0.0４", "a number"),
+    ):
+        why = f"config field {field!r}: cannot parse {text!r} as {what}; {note}"
+        with pytest.raises(ConfigError, match=f"^{re.escape(why)}$"):
+            parse_value(field, text)
+        with pytest.raises(ConfigError, match=f"^{re.escape('c.json: ' + why)}$"):
+            from_dict({field: text}, source="c.json")
+    assert parse_value("seed", "4") == 4 and parse_value("hidden", "4x4") == (4, 4)  # ASCII as before
+    with pytest.raises(ConfigError, match=re.escape("grid item 'hidden=4x４': config field 'hidden': cannot parse")):
+        sweep_grid.parse_grid(["hidden=4x４"])
+    why = "config field 'hidden': cannot parse '4,４' as layer sizes like 16,16 or 16x16 (in a grid: 16x16), or none"
+    with pytest.raises(ConfigError, match=f"^{re.escape(f'--baseline hidden=4,４: {why}; {note}')}$"):
+        sweep_grid.baseline_flag("hidden=4,４", {"hidden": [(4, 4), (4,)], "seed": [0, 1]}, ("seed",))
+    with pytest.raises(ConfigError, match=re.escape("--target ０.9: the accuracy to reach, a fraction in (0, 1]")):
+        target_flag("０.9")
+    with pytest.raises(
+        ConfigError, match=re.escape(f"--digits: '４' is not a test-image index (e.g. --digits 0,1,2); {note}")
+    ):
+        parse_digits("1,４", 10)
+    for parse in (cli.integer, cli.int_at_least(0), cli.member_arg, cli.parse_seeds, cli.positive_float):
+        with pytest.raises(argparse.ArgumentTypeError, match=re.escape(note)):
+            parse("４")
+    assert cli_error("train", "--seed", "４", "--out", tmp_path / "r") == (
+        f"nnjax: error: config field 'seed': cannot parse '４' as an integer; {note}"
+    )
+    assert not (tmp_path / "r").exists()
+
+
 # --------------------------------------------------------------------------------------------------
 # added after a mutation audit of cli.py's cmd_* verbs (mutants no test killed)
 # --------------------------------------------------------------------------------------------------

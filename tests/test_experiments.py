@@ -33,7 +33,7 @@ def load(name: str):
 @pytest.mark.parametrize(
     "name, argv, line",
     [
-        ("seeds.py", ["--epochs", "abc"], "seeds.py: error: argument --epochs: invalid int value: 'abc'"),
+        ("seeds.py", ["--epochs", "abc"], "seeds.py: error: argument --epochs: 'abc': expected an integer"),
         ("seeds.py", ["--epoch", "1"], "seeds.py: error: unrecognized arguments: --epoch 1"),
         (
             "sweep_activations.py",

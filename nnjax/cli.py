@@ -723,10 +723,11 @@ class OneLineParser(argparse.ArgumentParser):
             return None
 
 
+# How --member and --baseline read their FIELD=VALUE values (sweep_grid.selection_items), said once for every help
+SELECTION_VALUES = "values as --grid takes them, a list's also parted by commas: hidden=32x32 or hidden=32,32"
 MEMBER_HELP = (
     "RUN_DIR is a sweep folder: use its member N (members.csv), or the one member named by its config values, "
-    "FIELD=VALUE[,FIELD=VALUE..] (e.g. activation=relu,seed=1; values as --grid takes them, a list's also parted "
-    "by commas: hidden=32x32 or hidden=32,32)"
+    f"FIELD=VALUE[,FIELD=VALUE..] (e.g. activation=relu,seed=1; {SELECTION_VALUES})"
 )
 MEMBER = "N|FIELD=VALUE,.."
 
@@ -856,7 +857,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--baseline",
         metavar="FIELD=V,..",
         help="compare every row of the table with this one, e.g. activation=sigmoid (a value of each field the rows "
-        "differ in): the difference of the means and Welch's t-test over the members, Holm-adjusted; kept for --resume",
+        f"differ in; {SELECTION_VALUES}): the difference of the means and Welch's t-test over the members, "
+        "Holm-adjusted; kept for --resume",
     )
     p.add_argument("--json", action="store_true", help="print a JSON summary instead of the table")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -889,7 +891,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--baseline",
         metavar="FIELD=V,..",
-        help="compare every row with this one, e.g. activation=sigmoid (default: the sweep's, if it has one)",
+        help=f"compare every row with this one, e.g. activation=sigmoid ({SELECTION_VALUES}; default: the sweep's, if "
+        "it has one)",
     )
     p.add_argument(
         "--epoch",
@@ -920,8 +923,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=member_arg,
         metavar=MEMBER,
         help="in a sweep folder: every figure of member N's network (members.csv), or of the one member named by its "
-        "config values, FIELD=VALUE[,FIELD=VALUE..] (e.g. activation=relu,seed=1; values as --grid takes them, a "
-        "list's also parted by commas: hidden=32x32 or hidden=32,32)",
+        f"config values, FIELD=VALUE[,FIELD=VALUE..] (e.g. activation=relu,seed=1; {SELECTION_VALUES})",
     )
     add_epoch_flag(p)
     p.add_argument(

@@ -1297,6 +1297,28 @@ def test_list_and_count_types_take_their_bounds_and_refuse_past_them():
     assert refused(name_list(["a", "b"], "config"), "a,b,a") == "'a,b,a': 'a' is named twice"
 
 
+def test_every_selection_flag_says_that_a_list_value_takes_commas_in_the_same_words():
+    """``--baseline`` (sweep, summary) did not say what ``--member``'s help does: that values are read as --grid
+    reads them and a list's also parted by commas (hidden=32,32). Every flag that takes a FIELD=VALUE selection
+    says it, in the same words."""
+    import argparse
+
+    words = "values as --grid takes them, a list's also parted by commas: hidden=32x32 or hidden=32,32"
+    verbs = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)).choices
+    helps = {
+        (verb, flag): action.help
+        for verb, parser in verbs.items()
+        for action in parser._actions
+        for flag in action.option_strings
+        if flag in ("--baseline", "--member", "--member-a", "--member-b")
+    }
+    assert {("sweep", "--baseline"), ("summary", "--baseline"), ("viz", "--member"), ("compare", "--member-b")} <= set(
+        helps
+    )
+    for where, text in helps.items():
+        assert words in " ".join(text.split()), where
+
+
 def test_a_full_width_digit_is_refused_by_every_reader_of_numbers_naming_it(tmp_path, cli_error):
     """Python's int() reads a full-width ４ (U+FF14) as 4: ``--seed ４``, ``--grid hidden=4x４``, a config file's
     ``"seed": "４"``, ``--member hidden=4,４`` and ``--epoch ４`` were taken, where ``--standardize １`` was refused.

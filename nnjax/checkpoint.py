@@ -405,22 +405,30 @@ def renamed_checkpoints(folder: Path) -> list[tuple[Path, int | None]]:
     return found
 
 
-def warn_renamed(folder: Path, start: int) -> None:
+def warn_renamed(folder: Path, start: int, epochs: int) -> None:
     """A warning line for each checkpoint renamed by hand in ``folder`` (``renamed_checkpoints``) that a resume
-    after epoch ``start`` (0: from scratch) passes over: one holding a later epoch, whose epochs are trained
-    again, or one that does not read as a checkpoint. One holding an earlier epoch (kept by hand) is no news.
-    Said as the resume starts writing (metrics.jsonl cut back to ``start``): a file renamed back then is refused
-    by the next resume (no metrics lines up to its epoch), so the line names only what it needed before this one."""
+    after epoch ``start`` (0: from scratch) of a run of ``epochs`` epochs passes over: one holding a later epoch,
+    whose epochs (up to ``epochs``: no more are trained) are trained again, or one that does not read as a
+    checkpoint. One holding an earlier epoch (kept by hand) is no news. Said as the resume starts writing
+    (metrics.jsonl cut back to ``start``): a file renamed back then is refused by the next resume (no metrics
+    lines up to its epoch), so the line names only what it needed before this one; one past ``epochs`` no
+    resume takes (the run is already past its epochs), so it names no name for it."""
     resumes = f"resuming from {checkpoint_path(folder, start).name}" if start else "training from scratch"
     for path, held in renamed_checkpoints(folder):
         if held is None:
             why = f"not named as nnjax names a checkpoint, nor read as one: not resumed from ({resumes})"
         elif held > start:
-            again = f"epoch {held} is" if held == start + 1 else f"epochs {start + 1} to {held} are"
+            last = min(held, epochs)  # a run is trained no further than its epochs (start: none trained)
+            again = {start: "no epoch is", start + 1: f"epoch {last} is"}.get(last, f"epochs {start + 1} to {last} are")
+            past, back = (
+                "",
+                f" (renamed {checkpoint_path(folder, held).name} before a resume, it would be resumed from)",
+            )
+            if held > epochs:  # no resume takes it, whatever its name: the run would be past its epochs
+                past, back = f" (past the run's {epochs} epochs)", ""
             why = (
-                f"holds epoch {held}, but is not named as nnjax names a checkpoint (renamed by hand?), so it is not "
-                f"resumed from: {resumes}, {again} trained again, and it is left as it is (renamed "
-                f"{checkpoint_path(folder, held).name} before a resume, it would be resumed from)"
+                f"holds epoch {held}{past}, but is not named as nnjax names a checkpoint (renamed by hand?), so it is "
+                f"not resumed from: {resumes}, {again} trained again, and it is left as it is{back}"
             )
         else:
             continue

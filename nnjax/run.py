@@ -754,7 +754,7 @@ def _train(
     _keep_target(run_dir, *target)
     warn_listed_epochs_lost(cfg, ckpt_dir, start, run_dir)
     if resume:
-        checkpoint.warn_renamed(ckpt_dir, start)
+        checkpoint.warn_renamed(ckpt_dir, start, cfg.epochs)
 
     split = splits.eval_split
     epoch_times = [float(m["epoch_s"]) for m in history if is_number(m.get("epoch_s"))]  # not JSON true

@@ -334,7 +334,7 @@ def _run_group(
     if resume:
         checkpoint.set_aside_newer(ckpt_dir, start)
         warn_listed_epochs_lost(cfg0, ckpt_dir, start, gdir)
-        checkpoint.warn_renamed(ckpt_dir, start)
+        checkpoint.warn_renamed(ckpt_dir, start, cfg0.epochs)
     _write_group_info(gdir, ids, configs, recorded)
     # Lines past the checkpoint were trained again below: drop them so no epoch appears twice.
     _drop_metrics(metrics_path, lambda m: m["group"] == gid and m["epoch"] > start)

@@ -13,6 +13,7 @@ import hashlib
 import inspect
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -789,6 +790,31 @@ def test_the_renamed_checkpoint_warning_names_no_rename_that_the_next_resume_ref
         run.train_and_evaluate(CFG, cut, resume=True, progress=False, splits=SPLITS)
     run.train_and_evaluate(CFG, before, resume=True, progress=False, splits=SPLITS)
     assert f"nnjax: resumed {before} after epoch 6 (epoch_000006.msgpack)" in capsys.readouterr().err
+
+
+def test_the_renamed_checkpoint_warning_counts_no_epoch_past_the_runs_end(reference, cut, capsys):
+    """A renamed file holding epoch 10 (this run's, kept by hand) beside a run resumed after epoch 6 as 8 epochs
+    (--resume --force --epochs 8) was said to have "epochs 7 to 10" trained again, and the name to resume from it
+    given: only epochs 7 and 8 are trained, and a resume refuses a checkpoint past the run's epochs. The line says
+    so; resumed with all its epochs trained (its result.json lost), that no epoch is trained again."""
+    ckpts = cut / "checkpoints"
+    best = ckpts / "best.msgpack"
+    shutil.copy(checkpoint.checkpoint_path(reference[0] / "checkpoints", 10), best)
+    short = CFG.replace(epochs=8)
+    head = (
+        f"nnjax: warning: {best}: holds epoch 10 (past the run's 8 epochs), but is not named as nnjax names a "
+        "checkpoint (renamed by hand?), so it is not resumed from: resuming from"
+    )
+    for start, again in ((6, "epochs 7 to 8 are"), (8, "no epoch is")):
+        (cut / "result.json").unlink(missing_ok=True)  # after epoch 8: finished again, nothing trained
+        run.train_and_evaluate(short, cut, resume=True, force=True, progress=False, splits=SPLITS)
+        (line,) = [w for w in capsys.readouterr().err.splitlines() if w.startswith("nnjax: warning: ")]
+        name = checkpoint.checkpoint_path(ckpts, start).name
+        assert line == f"{head} {name}, {again} trained again, and it is left as it is"
+        assert [m["epoch"] for m in run.read_metrics(cut / "metrics.jsonl")] == list(range(1, 9))
+    best.rename(checkpoint.checkpoint_path(ckpts, 10))  # the name the line offered
+    with pytest.raises(ConfigError, match=re.escape("epoch_000010.msgpack: the run is already past epochs=8")):
+        run.train_and_evaluate(short, cut, resume=True, force=True, progress=False, splits=SPLITS)
 
 
 def _damage_config(d: Path) -> None:

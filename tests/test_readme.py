@@ -16,6 +16,7 @@ import contextlib
 import importlib.util
 import io
 import itertools
+import os
 import re
 import shlex
 from dataclasses import dataclass
@@ -234,7 +235,7 @@ def check_nnjax(argv: list[str], placeholder: bool, shown: list[Command], earlie
     elif args.verb == "summary":
         target_flag(args.target)
         made = folders_made(shown, "sweep")
-        check_summary(args, {d: made[d] for d in args.sweep_dir if d in made})
+        check_summary(args, {d: made[folder_key(d)] for d in args.sweep_dir if folder_key(d) in made})
 
 
 def run_config(earlier: list[Command], folder: str) -> Config | None:
@@ -251,21 +252,26 @@ def run_config(earlier: list[Command], folder: str) -> Config | None:
             continue
         with contextlib.suppress(AssertionError, NnjaxError):  # a command the README gets wrong fails on its own
             args = parsed(build_parser(), argv)
-            if args.resume is None and args.out == folder:
+            if args.resume is None and args.out is not None and folder_key(args.out) == folder_key(folder):
                 saved = check_train(args)
-            elif args.resume == folder and saved is not None:
+            elif args.resume is not None and folder_key(args.resume) == folder_key(folder) and saved is not None:
                 saved = check_train(args, saved=saved)  # config.json as the resume rewrites it (--force, data_dir)
     return saved
 
 
+def folder_key(text: str) -> str:
+    """A folder as commands name it, compared as the folder it is: ``./runs/r/`` and ``runs/r`` are one."""
+    return os.path.normpath(text)
+
+
 def folders_made(shown: list[Command], verb: str) -> dict[str, list[str]]:
-    """The words of each ``nnjax VERB … --out DIR`` among the commands ``shown``, by DIR: the sweep that
-    ``nnjax summary DIR`` reads."""
+    """The words of each ``nnjax VERB … --out DIR`` among the commands ``shown``, by DIR (``folder_key``): the
+    sweep that ``nnjax summary DIR`` reads."""
     made = {}
     for c in shown:
         argv, placeholder = tokens(c)
         if argv[:1] == [verb] and "--out" in argv and not placeholder:
-            made[argv[argv.index("--out") + 1]] = argv
+            made[folder_key(argv[argv.index("--out") + 1])] = argv
     return made
 
 
@@ -481,6 +487,25 @@ def test_a_resume_is_checked_against_its_runs_config_as_the_commands_before_it_l
     ]
     before = "    nnjax train --resume runs/r --epochs 3\n" + good  # before its run is made: only parsed
     assert failing(commands("scratch.md", before), tmp_path, monkeypatch) == []
+
+
+def test_a_resume_or_summary_names_its_folder_as_any_spelling_of_the_out_that_made_it(tmp_path, monkeypatch):
+    """The replay matched folders as text: ``--resume ./runs/r/`` after ``--out runs/r`` (or ``summary ./sweeps/a``
+    after ``sweep --out sweeps/a``) found no command that made it, so a resume changing the epochs without --force,
+    or a summary --epoch past the sweep's, passed. Folders are compared as paths."""
+    monkeypatch.chdir(tmp_path)
+    text = (
+        "    nnjax train --epochs 2 --out runs/r\n"
+        "    nnjax train --resume ./runs/r/ --epochs 4\n"
+        "    nnjax train --resume runs//r --epochs 4 --force\n"
+        "    nnjax sweep --grid lr=0.01,0.03 --epochs 3 --out ./sweeps/a\n"
+        "    nnjax summary sweeps/a/ --epoch 5\n"
+        "    nnjax summary sweeps/a --epoch 3\n"
+    )
+    assert failing(commands("scratch.md", text), tmp_path, monkeypatch) == [
+        "nnjax train --resume ./runs/r/ --epochs 4",
+        "nnjax summary sweeps/a/ --epoch 5",
+    ]
 
 
 def test_a_summary_epoch_past_any_folders_sweep_or_a_resume_missing_force_fails(tmp_path, monkeypatch):

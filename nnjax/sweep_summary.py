@@ -1017,8 +1017,8 @@ def loaded_text(groups: list[dict[str, Any]]) -> str:
 def summary_timing(summary: dict[str, Any]) -> str:
     """``timing_text`` of a ``run_sweep`` summary; of a ``sweep.summarize`` one (``folders``), the wall time its
     sweep.json records, saying what it sums (several folders; sessions, after a --resume) and where none was
-    recorded (a folder of an older nnjax)."""
-    loaded = loaded_text(summary["groups"])
+    recorded (a folder of an older nnjax). A summary without ``groups`` (one put together by hand) loaded none."""
+    loaded = loaded_text(summary.get("groups", []))
     if "folders" not in summary:
         resumed = summary.get("resumed", False)
         return timing_text(summary["wall_s"], summary["train_s"], summary["compile_s"], resumed, loaded)

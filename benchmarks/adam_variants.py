@@ -34,7 +34,6 @@ import argparse
 import contextlib
 import json
 import os
-import pickle
 import statistics
 import subprocess
 import sys
@@ -135,17 +134,17 @@ def prepare_variant(variant: str, k: int, data) -> dict:
         return prepare(k, "sweep", data, overrides)
 
 
-def compile_in_child(variant: str) -> dict[int, tuple]:
+def compile_in_child(variant: str) -> dict[int, bytes]:
     """The variant's K = 1 and K = 16 executables compiled in a child process under its ``xla_flags``,
-    serialized there and returned as ``serialize_executable.serialize`` gives them, by K."""
+    serialized there (``serialize_executable.serialize``'s bytes; its pytrees are this process's program's), by K."""
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "programs.pickle"
+        out = Path(tmp)
         env = {**os.environ, "XLA_FLAGS": f"{os.environ.get('XLA_FLAGS', '')} {xla_flags(variant)}".strip()}
         cmd = [sys.executable, __file__, "--compile-child", variant, str(out)]
         done = subprocess.run(cmd, capture_output=True, text=True, env=env)
         if done.returncode != 0:
             sys.exit(f"compiling {variant!r} under {env['XLA_FLAGS']!r} failed:\n{done.stderr.strip()}")
-        return pickle.loads(out.read_bytes())
+        return {k: (out / f"k{k}.bin").read_bytes() for k in (1, 16)}
 
 
 def measure(rounds: int, variants: list[str]) -> dict:
@@ -158,7 +157,8 @@ def measure(rounds: int, variants: list[str]) -> dict:
             jobs[variant, k] = job = prepare_variant(variant, k, data)  # placed state and data, this process's program
             if k in built:  # run on the devices this process placed the program's data on
                 devices = list(job["arrays"][0].sharding.mesh.devices.flat)
-                job["fn"] = serialize_executable.deserialize_and_load(*built[k], execution_devices=devices)
+                trees = jax.tree_util.tree_structure(job["fn"].args_info), job["fn"].out_tree  # the same program's
+                job["fn"] = serialize_executable.deserialize_and_load(built[k], *trees, execution_devices=devices)
     for job in jobs.values():  # one untimed epoch each (first-call effects)
         time_epoch(job, 0)
         job["times"].clear()
@@ -187,10 +187,10 @@ def measure(rounds: int, variants: list[str]) -> dict:
 
 def compile_child(variant: str, out: Path) -> None:
     """In a child process (``--compile-child``, its ``XLA_FLAGS`` set by ``compile_in_child``): compile the
-    variant's K = 1 and K = 16 programs and write them, serialized, to ``out``."""
+    variant's K = 1 and K = 16 programs and write them, serialized, into the folder ``out`` (k1.bin, k16.bin)."""
     data = load_data("mnist")
-    built = {k: serialize_executable.serialize(prepare_variant(variant, k, data)["fn"]) for k in (1, 16)}
-    out.write_bytes(pickle.dumps(built))
+    for k in (1, 16):
+        (out / f"k{k}.bin").write_bytes(serialize_executable.serialize(prepare_variant(variant, k, data)["fn"])[0])
 
 
 def parser() -> OneLineParser:

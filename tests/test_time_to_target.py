@@ -75,6 +75,31 @@ def test_a_later_seed_reuses_the_program_its_setting_compiled_and_the_csv_says_s
     assert [row["compile_cached"] for row in rows[2:]] == ["False", "False"]
 
 
+def test_a_run_whose_program_jax_loaded_from_its_compilation_cache_says_so_in_runs_csv(
+    tmp_path, monkeypatch, jax_disk_cache
+):
+    """A later out-root of the same grid, in a new process (nothing reused), loads its first run's epoch program
+    from JAX's persistent compilation cache: that run's result.json, its record and runs.csv say True; its
+    second seed reuses it (False); the out-root that filled the cache says False for both."""
+    import collections
+
+    import nnjax.train
+    from nnjax.time_to_target import CSV_FILE, train_alone, write_outputs
+
+    base, grid, splits = get_config("video").replace(epochs=1), {"seed": [0, 1]}, synthetic_splits()
+    # (compile_cached, compile_reused) of seeds 0 and 1
+    expected = {"filled": [(False, False), (False, True)], "loaded": [(True, False), (False, True)]}
+    for name, want in expected.items():
+        monkeypatch.setattr(nnjax.train, "_compiled_epochs", collections.OrderedDict())  # as a new process
+        records = train_alone(base, grid, 0.5, tmp_path / name, progress=False, splits=splits)
+        write_outputs(records, grid, 0.5, tmp_path / name)
+        results = [json.loads((Path(r["run_dir"]) / "result.json").read_text()) for r in records]
+        rows = list(csv.DictReader(io.StringIO((tmp_path / name / CSV_FILE).read_text())))
+        assert [(res["compile_cached"], res["compile_reused"]) for res in results] == want
+        assert [(r["compile_cached"], r["compile_reused"]) for r in records] == want
+        assert [(row["compile_cached"], row["compile_reused"]) for row in rows] == [(str(c), str(r)) for c, r in want]
+
+
 def test_table_and_csv_numbers_are_the_runs_own(trained):
     from nnjax.time_to_target import CSV_FILE, TABLE_FILE, write_outputs
 

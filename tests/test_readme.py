@@ -534,3 +534,33 @@ def test_a_summary_epoch_past_any_folders_sweep_or_a_resume_missing_force_fails(
         bad = commands("scratch.md", good.replace(old, new))
         failed = failing(bad, tmp_path, monkeypatch)
         assert failed == [next(c.text for c in bad if c.text.endswith(new))], (old, new, failed)
+
+
+def heading_anchor(heading: str) -> str:
+    """GitHub's anchor for a Markdown heading: lower case, punctuation dropped, spaces as hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_link_in_the_docs_leads_to_a_heading_or_a_file():
+    """A ``[text](#anchor)`` names a heading of its own document (the README's contents list included), and a
+    relative ``[text](path)`` a file or folder of the repository: renaming a section or moving a file breaks it."""
+    broken = []
+    for doc in DOCS:
+        text = (ROOT / doc).read_text()
+        prose = re.sub(r"```.*?```", "", text, flags=re.S)
+        anchors = {heading_anchor(h) for h in re.findall(r"^#{1,6} (.+)$", prose, flags=re.M)}
+        for target in re.findall(r"\]\(([^)\s]+)\)", prose):
+            if target.startswith(("http://", "https://", "mailto:")):
+                continue
+            path, _, anchor = target.partition("#")
+            if not path and anchor not in anchors:
+                broken.append(f"{doc}: #{anchor} is no heading")
+            elif path and not ((ROOT / doc).parent / path).exists():
+                broken.append(f"{doc}: {path} does not exist")
+    assert not broken, broken
+
+
+def test_the_heading_anchor_is_githubs():
+    assert heading_anchor("Nielsen's network.py") == "nielsens-networkpy"
+    assert heading_anchor("The ReLU recipe, part by part") == "the-relu-recipe-part-by-part"
+    assert heading_anchor("Learning-rate schedule") == "learning-rate-schedule"

@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from nnjax.cli import OneLineParser, int_at_least, name_list
+from nnjax.cli import OneLineParser, int_at_least, integer, name_list
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -117,7 +117,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="comma-separated subset of " + ",".join(CONTENDER_SCRIPTS) + " [cpu: all; cuda: nnjax,torch]",
     )
     p.add_argument("--reps", type=int_at_least(1), default=3, help="repetitions of every (config, contender) [3]")
-    p.add_argument("--epochs", type=int, default=5, help="epochs per process; steady state = median of epochs 2.. [5]")
+    p.add_argument(
+        "--epochs", type=integer, default=5, help="epochs per process; steady state = median of epochs 2.. [5]"
+    )
     p.add_argument("--train-limit", type=int_at_least(1), default=None, help="use only the first N training images")
     p.add_argument("--quick", action="store_true", help="smoke run: --train-limit 6000 --epochs 2 --reps 1, no extras")
     p.add_argument("--no-default-run", action="store_true", help="skip the default `nnjax train` memory/compile run")

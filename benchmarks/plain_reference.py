@@ -35,7 +35,7 @@ import numpy as np  # noqa: E402
 import optax  # noqa: E402
 from ensemble_scaling import cpu_name, load_data, prepare, run_json_child, time_epoch  # noqa: E402 (splits the CPU first)
 
-from nnjax.cli import OneLineParser, int_at_least  # noqa: E402
+from nnjax.cli import OneLineParser, int_at_least, integer  # noqa: E402
 from nnjax.data import Splits  # noqa: E402
 from nnjax.parallel import usable_cores  # noqa: E402
 
@@ -148,7 +148,7 @@ def measure(args: argparse.Namespace) -> list[dict]:
 def parser() -> OneLineParser:
     """The script's argument parser (``main`` parses ``sys.argv`` with it)."""
     p = OneLineParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--k", type=int, default=16, help="ensemble members")
+    p.add_argument("--k", type=integer, default=16, help="ensemble members")
     p.add_argument(
         "--rounds", type=int_at_least(1), default=7, help="timed epochs per program and process, interleaved"
     )

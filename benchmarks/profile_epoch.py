@@ -10,6 +10,7 @@ whole ``make_epoch`` program. Needs the MNIST arrays (TFDS_DATA_DIR or NNJAX_DAT
 
 from __future__ import annotations
 
+import argparse
 import time
 from collections.abc import Callable
 from typing import Any
@@ -20,7 +21,7 @@ import numpy as np
 
 from nnjax.activations import get_activation
 from nnjax.cli import OneLineParser
-from nnjax.config import Config, flag_name, validate
+from nnjax.config import Config, flag_name, parse_value, validate
 from nnjax.data import load_splits, prepare_images
 from nnjax.errors import ConfigError
 from nnjax.shuffle import permutation
@@ -43,26 +44,32 @@ def parser() -> OneLineParser:
     p = OneLineParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--activation", default="relu")
     p.add_argument("--optimizer", default="adam")
-    p.add_argument("--lr", type=float, default=0.003)
-    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--lr", default="0.003")
+    p.add_argument("--batch-size", default="32")
     return p
+
+
+def profiled_config(args: argparse.Namespace) -> Config:
+    """The config the flags ask for, on a constant schedule without weight decay; each number read as ``nnjax
+    train`` reads its flag (``config.parse_value``). A bad value is a ConfigError naming its flag."""
+    cfg = Config(activation=args.activation, optimizer=args.optimizer, schedule="constant", weight_decay=0.0)
+    for field in ("lr", "batch_size"):
+        try:
+            cfg = cfg.replace(**{field: parse_value(field, getattr(args, field))})
+        except ConfigError as e:
+            raise ConfigError(f"{flag_name(field)}: {e}") from None
+    try:
+        return validate(cfg)
+    except ConfigError as e:
+        raise ConfigError(f"{flag_name(e.fields[0])}: {e}" if e.fields else str(e)) from None
 
 
 def main() -> None:
     p = parser()
-    args = p.parse_args()
-    cfg = Config(
-        activation=args.activation,
-        optimizer=args.optimizer,
-        lr=args.lr,
-        batch_size=args.batch_size,
-        schedule="constant",
-        weight_decay=0.0,
-    )
     try:  # a bad value: one line naming its flag, before the data is loaded
-        validate(cfg)
+        cfg = profiled_config(p.parse_args())
     except ConfigError as e:
-        p.error(f"{flag_name(e.fields[0])}: {e}" if e.fields else str(e))
+        p.error(str(e))
     s = load_splits("mnist")
     n, B = len(s.x_train), cfg.batch_size
     steps = n // B

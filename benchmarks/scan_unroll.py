@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import statistics
 import subprocess
@@ -23,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from nnjax.cli import OneLineParser, int_list, name_list
+from nnjax.cli import OneLineParser, int_list, integer, name_list, positive_float
 from nnjax.config import MAX_UNROLL
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,17 +46,6 @@ def xla_variant(text: str) -> tuple[str, str]:
     return name, flags
 
 
-def seconds(text: str) -> float:
-    """``--timeout 300`` (an argparse ``type``): a positive finite number; anything else is a usage error."""
-    try:
-        s = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a number of seconds") from None
-    if not 0 < s < math.inf:  # also nan
-        raise argparse.ArgumentTypeError(f"{text!r}: must be a positive finite number of seconds")
-    return s
-
-
 def parser() -> OneLineParser:
     """The script's argument parser."""
     p = OneLineParser(description=__doc__.split("\n\n")[0])
@@ -73,7 +61,7 @@ def parser() -> OneLineParser:
         default="1,2,4,8,16",
         help=f"scan_unroll values, 0 (auto) to {MAX_UNROLL} [1,2,4,8,16]",
     )
-    p.add_argument("--epochs", type=int, default=10, help="epochs per process; the median is of epochs 2.. [10]")
+    p.add_argument("--epochs", type=integer, default=10, help="epochs per process; the median is of epochs 2.. [10]")
     p.add_argument(
         "--xla",
         action="append",
@@ -82,7 +70,7 @@ def parser() -> OneLineParser:
         metavar="NAME=FLAGS",
         help="an extra XLA_FLAGS variant (repeatable)",
     )
-    p.add_argument("--timeout", type=seconds, default=300, help="seconds allowed per process [300]")
+    p.add_argument("--timeout", type=positive_float, default=300, help="seconds allowed per process [300]")
     return p
 
 

@@ -27,6 +27,7 @@ def script(name: str, *argv, cwd: Path) -> subprocess.CompletedProcess:
     )
 
 
+FULL_WIDTH = "'４' is U+FF14, not ASCII (numbers are written in 0-9)"  # config.non_ascii_note's words
 CASES = [
     # ensemble_scaling.py: K sizes, counts, overrides (a bad K used to be an IndexError, --rounds 0 a
     # StatisticsError, --processes 0 an UnboundLocalError)
@@ -78,12 +79,20 @@ CASES = [
     ("compare.py", ["--quick", "--out", ""], "--out '': empty: name a file"),
     ("compare.py", ["--quick", "--out", "."], "--out '.': is a folder: name a file"),
     ("compare.py", ["--quick", "--out", "r.json"], "--out 'r.json': the raw numbers go to the same name with .json"),
+    # a number in characters outside ASCII (a full-width ４ is U+FF14): int() and float() took it as 4
+    ("compare.py", ["--epochs", "４"], f"argument --epochs: '４': expected an integer; {FULL_WIDTH}"),
+    ("plain_reference.py", ["--k", "４"], f"argument --k: '４': expected an integer; {FULL_WIDTH}"),
+    ("profile_epoch.py", ["--batch-size", "４"], f"--batch-size: config field 'batch_size': cannot parse '４' as an "
+                                                f"integer; {FULL_WIDTH}"),
+    ("profile_epoch.py", ["--lr", "0.0４"], f"--lr: config field 'lr': cannot parse '0.0４' as a number; {FULL_WIDTH}"),
+    ("scan_unroll.py", ["--epochs", "４"], f"argument --epochs: '４': expected an integer; {FULL_WIDTH}"),
+    ("scan_unroll.py", ["--timeout", "４"], f"argument --timeout: '４': expected a number; {FULL_WIDTH}"),
     # the tuning scripts' one argument
     ("tuning/p1_init_lr.py", ["nosuch"], "p1_init_lr.py: error: 'nosuch' is not one of sigmoid, relu"),
     ("tuning/final_test.py", ["video", "video"], "final_test.py: error: 'video' is named twice"),
     # a contender's command line (compare.py writes it)
     ("contenders/numpy_mlp.py", [], "numpy_mlp.py: error: expected JOB.json RESULT.json, got 0 argument(s)"),
-]
+]  # fmt: skip
 
 
 @pytest.mark.parametrize("name, argv, line", CASES, ids=[f"{n}-{' '.join(a)}" for n, a, _ in CASES])
@@ -94,6 +103,25 @@ def test_bad_flag_is_one_line(tmp_path, name, argv, line):
     assert line in done.stderr and "Traceback" not in done.stderr, done.stderr
     assert done.stderr.startswith(f"{Path(name).name}: error: ")
     assert not done.stdout and not list(tmp_path.iterdir())
+
+
+def test_no_script_reads_a_number_with_pythons_int_or_float():
+    """A flag given ``type=int`` or ``type=float`` took a full-width ４ as 4 (benchmarks/compare.py --epochs,
+    plain_reference.py --k, profile_epoch.py --batch-size and --lr, scan_unroll.py --epochs): every flag of nnjax,
+    the benchmarks and the experiments reads a number through ``config.parse_number`` (``cli.integer``,
+    ``cli.int_at_least``, ``cli.int_list``, ``cli.positive_float``, ``config.parse_value``)."""
+    import ast
+
+    found = []
+    for path in sorted(p for folder in ("nnjax", "benchmarks", "experiments") for p in (ROOT / folder).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                found += [
+                    f"{path.relative_to(ROOT)}:{node.lineno}: type={k.value.id}"
+                    for k in node.keywords
+                    if k.arg == "type" and isinstance(k.value, ast.Name) and k.value.id in ("int", "float")
+                ]
+    assert not found, found
 
 
 def test_compare_keeps_the_results_file_on_a_bad_flag(tmp_path):

@@ -187,10 +187,11 @@ def _parse_tuples(item: str, fields: tuple[str, ...], text: str) -> list[tuple]:
     return out
 
 
-def _coerce(field: str, value: Any) -> Any:
+def _coerce(field: str, value: Any, source: str | None = None) -> Any:
     """One grid value checked against the field's type (text is parsed; JSON lists become tuples; NumPy
-    and JAX numbers and arrays become Python's: ``config.python_value``)."""
-    return getattr(from_dict({field: python_value(value)}, source=f"grid field {field!r}"), field)
+    and JAX numbers and arrays become Python's: ``config.python_value``); an error names ``source`` (default:
+    the grid field)."""
+    return getattr(from_dict({field: python_value(value)}, source=source or f"grid field {field!r}"), field)
 
 
 def normalize_grid(grid: dict[str, Sequence[Any]]) -> dict[str, list]:
@@ -342,7 +343,8 @@ def check_baseline(baseline: Any, grid: dict[str, list], replicates: Sequence[st
     each field the rows differ in (``varied_fields`` with these ``replicates``), each a value of the grid's;
     returned in grid order with the grid's own values. The fields of a linked item must name one of its tuples;
     those that the others given pick alone may be left out (``activation=sigmoid`` of
-    ``activation,lr=sigmoid:0.03,relu:0.01``). Anything else is a ConfigError naming it."""
+    ``activation,lr=sigmoid:0.03,relu:0.01``). Anything else is a ConfigError naming it: first a value that no
+    config takes (``config.check_value``), in the words ``--baseline`` and ``--member`` use."""
     rows_by = varied_fields(grid, replicates)
     values = field_values(grid)
     if not isinstance(baseline, dict) or not baseline:
@@ -352,14 +354,22 @@ def check_baseline(baseline: Any, grid: dict[str, list], replicates: Sequence[st
     if not rows_by:
         only = ", ".join(replicates)
         raise ConfigError(f"baseline: the table has one row (the grid varies only {only}): nothing to compare")
-    chosen = {}
+    # Every value first, as --baseline and --member read theirs: one that no config takes is named so (the field,
+    # the value, what the field takes), not as "not in the grid" or as a field that tells no rows apart.
+    checked = {}
     for field, value in baseline.items():
         if not isinstance(field, str) or field not in FIELD_NAMES:
             raise ConfigError(f"baseline: {field!r} is not a config field; valid: {', '.join(FIELD_NAMES)}")
+        value = _coerce(field, value, source="baseline")
+        try:
+            checked[field] = check_value(field, value)
+        except ConfigError as e:
+            raise ConfigError(f"baseline: {e}") from None
+    chosen = {}
+    for field, value in checked.items():
         if field not in rows_by:
             apart = ", ".join(rows_by)
             raise ConfigError(f"baseline: {field!r} does not tell the table's rows apart (they differ in {apart})")
-        value = _coerce(field, value)
         try:
             chosen[field] = values[field][value_index(values[field], value)]
         except ValueError:
@@ -435,7 +445,7 @@ def baseline_flag(text: str | None, grid: dict[str, list], replicates: Sequence[
                 raise ConfigError(f"{item!r} is not FIELD=VALUE (e.g. activation=sigmoid,lr=0.03)")
             if field in fields:
                 raise ConfigError(f"{field!r} is given twice")
-            fields[field] = check_value(field, parse_value(field, value.strip()))  # as --member's
+            fields[field] = parse_value(field, value.strip())  # check_baseline checks it as --member's
         return check_baseline(fields, grid, replicates)
     except ConfigError as e:
         raise ConfigError(f"--baseline {text}: {str(e).removeprefix('baseline: ')}") from None

@@ -3095,6 +3095,29 @@ def test_a_baseline_that_names_no_row_is_refused_before_anything_is_made(tmp_pat
     assert not (tmp_path / "s").exists()
 
 
+@pytest.mark.parametrize(
+    "given, flag, why",
+    [
+        ({"hidden": (4, -4)}, "hidden=4,-4", "config field 'hidden' = (4, -4): layer sizes must be positive"),
+        ({"lr": -0.1}, "lr=-0.1", "config field 'lr' = -0.1: must be a positive finite number"),
+        ({"seed": 2**32}, f"seed={2**32}", "config field 'seed' = 4294967296: must be in [0, 2**32)"),
+        ({"lr": "x"}, "lr=x", "config field 'lr': cannot parse 'x' as a number"),
+    ],
+)
+def test_a_python_baseline_names_a_bad_value_as_the_baseline_flag_does(tmp_path, given, flag, why):
+    """``baseline={"hidden": (4, -4)}`` said "hidden=4x-4 is not in the grid", where ``--baseline hidden=4,-4``
+    names the field, the value and what the field takes (``config.check_value``); a value given as text was named
+    a "grid field". The Python line is the flag's, with ``baseline:`` for ``--baseline FLAG:``."""
+    grid = {"hidden": [(4, 4), (4,)], "lr": [0.01, 0.1], "seed": [0, 1]}
+    with pytest.raises(ConfigError) as e:
+        run_tiny(TINY, grid, tmp_path / "s", baseline=given)
+    assert str(e.value).startswith(f"baseline: {why}"), e.value
+    assert not (tmp_path / "s").exists()
+    with pytest.raises(ConfigError) as e_flag:
+        sweep_grid.baseline_flag(flag, grid, ("seed",))
+    assert str(e_flag.value).removeprefix(f"--baseline {flag}: ") == str(e.value).removeprefix("baseline: ")
+
+
 def test_a_baseline_is_kept_in_sweep_json_for_a_resume_and_checked_against_new_replicates(tmp_path, capsys):
     """A sweep's baseline is written to sweep.json: a resume without it keeps the comparison (and writes
     nothing); one with another baseline uses it, says so and keeps it; replicates under which the stored

@@ -48,6 +48,7 @@ from nnjax.config import (
     is_integer,
     is_integer_list,
     is_number,
+    non_ascii_note,
     parse_value,
     result_fields,
     short_float,
@@ -636,7 +637,7 @@ def resolve_member(sweep_dir: str | Path, member: Any) -> Any:
             # commas part the items, except the numbers of a list (hidden=16,16: selection_items)
             raise ConfigError(
                 f"{sweep_dir}: member {member}: {item.strip()!r} is not FIELD=VALUE (e.g. activation=relu,seed=1 "
-                "or hidden=16x16)"
+                f"or hidden=16x16){non_ascii_note(item)}"
             )
         if field not in FIELD_NAMES:
             raise ConfigError(

@@ -23,6 +23,7 @@ from nnjax.config import (
     check_value,
     flag_name,
     from_dict,
+    non_ascii_note,
     parse_value,
     python_value,
     unused_fields,
@@ -422,10 +423,11 @@ def selection_items(text: str) -> list[str]:
 
 
 def _is_number(text: str) -> bool:
-    """``text`` reads as a number to Python (``-4``, ``0.5``, ``1e-3``, ``inf``; a full-width ``４`` too, which
-    ``parse_value`` then refuses by name)."""
+    """``text`` reads as a number to Python (``-4``, ``0.5``, ``1e-3``, ``inf``) once each character outside ASCII
+    is taken for a digit: a full-width ``４``, a superscript ``²`` or a ``−`` (U+2212) is its field's value, which
+    ``parse_value`` then refuses naming the character (``config.non_ascii_note``), not an item of its own."""
     try:
-        float(text)
+        float("".join(c if c.isascii() else "0" for c in text))
     except ValueError:
         return False
     return True
@@ -442,7 +444,9 @@ def baseline_flag(text: str | None, grid: dict[str, list], replicates: Sequence[
             field, sep, value = item.partition("=")
             field = field.strip().replace("-", "_")
             if not sep or not field or not value.strip():
-                raise ConfigError(f"{item!r} is not FIELD=VALUE (e.g. activation=sigmoid,lr=0.03)")
+                raise ConfigError(
+                    f"{item!r} is not FIELD=VALUE (e.g. activation=sigmoid,lr=0.03){non_ascii_note(item)}"
+                )
             if field in fields:
                 raise ConfigError(f"{field!r} is given twice")
             fields[field] = parse_value(field, value.strip())  # check_baseline checks it as --member's

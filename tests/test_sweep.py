@@ -1514,6 +1514,32 @@ def test_a_selection_with_a_negative_or_second_number_names_the_field_and_its_va
     assert sweep.resolve_member(s, "hidden=4,seed=1") == 3  # a number's own item, as before
 
 
+def test_a_selection_with_a_character_outside_ascii_names_it_as_the_number_readers_do(tmp_path, capsys, cli_error):
+    """``--member hidden=4,²`` (or ``seed=1,²``) said '²' is not FIELD=VALUE: a superscript ² (U+00B2), unlike a
+    full-width ４, is no number to Python, so it was an item of its own. Such a part is its field's value, refused
+    with the field, the value and the character, as ``--seed ４`` is (``config.non_ascii_note``); an item without '='
+    that holds such a character (one before the first field's) names the character too. ``--baseline`` reads so too."""
+    grid = {"hidden": [(4, 4), (4,)], "seed": [0, 1]}
+    s = tmp_path / "s"
+    run_tiny(TINY, grid, s)
+    capsys.readouterr()  # the sweep's progress lines
+    sizes = "layer sizes like 16,16 or 16x16 (in a grid: 16x16), or none"
+    for sel, why in (
+        ("hidden=4,²", f"config field 'hidden': cannot parse '4,²' as {sizes}; '²' is U+00B2"),
+        ("seed=1,²", "config field 'seed': cannot parse '1,²' as an integer; '²' is U+00B2"),
+        ("hidden=4,−4", f"config field 'hidden': cannot parse '4,−4' as {sizes}; '−' is U+2212"),
+        ("²,seed=1", "'²' is not FIELD=VALUE (e.g. activation=relu,seed=1 or hidden=16x16); '²' is U+00B2"),
+    ):
+        line = f"{why}, not ASCII (numbers are written in 0-9)"
+        with pytest.raises(ConfigError, match="^" + re.escape(f"{s}: member {sel}: {line}") + "$"):
+            sweep.resolve_member(s, sel)
+        assert cli_error("eval", s, "--member", sel) == f"nnjax: error: {s}: member {sel}: {line}"
+        line = line.replace("activation=relu,seed=1 or hidden=16x16", "activation=sigmoid,lr=0.03")
+        with pytest.raises(ConfigError, match="^" + re.escape(f"--baseline {sel}: {line}") + "$"):
+            sweep_grid.baseline_flag(sel, grid, ("seed",))
+    assert sweep.resolve_member(s, "hidden=4,4,seed=1") == 1  # an ASCII list, as before
+
+
 def test_load_member_of_a_damaged_group_file_is_one_line(tmp_path):
     s = tmp_path / "s"
     run_tiny(TINY, {"seed": [0, 1]}, s)

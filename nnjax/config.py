@@ -169,7 +169,9 @@ def parse_number(text: str, kind: type[int] | type[float] = int) -> Any:
     """``int(text)`` (``kind`` float: ``float(text)``) of text in ASCII only; ValueError otherwise, as theirs.
     Python's own read any script's digits (a full-width ``４``, U+FF14, is 4), where bools (``１``), a JSON file's
     numbers and the table, folder and member names that show a value all take ASCII only: every number nnjax
-    reads from text (a flag, a grid, a member or baseline selection, a config file's string) is read here."""
+    reads from text (a flag, a grid, a member or baseline selection, a config file's string) is read here.
+    Underscores between digits and spaces around the number are Python's own literal syntax, kept: ``'10_000'`` and
+    ``' 10000 '`` are the one value 10000, which names, tables and folders show as 10000 (never the text as typed)."""
     if not text.isascii():
         raise ValueError(f"{text!r}: not ASCII")
     return kind(text)

@@ -55,6 +55,7 @@ import jax
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
+from nnjax.config import non_ascii_note, parse_number
 from nnjax.errors import ConfigError, first_line
 
 AXIS = "data"
@@ -317,11 +318,12 @@ def _requested(env: Mapping[str, str], flag: str) -> dict[str, Any] | None:
     coordinator = env.get("JAX_COORDINATOR_ADDRESS")
     if coordinator and ("JAX_NUM_PROCESSES" in env or "JAX_PROCESS_ID" in env):
         try:
-            num, pid = int(env["JAX_NUM_PROCESSES"]), int(env["JAX_PROCESS_ID"])
+            num, pid = parse_number(env["JAX_NUM_PROCESSES"]), parse_number(env["JAX_PROCESS_ID"])
         except (KeyError, ValueError):
             raise ConfigError(
                 "JAX_COORDINATOR_ADDRESS is set: JAX_NUM_PROCESSES and JAX_PROCESS_ID must both be integers "
                 f"(got {env.get('JAX_NUM_PROCESSES')!r} and {env.get('JAX_PROCESS_ID')!r})"
+                + non_ascii_note(env.get("JAX_NUM_PROCESSES", "") + env.get("JAX_PROCESS_ID", ""))
             ) from None
         if not 0 <= pid < num:
             raise ConfigError(f"JAX_PROCESS_ID={pid} is not in 0..{num - 1} (JAX_NUM_PROCESSES={num})")

@@ -603,6 +603,8 @@ def test_distributed_request_reads_the_environment():
         distributed_request({**manual, "JAX_PROCESS_ID": "-1"})
     with pytest.raises(ConfigError, match="must both be integers"):
         distributed_request({**manual, "JAX_NUM_PROCESSES": "four"})
+    with pytest.raises(ConfigError, match=r"must both be integers .*'４' is U\+FF14, not ASCII"):
+        distributed_request({**manual, "JAX_NUM_PROCESSES": "４"})  # int() would read 4
     for half in ("JAX_NUM_PROCESSES", "JAX_PROCESS_ID"):  # a manual launch given by halves is refused, not ignored
         with pytest.raises(ConfigError, match="must both be integers"):
             distributed_request({k: v for k, v in manual.items() if k != half})

@@ -537,9 +537,11 @@ def _row_sharded_gather(mesh, standardize: bool):
 def rounded_quotient(sum_K: jax.Array, n: jax.Array | int) -> jax.Array:
     """``sum_K / n`` for each member, correctly rounded: an accuracy of k correct of n images is the float32
     nearest k/n, which ``config.short_float`` writes as that decimal (9239 of 10,000 images: 0.9239)."""
-    # XLA turns a division by one value broadcast to many into a multiplication by its reciprocal, a float32 step
-    # off for a third of the counts of 10,000 (0.92389995); n as an array of sum_K's shape behind a barrier is not.
-    n_K = jax.lax.optimization_barrier(jnp.broadcast_to(jnp.asarray(n, sum_K.dtype), sum_K.shape))
+    # XLA turns a division by a constant into a multiplication by its reciprocal, a float32 step off for a third of
+    # the counts of 10,000 (0.92389995). The divisor here depends on the sums (1 where a sum is NaN, whose quotient
+    # is NaN whatever it is divided by), so it is no constant: the division stays. An optimization_barrier around n
+    # does not do it in every jax: jax 0.5.1 folds a barrier around one member's n (K = 1) into the constant.
+    n_K = jnp.where(jnp.isnan(sum_K), 1.0, jnp.asarray(n, sum_K.dtype))
     return sum_K / n_K
 
 

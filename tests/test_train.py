@@ -532,6 +532,24 @@ def test_an_evaluated_accuracy_is_the_float32_nearest_its_count_over_the_images(
         assert acc == np.float32(correct) / np.float32(10_000), (k, correct, acc)
 
 
+def test_a_quotient_of_one_member_is_correctly_rounded_for_every_count_and_keeps_nan_and_inf():
+    """rounded_quotient of K = 1 member, jitted as evaluate jits it (a constant n, or a sum XLA folds to one):
+    each of the 10,001 counts k of 10,000 images gives float32(k) / float32(10,000). jax 0.5.1 folded an
+    optimization_barrier around one member's n into the constant and multiplied by 1/10,000 (1001: 0.100099996)."""
+    from nnjax.train import rounded_quotient
+
+    counts = np.arange(10_001, dtype=np.float32)
+    for quotient in (
+        jax.jit(lambda s_1: rounded_quotient(s_1, 10_000)),  # as _row_sharded_evaluate: an int
+        jax.jit(lambda s_1: rounded_quotient(s_1, jax.numpy.sum(jax.numpy.ones(10_000)))),  # as evaluate: a sum
+    ):
+        got = np.concatenate(jax.device_get([quotient(counts[k : k + 1]) for k in range(len(counts))]))
+        wrong = np.flatnonzero(got != counts / np.float32(10_000))
+        assert wrong.size == 0, (wrong[:5], got[wrong[:5]])
+        special = np.asarray(quotient(np.array([np.nan], np.float32))), quotient(np.array([np.inf], np.float32))
+        assert np.isnan(special[0][0]) and special[1][0] == np.inf
+
+
 @pytest.mark.parametrize("optimizer", OPTIMIZERS)
 def test_each_optimizer_is_its_textbook_update_with_the_members_hyper_parameters(optimizer):
     """Three steps of make_optimizer (a one-epoch cosine schedule of 5 steps, non-default lr, momentum / b1 and

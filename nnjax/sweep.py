@@ -41,15 +41,12 @@ from nnjax.config import (
     NEUTRAL,
     Config,
     auto_unroll_as_0,
-    check_value,
     finite_or_null,
     from_dict,
     is_index,
     is_integer,
     is_integer_list,
     is_number,
-    non_ascii_note,
-    parse_value,
     result_fields,
     short_float,
     typed,
@@ -76,7 +73,7 @@ from nnjax.sweep_grid import (
     json_value,
     member_name,
     normalize_grid,
-    selection_items,
+    selection_fields,
     unused_by_every,
 )
 from nnjax.sweep_summary import SPLIT_NAMES, SUMMARY_FILES, write_summary
@@ -618,7 +615,7 @@ def resolve_member(sweep_dir: str | Path, member: Any) -> Any:
     """The number of the one member of a sweep folder that ``member`` names by its config values, as text
     ``FIELD=VALUE[,FIELD=VALUE..]`` (``"activation=relu,seed=1"``; each value parsed as ``--grid`` parses it, so
     ``lr=0.01`` is 0.01 and ``standardize=true`` a bool, and a list either way, ``hidden=32x32`` or
-    ``hidden=32,32``: ``sweep_grid.selection_items``; either field of a linked grid item, or both). Anything
+    ``hidden=32,32``: ``sweep_grid.selection_fields``; either field of a linked grid item, or both). Anything
     else (a member number, None) is returned as given, as is text when ``sweep_dir`` holds no sweep.json
     (``load_member`` says what is wrong with either). A ConfigError in one line, naming the folder and the
     selection, when no member matches (with the values its members have of the fields named), when several
@@ -629,27 +626,13 @@ def resolve_member(sweep_dir: str | Path, member: Any) -> Any:
     _, _, base, grid = _read_sweep_json(sweep_dir)
     members = expand(base, grid, new=False)
     fields = grid_fields(grid)
-    wanted: dict[str, Any] = {}
-    for item in selection_items(member):
-        field, sep, text = item.partition("=")
-        field = field.strip().replace("-", "_")
-        if not sep or not field or not text.strip():
-            # commas part the items, except the numbers of a list (hidden=16,16: selection_items)
-            raise ConfigError(
-                f"{sweep_dir}: member {member}: {item.strip()!r} is not FIELD=VALUE (e.g. activation=relu,seed=1 "
-                f"or hidden=16x16){non_ascii_note(item)}"
-            )
-        if field not in FIELD_NAMES:
-            raise ConfigError(
-                f"{sweep_dir}: member {member}: {field!r} is not a config field (the grid's: {', '.join(fields)})"
-            )
-        if field in wanted:
-            raise ConfigError(f"{sweep_dir}: member {member}: {field!r} is given twice")
-        try:
-            # compared, and named, as the table shows
-            wanted[field] = format_value(check_value(field, parse_value(field, text.strip())))
-        except ConfigError as e:
-            raise ConfigError(f"{sweep_dir}: member {member}: {e}") from None
+    try:  # compared, and named, as the table shows
+        wanted = {
+            f: format_value(v)
+            for f, v in selection_fields(member, "activation=relu,seed=1 or hidden=16x16", fields).items()
+        }
+    except ConfigError as e:
+        raise ConfigError(f"{sweep_dir}: member {member}: {e}") from None
     found = [i for i, c in enumerate(members) if all(format_value(getattr(c, f)) == v for f, v in wanted.items())]
     if len(found) == 1:
         return found[0]

@@ -433,23 +433,34 @@ def _is_number(text: str) -> bool:
     return True
 
 
+def selection_fields(text: str, example: str, fields: Sequence[str]) -> dict[str, Any]:
+    """The fields and values of a selection ``FIELD=VALUE[,FIELD=VALUE..]`` (``--member``, ``--baseline``), in the
+    order given: its ``selection_items``, each value read as ``--grid`` reads it (``config.parse_value``) and checked
+    as every config checks it (``config.check_value``). A ConfigError, for the caller to prefix, for an item that is
+    not FIELD=VALUE (``example`` shows one), a field that is not a config field (``fields``, the grid's, named),
+    a field given twice, or a value its field cannot take."""
+    chosen: dict[str, Any] = {}
+    for item in selection_items(text):
+        field, sep, value = item.partition("=")
+        field = field.strip().replace("-", "_")
+        if not sep or not field or not value.strip():
+            # commas part the items, except the numbers of a list (hidden=16,16: selection_items)
+            raise ConfigError(f"{item.strip()!r} is not FIELD=VALUE (e.g. {example}){non_ascii_note(item)}")
+        if field not in FIELD_NAMES:
+            raise ConfigError(f"{field!r} is not a config field (the grid's: {', '.join(fields)})")
+        if field in chosen:
+            raise ConfigError(f"{field!r} is given twice")
+        chosen[field] = check_value(field, parse_value(field, value.strip()))
+    return chosen
+
+
 def baseline_flag(text: str | None, grid: dict[str, list], replicates: Sequence[str]) -> dict[str, Any] | None:
     """``--baseline activation=sigmoid,lr=0.03`` as ``check_baseline``'s dict (None: not given); else a
     ConfigError naming the flag and what is wrong."""
     if text is None:
         return None
     try:
-        fields: dict[str, Any] = {}
-        for item in selection_items(text):
-            field, sep, value = item.partition("=")
-            field = field.strip().replace("-", "_")
-            if not sep or not field or not value.strip():
-                raise ConfigError(
-                    f"{item!r} is not FIELD=VALUE (e.g. activation=sigmoid,lr=0.03){non_ascii_note(item)}"
-                )
-            if field in fields:
-                raise ConfigError(f"{field!r} is given twice")
-            fields[field] = parse_value(field, value.strip())  # check_baseline checks it as --member's
+        fields = selection_fields(text, "activation=sigmoid,lr=0.03", grid_fields(grid))
         return check_baseline(fields, grid, replicates)
     except ConfigError as e:
         raise ConfigError(f"--baseline {text}: {str(e).removeprefix('baseline: ')}") from None

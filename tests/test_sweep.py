@@ -3212,6 +3212,11 @@ def test_the_sweep_command_passes_its_baseline_on_and_refuses_a_bad_one_in_one_l
     ):
         line = cli_error("sweep", *grid, "--baseline", flag)  # the default folder: not made
         assert line.startswith(f"nnjax: error: --baseline {flag}: {why}"), line
+    for flag, why in (  # as --member names them (sweep_grid.selection_fields): the grid's fields, the item stripped
+        ("activation=relu,colour=red", "'colour' is not a config field (the grid's: activation, hidden, seed)"),
+        ("activation=relu, hidden", "'hidden' is not FIELD=VALUE (e.g. activation=sigmoid,lr=0.03)"),
+    ):
+        assert cli_error("sweep", *grid, "--baseline", flag) == f"nnjax: error: --baseline {flag}: {why}"
     assert not seen and not (tmp_path / "sweeps").exists()
 
 

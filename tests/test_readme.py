@@ -19,6 +19,7 @@ import itertools
 import os
 import re
 import shlex
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -537,8 +538,27 @@ def test_a_summary_epoch_past_any_folders_sweep_or_a_resume_missing_force_fails(
 
 
 def heading_anchor(heading: str) -> str:
-    """GitHub's anchor for a Markdown heading: lower case, punctuation dropped, spaces as hyphens."""
-    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+    """GitHub's anchor for a Markdown heading (github-slugger's): its text as shown (a link's text, not its
+    address), lower case, every character but letters, marks, decimal digits, '-', '_' and spaces dropped (a code
+    span's backticks, punctuation, '×', '÷', '²', an emoji), each space a hyphen."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", heading.strip()).lower()
+    kept = (c for c in text if c in " -_" or unicodedata.category(c)[0] in "LM" or unicodedata.category(c) == "Nd")
+    return "".join(kept).replace(" ", "-")
+
+
+def heading_anchors(headings: list[str]) -> list[str]:
+    """The anchors of a document's headings, in order: ``heading_anchor``'s, a repeated one with -1, -2, … as
+    GitHub numbers them (the second "Results" is #results-1)."""
+    counts: dict[str, int] = {}
+    out = []
+    for heading in headings:
+        anchor = base = heading_anchor(heading)
+        while anchor in counts:
+            counts[base] += 1
+            anchor = f"{base}-{counts[base]}"
+        counts[anchor] = 0
+        out.append(anchor)
+    return out
 
 
 def test_every_link_in_the_docs_leads_to_a_heading_or_a_file():
@@ -548,7 +568,7 @@ def test_every_link_in_the_docs_leads_to_a_heading_or_a_file():
     for doc in DOCS:
         text = (ROOT / doc).read_text()
         prose = re.sub(r"```.*?```", "", text, flags=re.S)
-        anchors = {heading_anchor(h) for h in re.findall(r"^#{1,6} (.+)$", prose, flags=re.M)}
+        anchors = set(heading_anchors(re.findall(r"^#{1,6} (.+)$", prose, flags=re.M)))
         for target in re.findall(r"\]\(([^)\s]+)\)", prose):
             if target.startswith(("http://", "https://", "mailto:")):
                 continue
@@ -564,3 +584,16 @@ def test_the_heading_anchor_is_githubs():
     assert heading_anchor("Nielsen's network.py") == "nielsens-networkpy"
     assert heading_anchor("The ReLU recipe, part by part") == "the-relu-recipe-part-by-part"
     assert heading_anchor("Learning-rate schedule") == "learning-rate-schedule"
+
+
+def test_a_heading_anchor_drops_what_github_drops_and_numbers_a_repeated_one():
+    """Python's ``\\w`` kept '²' (GitHub drops it) and dropped a combining accent (GitHub keeps it); a link in a
+    heading kept its address; a repeated heading had no -1 of its own, so a link to it was called broken."""
+    assert heading_anchor("`--member` by its values") == "--member-by-its-values"
+    assert heading_anchor("16×16 ÷ 2: a² cost") == "1616--2-a-cost"
+    assert heading_anchor("Café au lait, naïve") == "café-au-lait-naïve"
+    assert heading_anchor("Cafe\u0301") == "cafe\u0301"
+    assert heading_anchor("See [the video](https://youtu.be/aircAruvnKk)") == "see-the-video"
+    assert heading_anchors(["Results", "Tests", "Results", "Results", "Results-1"]) == [
+        "results", "tests", "results-1", "results-2", "results-1-1"
+    ]  # fmt: skip

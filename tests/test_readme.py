@@ -597,3 +597,18 @@ def test_a_heading_anchor_drops_what_github_drops_and_numbers_a_repeated_one():
     assert heading_anchors(["Results", "Tests", "Results", "Results", "Results-1"]) == [
         "results", "tests", "results-1", "results-2", "results-1-1"
     ]  # fmt: skip
+
+
+def test_the_readmes_contents_list_names_every_section_in_order():
+    """The README's Contents list links every ``##`` and ``###`` heading below it, in the README's order: a new
+    section left out of it, or one moved, fails here."""
+    text = (ROOT / "README.md").read_text()
+    _, found, rest = text.partition("Contents:\n")
+    assert found, "README.md has no 'Contents:' list"
+    listed_block = rest.lstrip("\n").split("\n\n", 1)[0]  # the list, up to the blank line after it
+    listed = re.findall(r"\]\(#([^)]+)\)", listed_block)
+    prose = re.sub(r"```.*?```", "", text, flags=re.S)
+    headings = re.findall(r"^(#{1,6}) (.+)$", prose, flags=re.M)
+    anchors = heading_anchors([h for _, h in headings])
+    sections = [a for (marks, _), a in zip(headings, anchors) if marks in ("##", "###")]
+    assert listed == sections

@@ -360,7 +360,7 @@ def check_baseline(baseline: Any, grid: dict[str, list], replicates: Sequence[st
     checked = {}
     for field, value in baseline.items():
         if not isinstance(field, str) or field not in FIELD_NAMES:
-            raise ConfigError(f"baseline: {field!r} is not a config field; valid: {', '.join(FIELD_NAMES)}")
+            raise ConfigError(f"baseline: {field!r} is not a config field (the grid's: {', '.join(grid_fields(grid))})")
         value = _coerce(field, value, source="baseline")
         try:
             checked[field] = check_value(field, value)

@@ -3106,7 +3106,8 @@ def test_the_notes_say_when_a_welch_p_rests_on_fewer_than_three_members(tmp_path
     [
         ({"lr": [0.1, 0.2], "seed": [0, 1]}, {"lr": 0.5}, None, "baseline: lr=0.5 is not in the grid (lr=0.1,0.2)"),
         ({"lr": [0.1, 0.2], "seed": [0, 1]}, {"seed": 0}, None, "baseline: 'seed' does not tell the table's rows"),
-        ({"lr": [0.1, 0.2], "seed": [0, 1]}, {"l_r": 0.1}, None, "baseline: 'l_r' is not a config field"),
+        ({"lr": [0.1, 0.2], "seed": [0, 1]}, {"l_r": 0.1}, None,
+         "baseline: 'l_r' is not a config field (the grid's: lr, seed)"),
         ({"lr": [0.1, 0.2], "seed": [0, 1], "data_seed": [0, 1]}, {"lr": 0.1}, None,
          "baseline: give a value of data_seed too (the rows differ in lr, data_seed)"),
         ({"seed": [0, 1], "data_seed": [0, 1]}, {"data_seed": 0}, ("seed", "data_seed"),

@@ -561,6 +561,18 @@ def heading_anchors(headings: list[str]) -> list[str]:
     return out
 
 
+def link_targets(prose: str) -> list[str]:
+    """The address of every inline link ``[text](address)`` of Markdown prose, a titled one's
+    (``[text](address "title")``, ``'title'`` or ``(title)``) included."""
+    return re.findall(r"""\]\(([^)\s]+)(?:\s+(?:"[^"]*"|'[^']*'|\([^)]*\)))?\)""", prose)
+
+
+def test_a_titled_link_is_a_link_too():
+    """A link with a title was skipped (its address had to end at the bracket), so a broken one passed."""
+    prose = "See [a](#one \"the first\"), [b](docs/x.png), [c](#two 'second') and [d](#three (third)), not f(x)."
+    assert link_targets(prose) == ["#one", "docs/x.png", "#two", "#three"]
+
+
 def test_every_link_in_the_docs_leads_to_a_heading_or_a_file():
     """A ``[text](#anchor)`` names a heading of its own document (the README's contents list included), and a
     relative ``[text](path)`` a file or folder of the repository: renaming a section or moving a file breaks it."""
@@ -569,7 +581,7 @@ def test_every_link_in_the_docs_leads_to_a_heading_or_a_file():
         text = (ROOT / doc).read_text()
         prose = re.sub(r"```.*?```", "", text, flags=re.S)
         anchors = set(heading_anchors(re.findall(r"^#{1,6} (.+)$", prose, flags=re.M)))
-        for target in re.findall(r"\]\(([^)\s]+)\)", prose):
+        for target in link_targets(prose):
             if target.startswith(("http://", "https://", "mailto:")):
                 continue
             path, _, anchor = target.partition("#")

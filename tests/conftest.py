@@ -8,6 +8,7 @@ runs).
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import os
 import struct
@@ -56,16 +57,15 @@ def splits_256(tmp_path_factory: pytest.TempPathFactory):
     return mock_splits(256, tmp_path_factory.mktemp("tfds_mock"))
 
 
-@pytest.fixture
-def jax_disk_cache(tmp_path: Path) -> Iterator[Path]:
-    """JAX's persistent compilation cache in a fresh folder of this test (what ``JAX_COMPILATION_CACHE_DIR``
-    names), keeping every program however small and quick to compile; after the test, the process's settings
-    and cache as they were (JAX reads the folder once: ``reset_cache`` makes it read the setting again)."""
+@contextlib.contextmanager
+def jax_cache_in(folder: Path | None) -> Iterator[None]:
+    """JAX's persistent compilation cache in ``folder`` (what ``JAX_COMPILATION_CACHE_DIR`` names; None: off),
+    keeping every program however small and quick to compile; after, the process's settings and cache as they
+    were (JAX reads the folder once: ``reset_cache`` makes it read the setting again)."""
     from jax.experimental.compilation_cache import compilation_cache
 
-    folder = tmp_path / "jax_cache"
     settings = {
-        "jax_compilation_cache_dir": str(folder),
+        "jax_compilation_cache_dir": None if folder is None else str(folder),
         "jax_persistent_cache_min_compile_time_secs": 0,
         "jax_persistent_cache_min_entry_size_bytes": 0,
     }
@@ -74,11 +74,45 @@ def jax_disk_cache(tmp_path: Path) -> Iterator[Path]:
     try:
         for name, value in settings.items():
             jax.config.update(name, value)
-        yield folder
+        yield
     finally:
         for name, value in before.items():
             jax.config.update(name, value)
         compilation_cache.reset_cache()
+
+
+def jax_cache_on() -> bool:
+    """Whether this process has JAX's persistent compilation cache on (``session_jax_cache``, unless opted out)."""
+    return jax.config.jax_compilation_cache_dir is not None
+
+
+# Suite time: a program an earlier test compiled is loaded, not compiled again; tests of caching opt out.
+@pytest.fixture(scope="session", autouse=True)
+def session_jax_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """JAX's persistent compilation cache on for the whole session (``jax_cache_in``), in a fresh folder under
+    pytest's temporary base: one per xdist worker (each worker has its own base), as JAX 0.10.2 writes an entry
+    unlocked, in place, where another process may read it half-written. In process only: subprocesses compile
+    as a user's would."""
+    folder = tmp_path_factory.mktemp("jax_cache")
+    with jax_cache_in(folder):
+        yield folder
+
+
+@pytest.fixture
+def no_jax_disk_cache() -> Iterator[None]:
+    """JAX's persistent compilation cache off for this test (``session_jax_cache`` as it was after): for tests
+    that a program compiled, not loaded, whatever earlier tests compiled."""
+    with jax_cache_in(None):
+        yield
+
+
+@pytest.fixture
+def jax_disk_cache(tmp_path: Path) -> Iterator[Path]:
+    """JAX's persistent compilation cache in a fresh folder of this test (``jax_cache_in``): empty at the start,
+    whatever the session's cache holds; after the test, the session's as it was."""
+    folder = tmp_path / "jax_cache"
+    with jax_cache_in(folder):
+        yield folder
 
 
 # ---- raw IDX files -------------------------------------------------------------------------------------

@@ -1121,6 +1121,8 @@ def test_a_later_group_that_cannot_start_is_refused_before_the_first_trains(tmp_
 def test_a_damaged_group_result_is_finished_again(tmp_path, capsys):
     """A group result.json without the numbers the summary reads is finished again from the group's final
     checkpoint (no training), as an unreadable one is: never a KeyError."""
+    from conftest import jax_cache_on
+
     s = tmp_path / "s"
     full = run_tiny(TINY, {"seed": [0, 1]}, s)
     path = s / "groups" / "g00" / "result.json"
@@ -1146,7 +1148,10 @@ def test_a_damaged_group_result_is_finished_again(tmp_path, capsys):
         capsys.readouterr()
         again = run_tiny(TINY, {"seed": [0, 1]}, s, resume=True)
         assert again["members"] == full["members"]
-        assert without(json.loads(path.read_text()), "compile_s") == without(good, "compile_s")
+        finished = json.loads(path.read_text())
+        assert without(finished, "compile_s", "compile_cached") == without(good, "compile_s", "compile_cached")
+        # as good's where nothing is cached; with the session's cache, loaded: the sweep above compiled it
+        assert finished["compile_cached"] is (jax_cache_on() or good["compile_cached"])
         # a group finished again is a resume that did something: the summary is this session's
         assert "nothing to resume" not in capsys.readouterr().err
         assert "for this --resume" in (s / "summary.md").read_text()
@@ -4476,7 +4481,9 @@ def test_a_member_two_folders_trained_counts_once_though_a_field_it_does_not_use
     assert got["n_groups"] == 2  # b's sgd group, whose members all count as a's, is not counted again (was 3)
 
 
-def test_the_wall_time_is_recorded_per_session_and_an_older_folder_still_summarises(tmp_path, cli, capsys):
+def test_the_wall_time_is_recorded_per_session_and_an_older_folder_still_summarises(
+    tmp_path, cli, capsys, no_jax_disk_cache
+):
     """``nnjax summary`` prints the sweep's wall time as ``nnjax sweep`` did: sweep.json records it, one entry
     per session that trained (a --resume adds one, summed). A folder of an older nnjax has none: it still
     summarises, and the line says so; beside a folder that has one, the sum says which it counts."""

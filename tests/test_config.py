@@ -683,3 +683,15 @@ def test_help_of_config_lists_every_field_with_its_default_and_meaning():
     assert tuple(listed) == C.FIELD_NAMES
     assert "    lr = 0.01: peak learning rate" in doc.splitlines()
     assert "    hidden = (16, 16): hidden layer sizes, e.g. 16,16 (the video) or 1024,1024" in doc.splitlines()
+
+
+def test_validating_many_configs_reads_the_field_types_once(monkeypatch):
+    """validate reads each field's type for every config: evaluated per call, a 1,000-member sweep grid spent
+    10-25 s in typing.get_type_hints before its memory check could refuse it."""
+    C.validate(C.Config())  # the first call may evaluate them
+    calls = []
+    real = C.typing.get_type_hints
+    monkeypatch.setattr(C.typing, "get_type_hints", lambda *a, **k: calls.append(a) or real(*a, **k))
+    for seed in range(20):
+        C.validate(C.Config(seed=seed))
+    assert calls == []

@@ -618,7 +618,7 @@ def test_the_readmes_contents_list_names_every_section_in_order():
     _, found, rest = text.partition("Contents:\n")
     assert found, "README.md has no 'Contents:' list"
     listed_block = rest.lstrip("\n").split("\n\n", 1)[0]  # the list, up to the blank line after it
-    listed = re.findall(r"\]\(#([^)]+)\)", listed_block)
+    listed = [t.removeprefix("#") for t in link_targets(listed_block) if t.startswith("#")]
     prose = re.sub(r"```.*?```", "", text, flags=re.S)
     headings = re.findall(r"^(#{1,6}) (.+)$", prose, flags=re.M)
     anchors = heading_anchors([h for _, h in headings])

@@ -441,9 +441,12 @@ def _is_result(result: Any, cfg: Config) -> bool:
 
 def compile_text(result: Mapping[str, Any]) -> str:
     """How a run's or sweep group's result (result.json) got its epoch program, and in how long (``compile_s``):
-    "compiled in 1.56 s", "loaded from JAX's compilation cache in 0.61 s" (``compile_cached``), or "reused
-    (compiled earlier in this process; traced in 0.14 s)" (``compile_reused``). A result.json of an nnjax before
-    either field reads as compiled."""
+    "compiled in 1.56 s", "loaded from JAX's compilation cache in 0.61 s" (``compile_cached``), "reused
+    (compiled earlier in this process; traced in 0.14 s)" (``compile_reused``), or, for a sweep group finished
+    again with no epoch left to train, "not compiled: nothing left to train" (``compile_skipped``). A result.json
+    of an nnjax before these fields reads as compiled."""
+    if result.get("compile_skipped"):
+        return "not compiled: nothing left to train"
     if result.get("compile_reused"):
         return f"reused (compiled earlier in this process; traced in {result['compile_s']:.2f} s)"
     if result.get("compile_cached"):

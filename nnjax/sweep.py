@@ -326,8 +326,10 @@ def _run_group(
 
     recorded = placement if start == 0 or known else None  # the placement of every epoch trained, if known
     # Split over several devices, the members are padded with copies of member 0 to an even split;
-    # the copies train along and are dropped from every checkpoint, metric and result.
-    compiled, state, data, compile_s, how, _ = compile_ensemble(cfg0, splits, state, start, shard)
+    # the copies train along and are dropped from every checkpoint, metric and result. From its last epoch's
+    # checkpoint (its result.json damaged) a group is finished again with no epoch to train: placed, not compiled.
+    last = start == cfg0.epochs
+    compiled, state, data, compile_s, how, _ = compile_ensemble(cfg0, splits, state, start, shard, place_only=last)
     gdir.mkdir(parents=True, exist_ok=True)
     if resume:
         checkpoint.set_aside_newer(ckpt_dir, start)
@@ -406,6 +408,8 @@ def _run_group(
         "compile_s": round(compile_s, 3),
         # True: JAX loaded the program from its persistent compilation cache (absent before nnjax said it)
         "compile_cached": how == "cached",
+        # True: finished again from its last epoch's checkpoint, no program compiled, compile_s 0 (absent before)
+        "compile_skipped": how == "skipped",
         "train_s": round(sum(epoch_times), 3),
         "epoch_s_median": round(statistics.median(epoch_times), 4) if epoch_times else None,
         "device": str(jax.devices()[0].device_kind),

@@ -1009,9 +1009,14 @@ def timing_text(wall_s: float, train_s: float, compile_s: float, resumed: bool =
 
 def loaded_text(groups: list[dict[str, Any]]) -> str:
     """What the compilation time of ``groups`` (their result.json) also counts: ``; 1 of 2 groups: epoch program
-    loaded from JAX's compilation cache`` where some were not compiled but loaded (``compile_cached``), else ""."""
-    n = sum(bool(g.get("compile_cached")) for g in groups)  # absent from an older nnjax's result.json: compiled
-    return f"; {n} of {plural(len(groups), 'group')}: epoch program loaded from JAX's compilation cache" if n else ""
+    loaded from JAX's compilation cache`` where some were not compiled but loaded (``compile_cached``), and what it
+    leaves out: ``; 1 of 2 groups: no epoch program compiled, nothing left to train`` where some were finished
+    again from their last epoch's checkpoint (``compile_skipped``, compile_s 0); else ""."""
+    of = plural(len(groups), "group")
+    n_loaded = sum(bool(g.get("compile_cached")) for g in groups)  # absent from an older nnjax's result.json: compiled
+    n_skipped = sum(bool(g.get("compile_skipped")) for g in groups)
+    text = f"; {n_loaded} of {of}: epoch program loaded from JAX's compilation cache" if n_loaded else ""
+    return text + (f"; {n_skipped} of {of}: no epoch program compiled, nothing left to train" if n_skipped else "")
 
 
 def summary_timing(summary: dict[str, Any]) -> str:

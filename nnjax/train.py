@@ -269,6 +269,7 @@ def compile_epoch(
     devices: Sequence | None = None,
     shard_data: bool | None = None,
     reuse: bool = True,
+    place_only: bool = False,
 ) -> tuple[Any, TrainState, list[jax.Array], float, str]:
     """Place ``state`` and the data on the device mesh and compile the epoch program ahead of time.
 
@@ -277,7 +278,8 @@ def compile_epoch(
     compilation cache (``compiled_or_loaded``), or "reused". With ``reuse`` (the default) a program this
     process compiled before is not compiled again (``reused_or_compiled``: members that differ only in seed,
     lr, weight decay or momentum share one): it is "reused", and the seconds are those of tracing the program
-    and finding it. The seconds always include tracing the program.
+    and finding it. The seconds always include tracing the program. With ``place_only`` (no epoch left to
+    train: the placed state is only evaluated) nothing is traced or compiled: (None, state, data, 0.0, "skipped").
     By default each mini-batch is split over the devices and the members are replicated; with
     ``shard_members`` every device trains whole members on the whole mini-batch instead. ``devices``
     (default: all) are the mesh's devices. The data are replicated on every device, or sharded by
@@ -306,6 +308,8 @@ def compile_epoch(
             data += [shard_rows(x, start, n, mesh), shard_rows(y, start, n, mesh)]
     else:
         data = replicate(to_device(splits.x_train, splits.y_train, splits.x_eval, splits.y_eval), mesh)
+    if place_only:
+        return None, state, data, 0.0, "skipped"
     t0 = time.perf_counter()
     lowered = epoch_fn.lower(state, epoch_key(cfg, start_epoch), *data)
     compiled, how = reused_or_compiled(lowered, mesh) if reuse else compiled_or_loaded(lowered)
@@ -369,7 +373,12 @@ def _unregister_event_listener(listener: Callable[..., None]) -> None:
 
 
 def compile_ensemble(
-    cfg: Config, splits: Splits, state: TrainState, start_epoch: int, shard_members: bool | None = None
+    cfg: Config,
+    splits: Splits,
+    state: TrainState,
+    start_epoch: int,
+    shard_members: bool | None = None,
+    place_only: bool = False,
 ) -> tuple[Any, TrainState, list[jax.Array], float, str, dict[str, Any]]:
     """``compile_epoch`` for ``state``'s K members placed as sweeps place them.
 
@@ -378,7 +387,8 @@ def compile_ensemble(
     members) — or each mini-batch split over ``parallel.batch_devices()``. Returns (compiled epoch,
     placed state, placed data, compile seconds, how: "compiled" or "cached" (``compile_epoch``), placement:
     {"split": "members" | "batch", "n_devices", "k_run"}). The program is always compiled (or loaded from JAX's
-    persistent compilation cache), never reused (``compile_epoch(reuse=False)``).
+    persistent compilation cache), never reused (``compile_epoch(reuse=False)``), unless ``place_only``: then
+    the members are placed alike and nothing compiles (``compile_epoch``'s "skipped").
     """
     k = jax.tree_util.tree_leaves(state)[0].shape[0]
     devices, placement = ensemble_placement(k, shard_members)
@@ -387,7 +397,14 @@ def compile_ensemble(
         state = jax.tree_util.tree_map(lambda x: np.concatenate([x, np.repeat(x[:1], k_run - k, 0)]), state)
     # Always compiled: a sweep's groups are different programs, and its compile_s says it compiled.
     compiled, state, data, compile_s, how = compile_epoch(
-        cfg, splits, state, start_epoch, shard_members=placement["split"] == "members", devices=devices, reuse=False
+        cfg,
+        splits,
+        state,
+        start_epoch,
+        shard_members=placement["split"] == "members",
+        devices=devices,
+        reuse=False,
+        place_only=place_only,
     )
     return compiled, state, data, compile_s, how, placement
 

@@ -1118,15 +1118,23 @@ def test_a_later_group_that_cannot_start_is_refused_before_the_first_trains(tmp_
     refused_before_training(monkeypatch, s, grid, CheckpointError, r"no checkpoint loads of the 2 .*g01/checkpoints")
 
 
-def test_a_damaged_group_result_is_finished_again(tmp_path, capsys):
+def test_a_damaged_group_result_is_finished_again(tmp_path, capsys, monkeypatch):
     """A group result.json without the numbers the summary reads is finished again from the group's final
-    checkpoint (no training), as an unreadable one is: never a KeyError."""
-    from conftest import jax_cache_on
+    checkpoint (no training), as an unreadable one is: never a KeyError. With no epoch left, no epoch program is
+    compiled (nor loaded from JAX's cache): its result.json, --no-progress line and the sweep's compilation total
+    say so, not "compiled in 0.00 s"."""
+    import jax
+
+    from nnjax.sweep_summary import summary_timing
 
     s = tmp_path / "s"
     full = run_tiny(TINY, {"seed": [0, 1]}, s)
     path = s / "groups" / "g00" / "result.json"
     good = json.loads(path.read_text())
+    assert good["compile_skipped"] is False and good["compile_s"] > 0
+    # the epoch program is the one nnjax compiles ahead of time (``train.compile_epoch``): compiled or loaded
+    monkeypatch.setattr(jax.stages.Lowered, "compile", lambda *a, **k: pytest.fail("an epoch program compiled"))
+    skipped = "; 1 of 1 group: no epoch program compiled, nothing left to train)"
     for damaged in (
         {"group": "g00", "members": [0, 1], "k": 2},
         {**good, "test_accuracy": [0.5]},
@@ -1149,12 +1157,18 @@ def test_a_damaged_group_result_is_finished_again(tmp_path, capsys):
         again = run_tiny(TINY, {"seed": [0, 1]}, s, resume=True)
         assert again["members"] == full["members"]
         finished = json.loads(path.read_text())
-        assert without(finished, "compile_s", "compile_cached") == without(good, "compile_s", "compile_cached")
-        # as good's where nothing is cached; with the session's cache, loaded: the sweep above compiled it
-        assert finished["compile_cached"] is (jax_cache_on() or good["compile_cached"])
+        compiles = ("compile_s", "compile_cached", "compile_skipped")
+        assert without(finished, *compiles) == without(good, *compiles)
+        assert (finished["compile_s"], finished["compile_cached"], finished["compile_skipped"]) == (0.0, False, True)
+        err = capsys.readouterr().err
         # a group finished again is a resume that did something: the summary is this session's
-        assert "nothing to resume" not in capsys.readouterr().err
+        assert "nothing to resume" not in err
+        assert f"trained in {good['train_s']:.1f} s (epoch program not compiled: nothing left to train)\n" in err
         assert "for this --resume" in (s / "summary.md").read_text()
+        # the compilation total (nnjax sweep's last line, summary.md, nnjax summary): 0, and why
+        assert summary_timing(again).endswith(f"compilation 0.0 s at each group's last start{skipped}")
+        assert f"{skipped} on cpu" in (s / "summary.md").read_text()
+        assert summary_timing(sweep.summarize(s)).endswith(skipped)
 
 
 def test_resume_of_a_finished_sweep_keeps_its_summary(tmp_path, capsys):

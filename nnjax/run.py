@@ -442,9 +442,9 @@ def _is_result(result: Any, cfg: Config) -> bool:
 def compile_text(result: Mapping[str, Any]) -> str:
     """How a run's or sweep group's result (result.json) got its epoch program, and in how long (``compile_s``):
     "compiled in 1.56 s", "loaded from JAX's compilation cache in 0.61 s" (``compile_cached``), "reused
-    (compiled earlier in this process; traced in 0.14 s)" (``compile_reused``), or, for a sweep group finished
-    again with no epoch left to train, "not compiled: nothing left to train" (``compile_skipped``). A result.json
-    of an nnjax before these fields reads as compiled."""
+    (compiled earlier in this process; traced in 0.14 s)" (``compile_reused``), or, for a run or sweep group
+    finished again with no epoch left to train, "not compiled: nothing left to train" (``compile_skipped``). A
+    result.json of an nnjax before these fields reads as compiled."""
     if result.get("compile_skipped"):
         return "not compiled: nothing left to train"
     if result.get("compile_reused"):
@@ -510,7 +510,8 @@ def train_and_evaluate(
     ``epochs``, ``n_params``, ``inert`` (each hidden layer's inert neurons on the test split,
     ``viz.inert_counts``), ``compile_s`` (seconds to compile the epoch program; with ``compile_reused`` True, to
     trace it and find it compiled earlier in this process; with ``compile_cached`` True, to trace it and load it
-    from JAX's persistent compilation cache: ``compile_text`` says which), ``epoch_s_median``, ``train_s``, ``device``,
+    from JAX's persistent compilation cache; with ``compile_skipped`` True, 0: finished again from its last epoch's
+    checkpoint, nothing compiled: ``compile_text`` says which), ``epoch_s_median``, ``train_s``, ``device``,
     ``devices``, and with ``cfg.validation`` the last epoch's ``val_accuracy``.
 
     With ``resume``, ``cfg`` is the run's own config (``config.load_json(RUN_DIR / "config.json")``): a
@@ -739,7 +740,10 @@ def _train(
 
     devices = batch_devices()  # None: every device; one on a CPU split into cores (see parallel.py)
     # A program this process compiled before (an earlier run of the same shape: another seed or lr) is reused.
-    compiled, state, data, compile_s, how = compile_epoch(cfg, splits, state, start, devices=devices)
+    # From its last epoch's checkpoint (its result.json lost or damaged, or a run ended early with --force
+    # --epochs) a run is finished again with no epoch to train: placed as for training, not compiled.
+    last = start == cfg.epochs
+    compiled, state, data, compile_s, how = compile_epoch(cfg, splits, state, start, devices=devices, place_only=last)
 
     # Every check has passed: from here on the folder is written.
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -821,6 +825,8 @@ def _train(
         "compile_reused": how == "reused",
         # True: JAX loaded the program from its persistent compilation cache, compile_s is tracing and loading it
         "compile_cached": how == "cached",
+        # True: finished again from its last epoch's checkpoint, no program compiled, compile_s 0 (absent before)
+        "compile_skipped": how == "skipped",
         # Over every epoch of the run, including those before a resume.
         "epoch_s_median": round(statistics.median(epoch_times), 4) if epoch_times else None,
         "train_s": round(sum(epoch_times), 3),

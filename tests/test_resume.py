@@ -8,6 +8,7 @@ metrics file has the same lines (timings aside). The data is a small synthetic, 
 
 from __future__ import annotations
 
+import collections
 import fcntl
 import hashlib
 import inspect
@@ -26,7 +27,7 @@ import numpy as np
 import pytest
 from conftest import synthetic_splits
 
-from nnjax import checkpoint, run
+from nnjax import checkpoint, run, train
 from nnjax.config import Config, load_json
 from nnjax.errors import CheckpointError, ConfigError
 
@@ -358,19 +359,45 @@ def test_resume_never_changes_the_data_order_or_the_split(
         assert folder_digest(folder) == before
 
 
-def test_a_finished_run_with_a_damaged_result_is_finished_again(reference, tmp_path, cli, patched_data):
+def test_a_finished_run_with_a_damaged_result_is_finished_again(reference, tmp_path, cli, patched_data, monkeypatch):
     """A result.json that lacks what a finished run reports is rewritten from the final checkpoint (no
-    epoch trains again), as an unreadable one is: never a KeyError."""
+    epoch trains again), as an unreadable or lost one is, with or without --force: never a KeyError. With no epoch
+    left to train no epoch program is compiled (it took 2-3 s for the video network), and result.json
+    (compile_skipped, compile_s 0) and nnjax train's line say so; everything else is the finished run's."""
     ref_dir, ref_result = reference
-    done = Path(shutil.copytree(ref_dir, tmp_path / "done"))
-    (done / "result.json").write_text(json.dumps({"epochs": CFG.epochs, "test_accuracy": 0.9}))
-    metrics, checkpoints = (done / "metrics.jsonl").read_bytes(), folder_digest(done / "checkpoints")
-    rc, out, err = cli("train", "--resume", done, "--no-progress", "--json")
-    assert rc == 0, err
-    assert json.loads(out)["test_accuracy"] == ref_result["test_accuracy"]
-    assert f"after epoch {CFG.epochs}" in err and "from scratch" not in err, err
-    assert (done / "metrics.jsonl").read_bytes() == metrics  # not one epoch trained again (epoch_s would differ)
-    assert folder_digest(done / "checkpoints") == checkpoints
+    saved = json.loads((ref_dir / "result.json").read_text())
+    assert saved["compile_skipped"] is False and saved["compile_s"] > 0
+    # the epoch program is the one nnjax compiles ahead of time (``train.compile_epoch``), and none compiled
+    # earlier in this process (the reference's) is at hand to be reused
+    monkeypatch.setattr(train, "_compiled_epochs", collections.OrderedDict())
+    monkeypatch.setattr(jax.stages.Lowered, "compile", lambda *a, **k: pytest.fail("an epoch program compiled"))
+    damaged = json.dumps({"epochs": CFG.epochs, "test_accuracy": 0.9})
+    for i, (result_json, flags) in enumerate(
+        ((damaged, ["--json"]), ("{", ["--json"]), (None, []), (None, ["--force", "--json"]))
+    ):
+        done = Path(shutil.copytree(ref_dir, tmp_path / f"done{i}"))
+        if result_json is None:
+            (done / "result.json").unlink()
+        else:
+            (done / "result.json").write_text(result_json)
+        before = {k: v for k, v in folder_digest(done).items() if k != "result.json"}
+        rc, out, err = cli("train", "--resume", done, "--no-progress", *flags)
+        assert rc == 0, err
+        assert f"after epoch {CFG.epochs}" in err and "from scratch" not in err, err
+        # not one epoch trained again (epoch_s would differ), and config.json and the checkpoints as they were
+        assert {k: v for k, v in folder_digest(done).items() if k != "result.json"} == before
+        written = json.loads((done / "result.json").read_text())
+        assert (written["compile_s"], written["compile_skipped"]) == (0.0, True)
+        assert (written["compile_cached"], written["compile_reused"]) == (False, False)
+        # epoch_s_median: the reference's is of its unrounded epoch times, a resume's of metrics.jsonl's
+        same = ("run_dir", "compile_s", "compile_skipped", "epoch_s_median")
+        assert {k: v for k, v in written.items() if k not in same} == {k: v for k, v in saved.items() if k not in same}
+        assert written["test_accuracy"] == ref_result["test_accuracy"]
+        if "--json" in flags:
+            assert json.loads(out) == written
+        else:
+            median = f"median epoch {written['epoch_s_median']:.4f} s"
+            assert f"epochs: {CFG.epochs}, epoch program not compiled: nothing left to train, {median}" in out, out
 
 
 def test_a_result_json_with_true_for_an_integer_is_damaged(reference, tmp_path, cli, patched_data):

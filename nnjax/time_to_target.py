@@ -110,7 +110,8 @@ def run_record(cfg: Config, run_dir: Path, grid: dict[str, list], order: int) ->
     diverged has no result.json: its figures are None and ``diverged`` True); ``compile_reused``: its epoch
     program was not compiled but reused, compiled by an earlier run in the process (``compile_s`` then the
     seconds to trace it and find it); ``compile_cached``: JAX loaded it from its persistent compilation cache
-    (``compile_s`` then the seconds to trace and load it)."""
+    (``compile_s`` then the seconds to trace and load it); ``compile_skipped``: none was compiled, the run finished
+    again from its last epoch's checkpoint (its result.json lost; ``compile_s`` then 0)."""
     result_path, target_path = run_dir / "result.json", run_dir / "target.json"
     result = checkpoint.read_json(result_path) if result_path.exists() else None
     kept = checkpoint.read_json(target_path) if target_path.exists() and result is not None else {}
@@ -125,6 +126,7 @@ def run_record(cfg: Config, run_dir: Path, grid: dict[str, list], order: int) ->
         # an earlier run of this process had compiled the same program (absent from older result.json: compiled)
         "compile_reused": None if result is None else bool(result.get("compile_reused", False)),
         "compile_cached": None if result is None else bool(result.get("compile_cached", False)),
+        "compile_skipped": None if result is None else bool(result.get("compile_skipped", False)),
         "epoch_s_median": None if result is None else result["epoch_s_median"],
         "first_epoch_at_target": kept.get("first_epoch_at_target"),
         "train_s_to_target": kept.get("train_s_to_target"),

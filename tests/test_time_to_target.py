@@ -75,6 +75,28 @@ def test_a_later_seed_reuses_the_program_its_setting_compiled_and_the_csv_says_s
     assert [row["compile_cached"] for row in rows[2:]] == ["False", "False"]
 
 
+def test_a_run_finished_again_from_its_last_checkpoint_says_in_runs_csv_that_nothing_compiled(trained, tmp_path):
+    """A continued out-root whose run lost its result.json finishes that run again from its last epoch's
+    checkpoint, compiling nothing: its record and runs.csv say ``compile_skipped`` (``compile_s`` 0), the
+    others' say False, and every other figure is the run's own."""
+    from nnjax.time_to_target import CSV_FILE, train_alone, write_outputs
+
+    base, root, records, _, splits = trained
+    copy = tmp_path / "out"
+    shutil.copytree(root, copy)
+    (copy / records[1]["name"] / "result.json").unlink()
+    again = train_alone(base, GRID, 0.5, copy, progress=False, splits=splits)
+    assert [r["compile_skipped"] for r in again] == [False, True, False, False]
+    assert again[1]["compile_s"] == 0.0 and not again[1]["compile_reused"] and not again[1]["compile_cached"]
+    skip = ("run_dir", "compile_s", "compile_reused", "compile_cached", "compile_skipped", "epoch_s_median")
+    assert [{k: v for k, v in r.items() if k not in skip} for r in again] == [
+        {k: v for k, v in r.items() if k not in skip} for r in records
+    ]
+    write_outputs(again, GRID, 0.5, copy)
+    rows = list(csv.DictReader(io.StringIO((copy / CSV_FILE).read_text())))
+    assert [row["compile_skipped"] for row in rows] == ["False", "True", "False", "False"]
+
+
 def test_a_run_whose_program_jax_loaded_from_its_compilation_cache_says_so_in_runs_csv(
     tmp_path, monkeypatch, jax_disk_cache
 ):

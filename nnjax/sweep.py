@@ -327,7 +327,8 @@ def _run_group(
     recorded = placement if start == 0 or known else None  # the placement of every epoch trained, if known
     # Split over several devices, the members are padded with copies of member 0 to an even split;
     # the copies train along and are dropped from every checkpoint, metric and result. From its last epoch's
-    # checkpoint (its result.json damaged) a group is finished again with no epoch to train: placed, not compiled.
+    # checkpoint (its result.json missing or damaged) a group is finished again with no epoch to train: placed,
+    # not compiled.
     last = start == cfg0.epochs
     compiled, state, data, compile_s, how, _ = compile_ensemble(cfg0, splits, state, start, shard, place_only=last)
     gdir.mkdir(parents=True, exist_ok=True)
@@ -1183,8 +1184,11 @@ def run_sweep(
             trained.append(did_train)
             if did_train and not progress:  # a log of a long sweep shows it moving (the bar does so otherwise)
                 gone = sum(d is not None for d in result["diverged_epoch"])
+                trained_in = f"trained in {result['train_s']:.1f} s"
+                if result["compile_skipped"]:  # no epoch trained now: its train_s is the earlier sessions'
+                    trained_in = f"finished from its epoch {g[0].epochs} checkpoint, {trained_in} before this --resume"
                 print(
-                    f"nnjax: {label}: trained in {result['train_s']:.1f} s (epoch program {compile_text(result)})"
+                    f"nnjax: {label}: {trained_in} (epoch program {compile_text(result)})"
                     + f", {gone} diverged" * bool(gone),
                     file=sys.stderr,
                     flush=True,

@@ -385,7 +385,7 @@ def compile_ensemble(
     ``parallel.member_devices`` decides: the members split over devices — padded with copies of
     member 0 to an even split, which the caller drops (the first K rows of every result are the
     members) — or each mini-batch split over ``parallel.batch_devices()``. Returns (compiled epoch,
-    placed state, placed data, compile seconds, how: "compiled" or "cached" (``compile_epoch``), placement:
+    placed state, placed data, compile seconds, how: "compiled", "cached" or "skipped" (``compile_epoch``), placement:
     {"split": "members" | "batch", "n_devices", "k_run"}). The program is always compiled (or loaded from JAX's
     persistent compilation cache), never reused (``compile_epoch(reuse=False)``), unless ``place_only``: then
     the members are placed alike and nothing compiles (``compile_epoch``'s "skipped").
@@ -395,7 +395,7 @@ def compile_ensemble(
     k_run = placement["k_run"]
     if k_run > k:
         state = jax.tree_util.tree_map(lambda x: np.concatenate([x, np.repeat(x[:1], k_run - k, 0)]), state)
-    # Always compiled: a sweep's groups are different programs, and its compile_s says it compiled.
+    # Never reused: a sweep's groups are different programs, and its compile_s says it compiled.
     compiled, state, data, compile_s, how = compile_epoch(
         cfg,
         splits,

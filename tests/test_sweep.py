@@ -1163,7 +1163,9 @@ def test_a_damaged_group_result_is_finished_again(tmp_path, capsys, monkeypatch)
         err = capsys.readouterr().err
         # a group finished again is a resume that did something: the summary is this session's
         assert "nothing to resume" not in err
-        assert f"trained in {good['train_s']:.1f} s (epoch program not compiled: nothing left to train)\n" in err
+        # it trained no epoch now: its training time is the earlier session's
+        said = f"finished from its epoch 2 checkpoint, trained in {good['train_s']:.1f} s before this --resume"
+        assert f"{said} (epoch program not compiled: nothing left to train)\n" in err
         assert "for this --resume" in (s / "summary.md").read_text()
         # the compilation total (nnjax sweep's last line, summary.md, nnjax summary): 0, and why
         assert summary_timing(again).endswith(f"compilation 0.0 s at each group's last start{skipped}")

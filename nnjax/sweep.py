@@ -462,6 +462,8 @@ def _group_result(path: Path, ids: list[int]) -> dict[str, Any] | None:
         and all(v is None or is_number(v) for k in ("test_accuracy", "test_loss") for v in done[k])
         and all(v is None or (is_integer(v) and v > 0) for v in done["diverged_epoch"])
         and all(is_number(done.get(k)) for k in ("train_s", "compile_s"))
+        # the compilation total counts the groups that say True (absent from an older nnjax's: False)
+        and all(type(done.get(k, False)) is bool for k in ("compile_cached", "compile_skipped"))
         # newer fields, absent from an older nnjax's: each well formed where present
         and (done.get("epoch_s_median") is None or is_number(done["epoch_s_median"]))
         and ("inert" not in done or _inert_list(done["inert"], len(ids)))

@@ -1151,6 +1151,8 @@ def test_a_damaged_group_result_is_finished_again(tmp_path, capsys, monkeypatch)
         {**good, "inert": [[0]]},  # one member's inert neurons for two members
         {**good, "inert": [[-1], None]},
         {**good, "inert": [8, 8]},  # a count per hidden layer: a list, even of one layer
+        {**good, "compile_skipped": "false"},  # the compilation total counts the groups that say true
+        {**good, "compile_cached": 1},
     ):
         path.write_text(json.dumps(damaged))
         capsys.readouterr()

@@ -406,19 +406,39 @@ def _check_no_epoch_left(run_dir: Path, cfg: Config, meta: Any) -> None:
     """For ``--resume --force`` of a run whose newest checkpoint is of its last epoch: ConfigError if
     ``cfg`` asks for other results than that checkpoint records (config.json's, where an older one records
     none), as no epoch is left to train with them. ``epochs`` is not compared: a run may be ended early."""
+    changed = {k: v for k, v in forced_changes(run_dir, meta, cfg).items() if k != "epochs"}
+    if changed:
+        k, (old, new) = next(iter(changed.items()))
+        raise ConfigError(
+            f"{run_dir}: already trained all {cfg.epochs} epochs with {k}={old!r}; --resume --force "
+            f"changes only epochs still to train (start a new run for {k}={new!r})"
+        )
+
+
+def forced_changes(run_dir: Path, meta: Any, cfg: Config) -> dict[str, list[Any]]:
+    """field → [old, new] for each result field (``result_fields``, as JSON values) that ``cfg`` sets otherwise
+    than the checkpoint with ``meta`` was trained with (its meta's config; config.json's, where an older nnjax
+    recorded none): what a ``--resume --force`` from it changes."""
     trained = meta.get("config") if isinstance(meta, dict) else None
     if isinstance(trained, dict):
         trained = auto_unroll_as_0(trained)
     else:
         trained = result_fields(load_json(run_dir / "config.json"))
-    new = result_fields(cfg)
-    changed = [k for k in new if k != "epochs" and k in trained and trained[k] != new[k]]
-    if changed:
-        k = changed[0]
-        raise ConfigError(
-            f"{run_dir}: already trained all {cfg.epochs} epochs with {k}={trained[k]!r}; --resume --force "
-            f"changes only epochs still to train (start a new run for {k}={new[k]!r})"
-        )
+    trained, new = json.loads(json.dumps(trained)), json.loads(json.dumps(result_fields(cfg)))
+    return {k: [trained[k], new[k]] for k in new if k in trained and trained[k] != new[k]}
+
+
+def forced_text(changed: Mapping[str, Sequence[Any]], epoch: int) -> str:
+    """The line that a ``--resume --force`` after ``epoch`` prints for its ``changed`` fields (``forced_changes``):
+    ``nnjax: --force: lr 0.01 → 0.02, epochs 4 → 6 after epoch 4 (epochs 1–4 trained with the old values; …)``."""
+    from nnjax.sweep_grid import format_value
+
+    what = ", ".join(f"{k} {format_value(old)} → {format_value(new)}" for k, (old, new) in changed.items())
+    trained = "epoch 1" if epoch == 1 else f"epochs 1–{epoch}"
+    return (
+        f"nnjax: --force: {what} after epoch {epoch} ({trained} trained with the old values; result.json's "
+        '"forced" lists every change)'
+    )
 
 
 def _is_result(result: Any, cfg: Config) -> bool:
@@ -512,11 +532,14 @@ def train_and_evaluate(
     trace it and find it compiled earlier in this process; with ``compile_cached`` True, to trace it and load it
     from JAX's persistent compilation cache; with ``compile_skipped`` True, 0: finished again from its last epoch's
     checkpoint, nothing compiled: ``compile_text`` says which), ``epoch_s_median``, ``train_s``, ``device``,
-    ``devices``, and with ``cfg.validation`` the last epoch's ``val_accuracy``.
+    ``devices``, ``forced`` (below), and with ``cfg.validation`` the last epoch's ``val_accuracy``.
 
     With ``resume``, ``cfg`` is the run's own config (``config.load_json(RUN_DIR / "config.json")``): a
     field changed in it that would change the results is refused unless ``force`` (never for
-    ``FIXED_ON_RESUME``'s), and ``force`` rewrites config.json with the new values.
+    ``FIXED_ON_RESUME``'s), and ``force`` rewrites config.json with the new values. Each resume that changes
+    a result field records it, saying so on stderr (``forced_text``), as ``{"after_epoch": N, "changed": {field:
+    [old, new]}}`` in the list ``forced`` that every checkpoint after it carries and result.json holds ([] for a
+    run never forced; a result.json of an older nnjax has none).
 
     Everything that can fail on bad input (config, data, checkpoint, metrics file) is checked before
     anything in the folder is written, so a failed start leaves the folder as it was. Resuming continues
@@ -718,6 +741,9 @@ def _train(
     n_ref = min(n_train, splits.n_test)
     init_loss = float(evaluate_split(cfg, state.params, splits, "train", n_ref)[0][0])
     start, history = 0, []
+    # What each --resume --force changed, and after which epoch: {"after_epoch", "changed": field → [old, new]}
+    forced: list[dict[str, Any]] = []
+    changed: dict[str, list[Any]] = {}
     ckpt_dir = run_dir / "checkpoints"
     metrics_path = run_dir / "metrics.jsonl"
     if resume:
@@ -734,6 +760,10 @@ def _train(
             # the start as recorded when it was trained (a --force may have changed the config since); a
             # checkpoint of an nnjax before the record has none, and this run's start stays unrecorded
             started = meta.get("start") if isinstance(meta.get("start"), dict) else None
+            # every earlier --force, as its checkpoints carry it (none in an older nnjax's), and this one's
+            forced = list(meta["forced"]) if isinstance(meta.get("forced"), list) else []
+            if changed := forced_changes(run_dir, meta, cfg):
+                forced.append({"after_epoch": start, "changed": changed})
         else:
             _check_nothing_trained_is_lost(run_dir, ckpt_dir, metrics_path)
         history = _metrics_until(metrics_path, start)
@@ -752,6 +782,8 @@ def _train(
         checkpoint.set_aside_newer(ckpt_dir, start)
         _keep_metrics(metrics_path, history)
         _keep_config(config_path, cfg)  # --force, or e.g. a new data_dir
+        if changed:
+            print(forced_text(changed, start), file=sys.stderr)
     else:
         stack.enter_context(checkpoint.locked(run_dir))
         if config_path.exists():
@@ -799,7 +831,7 @@ def _train(
         record=record,
         ckpt_dir=ckpt_dir,
         tree=lambda state, epoch: state_tree(state, cfg, epoch),
-        meta={"config": result_fields(cfg), **({"start": started} if started is not None else {})},
+        meta={"config": result_fields(cfg), **({"start": started} if started is not None else {}), "forced": forced},
     )
 
     test_loss_K, test_acc_K = evaluate_split(cfg, state.params, splits, "test")
@@ -832,6 +864,8 @@ def _train(
         "train_s": round(sum(epoch_times), 3),
         "device": str(jax.devices()[0].device_kind),
         "devices": jax.device_count() if devices is None else len(devices),
+        # each --resume --force that changed a result field, after which epoch: [] for a run never forced
+        "forced": forced,
     }
     if split == "val":
         result["val_accuracy"] = history[-1]["val_accuracy"]

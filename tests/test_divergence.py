@@ -79,7 +79,7 @@ def test_cli_exits_1_with_one_line(tmp_path, cli_error, patched_data):
     assert re.fullmatch(r"nnjax: error: training diverged at epoch 1: .*lr=1000\.0 is too high.*", line), line
 
 
-def test_divergence_keeps_the_last_good_checkpoint(tmp_path, cli, cli_error, patched_data, monkeypatch):
+def test_divergence_keeps_the_last_good_checkpoint(tmp_path, cli, patched_data, monkeypatch):
     out = tmp_path / "run"
     real_save = checkpoint.save
 
@@ -97,8 +97,10 @@ def test_divergence_keeps_the_last_good_checkpoint(tmp_path, cli, cli_error, pat
     _, params_3, _ = run.load_run(out)
 
     # Continue the run with a learning rate that blows it up at its next epoch.
-    line = cli_error("train", "--resume", out, "--lr", "1000", "--force", "--no-progress")
-    assert "training diverged at epoch 4:" in line
+    rc, _, err = cli("train", "--resume", out, "--lr", "1000", "--force", "--no-progress")
+    said, line = err.strip().splitlines()  # what the --force changes, said before training; then the one error
+    assert rc == 1 and said.startswith("nnjax: --force: lr 0.01 → 1000 after epoch 3 (epochs 1–3 trained with"), err
+    assert line.startswith("nnjax: error: training diverged at epoch 4:"), err
     assert f"last good checkpoint: {checkpoint.checkpoint_path(out / 'checkpoints', 3)}" in line
     assert digests(out / "checkpoints") == saved  # untouched, and no checkpoint of the diverged state
     cfg, params, epoch = run.load_run(out)

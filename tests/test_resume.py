@@ -333,6 +333,61 @@ def test_resume_with_force_continues_with_the_new_config(cut, cli, patched_data)
     assert json.loads(out)["epochs"] == CFG.epochs
 
 
+def forced_metas(run_dir: Path) -> dict[int, list]:
+    """epoch → the ``forced`` list its checkpoint's meta carries (None: none, as an older nnjax wrote it)."""
+    return {e: m.get("forced") for e, m in checkpoint.readable_metas(run_dir / "checkpoints")}
+
+
+def test_a_forced_extension_says_what_it_changed_and_every_later_checkpoint_and_result_keeps_it(
+    reference, tmp_path, cli, patched_data
+):
+    """--resume --force --epochs 16 --lr 0.02 on the finished 12-epoch run: one stderr line names the changes and
+    the epochs trained with the old values, and result.json's ``forced`` lists them ([] for a run never forced).
+    The list survives the rotation of every checkpoint that recorded the old config, a second --force (appended),
+    and a plain resume that writes result.json again from the last checkpoint (printing no --force line)."""
+    ref_dir, ref_result = reference
+    assert ref_result["forced"] == [] and json.loads((ref_dir / "result.json").read_text())["forced"] == []
+    done = Path(shutil.copytree(ref_dir, tmp_path / "done"))
+    rc, _, err = cli("train", "--resume", done, "--force", "--epochs", "16", "--lr", "0.02", "--no-progress")
+    assert rc == 0, err
+    said = (
+        "nnjax: --force: lr 0.01 → 0.02, epochs 12 → 16 after epoch 12 (epochs 1–12 trained with the old values; "
+        'result.json\'s "forced" lists every change)'
+    )
+    assert [line for line in err.splitlines() if "--force:" in line] == [said], err
+    first = {"after_epoch": 12, "changed": {"lr": [0.01, 0.02], "epochs": [12, 16]}}
+    assert json.loads((done / "result.json").read_text())["forced"] == [first]
+    assert forced_metas(done) == {16: [first], 14: [first]}  # 10 and 12 (lr 0.01, 12 epochs) rotated away
+    rc, _, err = cli("train", "--resume", done, "--force", "--epochs", "20", "--lr", "0.005", "--no-progress")
+    assert rc == 0, err
+    second = {"after_epoch": 16, "changed": {"lr": [0.02, 0.005], "epochs": [16, 20]}}
+    assert "nnjax: --force: lr 0.02 → 0.005, epochs 16 → 20 after epoch 16 (epochs 1–16 trained with" in err, err
+    assert forced_metas(done) == {20: [first, second], 18: [first, second]}
+    (done / "result.json").unlink()
+    rc, out, err = cli("train", "--resume", done, "--no-progress", "--json")
+    assert rc == 0 and "--force:" not in err, err
+    assert json.loads(out)["forced"] == json.loads((done / "result.json").read_text())["forced"] == [first, second]
+
+
+def test_a_run_cut_back_with_force_records_its_old_epochs_even_from_an_older_nnjaxs_checkpoint(cut, cli, patched_data):
+    """--resume --force --epochs 6 on a 12-epoch run stopped after its epoch-6 checkpoint ends it there: its
+    learning rate never annealed to 0 as a 6-epoch run's does, which the line and result.json say. A checkpoint of
+    an nnjax before ``forced`` (none in its meta) resumes as one with an empty list."""
+    path = cut / "checkpoints" / "epoch_000006.msgpack"
+    epoch, tree, meta = checkpoint.restore(path, run._shape_target(CFG))
+    meta.pop("forced", None)
+    path.write_bytes(checkpoint.encode(epoch, tree, meta))
+    rc, _, err = cli("train", "--resume", cut, "--force", "--epochs", "6", "--no-progress")
+    assert rc == 0, err
+    said = (
+        "nnjax: --force: epochs 12 → 6 after epoch 6 (epochs 1–6 trained with the old values; "
+        'result.json\'s "forced" lists every change)'
+    )
+    assert [line for line in err.splitlines() if "--force:" in line] == [said], err
+    result = json.loads((cut / "result.json").read_text())
+    assert (result["epochs"], result["forced"]) == (6, [{"after_epoch": 6, "changed": {"epochs": [12, 6]}}])
+
+
 @pytest.mark.parametrize(
     "flag, value",
     [

@@ -804,6 +804,14 @@ def auto_unroll_as_0(fields: dict[str, Any]) -> dict[str, Any]:
     return {**fields, "scan_unroll": 0} if fields.get("scan_unroll") == AUTO_SCAN_UNROLL else fields
 
 
+def changed_result_fields(saved: dict[str, Any], cfg: Config) -> dict[str, list[Any]]:
+    """field → [saved value, ``cfg``'s value], as JSON values, for each result field (``result_fields``) in which
+    ``cfg`` differs from ``saved`` (a record of one, as a checkpoint keeps it; a field it lacks is not compared)."""
+    saved = json.loads(json.dumps(auto_unroll_as_0(saved)))
+    now = json.loads(json.dumps(result_fields(cfg)))
+    return {k: [saved[k], now[k]] for k in now if k in saved and saved[k] != now[k]}
+
+
 # what_trains' notes, in the order it checks them, each with the fields whose values it says train alike
 WHAT_TRAINS_NOTES = {
     "schedule warmup_cosine with warmup_epochs 0 is cosine": ("schedule", "warmup_epochs"),

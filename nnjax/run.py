@@ -31,7 +31,7 @@ from nnjax.activations import FORMULAS
 from nnjax.config import (
     FIXED_ON_RESUME,
     Config,
-    auto_unroll_as_0,
+    changed_result_fields,
     from_dict,
     is_index,
     is_integer,
@@ -420,12 +420,9 @@ def forced_changes(run_dir: Path, meta: Any, cfg: Config) -> dict[str, list[Any]
     than the checkpoint with ``meta`` was trained with (its meta's config; config.json's, where an older nnjax
     recorded none): what a ``--resume --force`` from it changes."""
     trained = meta.get("config") if isinstance(meta, dict) else None
-    if isinstance(trained, dict):
-        trained = auto_unroll_as_0(trained)
-    else:
+    if not isinstance(trained, dict):
         trained = result_fields(load_json(run_dir / "config.json"))
-    trained, new = json.loads(json.dumps(trained)), json.loads(json.dumps(result_fields(cfg)))
-    return {k: [trained[k], new[k]] for k in new if k in trained and trained[k] != new[k]}
+    return changed_result_fields(trained, cfg)
 
 
 def forced_text(changed: Mapping[str, Sequence[Any]], epoch: int) -> str:

@@ -40,7 +40,7 @@ from nnjax.config import (
     FIELD_NAMES,
     NEUTRAL,
     Config,
-    auto_unroll_as_0,
+    changed_result_fields,
     finite_or_null,
     from_dict,
     is_index,
@@ -797,8 +797,7 @@ def _trained_otherwise(saved: Any, cfg: Config) -> tuple[str, Any, Any] | None:
     None when none does or nothing is recorded."""
     if not isinstance(saved, dict):
         return None
-    saved, now = auto_unroll_as_0(saved), json.loads(json.dumps(result_fields(cfg)))
-    return next(((f, saved[f], now[f]) for f in now if f in saved and saved[f] != now[f]), None)
+    return next(((f, old, new) for f, (old, new) in changed_result_fields(saved, cfg).items()), None)
 
 
 def group_id(index: int) -> str:
